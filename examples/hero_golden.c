@@ -1,0 +1,421 @@
+/* hero_golden: compares hero.h against numbers produced by the official HERO implementation.
+
+   usage: hero_golden [--model FILE] [--threads N] DIR...
+
+   For each DIR (see shared/golden/README.md): loads DIR/config.json and DIR/model.pt
+   (--model overrides; DIR/model_legacy.pt, when present, must load to identical weights),
+   runs every DIR/<task>.safetensors present and compares every out.* and grad.* tensor.
+   One line per quantity:  <task> <tensor-name> <err> OK|FAIL
+   with err = max|x - ref| / max(max|ref|, 1e-6), OK when err <= 1e-4.
+   Last line: N passed, N failed. Exit status 0 iff nothing failed. */
+#define HERO_IMPLEMENTATION
+#include "../hero.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TOL 1e-4
+
+typedef struct golden_ctx {
+    int passed, failed;
+} golden_ctx;
+
+static void report(golden_ctx *g, const char *task, const char *name, double err) {
+    int ok = err <= TOL; /* NaN fails */
+    printf("%s %s %.3g %s\n", task, name, err, ok ? "OK" : "FAIL");
+    if (ok) g->passed++;
+    else g->failed++;
+}
+
+static void report_msg(golden_ctx *g, const char *task, const char *name, const char *msg) {
+    printf("%s %s - FAIL (%s)\n", task, name, msg);
+    g->failed++;
+}
+
+/* err = max|x - ref| / max(max|ref|, 1e-6) */
+static double rel_err(const float *x, const float *ref, int64_t n) {
+    double md = 0, mr = 0;
+    int64_t i;
+    for (i = 0; i < n; i++) {
+        double d = fabs((double)x[i] - (double)ref[i]);
+        if (d != d) return NAN;
+        if (d > md) md = d;
+        if (fabs((double)ref[i]) > mr) mr = fabs((double)ref[i]);
+    }
+    return md / (mr > 1e-6 ? mr : 1e-6);
+}
+
+/* max|t| of a file tensor (0 if absent) */
+static double ref_scale(const hero_tensorfile *tf, const char *name) {
+    const hero_tensor_info *t = hero_tensorfile_find(tf, name);
+    int64_t n = t ? hero_tensor_numel(t) : 0, i;
+    double mx = 0;
+    float *v;
+    hero_error err;
+    if (n <= 0 || !(v = (float *)malloc((size_t)n * sizeof(float)))) return 0;
+    if (!hero_tensor_read_f32(t, v, n, &err))
+        for (i = 0; i < n; i++) if (fabs((double)v[i]) > mx) mx = fabs((double)v[i]);
+    free(v);
+    return mx;
+}
+
+/* compares x [n] with the file's tensor `name`; floor (>= 1e-6) is the err denominator's floor */
+static void check_floor(golden_ctx *g, const char *task, const hero_tensorfile *tf, const char *name, const float *x,
+                        int64_t n, double floor_);
+
+static void check(golden_ctx *g, const char *task, const hero_tensorfile *tf, const char *name, const float *x, int64_t n) {
+    check_floor(g, task, tf, name, x, n, 1e-6);
+}
+
+static void check_floor(golden_ctx *g, const char *task, const hero_tensorfile *tf, const char *name, const float *x,
+                        int64_t n, double floor_) {
+    const hero_tensor_info *t = hero_tensorfile_find(tf, name);
+    float *ref;
+    hero_error err;
+    if (!t) { report_msg(g, task, name, "missing in the golden file"); return; }
+    if (!x) { report_msg(g, task, name, "not produced"); return; }
+    if (hero_tensor_numel(t) != n) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "%lld elements, expected %lld", (long long)n, (long long)hero_tensor_numel(t));
+        report_msg(g, task, name, msg);
+        return;
+    }
+    ref = (float *)malloc((size_t)(n ? n : 1) * sizeof(float));
+    if (!ref || hero_tensor_read_f32(t, ref, n, &err)) { report_msg(g, task, name, "unreadable"); free(ref); return; }
+    {
+        double e = rel_err(x, ref, n), mr = 0;
+        int64_t i;
+        for (i = 0; i < n; i++) if (fabs((double)ref[i]) > mr) mr = fabs((double)ref[i]);
+        if (floor_ > 1e-6 && mr < floor_ && e == e) e = e * (mr > 1e-6 ? mr : 1e-6) / floor_;
+        report(g, task, name, e);
+    }
+    free(ref);
+}
+
+static const char *TASKS[] = {"repr", "mlm", "mfm-nce", "mffr", "fom", "vsm"};
+static const hero_task TASK_IDS[] = {HERO_TASK_REPR, HERO_TASK_MLM, HERO_TASK_MFM_NCE, HERO_TASK_MFFR, HERO_TASK_FOM,
+                                     HERO_TASK_VSM};
+
+/* every out.* tensor of the file against what hero.h produced */
+static void check_outputs(golden_ctx *g, hero_model *m, const char *task, const hero_tensorfile *tf, const hero_batch *b,
+                          const hero_result *r) {
+    int H = m->cfg.H, i;
+    int64_t S = b->S, Lg = b->Lg, BL = (int64_t)b->B * b->L, Nq = b->Nq;
+    for (i = 0; i < tf->n_tensors; i++) {
+        const char *name = tf->tensors[i].name;
+        const char *k = name + 4;
+        const float *x = NULL;
+        float scalar = 0;
+        int64_t n = -1;
+        if (strncmp(name, "out.", 4) != 0) continue;
+        if (!strcmp(k, "loss")) { scalar = r->loss; x = &scalar; n = 1; }
+        else if (!strcmp(k, "f_sequence_output")) { x = r->f_seq; n = S * Lg * H; }
+        else if (!strcmp(k, "f_pooled_output")) { x = r->f_pooled; n = S * H; }
+        else if (!strcmp(k, "transformed_c_v_feats")) { x = r->transformed; n = BL * H; }
+        else if (!strcmp(k, "c_sequence_output")) { x = r->c_seq; n = BL * H; }
+        else if (!strcmp(k, "loss_vec")) { x = r->loss_vec; n = (int64_t)r->n_loss_vec * r->loss_vec_cols; }
+        else if (!strcmp(k, "prediction_scores") || !strcmp(k, "logits")) { x = r->scores; n = (int64_t)r->n_rows * r->n_cols; }
+        else if (!strcmp(k, "prediction_feat")) { x = r->pred_feat; n = (int64_t)r->n_pred * m->cfg.F; }
+        else if (!strcmp(k, "neg_pred_feat")) { x = r->neg_pred_feat; n = (int64_t)r->n_neg * m->cfg.F; }
+        else if (!strcmp(k, "loss_st_ed")) { scalar = r->loss_st_ed; x = &scalar; n = 1; }
+        else if (!strcmp(k, "loss_neg_ctx")) { scalar = r->loss_neg_ctx; x = &scalar; n = 1; }
+        else if (!strcmp(k, "loss_neg_q")) { scalar = r->loss_neg_q; x = &scalar; n = 1; }
+        else if (!strcmp(k, "st_prob")) { x = r->st_prob; n = Nq * BL; }
+        else if (!strcmp(k, "ed_prob")) { x = r->ed_prob; n = Nq * BL; }
+        else if (!strcmp(k, "q2video_scores")) { x = r->q2video; n = Nq * b->B; }
+        else if (!strcmp(k, "loss_neg_ctx_mat")) { x = r->neg_ctx_mat; n = Nq * r->neg_ctx_cols; }
+        else if (!strcmp(k, "loss_neg_q_mat")) { x = r->neg_q_mat; n = Nq * r->neg_q_cols; }
+        else if (!strcmp(k, "modularized_query")) { x = r->mod_query; n = Nq * H; }
+        else if (!strncmp(k, "infer_", 6)) continue; /* checked by check_inference */
+        else { report_msg(g, task, name, "unknown output"); continue; }
+        check(g, task, tf, name, x, n);
+    }
+}
+
+/* the retrieval-inference outputs: every query against every video, as the official VCMR eval */
+static void check_inference(golden_ctx *g, hero_model *m, const char *task, const hero_tensorfile *tf, const hero_batch *b,
+                            const hero_result *r) {
+    int H = m->cfg.H, Nq = b->Nq, B = b->B, L = b->L;
+    size_t BLH = (size_t)B * L * H;
+    float *frames, *mq, *q2v, *st, *ed;
+    hero_error err;
+    if (!hero_tensorfile_find(tf, "out.infer_q2video_scores")) return;
+    frames = (float *)malloc(BLH * sizeof(float));
+    mq = (float *)malloc((size_t)Nq * H * sizeof(float));
+    q2v = (float *)malloc((size_t)Nq * B * sizeof(float));
+    st = (float *)malloc((size_t)Nq * B * L * sizeof(float));
+    ed = (float *)malloc((size_t)Nq * B * L * sizeof(float));
+    if (!frames || !mq || !q2v || !st || !ed) { report_msg(g, task, "infer", "out of memory"); goto done; }
+    memcpy(frames, r->c_seq, BLH * sizeof(float)); /* the next calls reuse the model's arena */
+    if (hero_encode_queries(m, b->q_ids, b->q_mask, Nq, b->Lq, mq, &err) ||
+        hero_vcmr_scores(m, mq, Nq, frames, b->c_attn_mask, B, L, q2v, st, ed, &err)) {
+        report_msg(g, task, "infer", err.msg);
+        goto done;
+    }
+    check(g, task, tf, "out.infer_frame_embeddings", frames, (int64_t)BLH);
+    check(g, task, tf, "out.infer_q2video_scores", q2v, (int64_t)Nq * B);
+    check(g, task, tf, "out.infer_st_prob", st, (int64_t)Nq * B * L);
+    check(g, task, tf, "out.infer_ed_prob", ed, (int64_t)Nq * B * L);
+done:
+    free(frames); free(mq); free(q2v); free(st); free(ed);
+}
+
+/* grad.<key> for every key in the file; and no gradient where the official model has none */
+static void check_grads(golden_ctx *g, hero_model *m, const char *task, const hero_tensorfile *tf) {
+    int i, wrong = 0;
+    char msg[256] = "";
+    for (i = 0; i < tf->n_tensors; i++) {
+        const char *name = tf->tensors[i].name;
+        hero_param *p;
+        if (strncmp(name, "grad.", 5) != 0) continue;
+        p = hero_model_param(m, name + 5);
+        if (!p) { report_msg(g, task, name, "no such parameter"); continue; }
+        if (strstr(name, "self.key.bias")) {
+            /* d loss / d key bias is identically 0 (softmax is shift invariant): the reference holds
+               rounding noise of the sums that produce it, so its scale is the key weight gradient's */
+            char wname[160];
+            size_t l = strlen(name);
+            snprintf(wname, sizeof(wname), "%.*sweight", (int)(l - 4), name);
+            check_floor(g, task, tf, name, p->grad, (int64_t)p->numel, ref_scale(tf, wname));
+        } else {
+            check(g, task, tf, name, p->grad, (int64_t)p->numel);
+        }
+        if (!p->has_grad) { wrong++; snprintf(msg, sizeof(msg), "%s got no gradient", p->name); }
+    }
+    for (i = 0; i < m->n_params; i++) {
+        char key[128];
+        snprintf(key, sizeof(key), "grad.%s", m->table[i].name);
+        if (m->table[i].has_grad && !hero_tensorfile_find(tf, key)) {
+            wrong++;
+            snprintf(msg, sizeof(msg), "%s got a gradient, the official model has none", m->table[i].name);
+        }
+    }
+    if (wrong) report_msg(g, task, "grad-set", msg);
+    else report(g, task, "grad-set", 0.0);
+}
+
+static void run_task(golden_ctx *g, hero_model *m, const char *dir, int ti) {
+    char path[1024];
+    const char *task = TASKS[ti];
+    hero_tensorfile tf;
+    hero_batch b;
+    hero_result r;
+    hero_error err;
+    float *probe = NULL;
+    int i;
+    FILE *f;
+    snprintf(path, sizeof(path), "%s/%s.safetensors", dir, task);
+    if (!(f = fopen(path, "rb"))) return;
+    fclose(f);
+    if (hero_tensorfile_open(&tf, path, &err)) { report_msg(g, task, "file", err.msg); return; }
+    memset(&b, 0, sizeof(b));
+    if (hero_batch_from_golden(&b, TASK_IDS[ti], &tf, &err)) {
+        report_msg(g, task, "batch", err.msg);
+        hero_tensorfile_close(&tf);
+        return;
+    }
+    if (TASK_IDS[ti] == HERO_TASK_REPR) {
+        const hero_tensor_info *t = hero_tensorfile_find(&tf, "in.probe");
+        if (t) {
+            int64_t n = hero_tensor_numel(t);
+            probe = (float *)malloc((size_t)n * sizeof(float));
+            if (!probe || hero_tensor_read_f32(t, probe, n, &err)) { free(probe); probe = NULL; }
+        }
+    }
+    hero_zero_grad(m);
+    for (i = 0; i < m->n_params; i++) m->table[i].has_grad = 0;
+    if (hero_forward_backward(m, &b, 1, probe, &r, &err)) {
+        report_msg(g, task, "forward", err.msg);
+    } else {
+        check_outputs(g, m, task, &tf, &b, &r);
+        check_grads(g, m, task, &tf);
+        if (TASK_IDS[ti] == HERO_TASK_VSM) check_inference(g, m, task, &tf, &b, &r);
+    }
+    if (hero_tensorfile_find(&tf, "raw.nframes")) printf("%s batch-from-raw - SKIP\n", task);
+    free(probe);
+    hero_batch_free(&b);
+    hero_tensorfile_close(&tf);
+}
+
+static int file_exists(const char *p) {
+    FILE *f = fopen(p, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+}
+
+static int task_index(const char *name) {
+    int i;
+    for (i = 0; i < (int)(sizeof(TASKS) / sizeof(TASKS[0])); i++)
+        if (!strcmp(TASKS[i], name)) return i;
+    return -1;
+}
+
+/* a number from the optimizer metadata JSON (or the schedule text inside it) */
+static double meta_num(const hero_json *o, const char *key, double dflt) {
+    const hero_json *v = hero_json_get(o, key);
+    return v && v->type == HERO_JSON_NUMBER ? v->number : dflt;
+}
+static double sched_num(const char *text, const char *key, double dflt) {
+    const char *p = text ? strstr(text, key) : NULL;
+    return p ? atof(p + strlen(key)) : dflt;
+}
+
+/* compares every <prefix><key> tensor of tf with the model's parameters */
+static void check_params(golden_ctx *g, hero_model *m, const hero_tensorfile *tf, const char *prefix) {
+    int i;
+    size_t pl = strlen(prefix);
+    for (i = 0; i < tf->n_tensors; i++) {
+        const char *name = tf->tensors[i].name;
+        hero_param *p;
+        if (strncmp(name, prefix, pl) != 0) continue;
+        p = hero_model_param(m, name + pl);
+        if (!p) { report_msg(g, "train", name, "no such parameter"); continue; }
+        check(g, "train", tf, name, p->data, (int64_t)p->numel);
+    }
+}
+
+/* replays DIR/train.safetensors: the official update rule over the stored task batches */
+static void run_train(golden_ctx *g, const char *dir, const char *cfg, const char *ckpt) {
+    char path[1024];
+    hero_tensorfile tf, tasks[6];
+    hero_batch batches[6];
+    hero_json sched, opt;
+    hero_model m;
+    hero_optimizer o;
+    hero_adamw_config ac;
+    hero_error err;
+    float micro[64], norms[32], lrs[32];
+    int have[6] = {0, 0, 0, 0, 0, 0}, u, k, n_upd, accum, ok = 1, i;
+    snprintf(path, sizeof(path), "%s/train.safetensors", dir);
+    if (hero_tensorfile_open(&tf, path, &err)) { report_msg(g, "train", "file", err.msg); return; }
+    memset(&sched, 0, sizeof(sched)); memset(&opt, 0, sizeof(opt));
+    if (!hero_tensorfile_meta(&tf, "schedule") || !hero_tensorfile_meta(&tf, "optimizer") ||
+        hero_json_parse(hero_tensorfile_meta(&tf, "schedule"), strlen(hero_tensorfile_meta(&tf, "schedule")), &sched, &err) ||
+        hero_json_parse(hero_tensorfile_meta(&tf, "optimizer"), strlen(hero_tensorfile_meta(&tf, "optimizer")), &opt, &err) ||
+        sched.type != HERO_JSON_ARRAY || sched.n > 32) {
+        report_msg(g, "train", "metadata", "schedule / optimizer metadata unreadable");
+        hero_json_free(&sched); hero_json_free(&opt); hero_tensorfile_close(&tf);
+        return;
+    }
+    ac = hero_adamw_default();
+    ac.lr = (float)meta_num(&opt, "learning_rate", ac.lr);
+    if (hero_json_get(&opt, "betas") && hero_json_get(&opt, "betas")->n == 2) {
+        ac.beta1 = (float)hero_json_get(&opt, "betas")->items[0].number;
+        ac.beta2 = (float)hero_json_get(&opt, "betas")->items[1].number;
+    }
+    ac.eps = (float)meta_num(&opt, "eps", ac.eps);
+    ac.weight_decay = (float)meta_num(&opt, "weight_decay", ac.weight_decay);
+    ac.grad_clip = (float)meta_num(&opt, "grad_norm_clip", ac.grad_clip);
+    accum = (int)meta_num(&opt, "gradient_accumulation_steps", 1);
+    if (hero_json_get(&opt, "schedule") && hero_json_get(&opt, "schedule")->type == HERO_JSON_STRING) {
+        ac.warmup_steps = (int64_t)sched_num(hero_json_get(&opt, "schedule")->string, "warmup_steps=", 0);
+        ac.total_steps = (int64_t)sched_num(hero_json_get(&opt, "schedule")->string, "num_train_steps=", 1);
+    }
+    n_upd = sched.n;
+    if (accum < 1 || n_upd * accum > 64) { report_msg(g, "train", "metadata", "accumulation out of range"); ok = 0; }
+    if (ok && hero_model_load(&m, cfg, ckpt, NULL, &err)) { report_msg(g, "train", "load", err.msg); ok = 0; }
+    if (!ok) { hero_json_free(&sched); hero_json_free(&opt); hero_tensorfile_close(&tf); return; }
+    if (hero_optimizer_init(&o, &m, &ac, &err)) { report_msg(g, "train", "optimizer", err.msg); ok = 0; }
+    for (u = 0; ok && u < n_upd; u++) {
+        int ti = sched.items[u].type == HERO_JSON_STRING ? task_index(sched.items[u].string) : -1;
+        if (ti < 0) { report_msg(g, "train", "schedule", "unknown task"); ok = 0; break; }
+        if (!have[ti]) {
+            snprintf(path, sizeof(path), "%s/%s.safetensors", dir, TASKS[ti]);
+            memset(&batches[ti], 0, sizeof(batches[ti]));
+            if (hero_tensorfile_open(&tasks[ti], path, &err) || hero_batch_from_golden(&batches[ti], TASK_IDS[ti], &tasks[ti], &err)) {
+                report_msg(g, "train", path, err.msg); ok = 0; break;
+            }
+            have[ti] = 1;
+        }
+        for (k = 0; k < accum; k++) {
+            hero_result r;
+            if (hero_forward_backward(&m, &batches[ti], 1, NULL, &r, &err)) { report_msg(g, "train", "forward", err.msg); ok = 0; break; }
+            micro[u * accum + k] = r.loss;
+        }
+        if (!ok) break;
+        if (hero_optimizer_step(&o, &m, &norms[u], &lrs[u], &err)) { report_msg(g, "train", "step", err.msg); ok = 0; break; }
+        if (u == 0) check_params(g, &m, &tf, "param1.");
+    }
+    if (ok) {
+        char *wd = NULL;
+        const char *list = hero_tensorfile_meta(&tf, "weight_decay_params");
+        int wrong = 0;
+        check(g, "train", &tf, "traj.micro_loss", micro, (int64_t)n_upd * accum);
+        check(g, "train", &tf, "traj.grad_norm", norms, n_upd);
+        check(g, "train", &tf, "traj.lr", lrs, n_upd);
+        check_params(g, &m, &tf, "param.");
+        if (list) { /* the decay groups: same set of names as the official rule */
+            for (i = 0; i < m.n_params; i++) {
+                char q[128];
+                snprintf(q, sizeof(q), "\"%s\"", m.table[i].name);
+                if ((strstr(list, q) != NULL) != (m.table[i].decay != 0)) { wrong++; wd = m.table[i].name; }
+            }
+            if (wrong) report_msg(g, "train", "weight-decay-set", wd);
+            else report(g, "train", "weight-decay-set", 0.0);
+        }
+    }
+    for (i = 0; i < 6; i++) if (have[i]) { hero_batch_free(&batches[i]); hero_tensorfile_close(&tasks[i]); }
+    hero_optimizer_free(&o);
+    hero_model_free(&m);
+    hero_json_free(&sched); hero_json_free(&opt);
+    hero_tensorfile_close(&tf);
+}
+
+static void run_dir(golden_ctx *g, const char *dir, const char *model_override) {
+    char cfg[1024], ckpt[1024], legacy[1024];
+    hero_model m;
+    hero_error err;
+    hero_load_report rep;
+    int ti;
+    snprintf(cfg, sizeof(cfg), "%s/config.json", dir);
+    snprintf(ckpt, sizeof(ckpt), "%s/model.pt", dir);
+    if (model_override) snprintf(ckpt, sizeof(ckpt), "%s", model_override);
+    if (hero_model_load(&m, cfg, ckpt, &rep, &err)) { report_msg(g, "load", ckpt, err.msg); return; }
+    if (rep.n_unexpected) report_msg(g, "load", "unexpected-keys", rep.unexpected);
+    if (rep.n_missing) report_msg(g, "load", "missing-keys", rep.missing);
+    snprintf(legacy, sizeof(legacy), "%s/model_legacy.pt", dir);
+    if (!model_override && file_exists(legacy)) {
+        hero_model m2;
+        if (hero_model_load(&m2, cfg, legacy, NULL, &err)) {
+            report_msg(g, "load", "model_legacy.pt", err.msg);
+        } else {
+            report(g, "load", "model_legacy.pt", m2.n_floats == m.n_floats ? rel_err(m2.params, m.params, (int64_t)m.n_floats) : NAN);
+            hero_model_free(&m2);
+        }
+    }
+    for (ti = 0; ti < (int)(sizeof(TASKS) / sizeof(TASKS[0])); ti++) run_task(g, &m, dir, ti);
+    snprintf(legacy, sizeof(legacy), "%s/train.safetensors", dir);
+    if (file_exists(legacy)) run_train(g, dir, cfg, ckpt);
+    snprintf(legacy, sizeof(legacy), "%s/roberta_init/pytorch_model.bin", dir);
+    if (file_exists(legacy)) printf("roberta_init load - SKIP\n");
+    hero_model_free(&m);
+}
+
+int main(int argc, char **argv) {
+    golden_ctx g = {0, 0};
+    const char *model = NULL;
+    int i, ndirs = 0;
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--model") && i + 1 < argc) model = argv[++i];
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc) ++i; /* single-threaded build: accepted, ignored */
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            printf("usage: %s [--model FILE] [--threads N] DIR...\n", argv[0]);
+            return 0;
+        } else if (argv[i][0] == '-') {
+            fprintf(stderr, "hero_golden: unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--model") || !strcmp(argv[i], "--threads")) { i++; continue; }
+        run_dir(&g, argv[i], model);
+        ndirs++;
+    }
+    if (!ndirs) {
+        fprintf(stderr, "usage: %s [--model FILE] [--threads N] DIR...\n", argv[0]);
+        return 2;
+    }
+    printf("%d passed, %d failed\n", g.passed, g.failed);
+    return g.failed ? 1 : 0;
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test program, shows its output, and ends with the suite's total:
+# "N passed, N failed". Exit status non-zero on any failure.
+set -u
+BUILD=${1:-build}
+cd "$(dirname "$0")/.."
+total_pass=0; total_fail=0
+run() { # name, command...
+    local name=$1; shift
+    echo "== $name"
+    local out rc
+    out=$("$@" 2>&1); rc=$?
+    printf '%s\n' "$out" | grep -v ' OK$\|^PASS ' | tail -n 40
+    local last p f
+    last=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+    if [ -z "$last" ]; then
+        echo "   (no summary line; exit $rc)"; total_fail=$((total_fail + 1)); return
+    fi
+    p=$(echo "$last" | sed -E 's/^([0-9]+) passed.*/\1/'); f=$(echo "$last" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+}
+run "golden parity (tests/golden/tiny)" "$BUILD/hero_golden" tests/golden/tiny
+run "gradient checks" "$BUILD/test_ops" tests/golden/tiny
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
