@@ -40,10 +40,13 @@ endif
 ALL_CFLAGS = $(CFLAGS) $(BLAS_CFLAGS)
 ALL_LIBS   = $(BLAS_LIBS) $(LDLIBS)
 
-PROGRAMS = $(BUILD)/hero_golden $(BUILD)/test_ops
+TOOLS    = $(BUILD)/hero_golden $(BUILD)/hero_tokenize $(BUILD)/hero_inspect $(BUILD)/hero_convert $(BUILD)/train_toy $(BUILD)/retrieve
+TESTS    = $(BUILD)/test_ops $(BUILD)/test_batch $(BUILD)/test_formats $(BUILD)/test_train $(BUILD)/test_tokenizer_unit \
+           $(BUILD)/test_init $(BUILD)/test_media
+PROGRAMS = $(TOOLS) $(TESTS)
 HDR = hero.h $(wildcard wip/*.h)
 
-.PHONY: all test demo clean blas-note
+.PHONY: all test demo bench clean blas-note
 
 all: blas-note $(PROGRAMS)
 
@@ -53,14 +56,25 @@ blas-note:
 $(BUILD):
 	@mkdir -p $(BUILD)
 
-$(BUILD)/hero_golden: examples/hero_golden.c $(HDR) | $(BUILD)
+$(BUILD)/%: examples/%.c $(HDR) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LIBS)
 
-$(BUILD)/test_ops: tests/test_ops.c $(HDR) | $(BUILD)
+$(BUILD)/%: tests/%.c $(HDR) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LIBS)
 
 test: all
 	@bash tests/run_tests.sh $(BUILD)
+
+# the README's first command: pre-train a small HERO on built-in toy data
+demo: blas-note $(BUILD)/train_toy
+	$(BUILD)/train_toy
+
+# hero.h vs the PyTorch reference (bench/run.sh: BENCH_CASES=all adds the 32-video batch)
+bench: blas-note $(BUILD)/hero_bench
+	bash bench/run.sh $(BUILD)
+
+$(BUILD)/hero_bench: bench/hero_bench.c $(HDR) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -O3 $< -o $@ $(ALL_LIBS)
 
 clean:
 	rm -rf $(BUILD)

@@ -61,7 +61,11 @@
 
 #ifndef HERODEF
 #ifdef HERO_STATIC
+#if defined(__GNUC__) || defined(__clang__)
+#define HERODEF static __attribute__((unused))
+#else
 #define HERODEF static
+#endif
 #else
 #define HERODEF extern
 #endif
@@ -369,6 +373,10 @@ HERODEF float hero_grad_norm(const hero_model *m);
 /* One update: schedule, clipping, AdamW, then zero the gradients. A NaN/Inf gradient is
    reported (which parameter) and the update is not applied. grad_norm / lr may be NULL. */
 HERODEF int hero_optimizer_step(hero_optimizer *o, hero_model *m, float *grad_norm, float *lr, hero_error *err);
+
+#include "wip/train_api.h"
+#include "wip/media_api.h"
+#include "wip/init_api.h"
 
 #ifdef __cplusplus
 }
@@ -786,6 +794,9 @@ static void hero__conv1d_bwd(float *dx, float *dw, const float *dy, const float 
 
 #include "wip/model_impl.h"
 #include "wip/data_impl.h"
+#include "wip/train_impl.h"
+#include "wip/media_impl.h"
+#include "wip/init_impl.h"
 
 #endif /* HERO_IMPLEMENTATION_DONE */
 #endif /* HERO_IMPLEMENTATION */

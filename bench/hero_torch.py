@@ -18,6 +18,12 @@ Usage (Debian's python has torch):
   /usr/bin/python3 bench/hero_torch.py bench [--threads N] [--videos B]
       [--frames T] [--iters K] [--tasks mlm,fom,...] [--device cpu|cuda]
       random-init model at the released shapes, synthetic batches, timings.
+  /usr/bin/python3 bench/hero_torch.py bench --data FILE --case CASE
+      [--threads N] [--iters K] [--warmup W]
+      times one case of bench/run.sh on exactly hero_bench's batches: FILE
+      from `hero_bench --config C --dump FILE` (model dims, raw.* corpus,
+      choice.* masking); CASE repr-fwd, mlm-step, mfm-nce-step, fom-step,
+      vsm-step or update; prints one `CASE name=... side=torch ...` line.
 """
 import argparse
 import json
@@ -1629,7 +1635,95 @@ def _sync(dev):
         torch.cuda.synchronize()
 
 
+BENCH_CASES = ['repr-fwd', 'mlm-step', 'mfm-nce-step', 'fom-step',
+               'vsm-step', 'update']
+
+
+def _bench_shape(b):
+    """the batch dims, in hero_bench's `shape=` notation"""
+    mlm = 'input_ids' in b
+    ids = b['input_ids' if mlm else 'f_sub_input_ids']
+    fv = b['v_feat' if mlm else 'f_v_feats']
+    am = b['attn_masks' if mlm else 'f_attn_masks']
+    B, L = (0, 0) if mlm else tuple(b['c_v_feats'].shape[:2])
+    n = lambda k: int(b[k].shape[0]) if k in b else 0  # noqa: E731
+    return (f'S{ids.shape[0]},Lt{ids.shape[1]},Lv{fv.shape[1]},'
+            f'Lg{am.shape[1]},B{B},L{L},mlm{n("txt_labels")},'
+            f'msk{n("feat_targets")},q{n("query_input_ids")}')
+
+
+def cmd_bench_case(args):
+    """one case of bench/run.sh: the same model dims, batch and timing rule
+    as hero_bench (warm-up, then the median of --iters runs; gradients
+    zeroed untimed before each step; update = clip_grad_norm_ + the
+    official AdamW + zero_grad with every parameter holding a gradient)."""
+    import resource
+    torch.set_num_threads(args.threads)
+    t, md = st_load(args.data)
+    dims = json.loads(md['bench_dims'])
+    case = args.case
+    if case not in BENCH_CASES:
+        sys.exit(f'--case must be one of {BENCH_CASES}')
+    iters = args.iters if args.iters > 0 else dims['iters']
+    warmup = args.warmup if args.warmup >= 0 else dims['warmup']
+    model = HeroForPretraining(json.loads(md['model_config']),
+                               vfeat_dim=dims['vfeat_dim'],
+                               max_frm_seq_len=dims['max_frm_seq_len'],
+                               vocab_rows=dims['vocab_rows'],
+                               fom_classes=dims['fom_classes'])
+    model.init_weights(seed=args.seed).train()
+    params = list(model.parameters())
+    if case == 'update':
+        opt = build_official_optimizer(model, 3e-5, 0.01, (0.9, 0.98), 1e-6)
+        g = torch.Generator().manual_seed(99)
+        for p in params:
+            p.grad = torch.randn(p.shape, generator=g) * 1e-3
+        ps = [p for p in opt.params() if p.grad is not None]
+        shape = f'params={sum(p.numel() for p in params)}'
+        state = {'step': 0}
+
+        def run():
+            state['step'] += 1
+            opt.lr = 3e-5 * warmup_linear(state['step'], 10000, 100000)
+            torch.nn.utils.clip_grad_norm_(ps, 1.0)
+            opt.step()
+            opt.zero_grad()
+            return 0.0
+    else:
+        task = 'repr' if case == 'repr-fwd' else case[:-len('-step')]
+        b = batch_from_golden(task, t, md)
+        shape = _bench_shape(b)
+
+        def run():
+            if task == 'repr':
+                with torch.no_grad():
+                    model(b, 'repr')
+                return 0.0
+            out = model(b, task, infer=False)
+            loss = task_loss(task, out)
+            loss.backward()
+            return loss.item()
+    times, loss = [], 0.0
+    for i in range(warmup + iters):
+        if case not in ('update', 'repr-fwd'):
+            for p in params:            # official zero_grad: zero, keep
+                if p.grad is not None:
+                    p.grad.zero_()
+        s = time.perf_counter()
+        loss = run()
+        if i >= warmup:
+            times.append(time.perf_counter() - s)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(f'CASE name={dims["prefix"]}-{case} side=torch '
+          f'time={np.median(times):.6f} min={min(times):.6f} iters={iters} '
+          f'warmup={warmup} threads={torch.get_num_threads()} '
+          f'maxrss_mb={rss:.1f} loss={loss:.6g} shape={shape}')
+    return 0
+
+
 def cmd_bench(args):
+    if args.data:
+        return cmd_bench_case(args)
     torch.set_num_threads(args.threads)
     dev = args.device
     if not 1 <= args.frames <= 100:
@@ -1705,7 +1799,15 @@ def main(argv=None):
     a.add_argument('--dropout', action='store_true',
                    help='dropout 0.1 as in training (default off)')
     a.add_argument('--seed', type=int, default=0)
+    a.add_argument('--data', help='hero_bench --dump file: time one case '
+                   'of bench/run.sh on its batches (see --case)')
+    a.add_argument('--case', default='mlm-step', help='with --data: ' +
+                   ', '.join(BENCH_CASES))
+    a.add_argument('--warmup', type=int, default=-1,
+                   help='with --data: warm-up runs (default: the config\'s)')
     args = ap.parse_args(argv)
+    if getattr(args, 'data', None) and '--iters' not in (argv or sys.argv):
+        args.iters = 0                # the config's default
     return {'check': cmd_check, 'dump': cmd_dump,
             'bench': cmd_bench}[args.cmd](args)
 

@@ -6,7 +6,10 @@
    (--model overrides; DIR/model_legacy.pt, when present, must load to identical weights),
    runs every DIR/<task>.safetensors present and compares every out.* and grad.* tensor.
    One line per quantity:  <task> <tensor-name> <err> OK|FAIL
-   with err = max|x - ref| / max(max|ref|, 1e-6), OK when err <= 1e-4.
+   with err = max|x - ref| / max(max|ref|, 1e-6), OK when err <= 1e-4. A task file with the
+   corpus (raw.*) and the official random choices (choice.*) also has its batch rebuilt by
+   hero.h and compared with every in.* tensor the model uses: one line per key, OK only when
+   equal (err 0).
    Last line: N passed, N failed. Exit status 0 iff nothing failed. */
 #define HERO_IMPLEMENTATION
 #include "../hero.h"
@@ -21,12 +24,14 @@ typedef struct golden_ctx {
     int passed, failed;
 } golden_ctx;
 
-static void report(golden_ctx *g, const char *task, const char *name, double err) {
-    int ok = err <= TOL; /* NaN fails */
+static void report_tol(golden_ctx *g, const char *task, const char *name, double err, double tol) {
+    int ok = err <= tol; /* NaN fails */
     printf("%s %s %.3g %s\n", task, name, err, ok ? "OK" : "FAIL");
     if (ok) g->passed++;
     else g->failed++;
 }
+
+static void report(golden_ctx *g, const char *task, const char *name, double err) { report_tol(g, task, name, err, TOL); }
 
 static void report_msg(golden_ctx *g, const char *task, const char *name, const char *msg) {
     printf("%s %s - FAIL (%s)\n", task, name, msg);
@@ -91,6 +96,119 @@ static void check_floor(golden_ctx *g, const char *task, const hero_tensorfile *
         report(g, task, name, e);
     }
     free(ref);
+}
+
+/* ---- roberta_init: the official pre-training init from a RoBERTa state dict ----
+   Paste into examples/hero_golden.c after check() / report() (before run_dir) and call
+   check_roberta_init(g, dir) from run_dir (in place of the "roberta_init load - SKIP" line).
+   DIR/roberta_init/pytorch_model.bin is loaded with hero_model_init_roberta into a model
+   built from DIR/config.json (fresh parameters first: hero_model_init_random) and compared
+   with DIR/roberta_init/expected_after_load.safetensors (the official f_encoder state):
+     roberta_init <key> <err> OK|FAIL   keys the metadata (from_checkpoint,
+                                        derived_from_checkpoint) says come from the file
+     roberta_init <key> <0|1> OK|FAIL   the freshly initialised rest: shape check only
+     roberta_init load_report.missing / load_report.unexpected <0|1>: the keys the official
+                                        loader logged (metadata load_log) */
+
+/* ", "-joined list of the '...' names inside the [...] that follows `head` in the load log */
+static int rb_log_list(const hero_json *log, const char *head, char *out, size_t cap) {
+    int i;
+    out[0] = 0;
+    if (!log || log->type != HERO_JSON_ARRAY) return 0;
+    for (i = 0; i < log->n; i++) {
+        const char *s = log->items[i].type == HERO_JSON_STRING ? log->items[i].string : NULL, *p;
+        size_t o = 0;
+        if (!s || !(p = strstr(s, head)) || !(p = strchr(p, '['))) continue;
+        for (;;) {
+            const char *a = strchr(p, '\''), *b = a ? strchr(a + 1, '\'') : NULL;
+            if (!b) break;
+            if (o + (size_t)(b - a) + 3 >= cap) break;
+            if (o) { memcpy(out + o, ", ", 2); o += 2; }
+            memcpy(out + o, a + 1, (size_t)(b - a - 1));
+            o += (size_t)(b - a - 1);
+            out[o] = 0;
+            p = b + 1;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+static void check_roberta_init(golden_ctx *g, const char *dir) {
+    char cfgp[1024], bin[1024], expp[1024];
+    static char want[8192];
+    hero_config c;
+    hero_model m;
+    hero_error err;
+    hero_load_report rep;
+    hero_tensorfile tf;
+    hero_json from, derived, log;
+    const char *s;
+    int i;
+    FILE *f;
+    snprintf(cfgp, sizeof(cfgp), "%s/config.json", dir);
+    snprintf(bin, sizeof(bin), "%s/roberta_init/pytorch_model.bin", dir);
+    snprintf(expp, sizeof(expp), "%s/roberta_init/expected_after_load.safetensors", dir);
+    if (!(f = fopen(bin, "rb"))) return; /* no roberta_init golden in this directory */
+    fclose(f);
+    if (hero_config_from_json(&c, cfgp, &err) || hero_model_init(&m, &c, &err)) {
+        report_msg(g, "roberta_init", "model", err.msg);
+        return;
+    }
+    if (hero_model_init_random(&m, 20200517u) || hero_model_init_roberta(&m, bin, NULL, &rep, &err)) {
+        report_msg(g, "roberta_init", "load", err.msg);
+        hero_model_free(&m);
+        return;
+    }
+    if (hero_tensorfile_open(&tf, expp, &err)) {
+        report_msg(g, "roberta_init", "expected_after_load", err.msg);
+        hero_model_free(&m);
+        return;
+    }
+    memset(&from, 0, sizeof(from));
+    memset(&derived, 0, sizeof(derived));
+    memset(&log, 0, sizeof(log));
+    if (!(s = hero_tensorfile_meta(&tf, "from_checkpoint")) || hero_json_parse(s, strlen(s), &from, &err) ||
+        !(s = hero_tensorfile_meta(&tf, "derived_from_checkpoint")) || hero_json_parse(s, strlen(s), &derived, &err) ||
+        !(s = hero_tensorfile_meta(&tf, "load_log")) || hero_json_parse(s, strlen(s), &log, &err)) {
+        report_msg(g, "roberta_init", "metadata", "from_checkpoint / derived_from_checkpoint / load_log missing or bad");
+    } else {
+        for (i = 0; i < tf.n_tensors; i++) {
+            const hero_tensor_info *t = &tf.tensors[i];
+            const char *name = t->name;
+            hero_param *p = hero_model_param(&m, name);
+            int d, ok;
+            if (!strcmp(name, "v_encoder.f_encoder.lm_head.decoder.weight"))
+                p = hero_model_param(&m, "v_encoder.f_encoder.embeddings.word_embeddings.weight"); /* tied */
+            if (hero_json_get(&from, name) || hero_json_get(&derived, name)) {
+                if (!p) { report_msg(g, "roberta_init", name, "no such parameter"); continue; }
+                ok = t->ndim == p->ndim;
+                for (d = 0; ok && d < p->ndim; d++) ok = t->shape[d] == p->shape[d];
+                if (!ok) { report_msg(g, "roberta_init", name, "shape differs"); continue; }
+                check(g, "roberta_init", &tf, name, p->data, (int64_t)p->numel);
+            } else if (!strcmp(name, "v_encoder.f_encoder.pad")) { /* zero buffer, not a parameter */
+                report(g, "roberta_init", name, t->ndim == 2 && t->shape[0] == 8 && t->shape[1] == c.H ? 0.0 : 1.0);
+            } else {
+                ok = p && t->ndim == p->ndim;
+                for (d = 0; ok && d < p->ndim; d++) ok = t->shape[d] == p->shape[d];
+                report(g, "roberta_init", name, ok ? 0.0 : 1.0);
+            }
+        }
+        /* the official loader's log: keys not initialised from the file, keys not used */
+        if (rb_log_list(&log, "not initialized from pretrained model", want, sizeof(want)))
+            report(g, "roberta_init", "load_report.missing", strcmp(want, rep.missing) == 0 ? 0.0 : 1.0);
+        else
+            report(g, "roberta_init", "load_report.missing", rep.n_missing == 0 ? 0.0 : 1.0);
+        if (rb_log_list(&log, "not used in", want, sizeof(want)))
+            report(g, "roberta_init", "load_report.unexpected", strcmp(want, rep.unexpected) == 0 ? 0.0 : 1.0);
+        else
+            report(g, "roberta_init", "load_report.unexpected", rep.n_unexpected == 0 ? 0.0 : 1.0);
+    }
+    hero_json_free(&from);
+    hero_json_free(&derived);
+    hero_json_free(&log);
+    hero_tensorfile_close(&tf);
+    hero_model_free(&m);
 }
 
 static const char *TASKS[] = {"repr", "mlm", "mfm-nce", "mffr", "fom", "vsm"};
@@ -195,6 +313,25 @@ static void check_grads(golden_ctx *g, hero_model *m, const char *task, const he
     else report(g, task, "grad-set", 0.0);
 }
 
+/* the batch rebuilt from raw.* + choice.* by hero.h's own builder against every in.* key */
+static void check_batch_from_raw(golden_ctx *g, const hero_model *m, const char *task, hero_task id,
+                                 const hero_tensorfile *tf) {
+    hero_batch b;
+    hero_batch_field f[HERO_BATCH_MAX_FIELDS];
+    hero_error err;
+    int i, n;
+    if (hero_batch_from_golden_raw(&b, id, tf, m->cfg.V, &err)) { report_msg(g, task, "batch-from-raw", err.msg); return; }
+    n = hero_batch_fields(&b, f);
+    for (i = 0; i < n; i++) {
+        char name[96];
+        double e;
+        snprintf(name, sizeof(name), "in.%s", f[i].key);
+        if (hero_batch_field_golden_err(&f[i], tf, &e, &err)) report_msg(g, task, name, err.msg);
+        else report_tol(g, task, name, e, 0.0);
+    }
+    hero_batch_free(&b);
+}
+
 static void run_task(golden_ctx *g, hero_model *m, const char *dir, int ti) {
     char path[1024];
     const char *task = TASKS[ti];
@@ -232,7 +369,7 @@ static void run_task(golden_ctx *g, hero_model *m, const char *dir, int ti) {
         check_grads(g, m, task, &tf);
         if (TASK_IDS[ti] == HERO_TASK_VSM) check_inference(g, m, task, &tf, &b, &r);
     }
-    if (hero_tensorfile_find(&tf, "raw.nframes")) printf("%s batch-from-raw - SKIP\n", task);
+    if (hero_tensorfile_find(&tf, "raw.nframes")) check_batch_from_raw(g, m, task, TASK_IDS[ti], &tf);
     free(probe);
     hero_batch_free(&b);
     hero_tensorfile_close(&tf);
@@ -388,7 +525,7 @@ static void run_dir(golden_ctx *g, const char *dir, const char *model_override) 
     snprintf(legacy, sizeof(legacy), "%s/train.safetensors", dir);
     if (file_exists(legacy)) run_train(g, dir, cfg, ckpt);
     snprintf(legacy, sizeof(legacy), "%s/roberta_init/pytorch_model.bin", dir);
-    if (file_exists(legacy)) printf("roberta_init load - SKIP\n");
+    check_roberta_init(g, dir);
     hero_model_free(&m);
 }
 

@@ -20,7 +20,22 @@ run() { # name, command...
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 }
-run "golden parity (tests/golden/tiny)" "$BUILD/hero_golden" tests/golden/tiny
-run "gradient checks" "$BUILD/test_ops" tests/golden/tiny
+run "golden parity (tests/golden/tiny, model.pt + model_legacy.pt)" "$BUILD/hero_golden" tests/golden/tiny
+run "golden parity with the legacy checkpoint" "$BUILD/hero_golden" --model tests/golden/tiny/model_legacy.pt tests/golden/tiny
+run "gradient checks (finite differences)" "$BUILD/test_ops" tests/golden/tiny
+run "file formats (JSON, safetensors, torch.save, npy/npz)" "$BUILD/test_formats"
+run "batch building (official collate)" "$BUILD/test_batch"
+run "training: resume, non-finite, atomic save" "$BUILD/test_train" tests/golden/tiny
+run "tokenizer unit tests" "$BUILD/test_tokenizer_unit"
+run "initialisation (random, RoBERTa)" "$BUILD/test_init" tests/golden/tiny
+run "tools: hero_inspect, hero_convert" bash tests/test_tools.sh "$BUILD"
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+    run "tokenizer vs gpt-3-encoder (npm)" bash tests/test_tokenizer.sh
+else
+    echo "== tokenizer vs gpt-3-encoder: SKIPPED (node/npm not installed)"
+fi
+if [ -f tests/test_demo.sh ] && [ -x "$BUILD/train_toy" ]; then
+    run "demo: losses fall" bash tests/test_demo.sh "$BUILD"
+fi
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

@@ -2,7 +2,7 @@
    random choices. Build from the repository root:
      gcc -std=c99 -O1 -Wall -Wextra -Wpedantic -Werror tests/test_batch.c -lm -o /tmp/test_batch
      /tmp/test_batch [golden dir, default tests/golden/tiny] [differential dir, default
-                     tests/golden/batch_fuzz: files from tests/gen_batch_fuzz.py]
+                     tests/golden/batch_fuzz: the official data code's batches for random corpora, see its README]
    -DHERO_TEST_USE_HERO_H: test the merged ../hero.h instead of the wip/ pieces. */
 #define HERO_IMPLEMENTATION
 #ifdef HERO_TEST_USE_HERO_H
@@ -34,153 +34,43 @@ static void check(int ok, const char *name, const char *why) {
 
 /* ---------------- golden ---------------- */
 
-static int64_t *read_i64(const hero_tensorfile *tf, const char *name, size_t *n_out, int64_t *shape, int *ndim) {
+/* int tensor `name` as a malloc'd int32 array (NULL if absent / unreadable) */
+static int32_t *read_i32(const hero_tensorfile *tf, const char *name, size_t *n_out) {
     const hero_tensor_info *t = hero_tensorfile_find(tf, name);
-    size_t n = 1;
-    int d;
-    int64_t *dst;
-    hero_error err;
-    if (!t) return NULL;
-    for (d = 0; d < (int)t->ndim; d++) { n *= (size_t)t->shape[d]; if (shape) shape[d] = (int64_t)t->shape[d]; }
-    if (ndim) *ndim = (int)t->ndim;
-    dst = (int64_t *)malloc((n ? n : 1) * sizeof(int64_t));
-    if (hero_tensor_read_i64(t, dst, (int64_t)n, &err)) { printf("# read %s: %s\n", name, err.msg); free(dst); return NULL; }
-    if (n_out) *n_out = n;
-    return dst;
-}
-
-static float *read_f32(const hero_tensorfile *tf, const char *name, size_t *n_out, int64_t *shape, int *ndim) {
-    const hero_tensor_info *t = hero_tensorfile_find(tf, name);
-    size_t n = 1;
-    int d;
-    float *dst;
-    hero_error err;
-    if (!t) return NULL;
-    for (d = 0; d < (int)t->ndim; d++) { n *= (size_t)t->shape[d]; if (shape) shape[d] = (int64_t)t->shape[d]; }
-    if (ndim) *ndim = (int)t->ndim;
-    dst = (float *)malloc((n ? n : 1) * sizeof(float));
-    if (hero_tensor_read_f32(t, dst, (int64_t)n, &err)) { printf("# read %s: %s\n", name, err.msg); free(dst); return NULL; }
-    if (n_out) *n_out = n;
-    return dst;
-}
-
-static int32_t *to_i32(const int64_t *a, size_t n) {
-    int32_t *o = (int32_t *)malloc((n ? n : 1) * sizeof(int32_t));
-    size_t i;
-    for (i = 0; i < n; i++) o[i] = (int32_t)a[i];
-    return o;
-}
-
-static int32_t *read_i32(const hero_tensorfile *tf, const char *name, size_t *n) {
-    int64_t *a = read_i64(tf, name, n, NULL, NULL);
+    int64_t n = t ? hero_tensor_numel(t) : -1, i;
+    int64_t *a;
     int32_t *o;
-    if (!a) return NULL;
-    o = to_i32(a, *n);
+    hero_error err;
+    if (n < 0) return NULL;
+    a = (int64_t *)malloc((size_t)(n ? n : 1) * sizeof(int64_t));
+    o = (int32_t *)malloc((size_t)(n ? n : 1) * sizeof(int32_t));
+    if (!a || !o || hero_tensor_read_i64(t, a, n, &err)) { free(a); free(o); return NULL; }
+    for (i = 0; i < n; i++) o[i] = (int32_t)a[i];
     free(a);
+    *n_out = (size_t)n;
     return o;
 }
 
-/* HERO_MALLOC'd int32 copy (for hero_choices, freed by hero_choices_free) */
-static int32_t *read_i32_hero(const hero_tensorfile *tf, const char *name, size_t *n) {
-    int32_t *a = read_i32(tf, name, n), *o;
-    if (!a) return NULL;
-    o = (int32_t *)HERO_MALLOC((*n ? *n : 1) * sizeof(int32_t));
-    memcpy(o, a, *n * sizeof(int32_t));
-    free(a);
-    return o;
-}
-
-/* One in.* tensor vs a batch field. kind: 'i' int32, 'u' uint8, 'f' float. Shape of the
-   tensor must equal dims (ndim entries). Prints "<task> in.<key> <err> OK|FAIL". */
-static void cmp_key(const char *task, const hero_tensorfile *tf, const char *key, char kind, const void *field,
-                    int ndim, int d0, int d1, int d2) {
-    int64_t shape[8];
-    int tnd = 0, d, ok = 1;
-    int want[3];
-    size_t n = 0, i;
-    double e = 0;
-    char name[96];
-    snprintf(name, sizeof(name), "in.%s", key);
-    want[0] = d0; want[1] = d1; want[2] = d2;
-    if (!hero_tensorfile_find(tf, name)) {
-        printf("%s %s - FAIL (missing in golden file)\n", task, name);
-        if (quiet) case_fails++; else n_fail++;
-        return;
-    }
-    if (kind == 'f') {
-        float *ref = read_f32(tf, name, &n, shape, &tnd);
-        const float *got = (const float *)field;
-        if (!ref) ok = 0;
-        for (i = 0; ok && got && i < n; i++) { double x = fabs((double)ref[i] - (double)got[i]); if (x > e) e = x; }
-        if (!got) ok = 0;
-        free(ref);
-    } else {
-        int64_t *ref = read_i64(tf, name, &n, shape, &tnd);
-        if (!ref || !field) ok = 0;
-        for (i = 0; ok && i < n; i++) {
-            int64_t g = kind == 'u' ? (int64_t)((const uint8_t *)field)[i] : (int64_t)((const int32_t *)field)[i];
-            double x = fabs((double)(ref[i] - g));
-            if (x > e) e = x;
-        }
-        free(ref);
-    }
-    if (tnd != ndim) ok = 0;
-    for (d = 0; ok && d < ndim; d++)
-        if (shape[d] != want[d]) ok = 0;
-    if (!ok) {
-        printf("%s %s - FAIL (shape/field: file [", task, name);
-        for (d = 0; d < tnd; d++) printf("%s%lld", d ? "," : "", (long long)shape[d]);
-        printf("] batch [");
-        for (d = 0; d < ndim; d++) printf("%s%d", d ? "," : "", want[d]);
-        printf("])\n");
-        if (quiet) case_fails++; else n_fail++;
-        return;
-    }
-    ok = e == 0.0;
-    if (quiet) {
-        if (!ok) { printf("%s %s %g FAIL\n", task, name, e); case_fails++; }
-        return;
-    }
-    printf("%s %s %g %s\n", task, name, e, ok ? "OK" : "FAIL");
-    if (ok) n_pass++; else n_fail++;
-}
-
+/* Every in.* tensor the model uses vs the batch (the library's field table and error):
+   prints "<task> in.<key> <err> OK|FAIL", OK only when equal. */
 static void cmp_batch(const char *tn, const hero_tensorfile *tf, const hero_batch *b) {
-    int mlm = b->task == HERO_TASK_MLM;
-    cmp_key(tn, tf, mlm ? "input_ids" : "f_sub_input_ids", 'i', b->txt_ids, 2, b->S, b->Lt, 0);
-    cmp_key(tn, tf, mlm ? "position_ids" : "f_sub_pos_ids", 'i', b->txt_pos, 2, 1, b->Lt, 0);
-    cmp_key(tn, tf, mlm ? "v_feat" : "f_v_feats", 'f', b->f_v_feats, 3, b->S, b->Lv, b->F);
-    if (!mlm) cmp_key(tn, tf, "f_v_pos_ids", 'i', b->f_v_pos, 2, 1, b->Lv, 0);
-    cmp_key(tn, tf, mlm ? "attn_masks" : "f_attn_masks", 'i', b->f_attn_mask, 2, b->S, b->Lg, 0);
-    cmp_key(tn, tf, mlm ? "gather_index" : "f_gather_index", 'i', b->f_gather, 2, b->S, b->Lg, 0);
-    if (mlm) {
-        cmp_key(tn, tf, "txt_mask_tgt", 'u', b->txt_mask_tgt, 2, b->S, b->Lg, 0);
-        cmp_key(tn, tf, "txt_labels", 'i', b->txt_labels, 1, b->n_mlm, 0, 0);
-        return;
-    }
-    cmp_key(tn, tf, "c_v_feats", 'f', b->c_v_feats, 3, b->B, b->L, b->F);
-    cmp_key(tn, tf, "c_attn_masks", 'i', b->c_attn_mask, 2, b->B, b->L, 0);
-    cmp_key(tn, tf, "num_subs", 'i', b->num_subs, 1, b->B, 0, 0);
-    cmp_key(tn, tf, "s2f_sub_idx", 'i', b->s2f_sub_idx, 1, b->n_s2f, 0, 0);
-    cmp_key(tn, tf, "s2f_nframes", 'i', b->s2f_nframes, 1, b->n_s2f, 0, 0);
-    {
-        int i, nf = 0;
-        for (i = 0; i < b->n_s2f; i++) nf += b->s2f_nframes[i];
-        cmp_key(tn, tf, "s2f_frames", 'i', b->s2f_frames, 1, nf, 0, 0);
-    }
-    if (b->task == HERO_TASK_MFM_NCE || b->task == HERO_TASK_MFFR) {
-        cmp_key(tn, tf, "f_v_masks", 'u', b->f_v_masks, 2, b->S, b->Lv, 0);
-        cmp_key(tn, tf, "c_v_masks", 'u', b->c_v_masks, 2, b->B, b->L, 0);
-        cmp_key(tn, tf, "feat_targets", 'f', b->feat_targets, 2, b->n_masked, b->F, 0);
-    } else if (b->task == HERO_TASK_FOM) {
-        cmp_key(tn, tf, "shuffled_orders", 'i', b->shuffled_orders, 2, b->B, b->L, 0);
-        cmp_key(tn, tf, "targets", 'i', b->fom_targets, 2, b->B, b->L, 0);
-    } else if (b->task == HERO_TASK_VSM) {
-        cmp_key(tn, tf, "query_input_ids", 'i', b->q_ids, 2, b->Nq, b->Lq, 0);
-        cmp_key(tn, tf, "query_pos_ids", 'i', b->q_pos, 2, 1, b->Lq, 0);
-        cmp_key(tn, tf, "query_attn_masks", 'i', b->q_mask, 2, b->Nq, b->Lq, 0);
-        cmp_key(tn, tf, "q_vidx", 'i', b->q_vidx, 1, b->Nq, 0, 0);
-        cmp_key(tn, tf, "targets", 'i', b->vsm_targets, 2, b->Nq, 2, 0);
+    hero_batch_field f[HERO_BATCH_MAX_FIELDS];
+    int i, n = hero_batch_fields(b, f), ok;
+    for (i = 0; i < n; i++) {
+        hero_error err;
+        double e;
+        if (hero_batch_field_golden_err(&f[i], tf, &e, &err)) {
+            printf("%s in.%s - FAIL (%s)\n", tn, f[i].key, err.msg);
+            if (quiet) case_fails++; else n_fail++;
+            continue;
+        }
+        ok = e == 0.0;
+        if (quiet) {
+            if (!ok) { printf("%s in.%s %g FAIL\n", tn, f[i].key, e); case_fails++; }
+            continue;
+        }
+        printf("%s in.%s %g %s\n", tn, f[i].key, e, ok ? "OK" : "FAIL");
+        if (ok) n_pass++; else n_fail++;
     }
 }
 
@@ -214,77 +104,21 @@ static const char *batch_diff(const hero_batch *a, const hero_batch *g) {
     return NULL;
 }
 
-/* Rebuild the batch of one golden / differential file from raw.* + choice.* (+ opt.*). */
+/* Rebuild the batch of one golden / differential file from raw.* + choice.* (+ opt.*,
+   data_settings) with the library and compare it with every in.* tensor. */
 static void golden_case(const char *path, hero_task task, const char *tn) {
     char name[160];
     hero_tensorfile tf;
     hero_error err;
     hero_batch b, g;
-    hero_choices c;
-    hero_video *vids = NULL;
-    hero_batch_options opt = hero_batch_options_default(107);
-    size_t nB, nfe, nns, nsl, nst, nsi, nsn, nsf, nx;
-    int64_t fshape[8];
-    int fnd = 0, rc;
-    int32_t *nframes, *num_subs, *sub_len, *sub_tok, *s2f_idx, *s2f_nf, *s2f_fr;
-    float *feats;
+    int rc;
     memset(&err, 0, sizeof(err));
-    memset(&c, 0, sizeof(c));
     if (hero_tensorfile_open(&tf, path, &err)) {
         snprintf(name, sizeof(name), "golden %s open", tn);
         check(0, name, err.msg);
         return;
     }
-    nframes = read_i32(&tf, "raw.nframes", &nB);
-    feats = read_f32(&tf, "raw.v_feats", &nfe, fshape, &fnd);
-    num_subs = read_i32(&tf, "raw.num_subs", &nns);
-    sub_len = read_i32(&tf, "raw.sub_len", &nsl);
-    sub_tok = read_i32(&tf, "raw.sub_tokens", &nst);
-    s2f_idx = read_i32(&tf, "raw.s2f_sub_idx", &nsi);
-    s2f_nf = read_i32(&tf, "raw.s2f_nframes", &nsn);
-    s2f_fr = read_i32(&tf, "raw.s2f_frames", &nsf);
-    if (!nframes || !feats || !num_subs || !sub_len || !sub_tok || !s2f_idx || !s2f_nf || !s2f_fr || fnd != 2) {
-        snprintf(name, sizeof(name), "golden %s raw", tn);
-        check(0, name, "raw.* tensors missing");
-        goto out;
-    }
-    vids = (hero_video *)malloc(nB * sizeof(hero_video));
-    rc = hero_videos_from_flat(vids, (int)nB, (int)fshape[1], nframes, feats, nfe, num_subs, sub_len, nsl,
-                               sub_tok, nst, s2f_idx, s2f_nf, s2f_fr, nsf, &err);
-    if (rc) { snprintf(name, sizeof(name), "golden %s videos", tn); check(0, name, err.msg); goto out; }
-    { /* options stored by tests/gen_batch_fuzz.py */
-        static const char *keys[4] = {"opt.max_txt_len", "opt.max_frames", "opt.sub_ctx_len", "opt.query_per_video"};
-        int *dst[4];
-        int k;
-        dst[0] = &opt.max_txt_len; dst[1] = &opt.max_frames; dst[2] = &opt.sub_ctx_len; dst[3] = &opt.query_per_video;
-        for (k = 0; k < 4; k++) {
-            int32_t *x = hero_tensorfile_find(&tf, keys[k]) ? read_i32(&tf, keys[k], &nx) : NULL;
-            if (x) { *dst[k] = x[0]; free(x); }
-        }
-    }
-    c.task = task;
-    if (task == HERO_TASK_MLM) {
-        c.mlm_len = read_i32_hero(&tf, "choice.mlm_len", &nx);
-        c.n_rows = (int)nx;
-        c.mlm_input_ids = read_i32_hero(&tf, "choice.mlm_input_ids", &nx);
-        c.mlm_labels = read_i32_hero(&tf, "choice.mlm_labels", &nx);
-    } else if (task == HERO_TASK_MFM_NCE || task == HERO_TASK_MFFR) {
-        int32_t *m = read_i32(&tf, "choice.frame_mask", &nx);
-        size_t i;
-        c.n_frames = (int)nx;
-        c.frame_mask = (uint8_t *)HERO_MALLOC(nx ? nx : 1);
-        for (i = 0; m && i < nx; i++) c.frame_mask[i] = (uint8_t)m[i];
-        free(m);
-    } else if (task == HERO_TASK_FOM) {
-        c.fom_orders = read_i32_hero(&tf, "choice.fom_orders", &nx);
-        c.n_frames = (int)nx;
-        c.fom_targets = read_i32_hero(&tf, "choice.fom_targets", &nx);
-    } else if (task == HERO_TASK_VSM) {
-        c.vsm_n_sampled = read_i32_hero(&tf, "choice.vsm_n_sampled", &nx);
-        c.n_videos = (int)nx;
-        c.vsm_sampled_sub_idx = read_i32_hero(&tf, "choice.vsm_sampled_sub_idx", &nx);
-    }
-    rc = hero_build_batch(&b, task, vids, (int)nB, &opt, task == HERO_TASK_REPR ? NULL : &c, NULL, &err);
+    rc = hero_batch_from_golden_raw(&b, task, &tf, 107, &err);
     if (rc) { snprintf(name, sizeof(name), "golden %s build", tn); check(0, name, err.msg); goto out; }
     cmp_batch(tn, &tf, &b);
     if (task == HERO_TASK_VSM && hero_tensorfile_find(&tf, "choice.vsm_query_sub_idx")) { /* the final query order the official code made */
@@ -315,9 +149,6 @@ static void golden_case(const char *path, hero_task task, const char *tn) {
     }
     hero_batch_free(&b);
 out:
-    hero_choices_free(&c);
-    free(vids);
-    free(nframes); free(feats); free(num_subs); free(sub_len); free(sub_tok); free(s2f_idx); free(s2f_nf); free(s2f_fr);
     hero_tensorfile_close(&tf);
 }
 
@@ -680,52 +511,60 @@ static int stw_write(stw *w, const char *path) {
 
 /* Write batch b with the official key names; corrupt: 0 none, 1 gather index out of range,
    2 num_subs sum off, 3 a tensor missing, 4 f_v_feats rows off */
-static void batch_to_golden(const hero_batch *b, const char *path, int corrupt) {
-    stw w;
+static void stw_batch(stw *w, const hero_batch *b, int corrupt) {
     int mlm = b->task == HERO_TASK_MLM;
     int32_t *gi = (int32_t *)malloc((size_t)b->S * (size_t)b->Lg * 4);
-    memset(&w, 0, sizeof(w));
-    w.hdr[0] = '{';
-    w.hl = 1;
     memcpy(gi, b->f_gather, (size_t)b->S * (size_t)b->Lg * 4);
     if (corrupt == 1) gi[b->Lg - 1] = b->Lv + b->Lt;
-    stw_i(&w, mlm ? "in.input_ids" : "in.f_sub_input_ids", b->txt_ids, 2, b->S, b->Lt, 0);
-    stw_i(&w, mlm ? "in.position_ids" : "in.f_sub_pos_ids", b->txt_pos, 2, 1, b->Lt, 0);
-    stw_f(&w, mlm ? "in.v_feat" : "in.f_v_feats", b->f_v_feats, 3, corrupt == 4 ? b->S - 1 : b->S, b->Lv, b->F);
-    if (!mlm) stw_i(&w, "in.f_v_pos_ids", b->f_v_pos, 2, 1, b->Lv, 0);
-    stw_i(&w, mlm ? "in.attn_masks" : "in.f_attn_masks", b->f_attn_mask, 2, b->S, b->Lg, 0);
-    if (corrupt != 3) stw_i(&w, mlm ? "in.gather_index" : "in.f_gather_index", gi, 2, b->S, b->Lg, 0);
+    stw_i(w, mlm ? "in.input_ids" : "in.f_sub_input_ids", b->txt_ids, 2, b->S, b->Lt, 0);
+    stw_i(w, mlm ? "in.position_ids" : "in.f_sub_pos_ids", b->txt_pos, 2, 1, b->Lt, 0);
+    stw_f(w, mlm ? "in.v_feat" : "in.f_v_feats", b->f_v_feats, 3, corrupt == 4 ? b->S - 1 : b->S, b->Lv, b->F);
+    if (!mlm) stw_i(w, "in.f_v_pos_ids", b->f_v_pos, 2, 1, b->Lv, 0);
+    stw_i(w, mlm ? "in.attn_masks" : "in.f_attn_masks", b->f_attn_mask, 2, b->S, b->Lg, 0);
+    if (corrupt != 3) stw_i(w, mlm ? "in.gather_index" : "in.f_gather_index", gi, 2, b->S, b->Lg, 0);
     free(gi);
     if (mlm) {
-        stw_b(&w, "in.txt_mask_tgt", b->txt_mask_tgt, b->S, b->Lg);
-        stw_i(&w, "in.txt_labels", b->txt_labels, 1, b->n_mlm, 0, 0);
+        stw_b(w, "in.txt_mask_tgt", b->txt_mask_tgt, b->S, b->Lg);
+        stw_i(w, "in.txt_labels", b->txt_labels, 1, b->n_mlm, 0, 0);
     } else {
         int i, nf = 0;
         int32_t ns0 = b->num_subs[0];
         for (i = 0; i < b->n_s2f; i++) nf += b->s2f_nframes[i];
         if (corrupt == 2) b->num_subs[0]++;
-        stw_i(&w, "in.num_subs", b->num_subs, 1, b->B, 0, 0);
+        stw_i(w, "in.num_subs", b->num_subs, 1, b->B, 0, 0);
         b->num_subs[0] = ns0;
-        stw_i(&w, "in.s2f_sub_idx", b->s2f_sub_idx, 1, b->n_s2f, 0, 0);
-        stw_i(&w, "in.s2f_nframes", b->s2f_nframes, 1, b->n_s2f, 0, 0);
-        stw_i(&w, "in.s2f_frames", b->s2f_frames, 1, nf, 0, 0);
-        stw_f(&w, "in.c_v_feats", b->c_v_feats, 3, b->B, b->L, b->F);
-        stw_i(&w, "in.c_attn_masks", b->c_attn_mask, 2, b->B, b->L, 0);
+        stw_i(w, "in.s2f_sub_idx", b->s2f_sub_idx, 1, b->n_s2f, 0, 0);
+        stw_i(w, "in.s2f_nframes", b->s2f_nframes, 1, b->n_s2f, 0, 0);
+        stw_i(w, "in.s2f_frames", b->s2f_frames, 1, nf, 0, 0);
+        stw_f(w, "in.c_v_feats", b->c_v_feats, 3, b->B, b->L, b->F);
+        stw_i(w, "in.c_attn_masks", b->c_attn_mask, 2, b->B, b->L, 0);
     }
     if (b->task == HERO_TASK_MFM_NCE || b->task == HERO_TASK_MFFR) {
-        stw_b(&w, "in.f_v_masks", b->f_v_masks, b->S, b->Lv);
-        stw_b(&w, "in.c_v_masks", b->c_v_masks, b->B, b->L);
-        stw_f(&w, "in.feat_targets", b->feat_targets, 2, b->n_masked, b->F, 0);
+        stw_b(w, "in.f_v_masks", b->f_v_masks, b->S, b->Lv);
+        stw_b(w, "in.c_v_masks", b->c_v_masks, b->B, b->L);
+        stw_f(w, "in.feat_targets", b->feat_targets, 2, b->n_masked, b->F, 0);
     } else if (b->task == HERO_TASK_FOM) {
-        stw_i(&w, "in.shuffled_orders", b->shuffled_orders, 2, b->B, b->L, 0);
-        stw_i(&w, "in.targets", b->fom_targets, 2, b->B, b->L, 0);
+        stw_i(w, "in.shuffled_orders", b->shuffled_orders, 2, b->B, b->L, 0);
+        stw_i(w, "in.targets", b->fom_targets, 2, b->B, b->L, 0);
     } else if (b->task == HERO_TASK_VSM) {
-        stw_i(&w, "in.query_input_ids", b->q_ids, 2, b->Nq, b->Lq, 0);
-        stw_i(&w, "in.query_pos_ids", b->q_pos, 2, 1, b->Lq, 0);
-        stw_i(&w, "in.query_attn_masks", b->q_mask, 2, b->Nq, b->Lq, 0);
-        stw_i(&w, "in.q_vidx", b->q_vidx, 1, b->Nq, 0, 0);
-        stw_i(&w, "in.targets", b->vsm_targets, 2, b->Nq, 2, 0);
+        stw_i(w, "in.query_input_ids", b->q_ids, 2, b->Nq, b->Lq, 0);
+        stw_i(w, "in.query_pos_ids", b->q_pos, 2, 1, b->Lq, 0);
+        stw_i(w, "in.query_attn_masks", b->q_mask, 2, b->Nq, b->Lq, 0);
+        stw_i(w, "in.q_vidx", b->q_vidx, 1, b->Nq, 0, 0);
+        stw_i(w, "in.targets", b->vsm_targets, 2, b->Nq, 2, 0);
     }
+}
+
+static void stw_init(stw *w) {
+    memset(w, 0, sizeof(*w));
+    w->hdr[0] = '{';
+    w->hl = 1;
+}
+
+static void batch_to_golden(const hero_batch *b, const char *path, int corrupt) {
+    stw w;
+    stw_init(&w);
+    stw_batch(&w, b, corrupt);
     stw_write(&w, path);
 }
 
@@ -777,6 +616,207 @@ static void test_from_golden_roundtrip(void) {
     remove(path);
     synth_free(&s);
     check(ok, "hero_batch_from_golden round trip of built batches (all tasks) and broken files rejected", why);
+}
+
+/* ---------------- golden files with raw.* + choice.*: the library's rebuild ---------------- */
+
+/* "__metadata__": {key: json text} */
+static void stw_meta(stw *w, const char *key, const char *json) {
+    const char *p;
+    w->hl += (size_t)snprintf(w->hdr + w->hl, sizeof(w->hdr) - w->hl, "%s\"__metadata__\":{\"%s\":\"", w->hl > 1 ? "," : "", key);
+    for (p = json; *p && w->hl + 4 < sizeof(w->hdr); p++) {
+        if (*p == '"' || *p == '\\') w->hdr[w->hl++] = '\\';
+        w->hdr[w->hl++] = *p;
+    }
+    w->hl += (size_t)snprintf(w->hdr + w->hl, sizeof(w->hdr) - w->hl, "\"}");
+}
+
+/* the corpus as raw.* (each video cut to its v.T frames / v.n_subs subtitles);
+   corrupt 2: no raw.sub_len, 3: one raw.sub_tokens too many */
+static void stw_raw(stw *w, const synth *s, int corrupt) {
+    int32_t nframes[8], num_subs[8], *len, *nf, *idx, *tok, *fr;
+    float *feats;
+    size_t S = 0, nt = 0, nr = 0, T = 0, a = 0, b = 0, c = 0, e = 0;
+    int v, i, F = s->v[0].F;
+    for (v = 0; v < s->n; v++) {
+        T += (size_t)s->v[v].T;
+        S += (size_t)s->v[v].n_subs;
+        for (i = 0; i < s->v[v].n_subs; i++) { nt += (size_t)s->v[v].sub_len[i]; nr += (size_t)s->v[v].sub_nframes[i]; }
+    }
+    len = (int32_t *)malloc(S * 4 + 4); nf = (int32_t *)malloc(S * 4 + 4); idx = (int32_t *)malloc(S * 4 + 4);
+    tok = (int32_t *)malloc(nt * 4 + 8); fr = (int32_t *)malloc(nr * 4 + 4);
+    feats = (float *)malloc(T * (size_t)F * sizeof(float) + 4);
+    for (v = 0; v < s->n; v++) {
+        const hero_video *hv = &s->v[v];
+        nframes[v] = hv->T;
+        num_subs[v] = hv->n_subs;
+        memcpy(feats + e, hv->feats, (size_t)hv->T * (size_t)F * sizeof(float));
+        e += (size_t)hv->T * (size_t)F;
+        memcpy(len + a, hv->sub_len, (size_t)hv->n_subs * 4);
+        memcpy(nf + a, hv->sub_nframes, (size_t)hv->n_subs * 4);
+        for (i = 0; i < hv->n_subs; i++) idx[a + (size_t)i] = i;
+        a += (size_t)hv->n_subs;
+        {
+            size_t wt = 0, wf = 0;
+            for (i = 0; i < hv->n_subs; i++) { wt += (size_t)hv->sub_len[i]; wf += (size_t)hv->sub_nframes[i]; }
+            memcpy(tok + b, hv->sub_tokens, wt * 4);
+            memcpy(fr + c, hv->sub_frames, wf * 4);
+            b += wt;
+            c += wf;
+        }
+    }
+    tok[nt] = 5;
+    stw_i(w, "raw.nframes", nframes, 1, s->n, 0, 0);
+    stw_f(w, "raw.v_feats", feats, 2, (int64_t)T, F, 0);
+    stw_i(w, "raw.num_subs", num_subs, 1, s->n, 0, 0);
+    if (corrupt != 2) stw_i(w, "raw.sub_len", len, 1, (int64_t)S, 0, 0);
+    stw_i(w, "raw.sub_tokens", tok, 1, (int64_t)nt + (corrupt == 3), 0, 0);
+    stw_i(w, "raw.s2f_sub_idx", idx, 1, (int64_t)S, 0, 0);
+    stw_i(w, "raw.s2f_nframes", nf, 1, (int64_t)S, 0, 0);
+    stw_i(w, "raw.s2f_frames", fr, 1, (int64_t)nr, 0, 0);
+    free(len); free(nf); free(idx); free(tok); free(fr); free(feats);
+}
+
+/* the choices as choice.*; corrupt 1: choice.mlm_input_ids one short, 5: frame_mask as
+   ints with a 2, 6: mlm_len[0] + 1 and mlm_len[1] - 1 (sums agree, rows do not) */
+static void stw_choices(stw *w, const hero_choices *c, int corrupt) {
+    size_t n = 0;
+    int i;
+    if (c->task == HERO_TASK_MLM) {
+        for (i = 0; i < c->n_rows; i++) n += (size_t)c->mlm_len[i];
+        if (corrupt == 6) { c->mlm_len[0]++; c->mlm_len[1]--; }
+        stw_i(w, "choice.mlm_len", c->mlm_len, 1, c->n_rows, 0, 0);
+        if (corrupt == 6) { c->mlm_len[0]--; c->mlm_len[1]++; }
+        stw_i(w, "choice.mlm_input_ids", c->mlm_input_ids, 1, (int64_t)n - (corrupt == 1), 0, 0);
+        stw_i(w, "choice.mlm_labels", c->mlm_labels, 1, (int64_t)n, 0, 0);
+    } else if (c->task == HERO_TASK_MFM_NCE || c->task == HERO_TASK_MFFR) {
+        int64_t sh = c->n_frames;
+        if (corrupt == 5) {
+            int32_t *m = (int32_t *)malloc((size_t)c->n_frames * 4 + 4);
+            for (i = 0; i < c->n_frames; i++) m[i] = c->frame_mask[i];
+            m[0] = 2;
+            stw_i(w, "choice.frame_mask", m, 1, c->n_frames, 0, 0);
+            free(m);
+        } else {
+            stw_add(w, "choice.frame_mask", "BOOL", 1, &sh, c->frame_mask, (size_t)c->n_frames);
+        }
+    } else if (c->task == HERO_TASK_FOM) {
+        stw_i(w, "choice.fom_orders", c->fom_orders, 1, c->n_frames, 0, 0);
+        stw_i(w, "choice.fom_targets", c->fom_targets, 1, c->n_frames, 0, 0);
+    } else if (c->task == HERO_TASK_VSM) {
+        for (i = 0; i < c->n_videos; i++) n += (size_t)c->vsm_n_sampled[i];
+        stw_i(w, "choice.vsm_n_sampled", c->vsm_n_sampled, 1, c->n_videos, 0, 0);
+        stw_i(w, "choice.vsm_sampled_sub_idx", c->vsm_sampled_sub_idx, 1, (int64_t)n, 0, 0);
+    }
+}
+
+/* b built from s with c: a golden file holding both sides; corrupt as stw_raw / stw_choices,
+   4: a bad data_settings.v_range, 7: in.f_v_feats one row short, 8: no in.f_gather_index */
+static void raw_to_golden(const char *path, const hero_batch *b, const synth *s, const hero_choices *c, int corrupt) {
+    static const char *settings = "{\"mask_prob\": 0.15, \"query_per_video\": 2, \"max_txt_len\": 60, \"sub_ctx_len\": 0, "
+                                  "\"cls\": 0, \"pad\": 1, \"sep\": 2, \"unk\": 3, \"mask\": 100, \"v_range\": [10, 50]}";
+    stw w;
+    int32_t three = 3;
+    stw_init(&w);
+    stw_meta(&w, "data_settings", corrupt == 4 ? "{\"mask\": 100, \"v_range\": [10]}" : settings);
+    stw_batch(&w, b, corrupt == 7 ? 4 : corrupt == 8 ? 3 : 0);
+    stw_raw(&w, s, corrupt);
+    stw_choices(&w, c, corrupt);
+    stw_i(&w, "opt.max_txt_len", &three, 1, 1, 0, 0); /* overrides data_settings' 60 */
+    stw_write(&w, path);
+}
+
+/* hero_batch_from_golden_raw (options, videos, choices, build) and the field comparison on
+   synthetic files of every task, and broken files rejected with the tensor named */
+static void test_from_golden_raw(void) {
+    static const struct { int corrupt; hero_task task; int rc; const char *what; } bad[8] = {
+        {1, HERO_TASK_MLM, HERO_ESHAPE, "choice.mlm_input_ids"}, {2, HERO_TASK_FOM, HERO_EMISSING, "raw.sub_len"},
+        {3, HERO_TASK_REPR, HERO_ESHAPE, "raw.sub_tokens"},      {4, HERO_TASK_VSM, HERO_EFORMAT, "v_range"},
+        {5, HERO_TASK_MFFR, HERO_EFORMAT, "choice.frame_mask"},  {6, HERO_TASK_MLM, HERO_ESHAPE, "mlm_len[0]"},
+        {7, HERO_TASK_FOM, HERO_ESHAPE, "in.f_v_feats"},         {8, HERO_TASK_FOM, HERO_EMISSING, "in.f_gather_index"}};
+    synth s;
+    hero_rng r;
+    hero_batch_options o = hero_batch_options_default(101);
+    const char *path = "/tmp/hero_test_batch_raw.safetensors";
+    hero_batch b[HERO_TASK_COUNT];
+    hero_choices c[HERO_TASK_COUNT];
+    int t, k, ok = 1;
+    char why[700] = "";
+    hero_rng_seed(&r, 14);
+    synth_make(&s, 3, 9, 4, 5, 3, &r);
+    s.v[2].T = 6;
+    s.v[2].n_subs = 2;
+    o.max_txt_len = 3; o.query_per_video = 2; o.v_lo = 10; o.v_hi = 50; /* as the file's settings say */
+    memset(c, 0, sizeof(c));
+    memset(b, 0, sizeof(b));
+    for (t = 0; t < HERO_TASK_COUNT; t++) {
+        hero_error err;
+        hero_tensorfile tf;
+        hero_batch g;
+        hero_batch_options o2;
+        hero_batch_field f[HERO_BATCH_MAX_FIELDS];
+        const char *d;
+        int i, n;
+        memset(&err, 0, sizeof(err));
+        if ((t != HERO_TASK_REPR && hero_draw_choices(&c[t], (hero_task)t, s.v, s.n, &o, &r, &err)) ||
+            hero_build_batch(&b[t], (hero_task)t, s.v, s.n, &o, t == HERO_TASK_REPR ? NULL : &c[t], NULL, &err)) {
+            ok = 0; snprintf(why, sizeof(why), "build %s: %s", hero_task_name((hero_task)t), err.msg); break;
+        }
+        raw_to_golden(path, &b[t], &s, &c[t], 0);
+        if (hero_tensorfile_open(&tf, path, &err)) { ok = 0; snprintf(why, sizeof(why), "open: %s", err.msg); break; }
+        if (hero_batch_options_from_golden(&o2, &tf, 0, &err) || o2.max_txt_len != 3 || o2.query_per_video != 2 ||
+            o2.mask_id != 100 || o2.v_lo != 10 || o2.v_hi != 50 || o2.max_frames != 100) {
+            ok = 0; snprintf(why, sizeof(why), "options: %s", err.msg);
+        }
+        if (hero_batch_from_golden_raw(&g, (hero_task)t, &tf, 0, &err)) {
+            ok = 0; snprintf(why, sizeof(why), "%s: %s", hero_task_name((hero_task)t), err.msg);
+        } else {
+            if ((d = batch_diff(&b[t], &g)) != NULL) { ok = 0; snprintf(why, sizeof(why), "%s: %s differs", hero_task_name((hero_task)t), d); }
+            n = hero_batch_fields(&g, f);
+            for (i = 0; i < n; i++) {
+                double e = -1;
+                if (hero_batch_field_golden_err(&f[i], &tf, &e, &err) || e != 0.0) {
+                    ok = 0; snprintf(why, sizeof(why), "%s in.%s: err %g %s", hero_task_name((hero_task)t), f[i].key, e, err.msg);
+                }
+            }
+            if (n != (t == HERO_TASK_MLM ? 7 : t == HERO_TASK_REPR ? 12 : t == HERO_TASK_FOM ? 14 : t == HERO_TASK_VSM ? 17 : 15)) {
+                ok = 0; snprintf(why, sizeof(why), "%s: %d fields", hero_task_name((hero_task)t), n);
+            }
+            hero_batch_free(&g);
+        }
+        hero_tensorfile_close(&tf);
+    }
+    check(ok, "hero_batch_from_golden_raw: raw.* + choice.* + data_settings / opt.* rebuild every task, all in.* fields equal", why);
+    for (k = 0; ok && k < 8; k++) {
+        hero_error err;
+        hero_tensorfile tf;
+        hero_batch g;
+        int rc;
+        t = bad[k].task;
+        raw_to_golden(path, &b[t], &s, &c[t], bad[k].corrupt);
+        memset(&err, 0, sizeof(err));
+        if (hero_tensorfile_open(&tf, path, &err)) { ok = 0; snprintf(why, sizeof(why), "open broken %d: %s", k, err.msg); break; }
+        rc = hero_batch_from_golden_raw(&g, (hero_task)t, &tf, 0, &err);
+        if (!rc) { /* broken in.* side: the field comparison reports it */
+            hero_batch_field f[HERO_BATCH_MAX_FIELDS];
+            int i, n = hero_batch_fields(&g, f);
+            double e;
+            for (i = 0; i < n && !rc; i++) rc = hero_batch_field_golden_err(&f[i], &tf, &e, &err);
+            hero_batch_free(&g);
+        } else if (g.txt_ids != NULL) {
+            ok = 0; snprintf(why, sizeof(why), "broken %d: batch not zeroed on error", bad[k].corrupt);
+        }
+        if (rc != bad[k].rc || !strstr(err.msg, bad[k].what) || !strstr(err.msg, path)) {
+            ok = 0;
+            snprintf(why, sizeof(why), "broken file %d: rc %d (want %d), message '%s'", bad[k].corrupt, rc, bad[k].rc, err.msg);
+        } else printf("# broken raw golden file %d rejected: %s\n", bad[k].corrupt, err.msg);
+        hero_tensorfile_close(&tf);
+    }
+    check(ok, "hero_batch_from_golden_raw / field comparison reject broken files, naming file and tensor", why);
+    for (t = 0; t < HERO_TASK_COUNT; t++) hero_batch_free(&b[t]);
+    for (t = 0; t < HERO_TASK_COUNT; t++) hero_choices_free(&c[t]);
+    remove(path);
+    synth_free(&s);
 }
 
 static void test_cut_and_errors(void) {
@@ -869,7 +909,7 @@ int main(int argc, char **argv) {
         snprintf(path, sizeof(path), "%s/%s.safetensors", dir, hero_task_name((hero_task)t));
         golden_case(path, (hero_task)t, hero_task_name((hero_task)t));
     }
-    if (fuzz) { /* differential cases from tests/gen_batch_fuzz.py: <task>-NNN.safetensors */
+    if (fuzz) { /* differential cases (tests/golden/batch_fuzz/README.md): <task>-NNN.safetensors */
         for (t = 0; t < HERO_TASK_COUNT; t++) {
             int k, ncase = 0, nbad = 0;
             for (k = 0; k < 1000; k++) {
@@ -901,6 +941,7 @@ int main(int argc, char **argv) {
     test_vsm_stats();
     test_cut_and_errors();
     test_from_golden_roundtrip();
+    test_from_golden_raw();
     printf("%d passed, %d failed\n", n_pass, n_fail);
     return n_fail ? 1 : 0;
 }

@@ -41,7 +41,7 @@ static const char *P(const char *rel) {
 static unsigned char *slurp(const char *path, size_t *n) {
     unsigned char *b = NULL;
     hero_error e;
-    if (hero__read_file(path, &b, n, &e)) { printf("# cannot read %s: %s\n", path, e.msg); return NULL; }
+    if (hero__read_file(path, &b, n, &e)) { fprintf(stderr, "# cannot read %s: %s\n", path, e.msg); return NULL; }
     return b;
 }
 
@@ -171,7 +171,7 @@ static void test_halves(void) {
             if (f != f) { bad += bf ? (got & 0x7fff) <= 0x7f80 : (got & 0x7fff) <= 0x7c00; continue; }
             want = ref_round(t, n, f);
             if (got != want) {
-                if (bad < 3) printf("# %s(%a) = %04x want %04x\n", bf ? "bf16" : "f16", (double)f, got, want);
+                if (bad < 3) fprintf(stderr, "# %s(%a) = %04x want %04x\n", bf ? "bf16" : "f16", (double)f, got, want);
                 bad++;
             }
         }
@@ -184,7 +184,7 @@ static void test_halves(void) {
                 uint16_t got = bf ? hero_f32_to_bf16(ties[k]) : hero_f32_to_f16(ties[k]), want = ref_round(t, n, ties[k]);
                 uint16_t gotn = bf ? hero_f32_to_bf16(-ties[k]) : hero_f32_to_f16(-ties[k]);
                 if (got != want || gotn != (want | 0x8000)) {
-                    printf("# tie %s(%a) = %04x want %04x\n", bf ? "bf16" : "f16", (double)ties[k], got, want);
+                    fprintf(stderr, "# tie %s(%a) = %04x want %04x\n", bf ? "bf16" : "f16", (double)ties[k], got, want);
                     bad++;
                 }
             }
@@ -216,7 +216,7 @@ static double tensor_checksum(const hero_tensor_info *t, int *ok) {
     float *f = (float *)malloc((size_t)(n ? n : 1) * sizeof(float));
     int64_t *q = (int64_t *)malloc((size_t)(n ? n : 1) * sizeof(int64_t));
     int isint = !(t->dtype == HERO_F32 || t->dtype == HERO_F16 || t->dtype == HERO_BF16 || t->dtype == HERO_F64);
-    if (isint ? hero_tensor_read_i64(t, q, n, &e) : hero_tensor_read_f32(t, f, n, &e)) { *ok = 0; printf("# %s\n", e.msg); }
+    if (isint ? hero_tensor_read_i64(t, q, n, &e) : hero_tensor_read_f32(t, f, n, &e)) { *ok = 0; fprintf(stderr, "# %s\n", e.msg); }
     for (i = 0; i < n; i++) s += (isint ? (double)q[i] : (double)f[i]) * (double)(i % 13 + 1);
     free(f);
     free(q);
@@ -355,19 +355,20 @@ static int match_ref(const hero_tensorfile *ref, const hero_tensorfile *tf, cons
 }
 
 static void test_generated(void) {
-    static const char *files[] = {"tests/data/ckpt.pt", "tests/data/ckpt_legacy.pt", "tests/data/dtypes.safetensors"};
+    static const char *files[] = {"tests/data/ckpt.pt", "tests/data/ckpt_legacy.pt", "tests/data/ckpt_little.pt", "tests/data/ckpt_p4.pt",
+                                  "tests/data/ckpt_legacy_p4.pt", "tests/data/dtypes.safetensors"};
     hero_tensorfile ref, tf;
     hero_error e;
     char why[256], name[96];
     int f, n;
     if (hero_tensorfile_open(&ref, P("tests/data/ref.safetensors"), &e)) { check(0, "ref_open", "%s", e.msg); return; }
-    for (f = 0; f < 3; f++) {
+    for (f = 0; f < 6; f++) {
         snprintf(name, sizeof name, "generated_%s", files[f] + 11);
         if (hero_tensorfile_open(&tf, P(files[f]), &e)) { check(0, name, "%s", e.msg); continue; }
         why[0] = 0;
         n = match_ref(&ref, &tf, "pt/", why, sizeof why);
         check(n == 21 && tf.n_tensors == 21, name, "matched %d of %d: %s", n, tf.n_tensors, why);
-        if (f < 2) {
+        if (f < 5) {
             const hero_tensor_info *b = hero_tensorfile_find(&tf, "model.view_base"), *s = hero_tensorfile_find(&tf, "model.view_slice"),
                                    *t = hero_tensorfile_find(&tf, "model.view_t"), *st = hero_tensorfile_find(&tf, "model.view_step"),
                                    *x = hero_tensorfile_find(&tf, "model.expanded"), *c = hero_tensorfile_find(&tf, "model.f32");
@@ -433,6 +434,8 @@ static void test_generated(void) {
     } else check(0, "npz_zip64", "%s", e.msg);
     f = hero_tensorfile_open(&tf, P("tests/data/fortran.npy"), &e);
     check(f == HERO_EFORMAT && strstr(e.msg, "fortran") && strstr(e.msg, "fortran.npy"), "npy_fortran_rejected", "%d %s", f, e.msg);
+    f = hero_tensorfile_open(&tf, P("tests/data/ckpt_big.pt"), &e);
+    check(f == HERO_EFORMAT && strstr(e.msg, "big-endian"), "torch_zip_big_endian_rejected", "%d %s", f, e.msg);
     f = hero_npz_open(&tf, P("tests/data/ckpt.pt"), &e);
     check(f == HERO_EFORMAT && strstr(e.msg, ".npy"), "npz_open_rejects_torch_zip", "%d %s", f, e.msg);
     f = hero_npz_open(&tf, P("tests/data/ref.safetensors"), &e);
@@ -452,7 +455,7 @@ static void test_inflate(void) {
         unsigned char *out = (unsigned char *)malloc(raw + 1);
         const char *why = hero__inflate(c, cl, out, raw);
         cases++;
-        if (why || memcmp(out, r, raw)) { bad++; printf("# case %d: %s\n", cases, why ? why : "data differs"); }
+        if (why || memcmp(out, r, raw)) { bad++; fprintf(stderr, "# case %d: %s\n", cases, why ? why : "data differs"); }
         for (k = 0; k < cl; k++) trunc_ok += hero__inflate(c, k, out, raw) != NULL;
         trunc_ok -= (int)cl;
         if (raw > 0) bad += hero__inflate(c, cl, out, raw - 1) == NULL;
@@ -474,7 +477,7 @@ static void test_inflate(void) {
     check(cases == 6 && bad == 0, "inflate_stored_fixed_dynamic", "%d cases, %d bad", cases, bad);
     check(trunc_ok == 0, "inflate_truncated_rejected", "%d truncated streams accepted", -trunc_ok);
     check(1, "inflate_bitflip_fuzz", "");
-    printf("# inflate fuzz: %d of %d corrupted streams rejected\n", fuzz, cases * 200);
+    fprintf(stderr, "# inflate fuzz: %d of %d corrupted streams rejected\n", fuzz, cases * 200);
     free(b);
 }
 
@@ -705,7 +708,7 @@ static unsigned char *patch_copy(const unsigned char *b, size_t n) {
 }
 
 static void test_hostile_files(void) {
-    static const char *files[] = {"tests/data/ckpt.pt", "tests/data/ckpt_legacy.pt", "tests/data/s.npz", "tests/data/c.npz",
+    static const char *files[] = {"tests/data/ckpt.pt", "tests/data/ckpt_legacy.pt", "tests/data/ckpt_legacy_p4.pt", "tests/data/s.npz", "tests/data/c.npz",
                                   "tests/data/z64.npz", "tests/data/a.npy", "tests/data/dtypes.safetensors", "tests/golden/tiny/model.pt",
                                   "tests/golden/tiny/model_legacy.pt"};
     hero_error e;
@@ -718,7 +721,7 @@ static void test_hostile_files(void) {
         if (!b) { check(0, files[f], "missing"); continue; }
         step = n > 4000 ? n / 300 : 1;
         for (cut = 0; cut < n; cut += (cut < 64 || n - cut < 64) ? 1 : step)
-            if (open_mem(b, cut, &e) == 0) { accepted++; printf("# %s accepted truncated at %zu\n", files[f], cut); }
+            if (open_mem(b, cut, &e) == 0) { accepted++; fprintf(stderr, "# %s accepted truncated at %zu\n", files[f], cut); }
         snprintf(name, sizeof name, "truncated_rejected_%s", files[f] + 6);
         check(accepted == 0, name, "%d truncations accepted", accepted);
         c = patch_copy(b, n);
@@ -734,7 +737,7 @@ static void test_hostile_files(void) {
         }
         snprintf(name, sizeof name, "bitflip_fuzz_%s", files[f] + 6);
         check(1, name, "");
-        printf("# %s: %d corrupted copies still opened\n", files[f], opened);
+        fprintf(stderr, "# %s: %d corrupted copies still opened\n", files[f], opened);
         free(c);
         free(b);
     }

@@ -292,7 +292,7 @@ static void check_task(hero_model *m, const hero_batch *b, float *probe, const c
     hero_error err;
     float one = 1.0f, *an;
     double worst = 0;
-    char worst_name[128] = "";
+    char worst_name[256] = "";
     int i, j, checked = 0, kinked = 0;
     k.m = m; k.b = b; k.probe = probe;
     hero_zero_grad(m);
@@ -358,7 +358,7 @@ static void check_task(hero_model *m, const hero_batch *b, float *probe, const c
     }
     free(an);
     {
-        char name[200];
+        char name[400];
         snprintf(name, sizeof(name), "model %s: %d spot checks, %d on kinks (worst tensor %s)", task, checked, kinked, worst_name);
         result(name, worst, 5e-2);
     }

@@ -109,3 +109,74 @@ HERODEF const char *hero_task_name(hero_task t); /* "repr","mlm","mfm-nce","mffr
    input and no per-video fields (B = 0, num_subs / s2f_* NULL). */
 HERODEF int hero_batch_from_golden(hero_batch *b, hero_task task, const hero_tensorfile *tf,
                                    hero_error *err);
+
+/* ---- rebuilding a golden file's batch from its corpus (raw.*) and choices (choice.*) ---- */
+
+/* A corpus read from a golden file's `raw.*` tensors (raw.nframes [B], raw.v_feats
+   [sum T, F], raw.num_subs [B], raw.sub_len [S], raw.sub_tokens [sum len], raw.s2f_sub_idx
+   [S], raw.s2f_nframes [S], raw.s2f_frames [sum]): owned flat arrays (HERO_MALLOC'd) and
+   the n_videos hero_video views into them. Free with hero_golden_videos_free. */
+typedef struct hero_golden_videos {
+    int n_videos, F;
+    hero_video *videos;     /* [n_videos], views into the arrays below */
+    float *feats;
+    int32_t *nframes, *num_subs, *sub_len, *sub_tokens, *s2f_sub_idx, *s2f_nframes, *s2f_frames;
+} hero_golden_videos;
+
+/* Read raw.* into out (overwritten, not freed first; zeroed on error). Every count must
+   agree exactly with the tensors' lengths. */
+HERODEF int hero_videos_from_golden(hero_golden_videos *out, const hero_tensorfile *tf, hero_error *err);
+HERODEF void hero_golden_videos_free(hero_golden_videos *g);
+
+/* Read the random choices the official code made for `task` from `choice.*` (MLM:
+   mlm_len, mlm_input_ids, mlm_labels; MFM-NCE / MFFR: frame_mask; FOM: fom_orders,
+   fom_targets; VSM: vsm_n_sampled, vsm_sampled_sub_idx; REPR: none). c is overwritten
+   (owned arrays: free with hero_choices_free; zeroed on error). Lengths must agree
+   (sum mlm_len words, sum vsm_n_sampled queries); hero_build_batch checks the rest
+   against the videos. */
+HERODEF int hero_choices_from_golden(hero_choices *c, hero_task task, const hero_tensorfile *tf, hero_error *err);
+
+/* hero_batch_options_default(vocab_size), then the file's settings: the metadata
+   `data_settings` JSON (max_txt_len, mask_prob, query_per_video, sub_ctx_len, cls, pad,
+   sep, mask, v_range [lo, hi], max_clip_len / max_frames when present) and the scalar
+   `opt.max_txt_len`, `opt.max_frames`, `opt.sub_ctx_len`, `opt.query_per_video` tensors
+   when present. vocab_size <= 0: taken as data_settings mask + 1 (error if absent). */
+HERODEF int hero_batch_options_from_golden(hero_batch_options *o, const hero_tensorfile *tf, int vocab_size,
+                                           hero_error *err);
+
+/* The whole rebuild: options (as above), raw.* videos and choice.* choices of a golden
+   file, then hero_build_batch. The batch owns its arrays (hero_batch_free); out is zeroed
+   on error. Compare it with the file's in.* tensors with hero_batch_fields and
+   hero_batch_field_golden_err. */
+HERODEF int hero_batch_from_golden_raw(hero_batch *out, hero_task task, const hero_tensorfile *tf, int vocab_size,
+                                       hero_error *err);
+
+/* One field of a batch under its official `in.<key>` name (key without "in."), as the
+   model consumes it: dtype HERO_I32 (int32_t), HERO_U8 (uint8_t) or HERO_F32 (float),
+   shape as the official collate makes it (the file's shape must equal it). */
+typedef struct hero_batch_field {
+    const char *key;
+    hero_dtype dtype;
+    const void *data;      /* a view into the batch */
+    int ndim;
+    int64_t shape[3];
+} hero_batch_field;
+
+#define HERO_BATCH_MAX_FIELDS 20
+
+/* Fill out[HERO_BATCH_MAX_FIELDS] with the fields of b's task that the official batch has
+   and the model uses (not: f_sub_input_attn_masks, c_pos_ids, reordered_frame_idx,
+   binary_targets, vids); returns their count. MLM: input_ids, position_ids, v_feat,
+   attn_masks, gather_index, txt_mask_tgt, txt_labels. Others: f_sub_input_ids,
+   f_sub_pos_ids, f_v_feats, f_v_pos_ids, f_attn_masks, f_gather_index, c_v_feats,
+   c_attn_masks, num_subs, s2f_sub_idx, s2f_nframes, s2f_frames, then MFM: f_v_masks,
+   c_v_masks, feat_targets; FOM: shuffled_orders, targets; VSM: query_input_ids,
+   query_pos_ids, query_attn_masks, q_vidx, targets. */
+HERODEF int hero_batch_fields(const hero_batch *b, hero_batch_field *out);
+
+/* Compare field f with the file's tensor in.<f->key>: *rel_err = max|x - ref| /
+   max(max|ref|, 1e-6) (integers and bools compared as their values: 0 when equal; NaN
+   when a difference is NaN). Returns HERO_EMISSING if the tensor is absent, HERO_ESHAPE
+   if its shape differs (the message gives both), other errors as hero_tensor_read_*. */
+HERODEF int hero_batch_field_golden_err(const hero_batch_field *f, const hero_tensorfile *tf, double *rel_err,
+                                        hero_error *err);

@@ -1,6 +1,7 @@
 /* ---------------------------------------------------------------------------------------
    Data implementation: PRNG, choices, batch building (the official HERO data code).
    --------------------------------------------------------------------------------------- */
+#include <math.h>
 
 #define HERO__DAT_MAXDIM 0x3fffffff /* largest count / length accepted anywhere here */
 
@@ -1052,4 +1053,369 @@ HERODEF int hero_batch_from_golden(hero_batch *b, hero_task task, const hero_ten
 fail:
     hero_batch_free(b);
     return rc;
+}
+
+/* ---- rebuilding a golden file's batch from raw.* (corpus) + choice.* (random choices) ---- */
+
+static int64_t hero__dat_sum(const int32_t *a, int n) {
+    int64_t s = 0;
+    int i;
+    for (i = 0; i < n; i++) s += a[i];
+    return s;
+}
+
+HERODEF void hero_golden_videos_free(hero_golden_videos *g) {
+    if (!g) return;
+    HERO_FREE(g->videos); HERO_FREE(g->feats); HERO_FREE(g->nframes); HERO_FREE(g->num_subs);
+    HERO_FREE(g->sub_len); HERO_FREE(g->sub_tokens); HERO_FREE(g->s2f_sub_idx); HERO_FREE(g->s2f_nframes);
+    HERO_FREE(g->s2f_frames);
+    memset(g, 0, sizeof(*g));
+}
+
+#define HERO__G(call) do { rc = (call); if (rc) goto fail; } while (0)
+
+HERODEF int hero_videos_from_golden(hero_golden_videos *out, const hero_tensorfile *tf, hero_error *err) {
+    const int BIG = HERO__DAT_MAXDIM;
+    int d[2], w[2], B, S, rc;
+    int64_t ntok, nfr, nt;
+    size_t nfeat = 0;
+    if (!out) return hero__fail(err, HERO_EINVAL, "hero_videos_from_golden: out is NULL");
+    memset(out, 0, sizeof(*out));
+    if (!tf) return hero__fail(err, HERO_EINVAL, "hero_videos_from_golden: tf is NULL");
+    HERO__G(hero__dat_gold_i32(tf, "raw.nframes", 1, NULL, d, 1, BIG, &out->nframes, err));
+    B = d[0];
+    if (B < 1) { rc = hero__fail(err, HERO_ESHAPE, "%s: tensor raw.nframes is empty, expected >= 1 video", hero__dat_path(tf)); goto fail; }
+    w[0] = B;
+    HERO__G(hero__dat_gold_i32(tf, "raw.num_subs", 1, w, d, 0, BIG, &out->num_subs, err));
+    HERO__G(hero__dat_gold_i32(tf, "raw.sub_len", 1, NULL, d, 0, BIG, &out->sub_len, err));
+    S = d[0];
+    if (hero__dat_sum(out->num_subs, B) != S) {
+        rc = hero__fail(err, HERO_ESHAPE, "%s: raw.num_subs sum to %lld, expected the %d subtitles of raw.sub_len", hero__dat_path(tf),
+                        (long long)hero__dat_sum(out->num_subs, B), S);
+        goto fail;
+    }
+    w[0] = S;
+    HERO__G(hero__dat_gold_i32(tf, "raw.s2f_sub_idx", 1, w, d, 0, BIG, &out->s2f_sub_idx, err));
+    HERO__G(hero__dat_gold_i32(tf, "raw.s2f_nframes", 1, w, d, 0, BIG, &out->s2f_nframes, err));
+    ntok = hero__dat_sum(out->sub_len, S);
+    nfr = hero__dat_sum(out->s2f_nframes, S);
+    nt = hero__dat_sum(out->nframes, B);
+    if (ntok > BIG || nfr > BIG || nt > BIG) {
+        rc = hero__fail(err, HERO_ELIMIT, "%s: raw.sub_len / raw.s2f_nframes / raw.nframes sum to %lld / %lld / %lld, limit %d",
+                        hero__dat_path(tf), (long long)ntok, (long long)nfr, (long long)nt, BIG);
+        goto fail;
+    }
+    w[0] = (int)ntok; /* each count must be exactly the sum of its lengths */
+    HERO__G(hero__dat_gold_i32(tf, "raw.sub_tokens", 1, w, d, 0, INT32_MAX, &out->sub_tokens, err));
+    w[0] = (int)nfr;
+    HERO__G(hero__dat_gold_i32(tf, "raw.s2f_frames", 1, w, d, 0, BIG, &out->s2f_frames, err));
+    w[0] = (int)nt;
+    w[1] = -1;
+    HERO__G(hero__dat_gold_f32(tf, "raw.v_feats", 2, w, d, &out->feats, err));
+    out->F = d[1];
+    if (out->F < 1 || !hero__dat_mul3((size_t)nt, (size_t)out->F, 1, &nfeat)) {
+        rc = hero__fail(err, HERO_ESHAPE, "%s: tensor raw.v_feats has %d floats per frame, expected >= 1", hero__dat_path(tf), out->F);
+        goto fail;
+    }
+    out->videos = (hero_video *)hero__dat_zalloc((size_t)B, sizeof(hero_video));
+    if (!out->videos) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory for %d videos", hero__dat_path(tf), B); goto fail; }
+    HERO__G(hero_videos_from_flat(out->videos, B, out->F, out->nframes, out->feats, nfeat, out->num_subs, out->sub_len,
+                                  (size_t)S, out->sub_tokens, (size_t)ntok, out->s2f_sub_idx, out->s2f_nframes,
+                                  out->s2f_frames, (size_t)nfr, err));
+    out->n_videos = B;
+    return HERO_OK;
+fail:
+    hero_golden_videos_free(out);
+    return rc;
+}
+
+HERODEF int hero_choices_from_golden(hero_choices *c, hero_task task, const hero_tensorfile *tf, hero_error *err) {
+    const int BIG = HERO__DAT_MAXDIM;
+    int d[1], w[1], rc;
+    int64_t sum;
+    if (!c) return hero__fail(err, HERO_EINVAL, "hero_choices_from_golden: c is NULL");
+    memset(c, 0, sizeof(*c));
+    if (!tf || (int)task < 0 || task >= HERO_TASK_COUNT)
+        return hero__fail(err, HERO_EINVAL, "hero_choices_from_golden: tf NULL or task %d unknown", (int)task);
+    c->task = task;
+    switch (task) {
+    case HERO_TASK_MLM:
+        HERO__G(hero__dat_gold_i32(tf, "choice.mlm_len", 1, NULL, d, 0, BIG, &c->mlm_len, err));
+        c->n_rows = d[0];
+        sum = hero__dat_sum(c->mlm_len, c->n_rows);
+        if (sum > BIG) { rc = hero__fail(err, HERO_ELIMIT, "%s: choice.mlm_len sum to %lld words, limit %d", hero__dat_path(tf), (long long)sum, BIG); goto fail; }
+        w[0] = (int)sum; /* one entry per word of every row */
+        HERO__G(hero__dat_gold_i32(tf, "choice.mlm_input_ids", 1, w, d, 0, INT32_MAX, &c->mlm_input_ids, err));
+        HERO__G(hero__dat_gold_i32(tf, "choice.mlm_labels", 1, w, d, -1, INT32_MAX, &c->mlm_labels, err));
+        break;
+    case HERO_TASK_MFM_NCE:
+    case HERO_TASK_MFFR:
+        HERO__G(hero__dat_gold_u8(tf, "choice.frame_mask", 1, NULL, d, &c->frame_mask, err));
+        c->n_frames = d[0];
+        break;
+    case HERO_TASK_FOM:
+        HERO__G(hero__dat_gold_i32(tf, "choice.fom_orders", 1, NULL, d, 0, BIG, &c->fom_orders, err));
+        c->n_frames = d[0];
+        w[0] = d[0];
+        HERO__G(hero__dat_gold_i32(tf, "choice.fom_targets", 1, w, d, -1, BIG, &c->fom_targets, err));
+        break;
+    case HERO_TASK_VSM:
+        HERO__G(hero__dat_gold_i32(tf, "choice.vsm_n_sampled", 1, NULL, d, 0, BIG, &c->vsm_n_sampled, err));
+        c->n_videos = d[0];
+        sum = hero__dat_sum(c->vsm_n_sampled, c->n_videos);
+        if (sum > BIG) { rc = hero__fail(err, HERO_ELIMIT, "%s: choice.vsm_n_sampled sum to %lld, limit %d", hero__dat_path(tf), (long long)sum, BIG); goto fail; }
+        w[0] = (int)sum; /* the queries of every video, videos in order */
+        HERO__G(hero__dat_gold_i32(tf, "choice.vsm_sampled_sub_idx", 1, w, d, 0, BIG, &c->vsm_sampled_sub_idx, err));
+        break;
+    default: /* REPR: nothing random */
+        break;
+    }
+    return HERO_OK;
+fail:
+    hero_choices_free(c);
+    return rc;
+}
+
+/* a JSON integer in [lo, hi] -> *dst; 0, or -1 if v is not one */
+static int hero__dat_json_int(const hero_json *v, int lo, int hi, int *dst) {
+    if (!v || v->type != HERO_JSON_NUMBER || !(v->number >= (double)lo && v->number <= (double)hi) ||
+        (double)(int)v->number != v->number)
+        return -1;
+    *dst = (int)v->number;
+    return 0;
+}
+
+/* data_settings member `key` (absent: *dst unchanged) as an integer in [lo, hi] */
+static int hero__dat_meta_int(const hero_json *o, const char *key, int lo, int hi, int *dst, const char *path,
+                              hero_error *err) {
+    const hero_json *v = hero_json_get(o, key);
+    if (v && hero__dat_json_int(v, lo, hi, dst))
+        return hero__fail(err, HERO_EFORMAT, "%s: metadata data_settings.%s: expected an integer in %d..%d", path, key, lo, hi);
+    return HERO_OK;
+}
+
+/* scalar int tensor `name` (absent: *dst unchanged) */
+static int hero__dat_gold_scalar(const hero_tensorfile *tf, const char *name, int *dst, hero_error *err) {
+    const hero_tensor_info *t = hero_tensorfile_find(tf, name);
+    int64_t x = 0;
+    int rc;
+    if (!t) return HERO_OK;
+    if (hero_tensor_numel(t) != 1)
+        return hero__fail(err, HERO_ESHAPE, "%s: tensor %s has %lld elements, expected 1", hero__dat_path(tf), name, (long long)hero_tensor_numel(t));
+    rc = hero_tensor_read_i64(t, &x, 1, err);
+    if (rc) return rc;
+    if (x < -HERO__DAT_MAXDIM || x > HERO__DAT_MAXDIM)
+        return hero__fail(err, HERO_EFORMAT, "%s: tensor %s is %lld, expected -%d..%d", hero__dat_path(tf), name, (long long)x, HERO__DAT_MAXDIM, HERO__DAT_MAXDIM);
+    *dst = (int)x;
+    return HERO_OK;
+}
+
+HERODEF int hero_batch_options_from_golden(hero_batch_options *o, const hero_tensorfile *tf, int vocab_size,
+                                           hero_error *err) {
+    const int BIG = HERO__DAT_MAXDIM;
+    const char *text, *path;
+    hero_json js;
+    hero_error e2;
+    int rc = HERO_OK, mask = -1;
+    if (!o || !tf) return hero__fail(err, HERO_EINVAL, "hero_batch_options_from_golden: o or tf is NULL");
+    path = hero__dat_path(tf);
+    memset(&js, 0, sizeof(js));
+    text = hero_tensorfile_meta(tf, "data_settings");
+    if (text) {
+        memset(&e2, 0, sizeof(e2));
+        if (hero_json_parse(text, strlen(text), &js, &e2))
+            return hero__fail(err, HERO_EFORMAT, "%s: metadata data_settings is not JSON: %s", path, e2.msg);
+        if (js.type != HERO_JSON_OBJECT) { rc = hero__fail(err, HERO_EFORMAT, "%s: metadata data_settings is not a JSON object", path); goto done; }
+        if ((rc = hero__dat_meta_int(&js, "mask", 0, BIG, &mask, path, err))) goto done;
+    }
+    if (vocab_size <= 0) {
+        if (mask < 0) { rc = hero__fail(err, HERO_EINVAL, "%s: no vocabulary size given and no data_settings.mask in the metadata", path); goto done; }
+        vocab_size = mask + 1;
+    }
+    *o = hero_batch_options_default(vocab_size);
+    if (text) {
+        const hero_json *p = hero_json_get(&js, "mask_prob"), *vr = hero_json_get(&js, "v_range");
+        if ((rc = hero__dat_meta_int(&js, "max_txt_len", -BIG, BIG, &o->max_txt_len, path, err)) ||
+            (rc = hero__dat_meta_int(&js, "max_clip_len", -BIG, BIG, &o->max_frames, path, err)) ||
+            (rc = hero__dat_meta_int(&js, "max_frames", -BIG, BIG, &o->max_frames, path, err)) ||
+            (rc = hero__dat_meta_int(&js, "query_per_video", -BIG, BIG, &o->query_per_video, path, err)) ||
+            (rc = hero__dat_meta_int(&js, "sub_ctx_len", -BIG, BIG, &o->sub_ctx_len, path, err)) ||
+            (rc = hero__dat_meta_int(&js, "cls", 0, BIG, &o->cls_id, path, err)) ||
+            (rc = hero__dat_meta_int(&js, "pad", 0, BIG, &o->pad_id, path, err)) ||
+            (rc = hero__dat_meta_int(&js, "sep", 0, BIG, &o->sep_id, path, err)) ||
+            (rc = hero__dat_meta_int(&js, "mask", 0, BIG, &o->mask_id, path, err)))
+            goto done;
+        if (p) {
+            if (p->type != HERO_JSON_NUMBER || !(p->number >= 0.0 && p->number <= 1.0)) {
+                rc = hero__fail(err, HERO_EFORMAT, "%s: metadata data_settings.mask_prob: expected a number in 0..1", path);
+                goto done;
+            }
+            o->mask_prob = (float)p->number;
+        }
+        if (vr && (vr->type != HERO_JSON_ARRAY || vr->n != 2 || hero__dat_json_int(&vr->items[0], 0, BIG, &o->v_lo) ||
+                   hero__dat_json_int(&vr->items[1], 0, BIG, &o->v_hi))) {
+            rc = hero__fail(err, HERO_EFORMAT, "%s: metadata data_settings.v_range: expected [lo, hi], integers in 0..%d", path, BIG);
+            goto done;
+        }
+    }
+    /* the explicit per-file options (tests/golden/batch_fuzz) */
+    if ((rc = hero__dat_gold_scalar(tf, "opt.max_txt_len", &o->max_txt_len, err)) ||
+        (rc = hero__dat_gold_scalar(tf, "opt.max_frames", &o->max_frames, err)) ||
+        (rc = hero__dat_gold_scalar(tf, "opt.sub_ctx_len", &o->sub_ctx_len, err)) ||
+        (rc = hero__dat_gold_scalar(tf, "opt.query_per_video", &o->query_per_video, err)))
+        goto done;
+    if ((rc = hero__dat_check_opt(o, &e2))) rc = hero__fail(err, rc, "%s: %s", path, e2.msg);
+done:
+    hero_json_free(&js);
+    return rc;
+}
+
+HERODEF int hero_batch_from_golden_raw(hero_batch *out, hero_task task, const hero_tensorfile *tf, int vocab_size,
+                                       hero_error *err) {
+    hero_batch_options o;
+    hero_golden_videos gv;
+    hero_choices c;
+    hero_error e2;
+    int rc;
+    if (!out) return hero__fail(err, HERO_EINVAL, "hero_batch_from_golden_raw: out is NULL");
+    memset(out, 0, sizeof(*out));
+    memset(&gv, 0, sizeof(gv));
+    memset(&c, 0, sizeof(c));
+    if (!tf || (int)task < 0 || task >= HERO_TASK_COUNT)
+        return hero__fail(err, HERO_EINVAL, "hero_batch_from_golden_raw: tf NULL or task %d unknown", (int)task);
+    rc = hero_batch_options_from_golden(&o, tf, vocab_size, err);
+    if (!rc) rc = hero_videos_from_golden(&gv, tf, err);
+    if (!rc) rc = hero_choices_from_golden(&c, task, tf, err);
+    if (!rc) {
+        memset(&e2, 0, sizeof(e2));
+        rc = hero_build_batch(out, task, gv.videos, gv.n_videos, &o, task == HERO_TASK_REPR ? NULL : &c, NULL, &e2);
+        if (rc) hero__fail(err, rc, "%s: %s batch from raw.* + choice.*: %s", hero__dat_path(tf), hero_task_name(task), e2.msg);
+    }
+    hero_choices_free(&c);
+    hero_golden_videos_free(&gv);
+    return rc;
+}
+
+#undef HERO__G
+
+/* ---- a batch's fields under the official in.* names, compared with a golden file ---- */
+
+static void hero__dat_field(hero_batch_field *out, int *n, const char *key, hero_dtype dt, const void *data, int ndim,
+                            int64_t d0, int64_t d1, int64_t d2) {
+    hero_batch_field *f = &out[(*n)++];
+    f->key = key;
+    f->dtype = dt;
+    f->data = data;
+    f->ndim = ndim;
+    f->shape[0] = d0;
+    f->shape[1] = d1;
+    f->shape[2] = d2;
+}
+
+HERODEF int hero_batch_fields(const hero_batch *b, hero_batch_field *out) {
+    int n = 0, mlm, i;
+    int64_t nf = 0;
+    if (!b || !out) return 0;
+    mlm = b->task == HERO_TASK_MLM;
+    hero__dat_field(out, &n, mlm ? "input_ids" : "f_sub_input_ids", HERO_I32, b->txt_ids, 2, b->S, b->Lt, 0);
+    hero__dat_field(out, &n, mlm ? "position_ids" : "f_sub_pos_ids", HERO_I32, b->txt_pos, 2, 1, b->Lt, 0);
+    hero__dat_field(out, &n, mlm ? "v_feat" : "f_v_feats", HERO_F32, b->f_v_feats, 3, b->S, b->Lv, b->F);
+    if (!mlm) hero__dat_field(out, &n, "f_v_pos_ids", HERO_I32, b->f_v_pos, 2, 1, b->Lv, 0);
+    hero__dat_field(out, &n, mlm ? "attn_masks" : "f_attn_masks", HERO_I32, b->f_attn_mask, 2, b->S, b->Lg, 0);
+    hero__dat_field(out, &n, mlm ? "gather_index" : "f_gather_index", HERO_I32, b->f_gather, 2, b->S, b->Lg, 0);
+    if (mlm) {
+        hero__dat_field(out, &n, "txt_mask_tgt", HERO_U8, b->txt_mask_tgt, 2, b->S, b->Lg, 0);
+        hero__dat_field(out, &n, "txt_labels", HERO_I32, b->txt_labels, 1, b->n_mlm, 0, 0);
+        return n;
+    }
+    for (i = 0; b->s2f_nframes && i < b->n_s2f; i++) nf += b->s2f_nframes[i];
+    hero__dat_field(out, &n, "c_v_feats", HERO_F32, b->c_v_feats, 3, b->B, b->L, b->F);
+    hero__dat_field(out, &n, "c_attn_masks", HERO_I32, b->c_attn_mask, 2, b->B, b->L, 0);
+    hero__dat_field(out, &n, "num_subs", HERO_I32, b->num_subs, 1, b->B, 0, 0);
+    hero__dat_field(out, &n, "s2f_sub_idx", HERO_I32, b->s2f_sub_idx, 1, b->n_s2f, 0, 0);
+    hero__dat_field(out, &n, "s2f_nframes", HERO_I32, b->s2f_nframes, 1, b->n_s2f, 0, 0);
+    hero__dat_field(out, &n, "s2f_frames", HERO_I32, b->s2f_frames, 1, nf, 0, 0);
+    if (b->task == HERO_TASK_MFM_NCE || b->task == HERO_TASK_MFFR) {
+        hero__dat_field(out, &n, "f_v_masks", HERO_U8, b->f_v_masks, 2, b->S, b->Lv, 0);
+        hero__dat_field(out, &n, "c_v_masks", HERO_U8, b->c_v_masks, 2, b->B, b->L, 0);
+        hero__dat_field(out, &n, "feat_targets", HERO_F32, b->feat_targets, 2, b->n_masked, b->F, 0);
+    } else if (b->task == HERO_TASK_FOM) {
+        hero__dat_field(out, &n, "shuffled_orders", HERO_I32, b->shuffled_orders, 2, b->B, b->L, 0);
+        hero__dat_field(out, &n, "targets", HERO_I32, b->fom_targets, 2, b->B, b->L, 0);
+    } else if (b->task == HERO_TASK_VSM) {
+        hero__dat_field(out, &n, "query_input_ids", HERO_I32, b->q_ids, 2, b->Nq, b->Lq, 0);
+        hero__dat_field(out, &n, "query_pos_ids", HERO_I32, b->q_pos, 2, 1, b->Lq, 0);
+        hero__dat_field(out, &n, "query_attn_masks", HERO_I32, b->q_mask, 2, b->Nq, b->Lq, 0);
+        hero__dat_field(out, &n, "q_vidx", HERO_I32, b->q_vidx, 1, b->Nq, 0, 0);
+        hero__dat_field(out, &n, "targets", HERO_I32, b->vsm_targets, 2, b->Nq, 2, 0);
+    }
+    return n;
+}
+
+/* "[a,b,c]" into buf */
+static void hero__dat_shape_str(char *buf, size_t cap, int ndim, const int64_t *shape) {
+    size_t l = 0;
+    int d;
+    buf[0] = '\0';
+    l += (size_t)snprintf(buf, cap, "[");
+    for (d = 0; d < ndim && l < cap; d++) l += (size_t)snprintf(buf + l, cap - l, "%s%lld", d ? "," : "", (long long)shape[d]);
+    if (l < cap) snprintf(buf + l, cap - l, "]");
+}
+
+HERODEF int hero_batch_field_golden_err(const hero_batch_field *f, const hero_tensorfile *tf, double *rel_err,
+                                        hero_error *err) {
+    const hero_tensor_info *t;
+    char name[96];
+    size_t n = 1, i;
+    int d, same, rc, nan = 0;
+    double md = 0, mr = 0;
+    if (rel_err) *rel_err = 0;
+    if (!f || !tf || !rel_err || !f->key || f->ndim < 0 || f->ndim > 3 || strlen(f->key) > sizeof(name) - 4)
+        return hero__fail(err, HERO_EINVAL, "hero_batch_field_golden_err: NULL argument or bad field");
+    snprintf(name, sizeof(name), "in.%s", f->key);
+    t = hero_tensorfile_find(tf, name);
+    if (!t) return hero__fail(err, HERO_EMISSING, "%s: tensor %s missing", hero__dat_path(tf), name);
+    same = t->ndim == f->ndim;
+    for (d = 0; same && d < f->ndim; d++) same = t->shape[d] == f->shape[d];
+    if (!same) {
+        char a[128], b[128];
+        hero__dat_shape_str(a, sizeof(a), t->ndim < HERO_MAX_DIMS ? t->ndim : HERO_MAX_DIMS, t->shape);
+        hero__dat_shape_str(b, sizeof(b), f->ndim, f->shape);
+        return hero__fail(err, HERO_ESHAPE, "%s: tensor %s has shape %s, the built batch %s", hero__dat_path(tf), name, a, b);
+    }
+    for (d = 0; d < f->ndim; d++) {
+        if (f->shape[d] < 0 || (f->shape[d] != 0 && n > ((size_t)-1) / 8 / (size_t)f->shape[d]))
+            return hero__fail(err, HERO_ELIMIT, "%s: tensor %s: element count overflows", hero__dat_path(tf), name);
+        n *= (size_t)f->shape[d];
+    }
+    if (n && !f->data) return hero__fail(err, HERO_EINVAL, "%s: tensor %s: the built batch has no %s", hero__dat_path(tf), name, f->key);
+    if (f->dtype == HERO_F32) {
+        const float *x = (const float *)f->data;
+        float *ref = (float *)hero__dat_alloc(n, sizeof(float));
+        if (!ref) return hero__fail(err, HERO_ENOMEM, "%s: out of memory reading %s", hero__dat_path(tf), name);
+        rc = hero_tensor_read_f32(t, ref, (int64_t)n, err);
+        for (i = 0; !rc && i < n; i++) {
+            double dd = fabs((double)x[i] - (double)ref[i]), r = fabs((double)ref[i]);
+            if (dd != dd) nan = 1;
+            else if (dd > md) md = dd;
+            if (r > mr) mr = r;
+        }
+        HERO_FREE(ref);
+    } else if (f->dtype == HERO_I32 || f->dtype == HERO_U8) {
+        int64_t *ref = (int64_t *)hero__dat_alloc(n, sizeof(int64_t));
+        if (!ref) return hero__fail(err, HERO_ENOMEM, "%s: out of memory reading %s", hero__dat_path(tf), name);
+        rc = hero_tensor_read_i64(t, ref, (int64_t)n, err);
+        for (i = 0; !rc && i < n; i++) {
+            double g = f->dtype == HERO_U8 ? (double)((const uint8_t *)f->data)[i] : (double)((const int32_t *)f->data)[i];
+            double dd = fabs((double)ref[i] - g), r = fabs((double)ref[i]);
+            if (dd > md) md = dd;
+            if (r > mr) mr = r;
+        }
+        HERO_FREE(ref);
+    } else {
+        return hero__fail(err, HERO_EINVAL, "%s: tensor %s: field dtype %s unsupported", hero__dat_path(tf), name, hero_dtype_name(f->dtype));
+    }
+    if (rc) return rc;
+    *rel_err = nan ? (double)NAN : md / (mr > 1e-6 ? mr : 1e-6);
+    return HERO_OK;
 }

@@ -106,7 +106,7 @@ static int hero__read_file(const char *path, unsigned char **out, size_t *size, 
     }
     if ((unsigned long)end >= (unsigned long)(SIZE_MAX / 2)) {
         fclose(f);
-        return hero__fail(err, HERO_ELIMIT, "%s: file of %ld bytes is too large", path, end);
+        return hero__fail(err, HERO_ELIMIT, "%s: implausible size %ld (a directory?)", path, end);
     }
     buf = (unsigned char *)HERO_MALLOC((size_t)end + 1);
     if (!buf) {
@@ -383,6 +383,7 @@ static int hero__jvalue(hero__jp *p, hero_json *v) {
     }
 }
 
+/* Free a parsed JSON tree and reset it to null. */
 HERODEF void hero_json_free(hero_json *j) {
     int i;
     if (!j) return;
@@ -396,6 +397,7 @@ HERODEF void hero_json_free(hero_json *j) {
     memset(j, 0, sizeof *j);
 }
 
+/* Parse JSON text (RFC 8259, depth <= HERO_JSON_MAX_DEPTH) into a DOM. */
 HERODEF int hero_json_parse(const char *text, size_t len, hero_json *out, hero_error *err) {
     hero__jp p;
     int rc;
@@ -417,6 +419,7 @@ HERODEF int hero_json_parse(const char *text, size_t len, hero_json *out, hero_e
     return rc;
 }
 
+/* First member named key of an object, or NULL. */
 HERODEF const hero_json *hero_json_get(const hero_json *obj, const char *key) {
     int i;
     if (!obj || obj->type != HERO_JSON_OBJECT || !key) return NULL;
@@ -425,6 +428,7 @@ HERODEF const hero_json *hero_json_get(const hero_json *obj, const char *key) {
     return NULL;
 }
 
+/* Read a file and parse it as JSON. */
 HERODEF int hero_json_read_file(const char *path, hero_json *out, hero_error *err) {
     unsigned char *buf;
     size_t size;
@@ -442,6 +446,7 @@ static float hero__bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; 
 static uint32_t hero__f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static double hero__f64(const unsigned char *p) { uint64_t u = hero__u64(p); double v; memcpy(&v, &u, 8); return v; }
 
+/* binary16 bits -> float (exact). */
 HERODEF float hero_f16_to_f32(uint16_t h) {
     uint32_t sign = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff;
     if (e == 0x1f) return hero__bits_f32(sign | 0x7f800000u | (m << 13));
@@ -454,8 +459,10 @@ HERODEF float hero_f16_to_f32(uint16_t h) {
     return hero__bits_f32(sign | ((e + 112) << 23) | (m << 13));
 }
 
+/* bfloat16 bits -> float (exact). */
 HERODEF float hero_bf16_to_f32(uint16_t h) { return hero__bits_f32((uint32_t)h << 16); }
 
+/* float -> binary16 bits, round to nearest even. */
 HERODEF uint16_t hero_f32_to_f16(float f) {
     uint32_t x = hero__f32_bits(f), sign = (x >> 16) & 0x8000, a = x & 0x7fffffffu, m, r, rem, half;
     int shift;
@@ -477,6 +484,7 @@ HERODEF uint16_t hero_f32_to_f16(float f) {
     return (uint16_t)(sign | r);
 }
 
+/* float -> bfloat16 bits, round to nearest even. */
 HERODEF uint16_t hero_f32_to_bf16(float f) {
     uint32_t x = hero__f32_bits(f);
     if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x40);
@@ -484,6 +492,7 @@ HERODEF uint16_t hero_f32_to_bf16(float f) {
     return (uint16_t)(x >> 16);
 }
 
+/* Array float -> binary16; returns the number of finite values that overflowed. */
 HERODEF int64_t hero_f32_to_f16_buf(const float *src, uint16_t *dst, int64_t n) {
     int64_t i, over = 0;
     for (i = 0; i < n; i++) {
@@ -493,6 +502,7 @@ HERODEF int64_t hero_f32_to_f16_buf(const float *src, uint16_t *dst, int64_t n) 
     return over;
 }
 
+/* Array float -> bfloat16; returns the number of finite values that overflowed. */
 HERODEF int64_t hero_f32_to_bf16_buf(const float *src, uint16_t *dst, int64_t n) {
     int64_t i, over = 0;
     for (i = 0; i < n; i++) {
@@ -503,6 +513,8 @@ HERODEF int64_t hero_f32_to_bf16_buf(const float *src, uint16_t *dst, int64_t n)
 }
 
 /* ================= tensor info: validation and reading ================= */
+
+/* Element count of a tensor, -1 if its shape is invalid. */
 HERODEF int64_t hero_tensor_numel(const hero_tensor_info *t) {
     int64_t n = 1;
     int i;
@@ -539,32 +551,32 @@ static int hero__tensor_check(const hero_tensor_info *t, const char *file, hero_
 }
 
 /* n elements at s, step bytes apart, of dtype dt -> d[0..n) (switch outside the loops) */
-#define HERO__RUN(expr) for (i = 0; i < n; i++, s += step) d[i] = (expr); break
+#define HERO__RUN(expr) for (i = 0; i < n; i++) { const unsigned char *p = s + i * step; d[i] = (expr); } break
 static void hero__run_f32(float *d, const unsigned char *s, int64_t n, int64_t step, hero_dtype dt) {
     int64_t i;
     switch (dt) {
-    case HERO_F32: HERO__RUN(hero__bits_f32(hero__u32(s)));
-    case HERO_F16: HERO__RUN(hero_f16_to_f32(hero__u16(s)));
-    case HERO_BF16: HERO__RUN(hero_bf16_to_f32(hero__u16(s)));
-    case HERO_F64: HERO__RUN((float)hero__f64(s));
-    case HERO_I64: HERO__RUN((float)(int64_t)hero__u64(s));
-    case HERO_I32: HERO__RUN((float)(int32_t)hero__u32(s));
-    case HERO_I16: HERO__RUN((float)(int16_t)hero__u16(s));
-    case HERO_I8: HERO__RUN((float)(signed char)s[0]);
-    case HERO_U8: HERO__RUN((float)s[0]);
-    default: HERO__RUN(s[0] ? 1.0f : 0.0f);
+    case HERO_F32: HERO__RUN(hero__bits_f32(hero__u32(p)));
+    case HERO_F16: HERO__RUN(hero_f16_to_f32(hero__u16(p)));
+    case HERO_BF16: HERO__RUN(hero_bf16_to_f32(hero__u16(p)));
+    case HERO_F64: HERO__RUN((float)hero__f64(p));
+    case HERO_I64: HERO__RUN((float)(int64_t)hero__u64(p));
+    case HERO_I32: HERO__RUN((float)(int32_t)hero__u32(p));
+    case HERO_I16: HERO__RUN((float)(int16_t)hero__u16(p));
+    case HERO_I8: HERO__RUN((float)(signed char)p[0]);
+    case HERO_U8: HERO__RUN((float)p[0]);
+    default: HERO__RUN(p[0] ? 1.0f : 0.0f);
     }
 }
 
 static void hero__run_i64(int64_t *d, const unsigned char *s, int64_t n, int64_t step, hero_dtype dt) {
     int64_t i;
     switch (dt) {
-    case HERO_I64: HERO__RUN((int64_t)hero__u64(s));
-    case HERO_I32: HERO__RUN((int32_t)hero__u32(s));
-    case HERO_I16: HERO__RUN((int16_t)hero__u16(s));
-    case HERO_I8: HERO__RUN((signed char)s[0]);
-    case HERO_U8: HERO__RUN(s[0]);
-    default: HERO__RUN(s[0] != 0);
+    case HERO_I64: HERO__RUN((int64_t)hero__u64(p));
+    case HERO_I32: HERO__RUN((int32_t)hero__u32(p));
+    case HERO_I16: HERO__RUN((int16_t)hero__u16(p));
+    case HERO_I8: HERO__RUN((signed char)p[0]);
+    case HERO_U8: HERO__RUN(p[0]);
+    default: HERO__RUN(p[0] != 0);
     }
 }
 #undef HERO__RUN
@@ -580,7 +592,7 @@ static int hero__is_contig(const hero_tensor_info *t) {
 }
 
 static int hero__tensor_read(const hero_tensor_info *t, void *dst, int64_t n, int as_i64, hero_error *err) {
-    int64_t numel, es, idx[HERO_MAX_DIMS], outer, o, off, run;
+    int64_t numel, es, idx[HERO_MAX_DIMS], outer, o, off, run, step;
     int k, inner, rc;
     if (!t) return hero__fail(err, HERO_EINVAL, "tensor read: NULL tensor");
     if ((rc = hero__tensor_check(t, NULL, err)) != 0) return rc;
@@ -601,13 +613,14 @@ static int hero__tensor_read(const hero_tensor_info *t, void *dst, int64_t n, in
     }
     inner = t->ndim - 1;
     run = t->shape[inner];
+    step = run > 1 ? t->stride[inner] * es : 0;
     outer = numel / run;
     memset(idx, 0, sizeof idx);
     for (o = 0; o < outer; o++) {
         off = t->offset;
         for (k = 0; k < inner; k++) off += idx[k] * t->stride[k];
-        if (as_i64) hero__run_i64((int64_t *)dst + o * run, t->storage + off * es, run, t->stride[inner] * es, t->dtype);
-        else hero__run_f32((float *)dst + o * run, t->storage + off * es, run, t->stride[inner] * es, t->dtype);
+        if (as_i64) hero__run_i64((int64_t *)dst + o * run, t->storage + off * es, run, step, t->dtype);
+        else hero__run_f32((float *)dst + o * run, t->storage + off * es, run, step, t->dtype);
         for (k = inner - 1; k >= 0; k--) {
             if (++idx[k] < t->shape[k]) break;
             idx[k] = 0;
@@ -616,10 +629,12 @@ static int hero__tensor_read(const hero_tensor_info *t, void *dst, int64_t n, in
     return 0;
 }
 
+/* Tensor (any dtype, any strides) -> contiguous float. */
 HERODEF int hero_tensor_read_f32(const hero_tensor_info *t, float *dst, int64_t n, hero_error *err) {
     return hero__tensor_read(t, dst, n, 0, err);
 }
 
+/* Integer/bool tensor (any strides) -> contiguous int64. */
 HERODEF int hero_tensor_read_i64(const hero_tensor_info *t, int64_t *dst, int64_t n, hero_error *err) {
     return hero__tensor_read(t, dst, n, 1, err);
 }
@@ -680,6 +695,7 @@ static int hero__tf_check_all(hero_tensorfile *tf, hero_error *err) {
     return rc;
 }
 
+/* Release an opened tensor file. */
 HERODEF void hero_tensorfile_close(hero_tensorfile *tf) {
     int i;
     if (!tf) return;
@@ -699,6 +715,7 @@ HERODEF void hero_tensorfile_close(hero_tensorfile *tf) {
     memset(tf, 0, sizeof *tf);
 }
 
+/* Tensor by name, or NULL. */
 HERODEF const hero_tensor_info *hero_tensorfile_find(const hero_tensorfile *tf, const char *name) {
     int i;
     if (!tf || !name) return NULL;
@@ -707,6 +724,7 @@ HERODEF const hero_tensor_info *hero_tensorfile_find(const hero_tensorfile *tf, 
     return NULL;
 }
 
+/* Non-tensor entry by name, or NULL. */
 HERODEF const hero_entry_info *hero_tensorfile_entry(const hero_tensorfile *tf, const char *name) {
     int i;
     if (!tf || !name) return NULL;
@@ -715,6 +733,7 @@ HERODEF const hero_entry_info *hero_tensorfile_entry(const hero_tensorfile *tf, 
     return NULL;
 }
 
+/* safetensors __metadata__ string, or NULL. */
 HERODEF const char *hero_tensorfile_meta(const hero_tensorfile *tf, const char *key) {
     const hero_json *v = tf ? hero_json_get(&tf->meta, key) : NULL;
     return (v && v->type == HERO_JSON_STRING) ? v->string : NULL;
@@ -873,15 +892,14 @@ static int hero__write_le(FILE *f, const unsigned char *p, int64_t nbytes, int e
 }
 
 static int hero__st_check_items(const char *path, const hero_st_item *items, int n, int64_t *total, hero_error *err) {
-    int i, j, k;
+    const char **names;
+    int i, k, rc = 0;
     *total = 0;
     for (i = 0; i < n; i++) {
         const hero_st_item *it = &items[i];
         int64_t numel = 1, nb;
         if (!it->name || !it->name[0] || !hero__utf8_valid(it->name, strlen(it->name)) || strcmp(it->name, "__metadata__") == 0)
             return hero__fail(err, HERO_EINVAL, "%s: item %d: name must be a non-empty UTF-8 string other than __metadata__", path, i);
-        for (j = 0; j < i; j++)
-            if (strcmp(items[j].name, it->name) == 0) return hero__fail(err, HERO_EINVAL, "%s: duplicate tensor name '%s'", path, it->name);
         if ((int)it->dtype < 0 || it->dtype >= HERO_DTYPE_COUNT || it->ndim < 0 || it->ndim > HERO_MAX_DIMS || (it->ndim && !it->shape))
             return hero__fail(err, HERO_EINVAL, "%s: tensor '%s': bad dtype or ndim %d", path, it->name, it->ndim);
         for (k = 0; k < it->ndim; k++)
@@ -892,7 +910,14 @@ static int hero__st_check_items(const char *path, const hero_st_item *items, int
             return hero__fail(err, HERO_EINVAL, "%s: tensor '%s': size overflows or data is NULL", path, it->name);
         *total += nb;
     }
-    return 0;
+    if (n < 2) return 0;
+    if (!(names = (const char **)HERO_MALLOC((size_t)n * sizeof(char *)))) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", path);
+    for (i = 0; i < n; i++) names[i] = items[i].name;
+    qsort(names, (size_t)n, sizeof(char *), hero__cmp_strp);
+    for (i = 1; i < n && !rc; i++)
+        if (strcmp(names[i - 1], names[i]) == 0) rc = hero__fail(err, HERO_EINVAL, "%s: duplicate tensor name '%s'", path, names[i]);
+    HERO_FREE(names);
+    return rc;
 }
 
 static void hero__st_header(hero__sb *h, const hero_st_item *items, int n, const char *const *kv) {
@@ -934,6 +959,7 @@ static void hero__st_header(hero__sb *h, const hero_st_item *items, int n, const
     while ((h->n + 8) % 8) hero__sb_put(h, " ", 1);
 }
 
+/* Write tensors + metadata as safetensors, atomically (tmp file, fsync, rename). */
 HERODEF int hero_safetensors_write(const char *path, const hero_st_item *items, int n, const char *const *meta_kv,
                                    hero_error *err) {
     hero__sb h, tmp;
@@ -1719,7 +1745,10 @@ static int hero__pk_step(hero__pvm *vm, int op) {
     case 'Q': return hero__pk_op_persid(vm);
     case 'b': return (hero__pk_pop(vm) < 0 || hero__pk_top(vm) < 0) ? -1 : 0; /* BUILD: object state (e.g. _metadata) ignored */
     case '0': return hero__pk_pop(vm) < 0 ? -1 : 0;
-    case '1': return (x = hero__pk_popmark(vm)) < 0 ? -1 : (vm->sp = x, 0);
+    case '1': /* POP_MARK */
+        if ((x = hero__pk_popmark(vm)) < 0) return -1;
+        vm->sp = x;
+        return 0;
     case '2': return (y = hero__pk_top(vm)) < 0 ? -1 : hero__pk_push(vm, y);
     default: {
         char what[64];
@@ -1928,6 +1957,16 @@ done:
 /* ---- legacy torch.save format (torch < 1.6) ---- */
 static const unsigned char hero__legacy_magic[15] = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e};
 
+/* If b starts with the pickled legacy magic number (any protocol 2..5, optionally framed),
+   returns the offset just after it, else 0. */
+static size_t hero__legacy_start(const unsigned char *b, size_t n) {
+    size_t p = 2;
+    if (n < 24 || b[0] != 0x80 || b[1] < 2 || b[1] > 5) return 0;
+    if (b[p] == 0x95) p += 9; /* FRAME */
+    if (memcmp(b + p, hero__legacy_magic + 2, 12) != 0 || b[p + 12] != '.') return 0;
+    return p + 13;
+}
+
 /* dict lookup by string key (for sys_info) */
 static int hero__pk_dict_get(const hero__pvm *vm, int d, const char *key) {
     const hero__pobj *x = &vm->obj[d];
@@ -1943,7 +1982,7 @@ static int hero__pk_dict_get(const hero__pvm *vm, int d, const char *key) {
 static int hero__legacy_open(hero_tensorfile *tf, hero_error *err) {
     hero__pvm vm;
     hero__pstor **ps = NULL;
-    size_t pos = sizeof hero__legacy_magic;
+    size_t pos = hero__legacy_start(tf->buf, tf->size);
     int proto = -1, info = -1, root = -1, keys = -1, i, k, nuniq, rc, le;
     tf->format = HERO_FMT_TORCH_LEGACY;
     memset(&vm, 0, sizeof vm);
@@ -2159,8 +2198,7 @@ static int hero__tf_dispatch(hero_tensorfile *tf, int npz_only, hero_error *err)
         return rc ? rc : hero__tf_check_all(tf, err);
     }
     if (npz_only) return hero__fail(err, HERO_EFORMAT, "%s: not a .npy or .npz file", tf->path);
-    if (tf->size >= sizeof hero__legacy_magic && memcmp(b, hero__legacy_magic, sizeof hero__legacy_magic) == 0)
-        return hero__legacy_open(tf, err);
+    if (hero__legacy_start(b, tf->size)) return hero__legacy_open(tf, err);
     return hero__st_open(tf, err);
 }
 
@@ -2198,10 +2236,12 @@ static int hero__tf_open(hero_tensorfile *tf, const char *path, const void *data
     return rc;
 }
 
+/* Open a tensor file of any supported format (detected from content). */
 HERODEF int hero_tensorfile_open(hero_tensorfile *tf, const char *path, hero_error *err) {
     return hero__tf_open(tf, path, NULL, 0, 0, err);
 }
 
+/* Open a tensor file image held in memory (copied). */
 HERODEF int hero_tensorfile_open_memory(hero_tensorfile *tf, const void *data, size_t size, const char *name, hero_error *err) {
     static const unsigned char empty[1] = {0};
     if (!data && size) {
@@ -2211,6 +2251,7 @@ HERODEF int hero_tensorfile_open_memory(hero_tensorfile *tf, const void *data, s
     return hero__tf_open(tf, name ? name : "<memory>", data ? data : (const void *)empty, size, 0, err);
 }
 
+/* Open a .npy or .npz file. */
 HERODEF int hero_npz_open(hero_tensorfile *tf, const char *path, hero_error *err) {
     return hero__tf_open(tf, path, NULL, 0, 1, err);
 }

@@ -1520,7 +1520,10 @@ HERODEF int hero_model_load_state(hero_model *m, const hero_tensorfile *tf, hero
         hero_param *w = hero_model_param(m, "v_encoder.f_encoder.embeddings.word_embeddings.weight");
         if ((rc = hero__load_param(w, tied, tf->path, err)) != 0) return rc;
     } else {
-        hero__report_add(report->missing, sizeof(report->missing), &report->n_missing, hero__tied_key);
+        /* a safetensors file may declare the tie instead of storing the table twice (hero_convert) */
+        const char *tie = hero_tensorfile_meta(tf, "tied");
+        if (!tie || !strstr(tie, hero__tied_key) || !hero_tensorfile_find(tf, "v_encoder.f_encoder.embeddings.word_embeddings.weight"))
+            hero__report_add(report->missing, sizeof(report->missing), &report->n_missing, hero__tied_key);
     }
     if (!hero_tensorfile_find(tf, "v_encoder.pad")) hero__report_add(report->missing, sizeof(report->missing), &report->n_missing, "v_encoder.pad");
     if (!hero_tensorfile_find(tf, "v_encoder.f_encoder.pad")) hero__report_add(report->missing, sizeof(report->missing), &report->n_missing, "v_encoder.f_encoder.pad");

@@ -1,9 +1,12 @@
 """Regenerates the small test files used by tests/test_formats.c.
 
 Run with Debian's torch:  /usr/bin/python3 tests/data/make_test_data.py
-Outputs (all a few KB): ckpt.pt (torch zip), ckpt_legacy.pt (legacy torch.save), dtypes.safetensors
+Outputs (all a few KB): ckpt.pt (torch zip), ckpt_legacy.pt (legacy torch.save), ckpt_little.pt /
+ckpt_big.pt (ckpt.pt plus a byteorder member), ckpt_p4.pt / ckpt_legacy_p4.pt (pickle protocol 4),
+dtypes.safetensors
 (every dtype, written by hand), a.npy, fortran.npy, s.npz (stored), c.npz (deflated), z64.npz
-(zip64 records), ref.safetensors (contiguous F32 / I64 reference copies of everything above).
+(zip64 records), ref.safetensors (contiguous F32 / I64 reference copies of everything above),
+deflate.bin (raw deflate streams: stored, fixed and dynamic blocks).
 """
 import collections, io, json, os, struct, zipfile, zlib
 import numpy as np
@@ -112,6 +115,14 @@ def main():
     obj = checkpoint()
     torch.save(obj, os.path.join(OUT, "ckpt.pt"))
     torch.save(obj, os.path.join(OUT, "ckpt_legacy.pt"), _use_new_zipfile_serialization=False)
+    torch.save(obj, os.path.join(OUT, "ckpt_p4.pt"), pickle_protocol=4)  # FRAME, MEMOIZE, STACK_GLOBAL...
+    torch.save(obj, os.path.join(OUT, "ckpt_legacy_p4.pt"), pickle_protocol=4, _use_new_zipfile_serialization=False)
+    for order in ("little", "big"):  # torch >= 2.1 adds <archive>/byteorder
+        src = zipfile.ZipFile(os.path.join(OUT, "ckpt.pt"))
+        with zipfile.ZipFile(os.path.join(OUT, "ckpt_%s.pt" % order), "w", zipfile.ZIP_STORED) as dst:
+            for info in src.infolist():
+                dst.writestr(info.filename, src.read(info))
+            dst.writestr("ckpt/byteorder", order)
     flat = list(flatten(obj))
     write_st(os.path.join(OUT, "dtypes.safetensors"), [(n, t) for n, t in flat], {"source": "make_test_data.py", "quote\"key": "line\nbreak"})
     ref = [("pt/" + n, ref_of(t)) for n, t in flat]
