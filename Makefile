@@ -44,7 +44,7 @@ TOOLS    = $(BUILD)/hero_golden $(BUILD)/hero_tokenize $(BUILD)/hero_inspect $(B
 TESTS    = $(BUILD)/test_ops $(BUILD)/test_batch $(BUILD)/test_formats $(BUILD)/test_train $(BUILD)/test_tokenizer_unit \
            $(BUILD)/test_init $(BUILD)/test_media
 PROGRAMS = $(TOOLS) $(TESTS)
-HDR = hero.h $(wildcard wip/*.h)
+HDR = hero.h
 
 .PHONY: all test demo bench clean blas-note
 
@@ -78,3 +78,50 @@ $(BUILD)/hero_bench: bench/hero_bench.c $(HDR) | $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- hostile inputs (tests/fuzz, tests/test_crash.c): fuzzing, sanitizers, valgrind, crash safety ----
+#   make fuzz          builds every libFuzzer target into build-fuzz/, replays the regression inputs,
+#                      then fuzzes each target for FUZZ_SECONDS (needs clang + libclang-rt-dev)
+#   make fuzz-replay   only the regression inputs and seed corpora, through the plain replay programs
+#   make asan          tools + tests with ASan/UBSan into build-asan/, then the test suite there
+#   make valgrind      build/hero_golden on the golden tiny model under valgrind (leaks are errors)
+#   make test-crash    a checkpoint writer SIGKILLed at random moments: the file always loads
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_TARGETS  = zip torchzip legacy safetensors json npy npz vocab merges tokenize srt jsonl
+FUZZ_SAN      = -g -O1 -std=c99 -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_HDR      = $(HDR) $(wildcard tests/fuzz/*.h)
+ASAN_BUILD   ?= build-asan
+ASAN_CFLAGS  ?= -O1 -g -std=c99 -Wall -Wextra -Wpedantic -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+.PHONY: fuzz fuzz-build fuzz-replay asan valgrind test-crash
+
+$(FUZZ_BUILD):
+	@mkdir -p $(FUZZ_BUILD)
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDR) tests/fuzz/coverage_ignore.txt | $(FUZZ_BUILD)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer,address,undefined -fsanitize-coverage-ignorelist=tests/fuzz/coverage_ignore.txt $< -o $@ -lm
+
+$(FUZZ_BUILD)/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_HDR) | $(FUZZ_BUILD)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=address,undefined $< tests/fuzz/replay.c -o $@ -lm
+
+fuzz-build: $(foreach t,$(FUZZ_TARGETS),$(FUZZ_BUILD)/fuzz_$(t) $(FUZZ_BUILD)/replay_$(t))
+
+fuzz-replay: fuzz-build
+	@bash tests/fuzz/run_fuzz.sh --replay-only $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run_fuzz.sh $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+asan:
+	$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CC="$(CC)" CFLAGS="$(ASAN_CFLAGS)" all
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 HERO_TEST_QUICK=1 \
+	    bash tests/run_tests.sh $(ASAN_BUILD)
+
+valgrind: $(BUILD)/hero_golden
+	valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 \
+	    $(BUILD)/hero_golden tests/golden/tiny
+
+test-crash: $(BUILD)/test_crash
+	$(BUILD)/test_crash

@@ -38,14 +38,18 @@
      tensor, and what was expected vs found. Nothing in the library calls exit or abort.
      There is no global state: a model carries everything it needs.
 
-   CONTENTS (in data-flow order)
-     1. basics: errors, dtypes, allocation            8. heads: MLM, MFM (NCE, regression), FOM
-     2. tensors in files: JSON, safetensors, torch.save 9. VSM: query encoder, span + ranking losses
-     3. GEMM (portable or CBLAS) and elementwise ops   10. model: load, forward+backward per task
-     4. embeddings (text, frames, gather merge)        11. retrieval inference (VCMR scores)
-     5. BERT post-LN layer                              12. batches from videos, PRNG
-     6. cross-modal transformer                         13. AdamW, schedule, checkpoints
-     7. frame fusion + temporal transformer             14. tokenizer (byte-level BPE)
+   CONTENTS: the API first (inside the include guard), then the implementation in
+   data-flow order:
+      1. basics: errors, dtypes, allocation         10. retrieval inference (VCMR scores)
+      2. GEMM (CBLAS or portable) + elementwise ops   11. loading configs and checkpoints
+      3. the parameter table (one X-macro)            12. AdamW, warmup-linear, clipping
+      4. BERT post-LN layer                           13. data: PRNG, batches from videos
+      5. cross-modal transformer + embeddings         14. pre-training loop, resumable state
+      6. frame fusion + temporal transformer          15. tensor files: JSON, safetensors,
+      7. heads: MLM, MFM, FOM                             torch.save (zip, legacy), npy/npz
+      8. VSM: query encoder, span + ranking losses    16. tokenizer (byte-level BPE)
+      9. the model: forward+backward per task         17. subtitles, features, VCMR ranking
+                                                      18. initialisation (fresh, RoBERTa)
 
    The official model's quirks are kept on purpose (see HERO-SPEC.md): token type 1 for text
    and frames, text positions from 0, LayerNorm eps 1e-12 inside transformer layers and 1e-5
@@ -115,7 +119,145 @@ HERODEF const char *hero_dtype_name(hero_dtype t);
 /* Bytes per element. */
 HERODEF int hero_dtype_size(hero_dtype t);
 
-#include "wip/formats_api.h"
+/* ---- GEMM backend check (declared only with HERO_USE_CBLAS) ---- */
+#ifdef HERO_USE_CBLAS
+/* Is the BLAS running kernels that suit this CPU? Returns NULL when fine, or when it cannot
+   tell (the BLAS is not OpenBLAS, not an x86 CPU, not gcc/clang on ELF); otherwise writes a
+   one-line advice into buf[n] and returns buf, e.g.
+     "OpenBLAS runs its 'Prescott' kernels on a CPU with AVX-512: export OPENBLAS_CORETYPE=SKYLAKEX (2.5-6x faster sgemm)"
+   (Debian 12's OpenBLAS 0.3.21 takes recent Xeons for a Prescott). Cheap: call it once at startup. */
+HERODEF const char *hero_blas_check(char *buf, size_t n);
+#endif
+
+/* ---- File formats: JSON, tensor files (safetensors, torch.save zip + legacy, .npy/.npz) ----
+
+   All readers treat their input as hostile: every offset, length, count and shape product is
+   checked against the bytes present, recursion is bounded, and a huge size claimed by a small
+   file is an error, never an allocation. Errors fill hero_error with the file, the key/tensor
+   and expected vs found. */
+/* ---------------- JSON (RFC 8259, DOM) ---------------- */
+#define HERO_JSON_MAX_DEPTH 64 /* deepest array/object nesting accepted */
+
+typedef enum hero_json_type {
+    HERO_JSON_NULL, HERO_JSON_BOOL, HERO_JSON_NUMBER, HERO_JSON_STRING, HERO_JSON_ARRAY, HERO_JSON_OBJECT
+} hero_json_type;
+
+typedef struct hero_json {
+    hero_json_type type;
+    double number;            /* HERO_JSON_NUMBER */
+    int boolean;              /* HERO_JSON_BOOL: 0 or 1 */
+    char *string;             /* HERO_JSON_STRING: UTF-8, NUL-terminated, escapes decoded */
+    size_t len;               /* HERO_JSON_STRING: bytes in string (may contain \u0000) */
+    int n;                    /* HERO_JSON_ARRAY / OBJECT: number of items */
+    struct hero_json *items;  /* [n] */
+    char **keys;              /* OBJECT only: keys[i] names items[i] (duplicates kept, in order) */
+} hero_json;
+
+/* Parse len bytes of JSON text into *out (freed with hero_json_free). Errors give line/column. */
+HERODEF int hero_json_parse(const char *text, size_t len, hero_json *out, hero_error *err);
+/* Free everything owned by *j and reset it to a JSON null. */
+HERODEF void hero_json_free(hero_json *j);
+/* Member `key` of an object (the first one if duplicated); NULL if absent or obj is not an object. */
+HERODEF const hero_json *hero_json_get(const hero_json *obj, const char *key);
+/* Read and parse a whole JSON file; errors name the path, line and column. */
+HERODEF int hero_json_read_file(const char *path, hero_json *out, hero_error *err);
+
+/* ---------------- half-precision conversions ---------------- */
+/* IEEE binary16 -> float (exact; subnormals, inf and NaN kept). */
+HERODEF float hero_f16_to_f32(uint16_t h);
+/* bfloat16 -> float (exact). */
+HERODEF float hero_bf16_to_f32(uint16_t h);
+/* float -> binary16, round to nearest even; overflow gives +-inf, NaN stays NaN. */
+HERODEF uint16_t hero_f32_to_f16(float f);
+/* float -> bfloat16, round to nearest even; NaN stays NaN. */
+HERODEF uint16_t hero_f32_to_bf16(float f);
+/* Convert n floats to binary16; returns how many finite inputs overflowed to +-inf. */
+HERODEF int64_t hero_f32_to_f16_buf(const float *src, uint16_t *dst, int64_t n);
+/* Convert n floats to bfloat16; returns how many finite inputs overflowed to +-inf. */
+HERODEF int64_t hero_f32_to_bf16_buf(const float *src, uint16_t *dst, int64_t n);
+
+/* ---------------- tensor files ---------------- */
+#define HERO_MAX_DIMS 8
+
+typedef struct hero_tensor_info {
+    char *name;
+    hero_dtype dtype;
+    int ndim;
+    int64_t shape[HERO_MAX_DIMS];
+    int64_t stride[HERO_MAX_DIMS];     /* in elements */
+    int64_t offset;                    /* elements into storage */
+    const unsigned char *storage;      /* little-endian element bytes, NOT necessarily aligned */
+    int64_t storage_nbytes;
+    int storage_id;                    /* equal for tensors sharing one storage (tied weights) */
+} hero_tensor_info;
+
+typedef struct hero_entry_info {
+    char *name;
+    char *kind;   /* "int","float","str","bytes","bool","none","dict","list","tuple","storage","object" */
+    char *value;  /* printable: "3", "0.5", "True", "None", the string itself, "{}" for an empty dict */
+} hero_entry_info;
+
+typedef enum hero_file_format {
+    HERO_FMT_SAFETENSORS = 1, HERO_FMT_TORCH_ZIP, HERO_FMT_TORCH_LEGACY, HERO_FMT_NPY, HERO_FMT_NPZ
+} hero_file_format;
+
+/* An opened tensor file. The whole file is held in `buf`; tensors point into it (or into
+   inflated members). Torch checkpoints are flattened: nested dicts / lists give names joined
+   with "." ({"model": {"w": t}} -> "model.w"; list items by index), a bare tensor is named "-";
+   non-tensor leaves (ints, bools, strings, None, empty containers) become `entries`. */
+typedef struct hero_tensorfile {
+    hero_file_format format;
+    char *path;
+    unsigned char *buf;
+    size_t size;
+    hero_tensor_info *tensors;
+    int n_tensors;
+    hero_entry_info *entries;
+    int n_entries;
+    hero_json meta;            /* safetensors __metadata__ object (type HERO_JSON_NULL if none) */
+    unsigned char **blobs;     /* internal: decompressed zip members */
+    int n_blobs;
+} hero_tensorfile;
+
+/* Open a tensor file, detecting the format from its content: zip (torch >= 1.6 if it has a
+   data.pkl member, else .npz), legacy torch.save pickle, .npy, else safetensors. */
+HERODEF int hero_tensorfile_open(hero_tensorfile *tf, const char *path, hero_error *err);
+/* Same as hero_tensorfile_open on an in-memory copy of a file; `name` is used in messages. */
+HERODEF int hero_tensorfile_open_memory(hero_tensorfile *tf, const void *data, size_t size,
+                                        const char *name, hero_error *err);
+/* Open a .npy or .npz file (format HERO_FMT_NPY: one tensor named "-"; HERO_FMT_NPZ: member
+   names without ".npy"). C order only. */
+HERODEF int hero_npz_open(hero_tensorfile *tf, const char *path, hero_error *err);
+/* Free everything and zero *tf (safe on a zeroed or already closed struct). */
+HERODEF void hero_tensorfile_close(hero_tensorfile *tf);
+/* Tensor by exact name, or NULL. */
+HERODEF const hero_tensor_info *hero_tensorfile_find(const hero_tensorfile *tf, const char *name);
+/* Non-tensor entry by exact name, or NULL. */
+HERODEF const hero_entry_info *hero_tensorfile_entry(const hero_tensorfile *tf, const char *name);
+/* safetensors __metadata__ string value for key, or NULL. */
+HERODEF const char *hero_tensorfile_meta(const hero_tensorfile *tf, const char *key);
+/* Number of elements (1 for a 0-d tensor); -1 if the shape is invalid or overflows. */
+HERODEF int64_t hero_tensor_numel(const hero_tensor_info *t);
+/* Copy a tensor of any float/int/bool dtype into contiguous f32 (C order, honouring stride and
+   offset); n must equal its numel. */
+HERODEF int hero_tensor_read_f32(const hero_tensor_info *t, float *dst, int64_t n, hero_error *err);
+/* Copy an int/bool tensor into contiguous int64; n must equal its numel. */
+HERODEF int hero_tensor_read_i64(const hero_tensor_info *t, int64_t *dst, int64_t n, hero_error *err);
+
+/* ---------------- safetensors writing ---------------- */
+typedef struct hero_st_item {
+    const char *name;
+    hero_dtype dtype;
+    int ndim;
+    const int64_t *shape;   /* [ndim] */
+    const void *data;       /* numel * hero_dtype_size(dtype) bytes, host byte order
+                               (f16/bf16: uint16_t bits, see hero_f32_to_f16_buf) */
+} hero_st_item;
+
+/* Write a safetensors file atomically (path + ".tmp", fsync, rename over path).
+   meta_kv: "key","value",...,NULL (may be NULL) -> __metadata__. */
+HERODEF int hero_safetensors_write(const char *path, const hero_st_item *items, int n,
+                                   const char *const *meta_kv, hero_error *err);
 
 /* ======================================================================================
    Model configuration: the official model-config JSON (f_config, c_config, q_config)
@@ -260,8 +402,241 @@ typedef struct hero_param {
     int has_grad;      /* set once a backward pass has written its gradient (official p.grad != None) */
 } hero_param;
 
-#include "wip/batch_api.h"
-#include "wip/data_api.h"
+/* The collated batch: the model's input, field for field the official HERO collate output
+   (see ../shared/golden/README.md, the `in.*` tensors). Owned arrays (HERO_MALLOC'd);
+   hero_batch_free() frees every non-NULL array. Integer arrays are int32. */
+typedef enum hero_task {
+    HERO_TASK_REPR = 0, HERO_TASK_MLM, HERO_TASK_MFM_NCE, HERO_TASK_MFFR, HERO_TASK_FOM, HERO_TASK_VSM,
+    HERO_TASK_COUNT
+} hero_task;
+
+typedef struct hero_batch {
+    hero_task task;
+    int F;                  /* frame feature size */
+    /* cross-modal encoder input: S rows (one per subtitle; MLM: the in.input_ids rows) */
+    int S;                  /* rows */
+    int Lt;                 /* padded text length        (in.f_sub_input_ids / in.input_ids: [S, Lt]) */
+    int Lv;                 /* padded frames per row     (in.f_v_feats / in.v_feat: [S, Lv, F]) */
+    int Lg;                 /* gathered sequence length  (in.f_gather_index: [S, Lg]) */
+    int32_t *txt_ids;       /* [S*Lt]  f_sub_input_ids (MLM: input_ids) */
+    int32_t *txt_pos;       /* [Lt]    f_sub_pos_ids   (MLM: position_ids) */
+    float *f_v_feats;       /* [S*Lv*F] */
+    int32_t *f_v_pos;       /* [Lv]    f_v_pos_ids (MLM has none in the batch: 0..Lv-1) */
+    uint8_t *f_v_masks;     /* [S*Lv]  MFM only, else NULL */
+    int32_t *f_attn_mask;   /* [S*Lg]  f_attn_masks (MLM: attn_masks) */
+    int32_t *f_gather;      /* [S*Lg]  f_gather_index (MLM: gather_index): index into [Lv frames | Lt tokens] */
+    /* temporal transformer input: B videos, L = max frames (not used by MLM) */
+    int B, L;
+    int32_t *num_subs;      /* [B] */
+    float *c_v_feats;       /* [B*L*F] */
+    int32_t *c_attn_mask;   /* [B*L] */
+    uint8_t *c_v_masks;     /* [B*L]   MFM only, else NULL */
+    int n_s2f;              /* == S: one entry per subtitle row, videos in order */
+    int32_t *s2f_sub_idx;   /* [n_s2f] subtitle index local to its video */
+    int32_t *s2f_nframes;   /* [n_s2f] */
+    int32_t *s2f_frames;    /* [sum nframes] video-local frame indices */
+    /* MLM */
+    uint8_t *txt_mask_tgt;  /* [S*Lg] */
+    int n_mlm;
+    int32_t *txt_labels;    /* [n_mlm] */
+    /* MFM-NCE / MFFR */
+    int n_masked;
+    float *feat_targets;    /* [n_masked*F] */
+    /* FOM */
+    int32_t *shuffled_orders; /* [B*L] */
+    int32_t *fom_targets;     /* [B*L], -1 = ignored */
+    /* VSM */
+    int Nq, Lq;
+    int32_t *q_ids;         /* [Nq*Lq] query_input_ids */
+    int32_t *q_pos;         /* [Lq]    query_pos_ids */
+    int32_t *q_mask;        /* [Nq*Lq] query_attn_masks */
+    int32_t *q_vidx;        /* [Nq] */
+    int32_t *vsm_targets;   /* [Nq*2]  st, ed (-1 = ignored) */
+} hero_batch;
+
+HERODEF void hero_batch_free(hero_batch *b);
+/* ---------------------------------------------------------------------------------------
+   Data: seeded PRNG, videos, random choices, batch building (the official HERO collate).
+   Needs batch_api.h (hero_batch, hero_task) and formats_api.h (hero_tensorfile) first.
+   --------------------------------------------------------------------------------------- */
+
+/* xoshiro256** PRNG. The whole state is s[4]: copy / save / restore it freely. */
+typedef struct hero_rng {
+    uint64_t s[4];
+} hero_rng;
+
+HERODEF void hero_rng_seed(hero_rng *r, uint64_t seed);    /* splitmix64 expansion of seed */
+HERODEF uint64_t hero_rng_u64(hero_rng *r);
+HERODEF float hero_rng_uniform(hero_rng *r);               /* [0,1), 24 random bits */
+HERODEF uint64_t hero_rng_below(hero_rng *r, uint64_t n);  /* uniform in [0,n), unbiased; 0 if n==0 */
+
+/* One video, as views into the caller's memory (nothing is owned or freed here).
+   Subtitle i has sub_len[i] word ids (no special tokens) at the next position of
+   sub_tokens, and sub_nframes[i] matched frames (video-local, strictly ascending, each
+   < T; possibly none) at the next position of sub_frames: the official sub2frames map,
+   one entry per subtitle, subtitles in time order. */
+typedef struct hero_video {
+    int T;                      /* frames */
+    int F;                      /* floats per frame (same for every video of a batch) */
+    const float *feats;         /* [T*F] */
+    int n_subs;                 /* subtitles (may be 0) */
+    const int32_t *sub_len;     /* [n_subs] */
+    const int32_t *sub_tokens;  /* [sum sub_len] */
+    const int32_t *sub_nframes; /* [n_subs] */
+    const int32_t *sub_frames;  /* [sum sub_nframes] */
+} hero_video;
+
+/* Fill n_videos views from one flat corpus laid out like the golden `raw.*` tensors:
+   nframes[B], feats[sum T * F], num_subs[B], sub_len[S], sub_tokens[sum len],
+   s2f_nframes[S], s2f_frames[sum]. s2f_sub_idx (may be NULL) is checked to be 0..n-1
+   within each video. Counts are checked against the given array lengths. */
+HERODEF int hero_videos_from_flat(hero_video *out, int n_videos, int F,
+                                  const int32_t *nframes, const float *feats, size_t n_feats,
+                                  const int32_t *num_subs, const int32_t *sub_len, size_t n_sub_len,
+                                  const int32_t *sub_tokens, size_t n_sub_tokens,
+                                  const int32_t *s2f_sub_idx, const int32_t *s2f_nframes,
+                                  const int32_t *s2f_frames, size_t n_s2f_frames,
+                                  hero_error *err);
+
+typedef struct hero_batch_options {
+    int max_txt_len;        /* 60: MLM and VSM cut each subtitle to this many words (official:
+                               the plain collate of repr / MFM / FOM does not cut); <= 0: no cut */
+    int max_frames;         /* 100: frames past it are cut, and sub2frames with them (official
+                               rule: subtitles after the first one reaching past the cut are
+                               dropped); <= 0: no cut */
+    float mask_prob;        /* 0.15: MLM word, MFM frame and FOM position probability */
+    int query_per_video;    /* 5 (VSM) */
+    int sub_ctx_len;        /* 0: previous subtitles prepended to each row's text */
+    int cls_id, pad_id, sep_id, mask_id; /* 0, 1, 2, vocab_size-1 */
+    int v_lo, v_hi;         /* MLM random replacement ids: [v_lo, v_hi). Official: ['.'] ..
+                               ['<|endoftext|>']+1 of the vocabulary; default [4, vocab_size-1) */
+} hero_batch_options;
+
+HERODEF hero_batch_options hero_batch_options_default(int vocab_size);
+
+/* The random choices of one batch, in the golden `choice.*` layout. Filled (and owned:
+   free with hero_choices_free) by hero_draw_choices, or filled by the caller with
+   HERO_MALLOC'd arrays. Counts are after the max_frames cut, videos in order. */
+typedef struct hero_choices {
+    hero_task task;
+    /* MLM: one entry per subtitle row */
+    int n_rows;
+    int32_t *mlm_len;            /* [n_rows] words of the row (before the leading CLS) */
+    int32_t *mlm_input_ids;      /* [sum mlm_len] after masking */
+    int32_t *mlm_labels;         /* [sum mlm_len] -1 = not picked, else the original id */
+    /* MFM-NCE / MFFR / FOM: one entry per frame */
+    int n_frames;
+    uint8_t *frame_mask;         /* [n_frames] MFM: 1 = masked */
+    int32_t *fom_orders;         /* [n_frames] FOM: frame at local position i moves to orders[i] */
+    int32_t *fom_targets;        /* [n_frames] FOM: original local position at each position, -1 */
+    /* VSM */
+    int n_videos;
+    int32_t *vsm_n_sampled;      /* [n_videos] min(matched subtitles, query_per_video) */
+    int32_t *vsm_sampled_sub_idx;/* [sum n_sampled] query subtitles (local index, any order) */
+} hero_choices;
+
+/* Draw the choices of `task` from rng with the official rules (data/mlm.py, mfm.py, fom.py,
+   vsm.py), videos in order; videos / opt as for hero_build_batch; out is overwritten (not
+   freed first). p = opt->mask_prob.
+   - MLM: each word of a row (its subtitles cut to max_txt_len) is picked with p; a picked
+     word becomes MASK (80%), a uniform id in [v_lo, v_hi) (10%) or stays (10%); its label is
+     the original id. A row with no pick gets its FIRST word picked and set to MASK.
+   - MFM-NCE / MFFR: each frame masked with p; a video with none gets one uniform frame.
+   - FOM: each position picked with p (no minimum); the picked positions are shuffled among
+     themselves: orders[sel[j]] = shuf[j], targets[shuf[j]] = sel[j], else i / -1.
+   - VSM: min(#subtitles with frames, query_per_video) of those subtitles, uniformly without
+     replacement (error if a video has none). REPR: nothing to draw. */
+HERODEF int hero_draw_choices(hero_choices *out, hero_task task, const hero_video *videos,
+                              int n_videos, const hero_batch_options *opt, hero_rng *rng,
+                              hero_error *err);
+HERODEF void hero_choices_free(hero_choices *c);
+
+/* Build the batch of `task` exactly like the official collate. choices == NULL: drawn
+   from rng (then rng must not be NULL; HERO_TASK_REPR needs neither). out is overwritten
+   (not freed first); on error it is left zeroed. Every video needs T >= 1 and the batch
+   at least one subtitle row; VSM needs, per video, at least one subtitle with frames. */
+HERODEF int hero_build_batch(hero_batch *out, hero_task task, const hero_video *videos,
+                             int n_videos, const hero_batch_options *opt,
+                             const hero_choices *choices, hero_rng *rng, hero_error *err);
+
+HERODEF const char *hero_task_name(hero_task t); /* "repr","mlm","mfm-nce","mffr","fom","vsm" */
+
+/* Fill b from a golden file's `in.*` tensors (ints -> int32, bool -> uint8). MLM, like
+   the official mlm_collate, has no frame position ids (0..Lv-1 are filled in), no temporal
+   input and no per-video fields (B = 0, num_subs / s2f_* NULL). */
+HERODEF int hero_batch_from_golden(hero_batch *b, hero_task task, const hero_tensorfile *tf,
+                                   hero_error *err);
+
+/* ---- rebuilding a golden file's batch from its corpus (raw.*) and choices (choice.*) ---- */
+
+/* A corpus read from a golden file's `raw.*` tensors (raw.nframes [B], raw.v_feats
+   [sum T, F], raw.num_subs [B], raw.sub_len [S], raw.sub_tokens [sum len], raw.s2f_sub_idx
+   [S], raw.s2f_nframes [S], raw.s2f_frames [sum]): owned flat arrays (HERO_MALLOC'd) and
+   the n_videos hero_video views into them. Free with hero_golden_videos_free. */
+typedef struct hero_golden_videos {
+    int n_videos, F;
+    hero_video *videos;     /* [n_videos], views into the arrays below */
+    float *feats;
+    int32_t *nframes, *num_subs, *sub_len, *sub_tokens, *s2f_sub_idx, *s2f_nframes, *s2f_frames;
+} hero_golden_videos;
+
+/* Read raw.* into out (overwritten, not freed first; zeroed on error). Every count must
+   agree exactly with the tensors' lengths. */
+HERODEF int hero_videos_from_golden(hero_golden_videos *out, const hero_tensorfile *tf, hero_error *err);
+HERODEF void hero_golden_videos_free(hero_golden_videos *g);
+
+/* Read the random choices the official code made for `task` from `choice.*` (MLM:
+   mlm_len, mlm_input_ids, mlm_labels; MFM-NCE / MFFR: frame_mask; FOM: fom_orders,
+   fom_targets; VSM: vsm_n_sampled, vsm_sampled_sub_idx; REPR: none). c is overwritten
+   (owned arrays: free with hero_choices_free; zeroed on error). Lengths must agree
+   (sum mlm_len words, sum vsm_n_sampled queries); hero_build_batch checks the rest
+   against the videos. */
+HERODEF int hero_choices_from_golden(hero_choices *c, hero_task task, const hero_tensorfile *tf, hero_error *err);
+
+/* hero_batch_options_default(vocab_size), then the file's settings: the metadata
+   `data_settings` JSON (max_txt_len, mask_prob, query_per_video, sub_ctx_len, cls, pad,
+   sep, mask, v_range [lo, hi], max_clip_len / max_frames when present) and the scalar
+   `opt.max_txt_len`, `opt.max_frames`, `opt.sub_ctx_len`, `opt.query_per_video` tensors
+   when present. vocab_size <= 0: taken as data_settings mask + 1 (error if absent). */
+HERODEF int hero_batch_options_from_golden(hero_batch_options *o, const hero_tensorfile *tf, int vocab_size,
+                                           hero_error *err);
+
+/* The whole rebuild: options (as above), raw.* videos and choice.* choices of a golden
+   file, then hero_build_batch. The batch owns its arrays (hero_batch_free); out is zeroed
+   on error. Compare it with the file's in.* tensors with hero_batch_fields and
+   hero_batch_field_golden_err. */
+HERODEF int hero_batch_from_golden_raw(hero_batch *out, hero_task task, const hero_tensorfile *tf, int vocab_size,
+                                       hero_error *err);
+
+/* One field of a batch under its official `in.<key>` name (key without "in."), as the
+   model consumes it: dtype HERO_I32 (int32_t), HERO_U8 (uint8_t) or HERO_F32 (float),
+   shape as the official collate makes it (the file's shape must equal it). */
+typedef struct hero_batch_field {
+    const char *key;
+    hero_dtype dtype;
+    const void *data;      /* a view into the batch */
+    int ndim;
+    int64_t shape[3];
+} hero_batch_field;
+
+#define HERO_BATCH_MAX_FIELDS 20
+
+/* Fill out[HERO_BATCH_MAX_FIELDS] with the fields of b's task that the official batch has
+   and the model uses (not: f_sub_input_attn_masks, c_pos_ids, reordered_frame_idx,
+   binary_targets, vids); returns their count. MLM: input_ids, position_ids, v_feat,
+   attn_masks, gather_index, txt_mask_tgt, txt_labels. Others: f_sub_input_ids,
+   f_sub_pos_ids, f_v_feats, f_v_pos_ids, f_attn_masks, f_gather_index, c_v_feats,
+   c_attn_masks, num_subs, s2f_sub_idx, s2f_nframes, s2f_frames, then MFM: f_v_masks,
+   c_v_masks, feat_targets; FOM: shuffled_orders, targets; VSM: query_input_ids,
+   query_pos_ids, query_attn_masks, q_vidx, targets. */
+HERODEF int hero_batch_fields(const hero_batch *b, hero_batch_field *out);
+
+/* Compare field f with the file's tensor in.<f->key>: *rel_err = max|x - ref| /
+   max(max|ref|, 1e-6) (integers and bools compared as their values: 0 when equal; NaN
+   when a difference is NaN). Returns HERO_EMISSING if the tensor is absent, HERO_ESHAPE
+   if its shape differs (the message gives both), other errors as hero_tensor_read_*. */
+HERODEF int hero_batch_field_golden_err(const hero_batch_field *f, const hero_tensorfile *tf, double *rel_err,
+                                        hero_error *err);
 
 /* What a forward (and backward) pass produced. Pointers stay valid until the next call on the model. */
 typedef struct hero_result {
@@ -374,9 +749,378 @@ HERODEF float hero_grad_norm(const hero_model *m);
    reported (which parameter) and the update is not applied. grad_norm / lr may be NULL. */
 HERODEF int hero_optimizer_step(hero_optimizer *o, hero_model *m, float *grad_norm, float *lr, hero_error *err);
 
-#include "wip/train_api.h"
-#include "wip/media_api.h"
-#include "wip/init_api.h"
+/* ======================================================================================
+   Pre-training: the task mixture, gradient accumulation, hard negatives, resumable state
+   ====================================================================================== */
+typedef struct hero_train_config {
+    float task_ratio[HERO_TASK_COUNT]; /* mixture weights per task (release: mlm 2, mfm-nce 2, fom 1, vsm 2) */
+    int accum_steps;                   /* micro-batches per update, gradients add (release: 2) */
+    int videos_per_batch;              /* videos in each micro-batch (release: 32) */
+    int64_t hard_negative_start;       /* update from which VSM uses hard negatives; -1 = never (release: 20000) */
+    int hard_pool_size;                /* 20 */
+    float hard_neg_weight;             /* 10 */
+    hero_batch_options batch;          /* masking rates, special ids, limits */
+    hero_adamw_config adamw;           /* lr, betas, schedule, clipping */
+    uint64_t seed;                     /* the trainer's PRNG: task draws, video order, masking */
+} hero_train_config;
+
+typedef struct hero_trainer {
+    hero_train_config cfg;
+    hero_model *model;
+    hero_optimizer opt;
+    hero_rng rng;
+    const hero_video *videos;          /* the corpus (not owned) */
+    int n_videos;
+    int32_t *order;                    /* shuffled video order; next batch starts at order[pos] */
+    int pos;
+    /* what the last update did */
+    hero_task last_task;
+    float last_loss;                   /* mean of its micro-batch losses */
+    float last_grad_norm, last_lr;
+    hero_result last_result;           /* of the last micro-batch (pointers into the model's arena) */
+} hero_trainer;
+
+/* The release recipe (HERO-SPEC section 4) for a vocabulary of vocab_size ids. */
+HERODEF hero_train_config hero_train_config_default(int vocab_size);
+/* Prepares training of m on the corpus (kept by reference). */
+HERODEF int hero_trainer_init(hero_trainer *t, hero_model *m, const hero_train_config *c, const hero_video *videos,
+                              int n_videos, hero_error *err);
+HERODEF void hero_trainer_free(hero_trainer *t);
+/* One optimizer update: draws a task from the mixture, runs accum_steps micro-batches of it
+   (forward + backward, gradients adding up), then clipping + AdamW. A non-finite loss or
+   gradient is reported (task, update, first parameter affected) and nothing is applied. */
+HERODEF int hero_trainer_update(hero_trainer *t, hero_error *err);
+/* Saves everything needed to continue bit for bit (weights under the official names, AdamW
+   moments and step counts, schedule step, PRNG, video order) as one safetensors file,
+   atomically: a crash mid-save leaves the previous file intact. */
+HERODEF int hero_trainer_save(const hero_trainer *t, const char *path, hero_error *err);
+/* Restores a hero_trainer_save file into an initialised trainer of the same model shape. */
+HERODEF int hero_trainer_load(hero_trainer *t, const char *path, hero_error *err);
+/* ---- Tokenizer: RoBERTa / GPT-2 byte-level BPE ------------------------------------------
+   Loads `vocab.json` (token string -> id) and `merges.txt` ("a b" per line, optional
+   "#version" first line). hero_tokenize() reproduces the npm package gpt-3-encoder@1.1.4
+   encode() exactly by default (same pre-tokenisation regex, same Unicode tables as Node,
+   same merge-rank lookup), and HuggingFace's RoBERTa tokenizer with the flags below.
+
+   Flags for hero_tokenize()'s `flags` argument (0 = gpt-3-encoder exactly):
+   HERO_TOKENIZE_SPECIAL: split the text on the special tokens <s> </s> <pad> <unk> <mask>
+       first (those present in the vocab) and emit their ids, as HF RoBERTa does; <mask>
+       absorbs the Unicode White_Space before it (HF's lstrip=True). Without this flag,
+       "<mask>" is ordinary text ("<", "mask", ">").
+   HERO_TOKENIZE_HF: HF tokenizers' semantics where they differ from gpt-3-encoder's:
+       (1) the regex's \s is Oniguruma's = Unicode White_Space (has U+0085, lacks U+FEFF)
+       instead of JS's \s (has U+FEFF, lacks U+0085); (2) merges are looked up by the
+       (left, right) token pair, not like gpt-3-encoder by the string `left + "," + right`
+       (with which e.g. the pair ("\",", "\"") also gets the rank of the merge ("\"", ",\""):
+       the real GPT-2/RoBERTa merges have 11 such aliases, all among punctuation).
+   HERO_TOKENIZE_ROBERTA = both: what HF's (fast) RoBERTa tokenizer produces (checked
+       against HF tokenizers 0.22.2), without the <s> ... </s> wrapping, which the caller
+       adds. \p{L} / \p{N} are Node v20.20.2's (Unicode 17.0) in both modes; HF's Oniguruma
+       has older tables, so code points assigned in recent Unicode versions may differ.
+
+   Text is UTF-8; invalid bytes are replaced by U+FFFD (each maximal invalid subpart,
+   exactly like Node's / WHATWG's UTF-8 decoder), as Node does when it decodes the input,
+   so the replacement character's tokens are emitted for them. */
+typedef struct hero_tokenizer hero_tokenizer; /* opaque */
+
+#define HERO_TOKENIZE_SPECIAL 1
+#define HERO_TOKENIZE_HF 2
+#define HERO_TOKENIZE_ROBERTA 3
+
+/* Load from files. On success *tok is set (free with hero_tokenizer_free) and 0 returned;
+   on failure *tok is NULL and a negative HERO_E* code is returned (err filled). */
+HERODEF int hero_tokenizer_load(hero_tokenizer **tok, const char *vocab_json_path,
+                                const char *merges_path, hero_error *err);
+/* Same from memory buffers (only read during the call; need not be NUL-terminated). */
+HERODEF int hero_tokenizer_load_memory(hero_tokenizer **tok, const char *vocab_json, size_t vocab_len,
+                                       const char *merges_txt, size_t merges_len, hero_error *err);
+HERODEF void hero_tokenizer_free(hero_tokenizer *tok);
+
+/* Encode `len` bytes of UTF-8 `text`. Writes at most max_ids ids to `ids` (may be NULL when
+   max_ids is 0) and returns the total number of ids, which may be > max_ids: then call again
+   with a bigger buffer. Negative HERO_E* on error. `flags`: HERO_TOKENIZE_* (0 = plain). */
+HERODEF int hero_tokenize(const hero_tokenizer *tok, const char *text, size_t len, int flags,
+                          int32_t *ids, int max_ids, hero_error *err);
+
+/* Decode ids to UTF-8 text (invalid byte sequences become U+FFFD, like Node's TextDecoder
+   and HF's errors="replace"; a leading U+FEFF is kept, which gpt-3-encoder's decode() drops).
+   A token that is not made of the 256 byte characters only is copied as is (HF's ByteLevel
+   decoder; gpt-3-encoder would write a 0 byte per UTF-16 unit of such characters). Like snprintf: writes at most out_size-1 bytes plus a NUL
+   (out may be NULL when out_size is 0) and returns the full length in bytes, excluding the
+   NUL; if that is >= out_size, call again with a bigger buffer. An id that is not in the
+   vocab is an error (HERO_EINVAL). */
+HERODEF int hero_detokenize(const hero_tokenizer *tok, const int32_t *ids, int n, char *out,
+                            size_t out_size, hero_error *err);
+
+/* Id of a vocab token given as its vocab.json string (UTF-8, byte-level form such as
+   "\xC4\xA0the" for " the"), or -1 if absent. */
+HERODEF int hero_token_id(const hero_tokenizer *tok, const char *token);
+/* The vocab.json string of an id (NUL-terminated, owned by tok), or NULL if absent. */
+HERODEF const char *hero_token_str(const hero_tokenizer *tok, int32_t id);
+/* Number of tokens in the vocab. */
+HERODEF int hero_tokenizer_vocab_size(const hero_tokenizer *tok);
+/* ---- Media: subtitles (SRT, the official JSONL), text normalisation, subtitle -> frame
+   alignment, video features (ResNet + SlowFast .npz) -> hero_video ---------------------------
+
+   What the official preprocessing does (scripts/prepro_sub.py, data/data.py, HERO-SPEC.md 6),
+   step by step, and the function that does it here:
+     1. subtitles (text, start s, end s) per video        hero_subs_parse_srt / _jsonl
+     2. text: HTML entities unescaped, a text that is
+        entirely upper case lower-cased                    hero_text_normalize
+     3. RoBERTa byte-level BPE, no special tokens          hero_tokenize(HERO_TOKENIZE_ROBERTA)
+     4. each frame to the subtitle with the highest
+        temporal IoU, the 100-frame cut                    hero_subs_align
+     5. features: ResNet ++ SlowFast per frame             hero_feats_read_pair / hero_feats_read
+     6. all of it as one hero_video                        hero_video_prepare
+   The query side (prepro_query.py) only lower-cases an all-upper-case text (no unescaping):
+   hero_text_normalize(..., 0, ...) then [CLS] + hero_tokenize ids.
+
+   Needs formats_api.h (hero_json, hero_tensorfile), tokenizer_api.h (hero_tokenizer) and
+   data_api.h (hero_video) first. */
+/* ---------------- subtitles ---------------- */
+
+typedef struct hero_sub {
+    double start, end;  /* seconds, as read (the alignment rounds them to float32 like numpy) */
+    char *text;         /* UTF-8, NUL-terminated, raw (not normalised) */
+} hero_sub;
+
+/* The subtitles of one video, sorted by start time (stable; the official code requires
+   sorted input and asserts it: a file out of order is sorted here, by the float32 start the
+   official assert compares). */
+typedef struct hero_subtitles {
+    char *name;         /* video name: JSONL "vid_name", SRT: the name given */
+    int n;
+    hero_sub *subs;     /* [n] */
+} hero_subtitles;
+
+#define HERO_SUBS_MAX_FILE ((size_t)1 << 30) /* largest subtitle file read (1 GiB) */
+#define HERO_SUBS_MAX_CUES 1000000           /* most subtitles per video */
+#define HERO_SUBS_MAX_TIME 1.0e7             /* latest time accepted, seconds (~115 days) */
+
+/* SRT: cues "N" / "HH:MM:SS,mmm --> HH:MM:SS,mmm" / text lines / blank line. Accepted: a
+   UTF-8 BOM, CRLF / CR / LF line ends, missing blank lines and missing cue numbers, '.' or
+   ',' before the fraction (any number of digits), hours of any width or absent (MM:SS,mmm),
+   trailing cue settings after the end time ("X1:..", "align:start"). A cue's text lines are
+   trimmed and joined with one space; formatting tags <i> <b> <u> <s> <font ...> (and their
+   closing tags, any case) and ASS overrides "{\...}" are removed; any other '<' stays text.
+   A text line after a blank line that is neither a cue number nor a timing line continues
+   the previous cue. A cue with end < start is kept (the official code does not check it).
+   Errors name the file (`name`), the line and what was found: a first line that is neither
+   a cue number nor a timing line, a cue number without a timing line, a time past
+   HERO_SUBS_MAX_TIME. */
+HERODEF int hero_subs_parse_srt(hero_subtitles *out, const char *data, size_t len, const char *name,
+                                hero_error *err);
+/* Reads an SRT file; the video name is the file name without directory and extension. */
+HERODEF int hero_subs_read_srt(hero_subtitles *out, const char *path, hero_error *err);
+
+/* The official subtitle JSONL: one video per line, {"vid_name": str, "sub": [{"text": str,
+   "start": number, "end": number}, ...]} (other keys ignored; blank lines skipped). Fills
+   *out with *n_videos HERO_MALLOC'd entries, in file order (a name given twice: both are
+   kept; hero_subs_find returns the last one, as the official dict does). Errors name the
+   file, line, key, and what was expected. */
+HERODEF int hero_subs_parse_jsonl(hero_subtitles **out, int *n_videos, const char *data, size_t len,
+                                  const char *name, hero_error *err);
+HERODEF int hero_subs_read_jsonl(hero_subtitles **out, int *n_videos, const char *path, hero_error *err);
+/* The entry named `name` (the last one if repeated), or NULL. */
+HERODEF const hero_subtitles *hero_subs_find(const hero_subtitles *list, int n, const char *name);
+HERODEF void hero_subtitles_free(hero_subtitles *s);               /* one (not the struct itself) */
+HERODEF void hero_subs_list_free(hero_subtitles *list, int n);     /* the entries and the array */
+
+/* ---------------- text normalisation ---------------- */
+
+/* Python's html.unescape on UTF-8 text: numeric references &#NN; / &#xHH; (the ';' is
+   optional; Windows-1252 remapping of 0x80..0x9F, 0 -> U+FFFD, surrogates and > U+10FFFF ->
+   U+FFFD, noncharacters and C0/C1 controls -> nothing, exactly as Python) and named
+   references from this table: the 252 HTML 4 entities + &apos; (+ AMP COPY GT LT QUOT REG),
+   with ';', and the 106 legacy names that HTML5 also accepts without ';' including the
+   longest-prefix rule ("&ampx" -> "&x", "&notit;" -> "\u00ACit;"). A named reference outside
+   that table (one of HTML5's other ~1900 names, e.g. "&NotEqualTilde;") stays as written
+   (Python would replace it). *out is HERO_MALLOC'd and NUL-terminated. */
+HERODEF int hero_html_unescape(const char *in, size_t len, char **out, size_t *out_len, hero_error *err);
+
+/* Python's str.isupper() on UTF-8 text: 1 when it has at least one upper-case character and
+   no lower-case or title-case one (Unicode 14 Lowercase / Uppercase / Lt, as Python 3.11;
+   every code point). Invalid UTF-8 bytes count as uncased. */
+HERODEF int hero_text_isupper(const char *s, size_t len);
+
+/* Python's str.lower() on UTF-8 text (Unicode 14, every code point, U+0130 -> "i\u0307",
+   capital sigma -> final sigma at the end of a word; the word-boundary test treats
+   combining marks U+0300..U+036F, apostrophes, '.', ':' and U+00B7 as case-ignorable,
+   a subset of Unicode's Case_Ignorable). Invalid bytes are copied. */
+HERODEF int hero_text_lower(const char *in, size_t len, char **out, size_t *out_len, hero_error *err);
+
+/* The official text rule: unescape (when `unescape`: subtitles yes, queries no), then, if
+   the whole text isupper(), lower(). */
+HERODEF int hero_text_normalize(const char *in, size_t len, int unescape, char **out, size_t *out_len,
+                                hero_error *err);
+
+/* ---------------- subtitle -> frame alignment ---------------- */
+
+/* Which frames each subtitle row gets (the official unique_sub2frames after the
+   max_clip_len cut of SubTokLmdb.compute_sub2frames). */
+typedef struct hero_sub_frames {
+    int n_rows;          /* subtitle rows kept (rows 0..n_rows-1 = subtitles 0..n_rows-1) */
+    int pseudo;          /* 1: the video has no subtitles: rows are empty pseudo-subtitles
+                            over consecutive 5-frame windows */
+    int T;               /* frames after the cut: min(n_frames, max_frames) */
+    int32_t *nframes;    /* [n_rows] */
+    int32_t *frames;     /* [sum nframes], per row strictly ascending, each < T */
+} hero_sub_frames;
+
+/* The official alignment (prepro_sub.py process_single_vid_sub with float32 times, as numpy
+   computes them): frame r covers [r, r+1) in units of frame_len; subtitle i's candidate
+   frames are floor(start/fl) .. ceil(end/fl)-1; a subtitle starting at or after
+   n_frames*fl gets none; the LAST subtitle, when min(end, n_frames*fl) - start > 16 s, keeps
+   only its first 11 candidates. Each frame goes to the candidate subtitle with the highest
+   temporal IoU (first on ties; all IoUs 0: subtitle 0). Then the cut: max_frames > 0 and
+   n_frames > max_frames: rows are kept in order until the first one with a frame >= the cut
+   (that row keeps its frames below it; a row with frames, all cut, is dropped), frames >= cut
+   removed. No subtitles (subs NULL or n 0): pseudo-rows over 5-frame windows, same cut.
+   n_frames: the video's frames before any cut (>= 1); frame_len in [1e-6, 1e6) s; every
+   start / end finite within +-HERO_SUBS_MAX_TIME (else HERO_EINVAL naming the subtitle). Work
+   is bounded: more than 2e9 frame x subtitle checks is HERO_ELIMIT. */
+HERODEF int hero_subs_align(const hero_subtitles *subs, int n_frames, double frame_len, int max_frames,
+                            hero_sub_frames *out, hero_error *err);
+HERODEF void hero_sub_frames_free(hero_sub_frames *a);
+
+/* ---------------- video features ---------------- */
+
+#define HERO_FEAT_RESNET 2048    /* default feature widths of the released model */
+#define HERO_FEAT_SLOWFAST 2304
+
+typedef struct hero_feats {
+    int T;          /* frames kept: min(T_full, max_frames) */
+    int T_full;     /* frames the files have (the shorter one of a pair), before the cut */
+    int F;          /* floats per frame */
+    float *data;    /* [T*F], HERO_MALLOC'd */
+} hero_feats;
+
+/* ResNet then SlowFast features of one video, joined per frame (resnet ++ slowfast), cut to
+   the shorter of the two and to max_frames (> 0). Each file: .npz with a member "features"
+   (or .npy), 2-D [T, dim], f16 / f32 / f64 / bf16; every value must be finite. dim_resnet /
+   dim_slowfast: the widths required (2048 / 2304 for the release); errors name the file and
+   what was expected. */
+HERODEF int hero_feats_read_pair(hero_feats *out, const char *resnet_path, const char *slowfast_path,
+                                 int dim_resnet, int dim_slowfast, int max_frames, hero_error *err);
+/* Pre-joined features: .npy, or .npz with "features" (or exactly one member), [T, F]. */
+HERODEF int hero_feats_read(hero_feats *out, const char *path, int F, int max_frames, hero_error *err);
+HERODEF void hero_feats_free(hero_feats *f);
+
+/* ---------------- one video, ready for hero_build_batch ---------------- */
+
+typedef struct hero_media_options {
+    double frame_len;      /* 1.5 s (vfeat_interval of the TV / HowTo100M features) */
+    int max_frames;        /* 100 (max_clip_len) */
+    int max_sub_tokens;    /* 60 (max_txt_len); <= 0: no cut. NOTE: the official inference
+                              (eval_vcmr.py: VideoFeatSubTokDataset + video_collate) does not
+                              cut subtitles; training does (MLM, VSM). Use 0 for inference
+                              parity when a subtitle has more than 60 tokens. */
+} hero_media_options;
+
+HERODEF hero_media_options hero_media_options_default(void);
+
+/* A hero_video with its own arrays. */
+typedef struct hero_video_data {
+    hero_video video;      /* views into the arrays below */
+    float *feats;          /* [T*F] */
+    int32_t *sub_len, *sub_tokens, *sub_nframes, *sub_frames;
+    int pseudo;            /* the video had no subtitles */
+    int n_tokens_cut;      /* how many subtitles were cut to max_sub_tokens */
+} hero_video_data;
+
+/* Aligns subs (may be NULL: no subtitles) to feats->T_full frames, cuts at o->max_frames,
+   normalises (unescape + upper-case rule) and tokenizes each kept subtitle (tok, no special
+   tokens, HF RoBERTa semantics), cuts to o->max_sub_tokens. feats->T must equal
+   min(T_full, max_frames) (as hero_feats_read* leave it); its data is copied. */
+HERODEF int hero_video_prepare(hero_video_data *out, const hero_feats *feats, const hero_subtitles *subs,
+                               const hero_tokenizer *tok, const hero_media_options *o, hero_error *err);
+HERODEF void hero_video_data_free(hero_video_data *v);
+
+/* ---------------- VCMR ranking (eval_vcmr.py validate_full_vcmr) ---------------- */
+
+typedef struct hero_vcmr_options {
+    float q2c_alpha;       /* 20: video score = exp(q2c_alpha * q2video) */
+    int max_vcmr_video;    /* 100: moments only from the best this many videos */
+    int min_pred_l;        /* 2: a span (st, ed) needs min_pred_l <= ed - st < max_pred_l */
+    int max_pred_l;        /* 16 */
+} hero_vcmr_options;       /* defaults: config/train-{tvr,how2r,didemo_video_sub}-*.json */
+
+HERODEF hero_vcmr_options hero_vcmr_options_default(void);
+
+typedef struct hero_moment {
+    int video;             /* index into the B videos */
+    int st, ed;            /* frames; the moment is [st*fl, (ed+1)*fl) seconds */
+    float score;           /* softmax(st)[st] * exp(alpha * q2video) * softmax(ed)[ed] */
+    float video_score;     /* q2video (max cosine over frames) */
+} hero_moment;
+
+/* Ranks moments for ONE query from hero_vcmr_scores' outputs: q2video [B], st / ed [B, L]
+   logits (after mask_logits). As the official code: softmax of st and ed over all L
+   positions; the max_vcmr_video videos with the highest exp(alpha * q2video) (ties: lower
+   index first); every (st, ed) with min_pred_l <= ed - st < max_pred_l scored by the product
+   above; sorted descending (ties: video rank, then st, then ed). Writes at most max_out
+   moments and returns how many (or a negative HERO_E*). best_per_video != 0: only each
+   video's best moment (the official list with repeats of a video removed). A moment with
+   score 0 (a video too short for any span) is never returned. */
+HERODEF int hero_vcmr_rank(const float *q2video, const float *st, const float *ed, int B, int L,
+                           const hero_vcmr_options *o, int best_per_video, hero_moment *out, int max_out,
+                           hero_error *err);
+/* ======================================================================================
+   Initialisation: a fresh model, or the official pre-training init from RoBERTa
+   ====================================================================================== */
+
+/* Fresh parameters, as the official code builds a model for pre-training from scratch:
+   HeroForPretraining(config) followed by load_partial_pretrained({}) (RoBERTa init with an
+   empty checkpoint). m must come from hero_model_init (dims set); every parameter is
+   overwritten. Deterministic: same seed and dims give the same numbers (each tensor draws
+   from its own stream, seeded by seed and the tensor's name), on every platform up to
+   libm rounding. What each tensor gets (r = initializer_range = HERO_INITIALIZER_RANGE):
+   - v_encoder.* (the official init_weights): Linear and Embedding weights N(0, r) (every
+     row, padding_idx rows included, as the official normal_ overwrites them), Linear biases
+     0, LayerNorm (and feat_regress.net.2) weight 1 bias 0;
+     then as pad_vocab / init_type_embedding: word_embeddings rows V..Vp-1 = 0,
+     token_type_embeddings row 1 = row 0, v_encoder.mask_embedding row 0 = 0.
+   - v_encoder.f_encoder.lm_head: dense.weight and dense.bias U(-1/sqrt(H), 1/sqrt(H))
+     (PyTorch's default nn.Linear init: the official CrossModalTrm creates lm_head after its
+     init_weights pass), LayerNorm 1 / 0, lm_head.bias 0.
+   - q_feat_attn.*, video_query_linear.*: PyTorch's defaults, because the official
+     HeroForPretraining creates these modules after the init_weights pass and never
+     re-initialises them: Linear weight and bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
+     query_pos_embed.position_embeddings N(0, 1) (nn.Embedding default), LayerNorm 1 / 0.
+   - video_st_predictor / video_ed_predictor (Conv1d 1->1, kernel k, no bias): PyTorch's
+     default kaiming_uniform(a=sqrt(5)) = U(-1/sqrt(k), 1/sqrt(k)).
+   Gradients and has_grad flags are left as they are. */
+#ifndef HERO_INITIALIZER_RANGE
+#define HERO_INITIALIZER_RANGE 0.02f /* f_config.initializer_range of every released config */
+#endif
+HERODEF int hero_model_init_random(hero_model *m, uint64_t seed);
+
+/* The official pre-training init (HeroForPretraining.load_partial_pretrained with
+   skip_layers=True) from a HuggingFace-layout RoBERTa state dict (`roberta.*`,
+   `lm_head.*`, LayerNorm params possibly named gamma/beta), read from `path_or_NULL`, or
+   from the already open `tf` when path_or_NULL is NULL.
+   Call hero_model_init_random(m, seed) first: the official code builds the whole model
+   fresh and overwrites only what the file provides (a model still all zeros from
+   hero_model_init is refused with HERO_EINVAL). Exactly as the official loader:
+   1. layer skipping: gap = int(12 / f_layers); keys containing "roberta.encoder.layer." whose
+      4th dot-component is gap-1, 2*gap-1, ... become layers 0, 1, ...; other layer keys are
+      dropped (f_layers must be 1..12);
+   2. keys containing "gamma" / "beta" are renamed (every occurrence) to "weight" / "bias";
+   3. when any key starts with "roberta." that prefix is required (keys without it, such
+      as HuggingFace's lm_head.*, are ignored: the official lm_head stays freshly
+      initialised), else keys are taken as they are;
+   4. each v_encoder.f_encoder.<name> parameter is loaded from <prefix><name> when present;
+      roberta.lm_head.decoder.weight (tied) would overwrite the word table;
+   5. the word table [V,H] and lm_head.bias [V] are padded to Vp rows with zeros, the
+      token-type table becomes 2 rows, both the file's row 0 (any row count is accepted),
+      and v_encoder.mask_embedding row 0 is zeroed.
+   The report lists, like the official log, the keys not found (<prefix><name>, including
+   the `pad` buffer and the tied lm_head.decoder.weight) and the keys under the prefix that
+   match no parameter (e.g. roberta.embeddings.position_ids). Shapes are all checked before
+   anything is written: on error the model is unchanged. A file from which nothing loads is
+   an error (HERO_EMISSING). */
+HERODEF int hero_model_init_roberta(hero_model *m, const char *path_or_NULL, const hero_tensorfile *tf,
+                                    hero_load_report *rep, hero_error *err);
 
 #ifdef __cplusplus
 }
@@ -412,6 +1156,71 @@ HERODEF int hero_optimizer_step(hero_optimizer *o, hero_model *m, float *grad_no
 #ifdef HERO_USE_CBLAS
 #include <cblas.h>
 #endif
+/* ---- 2. GEMM backend check (OpenBLAS kernels vs the CPU) ----
+   OpenBLAS with DYNAMIC_ARCH picks its kernels from the CPUID; an OpenBLAS older than the CPU
+   falls back to its oldest x86-64 kernels ("Prescott": SSE3, no AVX): sgemm about 6x slower
+   than the AVX-512 ones on recent Xeons, 2.6x on an AMD EPYC Zen 4 (2 threads, 77 vs 200
+   GFLOP/s). We compare the kernel set it reports with what the CPU supports. */
+#if defined(HERO_USE_CBLAS) && !defined(HERO__BLAS_CHECK_DONE)
+#define HERO__BLAS_CHECK_DONE
+
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__ELF__) && (defined(__x86_64__) || defined(__i386__))
+#define HERO__BLAS_CAN_CHECK 1
+/* OpenBLAS's own function, declared here (other cblas.h lack it); weak, so that another CBLAS
+   (no such symbol) still links and the check just answers NULL. */
+#ifdef __cplusplus
+extern "C" {
+#endif
+char *openblas_get_corename(void) __attribute__((weak));
+#ifdef __cplusplus
+}
+#endif
+#else
+#define HERO__BLAS_CAN_CHECK 0
+#endif
+
+#if HERO__BLAS_CAN_CHECK
+/* 1 if name (any case) is one of the NULL-terminated list */
+static int hero__name_in(const char *name, const char *const *list) {
+    for (; *list; list++) {
+        const char *a = name, *b = *list;
+        while (*a && *b) {
+            char ca = *a, cb = *b;
+            if (ca >= 'A' && ca <= 'Z') ca = (char)(ca - 'A' + 'a');
+            if (ca != cb) break;
+            a++, b++;
+        }
+        if (!*a && !*b) return 1;
+    }
+    return 0;
+}
+#endif
+
+HERODEF const char *hero_blas_check(char *buf, size_t n) {
+#if HERO__BLAS_CAN_CHECK
+    /* OpenBLAS core names whose sgemm kernels use AVX2+FMA (or better) */
+    static const char *const avx2_cores[] = {"haswell", "zen", "excavator", "skylakex", "cooperlake",
+                                             "sapphirerapids", NULL};
+    const char *core, *want;
+    int has512, has2;
+    if (!buf || n == 0 || !openblas_get_corename) return NULL;
+    core = openblas_get_corename();
+    if (!core || !*core || hero__name_in(core, avx2_cores)) return NULL;
+    __builtin_cpu_init();
+    has512 = __builtin_cpu_supports("avx512f") != 0;
+    has2 = __builtin_cpu_supports("avx2") != 0 && __builtin_cpu_supports("fma") != 0;
+    if (!has512 && !has2) return NULL; /* an old CPU: whatever OpenBLAS chose suits it */
+    want = has512 ? "SKYLAKEX" : "HASWELL";
+    snprintf(buf, n, "OpenBLAS runs its '%s' kernels on a CPU with %s: export OPENBLAS_CORETYPE=%s (%s faster sgemm)",
+             core, has512 ? "AVX-512" : "AVX2", want, has512 ? "2.5-6x" : "2-3x");
+    return buf;
+#else
+    (void)buf;
+    (void)n;
+    return NULL;
+#endif
+}
+#endif /* HERO_USE_CBLAS && !HERO__BLAS_CHECK_DONE */
 
 #if defined(__GNUC__) || defined(__clang__)
 #define HERO__MAYBE_UNUSED __attribute__((unused))
@@ -464,10 +1273,9 @@ HERODEF int hero_dtype_size(hero_dtype t) {
     return ((int)t >= 0 && t < HERO_DTYPE_COUNT) ? sizes[t] : 0;
 }
 
-#include "wip/formats_impl.h"
 
 /* ======================================================================================
-   3. Scratch arena, GEMM, elementwise ops. Each op's forward and backward side by side.
+   2. Scratch arena, GEMM, elementwise ops. Each op's forward and backward side by side.
       Backward functions ADD into their input-gradient buffers (which start zeroed).
    ====================================================================================== */
 
@@ -792,11 +1600,8834 @@ static void hero__conv1d_bwd(float *dx, float *dw, const float *dy, const float 
         }
 }
 
-#include "wip/model_impl.h"
-#include "wip/data_impl.h"
-#include "wip/train_impl.h"
-#include "wip/media_impl.h"
-#include "wip/init_impl.h"
+/* ======================================================================================
+   3. The parameter table
+   ====================================================================================== */
+
+static int hero__str_has(const char *s, const char *sub) { return strstr(s, sub) != NULL; }
+
+/* One table entry: when table is NULL only counts; when assign, points p/g slots at the blocks. */
+static void hero__reg(hero_model *m, int *i, size_t *off, int assign, const char *prefix, const char *name,
+                      int nd, int d0, int d1, int d2, float **pslot, float **gslot) {
+    if (assign) {
+        hero_param *t = &m->table[*i];
+        *pslot = t->data = m->params + t->offset;
+        *gslot = t->grad = m->grads + t->offset;
+    } else if (m->table) {
+        hero_param *t = &m->table[*i];
+        memset(t, 0, sizeof(*t));
+        snprintf(t->name, sizeof(t->name), "%s%s", prefix, name);
+        t->ndim = nd;
+        t->shape[0] = d0; t->shape[1] = nd > 1 ? d1 : 1; t->shape[2] = nd > 2 ? d2 : 1;
+        t->numel = (size_t)d0 * (size_t)(nd > 1 ? d1 : 1) * (size_t)(nd > 2 ? d2 : 1);
+        t->offset = *off;
+        t->decay = !(hero__str_has(t->name, "bias") || hero__str_has(t->name, "LayerNorm.weight"));
+        *off += (t->numel + 15) & ~(size_t)15; /* 64-byte aligned tensors */
+    }
+    (*i)++;
+}
+
+/* Walks the X-macro tables in one fixed order: globals, query attention, f layers, c layers. */
+static int hero__walk_params(hero_model *m, int assign) {
+    const hero_config *c = &m->cfg;
+    int i = 0, l, Dff;
+    size_t off = 0;
+    char prefix[96];
+    hero_params *P = &m->p, *G = &m->g;
+#define HERO__REG(field, nm, nd, d0, d1, d2) hero__reg(m, &i, &off, assign, prefix, nm, nd, d0, d1, d2, &PP->field, &GG->field);
+    {
+        hero_params *PP = P, *GG = G;
+        prefix[0] = 0;
+        HERO_PARAMS_GLOBAL(HERO__REG)
+    }
+    {
+        hero_attn_params *PP = &P->q_attn, *GG = &G->q_attn;
+        snprintf(prefix, sizeof(prefix), "q_feat_attn.query_self_attention.");
+        HERO_PARAMS_ATTN(HERO__REG)
+    }
+    for (l = 0; l < c->f_layers + c->c_layers; l++) {
+        int is_f = l < c->f_layers, li = is_f ? l : l - c->f_layers;
+        hero_layer_params *PL = is_f ? &P->f_layer[li] : &P->c_layer[li];
+        hero_layer_params *GL = is_f ? &G->f_layer[li] : &G->c_layer[li];
+        const char *enc = is_f ? "v_encoder.f_encoder" : "v_encoder.c_encoder";
+        Dff = is_f ? c->f_inter : c->c_inter;
+        {
+            hero_attn_params *PP = &PL->attn, *GG = &GL->attn;
+            snprintf(prefix, sizeof(prefix), "%s.encoder.layer.%d.attention.", enc, li);
+            HERO_PARAMS_ATTN(HERO__REG)
+        }
+        {
+            hero_layer_params *PP = PL, *GG = GL;
+            snprintf(prefix, sizeof(prefix), "%s.encoder.layer.%d.", enc, li);
+            HERO_PARAMS_FFN(HERO__REG)
+        }
+    }
+#undef HERO__REG
+    if (!assign && m->table) m->n_floats = off;
+    return i;
+}
+
+static int hero__check_config(const hero_config *c, hero_error *err) {
+    if (c->H <= 0 || c->f_heads <= 0 || c->c_heads <= 0 || c->q_heads <= 0 || c->H % c->f_heads ||
+        c->H % c->c_heads || c->H % c->q_heads)
+        return hero__fail(err, HERO_EINVAL, "config: hidden size %d must be a positive multiple of the head counts (%d, %d, %d)",
+                          c->H, c->f_heads, c->c_heads, c->q_heads);
+    if (c->f_layers < 0 || c->f_layers > HERO_MAX_LAYERS || c->c_layers < 0 || c->c_layers > HERO_MAX_LAYERS)
+        return hero__fail(err, HERO_EINVAL, "config: layer counts %d / %d out of range [0, %d]", c->f_layers, c->c_layers,
+                          HERO_MAX_LAYERS);
+    if (c->f_inter <= 0 || c->c_inter <= 0 || c->V <= 0 || c->Vp < c->V || c->f_max_pos <= 0 || c->c_max_pos <= 0 ||
+        c->q_max_pos <= 0 || c->F <= 0 || c->max_frm_seq_len <= 0 || c->fom_classes <= 0 || c->conv_k <= 0 ||
+        !(c->conv_k & 1))
+        return hero__fail(err, HERO_EINVAL,
+                          "config: bad dims (inter %d/%d, V %d, Vp %d, positions %d/%d/%d, F %d, frames %d, classes %d, conv %d)",
+                          c->f_inter, c->c_inter, c->V, c->Vp, c->f_max_pos, c->c_max_pos, c->q_max_pos, c->F,
+                          c->max_frm_seq_len, c->fom_classes, c->conv_k);
+    return 0;
+}
+
+HERODEF void hero_config_default_losses(hero_config *c) {
+    c->nce_temp = 1.0f;
+    c->margin = 0.1f;
+    c->lw_st_ed = 0.01f;
+    c->lw_neg_ctx = 8.0f;
+    c->lw_neg_q = 8.0f;
+    c->hard_neg_weight = 10.0f;
+    c->ranking_lse = 0;
+    c->use_hard_negative = 0;
+    c->hard_pool_size = 20;
+    c->conv_k = 5;
+    if (c->layer_norm_eps <= 0) c->layer_norm_eps = 1e-12f;
+}
+
+HERODEF int hero_model_init(hero_model *m, const hero_config *c, hero_error *err) {
+    int n, rc;
+    memset(m, 0, sizeof(*m));
+    m->cfg = *c;
+    if ((rc = hero__check_config(c, err)) != 0) return rc;
+    n = hero__walk_params(m, 0);
+    m->table = (hero_param *)HERO_MALLOC((size_t)n * sizeof(hero_param));
+    if (!m->table) return hero__fail(err, HERO_ENOMEM, "model: out of memory for the parameter table");
+    m->n_params = n;
+    hero__walk_params(m, 0);
+    m->params = (float *)HERO_MALLOC(m->n_floats * sizeof(float));
+    m->grads = (float *)HERO_MALLOC(m->n_floats * sizeof(float));
+    if (!m->params || !m->grads) {
+        hero_model_free(m);
+        return hero__fail(err, HERO_ENOMEM, "model: out of memory for %zu parameters", m->n_floats);
+    }
+    memset(m->params, 0, m->n_floats * sizeof(float));
+    memset(m->grads, 0, m->n_floats * sizeof(float));
+    hero__walk_params(m, 1);
+    m->vocab_padded = c->Vp > c->V;
+    return 0;
+}
+
+HERODEF void hero_model_free(hero_model *m) {
+    HERO_FREE(m->table);
+    HERO_FREE(m->params);
+    HERO_FREE(m->grads);
+    hero__arena_free(&m->arena);
+    memset(m, 0, sizeof(*m));
+}
+
+HERODEF hero_param *hero_model_param(hero_model *m, const char *name) {
+    int i;
+    for (i = 0; i < m->n_params; i++)
+        if (strcmp(m->table[i].name, name) == 0) return &m->table[i];
+    return NULL;
+}
+
+HERODEF void hero_zero_grad(hero_model *m) { memset(m->grads, 0, m->n_floats * sizeof(float)); }
+
+/* Marks the parameter owning gradient pointer g as having received a gradient. */
+static void hero__touch(hero_model *m, const float *g) {
+    size_t off = (size_t)(g - m->grads);
+    int lo = 0, hi = m->n_params - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        hero_param *t = &m->table[mid];
+        if (off < t->offset) hi = mid - 1;
+        else if (off >= t->offset + t->numel) lo = mid + 1;
+        else { t->has_grad = 1; return; }
+    }
+}
+
+static void hero__touch_attn(hero_model *m, hero_attn_params *g) {
+#define HERO__T(field, nm, nd, d0, d1, d2) hero__touch(m, g->field);
+    HERO_PARAMS_ATTN(HERO__T)
+#undef HERO__T
+}
+static void hero__touch_layer(hero_model *m, hero_layer_params *g) {
+    hero__touch_attn(m, &g->attn);
+#define HERO__T(field, nm, nd, d0, d1, d2) hero__touch(m, g->field);
+    HERO_PARAMS_FFN(HERO__T)
+#undef HERO__T
+}
+
+#define HERO__NEW(ar, type, n) ((type *)hero__alloc((ar), (size_t)(n) * sizeof(type)))
+
+/* ======================================================================================
+   4. BERT post-LN layer: a = LN(x + Wo Attn(x)); out = LN(a + W2 gelu(W1 a))
+   ====================================================================================== */
+
+typedef struct hero__attn_act {
+    int N, T, A;
+    const float *x;                  /* [N,T,H] input (borrowed) */
+    const int32_t *mask;             /* [N,T] key mask (borrowed) */
+    float *q, *k, *v, *att, *ctx;    /* [N,T,H] x3, [N,A,T,T], [N,T,H] */
+    float *res, *mean, *rstd, *out;  /* LN input [N,T,H], stats [N*T], output [N,T,H] */
+} hero__attn_act;
+
+typedef struct hero__layer_act {
+    hero__attn_act at;
+    float *h, *g;                    /* [N,T,Dff] pre-gelu, gelu */
+    float *res, *mean, *rstd, *out;  /* LN input, stats, output [N,T,H] */
+} hero__layer_act;
+
+/* attention block: out[N,T,H] = LN(x + Wo softmax(QK^T/sqrt(d) + (1-mask)*-10000) V) */
+static int hero__attn_fwd(hero_arena *ar, hero__attn_act *s, const hero_attn_params *p, const float *x,
+                          const int32_t *mask, int N, int T, int H, int A, float eps) {
+    int n, h, i, j, d = H / A;
+    size_t NTH = (size_t)N * T * H;
+    float sq = sqrtf((float)d);
+    s->N = N; s->T = T; s->A = A; s->x = x; s->mask = mask;
+    s->q = HERO__NEW(ar, float, NTH); s->k = HERO__NEW(ar, float, NTH); s->v = HERO__NEW(ar, float, NTH);
+    s->att = HERO__NEW(ar, float, (size_t)N * A * T * T); s->ctx = HERO__NEW(ar, float, NTH);
+    s->res = HERO__NEW(ar, float, NTH); s->out = HERO__NEW(ar, float, NTH);
+    s->mean = HERO__NEW(ar, float, (size_t)N * T); s->rstd = HERO__NEW(ar, float, (size_t)N * T);
+    if (!s->q || !s->k || !s->v || !s->att || !s->ctx || !s->res || !s->out || !s->mean || !s->rstd) return HERO_ENOMEM;
+    hero__linear_fwd(s->q, x, p->q_w, p->q_b, N * T, H, H);
+    hero__linear_fwd(s->k, x, p->k_w, p->k_b, N * T, H, H);
+    hero__linear_fwd(s->v, x, p->v_w, p->v_b, N * T, H, H);
+    for (n = 0; n < N; n++)
+        for (h = 0; h < A; h++) {
+            const float *Q = s->q + (size_t)n * T * H + h * d, *K = s->k + (size_t)n * T * H + h * d;
+            const float *Vv = s->v + (size_t)n * T * H + h * d;
+            float *S = s->att + ((size_t)n * A + h) * T * T;
+            hero__gemm(0, 1, T, T, d, 1.0f, Q, H, K, H, 0.0f, S, T);
+            for (i = 0; i < T; i++) {
+                float *row = S + (size_t)i * T;
+                for (j = 0; j < T; j++) row[j] = row[j] / sq + (1.0f - (float)mask[(size_t)n * T + j]) * -10000.0f;
+                hero__softmax_row(row, T);
+            }
+            hero__gemm(0, 0, T, d, T, 1.0f, S, T, Vv, H, 0.0f, s->ctx + (size_t)n * T * H + h * d, H);
+        }
+    hero__linear_fwd(s->res, s->ctx, p->o_w, p->o_b, N * T, H, H);
+    for (i = 0; i < (int)NTH; i++) s->res[i] += x[i];
+    hero__layernorm_fwd(s->out, s->mean, s->rstd, s->res, p->ln_w, p->ln_b, N * T, H, eps);
+    return 0;
+}
+/* attention block backward: dx[N,T,H] += ..., parameter grads into g */
+static int hero__attn_bwd(hero_arena *ar, hero__attn_act *s, const hero_attn_params *p, hero_attn_params *g,
+                          float *dx, const float *dout, int H) {
+    int N = s->N, T = s->T, A = s->A, n, h, i, d = H / A;
+    size_t NTH = (size_t)N * T * H;
+    float sq = sqrtf((float)d);
+    float *dres = HERO__NEW(ar, float, NTH), *dctx = HERO__NEW(ar, float, NTH);
+    float *dq = HERO__NEW(ar, float, NTH), *dk = HERO__NEW(ar, float, NTH), *dv = HERO__NEW(ar, float, NTH);
+    float *dP = HERO__NEW(ar, float, (size_t)T * T), *dS = HERO__NEW(ar, float, (size_t)T * T);
+    if (!dres || !dctx || !dq || !dk || !dv || !dP || !dS) return HERO_ENOMEM;
+    hero__layernorm_bwd(dres, g->ln_w, g->ln_b, dout, s->res, s->mean, s->rstd, p->ln_w, N * T, H);
+    for (i = 0; i < (int)NTH; i++) dx[i] += dres[i];
+    hero__linear_bwd(dctx, g->o_w, g->o_b, dres, s->ctx, p->o_w, N * T, H, H);
+    for (n = 0; n < N; n++)
+        for (h = 0; h < A; h++) {
+            size_t base = (size_t)n * T * H + h * d;
+            const float *P = s->att + ((size_t)n * A + h) * T * T;
+            hero__gemm(0, 1, T, T, d, 1.0f, dctx + base, H, s->v + base, H, 0.0f, dP, T);  /* dP = dctx V^T */
+            hero__gemm(1, 0, T, d, T, 1.0f, P, T, dctx + base, H, 1.0f, dv + base, H);    /* dV += P^T dctx */
+            memset(dS, 0, (size_t)T * T * sizeof(float));
+            for (i = 0; i < T; i++) hero__softmax_row_bwd(dS + (size_t)i * T, dP + (size_t)i * T, P + (size_t)i * T, T);
+            for (i = 0; i < T * T; i++) dS[i] /= sq;
+            hero__gemm(0, 0, T, d, T, 1.0f, dS, T, s->k + base, H, 1.0f, dq + base, H);   /* dQ += dS K */
+            hero__gemm(1, 0, T, d, T, 1.0f, dS, T, s->q + base, H, 1.0f, dk + base, H);   /* dK += dS^T Q */
+        }
+    hero__linear_bwd(dx, g->q_w, g->q_b, dq, s->x, p->q_w, N * T, H, H);
+    hero__linear_bwd(dx, g->k_w, g->k_b, dk, s->x, p->k_w, N * T, H, H);
+    hero__linear_bwd(dx, g->v_w, g->v_b, dv, s->x, p->v_w, N * T, H, H);
+    return 0;
+}
+
+/* BERT layer: out[N,T,H] = LN(a + W2 gelu(W1 a + b1) + b2), a = attention block(x) */
+static int hero__layer_fwd(hero_arena *ar, hero__layer_act *s, const hero_layer_params *p, const float *x,
+                           const int32_t *mask, int N, int T, int H, int A, int Dff, float eps) {
+    size_t NT = (size_t)N * T, i;
+    int rc = hero__attn_fwd(ar, &s->at, &p->attn, x, mask, N, T, H, A, eps);
+    if (rc) return rc;
+    s->h = HERO__NEW(ar, float, NT * Dff); s->g = HERO__NEW(ar, float, NT * Dff);
+    s->res = HERO__NEW(ar, float, NT * H); s->out = HERO__NEW(ar, float, NT * H);
+    s->mean = HERO__NEW(ar, float, NT); s->rstd = HERO__NEW(ar, float, NT);
+    if (!s->h || !s->g || !s->res || !s->out || !s->mean || !s->rstd) return HERO_ENOMEM;
+    hero__linear_fwd(s->h, s->at.out, p->i_w, p->i_b, (int)NT, H, Dff);
+    hero__gelu_fwd(s->g, s->h, NT * Dff);
+    hero__linear_fwd(s->res, s->g, p->f_w, p->f_b, (int)NT, Dff, H);
+    for (i = 0; i < NT * H; i++) s->res[i] += s->at.out[i];
+    hero__layernorm_fwd(s->out, s->mean, s->rstd, s->res, p->fln_w, p->fln_b, (int)NT, H, eps);
+    return 0;
+}
+/* BERT layer backward: dx[N,T,H] += ... */
+static int hero__layer_bwd(hero_arena *ar, hero__layer_act *s, const hero_layer_params *p, hero_layer_params *g,
+                           float *dx, const float *dout, int H, int Dff) {
+    size_t NT = (size_t)s->at.N * s->at.T, i;
+    float *dres = HERO__NEW(ar, float, NT * H), *dg = HERO__NEW(ar, float, NT * Dff);
+    float *dh = HERO__NEW(ar, float, NT * Dff), *da = HERO__NEW(ar, float, NT * H);
+    if (!dres || !dg || !dh || !da) return HERO_ENOMEM;
+    hero__layernorm_bwd(dres, g->fln_w, g->fln_b, dout, s->res, s->mean, s->rstd, p->fln_w, (int)NT, H);
+    for (i = 0; i < NT * H; i++) da[i] = dres[i];
+    hero__linear_bwd(dg, g->f_w, g->f_b, dres, s->g, p->f_w, (int)NT, Dff, H);
+    hero__gelu_bwd(dh, dg, s->h, NT * Dff);
+    hero__linear_bwd(da, g->i_w, g->i_b, dh, s->at.out, p->i_w, (int)NT, H, Dff);
+    return hero__attn_bwd(ar, &s->at, &p->attn, &g->attn, dx, da, H);
+}
+
+/* a stack of layers over x[N,T,H]; act[l] for each layer; returns the last output */
+static int hero__encoder_fwd(hero_arena *ar, hero__layer_act *act, const hero_layer_params *layers, int n_layers,
+                             const float *x, const int32_t *mask, int N, int T, int H, int A, int Dff, float eps,
+                             const float **out) {
+    int l, rc;
+    const float *cur = x;
+    for (l = 0; l < n_layers; l++) {
+        if ((rc = hero__layer_fwd(ar, &act[l], &layers[l], cur, mask, N, T, H, A, Dff, eps)) != 0) return rc;
+        cur = act[l].out;
+    }
+    *out = cur;
+    return 0;
+}
+/* encoder backward: dx[N,T,H] += ... from dout */
+static int hero__encoder_bwd(hero_model *m, hero__layer_act *act, const hero_layer_params *layers, hero_layer_params *g,
+                             int n_layers, float *dx, const float *dout, int N, int T, int H, int Dff) {
+    hero_arena *ar = &m->arena;
+    int l, rc;
+    const float *cur = dout;
+    for (l = n_layers - 1; l >= 0; l--) {
+        float *d = l == 0 ? dx : HERO__NEW(ar, float, (size_t)N * T * H);
+        if (!d) return HERO_ENOMEM;
+        if ((rc = hero__layer_bwd(ar, &act[l], &layers[l], &g[l], d, cur, H, Dff)) != 0) return rc;
+        hero__touch_layer(m, &g[l]);
+        cur = d;
+    }
+    if (n_layers == 0) {
+        size_t i;
+        for (i = 0; i < (size_t)N * T * H; i++) dx[i] += dout[i];
+    }
+    return 0;
+}
+
+/* ======================================================================================
+   5. Cross-modal transformer: per subtitle row, its frames then its tokens (gather merge)
+   ====================================================================================== */
+
+typedef struct hero__fenc_act {
+    int N, Lt, Lv, Lg;               /* rows, text length, frame length, merged length (Lg = Lt if text only) */
+    const int32_t *ids, *pos, *vpos, *gather, *mask;
+    const float *vfeat;              /* [N,Lv,F] or NULL (text only) */
+    const uint8_t *vmask;            /* [N,Lv] or NULL */
+    float *t_res, *t_mean, *t_rstd, *t_emb;              /* text: [N,Lt,H] */
+    float *v_in, *v_lmean, *v_lrstd, *v_ln;              /* frames: [N,Lv,F] after mask emb, img_LayerNorm */
+    float *v_res, *v_mean, *v_rstd, *v_emb;              /* [N,Lv,H] */
+    float *emb;                                          /* [N,Lg,H] */
+    hero__layer_act layer[HERO_MAX_LAYERS];
+    const float *out;                                    /* [N,Lg,H] */
+} hero__fenc_act;
+
+/* text embedding: t_emb[N,Lt,H] = LN(word[id] + pos[p] + type[1]) (eps 1e-5) */
+static int hero__text_emb_fwd(hero_model *m, hero__fenc_act *s) {
+    const hero_config *c = &m->cfg;
+    int H = c->H, n, t, i;
+    size_t NT = (size_t)s->N * s->Lt;
+    hero_arena *ar = &m->arena;
+    s->t_res = HERO__NEW(ar, float, NT * H); s->t_emb = HERO__NEW(ar, float, NT * H);
+    s->t_mean = HERO__NEW(ar, float, NT); s->t_rstd = HERO__NEW(ar, float, NT);
+    if (!s->t_res || !s->t_emb || !s->t_mean || !s->t_rstd) return HERO_ENOMEM;
+    for (n = 0; n < s->N; n++)
+        for (t = 0; t < s->Lt; t++) {
+            const float *w = m->p.f_word + (size_t)s->ids[(size_t)n * s->Lt + t] * H;
+            const float *pe = m->p.f_pos + (size_t)s->pos[t] * H, *ty = m->p.f_type + H;
+            float *r = s->t_res + ((size_t)n * s->Lt + t) * H;
+            for (i = 0; i < H; i++) r[i] = w[i] + pe[i] + ty[i];
+        }
+    hero__layernorm_fwd(s->t_emb, s->t_mean, s->t_rstd, s->t_res, m->p.f_ln_w, m->p.f_ln_b, (int)NT, H, 1e-5f);
+    return 0;
+}
+/* text embedding backward: word rows (not padding row 1), positions, type row 1, LayerNorm */
+static int hero__text_emb_bwd(hero_model *m, hero__fenc_act *s, const float *demb) {
+    const hero_config *c = &m->cfg;
+    int H = c->H, n, t, i;
+    size_t NT = (size_t)s->N * s->Lt;
+    float *dres = HERO__NEW(&m->arena, float, NT * H);
+    if (!dres) return HERO_ENOMEM;
+    hero__layernorm_bwd(dres, m->g.f_ln_w, m->g.f_ln_b, demb, s->t_res, s->t_mean, s->t_rstd, m->p.f_ln_w, (int)NT, H);
+    for (n = 0; n < s->N; n++)
+        for (t = 0; t < s->Lt; t++) {
+            int id = s->ids[(size_t)n * s->Lt + t];
+            const float *d = dres + ((size_t)n * s->Lt + t) * H;
+            float *gw = m->g.f_word + (size_t)id * H, *gp = m->g.f_pos + (size_t)s->pos[t] * H, *gt = m->g.f_type + H;
+            for (i = 0; i < H; i++) {
+                if (id != 1) gw[i] += d[i];
+                gp[i] += d[i];
+                gt[i] += d[i];
+            }
+        }
+    hero__touch(m, m->g.f_word); hero__touch(m, m->g.f_pos); hero__touch(m, m->g.f_type);
+    hero__touch(m, m->g.f_ln_w); hero__touch(m, m->g.f_ln_b);
+    return 0;
+}
+
+/* frame embedding: v_emb[N,Lv,H] = LN(img_linear(img_LN(f + mask_emb[m])) + imgpos[p] + type[1]) */
+static int hero__frame_emb_fwd(hero_model *m, hero__fenc_act *s) {
+    const hero_config *c = &m->cfg;
+    int H = c->H, F = c->F, n, v, i;
+    size_t NV = (size_t)s->N * s->Lv;
+    hero_arena *ar = &m->arena;
+    s->v_in = HERO__NEW(ar, float, NV * F); s->v_ln = HERO__NEW(ar, float, NV * F);
+    s->v_lmean = HERO__NEW(ar, float, NV); s->v_lrstd = HERO__NEW(ar, float, NV);
+    s->v_res = HERO__NEW(ar, float, NV * H); s->v_emb = HERO__NEW(ar, float, NV * H);
+    s->v_mean = HERO__NEW(ar, float, NV); s->v_rstd = HERO__NEW(ar, float, NV);
+    if (!s->v_in || !s->v_ln || !s->v_lmean || !s->v_lrstd || !s->v_res || !s->v_emb || !s->v_mean || !s->v_rstd)
+        return HERO_ENOMEM;
+    memcpy(s->v_in, s->vfeat, NV * F * sizeof(float));
+    if (s->vmask)
+        for (v = 0; v < (int)NV; v++) {
+            const float *me = m->p.img_mask + (size_t)(s->vmask[v] ? 1 : 0) * F;
+            for (i = 0; i < F; i++) s->v_in[(size_t)v * F + i] += me[i];
+        }
+    hero__layernorm_fwd(s->v_ln, s->v_lmean, s->v_lrstd, s->v_in, m->p.img_ln_w, m->p.img_ln_b, (int)NV, F, 1e-5f);
+    hero__linear_fwd(s->v_res, s->v_ln, m->p.img_w, m->p.img_b, (int)NV, F, H);
+    for (n = 0; n < s->N; n++)
+        for (v = 0; v < s->Lv; v++) {
+            float *r = s->v_res + ((size_t)n * s->Lv + v) * H;
+            const float *pe = m->p.img_pos + (size_t)s->vpos[v] * H, *ty = m->p.f_type + H;
+            for (i = 0; i < H; i++) r[i] += pe[i] + ty[i];
+        }
+    hero__layernorm_fwd(s->v_emb, s->v_mean, s->v_rstd, s->v_res, m->p.img_eln_w, m->p.img_eln_b, (int)NV, H, 1e-5f);
+    return 0;
+}
+/* frame embedding backward: LayerNorms, img_linear, positions, type row 1, mask_emb row 1 */
+static int hero__frame_emb_bwd(hero_model *m, hero__fenc_act *s, const float *demb) {
+    const hero_config *c = &m->cfg;
+    int H = c->H, F = c->F, n, v, i;
+    size_t NV = (size_t)s->N * s->Lv;
+    hero_arena *ar = &m->arena;
+    float *dres = HERO__NEW(ar, float, NV * H), *dln = HERO__NEW(ar, float, NV * F);
+    if (!dres || !dln) return HERO_ENOMEM;
+    hero__layernorm_bwd(dres, m->g.img_eln_w, m->g.img_eln_b, demb, s->v_res, s->v_mean, s->v_rstd, m->p.img_eln_w, (int)NV, H);
+    for (n = 0; n < s->N; n++)
+        for (v = 0; v < s->Lv; v++) {
+            const float *d = dres + ((size_t)n * s->Lv + v) * H;
+            float *gp = m->g.img_pos + (size_t)s->vpos[v] * H, *gt = m->g.f_type + H;
+            for (i = 0; i < H; i++) { gp[i] += d[i]; gt[i] += d[i]; }
+        }
+    hero__linear_bwd(dln, m->g.img_w, m->g.img_b, dres, s->v_ln, m->p.img_w, (int)NV, F, H);
+    if (s->vmask) {
+        float *din = HERO__NEW(ar, float, NV * F);
+        if (!din) return HERO_ENOMEM;
+        hero__layernorm_bwd(din, m->g.img_ln_w, m->g.img_ln_b, dln, s->v_in, s->v_lmean, s->v_lrstd, m->p.img_ln_w, (int)NV, F);
+        for (v = 0; v < (int)NV; v++)
+            if (s->vmask[v]) /* row 0 is padding_idx: no gradient */
+                for (i = 0; i < F; i++) m->g.img_mask[F + i] += din[(size_t)v * F + i];
+        hero__touch(m, m->g.img_mask);
+    } else {
+        hero__layernorm_bwd(NULL, m->g.img_ln_w, m->g.img_ln_b, dln, s->v_in, s->v_lmean, s->v_lrstd, m->p.img_ln_w, (int)NV, F);
+    }
+    hero__touch(m, m->g.img_eln_w); hero__touch(m, m->g.img_eln_b); hero__touch(m, m->g.img_pos);
+    hero__touch(m, m->g.f_type); hero__touch(m, m->g.img_w); hero__touch(m, m->g.img_b);
+    hero__touch(m, m->g.img_ln_w); hero__touch(m, m->g.img_ln_b);
+    return 0;
+}
+
+/* cross-modal encoder: embeddings (+ gather merge) then the f layers. out [N,Lg,H] */
+static int hero__fenc_fwd(hero_model *m, hero__fenc_act *s) {
+    const hero_config *c = &m->cfg;
+    int H = c->H, n, g, rc;
+    hero_arena *ar = &m->arena;
+    if ((rc = hero__text_emb_fwd(m, s)) != 0) return rc;
+    if (s->vfeat) {
+        if ((rc = hero__frame_emb_fwd(m, s)) != 0) return rc;
+        s->emb = HERO__NEW(ar, float, (size_t)s->N * s->Lg * H);
+        if (!s->emb) return HERO_ENOMEM;
+        for (n = 0; n < s->N; n++)
+            for (g = 0; g < s->Lg; g++) {
+                int idx = s->gather[(size_t)n * s->Lg + g];
+                const float *src = idx < s->Lv ? s->v_emb + ((size_t)n * s->Lv + idx) * H
+                                               : s->t_emb + ((size_t)n * s->Lt + (idx - s->Lv)) * H;
+                memcpy(s->emb + ((size_t)n * s->Lg + g) * H, src, (size_t)H * sizeof(float));
+            }
+    } else {
+        s->emb = s->t_emb;
+    }
+    return hero__encoder_fwd(ar, s->layer, m->p.f_layer, c->f_layers, s->emb, s->mask, s->N, s->Lg, H, c->f_heads,
+                             c->f_inter, c->layer_norm_eps, &s->out);
+}
+/* cross-modal encoder backward from dout [N,Lg,H] */
+static int hero__fenc_bwd(hero_model *m, hero__fenc_act *s, const float *dout) {
+    const hero_config *c = &m->cfg;
+    int H = c->H, n, g, i, rc;
+    hero_arena *ar = &m->arena;
+    float *demb = HERO__NEW(ar, float, (size_t)s->N * s->Lg * H);
+    if (!demb) return HERO_ENOMEM;
+    if ((rc = hero__encoder_bwd(m, s->layer, m->p.f_layer, m->g.f_layer, c->f_layers, demb, dout, s->N, s->Lg, H,
+                                c->f_inter)) != 0)
+        return rc;
+    if (s->vfeat) {
+        float *dt = HERO__NEW(ar, float, (size_t)s->N * s->Lt * H), *dv = HERO__NEW(ar, float, (size_t)s->N * s->Lv * H);
+        if (!dt || !dv) return HERO_ENOMEM;
+        for (n = 0; n < s->N; n++)
+            for (g = 0; g < s->Lg; g++) {
+                int idx = s->gather[(size_t)n * s->Lg + g];
+                float *dst = idx < s->Lv ? dv + ((size_t)n * s->Lv + idx) * H : dt + ((size_t)n * s->Lt + (idx - s->Lv)) * H;
+                const float *src = demb + ((size_t)n * s->Lg + g) * H;
+                for (i = 0; i < H; i++) dst[i] += src[i];
+            }
+        if ((rc = hero__frame_emb_bwd(m, s, dv)) != 0) return rc;
+        return hero__text_emb_bwd(m, s, dt);
+    }
+    return hero__text_emb_bwd(m, s, demb);
+}
+
+/* ======================================================================================
+   6. Frame fusion + temporal transformer
+   ====================================================================================== */
+
+typedef struct hero__video_act {
+    int B, L;
+    float *cv, *ft_ln, *ft_mean, *ft_rstd, *ft_out;   /* [B,L,F] masked feats, LN, stats, relu(Linear) [B,L,H] */
+    float *transformed;                                /* [B,L,H] frame_transform + fused */
+    float *c_in;                                       /* [B,L,H] temporal input (FOM: shuffled) */
+    float *c_res, *c_mean, *c_rstd, *c_emb;            /* LN(x + pos) */
+    hero__layer_act layer[HERO_MAX_LAYERS];
+    const float *out;                                  /* [B,L,H] */
+} hero__video_act;
+
+/* fusion: transformed[B,L,H] = relu(W LN(cv) + b) + scatter-add of subtitle rows' frame outputs */
+static int hero__fuse_fwd(hero_model *m, hero__video_act *s, const hero_batch *b, const float *f_out, int Lg) {
+    const hero_config *c = &m->cfg;
+    int H = c->H, F = c->F, v, r, j, i, row = 0, fr = 0;
+    size_t BL = (size_t)b->B * b->L;
+    hero_arena *ar = &m->arena;
+    s->B = b->B; s->L = b->L;
+    s->cv = HERO__NEW(ar, float, BL * F); s->ft_ln = HERO__NEW(ar, float, BL * F);
+    s->ft_mean = HERO__NEW(ar, float, BL); s->ft_rstd = HERO__NEW(ar, float, BL);
+    s->ft_out = HERO__NEW(ar, float, BL * H); s->transformed = HERO__NEW(ar, float, BL * H);
+    if (!s->cv || !s->ft_ln || !s->ft_mean || !s->ft_rstd || !s->ft_out || !s->transformed) return HERO_ENOMEM;
+    memcpy(s->cv, b->c_v_feats, BL * F * sizeof(float));
+    if (b->c_v_masks) /* MFM: masked frames zeroed, mask_embedding row m added to every frame */
+        for (v = 0; v < (int)BL; v++) {
+            int mk = b->c_v_masks[v] ? 1 : 0;
+            for (i = 0; i < F; i++)
+                s->cv[(size_t)v * F + i] = (mk ? 0.0f : s->cv[(size_t)v * F + i]) + m->p.v_mask[(size_t)mk * F + i];
+        }
+    hero__layernorm_fwd(s->ft_ln, s->ft_mean, s->ft_rstd, s->cv, m->p.ft_ln_w, m->p.ft_ln_b, (int)BL, F, 1e-5f);
+    hero__linear_fwd(s->ft_out, s->ft_ln, m->p.ft_w, m->p.ft_b, (int)BL, F, H);
+    hero__relu_fwd(s->ft_out, BL * H);
+    memcpy(s->transformed, s->ft_out, BL * H * sizeof(float));
+    for (v = 0; v < b->B; v++)
+        for (r = 0; r < b->num_subs[v]; r++, row++) {
+            int nf = b->s2f_nframes[row], sid = b->s2f_sub_idx[row];
+            const float *src = f_out + ((size_t)(row - r + sid) * Lg) * H;
+            for (j = 0; j < nf; j++) {
+                float *dst = s->transformed + ((size_t)v * b->L + b->s2f_frames[fr + j]) * H;
+                for (i = 0; i < H; i++) dst[i] += src[(size_t)j * H + i];
+            }
+            fr += nf;
+        }
+    return 0;
+}
+/* fusion backward: dtransformed[B,L,H] -> df_out[S,Lg,H] (+=) and frame_transform / mask grads */
+static int hero__fuse_bwd(hero_model *m, hero__video_act *s, const hero_batch *b, const float *dtr, float *df_out, int Lg) {
+    const hero_config *c = &m->cfg;
+    int H = c->H, F = c->F, v, r, j, i, row = 0, fr = 0;
+    size_t BL = (size_t)b->B * b->L;
+    hero_arena *ar = &m->arena;
+    float *dft = HERO__NEW(ar, float, BL * H), *dln = HERO__NEW(ar, float, BL * F);
+    if (!dft || !dln) return HERO_ENOMEM;
+    for (v = 0; v < b->B; v++)
+        for (r = 0; r < b->num_subs[v]; r++, row++) {
+            int nf = b->s2f_nframes[row], sid = b->s2f_sub_idx[row];
+            float *dst = df_out + ((size_t)(row - r + sid) * Lg) * H;
+            for (j = 0; j < nf; j++) {
+                const float *src = dtr + ((size_t)v * b->L + b->s2f_frames[fr + j]) * H;
+                for (i = 0; i < H; i++) dst[(size_t)j * H + i] += src[i];
+            }
+            fr += nf;
+        }
+    hero__relu_bwd(dft, dtr, s->ft_out, BL * H);
+    hero__linear_bwd(dln, m->g.ft_w, m->g.ft_b, dft, s->ft_ln, m->p.ft_w, (int)BL, F, H);
+    if (b->c_v_masks) {
+        float *dcv = HERO__NEW(ar, float, BL * F);
+        if (!dcv) return HERO_ENOMEM;
+        hero__layernorm_bwd(dcv, m->g.ft_ln_w, m->g.ft_ln_b, dln, s->cv, s->ft_mean, s->ft_rstd, m->p.ft_ln_w, (int)BL, F);
+        for (v = 0; v < (int)BL; v++)
+            if (b->c_v_masks[v]) /* row 0 is padding_idx */
+                for (i = 0; i < F; i++) m->g.v_mask[F + i] += dcv[(size_t)v * F + i];
+        hero__touch(m, m->g.v_mask);
+    } else {
+        hero__layernorm_bwd(NULL, m->g.ft_ln_w, m->g.ft_ln_b, dln, s->cv, s->ft_mean, s->ft_rstd, m->p.ft_ln_w, (int)BL, F);
+    }
+    hero__touch(m, m->g.ft_w); hero__touch(m, m->g.ft_b); hero__touch(m, m->g.ft_ln_w); hero__touch(m, m->g.ft_ln_b);
+    return 0;
+}
+
+/* temporal transformer: out[B,L,H] = layers(LN(c_in + pos[0..L-1])) with the clip mask */
+static int hero__cenc_fwd(hero_model *m, hero__video_act *s, const int32_t *mask) {
+    const hero_config *c = &m->cfg;
+    int H = c->H, v, l, i;
+    size_t BL = (size_t)s->B * s->L;
+    hero_arena *ar = &m->arena;
+    s->c_res = HERO__NEW(ar, float, BL * H); s->c_emb = HERO__NEW(ar, float, BL * H);
+    s->c_mean = HERO__NEW(ar, float, BL); s->c_rstd = HERO__NEW(ar, float, BL);
+    if (!s->c_res || !s->c_emb || !s->c_mean || !s->c_rstd) return HERO_ENOMEM;
+    for (v = 0; v < s->B; v++)
+        for (l = 0; l < s->L; l++)
+            for (i = 0; i < H; i++) {
+                size_t o = ((size_t)v * s->L + l) * H + i;
+                s->c_res[o] = s->c_in[o] + m->p.c_pos[(size_t)l * H + i];
+            }
+    hero__layernorm_fwd(s->c_emb, s->c_mean, s->c_rstd, s->c_res, m->p.c_ln_w, m->p.c_ln_b, (int)BL, H, 1e-5f);
+    return hero__encoder_fwd(ar, s->layer, m->p.c_layer, c->c_layers, s->c_emb, mask, s->B, s->L, H, c->c_heads,
+                             c->c_inter, c->layer_norm_eps, &s->out);
+}
+/* temporal transformer backward: dc_in[B,L,H] += ... */
+static int hero__cenc_bwd(hero_model *m, hero__video_act *s, const float *dout, float *dc_in) {
+    const hero_config *c = &m->cfg;
+    int H = c->H, v, l, i, rc;
+    size_t BL = (size_t)s->B * s->L;
+    float *demb = HERO__NEW(&m->arena, float, BL * H), *dres = HERO__NEW(&m->arena, float, BL * H);
+    if (!demb || !dres) return HERO_ENOMEM;
+    if ((rc = hero__encoder_bwd(m, s->layer, m->p.c_layer, m->g.c_layer, c->c_layers, demb, dout, s->B, s->L, H,
+                                c->c_inter)) != 0)
+        return rc;
+    hero__layernorm_bwd(dres, m->g.c_ln_w, m->g.c_ln_b, demb, s->c_res, s->c_mean, s->c_rstd, m->p.c_ln_w, (int)BL, H);
+    for (v = 0; v < s->B; v++)
+        for (l = 0; l < s->L; l++)
+            for (i = 0; i < H; i++) {
+                size_t o = ((size_t)v * s->L + l) * H + i;
+                m->g.c_pos[(size_t)l * H + i] += dres[o];
+                dc_in[o] += dres[o];
+            }
+    hero__touch(m, m->g.c_pos); hero__touch(m, m->g.c_ln_w); hero__touch(m, m->g.c_ln_b);
+    return 0;
+}
+
+/* ======================================================================================
+   7. Heads: MLM (tied decoder), feat_regress (MFM), fom_output (FOM)
+      head = Linear -> gelu -> LN(1e-5) -> Linear, on rows x[N,Hin]
+   ====================================================================================== */
+
+typedef struct hero__head_act {
+    int N, Hin, Hmid, O;
+    const float *x;
+    float *h, *g, *mean, *rstd, *n, *out;   /* [N,Hmid] x4 (stats [N]), [N,O] */
+} hero__head_act;
+
+/* head: out[N,O] = W2 LN(gelu(W1 x + b1)) + b2 (b2 may be NULL) */
+static int hero__head_fwd(hero_arena *ar, hero__head_act *s, const float *x, int N, int Hin, int Hmid, int O,
+                          const float *w1, const float *b1, const float *lw, const float *lb, const float *w2,
+                          const float *b2) {
+    s->N = N; s->Hin = Hin; s->Hmid = Hmid; s->O = O; s->x = x;
+    s->h = HERO__NEW(ar, float, (size_t)N * Hmid); s->g = HERO__NEW(ar, float, (size_t)N * Hmid);
+    s->n = HERO__NEW(ar, float, (size_t)N * Hmid); s->out = HERO__NEW(ar, float, (size_t)N * O);
+    s->mean = HERO__NEW(ar, float, N); s->rstd = HERO__NEW(ar, float, N);
+    if (!s->h || !s->g || !s->n || !s->out || !s->mean || !s->rstd) return HERO_ENOMEM;
+    hero__linear_fwd(s->h, x, w1, b1, N, Hin, Hmid);
+    hero__gelu_fwd(s->g, s->h, (size_t)N * Hmid);
+    hero__layernorm_fwd(s->n, s->mean, s->rstd, s->g, lw, lb, N, Hmid, 1e-5f);
+    hero__linear_fwd(s->out, s->n, w2, b2, N, Hmid, O);
+    return 0;
+}
+/* head backward: dx[N,Hin] += ..., grads of W1 b1 LN W2 b2 */
+static int hero__head_bwd(hero_arena *ar, hero__head_act *s, float *dx, const float *dout, const float *w1,
+                          const float *lw, const float *w2, float *gw1, float *gb1, float *glw, float *glb, float *gw2,
+                          float *gb2) {
+    int N = s->N;
+    float *dn = HERO__NEW(ar, float, (size_t)N * s->Hmid), *dg = HERO__NEW(ar, float, (size_t)N * s->Hmid);
+    float *dh = HERO__NEW(ar, float, (size_t)N * s->Hmid);
+    if (!dn || !dg || !dh) return HERO_ENOMEM;
+    hero__linear_bwd(dn, gw2, gb2, dout, s->n, w2, N, s->Hmid, s->O);
+    hero__layernorm_bwd(dg, glw, glb, dn, s->g, s->mean, s->rstd, lw, N, s->Hmid);
+    hero__gelu_bwd(dh, dg, s->h, (size_t)N * s->Hmid);
+    hero__linear_bwd(dx, gw1, gb1, dh, s->x, w1, N, s->Hin, s->Hmid);
+    return 0;
+}
+
+/* rows of x[R,H] where sel[r] == want, gathered into out[n,H]; idx[n] = source rows */
+static int hero__select_rows(const float *x, const uint8_t *sel, int R, int H, int want, float *out, int *idx) {
+    int r, n = 0;
+    for (r = 0; r < R; r++)
+        if ((sel[r] != 0) == (want != 0)) {
+            if (out) memcpy(out + (size_t)n * H, x + (size_t)r * H, (size_t)H * sizeof(float));
+            if (idx) idx[n] = r;
+            n++;
+        }
+    return n;
+}
+
+/* ======================================================================================
+   8. VSM: query encoder, span (st/ed) scores, video-level cosine scores, ranking losses
+   ====================================================================================== */
+
+typedef struct hero__query_act {
+    int N, T;
+    const int32_t *mask;
+    hero__fenc_act f;                                 /* text-only cross-modal pass */
+    float *in_ln, *in_mean, *in_rstd, *in_out;        /* query_input_proj: LN, relu(Linear) */
+    float *p_res, *p_mean, *p_rstd, *p_out;           /* query_pos_embed: LN(x + pos) */
+    hero__attn_act at;                                /* query_self_attention */
+    float *alpha;                                     /* [N,T] modular attention weights */
+    float *mq;                                        /* [N,H] */
+} hero__query_act;
+
+/* query encoder: ids/mask [N,T] -> modularized query mq[N,H] */
+static int hero__query_fwd(hero_model *m, hero__query_act *s, const int32_t *ids, const int32_t *pos, const int32_t *mask,
+                           int N, int T) {
+    const hero_config *c = &m->cfg;
+    int H = c->H, n, t, i, rc;
+    size_t NT = (size_t)N * T;
+    hero_arena *ar = &m->arena;
+    memset(&s->f, 0, sizeof(s->f));
+    s->N = N; s->T = T; s->mask = mask;
+    s->f.N = N; s->f.Lt = T; s->f.Lg = T; s->f.ids = ids; s->f.pos = pos; s->f.mask = mask;
+    if ((rc = hero__fenc_fwd(m, &s->f)) != 0) return rc;
+    s->in_ln = HERO__NEW(ar, float, NT * H); s->in_out = HERO__NEW(ar, float, NT * H);
+    s->in_mean = HERO__NEW(ar, float, NT); s->in_rstd = HERO__NEW(ar, float, NT);
+    s->p_res = HERO__NEW(ar, float, NT * H); s->p_out = HERO__NEW(ar, float, NT * H);
+    s->p_mean = HERO__NEW(ar, float, NT); s->p_rstd = HERO__NEW(ar, float, NT);
+    s->alpha = HERO__NEW(ar, float, NT); s->mq = HERO__NEW(ar, float, (size_t)N * H);
+    if (!s->in_ln || !s->in_out || !s->in_mean || !s->in_rstd || !s->p_res || !s->p_out || !s->p_mean || !s->p_rstd ||
+        !s->alpha || !s->mq)
+        return HERO_ENOMEM;
+    hero__layernorm_fwd(s->in_ln, s->in_mean, s->in_rstd, s->f.out, m->p.qin_ln_w, m->p.qin_ln_b, (int)NT, H, 1e-5f);
+    hero__linear_fwd(s->in_out, s->in_ln, m->p.qin_w, m->p.qin_b, (int)NT, H, H);
+    hero__relu_fwd(s->in_out, NT * H);
+    for (n = 0; n < N; n++)
+        for (t = 0; t < T; t++)
+            for (i = 0; i < H; i++) {
+                size_t o = ((size_t)n * T + t) * H + i;
+                s->p_res[o] = s->in_out[o] + m->p.q_pos[(size_t)t * H + i];
+            }
+    hero__layernorm_fwd(s->p_out, s->p_mean, s->p_rstd, s->p_res, m->p.q_pos_ln_w, m->p.q_pos_ln_b, (int)NT, H, 1e-5f);
+    if ((rc = hero__attn_fwd(ar, &s->at, &m->p.q_attn, s->p_out, mask, N, T, H, c->q_heads, c->layer_norm_eps)) != 0)
+        return rc;
+    /* modular attention: alpha = softmax_t(mask_logits(x . w)); mq = sum_t alpha x */
+    hero__linear_fwd(s->alpha, s->at.out, m->p.q_mod, NULL, (int)NT, H, 1);
+    hero__mask_logits(s->alpha, mask, NT);
+    for (n = 0; n < N; n++) {
+        hero__softmax_row(s->alpha + (size_t)n * T, T);
+        hero__gemm(0, 0, 1, H, T, 1.0f, s->alpha + (size_t)n * T, T, s->at.out + (size_t)n * T * H, H, 0.0f,
+                   s->mq + (size_t)n * H, H);
+    }
+    return 0;
+}
+/* query encoder backward from dmq[N,H] */
+static int hero__query_bwd(hero_model *m, hero__query_act *s, const float *dmq) {
+    const hero_config *c = &m->cfg;
+    int H = c->H, N = s->N, T = s->T, n, t, i, rc;
+    size_t NT = (size_t)N * T;
+    hero_arena *ar = &m->arena;
+    float *dat = HERO__NEW(ar, float, NT * H), *dal = HERO__NEW(ar, float, NT), *ds = HERO__NEW(ar, float, NT);
+    float *dp = HERO__NEW(ar, float, NT * H), *dres = HERO__NEW(ar, float, NT * H), *dln = HERO__NEW(ar, float, NT * H);
+    float *dfo = HERO__NEW(ar, float, NT * H), *din = HERO__NEW(ar, float, NT * H);
+    if (!dat || !dal || !ds || !dp || !dres || !dln || !dfo || !din) return HERO_ENOMEM;
+    for (n = 0; n < N; n++) {
+        const float *d = dmq + (size_t)n * H;
+        for (t = 0; t < T; t++) {
+            const float *x = s->at.out + ((size_t)n * T + t) * H;
+            float *dx = dat + ((size_t)n * T + t) * H, a = s->alpha[(size_t)n * T + t], sum = 0;
+            for (i = 0; i < H; i++) { sum += d[i] * x[i]; dx[i] += a * d[i]; }
+            dal[(size_t)n * T + t] = sum;
+        }
+        hero__softmax_row_bwd(ds + (size_t)n * T, dal + (size_t)n * T, s->alpha + (size_t)n * T, T);
+    }
+    for (i = 0; i < (int)NT; i++) ds[i] *= (float)s->mask[i];
+    hero__linear_bwd(dat, m->g.q_mod, NULL, ds, s->at.out, m->p.q_mod, (int)NT, H, 1);
+    if ((rc = hero__attn_bwd(ar, &s->at, &m->p.q_attn, &m->g.q_attn, dp, dat, H)) != 0) return rc;
+    hero__layernorm_bwd(dres, m->g.q_pos_ln_w, m->g.q_pos_ln_b, dp, s->p_res, s->p_mean, s->p_rstd, m->p.q_pos_ln_w, (int)NT, H);
+    for (n = 0; n < N; n++)
+        for (t = 0; t < T; t++)
+            for (i = 0; i < H; i++) m->g.q_pos[(size_t)t * H + i] += dres[((size_t)n * T + t) * H + i];
+    hero__relu_bwd(din, dres, s->in_out, NT * H);
+    hero__linear_bwd(dln, m->g.qin_w, m->g.qin_b, din, s->in_ln, m->p.qin_w, (int)NT, H, H);
+    hero__layernorm_bwd(dfo, m->g.qin_ln_w, m->g.qin_ln_b, dln, s->f.out, s->in_mean, s->in_rstd, m->p.qin_ln_w, (int)NT, H);
+    hero__touch(m, m->g.q_mod); hero__touch_attn(m, &m->g.q_attn); hero__touch(m, m->g.q_pos);
+    hero__touch(m, m->g.q_pos_ln_w); hero__touch(m, m->g.q_pos_ln_b); hero__touch(m, m->g.qin_w);
+    hero__touch(m, m->g.qin_b); hero__touch(m, m->g.qin_ln_w); hero__touch(m, m->g.qin_ln_b);
+    return hero__fenc_bwd(m, &s->f, dfo);
+}
+
+typedef struct hero__vsm_act {
+    int Nq, B, L;
+    const float *mq, *frames;
+    const int32_t *mask;
+    float *query;                    /* [Nq,H] video_query_linear(mq) */
+    float *sim;                      /* [Nq,B*L] */
+    float *st, *ed;                  /* [Nq,B,L] conv + mask_logits */
+    float *mqn, *mq_norm, *frn, *fr_norm; /* normalised [Nq,H], [Nq]; [B*L,H], [B*L] */
+    float *q2v;                      /* [Nq,B] */
+    int *argmax;                     /* [Nq,B] frame index of the max */
+} hero__vsm_act;
+
+/* VSM scores: st/ed[Nq,B,L] span logits and q2v[Nq,B] video-level cosine scores */
+static int hero__vsm_fwd(hero_model *m, hero__vsm_act *s, const float *mq, int Nq, const float *frames,
+                         const int32_t *mask, int B, int L) {
+    const hero_config *c = &m->cfg;
+    int H = c->H, q, v, l, BL = B * L;
+    hero_arena *ar = &m->arena;
+    float *cs;
+    s->Nq = Nq; s->B = B; s->L = L; s->mq = mq; s->frames = frames; s->mask = mask;
+    s->query = HERO__NEW(ar, float, (size_t)Nq * H); s->sim = HERO__NEW(ar, float, (size_t)Nq * BL);
+    s->st = HERO__NEW(ar, float, (size_t)Nq * BL); s->ed = HERO__NEW(ar, float, (size_t)Nq * BL);
+    s->mqn = HERO__NEW(ar, float, (size_t)Nq * H); s->mq_norm = HERO__NEW(ar, float, Nq);
+    s->frn = HERO__NEW(ar, float, (size_t)BL * H); s->fr_norm = HERO__NEW(ar, float, BL);
+    s->q2v = HERO__NEW(ar, float, (size_t)Nq * B); s->argmax = HERO__NEW(ar, int, (size_t)Nq * B);
+    cs = HERO__NEW(ar, float, (size_t)Nq * BL);
+    if (!s->query || !s->sim || !s->st || !s->ed || !s->mqn || !s->mq_norm || !s->frn || !s->fr_norm || !s->q2v ||
+        !s->argmax || !cs)
+        return HERO_ENOMEM;
+    /* span logits: conv1d over each (query, video) similarity row, then mask_logits */
+    hero__linear_fwd(s->query, mq, m->p.vq_w, m->p.vq_b, Nq, H, H);
+    hero__gemm(0, 1, Nq, BL, H, 1.0f, s->query, H, frames, H, 0.0f, s->sim, BL);
+    hero__conv1d_fwd(s->st, s->sim, m->p.st_w, Nq * B, L, c->conv_k);
+    hero__conv1d_fwd(s->ed, s->sim, m->p.ed_w, Nq * B, L, c->conv_k);
+    for (q = 0; q < Nq; q++) {
+        hero__mask_logits(s->st + (size_t)q * BL, mask, (size_t)BL);
+        hero__mask_logits(s->ed + (size_t)q * BL, mask, (size_t)BL);
+    }
+    /* video-level: cosine, mask_logits, max over frames */
+    hero__l2norm_fwd(s->mqn, s->mq_norm, mq, Nq, H, 1e-5f);
+    hero__l2norm_fwd(s->frn, s->fr_norm, frames, BL, H, 1e-5f);
+    hero__gemm(0, 1, Nq, BL, H, 1.0f, s->mqn, H, s->frn, H, 0.0f, cs, BL);
+    for (q = 0; q < Nq; q++) {
+        hero__mask_logits(cs + (size_t)q * BL, mask, (size_t)BL);
+        for (v = 0; v < B; v++) {
+            const float *row = cs + (size_t)q * BL + (size_t)v * L;
+            int best = 0;
+            for (l = 1; l < L; l++) if (row[l] > row[best]) best = l;
+            s->q2v[(size_t)q * B + v] = row[best];
+            s->argmax[(size_t)q * B + v] = best;
+        }
+    }
+    return 0;
+}
+/* VSM scores backward: dst/ded [Nq,B,L], dq2v [Nq,B] (any NULL) -> dmq[Nq,H] +=, dframes[B*L,H] += */
+static int hero__vsm_bwd(hero_model *m, hero__vsm_act *s, const float *dst, const float *ded, const float *dq2v, float *dmq,
+                         float *dframes) {
+    const hero_config *c = &m->cfg;
+    int H = c->H, Nq = s->Nq, B = s->B, L = s->L, BL = B * L, q, v, i;
+    hero_arena *ar = &m->arena;
+    if (dst || ded) {
+        float *dm = HERO__NEW(ar, float, (size_t)Nq * BL), *dsim = HERO__NEW(ar, float, (size_t)Nq * BL);
+        float *dquery = HERO__NEW(ar, float, (size_t)Nq * H);
+        if (!dm || !dsim || !dquery) return HERO_ENOMEM;
+        if (dst) {
+            for (i = 0; i < Nq * BL; i++) dm[i] = dst[i] * (float)s->mask[i % BL];
+            hero__conv1d_bwd(dsim, m->g.st_w, dm, s->sim, m->p.st_w, Nq * B, L, c->conv_k);
+            hero__touch(m, m->g.st_w);
+        }
+        if (ded) {
+            for (i = 0; i < Nq * BL; i++) dm[i] = ded[i] * (float)s->mask[i % BL];
+            hero__conv1d_bwd(dsim, m->g.ed_w, dm, s->sim, m->p.ed_w, Nq * B, L, c->conv_k);
+            hero__touch(m, m->g.ed_w);
+        }
+        hero__gemm(0, 0, Nq, H, BL, 1.0f, dsim, BL, s->frames, H, 1.0f, dquery, H);
+        hero__gemm(1, 0, BL, H, Nq, 1.0f, dsim, BL, s->query, H, 1.0f, dframes, H);
+        hero__linear_bwd(dmq, m->g.vq_w, m->g.vq_b, dquery, s->mq, m->p.vq_w, Nq, H, H);
+        hero__touch(m, m->g.vq_w); hero__touch(m, m->g.vq_b);
+    }
+    if (dq2v) {
+        float *dcs = HERO__NEW(ar, float, (size_t)Nq * BL), *dmqn = HERO__NEW(ar, float, (size_t)Nq * H);
+        float *dfrn = HERO__NEW(ar, float, (size_t)BL * H);
+        if (!dcs || !dmqn || !dfrn) return HERO_ENOMEM;
+        for (q = 0; q < Nq; q++)
+            for (v = 0; v < B; v++) {
+                int l = s->argmax[(size_t)q * B + v];
+                dcs[(size_t)q * BL + (size_t)v * L + l] = dq2v[(size_t)q * B + v] * (float)s->mask[v * L + l];
+            }
+        hero__gemm(0, 0, Nq, H, BL, 1.0f, dcs, BL, s->frn, H, 0.0f, dmqn, H);
+        hero__gemm(1, 0, BL, H, Nq, 1.0f, dcs, BL, s->mqn, H, 0.0f, dfrn, H);
+        hero__l2norm_bwd(dmq, dmqn, s->mqn, s->mq_norm, Nq, H, 1e-5f);
+        hero__l2norm_bwd(dframes, dfrn, s->frn, s->fr_norm, BL, H, 1e-5f);
+    }
+    return 0;
+}
+
+typedef struct hero__rank_item { float v; int i; } hero__rank_item;
+
+/* descending by value, ties by index (a stable order) */
+static int hero__rank_cmp(const void *a, const void *b) {
+    const hero__rank_item *x = (const hero__rank_item *)a, *y = (const hero__rank_item *)b;
+    if (x->v > y->v) return -1;
+    if (x->v < y->v) return 1;
+    return x->i - y->i;
+}
+
+/* one ranking term: loss of (neg - pos) and its derivative */
+static float hero__rank_term(const hero_config *c, float pos, float neg, float *dterm) {
+    float x = neg - pos;
+    if (c->ranking_lse) {
+        *dterm = 1.0f / (1.0f + expf(-x));
+        return log1pf(expf(x));
+    }
+    x += c->margin;
+    *dterm = x >= 0.0f ? 1.0f : 0.0f;
+    return x > 0.0f ? x : 0.0f;
+}
+
+/* video-level ranking losses over q2v[Nq,Nv] (qpv queries per video, in video order):
+   every negative video per query and every negative query per video, hardest first.
+   Writes the (hard-weighted, lambda-free) matrices, returns the weighted losses, and
+   when dq2v != NULL adds d(loss_neg_ctx + loss_neg_q)/d q2v. */
+static int hero__rank_loss(hero_model *m, const float *q2v, int Nq, int Nv, float *mat_ctx, float *mat_q,
+                           float *loss_ctx, float *loss_q, float *dq2v) {
+    const hero_config *c = &m->cfg;
+    int qpv, r, k, v, a, n = Nq > Nv ? Nq : Nv;
+    hero__rank_item *it = HERO__NEW(&m->arena, hero__rank_item, n);
+    float *masked = HERO__NEW(&m->arena, float, (size_t)Nq * Nv);
+    double sc = 0, sq = 0;
+    *loss_ctx = *loss_q = 0;
+    if (Nv <= 1) return 0;
+    if (!it || !masked) return HERO_ENOMEM;
+    qpv = Nq / Nv;
+    memcpy(masked, q2v, (size_t)Nq * Nv * sizeof(float));
+    for (v = 0; v < Nv; v++)
+        for (a = 0; a < qpv; a++) masked[(size_t)(v * qpv + a) * Nv + v] = 999.0f;
+    /* negative videos per query: drop the first (the positive) */
+    for (r = 0; r < Nq; r++) {
+        int pv = r / qpv;
+        float pos = q2v[(size_t)r * Nv + pv];
+        for (k = 0; k < Nv; k++) { it[k].v = masked[(size_t)r * Nv + k]; it[k].i = k; }
+        qsort(it, (size_t)Nv, sizeof(*it), hero__rank_cmp);
+        for (k = 0; k < Nv - 1; k++) {
+            float d, w = c->use_hard_negative ? (k < c->hard_pool_size ? c->hard_neg_weight : 0.1f) : 1.0f;
+            float l = w * hero__rank_term(c, pos, it[k + 1].v, &d);
+            mat_ctx[(size_t)r * (Nv - 1) + k] = l;
+            sc += l;
+            if (dq2v) {
+                float g = c->lw_neg_ctx / ((float)Nq * (float)(Nv - 1)) * w * d;
+                dq2v[(size_t)r * Nv + it[k + 1].i] += g;
+                dq2v[(size_t)r * Nv + pv] -= g;
+            }
+        }
+    }
+    /* negative queries per video: drop the first qpv (its own queries) */
+    for (v = 0; v < Nv; v++) {
+        for (k = 0; k < Nq; k++) { it[k].v = masked[(size_t)k * Nv + v]; it[k].i = k; }
+        qsort(it, (size_t)Nq, sizeof(*it), hero__rank_cmp);
+        for (a = 0; a < qpv; a++) {
+            int r = v * qpv + a;
+            float pos = q2v[(size_t)r * Nv + v];
+            for (k = 0; k < Nq - qpv; k++) {
+                float d, w = c->use_hard_negative ? (k < c->hard_pool_size ? c->hard_neg_weight : 0.1f) : 1.0f;
+                float l = w * hero__rank_term(c, pos, it[k + qpv].v, &d);
+                mat_q[(size_t)r * (Nq - qpv) + k] = l;
+                sq += l;
+                if (dq2v) {
+                    float g = c->lw_neg_q / ((float)Nq * (float)(Nq - qpv)) * w * d;
+                    dq2v[(size_t)it[k + qpv].i * Nv + v] += g;
+                    dq2v[(size_t)r * Nv + v] -= g;
+                }
+            }
+        }
+    }
+    *loss_ctx = c->lw_neg_ctx * (float)(sc / ((double)Nq * (Nv - 1)));
+    *loss_q = Nq > qpv ? c->lw_neg_q * (float)(sq / ((double)Nq * (Nq - qpv))) : 0.0f;
+    return 0;
+}
+
+/* ======================================================================================
+   9. The model and its losses: one task per call, forward then (optionally) backward
+   ====================================================================================== */
+
+static int hero__check_batch(const hero_model *m, const hero_batch *b, hero_error *err) {
+    const hero_config *c = &m->cfg;
+    int i;
+    if ((int)b->task < 0 || b->task >= HERO_TASK_COUNT) return hero__fail(err, HERO_EINVAL, "batch: unknown task %d", (int)b->task);
+    if (b->F != c->F) return hero__fail(err, HERO_ESHAPE, "batch: frame feature size %d, model expects %d", b->F, c->F);
+    if (b->S <= 0 || b->Lt <= 0 || b->Lv <= 0 || b->Lg <= 0)
+        return hero__fail(err, HERO_ESHAPE, "batch: empty cross-modal input (S %d, Lt %d, Lv %d, Lg %d)", b->S, b->Lt, b->Lv, b->Lg);
+    if (b->Lt > c->f_max_pos || b->Lv > c->max_frm_seq_len)
+        return hero__fail(err, HERO_ESHAPE, "batch: text length %d / frames per row %d exceed the position tables (%d / %d)",
+                          b->Lt, b->Lv, c->f_max_pos, c->max_frm_seq_len);
+    for (i = 0; i < b->S * b->Lt; i++)
+        if (b->txt_ids[i] < 0 || b->txt_ids[i] >= c->Vp)
+            return hero__fail(err, HERO_EINVAL, "batch: token id %d at %d outside the vocabulary [0, %d)", b->txt_ids[i], i, c->Vp);
+    for (i = 0; i < b->Lt; i++)
+        if (b->txt_pos[i] < 0 || b->txt_pos[i] >= c->f_max_pos) return hero__fail(err, HERO_EINVAL, "batch: text position %d out of range", b->txt_pos[i]);
+    for (i = 0; i < b->Lv; i++)
+        if (b->f_v_pos[i] < 0 || b->f_v_pos[i] >= c->max_frm_seq_len) return hero__fail(err, HERO_EINVAL, "batch: frame position %d out of range", b->f_v_pos[i]);
+    for (i = 0; i < b->S * b->Lg; i++)
+        if (b->f_gather[i] < 0 || b->f_gather[i] >= b->Lv + b->Lt)
+            return hero__fail(err, HERO_EINVAL, "batch: gather index %d outside [0, %d)", b->f_gather[i], b->Lv + b->Lt);
+    if (b->task == HERO_TASK_MLM) {
+        int n = 0;
+        for (i = 0; i < b->S * b->Lg; i++) n += b->txt_mask_tgt[i] != 0;
+        if (n != b->n_mlm) return hero__fail(err, HERO_ESHAPE, "batch: %d masked positions but %d labels", n, b->n_mlm);
+        for (i = 0; i < b->n_mlm; i++)
+            if (b->txt_labels[i] < 0 || b->txt_labels[i] >= c->V) return hero__fail(err, HERO_EINVAL, "batch: MLM label %d out of range", b->txt_labels[i]);
+        return 0;
+    }
+    if (b->B <= 0 || b->L <= 0 || b->L > c->c_max_pos)
+        return hero__fail(err, HERO_ESHAPE, "batch: %d videos of %d frames (temporal position table %d)", b->B, b->L, c->c_max_pos);
+    {
+        int row = 0, fr = 0, v, r, j;
+        for (v = 0; v < b->B; v++) {
+            if (b->num_subs[v] < 0 || row + b->num_subs[v] > b->S) return hero__fail(err, HERO_ESHAPE, "batch: num_subs does not add up to %d rows", b->S);
+            for (r = 0; r < b->num_subs[v]; r++, row++) {
+                int nf = b->s2f_nframes[row], sid = b->s2f_sub_idx[row];
+                if (sid < 0 || sid >= b->num_subs[v] || nf < 0 || nf > b->Lg)
+                    return hero__fail(err, HERO_EINVAL, "batch: subtitle map entry %d (sub %d, %d frames) invalid", row, sid, nf);
+                for (j = 0; j < nf; j++, fr++)
+                    if (b->s2f_frames[fr] < 0 || b->s2f_frames[fr] >= b->L) return hero__fail(err, HERO_EINVAL, "batch: frame index %d outside [0, %d)", b->s2f_frames[fr], b->L);
+            }
+        }
+        if (row != b->S) return hero__fail(err, HERO_ESHAPE, "batch: num_subs add up to %d, batch has %d rows", row, b->S);
+    }
+    if (b->task == HERO_TASK_FOM)
+        for (i = 0; i < b->B * b->L; i++) {
+            if (b->shuffled_orders[i] < 0 || b->shuffled_orders[i] >= b->L) return hero__fail(err, HERO_EINVAL, "batch: FOM order %d out of range", b->shuffled_orders[i]);
+            if (b->fom_targets[i] < -1 || b->fom_targets[i] >= c->fom_classes) return hero__fail(err, HERO_EINVAL, "batch: FOM target %d out of range", b->fom_targets[i]);
+        }
+    if (b->task == HERO_TASK_VSM) {
+        if (b->Nq <= 0 || b->Lq <= 0 || b->Lq > c->f_max_pos || b->Lq > c->q_max_pos)
+            return hero__fail(err, HERO_ESHAPE, "batch: %d queries of length %d", b->Nq, b->Lq);
+        for (i = 0; i < b->Nq * b->Lq; i++)
+            if (b->q_ids[i] < 0 || b->q_ids[i] >= c->Vp) return hero__fail(err, HERO_EINVAL, "batch: query token id %d out of range", b->q_ids[i]);
+        for (i = 0; i < b->Lq; i++)
+            if (b->q_pos[i] < 0 || b->q_pos[i] >= c->f_max_pos) return hero__fail(err, HERO_EINVAL, "batch: query position %d out of range", b->q_pos[i]);
+        for (i = 0; i < b->Nq; i++) {
+            if (b->q_vidx[i] < 0 || b->q_vidx[i] >= b->B) return hero__fail(err, HERO_EINVAL, "batch: query video index %d out of range", b->q_vidx[i]);
+            if (b->vsm_targets[2 * i] < -1 || b->vsm_targets[2 * i] >= b->L || b->vsm_targets[2 * i + 1] < -1 || b->vsm_targets[2 * i + 1] >= b->L)
+                return hero__fail(err, HERO_EINVAL, "batch: VSM target (%d, %d) outside [0, %d)", b->vsm_targets[2 * i], b->vsm_targets[2 * i + 1], b->L);
+        }
+        if (b->Nq % b->B) return hero__fail(err, HERO_ESHAPE, "batch: %d queries is not a multiple of %d videos", b->Nq, b->B);
+    }
+    return 0;
+}
+
+/* cross-entropy over rows of logits [n, stride] using the first `cols` columns; ignore target -1.
+   loss_vec[n] (0 for ignored rows), mean over valid rows returned; dlogits += d(mean)/dlogits * scale */
+static float hero__xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
+                             float *loss_vec, float *dlogits, float scale) {
+    int r, valid = 0;
+    double sum = 0;
+    float *prob = HERO__NEW(ar, float, cols);
+    if (!prob) return NAN;
+    for (r = 0; r < n; r++) if (targets[r] >= 0) valid++;
+    for (r = 0; r < n; r++) {
+        float l;
+        if (targets[r] < 0) { if (loss_vec) loss_vec[r] = 0; continue; }
+        l = hero__xent_fwd(prob, logits + (size_t)r * stride, cols, targets[r]);
+        if (loss_vec) loss_vec[r] = l;
+        sum += l;
+        if (dlogits) hero__xent_bwd(dlogits + (size_t)r * stride, prob, cols, targets[r], scale / (float)valid);
+    }
+    return valid ? (float)(sum / valid) : NAN;
+}
+
+typedef struct hero__run {
+    hero__fenc_act f;
+    hero__video_act vid;
+    hero__head_act head;
+    hero__query_act q;
+    hero__vsm_act vsm;
+} hero__run;
+
+static int hero__f_from_batch(hero_model *m, hero__fenc_act *f, const hero_batch *b) {
+    memset(f, 0, sizeof(*f));
+    f->N = b->S; f->Lt = b->Lt; f->Lv = b->Lv; f->Lg = b->Lg;
+    f->ids = b->txt_ids; f->pos = b->txt_pos; f->vpos = b->f_v_pos; f->gather = b->f_gather; f->mask = b->f_attn_mask;
+    f->vfeat = b->f_v_feats; f->vmask = b->f_v_masks;
+    return hero__fenc_fwd(m, f);
+}
+
+/* MLM: cross-entropy at the masked text positions; head on masked rows only */
+static int hero__task_mlm(hero_model *m, hero__run *R, const hero_batch *b, int backward, hero_result *res) {
+    const hero_config *c = &m->cfg;
+    hero_arena *ar = &m->arena;
+    int H = c->H, n = b->n_mlm, rc, *idx, i, j;
+    float *x, *dscores = NULL, *lv, *cut;
+    if ((rc = hero__f_from_batch(m, &R->f, b)) != 0) return rc;
+    res->f_seq = R->f.out;
+    x = HERO__NEW(ar, float, (size_t)n * H); idx = HERO__NEW(ar, int, n); lv = HERO__NEW(ar, float, n);
+    cut = HERO__NEW(ar, float, (size_t)n * c->V);
+    if (!x || !idx || !lv || !cut) return HERO_ENOMEM;
+    hero__select_rows(R->f.out, b->txt_mask_tgt, b->S * b->Lg, H, 1, x, idx);
+    if ((rc = hero__head_fwd(ar, &R->head, x, n, H, H, c->Vp, m->p.lm_w, m->p.lm_b, m->p.lm_ln_w, m->p.lm_ln_b, m->p.f_word,
+                             m->p.lm_bias)) != 0)
+        return rc;
+    if (backward && !(dscores = HERO__NEW(ar, float, (size_t)n * c->Vp))) return HERO_ENOMEM;
+    res->loss = hero__xent_rows(ar, R->head.out, n, c->V, c->Vp, b->txt_labels, lv, dscores, 1.0f);
+    for (i = 0; i < n; i++) for (j = 0; j < c->V; j++) cut[(size_t)i * c->V + j] = R->head.out[(size_t)i * c->Vp + j];
+    res->loss_vec = lv; res->n_loss_vec = n; res->loss_vec_cols = 1;
+    res->scores = cut; res->n_rows = n; res->n_cols = c->V;
+    if (backward) {
+        float *dx = HERO__NEW(ar, float, (size_t)n * H), *df = HERO__NEW(ar, float, (size_t)b->S * b->Lg * H);
+        if (!dx || !df) return HERO_ENOMEM;
+        /* tied decoder: the word table gets the decoder gradient (first V rows; padding row included) */
+        if ((rc = hero__head_bwd(ar, &R->head, dx, dscores, m->p.lm_w, m->p.lm_ln_w, m->p.f_word, m->g.lm_w, m->g.lm_b,
+                                 m->g.lm_ln_w, m->g.lm_ln_b, m->g.f_word, m->g.lm_bias)) != 0)
+            return rc;
+        hero__touch(m, m->g.lm_w); hero__touch(m, m->g.lm_b); hero__touch(m, m->g.lm_ln_w); hero__touch(m, m->g.lm_ln_b);
+        hero__touch(m, m->g.lm_bias); hero__touch(m, m->g.f_word);
+        for (i = 0; i < n; i++) memcpy(df + (size_t)idx[i] * H, dx + (size_t)i * H, (size_t)H * sizeof(float));
+        return hero__fenc_bwd(m, &R->f, df);
+    }
+    return 0;
+}
+
+/* the hierarchy up to the temporal input: cross-modal pass + fusion */
+static int hero__video_fwd(hero_model *m, hero__run *R, const hero_batch *b, hero_result *res) {
+    int rc;
+    if ((rc = hero__f_from_batch(m, &R->f, b)) != 0) return rc;
+    res->f_seq = R->f.out;
+    if ((rc = hero__fuse_fwd(m, &R->vid, b, R->f.out, b->Lg)) != 0) return rc;
+    res->transformed = R->vid.transformed;
+    return 0;
+}
+/* backward of the hierarchy from dtransformed [B,L,H] */
+static int hero__video_bwd(hero_model *m, hero__run *R, const hero_batch *b, const float *dtr) {
+    float *df = HERO__NEW(&m->arena, float, (size_t)b->S * b->Lg * m->cfg.H);
+    int rc;
+    if (!df) return HERO_ENOMEM;
+    if ((rc = hero__fuse_bwd(m, &R->vid, b, dtr, df, b->Lg)) != 0) return rc;
+    return hero__fenc_bwd(m, &R->f, df);
+}
+
+/* full video representation c_seq [B,L,H] */
+static int hero__repr_fwd(hero_model *m, hero__run *R, const hero_batch *b, hero_result *res) {
+    int rc;
+    if ((rc = hero__video_fwd(m, R, b, res)) != 0) return rc;
+    R->vid.c_in = R->vid.transformed;
+    if ((rc = hero__cenc_fwd(m, &R->vid, b->c_attn_mask)) != 0) return rc;
+    res->c_seq = R->vid.out;
+    return 0;
+}
+static int hero__repr_bwd(hero_model *m, hero__run *R, const hero_batch *b, const float *dc_seq) {
+    float *dtr = HERO__NEW(&m->arena, float, (size_t)b->B * b->L * m->cfg.H);
+    int rc;
+    if (!dtr) return HERO_ENOMEM;
+    if ((rc = hero__cenc_bwd(m, &R->vid, dc_seq, dtr)) != 0) return rc;
+    return hero__video_bwd(m, R, b, dtr);
+}
+
+static int hero__task_repr(hero_model *m, hero__run *R, const hero_batch *b, int backward, const float *probe,
+                           hero_result *res) {
+    const hero_config *c = &m->cfg;
+    int H = c->H, rc, n;
+    size_t i, BLH = (size_t)b->B * b->L * H;
+    float *pooled;
+    if ((rc = hero__repr_fwd(m, R, b, res)) != 0) return rc;
+    /* pooler (output only: pre-training losses never use it) */
+    pooled = HERO__NEW(&m->arena, float, (size_t)b->S * H);
+    if (!pooled) return HERO_ENOMEM;
+    for (n = 0; n < b->S; n++)
+        hero__linear_fwd(pooled + (size_t)n * H, R->f.out + (size_t)n * b->Lg * H, m->p.f_pool_w, m->p.f_pool_b, 1, H, H);
+    hero__tanh_fwd(pooled, (size_t)b->S * H);
+    res->f_pooled = pooled;
+    res->loss = 0;
+    if (probe) {
+        double s = 0;
+        for (i = 0; i < BLH; i++) s += (double)res->c_seq[i] * probe[i];
+        res->loss = (float)s;
+        if (backward) return hero__repr_bwd(m, R, b, probe);
+    }
+    return 0;
+}
+
+/* MFM: masked frames regressed (MFFR) or contrasted (NCE) from the temporal outputs */
+static int hero__task_mfm(hero_model *m, hero__run *R, const hero_batch *b, int backward, hero_result *res) {
+    const hero_config *c = &m->cfg;
+    hero_arena *ar = &m->arena;
+    int H = c->H, F = c->F, BL = b->B * b->L, nm, nn, nt, rc, i, j, nce = b->task == HERO_TASK_MFM_NCE;
+    int *idx;
+    float *x, *dout = NULL, *lv;
+    if (!b->c_v_masks || !b->f_v_masks) return HERO_EINVAL;
+    if ((rc = hero__repr_fwd(m, R, b, res)) != 0) return rc;
+    nm = hero__select_rows(R->vid.out, b->c_v_masks, BL, H, 1, NULL, NULL);
+    if (nm != b->n_masked) return HERO_ESHAPE;
+    nn = nce ? BL - nm : 0;
+    nt = nm + nn;
+    x = HERO__NEW(ar, float, (size_t)nt * H); idx = HERO__NEW(ar, int, nt);
+    if (!x || !idx) return HERO_ENOMEM;
+    hero__select_rows(R->vid.out, b->c_v_masks, BL, H, 1, x, idx);
+    if (nce) hero__select_rows(R->vid.out, b->c_v_masks, BL, H, 0, x + (size_t)nm * H, idx + nm);
+    if ((rc = hero__head_fwd(ar, &R->head, x, nt, H, H, F, m->p.fr0_w, m->p.fr0_b, m->p.fr_ln_w, m->p.fr_ln_b, m->p.fr3_w,
+                             m->p.fr3_b)) != 0)
+        return rc;
+    res->pred_feat = R->head.out; res->n_pred = nm;
+    res->neg_pred_feat = R->head.out + (size_t)nm * F; res->n_neg = nn;
+    if (backward && !(dout = HERO__NEW(ar, float, (size_t)nt * F))) return HERO_ENOMEM;
+    if (nce) {
+        /* logits [nm, nm + nn] = [pred . target^T, pred . neg^T] / temp; right class = diagonal */
+        int nc = nm + nn;
+        float *logits = HERO__NEW(ar, float, (size_t)nm * nc), *dl = NULL;
+        int32_t *tg = HERO__NEW(ar, int32_t, nm);
+        lv = HERO__NEW(ar, float, nm);
+        if (!logits || !tg || !lv) return HERO_ENOMEM;
+        hero__gemm(0, 1, nm, nm, F, 1.0f, R->head.out, F, b->feat_targets, F, 0.0f, logits, nc);
+        if (nn) hero__gemm(0, 1, nm, nn, F, 1.0f, R->head.out, F, R->head.out + (size_t)nm * F, F, 0.0f, logits + nm, nc);
+        for (i = 0; i < nm * nc; i++) logits[i] /= c->nce_temp;
+        for (i = 0; i < nm; i++) tg[i] = i;
+        if (backward && !(dl = HERO__NEW(ar, float, (size_t)nm * nc))) return HERO_ENOMEM;
+        res->loss = hero__xent_rows(ar, logits, nm, nc, nc, tg, lv, dl, 1.0f);
+        res->loss_vec_cols = 1;
+        if (backward) {
+            for (i = 0; i < nm * nc; i++) dl[i] /= c->nce_temp;
+            hero__gemm(0, 0, nm, F, nm, 1.0f, dl, nc, b->feat_targets, F, 1.0f, dout, F);
+            if (nn) {
+                hero__gemm(0, 0, nm, F, nn, 1.0f, dl + nm, nc, R->head.out + (size_t)nm * F, F, 1.0f, dout, F);
+                hero__gemm(1, 0, nn, F, nm, 1.0f, dl + nm, nc, R->head.out, F, 1.0f, dout + (size_t)nm * F, F);
+            }
+        }
+    } else {
+        /* loss_vec [nm, F] squared errors; loss = mean_i sqrt(sum_j) */
+        double sum = 0;
+        lv = HERO__NEW(ar, float, (size_t)nm * F);
+        if (!lv) return HERO_ENOMEM;
+        for (i = 0; i < nm; i++) {
+            double s = 0;
+            float r;
+            for (j = 0; j < F; j++) {
+                float d = R->head.out[(size_t)i * F + j] - b->feat_targets[(size_t)i * F + j];
+                lv[(size_t)i * F + j] = d * d;
+                s += (double)d * d;
+            }
+            r = (float)sqrt(s);
+            sum += r;
+            if (backward && r > 0)
+                for (j = 0; j < F; j++)
+                    dout[(size_t)i * F + j] = (R->head.out[(size_t)i * F + j] - b->feat_targets[(size_t)i * F + j]) / (r * (float)nm);
+        }
+        res->loss = (float)(sum / nm);
+        res->loss_vec_cols = F;
+    }
+    res->loss_vec = lv; res->n_loss_vec = nm;
+    if (backward) {
+        float *dx = HERO__NEW(ar, float, (size_t)nt * H), *dc = HERO__NEW(ar, float, (size_t)BL * H);
+        if (!dx || !dc) return HERO_ENOMEM;
+        if ((rc = hero__head_bwd(ar, &R->head, dx, dout, m->p.fr0_w, m->p.fr_ln_w, m->p.fr3_w, m->g.fr0_w, m->g.fr0_b,
+                                 m->g.fr_ln_w, m->g.fr_ln_b, m->g.fr3_w, m->g.fr3_b)) != 0)
+            return rc;
+        hero__touch(m, m->g.fr0_w); hero__touch(m, m->g.fr0_b); hero__touch(m, m->g.fr_ln_w);
+        hero__touch(m, m->g.fr_ln_b); hero__touch(m, m->g.fr3_w); hero__touch(m, m->g.fr3_b);
+        for (i = 0; i < nt; i++) {
+            float *d = dc + (size_t)idx[i] * H;
+            for (j = 0; j < H; j++) d[j] += dx[(size_t)i * H + j];
+        }
+        return hero__repr_bwd(m, R, b, dc);
+    }
+    return 0;
+}
+
+/* FOM: shuffled fused frames through the temporal transformer; classify original positions */
+static int hero__task_fom(hero_model *m, hero__run *R, const hero_batch *b, int backward, hero_result *res) {
+    const hero_config *c = &m->cfg;
+    hero_arena *ar = &m->arena;
+    int H = c->H, BL = b->B * b->L, K = c->fom_classes, rc, v, l;
+    float *dl = NULL;
+    if ((rc = hero__video_fwd(m, R, b, res)) != 0) return rc;
+    R->vid.c_in = HERO__NEW(ar, float, (size_t)BL * H);
+    if (!R->vid.c_in) return HERO_ENOMEM;
+    for (v = 0; v < b->B; v++)
+        for (l = 0; l < b->L; l++) /* frame at position l moves to position order[l] */
+            memcpy(R->vid.c_in + ((size_t)v * b->L + b->shuffled_orders[v * b->L + l]) * H,
+                   R->vid.transformed + ((size_t)v * b->L + l) * H, (size_t)H * sizeof(float));
+    if ((rc = hero__cenc_fwd(m, &R->vid, b->c_attn_mask)) != 0) return rc;
+    res->c_seq = R->vid.out;
+    if ((rc = hero__head_fwd(ar, &R->head, R->vid.out, BL, H, 2 * H, K, m->p.fom1_w, m->p.fom1_b, m->p.fom_ln_w,
+                             m->p.fom_ln_b, m->p.fom2_w, m->p.fom2_b)) != 0)
+        return rc;
+    if (backward && !(dl = HERO__NEW(ar, float, (size_t)BL * K))) return HERO_ENOMEM;
+    res->loss = hero__xent_rows(ar, R->head.out, BL, K, K, b->fom_targets, NULL, dl, 1.0f);
+    res->scores = R->head.out; res->n_rows = BL; res->n_cols = K;
+    if (backward) {
+        float *dc = HERO__NEW(ar, float, (size_t)BL * H), *dcin = HERO__NEW(ar, float, (size_t)BL * H);
+        float *dtr = HERO__NEW(ar, float, (size_t)BL * H);
+        if (!dc || !dcin || !dtr) return HERO_ENOMEM;
+        if ((rc = hero__head_bwd(ar, &R->head, dc, dl, m->p.fom1_w, m->p.fom_ln_w, m->p.fom2_w, m->g.fom1_w, m->g.fom1_b,
+                                 m->g.fom_ln_w, m->g.fom_ln_b, m->g.fom2_w, m->g.fom2_b)) != 0)
+            return rc;
+        hero__touch(m, m->g.fom1_w); hero__touch(m, m->g.fom1_b); hero__touch(m, m->g.fom_ln_w);
+        hero__touch(m, m->g.fom_ln_b); hero__touch(m, m->g.fom2_w); hero__touch(m, m->g.fom2_b);
+        if ((rc = hero__cenc_bwd(m, &R->vid, dc, dcin)) != 0) return rc;
+        for (v = 0; v < b->B; v++)
+            for (l = 0; l < b->L; l++)
+                memcpy(dtr + ((size_t)v * b->L + l) * H, dcin + ((size_t)v * b->L + b->shuffled_orders[v * b->L + l]) * H,
+                       (size_t)H * sizeof(float));
+        return hero__video_bwd(m, R, b, dtr);
+    }
+    return 0;
+}
+
+/* VSM: span cross-entropy on each query's own video + video-level ranking losses */
+static int hero__task_vsm(hero_model *m, hero__run *R, const hero_batch *b, int backward, hero_result *res) {
+    const hero_config *c = &m->cfg;
+    hero_arena *ar = &m->arena;
+    int H = c->H, Nq = b->Nq, B = b->B, L = b->L, BL = B * L, rc, q;
+    float *dst = NULL, *ded = NULL, *dq2v = NULL, *mat_ctx, *mat_q, lst = 0, led = 0;
+    float *sel_st, *sel_ed, *dsel_st = NULL, *dsel_ed = NULL;
+    int32_t *tst, *ted;
+    if ((rc = hero__repr_fwd(m, R, b, res)) != 0) return rc;
+    if ((rc = hero__query_fwd(m, &R->q, b->q_ids, b->q_pos, b->q_mask, Nq, b->Lq)) != 0) return rc;
+    res->mod_query = R->q.mq;
+    if ((rc = hero__vsm_fwd(m, &R->vsm, R->q.mq, Nq, R->vid.out, b->c_attn_mask, B, L)) != 0) return rc;
+    res->st_prob = R->vsm.st; res->ed_prob = R->vsm.ed; res->q2video = R->vsm.q2v;
+    sel_st = HERO__NEW(ar, float, (size_t)Nq * L); sel_ed = HERO__NEW(ar, float, (size_t)Nq * L);
+    tst = HERO__NEW(ar, int32_t, Nq); ted = HERO__NEW(ar, int32_t, Nq);
+    mat_ctx = HERO__NEW(ar, float, (size_t)Nq * (B > 1 ? B - 1 : 1));
+    mat_q = HERO__NEW(ar, float, (size_t)Nq * (Nq > 1 ? Nq : 1));
+    if (!sel_st || !sel_ed || !tst || !ted || !mat_ctx || !mat_q) return HERO_ENOMEM;
+    if (backward) {
+        dsel_st = HERO__NEW(ar, float, (size_t)Nq * L); dsel_ed = HERO__NEW(ar, float, (size_t)Nq * L);
+        dst = HERO__NEW(ar, float, (size_t)Nq * BL); ded = HERO__NEW(ar, float, (size_t)Nq * BL);
+        dq2v = HERO__NEW(ar, float, (size_t)Nq * B);
+        if (!dsel_st || !dsel_ed || !dst || !ded || !dq2v) return HERO_ENOMEM;
+    }
+    for (q = 0; q < Nq; q++) {
+        int v = b->q_vidx[q];
+        memcpy(sel_st + (size_t)q * L, R->vsm.st + (size_t)q * BL + (size_t)v * L, (size_t)L * sizeof(float));
+        memcpy(sel_ed + (size_t)q * L, R->vsm.ed + (size_t)q * BL + (size_t)v * L, (size_t)L * sizeof(float));
+        tst[q] = b->vsm_targets[2 * q];
+        ted[q] = b->vsm_targets[2 * q + 1];
+    }
+    if (c->lw_st_ed != 0.0f) {
+        lst = hero__xent_rows(ar, sel_st, Nq, L, L, tst, NULL, dsel_st, c->lw_st_ed);
+        led = hero__xent_rows(ar, sel_ed, Nq, L, L, ted, NULL, dsel_ed, c->lw_st_ed);
+    }
+    res->loss_st_ed = c->lw_st_ed * (lst + led);
+    if ((rc = hero__rank_loss(m, R->vsm.q2v, Nq, B, mat_ctx, mat_q, &res->loss_neg_ctx, &res->loss_neg_q, dq2v)) != 0) return rc;
+    res->neg_ctx_mat = mat_ctx; res->neg_ctx_cols = B - 1;
+    res->neg_q_mat = mat_q; res->neg_q_cols = Nq - Nq / B;
+    res->loss = res->loss_st_ed + res->loss_neg_ctx + res->loss_neg_q;
+    if (backward) {
+        float *dmq = HERO__NEW(ar, float, (size_t)Nq * H), *dfr = HERO__NEW(ar, float, (size_t)BL * H);
+        if (!dmq || !dfr) return HERO_ENOMEM;
+        for (q = 0; q < Nq; q++) {
+            int v = b->q_vidx[q];
+            memcpy(dst + (size_t)q * BL + (size_t)v * L, dsel_st + (size_t)q * L, (size_t)L * sizeof(float));
+            memcpy(ded + (size_t)q * BL + (size_t)v * L, dsel_ed + (size_t)q * L, (size_t)L * sizeof(float));
+        }
+        if ((rc = hero__vsm_bwd(m, &R->vsm, c->lw_st_ed != 0.0f ? dst : NULL, c->lw_st_ed != 0.0f ? ded : NULL,
+                                B > 1 ? dq2v : NULL, dmq, dfr)) != 0)
+            return rc;
+        if ((rc = hero__query_bwd(m, &R->q, dmq)) != 0) return rc;
+        return hero__repr_bwd(m, R, b, dfr);
+    }
+    return 0;
+}
+
+HERODEF int hero_forward_backward(hero_model *m, const hero_batch *b, int backward, const float *repr_grad,
+                                  hero_result *res, hero_error *err) {
+    hero__run *R;
+    int rc;
+    if ((rc = hero__check_batch(m, b, err)) != 0) return rc;
+    hero__arena_reset(&m->arena);
+    memset(res, 0, sizeof(*res));
+    R = HERO__NEW(&m->arena, hero__run, 1);
+    if (!R) return hero__fail(err, HERO_ENOMEM, "forward: out of memory");
+    switch (b->task) {
+    case HERO_TASK_REPR: rc = hero__task_repr(m, R, b, backward, repr_grad, res); break;
+    case HERO_TASK_MLM: rc = hero__task_mlm(m, R, b, backward, res); break;
+    case HERO_TASK_MFM_NCE:
+    case HERO_TASK_MFFR: rc = hero__task_mfm(m, R, b, backward, res); break;
+    case HERO_TASK_FOM: rc = hero__task_fom(m, R, b, backward, res); break;
+    case HERO_TASK_VSM: rc = hero__task_vsm(m, R, b, backward, res); break;
+    default: rc = HERO_EINVAL;
+    }
+    if (rc == HERO_ENOMEM) return hero__fail(err, rc, "forward/backward: out of memory (arena %zu bytes)", m->arena.total);
+    if (rc == HERO_ESHAPE || rc == HERO_EINVAL)
+        return hero__fail(err, rc, "forward/backward: batch inconsistent with task %d (masks / targets)", (int)b->task);
+    return rc;
+}
+
+/* ======================================================================================
+   10. Retrieval inference (the official VCMR evaluation's scores)
+   ====================================================================================== */
+
+HERODEF int hero_encode_queries(hero_model *m, const int32_t *ids, const int32_t *mask, int Nq, int Lq, float *mq,
+                                hero_error *err) {
+    hero__query_act *q;
+    int32_t *pos;
+    int i, rc;
+    if (Nq <= 0 || Lq <= 0 || Lq > m->cfg.f_max_pos || Lq > m->cfg.q_max_pos)
+        return hero__fail(err, HERO_EINVAL, "encode_queries: %d queries of length %d (max %d)", Nq, Lq, m->cfg.q_max_pos);
+    for (i = 0; i < Nq * Lq; i++)
+        if (ids[i] < 0 || ids[i] >= m->cfg.Vp) return hero__fail(err, HERO_EINVAL, "encode_queries: token id %d out of range", ids[i]);
+    hero__arena_reset(&m->arena);
+    q = HERO__NEW(&m->arena, hero__query_act, 1);
+    pos = HERO__NEW(&m->arena, int32_t, Lq);
+    if (!q || !pos) return hero__fail(err, HERO_ENOMEM, "encode_queries: out of memory");
+    for (i = 0; i < Lq; i++) pos[i] = i;
+    if ((rc = hero__query_fwd(m, q, ids, pos, mask, Nq, Lq)) != 0) return hero__fail(err, rc, "encode_queries: out of memory");
+    memcpy(mq, q->mq, (size_t)Nq * m->cfg.H * sizeof(float));
+    return 0;
+}
+
+HERODEF int hero_vcmr_scores(hero_model *m, const float *mq, int Nq, const float *frames, const int32_t *mask, int B, int L,
+                             float *q2video, float *st, float *ed, hero_error *err) {
+    hero__vsm_act *s;
+    int rc;
+    if (Nq <= 0 || B <= 0 || L <= 0) return hero__fail(err, HERO_EINVAL, "vcmr_scores: %d queries, %d videos of %d frames", Nq, B, L);
+    hero__arena_reset(&m->arena);
+    s = HERO__NEW(&m->arena, hero__vsm_act, 1);
+    if (!s) return hero__fail(err, HERO_ENOMEM, "vcmr_scores: out of memory");
+    if ((rc = hero__vsm_fwd(m, s, mq, Nq, frames, mask, B, L)) != 0) return hero__fail(err, rc, "vcmr_scores: out of memory");
+    if (q2video) memcpy(q2video, s->q2v, (size_t)Nq * B * sizeof(float));
+    if (st) memcpy(st, s->st, (size_t)Nq * B * L * sizeof(float));
+    if (ed) memcpy(ed, s->ed, (size_t)Nq * B * L * sizeof(float));
+    return 0;
+}
+
+/* ======================================================================================
+   11. Loading: the official model-config JSON, then a checkpoint's tensors by official name
+   ====================================================================================== */
+
+static int hero__json_int(const hero_json *o, const char *key, int *out, int required, const char *path,
+                          const char *block, hero_error *err) {
+    const hero_json *v = hero_json_get(o, key);
+    if (!v) {
+        if (required) return hero__fail(err, HERO_EMISSING, "%s: \"%s\" has no \"%s\"", path, block, key);
+        return 0;
+    }
+    if (v->type != HERO_JSON_NUMBER || v->number != floor(v->number) || v->number < 0 || v->number > 1e9)
+        return hero__fail(err, HERO_EFORMAT, "%s: \"%s.%s\" must be a non-negative integer", path, block, key);
+    *out = (int)v->number;
+    return 0;
+}
+
+static int hero__json_float(const hero_json *o, const char *key, float *out, const char *path, hero_error *err) {
+    const hero_json *v = hero_json_get(o, key);
+    if (!v) return 0;
+    if (v->type == HERO_JSON_BOOL) { *out = (float)v->boolean; return 0; }
+    if (v->type != HERO_JSON_NUMBER) return hero__fail(err, HERO_EFORMAT, "%s: \"hero.%s\" must be a number", path, key);
+    *out = (float)v->number;
+    return 0;
+}
+
+HERODEF int hero_config_from_json(hero_config *c, const char *path, hero_error *err) {
+    hero_json root;
+    const hero_json *f, *cc, *q, *h;
+    int rc, H2 = 0, H3 = 0;
+    float eps = 0;
+    memset(c, 0, sizeof(*c));
+    if ((rc = hero_json_read_file(path, &root, err)) != 0) return rc;
+    f = hero_json_get(&root, "f_config");
+    cc = hero_json_get(&root, "c_config");
+    q = hero_json_get(&root, "q_config");
+    if (!f || !cc || !q || f->type != HERO_JSON_OBJECT || cc->type != HERO_JSON_OBJECT || q->type != HERO_JSON_OBJECT) {
+        hero_json_free(&root);
+        return hero__fail(err, HERO_EFORMAT, "%s: not a HERO model config (needs objects f_config, c_config, q_config)", path);
+    }
+    hero_config_default_losses(c);
+    c->F = 4352; c->max_frm_seq_len = 100; c->fom_classes = 100;
+    if ((rc = hero__json_int(f, "hidden_size", &c->H, 1, path, "f_config", err)) ||
+        (rc = hero__json_int(f, "num_attention_heads", &c->f_heads, 1, path, "f_config", err)) ||
+        (rc = hero__json_int(f, "intermediate_size", &c->f_inter, 1, path, "f_config", err)) ||
+        (rc = hero__json_int(f, "num_hidden_layers", &c->f_layers, 1, path, "f_config", err)) ||
+        (rc = hero__json_int(f, "max_position_embeddings", &c->f_max_pos, 1, path, "f_config", err)) ||
+        (rc = hero__json_int(f, "vocab_size", &c->V, 1, path, "f_config", err)) ||
+        (rc = hero__json_int(cc, "hidden_size", &H2, 1, path, "c_config", err)) ||
+        (rc = hero__json_int(cc, "num_attention_heads", &c->c_heads, 1, path, "c_config", err)) ||
+        (rc = hero__json_int(cc, "intermediate_size", &c->c_inter, 1, path, "c_config", err)) ||
+        (rc = hero__json_int(cc, "num_hidden_layers", &c->c_layers, 1, path, "c_config", err)) ||
+        (rc = hero__json_int(cc, "max_position_embeddings", &c->c_max_pos, 1, path, "c_config", err)) ||
+        (rc = hero__json_int(q, "hidden_size", &H3, 1, path, "q_config", err)) ||
+        (rc = hero__json_int(q, "num_attention_heads", &c->q_heads, 1, path, "q_config", err)) ||
+        (rc = hero__json_int(q, "max_position_embeddings", &c->q_max_pos, 1, path, "q_config", err))) {
+        hero_json_free(&root);
+        return rc;
+    }
+    if (hero_json_get(f, "layer_norm_eps") && (rc = hero__json_float(f, "layer_norm_eps", &eps, path, err)) == 0 && eps > 0)
+        c->layer_norm_eps = eps;
+    if (H2 != c->H || H3 != c->H) {
+        hero_json_free(&root);
+        return hero__fail(err, HERO_EINVAL, "%s: hidden sizes differ (f %d, c %d, q %d); HERO needs them equal", path, c->H, H2, H3);
+    }
+    c->Vp = (c->V + 7) / 8 * 8;
+    h = hero_json_get(&root, "hero");
+    if (h && h->type == HERO_JSON_OBJECT) {
+        const hero_json *r = hero_json_get(h, "ranking_loss_type");
+        float t = 0;
+        if ((rc = hero__json_int(h, "vfeat_dim", &c->F, 0, path, "hero", err)) ||
+            (rc = hero__json_int(h, "max_frm_seq_len", &c->max_frm_seq_len, 0, path, "hero", err)) ||
+            (rc = hero__json_int(h, "max_clip_len", &c->fom_classes, 0, path, "hero", err)) ||
+            (rc = hero__json_int(h, "hard_pool_size", &c->hard_pool_size, 0, path, "hero", err)) ||
+            (rc = hero__json_int(h, "conv_kernel_size", &c->conv_k, 0, path, "hero", err)) ||
+            (rc = hero__json_float(h, "nce_temp", &c->nce_temp, path, err)) ||
+            (rc = hero__json_float(h, "margin", &c->margin, path, err)) ||
+            (rc = hero__json_float(h, "lw_st_ed", &c->lw_st_ed, path, err)) ||
+            (rc = hero__json_float(h, "lw_neg_ctx", &c->lw_neg_ctx, path, err)) ||
+            (rc = hero__json_float(h, "lw_neg_q", &c->lw_neg_q, path, err)) ||
+            (rc = hero__json_float(h, "hard_neg_weight", &c->hard_neg_weight, path, err))) {
+            hero_json_free(&root);
+            return rc;
+        }
+        t = (float)c->use_hard_negative;
+        if ((rc = hero__json_float(h, "use_hard_negative", &t, path, err)) != 0) { hero_json_free(&root); return rc; }
+        c->use_hard_negative = t != 0.0f;
+        if (r && r->type == HERO_JSON_STRING) {
+            if (strcmp(r->string, "lse") == 0) c->ranking_lse = 1;
+            else if (strcmp(r->string, "hinge") == 0) c->ranking_lse = 0;
+            else {
+                rc = hero__fail(err, HERO_EINVAL, "%s: ranking_loss_type \"%s\" (hinge or lse)", path, r->string);
+                hero_json_free(&root); /* after the message: r->string lives in root */
+                return rc;
+            }
+        }
+    }
+    hero_json_free(&root);
+    return hero__check_config(c, err);
+}
+
+/* the extra keys of the official state dict that are not parameters of their own */
+static const char *hero__tied_key = "v_encoder.f_encoder.lm_head.decoder.weight";
+static int hero__is_buffer_key(const char *k) {
+    return strcmp(k, "v_encoder.pad") == 0 || strcmp(k, "v_encoder.f_encoder.pad") == 0;
+}
+
+static void hero__report_add(char *list, size_t cap, int *count, const char *key) {
+    size_t len = strlen(list);
+    if (len + strlen(key) + 3 < cap) {
+        if (len) strcat(list, ", ");
+        strcat(list, key);
+    }
+    (*count)++;
+}
+
+/* copies one file tensor into a parameter after checking its shape */
+static int hero__load_param(hero_param *p, const hero_tensor_info *t, const char *path, hero_error *err) {
+    int d, ok = t->ndim == p->ndim;
+    for (d = 0; ok && d < p->ndim; d++) ok = t->shape[d] == p->shape[d];
+    if (!ok) {
+        char want[64], got[160];
+        int o = 0;
+        snprintf(want, sizeof(want), "[%d%s%.0d%s%.0d]", p->shape[0], p->ndim > 1 ? "," : "", p->ndim > 1 ? p->shape[1] : 0,
+                 p->ndim > 2 ? "," : "", p->ndim > 2 ? p->shape[2] : 0);
+        o += snprintf(got, sizeof(got), "[");
+        for (d = 0; d < t->ndim && o < (int)sizeof(got) - 24; d++) o += snprintf(got + o, sizeof(got) - o, "%s%lld", d ? "," : "", (long long)t->shape[d]);
+        snprintf(got + o, sizeof(got) - o, "]");
+        return hero__fail(err, HERO_ESHAPE, "%s: tensor %s has shape %s, the model expects %s", path, p->name, got, want);
+    }
+    return hero_tensor_read_f32(t, p->data, (int64_t)p->numel, err);
+}
+
+HERODEF int hero_model_load_state(hero_model *m, const hero_tensorfile *tf, hero_load_report *report, hero_error *err) {
+    hero_load_report local;
+    int i, rc;
+    const hero_tensor_info *tied;
+    if (!report) report = &local;
+    memset(report, 0, sizeof(*report));
+    for (i = 0; i < m->n_params; i++) {
+        const hero_tensor_info *t = hero_tensorfile_find(tf, m->table[i].name);
+        if (!t) { hero__report_add(report->missing, sizeof(report->missing), &report->n_missing, m->table[i].name); continue; }
+        if ((rc = hero__load_param(&m->table[i], t, tf->path, err)) != 0) return rc;
+        report->n_loaded++;
+    }
+    tied = hero_tensorfile_find(tf, hero__tied_key);
+    if (tied) { /* the decoder is the word table: loaded after it, as the official module order does */
+        hero_param *w = hero_model_param(m, "v_encoder.f_encoder.embeddings.word_embeddings.weight");
+        if ((rc = hero__load_param(w, tied, tf->path, err)) != 0) return rc;
+    } else {
+        /* a safetensors file may declare the tie instead of storing the table twice (hero_convert) */
+        const char *tie = hero_tensorfile_meta(tf, "tied");
+        if (!tie || !strstr(tie, hero__tied_key) || !hero_tensorfile_find(tf, "v_encoder.f_encoder.embeddings.word_embeddings.weight"))
+            hero__report_add(report->missing, sizeof(report->missing), &report->n_missing, hero__tied_key);
+    }
+    if (!hero_tensorfile_find(tf, "v_encoder.pad")) hero__report_add(report->missing, sizeof(report->missing), &report->n_missing, "v_encoder.pad");
+    if (!hero_tensorfile_find(tf, "v_encoder.f_encoder.pad")) hero__report_add(report->missing, sizeof(report->missing), &report->n_missing, "v_encoder.f_encoder.pad");
+    for (i = 0; i < tf->n_tensors; i++) {
+        const char *k = tf->tensors[i].name;
+        if (!hero_model_param(m, k) && strcmp(k, hero__tied_key) != 0 && !hero__is_buffer_key(k))
+            hero__report_add(report->unexpected, sizeof(report->unexpected), &report->n_unexpected, k);
+    }
+    for (i = 0; i < tf->n_entries; i++)
+        if (strcmp(tf->entries[i].name, "vocab_padded") == 0)
+            m->vocab_padded = strcmp(tf->entries[i].value, "True") == 0 || strcmp(tf->entries[i].value, "true") == 0 ||
+                              atoi(tf->entries[i].value) != 0;
+    return 0;
+}
+
+/* the dims a checkpoint's tensor shapes decide: vocabulary padding, F, frame table, FOM classes, conv kernel */
+static void hero__dims_from_file(hero_config *c, const hero_tensorfile *tf) {
+    const hero_tensor_info *t;
+    if ((t = hero_tensorfile_find(tf, "v_encoder.f_encoder.embeddings.word_embeddings.weight")) && t->ndim == 2 && t->shape[0] < (1 << 24)) c->Vp = (int)t->shape[0];
+    if ((t = hero_tensorfile_find(tf, "v_encoder.f_encoder.img_embeddings.img_linear.weight")) && t->ndim == 2 && t->shape[1] < (1 << 24)) c->F = (int)t->shape[1];
+    if ((t = hero_tensorfile_find(tf, "v_encoder.f_encoder.img_embeddings.position_embeddings.weight")) && t->ndim == 2 && t->shape[0] < (1 << 24)) c->max_frm_seq_len = (int)t->shape[0];
+    if ((t = hero_tensorfile_find(tf, "v_encoder.fom_output.linear_2.weight")) && t->ndim == 2 && t->shape[0] < (1 << 24)) c->fom_classes = (int)t->shape[0];
+    if ((t = hero_tensorfile_find(tf, "video_st_predictor.weight")) && t->ndim == 3 && t->shape[2] < 1024) c->conv_k = (int)t->shape[2];
+}
+
+HERODEF int hero_model_load(hero_model *m, const char *config_json, const char *checkpoint, hero_load_report *report,
+                            hero_error *err) {
+    hero_config c;
+    hero_tensorfile tf;
+    int rc;
+    memset(m, 0, sizeof(*m));
+    if ((rc = hero_config_from_json(&c, config_json, err)) != 0) return rc;
+    if ((rc = hero_tensorfile_open(&tf, checkpoint, err)) != 0) return rc;
+    hero__dims_from_file(&c, &tf);
+    if ((rc = hero_model_init(m, &c, err)) != 0) { hero_tensorfile_close(&tf); return rc; }
+    rc = hero_model_load_state(m, &tf, report, err);
+    hero_tensorfile_close(&tf);
+    if (rc) hero_model_free(m);
+    return rc;
+}
+
+/* ======================================================================================
+   12. AdamW (the official optim/adamw.py), warmup-linear schedule, gradient clipping
+   ====================================================================================== */
+
+HERODEF hero_adamw_config hero_adamw_default(void) {
+    hero_adamw_config c;
+    c.lr = 3e-5f; c.beta1 = 0.9f; c.beta2 = 0.98f; c.eps = 1e-6f; c.weight_decay = 0.01f;
+    c.warmup_steps = 10000; c.total_steps = 100000; c.grad_clip = 1.0f;
+    return c;
+}
+
+HERODEF int hero_optimizer_init(hero_optimizer *o, const hero_model *m, const hero_adamw_config *c, hero_error *err) {
+    memset(o, 0, sizeof(*o));
+    o->cfg = *c;
+    o->m = (float *)HERO_MALLOC(m->n_floats * sizeof(float));
+    o->v = (float *)HERO_MALLOC(m->n_floats * sizeof(float));
+    o->steps = (int64_t *)HERO_MALLOC((size_t)m->n_params * sizeof(int64_t));
+    if (!o->m || !o->v || !o->steps) {
+        hero_optimizer_free(o);
+        return hero__fail(err, HERO_ENOMEM, "optimizer: out of memory for %zu moments", m->n_floats);
+    }
+    memset(o->m, 0, m->n_floats * sizeof(float));
+    memset(o->v, 0, m->n_floats * sizeof(float));
+    memset(o->steps, 0, (size_t)m->n_params * sizeof(int64_t));
+    o->n_params = m->n_params;
+    return 0;
+}
+
+HERODEF void hero_optimizer_free(hero_optimizer *o) {
+    HERO_FREE(o->m);
+    HERO_FREE(o->v);
+    HERO_FREE(o->steps);
+    memset(o, 0, sizeof(*o));
+}
+
+/* BERT schedule: step/warmup while warming up, then linear decay to 0 at total */
+HERODEF float hero_warmup_linear(int64_t step, int64_t warmup, int64_t total) {
+    if (step < warmup) return (float)((double)step / (double)warmup);
+    if (total <= warmup) return 0.0f;
+    return (float)((double)(total - step) / (double)(total - warmup) > 0 ? (double)(total - step) / (double)(total - warmup) : 0.0);
+}
+
+/* global L2 norm of the gradients of every parameter that has one */
+HERODEF float hero_grad_norm(const hero_model *m) {
+    double s = 0;
+    int i;
+    for (i = 0; i < m->n_params; i++) {
+        const hero_param *p = &m->table[i];
+        double t = 0;
+        size_t j;
+        if (!p->has_grad) continue;
+        for (j = 0; j < p->numel; j++) t += (double)p->grad[j] * p->grad[j];
+        s += t;
+    }
+    return (float)sqrt(s);
+}
+
+HERODEF int hero_optimizer_step(hero_optimizer *o, hero_model *m, float *grad_norm, float *lr_out, hero_error *err) {
+    const hero_adamw_config *c = &o->cfg;
+    float norm, lr, clip = 1.0f;
+    int i;
+    if (o->n_params != m->n_params) return hero__fail(err, HERO_EINVAL, "optimizer: made for another model");
+    norm = hero_grad_norm(m);
+    if (!(norm == norm) || norm == (float)INFINITY) {
+        for (i = 0; i < m->n_params; i++) {
+            size_t j;
+            const hero_param *p = &m->table[i];
+            if (!p->has_grad) continue;
+            for (j = 0; j < p->numel; j++)
+                if (!(p->grad[j] == p->grad[j]) || p->grad[j] == (float)INFINITY || p->grad[j] == -(float)INFINITY)
+                    return hero__fail(err, HERO_ENUMERIC, "optimizer step %lld: non-finite gradient in %s[%zu]; update not applied",
+                                      (long long)o->step + 1, p->name, j);
+        }
+        return hero__fail(err, HERO_ENUMERIC, "optimizer step %lld: gradient norm overflows; update not applied", (long long)o->step + 1);
+    }
+    o->step++;
+    lr = c->lr * hero_warmup_linear(o->step, c->warmup_steps, c->total_steps);
+    if (c->grad_clip > 0) {
+        float coef = c->grad_clip / (norm + 1e-6f);
+        if (coef < 1.0f) clip = coef;
+    }
+    for (i = 0; i < m->n_params; i++) {
+        hero_param *p = &m->table[i];
+        float *mm = o->m + p->offset, *vv = o->v + p->offset, step_size;
+        double bc1, bc2;
+        size_t j;
+        if (!p->has_grad) continue; /* never had a gradient: untouched, as p.grad is None */
+        o->steps[i]++;
+        bc1 = 1.0 - pow((double)c->beta1, (double)o->steps[i]);
+        bc2 = 1.0 - pow((double)c->beta2, (double)o->steps[i]);
+        step_size = (float)((double)lr * sqrt(bc2) / bc1);
+        for (j = 0; j < p->numel; j++) {
+            float g = p->grad[j] * clip;
+            mm[j] = mm[j] * c->beta1 + (1.0f - c->beta1) * g;
+            vv[j] = vv[j] * c->beta2 + (1.0f - c->beta2) * g * g;
+            p->data[j] += -step_size * (mm[j] / (sqrtf(vv[j]) + c->eps));
+        }
+        if (p->decay && c->weight_decay > 0)
+            for (j = 0; j < p->numel; j++) p->data[j] += -(lr * c->weight_decay) * p->data[j];
+    }
+    hero_zero_grad(m);
+    if (grad_norm) *grad_norm = norm;
+    if (lr_out) *lr_out = lr;
+    return 0;
+}
+/* ======================================================================================
+   13. Data: PRNG, random choices, batch building (the official HERO data code)
+   ====================================================================================== */
+#include <math.h>
+
+#define HERO__DAT_MAXDIM 0x3fffffff /* largest count / length accepted anywhere here */
+
+/* ---- PRNG: xoshiro256** (Blackman & Vigna), seeded with splitmix64 ---- */
+
+static uint64_t hero__dat_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+HERODEF void hero_rng_seed(hero_rng *r, uint64_t seed) {
+    int i;
+    for (i = 0; i < 4; i++) {
+        uint64_t z;
+        seed += 0x9e3779b97f4a7c15ULL;
+        z = seed;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        r->s[i] = z ^ (z >> 31);
+    }
+    if ((r->s[0] | r->s[1] | r->s[2] | r->s[3]) == 0) r->s[0] = 1; /* never all zero */
+}
+
+HERODEF uint64_t hero_rng_u64(hero_rng *r) {
+    uint64_t *s = r->s;
+    uint64_t result = hero__dat_rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = hero__dat_rotl(s[3], 45);
+    return result;
+}
+
+HERODEF float hero_rng_uniform(hero_rng *r) {
+    return (float)(hero_rng_u64(r) >> 40) * (1.0f / 16777216.0f);
+}
+
+HERODEF uint64_t hero_rng_below(hero_rng *r, uint64_t n) {
+    uint64_t x, lim;
+    if (n == 0) return 0;
+    lim = (uint64_t)0 - ((uint64_t)0 - n) % n; /* 2^64 - (2^64 mod n), 0 means 2^64 */
+    do {
+        x = hero_rng_u64(r);
+    } while (lim != 0 && x >= lim);
+    return x % n;
+}
+
+/* ---- small helpers ---- */
+
+HERODEF const char *hero_task_name(hero_task t) {
+    static const char *names[] = {"repr", "mlm", "mfm-nce", "mffr", "fom", "vsm"};
+    return ((int)t >= 0 && t < HERO_TASK_COUNT) ? names[t] : "?";
+}
+
+/* n elements of size sz, at least 1 byte; NULL on overflow or failure */
+static void *hero__dat_alloc(size_t n, size_t sz) {
+    if (sz != 0 && n > ((size_t)-1) / sz) return NULL;
+    return HERO_MALLOC((n * sz) != 0 ? (n * sz) : 1);
+}
+
+static void *hero__dat_zalloc(size_t n, size_t sz) {
+    void *p = hero__dat_alloc(n, sz);
+    if (p) memset(p, 0, n * sz);
+    return p;
+}
+
+/* a*b*c as size_t, 0 on overflow (callers treat products of positive numbers) */
+static int hero__dat_mul3(size_t a, size_t b, size_t c, size_t *out) {
+    if (a != 0 && b > ((size_t)-1) / a) return 0;
+    a *= b;
+    if (a != 0 && c > ((size_t)-1) / a) return 0;
+    *out = a * c;
+    return 1;
+}
+
+HERODEF void hero_batch_free(hero_batch *b) {
+    if (!b) return;
+    HERO_FREE(b->txt_ids); HERO_FREE(b->txt_pos); HERO_FREE(b->f_v_feats); HERO_FREE(b->f_v_pos);
+    HERO_FREE(b->f_v_masks); HERO_FREE(b->f_attn_mask); HERO_FREE(b->f_gather);
+    HERO_FREE(b->num_subs); HERO_FREE(b->c_v_feats); HERO_FREE(b->c_attn_mask);
+    HERO_FREE(b->c_v_masks); HERO_FREE(b->s2f_sub_idx); HERO_FREE(b->s2f_nframes);
+    HERO_FREE(b->s2f_frames); HERO_FREE(b->txt_mask_tgt); HERO_FREE(b->txt_labels);
+    HERO_FREE(b->feat_targets); HERO_FREE(b->shuffled_orders); HERO_FREE(b->fom_targets);
+    HERO_FREE(b->q_ids); HERO_FREE(b->q_pos); HERO_FREE(b->q_mask); HERO_FREE(b->q_vidx);
+    HERO_FREE(b->vsm_targets);
+    memset(b, 0, sizeof(*b));
+}
+
+HERODEF void hero_choices_free(hero_choices *c) {
+    if (!c) return;
+    HERO_FREE(c->mlm_len); HERO_FREE(c->mlm_input_ids); HERO_FREE(c->mlm_labels);
+    HERO_FREE(c->frame_mask); HERO_FREE(c->fom_orders); HERO_FREE(c->fom_targets);
+    HERO_FREE(c->vsm_n_sampled); HERO_FREE(c->vsm_sampled_sub_idx);
+    memset(c, 0, sizeof(*c));
+}
+
+HERODEF hero_batch_options hero_batch_options_default(int vocab_size) {
+    hero_batch_options o;
+    memset(&o, 0, sizeof(o));
+    o.max_txt_len = 60;
+    o.max_frames = 100;
+    o.mask_prob = 0.15f;
+    o.query_per_video = 5;
+    o.sub_ctx_len = 0;
+    o.cls_id = 0;
+    o.pad_id = 1;
+    o.sep_id = 2;
+    o.mask_id = vocab_size - 1;
+    o.v_lo = 4;
+    o.v_hi = vocab_size - 1;
+    return o;
+}
+
+HERODEF int hero_videos_from_flat(hero_video *out, int n_videos, int F,
+                                  const int32_t *nframes, const float *feats, size_t n_feats,
+                                  const int32_t *num_subs, const int32_t *sub_len, size_t n_sub_len,
+                                  const int32_t *sub_tokens, size_t n_sub_tokens,
+                                  const int32_t *s2f_sub_idx, const int32_t *s2f_nframes,
+                                  const int32_t *s2f_frames, size_t n_s2f_frames,
+                                  hero_error *err) {
+    size_t fo = 0, so = 0, to = 0, ro = 0;
+    int v, i;
+    if (!out || n_videos < 1 || F < 1 || !nframes || !feats || !num_subs)
+        return hero__fail(err, HERO_EINVAL, "hero_videos_from_flat: need out, n_videos >= 1 (got %d), F >= 1 (got %d), nframes, feats, num_subs", n_videos, F);
+    for (v = 0; v < n_videos; v++) {
+        hero_video *hv = &out[v];
+        size_t nt = 0, nr = 0, need;
+        if (nframes[v] < 1 || num_subs[v] < 0)
+            return hero__fail(err, HERO_EINVAL, "hero_videos_from_flat: video %d: nframes %d (need >= 1), num_subs %d (need >= 0)", v, (int)nframes[v], (int)num_subs[v]);
+        if (!hero__dat_mul3((size_t)nframes[v], (size_t)F, 1, &need) || fo > n_feats || need > n_feats - fo)
+            return hero__fail(err, HERO_ESHAPE, "hero_videos_from_flat: video %d: %d frames x F %d go past the %zu feature floats", v, (int)nframes[v], F, n_feats);
+        if ((size_t)num_subs[v] > n_sub_len - so)
+            return hero__fail(err, HERO_ESHAPE, "hero_videos_from_flat: video %d: %d subtitles go past the %zu sub_len entries", v, (int)num_subs[v], n_sub_len);
+        if (num_subs[v] > 0 && (!sub_len || !s2f_nframes))
+            return hero__fail(err, HERO_EINVAL, "hero_videos_from_flat: video %d has subtitles but sub_len / s2f_nframes is NULL", v);
+        for (i = 0; i < num_subs[v]; i++) {
+            int32_t l = sub_len[so + (size_t)i], nf = s2f_nframes[so + (size_t)i];
+            if (l < 0 || nf < 0)
+                return hero__fail(err, HERO_EINVAL, "hero_videos_from_flat: video %d subtitle %d: sub_len %d / s2f_nframes %d negative", v, i, (int)l, (int)nf);
+            if (s2f_sub_idx && s2f_sub_idx[so + (size_t)i] != i)
+                return hero__fail(err, HERO_EINVAL, "hero_videos_from_flat: video %d: s2f_sub_idx[%d] is %d, expected %d (one entry per subtitle, in order)", v, i, (int)s2f_sub_idx[so + (size_t)i], i);
+            nt += (size_t)l;
+            nr += (size_t)nf;
+        }
+        if (to > n_sub_tokens || nt > n_sub_tokens - to)
+            return hero__fail(err, HERO_ESHAPE, "hero_videos_from_flat: video %d: its words go past the %zu sub_tokens", v, n_sub_tokens);
+        if (ro > n_s2f_frames || nr > n_s2f_frames - ro)
+            return hero__fail(err, HERO_ESHAPE, "hero_videos_from_flat: video %d: its frame lists go past the %zu s2f_frames", v, n_s2f_frames);
+        if ((nt && !sub_tokens) || (nr && !s2f_frames))
+            return hero__fail(err, HERO_EINVAL, "hero_videos_from_flat: video %d: sub_tokens / s2f_frames is NULL", v);
+        hv->T = nframes[v];
+        hv->F = F;
+        hv->feats = feats + fo;
+        hv->n_subs = num_subs[v];
+        hv->sub_len = sub_len ? sub_len + so : NULL;
+        hv->sub_tokens = sub_tokens ? sub_tokens + to : NULL;
+        hv->sub_nframes = s2f_nframes ? s2f_nframes + so : NULL;
+        hv->sub_frames = s2f_frames ? s2f_frames + ro : NULL;
+        fo += need;
+        so += (size_t)num_subs[v];
+        to += nt;
+        ro += nr;
+    }
+    return HERO_OK;
+}
+
+/* ---- validated view of the videos after the max_frames cut ---- */
+
+typedef struct hero__dprep {
+    int n, F;
+    int *T;          /* [n] frames after the cut */
+    int *k;          /* [n] subtitles kept (always the first k) */
+    size_t *base;    /* [n] video v's first slot in nf / tok_off / frm_off */
+    size_t *tok_off; /* [sum n_subs] offset of subtitle i in sub_tokens */
+    size_t *frm_off; /* [sum n_subs] offset of subtitle i in sub_frames */
+    int32_t *nf;     /* [sum n_subs] frames kept per subtitle */
+    int S;           /* rows = kept subtitles */
+    int L;           /* max T */
+    size_t nframes;  /* sum T */
+} hero__dprep;
+
+static void hero__dprep_free(hero__dprep *p) {
+    HERO_FREE(p->T); HERO_FREE(p->k); HERO_FREE(p->base); HERO_FREE(p->tok_off);
+    HERO_FREE(p->frm_off); HERO_FREE(p->nf);
+    memset(p, 0, sizeof(*p));
+}
+
+static int hero__dat_check_opt(const hero_batch_options *o, hero_error *err) {
+    if (!o) return hero__fail(err, HERO_EINVAL, "batch options: NULL (use hero_batch_options_default)");
+    if (!(o->mask_prob >= 0.0f && o->mask_prob <= 1.0f))
+        return hero__fail(err, HERO_EINVAL, "batch options: mask_prob %g, expected 0..1", (double)o->mask_prob);
+    if (o->query_per_video < 1 || o->query_per_video > 4096)
+        return hero__fail(err, HERO_EINVAL, "batch options: query_per_video %d, expected 1..4096", o->query_per_video);
+    if (o->sub_ctx_len < 0 || o->sub_ctx_len > 4096)
+        return hero__fail(err, HERO_EINVAL, "batch options: sub_ctx_len %d, expected 0..4096", o->sub_ctx_len);
+    if (o->cls_id < 0 || o->pad_id < 0 || o->sep_id < 0 || o->mask_id < 0)
+        return hero__fail(err, HERO_EINVAL, "batch options: special ids cls %d pad %d sep %d mask %d, expected >= 0", o->cls_id, o->pad_id, o->sep_id, o->mask_id);
+    if (o->v_lo < 0 || o->v_hi <= o->v_lo)
+        return hero__fail(err, HERO_EINVAL, "batch options: v_range [%d, %d) is empty or negative", o->v_lo, o->v_hi);
+    return HERO_OK;
+}
+
+static int hero__dprep_init(hero__dprep *p, const hero_video *videos, int n, const hero_batch_options *o, hero_error *err) {
+    size_t nsubs = 0, slot = 0, S = 0;
+    int v, i, j;
+    int rc;
+    memset(p, 0, sizeof(*p));
+    rc = hero__dat_check_opt(o, err);
+    if (rc) return rc;
+    if (!videos || n < 1 || n > HERO__DAT_MAXDIM)
+        return hero__fail(err, HERO_EINVAL, "videos: need a non-NULL array and n_videos >= 1 (got %d)", n);
+    for (v = 0; v < n; v++) {
+        const hero_video *hv = &videos[v];
+        size_t bytes;
+        if (hv->T < 1 || hv->F < 1 || !hv->feats || !hero__dat_mul3((size_t)hv->T, (size_t)hv->F, sizeof(float), &bytes))
+            return hero__fail(err, HERO_EINVAL, "video %d: T %d, F %d, feats %s: need T >= 1, F >= 1 and feature data", v, hv->T, hv->F, hv->feats ? "set" : "NULL");
+        if (hv->F != videos[0].F)
+            return hero__fail(err, HERO_ESHAPE, "video %d: F %d, expected %d like video 0", v, hv->F, videos[0].F);
+        if (hv->n_subs < 0 || hv->n_subs > HERO__DAT_MAXDIM)
+            return hero__fail(err, HERO_EINVAL, "video %d: n_subs %d out of range", v, hv->n_subs);
+        if (hv->n_subs > 0 && (!hv->sub_len || !hv->sub_nframes))
+            return hero__fail(err, HERO_EINVAL, "video %d: %d subtitles but sub_len / sub_nframes is NULL", v, hv->n_subs);
+        nsubs += (size_t)hv->n_subs;
+    }
+    p->n = n;
+    p->F = videos[0].F;
+    p->T = (int *)hero__dat_alloc((size_t)n, sizeof(int));
+    p->k = (int *)hero__dat_alloc((size_t)n, sizeof(int));
+    p->base = (size_t *)hero__dat_alloc((size_t)n, sizeof(size_t));
+    p->tok_off = (size_t *)hero__dat_alloc(nsubs, sizeof(size_t));
+    p->frm_off = (size_t *)hero__dat_alloc(nsubs, sizeof(size_t));
+    p->nf = (int32_t *)hero__dat_alloc(nsubs, sizeof(int32_t));
+    if (!p->T || !p->k || !p->base || !p->tok_off || !p->frm_off || !p->nf) {
+        hero__dprep_free(p);
+        return hero__fail(err, HERO_ENOMEM, "batch: out of memory indexing %zu subtitles", nsubs);
+    }
+    for (v = 0; v < n; v++) {
+        const hero_video *hv = &videos[v];
+        size_t to = 0, fo = 0;
+        int Tc = (o->max_frames > 0 && hv->T > o->max_frames) ? o->max_frames : hv->T;
+        int k = 0, cut = 0;
+        p->base[v] = slot;
+        p->T[v] = Tc;
+        for (i = 0; i < hv->n_subs; i++) {
+            int32_t l = hv->sub_len[i], nfr = hv->sub_nframes[i];
+            if (l < 0 || l > HERO__DAT_MAXDIM || nfr < 0 || nfr > hv->T) {
+                hero__dprep_free(p);
+                return hero__fail(err, HERO_EINVAL, "video %d subtitle %d: sub_len %d, sub_nframes %d (need 0..%d frames)", v, i, (int)l, (int)nfr, hv->T);
+            }
+            if ((l > 0 && !hv->sub_tokens) || (nfr > 0 && !hv->sub_frames)) {
+                hero__dprep_free(p);
+                return hero__fail(err, HERO_EINVAL, "video %d subtitle %d: sub_tokens / sub_frames is NULL", v, i);
+            }
+            for (j = 0; j < l; j++) {
+                if (hv->sub_tokens[to + (size_t)j] < 0) {
+                    hero__dprep_free(p);
+                    return hero__fail(err, HERO_EINVAL, "video %d subtitle %d: word id %d at position %d is negative", v, i, (int)hv->sub_tokens[to + (size_t)j], j);
+                }
+            }
+            for (j = 0; j < nfr; j++) {
+                int32_t f = hv->sub_frames[fo + (size_t)j];
+                if (f < 0 || f >= hv->T || (j > 0 && f <= hv->sub_frames[fo + (size_t)j - 1])) {
+                    hero__dprep_free(p);
+                    return hero__fail(err, HERO_EINVAL, "video %d subtitle %d: frame %d at position %d: need strictly ascending indices in 0..%d", v, i, (int)f, j, hv->T - 1);
+                }
+            }
+            p->tok_off[slot + (size_t)i] = to;
+            p->frm_off[slot + (size_t)i] = fo;
+            if (!cut) { /* official SubTokLmdb.compute_sub2frames */
+                int cnt = 0;
+                while (cnt < nfr && hv->sub_frames[fo + (size_t)cnt] < Tc) cnt++;
+                p->nf[slot + (size_t)i] = cnt;
+                if (cnt > 0 || nfr == 0) k = i + 1;
+                if (cnt < nfr) cut = 1;
+            } else {
+                p->nf[slot + (size_t)i] = 0;
+            }
+            to += (size_t)l;
+            fo += (size_t)nfr;
+        }
+        if (to > HERO__DAT_MAXDIM || fo > HERO__DAT_MAXDIM) {
+            hero__dprep_free(p);
+            return hero__fail(err, HERO_ELIMIT, "video %d: %zu words / %zu subtitle frames in all, limit %d", v, to, fo, HERO__DAT_MAXDIM);
+        }
+        p->k[v] = k;
+        slot += (size_t)hv->n_subs;
+        S += (size_t)k;
+        if (Tc > p->L) p->L = Tc;
+        p->nframes += (size_t)Tc;
+    }
+    if (S < 1 || S > HERO__DAT_MAXDIM || p->nframes > HERO__DAT_MAXDIM) {
+        hero__dprep_free(p);
+        return hero__fail(err, S < 1 ? HERO_EINVAL : HERO_ELIMIT, "batch: %zu subtitle rows and %zu frames (need 1..%d rows)", S, p->nframes, HERO__DAT_MAXDIM);
+    }
+    p->S = (int)S;
+    return HERO_OK;
+}
+
+/* Words of the row of subtitle i of video v: subtitles i-ctx..i among the kept ones, each
+   cut to trunc words (trunc <= 0: no cut), skipping those with excl[] set (excl indexed by
+   local subtitle, may be NULL). Writes to dst when not NULL. Returns the count. */
+static size_t hero__dat_row_words(const hero__dprep *p, const hero_video *videos, int v, int i,
+                                  int ctx, int trunc, const uint8_t *excl, int32_t *dst) {
+    const hero_video *hv = &videos[v];
+    size_t n = 0;
+    int j;
+    for (j = i - ctx; j <= i; j++) {
+        size_t l;
+        if (j < 0 || j >= p->k[v] || (excl && excl[j])) continue;
+        l = (size_t)hv->sub_len[j];
+        if (trunc > 0 && l > (size_t)trunc) l = (size_t)trunc;
+        if (dst && l) memcpy(dst + n, hv->sub_tokens + p->tok_off[p->base[v] + (size_t)j], l * sizeof(int32_t));
+        n += l;
+    }
+    return n;
+}
+
+/* ---- drawing the random choices (official rules) ---- */
+
+/* data/mlm.py random_word: each word picked with mask_prob; of the picked 80% -> MASK,
+   10% -> uniform id in v_range, 10% kept; label = original id of picked words, else -1.
+   When none is picked, the FIRST word is picked and set to MASK. (An empty row, where the
+   official code would fail, picks nothing.) */
+static void hero__dat_random_word(int32_t *ids, int32_t *labels, size_t n, const hero_batch_options *o, hero_rng *rng) {
+    size_t i;
+    int any = 0;
+    for (i = 0; i < n; i++) {
+        float prob = hero_rng_uniform(rng);
+        if (prob < o->mask_prob) {
+            int32_t orig = ids[i];
+            prob /= o->mask_prob;
+            if (prob < 0.8f) ids[i] = o->mask_id;
+            else if (prob < 0.9f) ids[i] = (int32_t)(o->v_lo + (int)hero_rng_below(rng, (uint64_t)(o->v_hi - o->v_lo)));
+            labels[i] = orig;
+            any = 1;
+        } else {
+            labels[i] = -1;
+        }
+    }
+    if (!any && n > 0) {
+        labels[0] = ids[0];
+        ids[0] = o->mask_id;
+    }
+}
+
+HERODEF int hero_draw_choices(hero_choices *out, hero_task task, const hero_video *videos,
+                              int n_videos, const hero_batch_options *opt, hero_rng *rng,
+                              hero_error *err) {
+    hero__dprep p;
+    int32_t *scratch = NULL;
+    int rc, v, i, t;
+    if (!out) return hero__fail(err, HERO_EINVAL, "hero_draw_choices: out is NULL");
+    memset(out, 0, sizeof(*out));
+    if ((int)task < 0 || task >= HERO_TASK_COUNT)
+        return hero__fail(err, HERO_EINVAL, "hero_draw_choices: task %d unknown", (int)task);
+    if (!rng) return hero__fail(err, HERO_EINVAL, "hero_draw_choices: rng is NULL");
+    rc = hero__dprep_init(&p, videos, n_videos, opt, err);
+    if (rc) return rc;
+    out->task = task;
+    if (task == HERO_TASK_MLM) {
+        size_t total = 0, o2 = 0;
+        int r = 0;
+        out->n_rows = p.S;
+        out->mlm_len = (int32_t *)hero__dat_alloc((size_t)p.S, sizeof(int32_t));
+        if (!out->mlm_len) goto nomem;
+        for (v = 0; v < p.n; v++)
+            for (i = 0; i < p.k[v]; i++) {
+                size_t l = hero__dat_row_words(&p, videos, v, i, opt->sub_ctx_len, opt->max_txt_len, NULL, NULL);
+                if (l > HERO__DAT_MAXDIM) {
+                    hero__dprep_free(&p); hero_choices_free(out);
+                    return hero__fail(err, HERO_ELIMIT, "video %d subtitle %d: row of %zu words is too long", v, i, l);
+                }
+                out->mlm_len[r++] = (int32_t)l;
+                total += l;
+            }
+        out->mlm_input_ids = (int32_t *)hero__dat_alloc(total, sizeof(int32_t));
+        out->mlm_labels = (int32_t *)hero__dat_alloc(total, sizeof(int32_t));
+        if (!out->mlm_input_ids || !out->mlm_labels) goto nomem;
+        for (v = 0; v < p.n; v++)
+            for (i = 0; i < p.k[v]; i++) {
+                size_t l = hero__dat_row_words(&p, videos, v, i, opt->sub_ctx_len, opt->max_txt_len, NULL, out->mlm_input_ids + o2);
+                hero__dat_random_word(out->mlm_input_ids + o2, out->mlm_labels + o2, l, opt, rng);
+                o2 += l;
+            }
+    } else if (task == HERO_TASK_MFM_NCE || task == HERO_TASK_MFFR || task == HERO_TASK_FOM) {
+        size_t o2 = 0;
+        out->n_frames = (int)p.nframes;
+        if (task == HERO_TASK_FOM) {
+            out->fom_orders = (int32_t *)hero__dat_alloc(p.nframes, sizeof(int32_t));
+            out->fom_targets = (int32_t *)hero__dat_alloc(p.nframes, sizeof(int32_t));
+            scratch = (int32_t *)hero__dat_alloc((size_t)p.L * 2, sizeof(int32_t)); /* sel | shuf */
+            if (!out->fom_orders || !out->fom_targets || !scratch) goto nomem;
+        } else {
+            out->frame_mask = (uint8_t *)hero__dat_zalloc(p.nframes, 1);
+            if (!out->frame_mask) goto nomem;
+        }
+        for (v = 0; v < p.n; v++) {
+            int T = p.T[v];
+            if (task != HERO_TASK_FOM) {
+                /* data/mfm.py _get_img_mask: each frame with mask_prob, at least one (uniform) */
+                uint8_t *m = out->frame_mask + o2;
+                int any = 0;
+                for (t = 0; t < T; t++) {
+                    m[t] = (uint8_t)(hero_rng_uniform(rng) < opt->mask_prob);
+                    any |= m[t];
+                }
+                if (!any) m[hero_rng_below(rng, (uint64_t)T)] = 1;
+            } else {
+                /* data/fom.py random_reorder: positions picked with mask_prob (no minimum),
+                   a copy shuffled (Fisher-Yates as random.shuffle); for the j-th picked
+                   position sel[j]: orders[sel[j]] = shuf[j], targets[shuf[j]] = sel[j];
+                   the others keep orders[i] = i, targets[i] = -1. */
+                int32_t *ord = out->fom_orders + o2, *tgt = out->fom_targets + o2;
+                int ns = 0;
+                for (t = 0; t < T; t++) {
+                    ord[t] = t;
+                    tgt[t] = -1;
+                    if (hero_rng_uniform(rng) < opt->mask_prob) scratch[ns++] = t;
+                }
+                for (t = 0; t < ns; t++) scratch[p.L + t] = scratch[t];
+                for (t = ns - 1; t > 0; t--) {
+                    int j = (int)hero_rng_below(rng, (uint64_t)t + 1);
+                    int32_t tmp = scratch[p.L + t];
+                    scratch[p.L + t] = scratch[p.L + j];
+                    scratch[p.L + j] = tmp;
+                }
+                for (t = 0; t < ns; t++) {
+                    ord[scratch[t]] = scratch[p.L + t];
+                    tgt[scratch[p.L + t]] = scratch[t];
+                }
+            }
+            o2 += (size_t)T;
+        }
+    } else if (task == HERO_TASK_VSM) {
+        size_t total = 0;
+        int32_t *pool;
+        out->n_videos = p.n;
+        out->vsm_n_sampled = (int32_t *)hero__dat_alloc((size_t)p.n, sizeof(int32_t));
+        out->vsm_sampled_sub_idx = (int32_t *)hero__dat_alloc((size_t)p.n * (size_t)opt->query_per_video, sizeof(int32_t));
+        if (!out->vsm_n_sampled || !out->vsm_sampled_sub_idx) goto nomem;
+        for (v = 0; v < p.n; v++) {
+            /* data/vsm.py: random.sample(subtitles with frames, min(count, query_per_video)) */
+            int nm = 0, ns, j;
+            pool = out->vsm_sampled_sub_idx + total;
+            for (i = 0; i < p.k[v]; i++)
+                if (p.nf[p.base[v] + (size_t)i] > 0) nm++;
+            if (nm == 0) {
+                hero__dprep_free(&p); hero_choices_free(out);
+                return hero__fail(err, HERO_EINVAL, "VSM: video %d has no subtitle with matched frames (after the %d-frame cut); the official VSM data cannot use it", v, opt->max_frames);
+            }
+            ns = nm < opt->query_per_video ? nm : opt->query_per_video;
+            /* partial Fisher-Yates over the matched subtitles, kept in a scratch of size nm */
+            {
+                int32_t *all = (int32_t *)hero__dat_alloc((size_t)nm, sizeof(int32_t));
+                if (!all) goto nomem;
+                nm = 0;
+                for (i = 0; i < p.k[v]; i++)
+                    if (p.nf[p.base[v] + (size_t)i] > 0) all[nm++] = i;
+                for (j = 0; j < ns; j++) {
+                    int q = j + (int)hero_rng_below(rng, (uint64_t)(nm - j));
+                    int32_t tmp = all[j]; all[j] = all[q]; all[q] = tmp;
+                    pool[j] = all[j];
+                }
+                HERO_FREE(all);
+            }
+            out->vsm_n_sampled[v] = ns;
+            total += (size_t)ns;
+        }
+    }
+    HERO_FREE(scratch);
+    hero__dprep_free(&p);
+    return HERO_OK;
+nomem:
+    HERO_FREE(scratch);
+    hero__dprep_free(&p);
+    hero_choices_free(out);
+    return hero__fail(err, HERO_ENOMEM, "hero_draw_choices: out of memory (task %s)", hero_task_name(task));
+}
+
+/* ---- batch building ---- */
+
+/* Check caller-given choices against the videos. */
+static int hero__dat_check_choices(const hero_choices *c, hero_task task, const hero__dprep *p,
+                                   const hero_video *videos, const hero_batch_options *o, hero_error *err) {
+    int v, i, t;
+    size_t off = 0;
+    if (task == HERO_TASK_MLM) {
+        int r = 0;
+        if (c->n_rows != p->S || !c->mlm_len || !c->mlm_input_ids || !c->mlm_labels)
+            return hero__fail(err, HERO_ESHAPE, "MLM choices: n_rows %d, expected %d subtitle rows, with mlm_len / mlm_input_ids / mlm_labels set", c->n_rows, p->S);
+        for (v = 0; v < p->n; v++)
+            for (i = 0; i < p->k[v]; i++, r++) {
+                size_t l = hero__dat_row_words(p, videos, v, i, o->sub_ctx_len, o->max_txt_len, NULL, NULL);
+                if ((size_t)c->mlm_len[r] != l || c->mlm_len[r] < 0)
+                    return hero__fail(err, HERO_ESHAPE, "MLM choices: mlm_len[%d] (video %d subtitle %d) is %d, expected %zu words", r, v, i, (int)c->mlm_len[r], l);
+                for (t = 0; t < c->mlm_len[r]; t++) {
+                    if (c->mlm_input_ids[off + (size_t)t] < 0 || c->mlm_labels[off + (size_t)t] < -1)
+                        return hero__fail(err, HERO_EINVAL, "MLM choices: row %d position %d: input id %d / label %d out of range", r, t, (int)c->mlm_input_ids[off + (size_t)t], (int)c->mlm_labels[off + (size_t)t]);
+                }
+                off += l;
+            }
+    } else if (task == HERO_TASK_MFM_NCE || task == HERO_TASK_MFFR) {
+        if ((size_t)c->n_frames != p->nframes || !c->frame_mask)
+            return hero__fail(err, HERO_ESHAPE, "MFM choices: n_frames %d, expected %zu frames (after the cut), with frame_mask set", c->n_frames, p->nframes);
+    } else if (task == HERO_TASK_FOM) {
+        if ((size_t)c->n_frames != p->nframes || !c->fom_orders || !c->fom_targets)
+            return hero__fail(err, HERO_ESHAPE, "FOM choices: n_frames %d, expected %zu frames (after the cut), with fom_orders / fom_targets set", c->n_frames, p->nframes);
+        for (v = 0; v < p->n; v++) {
+            const int32_t *ord = c->fom_orders + off, *tgt = c->fom_targets + off;
+            int T = p->T[v];
+            for (t = 0; t < T; t++) {
+                int32_t d = ord[t];
+                if (d < 0 || d >= T || tgt[t] < -1 || tgt[t] >= T || (tgt[d] != t && !(d == t && tgt[d] == -1)))
+                    return hero__fail(err, HERO_EINVAL, "FOM choices: video %d position %d: order %d / target %d do not form the official permutation (orders[i]=j needs targets[j]=i, or i=j and -1)", v, t, (int)d, (int)(d >= 0 && d < T ? tgt[d] : tgt[t]));
+            }
+            for (t = 0; t < T; t++)
+                if (tgt[t] >= 0 && ord[tgt[t]] != t)
+                    return hero__fail(err, HERO_EINVAL, "FOM choices: video %d: targets[%d] = %d but orders[%d] = %d", v, t, (int)tgt[t], (int)tgt[t], (int)ord[tgt[t]]);
+            off += (size_t)T;
+        }
+    } else if (task == HERO_TASK_VSM) {
+        if (c->n_videos != p->n || !c->vsm_n_sampled || !c->vsm_sampled_sub_idx)
+            return hero__fail(err, HERO_ESHAPE, "VSM choices: n_videos %d, expected %d, with vsm_n_sampled / vsm_sampled_sub_idx set", c->n_videos, p->n);
+        for (v = 0; v < p->n; v++) {
+            int nm = 0, j, q;
+            for (i = 0; i < p->k[v]; i++)
+                if (p->nf[p->base[v] + (size_t)i] > 0) nm++;
+            if (nm == 0)
+                return hero__fail(err, HERO_EINVAL, "VSM: video %d has no subtitle with matched frames (after the %d-frame cut); the official VSM data cannot use it", v, o->max_frames);
+            if (c->vsm_n_sampled[v] != (nm < o->query_per_video ? nm : o->query_per_video))
+                return hero__fail(err, HERO_EINVAL, "VSM choices: vsm_n_sampled[%d] is %d, expected min(%d matched subtitles, %d)", v, (int)c->vsm_n_sampled[v], nm, o->query_per_video);
+            for (j = 0; j < c->vsm_n_sampled[v]; j++) {
+                int32_t s = c->vsm_sampled_sub_idx[off + (size_t)j];
+                if (s < 0 || s >= p->k[v] || p->nf[p->base[v] + (size_t)s] == 0)
+                    return hero__fail(err, HERO_EINVAL, "VSM choices: video %d query %d: subtitle %d is not a kept subtitle with frames", v, j, (int)s);
+                for (q = 0; q < j; q++)
+                    if (c->vsm_sampled_sub_idx[off + (size_t)q] == s)
+                        return hero__fail(err, HERO_EINVAL, "VSM choices: video %d: subtitle %d sampled twice", v, (int)s);
+            }
+            off += (size_t)c->vsm_n_sampled[v];
+        }
+    }
+    return HERO_OK;
+}
+
+/* The per-subtitle collate shared by every task (data.py video_collate / mlm_collate):
+   rows of [frames | text]; text already built in txt (row r at txt_off[r], txt_len[r]). */
+static int hero__dat_collate_rows(hero_batch *b, const hero__dprep *p, const hero_video *videos,
+                                  const int32_t *txt, const size_t *txt_off, const int32_t *txt_len,
+                                  int pad_id, int clamp_pos, int with_videos, hero_error *err) {
+    int v, i, r = 0, j;
+    int Lv = 1, Lt = 0, Lg = 0, F = p->F;
+    size_t n_sv, n_sg, n_st, n_svf;
+    for (v = 0; v < p->n; v++)
+        for (i = 0; i < p->k[v]; i++, r++) {
+            int nf = p->nf[p->base[v] + (size_t)i], vl = nf > 0 ? nf : 1;
+            if (vl > Lv) Lv = vl;
+            if (txt_len[r] > Lt) Lt = txt_len[r];
+            if (vl + txt_len[r] > Lg) Lg = vl + txt_len[r];
+        }
+    if (!hero__dat_mul3((size_t)p->S, (size_t)Lv, 1, &n_sv) || !hero__dat_mul3((size_t)p->S, (size_t)Lg, 1, &n_sg) ||
+        !hero__dat_mul3((size_t)p->S, (size_t)Lt, 1, &n_st) || !hero__dat_mul3(n_sv, (size_t)F, 1, &n_svf) ||
+        n_svf > ((size_t)-1) / 8)
+        return hero__fail(err, HERO_ELIMIT, "batch: %d rows x (%d frames, %d words) x F %d overflows", p->S, Lv, Lt, F);
+    b->F = F;
+    b->S = p->S;
+    b->Lt = Lt;
+    b->Lv = Lv;
+    b->Lg = Lg;
+    b->txt_ids = (int32_t *)hero__dat_alloc(n_st, sizeof(int32_t));
+    b->txt_pos = (int32_t *)hero__dat_alloc((size_t)Lt, sizeof(int32_t));
+    b->f_v_feats = (float *)hero__dat_zalloc(n_svf, sizeof(float));
+    b->f_v_pos = (int32_t *)hero__dat_alloc((size_t)Lv, sizeof(int32_t));
+    b->f_attn_mask = (int32_t *)hero__dat_zalloc(n_sg, sizeof(int32_t));
+    b->f_gather = (int32_t *)hero__dat_alloc(n_sg, sizeof(int32_t));
+    if (with_videos) {
+        size_t tot = 0;
+        for (v = 0; v < p->n; v++)
+            for (i = 0; i < p->k[v]; i++) tot += (size_t)p->nf[p->base[v] + (size_t)i];
+        b->B = p->n;
+        b->n_s2f = p->S;
+        b->s2f_sub_idx = (int32_t *)hero__dat_alloc((size_t)p->S, sizeof(int32_t));
+        b->s2f_nframes = (int32_t *)hero__dat_alloc((size_t)p->S, sizeof(int32_t));
+        b->num_subs = (int32_t *)hero__dat_alloc((size_t)p->n, sizeof(int32_t));
+        b->s2f_frames = (int32_t *)hero__dat_alloc(tot, sizeof(int32_t));
+        if (!b->s2f_sub_idx || !b->s2f_nframes || !b->num_subs || !b->s2f_frames)
+            return hero__fail(err, HERO_ENOMEM, "batch: out of memory for the subtitle -> frame map");
+    }
+    if (!b->txt_ids || !b->txt_pos || !b->f_v_feats || !b->f_v_pos || !b->f_attn_mask || !b->f_gather)
+        return hero__fail(err, HERO_ENOMEM, "batch: out of memory for %d rows x %d positions", p->S, Lg);
+    for (j = 0; j < Lt; j++) b->txt_pos[j] = (clamp_pos && j > 511) ? 511 : j; /* official hack */
+    for (j = 0; j < Lv; j++) b->f_v_pos[j] = j;
+    r = 0;
+    {
+        size_t fo = 0;
+        for (v = 0; v < p->n; v++) {
+            const hero_video *hv = &videos[v];
+            if (with_videos) b->num_subs[v] = p->k[v];
+            for (i = 0; i < p->k[v]; i++, r++) {
+                size_t slot = p->base[v] + (size_t)i;
+                int nf = p->nf[slot], vl = nf > 0 ? nf : 1, tl = txt_len[r];
+                const int32_t *fr = hv->sub_frames ? hv->sub_frames + p->frm_off[slot] : NULL;
+                int32_t *ids = b->txt_ids + (size_t)r * (size_t)Lt;
+                int32_t *am = b->f_attn_mask + (size_t)r * (size_t)Lg;
+                int32_t *gi = b->f_gather + (size_t)r * (size_t)Lg;
+                for (j = 0; j < Lt; j++) ids[j] = j < tl ? txt[txt_off[r] + (size_t)j] : pad_id;
+                for (j = 0; j < nf; j++)
+                    memcpy(b->f_v_feats + ((size_t)r * (size_t)Lv + (size_t)j) * (size_t)F,
+                           hv->feats + (size_t)fr[j] * (size_t)F, (size_t)F * sizeof(float));
+                for (j = 0; j < vl + tl; j++) am[j] = (nf == 0 && j == 0) ? 0 : 1;
+                for (j = 0; j < Lg; j++) gi[j] = (j >= vl && j < vl + tl) ? Lv + (j - vl) : j;
+                if (with_videos) {
+                    b->s2f_sub_idx[r] = i;
+                    b->s2f_nframes[r] = nf;
+                    for (j = 0; j < nf; j++) b->s2f_frames[fo++] = fr[j];
+                }
+            }
+        }
+    }
+    return HERO_OK;
+}
+
+/* Clip-level (temporal transformer) input: c_v_feats, c_attn_mask. */
+static int hero__dat_collate_clips(hero_batch *b, const hero__dprep *p, const hero_video *videos, hero_error *err) {
+    int v, t, F = p->F;
+    size_t n_bl, n_blf;
+    if (!hero__dat_mul3((size_t)p->n, (size_t)p->L, 1, &n_bl) || !hero__dat_mul3(n_bl, (size_t)F, sizeof(float), &n_blf))
+        return hero__fail(err, HERO_ELIMIT, "batch: %d videos x %d frames x F %d overflows", p->n, p->L, F);
+    b->L = p->L;
+    b->c_v_feats = (float *)hero__dat_zalloc(n_bl * (size_t)F, sizeof(float));
+    b->c_attn_mask = (int32_t *)hero__dat_zalloc(n_bl, sizeof(int32_t));
+    if (!b->c_v_feats || !b->c_attn_mask)
+        return hero__fail(err, HERO_ENOMEM, "batch: out of memory for %d videos x %d frames", p->n, p->L);
+    for (v = 0; v < p->n; v++) {
+        memcpy(b->c_v_feats + (size_t)v * (size_t)p->L * (size_t)F, videos[v].feats, (size_t)p->T[v] * (size_t)F * sizeof(float));
+        for (t = 0; t < p->T[v]; t++) b->c_attn_mask[(size_t)v * (size_t)p->L + (size_t)t] = 1;
+    }
+    return HERO_OK;
+}
+
+static int hero__dat_build(hero_batch *b, hero_task task, const hero_video *videos, const hero__dprep *p,
+                           const hero_batch_options *o, const hero_choices *c, hero_error *err) {
+    int v, i, t, j, r, rc;
+    int F = p->F;
+    size_t total = 0, *off = NULL;
+    int32_t *len = NULL, *txt = NULL;
+    uint8_t *excl = NULL;
+    size_t nsubs = 0;
+    int lead = task == HERO_TASK_MLM ? o->cls_id : o->sep_id;
+    int trunc = (task == HERO_TASK_MLM || task == HERO_TASK_VSM) ? o->max_txt_len : 0;
+
+    for (v = 0; v < p->n; v++) nsubs += (size_t)videos[v].n_subs;
+    off = (size_t *)hero__dat_alloc((size_t)p->S, sizeof(size_t));
+    len = (int32_t *)hero__dat_alloc((size_t)p->S, sizeof(int32_t));
+    if (task == HERO_TASK_VSM) excl = (uint8_t *)hero__dat_zalloc(nsubs, 1);
+    if (!off || !len || (task == HERO_TASK_VSM && !excl)) { rc = hero__fail(err, HERO_ENOMEM, "batch: out of memory"); goto done; }
+    if (task == HERO_TASK_VSM) { /* the query subtitles, removed from the context text */
+        size_t so = 0;
+        for (v = 0; v < p->n; v++) {
+            for (j = 0; j < c->vsm_n_sampled[v]; j++) excl[p->base[v] + (size_t)c->vsm_sampled_sub_idx[so + (size_t)j]] = 1;
+            so += (size_t)c->vsm_n_sampled[v];
+        }
+    }
+    /* row text: lead token + words */
+    r = 0;
+    for (v = 0; v < p->n; v++)
+        for (i = 0; i < p->k[v]; i++, r++) {
+            size_t l = task == HERO_TASK_MLM ? (size_t)c->mlm_len[r]
+                     : hero__dat_row_words(p, videos, v, i, o->sub_ctx_len, trunc, excl ? excl + p->base[v] : NULL, NULL);
+            if (l + 1 > HERO__DAT_MAXDIM || total > ((size_t)-1) / 2 - l) { rc = hero__fail(err, HERO_ELIMIT, "video %d subtitle %d: row of %zu words is too long (or the batch text overflows)", v, i, l); goto done; }
+            off[r] = total;
+            len[r] = (int32_t)(l + 1);
+            total += l + 1;
+        }
+    txt = (int32_t *)hero__dat_alloc(total, sizeof(int32_t));
+    if (!txt) { rc = hero__fail(err, HERO_ENOMEM, "batch: out of memory for %zu words", total); goto done; }
+    r = 0;
+    {
+        size_t mo = 0;
+        for (v = 0; v < p->n; v++)
+            for (i = 0; i < p->k[v]; i++, r++) {
+                txt[off[r]] = lead;
+                if (task == HERO_TASK_MLM) {
+                    memcpy(txt + off[r] + 1, c->mlm_input_ids + mo, (size_t)c->mlm_len[r] * sizeof(int32_t));
+                    mo += (size_t)c->mlm_len[r];
+                } else {
+                    hero__dat_row_words(p, videos, v, i, o->sub_ctx_len, trunc, excl ? excl + p->base[v] : NULL, txt + off[r] + 1);
+                }
+            }
+    }
+    rc = hero__dat_collate_rows(b, p, videos, txt, off, len, o->pad_id, task != HERO_TASK_MLM, task != HERO_TASK_MLM, err);
+    if (rc) goto done;
+    if (task != HERO_TASK_MLM) {
+        rc = hero__dat_collate_clips(b, p, videos, err);
+        if (rc) goto done;
+    }
+
+    if (task == HERO_TASK_MLM) {
+        /* txt_mask_tgt: [zeros(frames) | 0 (CLS) | label != -1], txt_labels: picked labels */
+        size_t mo = 0, nl = 0;
+        for (r = 0; r < p->S; r++)
+            for (j = 0; j < c->mlm_len[r]; j++) nl += c->mlm_labels[mo++] != -1;
+        b->txt_mask_tgt = (uint8_t *)hero__dat_zalloc((size_t)b->S * (size_t)b->Lg, 1);
+        b->txt_labels = (int32_t *)hero__dat_alloc(nl, sizeof(int32_t));
+        if (!b->txt_mask_tgt || !b->txt_labels) { rc = hero__fail(err, HERO_ENOMEM, "MLM batch: out of memory"); goto done; }
+        b->n_mlm = (int)nl;
+        mo = 0;
+        nl = 0;
+        r = 0;
+        for (v = 0; v < p->n; v++)
+            for (i = 0; i < p->k[v]; i++, r++) {
+                int nf = p->nf[p->base[v] + (size_t)i], vl = nf > 0 ? nf : 1;
+                for (j = 0; j < c->mlm_len[r]; j++, mo++)
+                    if (c->mlm_labels[mo] != -1) {
+                        b->txt_mask_tgt[(size_t)r * (size_t)b->Lg + (size_t)(vl + 1 + j)] = 1;
+                        b->txt_labels[nl++] = c->mlm_labels[mo];
+                    }
+            }
+    } else if (task == HERO_TASK_MFM_NCE || task == HERO_TASK_MFFR) {
+        /* data/mfm.py mfm_collate: masks per row and per clip, masked frames zeroed,
+           feat_targets = original clip features of masked frames (row-major) */
+        size_t fo = 0, nm = 0, to = 0;
+        b->f_v_masks = (uint8_t *)hero__dat_zalloc((size_t)b->S * (size_t)b->Lv, 1);
+        b->c_v_masks = (uint8_t *)hero__dat_zalloc((size_t)b->B * (size_t)b->L, 1);
+        for (t = 0; t < c->n_frames; t++) nm += c->frame_mask[t] != 0;
+        b->feat_targets = (float *)hero__dat_alloc(nm * (size_t)F, sizeof(float));
+        if (!b->f_v_masks || !b->c_v_masks || !b->feat_targets) { rc = hero__fail(err, HERO_ENOMEM, "MFM batch: out of memory"); goto done; }
+        b->n_masked = (int)nm;
+        r = 0;
+        for (v = 0; v < p->n; v++) {
+            const uint8_t *m = c->frame_mask + fo;
+            for (i = 0; i < p->k[v]; i++, r++) {
+                size_t slot = p->base[v] + (size_t)i;
+                const int32_t *fr = videos[v].sub_frames + p->frm_off[slot];
+                for (j = 0; j < p->nf[slot]; j++)
+                    if (m[fr[j]]) {
+                        b->f_v_masks[(size_t)r * (size_t)b->Lv + (size_t)j] = 1;
+                        memset(b->f_v_feats + ((size_t)r * (size_t)b->Lv + (size_t)j) * (size_t)F, 0, (size_t)F * sizeof(float));
+                    }
+            }
+            for (t = 0; t < p->T[v]; t++)
+                if (m[t]) {
+                    float *cf = b->c_v_feats + ((size_t)v * (size_t)b->L + (size_t)t) * (size_t)F;
+                    b->c_v_masks[(size_t)v * (size_t)b->L + (size_t)t] = 1;
+                    memcpy(b->feat_targets + to * (size_t)F, cf, (size_t)F * sizeof(float));
+                    memset(cf, 0, (size_t)F * sizeof(float));
+                    to++;
+                }
+            fo += (size_t)p->T[v];
+        }
+    } else if (task == HERO_TASK_FOM) {
+        /* data/fom.py fom_collate: orders padded with arange, targets with -1 */
+        size_t fo = 0;
+        b->shuffled_orders = (int32_t *)hero__dat_alloc((size_t)b->B * (size_t)b->L, sizeof(int32_t));
+        b->fom_targets = (int32_t *)hero__dat_alloc((size_t)b->B * (size_t)b->L, sizeof(int32_t));
+        if (!b->shuffled_orders || !b->fom_targets) { rc = hero__fail(err, HERO_ENOMEM, "FOM batch: out of memory"); goto done; }
+        for (v = 0; v < p->n; v++) {
+            for (t = 0; t < b->L; t++) {
+                size_t q = (size_t)v * (size_t)b->L + (size_t)t;
+                b->shuffled_orders[q] = t < p->T[v] ? c->fom_orders[fo + (size_t)t] : t;
+                b->fom_targets[q] = t < p->T[v] ? c->fom_targets[fo + (size_t)t] : -1;
+            }
+            fo += (size_t)p->T[v];
+        }
+    } else if (task == HERO_TASK_VSM) {
+        /* data/vsm.py: queries in subtitle order, the last repeated up to query_per_video;
+           [CLS] + words (cut to max_txt_len); st = first frame,
+           ed = min(max(st + 1, last frame), T - 1) */
+        int qpv = o->query_per_video, Lq = 0, q = 0;
+        size_t nq = (size_t)p->n * (size_t)qpv;
+        int32_t *qsub;
+        if (nq > HERO__DAT_MAXDIM) { rc = hero__fail(err, HERO_ELIMIT, "VSM batch: %d videos x %d queries is too many", p->n, qpv); goto done; }
+        for (v = 0; v < p->n; v++)
+            for (i = 0; i < p->k[v]; i++)
+                if (excl[p->base[v] + (size_t)i]) {
+                    int l = videos[v].sub_len[i];
+                    if (trunc > 0 && l > trunc) l = trunc;
+                    if (l + 1 > Lq) Lq = l + 1;
+                }
+        b->Nq = (int)nq;
+        b->Lq = Lq;
+        b->q_ids = (int32_t *)hero__dat_alloc(nq * (size_t)Lq, sizeof(int32_t));
+        b->q_pos = (int32_t *)hero__dat_alloc((size_t)Lq, sizeof(int32_t));
+        b->q_mask = (int32_t *)hero__dat_zalloc(nq * (size_t)Lq, sizeof(int32_t));
+        b->q_vidx = (int32_t *)hero__dat_alloc(nq, sizeof(int32_t));
+        b->vsm_targets = (int32_t *)hero__dat_alloc(nq * 2, sizeof(int32_t));
+        qsub = (int32_t *)hero__dat_alloc(nq, sizeof(int32_t));
+        if (!b->q_ids || !b->q_pos || !b->q_mask || !b->q_vidx || !b->vsm_targets || !qsub) {
+            HERO_FREE(qsub);
+            rc = hero__fail(err, HERO_ENOMEM, "VSM batch: out of memory");
+            goto done;
+        }
+        for (j = 0; j < Lq; j++) b->q_pos[j] = j;
+        for (v = 0; v < p->n; v++) {
+            int n0 = q;
+            for (i = 0; i < p->k[v]; i++)
+                if (excl[p->base[v] + (size_t)i]) qsub[q++] = i;
+            while (q - n0 < qpv) { qsub[q] = qsub[q - 1]; q++; }
+        }
+        for (q = 0; q < (int)nq; q++) {
+            int vv = q / qpv, s = qsub[q], l = videos[vv].sub_len[s];
+            size_t slot = p->base[vv] + (size_t)s;
+            const int32_t *fr = videos[vv].sub_frames + p->frm_off[slot];
+            int32_t *qi = b->q_ids + (size_t)q * (size_t)Lq, *qm = b->q_mask + (size_t)q * (size_t)Lq;
+            int st = fr[0], last = fr[p->nf[slot] - 1], ed;
+            if (trunc > 0 && l > trunc) l = trunc;
+            qi[0] = o->cls_id;
+            for (j = 0; j < l; j++) qi[1 + j] = videos[vv].sub_tokens[p->tok_off[slot] + (size_t)j];
+            for (j = l + 1; j < Lq; j++) qi[j] = o->pad_id;
+            for (j = 0; j <= l; j++) qm[j] = 1;
+            b->q_vidx[q] = vv;
+            ed = st + 1 > last ? st + 1 : last;
+            if (ed > p->T[vv] - 1) ed = p->T[vv] - 1;
+            b->vsm_targets[2 * q] = st;
+            b->vsm_targets[2 * q + 1] = ed;
+        }
+        HERO_FREE(qsub);
+    }
+    rc = HERO_OK;
+done:
+    HERO_FREE(off);
+    HERO_FREE(len);
+    HERO_FREE(txt);
+    HERO_FREE(excl);
+    return rc;
+}
+
+HERODEF int hero_build_batch(hero_batch *out, hero_task task, const hero_video *videos,
+                             int n_videos, const hero_batch_options *opt,
+                             const hero_choices *choices, hero_rng *rng, hero_error *err) {
+    hero__dprep p;
+    hero_choices drawn;
+    const hero_choices *c = choices;
+    int rc;
+    if (!out) return hero__fail(err, HERO_EINVAL, "hero_build_batch: out is NULL");
+    memset(out, 0, sizeof(*out));
+    memset(&drawn, 0, sizeof(drawn));
+    if ((int)task < 0 || task >= HERO_TASK_COUNT)
+        return hero__fail(err, HERO_EINVAL, "hero_build_batch: task %d unknown", (int)task);
+    rc = hero__dprep_init(&p, videos, n_videos, opt, err);
+    if (rc) return rc;
+    if (task != HERO_TASK_REPR) {
+        if (!c) {
+            if (!rng) {
+                hero__dprep_free(&p);
+                return hero__fail(err, HERO_EINVAL, "hero_build_batch: task %s needs choices or an rng (both NULL)", hero_task_name(task));
+            }
+            rc = hero_draw_choices(&drawn, task, videos, n_videos, opt, rng, err);
+            c = &drawn;
+        } else {
+            rc = hero__dat_check_choices(c, task, &p, videos, opt, err);
+        }
+        if (rc) { hero__dprep_free(&p); return rc; }
+    }
+    out->task = task;
+    rc = hero__dat_build(out, task, videos, &p, opt, c, err);
+    hero__dprep_free(&p);
+    hero_choices_free(&drawn);
+    if (rc) hero_batch_free(out);
+    return rc;
+}
+
+/* ---- a batch straight from a golden file's in.* tensors ---- */
+
+static const char *hero__dat_path(const hero_tensorfile *tf) { return tf && tf->path ? tf->path : "golden file"; }
+
+/* Look up `name`, check it has ndim dims (each 0..HERO__DAT_MAXDIM; want[d] >= 0 must
+   match), store them in dims. Returns the tensor or NULL with err filled. */
+static const hero_tensor_info *hero__dat_gold_find(const hero_tensorfile *tf, const char *name, int ndim,
+                                                   const int *want, int *dims, size_t *count, hero_error *err) {
+    const hero_tensor_info *t = hero_tensorfile_find(tf, name);
+    size_t n = 1;
+    int d;
+    if (!t) {
+        hero__fail(err, HERO_EMISSING, "%s: tensor %s missing", hero__dat_path(tf), name);
+        return NULL;
+    }
+    if (t->ndim != ndim) {
+        hero__fail(err, HERO_ESHAPE, "%s: tensor %s has %d dims, expected %d", hero__dat_path(tf), name, (int)t->ndim, ndim);
+        return NULL;
+    }
+    for (d = 0; d < ndim; d++) {
+        int64_t s = (int64_t)t->shape[d];
+        if (s < 0 || s > HERO__DAT_MAXDIM || (want && want[d] >= 0 && s != want[d])) {
+            if (s >= 0 && s <= HERO__DAT_MAXDIM)
+                hero__fail(err, HERO_ESHAPE, "%s: tensor %s dim %d is %lld, expected %d", hero__dat_path(tf), name, d, (long long)s, want[d]);
+            else
+                hero__fail(err, HERO_ELIMIT, "%s: tensor %s dim %d is %lld, outside 0..%d", hero__dat_path(tf), name, d, (long long)s, HERO__DAT_MAXDIM);
+            return NULL;
+        }
+        dims[d] = (int)s;
+        if (s != 0 && n > ((size_t)-1) / 8 / (size_t)s) {
+            hero__fail(err, HERO_ELIMIT, "%s: tensor %s: element count overflows", hero__dat_path(tf), name);
+            return NULL;
+        }
+        n *= (size_t)s;
+    }
+    *count = n;
+    return t;
+}
+
+/* int tensor -> int32 array in [lo, hi] (HERO_MALLOC'd into *dst) */
+static int hero__dat_gold_i32(const hero_tensorfile *tf, const char *name, int ndim, const int *want, int *dims,
+                              int64_t lo, int64_t hi, int32_t **dst, hero_error *err) {
+    size_t n, i;
+    int64_t *tmp;
+    int rc;
+    const hero_tensor_info *t = hero__dat_gold_find(tf, name, ndim, want, dims, &n, err);
+    if (!t) return err ? err->code : HERO_EMISSING;
+    tmp = (int64_t *)hero__dat_alloc(n, sizeof(int64_t));
+    *dst = (int32_t *)hero__dat_alloc(n, sizeof(int32_t));
+    if (!tmp || !*dst) {
+        HERO_FREE(tmp);
+        return hero__fail(err, HERO_ENOMEM, "%s: out of memory reading %s (%zu elements)", hero__dat_path(tf), name, n);
+    }
+    rc = hero_tensor_read_i64(t, tmp, (int64_t)n, err);
+    if (rc) { HERO_FREE(tmp); return rc; }
+    for (i = 0; i < n; i++) {
+        if (tmp[i] < lo || tmp[i] > hi) {
+            rc = hero__fail(err, HERO_EFORMAT, "%s: tensor %s element %zu is %lld, expected %lld..%lld", hero__dat_path(tf), name, i, (long long)tmp[i], (long long)lo, (long long)hi);
+            HERO_FREE(tmp);
+            return rc;
+        }
+        (*dst)[i] = (int32_t)tmp[i];
+    }
+    HERO_FREE(tmp);
+    return HERO_OK;
+}
+
+static int hero__dat_gold_u8(const hero_tensorfile *tf, const char *name, int ndim, const int *want, int *dims,
+                             uint8_t **dst, hero_error *err) {
+    int32_t *tmp = NULL;
+    size_t n = 1, i;
+    int d, rc = hero__dat_gold_i32(tf, name, ndim, want, dims, 0, 1, &tmp, err);
+    if (rc) { HERO_FREE(tmp); return rc; }
+    for (d = 0; d < ndim; d++) n *= (size_t)dims[d];
+    *dst = (uint8_t *)hero__dat_alloc(n, 1);
+    if (!*dst) { HERO_FREE(tmp); return hero__fail(err, HERO_ENOMEM, "%s: out of memory reading %s", hero__dat_path(tf), name); }
+    for (i = 0; i < n; i++) (*dst)[i] = (uint8_t)tmp[i];
+    HERO_FREE(tmp);
+    return HERO_OK;
+}
+
+static int hero__dat_gold_f32(const hero_tensorfile *tf, const char *name, int ndim, const int *want, int *dims,
+                              float **dst, hero_error *err) {
+    size_t n;
+    const hero_tensor_info *t = hero__dat_gold_find(tf, name, ndim, want, dims, &n, err);
+    if (!t) return err ? err->code : HERO_EMISSING;
+    *dst = (float *)hero__dat_alloc(n, sizeof(float));
+    if (!*dst) return hero__fail(err, HERO_ENOMEM, "%s: out of memory reading %s (%zu elements)", hero__dat_path(tf), name, n);
+    return hero_tensor_read_f32(t, *dst, (int64_t)n, err);
+}
+
+HERODEF int hero_batch_from_golden(hero_batch *b, hero_task task, const hero_tensorfile *tf, hero_error *err) {
+    int d[3], w[3], rc, i;
+    const int BIG = HERO__DAT_MAXDIM;
+    int mlm = task == HERO_TASK_MLM;
+    if (!b) return hero__fail(err, HERO_EINVAL, "hero_batch_from_golden: b is NULL");
+    memset(b, 0, sizeof(*b));
+    if (!tf || (int)task < 0 || task >= HERO_TASK_COUNT)
+        return hero__fail(err, HERO_EINVAL, "hero_batch_from_golden: tf NULL or task %d unknown", (int)task);
+    b->task = task;
+#define HERO__G(call) do { rc = (call); if (rc) goto fail; } while (0)
+#define HERO__W(a, b_, c) (w[0] = (a), w[1] = (b_), w[2] = (c), w)
+    /* cross-modal rows */
+    HERO__G(hero__dat_gold_i32(tf, mlm ? "in.input_ids" : "in.f_sub_input_ids", 2, NULL, d, 0, INT32_MAX, &b->txt_ids, err));
+    b->S = d[0];
+    b->Lt = d[1];
+    HERO__G(hero__dat_gold_i32(tf, mlm ? "in.position_ids" : "in.f_sub_pos_ids", 2, HERO__W(1, b->Lt, 0), d, 0, BIG, &b->txt_pos, err));
+    HERO__G(hero__dat_gold_f32(tf, mlm ? "in.v_feat" : "in.f_v_feats", 3, HERO__W(b->S, -1, -1), d, &b->f_v_feats, err));
+    b->Lv = d[1];
+    b->F = d[2];
+    HERO__G(hero__dat_gold_i32(tf, mlm ? "in.attn_masks" : "in.f_attn_masks", 2, HERO__W(b->S, -1, 0), d, 0, 1, &b->f_attn_mask, err));
+    b->Lg = d[1];
+    if ((int64_t)b->Lg > (int64_t)b->Lv + b->Lt) {
+        rc = hero__fail(err, HERO_ESHAPE, "%s: attention length %d exceeds frames %d + words %d", hero__dat_path(tf), b->Lg, b->Lv, b->Lt);
+        goto fail;
+    }
+    HERO__G(hero__dat_gold_i32(tf, mlm ? "in.gather_index" : "in.f_gather_index", 2, HERO__W(b->S, b->Lg, 0), d, 0,
+                               (int64_t)b->Lv + b->Lt - 1, &b->f_gather, err));
+    if (mlm) {
+        b->f_v_pos = (int32_t *)hero__dat_alloc((size_t)b->Lv, sizeof(int32_t));
+        if (!b->f_v_pos) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", hero__dat_path(tf)); goto fail; }
+        for (i = 0; i < b->Lv; i++) b->f_v_pos[i] = i;
+    } else {
+        HERO__G(hero__dat_gold_i32(tf, "in.f_v_pos_ids", 2, HERO__W(1, b->Lv, 0), d, 0, BIG, &b->f_v_pos, err));
+    }
+    /* per-video bookkeeping and temporal input (the official MLM batch has none) */
+    if (!mlm) {
+        int64_t sum = 0;
+        HERO__G(hero__dat_gold_i32(tf, "in.num_subs", 1, NULL, d, 0, BIG, &b->num_subs, err));
+        b->B = d[0];
+        for (i = 0; i < b->B; i++) sum += b->num_subs[i];
+        if (sum != b->S) { rc = hero__fail(err, HERO_ESHAPE, "%s: in.num_subs sum to %lld, expected %d rows", hero__dat_path(tf), (long long)sum, b->S); goto fail; }
+        b->n_s2f = b->S;
+        HERO__G(hero__dat_gold_i32(tf, "in.s2f_sub_idx", 1, HERO__W(b->S, 0, 0), d, 0, BIG, &b->s2f_sub_idx, err));
+        HERO__G(hero__dat_gold_i32(tf, "in.s2f_nframes", 1, HERO__W(b->S, 0, 0), d, 0, BIG, &b->s2f_nframes, err));
+        sum = 0;
+        for (i = 0; i < b->S; i++) sum += b->s2f_nframes[i];
+        if (sum > BIG) { rc = hero__fail(err, HERO_ELIMIT, "%s: %lld s2f frames", hero__dat_path(tf), (long long)sum); goto fail; }
+        HERO__G(hero__dat_gold_i32(tf, "in.s2f_frames", 1, HERO__W((int)sum, 0, 0), d, 0, BIG, &b->s2f_frames, err));
+    }
+    if (!mlm) {
+        HERO__G(hero__dat_gold_f32(tf, "in.c_v_feats", 3, HERO__W(b->B, -1, b->F), d, &b->c_v_feats, err));
+        b->L = d[1];
+        HERO__G(hero__dat_gold_i32(tf, "in.c_attn_masks", 2, HERO__W(b->B, b->L, 0), d, 0, 1, &b->c_attn_mask, err));
+        {
+            int64_t k, nfr = 0;
+            for (k = 0; k < b->S; k++) nfr += b->s2f_nframes[k];
+            for (k = 0; k < nfr; k++)
+                if (b->s2f_frames[k] >= b->L) {
+                    rc = hero__fail(err, HERO_EFORMAT, "%s: in.s2f_frames[%lld] is %d, expected < %d frames", hero__dat_path(tf), (long long)k, (int)b->s2f_frames[k], b->L);
+                    goto fail;
+                }
+        }
+    }
+    switch (task) {
+    case HERO_TASK_MLM:
+        HERO__G(hero__dat_gold_u8(tf, "in.txt_mask_tgt", 2, HERO__W(b->S, b->Lg, 0), d, &b->txt_mask_tgt, err));
+        HERO__G(hero__dat_gold_i32(tf, "in.txt_labels", 1, NULL, d, 0, INT32_MAX, &b->txt_labels, err));
+        b->n_mlm = d[0];
+        break;
+    case HERO_TASK_MFM_NCE:
+    case HERO_TASK_MFFR:
+        HERO__G(hero__dat_gold_u8(tf, "in.f_v_masks", 2, HERO__W(b->S, b->Lv, 0), d, &b->f_v_masks, err));
+        HERO__G(hero__dat_gold_u8(tf, "in.c_v_masks", 2, HERO__W(b->B, b->L, 0), d, &b->c_v_masks, err));
+        HERO__G(hero__dat_gold_f32(tf, "in.feat_targets", 2, HERO__W(-1, b->F, 0), d, &b->feat_targets, err));
+        b->n_masked = d[0];
+        break;
+    case HERO_TASK_FOM:
+        HERO__G(hero__dat_gold_i32(tf, "in.shuffled_orders", 2, HERO__W(b->B, b->L, 0), d, 0, (int64_t)b->L - 1, &b->shuffled_orders, err));
+        HERO__G(hero__dat_gold_i32(tf, "in.targets", 2, HERO__W(b->B, b->L, 0), d, -1, (int64_t)b->L - 1, &b->fom_targets, err));
+        break;
+    case HERO_TASK_VSM:
+        HERO__G(hero__dat_gold_i32(tf, "in.query_input_ids", 2, NULL, d, 0, INT32_MAX, &b->q_ids, err));
+        b->Nq = d[0];
+        b->Lq = d[1];
+        HERO__G(hero__dat_gold_i32(tf, "in.query_pos_ids", 2, HERO__W(1, b->Lq, 0), d, 0, BIG, &b->q_pos, err));
+        HERO__G(hero__dat_gold_i32(tf, "in.query_attn_masks", 2, HERO__W(b->Nq, b->Lq, 0), d, 0, 1, &b->q_mask, err));
+        HERO__G(hero__dat_gold_i32(tf, "in.q_vidx", 1, HERO__W(b->Nq, 0, 0), d, 0, (int64_t)b->B - 1, &b->q_vidx, err));
+        HERO__G(hero__dat_gold_i32(tf, "in.targets", 2, HERO__W(b->Nq, 2, 0), d, -1, (int64_t)b->L - 1, &b->vsm_targets, err));
+        break;
+    default:
+        break;
+    }
+#undef HERO__G
+#undef HERO__W
+    return HERO_OK;
+fail:
+    hero_batch_free(b);
+    return rc;
+}
+
+/* ---- rebuilding a golden file's batch from raw.* (corpus) + choice.* (random choices) ---- */
+
+static int64_t hero__dat_sum(const int32_t *a, int n) {
+    int64_t s = 0;
+    int i;
+    for (i = 0; i < n; i++) s += a[i];
+    return s;
+}
+
+HERODEF void hero_golden_videos_free(hero_golden_videos *g) {
+    if (!g) return;
+    HERO_FREE(g->videos); HERO_FREE(g->feats); HERO_FREE(g->nframes); HERO_FREE(g->num_subs);
+    HERO_FREE(g->sub_len); HERO_FREE(g->sub_tokens); HERO_FREE(g->s2f_sub_idx); HERO_FREE(g->s2f_nframes);
+    HERO_FREE(g->s2f_frames);
+    memset(g, 0, sizeof(*g));
+}
+
+#define HERO__G(call) do { rc = (call); if (rc) goto fail; } while (0)
+
+HERODEF int hero_videos_from_golden(hero_golden_videos *out, const hero_tensorfile *tf, hero_error *err) {
+    const int BIG = HERO__DAT_MAXDIM;
+    int d[2], w[2], B, S, rc;
+    int64_t ntok, nfr, nt;
+    size_t nfeat = 0;
+    if (!out) return hero__fail(err, HERO_EINVAL, "hero_videos_from_golden: out is NULL");
+    memset(out, 0, sizeof(*out));
+    if (!tf) return hero__fail(err, HERO_EINVAL, "hero_videos_from_golden: tf is NULL");
+    HERO__G(hero__dat_gold_i32(tf, "raw.nframes", 1, NULL, d, 1, BIG, &out->nframes, err));
+    B = d[0];
+    if (B < 1) { rc = hero__fail(err, HERO_ESHAPE, "%s: tensor raw.nframes is empty, expected >= 1 video", hero__dat_path(tf)); goto fail; }
+    w[0] = B;
+    HERO__G(hero__dat_gold_i32(tf, "raw.num_subs", 1, w, d, 0, BIG, &out->num_subs, err));
+    HERO__G(hero__dat_gold_i32(tf, "raw.sub_len", 1, NULL, d, 0, BIG, &out->sub_len, err));
+    S = d[0];
+    if (hero__dat_sum(out->num_subs, B) != S) {
+        rc = hero__fail(err, HERO_ESHAPE, "%s: raw.num_subs sum to %lld, expected the %d subtitles of raw.sub_len", hero__dat_path(tf),
+                        (long long)hero__dat_sum(out->num_subs, B), S);
+        goto fail;
+    }
+    w[0] = S;
+    HERO__G(hero__dat_gold_i32(tf, "raw.s2f_sub_idx", 1, w, d, 0, BIG, &out->s2f_sub_idx, err));
+    HERO__G(hero__dat_gold_i32(tf, "raw.s2f_nframes", 1, w, d, 0, BIG, &out->s2f_nframes, err));
+    ntok = hero__dat_sum(out->sub_len, S);
+    nfr = hero__dat_sum(out->s2f_nframes, S);
+    nt = hero__dat_sum(out->nframes, B);
+    if (ntok > BIG || nfr > BIG || nt > BIG) {
+        rc = hero__fail(err, HERO_ELIMIT, "%s: raw.sub_len / raw.s2f_nframes / raw.nframes sum to %lld / %lld / %lld, limit %d",
+                        hero__dat_path(tf), (long long)ntok, (long long)nfr, (long long)nt, BIG);
+        goto fail;
+    }
+    w[0] = (int)ntok; /* each count must be exactly the sum of its lengths */
+    HERO__G(hero__dat_gold_i32(tf, "raw.sub_tokens", 1, w, d, 0, INT32_MAX, &out->sub_tokens, err));
+    w[0] = (int)nfr;
+    HERO__G(hero__dat_gold_i32(tf, "raw.s2f_frames", 1, w, d, 0, BIG, &out->s2f_frames, err));
+    w[0] = (int)nt;
+    w[1] = -1;
+    HERO__G(hero__dat_gold_f32(tf, "raw.v_feats", 2, w, d, &out->feats, err));
+    out->F = d[1];
+    if (out->F < 1 || !hero__dat_mul3((size_t)nt, (size_t)out->F, 1, &nfeat)) {
+        rc = hero__fail(err, HERO_ESHAPE, "%s: tensor raw.v_feats has %d floats per frame, expected >= 1", hero__dat_path(tf), out->F);
+        goto fail;
+    }
+    out->videos = (hero_video *)hero__dat_zalloc((size_t)B, sizeof(hero_video));
+    if (!out->videos) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory for %d videos", hero__dat_path(tf), B); goto fail; }
+    HERO__G(hero_videos_from_flat(out->videos, B, out->F, out->nframes, out->feats, nfeat, out->num_subs, out->sub_len,
+                                  (size_t)S, out->sub_tokens, (size_t)ntok, out->s2f_sub_idx, out->s2f_nframes,
+                                  out->s2f_frames, (size_t)nfr, err));
+    out->n_videos = B;
+    return HERO_OK;
+fail:
+    hero_golden_videos_free(out);
+    return rc;
+}
+
+HERODEF int hero_choices_from_golden(hero_choices *c, hero_task task, const hero_tensorfile *tf, hero_error *err) {
+    const int BIG = HERO__DAT_MAXDIM;
+    int d[1], w[1], rc;
+    int64_t sum;
+    if (!c) return hero__fail(err, HERO_EINVAL, "hero_choices_from_golden: c is NULL");
+    memset(c, 0, sizeof(*c));
+    if (!tf || (int)task < 0 || task >= HERO_TASK_COUNT)
+        return hero__fail(err, HERO_EINVAL, "hero_choices_from_golden: tf NULL or task %d unknown", (int)task);
+    c->task = task;
+    switch (task) {
+    case HERO_TASK_MLM:
+        HERO__G(hero__dat_gold_i32(tf, "choice.mlm_len", 1, NULL, d, 0, BIG, &c->mlm_len, err));
+        c->n_rows = d[0];
+        sum = hero__dat_sum(c->mlm_len, c->n_rows);
+        if (sum > BIG) { rc = hero__fail(err, HERO_ELIMIT, "%s: choice.mlm_len sum to %lld words, limit %d", hero__dat_path(tf), (long long)sum, BIG); goto fail; }
+        w[0] = (int)sum; /* one entry per word of every row */
+        HERO__G(hero__dat_gold_i32(tf, "choice.mlm_input_ids", 1, w, d, 0, INT32_MAX, &c->mlm_input_ids, err));
+        HERO__G(hero__dat_gold_i32(tf, "choice.mlm_labels", 1, w, d, -1, INT32_MAX, &c->mlm_labels, err));
+        break;
+    case HERO_TASK_MFM_NCE:
+    case HERO_TASK_MFFR:
+        HERO__G(hero__dat_gold_u8(tf, "choice.frame_mask", 1, NULL, d, &c->frame_mask, err));
+        c->n_frames = d[0];
+        break;
+    case HERO_TASK_FOM:
+        HERO__G(hero__dat_gold_i32(tf, "choice.fom_orders", 1, NULL, d, 0, BIG, &c->fom_orders, err));
+        c->n_frames = d[0];
+        w[0] = d[0];
+        HERO__G(hero__dat_gold_i32(tf, "choice.fom_targets", 1, w, d, -1, BIG, &c->fom_targets, err));
+        break;
+    case HERO_TASK_VSM:
+        HERO__G(hero__dat_gold_i32(tf, "choice.vsm_n_sampled", 1, NULL, d, 0, BIG, &c->vsm_n_sampled, err));
+        c->n_videos = d[0];
+        sum = hero__dat_sum(c->vsm_n_sampled, c->n_videos);
+        if (sum > BIG) { rc = hero__fail(err, HERO_ELIMIT, "%s: choice.vsm_n_sampled sum to %lld, limit %d", hero__dat_path(tf), (long long)sum, BIG); goto fail; }
+        w[0] = (int)sum; /* the queries of every video, videos in order */
+        HERO__G(hero__dat_gold_i32(tf, "choice.vsm_sampled_sub_idx", 1, w, d, 0, BIG, &c->vsm_sampled_sub_idx, err));
+        break;
+    default: /* REPR: nothing random */
+        break;
+    }
+    return HERO_OK;
+fail:
+    hero_choices_free(c);
+    return rc;
+}
+
+/* a JSON integer in [lo, hi] -> *dst; 0, or -1 if v is not one */
+static int hero__dat_json_int(const hero_json *v, int lo, int hi, int *dst) {
+    if (!v || v->type != HERO_JSON_NUMBER || !(v->number >= (double)lo && v->number <= (double)hi) ||
+        (double)(int)v->number != v->number)
+        return -1;
+    *dst = (int)v->number;
+    return 0;
+}
+
+/* data_settings member `key` (absent: *dst unchanged) as an integer in [lo, hi] */
+static int hero__dat_meta_int(const hero_json *o, const char *key, int lo, int hi, int *dst, const char *path,
+                              hero_error *err) {
+    const hero_json *v = hero_json_get(o, key);
+    if (v && hero__dat_json_int(v, lo, hi, dst))
+        return hero__fail(err, HERO_EFORMAT, "%s: metadata data_settings.%s: expected an integer in %d..%d", path, key, lo, hi);
+    return HERO_OK;
+}
+
+/* scalar int tensor `name` (absent: *dst unchanged) */
+static int hero__dat_gold_scalar(const hero_tensorfile *tf, const char *name, int *dst, hero_error *err) {
+    const hero_tensor_info *t = hero_tensorfile_find(tf, name);
+    int64_t x = 0;
+    int rc;
+    if (!t) return HERO_OK;
+    if (hero_tensor_numel(t) != 1)
+        return hero__fail(err, HERO_ESHAPE, "%s: tensor %s has %lld elements, expected 1", hero__dat_path(tf), name, (long long)hero_tensor_numel(t));
+    rc = hero_tensor_read_i64(t, &x, 1, err);
+    if (rc) return rc;
+    if (x < -HERO__DAT_MAXDIM || x > HERO__DAT_MAXDIM)
+        return hero__fail(err, HERO_EFORMAT, "%s: tensor %s is %lld, expected -%d..%d", hero__dat_path(tf), name, (long long)x, HERO__DAT_MAXDIM, HERO__DAT_MAXDIM);
+    *dst = (int)x;
+    return HERO_OK;
+}
+
+HERODEF int hero_batch_options_from_golden(hero_batch_options *o, const hero_tensorfile *tf, int vocab_size,
+                                           hero_error *err) {
+    const int BIG = HERO__DAT_MAXDIM;
+    const char *text, *path;
+    hero_json js;
+    hero_error e2;
+    int rc = HERO_OK, mask = -1;
+    if (!o || !tf) return hero__fail(err, HERO_EINVAL, "hero_batch_options_from_golden: o or tf is NULL");
+    path = hero__dat_path(tf);
+    memset(&js, 0, sizeof(js));
+    text = hero_tensorfile_meta(tf, "data_settings");
+    if (text) {
+        memset(&e2, 0, sizeof(e2));
+        if (hero_json_parse(text, strlen(text), &js, &e2))
+            return hero__fail(err, HERO_EFORMAT, "%s: metadata data_settings is not JSON: %s", path, e2.msg);
+        if (js.type != HERO_JSON_OBJECT) { rc = hero__fail(err, HERO_EFORMAT, "%s: metadata data_settings is not a JSON object", path); goto done; }
+        if ((rc = hero__dat_meta_int(&js, "mask", 0, BIG, &mask, path, err))) goto done;
+    }
+    if (vocab_size <= 0) {
+        if (mask < 0) { rc = hero__fail(err, HERO_EINVAL, "%s: no vocabulary size given and no data_settings.mask in the metadata", path); goto done; }
+        vocab_size = mask + 1;
+    }
+    *o = hero_batch_options_default(vocab_size);
+    if (text) {
+        const hero_json *p = hero_json_get(&js, "mask_prob"), *vr = hero_json_get(&js, "v_range");
+        if ((rc = hero__dat_meta_int(&js, "max_txt_len", -BIG, BIG, &o->max_txt_len, path, err)) ||
+            (rc = hero__dat_meta_int(&js, "max_clip_len", -BIG, BIG, &o->max_frames, path, err)) ||
+            (rc = hero__dat_meta_int(&js, "max_frames", -BIG, BIG, &o->max_frames, path, err)) ||
+            (rc = hero__dat_meta_int(&js, "query_per_video", -BIG, BIG, &o->query_per_video, path, err)) ||
+            (rc = hero__dat_meta_int(&js, "sub_ctx_len", -BIG, BIG, &o->sub_ctx_len, path, err)) ||
+            (rc = hero__dat_meta_int(&js, "cls", 0, BIG, &o->cls_id, path, err)) ||
+            (rc = hero__dat_meta_int(&js, "pad", 0, BIG, &o->pad_id, path, err)) ||
+            (rc = hero__dat_meta_int(&js, "sep", 0, BIG, &o->sep_id, path, err)) ||
+            (rc = hero__dat_meta_int(&js, "mask", 0, BIG, &o->mask_id, path, err)))
+            goto done;
+        if (p) {
+            if (p->type != HERO_JSON_NUMBER || !(p->number >= 0.0 && p->number <= 1.0)) {
+                rc = hero__fail(err, HERO_EFORMAT, "%s: metadata data_settings.mask_prob: expected a number in 0..1", path);
+                goto done;
+            }
+            o->mask_prob = (float)p->number;
+        }
+        if (vr && (vr->type != HERO_JSON_ARRAY || vr->n != 2 || hero__dat_json_int(&vr->items[0], 0, BIG, &o->v_lo) ||
+                   hero__dat_json_int(&vr->items[1], 0, BIG, &o->v_hi))) {
+            rc = hero__fail(err, HERO_EFORMAT, "%s: metadata data_settings.v_range: expected [lo, hi], integers in 0..%d", path, BIG);
+            goto done;
+        }
+    }
+    /* the explicit per-file options (tests/golden/batch_fuzz) */
+    if ((rc = hero__dat_gold_scalar(tf, "opt.max_txt_len", &o->max_txt_len, err)) ||
+        (rc = hero__dat_gold_scalar(tf, "opt.max_frames", &o->max_frames, err)) ||
+        (rc = hero__dat_gold_scalar(tf, "opt.sub_ctx_len", &o->sub_ctx_len, err)) ||
+        (rc = hero__dat_gold_scalar(tf, "opt.query_per_video", &o->query_per_video, err)))
+        goto done;
+    if ((rc = hero__dat_check_opt(o, &e2))) rc = hero__fail(err, rc, "%s: %s", path, e2.msg);
+done:
+    hero_json_free(&js);
+    return rc;
+}
+
+HERODEF int hero_batch_from_golden_raw(hero_batch *out, hero_task task, const hero_tensorfile *tf, int vocab_size,
+                                       hero_error *err) {
+    hero_batch_options o;
+    hero_golden_videos gv;
+    hero_choices c;
+    hero_error e2;
+    int rc;
+    if (!out) return hero__fail(err, HERO_EINVAL, "hero_batch_from_golden_raw: out is NULL");
+    memset(out, 0, sizeof(*out));
+    memset(&gv, 0, sizeof(gv));
+    memset(&c, 0, sizeof(c));
+    if (!tf || (int)task < 0 || task >= HERO_TASK_COUNT)
+        return hero__fail(err, HERO_EINVAL, "hero_batch_from_golden_raw: tf NULL or task %d unknown", (int)task);
+    rc = hero_batch_options_from_golden(&o, tf, vocab_size, err);
+    if (!rc) rc = hero_videos_from_golden(&gv, tf, err);
+    if (!rc) rc = hero_choices_from_golden(&c, task, tf, err);
+    if (!rc) {
+        memset(&e2, 0, sizeof(e2));
+        rc = hero_build_batch(out, task, gv.videos, gv.n_videos, &o, task == HERO_TASK_REPR ? NULL : &c, NULL, &e2);
+        if (rc) hero__fail(err, rc, "%s: %s batch from raw.* + choice.*: %s", hero__dat_path(tf), hero_task_name(task), e2.msg);
+    }
+    hero_choices_free(&c);
+    hero_golden_videos_free(&gv);
+    return rc;
+}
+
+#undef HERO__G
+
+/* ---- a batch's fields under the official in.* names, compared with a golden file ---- */
+
+static void hero__dat_field(hero_batch_field *out, int *n, const char *key, hero_dtype dt, const void *data, int ndim,
+                            int64_t d0, int64_t d1, int64_t d2) {
+    hero_batch_field *f = &out[(*n)++];
+    f->key = key;
+    f->dtype = dt;
+    f->data = data;
+    f->ndim = ndim;
+    f->shape[0] = d0;
+    f->shape[1] = d1;
+    f->shape[2] = d2;
+}
+
+HERODEF int hero_batch_fields(const hero_batch *b, hero_batch_field *out) {
+    int n = 0, mlm, i;
+    int64_t nf = 0;
+    if (!b || !out) return 0;
+    mlm = b->task == HERO_TASK_MLM;
+    hero__dat_field(out, &n, mlm ? "input_ids" : "f_sub_input_ids", HERO_I32, b->txt_ids, 2, b->S, b->Lt, 0);
+    hero__dat_field(out, &n, mlm ? "position_ids" : "f_sub_pos_ids", HERO_I32, b->txt_pos, 2, 1, b->Lt, 0);
+    hero__dat_field(out, &n, mlm ? "v_feat" : "f_v_feats", HERO_F32, b->f_v_feats, 3, b->S, b->Lv, b->F);
+    if (!mlm) hero__dat_field(out, &n, "f_v_pos_ids", HERO_I32, b->f_v_pos, 2, 1, b->Lv, 0);
+    hero__dat_field(out, &n, mlm ? "attn_masks" : "f_attn_masks", HERO_I32, b->f_attn_mask, 2, b->S, b->Lg, 0);
+    hero__dat_field(out, &n, mlm ? "gather_index" : "f_gather_index", HERO_I32, b->f_gather, 2, b->S, b->Lg, 0);
+    if (mlm) {
+        hero__dat_field(out, &n, "txt_mask_tgt", HERO_U8, b->txt_mask_tgt, 2, b->S, b->Lg, 0);
+        hero__dat_field(out, &n, "txt_labels", HERO_I32, b->txt_labels, 1, b->n_mlm, 0, 0);
+        return n;
+    }
+    for (i = 0; b->s2f_nframes && i < b->n_s2f; i++) nf += b->s2f_nframes[i];
+    hero__dat_field(out, &n, "c_v_feats", HERO_F32, b->c_v_feats, 3, b->B, b->L, b->F);
+    hero__dat_field(out, &n, "c_attn_masks", HERO_I32, b->c_attn_mask, 2, b->B, b->L, 0);
+    hero__dat_field(out, &n, "num_subs", HERO_I32, b->num_subs, 1, b->B, 0, 0);
+    hero__dat_field(out, &n, "s2f_sub_idx", HERO_I32, b->s2f_sub_idx, 1, b->n_s2f, 0, 0);
+    hero__dat_field(out, &n, "s2f_nframes", HERO_I32, b->s2f_nframes, 1, b->n_s2f, 0, 0);
+    hero__dat_field(out, &n, "s2f_frames", HERO_I32, b->s2f_frames, 1, nf, 0, 0);
+    if (b->task == HERO_TASK_MFM_NCE || b->task == HERO_TASK_MFFR) {
+        hero__dat_field(out, &n, "f_v_masks", HERO_U8, b->f_v_masks, 2, b->S, b->Lv, 0);
+        hero__dat_field(out, &n, "c_v_masks", HERO_U8, b->c_v_masks, 2, b->B, b->L, 0);
+        hero__dat_field(out, &n, "feat_targets", HERO_F32, b->feat_targets, 2, b->n_masked, b->F, 0);
+    } else if (b->task == HERO_TASK_FOM) {
+        hero__dat_field(out, &n, "shuffled_orders", HERO_I32, b->shuffled_orders, 2, b->B, b->L, 0);
+        hero__dat_field(out, &n, "targets", HERO_I32, b->fom_targets, 2, b->B, b->L, 0);
+    } else if (b->task == HERO_TASK_VSM) {
+        hero__dat_field(out, &n, "query_input_ids", HERO_I32, b->q_ids, 2, b->Nq, b->Lq, 0);
+        hero__dat_field(out, &n, "query_pos_ids", HERO_I32, b->q_pos, 2, 1, b->Lq, 0);
+        hero__dat_field(out, &n, "query_attn_masks", HERO_I32, b->q_mask, 2, b->Nq, b->Lq, 0);
+        hero__dat_field(out, &n, "q_vidx", HERO_I32, b->q_vidx, 1, b->Nq, 0, 0);
+        hero__dat_field(out, &n, "targets", HERO_I32, b->vsm_targets, 2, b->Nq, 2, 0);
+    }
+    return n;
+}
+
+/* "[a,b,c]" into buf */
+static void hero__dat_shape_str(char *buf, size_t cap, int ndim, const int64_t *shape) {
+    size_t l = 0;
+    int d;
+    buf[0] = '\0';
+    l += (size_t)snprintf(buf, cap, "[");
+    for (d = 0; d < ndim && l < cap; d++) l += (size_t)snprintf(buf + l, cap - l, "%s%lld", d ? "," : "", (long long)shape[d]);
+    if (l < cap) snprintf(buf + l, cap - l, "]");
+}
+
+HERODEF int hero_batch_field_golden_err(const hero_batch_field *f, const hero_tensorfile *tf, double *rel_err,
+                                        hero_error *err) {
+    const hero_tensor_info *t;
+    char name[96];
+    size_t n = 1, i;
+    int d, same, rc, nan = 0;
+    double md = 0, mr = 0;
+    if (rel_err) *rel_err = 0;
+    if (!f || !tf || !rel_err || !f->key || f->ndim < 0 || f->ndim > 3 || strlen(f->key) > sizeof(name) - 4)
+        return hero__fail(err, HERO_EINVAL, "hero_batch_field_golden_err: NULL argument or bad field");
+    snprintf(name, sizeof(name), "in.%s", f->key);
+    t = hero_tensorfile_find(tf, name);
+    if (!t) return hero__fail(err, HERO_EMISSING, "%s: tensor %s missing", hero__dat_path(tf), name);
+    same = t->ndim == f->ndim;
+    for (d = 0; same && d < f->ndim; d++) same = t->shape[d] == f->shape[d];
+    if (!same) {
+        char a[128], b[128];
+        hero__dat_shape_str(a, sizeof(a), t->ndim < HERO_MAX_DIMS ? t->ndim : HERO_MAX_DIMS, t->shape);
+        hero__dat_shape_str(b, sizeof(b), f->ndim, f->shape);
+        return hero__fail(err, HERO_ESHAPE, "%s: tensor %s has shape %s, the built batch %s", hero__dat_path(tf), name, a, b);
+    }
+    for (d = 0; d < f->ndim; d++) {
+        if (f->shape[d] < 0 || (f->shape[d] != 0 && n > ((size_t)-1) / 8 / (size_t)f->shape[d]))
+            return hero__fail(err, HERO_ELIMIT, "%s: tensor %s: element count overflows", hero__dat_path(tf), name);
+        n *= (size_t)f->shape[d];
+    }
+    if (n && !f->data) return hero__fail(err, HERO_EINVAL, "%s: tensor %s: the built batch has no %s", hero__dat_path(tf), name, f->key);
+    if (f->dtype == HERO_F32) {
+        const float *x = (const float *)f->data;
+        float *ref = (float *)hero__dat_alloc(n, sizeof(float));
+        if (!ref) return hero__fail(err, HERO_ENOMEM, "%s: out of memory reading %s", hero__dat_path(tf), name);
+        rc = hero_tensor_read_f32(t, ref, (int64_t)n, err);
+        for (i = 0; !rc && i < n; i++) {
+            double dd = fabs((double)x[i] - (double)ref[i]), r = fabs((double)ref[i]);
+            if (dd != dd) nan = 1;
+            else if (dd > md) md = dd;
+            if (r > mr) mr = r;
+        }
+        HERO_FREE(ref);
+    } else if (f->dtype == HERO_I32 || f->dtype == HERO_U8) {
+        int64_t *ref = (int64_t *)hero__dat_alloc(n, sizeof(int64_t));
+        if (!ref) return hero__fail(err, HERO_ENOMEM, "%s: out of memory reading %s", hero__dat_path(tf), name);
+        rc = hero_tensor_read_i64(t, ref, (int64_t)n, err);
+        for (i = 0; !rc && i < n; i++) {
+            double g = f->dtype == HERO_U8 ? (double)((const uint8_t *)f->data)[i] : (double)((const int32_t *)f->data)[i];
+            double dd = fabs((double)ref[i] - g), r = fabs((double)ref[i]);
+            if (dd > md) md = dd;
+            if (r > mr) mr = r;
+        }
+        HERO_FREE(ref);
+    } else {
+        return hero__fail(err, HERO_EINVAL, "%s: tensor %s: field dtype %s unsupported", hero__dat_path(tf), name, hero_dtype_name(f->dtype));
+    }
+    if (rc) return rc;
+    *rel_err = nan ? (double)NAN : md / (mr > 1e-6 ? mr : 1e-6);
+    return HERO_OK;
+}
+/* ======================================================================================
+   14. Pre-training loop: task mixture, accumulation, hard negatives, resumable state
+   ====================================================================================== */
+
+HERODEF hero_train_config hero_train_config_default(int vocab_size) {
+    hero_train_config c;
+    int i;
+    memset(&c, 0, sizeof(c));
+    for (i = 0; i < HERO_TASK_COUNT; i++) c.task_ratio[i] = 0;
+    c.task_ratio[HERO_TASK_MLM] = 2;
+    c.task_ratio[HERO_TASK_MFM_NCE] = 2;
+    c.task_ratio[HERO_TASK_FOM] = 1;
+    c.task_ratio[HERO_TASK_VSM] = 2;
+    c.accum_steps = 2;
+    c.videos_per_batch = 32;
+    c.hard_negative_start = 20000;
+    c.hard_pool_size = 20;
+    c.hard_neg_weight = 10;
+    c.batch = hero_batch_options_default(vocab_size);
+    c.adamw = hero_adamw_default();
+    c.seed = 42;
+    return c;
+}
+
+static void hero__trainer_shuffle(hero_trainer *t) {
+    int i;
+    for (i = t->n_videos - 1; i > 0; i--) {
+        int j = (int)hero_rng_below(&t->rng, (uint64_t)i + 1);
+        int32_t tmp = t->order[i];
+        t->order[i] = t->order[j];
+        t->order[j] = tmp;
+    }
+    t->pos = 0;
+}
+
+HERODEF int hero_trainer_init(hero_trainer *t, hero_model *m, const hero_train_config *c, const hero_video *videos,
+                              int n_videos, hero_error *err) {
+    int i, rc;
+    double sum = 0;
+    memset(t, 0, sizeof(*t));
+    for (i = 0; i < HERO_TASK_COUNT; i++) {
+        if (c->task_ratio[i] < 0 || c->task_ratio[i] != c->task_ratio[i]) return hero__fail(err, HERO_EINVAL, "trainer: negative task ratio");
+        if (i != HERO_TASK_REPR) sum += c->task_ratio[i];
+    }
+    if (sum <= 0) return hero__fail(err, HERO_EINVAL, "trainer: every task ratio is 0");
+    if (n_videos < 1 || c->videos_per_batch < 1 || c->accum_steps < 1)
+        return hero__fail(err, HERO_EINVAL, "trainer: %d videos, %d per batch, %d accumulation steps", n_videos,
+                          c->videos_per_batch, c->accum_steps);
+    t->cfg = *c;
+    if (t->cfg.videos_per_batch > n_videos) t->cfg.videos_per_batch = n_videos;
+    t->model = m;
+    t->videos = videos;
+    t->n_videos = n_videos;
+    t->order = (int32_t *)HERO_MALLOC((size_t)n_videos * sizeof(int32_t));
+    if (!t->order) return hero__fail(err, HERO_ENOMEM, "trainer: out of memory");
+    for (i = 0; i < n_videos; i++) t->order[i] = i;
+    if ((rc = hero_optimizer_init(&t->opt, m, &c->adamw, err)) != 0) { hero_trainer_free(t); return rc; }
+    hero_rng_seed(&t->rng, c->seed);
+    hero__trainer_shuffle(t);
+    return 0;
+}
+
+HERODEF void hero_trainer_free(hero_trainer *t) {
+    HERO_FREE(t->order);
+    hero_optimizer_free(&t->opt);
+    memset(t, 0, sizeof(*t));
+}
+
+static hero_task hero__draw_task(hero_trainer *t) {
+    double sum = 0, x;
+    int i;
+    for (i = 1; i < HERO_TASK_COUNT; i++) sum += t->cfg.task_ratio[i];
+    x = hero_rng_uniform(&t->rng) * sum;
+    for (i = 1; i < HERO_TASK_COUNT; i++) {
+        if (x < t->cfg.task_ratio[i]) return (hero_task)i;
+        x -= t->cfg.task_ratio[i];
+    }
+    for (i = HERO_TASK_COUNT - 1; i > 0; i--) if (t->cfg.task_ratio[i] > 0) return (hero_task)i;
+    return HERO_TASK_MLM;
+}
+
+HERODEF int hero_trainer_update(hero_trainer *t, hero_error *err) {
+    hero_model *m = t->model;
+    hero_task task = hero__draw_task(t);
+    int k, i, rc, B = t->cfg.videos_per_batch;
+    double loss_sum = 0;
+    hero_video *sel = (hero_video *)HERO_MALLOC((size_t)B * sizeof(hero_video));
+    if (!sel) return hero__fail(err, HERO_ENOMEM, "trainer: out of memory");
+    /* hard negatives from a given update on (the official loop checks completed updates) */
+    if (t->cfg.hard_negative_start >= 0 && t->opt.step >= t->cfg.hard_negative_start) {
+        m->cfg.use_hard_negative = 1;
+        m->cfg.hard_pool_size = t->cfg.hard_pool_size;
+        m->cfg.hard_neg_weight = t->cfg.hard_neg_weight;
+    }
+    for (k = 0; k < t->cfg.accum_steps; k++) {
+        hero_batch b;
+        /* a batch never straddles two epochs, so no video appears twice in it */
+        if (t->pos + B > t->n_videos) hero__trainer_shuffle(t);
+        for (i = 0; i < B; i++) sel[i] = t->videos[t->order[t->pos++]];
+        /* on failure drop the gradients of the micro-batches already run: nothing is applied */
+        if ((rc = hero_build_batch(&b, task, sel, B, &t->cfg.batch, NULL, &t->rng, err)) != 0) { HERO_FREE(sel); hero_zero_grad(m); return rc; }
+        rc = hero_forward_backward(m, &b, 1, NULL, &t->last_result, err);
+        hero_batch_free(&b);
+        if (rc) { HERO_FREE(sel); hero_zero_grad(m); return rc; }
+        if (!(t->last_result.loss == t->last_result.loss) || fabsf(t->last_result.loss) == (float)INFINITY) {
+            HERO_FREE(sel);
+            hero_zero_grad(m);
+            return hero__fail(err, HERO_ENUMERIC, "trainer: task %s, update %lld, micro-batch %d: loss is %g; update not applied",
+                              hero_task_name(task), (long long)t->opt.step + 1, k, (double)t->last_result.loss);
+        }
+        loss_sum += t->last_result.loss;
+    }
+    HERO_FREE(sel);
+    t->last_task = task;
+    t->last_loss = (float)(loss_sum / t->cfg.accum_steps);
+    if ((rc = hero_optimizer_step(&t->opt, m, &t->last_grad_norm, &t->last_lr, err)) != 0) {
+        hero_zero_grad(m);
+        return rc;
+    }
+    return 0;
+}
+
+/* ---- training state <-> safetensors ---- */
+
+HERODEF int hero_trainer_save(const hero_trainer *t, const char *path, hero_error *err) {
+    const hero_model *m = t->model;
+    int n = m->n_params, i, rc, k = 0;
+    hero_st_item *items = (hero_st_item *)HERO_MALLOC((size_t)(3 * n + 4) * sizeof(hero_st_item));
+    int64_t *shapes = (int64_t *)HERO_MALLOC((size_t)(3 * n + 4) * 3 * sizeof(int64_t));
+    char *names = (char *)HERO_MALLOC((size_t)(2 * n) * 128);
+    uint8_t *flags = (uint8_t *)HERO_MALLOC((size_t)n + 1);
+    char step[32], rng[96], pos[32];
+    const char *meta[] = {"format", "hero.h training state v1", "step", step, "rng", rng, "order_pos", pos, NULL};
+    if (!items || !shapes || !names || !flags) {
+        rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory while saving", path);
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        const hero_param *p = &m->table[i];
+        int d, s;
+        for (s = 0; s < 3; s++) {
+            hero_st_item *it = &items[k];
+            int64_t *sh = shapes + (size_t)k * 3;
+            for (d = 0; d < p->ndim; d++) sh[d] = p->shape[d];
+            it->dtype = HERO_F32; it->ndim = p->ndim; it->shape = sh;
+            if (s == 0) { it->name = p->name; it->data = p->data; }
+            else {
+                char *nm = names + ((size_t)(s - 1) * n + i) * 128;
+                snprintf(nm, 128, "optimizer.%s.%s", s == 1 ? "exp_avg" : "exp_avg_sq", p->name);
+                it->name = nm;
+                it->data = (s == 1 ? t->opt.m : t->opt.v) + p->offset;
+            }
+            k++;
+        }
+        flags[i] = (uint8_t)(p->has_grad != 0);
+    }
+    shapes[(size_t)k * 3] = n;
+    items[k].name = "optimizer.step"; items[k].dtype = HERO_I64; items[k].ndim = 1; items[k].shape = shapes + (size_t)k * 3; items[k].data = t->opt.steps; k++;
+    shapes[(size_t)k * 3] = n;
+    items[k].name = "trainer.has_grad"; items[k].dtype = HERO_U8; items[k].ndim = 1; items[k].shape = shapes + (size_t)k * 3; items[k].data = flags; k++;
+    shapes[(size_t)k * 3] = t->n_videos;
+    items[k].name = "trainer.order"; items[k].dtype = HERO_I32; items[k].ndim = 1; items[k].shape = shapes + (size_t)k * 3; items[k].data = t->order; k++;
+    snprintf(step, sizeof(step), "%lld", (long long)t->opt.step);
+    snprintf(rng, sizeof(rng), "%016llx%016llx%016llx%016llx", (unsigned long long)t->rng.s[0], (unsigned long long)t->rng.s[1],
+             (unsigned long long)t->rng.s[2], (unsigned long long)t->rng.s[3]);
+    snprintf(pos, sizeof(pos), "%d", t->pos);
+    rc = hero_safetensors_write(path, items, k, meta, err);
+done:
+    HERO_FREE(items); HERO_FREE(shapes); HERO_FREE(names); HERO_FREE(flags);
+    return rc;
+}
+
+static int hero__hex64(const char *s, uint64_t *out) {
+    uint64_t v = 0;
+    int i;
+    for (i = 0; i < 16; i++) {
+        char c = s[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (d < 0) return -1;
+        v = (v << 4) | (uint64_t)d;
+    }
+    *out = v;
+    return 0;
+}
+
+HERODEF int hero_trainer_load(hero_trainer *t, const char *path, hero_error *err) {
+    hero_model *m = t->model;
+    hero_tensorfile tf;
+    const char *step, *rng, *pos;
+    const hero_tensor_info *ti;
+    int64_t *tmp = NULL;
+    int i, s, rc;
+    hero_load_report rep;
+    if ((rc = hero_tensorfile_open(&tf, path, err)) != 0) return rc;
+    step = hero_tensorfile_meta(&tf, "step");
+    rng = hero_tensorfile_meta(&tf, "rng");
+    pos = hero_tensorfile_meta(&tf, "order_pos");
+    if (!step || !rng || !pos || strlen(rng) != 64) {
+        rc = hero__fail(err, HERO_EFORMAT, "%s: not a hero.h training state (metadata step / rng / order_pos missing)", path);
+        goto done;
+    }
+    if ((rc = hero_model_load_state(m, &tf, &rep, err)) != 0) goto done;
+    if (rep.n_loaded != m->n_params) {
+        rc = hero__fail(err, HERO_EMISSING, "%s: %d model tensors missing (%s)", path, m->n_params - rep.n_loaded, rep.missing);
+        goto done;
+    }
+    for (i = 0; i < m->n_params; i++)
+        for (s = 1; s <= 2; s++) {
+            char nm[160];
+            hero_param *p = &m->table[i];
+            snprintf(nm, sizeof(nm), "optimizer.%s.%s", s == 1 ? "exp_avg" : "exp_avg_sq", p->name);
+            ti = hero_tensorfile_find(&tf, nm);
+            if (!ti || hero_tensor_numel(ti) != (int64_t)p->numel) {
+                rc = hero__fail(err, HERO_EMISSING, "%s: tensor %s missing or of the wrong size", path, nm);
+                goto done;
+            }
+            if ((rc = hero_tensor_read_f32(ti, (s == 1 ? t->opt.m : t->opt.v) + p->offset, (int64_t)p->numel, err)) != 0) goto done;
+        }
+    tmp = (int64_t *)HERO_MALLOC((size_t)(m->n_params > t->n_videos ? m->n_params : t->n_videos) * sizeof(int64_t));
+    if (!tmp) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", path); goto done; }
+    ti = hero_tensorfile_find(&tf, "optimizer.step");
+    if (!ti || hero_tensor_numel(ti) != m->n_params || (rc = hero_tensor_read_i64(ti, t->opt.steps, m->n_params, err)) != 0) {
+        rc = rc ? rc : hero__fail(err, HERO_ESHAPE, "%s: optimizer.step missing or not [%d]", path, m->n_params);
+        goto done;
+    }
+    ti = hero_tensorfile_find(&tf, "trainer.has_grad");
+    if (!ti || hero_tensor_numel(ti) != m->n_params || (rc = hero_tensor_read_i64(ti, tmp, m->n_params, err)) != 0) {
+        rc = rc ? rc : hero__fail(err, HERO_ESHAPE, "%s: trainer.has_grad missing or not [%d]", path, m->n_params);
+        goto done;
+    }
+    for (i = 0; i < m->n_params; i++) m->table[i].has_grad = tmp[i] != 0;
+    ti = hero_tensorfile_find(&tf, "trainer.order");
+    if (!ti || hero_tensor_numel(ti) != t->n_videos || (rc = hero_tensor_read_i64(ti, tmp, t->n_videos, err)) != 0) {
+        rc = rc ? rc : hero__fail(err, HERO_ESHAPE, "%s: trainer.order does not match a corpus of %d videos", path, t->n_videos);
+        goto done;
+    }
+    for (i = 0; i < t->n_videos; i++) {
+        if (tmp[i] < 0 || tmp[i] >= t->n_videos) { rc = hero__fail(err, HERO_EFORMAT, "%s: trainer.order entry %lld out of range", path, (long long)tmp[i]); goto done; }
+        t->order[i] = (int32_t)tmp[i];
+    }
+    t->opt.step = atoll(step);
+    t->pos = atoi(pos);
+    if (t->pos < 0 || t->pos > t->n_videos || t->opt.step < 0) { rc = hero__fail(err, HERO_EFORMAT, "%s: bad step / order_pos", path); goto done; }
+    for (i = 0; i < 4; i++)
+        if (hero__hex64(rng + 16 * i, &t->rng.s[i])) { rc = hero__fail(err, HERO_EFORMAT, "%s: bad rng state", path); goto done; }
+    hero_zero_grad(m);
+    rc = 0;
+done:
+    HERO_FREE(tmp);
+    hero_tensorfile_close(&tf);
+    return rc;
+}
+/* ==== File formats: JSON, half floats, tensor files (safetensors, torch.save, npy/npz) ==== */
+#include <float.h>
+#include <limits.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* fsync for atomic writes: POSIX fsync, Windows _commit, elsewhere nothing. */
+#if defined(_WIN32)
+#include <io.h>
+#define hero__fsync_file(f) _commit(_fileno(f))
+#elif defined(__unix__) || defined(__APPLE__)
+#if defined(__cplusplus)
+#include <unistd.h>
+#else
+#ifndef fileno
+extern int fileno(FILE *);
+#endif
+extern int fsync(int);
+#endif
+#define hero__fsync_file(f) fsync(fileno(f))
+#else
+#define hero__fsync_file(f) 0
+#endif
+
+/* ======================================================================================
+   15. Checkpoints and tensor files: JSON, safetensors, zip, pickle (no code runs), npy/npz
+   ====================================================================================== */
+
+/* ---------------- small helpers ---------------- */
+static uint16_t hero__u16(const unsigned char *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static uint32_t hero__u32(const unsigned char *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static uint64_t hero__u64(const unsigned char *p) { return (uint64_t)hero__u32(p) | ((uint64_t)hero__u32(p + 4) << 32); }
+
+static char *hero__strndup(const char *s, size_t n) {
+    char *r = (char *)HERO_MALLOC(n + 1);
+    if (!r) return NULL;
+    if (n) memcpy(r, s, n);
+    r[n] = 0;
+    return r;
+}
+
+/* Appending to an array of n items: returns a block with room for item n (reallocated when
+   n is 0 or a power of two), or NULL when out of memory (p is then still valid). */
+static void *hero__grow(void *p, int n, size_t elsize) {
+    size_t cap;
+    if (n > 0 && (n & (n - 1)) != 0) return p;
+    if (n >= INT_MAX / 2) return NULL;
+    cap = n ? (size_t)n * 2 : 1;
+    if (cap > SIZE_MAX / elsize) return NULL;
+    return HERO_REALLOC(p, cap * elsize);
+}
+
+/* *r = a * b for a, b >= 0; returns 0 on overflow. */
+static int hero__mul64(int64_t a, int64_t b, int64_t *r) {
+    if (a < 0 || b < 0 || (a != 0 && b > INT64_MAX / a)) return 0;
+    *r = a * b;
+    return 1;
+}
+
+static int hero__host_le(void) {
+    uint16_t x = 1;
+    unsigned char c;
+    memcpy(&c, &x, 1);
+    return c == 1;
+}
+
+/* growable NUL-terminated string */
+typedef struct hero__sb { char *s; size_t n, cap; int oom; } hero__sb;
+
+static void hero__sb_put(hero__sb *b, const char *s, size_t n) {
+    if (b->oom) return;
+    if (b->n + n + 1 > b->cap) {
+        size_t c = b->cap ? b->cap : 64;
+        char *q;
+        while (c < b->n + n + 1) c *= 2;
+        q = (char *)HERO_REALLOC(b->s, c);
+        if (!q) { b->oom = 1; return; }
+        b->s = q;
+        b->cap = c;
+    }
+    if (n) memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = 0;
+}
+static void hero__sb_str(hero__sb *b, const char *s) { hero__sb_put(b, s, strlen(s)); }
+static void hero__sb_i64(hero__sb *b, int64_t v) {
+    char t[32];
+    snprintf(t, sizeof t, "%lld", (long long)v);
+    hero__sb_str(b, t);
+}
+static void hero__sb_cut(hero__sb *b, size_t n) { if (b->s && n <= b->n) { b->n = n; b->s[n] = 0; } }
+
+/* Read a whole file into a HERO_MALLOC'd buffer (NUL-terminated for convenience). */
+static int hero__read_file(const char *path, unsigned char **out, size_t *size, hero_error *err) {
+    FILE *f;
+    long end;
+    unsigned char *buf;
+    size_t n;
+    *out = NULL;
+    *size = 0;
+    if (!path) return hero__fail(err, HERO_EINVAL, "read: NULL path");
+    f = fopen(path, "rb");
+    if (!f) return hero__fail(err, HERO_EIO, "%s: cannot open for reading", path);
+    if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return hero__fail(err, HERO_EIO, "%s: cannot determine the file size", path);
+    }
+    if ((unsigned long)end >= (unsigned long)(SIZE_MAX / 2)) {
+        fclose(f);
+        return hero__fail(err, HERO_ELIMIT, "%s: implausible size %ld (a directory?)", path, end);
+    }
+    buf = (unsigned char *)HERO_MALLOC((size_t)end + 1);
+    if (!buf) {
+        fclose(f);
+        return hero__fail(err, HERO_ENOMEM, "%s: cannot allocate %ld bytes", path, end);
+    }
+    n = fread(buf, 1, (size_t)end, f);
+    if (n != (size_t)end || ferror(f)) {
+        fclose(f);
+        HERO_FREE(buf);
+        return hero__fail(err, HERO_EIO, "%s: read %zu of %ld bytes", path, n, end);
+    }
+    fclose(f);
+    buf[n] = 0;
+    *out = buf;
+    *size = n;
+    return 0;
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes available), 0 if invalid. */
+static int hero__utf8_seq(const unsigned char *s, size_t n) {
+    unsigned c = s[0];
+    if (c < 0x80) return 1;
+    if (c < 0xC2 || c > 0xF4) return 0;
+    if (c < 0xE0) return (n >= 2 && (s[1] & 0xC0) == 0x80) ? 2 : 0;
+    if (c < 0xF0) {
+        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
+        if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0)) return 0;
+        return 3;
+    }
+    if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80) return 0;
+    if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90)) return 0;
+    return 4;
+}
+
+static int hero__utf8_valid(const char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        int k = hero__utf8_seq((const unsigned char *)s + i, n - i);
+        if (!k) return 0;
+        i += (size_t)k;
+    }
+    return 1;
+}
+
+/* Prefix err->msg with "prefix: " (after a failure in a nested parser). */
+static int hero__reprefix(hero_error *err, int code, const char *prefix) {
+    char tmp[sizeof(err->msg)];
+    if (!err) return code;
+    memcpy(tmp, err->msg, sizeof tmp);
+    tmp[sizeof tmp - 1] = 0;
+    return hero__fail(err, code, "%s: %s", prefix, tmp);
+}
+
+/* ================= JSON ================= */
+typedef struct hero__jp { const char *s; size_t n, i; int depth; hero_error *err; } hero__jp;
+
+static int hero__jfail(hero__jp *p, int code, const char *what) {
+    size_t k, line = 1, col = 1;
+    char found[24];
+    for (k = 0; k < p->i && k < p->n; k++) {
+        if (p->s[k] == '\n') { line++; col = 1; } else col++;
+    }
+    if (p->i >= p->n) snprintf(found, sizeof found, "end of input");
+    else {
+        unsigned c = (unsigned char)p->s[p->i];
+        if (c >= 0x20 && c < 0x7f) snprintf(found, sizeof found, "'%c'", (char)c);
+        else snprintf(found, sizeof found, "byte 0x%02x", c);
+    }
+    return hero__fail(p->err, code, "json: line %zu, column %zu: %s (found %s)", line, col, what, found);
+}
+
+static void hero__jws(hero__jp *p) {
+    while (p->i < p->n) {
+        char c = p->s[p->i];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
+        p->i++;
+    }
+}
+
+static int hero__hex4(const char *s, unsigned *v) {
+    int k;
+    *v = 0;
+    for (k = 0; k < 4; k++) {
+        char c = s[k];
+        unsigned d;
+        if (c >= '0' && c <= '9') d = (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f') d = (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') d = (unsigned)(c - 'A' + 10);
+        else return 0;
+        *v = *v * 16 + d;
+    }
+    return 1;
+}
+
+static size_t hero__utf8_put(char *o, unsigned cp) {
+    if (cp < 0x80) { o[0] = (char)cp; return 1; }
+    if (cp < 0x800) { o[0] = (char)(0xC0 | (cp >> 6)); o[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12)); o[1] = (char)(0x80 | ((cp >> 6) & 0x3F)); o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18)); o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* \uXXXX (and a following low surrogate) at p->s[p->i]; appends UTF-8 to o. */
+static int hero__jescape_u(hero__jp *p, size_t end, char *o, size_t *k) {
+    unsigned cp, lo;
+    if (end - p->i < 6 || !hero__hex4(p->s + p->i + 2, &cp)) return hero__jfail(p, HERO_EFORMAT, "bad \\u escape");
+    if (cp >= 0xDC00 && cp <= 0xDFFF) return hero__jfail(p, HERO_EFORMAT, "unpaired low surrogate in \\u escape");
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+        if (end - p->i < 12 || p->s[p->i + 6] != '\\' || p->s[p->i + 7] != 'u' || !hero__hex4(p->s + p->i + 8, &lo) ||
+            lo < 0xDC00 || lo > 0xDFFF)
+            return hero__jfail(p, HERO_EFORMAT, "high surrogate not followed by a low surrogate escape");
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        p->i += 6;
+    }
+    p->i += 6;
+    *k += hero__utf8_put(o + *k, cp);
+    return 0;
+}
+
+static int hero__jstring(hero__jp *p, char **out, size_t *outlen) {
+    size_t j = p->i + 1, k = 0;
+    char *o;
+    while (j < p->n && p->s[j] != '"') j += (p->s[j] == '\\') ? 2 : 1;
+    if (j >= p->n) return hero__jfail(p, HERO_EFORMAT, "unterminated string");
+    o = (char *)HERO_MALLOC(j - p->i);
+    if (!o) return hero__fail(p->err, HERO_ENOMEM, "json: out of memory");
+    p->i++;
+    while (p->i < j) {
+        unsigned char c = (unsigned char)p->s[p->i];
+        int rc = 0;
+        if (c < 0x20) rc = hero__jfail(p, HERO_EFORMAT, "unescaped control character in string");
+        else if (c == '\\') {
+            char e = p->s[p->i + 1], r = 0;
+            switch (e) {
+            case '"': case '\\': case '/': r = e; break;
+            case 'b': r = '\b'; break;
+            case 'f': r = '\f'; break;
+            case 'n': r = '\n'; break;
+            case 'r': r = '\r'; break;
+            case 't': r = '\t'; break;
+            case 'u': rc = hero__jescape_u(p, j, o, &k); break;
+            default: rc = hero__jfail(p, HERO_EFORMAT, "invalid escape in string");
+            }
+            if (r) { o[k++] = r; p->i += 2; }
+        } else {
+            int m = hero__utf8_seq((const unsigned char *)p->s + p->i, j - p->i);
+            if (!m) rc = hero__jfail(p, HERO_EFORMAT, "invalid UTF-8 in string");
+            else { memcpy(o + k, p->s + p->i, (size_t)m); k += (size_t)m; p->i += (size_t)m; }
+        }
+        if (rc) { HERO_FREE(o); return rc; }
+    }
+    p->i = j + 1;
+    o[k] = 0;
+    *out = o;
+    *outlen = k;
+    return 0;
+}
+
+static int hero__jdigits(hero__jp *p) {
+    size_t b = p->i;
+    while (p->i < p->n && p->s[p->i] >= '0' && p->s[p->i] <= '9') p->i++;
+    return p->i > b;
+}
+
+static int hero__jnumber(hero__jp *p, double *out) {
+    size_t b = p->i, len, k;
+    char tmp[512], *end;
+    const char *dp = localeconv()->decimal_point;
+    if (p->i < p->n && p->s[p->i] == '-') p->i++;
+    if (p->i < p->n && p->s[p->i] == '0') p->i++;
+    else if (!hero__jdigits(p)) return hero__jfail(p, HERO_EFORMAT, "invalid number");
+    if (p->i < p->n && p->s[p->i] == '.') {
+        p->i++;
+        if (!hero__jdigits(p)) return hero__jfail(p, HERO_EFORMAT, "digit expected after '.'");
+    }
+    if (p->i < p->n && (p->s[p->i] == 'e' || p->s[p->i] == 'E')) {
+        p->i++;
+        if (p->i < p->n && (p->s[p->i] == '+' || p->s[p->i] == '-')) p->i++;
+        if (!hero__jdigits(p)) return hero__jfail(p, HERO_EFORMAT, "digit expected in exponent");
+    }
+    len = p->i - b;
+    if (len >= sizeof tmp) { p->i = b; return hero__jfail(p, HERO_ELIMIT, "number longer than 511 characters"); }
+    memcpy(tmp, p->s + b, len);
+    tmp[len] = 0;
+    for (k = 0; k < len && dp && dp[0] && dp[0] != '.' && !dp[1]; k++)
+        if (tmp[k] == '.') tmp[k] = dp[0]; /* strtod follows the C locale's decimal point */
+    *out = strtod(tmp, &end);
+    if (end != tmp + len) { p->i = b; return hero__jfail(p, HERO_EFORMAT, "invalid number"); }
+    if (*out > DBL_MAX || *out < -DBL_MAX) { p->i = b; return hero__jfail(p, HERO_ELIMIT, "number out of double range"); }
+    return 0;
+}
+
+static int hero__jvalue(hero__jp *p, hero_json *v);
+
+/* Append item (and key for objects) to container v; on failure frees item and key. */
+static int hero__jappend(hero__jp *p, hero_json *v, hero_json *item, char *key) {
+    void *q = hero__grow(v->items, v->n, sizeof(hero_json));
+    if (q) v->items = (hero_json *)q;
+    if (q && key) {
+        q = hero__grow(v->keys, v->n, sizeof(char *));
+        if (q) v->keys = (char **)q;
+    }
+    if (!q) {
+        hero_json_free(item);
+        HERO_FREE(key);
+        return hero__fail(p->err, HERO_ENOMEM, "json: out of memory");
+    }
+    v->items[v->n] = *item;
+    if (key) v->keys[v->n] = key;
+    v->n++;
+    return 0;
+}
+
+static int hero__jcontainer(hero__jp *p, hero_json *v, int is_obj) {
+    char close = is_obj ? '}' : ']';
+    v->type = is_obj ? HERO_JSON_OBJECT : HERO_JSON_ARRAY;
+    p->i++;
+    hero__jws(p);
+    if (p->i < p->n && p->s[p->i] == close) { p->i++; return 0; }
+    for (;;) {
+        hero_json item;
+        char *key = NULL;
+        size_t klen;
+        int rc;
+        memset(&item, 0, sizeof item);
+        hero__jws(p);
+        if (is_obj) {
+            if (p->i >= p->n || p->s[p->i] != '"') return hero__jfail(p, HERO_EFORMAT, "expected a string key");
+            if ((rc = hero__jstring(p, &key, &klen)) != 0) return rc;
+            hero__jws(p);
+            if (p->i >= p->n || p->s[p->i] != ':') { HERO_FREE(key); return hero__jfail(p, HERO_EFORMAT, "expected ':'"); }
+            p->i++;
+            hero__jws(p);
+        }
+        if ((rc = hero__jvalue(p, &item)) != 0) { hero_json_free(&item); HERO_FREE(key); return rc; }
+        if ((rc = hero__jappend(p, v, &item, key)) != 0) return rc;
+        hero__jws(p);
+        if (p->i < p->n && p->s[p->i] == ',') { p->i++; continue; }
+        if (p->i < p->n && p->s[p->i] == close) { p->i++; return 0; }
+        return hero__jfail(p, HERO_EFORMAT, is_obj ? "expected ',' or '}'" : "expected ',' or ']'");
+    }
+}
+
+static int hero__jlit(hero__jp *p, const char *lit) {
+    size_t l = strlen(lit);
+    if (p->n - p->i < l || memcmp(p->s + p->i, lit, l) != 0) return hero__jfail(p, HERO_EFORMAT, "invalid literal");
+    p->i += l;
+    return 0;
+}
+
+static int hero__jvalue(hero__jp *p, hero_json *v) {
+    char c;
+    int rc;
+    if (p->i >= p->n) return hero__jfail(p, HERO_EFORMAT, "expected a value");
+    c = p->s[p->i];
+    switch (c) {
+    case '{': case '[':
+        if (++p->depth > HERO_JSON_MAX_DEPTH) return hero__jfail(p, HERO_ELIMIT, "nesting deeper than HERO_JSON_MAX_DEPTH");
+        rc = hero__jcontainer(p, v, c == '{');
+        p->depth--;
+        return rc;
+    case '"': v->type = HERO_JSON_STRING; return hero__jstring(p, &v->string, &v->len);
+    case 't': v->type = HERO_JSON_BOOL; v->boolean = 1; return hero__jlit(p, "true");
+    case 'f': v->type = HERO_JSON_BOOL; return hero__jlit(p, "false");
+    case 'n': return hero__jlit(p, "null");
+    default:
+        if (c == '-' || (c >= '0' && c <= '9')) { v->type = HERO_JSON_NUMBER; return hero__jnumber(p, &v->number); }
+        return hero__jfail(p, HERO_EFORMAT, "unexpected character");
+    }
+}
+
+/* Free a parsed JSON tree and reset it to null. */
+HERODEF void hero_json_free(hero_json *j) {
+    int i;
+    if (!j) return;
+    for (i = 0; i < j->n; i++) {
+        if (j->items) hero_json_free(&j->items[i]);
+        if (j->keys) HERO_FREE(j->keys[i]);
+    }
+    HERO_FREE(j->items);
+    HERO_FREE(j->keys);
+    HERO_FREE(j->string);
+    memset(j, 0, sizeof *j);
+}
+
+/* Parse JSON text (RFC 8259, depth <= HERO_JSON_MAX_DEPTH) into a DOM. */
+HERODEF int hero_json_parse(const char *text, size_t len, hero_json *out, hero_error *err) {
+    hero__jp p;
+    int rc;
+    if (!out) return hero__fail(err, HERO_EINVAL, "json: NULL output");
+    memset(out, 0, sizeof *out);
+    if (!text && len) return hero__fail(err, HERO_EINVAL, "json: NULL text");
+    memset(&p, 0, sizeof p);
+    p.s = text;
+    p.n = len;
+    p.err = err;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) p.i = 3; /* tolerate a UTF-8 BOM */
+    hero__jws(&p);
+    rc = hero__jvalue(&p, out);
+    if (!rc) {
+        hero__jws(&p);
+        if (p.i != p.n) rc = hero__jfail(&p, HERO_EFORMAT, "unexpected data after the JSON value");
+    }
+    if (rc) hero_json_free(out);
+    return rc;
+}
+
+/* First member named key of an object, or NULL. */
+HERODEF const hero_json *hero_json_get(const hero_json *obj, const char *key) {
+    int i;
+    if (!obj || obj->type != HERO_JSON_OBJECT || !key) return NULL;
+    for (i = 0; i < obj->n; i++)
+        if (strcmp(obj->keys[i], key) == 0) return &obj->items[i];
+    return NULL;
+}
+
+/* Read a file and parse it as JSON. */
+HERODEF int hero_json_read_file(const char *path, hero_json *out, hero_error *err) {
+    unsigned char *buf;
+    size_t size;
+    int rc;
+    if (out) memset(out, 0, sizeof *out);
+    if (!out) return hero__fail(err, HERO_EINVAL, "json: NULL output");
+    if ((rc = hero__read_file(path, &buf, &size, err)) != 0) return rc;
+    rc = hero_json_parse((const char *)buf, size, out, err);
+    HERO_FREE(buf);
+    return rc ? hero__reprefix(err, rc, path) : 0;
+}
+
+/* ================= half-precision floats ================= */
+static float hero__bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+static uint32_t hero__f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static double hero__f64(const unsigned char *p) { uint64_t u = hero__u64(p); double v; memcpy(&v, &u, 8); return v; }
+
+/* binary16 bits -> float (exact). */
+HERODEF float hero_f16_to_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+    if (e == 0x1f) return hero__bits_f32(sign | 0x7f800000u | (m << 13));
+    if (e == 0) {
+        if (m == 0) return hero__bits_f32(sign);
+        e = 113; /* subnormal: normalise */
+        while (!(m & 0x400)) { m <<= 1; e--; }
+        return hero__bits_f32(sign | (e << 23) | ((m & 0x3ff) << 13));
+    }
+    return hero__bits_f32(sign | ((e + 112) << 23) | (m << 13));
+}
+
+/* bfloat16 bits -> float (exact). */
+HERODEF float hero_bf16_to_f32(uint16_t h) { return hero__bits_f32((uint32_t)h << 16); }
+
+/* float -> binary16 bits, round to nearest even. */
+HERODEF uint16_t hero_f32_to_f16(float f) {
+    uint32_t x = hero__f32_bits(f), sign = (x >> 16) & 0x8000, a = x & 0x7fffffffu, m, r, rem, half;
+    int shift;
+    if (a > 0x7f800000u) return (uint16_t)(sign | 0x7e00 | ((a >> 13) & 0x3ff)); /* NaN stays NaN */
+    if (a >= 0x477ff000u) return (uint16_t)(sign | 0x7c00);                    /* >= 65520: inf */
+    if (a >= 0x38800000u) {                                                     /* normal half */
+        r = (((a >> 23) - 112) << 10) | ((a >> 13) & 0x3ff);
+        rem = a & 0x1fff;
+        if (rem > 0x1000 || (rem == 0x1000 && (r & 1))) r++;
+        return (uint16_t)(sign | r);
+    }
+    if (a < 0x33000000u) return (uint16_t)sign; /* below half the smallest subnormal */
+    m = (a & 0x7fffff) | 0x800000;
+    shift = 126 - (int)(a >> 23);
+    r = m >> shift;
+    rem = m & ((1u << shift) - 1);
+    half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (r & 1))) r++;
+    return (uint16_t)(sign | r);
+}
+
+/* float -> bfloat16 bits, round to nearest even. */
+HERODEF uint16_t hero_f32_to_bf16(float f) {
+    uint32_t x = hero__f32_bits(f);
+    if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x40);
+    x += 0x7fffu + ((x >> 16) & 1);
+    return (uint16_t)(x >> 16);
+}
+
+/* Array float -> binary16; returns the number of finite values that overflowed. */
+HERODEF int64_t hero_f32_to_f16_buf(const float *src, uint16_t *dst, int64_t n) {
+    int64_t i, over = 0;
+    for (i = 0; i < n; i++) {
+        dst[i] = hero_f32_to_f16(src[i]);
+        over += (dst[i] & 0x7fff) == 0x7c00 && (hero__f32_bits(src[i]) & 0x7fffffffu) < 0x7f800000u;
+    }
+    return over;
+}
+
+/* Array float -> bfloat16; returns the number of finite values that overflowed. */
+HERODEF int64_t hero_f32_to_bf16_buf(const float *src, uint16_t *dst, int64_t n) {
+    int64_t i, over = 0;
+    for (i = 0; i < n; i++) {
+        dst[i] = hero_f32_to_bf16(src[i]);
+        over += (dst[i] & 0x7fff) == 0x7f80 && (hero__f32_bits(src[i]) & 0x7fffffffu) < 0x7f800000u;
+    }
+    return over;
+}
+
+/* ================= tensor info: validation and reading ================= */
+
+/* Element count of a tensor, -1 if its shape is invalid. */
+HERODEF int64_t hero_tensor_numel(const hero_tensor_info *t) {
+    int64_t n = 1;
+    int i;
+    if (!t || t->ndim < 0 || t->ndim > HERO_MAX_DIMS) return -1;
+    for (i = 0; i < t->ndim; i++)
+        if (!hero__mul64(n, t->shape[i], &n)) return -1;
+    return n;
+}
+
+/* Check dtype, shape, strides and that every element lies inside the storage. */
+static int hero__tensor_check(const hero_tensor_info *t, const char *file, hero_error *err) {
+    const char *nm = t->name ? t->name : "?", *f = file ? file : "tensor";
+    int64_t es = hero_dtype_size(t->dtype), n = hero_tensor_numel(t), last = t->offset, x, have;
+    int i;
+    if (es <= 0) return hero__fail(err, HERO_EFORMAT, "%s: tensor '%s': invalid dtype %d", f, nm, (int)t->dtype);
+    if (t->ndim < 0 || t->ndim > HERO_MAX_DIMS)
+        return hero__fail(err, HERO_ELIMIT, "%s: tensor '%s': %d dimensions, at most %d supported", f, nm, t->ndim, HERO_MAX_DIMS);
+    if (n < 0 || !hero__mul64(n, es, &x))
+        return hero__fail(err, HERO_ELIMIT, "%s: tensor '%s': shape is negative or its size overflows", f, nm);
+    if (t->offset < 0 || t->storage_nbytes < 0)
+        return hero__fail(err, HERO_EFORMAT, "%s: tensor '%s': negative offset or storage size", f, nm);
+    if (n == 0) return 0;
+    for (i = 0; i < t->ndim; i++) {
+        if (t->stride[i] < 0 || !hero__mul64(t->shape[i] - 1, t->stride[i], &x) || x > INT64_MAX - last)
+            return hero__fail(err, HERO_EFORMAT, "%s: tensor '%s': invalid stride %lld in dimension %d", f, nm,
+                              (long long)t->stride[i], i);
+        last += x;
+    }
+    have = t->storage_nbytes / es;
+    if (last >= have || !t->storage)
+        return hero__fail(err, HERO_EFORMAT, "%s: tensor '%s' (%s): needs storage element %lld but the storage holds %lld",
+                          f, nm, hero_dtype_name(t->dtype), (long long)last, (long long)have);
+    return 0;
+}
+
+/* n elements at s, step bytes apart, of dtype dt -> d[0..n) (switch outside the loops) */
+#define HERO__RUN(expr) for (i = 0; i < n; i++) { const unsigned char *p = s + i * step; d[i] = (expr); } break
+static void hero__run_f32(float *d, const unsigned char *s, int64_t n, int64_t step, hero_dtype dt) {
+    int64_t i;
+    switch (dt) {
+    case HERO_F32: HERO__RUN(hero__bits_f32(hero__u32(p)));
+    case HERO_F16: HERO__RUN(hero_f16_to_f32(hero__u16(p)));
+    case HERO_BF16: HERO__RUN(hero_bf16_to_f32(hero__u16(p)));
+    case HERO_F64: HERO__RUN((float)hero__f64(p));
+    case HERO_I64: HERO__RUN((float)(int64_t)hero__u64(p));
+    case HERO_I32: HERO__RUN((float)(int32_t)hero__u32(p));
+    case HERO_I16: HERO__RUN((float)(int16_t)hero__u16(p));
+    case HERO_I8: HERO__RUN((float)(signed char)p[0]);
+    case HERO_U8: HERO__RUN((float)p[0]);
+    default: HERO__RUN(p[0] ? 1.0f : 0.0f);
+    }
+}
+
+static void hero__run_i64(int64_t *d, const unsigned char *s, int64_t n, int64_t step, hero_dtype dt) {
+    int64_t i;
+    switch (dt) {
+    case HERO_I64: HERO__RUN((int64_t)hero__u64(p));
+    case HERO_I32: HERO__RUN((int32_t)hero__u32(p));
+    case HERO_I16: HERO__RUN((int16_t)hero__u16(p));
+    case HERO_I8: HERO__RUN((signed char)p[0]);
+    case HERO_U8: HERO__RUN(p[0]);
+    default: HERO__RUN(p[0] != 0);
+    }
+}
+#undef HERO__RUN
+
+static int hero__is_contig(const hero_tensor_info *t) {
+    int64_t expect = 1;
+    int i;
+    for (i = t->ndim - 1; i >= 0; i--) {
+        if (t->shape[i] != 1 && t->stride[i] != expect) return 0;
+        expect *= t->shape[i];
+    }
+    return 1;
+}
+
+static int hero__tensor_read(const hero_tensor_info *t, void *dst, int64_t n, int as_i64, hero_error *err) {
+    int64_t numel, es, idx[HERO_MAX_DIMS], outer, o, off, run, step;
+    int k, inner, rc;
+    if (!t) return hero__fail(err, HERO_EINVAL, "tensor read: NULL tensor");
+    if ((rc = hero__tensor_check(t, NULL, err)) != 0) return rc;
+    numel = hero_tensor_numel(t);
+    if (n != numel)
+        return hero__fail(err, HERO_ESHAPE, "tensor '%s': destination holds %lld elements, tensor has %lld",
+                          t->name ? t->name : "?", (long long)n, (long long)numel);
+    if (as_i64 && (t->dtype == HERO_F32 || t->dtype == HERO_F16 || t->dtype == HERO_BF16 || t->dtype == HERO_F64))
+        return hero__fail(err, HERO_ESHAPE, "tensor '%s': dtype %s is not an integer type", t->name ? t->name : "?",
+                          hero_dtype_name(t->dtype));
+    if (numel == 0) return 0;
+    if (!dst) return hero__fail(err, HERO_EINVAL, "tensor '%s': NULL destination", t->name ? t->name : "?");
+    es = hero_dtype_size(t->dtype);
+    if (hero__is_contig(t)) {
+        if (as_i64) hero__run_i64((int64_t *)dst, t->storage + t->offset * es, numel, es, t->dtype);
+        else hero__run_f32((float *)dst, t->storage + t->offset * es, numel, es, t->dtype);
+        return 0;
+    }
+    inner = t->ndim - 1;
+    run = t->shape[inner];
+    step = run > 1 ? t->stride[inner] * es : 0;
+    outer = numel / run;
+    memset(idx, 0, sizeof idx);
+    for (o = 0; o < outer; o++) {
+        off = t->offset;
+        for (k = 0; k < inner; k++) off += idx[k] * t->stride[k];
+        if (as_i64) hero__run_i64((int64_t *)dst + o * run, t->storage + off * es, run, step, t->dtype);
+        else hero__run_f32((float *)dst + o * run, t->storage + off * es, run, step, t->dtype);
+        for (k = inner - 1; k >= 0; k--) {
+            if (++idx[k] < t->shape[k]) break;
+            idx[k] = 0;
+        }
+    }
+    return 0;
+}
+
+/* Tensor (any dtype, any strides) -> contiguous float. */
+HERODEF int hero_tensor_read_f32(const hero_tensor_info *t, float *dst, int64_t n, hero_error *err) {
+    return hero__tensor_read(t, dst, n, 0, err);
+}
+
+/* Integer/bool tensor (any strides) -> contiguous int64. */
+HERODEF int hero_tensor_read_i64(const hero_tensor_info *t, int64_t *dst, int64_t n, hero_error *err) {
+    return hero__tensor_read(t, dst, n, 1, err);
+}
+
+/* ================= tensor files: common ================= */
+static int hero__tf_add_tensor(hero_tensorfile *tf, const char *name, size_t nlen, hero_tensor_info **out, hero_error *err) {
+    void *q = hero__grow(tf->tensors, tf->n_tensors, sizeof(hero_tensor_info));
+    hero_tensor_info *t;
+    if (!q) return hero__fail(err, HERO_ENOMEM, "%s: out of memory for the tensor list", tf->path);
+    tf->tensors = (hero_tensor_info *)q;
+    t = &tf->tensors[tf->n_tensors];
+    memset(t, 0, sizeof *t);
+    if (!(t->name = hero__strndup(name, nlen))) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", tf->path);
+    tf->n_tensors++;
+    *out = t;
+    return 0;
+}
+
+static int hero__tf_add_entry(hero_tensorfile *tf, const char *name, const char *kind, const char *val, size_t vlen,
+                              hero_error *err) {
+    void *q = hero__grow(tf->entries, tf->n_entries, sizeof(hero_entry_info));
+    hero_entry_info *e;
+    if (!q) return hero__fail(err, HERO_ENOMEM, "%s: out of memory for the entry list", tf->path);
+    tf->entries = (hero_entry_info *)q;
+    e = &tf->entries[tf->n_entries++];
+    e->name = hero__strndup(name, strlen(name));
+    e->kind = hero__strndup(kind, strlen(kind));
+    e->value = hero__strndup(val, vlen);
+    if (!e->name || !e->kind || !e->value) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", tf->path);
+    return 0;
+}
+
+/* Keep a decompressed buffer alive until close (takes ownership; frees it on failure). */
+static int hero__tf_add_blob(hero_tensorfile *tf, unsigned char *blob, hero_error *err) {
+    void *q = hero__grow(tf->blobs, tf->n_blobs, sizeof(unsigned char *));
+    if (!q) { HERO_FREE(blob); return hero__fail(err, HERO_ENOMEM, "%s: out of memory", tf->path); }
+    tf->blobs = (unsigned char **)q;
+    tf->blobs[tf->n_blobs++] = blob;
+    return 0;
+}
+
+static int hero__cmp_strp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Validate every tensor against its storage and reject duplicate names. */
+static int hero__tf_check_all(hero_tensorfile *tf, hero_error *err) {
+    char **names;
+    int i, rc = 0, n = tf->n_tensors;
+    for (i = 0; i < n; i++)
+        if ((rc = hero__tensor_check(&tf->tensors[i], tf->path, err)) != 0) return rc;
+    if (n < 2) return 0;
+    names = (char **)HERO_MALLOC((size_t)n * sizeof(char *));
+    if (!names) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", tf->path);
+    for (i = 0; i < n; i++) names[i] = tf->tensors[i].name;
+    qsort(names, (size_t)n, sizeof(char *), hero__cmp_strp);
+    for (i = 1; i < n && !rc; i++)
+        if (strcmp(names[i - 1], names[i]) == 0) rc = hero__fail(err, HERO_EFORMAT, "%s: duplicate tensor name '%s'", tf->path, names[i]);
+    HERO_FREE(names);
+    return rc;
+}
+
+/* Release an opened tensor file. */
+HERODEF void hero_tensorfile_close(hero_tensorfile *tf) {
+    int i;
+    if (!tf) return;
+    for (i = 0; i < tf->n_tensors; i++) HERO_FREE(tf->tensors[i].name);
+    for (i = 0; i < tf->n_entries; i++) {
+        HERO_FREE(tf->entries[i].name);
+        HERO_FREE(tf->entries[i].kind);
+        HERO_FREE(tf->entries[i].value);
+    }
+    for (i = 0; i < tf->n_blobs; i++) HERO_FREE(tf->blobs[i]);
+    HERO_FREE(tf->tensors);
+    HERO_FREE(tf->entries);
+    HERO_FREE(tf->blobs);
+    HERO_FREE(tf->buf);
+    HERO_FREE(tf->path);
+    hero_json_free(&tf->meta);
+    memset(tf, 0, sizeof *tf);
+}
+
+/* Tensor by name, or NULL. */
+HERODEF const hero_tensor_info *hero_tensorfile_find(const hero_tensorfile *tf, const char *name) {
+    int i;
+    if (!tf || !name) return NULL;
+    for (i = 0; i < tf->n_tensors; i++)
+        if (strcmp(tf->tensors[i].name, name) == 0) return &tf->tensors[i];
+    return NULL;
+}
+
+/* Non-tensor entry by name, or NULL. */
+HERODEF const hero_entry_info *hero_tensorfile_entry(const hero_tensorfile *tf, const char *name) {
+    int i;
+    if (!tf || !name) return NULL;
+    for (i = 0; i < tf->n_entries; i++)
+        if (strcmp(tf->entries[i].name, name) == 0) return &tf->entries[i];
+    return NULL;
+}
+
+/* safetensors __metadata__ string, or NULL. */
+HERODEF const char *hero_tensorfile_meta(const hero_tensorfile *tf, const char *key) {
+    const hero_json *v = tf ? hero_json_get(&tf->meta, key) : NULL;
+    return (v && v->type == HERO_JSON_STRING) ? v->string : NULL;
+}
+
+/* ================= safetensors ================= */
+static const char *const hero__st_names[HERO_DTYPE_COUNT] = {"F32", "F16", "BF16", "F64", "I64", "I32", "I16", "I8", "U8", "BOOL"};
+
+/* Exact non-negative integer (<= 2^53) from a JSON number. */
+static int hero__json_i64(const hero_json *j, int64_t *v) {
+    if (!j || j->type != HERO_JSON_NUMBER || !(j->number >= 0 && j->number <= 9007199254740992.0)) return 0;
+    *v = (int64_t)j->number;
+    return (double)*v == j->number;
+}
+
+static int hero__st_meta(hero_tensorfile *tf, hero_json *v, hero_error *err) {
+    int i;
+    if (tf->meta.type != HERO_JSON_NULL) return hero__fail(err, HERO_EFORMAT, "%s: duplicate __metadata__", tf->path);
+    if (v->type != HERO_JSON_OBJECT) return hero__fail(err, HERO_EFORMAT, "%s: __metadata__ is not a JSON object", tf->path);
+    for (i = 0; i < v->n; i++)
+        if (v->items[i].type != HERO_JSON_STRING)
+            return hero__fail(err, HERO_EFORMAT, "%s: __metadata__ value '%s' is not a string", tf->path, v->keys[i]);
+    tf->meta = *v;
+    memset(v, 0, sizeof *v);
+    return 0;
+}
+
+static int hero__st_tensor(hero_tensorfile *tf, const char *key, const hero_json *v, const unsigned char *data,
+                           int64_t dsize, int id, hero_error *err) {
+    const hero_json *dt = hero_json_get(v, "dtype"), *sh = hero_json_get(v, "shape"), *off = hero_json_get(v, "data_offsets");
+    hero_tensor_info *t;
+    int64_t b, e, nbytes, numel = 1;
+    int i, rc, d = -1;
+    if (v->type != HERO_JSON_OBJECT || !dt || dt->type != HERO_JSON_STRING || !sh || sh->type != HERO_JSON_ARRAY || !off ||
+        off->type != HERO_JSON_ARRAY)
+        return hero__fail(err, HERO_EFORMAT, "%s: tensor '%s': header entry needs \"dtype\", \"shape\" and \"data_offsets\"", tf->path, key);
+    for (i = 0; i < HERO_DTYPE_COUNT; i++)
+        if (strcmp(dt->string, hero__st_names[i]) == 0) d = i;
+    if (d < 0) return hero__fail(err, HERO_EFORMAT, "%s: tensor '%s': unsupported dtype '%s'", tf->path, key, dt->string);
+    if (sh->n > HERO_MAX_DIMS)
+        return hero__fail(err, HERO_ELIMIT, "%s: tensor '%s': %d dimensions, at most %d supported", tf->path, key, sh->n, HERO_MAX_DIMS);
+    if (off->n != 2 || !hero__json_i64(&off->items[0], &b) || !hero__json_i64(&off->items[1], &e) || b > e || e > dsize)
+        return hero__fail(err, HERO_EFORMAT, "%s: tensor '%s': data_offsets must be [begin, end] with begin <= end <= %lld",
+                          tf->path, key, (long long)dsize);
+    if ((rc = hero__tf_add_tensor(tf, key, strlen(key), &t, err)) != 0) return rc;
+    t->dtype = (hero_dtype)d;
+    t->ndim = sh->n;
+    for (i = sh->n - 1; i >= 0; i--) {
+        if (!hero__json_i64(&sh->items[i], &t->shape[i]))
+            return hero__fail(err, HERO_EFORMAT, "%s: tensor '%s': shape[%d] is not a non-negative integer", tf->path, key, i);
+        t->stride[i] = numel;
+        if (!hero__mul64(numel, t->shape[i], &numel))
+            return hero__fail(err, HERO_ELIMIT, "%s: tensor '%s': element count overflows", tf->path, key);
+    }
+    if (!hero__mul64(numel, hero_dtype_size(t->dtype), &nbytes))
+        return hero__fail(err, HERO_ELIMIT, "%s: tensor '%s': byte size overflows", tf->path, key);
+    if (nbytes != e - b)
+        return hero__fail(err, HERO_EFORMAT, "%s: tensor '%s': data_offsets [%lld, %lld] hold %lld bytes, shape and dtype %s need %lld",
+                          tf->path, key, (long long)b, (long long)e, (long long)(e - b), dt->string, (long long)nbytes);
+    t->storage = data + b;
+    t->storage_nbytes = nbytes;
+    t->storage_id = id;
+    return 0;
+}
+
+typedef struct hero__range { int64_t b, e; int i; } hero__range;
+static int hero__cmp_range(const void *x, const void *y) {
+    const hero__range *a = (const hero__range *)x, *b = (const hero__range *)y;
+    return a->b < b->b ? -1 : a->b > b->b ? 1 : (a->e > b->e) - (a->e < b->e);
+}
+
+/* Tensor data regions must not overlap. */
+static int hero__st_overlap(hero_tensorfile *tf, const unsigned char *data, hero_error *err) {
+    hero__range *r;
+    int i, rc = 0;
+    if (tf->n_tensors < 2) return 0;
+    r = (hero__range *)HERO_MALLOC((size_t)tf->n_tensors * sizeof *r);
+    if (!r) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", tf->path);
+    for (i = 0; i < tf->n_tensors; i++) {
+        r[i].b = tf->tensors[i].storage - data;
+        r[i].e = r[i].b + tf->tensors[i].storage_nbytes;
+        r[i].i = i;
+    }
+    qsort(r, (size_t)tf->n_tensors, sizeof *r, hero__cmp_range);
+    for (i = 1; i < tf->n_tensors && !rc; i++)
+        if (r[i].b < r[i - 1].e)
+            rc = hero__fail(err, HERO_EFORMAT, "%s: data of tensors '%s' [%lld, %lld) and '%s' [%lld, %lld) overlap", tf->path,
+                            tf->tensors[r[i - 1].i].name, (long long)r[i - 1].b, (long long)r[i - 1].e, tf->tensors[r[i].i].name,
+                            (long long)r[i].b, (long long)r[i].e);
+    HERO_FREE(r);
+    return rc;
+}
+
+#define HERO__ST_MAX_HEADER (100u << 20)
+
+static int hero__st_open(hero_tensorfile *tf, hero_error *err) {
+    hero_json root;
+    uint64_t hlen;
+    const unsigned char *data;
+    int i, rc = 0;
+    if (tf->size < 8)
+        return hero__fail(err, HERO_EFORMAT, "%s: not a tensor file (%zu bytes; a safetensors file has at least 8)", tf->path, tf->size);
+    hlen = hero__u64(tf->buf);
+    if (hlen > tf->size - 8)
+        return hero__fail(err, HERO_EFORMAT, "%s: not a recognised tensor file (as safetensors: header length %llu exceeds the %zu bytes that follow)",
+                          tf->path, (unsigned long long)hlen, tf->size - 8);
+    if (hlen > HERO__ST_MAX_HEADER)
+        return hero__fail(err, HERO_ELIMIT, "%s: safetensors header of %llu bytes exceeds the %u byte limit", tf->path,
+                          (unsigned long long)hlen, HERO__ST_MAX_HEADER);
+    tf->format = HERO_FMT_SAFETENSORS;
+    if ((rc = hero_json_parse((const char *)tf->buf + 8, (size_t)hlen, &root, err)) != 0) {
+        char pre[300];
+        snprintf(pre, sizeof pre, "%.200s: safetensors header", tf->path);
+        return hero__reprefix(err, rc, pre);
+    }
+    data = tf->buf + 8 + hlen;
+    if (root.type != HERO_JSON_OBJECT) rc = hero__fail(err, HERO_EFORMAT, "%s: safetensors header is not a JSON object", tf->path);
+    for (i = 0; i < root.n && !rc; i++) {
+        if (strcmp(root.keys[i], "__metadata__") == 0) rc = hero__st_meta(tf, &root.items[i], err);
+        else rc = hero__st_tensor(tf, root.keys[i], &root.items[i], data, (int64_t)(tf->size - 8 - hlen), i, err);
+    }
+    if (!rc) rc = hero__st_overlap(tf, data, err);
+    if (!rc) rc = hero__tf_check_all(tf, err);
+    hero_json_free(&root);
+    return rc;
+}
+
+/* JSON string literal with escapes */
+static void hero__sb_jstr(hero__sb *b, const char *s) {
+    hero__sb_put(b, "\"", 1);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') { hero__sb_put(b, "\\", 1); hero__sb_put(b, s, 1); }
+        else if (c < 0x20) { char t[8]; snprintf(t, sizeof t, "\\u%04x", c); hero__sb_str(b, t); }
+        else hero__sb_put(b, s, 1);
+    }
+    hero__sb_put(b, "\"", 1);
+}
+
+/* Write bytes as little-endian elements of es bytes. */
+static int hero__write_le(FILE *f, const unsigned char *p, int64_t nbytes, int es) {
+    unsigned char tmp[4096];
+    int64_t done = 0;
+    if (nbytes == 0) return 1;
+    if (es == 1 || hero__host_le()) return fwrite(p, 1, (size_t)nbytes, f) == (size_t)nbytes;
+    while (done < nbytes) {
+        size_t n = (size_t)(nbytes - done < (int64_t)sizeof tmp ? nbytes - done : (int64_t)sizeof tmp), i;
+        for (i = 0; i < n; i++) { /* byte j of element e goes to byte es-1-j */
+            size_t j = i % (size_t)es;
+            tmp[i] = p[done + (int64_t)(i - j + (size_t)es - 1 - j)];
+        }
+        if (fwrite(tmp, 1, n, f) != n) return 0;
+        done += (int64_t)n;
+    }
+    return 1;
+}
+
+static int hero__st_check_items(const char *path, const hero_st_item *items, int n, int64_t *total, hero_error *err) {
+    const char **names;
+    int i, k, rc = 0;
+    *total = 0;
+    for (i = 0; i < n; i++) {
+        const hero_st_item *it = &items[i];
+        int64_t numel = 1, nb;
+        if (!it->name || !it->name[0] || !hero__utf8_valid(it->name, strlen(it->name)) || strcmp(it->name, "__metadata__") == 0)
+            return hero__fail(err, HERO_EINVAL, "%s: item %d: name must be a non-empty UTF-8 string other than __metadata__", path, i);
+        if ((int)it->dtype < 0 || it->dtype >= HERO_DTYPE_COUNT || it->ndim < 0 || it->ndim > HERO_MAX_DIMS || (it->ndim && !it->shape))
+            return hero__fail(err, HERO_EINVAL, "%s: tensor '%s': bad dtype or ndim %d", path, it->name, it->ndim);
+        for (k = 0; k < it->ndim; k++)
+            if (!hero__mul64(numel, it->shape[k], &numel))
+                return hero__fail(err, HERO_EINVAL, "%s: tensor '%s': shape[%d] = %lld is negative or overflows", path, it->name, k,
+                                  (long long)it->shape[k]);
+        if (!hero__mul64(numel, hero_dtype_size(it->dtype), &nb) || nb > INT64_MAX - *total || (nb && !it->data))
+            return hero__fail(err, HERO_EINVAL, "%s: tensor '%s': size overflows or data is NULL", path, it->name);
+        *total += nb;
+    }
+    if (n < 2) return 0;
+    if (!(names = (const char **)HERO_MALLOC((size_t)n * sizeof(char *)))) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", path);
+    for (i = 0; i < n; i++) names[i] = items[i].name;
+    qsort(names, (size_t)n, sizeof(char *), hero__cmp_strp);
+    for (i = 1; i < n && !rc; i++)
+        if (strcmp(names[i - 1], names[i]) == 0) rc = hero__fail(err, HERO_EINVAL, "%s: duplicate tensor name '%s'", path, names[i]);
+    HERO_FREE(names);
+    return rc;
+}
+
+static void hero__st_header(hero__sb *h, const hero_st_item *items, int n, const char *const *kv) {
+    int64_t pos = 0;
+    int i, k, first = 1;
+    hero__sb_put(h, "{", 1);
+    if (kv && kv[0]) {
+        hero__sb_str(h, "\"__metadata__\":{");
+        for (i = 0; kv[i]; i += 2) {
+            if (i) hero__sb_put(h, ",", 1);
+            hero__sb_jstr(h, kv[i]);
+            hero__sb_put(h, ":", 1);
+            hero__sb_jstr(h, kv[i + 1]);
+        }
+        hero__sb_put(h, "}", 1);
+        first = 0;
+    }
+    for (i = 0; i < n; i++) {
+        int64_t numel = 1;
+        if (!first) hero__sb_put(h, ",", 1);
+        first = 0;
+        hero__sb_jstr(h, items[i].name);
+        hero__sb_str(h, ":{\"dtype\":\"");
+        hero__sb_str(h, hero__st_names[items[i].dtype]);
+        hero__sb_str(h, "\",\"shape\":[");
+        for (k = 0; k < items[i].ndim; k++) {
+            if (k) hero__sb_put(h, ",", 1);
+            hero__sb_i64(h, items[i].shape[k]);
+            numel *= items[i].shape[k];
+        }
+        hero__sb_str(h, "],\"data_offsets\":[");
+        hero__sb_i64(h, pos);
+        hero__sb_put(h, ",", 1);
+        pos += numel * hero_dtype_size(items[i].dtype);
+        hero__sb_i64(h, pos);
+        hero__sb_str(h, "]}");
+    }
+    hero__sb_put(h, "}", 1);
+    while ((h->n + 8) % 8) hero__sb_put(h, " ", 1);
+}
+
+/* Write tensors + metadata as safetensors, atomically (tmp file, fsync, rename). */
+HERODEF int hero_safetensors_write(const char *path, const hero_st_item *items, int n, const char *const *meta_kv,
+                                   hero_error *err) {
+    hero__sb h, tmp;
+    unsigned char len8[8];
+    int64_t total;
+    FILE *f = NULL;
+    int i, j, rc = 0;
+    if (!path || n < 0 || (n && !items)) return hero__fail(err, HERO_EINVAL, "safetensors write: bad arguments");
+    for (i = 0; meta_kv && meta_kv[i]; i += 2) {
+        if (!meta_kv[i + 1]) return hero__fail(err, HERO_EINVAL, "%s: metadata key '%s' has no value", path, meta_kv[i]);
+        if (!hero__utf8_valid(meta_kv[i], strlen(meta_kv[i])) || !hero__utf8_valid(meta_kv[i + 1], strlen(meta_kv[i + 1])))
+            return hero__fail(err, HERO_EINVAL, "%s: metadata '%s' is not valid UTF-8", path, meta_kv[i]);
+        for (j = 0; j < i; j += 2)
+            if (strcmp(meta_kv[j], meta_kv[i]) == 0) return hero__fail(err, HERO_EINVAL, "%s: duplicate metadata key '%s'", path, meta_kv[i]);
+    }
+    if ((rc = hero__st_check_items(path, items, n, &total, err)) != 0) return rc;
+    memset(&h, 0, sizeof h);
+    memset(&tmp, 0, sizeof tmp);
+    hero__st_header(&h, items, n, meta_kv);
+    hero__sb_str(&tmp, path);
+    hero__sb_str(&tmp, ".tmp");
+    if (h.oom || tmp.oom) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", path); goto done; }
+    for (i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)h.n >> (8 * i));
+    if (!(f = fopen(tmp.s, "wb"))) { rc = hero__fail(err, HERO_EIO, "%s: cannot open for writing", tmp.s); goto done; }
+    rc = fwrite(len8, 1, 8, f) != 8 || fwrite(h.s, 1, h.n, f) != h.n;
+    for (i = 0; i < n && !rc; i++) {
+        int es = hero_dtype_size(items[i].dtype);
+        int64_t nb = es, k;
+        for (k = 0; k < items[i].ndim; k++) nb *= items[i].shape[k];
+        rc = !hero__write_le(f, (const unsigned char *)items[i].data, nb, es);
+    }
+    if (!rc) rc = fflush(f) != 0 || hero__fsync_file(f) != 0;
+    if (fclose(f) != 0) rc = 1;
+    if (rc) { remove(tmp.s); rc = hero__fail(err, HERO_EIO, "%s: write failed (disk full?)", tmp.s); goto done; }
+#if defined(_WIN32)
+    remove(path); /* Windows rename does not replace */
+#endif
+    if (rename(tmp.s, path) != 0) { remove(tmp.s); rc = hero__fail(err, HERO_EIO, "%s: cannot rename %s over it", path, tmp.s); }
+done:
+    HERO_FREE(h.s);
+    HERO_FREE(tmp.s);
+    return rc;
+}
+
+/* ================= inflate (RFC 1951) ================= */
+typedef struct hero__inf {
+    const unsigned char *in;
+    size_t inlen, inpos;
+    unsigned char *out;
+    size_t outlen, outpos;
+    uint32_t bitbuf;
+    int bitcnt, bad;
+} hero__inf;
+
+typedef struct hero__huff { short count[16]; short symbol[288]; } hero__huff;
+
+static int hero__ibits(hero__inf *s, int need) {
+    uint32_t v = s->bitbuf;
+    while (s->bitcnt < need) {
+        if (s->inpos >= s->inlen) { s->bad = 1; return 0; }
+        v |= (uint32_t)s->in[s->inpos++] << s->bitcnt;
+        s->bitcnt += 8;
+    }
+    s->bitbuf = v >> need;
+    s->bitcnt -= need;
+    return (int)(v & ((1u << need) - 1));
+}
+
+/* Canonical Huffman table from code lengths: 0 complete, < 0 over-subscribed, > 0 incomplete. */
+static int hero__huff_build(hero__huff *h, const short *len, int n) {
+    short offs[16];
+    int sym, l, left = 1;
+    memset(h->count, 0, sizeof h->count);
+    for (sym = 0; sym < n; sym++) h->count[len[sym]]++;
+    if (h->count[0] == n) return 0;
+    for (l = 1; l < 16; l++) {
+        left = left * 2 - h->count[l];
+        if (left < 0) return left;
+    }
+    offs[1] = 0;
+    for (l = 1; l < 15; l++) offs[l + 1] = (short)(offs[l] + h->count[l]);
+    for (sym = 0; sym < n; sym++)
+        if (len[sym]) h->symbol[offs[len[sym]]++] = (short)sym;
+    return left;
+}
+
+static int hero__huff_decode(hero__inf *s, const hero__huff *h) {
+    int code = 0, first = 0, index = 0, len, count;
+    for (len = 1; len < 16; len++) {
+        code |= hero__ibits(s, 1);
+        if (s->bad) return -1;
+        count = h->count[len];
+        if (code - count < first) return h->symbol[index + (code - first)];
+        index += count;
+        first = (first + count) << 1;
+        code <<= 1;
+    }
+    return -1;
+}
+
+static const char *hero__inf_codes(hero__inf *s, const hero__huff *lc, const hero__huff *dc) {
+    static const short lbase[29] = {3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
+    static const short lext[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+    static const short dbase[30] = {1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073,
+                                    4097, 6145, 8193, 12289, 16385, 24577};
+    static const short dext[30] = {0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
+    for (;;) {
+        int sym = hero__huff_decode(s, lc), len;
+        size_t dist;
+        if (sym < 0) return s->bad ? "truncated deflate data" : "invalid literal/length code";
+        if (sym < 256) {
+            if (s->outpos >= s->outlen) return "inflated data larger than declared";
+            s->out[s->outpos++] = (unsigned char)sym;
+            continue;
+        }
+        if (sym == 256) return NULL;
+        if ((sym -= 257) >= 29) return "invalid length symbol";
+        len = lbase[sym] + hero__ibits(s, lext[sym]);
+        sym = hero__huff_decode(s, dc);
+        if (sym < 0 || sym >= 30) return s->bad ? "truncated deflate data" : "invalid distance code";
+        dist = (size_t)(dbase[sym] + hero__ibits(s, dext[sym]));
+        if (s->bad) return "truncated deflate data";
+        if (dist > s->outpos) return "distance too far back";
+        if ((size_t)len > s->outlen - s->outpos) return "inflated data larger than declared";
+        for (; len > 0; len--, s->outpos++) s->out[s->outpos] = s->out[s->outpos - dist];
+    }
+}
+
+static const char *hero__inf_stored(hero__inf *s) {
+    size_t len;
+    s->bitbuf = 0;
+    s->bitcnt = 0;
+    if (s->inlen - s->inpos < 4) return "truncated stored block";
+    len = hero__u16(s->in + s->inpos);
+    if (hero__u16(s->in + s->inpos + 2) != (~len & 0xffff)) return "stored block length check failed";
+    s->inpos += 4;
+    if (s->inlen - s->inpos < len) return "truncated stored block";
+    if (s->outlen - s->outpos < len) return "inflated data larger than declared";
+    memcpy(s->out + s->outpos, s->in + s->inpos, len);
+    s->inpos += len;
+    s->outpos += len;
+    return NULL;
+}
+
+static const char *hero__inf_fixed(hero__inf *s) {
+    hero__huff lc, dc;
+    short len[288];
+    int i;
+    for (i = 0; i < 288; i++) len[i] = (short)(i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8);
+    hero__huff_build(&lc, len, 288);
+    for (i = 0; i < 30; i++) len[i] = 5;
+    hero__huff_build(&dc, len, 30);
+    return hero__inf_codes(s, &lc, &dc);
+}
+
+static const char *hero__inf_dynamic(hero__inf *s) {
+    static const short order[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
+    short len[320];
+    hero__huff lc, dc;
+    int nlen = hero__ibits(s, 5) + 257, ndist = hero__ibits(s, 5) + 1, ncode = hero__ibits(s, 4) + 4, idx, sym, rep, l, e;
+    if (nlen > 286 || ndist > 30) return "bad dynamic block counts";
+    for (idx = 0; idx < 19; idx++) len[order[idx]] = (short)(idx < ncode ? hero__ibits(s, 3) : 0);
+    if (s->bad) return "truncated deflate data";
+    if (hero__huff_build(&lc, len, 19) != 0) return "incomplete code-length code";
+    for (idx = 0; idx < nlen + ndist;) {
+        sym = hero__huff_decode(s, &lc);
+        if (sym < 0) return s->bad ? "truncated deflate data" : "invalid code-length code";
+        if (sym < 16) { len[idx++] = (short)sym; continue; }
+        l = 0;
+        if (sym == 16) {
+            if (idx == 0) return "length repeat with no previous length";
+            l = len[idx - 1];
+            rep = 3 + hero__ibits(s, 2);
+        } else rep = sym == 17 ? 3 + hero__ibits(s, 3) : 11 + hero__ibits(s, 7);
+        if (s->bad) return "truncated deflate data";
+        if (idx + rep > nlen + ndist) return "too many code lengths";
+        while (rep--) len[idx++] = (short)l;
+    }
+    if (len[256] == 0) return "no end-of-block code";
+    e = hero__huff_build(&lc, len, nlen);
+    if (e && (e < 0 || nlen != lc.count[0] + lc.count[1])) return "bad literal/length code lengths";
+    e = hero__huff_build(&dc, len + nlen, ndist);
+    if (e && (e < 0 || ndist != dc.count[0] + dc.count[1])) return "bad distance code lengths";
+    return hero__inf_codes(s, &lc, &dc);
+}
+
+/* Inflate raw deflate data into exactly outlen bytes; returns NULL or a reason. */
+static const char *hero__inflate(const unsigned char *in, size_t inlen, unsigned char *out, size_t outlen) {
+    hero__inf s;
+    const char *e = NULL;
+    int last, type;
+    memset(&s, 0, sizeof s);
+    s.in = in;
+    s.inlen = inlen;
+    s.out = out;
+    s.outlen = outlen;
+    do {
+        last = hero__ibits(&s, 1);
+        type = hero__ibits(&s, 2);
+        if (s.bad) return "truncated deflate data";
+        e = type == 0 ? hero__inf_stored(&s) : type == 1 ? hero__inf_fixed(&s) : type == 2 ? hero__inf_dynamic(&s) : "invalid block type";
+    } while (!e && !last);
+    if (!e && s.outpos != outlen) e = "inflated data smaller than declared";
+    return e;
+}
+
+static uint32_t hero__crc32(const unsigned char *p, size_t n) {
+    uint32_t t[256], c;
+    size_t i;
+    int k;
+    for (i = 0; i < 256; i++) {
+        c = (uint32_t)i;
+        for (k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        t[i] = c;
+    }
+    c = 0xffffffffu;
+    for (i = 0; i < n; i++) c = t[(c ^ p[i]) & 0xff] ^ (c >> 8);
+    return c ^ 0xffffffffu;
+}
+
+/* ================= zip ================= */
+typedef struct hero__zent {
+    const char *name;
+    size_t nlen;
+    unsigned method, flags;
+    uint32_t crc;
+    uint64_t csize, usize, lho;
+} hero__zent;
+
+static int hero__zname_ends(const hero__zent *z, const char *s) {
+    size_t l = strlen(s);
+    return z->nlen >= l && memcmp(z->name + z->nlen - l, s, l) == 0;
+}
+
+/* zip64 extended information extra field: replaces saturated 32-bit values. */
+static int hero__zip64_extra(const unsigned char *x, size_t xl, hero__zent *z) {
+    size_t q = 0;
+    while (q + 4 <= xl) {
+        size_t id = hero__u16(x + q), sz = hero__u16(x + q + 2), r = q + 4;
+        if (sz > xl - q - 4) return 0;
+        if (id == 1) {
+            uint64_t *f[3];
+            int k, nf = 0;
+            if (z->usize == 0xffffffffu) f[nf++] = &z->usize;
+            if (z->csize == 0xffffffffu) f[nf++] = &z->csize;
+            if (z->lho == 0xffffffffu) f[nf++] = &z->lho;
+            for (k = 0; k < nf; k++, r += 8) {
+                if (r + 8 > q + 4 + sz) return 0;
+                *f[k] = hero__u64(x + r);
+            }
+            return 1;
+        }
+        q += 4 + sz;
+    }
+    return 0;
+}
+
+/* Parse the central directory (zip64 aware) into *out (names point into b). */
+static int hero__zip_dir(const unsigned char *b, size_t size, const char *P, hero__zent **out, int *nout, hero_error *err) {
+    size_t e, lo;
+    uint64_t cnt, cdsize, cdoff, p, end, i;
+    hero__zent *z;
+    *out = NULL;
+    *nout = 0;
+    if (size < 22) return hero__fail(err, HERO_EFORMAT, "%s: zip: file too small for an end-of-central-directory record", P);
+    lo = size > 22 + 65535 ? size - 22 - 65535 : 0;
+    for (e = size - 22;; e--) {
+        if (hero__u32(b + e) == 0x06054b50u && e + 22 + hero__u16(b + e + 20) <= size) break;
+        if (e == lo) return hero__fail(err, HERO_EFORMAT, "%s: zip end-of-central-directory record not found (truncated file?)", P);
+    }
+    if (hero__u16(b + e + 4) != 0 || hero__u16(b + e + 6) != 0) return hero__fail(err, HERO_EFORMAT, "%s: multi-disk zip not supported", P);
+    cnt = hero__u16(b + e + 10);
+    cdsize = hero__u32(b + e + 12);
+    cdoff = hero__u32(b + e + 16);
+    if (e >= 20 && hero__u32(b + e - 20) == 0x07064b50u) { /* zip64 locator */
+        uint64_t r = hero__u64(b + e - 20 + 8);
+        if (r > size || size - r < 56 || hero__u32(b + r) != 0x06064b50u)
+            return hero__fail(err, HERO_EFORMAT, "%s: bad zip64 end-of-central-directory record at %llu", P, (unsigned long long)r);
+        cnt = hero__u64(b + r + 32);
+        cdsize = hero__u64(b + r + 40);
+        cdoff = hero__u64(b + r + 48);
+    }
+    if (cdoff > size || cdsize > size - cdoff)
+        return hero__fail(err, HERO_EFORMAT, "%s: zip central directory [%llu, +%llu] lies outside the file (%zu bytes)", P,
+                          (unsigned long long)cdoff, (unsigned long long)cdsize, size);
+    if (cnt > cdsize / 46 || cnt > (uint64_t)(INT_MAX / 2))
+        return hero__fail(err, HERO_EFORMAT, "%s: zip claims %llu entries but its directory has room for %llu", P,
+                          (unsigned long long)cnt, (unsigned long long)(cdsize / 46));
+    z = (hero__zent *)HERO_MALLOC((size_t)(cnt ? cnt : 1) * sizeof *z);
+    if (!z) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", P);
+    for (p = cdoff, end = cdoff + cdsize, i = 0; i < cnt; i++) {
+        const unsigned char *c = b + p;
+        size_t nl, xl, cl;
+        if (end - p < 46 || hero__u32(c) != 0x02014b50u) break;
+        z[i].flags = hero__u16(c + 8);
+        z[i].method = hero__u16(c + 10);
+        z[i].crc = hero__u32(c + 16);
+        z[i].csize = hero__u32(c + 20);
+        z[i].usize = hero__u32(c + 24);
+        nl = hero__u16(c + 28);
+        xl = hero__u16(c + 30);
+        cl = hero__u16(c + 32);
+        z[i].lho = hero__u32(c + 42);
+        if (end - p - 46 < nl + xl + cl) break;
+        z[i].name = (const char *)c + 46;
+        z[i].nlen = nl;
+        if ((z[i].usize == 0xffffffffu || z[i].csize == 0xffffffffu || z[i].lho == 0xffffffffu) && !hero__zip64_extra(c + 46 + nl, xl, &z[i]))
+            break;
+        p += 46 + nl + xl + cl;
+    }
+    if (i < cnt) {
+        HERO_FREE(z);
+        return hero__fail(err, HERO_EFORMAT, "%s: zip central directory entry %llu is corrupt", P, (unsigned long long)i);
+    }
+    *out = z;
+    *nout = (int)cnt;
+    return 0;
+}
+
+/* Bytes of member z: stored members point into the file; deflated ones are inflated into a
+   blob owned by tf (after checking the claimed size against the maximum deflate ratio). */
+static int hero__zip_get(hero_tensorfile *tf, const hero__zent *z, const unsigned char **out, uint64_t *outlen, hero_error *err) {
+    const unsigned char *b = tf->buf;
+    uint64_t o = z->lho, d;
+    int nl = (int)z->nlen;
+    *out = NULL;
+    *outlen = 0;
+    if (z->flags & 1) return hero__fail(err, HERO_EFORMAT, "%s: zip member '%.*s' is encrypted", tf->path, nl, z->name);
+    if (o > tf->size || tf->size - o < 30 || hero__u32(b + o) != 0x04034b50u)
+        return hero__fail(err, HERO_EFORMAT, "%s: zip member '%.*s': bad local header at offset %llu", tf->path, nl, z->name, (unsigned long long)o);
+    d = o + 30 + hero__u16(b + o + 26) + hero__u16(b + o + 28); /* the local extra length may differ from the central one */
+    if (d > tf->size || z->csize > tf->size - d)
+        return hero__fail(err, HERO_EFORMAT, "%s: zip member '%.*s': data [%llu, +%llu] lies outside the file (%zu bytes)", tf->path, nl,
+                          z->name, (unsigned long long)d, (unsigned long long)z->csize, tf->size);
+    if (z->method == 0) {
+        if (z->csize != z->usize)
+            return hero__fail(err, HERO_EFORMAT, "%s: zip member '%.*s': stored sizes differ (%llu vs %llu)", tf->path, nl, z->name,
+                              (unsigned long long)z->csize, (unsigned long long)z->usize);
+        *out = b + d;
+        *outlen = z->csize;
+        return 0;
+    }
+    if (z->method == 8) {
+        unsigned char *blob;
+        const char *why;
+        if (z->usize / 1032 > z->csize + 1 || z->usize >= (uint64_t)(SIZE_MAX / 2))
+            return hero__fail(err, HERO_EFORMAT, "%s: zip member '%.*s' claims %llu bytes from %llu compressed (impossible for deflate)",
+                              tf->path, nl, z->name, (unsigned long long)z->usize, (unsigned long long)z->csize);
+        if (!(blob = (unsigned char *)HERO_MALLOC((size_t)z->usize + 1)))
+            return hero__fail(err, HERO_ENOMEM, "%s: out of memory inflating '%.*s'", tf->path, nl, z->name);
+        why = hero__inflate(b + d, (size_t)z->csize, blob, (size_t)z->usize);
+        if (!why && hero__crc32(blob, (size_t)z->usize) != z->crc) why = "CRC-32 mismatch";
+        if (why) {
+            HERO_FREE(blob);
+            return hero__fail(err, HERO_EFORMAT, "%s: zip member '%.*s': %s", tf->path, nl, z->name, why);
+        }
+        if (hero__tf_add_blob(tf, blob, err) != 0) return HERO_ENOMEM;
+        *out = blob;
+        *outlen = z->usize;
+        return 0;
+    }
+    return hero__fail(err, HERO_EFORMAT, "%s: zip member '%.*s': compression method %u not supported (only stored and deflate)", tf->path,
+                      nl, z->name, z->method);
+}
+
+static int hero__cmp_zent(const void *x, const void *y) {
+    const hero__zent *a = (const hero__zent *)x, *b = (const hero__zent *)y;
+    int c = memcmp(a->name, b->name, a->nlen < b->nlen ? a->nlen : b->nlen);
+    return c ? c : (a->nlen > b->nlen) - (a->nlen < b->nlen);
+}
+
+/* Member by exact name in a directory sorted with hero__cmp_zent. */
+static const hero__zent *hero__zip_find(const hero__zent *z, int n, const char *name, size_t nlen) {
+    hero__zent key;
+    memset(&key, 0, sizeof key);
+    key.name = name;
+    key.nlen = nlen;
+    return (const hero__zent *)bsearch(&key, z, (size_t)n, sizeof *z, hero__cmp_zent);
+}
+
+/* ================= pickle (no code execution: a whitelisted subset) ================= */
+enum {
+    HERO__PK_NONE, HERO__PK_BOOL, HERO__PK_INT, HERO__PK_FLOAT, HERO__PK_STR, HERO__PK_BYTES,
+    HERO__PK_TUPLE, HERO__PK_LIST, HERO__PK_DICT, HERO__PK_GLOBAL, HERO__PK_STORAGE, HERO__PK_TENSOR
+};
+enum { HERO__G_ODICT = 1, HERO__G_REBUILD, HERO__G_PARAM, HERO__G_STORAGE };
+
+#define HERO__PK_MAX_STACK (1 << 20)
+#define HERO__PK_MAX_MARKS (1 << 16)
+#define HERO__PK_MAX_MEMO (1 << 22)
+#define HERO__PK_MAX_OBJS (1 << 23)
+#define HERO__PK_MAX_DEPTH 32
+#define HERO__PK_MAX_LEAVES (1 << 22)
+
+/* the only globals a checkpoint may reference */
+static const struct { const char *mod, *name; int id; hero_dtype dt; } hero__pk_globals[] = {
+    {"collections", "OrderedDict", HERO__G_ODICT, HERO_F32},
+    {"torch._utils", "_rebuild_tensor", HERO__G_REBUILD, HERO_F32},
+    {"torch._utils", "_rebuild_tensor_v2", HERO__G_REBUILD, HERO_F32},
+    {"torch._utils", "_rebuild_parameter", HERO__G_PARAM, HERO_F32},
+    {"torch._utils", "_rebuild_parameter_with_state", HERO__G_PARAM, HERO_F32},
+    {"torch", "FloatStorage", HERO__G_STORAGE, HERO_F32},
+    {"torch", "HalfStorage", HERO__G_STORAGE, HERO_F16},
+    {"torch", "BFloat16Storage", HERO__G_STORAGE, HERO_BF16},
+    {"torch", "DoubleStorage", HERO__G_STORAGE, HERO_F64},
+    {"torch", "LongStorage", HERO__G_STORAGE, HERO_I64},
+    {"torch", "IntStorage", HERO__G_STORAGE, HERO_I32},
+    {"torch", "ShortStorage", HERO__G_STORAGE, HERO_I16},
+    {"torch", "CharStorage", HERO__G_STORAGE, HERO_I8},
+    {"torch", "ByteStorage", HERO__G_STORAGE, HERO_U8},
+    {"torch", "BoolStorage", HERO__G_STORAGE, HERO_BOOL},
+};
+
+typedef struct hero__pobj {
+    int kind, n;        /* n: container items (dict: key, value, key, value, ...) */
+    int *items;
+    int64_t i;          /* int / bool value; global, storage or tensor index */
+    double f;
+    const char *s;      /* str / bytes: points into the pickle */
+    size_t slen;
+} hero__pobj;
+
+typedef struct hero__pstor {
+    const char *key;
+    size_t klen;
+    hero_dtype dtype;
+    int64_t numel;
+    int id;
+    const unsigned char *data;
+} hero__pstor;
+
+typedef struct hero__pten { int stor, ndim; int64_t offset, shape[HERO_MAX_DIMS], stride[HERO_MAX_DIMS]; } hero__pten;
+
+typedef struct hero__pvm {
+    const char *path;
+    hero_error *err;
+    int rc;
+    const unsigned char *p;
+    size_t n, pos;
+    hero__pobj *obj;
+    int nobj;
+    int *stack, sp, stack_cap;
+    int *marks, nmarks, marks_cap;
+    int *memo;
+    size_t memo_cap, memo_len;
+    hero__pstor *stor;
+    int nstor;
+    hero__pten *ten;
+    int nten;
+} hero__pvm;
+
+static int hero__pk_err(hero__pvm *vm, int code, const char *what) {
+    if (!vm->rc) vm->rc = hero__fail(vm->err, code, "%s: pickle byte %zu: %s", vm->path, vm->pos, what);
+    return -1;
+}
+
+static void hero__pk_free(hero__pvm *vm) {
+    int i;
+    for (i = 0; i < vm->nobj; i++) HERO_FREE(vm->obj[i].items);
+    HERO_FREE(vm->obj);
+    HERO_FREE(vm->stack);
+    HERO_FREE(vm->marks);
+    HERO_FREE(vm->memo);
+    HERO_FREE(vm->stor);
+    HERO_FREE(vm->ten);
+}
+
+/* Make sure an int array has room for `need` items (bounded by lim). */
+static int hero__pk_room(hero__pvm *vm, int **a, int *cap, int need, int lim, const char *what) {
+    int c;
+    int *q;
+    if (need <= *cap) return 0;
+    if (need > lim) return hero__pk_err(vm, HERO_ELIMIT, what);
+    c = *cap ? *cap : 64;
+    while (c < need) c *= 2;
+    if (!(q = (int *)HERO_REALLOC(*a, (size_t)c * sizeof(int)))) return hero__pk_err(vm, HERO_ENOMEM, "out of memory");
+    *a = q;
+    *cap = c;
+    return 0;
+}
+
+static int hero__pk_new(hero__pvm *vm, int kind) {
+    void *q;
+    if (vm->nobj >= HERO__PK_MAX_OBJS) return hero__pk_err(vm, HERO_ELIMIT, "too many objects");
+    if (!(q = hero__grow(vm->obj, vm->nobj, sizeof(hero__pobj)))) return hero__pk_err(vm, HERO_ENOMEM, "out of memory");
+    vm->obj = (hero__pobj *)q;
+    memset(&vm->obj[vm->nobj], 0, sizeof(hero__pobj));
+    vm->obj[vm->nobj].kind = kind;
+    return vm->nobj++;
+}
+
+static int hero__pk_push(hero__pvm *vm, int o) {
+    if (o < 0 || hero__pk_room(vm, &vm->stack, &vm->stack_cap, vm->sp + 1, HERO__PK_MAX_STACK, "stack too deep")) return -1;
+    vm->stack[vm->sp++] = o;
+    return 0;
+}
+
+static int hero__pk_floor(const hero__pvm *vm) { return vm->nmarks ? vm->marks[vm->nmarks - 1] : 0; }
+
+static int hero__pk_pop(hero__pvm *vm) {
+    if (vm->sp <= hero__pk_floor(vm)) return hero__pk_err(vm, HERO_EFORMAT, "stack underflow");
+    return vm->stack[--vm->sp];
+}
+
+static int hero__pk_top(hero__pvm *vm) {
+    if (vm->sp <= hero__pk_floor(vm)) return hero__pk_err(vm, HERO_EFORMAT, "stack underflow");
+    return vm->stack[vm->sp - 1];
+}
+
+/* Pop the topmost MARK; returns the stack index where it was. */
+static int hero__pk_popmark(hero__pvm *vm) {
+    if (!vm->nmarks) return hero__pk_err(vm, HERO_EFORMAT, "no MARK on the stack");
+    return vm->marks[--vm->nmarks];
+}
+
+static int hero__pk_add(hero__pvm *vm, int c, int item) {
+    void *q = hero__grow(vm->obj[c].items, vm->obj[c].n, sizeof(int));
+    if (!q) return hero__pk_err(vm, HERO_ENOMEM, "out of memory");
+    vm->obj[c].items = (int *)q;
+    vm->obj[c].items[vm->obj[c].n++] = item;
+    return 0;
+}
+
+/* New container of `kind` holding stack[from..sp); pops them and pushes the container. */
+static int hero__pk_collect(hero__pvm *vm, int kind, int from) {
+    int o = hero__pk_new(vm, kind), k;
+    if (o < 0) return -1;
+    if (kind == HERO__PK_DICT && (vm->sp - from) % 2) return hero__pk_err(vm, HERO_EFORMAT, "odd number of items for a dict");
+    for (k = from; k < vm->sp; k++)
+        if (hero__pk_add(vm, o, vm->stack[k])) return -1;
+    vm->sp = from;
+    return hero__pk_push(vm, o);
+}
+
+/* Append stack[from..sp) to the list or dict just below `from`. */
+static int hero__pk_extend(hero__pvm *vm, int from, int kind) {
+    int c, k;
+    if (from <= hero__pk_floor(vm)) return hero__pk_err(vm, HERO_EFORMAT, "stack underflow");
+    c = vm->stack[from - 1];
+    if (vm->obj[c].kind != kind) return hero__pk_err(vm, HERO_EFORMAT, kind == HERO__PK_DICT ? "SETITEM(S) on a non-dict" : "APPEND(S) on a non-list");
+    if (kind == HERO__PK_DICT && (vm->sp - from) % 2) return hero__pk_err(vm, HERO_EFORMAT, "odd number of items for SETITEMS");
+    for (k = from; k < vm->sp; k++)
+        if (hero__pk_add(vm, c, vm->stack[k])) return -1;
+    vm->sp = from;
+    return 0;
+}
+
+static const unsigned char *hero__pk_take(hero__pvm *vm, uint64_t k) {
+    const unsigned char *r;
+    if (k > vm->n - vm->pos) { hero__pk_err(vm, HERO_EFORMAT, "truncated (an opcode needs more bytes than remain)"); return NULL; }
+    r = vm->p + vm->pos;
+    vm->pos += (size_t)k;
+    return r;
+}
+
+static int hero__pk_scalar(hero__pvm *vm, int kind, int64_t i, double f, const unsigned char *s, size_t slen) {
+    int o = hero__pk_new(vm, kind);
+    if (o < 0) return -1;
+    vm->obj[o].i = i;
+    vm->obj[o].f = f;
+    vm->obj[o].s = (const char *)s;
+    vm->obj[o].slen = slen;
+    return hero__pk_push(vm, o);
+}
+
+/* str / bytes whose length is stored in nb little-endian bytes */
+static int hero__pk_sized(hero__pvm *vm, int kind, int nb) {
+    const unsigned char *a = hero__pk_take(vm, (uint64_t)nb), *s;
+    uint64_t len;
+    if (!a) return -1;
+    len = nb == 1 ? a[0] : nb == 4 ? hero__u32(a) : hero__u64(a);
+    if (!(s = hero__pk_take(vm, len))) return -1;
+    return hero__pk_scalar(vm, kind, 0, 0, s, (size_t)len);
+}
+
+static int hero__pk_long(hero__pvm *vm, int nb) {
+    const unsigned char *a = hero__pk_take(vm, (uint64_t)nb), *d;
+    uint64_t len, u = 0;
+    int k;
+    if (!a) return -1;
+    len = nb == 1 ? a[0] : hero__u32(a);
+    if (len > 8) return hero__pk_err(vm, HERO_EFORMAT, "integer wider than 64 bits");
+    if (!(d = hero__pk_take(vm, len))) return -1;
+    for (k = 0; k < (int)len; k++) u |= (uint64_t)d[k] << (8 * k);
+    if (len > 0 && len < 8 && (d[len - 1] & 0x80)) u |= ~(uint64_t)0 << (8 * len);
+    return hero__pk_scalar(vm, HERO__PK_INT, (int64_t)u, 0, NULL, 0);
+}
+
+static int hero__pk_memo_put(hero__pvm *vm, uint64_t key) {
+    int top = hero__pk_top(vm);
+    if (top < 0) return -1;
+    if (key >= HERO__PK_MAX_MEMO) return hero__pk_err(vm, HERO_ELIMIT, "memo key too large");
+    if (key >= vm->memo_cap) {
+        size_t c = vm->memo_cap ? vm->memo_cap : 64, k;
+        int *q;
+        while (c <= key) c *= 2;
+        if (!(q = (int *)HERO_REALLOC(vm->memo, c * sizeof(int)))) return hero__pk_err(vm, HERO_ENOMEM, "out of memory");
+        for (k = vm->memo_cap; k < c; k++) q[k] = -1;
+        vm->memo = q;
+        vm->memo_cap = c;
+    }
+    if (vm->memo[key] < 0) vm->memo_len++;
+    vm->memo[key] = top;
+    return 0;
+}
+
+static int hero__pk_memo_get(hero__pvm *vm, uint64_t key) {
+    if (key >= vm->memo_cap || vm->memo[key] < 0) return hero__pk_err(vm, HERO_EFORMAT, "memo key not defined");
+    return hero__pk_push(vm, vm->memo[key]);
+}
+
+static int hero__pk_global(hero__pvm *vm, const char *m, size_t ml, const char *nm, size_t nl) {
+    int k, o;
+    for (k = 0; k < (int)(sizeof hero__pk_globals / sizeof hero__pk_globals[0]); k++)
+        if (strlen(hero__pk_globals[k].mod) == ml && memcmp(hero__pk_globals[k].mod, m, ml) == 0 &&
+            strlen(hero__pk_globals[k].name) == nl && memcmp(hero__pk_globals[k].name, nm, nl) == 0) {
+            if ((o = hero__pk_new(vm, HERO__PK_GLOBAL)) < 0) return -1;
+            vm->obj[o].i = k;
+            return hero__pk_push(vm, o);
+        }
+    if (!vm->rc)
+        vm->rc = hero__fail(vm->err, HERO_EFORMAT,
+                            "%s: pickle global '%.*s.%.*s' is not allowed (only tensors, storages, OrderedDict and plain values can be loaded)",
+                            vm->path, (int)(ml > 100 ? 100 : ml), m, (int)(nl > 100 ? 100 : nl), nm);
+    return -1;
+}
+
+static int hero__pk_op_global(hero__pvm *vm) {
+    const char *s = (const char *)vm->p + vm->pos, *e1, *e2;
+    size_t left = vm->n - vm->pos;
+    if (!(e1 = (const char *)memchr(s, '\n', left)) || !(e2 = (const char *)memchr(e1 + 1, '\n', left - (size_t)(e1 + 1 - s))))
+        return hero__pk_err(vm, HERO_EFORMAT, "truncated GLOBAL");
+    vm->pos += (size_t)(e2 + 1 - s);
+    return hero__pk_global(vm, s, (size_t)(e1 - s), e1 + 1, (size_t)(e2 - e1 - 1));
+}
+
+static int hero__pk_op_stack_global(hero__pvm *vm) {
+    int nm = hero__pk_pop(vm), m = nm < 0 ? -1 : hero__pk_pop(vm);
+    if (m < 0) return -1;
+    if (vm->obj[m].kind != HERO__PK_STR || vm->obj[nm].kind != HERO__PK_STR)
+        return hero__pk_err(vm, HERO_EFORMAT, "STACK_GLOBAL needs two strings");
+    return hero__pk_global(vm, vm->obj[m].s, vm->obj[m].slen, vm->obj[nm].s, vm->obj[nm].slen);
+}
+
+static int hero__pk_is(const hero__pvm *vm, int o, int kind) { return vm->obj[o].kind == kind; }
+
+/* _rebuild_tensor[_v2](storage, storage_offset, size, stride, ...) */
+static int hero__pk_tensor(hero__pvm *vm, int args) {
+    const hero__pobj *a = &vm->obj[args];
+    hero__pten t;
+    void *q;
+    int k, o;
+    if (a->n < 4 || !hero__pk_is(vm, a->items[0], HERO__PK_STORAGE) || !hero__pk_is(vm, a->items[1], HERO__PK_INT) ||
+        !hero__pk_is(vm, a->items[2], HERO__PK_TUPLE) || !hero__pk_is(vm, a->items[3], HERO__PK_TUPLE))
+        return hero__pk_err(vm, HERO_EFORMAT, "_rebuild_tensor expects (storage, offset, size tuple, stride tuple, ...)");
+    memset(&t, 0, sizeof t);
+    t.stor = (int)vm->obj[a->items[0]].i;
+    t.offset = vm->obj[a->items[1]].i;
+    t.ndim = vm->obj[a->items[2]].n;
+    if (t.ndim > HERO_MAX_DIMS || vm->obj[a->items[3]].n != t.ndim)
+        return hero__pk_err(vm, HERO_EFORMAT, "tensor size/stride tuples are too long or differ in length");
+    for (k = 0; k < t.ndim; k++) {
+        int sz = vm->obj[a->items[2]].items[k], st = vm->obj[a->items[3]].items[k];
+        if (!hero__pk_is(vm, sz, HERO__PK_INT) || !hero__pk_is(vm, st, HERO__PK_INT))
+            return hero__pk_err(vm, HERO_EFORMAT, "tensor size/stride entries must be integers");
+        t.shape[k] = vm->obj[sz].i;
+        t.stride[k] = vm->obj[st].i;
+    }
+    if (!(q = hero__grow(vm->ten, vm->nten, sizeof t))) return hero__pk_err(vm, HERO_ENOMEM, "out of memory");
+    vm->ten = (hero__pten *)q;
+    vm->ten[vm->nten] = t;
+    if ((o = hero__pk_new(vm, HERO__PK_TENSOR)) < 0) return -1;
+    vm->obj[o].i = vm->nten++;
+    return hero__pk_push(vm, o);
+}
+
+static int hero__pk_op_reduce(hero__pvm *vm) {
+    int args = hero__pk_pop(vm), fn = args < 0 ? -1 : hero__pk_pop(vm), id;
+    if (fn < 0) return -1;
+    if (!hero__pk_is(vm, fn, HERO__PK_GLOBAL) || !hero__pk_is(vm, args, HERO__PK_TUPLE))
+        return hero__pk_err(vm, HERO_EFORMAT, "REDUCE needs a global and an argument tuple");
+    id = hero__pk_globals[vm->obj[fn].i].id;
+    if (id == HERO__G_ODICT) {
+        if (vm->obj[args].n != 0) return hero__pk_err(vm, HERO_EFORMAT, "OrderedDict with constructor arguments not supported");
+        return hero__pk_push(vm, hero__pk_new(vm, HERO__PK_DICT));
+    }
+    if (id == HERO__G_REBUILD) return hero__pk_tensor(vm, args);
+    if (id == HERO__G_PARAM) {
+        if (vm->obj[args].n < 1 || !hero__pk_is(vm, vm->obj[args].items[0], HERO__PK_TENSOR))
+            return hero__pk_err(vm, HERO_EFORMAT, "_rebuild_parameter expects a tensor");
+        return hero__pk_push(vm, vm->obj[args].items[0]);
+    }
+    return hero__pk_err(vm, HERO_EFORMAT, "a storage class cannot be called");
+}
+
+/* persistent id ('storage', storage_type, key, location, numel[, view_metadata]) */
+static int hero__pk_op_persid(hero__pvm *vm) {
+    int pid = hero__pk_pop(vm), o, *it;
+    hero__pstor s;
+    void *q;
+    int64_t nb;
+    if (pid < 0) return -1;
+    it = vm->obj[pid].items;
+    if (!hero__pk_is(vm, pid, HERO__PK_TUPLE) || vm->obj[pid].n < 5 || !hero__pk_is(vm, it[0], HERO__PK_STR) ||
+        vm->obj[it[0]].slen != 7 || memcmp(vm->obj[it[0]].s, "storage", 7) != 0 || !hero__pk_is(vm, it[1], HERO__PK_GLOBAL) ||
+        hero__pk_globals[vm->obj[it[1]].i].id != HERO__G_STORAGE || !hero__pk_is(vm, it[2], HERO__PK_STR) ||
+        !hero__pk_is(vm, it[4], HERO__PK_INT))
+        return hero__pk_err(vm, HERO_EFORMAT, "persistent id is not ('storage', <torch storage type>, key, location, numel)");
+    if (vm->obj[pid].n > 5 && !hero__pk_is(vm, it[5], HERO__PK_NONE))
+        return hero__pk_err(vm, HERO_EFORMAT, "legacy storage views are not supported");
+    memset(&s, 0, sizeof s);
+    s.dtype = hero__pk_globals[vm->obj[it[1]].i].dt;
+    s.key = vm->obj[it[2]].s;
+    s.klen = vm->obj[it[2]].slen;
+    s.numel = vm->obj[it[4]].i;
+    if (!hero__mul64(s.numel, hero_dtype_size(s.dtype), &nb)) return hero__pk_err(vm, HERO_EFORMAT, "storage size is negative or overflows");
+    if (!(q = hero__grow(vm->stor, vm->nstor, sizeof s))) return hero__pk_err(vm, HERO_ENOMEM, "out of memory");
+    vm->stor = (hero__pstor *)q;
+    vm->stor[vm->nstor] = s;
+    if ((o = hero__pk_new(vm, HERO__PK_STORAGE)) < 0) return -1;
+    vm->obj[o].i = vm->nstor++;
+    return hero__pk_push(vm, o);
+}
+
+static int hero__pk_op_tuple(hero__pvm *vm, int k) {
+    if (vm->sp - hero__pk_floor(vm) < k) return hero__pk_err(vm, HERO_EFORMAT, "stack underflow");
+    return hero__pk_collect(vm, HERO__PK_TUPLE, vm->sp - k);
+}
+
+static int hero__pk_step(hero__pvm *vm, int op) {
+    const unsigned char *a;
+    int x, y;
+    switch (op) {
+    case 0x80: return (a = hero__pk_take(vm, 1)) == NULL ? -1 : a[0] > 5 ? hero__pk_err(vm, HERO_EFORMAT, "pickle protocol > 5") : 0;
+    case 0x95: return hero__pk_take(vm, 8) ? 0 : -1; /* FRAME: a size hint only */
+    case '(':
+        if (hero__pk_room(vm, &vm->marks, &vm->marks_cap, vm->nmarks + 1, HERO__PK_MAX_MARKS, "too many MARKs")) return -1;
+        vm->marks[vm->nmarks++] = vm->sp;
+        return 0;
+    case '}': return hero__pk_push(vm, hero__pk_new(vm, HERO__PK_DICT));
+    case ']': return hero__pk_push(vm, hero__pk_new(vm, HERO__PK_LIST));
+    case ')': return hero__pk_push(vm, hero__pk_new(vm, HERO__PK_TUPLE));
+    case 'N': return hero__pk_scalar(vm, HERO__PK_NONE, 0, 0, NULL, 0);
+    case 0x88: return hero__pk_scalar(vm, HERO__PK_BOOL, 1, 0, NULL, 0);
+    case 0x89: return hero__pk_scalar(vm, HERO__PK_BOOL, 0, 0, NULL, 0);
+    case 'J': return (a = hero__pk_take(vm, 4)) ? hero__pk_scalar(vm, HERO__PK_INT, (int32_t)hero__u32(a), 0, NULL, 0) : -1;
+    case 'K': return (a = hero__pk_take(vm, 1)) ? hero__pk_scalar(vm, HERO__PK_INT, a[0], 0, NULL, 0) : -1;
+    case 'M': return (a = hero__pk_take(vm, 2)) ? hero__pk_scalar(vm, HERO__PK_INT, hero__u16(a), 0, NULL, 0) : -1;
+    case 0x8a: return hero__pk_long(vm, 1);
+    case 0x8b: return hero__pk_long(vm, 4);
+    case 'G': {
+        uint64_t u = 0;
+        double d;
+        if (!(a = hero__pk_take(vm, 8))) return -1;
+        for (x = 0; x < 8; x++) u = (u << 8) | a[x]; /* big-endian */
+        memcpy(&d, &u, 8);
+        return hero__pk_scalar(vm, HERO__PK_FLOAT, 0, d, NULL, 0);
+    }
+    case 'X': case 'T': return hero__pk_sized(vm, HERO__PK_STR, 4);
+    case 0x8c: case 'U': return hero__pk_sized(vm, HERO__PK_STR, 1);
+    case 0x8d: return hero__pk_sized(vm, HERO__PK_STR, 8);
+    case 'B': return hero__pk_sized(vm, HERO__PK_BYTES, 4);
+    case 'C': return hero__pk_sized(vm, HERO__PK_BYTES, 1);
+    case 0x8e: return hero__pk_sized(vm, HERO__PK_BYTES, 8);
+    case 'q': return (a = hero__pk_take(vm, 1)) ? hero__pk_memo_put(vm, a[0]) : -1;
+    case 'r': return (a = hero__pk_take(vm, 4)) ? hero__pk_memo_put(vm, hero__u32(a)) : -1;
+    case 0x94: return hero__pk_memo_put(vm, vm->memo_len);
+    case 'h': return (a = hero__pk_take(vm, 1)) ? hero__pk_memo_get(vm, a[0]) : -1;
+    case 'j': return (a = hero__pk_take(vm, 4)) ? hero__pk_memo_get(vm, hero__u32(a)) : -1;
+    case 't': return (x = hero__pk_popmark(vm)) < 0 ? -1 : hero__pk_collect(vm, HERO__PK_TUPLE, x);
+    case 'l': return (x = hero__pk_popmark(vm)) < 0 ? -1 : hero__pk_collect(vm, HERO__PK_LIST, x);
+    case 'd': return (x = hero__pk_popmark(vm)) < 0 ? -1 : hero__pk_collect(vm, HERO__PK_DICT, x);
+    case 0x85: return hero__pk_op_tuple(vm, 1);
+    case 0x86: return hero__pk_op_tuple(vm, 2);
+    case 0x87: return hero__pk_op_tuple(vm, 3);
+    case 's': return vm->sp - hero__pk_floor(vm) < 3 ? hero__pk_err(vm, HERO_EFORMAT, "stack underflow") : hero__pk_extend(vm, vm->sp - 2, HERO__PK_DICT);
+    case 'u': return (x = hero__pk_popmark(vm)) < 0 ? -1 : hero__pk_extend(vm, x, HERO__PK_DICT);
+    case 'a': return vm->sp - hero__pk_floor(vm) < 2 ? hero__pk_err(vm, HERO_EFORMAT, "stack underflow") : hero__pk_extend(vm, vm->sp - 1, HERO__PK_LIST);
+    case 'e': return (x = hero__pk_popmark(vm)) < 0 ? -1 : hero__pk_extend(vm, x, HERO__PK_LIST);
+    case 'c': return hero__pk_op_global(vm);
+    case 0x93: return hero__pk_op_stack_global(vm);
+    case 'R': return hero__pk_op_reduce(vm);
+    case 'Q': return hero__pk_op_persid(vm);
+    case 'b': return (hero__pk_pop(vm) < 0 || hero__pk_top(vm) < 0) ? -1 : 0; /* BUILD: object state (e.g. _metadata) ignored */
+    case '0': return hero__pk_pop(vm) < 0 ? -1 : 0;
+    case '1': /* POP_MARK */
+        if ((x = hero__pk_popmark(vm)) < 0) return -1;
+        vm->sp = x;
+        return 0;
+    case '2': return (y = hero__pk_top(vm)) < 0 ? -1 : hero__pk_push(vm, y);
+    default: {
+        char what[64];
+        snprintf(what, sizeof what, "unsupported pickle opcode 0x%02x", (unsigned)op);
+        vm->pos--;
+        return hero__pk_err(vm, HERO_EFORMAT, what);
+    }
+    }
+}
+
+/* Run one pickle starting at p (n bytes); *result = the object, vm->pos = bytes consumed. */
+static int hero__pk_run(hero__pvm *vm, const unsigned char *p, size_t n, int *result) {
+    vm->p = p;
+    vm->n = n;
+    vm->pos = 0;
+    vm->sp = 0;
+    vm->nmarks = 0;
+    vm->memo_len = 0;
+    HERO_FREE(vm->memo);
+    vm->memo = NULL;
+    vm->memo_cap = 0;
+    while (!vm->rc) {
+        const unsigned char *a = hero__pk_take(vm, 1);
+        if (!a) break;
+        if (a[0] == '.') { /* STOP */
+            *result = hero__pk_pop(vm);
+            break;
+        }
+        hero__pk_step(vm, a[0]);
+    }
+    return vm->rc;
+}
+
+/* ---- flattening the unpickled object into tensors and entries ---- */
+static int hero__pk_keytext(hero__pvm *vm, hero_tensorfile *tf, int o, hero__sb *name, hero_error *err) {
+    const hero__pobj *k = &vm->obj[o];
+    char t[40];
+    switch (k->kind) {
+    case HERO__PK_STR:
+        if (memchr(k->s, 0, k->slen)) return hero__fail(err, HERO_EFORMAT, "%s: dict key contains a NUL byte", tf->path);
+        hero__sb_put(name, k->s, k->slen);
+        return 0;
+    case HERO__PK_INT: hero__sb_i64(name, k->i); return 0;
+    case HERO__PK_BOOL: hero__sb_str(name, k->i ? "True" : "False"); return 0;
+    case HERO__PK_NONE: hero__sb_str(name, "None"); return 0;
+    case HERO__PK_FLOAT: snprintf(t, sizeof t, "%.17g", k->f); hero__sb_str(name, t); return 0;
+    default: return hero__fail(err, HERO_EFORMAT, "%s: unsupported dict key type under '%s'", tf->path, name->s);
+    }
+}
+
+static int hero__pk_leaf(hero__pvm *vm, hero_tensorfile *tf, int o, const char *name, hero_error *err) {
+    const hero__pobj *x = &vm->obj[o];
+    char t[48];
+    const char *kind = "object", *v = t;
+    size_t vl;
+    t[0] = 0;
+    switch (x->kind) {
+    case HERO__PK_NONE: kind = "none"; v = "None"; break;
+    case HERO__PK_BOOL: kind = "bool"; v = x->i ? "True" : "False"; break;
+    case HERO__PK_INT: kind = "int"; snprintf(t, sizeof t, "%lld", (long long)x->i); break;
+    case HERO__PK_FLOAT: kind = "float"; snprintf(t, sizeof t, "%.17g", x->f); break;
+    case HERO__PK_STR: return hero__tf_add_entry(tf, name, "str", x->s, x->slen, err);
+    case HERO__PK_BYTES: kind = "bytes"; snprintf(t, sizeof t, "<%zu bytes>", x->slen); break;
+    case HERO__PK_DICT: kind = "dict"; v = "{}"; break;
+    case HERO__PK_LIST: kind = "list"; v = "[]"; break;
+    case HERO__PK_TUPLE: kind = "tuple"; v = "()"; break;
+    case HERO__PK_STORAGE: return hero__tf_add_entry(tf, name, "storage", vm->stor[x->i].key, vm->stor[x->i].klen, err);
+    case HERO__PK_GLOBAL: snprintf(t, sizeof t, "%s.%s", hero__pk_globals[x->i].mod, hero__pk_globals[x->i].name); break;
+    default: break;
+    }
+    vl = strlen(v);
+    return hero__tf_add_entry(tf, name, kind, v, vl, err);
+}
+
+static int hero__pk_add_tensor(hero__pvm *vm, hero_tensorfile *tf, const hero__pten *pt, const char *name, hero_error *err) {
+    const hero__pstor *s = &vm->stor[pt->stor];
+    hero_tensor_info *t;
+    int rc = hero__tf_add_tensor(tf, name, strlen(name), &t, err);
+    if (rc) return rc;
+    t->dtype = s->dtype;
+    t->ndim = pt->ndim;
+    memcpy(t->shape, pt->shape, sizeof t->shape);
+    memcpy(t->stride, pt->stride, sizeof t->stride);
+    t->offset = pt->offset;
+    t->storage = s->data;
+    t->storage_nbytes = s->numel * hero_dtype_size(s->dtype);
+    t->storage_id = s->id;
+    return 0;
+}
+
+static int hero__pk_flat(hero__pvm *vm, hero_tensorfile *tf, int o, hero__sb *name, int depth, hero_error *err) {
+    const hero__pobj *x = &vm->obj[o];
+    size_t keep = name->n;
+    int k, rc = 0, step = x->kind == HERO__PK_DICT ? 2 : 1;
+    if (name->oom) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", tf->path);
+    if (tf->n_tensors + tf->n_entries >= HERO__PK_MAX_LEAVES || tf->n_tensors + tf->n_entries > 4 * vm->nobj + 1024)
+        return hero__fail(err, HERO_ELIMIT, "%s: too many tensors and entries (shared containers?)", tf->path);
+    if (x->kind == HERO__PK_TENSOR) return hero__pk_add_tensor(vm, tf, &vm->ten[x->i], name->n ? name->s : "-", err);
+    if ((x->kind != HERO__PK_DICT && x->kind != HERO__PK_LIST && x->kind != HERO__PK_TUPLE) || x->n == 0)
+        return hero__pk_leaf(vm, tf, o, name->n ? name->s : "-", err);
+    if (depth >= HERO__PK_MAX_DEPTH) return hero__fail(err, HERO_ELIMIT, "%s: '%s': nested deeper than %d", tf->path, name->s, HERO__PK_MAX_DEPTH);
+    for (k = 0; k + step <= x->n && !rc; k += step) {
+        if (name->n) hero__sb_put(name, ".", 1);
+        if (step == 2) rc = hero__pk_keytext(vm, tf, x->items[k], name, err);
+        else hero__sb_i64(name, k);
+        if (!rc) rc = hero__pk_flat(vm, tf, x->items[k + step - 1], name, depth + 1, err);
+        hero__sb_cut(name, keep);
+    }
+    return rc;
+}
+
+static int hero__pk_flatten(hero__pvm *vm, hero_tensorfile *tf, int root, hero_error *err) {
+    hero__sb name;
+    int rc;
+    memset(&name, 0, sizeof name);
+    hero__sb_put(&name, "", 0);
+    rc = hero__pk_flat(vm, tf, root, &name, 0, err);
+    HERO_FREE(name.s);
+    return rc ? rc : hero__tf_check_all(tf, err);
+}
+
+static int hero__cmp_pstor(const void *x, const void *y) {
+    const hero__pstor *a = *(const hero__pstor *const *)x, *b = *(const hero__pstor *const *)y;
+    int c = memcmp(a->key, b->key, a->klen < b->klen ? a->klen : b->klen);
+    return c ? c : (a->klen > b->klen) - (a->klen < b->klen);
+}
+
+/* Sort storage records by key and give records with the same key the same id. Returns the
+   sorted pointer array (caller frees) and the number of distinct storages. */
+static int hero__pk_group(hero__pvm *vm, hero__pstor ***out, int *nuniq, hero_error *err) {
+    hero__pstor **ps;
+    int i, id = -1;
+    *out = NULL;
+    *nuniq = 0;
+    if (!vm->nstor) return 0;
+    if (!(ps = (hero__pstor **)HERO_MALLOC((size_t)vm->nstor * sizeof *ps))) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", vm->path);
+    for (i = 0; i < vm->nstor; i++) ps[i] = &vm->stor[i];
+    qsort(ps, (size_t)vm->nstor, sizeof *ps, hero__cmp_pstor);
+    for (i = 0; i < vm->nstor; i++) {
+        if (i == 0 || hero__cmp_pstor(&ps[i - 1], &ps[i]) != 0) id++;
+        else if (ps[i]->dtype != ps[i - 1]->dtype || ps[i]->numel != ps[i - 1]->numel) {
+            int rc = hero__fail(err, HERO_EFORMAT, "%s: storage '%.*s' is used with different dtypes or sizes", vm->path,
+                                (int)(ps[i]->klen > 100 ? 100 : ps[i]->klen), ps[i]->key);
+            HERO_FREE(ps);
+            return rc;
+        }
+        ps[i]->id = id;
+    }
+    *out = ps;
+    *nuniq = id + 1;
+    return 0;
+}
+
+/* ---- torch.save zip format (torch >= 1.6) ---- */
+static int hero__torchzip_open(hero_tensorfile *tf, hero__zent *z, int nz, hero_error *err) {
+    hero__pvm vm;
+    hero__pstor **ps = NULL;
+    hero__sb nm;
+    const hero__zent *pk = NULL, *m;
+    const unsigned char *pkl, *d;
+    uint64_t pklen, dlen;
+    size_t plen;
+    int i, j, nuniq, root = -1, rc;
+    for (i = 0; i < nz && !pk; i++)
+        if (hero__zname_ends(&z[i], "data.pkl") && (z[i].nlen == 8 || z[i].name[z[i].nlen - 9] == '/')) pk = &z[i];
+    if (!pk) return hero__fail(err, HERO_EFORMAT, "%s: zip has no data.pkl member (not a torch checkpoint)", tf->path);
+    tf->format = HERO_FMT_TORCH_ZIP;
+    if ((rc = hero__zip_get(tf, pk, &pkl, &pklen, err)) != 0) return rc;
+    plen = pk->nlen - 8; /* archive prefix, e.g. "model/" */
+    memset(&vm, 0, sizeof vm);
+    memset(&nm, 0, sizeof nm);
+    hero__sb_put(&nm, pk->name, plen);
+    vm.path = tf->path;
+    vm.err = err;
+    qsort(z, (size_t)nz, sizeof *z, hero__cmp_zent); /* pk is no longer valid */
+    hero__sb_str(&nm, "byteorder");
+    if ((m = hero__zip_find(z, nz, nm.s ? nm.s : "", nm.n)) != NULL) {
+        if ((rc = hero__zip_get(tf, m, &d, &dlen, err)) != 0) goto done;
+        if (dlen != 6 || memcmp(d, "little", 6) != 0) { rc = hero__fail(err, HERO_EFORMAT, "%s: big-endian checkpoints are not supported", tf->path); goto done; }
+    }
+    if ((rc = hero__pk_run(&vm, pkl, (size_t)pklen, &root)) != 0) goto done;
+    if ((rc = hero__pk_group(&vm, &ps, &nuniq, err)) != 0) goto done;
+    for (i = 0; i < vm.nstor; i = j) {
+        int64_t need = ps[i]->numel * hero_dtype_size(ps[i]->dtype);
+        hero__sb_cut(&nm, plen);
+        hero__sb_str(&nm, "data/");
+        hero__sb_put(&nm, ps[i]->key, ps[i]->klen);
+        if (nm.oom) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", tf->path); goto done; }
+        if (!(m = hero__zip_find(z, nz, nm.s, nm.n))) { rc = hero__fail(err, HERO_EFORMAT, "%s: storage member '%s' is missing", tf->path, nm.s); goto done; }
+        if ((rc = hero__zip_get(tf, m, &d, &dlen, err)) != 0) goto done;
+        if (dlen != (uint64_t)need) {
+            rc = hero__fail(err, HERO_EFORMAT, "%s: storage '%s' has %llu bytes, expected %lld (%lld x %s)", tf->path, nm.s,
+                            (unsigned long long)dlen, (long long)need, (long long)ps[i]->numel, hero_dtype_name(ps[i]->dtype));
+            goto done;
+        }
+        for (j = i; j < vm.nstor && ps[j]->id == ps[i]->id; j++) ps[j]->data = d;
+    }
+    rc = hero__pk_flatten(&vm, tf, root, err);
+done:
+    HERO_FREE(ps);
+    HERO_FREE(nm.s);
+    hero__pk_free(&vm);
+    return rc;
+}
+
+/* ---- legacy torch.save format (torch < 1.6) ---- */
+static const unsigned char hero__legacy_magic[15] = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e};
+
+/* If b starts with the pickled legacy magic number (any protocol 2..5, optionally framed),
+   returns the offset just after it, else 0. */
+static size_t hero__legacy_start(const unsigned char *b, size_t n) {
+    size_t p = 2;
+    if (n < 24 || b[0] != 0x80 || b[1] < 2 || b[1] > 5) return 0;
+    if (b[p] == 0x95) p += 9; /* FRAME */
+    if (memcmp(b + p, hero__legacy_magic + 2, 12) != 0 || b[p + 12] != '.') return 0;
+    return p + 13;
+}
+
+/* dict lookup by string key (for sys_info) */
+static int hero__pk_dict_get(const hero__pvm *vm, int d, const char *key) {
+    const hero__pobj *x = &vm->obj[d];
+    int k;
+    if (x->kind != HERO__PK_DICT) return -1;
+    for (k = 0; k + 1 < x->n; k += 2) {
+        const hero__pobj *kk = &vm->obj[x->items[k]];
+        if (kk->kind == HERO__PK_STR && kk->slen == strlen(key) && memcmp(kk->s, key, kk->slen) == 0) return x->items[k + 1];
+    }
+    return -1;
+}
+
+static int hero__legacy_open(hero_tensorfile *tf, hero_error *err) {
+    hero__pvm vm;
+    hero__pstor **ps = NULL;
+    size_t pos = hero__legacy_start(tf->buf, tf->size);
+    int proto = -1, info = -1, root = -1, keys = -1, i, k, nuniq, rc, le;
+    tf->format = HERO_FMT_TORCH_LEGACY;
+    memset(&vm, 0, sizeof vm);
+    vm.path = tf->path;
+    vm.err = err;
+    if ((rc = hero__pk_run(&vm, tf->buf + pos, tf->size - pos, &proto)) != 0) goto done;
+    pos += vm.pos;
+    if (vm.obj[proto].kind != HERO__PK_INT || vm.obj[proto].i != 1001) {
+        rc = hero__fail(err, HERO_EFORMAT, "%s: legacy torch protocol version is not 1001", tf->path);
+        goto done;
+    }
+    if ((rc = hero__pk_run(&vm, tf->buf + pos, tf->size - pos, &info)) != 0) goto done;
+    pos += vm.pos;
+    le = hero__pk_dict_get(&vm, info, "little_endian");
+    if (le < 0 || vm.obj[le].kind != HERO__PK_BOOL || !vm.obj[le].i) {
+        rc = hero__fail(err, HERO_EFORMAT, "%s: legacy checkpoint is not little-endian (or has no sys_info)", tf->path);
+        goto done;
+    }
+    if ((rc = hero__pk_run(&vm, tf->buf + pos, tf->size - pos, &root)) != 0) goto done;
+    pos += vm.pos;
+    if ((rc = hero__pk_run(&vm, tf->buf + pos, tf->size - pos, &keys)) != 0) goto done;
+    pos += vm.pos;
+    if (vm.obj[keys].kind != HERO__PK_LIST) { rc = hero__fail(err, HERO_EFORMAT, "%s: legacy storage key list missing", tf->path); goto done; }
+    if ((rc = hero__pk_group(&vm, &ps, &nuniq, err)) != 0) goto done;
+    for (k = 0; k < vm.obj[keys].n; k++) {
+        const hero__pobj *key = &vm.obj[vm.obj[keys].items[k]];
+        hero__pstor probe, *pp = &probe, **hit;
+        int64_t cnt, nb;
+        int lk = (int)(key->slen > 100 ? 100 : key->slen);
+        if (key->kind != HERO__PK_STR) { rc = hero__fail(err, HERO_EFORMAT, "%s: legacy storage key %d is not a string", tf->path, k); goto done; }
+        probe.key = key->s;
+        probe.klen = key->slen;
+        hit = ps ? (hero__pstor **)bsearch(&pp, ps, (size_t)vm.nstor, sizeof *ps, hero__cmp_pstor) : NULL;
+        if (!hit) { rc = hero__fail(err, HERO_EFORMAT, "%s: storage '%.*s' listed but never referenced", tf->path, lk, key->s); goto done; }
+        if ((*hit)->data) { rc = hero__fail(err, HERO_EFORMAT, "%s: storage '%.*s' listed twice", tf->path, lk, key->s); goto done; }
+        if (tf->size - pos < 8) { rc = hero__fail(err, HERO_EFORMAT, "%s: truncated before storage '%.*s'", tf->path, lk, key->s); goto done; }
+        cnt = (int64_t)hero__u64(tf->buf + pos);
+        pos += 8;
+        if (cnt != (*hit)->numel || !hero__mul64(cnt, hero_dtype_size((*hit)->dtype), &nb) || (uint64_t)nb > tf->size - pos) {
+            rc = hero__fail(err, HERO_EFORMAT, "%s: storage '%.*s': %lld elements recorded, %lld expected, %zu bytes left", tf->path, lk,
+                            key->s, (long long)cnt, (long long)(*hit)->numel, tf->size - pos);
+            goto done;
+        }
+        for (i = (int)(hit - ps); i > 0 && ps[i - 1]->id == (*hit)->id; i--) {}
+        for (; i < vm.nstor && ps[i]->id == (*hit)->id; i++) ps[i]->data = tf->buf + pos;
+        pos += (size_t)nb;
+    }
+    for (i = 0; i < vm.nstor && !rc; i++)
+        if (!vm.stor[i].data)
+            rc = hero__fail(err, HERO_EFORMAT, "%s: storage '%.*s' has no data", tf->path, (int)(vm.stor[i].klen > 100 ? 100 : vm.stor[i].klen), vm.stor[i].key);
+    if (!rc) rc = hero__pk_flatten(&vm, tf, root, err);
+done:
+    HERO_FREE(ps);
+    hero__pk_free(&vm);
+    return rc;
+}
+
+/* ================= .npy / .npz ================= */
+typedef struct hero__lit { const char *s; size_t n, i; } hero__lit;
+
+static void hero__lit_ws(hero__lit *L) {
+    while (L->i < L->n && (L->s[L->i] == ' ' || L->s[L->i] == '\t' || L->s[L->i] == '\n' || L->s[L->i] == '\r')) L->i++;
+}
+static int hero__lit_ch(hero__lit *L, char c) {
+    hero__lit_ws(L);
+    if (L->i < L->n && L->s[L->i] == c) { L->i++; return 1; }
+    return 0;
+}
+static int hero__lit_str(hero__lit *L, const char **v, size_t *vl) {
+    char q;
+    size_t b;
+    hero__lit_ws(L);
+    if (L->i >= L->n || (L->s[L->i] != '\'' && L->s[L->i] != '"')) return 0;
+    q = L->s[L->i++];
+    for (b = L->i; L->i < L->n && L->s[L->i] != q; L->i++)
+        if (L->s[L->i] == '\\') return 0;
+    if (L->i >= L->n) return 0;
+    *v = L->s + b;
+    *vl = L->i++ - b;
+    return 1;
+}
+static int hero__lit_word(hero__lit *L, const char *w) {
+    size_t l = strlen(w);
+    hero__lit_ws(L);
+    if (L->n - L->i < l || memcmp(L->s + L->i, w, l) != 0) return 0;
+    L->i += l;
+    return 1;
+}
+
+static int hero__npy_dtype(const char *d, size_t l, hero_dtype *dt) {
+    static const char *const codes[] = {"f4", "f2", "", "f8", "i8", "i4", "i2", "i1", "u1", "b1"};
+    int k;
+    if (l != 3 || (d[0] != '<' && d[0] != '|' && !(d[0] == '=' && hero__host_le()) && !(d[0] == '>' && d[2] == '1'))) return 0;
+    for (k = 0; k < HERO_DTYPE_COUNT; k++)
+        if (codes[k][0] && memcmp(d + 1, codes[k], 2) == 0) { *dt = (hero_dtype)k; return 1; }
+    return 0;
+}
+
+/* Parse the python-literal header {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), } */
+static int hero__npy_header(hero__lit *L, hero_tensor_info *t, const char *what, hero_error *err) {
+    const char *k, *v;
+    size_t kl, vl;
+    int got = 0;
+    if (!hero__lit_ch(L, '{')) return hero__fail(err, HERO_EFORMAT, "%s: npy header is not a dict", what);
+    while (!hero__lit_ch(L, '}')) {
+        if (!hero__lit_str(L, &k, &kl) || !hero__lit_ch(L, ':')) return hero__fail(err, HERO_EFORMAT, "%s: npy header: bad key", what);
+        if (kl == 5 && memcmp(k, "descr", 5) == 0) {
+            if (!hero__lit_str(L, &v, &vl) || !hero__npy_dtype(v, vl, &t->dtype))
+                return hero__fail(err, HERO_EFORMAT, "%s: npy dtype not supported (need little-endian f2 f4 f8 i1 i2 i4 i8 u1 b1)", what);
+            got |= 1;
+        } else if (kl == 13 && memcmp(k, "fortran_order", 13) == 0) {
+            if (hero__lit_word(L, "True")) return hero__fail(err, HERO_EFORMAT, "%s: fortran_order arrays are not supported (save in C order)", what);
+            if (!hero__lit_word(L, "False")) return hero__fail(err, HERO_EFORMAT, "%s: npy header: bad fortran_order", what);
+            got |= 2;
+        } else if (kl == 5 && memcmp(k, "shape", 5) == 0) {
+            if (!hero__lit_ch(L, '(')) return hero__fail(err, HERO_EFORMAT, "%s: npy header: shape is not a tuple", what);
+            while (!hero__lit_ch(L, ')')) {
+                int64_t x = 0;
+                int digits = 0;
+                hero__lit_ws(L);
+                if (t->ndim >= HERO_MAX_DIMS) return hero__fail(err, HERO_ELIMIT, "%s: more than %d dimensions", what, HERO_MAX_DIMS);
+                for (; L->i < L->n && L->s[L->i] >= '0' && L->s[L->i] <= '9'; L->i++, digits++)
+                    if (x > (INT64_MAX - 9) / 10) return hero__fail(err, HERO_ELIMIT, "%s: npy shape overflows", what);
+                    else x = x * 10 + (L->s[L->i] - '0');
+                if (!digits) return hero__fail(err, HERO_EFORMAT, "%s: npy header: bad shape", what);
+                if (L->i < L->n && L->s[L->i] == 'L') L->i++;
+                t->shape[t->ndim++] = x;
+                if (!hero__lit_ch(L, ',')) {
+                    if (!hero__lit_ch(L, ')')) return hero__fail(err, HERO_EFORMAT, "%s: npy header: bad shape", what);
+                    break;
+                }
+            }
+            got |= 4;
+        } else return hero__fail(err, HERO_EFORMAT, "%s: npy header: unknown key '%.*s'", what, (int)(kl > 40 ? 40 : kl), k);
+        if (!hero__lit_ch(L, ',')) {
+            if (!hero__lit_ch(L, '}')) return hero__fail(err, HERO_EFORMAT, "%s: npy header: expected ',' or '}'", what);
+            break;
+        }
+    }
+    hero__lit_ws(L);
+    if (L->i != L->n || got != 7) return hero__fail(err, HERO_EFORMAT, "%s: npy header needs exactly descr, fortran_order and shape", what);
+    return 0;
+}
+
+/* One .npy image (p, n bytes) -> tensor `name`. */
+static int hero__npy_parse(hero_tensorfile *tf, const unsigned char *p, uint64_t n, const char *name, size_t nlen, int sid,
+                           hero_error *err) {
+    hero_tensor_info t, *out;
+    hero__lit L;
+    char what[300];
+    uint64_t hl, hs;
+    int64_t numel = 1, nb;
+    int i, rc;
+    snprintf(what, sizeof what, "%.200s%s%.*s", tf->path, tf->format == HERO_FMT_NPZ ? ": " : "",
+             tf->format == HERO_FMT_NPZ ? (int)(nlen > 80 ? 80 : nlen) : 0, name);
+    if (n < 10 || memcmp(p, "\x93NUMPY", 6) != 0) return hero__fail(err, HERO_EFORMAT, "%s: not a .npy image", what);
+    if (p[6] == 1) { hl = hero__u16(p + 8); hs = 10; }
+    else if ((p[6] == 2 || p[6] == 3) && n >= 12) { hl = hero__u32(p + 8); hs = 12; }
+    else return hero__fail(err, HERO_EFORMAT, "%s: npy version %d not supported", what, p[6]);
+    if (hl > n - hs) return hero__fail(err, HERO_EFORMAT, "%s: npy header length %llu exceeds the file", what, (unsigned long long)hl);
+    memset(&t, 0, sizeof t);
+    L.s = (const char *)p + hs;
+    L.n = (size_t)hl;
+    L.i = 0;
+    if ((rc = hero__npy_header(&L, &t, what, err)) != 0) return rc;
+    for (i = t.ndim - 1; i >= 0; i--) {
+        t.stride[i] = numel;
+        if (!hero__mul64(numel, t.shape[i], &numel)) return hero__fail(err, HERO_ELIMIT, "%s: element count overflows", what);
+    }
+    if (!hero__mul64(numel, hero_dtype_size(t.dtype), &nb)) return hero__fail(err, HERO_ELIMIT, "%s: byte size overflows", what);
+    if ((uint64_t)nb != n - hs - hl)
+        return hero__fail(err, HERO_EFORMAT, "%s: npy data has %llu bytes, shape and dtype need %lld", what,
+                          (unsigned long long)(n - hs - hl), (long long)nb);
+    if ((rc = hero__tf_add_tensor(tf, name, nlen, &out, err)) != 0) return rc;
+    t.name = out->name;
+    t.storage = p + hs + hl;
+    t.storage_nbytes = nb;
+    t.storage_id = sid;
+    *out = t;
+    return 0;
+}
+
+static int hero__npz_open(hero_tensorfile *tf, const hero__zent *z, int nz, hero_error *err) {
+    int i, rc;
+    tf->format = HERO_FMT_NPZ;
+    for (i = 0; i < nz; i++) {
+        const unsigned char *d;
+        uint64_t dl;
+        if (!hero__zname_ends(&z[i], ".npy")) continue;
+        if ((rc = hero__zip_get(tf, &z[i], &d, &dl, err)) != 0) return rc;
+        if ((rc = hero__npy_parse(tf, d, dl, z[i].name, z[i].nlen - 4, i, err)) != 0) return rc;
+    }
+    if (!tf->n_tensors) return hero__fail(err, HERO_EFORMAT, "%s: zip has no .npy members (not an .npz)", tf->path);
+    return hero__tf_check_all(tf, err);
+}
+
+/* ================= opening ================= */
+static int hero__tf_dispatch(hero_tensorfile *tf, int npz_only, hero_error *err) {
+    const unsigned char *b = tf->buf;
+    if (tf->size >= 4 && (memcmp(b, "PK\3\4", 4) == 0 || memcmp(b, "PK\5\6", 4) == 0)) {
+        hero__zent *z;
+        int nz, i, pkl = 0, rc;
+        if ((rc = hero__zip_dir(b, tf->size, tf->path, &z, &nz, err)) != 0) return rc;
+        for (i = 0; i < nz; i++) pkl |= hero__zname_ends(&z[i], "data.pkl");
+        rc = pkl && !npz_only ? hero__torchzip_open(tf, z, nz, err) : hero__npz_open(tf, z, nz, err);
+        HERO_FREE(z);
+        return rc;
+    }
+    if (tf->size >= 6 && memcmp(b, "\x93NUMPY", 6) == 0) {
+        int rc;
+        tf->format = HERO_FMT_NPY;
+        rc = hero__npy_parse(tf, b, tf->size, "-", 1, 0, err);
+        return rc ? rc : hero__tf_check_all(tf, err);
+    }
+    if (npz_only) return hero__fail(err, HERO_EFORMAT, "%s: not a .npy or .npz file", tf->path);
+    if (hero__legacy_start(b, tf->size)) return hero__legacy_open(tf, err);
+    return hero__st_open(tf, err);
+}
+
+/* Renumber storage ids 0, 1, 2, ... in order of first use (so equal files give equal ids). */
+static int hero__tf_renumber(hero_tensorfile *tf, hero_error *err) {
+    int i, maxid = -1, next = 0, *map;
+    for (i = 0; i < tf->n_tensors; i++)
+        if (tf->tensors[i].storage_id > maxid) maxid = tf->tensors[i].storage_id;
+    if (maxid < 0) return 0;
+    if (!(map = (int *)HERO_MALLOC(((size_t)maxid + 1) * sizeof(int)))) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", tf->path);
+    for (i = 0; i <= maxid; i++) map[i] = -1;
+    for (i = 0; i < tf->n_tensors; i++) {
+        int *id = &tf->tensors[i].storage_id;
+        if (*id < 0) continue;
+        if (map[*id] < 0) map[*id] = next++;
+        *id = map[*id];
+    }
+    HERO_FREE(map);
+    return 0;
+}
+
+static int hero__tf_open(hero_tensorfile *tf, const char *path, const void *data, size_t size, int npz_only, hero_error *err) {
+    int rc;
+    if (!tf) return hero__fail(err, HERO_EINVAL, "tensor file: NULL handle");
+    memset(tf, 0, sizeof *tf);
+    if (!path || (!data && size)) return hero__fail(err, HERO_EINVAL, "tensor file: NULL path or data");
+    if (!(tf->path = hero__strndup(path, strlen(path)))) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", path);
+    if (data) {
+        if (size >= SIZE_MAX / 2 || !(tf->buf = (unsigned char *)HERO_MALLOC(size + 1))) rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", path);
+        else { if (size) memcpy(tf->buf, data, size); tf->buf[size] = 0; tf->size = size; rc = 0; }
+    } else rc = hero__read_file(path, &tf->buf, &tf->size, err);
+    if (!rc) rc = hero__tf_dispatch(tf, npz_only, err);
+    if (!rc) rc = hero__tf_renumber(tf, err);
+    if (rc) hero_tensorfile_close(tf);
+    return rc;
+}
+
+/* Open a tensor file of any supported format (detected from content). */
+HERODEF int hero_tensorfile_open(hero_tensorfile *tf, const char *path, hero_error *err) {
+    return hero__tf_open(tf, path, NULL, 0, 0, err);
+}
+
+/* Open a tensor file image held in memory (copied). */
+HERODEF int hero_tensorfile_open_memory(hero_tensorfile *tf, const void *data, size_t size, const char *name, hero_error *err) {
+    static const unsigned char empty[1] = {0};
+    if (!data && size) {
+        if (tf) memset(tf, 0, sizeof *tf);
+        return hero__fail(err, HERO_EINVAL, "tensor file: NULL data");
+    }
+    return hero__tf_open(tf, name ? name : "<memory>", data ? data : (const void *)empty, size, 0, err);
+}
+
+/* Open a .npy or .npz file. */
+HERODEF int hero_npz_open(hero_tensorfile *tf, const char *path, hero_error *err) {
+    return hero__tf_open(tf, path, NULL, 0, 1, err);
+}
+/* ======================================================================================
+   16. Tokenizer: RoBERTa / GPT-2 byte-level BPE
+   ====================================================================================== */
+
+/* ---- Tokenizer implementation (RoBERTa / GPT-2 byte-level BPE) ---------------------------
+   Pre-tokenisation: the GPT-2 regex
+     's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+   evaluated by hand (hero__tok_match) on code points, with JS's Unicode classes (tables below,
+   generated by tools/gen_unicode.js from Node's own /\p{L}/u, /\p{N}/u, /\s/u; with
+   HERO_TOKENIZE_HF, \s is /\p{White_Space}/u as in HF's Oniguruma).
+   BPE: a min-heap of (rank, position) pairs with lazy invalidation, processed in rounds that
+   are equivalent to the reference loop "take the lowest-ranked pair, merge all its
+   occurrences left to right", so long words cost O(n log n), not O(n^2).
+   vocab.json: a small special-purpose JSON reader (hero__tok_json_*): one flat object of
+   string keys (all escapes, \uXXXX surrogate pairs -> UTF-8; a lone surrogate is kept as its
+   3-byte WTF-8 form) and non-negative integer values. Duplicate keys, duplicate ids,
+   non-integer / negative / > INT32_MAX values, invalid UTF-8 and trailing garbage are errors.
+   merges.txt: lines "a b" (split on spaces / tabs, a trailing \r dropped); lines starting
+   with "#version" and blank lines are skipped; any other line must have exactly two fields,
+   and a, b and a+b must be vocab tokens (as HF's fast tokenizer requires); the last
+   duplicate of a merge wins (as in gpt-3-encoder and HF). Unlike gpt-3-encoder, a last line
+   without '\n' is kept and a first line that is not "#version" is a merge (HF fast). */
+#include <limits.h>
+#include <string.h>
+
+#define HERO__TOK_MAX_FILE ((size_t)1 << 30) /* vocab.json / merges.txt size limit */
+#define HERO__TOK_NSPECIAL 5
+
+typedef struct hero__tok_pair {
+    int32_t a, b;       /* left / right token ids; a == -1: empty slot */
+    int32_t rank_js;    /* rank under gpt-3-encoder's "a,b" string lookup, -1: none */
+    int32_t rank_hf;    /* rank under HF's (a, b) tuple lookup, -1: none */
+    int32_t merged;     /* id of a+b */
+} hero__tok_pair;
+
+struct hero_tokenizer {
+    char *pool;              /* every token string, NUL-terminated */
+    int n_vocab;
+    uint32_t *str_off;       /* [n_vocab] offset of entry i's string in pool */
+    uint32_t *str_len;       /* [n_vocab] its length in bytes */
+    int32_t *str_id;         /* [n_vocab] its id */
+    int32_t *by_id;          /* [n_vocab] entry indices sorted by id */
+    int32_t *vhash;          /* [vhash_cap] entry index or -1 (open addressing) */
+    uint32_t vhash_cap;
+    hero__tok_pair *pairs;   /* [pairs_cap] merge table (open addressing) */
+    uint32_t pairs_cap;
+    int32_t byte_id[256];    /* id of the one-character token of each byte, -1: none */
+    int16_t byte_of_cp[324]; /* bytes_to_unicode inverse: code point -> byte, -1: none */
+    int32_t special_id[HERO__TOK_NSPECIAL]; /* ids of <s> </s> <pad> <unk> <mask>, -1: none */
+};
+
+static const char *const hero__tok_special_str[HERO__TOK_NSPECIAL] = {"<s>", "</s>", "<pad>", "<unk>", "<mask>"};
+#define HERO__TOK_UNK 3
+#define HERO__TOK_MASK 4
+
+/* BEGIN GENERATED unicode tables */
+/* Generated by tools/gen_unicode.js with node v20.20.2 (Unicode 17.0); do not edit by hand.
+   Inclusive code point ranges, sorted. */
+static const uint32_t hero__tok_L[684][2] = {
+    {0x41,0x5A},{0x61,0x7A},{0xAA,0xAA},{0xB5,0xB5},{0xBA,0xBA},{0xC0,0xD6},{0xD8,0xF6},{0xF8,0x2C1},
+    {0x2C6,0x2D1},{0x2E0,0x2E4},{0x2EC,0x2EC},{0x2EE,0x2EE},{0x370,0x374},{0x376,0x377},{0x37A,0x37D},{0x37F,0x37F},
+    {0x386,0x386},{0x388,0x38A},{0x38C,0x38C},{0x38E,0x3A1},{0x3A3,0x3F5},{0x3F7,0x481},{0x48A,0x52F},{0x531,0x556},
+    {0x559,0x559},{0x560,0x588},{0x5D0,0x5EA},{0x5EF,0x5F2},{0x620,0x64A},{0x66E,0x66F},{0x671,0x6D3},{0x6D5,0x6D5},
+    {0x6E5,0x6E6},{0x6EE,0x6EF},{0x6FA,0x6FC},{0x6FF,0x6FF},{0x710,0x710},{0x712,0x72F},{0x74D,0x7A5},{0x7B1,0x7B1},
+    {0x7CA,0x7EA},{0x7F4,0x7F5},{0x7FA,0x7FA},{0x800,0x815},{0x81A,0x81A},{0x824,0x824},{0x828,0x828},{0x840,0x858},
+    {0x860,0x86A},{0x870,0x887},{0x889,0x88F},{0x8A0,0x8C9},{0x904,0x939},{0x93D,0x93D},{0x950,0x950},{0x958,0x961},
+    {0x971,0x980},{0x985,0x98C},{0x98F,0x990},{0x993,0x9A8},{0x9AA,0x9B0},{0x9B2,0x9B2},{0x9B6,0x9B9},{0x9BD,0x9BD},
+    {0x9CE,0x9CE},{0x9DC,0x9DD},{0x9DF,0x9E1},{0x9F0,0x9F1},{0x9FC,0x9FC},{0xA05,0xA0A},{0xA0F,0xA10},{0xA13,0xA28},
+    {0xA2A,0xA30},{0xA32,0xA33},{0xA35,0xA36},{0xA38,0xA39},{0xA59,0xA5C},{0xA5E,0xA5E},{0xA72,0xA74},{0xA85,0xA8D},
+    {0xA8F,0xA91},{0xA93,0xAA8},{0xAAA,0xAB0},{0xAB2,0xAB3},{0xAB5,0xAB9},{0xABD,0xABD},{0xAD0,0xAD0},{0xAE0,0xAE1},
+    {0xAF9,0xAF9},{0xB05,0xB0C},{0xB0F,0xB10},{0xB13,0xB28},{0xB2A,0xB30},{0xB32,0xB33},{0xB35,0xB39},{0xB3D,0xB3D},
+    {0xB5C,0xB5D},{0xB5F,0xB61},{0xB71,0xB71},{0xB83,0xB83},{0xB85,0xB8A},{0xB8E,0xB90},{0xB92,0xB95},{0xB99,0xB9A},
+    {0xB9C,0xB9C},{0xB9E,0xB9F},{0xBA3,0xBA4},{0xBA8,0xBAA},{0xBAE,0xBB9},{0xBD0,0xBD0},{0xC05,0xC0C},{0xC0E,0xC10},
+    {0xC12,0xC28},{0xC2A,0xC39},{0xC3D,0xC3D},{0xC58,0xC5A},{0xC5C,0xC5D},{0xC60,0xC61},{0xC80,0xC80},{0xC85,0xC8C},
+    {0xC8E,0xC90},{0xC92,0xCA8},{0xCAA,0xCB3},{0xCB5,0xCB9},{0xCBD,0xCBD},{0xCDC,0xCDE},{0xCE0,0xCE1},{0xCF1,0xCF2},
+    {0xD04,0xD0C},{0xD0E,0xD10},{0xD12,0xD3A},{0xD3D,0xD3D},{0xD4E,0xD4E},{0xD54,0xD56},{0xD5F,0xD61},{0xD7A,0xD7F},
+    {0xD85,0xD96},{0xD9A,0xDB1},{0xDB3,0xDBB},{0xDBD,0xDBD},{0xDC0,0xDC6},{0xE01,0xE30},{0xE32,0xE33},{0xE40,0xE46},
+    {0xE81,0xE82},{0xE84,0xE84},{0xE86,0xE8A},{0xE8C,0xEA3},{0xEA5,0xEA5},{0xEA7,0xEB0},{0xEB2,0xEB3},{0xEBD,0xEBD},
+    {0xEC0,0xEC4},{0xEC6,0xEC6},{0xEDC,0xEDF},{0xF00,0xF00},{0xF40,0xF47},{0xF49,0xF6C},{0xF88,0xF8C},{0x1000,0x102A},
+    {0x103F,0x103F},{0x1050,0x1055},{0x105A,0x105D},{0x1061,0x1061},{0x1065,0x1066},{0x106E,0x1070},{0x1075,0x1081},{0x108E,0x108E},
+    {0x10A0,0x10C5},{0x10C7,0x10C7},{0x10CD,0x10CD},{0x10D0,0x10FA},{0x10FC,0x1248},{0x124A,0x124D},{0x1250,0x1256},{0x1258,0x1258},
+    {0x125A,0x125D},{0x1260,0x1288},{0x128A,0x128D},{0x1290,0x12B0},{0x12B2,0x12B5},{0x12B8,0x12BE},{0x12C0,0x12C0},{0x12C2,0x12C5},
+    {0x12C8,0x12D6},{0x12D8,0x1310},{0x1312,0x1315},{0x1318,0x135A},{0x1380,0x138F},{0x13A0,0x13F5},{0x13F8,0x13FD},{0x1401,0x166C},
+    {0x166F,0x167F},{0x1681,0x169A},{0x16A0,0x16EA},{0x16F1,0x16F8},{0x1700,0x1711},{0x171F,0x1731},{0x1740,0x1751},{0x1760,0x176C},
+    {0x176E,0x1770},{0x1780,0x17B3},{0x17D7,0x17D7},{0x17DC,0x17DC},{0x1820,0x1878},{0x1880,0x1884},{0x1887,0x18A8},{0x18AA,0x18AA},
+    {0x18B0,0x18F5},{0x1900,0x191E},{0x1950,0x196D},{0x1970,0x1974},{0x1980,0x19AB},{0x19B0,0x19C9},{0x1A00,0x1A16},{0x1A20,0x1A54},
+    {0x1AA7,0x1AA7},{0x1B05,0x1B33},{0x1B45,0x1B4C},{0x1B83,0x1BA0},{0x1BAE,0x1BAF},{0x1BBA,0x1BE5},{0x1C00,0x1C23},{0x1C4D,0x1C4F},
+    {0x1C5A,0x1C7D},{0x1C80,0x1C8A},{0x1C90,0x1CBA},{0x1CBD,0x1CBF},{0x1CE9,0x1CEC},{0x1CEE,0x1CF3},{0x1CF5,0x1CF6},{0x1CFA,0x1CFA},
+    {0x1D00,0x1DBF},{0x1E00,0x1F15},{0x1F18,0x1F1D},{0x1F20,0x1F45},{0x1F48,0x1F4D},{0x1F50,0x1F57},{0x1F59,0x1F59},{0x1F5B,0x1F5B},
+    {0x1F5D,0x1F5D},{0x1F5F,0x1F7D},{0x1F80,0x1FB4},{0x1FB6,0x1FBC},{0x1FBE,0x1FBE},{0x1FC2,0x1FC4},{0x1FC6,0x1FCC},{0x1FD0,0x1FD3},
+    {0x1FD6,0x1FDB},{0x1FE0,0x1FEC},{0x1FF2,0x1FF4},{0x1FF6,0x1FFC},{0x2071,0x2071},{0x207F,0x207F},{0x2090,0x209C},{0x2102,0x2102},
+    {0x2107,0x2107},{0x210A,0x2113},{0x2115,0x2115},{0x2119,0x211D},{0x2124,0x2124},{0x2126,0x2126},{0x2128,0x2128},{0x212A,0x212D},
+    {0x212F,0x2139},{0x213C,0x213F},{0x2145,0x2149},{0x214E,0x214E},{0x2183,0x2184},{0x2C00,0x2CE4},{0x2CEB,0x2CEE},{0x2CF2,0x2CF3},
+    {0x2D00,0x2D25},{0x2D27,0x2D27},{0x2D2D,0x2D2D},{0x2D30,0x2D67},{0x2D6F,0x2D6F},{0x2D80,0x2D96},{0x2DA0,0x2DA6},{0x2DA8,0x2DAE},
+    {0x2DB0,0x2DB6},{0x2DB8,0x2DBE},{0x2DC0,0x2DC6},{0x2DC8,0x2DCE},{0x2DD0,0x2DD6},{0x2DD8,0x2DDE},{0x2E2F,0x2E2F},{0x3005,0x3006},
+    {0x3031,0x3035},{0x303B,0x303C},{0x3041,0x3096},{0x309D,0x309F},{0x30A1,0x30FA},{0x30FC,0x30FF},{0x3105,0x312F},{0x3131,0x318E},
+    {0x31A0,0x31BF},{0x31F0,0x31FF},{0x3400,0x4DBF},{0x4E00,0xA48C},{0xA4D0,0xA4FD},{0xA500,0xA60C},{0xA610,0xA61F},{0xA62A,0xA62B},
+    {0xA640,0xA66E},{0xA67F,0xA69D},{0xA6A0,0xA6E5},{0xA717,0xA71F},{0xA722,0xA788},{0xA78B,0xA7DC},{0xA7F1,0xA801},{0xA803,0xA805},
+    {0xA807,0xA80A},{0xA80C,0xA822},{0xA840,0xA873},{0xA882,0xA8B3},{0xA8F2,0xA8F7},{0xA8FB,0xA8FB},{0xA8FD,0xA8FE},{0xA90A,0xA925},
+    {0xA930,0xA946},{0xA960,0xA97C},{0xA984,0xA9B2},{0xA9CF,0xA9CF},{0xA9E0,0xA9E4},{0xA9E6,0xA9EF},{0xA9FA,0xA9FE},{0xAA00,0xAA28},
+    {0xAA40,0xAA42},{0xAA44,0xAA4B},{0xAA60,0xAA76},{0xAA7A,0xAA7A},{0xAA7E,0xAAAF},{0xAAB1,0xAAB1},{0xAAB5,0xAAB6},{0xAAB9,0xAABD},
+    {0xAAC0,0xAAC0},{0xAAC2,0xAAC2},{0xAADB,0xAADD},{0xAAE0,0xAAEA},{0xAAF2,0xAAF4},{0xAB01,0xAB06},{0xAB09,0xAB0E},{0xAB11,0xAB16},
+    {0xAB20,0xAB26},{0xAB28,0xAB2E},{0xAB30,0xAB5A},{0xAB5C,0xAB69},{0xAB70,0xABE2},{0xAC00,0xD7A3},{0xD7B0,0xD7C6},{0xD7CB,0xD7FB},
+    {0xF900,0xFA6D},{0xFA70,0xFAD9},{0xFB00,0xFB06},{0xFB13,0xFB17},{0xFB1D,0xFB1D},{0xFB1F,0xFB28},{0xFB2A,0xFB36},{0xFB38,0xFB3C},
+    {0xFB3E,0xFB3E},{0xFB40,0xFB41},{0xFB43,0xFB44},{0xFB46,0xFBB1},{0xFBD3,0xFD3D},{0xFD50,0xFD8F},{0xFD92,0xFDC7},{0xFDF0,0xFDFB},
+    {0xFE70,0xFE74},{0xFE76,0xFEFC},{0xFF21,0xFF3A},{0xFF41,0xFF5A},{0xFF66,0xFFBE},{0xFFC2,0xFFC7},{0xFFCA,0xFFCF},{0xFFD2,0xFFD7},
+    {0xFFDA,0xFFDC},{0x10000,0x1000B},{0x1000D,0x10026},{0x10028,0x1003A},{0x1003C,0x1003D},{0x1003F,0x1004D},{0x10050,0x1005D},{0x10080,0x100FA},
+    {0x10280,0x1029C},{0x102A0,0x102D0},{0x10300,0x1031F},{0x1032D,0x10340},{0x10342,0x10349},{0x10350,0x10375},{0x10380,0x1039D},{0x103A0,0x103C3},
+    {0x103C8,0x103CF},{0x10400,0x1049D},{0x104B0,0x104D3},{0x104D8,0x104FB},{0x10500,0x10527},{0x10530,0x10563},{0x10570,0x1057A},{0x1057C,0x1058A},
+    {0x1058C,0x10592},{0x10594,0x10595},{0x10597,0x105A1},{0x105A3,0x105B1},{0x105B3,0x105B9},{0x105BB,0x105BC},{0x105C0,0x105F3},{0x10600,0x10736},
+    {0x10740,0x10755},{0x10760,0x10767},{0x10780,0x10785},{0x10787,0x107B0},{0x107B2,0x107BA},{0x10800,0x10805},{0x10808,0x10808},{0x1080A,0x10835},
+    {0x10837,0x10838},{0x1083C,0x1083C},{0x1083F,0x10855},{0x10860,0x10876},{0x10880,0x1089E},{0x108E0,0x108F2},{0x108F4,0x108F5},{0x10900,0x10915},
+    {0x10920,0x10939},{0x10940,0x10959},{0x10980,0x109B7},{0x109BE,0x109BF},{0x10A00,0x10A00},{0x10A10,0x10A13},{0x10A15,0x10A17},{0x10A19,0x10A35},
+    {0x10A60,0x10A7C},{0x10A80,0x10A9C},{0x10AC0,0x10AC7},{0x10AC9,0x10AE4},{0x10B00,0x10B35},{0x10B40,0x10B55},{0x10B60,0x10B72},{0x10B80,0x10B91},
+    {0x10C00,0x10C48},{0x10C80,0x10CB2},{0x10CC0,0x10CF2},{0x10D00,0x10D23},{0x10D4A,0x10D65},{0x10D6F,0x10D85},{0x10E80,0x10EA9},{0x10EB0,0x10EB1},
+    {0x10EC2,0x10EC7},{0x10F00,0x10F1C},{0x10F27,0x10F27},{0x10F30,0x10F45},{0x10F70,0x10F81},{0x10FB0,0x10FC4},{0x10FE0,0x10FF6},{0x11003,0x11037},
+    {0x11071,0x11072},{0x11075,0x11075},{0x11083,0x110AF},{0x110D0,0x110E8},{0x11103,0x11126},{0x11144,0x11144},{0x11147,0x11147},{0x11150,0x11172},
+    {0x11176,0x11176},{0x11183,0x111B2},{0x111C1,0x111C4},{0x111DA,0x111DA},{0x111DC,0x111DC},{0x11200,0x11211},{0x11213,0x1122B},{0x1123F,0x11240},
+    {0x11280,0x11286},{0x11288,0x11288},{0x1128A,0x1128D},{0x1128F,0x1129D},{0x1129F,0x112A8},{0x112B0,0x112DE},{0x11305,0x1130C},{0x1130F,0x11310},
+    {0x11313,0x11328},{0x1132A,0x11330},{0x11332,0x11333},{0x11335,0x11339},{0x1133D,0x1133D},{0x11350,0x11350},{0x1135D,0x11361},{0x11380,0x11389},
+    {0x1138B,0x1138B},{0x1138E,0x1138E},{0x11390,0x113B5},{0x113B7,0x113B7},{0x113D1,0x113D1},{0x113D3,0x113D3},{0x11400,0x11434},{0x11447,0x1144A},
+    {0x1145F,0x11461},{0x11480,0x114AF},{0x114C4,0x114C5},{0x114C7,0x114C7},{0x11580,0x115AE},{0x115D8,0x115DB},{0x11600,0x1162F},{0x11644,0x11644},
+    {0x11680,0x116AA},{0x116B8,0x116B8},{0x11700,0x1171A},{0x11740,0x11746},{0x11800,0x1182B},{0x118A0,0x118DF},{0x118FF,0x11906},{0x11909,0x11909},
+    {0x1190C,0x11913},{0x11915,0x11916},{0x11918,0x1192F},{0x1193F,0x1193F},{0x11941,0x11941},{0x119A0,0x119A7},{0x119AA,0x119D0},{0x119E1,0x119E1},
+    {0x119E3,0x119E3},{0x11A00,0x11A00},{0x11A0B,0x11A32},{0x11A3A,0x11A3A},{0x11A50,0x11A50},{0x11A5C,0x11A89},{0x11A9D,0x11A9D},{0x11AB0,0x11AF8},
+    {0x11BC0,0x11BE0},{0x11C00,0x11C08},{0x11C0A,0x11C2E},{0x11C40,0x11C40},{0x11C72,0x11C8F},{0x11D00,0x11D06},{0x11D08,0x11D09},{0x11D0B,0x11D30},
+    {0x11D46,0x11D46},{0x11D60,0x11D65},{0x11D67,0x11D68},{0x11D6A,0x11D89},{0x11D98,0x11D98},{0x11DB0,0x11DDB},{0x11EE0,0x11EF2},{0x11F02,0x11F02},
+    {0x11F04,0x11F10},{0x11F12,0x11F33},{0x11FB0,0x11FB0},{0x12000,0x12399},{0x12480,0x12543},{0x12F90,0x12FF0},{0x13000,0x1342F},{0x13441,0x13446},
+    {0x13460,0x143FA},{0x14400,0x14646},{0x16100,0x1611D},{0x16800,0x16A38},{0x16A40,0x16A5E},{0x16A70,0x16ABE},{0x16AD0,0x16AED},{0x16B00,0x16B2F},
+    {0x16B40,0x16B43},{0x16B63,0x16B77},{0x16B7D,0x16B8F},{0x16D40,0x16D6C},{0x16E40,0x16E7F},{0x16EA0,0x16EB8},{0x16EBB,0x16ED3},{0x16F00,0x16F4A},
+    {0x16F50,0x16F50},{0x16F93,0x16F9F},{0x16FE0,0x16FE1},{0x16FE3,0x16FE3},{0x16FF2,0x16FF3},{0x17000,0x18CD5},{0x18CFF,0x18D1E},{0x18D80,0x18DF2},
+    {0x1AFF0,0x1AFF3},{0x1AFF5,0x1AFFB},{0x1AFFD,0x1AFFE},{0x1B000,0x1B122},{0x1B132,0x1B132},{0x1B150,0x1B152},{0x1B155,0x1B155},{0x1B164,0x1B167},
+    {0x1B170,0x1B2FB},{0x1BC00,0x1BC6A},{0x1BC70,0x1BC7C},{0x1BC80,0x1BC88},{0x1BC90,0x1BC99},{0x1D400,0x1D454},{0x1D456,0x1D49C},{0x1D49E,0x1D49F},
+    {0x1D4A2,0x1D4A2},{0x1D4A5,0x1D4A6},{0x1D4A9,0x1D4AC},{0x1D4AE,0x1D4B9},{0x1D4BB,0x1D4BB},{0x1D4BD,0x1D4C3},{0x1D4C5,0x1D505},{0x1D507,0x1D50A},
+    {0x1D50D,0x1D514},{0x1D516,0x1D51C},{0x1D51E,0x1D539},{0x1D53B,0x1D53E},{0x1D540,0x1D544},{0x1D546,0x1D546},{0x1D54A,0x1D550},{0x1D552,0x1D6A5},
+    {0x1D6A8,0x1D6C0},{0x1D6C2,0x1D6DA},{0x1D6DC,0x1D6FA},{0x1D6FC,0x1D714},{0x1D716,0x1D734},{0x1D736,0x1D74E},{0x1D750,0x1D76E},{0x1D770,0x1D788},
+    {0x1D78A,0x1D7A8},{0x1D7AA,0x1D7C2},{0x1D7C4,0x1D7CB},{0x1DF00,0x1DF1E},{0x1DF25,0x1DF2A},{0x1E030,0x1E06D},{0x1E100,0x1E12C},{0x1E137,0x1E13D},
+    {0x1E14E,0x1E14E},{0x1E290,0x1E2AD},{0x1E2C0,0x1E2EB},{0x1E4D0,0x1E4EB},{0x1E5D0,0x1E5ED},{0x1E5F0,0x1E5F0},{0x1E6C0,0x1E6DE},{0x1E6E0,0x1E6E2},
+    {0x1E6E4,0x1E6E5},{0x1E6E7,0x1E6ED},{0x1E6F0,0x1E6F4},{0x1E6FE,0x1E6FF},{0x1E7E0,0x1E7E6},{0x1E7E8,0x1E7EB},{0x1E7ED,0x1E7EE},{0x1E7F0,0x1E7FE},
+    {0x1E800,0x1E8C4},{0x1E900,0x1E943},{0x1E94B,0x1E94B},{0x1EE00,0x1EE03},{0x1EE05,0x1EE1F},{0x1EE21,0x1EE22},{0x1EE24,0x1EE24},{0x1EE27,0x1EE27},
+    {0x1EE29,0x1EE32},{0x1EE34,0x1EE37},{0x1EE39,0x1EE39},{0x1EE3B,0x1EE3B},{0x1EE42,0x1EE42},{0x1EE47,0x1EE47},{0x1EE49,0x1EE49},{0x1EE4B,0x1EE4B},
+    {0x1EE4D,0x1EE4F},{0x1EE51,0x1EE52},{0x1EE54,0x1EE54},{0x1EE57,0x1EE57},{0x1EE59,0x1EE59},{0x1EE5B,0x1EE5B},{0x1EE5D,0x1EE5D},{0x1EE5F,0x1EE5F},
+    {0x1EE61,0x1EE62},{0x1EE64,0x1EE64},{0x1EE67,0x1EE6A},{0x1EE6C,0x1EE72},{0x1EE74,0x1EE77},{0x1EE79,0x1EE7C},{0x1EE7E,0x1EE7E},{0x1EE80,0x1EE89},
+    {0x1EE8B,0x1EE9B},{0x1EEA1,0x1EEA3},{0x1EEA5,0x1EEA9},{0x1EEAB,0x1EEBB},{0x20000,0x2A6DF},{0x2A700,0x2B81D},{0x2B820,0x2CEAD},{0x2CEB0,0x2EBE0},
+    {0x2EBF0,0x2EE5D},{0x2F800,0x2FA1D},{0x30000,0x3134A},{0x31350,0x33479},
+};
+static const uint32_t hero__tok_N[146][2] = {
+    {0x30,0x39},{0xB2,0xB3},{0xB9,0xB9},{0xBC,0xBE},{0x660,0x669},{0x6F0,0x6F9},{0x7C0,0x7C9},{0x966,0x96F},
+    {0x9E6,0x9EF},{0x9F4,0x9F9},{0xA66,0xA6F},{0xAE6,0xAEF},{0xB66,0xB6F},{0xB72,0xB77},{0xBE6,0xBF2},{0xC66,0xC6F},
+    {0xC78,0xC7E},{0xCE6,0xCEF},{0xD58,0xD5E},{0xD66,0xD78},{0xDE6,0xDEF},{0xE50,0xE59},{0xED0,0xED9},{0xF20,0xF33},
+    {0x1040,0x1049},{0x1090,0x1099},{0x1369,0x137C},{0x16EE,0x16F0},{0x17E0,0x17E9},{0x17F0,0x17F9},{0x1810,0x1819},{0x1946,0x194F},
+    {0x19D0,0x19DA},{0x1A80,0x1A89},{0x1A90,0x1A99},{0x1B50,0x1B59},{0x1BB0,0x1BB9},{0x1C40,0x1C49},{0x1C50,0x1C59},{0x2070,0x2070},
+    {0x2074,0x2079},{0x2080,0x2089},{0x2150,0x2182},{0x2185,0x2189},{0x2460,0x249B},{0x24EA,0x24FF},{0x2776,0x2793},{0x2CFD,0x2CFD},
+    {0x3007,0x3007},{0x3021,0x3029},{0x3038,0x303A},{0x3192,0x3195},{0x3220,0x3229},{0x3248,0x324F},{0x3251,0x325F},{0x3280,0x3289},
+    {0x32B1,0x32BF},{0xA620,0xA629},{0xA6E6,0xA6EF},{0xA830,0xA835},{0xA8D0,0xA8D9},{0xA900,0xA909},{0xA9D0,0xA9D9},{0xA9F0,0xA9F9},
+    {0xAA50,0xAA59},{0xABF0,0xABF9},{0xFF10,0xFF19},{0x10107,0x10133},{0x10140,0x10178},{0x1018A,0x1018B},{0x102E1,0x102FB},{0x10320,0x10323},
+    {0x10341,0x10341},{0x1034A,0x1034A},{0x103D1,0x103D5},{0x104A0,0x104A9},{0x10858,0x1085F},{0x10879,0x1087F},{0x108A7,0x108AF},{0x108FB,0x108FF},
+    {0x10916,0x1091B},{0x109BC,0x109BD},{0x109C0,0x109CF},{0x109D2,0x109FF},{0x10A40,0x10A48},{0x10A7D,0x10A7E},{0x10A9D,0x10A9F},{0x10AEB,0x10AEF},
+    {0x10B58,0x10B5F},{0x10B78,0x10B7F},{0x10BA9,0x10BAF},{0x10CFA,0x10CFF},{0x10D30,0x10D39},{0x10D40,0x10D49},{0x10E60,0x10E7E},{0x10F1D,0x10F26},
+    {0x10F51,0x10F54},{0x10FC5,0x10FCB},{0x11052,0x1106F},{0x110F0,0x110F9},{0x11136,0x1113F},{0x111D0,0x111D9},{0x111E1,0x111F4},{0x112F0,0x112F9},
+    {0x11450,0x11459},{0x114D0,0x114D9},{0x11650,0x11659},{0x116C0,0x116C9},{0x116D0,0x116E3},{0x11730,0x1173B},{0x118E0,0x118F2},{0x11950,0x11959},
+    {0x11BF0,0x11BF9},{0x11C50,0x11C6C},{0x11D50,0x11D59},{0x11DA0,0x11DA9},{0x11DE0,0x11DE9},{0x11F50,0x11F59},{0x11FC0,0x11FD4},{0x12400,0x1246E},
+    {0x16130,0x16139},{0x16A60,0x16A69},{0x16AC0,0x16AC9},{0x16B50,0x16B59},{0x16B5B,0x16B61},{0x16D70,0x16D79},{0x16E80,0x16E96},{0x16FF4,0x16FF6},
+    {0x1CCF0,0x1CCF9},{0x1D2C0,0x1D2D3},{0x1D2E0,0x1D2F3},{0x1D360,0x1D378},{0x1D7CE,0x1D7FF},{0x1E140,0x1E149},{0x1E2F0,0x1E2F9},{0x1E4F0,0x1E4F9},
+    {0x1E5F1,0x1E5FA},{0x1E8C7,0x1E8CF},{0x1E950,0x1E959},{0x1EC71,0x1ECAB},{0x1ECAD,0x1ECAF},{0x1ECB1,0x1ECB4},{0x1ED01,0x1ED2D},{0x1ED2F,0x1ED3D},
+    {0x1F100,0x1F10C},{0x1FBF0,0x1FBF9},
+};
+static const uint32_t hero__tok_S[10][2] = {
+    {0x9,0xD},{0x20,0x20},{0xA0,0xA0},{0x1680,0x1680},{0x2000,0x200A},{0x2028,0x2029},{0x202F,0x202F},{0x205F,0x205F},
+    {0x3000,0x3000},{0xFEFF,0xFEFF},
+};
+static const uint32_t hero__tok_W[10][2] = {
+    {0x9,0xD},{0x20,0x20},{0x85,0x85},{0xA0,0xA0},{0x1680,0x1680},{0x2000,0x200A},{0x2028,0x2029},{0x202F,0x202F},
+    {0x205F,0x205F},{0x3000,0x3000},
+};
+/* END GENERATED unicode tables */
+
+/* ---- Unicode classes ---- */
+enum { HERO__TOK_CL = 0, HERO__TOK_CN = 1, HERO__TOK_CS = 2, HERO__TOK_CO = 3 };
+
+static int hero__tok_in(const uint32_t (*t)[2], int n, uint32_t c) {
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (c < t[mid][0]) hi = mid - 1;
+        else if (c > t[mid][1]) lo = mid + 1;
+        else return 1;
+    }
+    return 0;
+}
+
+#define HERO__TOK_NRANGES(t) ((int)(sizeof(t) / sizeof((t)[0])))
+
+/* \p{L} -> L, \p{N} -> N, \s -> S, anything else -> O (the regex's [^\s\p{L}\p{N}]).
+   \s is JS's (has U+FEFF, not U+0085) or, with hf, Oniguruma's as used by HF tokenizers
+   (Unicode White_Space: has U+0085, not U+FEFF). */
+static int hero__tok_class(uint32_t c, int hf) {
+    if (c < 128) {
+        if ((uint32_t)((c | 32) - 'a') < 26) return HERO__TOK_CL;
+        if ((uint32_t)(c - '0') < 10) return HERO__TOK_CN;
+        if (c == ' ' || (c >= 9 && c <= 13)) return HERO__TOK_CS;
+        return HERO__TOK_CO;
+    }
+    if (hero__tok_in(hero__tok_L, HERO__TOK_NRANGES(hero__tok_L), c)) return HERO__TOK_CL;
+    if (hero__tok_in(hero__tok_N, HERO__TOK_NRANGES(hero__tok_N), c)) return HERO__TOK_CN;
+    if (hf ? hero__tok_in(hero__tok_W, HERO__TOK_NRANGES(hero__tok_W), c)
+           : hero__tok_in(hero__tok_S, HERO__TOK_NRANGES(hero__tok_S), c))
+        return HERO__TOK_CS;
+    return HERO__TOK_CO;
+}
+
+/* ---- UTF-8 ---- */
+
+/* Decode one code point of VALID UTF-8 at s[i] (i < n); *len gets its byte length. */
+static uint32_t hero__tok_cp(const unsigned char *s, size_t n, size_t i, size_t *len) {
+    unsigned c = s[i];
+    if (c < 0x80 || i + 1 >= n) { *len = 1; return c; }
+    if (c < 0xE0) { *len = 2; return ((uint32_t)(c & 0x1F) << 6) | (s[i + 1] & 0x3F); }
+    if (c < 0xF0 || i + 3 >= n) {
+        if (i + 2 >= n) { *len = 1; return c; }
+        *len = 3;
+        return ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
+    }
+    *len = 4;
+    return ((uint32_t)(c & 0x07) << 18) | ((uint32_t)(s[i + 1] & 0x3F) << 12) |
+           ((uint32_t)(s[i + 2] & 0x3F) << 6) | (s[i + 3] & 0x3F);
+}
+
+static size_t hero__tok_put_utf8(uint32_t c, unsigned char *o) {
+    if (c < 0x80) { o[0] = (unsigned char)c; return 1; }
+    if (c < 0x800) { o[0] = (unsigned char)(0xC0 | (c >> 6)); o[1] = (unsigned char)(0x80 | (c & 0x3F)); return 2; }
+    if (c < 0x10000) {
+        o[0] = (unsigned char)(0xE0 | (c >> 12)); o[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+        o[2] = (unsigned char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    o[0] = (unsigned char)(0xF0 | (c >> 18)); o[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+    o[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3F)); o[3] = (unsigned char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* Length of the valid UTF-8 sequence at s[i], or 0 if s[i] starts an invalid one. This is the
+   WHATWG decoder's acceptance rule (no overlongs, no surrogates, nothing above U+10FFFF). *sub
+   gets the length of the maximal invalid subpart (>= 1) when 0 is returned. */
+static size_t hero__tok_utf8_valid(const unsigned char *s, size_t n, size_t i, size_t *sub) {
+    unsigned c = s[i];
+    unsigned lo = 0x80, hi = 0xBF;
+    size_t need, k;
+    *sub = 1;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) need = 1;
+    else if (c >= 0xE0 && c <= 0xEF) { need = 2; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
+    else if (c >= 0xF0 && c <= 0xF4) { need = 3; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
+    else return 0;
+    for (k = 1; k <= need; k++) {
+        unsigned d;
+        if (i + k >= n) { *sub = k; return 0; }
+        d = s[i + k];
+        if (d < lo || d > hi) { *sub = k; return 0; }
+        lo = 0x80; hi = 0xBF;
+    }
+    return need + 1;
+}
+
+/* Copy s[0..n) to out (capacity cap; writes only what fits) replacing each maximal invalid
+   subpart by U+FFFD (EF BF BD), exactly like Node's / WHATWG's UTF-8 decoder followed by
+   re-encoding. Returns the full output length. */
+static size_t hero__tok_sanitize(const unsigned char *s, size_t n, unsigned char *out, size_t cap) {
+    size_t i = 0, o = 0;
+    static const unsigned char fffd[3] = {0xEF, 0xBF, 0xBD};
+    while (i < n) {
+        size_t sub, k, l = hero__tok_utf8_valid(s, n, i, &sub);
+        const unsigned char *src = s + i;
+        if (l == 0) { src = fffd; l = 3; i += sub; } else i += l;
+        for (k = 0; k < l; k++, o++)
+            if (o < cap) out[o] = src[k];
+    }
+    return o;
+}
+
+static int hero__tok_is_valid_utf8(const unsigned char *s, size_t n) {
+    size_t i = 0, sub;
+    while (i < n) {
+        size_t l = hero__tok_utf8_valid(s, n, i, &sub);
+        if (l == 0) return 0;
+        i += l;
+    }
+    return 1;
+}
+
+/* ---- hashing ---- */
+static uint32_t hero__tok_hash_str(const char *s, size_t n) {
+    uint32_t h = 2166136261u;
+    size_t i;
+    for (i = 0; i < n; i++) { h ^= (unsigned char)s[i]; h *= 16777619u; }
+    return h;
+}
+
+static uint32_t hero__tok_hash_pair(int32_t a, int32_t b) {
+    uint64_t x = ((uint64_t)(uint32_t)a << 32) | (uint32_t)b;
+    x ^= x >> 33; x *= 0xff51afd7ed558ccdULL; x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53ULL; x ^= x >> 33;
+    return (uint32_t)x;
+}
+
+/* entry index of token s[0..n), or -1 */
+static int32_t hero__tok_find(const hero_tokenizer *t, const char *s, size_t n) {
+    uint32_t m = t->vhash_cap - 1, h = hero__tok_hash_str(s, n) & m;
+    for (;;) {
+        int32_t e = t->vhash[h];
+        if (e < 0) return -1;
+        if (t->str_len[e] == n && memcmp(t->pool + t->str_off[e], s, n) == 0) return e;
+        h = (h + 1) & m;
+    }
+}
+
+static int32_t hero__tok_find_id(const hero_tokenizer *t, const char *s, size_t n) {
+    int32_t e = hero__tok_find(t, s, n);
+    return e < 0 ? -1 : t->str_id[e];
+}
+
+static const hero__tok_pair *hero__tok_pair_find(const hero_tokenizer *t, int32_t a, int32_t b) {
+    uint32_t m, h;
+    if (a < 0 || b < 0 || t->pairs_cap == 0) return NULL;
+    m = t->pairs_cap - 1;
+    h = hero__tok_hash_pair(a, b) & m;
+    for (;;) {
+        const hero__tok_pair *p = &t->pairs[h];
+        if (p->a < 0) return NULL;
+        if (p->a == a && p->b == b) return p;
+        h = (h + 1) & m;
+    }
+}
+
+/* find or insert (the table always has free slots: capacity >= 2 * possible entries) */
+static hero__tok_pair *hero__tok_pair_slot(hero_tokenizer *t, int32_t a, int32_t b) {
+    uint32_t m = t->pairs_cap - 1, h = hero__tok_hash_pair(a, b) & m;
+    for (;;) {
+        hero__tok_pair *p = &t->pairs[h];
+        if (p->a < 0) { p->a = a; p->b = b; p->rank_js = -1; p->rank_hf = -1; p->merged = -1; return p; }
+        if (p->a == a && p->b == b) return p;
+        h = (h + 1) & m;
+    }
+}
+
+static uint32_t hero__tok_pow2(size_t n) { /* smallest power of two >= 2n (n < 2^30) */
+    uint32_t c = 16;
+    while ((size_t)c < 2 * n) c *= 2;
+    return c;
+}
+
+/* ---- vocab.json reader ---- */
+typedef struct hero__tok_json {
+    const unsigned char *s;
+    size_t n, i;
+    const char *name;
+    hero_error *err;
+} hero__tok_json;
+
+static void hero__tok_json_ws(hero__tok_json *j) {
+    while (j->i < j->n && (j->s[j->i] == ' ' || j->s[j->i] == '\t' || j->s[j->i] == '\n' || j->s[j->i] == '\r')) j->i++;
+}
+
+static int hero__tok_json_fail(hero__tok_json *j, const char *what) {
+    if (j->i >= j->n)
+        return hero__fail(j->err, HERO_EFORMAT, "%s: expected %s at offset %lu, found end of file (truncated?)",
+                          j->name, what, (unsigned long)j->i);
+    return hero__fail(j->err, HERO_EFORMAT, "%s: expected %s at offset %lu, found byte 0x%02X", j->name, what,
+                      (unsigned long)j->i, (unsigned)j->s[j->i]);
+}
+
+static int hero__tok_json_hex4(hero__tok_json *j, uint32_t *v) {
+    size_t k;
+    *v = 0;
+    for (k = 0; k < 4; k++) {
+        unsigned c;
+        if (j->i >= j->n) return hero__tok_json_fail(j, "4 hex digits after \\u");
+        c = j->s[j->i];
+        if (c >= '0' && c <= '9') c -= '0';
+        else if ((c | 32) >= 'a' && (c | 32) <= 'f') c = (c | 32) - 'a' + 10;
+        else return hero__tok_json_fail(j, "4 hex digits after \\u");
+        *v = (*v << 4) | c;
+        j->i++;
+    }
+    return 0;
+}
+
+/* Parse a JSON string at j->i (at the opening quote) into out (room for the raw length,
+   which the decoded form never exceeds); *len gets the decoded length. */
+static int hero__tok_json_string(hero__tok_json *j, unsigned char *out, size_t *len) {
+    size_t o = 0;
+    if (j->i >= j->n || j->s[j->i] != '"') return hero__tok_json_fail(j, "'\"' (a string key)");
+    j->i++;
+    for (;;) {
+        unsigned c;
+        if (j->i >= j->n) return hero__tok_json_fail(j, "closing '\"'");
+        c = j->s[j->i];
+        if (c == '"') { j->i++; break; }
+        if (c < 0x20) return hero__tok_json_fail(j, "a string character (raw control byte)");
+        if (c == '\\') {
+            uint32_t u;
+            int rc;
+            j->i++;
+            if (j->i >= j->n) return hero__tok_json_fail(j, "an escape character");
+            c = j->s[j->i++];
+            switch (c) {
+            case '"': out[o++] = '"'; break;
+            case '\\': out[o++] = '\\'; break;
+            case '/': out[o++] = '/'; break;
+            case 'b': out[o++] = '\b'; break;
+            case 'f': out[o++] = '\f'; break;
+            case 'n': out[o++] = '\n'; break;
+            case 'r': out[o++] = '\r'; break;
+            case 't': out[o++] = '\t'; break;
+            case 'u':
+                if ((rc = hero__tok_json_hex4(j, &u)) != 0) return rc;
+                if (u >= 0xD800 && u <= 0xDBFF && j->i + 1 < j->n && j->s[j->i] == '\\' && j->s[j->i + 1] == 'u') {
+                    size_t save = j->i;
+                    uint32_t lo;
+                    j->i += 2;
+                    if ((rc = hero__tok_json_hex4(j, &lo)) != 0) return rc;
+                    if (lo >= 0xDC00 && lo <= 0xDFFF) u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+                    else j->i = save; /* lone high surrogate followed by another escape */
+                }
+                /* a lone surrogate (legal in JSON) is kept in its 3-byte WTF-8 form */
+                o += hero__tok_put_utf8(u, out + o);
+                break;
+            default:
+                j->i -= 1;
+                return hero__tok_json_fail(j, "a valid escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
+            }
+        } else {
+            size_t sub, l = hero__tok_utf8_valid(j->s, j->n, j->i, &sub);
+            if (l == 0) return hero__tok_json_fail(j, "valid UTF-8");
+            memcpy(out + o, j->s + j->i, l);
+            o += l;
+            j->i += l;
+        }
+    }
+    *len = o;
+    return 0;
+}
+
+static int hero__tok_json_int(hero__tok_json *j, int32_t *v) {
+    int64_t x = 0;
+    size_t start = j->i;
+    if (j->i < j->n && j->s[j->i] == '-')
+        return hero__fail(j->err, HERO_EFORMAT, "%s: negative token id at offset %lu (expected an id >= 0)", j->name,
+                          (unsigned long)j->i);
+    if (j->i >= j->n || j->s[j->i] < '0' || j->s[j->i] > '9') return hero__tok_json_fail(j, "an integer token id");
+    if (j->s[j->i] == '0' && j->i + 1 < j->n && j->s[j->i + 1] >= '0' && j->s[j->i + 1] <= '9')
+        return hero__tok_json_fail(j, "a number without leading zeros");
+    while (j->i < j->n && j->s[j->i] >= '0' && j->s[j->i] <= '9') {
+        x = x * 10 + (j->s[j->i] - '0');
+        if (x > INT32_MAX)
+            return hero__fail(j->err, HERO_ELIMIT, "%s: token id at offset %lu is too large (expected <= %ld)",
+                              j->name, (unsigned long)start, (long)INT32_MAX);
+        j->i++;
+    }
+    if (j->i < j->n && (j->s[j->i] == '.' || j->s[j->i] == 'e' || j->s[j->i] == 'E'))
+        return hero__fail(j->err, HERO_EFORMAT, "%s: token id at offset %lu is not an integer", j->name,
+                          (unsigned long)start);
+    *v = (int32_t)x;
+    return 0;
+}
+
+static int hero__tok_grow(void **p, size_t *cap, size_t need, size_t elem) {
+    size_t c = *cap ? *cap : 64;
+    void *q;
+    if (need <= *cap) return 0;
+    while (c < need) {
+        if (c > ((size_t)-1) / 4 / elem) return HERO_ENOMEM;
+        c *= 2;
+    }
+    q = HERO_REALLOC(*p, c * elem);
+    if (!q) return HERO_ENOMEM;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+static int hero__tok_cmp_id(const hero_tokenizer *t, int32_t x, int32_t y) {
+    return t->str_id[x] < t->str_id[y] ? -1 : t->str_id[x] > t->str_id[y];
+}
+
+/* heap sort of by_id (no qsort: the comparison needs the tokenizer) */
+static void hero__tok_sort_by_id(hero_tokenizer *t) {
+    int32_t *a = t->by_id;
+    int n = t->n_vocab, i, end;
+    for (i = n / 2 - 1; i >= 0; i--) {
+        int r = i;
+        for (;;) {
+            int c = 2 * r + 1;
+            if (c >= n) break;
+            if (c + 1 < n && hero__tok_cmp_id(t, a[c + 1], a[c]) > 0) c++;
+            if (hero__tok_cmp_id(t, a[c], a[r]) <= 0) break;
+            { int32_t tmp = a[c]; a[c] = a[r]; a[r] = tmp; }
+            r = c;
+        }
+    }
+    for (end = n - 1; end > 0; end--) {
+        int r = 0;
+        { int32_t tmp = a[0]; a[0] = a[end]; a[end] = tmp; }
+        for (;;) {
+            int c = 2 * r + 1;
+            if (c >= end) break;
+            if (c + 1 < end && hero__tok_cmp_id(t, a[c + 1], a[c]) > 0) c++;
+            if (hero__tok_cmp_id(t, a[c], a[r]) <= 0) break;
+            { int32_t tmp = a[c]; a[c] = a[r]; a[r] = tmp; }
+            r = c;
+        }
+    }
+}
+
+static int hero__tok_parse_vocab(hero_tokenizer *t, const char *buf, size_t n, const char *name, hero_error *err) {
+    hero__tok_json j;
+    size_t pool_used = 0, cap = 0, k;
+    int rc;
+    j.s = (const unsigned char *)buf;
+    j.n = n;
+    j.i = 0;
+    j.name = name;
+    j.err = err;
+    if (n >= 3 && j.s[0] == 0xEF && j.s[1] == 0xBB && j.s[2] == 0xBF) j.i = 3; /* UTF-8 BOM */
+    t->pool = (char *)HERO_MALLOC(n + 1);
+    if (!t->pool) return hero__fail(err, HERO_ENOMEM, "%s: out of memory (%lu bytes)", name, (unsigned long)n);
+    hero__tok_json_ws(&j);
+    if (j.i >= j.n || j.s[j.i] != '{') return hero__tok_json_fail(&j, "'{' (vocab.json must be one object)");
+    j.i++;
+    hero__tok_json_ws(&j);
+    if (j.i < j.n && j.s[j.i] == '}') j.i++;
+    else {
+        for (;;) {
+            size_t len = 0;
+            hero__tok_json_ws(&j);
+            /* the decoded key never exceeds its encoded form, so pool (n + 1 bytes) has room */
+            if ((rc = hero__tok_json_string(&j, (unsigned char *)t->pool + pool_used, &len)) != 0) return rc;
+            hero__tok_json_ws(&j);
+            if (j.i >= j.n || j.s[j.i] != ':') return hero__tok_json_fail(&j, "':'");
+            j.i++;
+            hero__tok_json_ws(&j);
+            if ((size_t)t->n_vocab + 1 > cap) {
+                size_t c1 = cap, c2 = cap, c3 = cap;
+                if (hero__tok_grow((void **)&t->str_off, &c1, cap + 1, sizeof(uint32_t)) ||
+                    hero__tok_grow((void **)&t->str_len, &c2, cap + 1, sizeof(uint32_t)) ||
+                    hero__tok_grow((void **)&t->str_id, &c3, cap + 1, sizeof(int32_t)))
+                    return hero__fail(err, HERO_ENOMEM, "%s: out of memory", name);
+                cap = c1;
+            }
+            if ((rc = hero__tok_json_int(&j, &t->str_id[t->n_vocab])) != 0) return rc;
+            t->str_off[t->n_vocab] = (uint32_t)pool_used;
+            t->str_len[t->n_vocab] = (uint32_t)len;
+            t->pool[pool_used + len] = 0;
+            pool_used += len + 1;
+            t->n_vocab++;
+            hero__tok_json_ws(&j);
+            if (j.i < j.n && j.s[j.i] == ',') { j.i++; continue; }
+            if (j.i < j.n && j.s[j.i] == '}') { j.i++; break; }
+            return hero__tok_json_fail(&j, "',' or '}'");
+        }
+    }
+    hero__tok_json_ws(&j);
+    if (j.i != j.n) return hero__tok_json_fail(&j, "end of file after the object");
+    if (t->n_vocab == 0) return hero__fail(err, HERO_EFORMAT, "%s: expected at least one token, found an empty object", name);
+
+    /* string -> entry hash; duplicate keys are an error */
+    t->vhash_cap = hero__tok_pow2((size_t)t->n_vocab);
+    t->vhash = (int32_t *)HERO_MALLOC((size_t)t->vhash_cap * sizeof(int32_t));
+    t->by_id = (int32_t *)HERO_MALLOC((size_t)t->n_vocab * sizeof(int32_t));
+    if (!t->vhash || !t->by_id) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", name);
+    for (k = 0; k < t->vhash_cap; k++) t->vhash[k] = -1;
+    for (k = 0; k < (size_t)t->n_vocab; k++) {
+        const char *s = t->pool + t->str_off[k];
+        uint32_t m = t->vhash_cap - 1, h = hero__tok_hash_str(s, t->str_len[k]) & m;
+        while (t->vhash[h] >= 0) {
+            int32_t e = t->vhash[h];
+            if (t->str_len[e] == t->str_len[k] && memcmp(t->pool + t->str_off[e], s, t->str_len[k]) == 0)
+                return hero__fail(err, HERO_EFORMAT, "%s: duplicate key \"%.100s\" (ids %ld and %ld); expected unique keys",
+                                  name, s, (long)t->str_id[e], (long)t->str_id[k]);
+            h = (h + 1) & m;
+        }
+        t->vhash[h] = (int32_t)k;
+        t->by_id[k] = (int32_t)k;
+    }
+    hero__tok_sort_by_id(t);
+    for (k = 1; k < (size_t)t->n_vocab; k++)
+        if (t->str_id[t->by_id[k]] == t->str_id[t->by_id[k - 1]])
+            return hero__fail(err, HERO_EFORMAT, "%s: id %ld is used by both \"%.100s\" and \"%.100s\"; expected unique ids",
+                              name, (long)t->str_id[t->by_id[k]], t->pool + t->str_off[t->by_id[k - 1]],
+                              t->pool + t->str_off[t->by_id[k]]);
+    return 0;
+}
+
+/* entry index of id, or -1 (binary search in by_id) */
+static int32_t hero__tok_entry_of_id(const hero_tokenizer *t, int32_t id) {
+    int lo = 0, hi = t->n_vocab - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        int32_t v = t->str_id[t->by_id[mid]];
+        if (id < v) hi = mid - 1;
+        else if (id > v) lo = mid + 1;
+        else return t->by_id[mid];
+    }
+    return -1;
+}
+
+/* ---- merges.txt ---- */
+static int hero__tok_parse_merges(hero_tokenizer *t, const char *buf, size_t n, const char *name, hero_error *err) {
+    int32_t *m = NULL; /* triples (a, b, merged) */
+    size_t mcap = 0, nm = 0, npairs = 0, i = 0, lineno = 0, k;
+    size_t work = 0, budget = 64 * n + ((size_t)1 << 24);
+    char *tmp = NULL;
+    size_t tcap = 0;
+    int rc = 0;
+    if (n >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB && (unsigned char)buf[2] == 0xBF) i = 3;
+    while (i < n) {
+        size_t s = i, e, f[3][2], nf = 0, p;
+        int32_t id[3];
+        while (i < n && buf[i] != '\n') i++;
+        e = i;
+        if (i < n) i++;
+        lineno++;
+        if (e > s && buf[e - 1] == '\r') e--;
+        if (e - s >= 8 && memcmp(buf + s, "#version", 8) == 0) continue;
+        for (p = s; p < e;) {
+            while (p < e && (buf[p] == ' ' || buf[p] == '\t')) p++;
+            if (p >= e) break;
+            if (nf == 3) { nf = 4; break; }
+            f[nf][0] = p;
+            while (p < e && buf[p] != ' ' && buf[p] != '\t') p++;
+            f[nf][1] = p;
+            nf++;
+        }
+        if (nf == 0) continue;
+        if (nf != 2) {
+            rc = hero__fail(err, HERO_EFORMAT, "%s: line %lu: expected 2 tokens \"a b\", found %s%d", name,
+                            (unsigned long)lineno, nf > 3 ? "more than " : "", (int)(nf > 3 ? 3 : nf));
+            goto done;
+        }
+        for (k = 0; k < 2; k++) {
+            id[k] = hero__tok_find_id(t, buf + f[k][0], f[k][1] - f[k][0]);
+            if (id[k] < 0) {
+                rc = hero__fail(err, HERO_EFORMAT, "%s: line %lu: merge token \"%.*s\" is not in the vocab", name,
+                                (unsigned long)lineno, (int)(f[k][1] - f[k][0] > 100 ? 100 : f[k][1] - f[k][0]),
+                                buf + f[k][0]);
+                goto done;
+            }
+        }
+        {
+            size_t la = f[0][1] - f[0][0], lb = f[1][1] - f[1][0];
+            if (hero__tok_grow((void **)&tmp, &tcap, la + lb + 1, 1)) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", name); goto done; }
+            memcpy(tmp, buf + f[0][0], la);
+            memcpy(tmp + la, buf + f[1][0], lb);
+            id[2] = hero__tok_find_id(t, tmp, la + lb);
+            if (id[2] < 0) {
+                rc = hero__fail(err, HERO_EFORMAT, "%s: line %lu: merged token \"%.*s\" is not in the vocab", name,
+                                (unsigned long)lineno, (int)(la + lb > 100 ? 100 : la + lb), tmp);
+                goto done;
+            }
+            for (k = 0; k < la + lb; k++) npairs += tmp[k] == ','; /* extra "a,b" splits (see below) */
+        }
+        if (nm >= (size_t)INT32_MAX) { rc = hero__fail(err, HERO_ELIMIT, "%s: more than %ld merges", name, (long)INT32_MAX); goto done; }
+        if (hero__tok_grow((void **)&m, &mcap, 3 * (nm + 1), sizeof(int32_t))) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", name); goto done; }
+        m[3 * nm] = id[0];
+        m[3 * nm + 1] = id[1];
+        m[3 * nm + 2] = id[2];
+        nm++;
+        npairs++;
+    }
+    t->pairs_cap = hero__tok_pow2(npairs);
+    t->pairs = (hero__tok_pair *)HERO_MALLOC((size_t)t->pairs_cap * sizeof(hero__tok_pair));
+    if (!t->pairs) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", name); goto done; }
+    for (k = 0; k < t->pairs_cap; k++) t->pairs[k].a = -1;
+    for (k = 0; k < nm; k++) {
+        /* HF: the (a, b) tuple; the last duplicate wins */
+        int32_t a = m[3 * k], b = m[3 * k + 1];
+        int32_t ea = hero__tok_entry_of_id(t, a), eb = hero__tok_entry_of_id(t, b);
+        size_t la = t->str_len[ea], lb = t->str_len[eb], q;
+        const char *sa = t->pool + t->str_off[ea], *sb = t->pool + t->str_off[eb];
+        hero__tok_pair *p = hero__tok_pair_slot(t, a, b);
+        p->rank_hf = (int32_t)k;
+        p->merged = m[3 * k + 2];
+        /* gpt-3-encoder: bpe_ranks is a JS object keyed by String([a, b]) = a + "," + b, so every
+           pair (x, y) with x + "," + y == that key gets this rank (the last such merge wins). */
+        if (hero__tok_grow((void **)&tmp, &tcap, la + lb + 2, 1)) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", name); goto done; }
+        memcpy(tmp, sa, la);
+        tmp[la] = ',';
+        memcpy(tmp + la + 1, sb, lb);
+        for (q = 0; q < la + 1 + lb; q++) {
+            int32_t x, y, xy;
+            if (tmp[q] != ',') continue;
+            if (q == la) { x = a; y = b; xy = m[3 * k + 2]; }
+            else {
+                /* each alias costs O(key length): bound the total so that a hostile file of
+                   long comma runs is an error, not minutes of work (real files: ~100 bytes) */
+                work += la + lb;
+                if (work > budget) {
+                    rc = hero__fail(err, HERO_ELIMIT, "%s: merge %lu: its comma aliases need more than %lu checks in all; "
+                                    "expected short tokens", name, (unsigned long)(k + 1), (unsigned long)budget);
+                    goto done;
+                }
+                x = hero__tok_find_id(t, tmp, q);
+                y = hero__tok_find_id(t, tmp + q + 1, la + lb - q);
+                if (x < 0 || y < 0) continue;
+                memmove(tmp + q, tmp + q + 1, la + lb - q); /* drop the comma: x + y */
+                xy = hero__tok_find_id(t, tmp, la + lb);
+                memmove(tmp + q + 1, tmp + q, la + lb - q);
+                tmp[q] = ',';
+                if (xy < 0) continue; /* gpt-3-encoder would emit `undefined` here */
+            }
+            p = hero__tok_pair_slot(t, x, y);
+            p->rank_js = (int32_t)k;
+            p->merged = xy;
+        }
+    }
+done:
+    HERO_FREE(m);
+    HERO_FREE(tmp);
+    return rc;
+}
+
+/* ---- loading ---- */
+static void hero__tok_bytes_to_unicode(hero_tokenizer *t) {
+    int b, extra = 0;
+    for (b = 0; b < 324; b++) t->byte_of_cp[b] = -1;
+    for (b = 0; b < 256; b++) {
+        unsigned char u[4];
+        uint32_t cp;
+        size_t l;
+        if ((b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF)) cp = (uint32_t)b;
+        else cp = (uint32_t)(256 + extra++);
+        t->byte_of_cp[cp] = (int16_t)b;
+        l = hero__tok_put_utf8(cp, u);
+        t->byte_id[b] = hero__tok_find_id(t, (const char *)u, l);
+    }
+}
+
+static int hero__tok_load(hero_tokenizer **out, const char *v, size_t vn, const char *vname, const char *m, size_t mn,
+                          const char *mname, hero_error *err) {
+    hero_tokenizer *t;
+    int rc, k;
+    if (!out) return hero__fail(err, HERO_EINVAL, "hero_tokenizer_load: expected a hero_tokenizer ** to fill, found NULL");
+    *out = NULL;
+    if ((!v && vn) || (!m && mn))
+        return hero__fail(err, HERO_EINVAL, "hero_tokenizer_load: expected vocab / merges buffers, found NULL");
+    if (vn > HERO__TOK_MAX_FILE || mn > HERO__TOK_MAX_FILE)
+        return hero__fail(err, HERO_ELIMIT, "%s: %lu bytes, expected at most %lu", vn > HERO__TOK_MAX_FILE ? vname : mname,
+                          (unsigned long)(vn > HERO__TOK_MAX_FILE ? vn : mn), (unsigned long)HERO__TOK_MAX_FILE);
+    t = (hero_tokenizer *)HERO_MALLOC(sizeof(hero_tokenizer));
+    if (!t) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", vname);
+    memset(t, 0, sizeof(*t));
+    t->pool = NULL; t->str_off = NULL; t->str_len = NULL; t->str_id = NULL; t->by_id = NULL; t->vhash = NULL; t->pairs = NULL;
+    if ((rc = hero__tok_parse_vocab(t, v ? v : "", vn, vname, err)) != 0) {
+        hero_tokenizer_free(t);
+        return rc;
+    }
+    hero__tok_bytes_to_unicode(t);
+    if ((rc = hero__tok_parse_merges(t, m ? m : "", mn, mname, err)) != 0) {
+        hero_tokenizer_free(t);
+        return rc;
+    }
+    for (k = 0; k < HERO__TOK_NSPECIAL; k++)
+        t->special_id[k] = hero__tok_find_id(t, hero__tok_special_str[k], strlen(hero__tok_special_str[k]));
+    *out = t;
+    return 0;
+}
+
+HERODEF int hero_tokenizer_load_memory(hero_tokenizer **tok, const char *vocab_json, size_t vocab_len,
+                                       const char *merges_txt, size_t merges_len, hero_error *err) {
+    return hero__tok_load(tok, vocab_json, vocab_len, "vocab.json", merges_txt, merges_len, "merges.txt", err);
+}
+
+static int hero__tok_read_file(const char *path, char **buf, size_t *len, hero_error *err) {
+    FILE *f;
+    long sz;
+    *buf = NULL;
+    *len = 0;
+    if (!path) return hero__fail(err, HERO_EINVAL, "hero_tokenizer_load: expected a file path, found NULL");
+    f = fopen(path, "rb");
+    if (!f) return hero__fail(err, HERO_EIO, "%s: cannot open for reading", path);
+    if (fseek(f, 0, SEEK_END) != 0 || (sz = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return hero__fail(err, HERO_EIO, "%s: cannot determine the file size (not a regular file?)", path);
+    }
+    if ((unsigned long)sz > (unsigned long)HERO__TOK_MAX_FILE) {
+        fclose(f);
+        return hero__fail(err, HERO_ELIMIT, "%s: %ld bytes, expected at most %lu", path, sz, (unsigned long)HERO__TOK_MAX_FILE);
+    }
+    *buf = (char *)HERO_MALLOC((size_t)sz + 1);
+    if (!*buf) { fclose(f); return hero__fail(err, HERO_ENOMEM, "%s: out of memory (%ld bytes)", path, sz); }
+    if (fread(*buf, 1, (size_t)sz, f) != (size_t)sz) {
+        fclose(f);
+        HERO_FREE(*buf);
+        *buf = NULL;
+        return hero__fail(err, HERO_EIO, "%s: read error (expected %ld bytes)", path, sz);
+    }
+    fclose(f);
+    *len = (size_t)sz;
+    return 0;
+}
+
+HERODEF int hero_tokenizer_load(hero_tokenizer **tok, const char *vocab_json_path, const char *merges_path, hero_error *err) {
+    char *v = NULL, *m = NULL;
+    size_t vn = 0, mn = 0;
+    int rc;
+    if (tok) *tok = NULL;
+    if (!tok) return hero__fail(err, HERO_EINVAL, "hero_tokenizer_load: expected a hero_tokenizer ** to fill, found NULL");
+    if ((rc = hero__tok_read_file(vocab_json_path, &v, &vn, err)) != 0) return rc;
+    if ((rc = hero__tok_read_file(merges_path, &m, &mn, err)) != 0) { HERO_FREE(v); return rc; }
+    rc = hero__tok_load(tok, v, vn, vocab_json_path, m, mn, merges_path, err);
+    HERO_FREE(v);
+    HERO_FREE(m);
+    return rc;
+}
+
+HERODEF void hero_tokenizer_free(hero_tokenizer *tok) {
+    if (!tok) return;
+    HERO_FREE(tok->pool);
+    HERO_FREE(tok->str_off);
+    HERO_FREE(tok->str_len);
+    HERO_FREE(tok->str_id);
+    HERO_FREE(tok->by_id);
+    HERO_FREE(tok->vhash);
+    HERO_FREE(tok->pairs);
+    HERO_FREE(tok);
+}
+
+HERODEF int hero_token_id(const hero_tokenizer *tok, const char *token) {
+    if (!tok || !token) return -1;
+    return hero__tok_find_id(tok, token, strlen(token));
+}
+
+HERODEF const char *hero_token_str(const hero_tokenizer *tok, int32_t id) {
+    int32_t e;
+    if (!tok) return NULL;
+    e = hero__tok_entry_of_id(tok, id);
+    return e < 0 ? NULL : tok->pool + tok->str_off[e];
+}
+
+HERODEF int hero_tokenizer_vocab_size(const hero_tokenizer *tok) { return tok ? tok->n_vocab : 0; }
+
+/* ---- encoding ---- */
+typedef struct hero__tok_he { /* a candidate merge of adjacent symbols pos and right */
+    int32_t rank, pos, right, sa, sb, merged;
+} hero__tok_he;
+
+typedef struct hero__tok_work {
+    const hero_tokenizer *t;
+    int hf;
+    int32_t *sym, *next, *prev; /* per byte of the current word; sym == -2: merged away */
+    size_t cap;
+    hero__tok_he *heap, *round;
+    size_t hcap, hn;
+    int32_t *ids;
+    size_t max_ids, count;
+    hero_error *err;
+} hero__tok_work;
+
+static int hero__tok_he_less(const hero__tok_he *x, const hero__tok_he *y) {
+    return x->rank < y->rank || (x->rank == y->rank && x->pos < y->pos);
+}
+
+static void hero__tok_heap_push(hero__tok_work *w, const hero__tok_he *e) {
+    size_t i = w->hn++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!hero__tok_he_less(e, &w->heap[p])) break;
+        w->heap[i] = w->heap[p];
+        i = p;
+    }
+    w->heap[i] = *e;
+}
+
+static hero__tok_he hero__tok_heap_pop(hero__tok_work *w) {
+    hero__tok_he top = w->heap[0], last = w->heap[--w->hn];
+    size_t i = 0, n = w->hn;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && hero__tok_he_less(&w->heap[c + 1], &w->heap[c])) c++;
+        if (!hero__tok_he_less(&w->heap[c], &last)) break;
+        w->heap[i] = w->heap[c];
+        i = c;
+    }
+    if (n > 0) w->heap[i] = last;
+    return top;
+}
+
+static void hero__tok_add_pair(hero__tok_work *w, int32_t l, int32_t r) {
+    const hero__tok_pair *p = hero__tok_pair_find(w->t, w->sym[l], w->sym[r]);
+    hero__tok_he e;
+    if (!p) return;
+    e.rank = w->hf ? p->rank_hf : p->rank_js;
+    if (e.rank < 0) return;
+    e.pos = l;
+    e.right = r;
+    e.sa = w->sym[l];
+    e.sb = w->sym[r];
+    e.merged = p->merged;
+    hero__tok_heap_push(w, &e);
+}
+
+static int hero__tok_valid(const hero__tok_work *w, const hero__tok_he *e) {
+    return w->sym[e->pos] == e->sa && w->sym[e->right] == e->sb && w->next[e->pos] == e->right;
+}
+
+static void hero__tok_emit(hero__tok_work *w, int32_t id) {
+    if (w->count < w->max_ids) w->ids[w->count] = id;
+    w->count++;
+}
+
+/* BPE of one pre-token (its UTF-8 bytes). Equivalent to gpt-3-encoder's bpe(): each round
+   takes the lowest rank r among the current pairs, and of the pairs with rank r the
+   rightmost one's (first, second) (JS keeps the last pair written to minPairs[r]), and merges
+   every occurrence of (first, second) left to right; new pairs wait for the next round. */
+static int hero__tok_bpe(hero__tok_work *w, const unsigned char *s, size_t n) {
+    size_t i;
+    int32_t l;
+    if (n > w->cap) {
+        size_t c = n < 64 ? 64 : n;
+        HERO_FREE(w->sym); HERO_FREE(w->next); HERO_FREE(w->prev); HERO_FREE(w->heap); HERO_FREE(w->round);
+        w->cap = 0;
+        w->sym = (int32_t *)HERO_MALLOC(c * sizeof(int32_t));
+        w->next = (int32_t *)HERO_MALLOC(c * sizeof(int32_t));
+        w->prev = (int32_t *)HERO_MALLOC(c * sizeof(int32_t));
+        w->heap = (hero__tok_he *)HERO_MALLOC(3 * c * sizeof(hero__tok_he));
+        w->round = (hero__tok_he *)HERO_MALLOC(3 * c * sizeof(hero__tok_he));
+        if (!w->sym || !w->next || !w->prev || !w->heap || !w->round)
+            return hero__fail(w->err, HERO_ENOMEM, "hero_tokenize: out of memory for a %lu-byte word", (unsigned long)n);
+        w->cap = c;
+    }
+    for (i = 0; i < n; i++) {
+        w->sym[i] = w->t->byte_id[s[i]];
+        w->next[i] = (int32_t)i + 1;
+        w->prev[i] = (int32_t)i - 1;
+    }
+    w->hn = 0;
+    for (i = 0; i + 1 < n; i++) hero__tok_add_pair(w, (int32_t)i, (int32_t)i + 1);
+    while (w->hn > 0) {
+        hero__tok_he e = hero__tok_heap_pop(w);
+        size_t nr = 0, k;
+        int32_t fa, fb;
+        if (!hero__tok_valid(w, &e)) continue;
+        w->round[nr++] = e;
+        while (w->hn > 0 && w->heap[0].rank == e.rank) {
+            hero__tok_he x = hero__tok_heap_pop(w);
+            if (hero__tok_valid(w, &x)) w->round[nr++] = x;
+        }
+        fa = w->round[nr - 1].sa;
+        fb = w->round[nr - 1].sb;
+        for (k = 0; k < nr; k++) {
+            hero__tok_he *x = &w->round[k];
+            if (x->sa != fa || x->sb != fb) { hero__tok_heap_push(w, x); continue; }
+            if (!hero__tok_valid(w, x)) continue; /* overlapped by the previous merge */
+            w->sym[x->pos] = x->merged;
+            w->sym[x->right] = -2;
+            w->next[x->pos] = w->next[x->right];
+            if (w->next[x->pos] < (int32_t)n) w->prev[w->next[x->pos]] = x->pos;
+            if (w->prev[x->pos] >= 0) hero__tok_add_pair(w, w->prev[x->pos], x->pos);
+            if (w->next[x->pos] < (int32_t)n) hero__tok_add_pair(w, x->pos, w->next[x->pos]);
+        }
+    }
+    for (l = 0; l < (int32_t)n; l = w->next[l]) {
+        int32_t id = w->sym[l];
+        if (id < 0) {
+            id = w->t->special_id[HERO__TOK_UNK];
+            if (id < 0)
+                return hero__fail(w->err, HERO_EFORMAT, "hero_tokenize: the vocab has no token for byte 0x%02X and no <unk>",
+                                  (unsigned)s[l]);
+        }
+        hero__tok_emit(w, id);
+    }
+    return 0;
+}
+
+/* End of the GPT-2 regex match that starts at s[i] (valid UTF-8, i < n). */
+static size_t hero__tok_match(const unsigned char *s, size_t n, size_t i, int hf) {
+    size_t l, j, last;
+    uint32_t c = hero__tok_cp(s, n, i, &l);
+    int k;
+    if (c == '\'' && i + 1 < n) { /* 's|'t|'re|'ve|'m|'ll|'d (case-sensitive) */
+        unsigned char d = s[i + 1], e = i + 2 < n ? s[i + 2] : 0;
+        if (d == 's' || d == 't' || d == 'm' || d == 'd') return i + 2;
+        if ((d == 'r' && e == 'e') || (d == 'v' && e == 'e') || (d == 'l' && e == 'l')) return i + 3;
+    }
+    k = hero__tok_class(c, hf);
+    j = i;
+    if (c == ' ' && i + 1 < n) { /* " ?" before \p{L}+, \p{N}+ or [^\s\p{L}\p{N}]+ */
+        size_t l2;
+        int k2 = hero__tok_class(hero__tok_cp(s, n, i + 1, &l2), hf);
+        if (k2 != HERO__TOK_CS) { k = k2; j = i + 1; }
+    }
+    if (k != HERO__TOK_CS) {
+        while (j < n) {
+            c = hero__tok_cp(s, n, j, &l);
+            if (hero__tok_class(c, hf) != k) break;
+            j += l;
+        }
+        return j;
+    }
+    /* \s+(?!\S) | \s+ */
+    last = i;
+    while (j < n) {
+        c = hero__tok_cp(s, n, j, &l);
+        if (hero__tok_class(c, hf) != HERO__TOK_CS) break;
+        last = j;
+        j += l;
+    }
+    if (j == n) return n;         /* run up to the end */
+    return last > i ? last : j;   /* all but the last whitespace before \S, or the single one */
+}
+
+static int hero__tok_encode_plain(hero__tok_work *w, const unsigned char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        size_t e = hero__tok_match(s, n, i, w->hf);
+        int rc = hero__tok_bpe(w, s + i, e - i);
+        if (rc) return rc;
+        i = e;
+    }
+    return 0;
+}
+
+static int hero__tok_encode_special(hero__tok_work *w, const unsigned char *s, size_t n) {
+    size_t start = 0, i = 0;
+    int rc;
+    while (i < n) {
+        int k, hit = -1;
+        size_t hl = 0;
+        if (s[i] == '<')
+            for (k = 0; k < HERO__TOK_NSPECIAL && hit < 0; k++) {
+                size_t L = strlen(hero__tok_special_str[k]);
+                if (w->t->special_id[k] >= 0 && n - i >= L && memcmp(s + i, hero__tok_special_str[k], L) == 0) { hit = k; hl = L; }
+            }
+        if (hit < 0) { i++; continue; }
+        {
+            size_t end = i;
+            if (hit == HERO__TOK_MASK) /* <mask> has lstrip=True in HF RoBERTa: eat White_Space on its left */
+                while (end > start) {
+                    size_t q = end - 1, l;
+                    while (q > start && (s[q] & 0xC0) == 0x80) q--;
+                    if (!hero__tok_in(hero__tok_W, HERO__TOK_NRANGES(hero__tok_W), hero__tok_cp(s, end, q, &l))) break;
+                    end = q;
+                }
+            if ((rc = hero__tok_encode_plain(w, s + start, end - start)) != 0) return rc;
+            hero__tok_emit(w, w->t->special_id[hit]);
+            i += hl;
+            start = i;
+        }
+    }
+    return hero__tok_encode_plain(w, s + start, n - start);
+}
+
+HERODEF int hero_tokenize(const hero_tokenizer *tok, const char *text, size_t len, int flags, int32_t *ids, int max_ids,
+                          hero_error *err) {
+    hero__tok_work w;
+    unsigned char *clean = NULL;
+    const unsigned char *s = (const unsigned char *)text;
+    size_t n = len;
+    int rc;
+    if (!tok) return hero__fail(err, HERO_EINVAL, "hero_tokenize: expected a tokenizer, found NULL");
+    if (!text && len) return hero__fail(err, HERO_EINVAL, "hero_tokenize: expected text, found NULL with len %lu", (unsigned long)len);
+    if (max_ids < 0 || (!ids && max_ids > 0))
+        return hero__fail(err, HERO_EINVAL, "hero_tokenize: expected an ids buffer of max_ids >= 0, found %s with max_ids %d",
+                          ids ? "a buffer" : "NULL", max_ids);
+    if (flags & ~HERO_TOKENIZE_ROBERTA)
+        return hero__fail(err, HERO_EINVAL, "hero_tokenize: expected flags HERO_TOKENIZE_SPECIAL|HERO_TOKENIZE_HF, found 0x%x", (unsigned)flags);
+    if (len > (size_t)(INT_MAX / 3))
+        return hero__fail(err, HERO_ELIMIT, "hero_tokenize: text of %lu bytes, expected at most %d", (unsigned long)len, INT_MAX / 3);
+    if (!hero__tok_is_valid_utf8(s, n)) { /* as Node decodes it: each invalid subpart -> U+FFFD */
+        n = hero__tok_sanitize(s, len, NULL, 0);
+        clean = (unsigned char *)HERO_MALLOC(n);
+        if (!clean) return hero__fail(err, HERO_ENOMEM, "hero_tokenize: out of memory (%lu bytes)", (unsigned long)n);
+        hero__tok_sanitize((const unsigned char *)text, len, clean, n);
+        s = clean;
+    }
+    memset(&w, 0, sizeof(w));
+    w.t = tok;
+    w.hf = (flags & HERO_TOKENIZE_HF) != 0;
+    w.sym = w.next = w.prev = NULL;
+    w.heap = w.round = NULL;
+    w.ids = ids;
+    w.max_ids = (size_t)max_ids;
+    w.err = err;
+    rc = (flags & HERO_TOKENIZE_SPECIAL) ? hero__tok_encode_special(&w, s, n) : hero__tok_encode_plain(&w, s, n);
+    HERO_FREE(w.sym); HERO_FREE(w.next); HERO_FREE(w.prev); HERO_FREE(w.heap); HERO_FREE(w.round);
+    HERO_FREE(clean);
+    if (rc) return rc;
+    return (int)w.count; /* count <= n <= INT_MAX */
+}
+
+/* ---- decoding ---- */
+HERODEF int hero_detokenize(const hero_tokenizer *tok, const int32_t *ids, int n, char *out, size_t out_size, hero_error *err) {
+    size_t total = 0, o = 0, len;
+    unsigned char *raw;
+    int k;
+    if (!tok) return hero__fail(err, HERO_EINVAL, "hero_detokenize: expected a tokenizer, found NULL");
+    if (n < 0 || (!ids && n > 0)) return hero__fail(err, HERO_EINVAL, "hero_detokenize: expected n >= 0 ids, found n = %d", n);
+    if (!out && out_size > 0) return hero__fail(err, HERO_EINVAL, "hero_detokenize: expected an output buffer, found NULL");
+    for (k = 0; k < n; k++) {
+        int32_t e = hero__tok_entry_of_id(tok, ids[k]);
+        if (e < 0) return hero__fail(err, HERO_EINVAL, "hero_detokenize: id %ld (position %d) is not in the vocab", (long)ids[k], k);
+        total += tok->str_len[e];
+        if (total > (size_t)(INT_MAX / 3))
+            return hero__fail(err, HERO_ELIMIT, "hero_detokenize: text longer than %d bytes", INT_MAX / 3);
+    }
+    raw = (unsigned char *)HERO_MALLOC(total ? total : 1);
+    if (!raw) return hero__fail(err, HERO_ENOMEM, "hero_detokenize: out of memory (%lu bytes)", (unsigned long)total);
+    for (k = 0; k < n; k++) {
+        int32_t e = hero__tok_entry_of_id(tok, ids[k]);
+        const unsigned char *s = (const unsigned char *)tok->pool + tok->str_off[e];
+        size_t i = 0, sl = tok->str_len[e], l, sub, o0 = o;
+        while (i < sl) {
+            uint32_t cp;
+            if (hero__tok_utf8_valid(s, sl, i, &sub) == 0) break;
+            cp = hero__tok_cp(s, sl, i, &l);
+            if (cp >= 324 || tok->byte_of_cp[cp] < 0) break;
+            raw[o++] = (unsigned char)tok->byte_of_cp[cp];
+            i += l;
+        }
+        if (i < sl) { /* not all byte-level characters: the token's bytes as they are (HF ByteLevel decoder) */
+            memcpy(raw + o0, s, sl);
+            o = o0 + sl;
+        }
+    }
+    len = hero__tok_sanitize(raw, o, (unsigned char *)out, out_size ? out_size - 1 : 0);
+    if (out_size) out[len < out_size - 1 ? len : out_size - 1] = 0;
+    HERO_FREE(raw);
+    if (len > (size_t)INT_MAX) return hero__fail(err, HERO_ELIMIT, "hero_detokenize: text longer than %d bytes", INT_MAX);
+    return (int)len;
+}
+/* ======================================================================================
+   17. Real inputs: subtitles, text normalisation, alignment, features, VCMR ranking
+   ====================================================================================== */
+
+/* ---- Media implementation: subtitles, text normalisation, alignment, features, VCMR ranking ----
+   Needs the formats (hero_json, hero_tensorfile) and tokenizer implementations. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ======================================================================================
+   small helpers: a growable byte buffer, whole-file reading, UTF-8
+   ====================================================================================== */
+
+typedef struct hero__mbuf {
+    char *s;
+    size_t n, cap;
+    int oom;
+} hero__mbuf;
+
+static void hero__mbuf_put(hero__mbuf *b, const char *s, size_t n) {
+    if (b->oom) return;
+    if (b->n + n + 1 > b->cap || !b->s) {
+        size_t c = b->cap ? b->cap : 64;
+        char *p;
+        while (c < b->n + n + 1) {
+            if (c > ((size_t)-1) / 2) { b->oom = 1; return; }
+            c *= 2;
+        }
+        p = (char *)HERO_REALLOC(b->s, c);
+        if (!p) { b->oom = 1; return; }
+        b->s = p;
+        b->cap = c;
+    }
+    if (n) memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = 0;
+}
+
+/* Hands the buffer's string over (an empty string when nothing was put); NULL when out of memory. */
+static char *hero__mbuf_take(hero__mbuf *b, size_t *len) {
+    char *s;
+    if (!b->oom && !b->s) hero__mbuf_put(b, "", 0);
+    if (b->oom) { HERO_FREE(b->s); memset(b, 0, sizeof *b); return NULL; }
+    s = b->s;
+    if (len) *len = b->n;
+    memset(b, 0, sizeof *b);
+    return s;
+}
+
+static char *hero__mstrndup(const char *s, size_t n) {
+    char *p = (char *)HERO_MALLOC(n + 1);
+    if (!p) return NULL;
+    if (n) memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+/* Whole file into a HERO_MALLOC'd, NUL-terminated buffer, at most `limit` bytes. */
+static int hero__mread_file(const char *path, size_t limit, char **out, size_t *size, hero_error *err) {
+    FILE *f;
+    long end;
+    char *buf;
+    size_t n;
+    *out = NULL;
+    *size = 0;
+    if (!path) return hero__fail(err, HERO_EINVAL, "read: NULL path");
+    f = fopen(path, "rb");
+    if (!f) return hero__fail(err, HERO_EIO, "%s: cannot open for reading", path);
+    if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return hero__fail(err, HERO_EIO, "%s: cannot determine the file size (a directory?)", path);
+    }
+    if ((unsigned long)end > (unsigned long)limit) {
+        fclose(f);
+        return hero__fail(err, HERO_ELIMIT, "%s: %ld bytes, limit %zu", path, end, limit);
+    }
+    buf = (char *)HERO_MALLOC((size_t)end + 1);
+    if (!buf) {
+        fclose(f);
+        return hero__fail(err, HERO_ENOMEM, "%s: cannot allocate %ld bytes", path, end);
+    }
+    n = fread(buf, 1, (size_t)end, f);
+    if (n != (size_t)end || ferror(f)) {
+        fclose(f);
+        HERO_FREE(buf);
+        return hero__fail(err, HERO_EIO, "%s: read %zu of %ld bytes (a directory?)", path, n, end);
+    }
+    fclose(f);
+    buf[n] = 0;
+    *out = buf;
+    *size = n;
+    return 0;
+}
+
+/* Decodes one UTF-8 sequence at s[0..n) (n >= 1): returns its length and sets *cp, or 0 when
+   the bytes are not valid UTF-8 (overlong, surrogate, > U+10FFFF, truncated). */
+static int hero__mutf8_dec(const unsigned char *s, size_t n, uint32_t *cp) {
+    uint32_t c = s[0];
+    int len, i;
+    if (c < 0x80) { *cp = c; return 1; }
+    if (c >= 0xC2 && c <= 0xDF) { len = 2; c &= 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; c &= 0x0F; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; c &= 0x07; }
+    else return 0;
+    if ((size_t)len > n) return 0;
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        c = (c << 6) | (s[i] & 0x3Fu);
+    }
+    if ((len == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) || (len == 4 && (c < 0x10000 || c > 0x10FFFF)))
+        return 0;
+    *cp = c;
+    return len;
+}
+
+/* Encodes a code point (< 0x110000) as UTF-8 into o[4]; returns its length. */
+static int hero__mutf8_enc(uint32_t c, char *o) {
+    if (c < 0x80) { o[0] = (char)c; return 1; }
+    if (c < 0x800) { o[0] = (char)(0xC0 | (c >> 6)); o[1] = (char)(0x80 | (c & 0x3F)); return 2; }
+    if (c < 0x10000) {
+        o[0] = (char)(0xE0 | (c >> 12)); o[1] = (char)(0x80 | ((c >> 6) & 0x3F)); o[2] = (char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (c >> 18)); o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((c >> 6) & 0x3F)); o[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* ======================================================================================
+   html.unescape (Python 3.4+ semantics, named references from a subset: see the API)
+   ====================================================================================== */
+
+typedef struct hero__ment { const char *name, *value; int bare; } hero__ment;
+
+/* name (without ';'), UTF-8 value, bare = also accepted without ';' (HTML5 legacy names).
+   Sorted by strcmp. Generated from Python's html.entities.html5. */
+static const hero__ment hero__ments[] = {
+    {"AElig", "\xC3\x86", 1}, {"AMP", "&", 1}, {"Aacute", "\xC3\x81", 1}, {"Acirc", "\xC3\x82", 1},
+    {"Agrave", "\xC3\x80", 1}, {"Alpha", "\xCE\x91", 0}, {"Aring", "\xC3\x85", 1},
+    {"Atilde", "\xC3\x83", 1}, {"Auml", "\xC3\x84", 1}, {"Beta", "\xCE\x92", 0},
+    {"COPY", "\xC2\xA9", 1}, {"Ccedil", "\xC3\x87", 1}, {"Chi", "\xCE\xA7", 0},
+    {"Dagger", "\xE2\x80\xA1", 0}, {"Delta", "\xCE\x94", 0}, {"ETH", "\xC3\x90", 1},
+    {"Eacute", "\xC3\x89", 1}, {"Ecirc", "\xC3\x8A", 1}, {"Egrave", "\xC3\x88", 1},
+    {"Epsilon", "\xCE\x95", 0}, {"Eta", "\xCE\x97", 0}, {"Euml", "\xC3\x8B", 1}, {"GT", ">", 1},
+    {"Gamma", "\xCE\x93", 0}, {"Iacute", "\xC3\x8D", 1}, {"Icirc", "\xC3\x8E", 1},
+    {"Igrave", "\xC3\x8C", 1}, {"Iota", "\xCE\x99", 0}, {"Iuml", "\xC3\x8F", 1},
+    {"Kappa", "\xCE\x9A", 0}, {"LT", "<", 1}, {"Lambda", "\xCE\x9B", 0}, {"Mu", "\xCE\x9C", 0},
+    {"Ntilde", "\xC3\x91", 1}, {"Nu", "\xCE\x9D", 0}, {"OElig", "\xC5\x92", 0},
+    {"Oacute", "\xC3\x93", 1}, {"Ocirc", "\xC3\x94", 1}, {"Ograve", "\xC3\x92", 1},
+    {"Omega", "\xCE\xA9", 0}, {"Omicron", "\xCE\x9F", 0}, {"Oslash", "\xC3\x98", 1},
+    {"Otilde", "\xC3\x95", 1}, {"Ouml", "\xC3\x96", 1}, {"Phi", "\xCE\xA6", 0},
+    {"Pi", "\xCE\xA0", 0}, {"Prime", "\xE2\x80\xB3", 0}, {"Psi", "\xCE\xA8", 0},
+    {"QUOT", "\x22", 1}, {"REG", "\xC2\xAE", 1}, {"Rho", "\xCE\xA1", 0}, {"Scaron", "\xC5\xA0", 0},
+    {"Sigma", "\xCE\xA3", 0}, {"THORN", "\xC3\x9E", 1}, {"Tau", "\xCE\xA4", 0},
+    {"Theta", "\xCE\x98", 0}, {"Uacute", "\xC3\x9A", 1}, {"Ucirc", "\xC3\x9B", 1},
+    {"Ugrave", "\xC3\x99", 1}, {"Upsilon", "\xCE\xA5", 0}, {"Uuml", "\xC3\x9C", 1},
+    {"Xi", "\xCE\x9E", 0}, {"Yacute", "\xC3\x9D", 1}, {"Yuml", "\xC5\xB8", 0},
+    {"Zeta", "\xCE\x96", 0}, {"aacute", "\xC3\xA1", 1}, {"acirc", "\xC3\xA2", 1},
+    {"acute", "\xC2\xB4", 1}, {"aelig", "\xC3\xA6", 1}, {"agrave", "\xC3\xA0", 1},
+    {"alefsym", "\xE2\x84\xB5", 0}, {"alpha", "\xCE\xB1", 0}, {"amp", "&", 1},
+    {"and", "\xE2\x88\xA7", 0}, {"ang", "\xE2\x88\xA0", 0}, {"apos", "'", 0},
+    {"aring", "\xC3\xA5", 1}, {"asymp", "\xE2\x89\x88", 0}, {"atilde", "\xC3\xA3", 1},
+    {"auml", "\xC3\xA4", 1}, {"bdquo", "\xE2\x80\x9E", 0}, {"beta", "\xCE\xB2", 0},
+    {"brvbar", "\xC2\xA6", 1}, {"bull", "\xE2\x80\xA2", 0}, {"cap", "\xE2\x88\xA9", 0},
+    {"ccedil", "\xC3\xA7", 1}, {"cedil", "\xC2\xB8", 1}, {"cent", "\xC2\xA2", 1},
+    {"chi", "\xCF\x87", 0}, {"circ", "\xCB\x86", 0}, {"clubs", "\xE2\x99\xA3", 0},
+    {"cong", "\xE2\x89\x85", 0}, {"copy", "\xC2\xA9", 1}, {"crarr", "\xE2\x86\xB5", 0},
+    {"cup", "\xE2\x88\xAA", 0}, {"curren", "\xC2\xA4", 1}, {"dArr", "\xE2\x87\x93", 0},
+    {"dagger", "\xE2\x80\xA0", 0}, {"darr", "\xE2\x86\x93", 0}, {"deg", "\xC2\xB0", 1},
+    {"delta", "\xCE\xB4", 0}, {"diams", "\xE2\x99\xA6", 0}, {"divide", "\xC3\xB7", 1},
+    {"eacute", "\xC3\xA9", 1}, {"ecirc", "\xC3\xAA", 1}, {"egrave", "\xC3\xA8", 1},
+    {"empty", "\xE2\x88\x85", 0}, {"emsp", "\xE2\x80\x83", 0}, {"ensp", "\xE2\x80\x82", 0},
+    {"epsilon", "\xCE\xB5", 0}, {"equiv", "\xE2\x89\xA1", 0}, {"eta", "\xCE\xB7", 0},
+    {"eth", "\xC3\xB0", 1}, {"euml", "\xC3\xAB", 1}, {"euro", "\xE2\x82\xAC", 0},
+    {"exist", "\xE2\x88\x83", 0}, {"fnof", "\xC6\x92", 0}, {"forall", "\xE2\x88\x80", 0},
+    {"frac12", "\xC2\xBD", 1}, {"frac14", "\xC2\xBC", 1}, {"frac34", "\xC2\xBE", 1},
+    {"frasl", "\xE2\x81\x84", 0}, {"gamma", "\xCE\xB3", 0}, {"ge", "\xE2\x89\xA5", 0},
+    {"gt", ">", 1}, {"hArr", "\xE2\x87\x94", 0}, {"harr", "\xE2\x86\x94", 0},
+    {"hearts", "\xE2\x99\xA5", 0}, {"hellip", "\xE2\x80\xA6", 0}, {"iacute", "\xC3\xAD", 1},
+    {"icirc", "\xC3\xAE", 1}, {"iexcl", "\xC2\xA1", 1}, {"igrave", "\xC3\xAC", 1},
+    {"image", "\xE2\x84\x91", 0}, {"infin", "\xE2\x88\x9E", 0}, {"int", "\xE2\x88\xAB", 0},
+    {"iota", "\xCE\xB9", 0}, {"iquest", "\xC2\xBF", 1}, {"isin", "\xE2\x88\x88", 0},
+    {"iuml", "\xC3\xAF", 1}, {"kappa", "\xCE\xBA", 0}, {"lArr", "\xE2\x87\x90", 0},
+    {"lambda", "\xCE\xBB", 0}, {"lang", "\xE2\x9F\xA8", 0}, {"laquo", "\xC2\xAB", 1},
+    {"larr", "\xE2\x86\x90", 0}, {"lceil", "\xE2\x8C\x88", 0}, {"ldquo", "\xE2\x80\x9C", 0},
+    {"le", "\xE2\x89\xA4", 0}, {"lfloor", "\xE2\x8C\x8A", 0}, {"lowast", "\xE2\x88\x97", 0},
+    {"loz", "\xE2\x97\x8A", 0}, {"lrm", "\xE2\x80\x8E", 0}, {"lsaquo", "\xE2\x80\xB9", 0},
+    {"lsquo", "\xE2\x80\x98", 0}, {"lt", "<", 1}, {"macr", "\xC2\xAF", 1},
+    {"mdash", "\xE2\x80\x94", 0}, {"micro", "\xC2\xB5", 1}, {"middot", "\xC2\xB7", 1},
+    {"minus", "\xE2\x88\x92", 0}, {"mu", "\xCE\xBC", 0}, {"nabla", "\xE2\x88\x87", 0},
+    {"nbsp", "\xC2\xA0", 1}, {"ndash", "\xE2\x80\x93", 0}, {"ne", "\xE2\x89\xA0", 0},
+    {"ni", "\xE2\x88\x8B", 0}, {"not", "\xC2\xAC", 1}, {"notin", "\xE2\x88\x89", 0},
+    {"nsub", "\xE2\x8A\x84", 0}, {"ntilde", "\xC3\xB1", 1}, {"nu", "\xCE\xBD", 0},
+    {"oacute", "\xC3\xB3", 1}, {"ocirc", "\xC3\xB4", 1}, {"oelig", "\xC5\x93", 0},
+    {"ograve", "\xC3\xB2", 1}, {"oline", "\xE2\x80\xBE", 0}, {"omega", "\xCF\x89", 0},
+    {"omicron", "\xCE\xBF", 0}, {"oplus", "\xE2\x8A\x95", 0}, {"or", "\xE2\x88\xA8", 0},
+    {"ordf", "\xC2\xAA", 1}, {"ordm", "\xC2\xBA", 1}, {"oslash", "\xC3\xB8", 1},
+    {"otilde", "\xC3\xB5", 1}, {"otimes", "\xE2\x8A\x97", 0}, {"ouml", "\xC3\xB6", 1},
+    {"para", "\xC2\xB6", 1}, {"part", "\xE2\x88\x82", 0}, {"permil", "\xE2\x80\xB0", 0},
+    {"perp", "\xE2\x8A\xA5", 0}, {"phi", "\xCF\x86", 0}, {"pi", "\xCF\x80", 0},
+    {"piv", "\xCF\x96", 0}, {"plusmn", "\xC2\xB1", 1}, {"pound", "\xC2\xA3", 1},
+    {"prime", "\xE2\x80\xB2", 0}, {"prod", "\xE2\x88\x8F", 0}, {"prop", "\xE2\x88\x9D", 0},
+    {"psi", "\xCF\x88", 0}, {"quot", "\x22", 1}, {"rArr", "\xE2\x87\x92", 0},
+    {"radic", "\xE2\x88\x9A", 0}, {"rang", "\xE2\x9F\xA9", 0}, {"raquo", "\xC2\xBB", 1},
+    {"rarr", "\xE2\x86\x92", 0}, {"rceil", "\xE2\x8C\x89", 0}, {"rdquo", "\xE2\x80\x9D", 0},
+    {"real", "\xE2\x84\x9C", 0}, {"reg", "\xC2\xAE", 1}, {"rfloor", "\xE2\x8C\x8B", 0},
+    {"rho", "\xCF\x81", 0}, {"rlm", "\xE2\x80\x8F", 0}, {"rsaquo", "\xE2\x80\xBA", 0},
+    {"rsquo", "\xE2\x80\x99", 0}, {"sbquo", "\xE2\x80\x9A", 0}, {"scaron", "\xC5\xA1", 0},
+    {"sdot", "\xE2\x8B\x85", 0}, {"sect", "\xC2\xA7", 1}, {"shy", "\xC2\xAD", 1},
+    {"sigma", "\xCF\x83", 0}, {"sigmaf", "\xCF\x82", 0}, {"sim", "\xE2\x88\xBC", 0},
+    {"spades", "\xE2\x99\xA0", 0}, {"sub", "\xE2\x8A\x82", 0}, {"sube", "\xE2\x8A\x86", 0},
+    {"sum", "\xE2\x88\x91", 0}, {"sup", "\xE2\x8A\x83", 0}, {"sup1", "\xC2\xB9", 1},
+    {"sup2", "\xC2\xB2", 1}, {"sup3", "\xC2\xB3", 1}, {"supe", "\xE2\x8A\x87", 0},
+    {"szlig", "\xC3\x9F", 1}, {"tau", "\xCF\x84", 0}, {"there4", "\xE2\x88\xB4", 0},
+    {"theta", "\xCE\xB8", 0}, {"thetasym", "\xCF\x91", 0}, {"thinsp", "\xE2\x80\x89", 0},
+    {"thorn", "\xC3\xBE", 1}, {"tilde", "\xCB\x9C", 0}, {"times", "\xC3\x97", 1},
+    {"trade", "\xE2\x84\xA2", 0}, {"uArr", "\xE2\x87\x91", 0}, {"uacute", "\xC3\xBA", 1},
+    {"uarr", "\xE2\x86\x91", 0}, {"ucirc", "\xC3\xBB", 1}, {"ugrave", "\xC3\xB9", 1},
+    {"uml", "\xC2\xA8", 1}, {"upsih", "\xCF\x92", 0}, {"upsilon", "\xCF\x85", 0},
+    {"uuml", "\xC3\xBC", 1}, {"weierp", "\xE2\x84\x98", 0}, {"xi", "\xCE\xBE", 0},
+    {"yacute", "\xC3\xBD", 1}, {"yen", "\xC2\xA5", 1}, {"yuml", "\xC3\xBF", 1},
+    {"zeta", "\xCE\xB6", 0}, {"zwj", "\xE2\x80\x8D", 0}, {"zwnj", "\xE2\x80\x8C", 0}
+};
+
+static const hero__ment *hero__ment_find(const char *s, size_t n) {
+    int lo = 0, hi = (int)(sizeof hero__ments / sizeof hero__ments[0]) - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        const char *e = hero__ments[mid].name;
+        int c = strncmp(e, s, n);
+        if (c == 0) c = e[n] ? 1 : 0;
+        if (c == 0) return &hero__ments[mid];
+        if (c < 0) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return NULL;
+}
+
+/* Python's html._invalid_charrefs for 0x80..0x9F (Windows-1252); 0 = the code point itself. */
+static const uint16_t hero__cp1252[32] = {
+    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+    0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178};
+
+/* The replacement of numeric reference `num` (already capped); writes UTF-8 to o, returns length. */
+static int hero__mcharref(uint64_t num, char *o) {
+    if (num == 0) return hero__mutf8_enc(0xFFFD, o);
+    if (num == 0x0D) { o[0] = '\r'; return 1; }
+    if (num >= 0x80 && num <= 0x9F) {
+        uint32_t r = hero__cp1252[num - 0x80];
+        return hero__mutf8_enc(r ? r : (uint32_t)num, o);
+    }
+    if ((num >= 0xD800 && num <= 0xDFFF) || num > 0x10FFFF) return hero__mutf8_enc(0xFFFD, o);
+    /* Python's _invalid_codepoints: C0 controls but \t \n \f \r, DEL + C1, noncharacters */
+    if ((num >= 0x1 && num <= 0x8) || num == 0xB || (num >= 0xE && num <= 0x1F) || (num >= 0x7F && num <= 0x9F) ||
+        (num >= 0xFDD0 && num <= 0xFDEF) || (num & 0xFFFE) == 0xFFFE)
+        return 0;
+    return hero__mutf8_enc((uint32_t)num, o);
+}
+
+HERODEF int hero_html_unescape(const char *in, size_t len, char **out, size_t *out_len, hero_error *err) {
+    hero__mbuf b;
+    const unsigned char *s = (const unsigned char *)in;
+    size_t i = 0;
+    memset(&b, 0, sizeof b);
+    if (out) *out = NULL;
+    if (out_len) *out_len = 0;
+    if (!out || (!in && len)) return hero__fail(err, HERO_EINVAL, "html_unescape: NULL argument");
+    while (i < len) {
+        size_t j, k;
+        char rep[8];
+        int rl;
+        if (s[i] != '&') {
+            j = i;
+            while (j < len && s[j] != '&') j++;
+            hero__mbuf_put(&b, in + i, j - i);
+            i = j;
+            continue;
+        }
+        j = i + 1;
+        if (j < len && s[j] == '#') {
+            /* &#[0-9]+;? or &#[xX][0-9a-fA-F]+;? */
+            int hex = j + 1 < len && (s[j + 1] == 'x' || s[j + 1] == 'X');
+            uint64_t num = 0;
+            k = j + 1 + (size_t)hex;
+            j = k;
+            while (k < len && ((s[k] >= '0' && s[k] <= '9') || (hex && (s[k] | 0x20) >= 'a' && (s[k] | 0x20) <= 'f'))) {
+                int d = s[k] <= '9' ? s[k] - '0' : (s[k] | 0x20) - 'a' + 10;
+                num = num * (hex ? 16u : 10u) + (uint64_t)d;
+                if (num > 0x110000) num = 0x110000; /* anything larger reads as > U+10FFFF */
+                k++;
+            }
+            if (k == j) { hero__mbuf_put(&b, "&", 1); i++; continue; } /* no digits: not a reference */
+            if (k < len && s[k] == ';') k++;
+            rl = hero__mcharref(num, rep);
+            hero__mbuf_put(&b, rep, (size_t)rl);
+            i = k;
+            continue;
+        }
+        /* named: [^\t\n\f <&#;]{1,32};? (32 characters, not bytes) */
+        {
+            size_t nchars = 0, x, ends[34];
+            const hero__ment *e = NULL;
+            int semi = 0;
+            k = j;
+            while (k < len && nchars < 32) {
+                unsigned char c = s[k];
+                uint32_t cp;
+                int l;
+                if (c == '\t' || c == '\n' || c == '\f' || c == ' ' || c == '<' || c == '&' || c == '#' || c == ';') break;
+                l = hero__mutf8_dec(s + k, len - k, &cp);
+                k += l ? (size_t)l : 1;
+                ends[++nchars] = k;
+            }
+            if (nchars == 0) { hero__mbuf_put(&b, "&", 1); i++; continue; }
+            if (k < len && s[k] == ';') semi = 1;
+            /* the whole name (with its ';' if any) */
+            e = hero__ment_find(in + j, k - j);
+            if (e && (semi || e->bare)) {
+                hero__mbuf_put(&b, e->value, strlen(e->value));
+                i = k + (size_t)semi;
+                continue;
+            }
+            /* the longest prefix (2..len-1 characters of the name with its ';') that is a legacy name */
+            e = NULL;
+            for (x = nchars + (size_t)semi - 1; x >= 2; x--) {
+                size_t end = x <= nchars ? ends[x] : k;
+                const hero__ment *c = hero__ment_find(in + j, end - j);
+                if (c && c->bare) { e = c; k = end; break; }
+            }
+            if (e) {
+                hero__mbuf_put(&b, e->value, strlen(e->value));
+                i = k;
+                continue;
+            }
+            hero__mbuf_put(&b, "&", 1);
+            i++;
+        }
+    }
+    *out = hero__mbuf_take(&b, out_len);
+    if (!*out) return hero__fail(err, HERO_ENOMEM, "html_unescape: out of memory (%zu bytes)", len);
+    return 0;
+}
+
+/* ======================================================================================
+   Python's str.isupper() / str.lower(): Unicode 14 case properties (Python 3.11)
+   ====================================================================================== */
+
+/* {lo, hi, step, kind, delta}: the code points lo, lo+step, ... <= hi are upper case (kind 1,
+   lower-case mapping cp + delta), lower case (2) or title case (3, mapping cp + delta).
+   Generated from Python 3.11's str.isupper / islower / istitle / lower on every code point. */
+typedef struct hero__mcase { uint32_t lo, hi; uint8_t step, kind; int32_t delta; } hero__mcase;
+static const hero__mcase hero__mcases[] = {
+    {0x41, 0x5A, 1, 1, 32}, {0x61, 0x7A, 1, 2, 0}, {0xAA, 0xAA, 1, 2, 0}, {0xB5, 0xB5, 1, 2, 0},
+    {0xBA, 0xBA, 1, 2, 0}, {0xC0, 0xD6, 1, 1, 32}, {0xD8, 0xDE, 1, 1, 32}, {0xDF, 0xF6, 1, 2, 0},
+    {0xF8, 0xFF, 1, 2, 0}, {0x100, 0x12E, 2, 1, 1}, {0x101, 0x137, 2, 2, 0}, {0x130, 0x130, 1, 1, 0},
+    {0x132, 0x136, 2, 1, 1}, {0x138, 0x148, 2, 2, 0}, {0x139, 0x147, 2, 1, 1}, {0x149, 0x177, 2, 2, 0},
+    {0x14A, 0x176, 2, 1, 1}, {0x178, 0x178, 1, 1, -121}, {0x179, 0x17D, 2, 1, 1},
+    {0x17A, 0x180, 2, 2, 0}, {0x17F, 0x17F, 1, 2, 0}, {0x181, 0x181, 1, 1, 210},
+    {0x182, 0x184, 2, 1, 1}, {0x183, 0x185, 2, 2, 0}, {0x186, 0x186, 1, 1, 206},
+    {0x187, 0x187, 1, 1, 1}, {0x188, 0x188, 1, 2, 0}, {0x189, 0x18A, 1, 1, 205},
+    {0x18B, 0x18B, 1, 1, 1}, {0x18C, 0x18D, 1, 2, 0}, {0x18E, 0x18E, 1, 1, 79},
+    {0x18F, 0x18F, 1, 1, 202}, {0x190, 0x190, 1, 1, 203}, {0x191, 0x191, 1, 1, 1},
+    {0x192, 0x192, 1, 2, 0}, {0x193, 0x193, 1, 1, 205}, {0x194, 0x194, 1, 1, 207},
+    {0x195, 0x195, 1, 2, 0}, {0x196, 0x196, 1, 1, 211}, {0x197, 0x197, 1, 1, 209},
+    {0x198, 0x198, 1, 1, 1}, {0x199, 0x19B, 1, 2, 0}, {0x19C, 0x19C, 1, 1, 211},
+    {0x19D, 0x19D, 1, 1, 213}, {0x19E, 0x19E, 1, 2, 0}, {0x19F, 0x19F, 1, 1, 214},
+    {0x1A0, 0x1A4, 2, 1, 1}, {0x1A1, 0x1A5, 2, 2, 0}, {0x1A6, 0x1A6, 1, 1, 218},
+    {0x1A7, 0x1A7, 1, 1, 1}, {0x1A8, 0x1AA, 2, 2, 0}, {0x1A9, 0x1A9, 1, 1, 218},
+    {0x1AB, 0x1AD, 2, 2, 0}, {0x1AC, 0x1AC, 1, 1, 1}, {0x1AE, 0x1AE, 1, 1, 218},
+    {0x1AF, 0x1AF, 1, 1, 1}, {0x1B0, 0x1B0, 1, 2, 0}, {0x1B1, 0x1B2, 1, 1, 217},
+    {0x1B3, 0x1B5, 2, 1, 1}, {0x1B4, 0x1B6, 2, 2, 0}, {0x1B7, 0x1B7, 1, 1, 219},
+    {0x1B8, 0x1B8, 1, 1, 1}, {0x1B9, 0x1BA, 1, 2, 0}, {0x1BC, 0x1BC, 1, 1, 1}, {0x1BD, 0x1BF, 1, 2, 0},
+    {0x1C4, 0x1C4, 1, 1, 2}, {0x1C5, 0x1C5, 1, 3, 1}, {0x1C6, 0x1C6, 1, 2, 0}, {0x1C7, 0x1C7, 1, 1, 2},
+    {0x1C8, 0x1C8, 1, 3, 1}, {0x1C9, 0x1C9, 1, 2, 0}, {0x1CA, 0x1CA, 1, 1, 2}, {0x1CB, 0x1CB, 1, 3, 1},
+    {0x1CC, 0x1DC, 2, 2, 0}, {0x1CD, 0x1DB, 2, 1, 1}, {0x1DD, 0x1EF, 2, 2, 0}, {0x1DE, 0x1EE, 2, 1, 1},
+    {0x1F0, 0x1F0, 1, 2, 0}, {0x1F1, 0x1F1, 1, 1, 2}, {0x1F2, 0x1F2, 1, 3, 1}, {0x1F3, 0x1F5, 2, 2, 0},
+    {0x1F4, 0x1F4, 1, 1, 1}, {0x1F6, 0x1F6, 1, 1, -97}, {0x1F7, 0x1F7, 1, 1, -56},
+    {0x1F8, 0x21E, 2, 1, 1}, {0x1F9, 0x239, 2, 2, 0}, {0x220, 0x220, 1, 1, -130},
+    {0x222, 0x232, 2, 1, 1}, {0x234, 0x238, 2, 2, 0}, {0x23A, 0x23A, 1, 1, 10795},
+    {0x23B, 0x23B, 1, 1, 1}, {0x23C, 0x23C, 1, 2, 0}, {0x23D, 0x23D, 1, 1, -163},
+    {0x23E, 0x23E, 1, 1, 10792}, {0x23F, 0x240, 1, 2, 0}, {0x241, 0x241, 1, 1, 1},
+    {0x242, 0x242, 1, 2, 0}, {0x243, 0x243, 1, 1, -195}, {0x244, 0x244, 1, 1, 69},
+    {0x245, 0x245, 1, 1, 71}, {0x246, 0x24E, 2, 1, 1}, {0x247, 0x2B7, 2, 2, 0},
+    {0x250, 0x292, 2, 2, 0}, {0x296, 0x2B8, 2, 2, 0}, {0x2C0, 0x2C1, 1, 2, 0}, {0x2E0, 0x2E4, 1, 2, 0},
+    {0x345, 0x345, 1, 2, 0}, {0x370, 0x372, 2, 1, 1}, {0x371, 0x373, 2, 2, 0}, {0x376, 0x376, 1, 1, 1},
+    {0x377, 0x377, 1, 2, 0}, {0x37A, 0x37D, 1, 2, 0}, {0x37F, 0x37F, 1, 1, 116},
+    {0x386, 0x386, 1, 1, 38}, {0x388, 0x38A, 1, 1, 37}, {0x38C, 0x38C, 1, 1, 64},
+    {0x38E, 0x38F, 1, 1, 63}, {0x390, 0x390, 1, 2, 0}, {0x391, 0x3A1, 1, 1, 32},
+    {0x3A3, 0x3AB, 1, 1, 32}, {0x3AC, 0x3CE, 1, 2, 0}, {0x3CF, 0x3CF, 1, 1, 8},
+    {0x3D0, 0x3D1, 1, 2, 0}, {0x3D2, 0x3D4, 1, 1, 0}, {0x3D5, 0x3F5, 2, 2, 0}, {0x3D6, 0x3D6, 1, 2, 0},
+    {0x3D8, 0x3EE, 2, 1, 1}, {0x3F0, 0x3F2, 2, 2, 0}, {0x3F4, 0x3F4, 1, 1, -60},
+    {0x3F7, 0x3F7, 1, 1, 1}, {0x3F8, 0x3F8, 1, 2, 0}, {0x3F9, 0x3F9, 1, 1, -7},
+    {0x3FA, 0x3FA, 1, 1, 1}, {0x3FB, 0x3FC, 1, 2, 0}, {0x3FD, 0x3FF, 1, 1, -130},
+    {0x400, 0x40F, 1, 1, 80}, {0x410, 0x42F, 1, 1, 32}, {0x430, 0x45F, 1, 2, 0},
+    {0x460, 0x480, 2, 1, 1}, {0x461, 0x481, 2, 2, 0}, {0x48A, 0x4BE, 2, 1, 1}, {0x48B, 0x4BF, 2, 2, 0},
+    {0x4C0, 0x4C0, 1, 1, 15}, {0x4C1, 0x4CD, 2, 1, 1}, {0x4C2, 0x4CE, 2, 2, 0},
+    {0x4CF, 0x52F, 2, 2, 0}, {0x4D0, 0x52E, 2, 1, 1}, {0x531, 0x556, 1, 1, 48},
+    {0x560, 0x588, 1, 2, 0}, {0x10A0, 0x10C5, 1, 1, 7264}, {0x10C7, 0x10C7, 1, 1, 7264},
+    {0x10CD, 0x10CD, 1, 1, 7264}, {0x10D0, 0x10FA, 1, 2, 0}, {0x10FD, 0x10FF, 1, 2, 0},
+    {0x13A0, 0x13EF, 1, 1, 38864}, {0x13F0, 0x13F5, 1, 1, 8}, {0x13F8, 0x13FD, 1, 2, 0},
+    {0x1C80, 0x1C88, 1, 2, 0}, {0x1C90, 0x1CBA, 1, 1, -3008}, {0x1CBD, 0x1CBF, 1, 1, -3008},
+    {0x1D00, 0x1DBF, 1, 2, 0}, {0x1E00, 0x1E94, 2, 1, 1}, {0x1E01, 0x1F07, 2, 2, 0},
+    {0x1E96, 0x1E9C, 2, 2, 0}, {0x1E9E, 0x1E9E, 1, 1, -7615}, {0x1EA0, 0x1EFE, 2, 1, 1},
+    {0x1F00, 0x1F06, 2, 2, 0}, {0x1F08, 0x1F0F, 1, 1, -8}, {0x1F10, 0x1F15, 1, 2, 0},
+    {0x1F18, 0x1F1D, 1, 1, -8}, {0x1F20, 0x1F27, 1, 2, 0}, {0x1F28, 0x1F2F, 1, 1, -8},
+    {0x1F30, 0x1F37, 1, 2, 0}, {0x1F38, 0x1F3F, 1, 1, -8}, {0x1F40, 0x1F45, 1, 2, 0},
+    {0x1F48, 0x1F4D, 1, 1, -8}, {0x1F50, 0x1F57, 1, 2, 0}, {0x1F59, 0x1F5F, 2, 1, -8},
+    {0x1F60, 0x1F67, 1, 2, 0}, {0x1F68, 0x1F6F, 1, 1, -8}, {0x1F70, 0x1F7D, 1, 2, 0},
+    {0x1F80, 0x1F87, 1, 2, 0}, {0x1F88, 0x1F8F, 1, 3, -8}, {0x1F90, 0x1F97, 1, 2, 0},
+    {0x1F98, 0x1F9F, 1, 3, -8}, {0x1FA0, 0x1FA7, 1, 2, 0}, {0x1FA8, 0x1FAF, 1, 3, -8},
+    {0x1FB0, 0x1FB4, 1, 2, 0}, {0x1FB6, 0x1FB7, 1, 2, 0}, {0x1FB8, 0x1FB9, 1, 1, -8},
+    {0x1FBA, 0x1FBB, 1, 1, -74}, {0x1FBC, 0x1FBC, 1, 3, -9}, {0x1FBE, 0x1FBE, 1, 2, 0},
+    {0x1FC2, 0x1FC4, 1, 2, 0}, {0x1FC6, 0x1FC7, 1, 2, 0}, {0x1FC8, 0x1FCB, 1, 1, -86},
+    {0x1FCC, 0x1FCC, 1, 3, -9}, {0x1FD0, 0x1FD3, 1, 2, 0}, {0x1FD6, 0x1FD7, 1, 2, 0},
+    {0x1FD8, 0x1FD9, 1, 1, -8}, {0x1FDA, 0x1FDB, 1, 1, -100}, {0x1FE0, 0x1FE7, 1, 2, 0},
+    {0x1FE8, 0x1FE9, 1, 1, -8}, {0x1FEA, 0x1FEB, 1, 1, -112}, {0x1FEC, 0x1FEC, 1, 1, -7},
+    {0x1FF2, 0x1FF4, 1, 2, 0}, {0x1FF6, 0x1FF7, 1, 2, 0}, {0x1FF8, 0x1FF9, 1, 1, -128},
+    {0x1FFA, 0x1FFB, 1, 1, -126}, {0x1FFC, 0x1FFC, 1, 3, -9}, {0x2071, 0x2071, 1, 2, 0},
+    {0x207F, 0x207F, 1, 2, 0}, {0x2090, 0x209C, 1, 2, 0}, {0x2102, 0x2102, 1, 1, 0},
+    {0x2107, 0x2107, 1, 1, 0}, {0x210A, 0x210A, 1, 2, 0}, {0x210B, 0x210D, 1, 1, 0},
+    {0x210E, 0x210F, 1, 2, 0}, {0x2110, 0x2112, 1, 1, 0}, {0x2113, 0x2113, 1, 2, 0},
+    {0x2115, 0x2115, 1, 1, 0}, {0x2119, 0x211D, 1, 1, 0}, {0x2124, 0x2124, 1, 1, 0},
+    {0x2126, 0x2126, 1, 1, -7517}, {0x2128, 0x2128, 1, 1, 0}, {0x212A, 0x212A, 1, 1, -8383},
+    {0x212B, 0x212B, 1, 1, -8262}, {0x212C, 0x212D, 1, 1, 0}, {0x212F, 0x212F, 1, 2, 0},
+    {0x2130, 0x2131, 1, 1, 0}, {0x2132, 0x2132, 1, 1, 28}, {0x2133, 0x2133, 1, 1, 0},
+    {0x2134, 0x2134, 1, 2, 0}, {0x2139, 0x2139, 1, 2, 0}, {0x213C, 0x213D, 1, 2, 0},
+    {0x213E, 0x213F, 1, 1, 0}, {0x2145, 0x2145, 1, 1, 0}, {0x2146, 0x2149, 1, 2, 0},
+    {0x214E, 0x214E, 1, 2, 0}, {0x2160, 0x216F, 1, 1, 16}, {0x2170, 0x217F, 1, 2, 0},
+    {0x2183, 0x2183, 1, 1, 1}, {0x2184, 0x2184, 1, 2, 0}, {0x24B6, 0x24CF, 1, 1, 26},
+    {0x24D0, 0x24E9, 1, 2, 0}, {0x2C00, 0x2C2F, 1, 1, 48}, {0x2C30, 0x2C5F, 1, 2, 0},
+    {0x2C60, 0x2C60, 1, 1, 1}, {0x2C61, 0x2C61, 1, 2, 0}, {0x2C62, 0x2C62, 1, 1, -10743},
+    {0x2C63, 0x2C63, 1, 1, -3814}, {0x2C64, 0x2C64, 1, 1, -10727}, {0x2C65, 0x2C66, 1, 2, 0},
+    {0x2C67, 0x2C6B, 2, 1, 1}, {0x2C68, 0x2C6C, 2, 2, 0}, {0x2C6D, 0x2C6D, 1, 1, -10780},
+    {0x2C6E, 0x2C6E, 1, 1, -10749}, {0x2C6F, 0x2C6F, 1, 1, -10783}, {0x2C70, 0x2C70, 1, 1, -10782},
+    {0x2C71, 0x2C73, 2, 2, 0}, {0x2C72, 0x2C72, 1, 1, 1}, {0x2C74, 0x2C7C, 2, 2, 0},
+    {0x2C75, 0x2C75, 1, 1, 1}, {0x2C77, 0x2C7D, 2, 2, 0}, {0x2C7E, 0x2C7F, 1, 1, -10815},
+    {0x2C80, 0x2CE2, 2, 1, 1}, {0x2C81, 0x2CE3, 2, 2, 0}, {0x2CE4, 0x2CE4, 1, 2, 0},
+    {0x2CEB, 0x2CED, 2, 1, 1}, {0x2CEC, 0x2CEE, 2, 2, 0}, {0x2CF2, 0x2CF2, 1, 1, 1},
+    {0x2CF3, 0x2CF3, 1, 2, 0}, {0x2D00, 0x2D25, 1, 2, 0}, {0x2D27, 0x2D27, 1, 2, 0},
+    {0x2D2D, 0x2D2D, 1, 2, 0}, {0xA640, 0xA66C, 2, 1, 1}, {0xA641, 0xA66D, 2, 2, 0},
+    {0xA680, 0xA69A, 2, 1, 1}, {0xA681, 0xA69D, 2, 2, 0}, {0xA69C, 0xA69C, 1, 2, 0},
+    {0xA722, 0xA72E, 2, 1, 1}, {0xA723, 0xA777, 2, 2, 0}, {0xA730, 0xA730, 1, 2, 0},
+    {0xA732, 0xA76E, 2, 1, 1}, {0xA770, 0xA77C, 2, 2, 0}, {0xA779, 0xA77B, 2, 1, 1},
+    {0xA77D, 0xA77D, 1, 1, -35332}, {0xA77E, 0xA786, 2, 1, 1}, {0xA77F, 0xA787, 2, 2, 0},
+    {0xA78B, 0xA78B, 1, 1, 1}, {0xA78C, 0xA78E, 2, 2, 0}, {0xA78D, 0xA78D, 1, 1, -42280},
+    {0xA790, 0xA792, 2, 1, 1}, {0xA791, 0xA7A9, 2, 2, 0}, {0xA794, 0xA794, 1, 2, 0},
+    {0xA796, 0xA7A8, 2, 1, 1}, {0xA7AA, 0xA7AA, 1, 1, -42308}, {0xA7AB, 0xA7AB, 1, 1, -42319},
+    {0xA7AC, 0xA7AC, 1, 1, -42315}, {0xA7AD, 0xA7AD, 1, 1, -42305}, {0xA7AE, 0xA7AE, 1, 1, -42308},
+    {0xA7AF, 0xA7AF, 1, 2, 0}, {0xA7B0, 0xA7B0, 1, 1, -42258}, {0xA7B1, 0xA7B1, 1, 1, -42282},
+    {0xA7B2, 0xA7B2, 1, 1, -42261}, {0xA7B3, 0xA7B3, 1, 1, 928}, {0xA7B4, 0xA7C2, 2, 1, 1},
+    {0xA7B5, 0xA7C3, 2, 2, 0}, {0xA7C4, 0xA7C4, 1, 1, -48}, {0xA7C5, 0xA7C5, 1, 1, -42307},
+    {0xA7C6, 0xA7C6, 1, 1, -35384}, {0xA7C7, 0xA7C9, 2, 1, 1}, {0xA7C8, 0xA7CA, 2, 2, 0},
+    {0xA7D0, 0xA7D0, 1, 1, 1}, {0xA7D1, 0xA7D9, 2, 2, 0}, {0xA7D6, 0xA7D8, 2, 1, 1},
+    {0xA7F5, 0xA7F5, 1, 1, 1}, {0xA7F6, 0xA7FA, 2, 2, 0}, {0xA7F9, 0xA7F9, 1, 2, 0},
+    {0xAB30, 0xAB5A, 1, 2, 0}, {0xAB5C, 0xAB68, 1, 2, 0}, {0xAB70, 0xABBF, 1, 2, 0},
+    {0xFB00, 0xFB06, 1, 2, 0}, {0xFB13, 0xFB17, 1, 2, 0}, {0xFF21, 0xFF3A, 1, 1, 32},
+    {0xFF41, 0xFF5A, 1, 2, 0}, {0x10400, 0x10427, 1, 1, 40}, {0x10428, 0x1044F, 1, 2, 0},
+    {0x104B0, 0x104D3, 1, 1, 40}, {0x104D8, 0x104FB, 1, 2, 0}, {0x10570, 0x10594, 2, 1, 39},
+    {0x10571, 0x10579, 2, 1, 39}, {0x1057D, 0x10589, 2, 1, 39}, {0x1058D, 0x10591, 2, 1, 39},
+    {0x10595, 0x10595, 1, 1, 39}, {0x10597, 0x105BB, 2, 2, 0}, {0x10598, 0x105A0, 2, 2, 0},
+    {0x105A4, 0x105B0, 2, 2, 0}, {0x105B4, 0x105B8, 2, 2, 0}, {0x105BC, 0x105BC, 1, 2, 0},
+    {0x10780, 0x10780, 1, 2, 0}, {0x10783, 0x107AF, 2, 2, 0}, {0x10784, 0x10784, 1, 2, 0},
+    {0x10788, 0x107BA, 2, 2, 0}, {0x107B3, 0x107B9, 2, 2, 0}, {0x10C80, 0x10CB2, 1, 1, 64},
+    {0x10CC0, 0x10CF2, 1, 2, 0}, {0x118A0, 0x118BF, 1, 1, 32}, {0x118C0, 0x118DF, 1, 2, 0},
+    {0x16E40, 0x16E5F, 1, 1, 32}, {0x16E60, 0x16E7F, 1, 2, 0}, {0x1D400, 0x1D419, 1, 1, 0},
+    {0x1D41A, 0x1D433, 1, 2, 0}, {0x1D434, 0x1D44D, 1, 1, 0}, {0x1D44E, 0x1D466, 2, 2, 0},
+    {0x1D44F, 0x1D453, 2, 2, 0}, {0x1D457, 0x1D467, 2, 2, 0}, {0x1D468, 0x1D481, 1, 1, 0},
+    {0x1D482, 0x1D49B, 1, 2, 0}, {0x1D49C, 0x1D49E, 2, 1, 0}, {0x1D49F, 0x1D49F, 1, 1, 0},
+    {0x1D4A2, 0x1D4A2, 1, 1, 0}, {0x1D4A5, 0x1D4A6, 1, 1, 0}, {0x1D4A9, 0x1D4AC, 1, 1, 0},
+    {0x1D4AE, 0x1D4B5, 1, 1, 0}, {0x1D4B6, 0x1D4B9, 1, 2, 0}, {0x1D4BB, 0x1D4CF, 2, 2, 0},
+    {0x1D4BE, 0x1D4C2, 2, 2, 0}, {0x1D4C6, 0x1D4CE, 2, 2, 0}, {0x1D4D0, 0x1D4E9, 1, 1, 0},
+    {0x1D4EA, 0x1D503, 1, 2, 0}, {0x1D504, 0x1D505, 1, 1, 0}, {0x1D507, 0x1D50A, 1, 1, 0},
+    {0x1D50D, 0x1D514, 1, 1, 0}, {0x1D516, 0x1D51C, 1, 1, 0}, {0x1D51E, 0x1D537, 1, 2, 0},
+    {0x1D538, 0x1D539, 1, 1, 0}, {0x1D53B, 0x1D53E, 1, 1, 0}, {0x1D540, 0x1D544, 1, 1, 0},
+    {0x1D546, 0x1D546, 1, 1, 0}, {0x1D54A, 0x1D550, 1, 1, 0}, {0x1D552, 0x1D56B, 1, 2, 0},
+    {0x1D56C, 0x1D585, 1, 1, 0}, {0x1D586, 0x1D59F, 1, 2, 0}, {0x1D5A0, 0x1D5B9, 1, 1, 0},
+    {0x1D5BA, 0x1D5D3, 1, 2, 0}, {0x1D5D4, 0x1D5ED, 1, 1, 0}, {0x1D5EE, 0x1D607, 1, 2, 0},
+    {0x1D608, 0x1D621, 1, 1, 0}, {0x1D622, 0x1D63B, 1, 2, 0}, {0x1D63C, 0x1D655, 1, 1, 0},
+    {0x1D656, 0x1D66F, 1, 2, 0}, {0x1D670, 0x1D689, 1, 1, 0}, {0x1D68A, 0x1D6A5, 1, 2, 0},
+    {0x1D6A8, 0x1D6C0, 1, 1, 0}, {0x1D6C2, 0x1D6DA, 1, 2, 0}, {0x1D6DC, 0x1D6E1, 1, 2, 0},
+    {0x1D6E2, 0x1D6FA, 1, 1, 0}, {0x1D6FC, 0x1D714, 1, 2, 0}, {0x1D716, 0x1D71B, 1, 2, 0},
+    {0x1D71C, 0x1D734, 1, 1, 0}, {0x1D736, 0x1D74E, 1, 2, 0}, {0x1D750, 0x1D755, 1, 2, 0},
+    {0x1D756, 0x1D76E, 1, 1, 0}, {0x1D770, 0x1D788, 1, 2, 0}, {0x1D78A, 0x1D78F, 1, 2, 0},
+    {0x1D790, 0x1D7A8, 1, 1, 0}, {0x1D7AA, 0x1D7C2, 1, 2, 0}, {0x1D7C4, 0x1D7C9, 1, 2, 0},
+    {0x1D7CA, 0x1D7CA, 1, 1, 0}, {0x1D7CB, 0x1D7CB, 1, 2, 0}, {0x1DF00, 0x1DF09, 1, 2, 0},
+    {0x1DF0B, 0x1DF1E, 1, 2, 0}, {0x1E900, 0x1E921, 1, 1, 34}, {0x1E922, 0x1E943, 1, 2, 0},
+    {0x1F130, 0x1F149, 1, 1, 0}, {0x1F150, 0x1F169, 1, 1, 0}, {0x1F170, 0x1F189, 1, 1, 0}
+};
+
+/* Case kind of a code point (0 uncased) and its simple lower-case mapping. */
+static int hero__mcase_of(uint32_t c, uint32_t *lower) {
+    size_t i, n = sizeof hero__mcases / sizeof hero__mcases[0];
+    *lower = c;
+    if (c < 0x80) {
+        if (c >= 'A' && c <= 'Z') { *lower = c + 32; return 1; }
+        return (c >= 'a' && c <= 'z') ? 2 : 0;
+    }
+    for (i = 0; i < n && hero__mcases[i].lo <= c; i++) {
+        const hero__mcase *m = &hero__mcases[i];
+        if (c <= m->hi && (c - m->lo) % m->step == 0) {
+            if (m->kind != 2) *lower = (uint32_t)((int32_t)c + m->delta);
+            return m->kind;
+        }
+    }
+    return 0;
+}
+
+HERODEF int hero_text_isupper(const char *s, size_t len) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    int cased = 0;
+    while (s && i < len) {
+        uint32_t c, lo;
+        int l = hero__mutf8_dec(p + i, len - i, &c), k;
+        if (!l) { i++; continue; }
+        i += (size_t)l;
+        k = hero__mcase_of(c, &lo);
+        if (k == 2 || k == 3) return 0;
+        if (k == 1) cased = 1;
+    }
+    return cased;
+}
+
+/* Python's final-sigma context: Case_Ignorable (subset, see the API) */
+static int hero__mcase_ignorable(uint32_t c) {
+    return c == 0x27 || c == 0x2E || c == 0x3A || c == 0xB7 || c == 0x2018 || c == 0x2019 || c == 0x2024 ||
+           c == 0x2027 || c == 0xAD || (c >= 0x300 && c <= 0x36F);
+}
+
+/* Is the capital sigma at byte i (length l) final: a cased letter before it and none after
+   (case-ignorable characters skipped)? */
+static int hero__mfinal_sigma(const unsigned char *p, size_t len, size_t i, size_t l) {
+    size_t j = i;
+    int before = 0, after = 0;
+    uint32_t c, lo;
+    while (j > 0) { /* walk back one code point at a time */
+        size_t st = j - 1;
+        int q;
+        while (st > 0 && (p[st] & 0xC0) == 0x80 && j - st < 4) st--;
+        q = hero__mutf8_dec(p + st, len - st, &c);
+        if (!q || st + (size_t)q != j) break;
+        if (hero__mcase_ignorable(c)) { j = st; continue; }
+        before = hero__mcase_of(c, &lo) != 0;
+        break;
+    }
+    if (!before) return 0;
+    j = i + l;
+    while (j < len) {
+        int q = hero__mutf8_dec(p + j, len - j, &c);
+        if (!q) break;
+        if (hero__mcase_ignorable(c)) { j += (size_t)q; continue; }
+        after = hero__mcase_of(c, &lo) != 0;
+        break;
+    }
+    return !after;
+}
+
+HERODEF int hero_text_lower(const char *in, size_t len, char **out, size_t *out_len, hero_error *err) {
+    hero__mbuf b;
+    const unsigned char *p = (const unsigned char *)in;
+    size_t i = 0;
+    memset(&b, 0, sizeof b);
+    if (out) *out = NULL;
+    if (out_len) *out_len = 0;
+    if (!out || (!in && len)) return hero__fail(err, HERO_EINVAL, "text_lower: NULL argument");
+    while (i < len) {
+        uint32_t c, lo;
+        char o[8];
+        int l = hero__mutf8_dec(p + i, len - i, &c), ol;
+        if (!l) { hero__mbuf_put(&b, in + i, 1); i++; continue; }
+        if (c < 0x80) {
+            o[0] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            hero__mbuf_put(&b, o, 1);
+            i++;
+            continue;
+        }
+        if (c == 0x130) { /* LATIN CAPITAL LETTER I WITH DOT ABOVE -> i + COMBINING DOT ABOVE */
+            hero__mbuf_put(&b, "i\xCC\x87", 3);
+        } else if (c == 0x3A3) {
+            lo = hero__mfinal_sigma(p, len, i, (size_t)l) ? 0x3C2 : 0x3C3;
+            ol = hero__mutf8_enc(lo, o);
+            hero__mbuf_put(&b, o, (size_t)ol);
+        } else {
+            hero__mcase_of(c, &lo);
+            ol = hero__mutf8_enc(lo, o);
+            hero__mbuf_put(&b, o, (size_t)ol);
+        }
+        i += (size_t)l;
+    }
+    *out = hero__mbuf_take(&b, out_len);
+    if (!*out) return hero__fail(err, HERO_ENOMEM, "text_lower: out of memory (%zu bytes)", len);
+    return 0;
+}
+
+HERODEF int hero_text_normalize(const char *in, size_t len, int unescape, char **out, size_t *out_len,
+                                hero_error *err) {
+    char *u = NULL;
+    size_t ul = 0;
+    int rc;
+    if (out) *out = NULL;
+    if (out_len) *out_len = 0;
+    if (!out || (!in && len)) return hero__fail(err, HERO_EINVAL, "text_normalize: NULL argument");
+    if (unescape) {
+        if ((rc = hero_html_unescape(in, len, &u, &ul, err)) != 0) return rc;
+    } else {
+        if (!(u = hero__mstrndup(in ? in : "", len))) return hero__fail(err, HERO_ENOMEM, "text_normalize: out of memory");
+        ul = len;
+    }
+    if (hero_text_isupper(u, ul)) {
+        rc = hero_text_lower(u, ul, out, out_len, err);
+        HERO_FREE(u);
+        return rc;
+    }
+    *out = u;
+    if (out_len) *out_len = ul;
+    return 0;
+}
+
+/* ======================================================================================
+   Subtitles: SRT and the official JSONL
+   ====================================================================================== */
+
+HERODEF void hero_subtitles_free(hero_subtitles *s) {
+    int i;
+    if (!s) return;
+    for (i = 0; i < s->n && s->subs; i++) HERO_FREE(s->subs[i].text);
+    HERO_FREE(s->subs);
+    HERO_FREE(s->name);
+    memset(s, 0, sizeof *s);
+}
+
+HERODEF void hero_subs_list_free(hero_subtitles *list, int n) {
+    int i;
+    if (!list) return;
+    for (i = 0; i < n; i++) hero_subtitles_free(&list[i]);
+    HERO_FREE(list);
+}
+
+HERODEF const hero_subtitles *hero_subs_find(const hero_subtitles *list, int n, const char *name) {
+    int i;
+    if (!list || !name) return NULL;
+    for (i = n - 1; i >= 0; i--)
+        if (list[i].name && strcmp(list[i].name, name) == 0) return &list[i];
+    return NULL;
+}
+
+/* Appends a cue (text owned by the list afterwards; freed on failure). */
+static int hero__msubs_push(hero_subtitles *s, int *cap, double st, double ed, char *text) {
+    if (s->n == *cap) {
+        int nc = *cap ? 2 * *cap : 16;
+        hero_sub *p;
+        if (nc > HERO_SUBS_MAX_CUES) nc = HERO_SUBS_MAX_CUES;
+        if (s->n >= nc) { HERO_FREE(text); return HERO_ELIMIT; }
+        p = (hero_sub *)HERO_REALLOC(s->subs, (size_t)nc * sizeof(hero_sub));
+        if (!p) { HERO_FREE(text); return HERO_ENOMEM; }
+        s->subs = p;
+        *cap = nc;
+    }
+    s->subs[s->n].start = st;
+    s->subs[s->n].end = ed;
+    s->subs[s->n].text = text;
+    s->n++;
+    return 0;
+}
+
+/* Stable sort by the float32 start (what the official assert compares): merge sort. */
+static int hero__msubs_sort(hero_subtitles *s) {
+    hero_sub *tmp;
+    int w, i, sorted = 1;
+    for (i = 1; i < s->n; i++)
+        if ((float)s->subs[i].start < (float)s->subs[i - 1].start) { sorted = 0; break; }
+    if (sorted) return 0;
+    tmp = (hero_sub *)HERO_MALLOC((size_t)s->n * sizeof(hero_sub));
+    if (!tmp) return HERO_ENOMEM;
+    for (w = 1; w < s->n; w *= 2) {
+        for (i = 0; i < s->n; i += 2 * w) {
+            int a = i, am = i + w < s->n ? i + w : s->n, b = am, bm = i + 2 * w < s->n ? i + 2 * w : s->n, k = i;
+            while (a < am && b < bm)
+                tmp[k++] = (float)s->subs[b].start < (float)s->subs[a].start ? s->subs[b++] : s->subs[a++];
+            while (a < am) tmp[k++] = s->subs[a++];
+            while (b < bm) tmp[k++] = s->subs[b++];
+        }
+        memcpy(s->subs, tmp, (size_t)s->n * sizeof(hero_sub));
+        if (w > s->n / 2) break;
+    }
+    HERO_FREE(tmp);
+    return 0;
+}
+
+/* One line of the text: [*pos, end of line), advancing *pos past the line end (\n, \r\n, \r). */
+static void hero__mline(const char *d, size_t len, size_t *pos, size_t *ls, size_t *le) {
+    size_t i = *pos;
+    *ls = i;
+    while (i < len && d[i] != '\n' && d[i] != '\r') i++;
+    *le = i;
+    if (i < len && d[i] == '\r') i++;
+    if (i < len && d[i] == '\n' && (i == *le || d[i - 1] == '\r')) i++;
+    *pos = i;
+}
+
+static int hero__mspace(char c) { return c == ' ' || c == '\t' || c == '\f' || c == '\v'; }
+
+/* Parses an SRT time "[H+:]MM:SS[,.]f*" at d[*i..e); returns 0 and the seconds, or -1. */
+static int hero__msrt_time(const char *d, size_t *i, size_t e, double *t) {
+    uint64_t f[3] = {0, 0, 0}, frac = 0, scale = 1;
+    int nf = 0, digits;
+    size_t k = *i;
+    for (;;) {
+        digits = 0;
+        while (k < e && d[k] >= '0' && d[k] <= '9') {
+            if (f[nf] > 100000000u) return -1;
+            f[nf] = f[nf] * 10 + (uint64_t)(d[k] - '0');
+            k++;
+            digits++;
+        }
+        if (!digits) return -1;
+        if (k < e && d[k] == ':' && nf < 2) { nf++; k++; continue; }
+        break;
+    }
+    if (nf == 0) return -1; /* needs at least MM:SS */
+    if (k < e && (d[k] == ',' || d[k] == '.')) {
+        k++;
+        digits = 0;
+        while (k < e && d[k] >= '0' && d[k] <= '9') {
+            if (scale < 1000000000000000ull) { frac = frac * 10 + (uint64_t)(d[k] - '0'); scale *= 10; }
+            k++;
+            digits++;
+        }
+        if (!digits) return -1;
+    }
+    {
+        /* exact integer arithmetic, one rounding: like Python's float("S.fff") */
+        uint64_t secs = nf == 2 ? f[0] * 3600 + f[1] * 60 + f[2] : f[0] * 60 + f[1];
+        const uint64_t exact = (uint64_t)1 << 53;
+        if (secs > (uint64_t)HERO_SUBS_MAX_TIME) return -1;
+        if (secs <= (exact - frac) / scale) *t = (double)(secs * scale + frac) / (double)scale;
+        else *t = (double)secs + (double)frac / (double)scale;
+    }
+    *i = k;
+    return 0;
+}
+
+/* A timing line "T1 --> T2 [settings]"? */
+static int hero__msrt_timing(const char *d, size_t s, size_t e, double *t0, double *t1) {
+    size_t i = s;
+    while (i < e && hero__mspace(d[i])) i++;
+    if (hero__msrt_time(d, &i, e, t0)) return 0;
+    while (i < e && hero__mspace(d[i])) i++;
+    if (i + 3 > e || d[i] != '-' || d[i + 1] != '-' || d[i + 2] != '>') return 0;
+    i += 3;
+    while (i < e && hero__mspace(d[i])) i++;
+    if (hero__msrt_time(d, &i, e, t1)) return 0;
+    return i == e || hero__mspace(d[i]);
+}
+
+static int hero__mblank(const char *d, size_t s, size_t e) {
+    while (s < e && hero__mspace(d[s])) s++;
+    return s == e;
+}
+
+static int hero__mdigits(const char *d, size_t s, size_t e) {
+    while (s < e && hero__mspace(d[s])) s++;
+    while (e > s && hero__mspace(d[e - 1])) e--;
+    if (s == e) return 0;
+    for (; s < e; s++)
+        if (d[s] < '0' || d[s] > '9') return 0;
+    return 1;
+}
+
+/* Is there a formatting tag at d[i..e)? Returns its length, 0 if none. */
+static size_t hero__msrt_tag(const char *d, size_t i, size_t e) {
+    static const char *const names[] = {"i", "b", "u", "s", "font"};
+    size_t k = i + 1, n, t;
+    if (d[i] == '{') {
+        if (k < e && d[k] == '\\') {
+            while (k < e && d[k] != '}') k++;
+            if (k < e) return k + 1 - i;
+        }
+        return 0;
+    }
+    if (d[i] != '<') return 0;
+    if (k < e && d[k] == '/') k++;
+    for (t = 0; t < sizeof names / sizeof names[0]; t++) {
+        n = strlen(names[t]);
+        if (k + n <= e) {
+            size_t m;
+            for (m = 0; m < n; m++)
+                if ((d[k + m] | 0x20) != names[t][m]) break;
+            if (m == n) {
+                size_t q = k + n;
+                if (q < e && d[q] == '>') return q + 1 - i;
+                if (t == 4 && q < e && hero__mspace(d[q])) { /* <font attributes> */
+                    while (q < e && d[q] != '>') q++;
+                    if (q < e) return q + 1 - i;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* Appends one text line (trimmed, tags removed) to the cue text. */
+static void hero__msrt_text(hero__mbuf *b, const char *d, size_t s, size_t e) {
+    hero__mbuf line;
+    size_t i, a, z;
+    memset(&line, 0, sizeof line);
+    for (i = s; i < e;) {
+        size_t t = hero__msrt_tag(d, i, e);
+        if (t) { i += t; continue; }
+        hero__mbuf_put(&line, d + i, 1);
+        i++;
+    }
+    if (line.oom) { b->oom = 1; HERO_FREE(line.s); return; }
+    a = 0;
+    z = line.n;
+    while (a < z && hero__mspace(line.s[a])) a++;
+    while (z > a && hero__mspace(line.s[z - 1])) z--;
+    if (z > a) {
+        if (b->n) hero__mbuf_put(b, " ", 1);
+        hero__mbuf_put(b, line.s + a, z - a);
+    }
+    HERO_FREE(line.s);
+}
+
+/* Hands the text collected for the last cue over to it; 0 or HERO_ENOMEM. */
+static int hero__msrt_close(hero_subtitles *out, hero__mbuf *cur) {
+    char *t;
+    if (out->n == 0 || out->subs[out->n - 1].text) return 0;
+    if (!(t = hero__mbuf_take(cur, NULL))) return HERO_ENOMEM;
+    out->subs[out->n - 1].text = t;
+    return 0;
+}
+
+static int hero__msrt_bad(hero_subtitles *out, hero__mbuf *cur, hero_error *err, const char *nm, int line, int num_line,
+                          const char *d, size_t ls, size_t le) {
+    char shown[48];
+    size_t n = le - ls < sizeof shown - 1 ? le - ls : sizeof shown - 1;
+    memcpy(shown, d + ls, n);
+    shown[n] = 0;
+    HERO_FREE(cur->s);
+    hero_subtitles_free(out);
+    if (num_line)
+        return hero__fail(err, HERO_EFORMAT, "%s:%d: expected a timing line \"HH:MM:SS,mmm --> HH:MM:SS,mmm\" after the cue number on line %d, found \"%s\"",
+                          nm, line, num_line, shown);
+    return hero__fail(err, HERO_EFORMAT, "%s:%d: expected a cue number or a timing line \"HH:MM:SS,mmm --> HH:MM:SS,mmm\", found \"%s\"", nm,
+                      line, shown);
+}
+
+HERODEF int hero_subs_parse_srt(hero_subtitles *out, const char *data, size_t len, const char *name,
+                                hero_error *err) {
+    size_t pos = 0, ls, le;
+    int cap = 0, line = 0, rc;
+    hero__mbuf cur; /* the text of the last cue, still growing */
+    const char *nm = name ? name : "<srt>";
+    if (!out) return hero__fail(err, HERO_EINVAL, "%s: NULL output", nm);
+    memset(out, 0, sizeof *out);
+    memset(&cur, 0, sizeof cur);
+    if (!data && len) return hero__fail(err, HERO_EINVAL, "%s: NULL data", nm);
+    if (len > HERO_SUBS_MAX_FILE) return hero__fail(err, HERO_ELIMIT, "%s: %zu bytes, limit %zu", nm, len, HERO_SUBS_MAX_FILE);
+    if (!(out->name = hero__mstrndup(nm, strlen(nm)))) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", nm);
+    if (len >= 3 && (unsigned char)data[0] == 0xEF && (unsigned char)data[1] == 0xBB && (unsigned char)data[2] == 0xBF) pos = 3;
+    while (pos < len) {
+        double t0, t1;
+        hero__mline(data, len, &pos, &ls, &le);
+        line++;
+        if (hero__mblank(data, ls, le)) continue;
+        if (hero__mdigits(data, ls, le)) { /* cue number: the timing line must follow (blank lines skipped) */
+            int num_line = line;
+            do {
+                if (pos >= len) { ls = le = pos; break; }
+                hero__mline(data, len, &pos, &ls, &le);
+                line++;
+            } while (hero__mblank(data, ls, le));
+            if (ls == le && pos >= len) break; /* a trailing number alone: nothing to read */
+            if (!hero__msrt_timing(data, ls, le, &t0, &t1)) return hero__msrt_bad(out, &cur, err, nm, line, num_line, data, ls, le);
+        } else if (!hero__msrt_timing(data, ls, le, &t0, &t1)) {
+            if (out->n == 0) return hero__msrt_bad(out, &cur, err, nm, line, 0, data, ls, le);
+            /* text after a blank line inside a cue: it continues the last cue */
+            hero__msrt_text(&cur, data, ls, le);
+            if (cur.oom) break;
+            continue;
+        }
+        /* a new cue: close the last one, then its text lines until a blank line, a timing
+           line, or a number followed by a timing line */
+        if (hero__msrt_close(out, &cur) || (rc = hero__msubs_push(out, &cap, t0, t1, NULL)) == HERO_ENOMEM) { cur.oom = 1; break; }
+        if (rc) {
+            HERO_FREE(cur.s);
+            hero_subtitles_free(out);
+            return hero__fail(err, rc, "%s:%d: more than %d subtitles", nm, line, HERO_SUBS_MAX_CUES);
+        }
+        while (pos < len) {
+            size_t save = pos, s2, e2, p2;
+            double a, z;
+            hero__mline(data, len, &pos, &ls, &le);
+            if (hero__mblank(data, ls, le)) { line++; break; }
+            if (hero__msrt_timing(data, ls, le, &a, &z)) { pos = save; break; }
+            if (hero__mdigits(data, ls, le) && pos < len) {
+                p2 = pos;
+                hero__mline(data, len, &p2, &s2, &e2);
+                if (hero__msrt_timing(data, s2, e2, &a, &z)) { pos = save; break; }
+            }
+            line++;
+            hero__msrt_text(&cur, data, ls, le);
+        }
+        if (cur.oom) break;
+    }
+    if (cur.oom || hero__msrt_close(out, &cur) || hero__msubs_sort(out)) {
+        HERO_FREE(cur.s);
+        int n = out->n;
+        hero_subtitles_free(out);
+        return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory (%d subtitles)", nm, line, n);
+    }
+    return 0;
+}
+
+/* The file name without directory and extension. */
+static char *hero__mstem(const char *path) {
+    const char *b = path, *p, *dot = NULL;
+    for (p = path; *p; p++)
+        if (*p == '/' || *p == '\\') b = p + 1;
+    for (p = b; *p; p++)
+        if (*p == '.') dot = p;
+    return hero__mstrndup(b, dot && dot > b ? (size_t)(dot - b) : strlen(b));
+}
+
+HERODEF int hero_subs_read_srt(hero_subtitles *out, const char *path, hero_error *err) {
+    char *buf, *stem;
+    size_t n;
+    int rc;
+    if (out) memset(out, 0, sizeof *out);
+    if (!out) return hero__fail(err, HERO_EINVAL, "read_srt: NULL output");
+    if ((rc = hero__mread_file(path, HERO_SUBS_MAX_FILE, &buf, &n, err)) != 0) return rc;
+    rc = hero_subs_parse_srt(out, buf, n, path, err);
+    HERO_FREE(buf);
+    if (rc) return rc;
+    if (!(stem = hero__mstem(path))) {
+        hero_subtitles_free(out);
+        return hero__fail(err, HERO_ENOMEM, "%s: out of memory", path);
+    }
+    HERO_FREE(out->name);
+    out->name = stem;
+    return 0;
+}
+
+/* One JSONL line -> one video. */
+static int hero__mjsonl_video(hero_subtitles *v, const hero_json *j, const char *nm, int line, hero_error *err) {
+    const hero_json *name, *sub;
+    int i, cap = 0, rc;
+    memset(v, 0, sizeof *v);
+    if (j->type != HERO_JSON_OBJECT)
+        return hero__fail(err, HERO_EFORMAT, "%s:%d: expected an object {\"vid_name\": ..., \"sub\": [...]}", nm, line);
+    name = hero_json_get(j, "vid_name");
+    sub = hero_json_get(j, "sub");
+    if (!name || name->type != HERO_JSON_STRING || strlen(name->string) != name->len)
+        return hero__fail(err, name ? HERO_EFORMAT : HERO_EMISSING, "%s:%d: key \"vid_name\": expected a string (without NUL), found %s", nm,
+                          line, name ? "another type" : "nothing");
+    if (!sub || sub->type != HERO_JSON_ARRAY)
+        return hero__fail(err, sub ? HERO_EFORMAT : HERO_EMISSING, "%s:%d: video \"%s\": key \"sub\": expected an array, found %s", nm, line,
+                          name->string, sub ? "another type" : "nothing");
+    if (sub->n > HERO_SUBS_MAX_CUES)
+        return hero__fail(err, HERO_ELIMIT, "%s:%d: video \"%s\": %d subtitles, limit %d", nm, line, name->string, sub->n, HERO_SUBS_MAX_CUES);
+    if (!(v->name = hero__mstrndup(name->string, name->len))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+    for (i = 0; i < sub->n; i++) {
+        const hero_json *e = &sub->items[i], *t, *s0, *s1;
+        char *txt;
+        if (e->type != HERO_JSON_OBJECT) {
+            hero_subtitles_free(v);
+            return hero__fail(err, HERO_EFORMAT, "%s:%d: video \"%s\": sub[%d]: expected an object {\"text\", \"start\", \"end\"}", nm, line,
+                              name->string, i);
+        }
+        t = hero_json_get(e, "text");
+        s0 = hero_json_get(e, "start");
+        s1 = hero_json_get(e, "end");
+        if (!t || t->type != HERO_JSON_STRING) {
+            hero_subtitles_free(v);
+            return hero__fail(err, t ? HERO_EFORMAT : HERO_EMISSING, "%s:%d: video \"%s\": sub[%d].text: expected a string, found %s", nm, line,
+                              name->string, i, t ? "another type" : "nothing");
+        }
+        if (!s0 || s0->type != HERO_JSON_NUMBER || !(fabs(s0->number) <= HERO_SUBS_MAX_TIME) || !s1 ||
+            s1->type != HERO_JSON_NUMBER || !(fabs(s1->number) <= HERO_SUBS_MAX_TIME)) {
+            hero_subtitles_free(v);
+            return hero__fail(err, (s0 && s1) ? HERO_EFORMAT : HERO_EMISSING,
+                              "%s:%d: video \"%s\": sub[%d].start / .end: expected numbers of seconds within +-%g, found %s", nm, line,
+                              name->string, i, HERO_SUBS_MAX_TIME, (s0 && s1) ? "another value" : "a missing key");
+        }
+        if (!(txt = hero__mstrndup(t->string, t->len)) || (rc = hero__msubs_push(v, &cap, s0->number, s1->number, txt)) != 0) {
+            hero_subtitles_free(v);
+            return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+        }
+    }
+    if (hero__msubs_sort(v)) {
+        hero_subtitles_free(v);
+        return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+    }
+    return 0;
+}
+
+HERODEF int hero_subs_parse_jsonl(hero_subtitles **out, int *n_videos, const char *data, size_t len,
+                                  const char *name, hero_error *err) {
+    hero_subtitles *list = NULL;
+    int n = 0, cap = 0, line = 0, rc;
+    size_t pos = 0, ls, le;
+    const char *nm = name ? name : "<jsonl>";
+    if (out) *out = NULL;
+    if (n_videos) *n_videos = 0;
+    if (!out || !n_videos || (!data && len)) return hero__fail(err, HERO_EINVAL, "%s: NULL argument", nm);
+    if (len > HERO_SUBS_MAX_FILE) return hero__fail(err, HERO_ELIMIT, "%s: %zu bytes, limit %zu", nm, len, HERO_SUBS_MAX_FILE);
+    if (len >= 3 && (unsigned char)data[0] == 0xEF && (unsigned char)data[1] == 0xBB && (unsigned char)data[2] == 0xBF) pos = 3;
+    while (pos < len) {
+        hero_json j;
+        hero_error je;
+        size_t e;
+        /* lines end at '\n' only (JSON strings cannot hold a raw newline) */
+        ls = pos;
+        e = pos;
+        while (e < len && data[e] != '\n') e++;
+        le = e;
+        pos = e < len ? e + 1 : e;
+        line++;
+        {
+            size_t a = ls;
+            while (a < le && (hero__mspace(data[a]) || data[a] == '\r')) a++;
+            if (a == le) continue;
+        }
+        if (n == cap) {
+            int nc = cap ? 2 * cap : 16;
+            hero_subtitles *p;
+            if (nc > (1 << 24) || !(p = (hero_subtitles *)HERO_REALLOC(list, (size_t)nc * sizeof(hero_subtitles)))) {
+                hero_subs_list_free(list, n);
+                return hero__fail(err, nc > (1 << 24) ? HERO_ELIMIT : HERO_ENOMEM, "%s:%d: too many videos (%d)", nm, line, n);
+            }
+            list = p;
+            cap = nc;
+        }
+        memset(&je, 0, sizeof je);
+        if ((rc = hero_json_parse(data + ls, le - ls, &j, &je)) != 0) {
+            hero_subs_list_free(list, n);
+            return hero__fail(err, rc, "%s:%d: not a JSON line: %s", nm, line, je.msg);
+        }
+        rc = hero__mjsonl_video(&list[n], &j, nm, line, err);
+        hero_json_free(&j);
+        if (rc) {
+            hero_subs_list_free(list, n);
+            return rc;
+        }
+        n++;
+    }
+    *out = list;
+    *n_videos = n;
+    return 0;
+}
+
+HERODEF int hero_subs_read_jsonl(hero_subtitles **out, int *n_videos, const char *path, hero_error *err) {
+    char *buf;
+    size_t n;
+    int rc;
+    if (out) *out = NULL;
+    if (n_videos) *n_videos = 0;
+    if ((rc = hero__mread_file(path, HERO_SUBS_MAX_FILE, &buf, &n, err)) != 0) return rc;
+    rc = hero_subs_parse_jsonl(out, n_videos, buf, n, path, err);
+    HERO_FREE(buf);
+    return rc;
+}
+
+/* ======================================================================================
+   Alignment (prepro_sub.py process_single_vid_sub + data.py compute_sub2frames)
+   ====================================================================================== */
+
+/* numpy / Python scalar arithmetic of temporal_iou: a value and its type, because the
+   official code mixes Python ints with np.float32 (numpy 1.x: float32 op float32 stays
+   float32, anything with a Python number becomes float64). */
+typedef struct hero__mnum { double v; int t; } hero__mnum; /* t: 0 Python int, 1 np.float32, 2 float64 */
+
+static hero__mnum hero__mn(double v, int t) { hero__mnum r; r.v = v; r.t = t; return r; }
+static hero__mnum hero__mn_min(hero__mnum a, hero__mnum b) { return b.v < a.v ? b : a; } /* Python min(a, b) */
+static hero__mnum hero__mn_max(hero__mnum a, hero__mnum b) { return b.v > a.v ? b : a; }
+static hero__mnum hero__mn_sub(hero__mnum a, hero__mnum b) {
+    if (a.t == 1 && b.t == 1) { float x = (float)a.v, y = (float)b.v, z = x - y; return hero__mn((double)z, 1); }
+    return hero__mn(a.v - b.v, a.t == 0 && b.t == 0 ? 0 : 2);
+}
+static double hero__mn_div(hero__mnum a, hero__mnum b) {
+    if (a.t == 1 && b.t == 1) { float x = (float)a.v, y = (float)b.v, z = x / y; return (double)z; }
+    return a.v / b.v;
+}
+
+/* temporal_iou([f, f+1], [ts, te]) with ts, te float32 */
+static double hero__miou(int f, float ts, float te) {
+    hero__mnum s1 = hero__mn((double)f, 0), e1 = hero__mn((double)f + 1, 0);
+    hero__mnum s2 = hero__mn((double)ts, 1), e2 = hero__mn((double)te, 1);
+    hero__mnum min_st = hero__mn_min(s1, s2), max_st = hero__mn_max(s1, s2);
+    hero__mnum min_ed = hero__mn_min(e1, e2), max_ed = hero__mn_max(e1, e2);
+    if (min_ed.v <= max_st.v) return 0.0;
+    return hero__mn_div(hero__mn_sub(min_ed, max_st), hero__mn_sub(max_ed, min_st));
+}
+
+HERODEF void hero_sub_frames_free(hero_sub_frames *a) {
+    if (!a) return;
+    HERO_FREE(a->nframes);
+    HERO_FREE(a->frames);
+    memset(a, 0, sizeof *a);
+}
+
+#define HERO__MALIGN_MAX_WORK 2000000000.0 /* frame x subtitle checks allowed for one video */
+
+HERODEF int hero_subs_align(const hero_subtitles *subs, int n_frames, double frame_len, int max_frames,
+                            hero_sub_frames *out, hero_error *err) {
+    int S = subs ? subs->n : 0, T = n_frames, Tc, i, f, rows, cut = 0, total = 0;
+    int32_t *owner = NULL, *cnt = NULL, *a = NULL, *b = NULL;
+    double *best = NULL, work = 0;
+    const char *nm = subs && subs->name ? subs->name : "video";
+    if (!out) return hero__fail(err, HERO_EINVAL, "subs_align: NULL output");
+    memset(out, 0, sizeof *out);
+    if (n_frames < 1 || n_frames > 0x3fffffff || !(frame_len >= 1e-6) || !(frame_len < 1e6) || (subs && (S < 0 || (S > 0 && !subs->subs))))
+        return hero__fail(err, HERO_EINVAL, "%s: align: n_frames %d (need >= 1), frame_len %g (need 1e-6..1e6 s), %d subtitles", nm, n_frames,
+                          frame_len, S);
+    Tc = max_frames > 0 && T > max_frames ? max_frames : T;
+    out->T = Tc;
+    owner = (int32_t *)HERO_MALLOC((size_t)T * sizeof(int32_t));
+    best = (double *)HERO_MALLOC((size_t)T * sizeof(double));
+    cnt = (int32_t *)HERO_MALLOC(((size_t)(S > 0 ? S : (T + 4) / 5) + 1) * sizeof(int32_t));
+    a = (int32_t *)HERO_MALLOC(((size_t)S + 1) * sizeof(int32_t));
+    b = (int32_t *)HERO_MALLOC(((size_t)S + 1) * sizeof(int32_t));
+    if (!owner || !best || !cnt || !a || !b) goto oom;
+    for (f = 0; f < T; f++) owner[f] = -1, best[f] = 0;
+    if (S == 0) {
+        /* pseudo-subtitles: empty text over [0,5), [5,10), ... */
+        out->pseudo = 1;
+        for (f = 0; f < T; f++) owner[f] = f / 5;
+        S = (T + 4) / 5;
+    } else {
+        float flf = (float)frame_len;
+        double vid_end = frame_len * (double)T;
+        /* candidate frames [a, b) of each subtitle (float32 times, numpy's floor / ceil),
+           clamped to [-1, T] once the 11-frame rule is applied (only frames 0..T-1 matter) */
+        for (i = 0; i < S; i++) {
+            double st = subs->subs[i].start, ed = subs->subs[i].end;
+            float st32, ed32, ts, te;
+            double lo, hi;
+            if (!(fabs(st) <= HERO_SUBS_MAX_TIME) || !(fabs(ed) <= HERO_SUBS_MAX_TIME)) {
+                HERO_FREE(owner); HERO_FREE(best); HERO_FREE(cnt); HERO_FREE(a); HERO_FREE(b);
+                return hero__fail(err, HERO_EINVAL, "%s: subtitle %d: start %g, end %g: expected seconds within +-%g", nm, i, st, ed,
+                                  HERO_SUBS_MAX_TIME);
+            }
+            st32 = (float)st;
+            ed32 = (float)ed;
+            ts = st32 / flf;
+            te = ed32 / flf;
+            lo = floor((double)ts);
+            hi = ceil((double)te);
+            if ((double)st32 >= vid_end) hi = lo; /* starts at or after the video end: dropped */
+            else if (i == S - 1) {
+                /* duration = min(end, fl*T) - start: float32 - float32, or float64 - float32 */
+                double dur;
+                if (vid_end < (double)ed32) dur = vid_end - (double)st32;
+                else { float d32 = ed32 - st32; dur = (double)d32; }
+                if (dur > 16 && hi - lo > 11) hi = lo + 11;
+            }
+            if (lo < -1) lo = -1;
+            if (lo > T) lo = T;
+            if (hi < -1) hi = -1;
+            if (hi > T) hi = T;
+            a[i] = (int32_t)lo;
+            b[i] = (int32_t)hi;
+            if (b[i] > a[i]) work += b[i] - (a[i] > 0 ? a[i] : 0);
+        }
+        if (work > HERO__MALIGN_MAX_WORK) {
+            HERO_FREE(owner); HERO_FREE(best); HERO_FREE(cnt); HERO_FREE(a); HERO_FREE(b);
+            return hero__fail(err, HERO_ELIMIT, "%s: aligning %d subtitles to %d frames needs %.0f checks, limit %.0f", nm, S, T, work,
+                              HERO__MALIGN_MAX_WORK);
+        }
+        /* each frame: the candidate subtitle with the highest IoU, first on ties; all 0 -> subtitle 0 */
+        for (i = 0; i < S; i++) {
+            float ts = (float)subs->subs[i].start / (float)frame_len, te = (float)subs->subs[i].end / (float)frame_len;
+            int lo2 = a[i] > 0 ? a[i] : 0, hi2 = b[i] < T ? b[i] : T;
+            for (f = lo2; f < hi2; f++) {
+                double iou = hero__miou(f, ts, te);
+                if (owner[f] < 0) owner[f] = 0;
+                if (iou > best[f]) { best[f] = iou; owner[f] = i; }
+            }
+        }
+    }
+    /* rows: frames per subtitle (all of them in b, those below the cut in cnt), then the cut:
+       rows until the first one reaching past Tc (kept if it has frames below it) */
+    if (out->pseudo) {
+        HERO_FREE(b);
+        if (!(b = (int32_t *)HERO_MALLOC(((size_t)S + 1) * sizeof(int32_t)))) goto oom;
+    }
+    for (i = 0; i < S; i++) cnt[i] = 0, b[i] = 0;
+    for (f = 0; f < T; f++)
+        if (owner[f] >= 0) {
+            b[owner[f]]++;
+            if (f < Tc) cnt[owner[f]]++;
+        }
+    rows = 0;
+    for (i = 0; i < S && !cut; i++) {
+        if (cnt[i] < b[i]) cut = 1;
+        if (cnt[i] > 0 || b[i] == 0) { rows = i + 1; total += cnt[i]; }
+        else break;
+    }
+    out->n_rows = rows;
+    out->nframes = (int32_t *)HERO_MALLOC(((size_t)rows + 1) * sizeof(int32_t));
+    out->frames = (int32_t *)HERO_MALLOC(((size_t)total + 1) * sizeof(int32_t));
+    if (!out->nframes || !out->frames) goto oom;
+    {
+        /* offsets per row, then frames in ascending order */
+        int32_t *off = a; /* reuse: S + 1 >= rows + 1 entries when S > 0 */
+        int32_t *tmp = NULL;
+        if (out->pseudo) {
+            tmp = (int32_t *)HERO_MALLOC(((size_t)rows + 1) * sizeof(int32_t));
+            if (!tmp) goto oom;
+            off = tmp;
+        }
+        off[0] = 0;
+        for (i = 0; i < rows; i++) { out->nframes[i] = cnt[i]; off[i + 1] = off[i] + cnt[i]; }
+        for (f = 0; f < Tc; f++) {
+            int o = owner[f];
+            if (o >= 0 && o < rows) out->frames[off[o]++] = f;
+        }
+        HERO_FREE(tmp);
+    }
+    HERO_FREE(owner); HERO_FREE(best); HERO_FREE(cnt); HERO_FREE(a); HERO_FREE(b);
+    return 0;
+oom:
+    HERO_FREE(owner); HERO_FREE(best); HERO_FREE(cnt); HERO_FREE(a); HERO_FREE(b);
+    hero_sub_frames_free(out);
+    return hero__fail(err, HERO_ENOMEM, "%s: align: out of memory (%d subtitles, %d frames)", nm, S, T);
+}
+
+/* ======================================================================================
+   Video features
+   ====================================================================================== */
+
+HERODEF void hero_feats_free(hero_feats *f) {
+    if (!f) return;
+    HERO_FREE(f->data);
+    memset(f, 0, sizeof *f);
+}
+
+/* Opens a feature file and reads its [T, D] float array (D == want unless want <= 0). */
+static int hero__mfeat_load(const char *path, int want, int prejoined, float **data, int *T, int *D, hero_error *err) {
+    hero_tensorfile tf;
+    const hero_tensor_info *t = NULL;
+    int64_t n;
+    int rc;
+    *data = NULL;
+    *T = *D = 0;
+    if ((rc = hero_npz_open(&tf, path, err)) != 0) return rc;
+    if (tf.format == HERO_FMT_NPY) t = tf.n_tensors == 1 ? &tf.tensors[0] : NULL;
+    else {
+        t = hero_tensorfile_find(&tf, "features");
+        if (!t && prejoined && tf.n_tensors == 1) t = &tf.tensors[0];
+    }
+    if (!t) {
+        rc = hero__fail(err, HERO_EMISSING, "%s: no array \"features\" (expected an .npz member features.npy of shape [T, %d]; found %d arrays%s%s)",
+                        path, want, tf.n_tensors, tf.n_tensors ? ", the first named " : "", tf.n_tensors ? tf.tensors[0].name : "");
+        goto done;
+    }
+    if (t->dtype != HERO_F32 && t->dtype != HERO_F16 && t->dtype != HERO_F64 && t->dtype != HERO_BF16) {
+        rc = hero__fail(err, HERO_ESHAPE, "%s: \"features\" has dtype %s, expected f16 or f32", path, hero_dtype_name(t->dtype));
+        goto done;
+    }
+    if (t->ndim != 2 || t->shape[0] < 1 || t->shape[1] < 1 || t->shape[0] > 0x3fffffff || t->shape[1] > 0x3fffffff ||
+        (want > 0 && t->shape[1] != want)) {
+        char shp[96];
+        int k, o = 0;
+        shp[0] = 0;
+        for (k = 0; k < t->ndim && k < 4; k++)
+            o += snprintf(shp + o, sizeof shp - (size_t)o, "%s%lld", k ? ", " : "", (long long)t->shape[k]);
+        if (want > 0)
+            rc = hero__fail(err, HERO_ESHAPE, "%s: \"features\" has shape [%s], expected [T >= 1, %d]", path, shp, want);
+        else
+            rc = hero__fail(err, HERO_ESHAPE, "%s: \"features\" has shape [%s], expected [T >= 1, F >= 1]", path, shp);
+        goto done;
+    }
+    n = hero_tensor_numel(t);
+    if (n <= 0 || (uint64_t)n > (uint64_t)(SIZE_MAX / sizeof(float))) {
+        rc = hero__fail(err, HERO_ELIMIT, "%s: \"features\" is too large", path);
+        goto done;
+    }
+    *data = (float *)HERO_MALLOC((size_t)n * sizeof(float));
+    if (!*data) { rc = hero__fail(err, HERO_ENOMEM, "%s: cannot allocate %lld floats", path, (long long)n); goto done; }
+    if ((rc = hero_tensor_read_f32(t, *data, n, err)) != 0) { HERO_FREE(*data); *data = NULL; goto done; }
+    *T = (int)t->shape[0];
+    *D = (int)t->shape[1];
+done:
+    hero_tensorfile_close(&tf);
+    return rc;
+}
+
+/* First non-finite value among the first T rows, or -1. */
+static int64_t hero__mfeat_nonfinite(const float *x, int T, int D) {
+    int64_t i, n = (int64_t)T * D;
+    for (i = 0; i < n; i++)
+        if (!(x[i] - x[i] == 0.0f)) return i;
+    return -1;
+}
+
+static int hero__mfeat_bad(const char *path, const float *x, int64_t at, int D, hero_error *err) {
+    return hero__fail(err, HERO_ENUMERIC, "%s: features[%lld][%lld] is %s, expected finite values", path, (long long)(at / D),
+                      (long long)(at % D), x[at] != x[at] ? "NaN" : "Inf");
+}
+
+HERODEF int hero_feats_read_pair(hero_feats *out, const char *resnet_path, const char *slowfast_path,
+                                 int dim_resnet, int dim_slowfast, int max_frames, hero_error *err) {
+    float *r = NULL, *s = NULL;
+    int Tr, Ts, Dr, Ds, T, t, rc;
+    int64_t bad;
+    if (!out) return hero__fail(err, HERO_EINVAL, "feats_read_pair: NULL output");
+    memset(out, 0, sizeof *out);
+    if (!resnet_path || !slowfast_path || dim_resnet < 1 || dim_slowfast < 1 || dim_resnet > 0x3fffffff - dim_slowfast)
+        return hero__fail(err, HERO_EINVAL, "feats_read_pair: need two paths and widths >= 1 (got %d, %d)", dim_resnet, dim_slowfast);
+    if ((rc = hero__mfeat_load(resnet_path, dim_resnet, 0, &r, &Tr, &Dr, err)) != 0) return rc;
+    if ((rc = hero__mfeat_load(slowfast_path, dim_slowfast, 0, &s, &Ts, &Ds, err)) != 0) { HERO_FREE(r); return rc; }
+    out->T_full = Tr < Ts ? Tr : Ts;
+    T = max_frames > 0 && out->T_full > max_frames ? max_frames : out->T_full;
+    if ((bad = hero__mfeat_nonfinite(r, T, Dr)) >= 0) rc = hero__mfeat_bad(resnet_path, r, bad, Dr, err);
+    else if ((bad = hero__mfeat_nonfinite(s, T, Ds)) >= 0) rc = hero__mfeat_bad(slowfast_path, s, bad, Ds, err);
+    else if ((uint64_t)T * (uint64_t)(Dr + Ds) > (uint64_t)(SIZE_MAX / sizeof(float)) ||
+             !(out->data = (float *)HERO_MALLOC((size_t)T * (size_t)(Dr + Ds) * sizeof(float))))
+        rc = hero__fail(err, HERO_ENOMEM, "%s: cannot allocate %d x %d floats", resnet_path, T, Dr + Ds);
+    if (rc) { HERO_FREE(r); HERO_FREE(s); memset(out, 0, sizeof *out); return rc; }
+    for (t = 0; t < T; t++) {
+        memcpy(out->data + (size_t)t * (size_t)(Dr + Ds), r + (size_t)t * (size_t)Dr, (size_t)Dr * sizeof(float));
+        memcpy(out->data + (size_t)t * (size_t)(Dr + Ds) + Dr, s + (size_t)t * (size_t)Ds, (size_t)Ds * sizeof(float));
+    }
+    out->T = T;
+    out->F = Dr + Ds;
+    HERO_FREE(r);
+    HERO_FREE(s);
+    return 0;
+}
+
+HERODEF int hero_feats_read(hero_feats *out, const char *path, int F, int max_frames, hero_error *err) {
+    float *x = NULL;
+    int T, D, rc;
+    int64_t bad;
+    if (!out) return hero__fail(err, HERO_EINVAL, "feats_read: NULL output");
+    memset(out, 0, sizeof *out);
+    if ((rc = hero__mfeat_load(path, F, 1, &x, &T, &D, err)) != 0) return rc;
+    out->T_full = T;
+    if (max_frames > 0 && T > max_frames) T = max_frames;
+    if ((bad = hero__mfeat_nonfinite(x, T, D)) >= 0) {
+        rc = hero__mfeat_bad(path, x, bad, D, err);
+        HERO_FREE(x);
+        memset(out, 0, sizeof *out);
+        return rc;
+    }
+    out->T = T;
+    out->F = D;
+    out->data = x; /* rows past T stay allocated but unused */
+    return 0;
+}
+
+/* ======================================================================================
+   One video: features + aligned, tokenized subtitles
+   ====================================================================================== */
+
+HERODEF hero_media_options hero_media_options_default(void) {
+    hero_media_options o;
+    o.frame_len = 1.5;
+    o.max_frames = 100;
+    o.max_sub_tokens = 60;
+    return o;
+}
+
+HERODEF void hero_video_data_free(hero_video_data *v) {
+    if (!v) return;
+    HERO_FREE(v->feats);
+    HERO_FREE(v->sub_len);
+    HERO_FREE(v->sub_tokens);
+    HERO_FREE(v->sub_nframes);
+    HERO_FREE(v->sub_frames);
+    memset(v, 0, sizeof *v);
+}
+
+HERODEF int hero_video_prepare(hero_video_data *out, const hero_feats *feats, const hero_subtitles *subs,
+                               const hero_tokenizer *tok, const hero_media_options *o, hero_error *err) {
+    hero_sub_frames al;
+    hero__mbuf toks;
+    int i, rc, nfr = 0;
+    size_t nbytes;
+    const char *nm = subs && subs->name ? subs->name : "video";
+    if (!out) return hero__fail(err, HERO_EINVAL, "video_prepare: NULL output");
+    memset(out, 0, sizeof *out);
+    if (!feats || !feats->data || !o || feats->T < 1 || feats->F < 1 || feats->T_full < feats->T ||
+        feats->T != (o->max_frames > 0 && feats->T_full > o->max_frames ? o->max_frames : feats->T_full))
+        return hero__fail(err, HERO_EINVAL, "%s: video_prepare: features T %d of %d (max_frames %d) do not fit", nm, feats ? feats->T : 0,
+                          feats ? feats->T_full : 0, o ? o->max_frames : 0);
+    if (subs && subs->n > 0 && !tok) return hero__fail(err, HERO_EINVAL, "%s: video_prepare: subtitles need a tokenizer", nm);
+    if ((rc = hero_subs_align(subs, feats->T_full, o->frame_len, o->max_frames, &al, err)) != 0) return rc;
+    memset(&toks, 0, sizeof toks);
+    out->pseudo = al.pseudo;
+    nbytes = (size_t)feats->T * (size_t)feats->F * sizeof(float);
+    out->feats = (float *)HERO_MALLOC(nbytes);
+    out->sub_len = (int32_t *)HERO_MALLOC(((size_t)al.n_rows + 1) * sizeof(int32_t));
+    out->sub_nframes = (int32_t *)HERO_MALLOC(((size_t)al.n_rows + 1) * sizeof(int32_t));
+    for (i = 0; i < al.n_rows; i++) nfr += al.nframes[i];
+    out->sub_frames = (int32_t *)HERO_MALLOC(((size_t)nfr + 1) * sizeof(int32_t));
+    if (!out->feats || !out->sub_len || !out->sub_nframes || !out->sub_frames) { rc = HERO_ENOMEM; goto oom; }
+    memcpy(out->feats, feats->data, nbytes);
+    memcpy(out->sub_nframes, al.nframes, (size_t)al.n_rows * sizeof(int32_t));
+    memcpy(out->sub_frames, al.frames, (size_t)nfr * sizeof(int32_t));
+    for (i = 0; i < al.n_rows; i++) {
+        char *norm = NULL;
+        size_t nl = 0;
+        int32_t stackbuf[64], *ids = stackbuf;
+        int n;
+        out->sub_len[i] = 0;
+        if (al.pseudo) continue;
+        if ((rc = hero_text_normalize(subs->subs[i].text, strlen(subs->subs[i].text), 1, &norm, &nl, err)) != 0) goto fail;
+        n = hero_tokenize(tok, norm, nl, HERO_TOKENIZE_ROBERTA, ids, 64, err);
+        if (n > 64) {
+            ids = (int32_t *)HERO_MALLOC((size_t)n * sizeof(int32_t));
+            if (!ids) { HERO_FREE(norm); rc = HERO_ENOMEM; goto oom; }
+            n = hero_tokenize(tok, norm, nl, HERO_TOKENIZE_ROBERTA, ids, n, err);
+        }
+        HERO_FREE(norm);
+        if (n < 0) {
+            if (ids != stackbuf) HERO_FREE(ids);
+            rc = n;
+            goto fail;
+        }
+        if (o->max_sub_tokens > 0 && n > o->max_sub_tokens) { n = o->max_sub_tokens; out->n_tokens_cut++; }
+        hero__mbuf_put(&toks, (const char *)ids, (size_t)n * sizeof(int32_t));
+        if (ids != stackbuf) HERO_FREE(ids);
+        out->sub_len[i] = n;
+        if (toks.oom) { rc = HERO_ENOMEM; goto oom; }
+    }
+    out->sub_tokens = (int32_t *)hero__mbuf_take(&toks, NULL); /* bytes of int32 ids (malloc'd: aligned) */
+    if (!out->sub_tokens) { rc = HERO_ENOMEM; goto oom; }
+    out->video.T = feats->T;
+    out->video.F = feats->F;
+    out->video.feats = out->feats;
+    out->video.n_subs = al.n_rows;
+    out->video.sub_len = out->sub_len;
+    out->video.sub_tokens = out->sub_tokens;
+    out->video.sub_nframes = out->sub_nframes;
+    out->video.sub_frames = out->sub_frames;
+    hero_sub_frames_free(&al);
+    return 0;
+oom:
+    rc = hero__fail(err, HERO_ENOMEM, "%s: video_prepare: out of memory", nm);
+fail:
+    HERO_FREE(toks.s);
+    hero_sub_frames_free(&al);
+    hero_video_data_free(out);
+    return rc;
+}
+
+/* ======================================================================================
+   VCMR ranking (eval_vcmr.py validate_full_vcmr)
+   ====================================================================================== */
+
+HERODEF hero_vcmr_options hero_vcmr_options_default(void) {
+    hero_vcmr_options o;
+    o.q2c_alpha = 20.0f;
+    o.max_vcmr_video = 100;
+    o.min_pred_l = 2;
+    o.max_pred_l = 16;
+    return o;
+}
+
+/* softmax over n in place (torch order: max-subtracted exp, sum, divide) */
+static void hero__msoftmax(float *x, int n) {
+    int i;
+    float mx = x[0], s = 0;
+    for (i = 1; i < n; i++) if (x[i] > mx) mx = x[i];
+    for (i = 0; i < n; i++) { x[i] = expf(x[i] - mx); s += x[i]; }
+    for (i = 0; i < n; i++) x[i] /= s;
+}
+
+typedef struct hero__mcand { float score; int rank, st, ed; } hero__mcand;
+
+static int hero__mcand_cmp(const void *pa, const void *pb) {
+    const hero__mcand *a = (const hero__mcand *)pa, *b = (const hero__mcand *)pb;
+    if (a->score != b->score) return a->score > b->score ? -1 : 1;
+    if (a->rank != b->rank) return a->rank < b->rank ? -1 : 1;
+    if (a->st != b->st) return a->st < b->st ? -1 : 1;
+    return a->ed < b->ed ? -1 : (a->ed > b->ed);
+}
+
+HERODEF int hero_vcmr_rank(const float *q2video, const float *st, const float *ed, int B, int L,
+                           const hero_vcmr_options *o, int best_per_video, hero_moment *out, int max_out,
+                           hero_error *err) {
+    int *order = NULL, nv, i, j, m, n, rc = 0, count = 0;
+    float *vs = NULL, *ps = NULL, *pe = NULL;
+    hero__mcand *cand = NULL;
+    size_t nc = 0, capc = 0;
+    if (!q2video || !st || !ed || !o || B < 1 || L < 1 || B > 0x3fffffff / L || max_out < 0 || (max_out > 0 && !out) ||
+        o->min_pred_l < 0 || o->max_pred_l <= o->min_pred_l)
+        return hero__fail(err, HERO_EINVAL, "vcmr_rank: bad arguments (B %d, L %d, max_out %d, min_pred_l %d, max_pred_l %d)", B, L, max_out,
+                          o ? o->min_pred_l : 0, o ? o->max_pred_l : 0);
+    nv = o->max_vcmr_video > 0 && o->max_vcmr_video < B ? o->max_vcmr_video : B;
+    order = (int *)HERO_MALLOC((size_t)B * sizeof(int));
+    vs = (float *)HERO_MALLOC((size_t)B * sizeof(float));
+    ps = (float *)HERO_MALLOC((size_t)L * sizeof(float));
+    pe = (float *)HERO_MALLOC((size_t)L * sizeof(float));
+    if (!order || !vs || !ps || !pe) { rc = hero__fail(err, HERO_ENOMEM, "vcmr_rank: out of memory"); goto done; }
+    for (i = 0; i < B; i++) { vs[i] = expf(o->q2c_alpha * q2video[i]); order[i] = i; }
+    /* top videos by exp(alpha * score), ties: lower index (insertion sort on the first nv) */
+    for (i = 0; i < nv; i++) {
+        int bi = i;
+        for (j = i + 1; j < B; j++)
+            if (vs[order[j]] > vs[order[bi]] || (vs[order[j]] == vs[order[bi]] && order[j] < order[bi])) bi = j;
+        if (bi != i) { int t = order[i]; order[i] = order[bi]; order[bi] = t; }
+    }
+    for (i = 0; i < nv; i++) {
+        int v = order[i];
+        hero__mcand bestc;
+        bestc.score = 0;
+        bestc.rank = i;
+        bestc.st = bestc.ed = -1;
+        memcpy(ps, st + (size_t)v * (size_t)L, (size_t)L * sizeof(float));
+        memcpy(pe, ed + (size_t)v * (size_t)L, (size_t)L * sizeof(float));
+        hero__msoftmax(ps, L);
+        hero__msoftmax(pe, L);
+        for (m = 0; m < L; m++) {
+            float a = ps[m] * vs[v];
+            int n1 = m + o->max_pred_l - 1 < L - 1 ? m + o->max_pred_l - 1 : L - 1;
+            for (n = m + o->min_pred_l; n <= n1; n++) {
+                float s = a * pe[n];
+                if (!(s > 0)) continue;
+                if (best_per_video) {
+                    if (s > bestc.score) { bestc.score = s; bestc.st = m; bestc.ed = n; }
+                    continue;
+                }
+                if (nc == capc) {
+                    size_t c2 = capc ? 2 * capc : 1024;
+                    hero__mcand *p = (hero__mcand *)HERO_REALLOC(cand, c2 * sizeof(hero__mcand));
+                    if (!p) { rc = hero__fail(err, HERO_ENOMEM, "vcmr_rank: out of memory (%zu moments)", nc); goto done; }
+                    cand = p;
+                    capc = c2;
+                }
+                cand[nc].score = s; cand[nc].rank = i; cand[nc].st = m; cand[nc].ed = n;
+                nc++;
+            }
+        }
+        if (best_per_video && bestc.st >= 0) {
+            if (nc == capc) {
+                size_t c2 = capc ? 2 * capc : 64;
+                hero__mcand *p = (hero__mcand *)HERO_REALLOC(cand, c2 * sizeof(hero__mcand));
+                if (!p) { rc = hero__fail(err, HERO_ENOMEM, "vcmr_rank: out of memory"); goto done; }
+                cand = p;
+                capc = c2;
+            }
+            cand[nc++] = bestc;
+        }
+    }
+    if (nc) qsort(cand, nc, sizeof(hero__mcand), hero__mcand_cmp);
+    for (i = 0; (size_t)i < nc && count < max_out; i++) {
+        hero_moment *mo = &out[count++];
+        mo->video = order[cand[i].rank];
+        mo->st = cand[i].st;
+        mo->ed = cand[i].ed;
+        mo->score = cand[i].score;
+        mo->video_score = q2video[mo->video];
+    }
+    rc = count;
+done:
+    HERO_FREE(order);
+    HERO_FREE(vs);
+    HERO_FREE(ps);
+    HERO_FREE(pe);
+    HERO_FREE(cand);
+    return rc;
+}
+/* ======================================================================================
+   18. Initialisation: fresh parameters (the official init), RoBERTa pre-training init
+   ====================================================================================== */
+
+/* ---- a private PRNG: xoshiro256** seeded by splitmix64, Box-Muller normals ---- */
+typedef struct hero__irng {
+    uint64_t s[4];
+    double spare;
+    int has_spare;
+} hero__irng;
+
+static uint64_t hero__init_splitmix(uint64_t *x) {
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static uint64_t hero__init_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t hero__init_next(hero__irng *r) {
+    uint64_t *s = r->s, out = hero__init_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = hero__init_rotl(s[3], 45);
+    return out;
+}
+
+/* one stream per tensor: seed and the tensor's name (FNV-1a) through splitmix64 */
+static void hero__init_seed(hero__irng *r, uint64_t seed, const char *name) {
+    uint64_t h = 0xCBF29CE484222325ull, x;
+    int i;
+    while (*name) h = (h ^ (unsigned char)*name++) * 0x100000001B3ull;
+    x = seed ^ hero__init_splitmix(&h);
+    for (i = 0; i < 4; i++) r->s[i] = hero__init_splitmix(&x);
+    r->has_spare = 0;
+    r->spare = 0;
+}
+
+/* uniform in [0, 1), 53 bits */
+static double hero__init_uniform(hero__irng *r) { return (double)(hero__init_next(r) >> 11) * (1.0 / 9007199254740992.0); }
+
+/* standard normal (Box-Muller, both values used) */
+static double hero__init_normal(hero__irng *r) {
+    double u1, u2, rad;
+    if (r->has_spare) { r->has_spare = 0; return r->spare; }
+    u1 = 1.0 - hero__init_uniform(r); /* (0, 1] */
+    u2 = hero__init_uniform(r);
+    rad = sqrt(-2.0 * log(u1));
+    r->spare = rad * sin(6.283185307179586 * u2);
+    r->has_spare = 1;
+    return rad * cos(6.283185307179586 * u2);
+}
+
+static int hero__init_ends(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+static int hero__init_starts(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+
+enum { HERO__INIT_ZERO, HERO__INIT_ONE, HERO__INIT_NORMAL, HERO__INIT_UNIFORM };
+
+/* fan_in of a PyTorch weight [out, in, k...]: product of all dims but the first */
+static int hero__init_fan_in(const hero_param *w) {
+    int fan = 1, d;
+    for (d = 1; d < w->ndim; d++) fan *= w->shape[d];
+    return fan > 0 ? fan : 1;
+}
+
+/* how the official code initialises parameter p: kind, and the std (normal) or bound (uniform) */
+static int hero__init_kind(hero_model *m, const hero_param *p, double *scale) {
+    const char *n = p->name;
+    *scale = 0;
+    if (hero__init_ends(n, "LayerNorm.weight") || strcmp(n, "v_encoder.feat_regress.net.2.weight") == 0) return HERO__INIT_ONE;
+    if (hero__init_ends(n, "LayerNorm.bias") || strcmp(n, "v_encoder.feat_regress.net.2.bias") == 0) return HERO__INIT_ZERO;
+    if (strcmp(n, "v_encoder.f_encoder.lm_head.bias") == 0) return HERO__INIT_ZERO; /* nn.Parameter(torch.zeros) */
+    if (hero__init_starts(n, "q_feat_attn.") || hero__init_starts(n, "video_query_linear.") ||
+        hero__init_starts(n, "video_st_predictor.") || hero__init_starts(n, "video_ed_predictor.") ||
+        hero__init_starts(n, "v_encoder.f_encoder.lm_head.dense.")) {
+        /* PyTorch module defaults: modules created after the official init_weights pass */
+        if (strcmp(n, "q_feat_attn.query_pos_embed.position_embeddings.weight") == 0) { *scale = 1.0; return HERO__INIT_NORMAL; }
+        if (hero__init_ends(n, ".bias")) {
+            char wname[sizeof(p->name) + 8];
+            const hero_param *w;
+            size_t len = strlen(n) - 4;
+            memcpy(wname, n, len);
+            memcpy(wname + len, "weight", 7);
+            w = hero_model_param(m, wname);
+            *scale = 1.0 / sqrt((double)(w ? hero__init_fan_in(w) : m->cfg.H));
+            return HERO__INIT_UNIFORM;
+        }
+        *scale = 1.0 / sqrt((double)hero__init_fan_in(p)); /* kaiming_uniform(a=sqrt(5)) */
+        return HERO__INIT_UNIFORM;
+    }
+    if (hero__init_ends(n, ".bias")) return HERO__INIT_ZERO;
+    *scale = HERO_INITIALIZER_RANGE;
+    return HERO__INIT_NORMAL;
+}
+
+HERODEF int hero_model_init_random(hero_model *m, uint64_t seed) {
+    const hero_config *c;
+    int i;
+    size_t k;
+    if (!m || !m->table || !m->params || m->n_params <= 0) return HERO_EINVAL;
+    c = &m->cfg;
+    for (i = 0; i < m->n_params; i++) {
+        hero_param *p = &m->table[i];
+        hero__irng r;
+        double sc;
+        int kind = hero__init_kind(m, p, &sc);
+        hero__init_seed(&r, seed, p->name);
+        for (k = 0; k < p->numel; k++) {
+            switch (kind) {
+            case HERO__INIT_ZERO: p->data[k] = 0.0f; break;
+            case HERO__INIT_ONE: p->data[k] = 1.0f; break;
+            case HERO__INIT_NORMAL: p->data[k] = (float)(sc * hero__init_normal(&r)); break;
+            default: p->data[k] = (float)(sc * (2.0 * hero__init_uniform(&r) - 1.0)); break;
+            }
+        }
+    }
+    /* pad_vocab: zero rows V..Vp-1 (the bias is zero already) */
+    if (c->Vp > c->V) memset(m->p.f_word + (size_t)c->V * c->H, 0, (size_t)(c->Vp - c->V) * c->H * sizeof(float));
+    /* init_type_embedding: both token-type rows = row 0; clip-level mask_embedding row 0 = 0 */
+    memcpy(m->p.f_type + c->H, m->p.f_type, (size_t)c->H * sizeof(float));
+    memset(m->p.v_mask, 0, (size_t)c->F * sizeof(float));
+    return 0;
+}
+
+/* ---------------- RoBERTa init ---------------- */
+
+/* The official checkpoint dict while it is being transformed: names (owned) -> file tensors. */
+typedef struct hero__rdict {
+    char **name;
+    const hero_tensor_info **t;
+    int n, cap;
+} hero__rdict;
+
+static void hero__rdict_free(hero__rdict *d) {
+    int i;
+    for (i = 0; i < d->n; i++) HERO_FREE(d->name[i]);
+    HERO_FREE(d->name);
+    HERO_FREE((void *)d->t);
+    memset(d, 0, sizeof(*d));
+}
+
+static int hero__rdict_find(const hero__rdict *d, const char *name) {
+    int i;
+    for (i = 0; i < d->n; i++)
+        if (strcmp(d->name[i], name) == 0) return i;
+    return -1;
+}
+
+/* python d[name] = t (takes ownership of name; an existing key keeps its place) */
+static int hero__rdict_set(hero__rdict *d, char *name, const hero_tensor_info *t) {
+    int i = hero__rdict_find(d, name);
+    if (i >= 0) { HERO_FREE(name); d->t[i] = t; return 0; }
+    if (d->n == d->cap) {
+        int nc = d->cap ? 2 * d->cap : 64;
+        char **nn = (char **)HERO_REALLOC(d->name, (size_t)nc * sizeof(char *));
+        const hero_tensor_info **nt;
+        if (!nn) { HERO_FREE(name); return HERO_ENOMEM; }
+        d->name = nn;
+        nt = (const hero_tensor_info **)HERO_REALLOC((void *)d->t, (size_t)nc * sizeof(*nt));
+        if (!nt) { HERO_FREE(name); return HERO_ENOMEM; }
+        d->t = nt;
+        d->cap = nc;
+    }
+    d->name[d->n] = name;
+    d->t[d->n++] = t;
+    return 0;
+}
+
+/* python d.pop(name) (the key must exist) */
+static const hero_tensor_info *hero__rdict_pop(hero__rdict *d, int i) {
+    const hero_tensor_info *t = d->t[i];
+    HERO_FREE(d->name[i]);
+    memmove(d->name + i, d->name + i + 1, (size_t)(d->n - i - 1) * sizeof(char *));
+    memmove((void *)(d->t + i), (const void *)(d->t + i + 1), (size_t)(d->n - i - 1) * sizeof(*d->t));
+    d->n--;
+    return t;
+}
+
+static char *hero__init_strdup(const char *s) {
+    size_t n = strlen(s);
+    char *r = (char *)HERO_MALLOC(n + 1);
+    if (r) memcpy(r, s, n + 1);
+    return r;
+}
+
+/* python s.replace(from, to) (every occurrence, left to right, not overlapping) */
+static char *hero__init_replace(const char *s, const char *from, const char *to) {
+    size_t lf = strlen(from), lt = strlen(to), cnt = 0, o = 0;
+    const char *p;
+    char *r;
+    for (p = strstr(s, from); p; p = strstr(p + lf, from)) cnt++;
+    r = (char *)HERO_MALLOC(strlen(s) + cnt * lt + 1);
+    if (!r) return NULL;
+    for (p = s; *p;) {
+        if (strncmp(p, from, lf) == 0) { memcpy(r + o, to, lt); o += lt; p += lf; }
+        else r[o++] = *p++;
+    }
+    r[o] = 0;
+    return r;
+}
+
+/* load_partial_checkpoint(skip_layers=True): layer keys renumbered or dropped, in file order */
+static int hero__rb_skip_layers(hero__rdict *d, const hero_tensorfile *tf, int n_layers) {
+    int gap = 12 / n_layers, i;
+    for (i = 0; i < tf->n_tensors; i++) {
+        const char *k = tf->tensors[i].name;
+        char *nk;
+        if (!k) continue;
+        if (strstr(k, "roberta.encoder.layer.")) {
+            /* component 3 (0-based) of k.split(".") */
+            const char *c3 = k, *e3;
+            long num;
+            int j, target = -1;
+            for (j = 0; j < 3; j++) c3 = strchr(c3, '.') + 1; /* >= 3 dots: the substring has them */
+            e3 = strchr(c3, '.');
+            if (!e3) e3 = c3 + strlen(c3);
+            /* str(l) for l in range(gap-1, 12, gap): canonical decimals 0..11 */
+            if (e3 - c3 >= 1 && e3 - c3 <= 2 && (e3 - c3 == 1 || c3[0] != '0')) {
+                num = 0;
+                for (j = 0; j < (int)(e3 - c3); j++) {
+                    if (c3[j] < '0' || c3[j] > '9') { num = -1; break; }
+                    num = num * 10 + (c3[j] - '0');
+                }
+                if (num >= gap - 1 && num < 12 && (num - (gap - 1)) % gap == 0) target = (int)((num - (gap - 1)) / gap);
+            }
+            if (target < 0) continue; /* a layer the official code drops */
+            nk = (char *)HERO_MALLOC(strlen(k) + 8);
+            if (!nk) return HERO_ENOMEM;
+            snprintf(nk, strlen(k) + 8, "%.*s%d%s", (int)(c3 - k), k, target, e3);
+        } else if (!(nk = hero__init_strdup(k))) {
+            return HERO_ENOMEM;
+        }
+        if (hero__rdict_set(d, nk, &tf->tensors[i]) != 0) return HERO_ENOMEM;
+    }
+    return 0;
+}
+
+/* load_pretrained_weight's gamma -> weight, beta -> bias renaming (the beta rule wins when both apply) */
+static int hero__rb_rename(hero__rdict *d) {
+    int n = d->n, i, j, cnt = 0;
+    char **olds, **news;
+    int rc = 0;
+    for (i = 0; i < n; i++) cnt += strstr(d->name[i], "gamma") || strstr(d->name[i], "beta");
+    if (!cnt) return 0;
+    olds = (char **)HERO_MALLOC((size_t)cnt * sizeof(char *));
+    news = (char **)HERO_MALLOC((size_t)cnt * sizeof(char *));
+    if (!olds || !news) { HERO_FREE(olds); HERO_FREE(news); return HERO_ENOMEM; }
+    for (i = 0, j = 0; i < n; i++) {
+        const char *k = d->name[i];
+        if (!strstr(k, "gamma") && !strstr(k, "beta")) continue;
+        olds[j] = hero__init_strdup(k);
+        news[j] = strstr(k, "beta") ? hero__init_replace(k, "beta", "bias") : hero__init_replace(k, "gamma", "weight");
+        if (!olds[j] || !news[j]) { rc = HERO_ENOMEM; HERO_FREE(olds[j]); HERO_FREE(news[j]); break; }
+        j++;
+    }
+    cnt = j;
+    for (i = 0; i < cnt; i++) {
+        int at;
+        const hero_tensor_info *t;
+        if (rc) { HERO_FREE(news[i]); continue; }
+        at = hero__rdict_find(d, olds[i]);
+        if (at < 0) { HERO_FREE(news[i]); continue; } /* cannot happen: every old key is popped once */
+        t = hero__rdict_pop(d, at);
+        rc = hero__rdict_set(d, news[i], t); /* takes news[i] */
+    }
+    for (i = 0; i < cnt; i++) HERO_FREE(olds[i]);
+    HERO_FREE(olds);
+    HERO_FREE(news);
+    return rc;
+}
+
+/* The official CrossModalTrm's state (module pre-order: each module's own params, then its
+   children), names relative to v_encoder.f_encoder. */
+static const char *const hero__rb_layer_names[] = {
+    "attention.self.query.weight", "attention.self.query.bias", "attention.self.key.weight", "attention.self.key.bias",
+    "attention.self.value.weight", "attention.self.value.bias", "attention.output.dense.weight", "attention.output.dense.bias",
+    "attention.output.LayerNorm.weight", "attention.output.LayerNorm.bias", "intermediate.dense.weight",
+    "intermediate.dense.bias", "output.dense.weight", "output.dense.bias", "output.LayerNorm.weight", "output.LayerNorm.bias"};
+static const char *const hero__rb_tail_names[] = {
+    "embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight", "embeddings.token_type_embeddings.weight",
+    "embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias", "img_embeddings.img_linear.weight",
+    "img_embeddings.img_linear.bias", "img_embeddings.img_LayerNorm.weight", "img_embeddings.img_LayerNorm.bias",
+    "img_embeddings.position_embeddings.weight", "img_embeddings.mask_embedding.weight", "img_embeddings.LayerNorm.weight",
+    "img_embeddings.LayerNorm.bias", "pooler.dense.weight", "pooler.dense.bias", "lm_head.bias", "lm_head.dense.weight",
+    "lm_head.dense.bias", "lm_head.LayerNorm.weight", "lm_head.LayerNorm.bias", "lm_head.decoder.weight"};
+/* modules without parameters (they still count as children when keys are matched) */
+static const char *const hero__rb_empty_modules[] = {"embeddings.dropout", "img_embeddings.dropout", "pooler.activation"};
+static const char *const hero__rb_empty_layer_modules[] = {"attention.self.dropout", "attention.output.dropout", "output.dropout"};
+
+#define HERO__RB_MAXN 96
+#define HERO__RB_MAX_KEYS 16384 /* the key table is searched linearly */
+
+/* relative name of state entry i (0 = the pad buffer, then the layers, then the rest) */
+static void hero__rb_state_name(char *out, int i, int n_layers) {
+    int nl = (int)(sizeof(hero__rb_layer_names) / sizeof(hero__rb_layer_names[0]));
+    if (i == 0) snprintf(out, HERO__RB_MAXN, "pad");
+    else if (i - 1 < n_layers * nl) snprintf(out, HERO__RB_MAXN, "encoder.layer.%d.%s", (i - 1) / nl, hero__rb_layer_names[(i - 1) % nl]);
+    else snprintf(out, HERO__RB_MAXN, "%s", hero__rb_tail_names[i - 1 - n_layers * nl]);
+}
+
+static int hero__rb_state_count(int n_layers) {
+    return 1 + n_layers * (int)(sizeof(hero__rb_layer_names) / sizeof(hero__rb_layer_names[0])) +
+           (int)(sizeof(hero__rb_tail_names) / sizeof(hero__rb_tail_names[0]));
+}
+
+/* is `path` (relative, "" = root) a module of the official CrossModalTrm? */
+static int hero__rb_is_module(const char *path, int n_layers) {
+    char nm[HERO__RB_MAXN];
+    size_t lp = strlen(path);
+    int i, l, n = hero__rb_state_count(n_layers);
+    if (!lp) return 1;
+    for (i = 0; i < n; i++) {
+        hero__rb_state_name(nm, i, n_layers);
+        if (strncmp(nm, path, lp) == 0 && nm[lp] == '.') return 1;
+    }
+    for (i = 0; i < (int)(sizeof(hero__rb_empty_modules) / sizeof(hero__rb_empty_modules[0])); i++)
+        if (strcmp(path, hero__rb_empty_modules[i]) == 0) return 1;
+    for (l = 0; l < n_layers; l++)
+        for (i = 0; i < (int)(sizeof(hero__rb_empty_layer_modules) / sizeof(hero__rb_empty_layer_modules[0])); i++) {
+            snprintf(nm, sizeof(nm), "encoder.layer.%d.%s", l, hero__rb_empty_layer_modules[i]);
+            if (strcmp(path, nm) == 0) return 1;
+        }
+    return 0;
+}
+
+static int hero__rb_is_state(const char *name, int n_layers) {
+    char nm[HERO__RB_MAXN];
+    int i, n = hero__rb_state_count(n_layers);
+    for (i = 0; i < n; i++) {
+        hero__rb_state_name(nm, i, n_layers);
+        if (strcmp(nm, name) == 0) return 1;
+    }
+    return 0;
+}
+
+/* torch's strict _load_from_state_dict walk: is key `rel` (prefix removed) unexpected? At each
+   module the key's next component must name a parameter/buffer or a child module. */
+static int hero__rb_unexpected(const char *rel, int n_layers) {
+    char path[4 * HERO__RB_MAXN];
+    size_t at = 0; /* rel[0..at) is the current module's path plus its '.' */
+    if (strlen(rel) >= sizeof(path)) return 1; /* longer than any parameter name */
+    for (;;) {
+        const char *comp = rel + at, *dot = strchr(comp, '.');
+        size_t lc = dot ? (size_t)(dot - comp) : strlen(comp);
+        memcpy(path, rel, at + lc);
+        path[at + lc] = 0;
+        if (hero__rb_is_state(path, n_layers)) return 0; /* loaded, or a longer name torch skips */
+        if (!hero__rb_is_module(path, n_layers) || lc == 0) return 1;
+        if (!dot) return 0; /* names a module exactly: no module sees it */
+        at += lc + 1;
+    }
+}
+
+static void hero__rb_report_add(char *list, size_t cap, int *count, const char *key) {
+    size_t len = strlen(list), lk = strlen(key);
+    if (len + lk + 3 < cap) {
+        if (len) { memcpy(list + len, ", ", 2); len += 2; }
+        memcpy(list + len, key, lk + 1);
+    }
+    (*count)++;
+}
+
+/* the model parameter behind official state entry `rel`, with the row count the official
+   (unpadded) model has; NULL for the pad buffer */
+static hero_param *hero__rb_param(hero_model *m, const char *rel, int64_t *rows) {
+    char full[HERO__RB_MAXN + 32];
+    hero_param *p;
+    if (strcmp(rel, "pad") == 0) return NULL;
+    if (strcmp(rel, "lm_head.decoder.weight") == 0) rel = "embeddings.word_embeddings.weight";
+    snprintf(full, sizeof(full), "v_encoder.f_encoder.%s", rel);
+    p = hero_model_param(m, full);
+    if (p) *rows = p->shape[0];
+    if (p && (p == hero_model_param(m, "v_encoder.f_encoder.embeddings.word_embeddings.weight") ||
+              p == hero_model_param(m, "v_encoder.f_encoder.lm_head.bias")))
+        *rows = m->cfg.V;
+    return p;
+}
+
+static void hero__rb_shape_str(char *out, size_t cap, const int64_t *shape, int nd) {
+    size_t o = 0;
+    int d;
+    o += (size_t)snprintf(out, cap, "[");
+    for (d = 0; d < nd && o + 24 < cap; d++) o += (size_t)snprintf(out + o, cap - o, "%s%lld", d ? "," : "", (long long)shape[d]);
+    snprintf(out + o, cap - o, "]");
+}
+
+/* does file tensor t fit official state entry rel (param p, `rows` rows)? */
+static int hero__rb_check(const hero_model *m, const char *rel, const hero_param *p, int64_t rows, const hero_tensor_info *t,
+                          const char *key, const char *file, hero_error *err) {
+    int64_t want[3];
+    int nd, d, ok;
+    char ws[64], fs[200];
+    if (!p) { nd = 2; want[0] = 8; want[1] = m->cfg.H; } /* pad */
+    else { nd = p->ndim; for (d = 0; d < nd; d++) want[d] = p->shape[d]; want[0] = rows; }
+    ok = t->ndim == nd;
+    for (d = 0; ok && d < nd; d++) ok = t->shape[d] == want[d];
+    if (!ok && strcmp(rel, "embeddings.token_type_embeddings.weight") == 0)
+        ok = t->ndim == 2 && t->shape[0] >= 1 && t->shape[1] == m->cfg.H; /* any type_vocab_size */
+    if (!ok) {
+        hero__rb_shape_str(ws, sizeof(ws), want, nd);
+        hero__rb_shape_str(fs, sizeof(fs), t->shape, t->ndim < 0 ? 0 : (t->ndim > HERO_MAX_DIMS ? HERO_MAX_DIMS : t->ndim));
+        if (strcmp(rel, "embeddings.token_type_embeddings.weight") == 0) snprintf(ws, sizeof(ws), "[n>=1,%d]", m->cfg.H);
+        if (t->name && strcmp(t->name, key) != 0)
+            return hero__fail(err, HERO_ESHAPE, "%s: tensor %s (read as %s) has shape %s, the model expects %s (for v_encoder.f_encoder.%s)",
+                              file, t->name, key, fs, ws, rel);
+        return hero__fail(err, HERO_ESHAPE, "%s: tensor %s has shape %s, the model expects %s (for v_encoder.f_encoder.%s)",
+                          file, key, fs, ws, rel);
+    }
+    return hero__tensor_check(t, file, err);
+}
+
+HERODEF int hero_model_init_roberta(hero_model *m, const char *path_or_NULL, const hero_tensorfile *tf,
+                                    hero_load_report *rep, hero_error *err) {
+    hero_tensorfile own;
+    hero__rdict d;
+    hero_load_report local;
+    const char *file, *prefix = "";
+    char rel[HERO__RB_MAXN], key[HERO__RB_MAXN + 16];
+    int rc = 0, i, n_state, nl;
+    memset(&d, 0, sizeof(d));
+    memset(&own, 0, sizeof(own));
+    if (!rep) rep = &local;
+    memset(rep, 0, sizeof(*rep));
+    if (!m || !m->table || !m->params) return hero__fail(err, HERO_EINVAL, "hero_model_init_roberta: model not initialised (call hero_model_init)");
+    nl = m->cfg.f_layers;
+    if (nl < 1 || nl > 12)
+        return hero__fail(err, HERO_EINVAL,
+                          "hero_model_init_roberta: layer skipping maps 12 RoBERTa layers onto 1..12 cross-modal layers; the model has %d", nl);
+    {
+        /* a model straight from hero_model_init is all zeros: LayerNorm weights 0 would stay */
+        int h, any = 0;
+        for (h = 0; h < m->cfg.H && !any; h++) any = m->p.c_ln_w[h] != 0.0f;
+        if (!any)
+            return hero__fail(err, HERO_EINVAL, "hero_model_init_roberta: the model has no fresh parameters "
+                                                "(v_encoder.c_encoder.embeddings.LayerNorm.weight is 0): call hero_model_init_random first");
+    }
+    if (path_or_NULL) {
+        if ((rc = hero_tensorfile_open(&own, path_or_NULL, err)) != 0) return rc;
+        tf = &own;
+    } else if (!tf) {
+        return hero__fail(err, HERO_EINVAL, "hero_model_init_roberta: no file (path and tensor file are both NULL)");
+    }
+    file = tf->path ? tf->path : "<tensors>";
+    if (tf->n_tensors > HERO__RB_MAX_KEYS) {
+        rc = hero__fail(err, HERO_ELIMIT, "%s: %d tensors; a RoBERTa state dict has a few hundred (limit %d)", file,
+                        tf->n_tensors, HERO__RB_MAX_KEYS);
+        goto done;
+    }
+    /* 1-2: the official key transformations */
+    if ((rc = hero__rb_skip_layers(&d, tf, nl)) != 0 || (rc = hero__rb_rename(&d)) != 0) {
+        rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory for the key table", file);
+        goto done;
+    }
+    /* 3: start_prefix */
+    for (i = 0; i < d.n; i++)
+        if (hero__init_starts(d.name[i], "roberta.")) { prefix = "roberta."; break; }
+    /* 4a: check every shape first, count and list what is missing */
+    n_state = hero__rb_state_count(nl);
+    for (i = 0; i < n_state; i++) {
+        int at;
+        int64_t rows = 0;
+        hero_param *p;
+        hero__rb_state_name(rel, i, nl);
+        snprintf(key, sizeof(key), "%s%s", prefix, rel);
+        p = hero__rb_param(m, rel, &rows);
+        at = hero__rdict_find(&d, key);
+        if (at < 0) { hero__rb_report_add(rep->missing, sizeof(rep->missing), &rep->n_missing, key); continue; }
+        if ((rc = hero__rb_check(m, rel, p, rows, d.t[at], key, file, err)) != 0) goto done;
+        rep->n_loaded++;
+    }
+    for (i = 0; i < d.n; i++)
+        if (hero__init_starts(d.name[i], prefix) && hero__rb_unexpected(d.name[i] + strlen(prefix), nl))
+            hero__rb_report_add(rep->unexpected, sizeof(rep->unexpected), &rep->n_unexpected, d.name[i]);
+    if (rep->n_loaded == 0) {
+        rc = hero__fail(err, HERO_EMISSING,
+                        "%s: no RoBERTa weights found (expected keys like roberta.embeddings.word_embeddings.weight [%d,%d]; "
+                        "the file has %d tensors%s%s)", file, m->cfg.V, m->cfg.H, tf->n_tensors,
+                        tf->n_tensors ? ", the first is " : "", tf->n_tensors && tf->tensors[0].name ? tf->tensors[0].name : "");
+        goto done;
+    }
+    /* 4b: copy, in the official module order (the tied decoder after the word table) */
+    for (i = 0; i < n_state; i++) {
+        int at;
+        int64_t rows = 0;
+        hero_param *p;
+        const hero_tensor_info *t;
+        hero__rb_state_name(rel, i, nl);
+        snprintf(key, sizeof(key), "%s%s", prefix, rel);
+        p = hero__rb_param(m, rel, &rows);
+        if ((at = hero__rdict_find(&d, key)) < 0 || !p) continue;
+        t = d.t[at];
+        if (strcmp(rel, "embeddings.token_type_embeddings.weight") == 0) {
+            /* init_type_embedding: every row = the file's row 0 (read through a one-row view) */
+            hero_tensor_info row = *t;
+            row.shape[0] = 1;
+            if ((rc = hero_tensor_read_f32(&row, p->data, m->cfg.H, err)) == 0)
+                memcpy(p->data + m->cfg.H, p->data, (size_t)m->cfg.H * sizeof(float));
+        } else {
+            rc = hero_tensor_read_f32(t, p->data, (int64_t)(p->numel / (size_t)p->shape[0]) * rows, err);
+        }
+        if (rc) goto done;
+    }
+    /* 5: pad_vocab, init_type_embedding (fresh table case), clip-level mask row 0 */
+    if (m->cfg.Vp > m->cfg.V) {
+        memset(m->p.f_word + (size_t)m->cfg.V * m->cfg.H, 0, (size_t)(m->cfg.Vp - m->cfg.V) * m->cfg.H * sizeof(float));
+        memset(m->p.lm_bias + m->cfg.V, 0, (size_t)(m->cfg.Vp - m->cfg.V) * sizeof(float));
+    }
+    memcpy(m->p.f_type + m->cfg.H, m->p.f_type, (size_t)m->cfg.H * sizeof(float));
+    memset(m->p.v_mask, 0, (size_t)m->cfg.F * sizeof(float));
+done:
+    hero__rdict_free(&d);
+    if (path_or_NULL) hero_tensorfile_close(&own);
+    return rc;
+}
 
 #endif /* HERO_IMPLEMENTATION_DONE */
 #endif /* HERO_IMPLEMENTATION */

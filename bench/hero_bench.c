@@ -38,7 +38,8 @@
 
    FLOPs: counted, not estimated. With HERO_USE_CBLAS every matrix product of hero.h goes
    through cblas_sgemm; this file renames that call to a wrapper that adds 2*M*N*K and the
-   time spent inside (gemm_s). Without CBLAS nothing is counted (gflop=0).
+   time spent inside (gemm_s); --gemm-stats also prints the time per GEMM shape. Without CBLAS
+   nothing is counted (gflop=0).
    Peak memory: getrusage ru_maxrss of this process (one case per process), which includes
    the model, its gradients (and AdamW moments for `update`); arena_mb = hero's activation
    arena peak.
@@ -63,20 +64,48 @@ static double bench_now(void) {
 /* the GEMM counter (see the top comment) */
 static double bench_gemm_flops, bench_gemm_sec;
 static long bench_gemm_calls;
+/* --gemm-stats: time per GEMM shape (transposes, M, N, K) over the timed runs */
+typedef struct bench_shape {
+    int ta, tb, M, N, K;
+    long calls;
+    double sec;
+} bench_shape;
+enum { BENCH_MAX_SHAPES = 8192 };
+static bench_shape *bench_shapes;
+static int bench_n_shapes, bench_stats_on;
+static void bench_shape_add(int ta, int tb, int M, int N, int K, double sec) {
+    int i;
+    for (i = bench_n_shapes - 1; i >= 0; i--) {
+        bench_shape *q = &bench_shapes[i];
+        if (q->M == M && q->N == N && q->K == K && q->ta == ta && q->tb == tb) break;
+    }
+    if (i < 0) {
+        if (bench_n_shapes == BENCH_MAX_SHAPES) return;
+        i = bench_n_shapes++;
+        memset(&bench_shapes[i], 0, sizeof(bench_shapes[i]));
+        bench_shapes[i].ta = ta; bench_shapes[i].tb = tb;
+        bench_shapes[i].M = M; bench_shapes[i].N = N; bench_shapes[i].K = K;
+    }
+    bench_shapes[i].calls++;
+    bench_shapes[i].sec += sec;
+}
 static void bench_counted_sgemm(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE ta,
                                 const enum CBLAS_TRANSPOSE tb, const int M, const int N, const int K,
                                 const float alpha, const float *A, const int lda, const float *B, const int ldb,
                                 const float beta, float *C, const int ldc) {
-    double t0 = bench_now();
+    double t0 = bench_now(), dt;
     cblas_sgemm(order, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    bench_gemm_sec += bench_now() - t0;
+    dt = bench_now() - t0;
+    bench_gemm_sec += dt;
     bench_gemm_flops += 2.0 * (double)M * (double)N * (double)K;
     bench_gemm_calls++;
+    if (bench_stats_on) bench_shape_add(ta == CblasTrans, tb == CblasTrans, M, N, K, dt);
 }
 #define cblas_sgemm bench_counted_sgemm
 #else
 static double bench_gemm_flops, bench_gemm_sec;
 static long bench_gemm_calls;
+static int bench_stats_on;
 #endif
 
 #define HERO_IMPLEMENTATION
@@ -84,11 +113,6 @@ static long bench_gemm_calls;
 
 #ifdef HERO_USE_CBLAS
 #undef cblas_sgemm
-/* the GEMM backend check: part of hero.h once merged, else from wip/ */
-#ifndef HERO__BLAS_CHECK_DONE
-#include "../wip/blas_api.h"
-#include "../wip/blas_impl.h"
-#endif
 #if defined(__GNUC__) && defined(__ELF__)
 char *openblas_get_config(void) __attribute__((weak));
 #endif
@@ -456,6 +480,37 @@ static void bench_die(const char *what, const hero_error *err) {
     exit(1);
 }
 
+/* the GEMM shapes that took the most time, grouped by (ta, tb, M, N, K) */
+static int bench_cmp_shape(const void *a, const void *b) {
+#ifdef HERO_USE_CBLAS
+    double x = ((const bench_shape *)a)->sec, y = ((const bench_shape *)b)->sec;
+    return x > y ? -1 : x < y;
+#else
+    (void)a; (void)b;
+    return 0;
+#endif
+}
+
+static void bench_print_shapes(int iters, double total) {
+#ifdef HERO_USE_CBLAS
+    int i;
+    double all = 0;
+    qsort(bench_shapes, (size_t)bench_n_shapes, sizeof(bench_shape), bench_cmp_shape);
+    for (i = 0; i < bench_n_shapes; i++) all += bench_shapes[i].sec;
+    printf("GEMM shapes (%d distinct), per run: %.3f s in GEMM of %.3f s\n", bench_n_shapes, all / iters, total);
+    printf("  %%time  s/run    calls/run  GF/s   op  M x N x K\n");
+    for (i = 0; i < bench_n_shapes && i < 20; i++) {
+        const bench_shape *q = &bench_shapes[i];
+        printf("  %5.1f  %7.4f  %9.1f  %6.1f  %c%c  %d x %d x %d\n", 100.0 * q->sec / iters / total, q->sec / iters,
+               (double)q->calls / iters, 2.0 * q->M * (double)q->N * q->K * (double)q->calls / q->sec * 1e-9,
+               q->ta ? 'T' : 'N', q->tb ? 'T' : 'N', q->M, q->N, q->K);
+    }
+#else
+    (void)iters; (void)total; (void)bench_cmp_shape;
+    printf("GEMM shapes: only with HERO_USE_CBLAS\n");
+#endif
+}
+
 /* profiling only the timed runs: perf record --control fifo:CTL -D -1 ... with
    HERO_BENCH_PERF_CTL=CTL in the environment (see bench/RESULTS.md) */
 static void bench_perf_ctl(const char *cmd) {
@@ -471,7 +526,7 @@ static void bench_perf_ctl(const char *cmd) {
 static void usage(void) {
     fprintf(stderr,
             "usage: hero_bench --info | --peak [--n N] | --config tiny|small|full|b32 (--dump FILE | --case CASE)\n"
-            "                  [--iters N] [--warmup W] [--seed S] [--videos N] [--frames T]\n"
+            "                  [--iters N] [--warmup W] [--seed S] [--videos N] [--frames T] [--gemm-stats]\n"
             "cases: repr-fwd mlm-step mfm-nce-step fom-step vsm-step update\n");
     exit(2);
 }
@@ -479,6 +534,7 @@ static void usage(void) {
 int main(int argc, char **argv) {
     const char *cfg_name = NULL, *case_name = NULL, *dump = NULL;
     int iters = -1, warmup = -1, do_info = 0, do_peak = 0, peak_n = 2048, i, ci = -1, it, n_videos = 0, n_frames = 0;
+    int want_stats = 0;
     bench_cfg custom;
     uint64_t seed = 0;
     const bench_cfg *bc = NULL;
@@ -506,6 +562,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--iters") && i + 1 < argc) iters = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--warmup") && i + 1 < argc) warmup = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = (uint64_t)strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--gemm-stats")) want_stats = 1;
         else if (!strcmp(argv[i], "--videos") && i + 1 < argc) n_videos = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--frames") && i + 1 < argc) n_frames = atoi(argv[++i]);
         else usage();
@@ -596,7 +653,15 @@ int main(int argc, char **argv) {
     memset(&res, 0, sizeof(res));
     for (it = -warmup; it < iters; it++) {
         int rc;
-        if (it == 0) bench_perf_ctl("enable");
+        if (it == 0) {
+            bench_perf_ctl("enable");
+#ifdef HERO_USE_CBLAS
+            if (want_stats) {
+                bench_shapes = (bench_shape *)bench_xalloc(sizeof(bench_shape) * BENCH_MAX_SHAPES);
+                bench_stats_on = 1;
+            }
+#endif
+        }
         if (ci != 5 && ci != 0) hero_zero_grad(&m);
         bench_gemm_flops = bench_gemm_sec = 0;
         bench_gemm_calls = 0;
@@ -612,6 +677,7 @@ int main(int argc, char **argv) {
         }
     }
     bench_perf_ctl("disable");
+    bench_stats_on = 0;
     t_min = times[0];
     for (i = 1; i < iters; i++) if (times[i] < t_min) t_min = times[i];
     med = bench_median(times, iters);
@@ -620,8 +686,12 @@ int main(int argc, char **argv) {
            bc->prefix, case_name, med, t_min, iters, warmup, flops * 1e-9, flops > 0 ? flops * 1e-9 / med : 0.0,
            bench_median(gemm_s, iters), calls, bench_maxrss_mb(), (double)m.arena.peak / 1048576.0,
            ci == 5 ? 0.0 : (double)res.loss, shape);
+    if (want_stats) bench_print_shapes(iters, med);
     free(times);
     free(gemm_s);
+#ifdef HERO_USE_CBLAS
+    free(bench_shapes);
+#endif
     hero_batch_free(&batch);
     hero_optimizer_free(&o);
     hero_model_free(&m);

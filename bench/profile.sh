@@ -22,10 +22,10 @@ HERO_BENCH_PERF_CTL=$TMP/ctl perf record -q -o "$TMP/perf.data" -F 999 --control
 PID=$(perf report -i "$TMP/perf.data" --sort pid --stdio 2>/dev/null | sed -n 's/^ *[0-9.]*% *\([0-9]\+\):hero_bench.*/\1/p' | sort -n | head -n 1)
 show() {
     perf report -i "$TMP/perf.data" --no-children --sort dso,symbol --stdio "$@" 2>/dev/null |
-        grep '%' | grep -v '^#' | head -n 25 |
+        grep '%' | grep -v '^#' | head -n "${TOP:-25}" |
         awk '{ pct = $1; dso = $2; $1 = ""; $2 = ""; $3 = ""; sub(/^ +/, ""); sub(/ +- +- *$/, ""); printf "  %7s  %-22s %s\n", pct, dso, $0 }'
 }
 echo "-- main thread (tid $PID): what the caller waits for"
-show --tid "$PID"
+show --tid "$PID" --percentage relative
 echo "-- all threads (the OpenBLAS worker's spinning shows up as sched_yield)"
 show

@@ -127,7 +127,7 @@ for w in $WORK; do
     if [ -z "$ht" ] || [ -z "$tt" ]; then
         echo "RESULT $name hero=${ht:-FAIL} torch=${tt:-FAIL} speedup=-   (see $LOG)"
         FAILS=$((FAILS + 1))
-        ROWS+=("$name|${ht:-FAIL}|${tt:-FAIL}|-|-|-|-|-|-|-|-")
+        ROWS+=("$name|${ht:-FAIL}|${tt:-FAIL}|-|-|-|-|-|-|-|-|-|-")
         continue
     fi
     sp=$(awk -v h="$ht" -v t="$tt" 'BEGIN { printf "%.2f", t / h }')
@@ -138,19 +138,21 @@ for w in $WORK; do
     gs=$(awk -v g="$(field gemm_s "$H")" -v t="$ht" 'BEGIN { if (g > 0) printf "%.0f%%", 100 * g / t; else printf "-" }')
     hs=$(field shape "$H"); ts=$(field shape "$T")
     same=same; [ "$hs" = "$ts" ] || same="DIFFER($ts)"
-    ROWS+=("$name|$ht|$tt|$sp|$gf|$hg|$tg|$gs|$(field maxrss_mb "$H")|$(field maxrss_mb "$T")|$hs $same")
+    hm=$(field min "$H"); tm=$(field min "$T")
+    ROWS+=("$name|$ht|$tt|$sp|$hm|$tm|$gf|$hg|$tg|$gs|$(field maxrss_mb "$H")|$(field maxrss_mb "$T")|$hs $same")
 done
 
 echo
 echo "sgemm peak (2048^3, $THREADS threads): $PEAK_GF GFLOP/s"
-printf '| %-24s | %9s | %9s | %7s | %8s | %7s | %7s | %5s | %8s | %8s | %s |\n' \
-    case "hero s" "torch s" speedup GFLOP "hero GF/s" "torch GF/s" GEMM "hero MB" "torch MB" "batch (both sides)"
-printf '|%s|\n' "--------------------------|-----------|-----------|---------|----------|-----------|------------|-------|----------|----------|------"
-for r in "${ROWS[@]}"; do
-    IFS='|' read -r a b c d e f g h i j k <<< "$r"
-    printf '| %-24s | %9s | %9s | %7s | %8s | %9s | %10s | %5s | %8s | %8s | %s |\n' "$a" "$b" "$c" "$d" "$e" "$f" "$g" "$h" "$i" "$j" "$k"
+printf '| %-24s | %9s | %9s | %7s | %9s | %9s | %8s | %9s | %10s | %5s | %8s | %8s | %s |\n' \
+    case "hero s" "torch s" speedup "hero min" "torch min" GFLOP "hero GF/s" "torch GF/s" GEMM "hero MB" "torch MB" "batch (both sides)"
+printf '|%s|\n' "--------------------------|-----------|-----------|---------|-----------|-----------|----------|-----------|------------|-------|----------|----------|------"
+for r in ${ROWS[@]+"${ROWS[@]}"}; do
+    IFS='|' read -r a b c d e f g h i j k l m <<< "$r"
+    printf '| %-24s | %9s | %9s | %7s | %9s | %9s | %8s | %9s | %10s | %5s | %8s | %8s | %s |\n' "$a" "$b" "$c" "$d" "$e" "$f" "$g" "$h" "$i" "$j" "$k" "$l" "$m"
 done
 echo
+echo "times: median (min) of the timed runs, seconds."
 echo "speedup = torch time / hero time (> 1: hero.h faster). GFLOP = matrix-product work per"
 echo "run, counted in hero_bench's cblas_sgemm wrapper; GF/s of both sides = that GFLOP / time."
 echo "GEMM = share of hero's time inside cblas_sgemm. MB = peak RSS of the case's process."

@@ -12,9 +12,7 @@
    - --decode: the reverse: each line holds space-separated ids, prints the UTF-8 text.
    Exit status 1 with a message on bad files or arguments. */
 #define HERO_IMPLEMENTATION
-#include "../wip/prelude.h"
-#include "../wip/tokenizer_api.h"
-#include "../wip/tokenizer_impl.h"
+#include "../hero.h"
 
 #include <stdio.h>
 #include <stdlib.h>

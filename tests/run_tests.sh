@@ -29,6 +29,8 @@ run "training: resume, non-finite, atomic save" "$BUILD/test_train" tests/golden
 run "tokenizer unit tests" "$BUILD/test_tokenizer_unit"
 run "initialisation (random, RoBERTa)" "$BUILD/test_init" tests/golden/tiny
 run "tools: hero_inspect, hero_convert" bash tests/test_tools.sh "$BUILD"
+run "media: subtitles, normalisation, alignment, features, ranking" "$BUILD/test_media"
+run "retrieve end to end (tiny model, cache, errors)" bash tests/test_retrieve.sh "$BUILD"
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
     run "tokenizer vs gpt-3-encoder (npm)" bash tests/test_tokenizer.sh
 else

@@ -3,18 +3,9 @@
      gcc -std=c99 -O1 -Wall -Wextra -Wpedantic -Werror tests/test_batch.c -lm -o /tmp/test_batch
      /tmp/test_batch [golden dir, default tests/golden/tiny] [differential dir, default
                      tests/golden/batch_fuzz: the official data code's batches for random corpora, see its README]
-   -DHERO_TEST_USE_HERO_H: test the merged ../hero.h instead of the wip/ pieces. */
+ */
 #define HERO_IMPLEMENTATION
-#ifdef HERO_TEST_USE_HERO_H
 #include "../hero.h"
-#else
-#include "../wip/prelude.h"
-#include "../wip/formats_api.h"
-#include "../wip/batch_api.h"
-#include "../wip/data_api.h"
-#include "../wip/formats_impl.h"
-#include "../wip/data_impl.h"
-#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,11 +1,9 @@
-/* Tests for wip/formats_*.h: JSON, half floats, safetensors, torch.save (zip + legacy),
+/* Tests for the file formats of hero.h: JSON, half floats, safetensors, torch.save (zip + legacy),
    npy/npz, inflate, and hostile inputs. Run from the repository root (or tests/).
    Data: tests/golden/tiny/ and tests/data/ (regenerate the latter with
    /usr/bin/python3 tests/data/make_test_data.py). */
 #define HERO_IMPLEMENTATION
-#include "../wip/prelude.h"
-#include "../wip/formats_api.h"
-#include "../wip/formats_impl.h"
+#include "../hero.h"
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>

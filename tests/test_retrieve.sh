@@ -29,7 +29,7 @@ build() { # program source
     local out=$BUILD/$1 src=$2 dep
     local stale=0
     [ -x "$out" ] || stale=1
-    for dep in "$src" hero.h wip/*.h; do [ "$dep" -nt "$out" ] && stale=1; done
+    for dep in "$src" hero.h; do [ "$dep" -nt "$out" ] && stale=1; done
     if [ "$stale" -eq 1 ]; then
         # shellcheck disable=SC2086
         if ! $CC -std=c99 -O2 -Wall -Wextra -Wpedantic $BLAS_CFLAGS "$src" -o "$out" $BLAS_LIBS -lm; then

@@ -27,23 +27,23 @@ CFLAGS="-Wall -Wextra -Wpedantic -Werror"
 mkdir -p build
 
 # ---- builds ----
-if gcc -std=c99 -O2 $CFLAGS examples/hero_tokenize.c -o build/hero_tokenize 2>"$TMP/err"; then ok build_gcc
+if gcc -std=c99 -O2 $CFLAGS examples/hero_tokenize.c -o build/hero_tokenize -lm 2>"$TMP/err"; then ok build_gcc
 else bad build_gcc "$(head -c 600 "$TMP/err")"; finish; fi
 for cc in clang; do
     if command -v $cc >/dev/null; then
-        if $cc -std=c99 -O2 $CFLAGS examples/hero_tokenize.c -o "$TMP/ht_$cc" 2>"$TMP/err" &&
-            $cc -std=c99 -O2 $CFLAGS tests/test_tokenizer_unit.c -o "$TMP/tu_$cc" 2>>"$TMP/err"; then ok build_$cc
+        if $cc -std=c99 -O2 $CFLAGS examples/hero_tokenize.c -o "$TMP/ht_$cc" -lm 2>"$TMP/err" &&
+            $cc -std=c99 -O2 $CFLAGS tests/test_tokenizer_unit.c -o "$TMP/tu_$cc" -lm 2>>"$TMP/err"; then ok build_$cc
         else bad build_$cc "$(head -c 600 "$TMP/err")"; fi
     fi
 done
 if command -v g++ >/dev/null; then
-    if g++ -x c++ -O2 $CFLAGS examples/hero_tokenize.c -o "$TMP/ht_cpp" 2>"$TMP/err" &&
-        g++ -x c++ -O2 $CFLAGS tests/test_tokenizer_unit.c -o "$TMP/tu_cpp" 2>>"$TMP/err"; then ok build_gxx
+    if g++ -x c++ -O2 $CFLAGS examples/hero_tokenize.c -o "$TMP/ht_cpp" -lm 2>"$TMP/err" &&
+        g++ -x c++ -O2 $CFLAGS tests/test_tokenizer_unit.c -o "$TMP/tu_cpp" -lm 2>>"$TMP/err"; then ok build_gxx
     else bad build_gxx "$(head -c 600 "$TMP/err")"; fi
 fi
 
 # ---- C unit tests ----
-if gcc -std=c99 -O2 $CFLAGS tests/test_tokenizer_unit.c -o build/test_tokenizer_unit 2>"$TMP/err"; then
+if gcc -std=c99 -O2 $CFLAGS tests/test_tokenizer_unit.c -o build/test_tokenizer_unit -lm 2>"$TMP/err"; then
     build/test_tokenizer_unit "$TMP" >"$TMP/unit.txt" 2>&1
     urc=$?
     last=$(tail -n 1 "$TMP/unit.txt")
@@ -177,7 +177,7 @@ else bad error_usage "rc $rc, message [$msg]"; fi
 
 # ---- valgrind on a few lines (all modes) ----
 if command -v valgrind >/dev/null; then
-    gcc -std=c99 -g -O1 $CFLAGS examples/hero_tokenize.c -o "$TMP/ht_g"
+    gcc -std=c99 -g -O1 $CFLAGS examples/hero_tokenize.c -o "$TMP/ht_g" -lm
     head -n 12 tests/data/tokenizer_special.txt >"$TMP/vg.txt"
     head -c 300 "$TMP/invalid.txt" >>"$TMP/vg.txt"
     vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all"

@@ -3,9 +3,7 @@
    Run:   build/test_tokenizer_unit [TMPDIR]    (TMPDIR, default /tmp: for the file-loading test)
    Prints PASS name / FAIL name: why lines and a final "N passed, M failed". */
 #define HERO_IMPLEMENTATION
-#include "../wip/prelude.h"
-#include "../wip/tokenizer_api.h"
-#include "../wip/tokenizer_impl.h"
+#include "../hero.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
 #ifndef HERO_FUZZ_SUBS_H
 #define HERO_FUZZ_SUBS_H
 
-static void fuzz_use_subs(const hero_subtitles *s, unsigned sel) {
+static FUZZ_UNUSED void fuzz_use_subs(const hero_subtitles *s, unsigned sel) {
     static const double frame_lens[4] = {1.5, 0.5, 2.0, 1e-3};
     hero_error err;
     hero_sub_frames al;

@@ -2,8 +2,8 @@
    storages are matched with the data/<key> members. The harness builds the zip itself, so the
    fuzzer mutates the pickle and the storage bytes, not the container:
 
-     byte 0        : bits 0-5 number of storage members k (<= 40); bit 6: add a "byteorder"
-                     member; bit 7: it says "big" instead of "little"
+     byte 0        : number of storage members k (at most 64 are used)
+     byte 1        : bit 0: add an "archive/byteorder" member; bit 1: it says "big", not "little"
      then k times  : u16 little-endian length, then that many bytes  -> archive/data/<i>
      the rest      : archive/data.pkl
 
@@ -16,12 +16,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_zip z;
-    size_t pos = 1;
+    size_t pos = 2;
     int k, i;
-    if (size < 1) return 0;
+    if (size < 2) return 0;
     memset(&z, 0, sizeof z);
-    k = data[0] & 63;
-    if (k > 40) k = 40;
+    k = data[0] > 64 ? 64 : data[0];
     for (i = 0; i < k; i++) {
         char name[64];
         size_t len;
@@ -33,8 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fuzz_zip_add(&z, name, data + pos, len, len, fuzz_crc32(data + pos, len), 0);
         pos += len;
     }
-    if (data[0] & 64) {
-        const char *bo = (data[0] & 128) ? "big" : "little";
+    if (data[1] & 1) {
+        const char *bo = (data[1] & 2) ? "big" : "little";
         fuzz_zip_add(&z, "archive/byteorder", bo, strlen(bo), strlen(bo), fuzz_crc32((const unsigned char *)bo, strlen(bo)), 0);
     }
     fuzz_zip_add(&z, "archive/data.pkl", data + pos, size - pos, size - pos, fuzz_crc32(data + pos, size - pos), 0);

@@ -7,23 +7,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__GNUC__)
+#define FUZZ_UNUSED __attribute__((unused))
+#else
+#define FUZZ_UNUSED
+#endif
+
 /* largest tensor the harness reads (elements); larger ones are only validated: a caller
    checks a tensor's shape against what it expects before allocating for it */
 #define FUZZ_MAX_READ ((int64_t)1 << 22)
 
 /* touch every byte of a buffer so that ASan / MSan see uninitialised or freed memory */
 static volatile unsigned fuzz_sink;
-static void fuzz_touch(const void *p, size_t n) {
+static FUZZ_UNUSED void fuzz_touch(const void *p, size_t n) {
     const unsigned char *b = (const unsigned char *)p;
     unsigned h = 0;
     size_t i;
     for (i = 0; i < n; i++) h = h * 31u + b[i];
     fuzz_sink += h;
 }
-static void fuzz_touch_str(const char *s) { if (s) fuzz_touch(s, strlen(s) + 1); }
+static FUZZ_UNUSED void fuzz_touch_str(const char *s) { if (s) fuzz_touch(s, strlen(s) + 1); }
 
 /* Use everything an opened tensor file offers. */
-static void fuzz_use_tensorfile(const hero_tensorfile *tf) {
+static FUZZ_UNUSED void fuzz_use_tensorfile(const hero_tensorfile *tf) {
     int i;
     hero_error err;
     fuzz_touch_str(tf->path);
@@ -60,14 +66,20 @@ static void fuzz_use_tensorfile(const hero_tensorfile *tf) {
 }
 
 /* Open an in-memory tensor file, use it, close it (twice: close must be idempotent). */
-static void fuzz_tensorfile_bytes(const uint8_t *data, size_t size) {
+static FUZZ_UNUSED void fuzz_tensorfile_bytes(const uint8_t *data, size_t size) {
     hero_tensorfile tf;
     hero_error err;
     err.code = 0;
     err.msg[0] = 0;
     if (hero_tensorfile_open_memory(&tf, data, size, "fuzz", &err) == 0) {
+#ifdef FUZZ_DEBUG
+        fprintf(stderr, "open ok: format %d, %d tensors, %d entries\n", (int)tf.format, tf.n_tensors, tf.n_entries);
+#endif
         fuzz_use_tensorfile(&tf);
     } else {
+#ifdef FUZZ_DEBUG
+        fprintf(stderr, "open failed: %s\n", err.msg);
+#endif
         if (err.code >= 0 || !err.msg[0]) abort(); /* a failure must say why */
         fuzz_touch_str(err.msg);
     }
@@ -76,7 +88,7 @@ static void fuzz_tensorfile_bytes(const uint8_t *data, size_t size) {
 }
 
 /* Walk a JSON tree (bounded by HERO_JSON_MAX_DEPTH, so recursion here is bounded too). */
-static void fuzz_walk_json(const hero_json *j, int depth) {
+static FUZZ_UNUSED void fuzz_walk_json(const hero_json *j, int depth) {
     int i;
     if (depth > HERO_JSON_MAX_DEPTH + 1) abort();
     switch (j->type) {
@@ -103,7 +115,7 @@ static void fuzz_walk_json(const hero_json *j, int depth) {
 
 /* a little-endian writer for building containers around fuzz input */
 typedef struct fuzz_buf { unsigned char *p; size_t n, cap; } fuzz_buf;
-static void fuzz_put(fuzz_buf *b, const void *s, size_t n) {
+static FUZZ_UNUSED void fuzz_put(fuzz_buf *b, const void *s, size_t n) {
     if (b->n + n > b->cap) {
         size_t c = b->cap ? b->cap : 256;
         while (c < b->n + n) c *= 2;
@@ -114,12 +126,12 @@ static void fuzz_put(fuzz_buf *b, const void *s, size_t n) {
     if (n) memcpy(b->p + b->n, s, n);
     b->n += n;
 }
-static void fuzz_u16(fuzz_buf *b, unsigned v) { unsigned char x[2] = {(unsigned char)v, (unsigned char)(v >> 8)}; fuzz_put(b, x, 2); }
-static void fuzz_u32(fuzz_buf *b, uint32_t v) { fuzz_u16(b, v & 0xffff); fuzz_u16(b, v >> 16); }
+static FUZZ_UNUSED void fuzz_u16(fuzz_buf *b, unsigned v) { unsigned char x[2] = {(unsigned char)v, (unsigned char)(v >> 8)}; fuzz_put(b, x, 2); }
+static FUZZ_UNUSED void fuzz_u32(fuzz_buf *b, uint32_t v) { fuzz_u16(b, v & 0xffff); fuzz_u16(b, v >> 16); }
 
 /* A zip archive of stored (or, with method 8, already deflated) members, built in memory. */
 typedef struct fuzz_zip { fuzz_buf file, dir; int n; } fuzz_zip;
-static void fuzz_zip_add(fuzz_zip *z, const char *name, const void *data, size_t csize, size_t usize, uint32_t crc,
+static FUZZ_UNUSED void fuzz_zip_add(fuzz_zip *z, const char *name, const void *data, size_t csize, size_t usize, uint32_t crc,
                          unsigned method) {
     size_t nl = strlen(name), off = z->file.n;
     fuzz_u32(&z->file, 0x04034b50u); fuzz_u16(&z->file, 20); fuzz_u16(&z->file, 0); fuzz_u16(&z->file, method);
@@ -135,7 +147,7 @@ static void fuzz_zip_add(fuzz_zip *z, const char *name, const void *data, size_t
     z->n++;
 }
 /* Finish: appends the directory and the end record to z->file (the caller frees z->file.p). */
-static void fuzz_zip_end(fuzz_zip *z) {
+static FUZZ_UNUSED void fuzz_zip_end(fuzz_zip *z) {
     size_t cd = z->file.n;
     fuzz_put(&z->file, z->dir.p, z->dir.n);
     fuzz_u32(&z->file, 0x06054b50u); fuzz_u16(&z->file, 0); fuzz_u16(&z->file, 0);
@@ -144,7 +156,7 @@ static void fuzz_zip_end(fuzz_zip *z) {
     free(z->dir.p);
     z->dir.p = NULL;
 }
-static uint32_t fuzz_crc32(const unsigned char *p, size_t n) {
+static FUZZ_UNUSED uint32_t fuzz_crc32(const unsigned char *p, size_t n) {
     uint32_t c = 0xffffffffu;
     size_t i;
     int k;

@@ -12,10 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int g_verbose, g_count;
+static int g_verbose, g_tty, g_count;
 
 static int run_file(const char *path) {
     FILE *f = fopen(path, "rb");
@@ -62,13 +63,13 @@ static int run_path(const char *path) {
     for (i = 0; i < n; i++) {
         struct stat s2;
         if (stat(names[i], &s2) == 0 && S_ISREG(s2.st_mode)) {
-            if (!g_verbose) fprintf(stderr, "\rreplay: %-70.70s", names[i]);
+            if (!g_verbose && g_tty) fprintf(stderr, "\rreplay: %-70.70s", names[i]);
             bad |= run_file(names[i]);
         }
         free(names[i]);
     }
     free(names);
-    if (!g_verbose) fprintf(stderr, "\r%80s\r", "");
+    if (!g_verbose && g_tty) fprintf(stderr, "\r%80s\r", "");
     printf("%s: %d inputs\n", path, g_count - before);
     return bad;
 }
@@ -77,6 +78,7 @@ int main(int argc, char **argv) {
     int i, bad = 0;
     const char *v = getenv("HERO_REPLAY_VERBOSE");
     g_verbose = v && v[0] == '1';
+    g_tty = isatty(2);
     for (i = 1; i < argc; i++) bad |= run_path(argv[i]);
     printf("%d inputs replayed\n", g_count);
     return bad;

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Runs the fuzz targets (make fuzz / make fuzz-replay call this).
+#   bash tests/fuzz/run_fuzz.sh [--replay-only] BUILD_DIR TARGET...
+# For each target: replays tests/fuzz/regressions/<target>/ (every input that once crashed)
+# and the seed corpus through the plain replay program build-fuzz/replay_<target>, then (unless
+# --replay-only) fuzzes build-fuzz/fuzz_<target> for FUZZ_SECONDS seconds (default 30) with a
+# 2 GB RSS / malloc limit (a huge size claimed by a small file is an allocation failure = a
+# crash here), a 10 s per-input timeout and leak detection. New corpus entries go to
+# BUILD_DIR/corpus/<target> (never into the source tree); a crashing input is saved as
+# BUILD_DIR/artifacts/<target>/crash-* (add it to tests/fuzz/regressions/<target>/ once fixed).
+# Prints one line per target and exits non-zero if anything crashed, leaked or hung.
+set -u
+cd "$(dirname "$0")/../.."
+replay_only=0
+if [ "${1:-}" = "--replay-only" ]; then replay_only=1; shift; fi
+B=${1:?build dir}; shift
+SECONDS_PER=${FUZZ_SECONDS:-30}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+max_len() {
+    case $1 in
+        zip|npz) echo 65536 ;;
+        torchzip|legacy) echo 32768 ;;
+        safetensors|json|vocab|jsonl) echo 16384 ;;
+        npy|merges|srt) echo 8192 ;;
+        tokenize) echo 1024 ;;
+        *) echo 16384 ;;
+    esac
+}
+
+fail=0
+summary=""
+for t in "$@"; do
+    reg=tests/fuzz/regressions/$t
+    seeds=tests/fuzz/corpus/$t
+    dirs=()
+    [ -d "$reg" ] && dirs+=("$reg")
+    [ -d "$seeds" ] && dirs+=("$seeds")
+    log=$B/logs/$t.log
+    mkdir -p "$B/logs" "$B/corpus/$t" "$B/artifacts/$t"
+    # 1. regressions + seeds through the plain replay program
+    if [ ${#dirs[@]} -gt 0 ]; then
+        if ! out=$("$B/replay_$t" "${dirs[@]}" 2>&1); then
+            printf '%s\n' "$out" | tail -n 40
+            summary+="FAIL $t: replay of ${dirs[*]} crashed"$'\n'
+            fail=1
+            continue
+        fi
+        nrep=$(printf '%s\n' "$out" | sed -n 's/^\([0-9]*\) inputs replayed$/\1/p')
+    else
+        nrep=0
+    fi
+    if [ $replay_only = 1 ]; then
+        summary+="PASS $t: $nrep inputs replayed"$'\n'
+        continue
+    fi
+    # 2. a bounded fuzzing campaign
+    start=$(date +%s)
+    "$B/fuzz_$t" -max_total_time="$SECONDS_PER" -max_len="$(max_len "$t")" -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+        -timeout=10 -print_final_stats=1 -artifact_prefix="$B/artifacts/$t/" "$B/corpus/$t" "${dirs[@]}" >"$log" 2>&1
+    rc=$?
+    secs=$(( $(date +%s) - start ))
+    execs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
+    if [ $rc -ne 0 ]; then
+        grep -E 'ERROR|SUMMARY|runtime error|Test unit written|deadly signal|out-of-memory|timeout' "$log" | head -n 20
+        summary+="FAIL $t: exit $rc after ${secs}s (${execs:-?} runs); log $log, input in $B/artifacts/$t/"$'\n'
+        fail=1
+    else
+        summary+="PASS $t: $nrep replayed, ${execs:-?} runs in ${secs}s, $cov"$'\n'
+    fi
+done
+printf '%s' "$summary"
+exit $fail
