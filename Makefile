@@ -116,7 +116,7 @@ fuzz: fuzz-build
 
 asan:
 	$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CC="$(CC)" CFLAGS="$(ASAN_CFLAGS)" all
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 HERO_TEST_QUICK=1 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	    bash tests/run_tests.sh $(ASAN_BUILD)
 
 valgrind: $(BUILD)/hero_golden

@@ -1274,6 +1274,45 @@ HERODEF int hero_dtype_size(hero_dtype t) {
 }
 
 
+/* A whole file into a HERO_MALLOC'd, NUL-terminated buffer of *size + 1 bytes; a file of more
+   than `limit` bytes (0: no limit but address space) is an error, not an allocation. */
+static int hero__read_file(const char *path, size_t limit, unsigned char **out, size_t *size, hero_error *err) {
+    FILE *f;
+    long end;
+    unsigned char *buf;
+    size_t n;
+    *out = NULL;
+    *size = 0;
+    if (!path) return hero__fail(err, HERO_EINVAL, "read: NULL path");
+    if (limit == 0 || limit > SIZE_MAX / 2) limit = SIZE_MAX / 2;
+    f = fopen(path, "rb");
+    if (!f) return hero__fail(err, HERO_EIO, "%s: cannot open for reading", path);
+    if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return hero__fail(err, HERO_EIO, "%s: cannot determine the file size (a directory?)", path);
+    }
+    if ((unsigned long)end > (unsigned long)limit) {
+        fclose(f);
+        return hero__fail(err, HERO_ELIMIT, "%s: %ld bytes, limit %zu", path, end, limit);
+    }
+    buf = (unsigned char *)HERO_MALLOC((size_t)end + 1);
+    if (!buf) {
+        fclose(f);
+        return hero__fail(err, HERO_ENOMEM, "%s: cannot allocate %ld bytes", path, end);
+    }
+    n = fread(buf, 1, (size_t)end, f);
+    if (n != (size_t)end || ferror(f)) {
+        fclose(f);
+        HERO_FREE(buf);
+        return hero__fail(err, HERO_EIO, "%s: read %zu of %ld bytes (a directory?)", path, n, end);
+    }
+    fclose(f);
+    buf[n] = 0;
+    *out = buf;
+    *size = n;
+    return 0;
+}
+
 /* ======================================================================================
    2. Scratch arena, GEMM, elementwise ops. Each op's forward and backward side by side.
       Backward functions ADD into their input-gradient buffers (which start zeroed).
@@ -5044,42 +5083,6 @@ static void hero__sb_i64(hero__sb *b, int64_t v) {
 }
 static void hero__sb_cut(hero__sb *b, size_t n) { if (b->s && n <= b->n) { b->n = n; b->s[n] = 0; } }
 
-/* Read a whole file into a HERO_MALLOC'd buffer (NUL-terminated for convenience). */
-static int hero__read_file(const char *path, unsigned char **out, size_t *size, hero_error *err) {
-    FILE *f;
-    long end;
-    unsigned char *buf;
-    size_t n;
-    *out = NULL;
-    *size = 0;
-    if (!path) return hero__fail(err, HERO_EINVAL, "read: NULL path");
-    f = fopen(path, "rb");
-    if (!f) return hero__fail(err, HERO_EIO, "%s: cannot open for reading", path);
-    if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return hero__fail(err, HERO_EIO, "%s: cannot determine the file size", path);
-    }
-    if ((unsigned long)end >= (unsigned long)(SIZE_MAX / 2)) {
-        fclose(f);
-        return hero__fail(err, HERO_ELIMIT, "%s: implausible size %ld (a directory?)", path, end);
-    }
-    buf = (unsigned char *)HERO_MALLOC((size_t)end + 1);
-    if (!buf) {
-        fclose(f);
-        return hero__fail(err, HERO_ENOMEM, "%s: cannot allocate %ld bytes", path, end);
-    }
-    n = fread(buf, 1, (size_t)end, f);
-    if (n != (size_t)end || ferror(f)) {
-        fclose(f);
-        HERO_FREE(buf);
-        return hero__fail(err, HERO_EIO, "%s: read %zu of %ld bytes", path, n, end);
-    }
-    fclose(f);
-    buf[n] = 0;
-    *out = buf;
-    *size = n;
-    return 0;
-}
 
 /* Length of the valid UTF-8 sequence at s (n bytes available), 0 if invalid. */
 static int hero__utf8_seq(const unsigned char *s, size_t n) {
@@ -5390,7 +5393,7 @@ HERODEF int hero_json_read_file(const char *path, hero_json *out, hero_error *er
     int rc;
     if (out) memset(out, 0, sizeof *out);
     if (!out) return hero__fail(err, HERO_EINVAL, "json: NULL output");
-    if ((rc = hero__read_file(path, &buf, &size, err)) != 0) return rc;
+    if ((rc = hero__read_file(path, 0, &buf, &size, err)) != 0) return rc;
     rc = hero_json_parse((const char *)buf, size, out, err);
     HERO_FREE(buf);
     return rc ? hero__reprefix(err, rc, path) : 0;
@@ -7184,7 +7187,7 @@ static int hero__tf_open(hero_tensorfile *tf, const char *path, const void *data
     if (data) {
         if (size >= SIZE_MAX / 2 || !(tf->buf = (unsigned char *)HERO_MALLOC(size + 1))) rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", path);
         else { if (size) memcpy(tf->buf, data, size); tf->buf[size] = 0; tf->size = size; rc = 0; }
-    } else rc = hero__read_file(path, &tf->buf, &tf->size, err);
+    } else rc = hero__read_file(path, 0, &tf->buf, &tf->size, err);
     if (!rc) rc = hero__tf_dispatch(tf, npz_only, err);
     if (!rc) rc = hero__tf_renumber(tf, err);
     if (rc) hero_tensorfile_close(tf);
@@ -7981,34 +7984,6 @@ HERODEF int hero_tokenizer_load_memory(hero_tokenizer **tok, const char *vocab_j
     return hero__tok_load(tok, vocab_json, vocab_len, "vocab.json", merges_txt, merges_len, "merges.txt", err);
 }
 
-static int hero__tok_read_file(const char *path, char **buf, size_t *len, hero_error *err) {
-    FILE *f;
-    long sz;
-    *buf = NULL;
-    *len = 0;
-    if (!path) return hero__fail(err, HERO_EINVAL, "hero_tokenizer_load: expected a file path, found NULL");
-    f = fopen(path, "rb");
-    if (!f) return hero__fail(err, HERO_EIO, "%s: cannot open for reading", path);
-    if (fseek(f, 0, SEEK_END) != 0 || (sz = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return hero__fail(err, HERO_EIO, "%s: cannot determine the file size (not a regular file?)", path);
-    }
-    if ((unsigned long)sz > (unsigned long)HERO__TOK_MAX_FILE) {
-        fclose(f);
-        return hero__fail(err, HERO_ELIMIT, "%s: %ld bytes, expected at most %lu", path, sz, (unsigned long)HERO__TOK_MAX_FILE);
-    }
-    *buf = (char *)HERO_MALLOC((size_t)sz + 1);
-    if (!*buf) { fclose(f); return hero__fail(err, HERO_ENOMEM, "%s: out of memory (%ld bytes)", path, sz); }
-    if (fread(*buf, 1, (size_t)sz, f) != (size_t)sz) {
-        fclose(f);
-        HERO_FREE(*buf);
-        *buf = NULL;
-        return hero__fail(err, HERO_EIO, "%s: read error (expected %ld bytes)", path, sz);
-    }
-    fclose(f);
-    *len = (size_t)sz;
-    return 0;
-}
 
 HERODEF int hero_tokenizer_load(hero_tokenizer **tok, const char *vocab_json_path, const char *merges_path, hero_error *err) {
     char *v = NULL, *m = NULL;
@@ -8016,8 +7991,8 @@ HERODEF int hero_tokenizer_load(hero_tokenizer **tok, const char *vocab_json_pat
     int rc;
     if (tok) *tok = NULL;
     if (!tok) return hero__fail(err, HERO_EINVAL, "hero_tokenizer_load: expected a hero_tokenizer ** to fill, found NULL");
-    if ((rc = hero__tok_read_file(vocab_json_path, &v, &vn, err)) != 0) return rc;
-    if ((rc = hero__tok_read_file(merges_path, &m, &mn, err)) != 0) { HERO_FREE(v); return rc; }
+    if ((rc = hero__read_file(vocab_json_path, HERO__TOK_MAX_FILE, (unsigned char **)&v, &vn, err)) != 0) return rc;
+    if ((rc = hero__read_file(merges_path, HERO__TOK_MAX_FILE, (unsigned char **)&m, &mn, err)) != 0) { HERO_FREE(v); return rc; }
     rc = hero__tok_load(tok, v, vn, vocab_json_path, m, mn, merges_path, err);
     HERO_FREE(v);
     HERO_FREE(m);
@@ -8398,42 +8373,6 @@ static char *hero__mstrndup(const char *s, size_t n) {
     return p;
 }
 
-/* Whole file into a HERO_MALLOC'd, NUL-terminated buffer, at most `limit` bytes. */
-static int hero__mread_file(const char *path, size_t limit, char **out, size_t *size, hero_error *err) {
-    FILE *f;
-    long end;
-    char *buf;
-    size_t n;
-    *out = NULL;
-    *size = 0;
-    if (!path) return hero__fail(err, HERO_EINVAL, "read: NULL path");
-    f = fopen(path, "rb");
-    if (!f) return hero__fail(err, HERO_EIO, "%s: cannot open for reading", path);
-    if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return hero__fail(err, HERO_EIO, "%s: cannot determine the file size (a directory?)", path);
-    }
-    if ((unsigned long)end > (unsigned long)limit) {
-        fclose(f);
-        return hero__fail(err, HERO_ELIMIT, "%s: %ld bytes, limit %zu", path, end, limit);
-    }
-    buf = (char *)HERO_MALLOC((size_t)end + 1);
-    if (!buf) {
-        fclose(f);
-        return hero__fail(err, HERO_ENOMEM, "%s: cannot allocate %ld bytes", path, end);
-    }
-    n = fread(buf, 1, (size_t)end, f);
-    if (n != (size_t)end || ferror(f)) {
-        fclose(f);
-        HERO_FREE(buf);
-        return hero__fail(err, HERO_EIO, "%s: read %zu of %ld bytes (a directory?)", path, n, end);
-    }
-    fclose(f);
-    buf[n] = 0;
-    *out = buf;
-    *size = n;
-    return 0;
-}
 
 /* Decodes one UTF-8 sequence at s[0..n) (n >= 1): returns its length and sets *cp, or 0 when
    the bytes are not valid UTF-8 (overlong, surrogate, > U+10FFFF, truncated). */
@@ -9272,7 +9211,7 @@ HERODEF int hero_subs_read_srt(hero_subtitles *out, const char *path, hero_error
     int rc;
     if (out) memset(out, 0, sizeof *out);
     if (!out) return hero__fail(err, HERO_EINVAL, "read_srt: NULL output");
-    if ((rc = hero__mread_file(path, HERO_SUBS_MAX_FILE, &buf, &n, err)) != 0) return rc;
+    if ((rc = hero__read_file(path, HERO_SUBS_MAX_FILE, (unsigned char **)&buf, &n, err)) != 0) return rc;
     rc = hero_subs_parse_srt(out, buf, n, path, err);
     HERO_FREE(buf);
     if (rc) return rc;
@@ -9399,7 +9338,7 @@ HERODEF int hero_subs_read_jsonl(hero_subtitles **out, int *n_videos, const char
     int rc;
     if (out) *out = NULL;
     if (n_videos) *n_videos = 0;
-    if ((rc = hero__mread_file(path, HERO_SUBS_MAX_FILE, &buf, &n, err)) != 0) return rc;
+    if ((rc = hero__read_file(path, HERO_SUBS_MAX_FILE, (unsigned char **)&buf, &n, err)) != 0) return rc;
     rc = hero_subs_parse_jsonl(out, n_videos, buf, n, path, err);
     HERO_FREE(buf);
     return rc;

@@ -39,7 +39,7 @@ static const char *P(const char *rel) {
 static unsigned char *slurp(const char *path, size_t *n) {
     unsigned char *b = NULL;
     hero_error e;
-    if (hero__read_file(path, &b, n, &e)) { fprintf(stderr, "# cannot read %s: %s\n", path, e.msg); return NULL; }
+    if (hero__read_file(path, 0, &b, n, &e)) { fprintf(stderr, "# cannot read %s: %s\n", path, e.msg); return NULL; }
     return b;
 }
 
