@@ -1154,7 +1154,14 @@ HERODEF int hero_model_init_roberta(hero_model *m, const char *path_or_NULL, con
 #endif
 
 #ifdef HERO_USE_CBLAS
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wc99-extensions" /* OpenBLAS's cblas.h uses _Complex, also in C++ */
+#endif
 #include <cblas.h>
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
 #endif
 /* ---- 2. GEMM backend check (OpenBLAS kernels vs the CPU) ----
    OpenBLAS with DYNAMIC_ARCH picks its kernels from the CPUID; an OpenBLAS older than the CPU
@@ -6231,6 +6238,34 @@ static int hero__zip_dir(const unsigned char *b, size_t size, const char *P, her
     if (i < cnt) {
         HERO_FREE(z);
         return hero__fail(err, HERO_EFORMAT, "%s: zip central directory entry %llu is corrupt", P, (unsigned long long)i);
+    }
+    if (cnt > 1) { /* members must not overlap: many entries sharing one deflate stream would be a
+                      zip bomb (each inflated on its own: N x 1032 x its size from one small file) */
+        hero__range *r = (hero__range *)HERO_MALLOC((size_t)cnt * sizeof *r);
+        int nr = 0, k, bad = -1;
+        if (!r) { HERO_FREE(z); return hero__fail(err, HERO_ENOMEM, "%s: out of memory", P); }
+        for (i = 0; i < cnt; i++) { /* extent [local header, end of data); bad local headers fail when read */
+            uint64_t o = z[i].lho, d;
+            if (o > size || size - o < 30 || hero__u32(b + o) != 0x04034b50u) continue;
+            d = o + 30 + hero__u16(b + o + 26) + hero__u16(b + o + 28);
+            if (d > size || z[i].csize > size - d) continue;
+            r[nr].b = (int64_t)o;
+            r[nr].e = (int64_t)(d + z[i].csize);
+            r[nr++].i = (int)i;
+        }
+        qsort(r, (size_t)nr, sizeof *r, hero__cmp_range);
+        for (k = 1; k < nr && bad < 0; k++)
+            if (r[k].b < r[k - 1].e) bad = k;
+        if (bad >= 0) {
+            int a = r[bad - 1].i, c = r[bad].i;
+            int rc = hero__fail(err, HERO_EFORMAT, "%s: zip members '%.*s' and '%.*s' overlap (bytes %lld and %lld); expected separate members",
+                                P, (int)(z[a].nlen > 100 ? 100 : z[a].nlen), z[a].name, (int)(z[c].nlen > 100 ? 100 : z[c].nlen),
+                                z[c].name, (long long)r[bad - 1].b, (long long)r[bad].b);
+            HERO_FREE(r);
+            HERO_FREE(z);
+            return rc;
+        }
+        HERO_FREE(r);
     }
     *out = z;
     *nout = (int)cnt;
