@@ -119,8 +119,9 @@ asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	    bash tests/run_tests.sh $(ASAN_BUILD)
 
+# one OpenBLAS thread: its worker threads only slow valgrind down (the parity checks are the same)
 valgrind: $(BUILD)/hero_golden
-	valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 \
+	OPENBLAS_NUM_THREADS=1 valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 \
 	    $(BUILD)/hero_golden tests/golden/tiny
 
 test-crash: $(BUILD)/test_crash

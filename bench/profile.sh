@@ -18,8 +18,8 @@ trap 'rm -rf "$TMP"' EXIT
 mkfifo "$TMP/ctl"
 HERO_BENCH_PERF_CTL=$TMP/ctl perf record -q -o "$TMP/perf.data" -F 999 --control "fifo:$TMP/ctl" -D -1 \
     "$BUILD/hero_bench" --config "$CFG" --case "$CASE" --iters "$ITERS" 2>&1 | grep '^CASE'
-# the main thread's tid is the process id: the smallest of hero_bench's tids
-PID=$(perf report -i "$TMP/perf.data" --sort pid --stdio 2>/dev/null | sed -n 's/^ *[0-9.]*% *\([0-9]\+\):hero_bench.*/\1/p' | sort -n | head -n 1)
+# the main thread: the sample whose tid equals its pid
+PID=$(perf script -i "$TMP/perf.data" -F pid,tid 2>/dev/null | awk -F/ '$1 + 0 == $2 + 0 { print $1 + 0; exit }')
 show() {
     perf report -i "$TMP/perf.data" --no-children --sort dso,symbol --stdio "$@" 2>/dev/null |
         grep '%' | grep -v '^#' | head -n "${TOP:-25}" |

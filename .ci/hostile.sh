@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# CI for hostile inputs and failures (called from .ci/run): installs clang with its libFuzzer
+# runtime and valgrind, then
+#   make fuzz FUZZ_SECONDS=30   every fuzz target: regression inputs + a 30 s campaign each
+#   make asan                   the test suite built with ASan + UBSan
+#   make valgrind               hero_golden on the golden tiny model under valgrind
+#   build/test_crash            checkpoint writes SIGKILLed at random moments
+# Prints each step's time; exits non-zero at the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+
+fuzzer_links() {
+    printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' |
+        clang -x c - -fsanitize=fuzzer,address,undefined -o /dev/null >/dev/null 2>&1
+}
+
+if command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq || true
+    apt-get install -y -qq --no-install-recommends build-essential pkg-config libopenblas-dev clang valgrind >/dev/null
+    if ! fuzzer_links; then
+        # libFuzzer + sanitizer runtimes: libclang-rt-<major>-dev (Debian 12, Ubuntu 24.04) or the meta package
+        v=$(clang --version | sed -n 's/.*clang version \([0-9][0-9]*\).*/\1/p' | head -n 1)
+        apt-get install -y -qq --no-install-recommends "libclang-rt-$v-dev" >/dev/null 2>&1 ||
+            apt-get install -y -qq --no-install-recommends libclang-rt-dev >/dev/null 2>&1 || true
+    fi
+fi
+if ! fuzzer_links; then
+    echo "hostile.sh: clang cannot link -fsanitize=fuzzer (install clang's libFuzzer runtime, e.g. libclang-rt-14-dev)" >&2
+    exit 1
+fi
+
+step() { # name, command...
+    local name=$1 t0 rc
+    shift
+    echo "== $name"
+    t0=$(date +%s)
+    "$@" && rc=0 || rc=$?
+    echo "== $name: $([ $rc -eq 0 ] && echo ok || echo "FAILED (exit $rc)") in $(( $(date +%s) - t0 )) s"
+    return $rc
+}
+
+step "make fuzz FUZZ_SECONDS=$FUZZ_SECONDS" make --no-print-directory fuzz FUZZ_SECONDS="$FUZZ_SECONDS"
+step "make asan" make --no-print-directory asan
+step "make valgrind" make --no-print-directory valgrind
+step "crash safety (build/test_crash)" make --no-print-directory test-crash
