@@ -88,6 +88,7 @@ clean:
 #   make test-crash    a checkpoint writer SIGKILLed at random moments: the file always loads
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
+FUZZ_RUNS    ?=
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_TARGETS  = zip torchzip legacy safetensors json npy npz vocab merges tokenize srt jsonl
 FUZZ_SAN      = -g -O1 -std=c99 -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -112,7 +113,7 @@ fuzz-replay: fuzz-build
 	@bash tests/fuzz/run_fuzz.sh --replay-only $(FUZZ_BUILD) $(FUZZ_TARGETS)
 
 fuzz: fuzz-build
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run_fuzz.sh $(FUZZ_BUILD) $(FUZZ_TARGETS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) bash tests/fuzz/run_fuzz.sh $(FUZZ_BUILD) $(FUZZ_TARGETS)
 
 asan:
 	$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CC="$(CC)" CFLAGS="$(ASAN_CFLAGS)" all

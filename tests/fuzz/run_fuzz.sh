@@ -8,6 +8,8 @@
 # crash here), a 10 s per-input timeout and leak detection. New corpus entries go to
 # BUILD_DIR/corpus/<target> (never into the source tree); a crashing input is saved as
 # BUILD_DIR/artifacts/<target>/crash-* (add it to tests/fuzz/regressions/<target>/ once fixed).
+# FUZZ_RUNS=N instead runs each campaign to N executions (capped at FUZZ_MAX_SECONDS, default
+# 7200 s): `make fuzz FUZZ_RUNS=10000000` is the long campaign the README of tests/fuzz describes.
 # Prints one line per target and exits non-zero if anything crashed, leaked or hung.
 set -u
 cd "$(dirname "$0")/../.."
@@ -56,7 +58,12 @@ for t in "$@"; do
     fi
     # 2. a bounded fuzzing campaign
     start=$(date +%s)
-    "$B/fuzz_$t" -max_total_time="$SECONDS_PER" -max_len="$(max_len "$t")" -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+    if [ -n "${FUZZ_RUNS:-}" ]; then  # a campaign to a number of executions (-max_total_time: a cap)
+        budget=(-runs="$FUZZ_RUNS" -max_total_time="${FUZZ_MAX_SECONDS:-7200}")
+    else
+        budget=(-max_total_time="$SECONDS_PER")
+    fi
+    "$B/fuzz_$t" "${budget[@]}" -max_len="$(max_len "$t")" -rss_limit_mb=2048 -malloc_limit_mb=2048 \
         -timeout=10 -print_final_stats=1 -artifact_prefix="$B/artifacts/$t/" "$B/corpus/$t" "${dirs[@]}" >"$log" 2>&1
     rc=$?
     secs=$(( $(date +%s) - start ))
