@@ -535,7 +535,13 @@ int main(int argc, char **argv) {
     int i, ndirs = 0;
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--model") && i + 1 < argc) model = argv[++i];
-        else if (!strcmp(argv[i], "--threads") && i + 1 < argc) ++i; /* single-threaded build: accepted, ignored */
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+            int want = atoi(argv[++i]), got;
+            if (want < 1) { fprintf(stderr, "hero_golden: --threads wants a count >= 1\n"); return 2; }
+            got = hero_set_threads(want); /* stderr: stdout keeps one line per quantity */
+            fprintf(stderr, "hero_golden: %d thread(s) requested, %d for matrix products%s\n", want, got,
+                    got == want ? "" : " (portable GEMM: single-threaded)");
+        }
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             printf("usage: %s [--model FILE] [--threads N] DIR...\n", argv[0]);
             return 0;

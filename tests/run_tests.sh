@@ -20,7 +20,8 @@ run() { # name, command...
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 }
-run "golden parity (tests/golden/tiny, model.pt + model_legacy.pt)" "$BUILD/hero_golden" tests/golden/tiny
+run "golden parity (tests/golden/tiny, model.pt + model_legacy.pt), 1 thread" "$BUILD/hero_golden" --threads 1 tests/golden/tiny
+run "golden parity, 2 threads for matrix products" "$BUILD/hero_golden" --threads 2 tests/golden/tiny
 run "golden parity with the legacy checkpoint" "$BUILD/hero_golden" --model tests/golden/tiny/model_legacy.pt tests/golden/tiny
 run "gradient checks (finite differences)" "$BUILD/test_ops" tests/golden/tiny
 run "file formats (JSON, safetensors, torch.save, npy/npz)" "$BUILD/test_formats"

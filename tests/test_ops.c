@@ -142,6 +142,28 @@ static void test_elementwise(void) {
     }
 }
 
+/* GELU's erf and the cross-entropy's value against double-precision references */
+static void test_erf_xent_values(void) {
+    double e = 0, ex = 0;
+    int i, t;
+    float x[1000];
+    for (i = -800000; i <= 800000; i++) { /* [-8, 8] by 1e-5 */
+        double d = fabs((double)hero__erf((float)i * 1e-5f) - erf((double)((float)i * 1e-5f)));
+        if (d > e) e = d;
+    }
+    result("erf (GELU) vs double erf on [-8, 8]", e, 5e-7);
+    for (i = 0; i < 1000; i++) x[i] = 20.0f * frand();
+    for (t = 0; t < 1000; t += 111) {
+        double mx = x[0], s = 0, ref;
+        for (i = 1; i < 1000; i++) if (x[i] > mx) mx = x[i];
+        for (i = 0; i < 1000; i++) s += exp((double)x[i] - mx);
+        ref = log(s) + mx - x[t];
+        if (fabs(hero__xent_fwd(NULL, x, 1000, t) - ref) / (fabs(ref) + 1) > ex)
+            ex = fabs(hero__xent_fwd(NULL, x, 1000, t) - ref) / (fabs(ref) + 1);
+    }
+    result("cross-entropy value vs double (1000 classes)", ex, 1e-6);
+}
+
 /* ---------------- softmax row, cross-entropy, mask_logits ---------------- */
 typedef struct { float *x; int n, t; } sm_ctx;
 static void sm_f(void *c, float *out) { sm_ctx *k = (sm_ctx *)c; memcpy(out, k->x, (size_t)k->n * sizeof(float)); hero__softmax_row(out, k->n); }
@@ -411,6 +433,7 @@ int main(int argc, char **argv) {
     test_linear();
     test_layernorm();
     test_elementwise();
+    test_erf_xent_values();
     test_softmax_xent();
     test_l2norm();
     test_conv1d();
