@@ -107,9 +107,9 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDR) tests/fuzz/coverage_ignore
 $(FUZZ_BUILD)/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_HDR) | $(FUZZ_BUILD)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=address,undefined $< tests/fuzz/replay.c -o $@ -lm
 
-fuzz-build: $(foreach t,$(FUZZ_TARGETS),$(FUZZ_BUILD)/fuzz_$(t) $(FUZZ_BUILD)/replay_$(t))
+fuzz-build: $(foreach t,$(FUZZ_TARGETS),$(FUZZ_BUILD)/fuzz_$(t))
 
-fuzz-replay: fuzz-build
+fuzz-replay: $(foreach t,$(FUZZ_TARGETS),$(FUZZ_BUILD)/replay_$(t))
 	@bash tests/fuzz/run_fuzz.sh --replay-only $(FUZZ_BUILD) $(FUZZ_TARGETS)
 
 fuzz: fuzz-build

@@ -2,8 +2,9 @@
 # Runs the fuzz targets (make fuzz / make fuzz-replay call this).
 #   bash tests/fuzz/run_fuzz.sh [--replay-only] BUILD_DIR TARGET...
 # For each target: replays tests/fuzz/regressions/<target>/ (every input that once crashed)
-# and the seed corpus through the plain replay program build-fuzz/replay_<target>, then (unless
-# --replay-only) fuzzes build-fuzz/fuzz_<target> for FUZZ_SECONDS seconds (default 30) with a
+# and the seed corpus (through the plain replay program build-fuzz/replay_<target> with
+# --replay-only, else through the libFuzzer binary with -runs=0), then (unless --replay-only)
+# fuzzes build-fuzz/fuzz_<target> for FUZZ_SECONDS seconds (default 30) with a
 # 2 GB RSS / malloc limit (a huge size claimed by a small file is an allocation failure = a
 # crash here), a 10 s per-input timeout and leak detection. New corpus entries go to
 # BUILD_DIR/corpus/<target> (never into the source tree); a crashing input is saved as
@@ -40,15 +41,17 @@ for t in "$@"; do
     [ -d "$seeds" ] && dirs+=("$seeds")
     log=$B/logs/$t.log
     mkdir -p "$B/logs" "$B/corpus/$t" "$B/artifacts/$t"
-    # 1. regressions + seeds through the plain replay program
+    # 1. regressions + seeds, each run once: through the plain replay program (--replay-only),
+    #    or through the libFuzzer binary itself (-runs=0 executes the given corpus and stops)
     if [ ${#dirs[@]} -gt 0 ]; then
-        if ! out=$("$B/replay_$t" "${dirs[@]}" 2>&1); then
+        if [ $replay_only = 1 ]; then rep=("$B/replay_$t" "${dirs[@]}"); else rep=("$B/fuzz_$t" -runs=0 "${dirs[@]}"); fi
+        if ! out=$("${rep[@]}" 2>&1); then
             printf '%s\n' "$out" | tail -n 40
             summary+="FAIL $t: replay of ${dirs[*]} crashed"$'\n'
             fail=1
             continue
         fi
-        nrep=$(printf '%s\n' "$out" | sed -n 's/^\([0-9]*\) inputs replayed$/\1/p')
+        nrep=$(printf '%s\n' "$out" | sed -n 's/^\([0-9]*\) inputs replayed$/\1/p; s/^Done \([0-9]*\) runs.*/\1/p' | tail -n 1)
     else
         nrep=0
     fi
