@@ -5203,26 +5203,50 @@ static void hero__sb_i64(hero__sb *b, int64_t v) {
 static void hero__sb_cut(hero__sb *b, size_t n) { if (b->s && n <= b->n) { b->n = n; b->s[n] = 0; } }
 
 
-/* Length of the valid UTF-8 sequence at s (n bytes available), 0 if invalid. */
-static int hero__utf8_seq(const unsigned char *s, size_t n) {
-    unsigned c = s[0];
-    if (c < 0x80) return 1;
-    if (c < 0xC2 || c > 0xF4) return 0;
-    if (c < 0xE0) return (n >= 2 && (s[1] & 0xC0) == 0x80) ? 2 : 0;
-    if (c < 0xF0) {
-        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
-        if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0)) return 0;
+/* One UTF-8 sequence at s[0..n) (n >= 1): returns its length (1-4) and sets *cp, or 0 when
+   the bytes are not valid UTF-8 (the WHATWG decoder's rule: no overlongs, no surrogates,
+   nothing above U+10FFFF, not truncated); then *sub gets the length of the maximal invalid
+   subpart (>= 1), which a decoder replaces by one U+FFFD. cp and sub may be NULL. The one
+   UTF-8 decoder of the file: JSON, tokenizer and subtitles all use it. */
+static size_t hero__utf8_dec(const unsigned char *s, size_t n, uint32_t *cp, size_t *sub) {
+    unsigned c = s[0], lo = 0x80, hi = 0xBF;
+    size_t need, k;
+    uint32_t v;
+    if (sub) *sub = 1;
+    if (c < 0x80) { if (cp) *cp = c; return 1; }
+    if (c >= 0xC2 && c <= 0xDF) { need = 1; v = c & 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { need = 2; v = c & 0x0F; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
+    else if (c >= 0xF0 && c <= 0xF4) { need = 3; v = c & 0x07; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
+    else return 0;
+    for (k = 1; k <= need; k++) {
+        unsigned d;
+        if (k >= n) { if (sub) *sub = k; return 0; }
+        d = s[k];
+        if (d < lo || d > hi) { if (sub) *sub = k; return 0; }
+        v = (v << 6) | (d & 0x3F);
+        lo = 0x80; hi = 0xBF;
+    }
+    if (cp) *cp = v;
+    return need + 1;
+}
+
+/* Encodes a code point (< 0x110000) as UTF-8 into o[4]; returns its length. */
+static size_t hero__utf8_put(char *o, uint32_t cp) {
+    if (cp < 0x80) { o[0] = (char)cp; return 1; }
+    if (cp < 0x800) { o[0] = (char)(0xC0 | (cp >> 6)); o[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12)); o[1] = (char)(0x80 | ((cp >> 6) & 0x3F)); o[2] = (char)(0x80 | (cp & 0x3F));
         return 3;
     }
-    if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80) return 0;
-    if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90)) return 0;
+    o[0] = (char)(0xF0 | (cp >> 18)); o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); o[3] = (char)(0x80 | (cp & 0x3F));
     return 4;
 }
 
 static int hero__utf8_valid(const char *s, size_t n) {
     size_t i = 0;
     while (i < n) {
-        int k = hero__utf8_seq((const unsigned char *)s + i, n - i);
+        int k = (int)hero__utf8_dec((const unsigned char *)s + i, n - i, NULL, NULL);
         if (!k) return 0;
         i += (size_t)k;
     }
@@ -5279,18 +5303,6 @@ static int hero__hex4(const char *s, unsigned *v) {
     return 1;
 }
 
-static size_t hero__utf8_put(char *o, unsigned cp) {
-    if (cp < 0x80) { o[0] = (char)cp; return 1; }
-    if (cp < 0x800) { o[0] = (char)(0xC0 | (cp >> 6)); o[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12)); o[1] = (char)(0x80 | ((cp >> 6) & 0x3F)); o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18)); o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* \uXXXX (and a following low surrogate) at p->s[p->i]; appends UTF-8 to o. */
 static int hero__jescape_u(hero__jp *p, size_t end, char *o, size_t *k) {
     unsigned cp, lo;
@@ -5334,7 +5346,7 @@ static int hero__jstring(hero__jp *p, char **out, size_t *outlen) {
             }
             if (r) { o[k++] = r; p->i += 2; }
         } else {
-            int m = hero__utf8_seq((const unsigned char *)p->s + p->i, j - p->i);
+            int m = (int)hero__utf8_dec((const unsigned char *)p->s + p->i, j - p->i, NULL, NULL);
             if (!m) rc = hero__jfail(p, HERO_EFORMAT, "invalid UTF-8 in string");
             else { memcpy(o + k, p->s + p->i, (size_t)m); k += (size_t)m; p->i += (size_t)m; }
         }
@@ -7588,42 +7600,6 @@ static uint32_t hero__tok_cp(const unsigned char *s, size_t n, size_t i, size_t 
            ((uint32_t)(s[i + 2] & 0x3F) << 6) | (s[i + 3] & 0x3F);
 }
 
-static size_t hero__tok_put_utf8(uint32_t c, unsigned char *o) {
-    if (c < 0x80) { o[0] = (unsigned char)c; return 1; }
-    if (c < 0x800) { o[0] = (unsigned char)(0xC0 | (c >> 6)); o[1] = (unsigned char)(0x80 | (c & 0x3F)); return 2; }
-    if (c < 0x10000) {
-        o[0] = (unsigned char)(0xE0 | (c >> 12)); o[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
-        o[2] = (unsigned char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    o[0] = (unsigned char)(0xF0 | (c >> 18)); o[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
-    o[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3F)); o[3] = (unsigned char)(0x80 | (c & 0x3F));
-    return 4;
-}
-
-/* Length of the valid UTF-8 sequence at s[i], or 0 if s[i] starts an invalid one. This is the
-   WHATWG decoder's acceptance rule (no overlongs, no surrogates, nothing above U+10FFFF). *sub
-   gets the length of the maximal invalid subpart (>= 1) when 0 is returned. */
-static size_t hero__tok_utf8_valid(const unsigned char *s, size_t n, size_t i, size_t *sub) {
-    unsigned c = s[i];
-    unsigned lo = 0x80, hi = 0xBF;
-    size_t need, k;
-    *sub = 1;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) need = 1;
-    else if (c >= 0xE0 && c <= 0xEF) { need = 2; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
-    else if (c >= 0xF0 && c <= 0xF4) { need = 3; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
-    else return 0;
-    for (k = 1; k <= need; k++) {
-        unsigned d;
-        if (i + k >= n) { *sub = k; return 0; }
-        d = s[i + k];
-        if (d < lo || d > hi) { *sub = k; return 0; }
-        lo = 0x80; hi = 0xBF;
-    }
-    return need + 1;
-}
-
 /* Copy s[0..n) to out (capacity cap; writes only what fits) replacing each maximal invalid
    subpart by U+FFFD (EF BF BD), exactly like Node's / WHATWG's UTF-8 decoder followed by
    re-encoding. Returns the full output length. */
@@ -7631,7 +7607,7 @@ static size_t hero__tok_sanitize(const unsigned char *s, size_t n, unsigned char
     size_t i = 0, o = 0;
     static const unsigned char fffd[3] = {0xEF, 0xBF, 0xBD};
     while (i < n) {
-        size_t sub, k, l = hero__tok_utf8_valid(s, n, i, &sub);
+        size_t sub, k, l = hero__utf8_dec(s + i, n - i, NULL, &sub);
         const unsigned char *src = s + i;
         if (l == 0) { src = fffd; l = 3; i += sub; } else i += l;
         for (k = 0; k < l; k++, o++)
@@ -7643,7 +7619,7 @@ static size_t hero__tok_sanitize(const unsigned char *s, size_t n, unsigned char
 static int hero__tok_is_valid_utf8(const unsigned char *s, size_t n) {
     size_t i = 0, sub;
     while (i < n) {
-        size_t l = hero__tok_utf8_valid(s, n, i, &sub);
+        size_t l = hero__utf8_dec(s + i, n - i, NULL, &sub);
         if (l == 0) return 0;
         i += l;
     }
@@ -7784,14 +7760,14 @@ static int hero__tok_json_string(hero__tok_json *j, unsigned char *out, size_t *
                     else j->i = save; /* lone high surrogate followed by another escape */
                 }
                 /* a lone surrogate (legal in JSON) is kept in its 3-byte WTF-8 form */
-                o += hero__tok_put_utf8(u, out + o);
+                o += hero__utf8_put((char *)(out + o), u);
                 break;
             default:
                 j->i -= 1;
                 return hero__tok_json_fail(j, "a valid escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
             }
         } else {
-            size_t sub, l = hero__tok_utf8_valid(j->s, j->n, j->i, &sub);
+            size_t sub, l = hero__utf8_dec(j->s + j->i, j->n - j->i, NULL, &sub);
             if (l == 0) return hero__tok_json_fail(j, "valid UTF-8");
             memcpy(out + o, j->s + j->i, l);
             o += l;
@@ -8091,7 +8067,7 @@ static void hero__tok_bytes_to_unicode(hero_tokenizer *t) {
         if ((b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF)) cp = (uint32_t)b;
         else cp = (uint32_t)(256 + extra++);
         t->byte_of_cp[cp] = (int16_t)b;
-        l = hero__tok_put_utf8(cp, u);
+        l = hero__utf8_put((char *)u, cp);
         t->byte_id[b] = hero__tok_find_id(t, (const char *)u, l);
     }
 }
@@ -8445,7 +8421,7 @@ HERODEF int hero_detokenize(const hero_tokenizer *tok, const int32_t *ids, int n
         size_t i = 0, sl = tok->str_len[e], l, sub, o0 = o;
         while (i < sl) {
             uint32_t cp;
-            if (hero__tok_utf8_valid(s, sl, i, &sub) == 0) break;
+            if (hero__utf8_dec(s + i, sl - i, NULL, &sub) == 0) break;
             cp = hero__tok_cp(s, sl, i, &l);
             if (cp >= 324 || tok->byte_of_cp[cp] < 0) break;
             raw[o++] = (unsigned char)tok->byte_of_cp[cp];
@@ -8520,40 +8496,6 @@ static char *hero__mstrndup(const char *s, size_t n) {
     return p;
 }
 
-
-/* Decodes one UTF-8 sequence at s[0..n) (n >= 1): returns its length and sets *cp, or 0 when
-   the bytes are not valid UTF-8 (overlong, surrogate, > U+10FFFF, truncated). */
-static int hero__mutf8_dec(const unsigned char *s, size_t n, uint32_t *cp) {
-    uint32_t c = s[0];
-    int len, i;
-    if (c < 0x80) { *cp = c; return 1; }
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; c &= 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; c &= 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; c &= 0x07; }
-    else return 0;
-    if ((size_t)len > n) return 0;
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        c = (c << 6) | (s[i] & 0x3Fu);
-    }
-    if ((len == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) || (len == 4 && (c < 0x10000 || c > 0x10FFFF)))
-        return 0;
-    *cp = c;
-    return len;
-}
-
-/* Encodes a code point (< 0x110000) as UTF-8 into o[4]; returns its length. */
-static int hero__mutf8_enc(uint32_t c, char *o) {
-    if (c < 0x80) { o[0] = (char)c; return 1; }
-    if (c < 0x800) { o[0] = (char)(0xC0 | (c >> 6)); o[1] = (char)(0x80 | (c & 0x3F)); return 2; }
-    if (c < 0x10000) {
-        o[0] = (char)(0xE0 | (c >> 12)); o[1] = (char)(0x80 | ((c >> 6) & 0x3F)); o[2] = (char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (c >> 18)); o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((c >> 6) & 0x3F)); o[3] = (char)(0x80 | (c & 0x3F));
-    return 4;
-}
 
 /* ======================================================================================
    html.unescape (Python 3.4+ semantics, named references from a subset: see the API)
@@ -8672,18 +8614,18 @@ static const uint16_t hero__cp1252[32] = {
 
 /* The replacement of numeric reference `num` (already capped); writes UTF-8 to o, returns length. */
 static int hero__mcharref(uint64_t num, char *o) {
-    if (num == 0) return hero__mutf8_enc(0xFFFD, o);
+    if (num == 0) return (int)hero__utf8_put(o, 0xFFFD);
     if (num == 0x0D) { o[0] = '\r'; return 1; }
     if (num >= 0x80 && num <= 0x9F) {
         uint32_t r = hero__cp1252[num - 0x80];
-        return hero__mutf8_enc(r ? r : (uint32_t)num, o);
+        return (int)hero__utf8_put(o, r ? r : (uint32_t)num);
     }
-    if ((num >= 0xD800 && num <= 0xDFFF) || num > 0x10FFFF) return hero__mutf8_enc(0xFFFD, o);
+    if ((num >= 0xD800 && num <= 0xDFFF) || num > 0x10FFFF) return (int)hero__utf8_put(o, 0xFFFD);
     /* Python's _invalid_codepoints: C0 controls but \t \n \f \r, DEL + C1, noncharacters */
     if ((num >= 0x1 && num <= 0x8) || num == 0xB || (num >= 0xE && num <= 0x1F) || (num >= 0x7F && num <= 0x9F) ||
         (num >= 0xFDD0 && num <= 0xFDEF) || (num & 0xFFFE) == 0xFFFE)
         return 0;
-    return hero__mutf8_enc((uint32_t)num, o);
+    return (int)hero__utf8_put(o, (uint32_t)num);
 }
 
 HERODEF int hero_html_unescape(const char *in, size_t len, char **out, size_t *out_len, hero_error *err) {
@@ -8736,7 +8678,7 @@ HERODEF int hero_html_unescape(const char *in, size_t len, char **out, size_t *o
                 uint32_t cp;
                 int l;
                 if (c == '\t' || c == '\n' || c == '\f' || c == ' ' || c == '<' || c == '&' || c == '#' || c == ';') break;
-                l = hero__mutf8_dec(s + k, len - k, &cp);
+                l = (int)hero__utf8_dec(s + k, len - k, &cp, NULL);
                 k += l ? (size_t)l : 1;
                 ends[++nchars] = k;
             }
@@ -8940,7 +8882,7 @@ HERODEF int hero_text_isupper(const char *s, size_t len) {
     int cased = 0;
     while (s && i < len) {
         uint32_t c, lo;
-        int l = hero__mutf8_dec(p + i, len - i, &c), k;
+        int l = (int)hero__utf8_dec(p + i, len - i, &c, NULL), k;
         if (!l) { i++; continue; }
         i += (size_t)l;
         k = hero__mcase_of(c, &lo);
@@ -8966,7 +8908,7 @@ static int hero__mfinal_sigma(const unsigned char *p, size_t len, size_t i, size
         size_t st = j - 1;
         int q;
         while (st > 0 && (p[st] & 0xC0) == 0x80 && j - st < 4) st--;
-        q = hero__mutf8_dec(p + st, len - st, &c);
+        q = (int)hero__utf8_dec(p + st, len - st, &c, NULL);
         if (!q || st + (size_t)q != j) break;
         if (hero__mcase_ignorable(c)) { j = st; continue; }
         before = hero__mcase_of(c, &lo) != 0;
@@ -8975,7 +8917,7 @@ static int hero__mfinal_sigma(const unsigned char *p, size_t len, size_t i, size
     if (!before) return 0;
     j = i + l;
     while (j < len) {
-        int q = hero__mutf8_dec(p + j, len - j, &c);
+        int q = (int)hero__utf8_dec(p + j, len - j, &c, NULL);
         if (!q) break;
         if (hero__mcase_ignorable(c)) { j += (size_t)q; continue; }
         after = hero__mcase_of(c, &lo) != 0;
@@ -8995,7 +8937,7 @@ HERODEF int hero_text_lower(const char *in, size_t len, char **out, size_t *out_
     while (i < len) {
         uint32_t c, lo;
         char o[8];
-        int l = hero__mutf8_dec(p + i, len - i, &c), ol;
+        int l = (int)hero__utf8_dec(p + i, len - i, &c, NULL), ol;
         if (!l) { hero__mbuf_put(&b, in + i, 1); i++; continue; }
         if (c < 0x80) {
             o[0] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
@@ -9007,11 +8949,11 @@ HERODEF int hero_text_lower(const char *in, size_t len, char **out, size_t *out_
             hero__mbuf_put(&b, "i\xCC\x87", 3);
         } else if (c == 0x3A3) {
             lo = hero__mfinal_sigma(p, len, i, (size_t)l) ? 0x3C2 : 0x3C3;
-            ol = hero__mutf8_enc(lo, o);
+            ol = (int)hero__utf8_put(o, lo);
             hero__mbuf_put(&b, o, (size_t)ol);
         } else {
             hero__mcase_of(c, &lo);
-            ol = hero__mutf8_enc(lo, o);
+            ol = (int)hero__utf8_put(o, lo);
             hero__mbuf_put(&b, o, (size_t)ol);
         }
         i += (size_t)l;
