@@ -1600,31 +1600,16 @@ static void hero__layernorm_bwd(float *dx, float *dw, float *db, const float *do
     }
 }
 
-/* erf(x) for GELU: x P(x^2) / Q(x^2) on |x| <= 4 (a rational least-squares fit, clamped to
-   +-1 beyond), max abs error 4.3e-7 (<= 7 ulp) against the exact erf; branch-free, so the
-   GELU loops vectorise (libm's erff does not, and was 3-7% of a train step). */
-static float hero__erf(float x) {
-    float z, p, q, r;
-    x = x > 4.0f ? 4.0f : x < -4.0f ? -4.0f : x;
-    z = x * x;
-    p = ((((2.0272867e-06f * z + 2.8618801e-04f) * z + 3.8447063e-03f) * z + 5.2981764e-02f) * z + 1.9230819e-01f) * z +
-        1.1283790e+00f;
-    q = ((((3.7928556e-05f * z + 1.1810574e-03f) * z + 1.5124429e-02f) * z + 1.1487953e-01f) * z + 5.0376058e-01f) * z +
-        1.0f;
-    r = x * p / q;
-    return r > 1.0f ? 1.0f : r < -1.0f ? -1.0f : r;
-}
-
 /* gelu (erf form): out[n] = x * 0.5 * (1 + erf(x / sqrt 2)) */
 static void hero__gelu_fwd(float *out, const float *x, size_t n) {
     size_t i;
-    for (i = 0; i < n; i++) out[i] = x[i] * 0.5f * (1.0f + hero__erf(x[i] * 0.70710678118654752f));
+    for (i = 0; i < n; i++) out[i] = x[i] * 0.5f * (1.0f + erff(x[i] * 0.70710678118654752f));
 }
 /* gelu backward: dx[n] += dout * (Phi(x) + x phi(x)) */
 static void hero__gelu_bwd(float *dx, const float *dout, const float *x, size_t n) {
     size_t i;
     for (i = 0; i < n; i++) {
-        float cdf = 0.5f * (1.0f + hero__erf(x[i] * 0.70710678118654752f));
+        float cdf = 0.5f * (1.0f + erff(x[i] * 0.70710678118654752f));
         float pdf = expf(-0.5f * x[i] * x[i]) * 0.39894228040143268f;
         dx[i] += dout[i] * (cdf + x[i] * pdf);
     }
