@@ -1,5 +1,6 @@
 # hero.h build: `make` builds every program into build/, `make test` runs the suite,
-# `make demo` trains a small HERO on built-in toy data.
+# `make demo` trains a small HERO on built-in toy data, `make test-mpi` checks data-parallel
+# training over MPI (2 processes; needs mpicc + mpirun: apt-get install libopenmpi-dev openmpi-bin).
 #
 #   make HERO_BLAS=0      force the portable GEMM (no OpenBLAS)
 #   make CC=clang         any C99 compiler
@@ -46,7 +47,7 @@ TESTS    = $(BUILD)/test_ops $(BUILD)/test_batch $(BUILD)/test_formats $(BUILD)/
 PROGRAMS = $(TOOLS) $(TESTS)
 HDR = hero.h
 
-.PHONY: all test demo bench clean blas-note
+.PHONY: all test demo bench clean blas-note test-mpi mpi-check
 
 all: blas-note $(PROGRAMS)
 
@@ -78,6 +79,34 @@ $(BUILD)/hero_bench: bench/hero_bench.c $(HDR) | $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- many machines: HERO_MPI (section 19 of hero.h) ----
+#   make test-mpi      build/test_mpi under mpirun with MPI_NP (2) processes on this machine
+#   make build/train_toy_mpi   the demo, data-parallel (mpirun -np N build/train_toy_mpi ...)
+MPICC   ?= mpicc
+MPIRUN  ?= mpirun
+MPI_NP  ?= 2
+MPI_RUN_FLAGS ?= --oversubscribe
+# CI runs as root, which OpenMPI refuses unless told otherwise; containers often forbid the
+# cross-process memory copy (CMA) of OpenMPI's shared-memory transport
+MPI_ENV ?= OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
+
+mpi-check:
+	@command -v $(MPICC) >/dev/null 2>&1 && command -v $(MPIRUN) >/dev/null 2>&1 || { \
+	    echo "make test-mpi: needs $(MPICC) and $(MPIRUN) (OpenMPI): apt-get install libopenmpi-dev openmpi-bin"; exit 1; }
+
+$(BUILD)/test_mpi: tests/test_mpi.c $(HDR) | mpi-check $(BUILD)
+	$(MPICC) $(ALL_CFLAGS) $< -o $@ $(ALL_LIBS)
+
+$(BUILD)/train_toy_mpi: examples/train_toy.c $(HDR) | mpi-check $(BUILD)
+	$(MPICC) $(ALL_CFLAGS) -DHERO_MPI $< -o $@ $(ALL_LIBS)
+
+test-mpi: mpi-check blas-note $(BUILD)/test_mpi
+	@flags=$$($(MPICC) --showme:compile 2>/dev/null); \
+	if [ -n "$$flags" ] && command -v $(CXX) >/dev/null 2>&1; then \
+	    $(CXX) -x c++ -fsyntax-only -Wall -Wextra -Wpedantic -Werror $(BLAS_CFLAGS) $$flags tests/test_mpi.c || exit 1; \
+	    echo "hero.h with HERO_MPI: warning-free as C++ ($(CXX))"; fi
+	$(MPI_ENV) OPENBLAS_NUM_THREADS=1 timeout 900 $(MPIRUN) -np $(MPI_NP) $(MPI_RUN_FLAGS) $(BUILD)/test_mpi
 
 # ---- hostile inputs (tests/fuzz, tests/test_crash.c): fuzzing, sanitizers, valgrind, crash safety ----
 #   make fuzz          builds every libFuzzer target into build-fuzz/, replays the regression inputs,

@@ -32,6 +32,9 @@
      HERO_USE_CBLAS         use an external cblas_sgemm (OpenBLAS); otherwise a portable GEMM
      HERO_NO_CLONES         portable GEMM: no AVX2/AVX-512 clones of its kernel (gcc/clang on
                             x86-64 ELF pick one at run time; define this for plain -O2 code)
+     HERO_MPI               data-parallel pre-training over MPI (section 19; includes <mpi.h>; define
+                            it wherever hero.h is included, build with mpicc). Without it nothing
+                            MPI-related is compiled.
 
    ERRORS
      Every function that can fail returns 0 on success or a negative HERO_E* code and fills
@@ -51,6 +54,7 @@
       8. VSM: query encoder, span + ranking losses    16. tokenizer (byte-level BPE)
       9. the model: forward+backward per task         17. subtitles, features, VCMR ranking
                                                       18. initialisation (fresh, RoBERTa)
+                                                      19. many machines: MPI (HERO_MPI)
 
    The official model's quirks are kept on purpose (see HERO-SPEC.md): token type 1 for text
    and frames, text positions from 0, LayerNorm eps 1e-12 inside transformer layers and 1e-5
@@ -63,6 +67,17 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#ifdef HERO_MPI
+#ifdef __cplusplus
+#ifndef OMPI_SKIP_MPICXX
+#define OMPI_SKIP_MPICXX 1 /* the C API only: no MPI-2 C++ bindings */
+#endif
+#ifndef MPICH_SKIP_MPICXX
+#define MPICH_SKIP_MPICXX 1
+#endif
+#endif
+#include <mpi.h>
+#endif
 
 #ifndef HERODEF
 #ifdef HERO_STATIC
@@ -96,7 +111,8 @@ enum {
     HERO_EINVAL = -5,   /* bad argument */
     HERO_ELIMIT = -6,   /* input exceeds a safety limit */
     HERO_EMISSING = -7, /* a required key / tensor is missing */
-    HERO_ENUMERIC = -8  /* NaN / Inf */
+    HERO_ENUMERIC = -8, /* NaN / Inf */
+    HERO_EDIST = -9     /* HERO_MPI: an MPI call failed, or another rank failed (section 19) */
 };
 
 /* The failure reason: filled by every function that takes a hero_error* (may be NULL). */
@@ -783,6 +799,7 @@ typedef struct hero_trainer {
     float last_loss;                   /* mean of its micro-batch losses */
     float last_grad_norm, last_lr;
     hero_result last_result;           /* of the last micro-batch (pointers into the model's arena) */
+    const struct hero_dist *dist;      /* HERO_MPI: set by hero_trainer_set_dist (not owned); NULL = one process */
 } hero_trainer;
 
 /* The release recipe (HERO-SPEC section 4) for a vocabulary of vocab_size ids. */
@@ -1127,6 +1144,91 @@ HERODEF int hero_model_init_random(hero_model *m, uint64_t seed);
 HERODEF int hero_model_init_roberta(hero_model *m, const char *path_or_NULL, const hero_tensorfile *tf,
                                     hero_load_report *rep, hero_error *err);
 
+/* ======================================================================================
+   Many machines: data-parallel pre-training over MPI (only with HERO_MPI; section 19)
+
+   W processes (ranks) train one model together, as the official pretrain.py does with Horovod:
+   - Data: every rank holds the whole model and its own shard of the corpus (the official
+     split: rank r takes videos r, r+W, r+2W, ...: hero_dist_shard) and builds its own batches
+     of videos_per_batch videos from it with its own PRNG: rank 0's is seeded exactly like a
+     single process, rank r's with seed + r * 0x9E3779B97F4A7C15 (its video order then drawn as
+     hero_trainer_init draws it).
+   - Task: every update rank 0 draws the task from the mixture and broadcasts it; all ranks
+     run accum_steps micro-batches of that task.
+   - Averaged: the gradients. The has_grad flags are OR-ed (one small MPI_Allreduce, so every
+     rank updates the same parameters), then the flat gradient block (the parameter table is
+     one array) is summed in ONE MPI_Allreduce and divided by W: Horovod's average. Each
+     rank's loss is the mean over its own batch, so for MLM / MFM / FOM an update follows the
+     average of the per-rank gradients (the official semantics), which is not the gradient of
+     one mean over the union batch (masked-token counts differ between ranks).
+   - Gathered: VSM's video-level ranking losses (neg_ctx, neg_q) are taken over the queries
+     and videos of EVERY rank. Each rank all-gathers the normalised modularised queries, the
+     normalised frame representations and the frame masks (MPI_Allgatherv), computes the
+     global score matrix and the losses, and its backward keeps only the gradient of its own
+     queries and frames (the official VsmAllgather), so negatives come from the whole global
+     batch. The span (st/ed) loss stays per rank. After averaging, a VSM micro-batch adds
+     (1/W) (sum_r grad st_ed_r + grad ranking_global).
+   - Then clipping (of the averaged gradient), the NaN/Inf guard and AdamW run on identical
+     gradients on every rank: the weights stay identical without further communication.
+   - Checkpoints: hero_trainer_save is collective; rank 0 gathers every rank's data state
+     (PRNG, video order, position) and alone writes the file (the path given on the other
+     ranks is ignored). hero_trainer_load is collective: every rank reads the same file (a
+     shared file system); a rank takes its own data state when the file was written by as
+     many ranks with the same shard sizes, otherwise it restarts its data stream from the
+     seed, its rank and the saved step; then the ranks check that they hold bit-identical
+     weights and optimizer state.
+   - Failures never leave the others waiting: a rank that fails (a bad batch, a NaN loss, out
+     of memory) still takes part in the update's collectives with an error status; every rank
+     then returns an error (HERO_EDIST where it failed elsewhere) and nothing is applied.
+
+   Every rank runs the same program:
+       MPI_Init(&argc, &argv);
+       hero_dist d;  hero_dist_init(&d, MPI_COMM_WORLD, &err);
+       n = hero_dist_shard(&d, all, n_all, mine);             // mine: (n_all + W - 1) / W videos
+       hero_trainer_init(&t, &m, &cfg, mine, n, &err);        // the same m dims and cfg everywhere
+       hero_trainer_set_dist(&t, &d, &err);                   // weights from rank 0
+       if (resume) hero_trainer_load(&t, "state.safetensors", &err);
+       while (t.opt.step < N) hero_trainer_update(&t, &err);
+       hero_trainer_save(&t, "state.safetensors", &err);
+       hero_trainer_free(&t); hero_dist_free(&d); MPI_Finalize();
+   Functions marked collective must be called by every rank of the communicator, in the same
+   order; they return the same success or failure on every rank. */
+#ifdef HERO_MPI
+typedef struct hero_dist {
+    MPI_Comm comm;   /* hero.h's own duplicate of the caller's communicator (errors return, never abort) */
+    int rank, world; /* this process's rank in comm; number of ranks W */
+} hero_dist;
+
+/* Collective over comm; MPI must be initialised. Duplicates comm (MPI_Comm_dup), so hero.h's
+   messages never mix with the caller's, and sets MPI_ERRORS_RETURN on the duplicate. */
+HERODEF int hero_dist_init(hero_dist *d, MPI_Comm comm, hero_error *err);
+/* Collective: frees the duplicate (call it before MPI_Finalize). Safe on a zeroed struct. */
+HERODEF void hero_dist_free(hero_dist *d);
+/* This rank's shard of a corpus: views of videos rank, rank + W, rank + 2W, ... into out
+   (room for (n_all + W - 1) / W); returns how many. */
+HERODEF int hero_dist_shard(const hero_dist *d, const hero_video *all, int n_all, hero_video *out);
+/* Collective: every rank's weights become rank root's (one MPI_Bcast of the flat block). */
+HERODEF int hero_dist_broadcast_params(const hero_dist *d, hero_model *m, int root, hero_error *err);
+/* Collective: has_grad flags OR-ed over the ranks, gradients summed over the ranks (one
+   MPI_Allreduce, in place, over the flat gradient block) and divided by W. */
+HERODEF int hero_dist_average_grads(const hero_dist *d, hero_model *m, hero_error *err);
+/* hero_forward_backward (no repr_grad) with VSM's ranking losses over every rank's queries
+   and videos (see above): for a VSM batch it is collective (each rank passes its own batch;
+   every video needs the same number of queries, as the official loss assumes); res->loss,
+   loss_neg_ctx, loss_neg_q and neg_ctx_mat [Nq_all, B_all - 1] / neg_q_mat [Nq_all,
+   Nq_all - qpv] are then global, q2video [Nq, B] stays this rank's. Other tasks run locally. */
+HERODEF int hero_forward_backward_dist(const hero_dist *d, hero_model *m, const hero_batch *b, int backward,
+                                       hero_result *res, hero_error *err);
+/* Collective: t (just initialised, each rank with its shard) trains data-parallel over d from
+   now on (d == NULL: back to one process). Checks that every rank has the same model size
+   and accum_steps, re-seeds the data PRNG of ranks r > 0 (see above) and copies rank 0's
+   weights to every rank. d is kept by reference and must outlive the trainer's use of it.
+   hero_trainer_update, hero_trainer_save and hero_trainer_load are then collective; after an
+   update last_task, last_grad_norm (of the averaged gradient) and last_lr are the same on every
+   rank, last_loss is this rank's (for VSM its span loss + the global ranking losses). */
+HERODEF int hero_trainer_set_dist(hero_trainer *t, const hero_dist *d, hero_error *err);
+#endif /* HERO_MPI */
+
 #ifdef __cplusplus
 }
 #endif
@@ -1293,6 +1395,7 @@ HERODEF const char *hero_strerror(int code) {
     case HERO_ELIMIT: return "input exceeds a safety limit";
     case HERO_EMISSING: return "missing key or tensor";
     case HERO_ENUMERIC: return "non-finite value";
+    case HERO_EDIST: return "distributed training: MPI error or another rank failed";
     default: return "unknown error";
     }
 }
@@ -2765,13 +2868,25 @@ static float hero__xent_rows(hero_arena *ar, const float *logits, int n, int col
     return valid ? (float)(sum / valid) : NAN;
 }
 
+struct hero__dist_call; /* section 19 (HERO_MPI) */
 typedef struct hero__run {
     hero__fenc_act f;
     hero__video_act vid;
     hero__head_act head;
     hero__query_act q;
     hero__vsm_act vsm;
+#ifdef HERO_MPI
+    struct hero__dist_call *dc;  /* section 19: VSM ranking over every rank; NULL = this process only */
+#endif
 } hero__run;
+#ifdef HERO_MPI
+/* section 19 */
+static int hero__dist_vsm_fwd(hero_model *m, hero__run *R, int backward, hero_result *res);
+static int hero__dist_vsm_bwd(hero_model *m, hero__run *R, float *dmq, float *dframes);
+static int hero__dist_update(hero_trainer *t, hero_error *err);
+static int hero__dist_save(const hero_trainer *t, const char *path, hero_error *err);
+static int hero__dist_load(hero_trainer *t, const char *path, hero_error *err);
+#endif
 
 static int hero__f_from_batch(hero_model *m, hero__fenc_act *f, const hero_batch *b) {
     memset(f, 0, sizeof(*f));
@@ -3039,6 +3154,14 @@ static int hero__task_vsm(hero_model *m, hero__run *R, const hero_batch *b, int 
     if ((rc = hero__rank_loss(m, R->vsm.q2v, Nq, B, mat_ctx, mat_q, &res->loss_neg_ctx, &res->loss_neg_q, dq2v)) != 0) return rc;
     res->neg_ctx_mat = mat_ctx; res->neg_ctx_cols = B - 1;
     res->neg_q_mat = mat_q; res->neg_q_cols = Nq - Nq / B;
+#ifdef HERO_MPI
+    /* section 19: the ranking losses over every rank's queries and videos replace the local
+       ones; their gradient (this rank's slice) is added in the backward below */
+    if (R->dc) {
+        if ((rc = hero__dist_vsm_fwd(m, R, backward, res)) != 0) return rc;
+        dq2v = NULL;
+    }
+#endif
     res->loss = res->loss_st_ed + res->loss_neg_ctx + res->loss_neg_q;
     if (backward) {
         float *dmq = HERO__NEW(ar, float, (size_t)Nq * H), *dfr = HERO__NEW(ar, float, (size_t)BL * H);
@@ -3051,14 +3174,18 @@ static int hero__task_vsm(hero_model *m, hero__run *R, const hero_batch *b, int 
         if ((rc = hero__vsm_bwd(m, &R->vsm, c->lw_st_ed != 0.0f ? dst : NULL, c->lw_st_ed != 0.0f ? ded : NULL,
                                 B > 1 ? dq2v : NULL, dmq, dfr)) != 0)
             return rc;
+#ifdef HERO_MPI
+        if (R->dc && (rc = hero__dist_vsm_bwd(m, R, dmq, dfr)) != 0) return rc;
+#endif
         if ((rc = hero__query_bwd(m, &R->q, dmq)) != 0) return rc;
         return hero__repr_bwd(m, R, b, dfr);
     }
     return 0;
 }
 
-HERODEF int hero_forward_backward(hero_model *m, const hero_batch *b, int backward, const float *repr_grad,
-                                  hero_result *res, hero_error *err) {
+/* dc: section 19's VSM context (HERO_MPI), else NULL */
+static int hero__forward_backward(hero_model *m, const hero_batch *b, int backward, const float *repr_grad,
+                                  hero_result *res, struct hero__dist_call *dc, hero_error *err) {
     hero__run *R;
     int rc;
     if ((rc = hero__check_batch(m, b, err)) != 0) return rc;
@@ -3066,6 +3193,11 @@ HERODEF int hero_forward_backward(hero_model *m, const hero_batch *b, int backwa
     memset(res, 0, sizeof(*res));
     R = HERO__NEW(&m->arena, hero__run, 1);
     if (!R) return hero__fail(err, HERO_ENOMEM, "forward: out of memory");
+#ifdef HERO_MPI
+    R->dc = dc;
+#else
+    (void)dc;
+#endif
     switch (b->task) {
     case HERO_TASK_REPR: rc = hero__task_repr(m, R, b, backward, repr_grad, res); break;
     case HERO_TASK_MLM: rc = hero__task_mlm(m, R, b, backward, res); break;
@@ -3079,6 +3211,10 @@ HERODEF int hero_forward_backward(hero_model *m, const hero_batch *b, int backwa
     if (rc == HERO_ESHAPE || rc == HERO_EINVAL)
         return hero__fail(err, rc, "forward/backward: batch inconsistent with task %d (masks / targets)", (int)b->task);
     return rc;
+}
+HERODEF int hero_forward_backward(hero_model *m, const hero_batch *b, int backward, const float *repr_grad,
+                                  hero_result *res, hero_error *err) {
+    return hero__forward_backward(m, b, backward, repr_grad, res, NULL, err);
 }
 
 /* ======================================================================================
@@ -4923,10 +5059,15 @@ static hero_task hero__draw_task(hero_trainer *t) {
 
 HERODEF int hero_trainer_update(hero_trainer *t, hero_error *err) {
     hero_model *m = t->model;
-    hero_task task = hero__draw_task(t);
+    hero_task task;
     int k, i, rc, B = t->cfg.videos_per_batch;
     double loss_sum = 0;
-    hero_video *sel = (hero_video *)HERO_MALLOC((size_t)B * sizeof(hero_video));
+    hero_video *sel;
+#ifdef HERO_MPI
+    if (t->dist) return hero__dist_update(t, err); /* section 19 */
+#endif
+    task = hero__draw_task(t);
+    sel = (hero_video *)HERO_MALLOC((size_t)B * sizeof(hero_video));
     if (!sel) return hero__fail(err, HERO_ENOMEM, "trainer: out of memory");
     /* hard negatives from a given update on (the official loop checks completed updates) */
     if (t->cfg.hard_negative_start >= 0 && t->opt.step >= t->cfg.hard_negative_start) {
@@ -4964,10 +5105,12 @@ HERODEF int hero_trainer_update(hero_trainer *t, hero_error *err) {
 
 /* ---- training state <-> safetensors ---- */
 
-HERODEF int hero_trainer_save(const hero_trainer *t, const char *path, hero_error *err) {
+/* hero_trainer_save with n_extra more tensors (section 19's per-rank data state) */
+static int hero__trainer_save_items(const hero_trainer *t, const char *path, const hero_st_item *extra, int n_extra,
+                                    hero_error *err) {
     const hero_model *m = t->model;
     int n = m->n_params, i, rc, k = 0;
-    hero_st_item *items = (hero_st_item *)HERO_MALLOC((size_t)(3 * n + 4) * sizeof(hero_st_item));
+    hero_st_item *items = (hero_st_item *)HERO_MALLOC((size_t)(3 * n + 4 + n_extra) * sizeof(hero_st_item));
     int64_t *shapes = (int64_t *)HERO_MALLOC((size_t)(3 * n + 4) * 3 * sizeof(int64_t));
     char *names = (char *)HERO_MALLOC((size_t)(2 * n) * 128);
     uint8_t *flags = (uint8_t *)HERO_MALLOC((size_t)n + 1);
@@ -5006,10 +5149,17 @@ HERODEF int hero_trainer_save(const hero_trainer *t, const char *path, hero_erro
     snprintf(rng, sizeof(rng), "%016llx%016llx%016llx%016llx", (unsigned long long)t->rng.s[0], (unsigned long long)t->rng.s[1],
              (unsigned long long)t->rng.s[2], (unsigned long long)t->rng.s[3]);
     snprintf(pos, sizeof(pos), "%d", t->pos);
+    for (i = 0; i < n_extra; i++) items[k++] = extra[i];
     rc = hero_safetensors_write(path, items, k, meta, err);
 done:
     HERO_FREE(items); HERO_FREE(shapes); HERO_FREE(names); HERO_FREE(flags);
     return rc;
+}
+HERODEF int hero_trainer_save(const hero_trainer *t, const char *path, hero_error *err) {
+#ifdef HERO_MPI
+    if (t->dist) return hero__dist_save(t, path, err); /* section 19: rank 0 writes every rank's state */
+#endif
+    return hero__trainer_save_items(t, path, NULL, 0, err);
 }
 
 static int hero__hex64(const char *s, uint64_t *out) {
@@ -5025,7 +5175,9 @@ static int hero__hex64(const char *s, uint64_t *out) {
     return 0;
 }
 
-HERODEF int hero_trainer_load(hero_trainer *t, const char *path, hero_error *err) {
+/* hero_trainer_load; with_data 0: not the video order, its position and the PRNG (section 19
+   restores those per rank); keep != NULL: the open file is handed over on success */
+static int hero__trainer_load_ext(hero_trainer *t, const char *path, int with_data, hero_tensorfile *keep, hero_error *err) {
     hero_model *m = t->model;
     hero_tensorfile tf;
     const char *step, *rng, *pos;
@@ -5071,6 +5223,11 @@ HERODEF int hero_trainer_load(hero_trainer *t, const char *path, hero_error *err
         goto done;
     }
     for (i = 0; i < m->n_params; i++) m->table[i].has_grad = tmp[i] != 0;
+    if (!with_data) {
+        t->opt.step = atoll(step);
+        if (t->opt.step < 0) { rc = hero__fail(err, HERO_EFORMAT, "%s: bad step", path); goto done; }
+        goto data_done;
+    }
     ti = hero_tensorfile_find(&tf, "trainer.order");
     if (!ti || hero_tensor_numel(ti) != t->n_videos || (rc = hero_tensor_read_i64(ti, tmp, t->n_videos, err)) != 0) {
         rc = rc ? rc : hero__fail(err, HERO_ESHAPE, "%s: trainer.order does not match a corpus of %d videos", path, t->n_videos);
@@ -5085,12 +5242,20 @@ HERODEF int hero_trainer_load(hero_trainer *t, const char *path, hero_error *err
     if (t->pos < 0 || t->pos > t->n_videos || t->opt.step < 0) { rc = hero__fail(err, HERO_EFORMAT, "%s: bad step / order_pos", path); goto done; }
     for (i = 0; i < 4; i++)
         if (hero__hex64(rng + 16 * i, &t->rng.s[i])) { rc = hero__fail(err, HERO_EFORMAT, "%s: bad rng state", path); goto done; }
+data_done:
     hero_zero_grad(m);
     rc = 0;
 done:
     HERO_FREE(tmp);
-    hero_tensorfile_close(&tf);
+    if (keep && rc == 0) *keep = tf;
+    else hero_tensorfile_close(&tf);
     return rc;
+}
+HERODEF int hero_trainer_load(hero_trainer *t, const char *path, hero_error *err) {
+#ifdef HERO_MPI
+    if (t->dist) return hero__dist_load(t, path, err); /* section 19: every rank, its own data state */
+#endif
+    return hero__trainer_load_ext(t, path, 1, NULL, err);
 }
 /* ==== File formats: JSON, half floats, tensor files (safetensors, torch.save, npy/npz) ==== */
 #include <float.h>
@@ -10441,6 +10606,480 @@ done:
     if (path_or_NULL) hero_tensorfile_close(&own);
     return rc;
 }
+
+/* ======================================================================================
+   19. Many machines: data-parallel pre-training over MPI (HERO_MPI). What is averaged, what
+       is gathered and who writes checkpoints: see the API part ("Many machines").
+   ====================================================================================== */
+#ifdef HERO_MPI
+
+#define HERO__MPI_CHUNK ((size_t)1 << 30)                   /* elements per collective call */
+#define HERO__DIST_MAXP (sizeof(hero_params) / sizeof(float *)) /* >= any model's n_params */
+
+/* an MPI return code -> HERO_EDIST with MPI's own words */
+static int hero__mpi_fail(hero_error *err, int mrc, const char *what) {
+    char msg[MPI_MAX_ERROR_STRING + 1];
+    int len = 0;
+    msg[0] = 0;
+    if (MPI_Error_string(mrc, msg, &len) != MPI_SUCCESS) snprintf(msg, sizeof(msg), "error code %d", mrc);
+    msg[len >= 0 && len <= MPI_MAX_ERROR_STRING ? len : 0] = 0;
+    return hero__fail(err, HERO_EDIST, "MPI: %s failed: %s", what, msg);
+}
+
+/* rank r's data PRNG seed (rank 0: the single-process seed) */
+static uint64_t hero__dist_seed(uint64_t seed, int rank) { return seed + (uint64_t)rank * 0x9E3779B97F4A7C15ULL; }
+
+/* Every rank says whether it failed (status: 0 or its HERO_E*); returns status when it is not
+   0 (err untouched), HERO_EDIST when another rank failed, else 0. One MPI_Allreduce of an int:
+   the point where a failed rank keeps the others from waiting for it. */
+static int hero__dist_status(const hero_dist *d, int status, const char *what, hero_error *err) {
+    int f = status < 0 ? -status : status > 0 ? 1 : 0, mrc;
+    mrc = MPI_Allreduce(MPI_IN_PLACE, &f, 1, MPI_INT, MPI_MAX, d->comm);
+    if (status) return status;
+    if (mrc != MPI_SUCCESS) return hero__mpi_fail(err, mrc, "MPI_Allreduce (status)");
+    if (f) return hero__fail(err, HERO_EDIST, "%s: another rank failed (%s); nothing applied", what, hero_strerror(-f));
+    return 0;
+}
+
+HERODEF int hero_dist_init(hero_dist *d, MPI_Comm comm, hero_error *err) {
+    int flag = 0, mrc;
+    if (!d) return hero__fail(err, HERO_EINVAL, "hero_dist_init: d is NULL");
+    d->comm = MPI_COMM_NULL;
+    d->rank = 0;
+    d->world = 0;
+    if (MPI_Initialized(&flag) != MPI_SUCCESS || !flag)
+        return hero__fail(err, HERO_EINVAL, "hero_dist_init: MPI is not initialised (call MPI_Init first)");
+    if (MPI_Finalized(&flag) != MPI_SUCCESS || flag) return hero__fail(err, HERO_EINVAL, "hero_dist_init: MPI is already finalised");
+    if (comm == MPI_COMM_NULL) return hero__fail(err, HERO_EINVAL, "hero_dist_init: MPI_COMM_NULL");
+    if ((mrc = MPI_Comm_dup(comm, &d->comm)) != MPI_SUCCESS) {
+        d->comm = MPI_COMM_NULL;
+        return hero__mpi_fail(err, mrc, "MPI_Comm_dup");
+    }
+    if ((mrc = MPI_Comm_set_errhandler(d->comm, MPI_ERRORS_RETURN)) != MPI_SUCCESS ||
+        (mrc = MPI_Comm_rank(d->comm, &d->rank)) != MPI_SUCCESS || (mrc = MPI_Comm_size(d->comm, &d->world)) != MPI_SUCCESS) {
+        MPI_Comm_free(&d->comm);
+        d->comm = MPI_COMM_NULL;
+        d->rank = d->world = 0;
+        return hero__mpi_fail(err, mrc, "hero_dist_init (errhandler / rank / size)");
+    }
+    return 0;
+}
+
+HERODEF void hero_dist_free(hero_dist *d) {
+    int fin = 1;
+    if (!d) return;
+    if (d->world > 0 && MPI_Finalized(&fin) == MPI_SUCCESS && !fin) MPI_Comm_free(&d->comm);
+    d->comm = MPI_COMM_NULL;
+    d->rank = d->world = 0;
+}
+
+HERODEF int hero_dist_shard(const hero_dist *d, const hero_video *all, int n_all, hero_video *out) {
+    int i, n = 0;
+    if (!d || d->world < 1 || !all || !out) return 0;
+    for (i = d->rank; i < n_all; i += d->world) out[n++] = all[i];
+    return n;
+}
+
+HERODEF int hero_dist_broadcast_params(const hero_dist *d, hero_model *m, int root, hero_error *err) {
+    size_t o;
+    if (!d || d->world < 1 || root < 0 || root >= d->world)
+        return hero__fail(err, HERO_EINVAL, "hero_dist_broadcast_params: root %d of %d ranks", root, d ? d->world : 0);
+    for (o = 0; o < m->n_floats; o += HERO__MPI_CHUNK) {
+        size_t c = m->n_floats - o < HERO__MPI_CHUNK ? m->n_floats - o : HERO__MPI_CHUNK;
+        int mrc = MPI_Bcast(m->params + o, (int)c, MPI_FLOAT, root, d->comm);
+        if (mrc != MPI_SUCCESS) return hero__mpi_fail(err, mrc, "MPI_Bcast (weights)");
+    }
+    return 0;
+}
+
+/* The end of an update: every rank's status (0 or its HERO_E*) and has_grad flags combined
+   (one MPI_Allreduce, MAX), then the flat gradient block summed (one MPI_Allreduce) and
+   divided by W. Nothing is reduced when a rank failed: returns status, or HERO_EDIST. */
+static int hero__dist_average(const hero_dist *d, hero_model *m, int status, hero_error *err) {
+    int f[HERO__DIST_MAXP + 1], n = m->n_params, i, mrc;
+    size_t o, j;
+    if (n > (int)HERO__DIST_MAXP) return hero__fail(err, HERO_ELIMIT, "MPI: %d parameters", n); /* cannot happen */
+    f[0] = status < 0 ? -status : status > 0 ? 1 : 0;
+    for (i = 0; i < n; i++) f[i + 1] = m->table[i].has_grad != 0;
+    mrc = MPI_Allreduce(MPI_IN_PLACE, f, n + 1, MPI_INT, MPI_MAX, d->comm);
+    if (status) return status;
+    if (mrc != MPI_SUCCESS) return hero__mpi_fail(err, mrc, "MPI_Allreduce (status and has_grad flags)");
+    if (f[0]) return hero__fail(err, HERO_EDIST, "update: another rank failed (%s); nothing applied", hero_strerror(-f[0]));
+    for (i = 0; i < n; i++) m->table[i].has_grad = f[i + 1];
+    for (o = 0; o < m->n_floats; o += HERO__MPI_CHUNK) {
+        size_t c = m->n_floats - o < HERO__MPI_CHUNK ? m->n_floats - o : HERO__MPI_CHUNK;
+        mrc = MPI_Allreduce(MPI_IN_PLACE, m->grads + o, (int)c, MPI_FLOAT, MPI_SUM, d->comm);
+        if (mrc != MPI_SUCCESS) return hero__mpi_fail(err, mrc, "MPI_Allreduce (gradients)");
+    }
+    if (d->world > 1)
+        for (j = 0; j < m->n_floats; j++) m->grads[j] /= (float)d->world;
+    return 0;
+}
+
+HERODEF int hero_dist_average_grads(const hero_dist *d, hero_model *m, hero_error *err) {
+    if (!d || d->world < 1) return hero__fail(err, HERO_EINVAL, "hero_dist_average_grads: no hero_dist");
+    return hero__dist_average(d, m, 0, err);
+}
+
+/* ---- VSM over every rank: the official VsmAllgather ---- */
+
+struct hero__dist_call {
+    const hero_dist *d;
+    hero_error *err;
+    int synced;          /* this rank took part in the VSM exchange */
+    float *dmqn, *dfrn;  /* d(ranking)/d(this rank's normalised queries [Nq,H] / frames [B*L,H]) */
+};
+
+/* After the local VSM forward (R->vsm holds this rank's normalised queries and frames):
+   gather every rank's, score every query against every video (cosine, masked, max over
+   frames), the ranking losses over that global matrix; with backward, keep the gradient of
+   this rank's normalised queries and frames for hero__dist_vsm_bwd. */
+static int hero__dist_vsm_fwd(hero_model *m, hero__run *R, int backward, hero_result *res) {
+    struct hero__dist_call *dc = R->dc;
+    const hero_dist *d = dc->d;
+    const hero__vsm_act *s = &R->vsm;
+    hero_arena *ar = &m->arena;
+    hero_error *err = dc->err;
+    int H = m->cfg.H, W = d->world, me = d->rank, Nq = s->Nq, B = s->B, L = s->L, r, q, v, l, i, mrc, rc, st;
+    int mine[3], *sz, *qoff, *voff, *foff, *cnt, *dsp, *am = NULL, Nqa = 0, Ba = 0, Fa = 0, maxnb = 0;
+    int64_t tq = 0, tb = 0, tf = 0, tmax = 0;
+    float *mqa = NULL, *fra = NULL, *q2v = NULL, *cs = NULL, *mat_ctx = NULL, *mat_q = NULL, *dq2v = NULL;
+    int32_t *maska = NULL;
+    int *vrow = NULL;
+    dc->synced = 1;
+    sz = HERO__NEW(ar, int, 3 * W);
+    qoff = HERO__NEW(ar, int, W + 1); voff = HERO__NEW(ar, int, W + 1); foff = HERO__NEW(ar, int, W + 1);
+    cnt = HERO__NEW(ar, int, W); dsp = HERO__NEW(ar, int, W);
+    st = sz && qoff && voff && foff && cnt && dsp ? 0 : HERO_ENOMEM;
+    if (st) hero__fail(err, st, "VSM over %d ranks: out of memory", W);
+    if ((rc = hero__dist_status(d, st, "VSM", err)) != 0) return rc;
+    mine[0] = Nq; mine[1] = B; mine[2] = L;
+    if ((mrc = MPI_Allgather(mine, 3, MPI_INT, sz, 3, MPI_INT, d->comm)) != MPI_SUCCESS)
+        return hero__mpi_fail(err, mrc, "MPI_Allgather (VSM sizes)");
+    for (r = 0; r < W; r++) {
+        int64_t nb = (int64_t)sz[3 * r + 1] * sz[3 * r + 2];
+        qoff[r] = (int)tq; voff[r] = (int)tb; foff[r] = (int)tf;
+        tq += sz[3 * r]; tb += sz[3 * r + 1]; tf += nb;
+        if (nb > tmax) tmax = nb;
+        if (tq * H > INT32_MAX || tf * H > INT32_MAX || tq * tb > INT32_MAX || tq * tmax > INT32_MAX)
+            return hero__fail(err, HERO_ELIMIT, "VSM over %d ranks: the global batch is too large for one MPI call", W);
+    }
+    Nqa = (int)tq; Ba = (int)tb; Fa = (int)tf; maxnb = (int)tmax;
+    qoff[W] = Nqa; voff[W] = Ba; foff[W] = Fa;
+    /* everything the gathered batch needs, before the data moves (a failure is agreed on first) */
+    mqa = HERO__NEW(ar, float, (size_t)Nqa * H); fra = HERO__NEW(ar, float, (size_t)Fa * H);
+    maska = HERO__NEW(ar, int32_t, Fa); vrow = HERO__NEW(ar, int, Ba);
+    q2v = HERO__NEW(ar, float, (size_t)Nqa * Ba); am = HERO__NEW(ar, int, (size_t)Nqa * Ba);
+    cs = HERO__NEW(ar, float, (size_t)Nqa * maxnb);
+    mat_ctx = HERO__NEW(ar, float, (size_t)Nqa * (Ba > 1 ? Ba - 1 : 1));
+    mat_q = HERO__NEW(ar, float, (size_t)Nqa * (Nqa > 1 ? Nqa : 1));
+    if (backward) {
+        dq2v = HERO__NEW(ar, float, (size_t)Nqa * Ba);
+        dc->dmqn = HERO__NEW(ar, float, (size_t)Nq * H);
+        dc->dfrn = HERO__NEW(ar, float, (size_t)B * L * H);
+    }
+    st = mqa && fra && maska && vrow && q2v && am && cs && mat_ctx && mat_q && (!backward || (dq2v && dc->dmqn && dc->dfrn))
+             ? 0 : HERO_ENOMEM;
+    if (st) hero__fail(err, st, "VSM over %d ranks: out of memory for %d queries x %d videos", W, Nqa, Ba);
+    if ((rc = hero__dist_status(d, st, "VSM", err)) != 0) return rc;
+    for (r = 0; r < W; r++) { cnt[r] = sz[3 * r] * H; dsp[r] = qoff[r] * H; }
+    if ((mrc = MPI_Allgatherv(s->mqn, Nq * H, MPI_FLOAT, mqa, cnt, dsp, MPI_FLOAT, d->comm)) != MPI_SUCCESS)
+        return hero__mpi_fail(err, mrc, "MPI_Allgatherv (VSM queries)");
+    for (r = 0; r < W; r++) { cnt[r] = sz[3 * r + 1] * sz[3 * r + 2] * H; dsp[r] = foff[r] * H; }
+    if ((mrc = MPI_Allgatherv(s->frn, B * L * H, MPI_FLOAT, fra, cnt, dsp, MPI_FLOAT, d->comm)) != MPI_SUCCESS)
+        return hero__mpi_fail(err, mrc, "MPI_Allgatherv (VSM frames)");
+    for (r = 0; r < W; r++) { cnt[r] = sz[3 * r + 1] * sz[3 * r + 2]; dsp[r] = foff[r]; }
+    if ((mrc = MPI_Allgatherv(s->mask, B * L, MPI_INT32_T, maska, cnt, dsp, MPI_INT32_T, d->comm)) != MPI_SUCCESS)
+        return hero__mpi_fail(err, mrc, "MPI_Allgatherv (VSM frame masks)");
+    /* q2v [Nqa, Ba]: every query against every video, rank block by rank block (videos of a
+       block share its padded length; the official code pads to the longest, masked frames
+       never win the max) */
+    for (r = 0; r < W; r++) {
+        int Br = sz[3 * r + 1], Lr = sz[3 * r + 2], nb = Br * Lr;
+        if (nb == 0) continue;
+        hero__gemm(0, 1, Nqa, nb, H, 1.0f, mqa, H, fra + (size_t)foff[r] * H, H, 0.0f, cs, nb);
+        for (q = 0; q < Nqa; q++) {
+            hero__mask_logits(cs + (size_t)q * nb, maska + foff[r], (size_t)nb);
+            for (v = 0; v < Br; v++) {
+                const float *row = cs + (size_t)q * nb + (size_t)v * Lr;
+                int best = 0;
+                for (l = 1; l < Lr; l++) if (row[l] > row[best]) best = l;
+                q2v[(size_t)q * Ba + voff[r] + v] = row[best];
+                am[(size_t)q * Ba + voff[r] + v] = best;
+            }
+        }
+        for (v = 0; v < Br; v++) vrow[voff[r] + v] = foff[r] + v * Lr;
+    }
+    if ((rc = hero__rank_loss(m, q2v, Nqa, Ba, mat_ctx, mat_q, &res->loss_neg_ctx, &res->loss_neg_q, dq2v)) != 0) return rc;
+    res->neg_ctx_mat = mat_ctx; res->neg_ctx_cols = Ba > 1 ? Ba - 1 : 0;
+    res->neg_q_mat = mat_q; res->neg_q_cols = Ba > 1 ? Nqa - Nqa / Ba : 0;
+    if (!backward || Ba <= 1) return 0;
+    /* this rank's slice of the gradient (the official backward narrows to it) */
+    for (q = 0; q < Nq; q++) {
+        int qg = qoff[me] + q;
+        float *dq = dc->dmqn + (size_t)q * H;
+        for (v = 0; v < Ba; v++) {
+            float g = dq2v[(size_t)qg * Ba + v];
+            int row = vrow[v] + am[(size_t)qg * Ba + v];
+            const float *x = fra + (size_t)row * H;
+            if (g == 0.0f) continue;
+            g *= (float)maska[row];
+            for (i = 0; i < H; i++) dq[i] += g * x[i];
+        }
+    }
+    for (v = 0; v < B; v++) {
+        int vg = voff[me] + v;
+        for (q = 0; q < Nqa; q++) {
+            float g = dq2v[(size_t)q * Ba + vg];
+            int row = v * L + am[(size_t)q * Ba + vg];
+            const float *x = mqa + (size_t)q * H;
+            float *df = dc->dfrn + (size_t)row * H;
+            if (g == 0.0f) continue;
+            g *= (float)s->mask[row];
+            for (i = 0; i < H; i++) df[i] += g * x[i];
+        }
+    }
+    return 0;
+}
+
+/* the normalisations' backward for this rank's slice: dmq [Nq,H] +=, dframes [B*L,H] += */
+static int hero__dist_vsm_bwd(hero_model *m, hero__run *R, float *dmq, float *dframes) {
+    const hero__vsm_act *s = &R->vsm;
+    int H = m->cfg.H;
+    if (!R->dc->dmqn || !R->dc->dfrn) return 0; /* one video in the whole batch: no ranking loss */
+    hero__l2norm_bwd(dmq, R->dc->dmqn, s->mqn, s->mq_norm, s->Nq, H, 1e-5f);
+    hero__l2norm_bwd(dframes, R->dc->dfrn, s->frn, s->fr_norm, s->B * s->L, H, 1e-5f);
+    return 0;
+}
+
+HERODEF int hero_forward_backward_dist(const hero_dist *d, hero_model *m, const hero_batch *b, int backward,
+                                       hero_result *res, hero_error *err) {
+    struct hero__dist_call dc;
+    int rc;
+    if (!d || d->world < 1) return hero__fail(err, HERO_EINVAL, "hero_forward_backward_dist: no hero_dist (hero_dist_init)");
+    if (!b) return hero__fail(err, HERO_EINVAL, "hero_forward_backward_dist: batch is NULL");
+    if (b->task != HERO_TASK_VSM) return hero_forward_backward(m, b, backward, NULL, res, err);
+    memset(&dc, 0, sizeof(dc));
+    dc.d = d;
+    dc.err = err;
+    rc = hero__forward_backward(m, b, backward, NULL, res, &dc, err);
+    if (rc && !dc.synced) hero__dist_status(d, rc, "VSM", err); /* the others wait for this rank: it failed */
+    return rc;
+}
+
+/* ---- the trainer over MPI ---- */
+
+HERODEF int hero_trainer_set_dist(hero_trainer *t, const hero_dist *d, hero_error *err) {
+    long long v[8];
+    int mrc, rc;
+    if (!d) { t->dist = NULL; return 0; }
+    if (d->world < 1 || d->rank < 0 || d->rank >= d->world)
+        return hero__fail(err, HERO_EINVAL, "hero_trainer_set_dist: hero_dist not initialised (hero_dist_init)");
+    /* every rank must agree on the model size and the number of collectives per update */
+    v[0] = (long long)t->model->n_floats; v[1] = t->model->n_params; v[2] = t->cfg.accum_steps; v[3] = t->n_videos > 0;
+    v[4] = -v[0]; v[5] = -v[1]; v[6] = -v[2]; v[7] = -v[3];
+    if ((mrc = MPI_Allreduce(MPI_IN_PLACE, v, 8, MPI_LONG_LONG, MPI_MAX, d->comm)) != MPI_SUCCESS)
+        return hero__mpi_fail(err, mrc, "MPI_Allreduce (trainer check)");
+    if (v[0] != -v[4] || v[1] != -v[5] || v[2] != -v[6] || -v[7] != 1)
+        return hero__fail(err, HERO_EINVAL, "hero_trainer_set_dist: the ranks differ: model floats %lld..%lld, accum_steps %lld..%lld%s",
+                          -v[4], v[0], -v[6], v[2], -v[7] != 1 ? ", a rank has no videos" : "");
+    if (t->model->n_params > (int)HERO__DIST_MAXP) return hero__fail(err, HERO_ELIMIT, "hero_trainer_set_dist: too many parameters");
+    if (d->rank > 0) { /* as hero_trainer_init with rank r's seed */
+        int i;
+        hero_rng_seed(&t->rng, hero__dist_seed(t->cfg.seed, d->rank));
+        for (i = 0; i < t->n_videos; i++) t->order[i] = i;
+        hero__trainer_shuffle(t);
+    }
+    if ((rc = hero_dist_broadcast_params(d, t->model, 0, err)) != 0) return rc;
+    t->dist = d;
+    return 0;
+}
+
+/* hero_trainer_update over MPI: the task from rank 0, local micro-batches (VSM gathers), the
+   averaged gradient, then the usual step on every rank. A failing rank keeps answering the
+   collectives until the end of the update, so that every rank returns an error. */
+static int hero__dist_update(hero_trainer *t, hero_error *err) {
+    const hero_dist *d = t->dist;
+    hero_model *m = t->model;
+    int task_i = 0, k, i, rc = 0, mrc, B = t->cfg.videos_per_batch;
+    double loss_sum = 0;
+    hero_task task;
+    hero_video *sel;
+    if (d->rank == 0) task_i = (int)hero__draw_task(t);
+    if ((mrc = MPI_Bcast(&task_i, 1, MPI_INT, 0, d->comm)) != MPI_SUCCESS) return hero__mpi_fail(err, mrc, "MPI_Bcast (task)");
+    task = (hero_task)task_i;
+    sel = (hero_video *)HERO_MALLOC((size_t)B * sizeof(hero_video));
+    if (!sel) rc = hero__fail(err, HERO_ENOMEM, "trainer: out of memory");
+    if (t->cfg.hard_negative_start >= 0 && t->opt.step >= t->cfg.hard_negative_start) {
+        m->cfg.use_hard_negative = 1;
+        m->cfg.hard_pool_size = t->cfg.hard_pool_size;
+        m->cfg.hard_neg_weight = t->cfg.hard_neg_weight;
+    }
+    for (k = 0; k < t->cfg.accum_steps; k++) {
+        hero_batch b;
+        if (rc == 0) {
+            if (t->pos + B > t->n_videos) hero__trainer_shuffle(t);
+            for (i = 0; i < B; i++) sel[i] = t->videos[t->order[t->pos++]];
+            if ((rc = hero_build_batch(&b, task, sel, B, &t->cfg.batch, NULL, &t->rng, err)) == 0) {
+                rc = hero_forward_backward_dist(d, m, &b, 1, &t->last_result, err);
+                hero_batch_free(&b);
+                if (rc == 0 && (!(t->last_result.loss == t->last_result.loss) || fabsf(t->last_result.loss) == (float)INFINITY))
+                    rc = hero__fail(err, HERO_ENUMERIC, "trainer: task %s, update %lld, micro-batch %d, rank %d: loss is %g; update not applied",
+                                    hero_task_name(task), (long long)t->opt.step + 1, k, d->rank, (double)t->last_result.loss);
+                if (rc == 0) loss_sum += t->last_result.loss;
+                continue;
+            }
+        }
+        if (task == HERO_TASK_VSM) hero__dist_status(d, rc, "VSM", err); /* the others' VSM gather waits for us */
+    }
+    HERO_FREE(sel);
+    if ((rc = hero__dist_average(d, m, rc, err)) != 0) {
+        hero_zero_grad(m);
+        return rc;
+    }
+    t->last_task = task;
+    t->last_loss = (float)(loss_sum / t->cfg.accum_steps);
+    if ((rc = hero_optimizer_step(&t->opt, m, &t->last_grad_norm, &t->last_lr, err)) != 0) {
+        hero_zero_grad(m);
+        return rc;
+    }
+    return 0;
+}
+
+/* hero_trainer_save over MPI: rank 0 gathers every rank's PRNG, position, corpus size and
+   video order (tensors dist.state [W,6]: 4 PRNG words as int64 bits, pos, n_videos; and
+   dist.order: the orders one after the other) and writes them with its own state. */
+static int hero__dist_save(const hero_trainer *t, const char *path, hero_error *err) {
+    const hero_dist *d = t->dist;
+    int W = d->world, root = d->rank == 0, r, rc = 0, mrc;
+    int64_t mine[6], *state = NULL, shp[3], total = 0;
+    int *cnt = NULL, *dsp = NULL;
+    int32_t *orders = NULL;
+    hero_st_item ex[2];
+    for (r = 0; r < 4; r++) memcpy(&mine[r], &t->rng.s[r], sizeof(int64_t));
+    mine[4] = t->pos;
+    mine[5] = t->n_videos;
+    if (root) {
+        state = (int64_t *)HERO_MALLOC((size_t)W * 6 * sizeof(int64_t));
+        cnt = (int *)HERO_MALLOC((size_t)W * sizeof(int));
+        dsp = (int *)HERO_MALLOC((size_t)W * sizeof(int));
+        if (!state || !cnt || !dsp) rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory while saving", path);
+    }
+    if ((rc = hero__dist_status(d, rc, "hero_trainer_save", err)) != 0) goto done;
+    if ((mrc = MPI_Gather(mine, 6, MPI_INT64_T, state, 6, MPI_INT64_T, 0, d->comm)) != MPI_SUCCESS) {
+        rc = hero__mpi_fail(err, mrc, "MPI_Gather (data state)");
+        goto done;
+    }
+    if (root) {
+        for (r = 0; r < W; r++) {
+            cnt[r] = (int)state[6 * r + 5];
+            dsp[r] = (int)total;
+            total += state[6 * r + 5];
+        }
+        if (total > INT32_MAX) rc = hero__fail(err, HERO_ELIMIT, "%s: %lld videos over the ranks", path, (long long)total);
+        else if (!(orders = (int32_t *)HERO_MALLOC((size_t)(total > 0 ? total : 1) * sizeof(int32_t))))
+            rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory while saving", path);
+    }
+    if ((rc = hero__dist_status(d, rc, "hero_trainer_save", err)) != 0) goto done;
+    if ((mrc = MPI_Gatherv(t->order, t->n_videos, MPI_INT32_T, orders, cnt, dsp, MPI_INT32_T, 0, d->comm)) != MPI_SUCCESS) {
+        rc = hero__mpi_fail(err, mrc, "MPI_Gatherv (video orders)");
+        goto done;
+    }
+    if (root) {
+        shp[0] = W; shp[1] = 6; shp[2] = total;
+        ex[0].name = "dist.state"; ex[0].dtype = HERO_I64; ex[0].ndim = 2; ex[0].shape = shp; ex[0].data = state;
+        ex[1].name = "dist.order"; ex[1].dtype = HERO_I32; ex[1].ndim = 1; ex[1].shape = shp + 2; ex[1].data = orders;
+        rc = hero__trainer_save_items(t, path, ex, 2, err);
+    }
+    /* every rank learns whether the file is there (and complete: it is written atomically) */
+    if ((mrc = MPI_Bcast(&rc, 1, MPI_INT, 0, d->comm)) != MPI_SUCCESS) {
+        if (!root || rc == 0) rc = hero__mpi_fail(err, mrc, "MPI_Bcast (save status)");
+    } else if (rc && !root)
+        rc = hero__fail(err, HERO_EDIST, "rank 0 could not write the training state (%s)", hero_strerror(rc));
+done:
+    HERO_FREE(state); HERO_FREE(cnt); HERO_FREE(dsp); HERO_FREE(orders);
+    return rc;
+}
+
+/* a 64-bit digest of the weights, AdamW state and step (to compare the ranks) */
+static uint64_t hero__dist_digest(const hero_trainer *t) {
+    const hero_model *m = t->model;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    const float *blocks[3];
+    size_t j;
+    int b, i;
+    blocks[0] = m->params; blocks[1] = t->opt.m; blocks[2] = t->opt.v;
+    for (b = 0; b < 3; b++)
+        for (j = 0; j < m->n_floats; j++) {
+            uint32_t w;
+            memcpy(&w, blocks[b] + j, sizeof(w));
+            h = (h ^ w) * 0x100000001b3ULL;
+        }
+    for (i = 0; i < m->n_params; i++) h = (h ^ (uint64_t)t->opt.steps[i] ^ ((uint64_t)(m->table[i].has_grad != 0) << 63)) * 0x100000001b3ULL;
+    return (h ^ (uint64_t)t->opt.step) * 0x100000001b3ULL;
+}
+
+/* hero_trainer_load over MPI: every rank reads the file; its own data state from dist.* when
+   the file has as many ranks with the same shard sizes; else rank 0 continues the file's
+   main state when it fits, and the others restart theirs from seed, rank and step. Then the
+   ranks compare digests of their weights and AdamW state. */
+static int hero__dist_load(hero_trainer *t, const char *path, hero_error *err) {
+    const hero_dist *d = t->dist;
+    hero_tensorfile tf;
+    int W = d->world, me = d->rank, rc, r, i, exact = 0, mrc;
+    int64_t *state = NULL, *ord = NULL, off = 0, total = 0;
+    uint64_t h[2];
+    memset(&tf, 0, sizeof(tf));
+    rc = hero__trainer_load_ext(t, path, 0, &tf, err);
+    if (rc == 0) {
+        const hero_tensor_info *ts = hero_tensorfile_find(&tf, "dist.state"), *to = hero_tensorfile_find(&tf, "dist.order");
+        if (ts && to && ts->ndim == 2 && ts->shape[0] == W && ts->shape[1] == 6) {
+            state = (int64_t *)HERO_MALLOC((size_t)W * 6 * sizeof(int64_t));
+            if (!state) rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", path);
+            else rc = hero_tensor_read_i64(ts, state, (int64_t)W * 6, err);
+            for (r = 0; rc == 0 && r < W; r++) {
+                if (state[6 * r + 5] < 1 || state[6 * r + 4] < 0 || state[6 * r + 4] > state[6 * r + 5])
+                    rc = hero__fail(err, HERO_EFORMAT, "%s: dist.state row %d is not a data state", path, r);
+                if (r < me) off += state[6 * r + 5];
+                total += state[6 * r + 5];
+            }
+            if (rc == 0 && hero_tensor_numel(to) != total) rc = hero__fail(err, HERO_EFORMAT, "%s: dist.order is not [%lld]", path, (long long)total);
+            if (rc == 0 && state[6 * me + 5] == t->n_videos) {
+                if (!(ord = (int64_t *)HERO_MALLOC((size_t)total * sizeof(int64_t)))) rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", path);
+                else rc = hero_tensor_read_i64(to, ord, total, err);
+                for (i = 0; rc == 0 && i < t->n_videos; i++)
+                    if (ord[off + i] < 0 || ord[off + i] >= t->n_videos) rc = hero__fail(err, HERO_EFORMAT, "%s: dist.order entry out of range", path);
+                if (rc == 0) {
+                    for (i = 0; i < t->n_videos; i++) t->order[i] = (int32_t)ord[off + i];
+                    for (i = 0; i < 4; i++) t->rng.s[i] = (uint64_t)state[6 * me + i];
+                    t->pos = (int)state[6 * me + 4];
+                    exact = 1;
+                }
+            }
+        }
+    }
+    hero_tensorfile_close(&tf);
+    if (rc == 0 && !exact) {
+        if (me == 0 && (rc = hero__trainer_load_ext(t, path, 1, NULL, err)) == 0) exact = 1; /* the file's main state is rank 0's */
+        else if (me != 0 || rc == HERO_ESHAPE) {
+            rc = 0;
+            hero_rng_seed(&t->rng, hero__dist_seed(t->cfg.seed, me) ^ ((uint64_t)t->opt.step * 0xD1B54A32D192ED03ULL));
+            for (i = 0; i < t->n_videos; i++) t->order[i] = i;
+            hero__trainer_shuffle(t);
+        }
+    }
+    HERO_FREE(state); HERO_FREE(ord);
+    if ((rc = hero__dist_status(d, rc, "hero_trainer_load", err)) != 0) return rc;
+    h[0] = hero__dist_digest(t);
+    h[1] = ~h[0];
+    if ((mrc = MPI_Allreduce(MPI_IN_PLACE, h, 2, MPI_UINT64_T, MPI_MAX, d->comm)) != MPI_SUCCESS)
+        return hero__mpi_fail(err, mrc, "MPI_Allreduce (state digests)");
+    if (h[0] != ~h[1])
+        return hero__fail(err, HERO_EDIST, "%s: the ranks loaded different weights or optimizer states (not the same file everywhere?)", path);
+    return 0;
+}
+
+#endif /* HERO_MPI */
 
 #endif /* HERO_IMPLEMENTATION_DONE */
 #endif /* HERO_IMPLEMENTATION */

@@ -34,12 +34,23 @@
 
    The weights start as the official code starts pre-training from scratch
    (hero_model_init_random: normal(0, 0.02) for linear / embedding weights, LayerNorm 1 / 0,
-   PyTorch defaults for the modules the official init_weights pass does not reach). */
+   PyTorch defaults for the modules the official init_weights pass does not reach).
+
+   MANY PROCESSES. Built with -DHERO_MPI (`make build/train_toy_mpi`) and started with
+   `mpirun -np W build/train_toy_mpi [options]`, it trains data-parallel (hero.h section 19):
+   every rank makes the same corpus and trains on its shard (videos r, r+W, ...), --batch
+   videos per rank and micro-batch, so an update sees W x --batch x --accum videos. Rank 0
+   alone prints, evaluates and writes out/; --save / --resume work on every rank. */
 #if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L /* isatty, mkdir, clock_gettime */
 #endif
 #define HERO_IMPLEMENTATION
 #include "../hero.h"
+#ifdef HERO_MPI
+#define TOY_ROOT (dist.rank == 0)
+#else
+#define TOY_ROOT 1
+#endif
 
 #include <errno.h>
 #include <math.h>
@@ -645,9 +656,25 @@ int main(int argc, char **argv) {
     FILE *csv;
     double t_start = toy_now(), t_train, t_train_end, t_drawn = 0, now;
     int64_t first_step, total_params = 0;
-    int i, tty = toy_isatty(stdout), every, rc = 1;
+    int i, tty = toy_isatty(stdout), every, rc = 1, n_ranks = 1, n_train;
+    hero_video *shard = NULL;
+#ifdef HERO_MPI
+    hero_dist dist;
+#endif
 
     if (toy_parse_args(&a, argc, argv)) return 2;
+#ifdef HERO_MPI
+    MPI_Init(&argc, &argv);
+    if (hero_dist_init(&dist, MPI_COMM_WORLD, &err)) {
+        fprintf(stderr, "train_toy: %s\n", err.msg);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    n_ranks = dist.world;
+    if (!TOY_ROOT) { /* rank 0 alone reports */
+        tty = 0;
+        if (!freopen("/dev/null", "w", stdout)) fprintf(stderr, "train_toy: rank %d: cannot silence stdout\n", dist.rank);
+    }
+#endif
 #if defined(HERO_USE_CBLAS) && defined(OPENBLAS_VERSION)
     if (a.threads > 0) openblas_set_num_threads(a.threads);
 #endif
@@ -661,6 +688,12 @@ int main(int argc, char **argv) {
     toy_world_init(&world, a.F, a.topics, a.styles, &rng);
     toy_corpus_make(&train, &world, a.videos, &rng);
     toy_corpus_make(&held, &world, a.eval_videos, &rng);
+    shard = train.videos; /* this rank's videos: all of them, or with MPI its shard */
+    n_train = train.n;
+#ifdef HERO_MPI
+    shard = (hero_video *)toy_alloc((size_t)train.n * sizeof(hero_video));
+    n_train = hero_dist_shard(&dist, train.videos, train.n, shard);
+#endif
 
     /* ---- a small HERO ---- */
     memset(&cfg, 0, sizeof(cfg));
@@ -693,12 +726,16 @@ int main(int argc, char **argv) {
     tc.adamw.total_steps = a.steps;
     tc.adamw.warmup_steps = a.steps / 10 > 0 ? a.steps / 10 : 1;
     tc.seed = a.seed + 1000;
-    if (hero_trainer_init(&tr, &model, &tc, train.videos, train.n, &err)) { fprintf(stderr, "train_toy: %s\n", err.msg); goto out; }
+    if (hero_trainer_init(&tr, &model, &tc, shard, n_train, &err)) { fprintf(stderr, "train_toy: %s\n", err.msg); goto out; }
+#ifdef HERO_MPI
+    if (hero_trainer_set_dist(&tr, &dist, &err)) { fprintf(stderr, "train_toy: %s\n", err.msg); goto out; }
+#endif
     if (toy_mkdir(a.out) != 0 && errno != EEXIST) {
         fprintf(stderr, "train_toy: cannot create %s: %s\n", a.out, strerror(errno));
         goto out;
     }
     snprintf(csv_path, sizeof(csv_path), "%s/losses.csv", a.out);
+    if (!TOY_ROOT) snprintf(csv_path, sizeof(csv_path), "/dev/null"); /* rank 0 alone writes out/ */
     snprintf(svg_path, sizeof(svg_path), "%s/losses.svg", a.out);
     if (a.resume) {
         if (hero_trainer_load(&tr, a.resume, &err)) { fprintf(stderr, "train_toy: %s\n", err.msg); goto out; }
@@ -721,9 +758,14 @@ int main(int argc, char **argv) {
            "tasks mlm:mfm-nce:fom:vsm = 2:2:1:2%s\n",
            (long long)first_step + 1, a.until, a.steps, tc.videos_per_batch, tc.accum_steps, tc.accum_steps > 1 ? "es" : "",
            (double)tc.adamw.lr, (long long)tc.adamw.warmup_steps, a.resume ? " (resumed)" : "");
+    if (n_ranks > 1)
+        printf("        data-parallel over %d MPI ranks (%d videos per update, each rank %d training videos)\n", n_ranks,
+               n_ranks * tc.videos_per_batch * tc.accum_steps, n_train);
 
     /* ---- held-out retrieval before training ---- */
-    if (toy_evaluate(&model, &held, &tc.batch, &before, &err)) { fprintf(stderr, "train_toy: eval: %s\n", err.msg); goto out; }
+    memset(&before, 0, sizeof(before));
+    memset(&after, 0, sizeof(after));
+    if (TOY_ROOT && toy_evaluate(&model, &held, &tc.batch, &before, &err)) { fprintf(stderr, "train_toy: eval: %s\n", err.msg); goto out; }
     printf("held-out retrieval: %d subtitle queries against %d videos (chance: R@1 %.1f%%, moment acc %.1f%%;\n"
            "  best possible R@1 %.1f%%: a subtitle only names a topic and a style, and some videos share the pair)\n",
            before.nq, before.nv, 100 * before.r1_chance, 100 * before.macc_chance, 100 * before.r1_ceiling);
@@ -764,20 +806,24 @@ int main(int argc, char **argv) {
     if (fclose(csv) != 0) fprintf(stderr, "train_toy: error writing %s\n", csv_path);
     if (tr.opt.step == first_step) printf("(nothing to do: the state is already at update %lld)\n", (long long)first_step);
     printf("trained %lld updates in %.1f s\n", (long long)(tr.opt.step - first_step), t_train_end - t_train);
+    if (tr.opt.step > first_step && t_train_end > t_train)
+        printf("throughput: %.1f videos/s (%d process%s x %d videos x %d micro-batch%s per update)\n",
+               (double)(tr.opt.step - first_step) * n_ranks * tc.videos_per_batch * tc.accum_steps / (t_train_end - t_train), n_ranks,
+               n_ranks > 1 ? "es" : "", tc.videos_per_batch, tc.accum_steps, tc.accum_steps > 1 ? "es" : "");
     if (a.save) {
         if (hero_trainer_save(&tr, a.save, &err)) fprintf(stderr, "train_toy: %s\n", err.msg);
         else printf("saved the training state to %s\n", a.save);
     }
 
     /* ---- held-out retrieval after training ---- */
-    if (toy_evaluate(&model, &held, &tc.batch, &after, &err)) { fprintf(stderr, "train_toy: eval: %s\n", err.msg); goto out; }
+    if (TOY_ROOT && toy_evaluate(&model, &held, &tc.batch, &after, &err)) { fprintf(stderr, "train_toy: eval: %s\n", err.msg); goto out; }
     printf("before: R@1 %.1f%%, moment acc %.1f%%\n", 100 * before.r1, 100 * before.macc);
     printf("after:  R@1 %.1f%%, moment acc %.1f%%\n", 100 * after.r1, 100 * after.macc);
 
     snprintf(sub, sizeof(sub), "H %d, %d cross-modal + %d temporal layers, %d training videos, %d videos x %d micro-batch per update, lr %g, seed %llu",
              cfg.H, cfg.f_layers, cfg.c_layers, train.n, tc.videos_per_batch, tc.accum_steps, (double)tc.adamw.lr,
              (unsigned long long)a.seed);
-    if (toy_write_svg(svg_path, &log, a.until > tr.opt.step ? a.until : tr.opt.step, sub)) fprintf(stderr, "train_toy: cannot write %s\n", svg_path);
+    if (TOY_ROOT && toy_write_svg(svg_path, &log, a.until > tr.opt.step ? a.until : tr.opt.step, sub)) fprintf(stderr, "train_toy: cannot write %s\n", svg_path);
     else printf("wrote %s and %s\n", csv_path, svg_path);
     printf("total time %.1f s\n", toy_now() - t_start);
     rc = 0;
@@ -788,5 +834,11 @@ out:
     toy_corpus_free(&held);
     toy_world_free(&world);
     free(log.rows);
+#ifdef HERO_MPI
+    free(shard);
+    if (rc) MPI_Abort(MPI_COMM_WORLD, rc); /* the other ranks may be waiting in a collective */
+    hero_dist_free(&dist);
+    MPI_Finalize();
+#endif
     return rc;
 }
