@@ -95,7 +95,8 @@ enum {
     HERO_EINVAL = -5,   /* bad argument */
     HERO_ELIMIT = -6,   /* input exceeds a safety limit */
     HERO_EMISSING = -7, /* a required key / tensor is missing */
-    HERO_ENUMERIC = -8  /* NaN / Inf */
+    HERO_ENUMERIC = -8, /* NaN / Inf */
+    HERO_EDEVICE = -9   /* HERO_CUDA: no usable GPU, or a CUDA / cuBLAS call failed */
 };
 
 /* The failure reason: filled by every function that takes a hero_error* (may be NULL). */
@@ -669,6 +670,7 @@ typedef struct hero_arena {
     size_t used;      /* in the last chunk */
     size_t total;     /* sum of caps */
     size_t peak;      /* most bytes used in one pass */
+    void *dev;        /* HERO_CUDA: the CUDA context of a device arena (chunks in GPU memory); NULL: host */
 } hero_arena;
 
 typedef struct hero_model {
@@ -679,6 +681,7 @@ typedef struct hero_model {
     size_t n_floats;
     hero_arena arena;
     int vocab_padded;         /* the checkpoint's vocab_padded entry (or 1 if Vp > V) */
+    void *dev;                /* HERO_CUDA: the model's GPU state (NULL: the model runs on the CPU) */
 } hero_model;
 
 /* Allocates a model for the given dims with zeroed parameters. */
@@ -718,6 +721,44 @@ HERODEF int hero_encode_queries(hero_model *m, const int32_t *ids, const int32_t
                                 float *mq, hero_error *err);
 
 /* ======================================================================================
+   Where a model runs. A CPU build runs on the CPU. Built with HERO_CUDA (the implementation
+   file compiled by nvcc, see `make cuda`), hero_model_init puts every model on the current
+   CUDA device (cudaSetDevice before it to choose; HERO_EDEVICE with the reason when there is
+   no usable GPU): parameters, gradients, AdamW moments and activations live in GPU memory and
+   every op, loss, the clipping and AdamW run there. The API is the same, with these rules for
+   a GPU model:
+   - arrays the caller passes or gets filled (batches, repr_grad, hero_encode_queries,
+     hero_vcmr_scores, checkpoints) are host memory, as on the CPU;
+   - the array pointers of a hero_result (f_seq, c_seq, scores, ...) point into GPU memory
+     (read them with hero_copy_to_host); its losses are host numbers;
+   - m->p / m->g point into GPU memory; the table's data / grad and m->params / m->grads are
+     host copies: hero_model_download refreshes them (weights and gradients), hero_model_upload
+     sends host edits of the weights to the GPU. Loading, the initialisers, hero_trainer_save
+     and hero_trainer_load do this themselves; hero_optimizer's m / v likewise (saved /
+     loaded by the trainer).
+   On a CPU model these are plain copies or do nothing.
+   ====================================================================================== */
+typedef enum hero_precision {
+    HERO_PREC_FP32 = 0, /* fp32 everywhere (the default; the only one on the CPU) */
+    HERO_PREC_TF32,     /* GPU: matrix products on TF32 tensor cores (fp32 in and out, fp32 accumulation) */
+    HERO_PREC_BF16      /* GPU: bf16 mixed precision: both operands of every matrix product rounded to bf16
+                           (weights from a bf16 copy refreshed after each update), fp32 accumulation and
+                           output; fp32 master weights, gradients, AdamW, activations, LayerNorm,
+                           softmax and losses */
+} hero_precision;
+
+/* "cpu", or the GPU the model lives on ("cuda:0 NVIDIA H200, sm_90") */
+HERODEF const char *hero_model_device(const hero_model *m);
+/* Precision of a GPU model's matrix products; a CPU model accepts only HERO_PREC_FP32. */
+HERODEF int hero_model_set_precision(hero_model *m, hero_precision p, hero_error *err);
+/* GPU model: weights and gradients -> the host copies (table data / grad, m->params / m->grads). */
+HERODEF int hero_model_download(hero_model *m, hero_error *err);
+/* GPU model: the host copy of the weights -> the GPU (after editing table data / m->params). */
+HERODEF int hero_model_upload(hero_model *m, hero_error *err);
+/* Copies bytes of the model's memory (a hero_result array) to host memory dst. */
+HERODEF int hero_copy_to_host(hero_model *m, void *dst, const void *src, size_t bytes, hero_error *err);
+
+/* ======================================================================================
    AdamW exactly as the official optim/adamw.py: bias correction, eps outside the sqrt,
    decoupled weight decay after the Adam update (not for names with "bias" or
    "LayerNorm.weight"), per-parameter step counts; a parameter that never received a
@@ -735,6 +776,8 @@ typedef struct hero_optimizer {
     int64_t *steps;        /* per-parameter update counts */
     int n_params;
     int64_t step;          /* optimizer updates done (the schedule's step) */
+    void *dev;             /* HERO_CUDA: the moments in GPU memory (m / v are then host copies, see
+                              hero_model_download); NULL on the CPU */
 } hero_optimizer;
 
 /* Release recipe: lr 3e-5, betas 0.9/0.98, eps 1e-6, wd 0.01, warmup 10k of 100k, clip 1.0. */
@@ -1266,6 +1309,7 @@ HERODEF const char *hero_strerror(int code) {
     case HERO_ELIMIT: return "input exceeds a safety limit";
     case HERO_EMISSING: return "missing key or tensor";
     case HERO_ENUMERIC: return "non-finite value";
+    case HERO_EDEVICE: return "GPU / CUDA error";
     default: return "unknown error";
     }
 }
@@ -1325,8 +1369,18 @@ static int hero__read_file(const char *path, size_t limit, unsigned char **out, 
       Backward functions ADD into their input-gradient buffers (which start zeroed).
    ====================================================================================== */
 
+#ifdef HERO_CUDA
+/* a device arena (a->dev set): chunks of GPU memory, zeroed on the model's stream (section 19) */
+static void *hero__cu_alloc(hero_arena *a, size_t bytes, int zero);
+static void hero__cu_arena_reset(hero_arena *a);
+static void hero__cu_arena_free(hero_arena *a);
+#endif
+
 static void hero__arena_free(hero_arena *a) {
     int i;
+#ifdef HERO_CUDA
+    if (a->dev) { hero__cu_arena_free(a); return; }
+#endif
     for (i = 0; i < a->n_chunks; i++) HERO_FREE(a->chunks[i]);
     HERO_FREE(a->chunks);
     HERO_FREE(a->caps);
@@ -1337,6 +1391,9 @@ static void hero__arena_free(hero_arena *a) {
 static void hero__arena_reset(hero_arena *a) {
     size_t need = 0;
     int i;
+#ifdef HERO_CUDA
+    if (a->dev) { hero__cu_arena_reset(a); return; }
+#endif
     for (i = 0; i < a->n_chunks - 1; i++) need += a->caps[i];
     if (a->n_chunks > 1) {
         need += a->used;
@@ -1354,6 +1411,9 @@ static void *hero__alloc(hero_arena *a, size_t bytes) {
     unsigned char *p;
     size_t off, used_total;
     int i;
+#ifdef HERO_CUDA
+    if (a->dev) return hero__cu_alloc(a, bytes, 1);
+#endif
     bytes = (bytes + 63) & ~(size_t)63;
     if (bytes == 0) bytes = 64;
     off = a->n_chunks ? ((a->used + 63) & ~(size_t)63) : 0;
@@ -1646,6 +1706,734 @@ static void hero__conv1d_bwd(float *dx, float *dw, const float *dy, const float 
         }
 }
 
+/* ---- model primitives: every loop of sections 4-10 over activations, parameters or gradients
+   is one of these (the CUDA backend has a kernel for each; see "backend dispatch" below).
+   Index arrays are int32 (uint8 masks) and live where the data lives. ---- */
+
+/* y[n] += x[n] */
+static void hero__add(float *y, const float *x, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) y[i] += x[i];
+}
+/* x[n] /= d */
+static void hero__div(float *x, size_t n, float d) {
+    size_t i;
+    for (i = 0; i < n; i++) x[i] /= d;
+}
+/* x[n] *= mask[n] */
+static void hero__mul_mask(float *x, const int32_t *mask, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) x[i] *= (float)mask[i];
+}
+/* dst[r,c] = src[r,c] * mask[c], r < R, c < C (one mask for every row) */
+static void hero__mul_mask_rows(float *dst, const float *src, const int32_t *mask, int R, int C) {
+    size_t i, n = (size_t)R * C;
+    for (i = 0; i < n; i++) dst[i] = src[i] * (float)mask[i % (size_t)C];
+}
+/* mask_logits of every row of x[R,C] with one mask[C] */
+static void hero__mask_logits_rows(float *x, const int32_t *mask, int R, int C) {
+    int r;
+    for (r = 0; r < R; r++) hero__mask_logits(x + (size_t)r * C, mask, (size_t)C);
+}
+
+/* text embeddings before their LayerNorm: out[n,t] = word[ids[n,t]] + ptab[pos[t]] + type_row */
+static void hero__embed_fwd(float *out, const int32_t *ids, const int32_t *pos, const float *word, const float *ptab,
+                            const float *type_row, int N, int T, int H) {
+    int n, t, i;
+    for (n = 0; n < N; n++)
+        for (t = 0; t < T; t++) {
+            const float *w = word + (size_t)ids[(size_t)n * T + t] * H;
+            const float *pe = ptab + (size_t)pos[t] * H, *ty = type_row;
+            float *r = out + ((size_t)n * T + t) * H;
+            for (i = 0; i < H; i++) r[i] = w[i] + pe[i] + ty[i];
+        }
+}
+/* embedding backward: gword[ids[n,t]] += d (not for the padding id 1; gword/ids may be NULL),
+   gpos[pos[t]] += d, gtype_row += d */
+static void hero__embed_bwd(float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
+                            const int32_t *pos, int N, int T, int H) {
+    int n, t, i;
+    for (n = 0; n < N; n++)
+        for (t = 0; t < T; t++) {
+            int id = gword ? ids[(size_t)n * T + t] : 1;
+            const float *dr = d + ((size_t)n * T + t) * H;
+            float *gp = gpos + (size_t)pos[t] * H;
+            if (id != 1) {
+                float *gw = gword + (size_t)id * H;
+                for (i = 0; i < H; i++) { gw[i] += dr[i]; gp[i] += dr[i]; gtype[i] += dr[i]; }
+            } else {
+                for (i = 0; i < H; i++) { gp[i] += dr[i]; gtype[i] += dr[i]; }
+            }
+        }
+}
+/* x[n,t] += ptab[pos[t]] + type_row (frame embeddings) */
+static void hero__add_pos_type(float *x, const int32_t *pos, const float *ptab, const float *type_row, int N, int T, int H) {
+    int n, t, i;
+    for (n = 0; n < N; n++)
+        for (t = 0; t < T; t++) {
+            float *r = x + ((size_t)n * T + t) * H;
+            const float *pe = ptab + (size_t)pos[t] * H, *ty = type_row;
+            for (i = 0; i < H; i++) r[i] += pe[i] + ty[i];
+        }
+}
+/* out[b,t] = in[b,t] + ptab[t] (positions 0..T-1), rows of H */
+static void hero__add_pos(float *out, const float *in, const float *ptab, int B, int T, int H) {
+    int v, l, i;
+    for (v = 0; v < B; v++)
+        for (l = 0; l < T; l++)
+            for (i = 0; i < H; i++) {
+                size_t o = ((size_t)v * T + l) * H + i;
+                out[o] = in[o] + ptab[(size_t)l * H + i];
+            }
+}
+/* its backward: gpos[t] += d[b,t]; dx[b,t] += d[b,t] (dx may be NULL) */
+static void hero__add_pos_bwd(float *gpos, float *dx, const float *d, int B, int T, int H) {
+    int v, l, i;
+    for (v = 0; v < B; v++)
+        for (l = 0; l < T; l++)
+            for (i = 0; i < H; i++) {
+                size_t o = ((size_t)v * T + l) * H + i;
+                gpos[(size_t)l * H + i] += d[o];
+                if (dx) dx[o] += d[o];
+            }
+}
+/* x[r] += table[sel[r] ? 1 : 0], rows of C (the mask embedding of the frame input) */
+static void hero__add_rowsel(float *x, const uint8_t *sel, const float *table, size_t R, int C) {
+    size_t v;
+    int i;
+    for (v = 0; v < R; v++) {
+        const float *me = table + (size_t)(sel[v] ? 1 : 0) * C;
+        for (i = 0; i < C; i++) x[v * C + i] += me[i];
+    }
+}
+/* MFM input: x[r] = (sel[r] ? 0 : x[r]) + table[sel[r] ? 1 : 0] */
+static void hero__mfm_mask(float *x, const uint8_t *sel, const float *table, size_t R, int C) {
+    size_t v;
+    int i;
+    for (v = 0; v < R; v++) {
+        int mk = sel[v] ? 1 : 0;
+        for (i = 0; i < C; i++) x[v * C + i] = (mk ? 0.0f : x[v * C + i]) + table[(size_t)mk * C + i];
+    }
+}
+/* dst[C] += sum of the rows r of src[R,C] with sel[r] != 0 (in row order) */
+static void hero__rowsum_masked(float *dst, const float *src, const uint8_t *sel, size_t R, int C) {
+    size_t v;
+    int i;
+    for (v = 0; v < R; v++)
+        if (sel[v])
+            for (i = 0; i < C; i++) dst[i] += src[v * C + i];
+}
+
+/* the gather merge of one cross-modal row: emb[n,g] = gather[n,g] < Lv ? v_emb[n, idx] : t_emb[n, idx - Lv] */
+static void hero__merge_fwd(float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int N, int Lv, int Lt,
+                            int Lg, int H) {
+    int n, g;
+    for (n = 0; n < N; n++)
+        for (g = 0; g < Lg; g++) {
+            int idx = gather[(size_t)n * Lg + g];
+            const float *src = idx < Lv ? v_emb + ((size_t)n * Lv + idx) * H : t_emb + ((size_t)n * Lt + (idx - Lv)) * H;
+            memcpy(emb + ((size_t)n * Lg + g) * H, src, (size_t)H * sizeof(float));
+        }
+}
+/* its backward: dv / dt rows += demb rows */
+static void hero__merge_bwd(float *dv, float *dt, const float *demb, const int32_t *gather, int N, int Lv, int Lt, int Lg,
+                            int H) {
+    int n, g, i;
+    for (n = 0; n < N; n++)
+        for (g = 0; g < Lg; g++) {
+            int idx = gather[(size_t)n * Lg + g];
+            float *dst = idx < Lv ? dv + ((size_t)n * Lv + idx) * H : dt + ((size_t)n * Lt + (idx - Lv)) * H;
+            const float *src = demb + ((size_t)n * Lg + g) * H;
+            for (i = 0; i < H; i++) dst[i] += src[i];
+        }
+}
+
+/* row copies: dst row (dst_idx ? dst_idx[k] : k) = src row (src_idx ? src_idx[k] : k), k < n, C floats
+   each; ldd / lds: row strides */
+static void hero__rows_copy(float *dst, int ldd, const int32_t *dst_idx, const float *src, int lds, const int32_t *src_idx,
+                            int n, int C) {
+    int k;
+    for (k = 0; k < n; k++)
+        memcpy(dst + (size_t)(dst_idx ? dst_idx[k] : k) * ldd, src + (size_t)(src_idx ? src_idx[k] : k) * lds,
+               (size_t)C * sizeof(float));
+}
+
+/* row sums by a map built on the host: dst row row[u] += src rows src[k], k in [ptr[u], ptr[u+1]),
+   in that order (a dst row appears once: no two writers) */
+typedef struct hero__rowmap {
+    int n;                            /* destination rows */
+    const int32_t *row, *ptr, *src;   /* [n], [n+1], [ptr[n]] */
+} hero__rowmap;
+
+static void hero__rows_add(float *dst, const float *src, const hero__rowmap *mp, int H) {
+    int u, k, i;
+    for (u = 0; u < mp->n; u++) {
+        float *d = dst + (size_t)mp->row[u] * H;
+        for (k = mp->ptr[u]; k < mp->ptr[u + 1]; k++) {
+            const float *s = src + (size_t)mp->src[k] * H;
+            for (i = 0; i < H; i++) d[i] += s[i];
+        }
+    }
+}
+
+/* the attention core of every head: att[n,h] = softmax(Q K^T / sqrt(d) + (1 - mask) * -10000),
+   ctx[n,:,h] = att V. q/k/v/ctx [N,T,H] (head h = columns h*d..), att [N,A,T,T] */
+static void hero__attn_core_fwd(float *att, float *ctx, const float *q, const float *k, const float *v, const int32_t *mask,
+                                int N, int T, int H, int A) {
+    int n, h, i, j, d = H / A;
+    float sq = sqrtf((float)d);
+    for (n = 0; n < N; n++)
+        for (h = 0; h < A; h++) {
+            const float *Q = q + (size_t)n * T * H + h * d, *K = k + (size_t)n * T * H + h * d;
+            const float *Vv = v + (size_t)n * T * H + h * d;
+            float *S = att + ((size_t)n * A + h) * T * T;
+            hero__gemm(0, 1, T, T, d, 1.0f, Q, H, K, H, 0.0f, S, T);
+            for (i = 0; i < T; i++) {
+                float *row = S + (size_t)i * T;
+                for (j = 0; j < T; j++) row[j] = row[j] / sq + (1.0f - (float)mask[(size_t)n * T + j]) * -10000.0f;
+                hero__softmax_row(row, T);
+            }
+            hero__gemm(0, 0, T, d, T, 1.0f, S, T, Vv, H, 0.0f, ctx + (size_t)n * T * H + h * d, H);
+        }
+}
+/* its backward: dq, dk, dv [N,T,H] += from dctx */
+static int hero__attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
+                               const float *k, const float *v, const float *att, int N, int T, int H, int A) {
+    int n, h, i, d = H / A;
+    float sq = sqrtf((float)d);
+    float *dP = (float *)hero__alloc(ar, (size_t)T * T * sizeof(float)), *dS = (float *)hero__alloc(ar, (size_t)T * T * sizeof(float));
+    if (!dP || !dS) return HERO_ENOMEM;
+    for (n = 0; n < N; n++)
+        for (h = 0; h < A; h++) {
+            size_t base = (size_t)n * T * H + h * d;
+            const float *P = att + ((size_t)n * A + h) * T * T;
+            hero__gemm(0, 1, T, T, d, 1.0f, dctx + base, H, v + base, H, 0.0f, dP, T);  /* dP = dctx V^T */
+            hero__gemm(1, 0, T, d, T, 1.0f, P, T, dctx + base, H, 1.0f, dv + base, H);  /* dV += P^T dctx */
+            memset(dS, 0, (size_t)T * T * sizeof(float));
+            for (i = 0; i < T; i++) hero__softmax_row_bwd(dS + (size_t)i * T, dP + (size_t)i * T, P + (size_t)i * T, T);
+            for (i = 0; i < T * T; i++) dS[i] /= sq;
+            hero__gemm(0, 0, T, d, T, 1.0f, dS, T, k + base, H, 1.0f, dq + base, H);    /* dQ += dS K */
+            hero__gemm(1, 0, T, d, T, 1.0f, dS, T, q + base, H, 1.0f, dk + base, H);    /* dK += dS^T Q */
+        }
+    return 0;
+}
+
+/* modular attention pooling (VSM query): alpha[n] = softmax(alpha[n]) in place (masked logits in),
+   mq[n] = alpha[n] x[n]; x [N,T,H] */
+static void hero__modpool_fwd(float *alpha, float *mq, const float *x, int N, int T, int H) {
+    int n;
+    for (n = 0; n < N; n++) {
+        hero__softmax_row(alpha + (size_t)n * T, T);
+        hero__gemm(0, 0, 1, H, T, 1.0f, alpha + (size_t)n * T, T, x + (size_t)n * T * H, H, 0.0f, mq + (size_t)n * H, H);
+    }
+}
+/* its backward: dx[n,t] += alpha dmq[n]; dal[n,t] = x[n,t] . dmq[n]; ds[n] += softmax backward of dal */
+static void hero__modpool_bwd(float *dx, float *dal, float *ds, const float *dmq, const float *x, const float *alpha, int N,
+                              int T, int H) {
+    int n, t, i;
+    for (n = 0; n < N; n++) {
+        const float *d = dmq + (size_t)n * H;
+        for (t = 0; t < T; t++) {
+            const float *xr = x + ((size_t)n * T + t) * H;
+            float *dxr = dx + ((size_t)n * T + t) * H, a = alpha[(size_t)n * T + t], sum = 0;
+            for (i = 0; i < H; i++) { sum += d[i] * xr[i]; dxr[i] += a * d[i]; }
+            dal[(size_t)n * T + t] = sum;
+        }
+        hero__softmax_row_bwd(ds + (size_t)n * T, dal + (size_t)n * T, alpha + (size_t)n * T, T);
+    }
+}
+
+/* max over each row of x[R,C]: mx[r], arg[r] = its first index */
+static void hero__rowmax(float *mx, int *arg, const float *x, int R, int C) {
+    int r, l;
+    for (r = 0; r < R; r++) {
+        const float *row = x + (size_t)r * C;
+        int best = 0;
+        for (l = 1; l < C; l++) if (row[l] > row[best]) best = l;
+        mx[r] = row[best];
+        arg[r] = best;
+    }
+}
+/* its backward into the (zeroed) masked cosines: dcs[q, v*L + arg[q,v]] = dmx[q,v] * mask[v*L + arg] */
+static void hero__rowmax_bwd(float *dcs, const float *dmx, const int *arg, const int32_t *mask, int Nq, int B, int L) {
+    int q, v;
+    for (q = 0; q < Nq; q++)
+        for (v = 0; v < B; v++) {
+            int l = arg[(size_t)q * B + v];
+            dcs[(size_t)q * B * L + (size_t)v * L + l] = dmx[(size_t)q * B + v] * (float)mask[v * L + l];
+        }
+}
+
+/* the pooler (output only): pooled[S,H] = tanh(W x[n, 0] + b), x rows of ldx floats */
+static void hero__pooler_fwd(float *pooled, const float *x, size_t ldx, const float *W, const float *b, int S, int H) {
+    int n;
+    for (n = 0; n < S; n++) hero__linear_fwd(pooled + (size_t)n * H, x + (size_t)n * ldx, W, b, 1, H, H);
+    hero__tanh_fwd(pooled, (size_t)S * H);
+}
+
+/* *out = sum a[i] b[i] (double accumulation) */
+static void hero__dot(float *out, const float *a, const float *b, size_t n) {
+    double s = 0;
+    size_t i;
+    for (i = 0; i < n; i++) s += (double)a[i] * b[i];
+    *out = (float)s;
+}
+
+/* cross-entropy over rows of logits [n, stride] using the first `cols` columns; ignore target -1.
+   loss_vec[n] (0 for ignored rows; may be NULL), *loss = mean over valid rows (NaN if none);
+   dlogits (may be NULL) += d(mean)/dlogits * scale */
+static int hero__xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
+                           float *loss_vec, float *dlogits, float scale, float *loss) {
+    int r, valid = 0;
+    double sum = 0;
+    float *prob = (float *)hero__alloc(ar, (size_t)(cols > 0 ? cols : 1) * sizeof(float));
+    if (!prob) return HERO_ENOMEM;
+    for (r = 0; r < n; r++) if (targets[r] >= 0) valid++;
+    for (r = 0; r < n; r++) {
+        float l;
+        if (targets[r] < 0) { if (loss_vec) loss_vec[r] = 0; continue; }
+        l = hero__xent_fwd(prob, logits + (size_t)r * stride, cols, targets[r]);
+        if (loss_vec) loss_vec[r] = l;
+        sum += l;
+        if (dlogits) hero__xent_bwd(dlogits + (size_t)r * stride, prob, cols, targets[r], scale / (float)valid);
+    }
+    *loss = valid ? (float)(sum / valid) : NAN;
+    return 0;
+}
+
+/* MFFR: lv[nm,F] squared errors, *loss = mean_i sqrt(sum_j lv); dout (may be NULL) = d loss / d pred */
+static void hero__mffr_loss(float *lv, float *dout, float *loss, const float *pred, const float *tgt, int nm, int F) {
+    double sum = 0;
+    int i, j;
+    for (i = 0; i < nm; i++) {
+        double s = 0;
+        float r;
+        for (j = 0; j < F; j++) {
+            float d = pred[(size_t)i * F + j] - tgt[(size_t)i * F + j];
+            lv[(size_t)i * F + j] = d * d;
+            s += (double)d * d;
+        }
+        r = (float)sqrt(s);
+        sum += r;
+        if (dout && r > 0)
+            for (j = 0; j < F; j++) dout[(size_t)i * F + j] = (pred[(size_t)i * F + j] - tgt[(size_t)i * F + j]) / (r * (float)nm);
+    }
+    *loss = (float)(sum / nm);
+}
+
+/* ======================================================================================
+   Backend dispatch: every primitive the model code (sections 4-10) runs, on the CPU (the
+   functions above: the reference) or on the GPU (HERO_CUDA: section 19, one kernel or
+   cuBLAS call each). The activation arena decides: ar->dev is the CUDA context of a model
+   that lives on the GPU, NULL on the CPU. Device primitives are asynchronous (one stream
+   per model); a CUDA error is kept in the context and reported at the next sync point.
+   ====================================================================================== */
+#ifdef HERO_CUDA
+#define HERO__DEV(ar, call) if ((ar)->dev) { call; return; }
+#define HERO__DEV_RC(ar, call) if ((ar)->dev) return call;
+static void hero__cu_gemm(hero_arena *ar, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                          const float *B, int ldb, float beta, float *C, int ldc);
+static void hero__cu_linear_fwd(hero_arena *ar, float *out, const float *in, const float *W, const float *b, int N, int K, int O);
+static void hero__cu_linear_bwd(hero_arena *ar, float *din, float *dW, float *db, const float *dout, const float *in,
+                                const float *W, int N, int K, int O);
+static void hero__cu_layernorm_fwd(hero_arena *ar, float *out, float *mean, float *rstd, const float *x, const float *w,
+                                   const float *b, int N, int C, float eps);
+static void hero__cu_layernorm_bwd(hero_arena *ar, float *dx, float *dw, float *db, const float *dout, const float *x,
+                                   const float *mean, const float *rstd, const float *w, int N, int C);
+static void hero__cu_gelu_fwd(hero_arena *ar, float *out, const float *x, size_t n);
+static void hero__cu_gelu_bwd(hero_arena *ar, float *dx, const float *dout, const float *x, size_t n);
+static void hero__cu_relu_fwd(hero_arena *ar, float *x, size_t n);
+static void hero__cu_relu_bwd(hero_arena *ar, float *dx, const float *dout, const float *out, size_t n);
+static void hero__cu_mask_logits(hero_arena *ar, float *x, const int32_t *m, size_t n);
+static void hero__cu_mask_logits_rows(hero_arena *ar, float *x, const int32_t *mask, int R, int C);
+static void hero__cu_l2norm_fwd(hero_arena *ar, float *y, float *norm, const float *x, int N, int C, float eps);
+static void hero__cu_l2norm_bwd(hero_arena *ar, float *dx, const float *dy, const float *y, const float *norm, int N, int C,
+                                float eps);
+static void hero__cu_conv1d_fwd(hero_arena *ar, float *y, const float *x, const float *w, int N, int L, int K);
+static void hero__cu_conv1d_bwd(hero_arena *ar, float *dx, float *dw, const float *dy, const float *x, const float *w, int N,
+                                int L, int K);
+static void hero__cu_add(hero_arena *ar, float *y, const float *x, size_t n);
+static void hero__cu_copy(hero_arena *ar, float *y, const float *x, size_t n);
+static void hero__cu_div(hero_arena *ar, float *x, size_t n, float d);
+static void hero__cu_mul_mask(hero_arena *ar, float *x, const int32_t *mask, size_t n);
+static void hero__cu_mul_mask_rows(hero_arena *ar, float *dst, const float *src, const int32_t *mask, int R, int C);
+static void hero__cu_embed_fwd(hero_arena *ar, float *out, const int32_t *ids, const int32_t *pos, const float *word,
+                               const float *ptab, const float *type_row, int N, int T, int H);
+static void hero__cu_embed_bwd(hero_arena *ar, float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
+                               const int32_t *pos, int N, int T, int H);
+static void hero__cu_add_pos_type(hero_arena *ar, float *x, const int32_t *pos, const float *ptab, const float *type_row, int N,
+                                  int T, int H);
+static void hero__cu_add_pos(hero_arena *ar, float *out, const float *in, const float *ptab, int B, int T, int H);
+static void hero__cu_add_pos_bwd(hero_arena *ar, float *gpos, float *dx, const float *d, int B, int T, int H);
+static void hero__cu_add_rowsel(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C);
+static void hero__cu_mfm_mask(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C);
+static void hero__cu_rowsum_masked(hero_arena *ar, float *dst, const float *src, const uint8_t *sel, size_t R, int C);
+static void hero__cu_merge_fwd(hero_arena *ar, float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int N,
+                               int Lv, int Lt, int Lg, int H);
+static void hero__cu_merge_bwd(hero_arena *ar, float *dv, float *dt, const float *demb, const int32_t *gather, int N, int Lv,
+                               int Lt, int Lg, int H);
+static void hero__cu_rows_copy(hero_arena *ar, float *dst, int ldd, const int32_t *dst_idx, const float *src, int lds,
+                               const int32_t *src_idx, int n, int C);
+static void hero__cu_rows_add(hero_arena *ar, float *dst, const float *src, const hero__rowmap *mp, int H);
+static void hero__cu_attn_core_fwd(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
+                                   const int32_t *mask, int N, int T, int H, int A);
+static int hero__cu_attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
+                                  const float *k, const float *v, const float *att, int N, int T, int H, int A);
+static void hero__cu_modpool_fwd(hero_arena *ar, float *alpha, float *mq, const float *x, int N, int T, int H);
+static void hero__cu_modpool_bwd(hero_arena *ar, float *dx, float *dal, float *ds, const float *dmq, const float *x,
+                                 const float *alpha, int N, int T, int H);
+static void hero__cu_rowmax(hero_arena *ar, float *mx, int *arg, const float *x, int R, int C);
+static void hero__cu_rowmax_bwd(hero_arena *ar, float *dcs, const float *dmx, const int *arg, const int32_t *mask, int Nq, int B,
+                                int L);
+static void hero__cu_pooler_fwd(hero_arena *ar, float *pooled, const float *x, size_t ldx, const float *W, const float *b, int S,
+                                int H);
+static void hero__cu_dot(hero_arena *ar, float *out, const float *a, const float *b, size_t n);
+static int hero__cu_xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
+                              float *loss_vec, float *dlogits, float scale, float *loss);
+static void hero__cu_mffr_loss(hero_arena *ar, float *lv, float *dout, float *loss, const float *pred, const float *tgt, int nm,
+                               int F);
+static int hero__cu_rank_loss(hero_arena *ar, const hero_config *c, const float *q2v, int Nq, int Nv, float *mat_ctx,
+                              float *mat_q, float *loss_ctx, float *loss_q, float *dq2v);
+#else
+#define HERO__DEV(ar, call) (void)(ar);
+#define HERO__DEV_RC(ar, call) (void)(ar);
+#endif
+
+static void hero__k_gemm(hero_arena *ar, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                         const float *B, int ldb, float beta, float *C, int ldc) {
+    HERO__DEV(ar, hero__cu_gemm(ar, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc))
+    hero__gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+static void hero__k_linear_fwd(hero_arena *ar, float *out, const float *in, const float *W, const float *b, int N, int K, int O) {
+    HERO__DEV(ar, hero__cu_linear_fwd(ar, out, in, W, b, N, K, O))
+    hero__linear_fwd(out, in, W, b, N, K, O);
+}
+static void hero__k_linear_bwd(hero_arena *ar, float *din, float *dW, float *db, const float *dout, const float *in,
+                               const float *W, int N, int K, int O) {
+    HERO__DEV(ar, hero__cu_linear_bwd(ar, din, dW, db, dout, in, W, N, K, O))
+    hero__linear_bwd(din, dW, db, dout, in, W, N, K, O);
+}
+static void hero__k_layernorm_fwd(hero_arena *ar, float *out, float *mean, float *rstd, const float *x, const float *w,
+                                  const float *b, int N, int C, float eps) {
+    HERO__DEV(ar, hero__cu_layernorm_fwd(ar, out, mean, rstd, x, w, b, N, C, eps))
+    hero__layernorm_fwd(out, mean, rstd, x, w, b, N, C, eps);
+}
+static void hero__k_layernorm_bwd(hero_arena *ar, float *dx, float *dw, float *db, const float *dout, const float *x,
+                                  const float *mean, const float *rstd, const float *w, int N, int C) {
+    HERO__DEV(ar, hero__cu_layernorm_bwd(ar, dx, dw, db, dout, x, mean, rstd, w, N, C))
+    hero__layernorm_bwd(dx, dw, db, dout, x, mean, rstd, w, N, C);
+}
+static void hero__k_gelu_fwd(hero_arena *ar, float *out, const float *x, size_t n) {
+    HERO__DEV(ar, hero__cu_gelu_fwd(ar, out, x, n))
+    hero__gelu_fwd(out, x, n);
+}
+static void hero__k_gelu_bwd(hero_arena *ar, float *dx, const float *dout, const float *x, size_t n) {
+    HERO__DEV(ar, hero__cu_gelu_bwd(ar, dx, dout, x, n))
+    hero__gelu_bwd(dx, dout, x, n);
+}
+static void hero__k_relu_fwd(hero_arena *ar, float *x, size_t n) {
+    HERO__DEV(ar, hero__cu_relu_fwd(ar, x, n))
+    hero__relu_fwd(x, n);
+}
+static void hero__k_relu_bwd(hero_arena *ar, float *dx, const float *dout, const float *out, size_t n) {
+    HERO__DEV(ar, hero__cu_relu_bwd(ar, dx, dout, out, n))
+    hero__relu_bwd(dx, dout, out, n);
+}
+static void hero__k_mask_logits(hero_arena *ar, float *x, const int32_t *m, size_t n) {
+    HERO__DEV(ar, hero__cu_mask_logits(ar, x, m, n))
+    hero__mask_logits(x, m, n);
+}
+static void hero__k_mask_logits_rows(hero_arena *ar, float *x, const int32_t *mask, int R, int C) {
+    HERO__DEV(ar, hero__cu_mask_logits_rows(ar, x, mask, R, C))
+    hero__mask_logits_rows(x, mask, R, C);
+}
+static void hero__k_l2norm_fwd(hero_arena *ar, float *y, float *norm, const float *x, int N, int C, float eps) {
+    HERO__DEV(ar, hero__cu_l2norm_fwd(ar, y, norm, x, N, C, eps))
+    hero__l2norm_fwd(y, norm, x, N, C, eps);
+}
+static void hero__k_l2norm_bwd(hero_arena *ar, float *dx, const float *dy, const float *y, const float *norm, int N, int C,
+                               float eps) {
+    HERO__DEV(ar, hero__cu_l2norm_bwd(ar, dx, dy, y, norm, N, C, eps))
+    hero__l2norm_bwd(dx, dy, y, norm, N, C, eps);
+}
+static void hero__k_conv1d_fwd(hero_arena *ar, float *y, const float *x, const float *w, int N, int L, int K) {
+    HERO__DEV(ar, hero__cu_conv1d_fwd(ar, y, x, w, N, L, K))
+    hero__conv1d_fwd(y, x, w, N, L, K);
+}
+static void hero__k_conv1d_bwd(hero_arena *ar, float *dx, float *dw, const float *dy, const float *x, const float *w, int N,
+                               int L, int K) {
+    HERO__DEV(ar, hero__cu_conv1d_bwd(ar, dx, dw, dy, x, w, N, L, K))
+    hero__conv1d_bwd(dx, dw, dy, x, w, N, L, K);
+}
+static void hero__k_add(hero_arena *ar, float *y, const float *x, size_t n) {
+    HERO__DEV(ar, hero__cu_add(ar, y, x, n))
+    hero__add(y, x, n);
+}
+static void hero__k_copy(hero_arena *ar, float *y, const float *x, size_t n) {
+    HERO__DEV(ar, hero__cu_copy(ar, y, x, n))
+    if (n) memcpy(y, x, n * sizeof(float));
+}
+static void hero__k_div(hero_arena *ar, float *x, size_t n, float d) {
+    HERO__DEV(ar, hero__cu_div(ar, x, n, d))
+    hero__div(x, n, d);
+}
+static void hero__k_mul_mask(hero_arena *ar, float *x, const int32_t *mask, size_t n) {
+    HERO__DEV(ar, hero__cu_mul_mask(ar, x, mask, n))
+    hero__mul_mask(x, mask, n);
+}
+static void hero__k_mul_mask_rows(hero_arena *ar, float *dst, const float *src, const int32_t *mask, int R, int C) {
+    HERO__DEV(ar, hero__cu_mul_mask_rows(ar, dst, src, mask, R, C))
+    hero__mul_mask_rows(dst, src, mask, R, C);
+}
+static void hero__k_embed_fwd(hero_arena *ar, float *out, const int32_t *ids, const int32_t *pos, const float *word,
+                              const float *ptab, const float *type_row, int N, int T, int H) {
+    HERO__DEV(ar, hero__cu_embed_fwd(ar, out, ids, pos, word, ptab, type_row, N, T, H))
+    hero__embed_fwd(out, ids, pos, word, ptab, type_row, N, T, H);
+}
+static void hero__k_embed_bwd(hero_arena *ar, float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
+                              const int32_t *pos, int N, int T, int H) {
+    HERO__DEV(ar, hero__cu_embed_bwd(ar, gword, gpos, gtype, d, ids, pos, N, T, H))
+    hero__embed_bwd(gword, gpos, gtype, d, ids, pos, N, T, H);
+}
+static void hero__k_add_pos_type(hero_arena *ar, float *x, const int32_t *pos, const float *ptab, const float *type_row, int N,
+                                 int T, int H) {
+    HERO__DEV(ar, hero__cu_add_pos_type(ar, x, pos, ptab, type_row, N, T, H))
+    hero__add_pos_type(x, pos, ptab, type_row, N, T, H);
+}
+static void hero__k_add_pos(hero_arena *ar, float *out, const float *in, const float *ptab, int B, int T, int H) {
+    HERO__DEV(ar, hero__cu_add_pos(ar, out, in, ptab, B, T, H))
+    hero__add_pos(out, in, ptab, B, T, H);
+}
+static void hero__k_add_pos_bwd(hero_arena *ar, float *gpos, float *dx, const float *d, int B, int T, int H) {
+    HERO__DEV(ar, hero__cu_add_pos_bwd(ar, gpos, dx, d, B, T, H))
+    hero__add_pos_bwd(gpos, dx, d, B, T, H);
+}
+static void hero__k_add_rowsel(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
+    HERO__DEV(ar, hero__cu_add_rowsel(ar, x, sel, table, R, C))
+    hero__add_rowsel(x, sel, table, R, C);
+}
+static void hero__k_mfm_mask(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
+    HERO__DEV(ar, hero__cu_mfm_mask(ar, x, sel, table, R, C))
+    hero__mfm_mask(x, sel, table, R, C);
+}
+static void hero__k_rowsum_masked(hero_arena *ar, float *dst, const float *src, const uint8_t *sel, size_t R, int C) {
+    HERO__DEV(ar, hero__cu_rowsum_masked(ar, dst, src, sel, R, C))
+    hero__rowsum_masked(dst, src, sel, R, C);
+}
+static void hero__k_merge_fwd(hero_arena *ar, float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int N,
+                              int Lv, int Lt, int Lg, int H) {
+    HERO__DEV(ar, hero__cu_merge_fwd(ar, emb, v_emb, t_emb, gather, N, Lv, Lt, Lg, H))
+    hero__merge_fwd(emb, v_emb, t_emb, gather, N, Lv, Lt, Lg, H);
+}
+static void hero__k_merge_bwd(hero_arena *ar, float *dv, float *dt, const float *demb, const int32_t *gather, int N, int Lv,
+                              int Lt, int Lg, int H) {
+    HERO__DEV(ar, hero__cu_merge_bwd(ar, dv, dt, demb, gather, N, Lv, Lt, Lg, H))
+    hero__merge_bwd(dv, dt, demb, gather, N, Lv, Lt, Lg, H);
+}
+static void hero__k_rows_copy(hero_arena *ar, float *dst, int ldd, const int32_t *dst_idx, const float *src, int lds,
+                              const int32_t *src_idx, int n, int C) {
+    HERO__DEV(ar, hero__cu_rows_copy(ar, dst, ldd, dst_idx, src, lds, src_idx, n, C))
+    hero__rows_copy(dst, ldd, dst_idx, src, lds, src_idx, n, C);
+}
+static void hero__k_rows_add(hero_arena *ar, float *dst, const float *src, const hero__rowmap *mp, int H) {
+    HERO__DEV(ar, hero__cu_rows_add(ar, dst, src, mp, H))
+    hero__rows_add(dst, src, mp, H);
+}
+static void hero__k_attn_core_fwd(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
+                                  const int32_t *mask, int N, int T, int H, int A) {
+    HERO__DEV(ar, hero__cu_attn_core_fwd(ar, att, ctx, q, k, v, mask, N, T, H, A))
+    hero__attn_core_fwd(att, ctx, q, k, v, mask, N, T, H, A);
+}
+static int hero__k_attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
+                                 const float *k, const float *v, const float *att, int N, int T, int H, int A) {
+    HERO__DEV_RC(ar, hero__cu_attn_core_bwd(ar, dq, dk, dv, dctx, q, k, v, att, N, T, H, A))
+    return hero__attn_core_bwd(ar, dq, dk, dv, dctx, q, k, v, att, N, T, H, A);
+}
+static void hero__k_modpool_fwd(hero_arena *ar, float *alpha, float *mq, const float *x, int N, int T, int H) {
+    HERO__DEV(ar, hero__cu_modpool_fwd(ar, alpha, mq, x, N, T, H))
+    hero__modpool_fwd(alpha, mq, x, N, T, H);
+}
+static void hero__k_modpool_bwd(hero_arena *ar, float *dx, float *dal, float *ds, const float *dmq, const float *x,
+                                const float *alpha, int N, int T, int H) {
+    HERO__DEV(ar, hero__cu_modpool_bwd(ar, dx, dal, ds, dmq, x, alpha, N, T, H))
+    hero__modpool_bwd(dx, dal, ds, dmq, x, alpha, N, T, H);
+}
+static void hero__k_rowmax(hero_arena *ar, float *mx, int *arg, const float *x, int R, int C) {
+    HERO__DEV(ar, hero__cu_rowmax(ar, mx, arg, x, R, C))
+    hero__rowmax(mx, arg, x, R, C);
+}
+static void hero__k_rowmax_bwd(hero_arena *ar, float *dcs, const float *dmx, const int *arg, const int32_t *mask, int Nq, int B,
+                               int L) {
+    HERO__DEV(ar, hero__cu_rowmax_bwd(ar, dcs, dmx, arg, mask, Nq, B, L))
+    hero__rowmax_bwd(dcs, dmx, arg, mask, Nq, B, L);
+}
+static void hero__k_pooler_fwd(hero_arena *ar, float *pooled, const float *x, size_t ldx, const float *W, const float *b, int S,
+                               int H) {
+    HERO__DEV(ar, hero__cu_pooler_fwd(ar, pooled, x, ldx, W, b, S, H))
+    hero__pooler_fwd(pooled, x, ldx, W, b, S, H);
+}
+static void hero__k_dot(hero_arena *ar, float *out, const float *a, const float *b, size_t n) {
+    HERO__DEV(ar, hero__cu_dot(ar, out, a, b, n))
+    hero__dot(out, a, b, n);
+}
+static int hero__k_xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
+                             float *loss_vec, float *dlogits, float scale, float *loss) {
+    HERO__DEV_RC(ar, hero__cu_xent_rows(ar, logits, n, cols, stride, targets, loss_vec, dlogits, scale, loss))
+    return hero__xent_rows(ar, logits, n, cols, stride, targets, loss_vec, dlogits, scale, loss);
+}
+static void hero__k_mffr_loss(hero_arena *ar, float *lv, float *dout, float *loss, const float *pred, const float *tgt, int nm,
+                              int F) {
+    HERO__DEV(ar, hero__cu_mffr_loss(ar, lv, dout, loss, pred, tgt, nm, F))
+    hero__mffr_loss(lv, dout, loss, pred, tgt, nm, F);
+}
+static int hero__rank_loss(hero_model *m, const float *q2v, int Nq, int Nv, float *mat_ctx, float *mat_q, float *loss_ctx,
+                           float *loss_q, float *dq2v);
+static int hero__k_rank_loss(hero_model *m, hero_arena *ar, const float *q2v, int Nq, int Nv, float *mat_ctx, float *mat_q,
+                             float *loss_ctx, float *loss_q, float *dq2v) {
+    HERO__DEV_RC(ar, hero__cu_rank_loss(ar, &m->cfg, q2v, Nq, Nv, mat_ctx, mat_q, loss_ctx, loss_q, dq2v))
+    return hero__rank_loss(m, q2v, Nq, Nv, mat_ctx, mat_q, loss_ctx, loss_q, dq2v);
+}
+
+/* ---- where a model's numbers live ---- */
+#ifdef HERO_CUDA
+static hero_arena *hero__cu_act(hero_model *m);
+static float *hero__cu_pbase(const hero_model *m, int grads);
+static int hero__cu_to_host(hero_arena *ar, void *dst, const void *src, size_t bytes);
+static const char *hero__cu_errmsg(hero_arena *ar);
+#endif
+
+/* the activation arena: the model's own arena on the CPU, the device arena of a GPU model */
+static hero_arena *hero__act(hero_model *m) {
+#ifdef HERO_CUDA
+    if (m->dev) return hero__cu_act(m);
+#endif
+    return &m->arena;
+}
+/* the parameter (grads 0) or gradient (grads 1) block the model code computes with (m->p / m->g point
+   into it): m->params / m->grads on the CPU, the device blocks of a GPU model (m->params / m->grads are
+   then the host copies that loading, saving and hero_model_download use) */
+static float *hero__pbase(const hero_model *m, int grads) {
+#ifdef HERO_CUDA
+    if (m->dev) return hero__cu_pbase(m, grads);
+#endif
+    return grads ? m->grads : m->params;
+}
+/* copies bytes of model memory (activations, results) to the host */
+static int hero__k_to_host(hero_arena *ar, void *dst, const void *src, size_t bytes) {
+    HERO__DEV_RC(ar, hero__cu_to_host(ar, dst, src, bytes))
+    if (bytes) memcpy(dst, src, bytes);
+    return 0;
+}
+/* the device error behind a HERO_EDEVICE */
+static const char *hero__k_errmsg(hero_arena *ar) {
+    HERO__DEV_RC(ar, hero__cu_errmsg(ar))
+    return "no device";
+}
+
+/* A forward's inputs where its kernels read them: the batch's arrays and the index maps built
+   from it on the host (hero__prepare). On the CPU they stay where they are; with HERO_CUDA each
+   one is given space in the device arena as it is added and all go up in one copy
+   (hero__prep_flush) before the first kernel. */
+typedef struct hero__prep {
+    hero_batch d;                     /* the batch, array pointers where the kernels read them (host-only ones NULL) */
+    const float *probe;               /* REPR: d loss / d c_seq */
+    const int32_t *sel;               /* MLM: masked text rows; MFM: masked frame rows, then (NCE) the others */
+    int n_sel, n_sel1;                /* rows in sel; of them the masked ones */
+    hero__rowmap fuse, fuse_bwd;      /* fusion: video rows <- subtitle-row outputs, and back */
+    hero__rowmap sel_add;             /* MFM backward: temporal rows <- head input rows */
+    const int32_t *nce_tg;            /* MFM-NCE targets 0..nm-1 */
+    const int32_t *fom_dst;           /* FOM: row v*L+l moves to v*L+order[l] */
+    const int32_t *vsm_row, *vsm_tg;  /* VSM: query q's st/ed row (q*B + its video); targets st [Nq] then ed [Nq] */
+    int n_up, failed;                 /* HERO_CUDA: the pending copies (and whether space ran out) */
+    struct { void *dst; const void *src; size_t bytes; } up[48];
+} hero__prep;
+
+#ifdef HERO_CUDA
+static void *hero__cu_prep_put(hero_arena *ar, hero__prep *P, const void *src, size_t bytes);
+static int hero__cu_prep_flush(hero_arena *ar, hero__prep *P);
+#endif
+/* src (bytes) where the kernels of arena ar read it; NULL stays NULL */
+static void *hero__prep_put(hero__prep *P, hero_arena *ar, const void *src, size_t bytes) {
+    if (!src) return NULL;
+    HERO__DEV_RC(ar, hero__cu_prep_put(ar, P, src, bytes))
+    (void)P; (void)bytes;
+    return (void *)(uintptr_t)src;
+}
+static int hero__prep_flush(hero__prep *P, hero_arena *ar) {
+    HERO__DEV_RC(ar, hero__cu_prep_flush(ar, P))
+    (void)P;
+    return 0;
+}
+
+/* ---- model-level hooks (no-ops on the CPU): GPU state, copies between host and GPU, AdamW ---- */
+#ifdef HERO_CUDA
+static int hero__cu_model_init(hero_model *m, hero_error *err);
+static void hero__cu_model_free(hero_model *m);
+static int hero__cu_model_copy(hero_model *m, int to_host, int grads, hero_error *err);
+static void hero__cu_zero_grad(hero_model *m);
+static int hero__cu_set_precision(hero_model *m, int p, hero_error *err);
+static const char *hero__cu_device_name(const hero_model *m);
+static int hero__cu_opt_init(hero_optimizer *o, const hero_model *m, hero_error *err);
+static void hero__cu_opt_free(hero_optimizer *o);
+static int hero__cu_opt_copy(const hero_optimizer *o, const hero_model *m, int to_host, hero_error *err);
+static int hero__cu_grad_sumsq(const hero_model *m, double *sumsq);
+static int hero__cu_adamw(hero_optimizer *o, hero_model *m, const float *step_size, float lr, float clip, hero_error *err);
+#define HERO__CU_OR(x, call) if (x) return call;
+#else
+#define HERO__CU_OR(x, call) (void)(x);
+#endif
+
+/* a GPU model's state, when the build has HERO_CUDA */
+static int hero__dev_model_init(hero_model *m, hero_error *err) {
+#ifdef HERO_CUDA
+    return hero__cu_model_init(m, err);
+#else
+    (void)m; (void)err;
+    return 0;
+#endif
+}
+static void hero__dev_model_free(hero_model *m) {
+#ifdef HERO_CUDA
+    if (m->dev) hero__cu_model_free(m);
+#else
+    (void)m;
+#endif
+}
+/* host copy -> GPU (to_host 0) or GPU -> host copy (to_host 1): weights, or gradients (grads 1) */
+static int hero__dev_model_copy(hero_model *m, int to_host, int grads, hero_error *err) {
+    HERO__CU_OR(m->dev, hero__cu_model_copy(m, to_host, grads, err))
+    (void)to_host; (void)grads; (void)err;
+    return 0;
+}
+/* 1 if the gradients were zeroed on the GPU */
+static int hero__dev_zero_grad(hero_model *m) {
+#ifdef HERO_CUDA
+    if (m->dev) { hero__cu_zero_grad(m); return 1; }
+#endif
+    (void)m;
+    return 0;
+}
+static int hero__dev_opt_init(hero_optimizer *o, const hero_model *m, hero_error *err) {
+    HERO__CU_OR(m->dev, hero__cu_opt_init(o, m, err))
+    (void)o; (void)err;
+    return 0;
+}
+static void hero__dev_opt_free(hero_optimizer *o) {
+#ifdef HERO_CUDA
+    if (o->dev) hero__cu_opt_free(o);
+#else
+    (void)o;
+#endif
+}
+/* the AdamW moments: GPU -> host copies (to_host 1) or back */
+static int hero__dev_opt_copy(const hero_optimizer *o, const hero_model *m, int to_host, hero_error *err) {
+    HERO__CU_OR(o->dev, hero__cu_opt_copy(o, m, to_host, err))
+    (void)m; (void)to_host; (void)err;
+    return 0;
+}
+/* host address of a parameter pointer of m->p (the initialisers write the host copy) */
+static float *hero__hostp(hero_model *m, const float *p) { return m->params + (p - hero__pbase(m, 0)); }
+
 /* ======================================================================================
    3. The parameter table
    ====================================================================================== */
@@ -1657,8 +2445,10 @@ static void hero__reg(hero_model *m, int *i, size_t *off, int assign, const char
                       int nd, int d0, int d1, int d2, float **pslot, float **gslot) {
     if (assign) {
         hero_param *t = &m->table[*i];
-        *pslot = t->data = m->params + t->offset;
-        *gslot = t->grad = m->grads + t->offset;
+        t->data = m->params + t->offset;
+        t->grad = m->grads + t->offset;
+        *pslot = hero__pbase(m, 0) + t->offset; /* where the model code reads them (the GPU for a GPU model) */
+        *gslot = hero__pbase(m, 1) + t->offset;
     } else if (m->table) {
         hero_param *t = &m->table[*i];
         memset(t, 0, sizeof(*t));
@@ -1763,12 +2553,17 @@ HERODEF int hero_model_init(hero_model *m, const hero_config *c, hero_error *err
     }
     memset(m->params, 0, m->n_floats * sizeof(float));
     memset(m->grads, 0, m->n_floats * sizeof(float));
+    if ((rc = hero__dev_model_init(m, err)) != 0) {
+        hero_model_free(m);
+        return rc;
+    }
     hero__walk_params(m, 1);
     m->vocab_padded = c->Vp > c->V;
     return 0;
 }
 
 HERODEF void hero_model_free(hero_model *m) {
+    hero__dev_model_free(m);
     HERO_FREE(m->table);
     HERO_FREE(m->params);
     HERO_FREE(m->grads);
@@ -1783,11 +2578,49 @@ HERODEF hero_param *hero_model_param(hero_model *m, const char *name) {
     return NULL;
 }
 
-HERODEF void hero_zero_grad(hero_model *m) { memset(m->grads, 0, m->n_floats * sizeof(float)); }
+HERODEF void hero_zero_grad(hero_model *m) {
+    if (!hero__dev_zero_grad(m)) memset(m->grads, 0, m->n_floats * sizeof(float));
+}
+
+HERODEF const char *hero_model_device(const hero_model *m) {
+#ifdef HERO_CUDA
+    if (m->dev) return hero__cu_device_name(m);
+#endif
+    (void)m;
+    return "cpu";
+}
+
+HERODEF int hero_model_set_precision(hero_model *m, hero_precision p, hero_error *err) {
+    if ((int)p < HERO_PREC_FP32 || p > HERO_PREC_BF16) return hero__fail(err, HERO_EINVAL, "set_precision: unknown precision %d", (int)p);
+#ifdef HERO_CUDA
+    if (m->dev) return hero__cu_set_precision(m, (int)p, err);
+#endif
+    (void)m;
+    if (p != HERO_PREC_FP32)
+        return hero__fail(err, HERO_EINVAL, "set_precision: %s needs a GPU model (hero.h built with HERO_CUDA)",
+                          p == HERO_PREC_TF32 ? "tf32" : "bf16");
+    return 0;
+}
+
+HERODEF int hero_model_download(hero_model *m, hero_error *err) {
+    int rc = hero__dev_model_copy(m, 1, 0, err);
+    return rc ? rc : hero__dev_model_copy(m, 1, 1, err);
+}
+
+HERODEF int hero_model_upload(hero_model *m, hero_error *err) { return hero__dev_model_copy(m, 0, 0, err); }
+
+HERODEF int hero_copy_to_host(hero_model *m, void *dst, const void *src, size_t bytes, hero_error *err) {
+    hero_arena *ar = hero__act(m);
+    int rc;
+    if (!bytes) return 0;
+    if (!dst || !src) return hero__fail(err, HERO_EINVAL, "copy_to_host: NULL pointer");
+    if ((rc = hero__k_to_host(ar, dst, src, bytes)) != 0) return hero__fail(err, rc, "copy_to_host: %s", hero__k_errmsg(ar));
+    return 0;
+}
 
 /* Marks the parameter owning gradient pointer g as having received a gradient. */
 static void hero__touch(hero_model *m, const float *g) {
-    size_t off = (size_t)(g - m->grads);
+    size_t off = (size_t)(g - hero__pbase(m, 1));
     int lo = 0, hi = m->n_params - 1;
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
@@ -1833,96 +2666,69 @@ typedef struct hero__layer_act {
 /* attention block: out[N,T,H] = LN(x + Wo softmax(QK^T/sqrt(d) + (1-mask)*-10000) V) */
 static int hero__attn_fwd(hero_arena *ar, hero__attn_act *s, const hero_attn_params *p, const float *x,
                           const int32_t *mask, int N, int T, int H, int A, float eps) {
-    int n, h, i, j, d = H / A;
     size_t NTH = (size_t)N * T * H;
-    float sq = sqrtf((float)d);
     s->N = N; s->T = T; s->A = A; s->x = x; s->mask = mask;
     s->q = HERO__NEW(ar, float, NTH); s->k = HERO__NEW(ar, float, NTH); s->v = HERO__NEW(ar, float, NTH);
     s->att = HERO__NEW(ar, float, (size_t)N * A * T * T); s->ctx = HERO__NEW(ar, float, NTH);
     s->res = HERO__NEW(ar, float, NTH); s->out = HERO__NEW(ar, float, NTH);
     s->mean = HERO__NEW(ar, float, (size_t)N * T); s->rstd = HERO__NEW(ar, float, (size_t)N * T);
     if (!s->q || !s->k || !s->v || !s->att || !s->ctx || !s->res || !s->out || !s->mean || !s->rstd) return HERO_ENOMEM;
-    hero__linear_fwd(s->q, x, p->q_w, p->q_b, N * T, H, H);
-    hero__linear_fwd(s->k, x, p->k_w, p->k_b, N * T, H, H);
-    hero__linear_fwd(s->v, x, p->v_w, p->v_b, N * T, H, H);
-    for (n = 0; n < N; n++)
-        for (h = 0; h < A; h++) {
-            const float *Q = s->q + (size_t)n * T * H + h * d, *K = s->k + (size_t)n * T * H + h * d;
-            const float *Vv = s->v + (size_t)n * T * H + h * d;
-            float *S = s->att + ((size_t)n * A + h) * T * T;
-            hero__gemm(0, 1, T, T, d, 1.0f, Q, H, K, H, 0.0f, S, T);
-            for (i = 0; i < T; i++) {
-                float *row = S + (size_t)i * T;
-                for (j = 0; j < T; j++) row[j] = row[j] / sq + (1.0f - (float)mask[(size_t)n * T + j]) * -10000.0f;
-                hero__softmax_row(row, T);
-            }
-            hero__gemm(0, 0, T, d, T, 1.0f, S, T, Vv, H, 0.0f, s->ctx + (size_t)n * T * H + h * d, H);
-        }
-    hero__linear_fwd(s->res, s->ctx, p->o_w, p->o_b, N * T, H, H);
-    for (i = 0; i < (int)NTH; i++) s->res[i] += x[i];
-    hero__layernorm_fwd(s->out, s->mean, s->rstd, s->res, p->ln_w, p->ln_b, N * T, H, eps);
+    hero__k_linear_fwd(ar, s->q, x, p->q_w, p->q_b, N * T, H, H);
+    hero__k_linear_fwd(ar, s->k, x, p->k_w, p->k_b, N * T, H, H);
+    hero__k_linear_fwd(ar, s->v, x, p->v_w, p->v_b, N * T, H, H);
+    hero__k_attn_core_fwd(ar, s->att, s->ctx, s->q, s->k, s->v, mask, N, T, H, A);
+    hero__k_linear_fwd(ar, s->res, s->ctx, p->o_w, p->o_b, N * T, H, H);
+    hero__k_add(ar, s->res, x, NTH);
+    hero__k_layernorm_fwd(ar, s->out, s->mean, s->rstd, s->res, p->ln_w, p->ln_b, N * T, H, eps);
     return 0;
 }
 /* attention block backward: dx[N,T,H] += ..., parameter grads into g */
 static int hero__attn_bwd(hero_arena *ar, hero__attn_act *s, const hero_attn_params *p, hero_attn_params *g,
                           float *dx, const float *dout, int H) {
-    int N = s->N, T = s->T, A = s->A, n, h, i, d = H / A;
+    int N = s->N, T = s->T, A = s->A, rc;
     size_t NTH = (size_t)N * T * H;
-    float sq = sqrtf((float)d);
     float *dres = HERO__NEW(ar, float, NTH), *dctx = HERO__NEW(ar, float, NTH);
     float *dq = HERO__NEW(ar, float, NTH), *dk = HERO__NEW(ar, float, NTH), *dv = HERO__NEW(ar, float, NTH);
-    float *dP = HERO__NEW(ar, float, (size_t)T * T), *dS = HERO__NEW(ar, float, (size_t)T * T);
-    if (!dres || !dctx || !dq || !dk || !dv || !dP || !dS) return HERO_ENOMEM;
-    hero__layernorm_bwd(dres, g->ln_w, g->ln_b, dout, s->res, s->mean, s->rstd, p->ln_w, N * T, H);
-    for (i = 0; i < (int)NTH; i++) dx[i] += dres[i];
-    hero__linear_bwd(dctx, g->o_w, g->o_b, dres, s->ctx, p->o_w, N * T, H, H);
-    for (n = 0; n < N; n++)
-        for (h = 0; h < A; h++) {
-            size_t base = (size_t)n * T * H + h * d;
-            const float *P = s->att + ((size_t)n * A + h) * T * T;
-            hero__gemm(0, 1, T, T, d, 1.0f, dctx + base, H, s->v + base, H, 0.0f, dP, T);  /* dP = dctx V^T */
-            hero__gemm(1, 0, T, d, T, 1.0f, P, T, dctx + base, H, 1.0f, dv + base, H);    /* dV += P^T dctx */
-            memset(dS, 0, (size_t)T * T * sizeof(float));
-            for (i = 0; i < T; i++) hero__softmax_row_bwd(dS + (size_t)i * T, dP + (size_t)i * T, P + (size_t)i * T, T);
-            for (i = 0; i < T * T; i++) dS[i] /= sq;
-            hero__gemm(0, 0, T, d, T, 1.0f, dS, T, s->k + base, H, 1.0f, dq + base, H);   /* dQ += dS K */
-            hero__gemm(1, 0, T, d, T, 1.0f, dS, T, s->q + base, H, 1.0f, dk + base, H);   /* dK += dS^T Q */
-        }
-    hero__linear_bwd(dx, g->q_w, g->q_b, dq, s->x, p->q_w, N * T, H, H);
-    hero__linear_bwd(dx, g->k_w, g->k_b, dk, s->x, p->k_w, N * T, H, H);
-    hero__linear_bwd(dx, g->v_w, g->v_b, dv, s->x, p->v_w, N * T, H, H);
+    if (!dres || !dctx || !dq || !dk || !dv) return HERO_ENOMEM;
+    hero__k_layernorm_bwd(ar, dres, g->ln_w, g->ln_b, dout, s->res, s->mean, s->rstd, p->ln_w, N * T, H);
+    hero__k_add(ar, dx, dres, NTH);
+    hero__k_linear_bwd(ar, dctx, g->o_w, g->o_b, dres, s->ctx, p->o_w, N * T, H, H);
+    if ((rc = hero__k_attn_core_bwd(ar, dq, dk, dv, dctx, s->q, s->k, s->v, s->att, N, T, H, A)) != 0) return rc;
+    hero__k_linear_bwd(ar, dx, g->q_w, g->q_b, dq, s->x, p->q_w, N * T, H, H);
+    hero__k_linear_bwd(ar, dx, g->k_w, g->k_b, dk, s->x, p->k_w, N * T, H, H);
+    hero__k_linear_bwd(ar, dx, g->v_w, g->v_b, dv, s->x, p->v_w, N * T, H, H);
     return 0;
 }
 
 /* BERT layer: out[N,T,H] = LN(a + W2 gelu(W1 a + b1) + b2), a = attention block(x) */
 static int hero__layer_fwd(hero_arena *ar, hero__layer_act *s, const hero_layer_params *p, const float *x,
                            const int32_t *mask, int N, int T, int H, int A, int Dff, float eps) {
-    size_t NT = (size_t)N * T, i;
+    size_t NT = (size_t)N * T;
     int rc = hero__attn_fwd(ar, &s->at, &p->attn, x, mask, N, T, H, A, eps);
     if (rc) return rc;
     s->h = HERO__NEW(ar, float, NT * Dff); s->g = HERO__NEW(ar, float, NT * Dff);
     s->res = HERO__NEW(ar, float, NT * H); s->out = HERO__NEW(ar, float, NT * H);
     s->mean = HERO__NEW(ar, float, NT); s->rstd = HERO__NEW(ar, float, NT);
     if (!s->h || !s->g || !s->res || !s->out || !s->mean || !s->rstd) return HERO_ENOMEM;
-    hero__linear_fwd(s->h, s->at.out, p->i_w, p->i_b, (int)NT, H, Dff);
-    hero__gelu_fwd(s->g, s->h, NT * Dff);
-    hero__linear_fwd(s->res, s->g, p->f_w, p->f_b, (int)NT, Dff, H);
-    for (i = 0; i < NT * H; i++) s->res[i] += s->at.out[i];
-    hero__layernorm_fwd(s->out, s->mean, s->rstd, s->res, p->fln_w, p->fln_b, (int)NT, H, eps);
+    hero__k_linear_fwd(ar, s->h, s->at.out, p->i_w, p->i_b, (int)NT, H, Dff);
+    hero__k_gelu_fwd(ar, s->g, s->h, NT * Dff);
+    hero__k_linear_fwd(ar, s->res, s->g, p->f_w, p->f_b, (int)NT, Dff, H);
+    hero__k_add(ar, s->res, s->at.out, NT * H);
+    hero__k_layernorm_fwd(ar, s->out, s->mean, s->rstd, s->res, p->fln_w, p->fln_b, (int)NT, H, eps);
     return 0;
 }
 /* BERT layer backward: dx[N,T,H] += ... */
 static int hero__layer_bwd(hero_arena *ar, hero__layer_act *s, const hero_layer_params *p, hero_layer_params *g,
                            float *dx, const float *dout, int H, int Dff) {
-    size_t NT = (size_t)s->at.N * s->at.T, i;
+    size_t NT = (size_t)s->at.N * s->at.T;
     float *dres = HERO__NEW(ar, float, NT * H), *dg = HERO__NEW(ar, float, NT * Dff);
     float *dh = HERO__NEW(ar, float, NT * Dff), *da = HERO__NEW(ar, float, NT * H);
     if (!dres || !dg || !dh || !da) return HERO_ENOMEM;
-    hero__layernorm_bwd(dres, g->fln_w, g->fln_b, dout, s->res, s->mean, s->rstd, p->fln_w, (int)NT, H);
-    for (i = 0; i < NT * H; i++) da[i] = dres[i];
-    hero__linear_bwd(dg, g->f_w, g->f_b, dres, s->g, p->f_w, (int)NT, Dff, H);
-    hero__gelu_bwd(dh, dg, s->h, NT * Dff);
-    hero__linear_bwd(da, g->i_w, g->i_b, dh, s->at.out, p->i_w, (int)NT, H, Dff);
+    hero__k_layernorm_bwd(ar, dres, g->fln_w, g->fln_b, dout, s->res, s->mean, s->rstd, p->fln_w, (int)NT, H);
+    hero__k_copy(ar, da, dres, NT * H);
+    hero__k_linear_bwd(ar, dg, g->f_w, g->f_b, dres, s->g, p->f_w, (int)NT, Dff, H);
+    hero__k_gelu_bwd(ar, dh, dg, s->h, NT * Dff);
+    hero__k_linear_bwd(ar, da, g->i_w, g->i_b, dh, s->at.out, p->i_w, (int)NT, H, Dff);
     return hero__attn_bwd(ar, &s->at, &p->attn, &g->attn, dx, da, H);
 }
 
@@ -1942,7 +2748,7 @@ static int hero__encoder_fwd(hero_arena *ar, hero__layer_act *act, const hero_la
 /* encoder backward: dx[N,T,H] += ... from dout */
 static int hero__encoder_bwd(hero_model *m, hero__layer_act *act, const hero_layer_params *layers, hero_layer_params *g,
                              int n_layers, float *dx, const float *dout, int N, int T, int H, int Dff) {
-    hero_arena *ar = &m->arena;
+    hero_arena *ar = hero__act(m);
     int l, rc;
     const float *cur = dout;
     for (l = n_layers - 1; l >= 0; l--) {
@@ -1952,10 +2758,7 @@ static int hero__encoder_bwd(hero_model *m, hero__layer_act *act, const hero_lay
         hero__touch_layer(m, &g[l]);
         cur = d;
     }
-    if (n_layers == 0) {
-        size_t i;
-        for (i = 0; i < (size_t)N * T * H; i++) dx[i] += dout[i];
-    }
+    if (n_layers == 0) hero__k_add(ar, dx, dout, (size_t)N * T * H);
     return 0;
 }
 
@@ -1979,41 +2782,26 @@ typedef struct hero__fenc_act {
 /* text embedding: t_emb[N,Lt,H] = LN(word[id] + pos[p] + type[1]) (eps 1e-5) */
 static int hero__text_emb_fwd(hero_model *m, hero__fenc_act *s) {
     const hero_config *c = &m->cfg;
-    int H = c->H, n, t, i;
+    int H = c->H;
     size_t NT = (size_t)s->N * s->Lt;
-    hero_arena *ar = &m->arena;
+    hero_arena *ar = hero__act(m);
     s->t_res = HERO__NEW(ar, float, NT * H); s->t_emb = HERO__NEW(ar, float, NT * H);
     s->t_mean = HERO__NEW(ar, float, NT); s->t_rstd = HERO__NEW(ar, float, NT);
     if (!s->t_res || !s->t_emb || !s->t_mean || !s->t_rstd) return HERO_ENOMEM;
-    for (n = 0; n < s->N; n++)
-        for (t = 0; t < s->Lt; t++) {
-            const float *w = m->p.f_word + (size_t)s->ids[(size_t)n * s->Lt + t] * H;
-            const float *pe = m->p.f_pos + (size_t)s->pos[t] * H, *ty = m->p.f_type + H;
-            float *r = s->t_res + ((size_t)n * s->Lt + t) * H;
-            for (i = 0; i < H; i++) r[i] = w[i] + pe[i] + ty[i];
-        }
-    hero__layernorm_fwd(s->t_emb, s->t_mean, s->t_rstd, s->t_res, m->p.f_ln_w, m->p.f_ln_b, (int)NT, H, 1e-5f);
+    hero__k_embed_fwd(ar, s->t_res, s->ids, s->pos, m->p.f_word, m->p.f_pos, m->p.f_type + H, s->N, s->Lt, H);
+    hero__k_layernorm_fwd(ar, s->t_emb, s->t_mean, s->t_rstd, s->t_res, m->p.f_ln_w, m->p.f_ln_b, (int)NT, H, 1e-5f);
     return 0;
 }
 /* text embedding backward: word rows (not padding row 1), positions, type row 1, LayerNorm */
 static int hero__text_emb_bwd(hero_model *m, hero__fenc_act *s, const float *demb) {
     const hero_config *c = &m->cfg;
-    int H = c->H, n, t, i;
+    int H = c->H;
     size_t NT = (size_t)s->N * s->Lt;
-    float *dres = HERO__NEW(&m->arena, float, NT * H);
+    hero_arena *ar = hero__act(m);
+    float *dres = HERO__NEW(ar, float, NT * H);
     if (!dres) return HERO_ENOMEM;
-    hero__layernorm_bwd(dres, m->g.f_ln_w, m->g.f_ln_b, demb, s->t_res, s->t_mean, s->t_rstd, m->p.f_ln_w, (int)NT, H);
-    for (n = 0; n < s->N; n++)
-        for (t = 0; t < s->Lt; t++) {
-            int id = s->ids[(size_t)n * s->Lt + t];
-            const float *d = dres + ((size_t)n * s->Lt + t) * H;
-            float *gw = m->g.f_word + (size_t)id * H, *gp = m->g.f_pos + (size_t)s->pos[t] * H, *gt = m->g.f_type + H;
-            for (i = 0; i < H; i++) {
-                if (id != 1) gw[i] += d[i];
-                gp[i] += d[i];
-                gt[i] += d[i];
-            }
-        }
+    hero__k_layernorm_bwd(ar, dres, m->g.f_ln_w, m->g.f_ln_b, demb, s->t_res, s->t_mean, s->t_rstd, m->p.f_ln_w, (int)NT, H);
+    hero__k_embed_bwd(ar, m->g.f_word, m->g.f_pos, m->g.f_type + H, dres, s->ids, s->pos, s->N, s->Lt, H);
     hero__touch(m, m->g.f_word); hero__touch(m, m->g.f_pos); hero__touch(m, m->g.f_type);
     hero__touch(m, m->g.f_ln_w); hero__touch(m, m->g.f_ln_b);
     return 0;
@@ -2022,58 +2810,42 @@ static int hero__text_emb_bwd(hero_model *m, hero__fenc_act *s, const float *dem
 /* frame embedding: v_emb[N,Lv,H] = LN(img_linear(img_LN(f + mask_emb[m])) + imgpos[p] + type[1]) */
 static int hero__frame_emb_fwd(hero_model *m, hero__fenc_act *s) {
     const hero_config *c = &m->cfg;
-    int H = c->H, F = c->F, n, v, i;
+    int H = c->H, F = c->F;
     size_t NV = (size_t)s->N * s->Lv;
-    hero_arena *ar = &m->arena;
+    hero_arena *ar = hero__act(m);
     s->v_in = HERO__NEW(ar, float, NV * F); s->v_ln = HERO__NEW(ar, float, NV * F);
     s->v_lmean = HERO__NEW(ar, float, NV); s->v_lrstd = HERO__NEW(ar, float, NV);
     s->v_res = HERO__NEW(ar, float, NV * H); s->v_emb = HERO__NEW(ar, float, NV * H);
     s->v_mean = HERO__NEW(ar, float, NV); s->v_rstd = HERO__NEW(ar, float, NV);
     if (!s->v_in || !s->v_ln || !s->v_lmean || !s->v_lrstd || !s->v_res || !s->v_emb || !s->v_mean || !s->v_rstd)
         return HERO_ENOMEM;
-    memcpy(s->v_in, s->vfeat, NV * F * sizeof(float));
-    if (s->vmask)
-        for (v = 0; v < (int)NV; v++) {
-            const float *me = m->p.img_mask + (size_t)(s->vmask[v] ? 1 : 0) * F;
-            for (i = 0; i < F; i++) s->v_in[(size_t)v * F + i] += me[i];
-        }
-    hero__layernorm_fwd(s->v_ln, s->v_lmean, s->v_lrstd, s->v_in, m->p.img_ln_w, m->p.img_ln_b, (int)NV, F, 1e-5f);
-    hero__linear_fwd(s->v_res, s->v_ln, m->p.img_w, m->p.img_b, (int)NV, F, H);
-    for (n = 0; n < s->N; n++)
-        for (v = 0; v < s->Lv; v++) {
-            float *r = s->v_res + ((size_t)n * s->Lv + v) * H;
-            const float *pe = m->p.img_pos + (size_t)s->vpos[v] * H, *ty = m->p.f_type + H;
-            for (i = 0; i < H; i++) r[i] += pe[i] + ty[i];
-        }
-    hero__layernorm_fwd(s->v_emb, s->v_mean, s->v_rstd, s->v_res, m->p.img_eln_w, m->p.img_eln_b, (int)NV, H, 1e-5f);
+    hero__k_copy(ar, s->v_in, s->vfeat, NV * F);
+    if (s->vmask) hero__k_add_rowsel(ar, s->v_in, s->vmask, m->p.img_mask, NV, F);
+    hero__k_layernorm_fwd(ar, s->v_ln, s->v_lmean, s->v_lrstd, s->v_in, m->p.img_ln_w, m->p.img_ln_b, (int)NV, F, 1e-5f);
+    hero__k_linear_fwd(ar, s->v_res, s->v_ln, m->p.img_w, m->p.img_b, (int)NV, F, H);
+    hero__k_add_pos_type(ar, s->v_res, s->vpos, m->p.img_pos, m->p.f_type + H, s->N, s->Lv, H);
+    hero__k_layernorm_fwd(ar, s->v_emb, s->v_mean, s->v_rstd, s->v_res, m->p.img_eln_w, m->p.img_eln_b, (int)NV, H, 1e-5f);
     return 0;
 }
 /* frame embedding backward: LayerNorms, img_linear, positions, type row 1, mask_emb row 1 */
 static int hero__frame_emb_bwd(hero_model *m, hero__fenc_act *s, const float *demb) {
     const hero_config *c = &m->cfg;
-    int H = c->H, F = c->F, n, v, i;
+    int H = c->H, F = c->F;
     size_t NV = (size_t)s->N * s->Lv;
-    hero_arena *ar = &m->arena;
+    hero_arena *ar = hero__act(m);
     float *dres = HERO__NEW(ar, float, NV * H), *dln = HERO__NEW(ar, float, NV * F);
     if (!dres || !dln) return HERO_ENOMEM;
-    hero__layernorm_bwd(dres, m->g.img_eln_w, m->g.img_eln_b, demb, s->v_res, s->v_mean, s->v_rstd, m->p.img_eln_w, (int)NV, H);
-    for (n = 0; n < s->N; n++)
-        for (v = 0; v < s->Lv; v++) {
-            const float *d = dres + ((size_t)n * s->Lv + v) * H;
-            float *gp = m->g.img_pos + (size_t)s->vpos[v] * H, *gt = m->g.f_type + H;
-            for (i = 0; i < H; i++) { gp[i] += d[i]; gt[i] += d[i]; }
-        }
-    hero__linear_bwd(dln, m->g.img_w, m->g.img_b, dres, s->v_ln, m->p.img_w, (int)NV, F, H);
+    hero__k_layernorm_bwd(ar, dres, m->g.img_eln_w, m->g.img_eln_b, demb, s->v_res, s->v_mean, s->v_rstd, m->p.img_eln_w, (int)NV, H);
+    hero__k_embed_bwd(ar, NULL, m->g.img_pos, m->g.f_type + H, dres, NULL, s->vpos, s->N, s->Lv, H);
+    hero__k_linear_bwd(ar, dln, m->g.img_w, m->g.img_b, dres, s->v_ln, m->p.img_w, (int)NV, F, H);
     if (s->vmask) {
         float *din = HERO__NEW(ar, float, NV * F);
         if (!din) return HERO_ENOMEM;
-        hero__layernorm_bwd(din, m->g.img_ln_w, m->g.img_ln_b, dln, s->v_in, s->v_lmean, s->v_lrstd, m->p.img_ln_w, (int)NV, F);
-        for (v = 0; v < (int)NV; v++)
-            if (s->vmask[v]) /* row 0 is padding_idx: no gradient */
-                for (i = 0; i < F; i++) m->g.img_mask[F + i] += din[(size_t)v * F + i];
+        hero__k_layernorm_bwd(ar, din, m->g.img_ln_w, m->g.img_ln_b, dln, s->v_in, s->v_lmean, s->v_lrstd, m->p.img_ln_w, (int)NV, F);
+        hero__k_rowsum_masked(ar, m->g.img_mask + F, din, s->vmask, NV, F); /* row 0 is padding_idx: no gradient */
         hero__touch(m, m->g.img_mask);
     } else {
-        hero__layernorm_bwd(NULL, m->g.img_ln_w, m->g.img_ln_b, dln, s->v_in, s->v_lmean, s->v_lrstd, m->p.img_ln_w, (int)NV, F);
+        hero__k_layernorm_bwd(ar, NULL, m->g.img_ln_w, m->g.img_ln_b, dln, s->v_in, s->v_lmean, s->v_lrstd, m->p.img_ln_w, (int)NV, F);
     }
     hero__touch(m, m->g.img_eln_w); hero__touch(m, m->g.img_eln_b); hero__touch(m, m->g.img_pos);
     hero__touch(m, m->g.f_type); hero__touch(m, m->g.img_w); hero__touch(m, m->g.img_b);
@@ -2084,20 +2856,14 @@ static int hero__frame_emb_bwd(hero_model *m, hero__fenc_act *s, const float *de
 /* cross-modal encoder: embeddings (+ gather merge) then the f layers. out [N,Lg,H] */
 static int hero__fenc_fwd(hero_model *m, hero__fenc_act *s) {
     const hero_config *c = &m->cfg;
-    int H = c->H, n, g, rc;
-    hero_arena *ar = &m->arena;
+    int H = c->H, rc;
+    hero_arena *ar = hero__act(m);
     if ((rc = hero__text_emb_fwd(m, s)) != 0) return rc;
     if (s->vfeat) {
         if ((rc = hero__frame_emb_fwd(m, s)) != 0) return rc;
         s->emb = HERO__NEW(ar, float, (size_t)s->N * s->Lg * H);
         if (!s->emb) return HERO_ENOMEM;
-        for (n = 0; n < s->N; n++)
-            for (g = 0; g < s->Lg; g++) {
-                int idx = s->gather[(size_t)n * s->Lg + g];
-                const float *src = idx < s->Lv ? s->v_emb + ((size_t)n * s->Lv + idx) * H
-                                               : s->t_emb + ((size_t)n * s->Lt + (idx - s->Lv)) * H;
-                memcpy(s->emb + ((size_t)n * s->Lg + g) * H, src, (size_t)H * sizeof(float));
-            }
+        hero__k_merge_fwd(ar, s->emb, s->v_emb, s->t_emb, s->gather, s->N, s->Lv, s->Lt, s->Lg, H);
     } else {
         s->emb = s->t_emb;
     }
@@ -2107,8 +2873,8 @@ static int hero__fenc_fwd(hero_model *m, hero__fenc_act *s) {
 /* cross-modal encoder backward from dout [N,Lg,H] */
 static int hero__fenc_bwd(hero_model *m, hero__fenc_act *s, const float *dout) {
     const hero_config *c = &m->cfg;
-    int H = c->H, n, g, i, rc;
-    hero_arena *ar = &m->arena;
+    int H = c->H, rc;
+    hero_arena *ar = hero__act(m);
     float *demb = HERO__NEW(ar, float, (size_t)s->N * s->Lg * H);
     if (!demb) return HERO_ENOMEM;
     if ((rc = hero__encoder_bwd(m, s->layer, m->p.f_layer, m->g.f_layer, c->f_layers, demb, dout, s->N, s->Lg, H,
@@ -2117,13 +2883,7 @@ static int hero__fenc_bwd(hero_model *m, hero__fenc_act *s, const float *dout) {
     if (s->vfeat) {
         float *dt = HERO__NEW(ar, float, (size_t)s->N * s->Lt * H), *dv = HERO__NEW(ar, float, (size_t)s->N * s->Lv * H);
         if (!dt || !dv) return HERO_ENOMEM;
-        for (n = 0; n < s->N; n++)
-            for (g = 0; g < s->Lg; g++) {
-                int idx = s->gather[(size_t)n * s->Lg + g];
-                float *dst = idx < s->Lv ? dv + ((size_t)n * s->Lv + idx) * H : dt + ((size_t)n * s->Lt + (idx - s->Lv)) * H;
-                const float *src = demb + ((size_t)n * s->Lg + g) * H;
-                for (i = 0; i < H; i++) dst[i] += src[i];
-            }
+        hero__k_merge_bwd(ar, dv, dt, demb, s->gather, s->N, s->Lv, s->Lt, s->Lg, H);
         if ((rc = hero__frame_emb_bwd(m, s, dv)) != 0) return rc;
         return hero__text_emb_bwd(m, s, dt);
     }
@@ -2145,69 +2905,48 @@ typedef struct hero__video_act {
 } hero__video_act;
 
 /* fusion: transformed[B,L,H] = relu(W LN(cv) + b) + scatter-add of subtitle rows' frame outputs */
-static int hero__fuse_fwd(hero_model *m, hero__video_act *s, const hero_batch *b, const float *f_out, int Lg) {
+static int hero__fuse_fwd(hero_model *m, hero__video_act *s, const hero__prep *P, const float *f_out) {
     const hero_config *c = &m->cfg;
-    int H = c->H, F = c->F, v, r, j, i, row = 0, fr = 0;
+    const hero_batch *b = &P->d;
+    int H = c->H, F = c->F;
     size_t BL = (size_t)b->B * b->L;
-    hero_arena *ar = &m->arena;
+    hero_arena *ar = hero__act(m);
     s->B = b->B; s->L = b->L;
     s->cv = HERO__NEW(ar, float, BL * F); s->ft_ln = HERO__NEW(ar, float, BL * F);
     s->ft_mean = HERO__NEW(ar, float, BL); s->ft_rstd = HERO__NEW(ar, float, BL);
     s->ft_out = HERO__NEW(ar, float, BL * H); s->transformed = HERO__NEW(ar, float, BL * H);
     if (!s->cv || !s->ft_ln || !s->ft_mean || !s->ft_rstd || !s->ft_out || !s->transformed) return HERO_ENOMEM;
-    memcpy(s->cv, b->c_v_feats, BL * F * sizeof(float));
+    hero__k_copy(ar, s->cv, b->c_v_feats, BL * F);
     if (b->c_v_masks) /* MFM: masked frames zeroed, mask_embedding row m added to every frame */
-        for (v = 0; v < (int)BL; v++) {
-            int mk = b->c_v_masks[v] ? 1 : 0;
-            for (i = 0; i < F; i++)
-                s->cv[(size_t)v * F + i] = (mk ? 0.0f : s->cv[(size_t)v * F + i]) + m->p.v_mask[(size_t)mk * F + i];
-        }
-    hero__layernorm_fwd(s->ft_ln, s->ft_mean, s->ft_rstd, s->cv, m->p.ft_ln_w, m->p.ft_ln_b, (int)BL, F, 1e-5f);
-    hero__linear_fwd(s->ft_out, s->ft_ln, m->p.ft_w, m->p.ft_b, (int)BL, F, H);
-    hero__relu_fwd(s->ft_out, BL * H);
-    memcpy(s->transformed, s->ft_out, BL * H * sizeof(float));
-    for (v = 0; v < b->B; v++)
-        for (r = 0; r < b->num_subs[v]; r++, row++) {
-            int nf = b->s2f_nframes[row], sid = b->s2f_sub_idx[row];
-            const float *src = f_out + ((size_t)(row - r + sid) * Lg) * H;
-            for (j = 0; j < nf; j++) {
-                float *dst = s->transformed + ((size_t)v * b->L + b->s2f_frames[fr + j]) * H;
-                for (i = 0; i < H; i++) dst[i] += src[(size_t)j * H + i];
-            }
-            fr += nf;
-        }
+        hero__k_mfm_mask(ar, s->cv, b->c_v_masks, m->p.v_mask, BL, F);
+    hero__k_layernorm_fwd(ar, s->ft_ln, s->ft_mean, s->ft_rstd, s->cv, m->p.ft_ln_w, m->p.ft_ln_b, (int)BL, F, 1e-5f);
+    hero__k_linear_fwd(ar, s->ft_out, s->ft_ln, m->p.ft_w, m->p.ft_b, (int)BL, F, H);
+    hero__k_relu_fwd(ar, s->ft_out, BL * H);
+    hero__k_copy(ar, s->transformed, s->ft_out, BL * H);
+    /* subtitle row j-th frame output added onto its frame (P->fuse: built from num_subs / s2f_*) */
+    hero__k_rows_add(ar, s->transformed, f_out, &P->fuse, H);
     return 0;
 }
 /* fusion backward: dtransformed[B,L,H] -> df_out[S,Lg,H] (+=) and frame_transform / mask grads */
-static int hero__fuse_bwd(hero_model *m, hero__video_act *s, const hero_batch *b, const float *dtr, float *df_out, int Lg) {
+static int hero__fuse_bwd(hero_model *m, hero__video_act *s, const hero__prep *P, const float *dtr, float *df_out) {
     const hero_config *c = &m->cfg;
-    int H = c->H, F = c->F, v, r, j, i, row = 0, fr = 0;
+    const hero_batch *b = &P->d;
+    int H = c->H, F = c->F;
     size_t BL = (size_t)b->B * b->L;
-    hero_arena *ar = &m->arena;
+    hero_arena *ar = hero__act(m);
     float *dft = HERO__NEW(ar, float, BL * H), *dln = HERO__NEW(ar, float, BL * F);
     if (!dft || !dln) return HERO_ENOMEM;
-    for (v = 0; v < b->B; v++)
-        for (r = 0; r < b->num_subs[v]; r++, row++) {
-            int nf = b->s2f_nframes[row], sid = b->s2f_sub_idx[row];
-            float *dst = df_out + ((size_t)(row - r + sid) * Lg) * H;
-            for (j = 0; j < nf; j++) {
-                const float *src = dtr + ((size_t)v * b->L + b->s2f_frames[fr + j]) * H;
-                for (i = 0; i < H; i++) dst[(size_t)j * H + i] += src[i];
-            }
-            fr += nf;
-        }
-    hero__relu_bwd(dft, dtr, s->ft_out, BL * H);
-    hero__linear_bwd(dln, m->g.ft_w, m->g.ft_b, dft, s->ft_ln, m->p.ft_w, (int)BL, F, H);
+    hero__k_rows_add(ar, df_out, dtr, &P->fuse_bwd, H);
+    hero__k_relu_bwd(ar, dft, dtr, s->ft_out, BL * H);
+    hero__k_linear_bwd(ar, dln, m->g.ft_w, m->g.ft_b, dft, s->ft_ln, m->p.ft_w, (int)BL, F, H);
     if (b->c_v_masks) {
         float *dcv = HERO__NEW(ar, float, BL * F);
         if (!dcv) return HERO_ENOMEM;
-        hero__layernorm_bwd(dcv, m->g.ft_ln_w, m->g.ft_ln_b, dln, s->cv, s->ft_mean, s->ft_rstd, m->p.ft_ln_w, (int)BL, F);
-        for (v = 0; v < (int)BL; v++)
-            if (b->c_v_masks[v]) /* row 0 is padding_idx */
-                for (i = 0; i < F; i++) m->g.v_mask[F + i] += dcv[(size_t)v * F + i];
+        hero__k_layernorm_bwd(ar, dcv, m->g.ft_ln_w, m->g.ft_ln_b, dln, s->cv, s->ft_mean, s->ft_rstd, m->p.ft_ln_w, (int)BL, F);
+        hero__k_rowsum_masked(ar, m->g.v_mask + F, dcv, b->c_v_masks, BL, F); /* row 0 is padding_idx */
         hero__touch(m, m->g.v_mask);
     } else {
-        hero__layernorm_bwd(NULL, m->g.ft_ln_w, m->g.ft_ln_b, dln, s->cv, s->ft_mean, s->ft_rstd, m->p.ft_ln_w, (int)BL, F);
+        hero__k_layernorm_bwd(ar, NULL, m->g.ft_ln_w, m->g.ft_ln_b, dln, s->cv, s->ft_mean, s->ft_rstd, m->p.ft_ln_w, (int)BL, F);
     }
     hero__touch(m, m->g.ft_w); hero__touch(m, m->g.ft_b); hero__touch(m, m->g.ft_ln_w); hero__touch(m, m->g.ft_ln_b);
     return 0;
@@ -2216,40 +2955,30 @@ static int hero__fuse_bwd(hero_model *m, hero__video_act *s, const hero_batch *b
 /* temporal transformer: out[B,L,H] = layers(LN(c_in + pos[0..L-1])) with the clip mask */
 static int hero__cenc_fwd(hero_model *m, hero__video_act *s, const int32_t *mask) {
     const hero_config *c = &m->cfg;
-    int H = c->H, v, l, i;
+    int H = c->H;
     size_t BL = (size_t)s->B * s->L;
-    hero_arena *ar = &m->arena;
+    hero_arena *ar = hero__act(m);
     s->c_res = HERO__NEW(ar, float, BL * H); s->c_emb = HERO__NEW(ar, float, BL * H);
     s->c_mean = HERO__NEW(ar, float, BL); s->c_rstd = HERO__NEW(ar, float, BL);
     if (!s->c_res || !s->c_emb || !s->c_mean || !s->c_rstd) return HERO_ENOMEM;
-    for (v = 0; v < s->B; v++)
-        for (l = 0; l < s->L; l++)
-            for (i = 0; i < H; i++) {
-                size_t o = ((size_t)v * s->L + l) * H + i;
-                s->c_res[o] = s->c_in[o] + m->p.c_pos[(size_t)l * H + i];
-            }
-    hero__layernorm_fwd(s->c_emb, s->c_mean, s->c_rstd, s->c_res, m->p.c_ln_w, m->p.c_ln_b, (int)BL, H, 1e-5f);
+    hero__k_add_pos(ar, s->c_res, s->c_in, m->p.c_pos, s->B, s->L, H);
+    hero__k_layernorm_fwd(ar, s->c_emb, s->c_mean, s->c_rstd, s->c_res, m->p.c_ln_w, m->p.c_ln_b, (int)BL, H, 1e-5f);
     return hero__encoder_fwd(ar, s->layer, m->p.c_layer, c->c_layers, s->c_emb, mask, s->B, s->L, H, c->c_heads,
                              c->c_inter, c->layer_norm_eps, &s->out);
 }
 /* temporal transformer backward: dc_in[B,L,H] += ... */
 static int hero__cenc_bwd(hero_model *m, hero__video_act *s, const float *dout, float *dc_in) {
     const hero_config *c = &m->cfg;
-    int H = c->H, v, l, i, rc;
+    int H = c->H, rc;
     size_t BL = (size_t)s->B * s->L;
-    float *demb = HERO__NEW(&m->arena, float, BL * H), *dres = HERO__NEW(&m->arena, float, BL * H);
+    hero_arena *ar = hero__act(m);
+    float *demb = HERO__NEW(ar, float, BL * H), *dres = HERO__NEW(ar, float, BL * H);
     if (!demb || !dres) return HERO_ENOMEM;
     if ((rc = hero__encoder_bwd(m, s->layer, m->p.c_layer, m->g.c_layer, c->c_layers, demb, dout, s->B, s->L, H,
                                 c->c_inter)) != 0)
         return rc;
-    hero__layernorm_bwd(dres, m->g.c_ln_w, m->g.c_ln_b, demb, s->c_res, s->c_mean, s->c_rstd, m->p.c_ln_w, (int)BL, H);
-    for (v = 0; v < s->B; v++)
-        for (l = 0; l < s->L; l++)
-            for (i = 0; i < H; i++) {
-                size_t o = ((size_t)v * s->L + l) * H + i;
-                m->g.c_pos[(size_t)l * H + i] += dres[o];
-                dc_in[o] += dres[o];
-            }
+    hero__k_layernorm_bwd(ar, dres, m->g.c_ln_w, m->g.c_ln_b, demb, s->c_res, s->c_mean, s->c_rstd, m->p.c_ln_w, (int)BL, H);
+    hero__k_add_pos_bwd(ar, m->g.c_pos, dc_in, dres, s->B, s->L, H);
     hero__touch(m, m->g.c_pos); hero__touch(m, m->g.c_ln_w); hero__touch(m, m->g.c_ln_b);
     return 0;
 }
@@ -2274,10 +3003,10 @@ static int hero__head_fwd(hero_arena *ar, hero__head_act *s, const float *x, int
     s->n = HERO__NEW(ar, float, (size_t)N * Hmid); s->out = HERO__NEW(ar, float, (size_t)N * O);
     s->mean = HERO__NEW(ar, float, N); s->rstd = HERO__NEW(ar, float, N);
     if (!s->h || !s->g || !s->n || !s->out || !s->mean || !s->rstd) return HERO_ENOMEM;
-    hero__linear_fwd(s->h, x, w1, b1, N, Hin, Hmid);
-    hero__gelu_fwd(s->g, s->h, (size_t)N * Hmid);
-    hero__layernorm_fwd(s->n, s->mean, s->rstd, s->g, lw, lb, N, Hmid, 1e-5f);
-    hero__linear_fwd(s->out, s->n, w2, b2, N, Hmid, O);
+    hero__k_linear_fwd(ar, s->h, x, w1, b1, N, Hin, Hmid);
+    hero__k_gelu_fwd(ar, s->g, s->h, (size_t)N * Hmid);
+    hero__k_layernorm_fwd(ar, s->n, s->mean, s->rstd, s->g, lw, lb, N, Hmid, 1e-5f);
+    hero__k_linear_fwd(ar, s->out, s->n, w2, b2, N, Hmid, O);
     return 0;
 }
 /* head backward: dx[N,Hin] += ..., grads of W1 b1 LN W2 b2 */
@@ -2288,23 +3017,11 @@ static int hero__head_bwd(hero_arena *ar, hero__head_act *s, float *dx, const fl
     float *dn = HERO__NEW(ar, float, (size_t)N * s->Hmid), *dg = HERO__NEW(ar, float, (size_t)N * s->Hmid);
     float *dh = HERO__NEW(ar, float, (size_t)N * s->Hmid);
     if (!dn || !dg || !dh) return HERO_ENOMEM;
-    hero__linear_bwd(dn, gw2, gb2, dout, s->n, w2, N, s->Hmid, s->O);
-    hero__layernorm_bwd(dg, glw, glb, dn, s->g, s->mean, s->rstd, lw, N, s->Hmid);
-    hero__gelu_bwd(dh, dg, s->h, (size_t)N * s->Hmid);
-    hero__linear_bwd(dx, gw1, gb1, dh, s->x, w1, N, s->Hin, s->Hmid);
+    hero__k_linear_bwd(ar, dn, gw2, gb2, dout, s->n, w2, N, s->Hmid, s->O);
+    hero__k_layernorm_bwd(ar, dg, glw, glb, dn, s->g, s->mean, s->rstd, lw, N, s->Hmid);
+    hero__k_gelu_bwd(ar, dh, dg, s->h, (size_t)N * s->Hmid);
+    hero__k_linear_bwd(ar, dx, gw1, gb1, dh, s->x, w1, N, s->Hin, s->Hmid);
     return 0;
-}
-
-/* rows of x[R,H] where sel[r] == want, gathered into out[n,H]; idx[n] = source rows */
-static int hero__select_rows(const float *x, const uint8_t *sel, int R, int H, int want, float *out, int *idx) {
-    int r, n = 0;
-    for (r = 0; r < R; r++)
-        if ((sel[r] != 0) == (want != 0)) {
-            if (out) memcpy(out + (size_t)n * H, x + (size_t)r * H, (size_t)H * sizeof(float));
-            if (idx) idx[n] = r;
-            n++;
-        }
-    return n;
 }
 
 /* ======================================================================================
@@ -2326,9 +3043,9 @@ typedef struct hero__query_act {
 static int hero__query_fwd(hero_model *m, hero__query_act *s, const int32_t *ids, const int32_t *pos, const int32_t *mask,
                            int N, int T) {
     const hero_config *c = &m->cfg;
-    int H = c->H, n, t, i, rc;
+    int H = c->H, rc;
     size_t NT = (size_t)N * T;
-    hero_arena *ar = &m->arena;
+    hero_arena *ar = hero__act(m);
     memset(&s->f, 0, sizeof(s->f));
     s->N = N; s->T = T; s->mask = mask;
     s->f.N = N; s->f.Lt = T; s->f.Lg = T; s->f.ids = ids; s->f.pos = pos; s->f.mask = mask;
@@ -2341,58 +3058,38 @@ static int hero__query_fwd(hero_model *m, hero__query_act *s, const int32_t *ids
     if (!s->in_ln || !s->in_out || !s->in_mean || !s->in_rstd || !s->p_res || !s->p_out || !s->p_mean || !s->p_rstd ||
         !s->alpha || !s->mq)
         return HERO_ENOMEM;
-    hero__layernorm_fwd(s->in_ln, s->in_mean, s->in_rstd, s->f.out, m->p.qin_ln_w, m->p.qin_ln_b, (int)NT, H, 1e-5f);
-    hero__linear_fwd(s->in_out, s->in_ln, m->p.qin_w, m->p.qin_b, (int)NT, H, H);
-    hero__relu_fwd(s->in_out, NT * H);
-    for (n = 0; n < N; n++)
-        for (t = 0; t < T; t++)
-            for (i = 0; i < H; i++) {
-                size_t o = ((size_t)n * T + t) * H + i;
-                s->p_res[o] = s->in_out[o] + m->p.q_pos[(size_t)t * H + i];
-            }
-    hero__layernorm_fwd(s->p_out, s->p_mean, s->p_rstd, s->p_res, m->p.q_pos_ln_w, m->p.q_pos_ln_b, (int)NT, H, 1e-5f);
+    hero__k_layernorm_fwd(ar, s->in_ln, s->in_mean, s->in_rstd, s->f.out, m->p.qin_ln_w, m->p.qin_ln_b, (int)NT, H, 1e-5f);
+    hero__k_linear_fwd(ar, s->in_out, s->in_ln, m->p.qin_w, m->p.qin_b, (int)NT, H, H);
+    hero__k_relu_fwd(ar, s->in_out, NT * H);
+    hero__k_add_pos(ar, s->p_res, s->in_out, m->p.q_pos, N, T, H);
+    hero__k_layernorm_fwd(ar, s->p_out, s->p_mean, s->p_rstd, s->p_res, m->p.q_pos_ln_w, m->p.q_pos_ln_b, (int)NT, H, 1e-5f);
     if ((rc = hero__attn_fwd(ar, &s->at, &m->p.q_attn, s->p_out, mask, N, T, H, c->q_heads, c->layer_norm_eps)) != 0)
         return rc;
     /* modular attention: alpha = softmax_t(mask_logits(x . w)); mq = sum_t alpha x */
-    hero__linear_fwd(s->alpha, s->at.out, m->p.q_mod, NULL, (int)NT, H, 1);
-    hero__mask_logits(s->alpha, mask, NT);
-    for (n = 0; n < N; n++) {
-        hero__softmax_row(s->alpha + (size_t)n * T, T);
-        hero__gemm(0, 0, 1, H, T, 1.0f, s->alpha + (size_t)n * T, T, s->at.out + (size_t)n * T * H, H, 0.0f,
-                   s->mq + (size_t)n * H, H);
-    }
+    hero__k_linear_fwd(ar, s->alpha, s->at.out, m->p.q_mod, NULL, (int)NT, H, 1);
+    hero__k_mask_logits(ar, s->alpha, mask, NT);
+    hero__k_modpool_fwd(ar, s->alpha, s->mq, s->at.out, N, T, H);
     return 0;
 }
 /* query encoder backward from dmq[N,H] */
 static int hero__query_bwd(hero_model *m, hero__query_act *s, const float *dmq) {
     const hero_config *c = &m->cfg;
-    int H = c->H, N = s->N, T = s->T, n, t, i, rc;
+    int H = c->H, N = s->N, T = s->T, rc;
     size_t NT = (size_t)N * T;
-    hero_arena *ar = &m->arena;
+    hero_arena *ar = hero__act(m);
     float *dat = HERO__NEW(ar, float, NT * H), *dal = HERO__NEW(ar, float, NT), *ds = HERO__NEW(ar, float, NT);
     float *dp = HERO__NEW(ar, float, NT * H), *dres = HERO__NEW(ar, float, NT * H), *dln = HERO__NEW(ar, float, NT * H);
     float *dfo = HERO__NEW(ar, float, NT * H), *din = HERO__NEW(ar, float, NT * H);
     if (!dat || !dal || !ds || !dp || !dres || !dln || !dfo || !din) return HERO_ENOMEM;
-    for (n = 0; n < N; n++) {
-        const float *d = dmq + (size_t)n * H;
-        for (t = 0; t < T; t++) {
-            const float *x = s->at.out + ((size_t)n * T + t) * H;
-            float *dx = dat + ((size_t)n * T + t) * H, a = s->alpha[(size_t)n * T + t], sum = 0;
-            for (i = 0; i < H; i++) { sum += d[i] * x[i]; dx[i] += a * d[i]; }
-            dal[(size_t)n * T + t] = sum;
-        }
-        hero__softmax_row_bwd(ds + (size_t)n * T, dal + (size_t)n * T, s->alpha + (size_t)n * T, T);
-    }
-    for (i = 0; i < (int)NT; i++) ds[i] *= (float)s->mask[i];
-    hero__linear_bwd(dat, m->g.q_mod, NULL, ds, s->at.out, m->p.q_mod, (int)NT, H, 1);
+    hero__k_modpool_bwd(ar, dat, dal, ds, dmq, s->at.out, s->alpha, N, T, H);
+    hero__k_mul_mask(ar, ds, s->mask, NT);
+    hero__k_linear_bwd(ar, dat, m->g.q_mod, NULL, ds, s->at.out, m->p.q_mod, (int)NT, H, 1);
     if ((rc = hero__attn_bwd(ar, &s->at, &m->p.q_attn, &m->g.q_attn, dp, dat, H)) != 0) return rc;
-    hero__layernorm_bwd(dres, m->g.q_pos_ln_w, m->g.q_pos_ln_b, dp, s->p_res, s->p_mean, s->p_rstd, m->p.q_pos_ln_w, (int)NT, H);
-    for (n = 0; n < N; n++)
-        for (t = 0; t < T; t++)
-            for (i = 0; i < H; i++) m->g.q_pos[(size_t)t * H + i] += dres[((size_t)n * T + t) * H + i];
-    hero__relu_bwd(din, dres, s->in_out, NT * H);
-    hero__linear_bwd(dln, m->g.qin_w, m->g.qin_b, din, s->in_ln, m->p.qin_w, (int)NT, H, H);
-    hero__layernorm_bwd(dfo, m->g.qin_ln_w, m->g.qin_ln_b, dln, s->f.out, s->in_mean, s->in_rstd, m->p.qin_ln_w, (int)NT, H);
+    hero__k_layernorm_bwd(ar, dres, m->g.q_pos_ln_w, m->g.q_pos_ln_b, dp, s->p_res, s->p_mean, s->p_rstd, m->p.q_pos_ln_w, (int)NT, H);
+    hero__k_add_pos_bwd(ar, m->g.q_pos, NULL, dres, N, T, H);
+    hero__k_relu_bwd(ar, din, dres, s->in_out, NT * H);
+    hero__k_linear_bwd(ar, dln, m->g.qin_w, m->g.qin_b, din, s->in_ln, m->p.qin_w, (int)NT, H, H);
+    hero__k_layernorm_bwd(ar, dfo, m->g.qin_ln_w, m->g.qin_ln_b, dln, s->f.out, s->in_mean, s->in_rstd, m->p.qin_ln_w, (int)NT, H);
     hero__touch(m, m->g.q_mod); hero__touch_attn(m, &m->g.q_attn); hero__touch(m, m->g.q_pos);
     hero__touch(m, m->g.q_pos_ln_w); hero__touch(m, m->g.q_pos_ln_b); hero__touch(m, m->g.qin_w);
     hero__touch(m, m->g.qin_b); hero__touch(m, m->g.qin_ln_w); hero__touch(m, m->g.qin_ln_b);
@@ -2415,8 +3112,8 @@ typedef struct hero__vsm_act {
 static int hero__vsm_fwd(hero_model *m, hero__vsm_act *s, const float *mq, int Nq, const float *frames,
                          const int32_t *mask, int B, int L) {
     const hero_config *c = &m->cfg;
-    int H = c->H, q, v, l, BL = B * L;
-    hero_arena *ar = &m->arena;
+    int H = c->H, BL = B * L;
+    hero_arena *ar = hero__act(m);
     float *cs;
     s->Nq = Nq; s->B = B; s->L = L; s->mq = mq; s->frames = frames; s->mask = mask;
     s->query = HERO__NEW(ar, float, (size_t)Nq * H); s->sim = HERO__NEW(ar, float, (size_t)Nq * BL);
@@ -2429,68 +3126,54 @@ static int hero__vsm_fwd(hero_model *m, hero__vsm_act *s, const float *mq, int N
         !s->argmax || !cs)
         return HERO_ENOMEM;
     /* span logits: conv1d over each (query, video) similarity row, then mask_logits */
-    hero__linear_fwd(s->query, mq, m->p.vq_w, m->p.vq_b, Nq, H, H);
-    hero__gemm(0, 1, Nq, BL, H, 1.0f, s->query, H, frames, H, 0.0f, s->sim, BL);
-    hero__conv1d_fwd(s->st, s->sim, m->p.st_w, Nq * B, L, c->conv_k);
-    hero__conv1d_fwd(s->ed, s->sim, m->p.ed_w, Nq * B, L, c->conv_k);
-    for (q = 0; q < Nq; q++) {
-        hero__mask_logits(s->st + (size_t)q * BL, mask, (size_t)BL);
-        hero__mask_logits(s->ed + (size_t)q * BL, mask, (size_t)BL);
-    }
+    hero__k_linear_fwd(ar, s->query, mq, m->p.vq_w, m->p.vq_b, Nq, H, H);
+    hero__k_gemm(ar, 0, 1, Nq, BL, H, 1.0f, s->query, H, frames, H, 0.0f, s->sim, BL);
+    hero__k_conv1d_fwd(ar, s->st, s->sim, m->p.st_w, Nq * B, L, c->conv_k);
+    hero__k_conv1d_fwd(ar, s->ed, s->sim, m->p.ed_w, Nq * B, L, c->conv_k);
+    hero__k_mask_logits_rows(ar, s->st, mask, Nq, BL);
+    hero__k_mask_logits_rows(ar, s->ed, mask, Nq, BL);
     /* video-level: cosine, mask_logits, max over frames */
-    hero__l2norm_fwd(s->mqn, s->mq_norm, mq, Nq, H, 1e-5f);
-    hero__l2norm_fwd(s->frn, s->fr_norm, frames, BL, H, 1e-5f);
-    hero__gemm(0, 1, Nq, BL, H, 1.0f, s->mqn, H, s->frn, H, 0.0f, cs, BL);
-    for (q = 0; q < Nq; q++) {
-        hero__mask_logits(cs + (size_t)q * BL, mask, (size_t)BL);
-        for (v = 0; v < B; v++) {
-            const float *row = cs + (size_t)q * BL + (size_t)v * L;
-            int best = 0;
-            for (l = 1; l < L; l++) if (row[l] > row[best]) best = l;
-            s->q2v[(size_t)q * B + v] = row[best];
-            s->argmax[(size_t)q * B + v] = best;
-        }
-    }
+    hero__k_l2norm_fwd(ar, s->mqn, s->mq_norm, mq, Nq, H, 1e-5f);
+    hero__k_l2norm_fwd(ar, s->frn, s->fr_norm, frames, BL, H, 1e-5f);
+    hero__k_gemm(ar, 0, 1, Nq, BL, H, 1.0f, s->mqn, H, s->frn, H, 0.0f, cs, BL);
+    hero__k_mask_logits_rows(ar, cs, mask, Nq, BL);
+    hero__k_rowmax(ar, s->q2v, s->argmax, cs, Nq * B, L);
     return 0;
 }
 /* VSM scores backward: dst/ded [Nq,B,L], dq2v [Nq,B] (any NULL) -> dmq[Nq,H] +=, dframes[B*L,H] += */
 static int hero__vsm_bwd(hero_model *m, hero__vsm_act *s, const float *dst, const float *ded, const float *dq2v, float *dmq,
                          float *dframes) {
     const hero_config *c = &m->cfg;
-    int H = c->H, Nq = s->Nq, B = s->B, L = s->L, BL = B * L, q, v, i;
-    hero_arena *ar = &m->arena;
+    int H = c->H, Nq = s->Nq, B = s->B, L = s->L, BL = B * L;
+    hero_arena *ar = hero__act(m);
     if (dst || ded) {
         float *dm = HERO__NEW(ar, float, (size_t)Nq * BL), *dsim = HERO__NEW(ar, float, (size_t)Nq * BL);
         float *dquery = HERO__NEW(ar, float, (size_t)Nq * H);
         if (!dm || !dsim || !dquery) return HERO_ENOMEM;
         if (dst) {
-            for (i = 0; i < Nq * BL; i++) dm[i] = dst[i] * (float)s->mask[i % BL];
-            hero__conv1d_bwd(dsim, m->g.st_w, dm, s->sim, m->p.st_w, Nq * B, L, c->conv_k);
+            hero__k_mul_mask_rows(ar, dm, dst, s->mask, Nq, BL);
+            hero__k_conv1d_bwd(ar, dsim, m->g.st_w, dm, s->sim, m->p.st_w, Nq * B, L, c->conv_k);
             hero__touch(m, m->g.st_w);
         }
         if (ded) {
-            for (i = 0; i < Nq * BL; i++) dm[i] = ded[i] * (float)s->mask[i % BL];
-            hero__conv1d_bwd(dsim, m->g.ed_w, dm, s->sim, m->p.ed_w, Nq * B, L, c->conv_k);
+            hero__k_mul_mask_rows(ar, dm, ded, s->mask, Nq, BL);
+            hero__k_conv1d_bwd(ar, dsim, m->g.ed_w, dm, s->sim, m->p.ed_w, Nq * B, L, c->conv_k);
             hero__touch(m, m->g.ed_w);
         }
-        hero__gemm(0, 0, Nq, H, BL, 1.0f, dsim, BL, s->frames, H, 1.0f, dquery, H);
-        hero__gemm(1, 0, BL, H, Nq, 1.0f, dsim, BL, s->query, H, 1.0f, dframes, H);
-        hero__linear_bwd(dmq, m->g.vq_w, m->g.vq_b, dquery, s->mq, m->p.vq_w, Nq, H, H);
+        hero__k_gemm(ar, 0, 0, Nq, H, BL, 1.0f, dsim, BL, s->frames, H, 1.0f, dquery, H);
+        hero__k_gemm(ar, 1, 0, BL, H, Nq, 1.0f, dsim, BL, s->query, H, 1.0f, dframes, H);
+        hero__k_linear_bwd(ar, dmq, m->g.vq_w, m->g.vq_b, dquery, s->mq, m->p.vq_w, Nq, H, H);
         hero__touch(m, m->g.vq_w); hero__touch(m, m->g.vq_b);
     }
     if (dq2v) {
         float *dcs = HERO__NEW(ar, float, (size_t)Nq * BL), *dmqn = HERO__NEW(ar, float, (size_t)Nq * H);
         float *dfrn = HERO__NEW(ar, float, (size_t)BL * H);
         if (!dcs || !dmqn || !dfrn) return HERO_ENOMEM;
-        for (q = 0; q < Nq; q++)
-            for (v = 0; v < B; v++) {
-                int l = s->argmax[(size_t)q * B + v];
-                dcs[(size_t)q * BL + (size_t)v * L + l] = dq2v[(size_t)q * B + v] * (float)s->mask[v * L + l];
-            }
-        hero__gemm(0, 0, Nq, H, BL, 1.0f, dcs, BL, s->frn, H, 0.0f, dmqn, H);
-        hero__gemm(1, 0, BL, H, Nq, 1.0f, dcs, BL, s->mqn, H, 0.0f, dfrn, H);
-        hero__l2norm_bwd(dmq, dmqn, s->mqn, s->mq_norm, Nq, H, 1e-5f);
-        hero__l2norm_bwd(dframes, dfrn, s->frn, s->fr_norm, BL, H, 1e-5f);
+        hero__k_rowmax_bwd(ar, dcs, dq2v, s->argmax, s->mask, Nq, B, L);
+        hero__k_gemm(ar, 0, 0, Nq, H, BL, 1.0f, dcs, BL, s->frn, H, 0.0f, dmqn, H);
+        hero__k_gemm(ar, 1, 0, BL, H, Nq, 1.0f, dcs, BL, s->mqn, H, 0.0f, dfrn, H);
+        hero__k_l2norm_bwd(ar, dmq, dmqn, s->mqn, s->mq_norm, Nq, H, 1e-5f);
+        hero__k_l2norm_bwd(ar, dframes, dfrn, s->frn, s->fr_norm, BL, H, 1e-5f);
     }
     return 0;
 }
@@ -2648,33 +3331,138 @@ static int hero__check_batch(const hero_model *m, const hero_batch *b, hero_erro
     return 0;
 }
 
-/* cross-entropy over rows of logits [n, stride] using the first `cols` columns; ignore target -1.
-   loss_vec[n] (0 for ignored rows), mean over valid rows returned; dlogits += d(mean)/dlogits * scale */
-static float hero__xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
-                             float *loss_vec, float *dlogits, float scale) {
-    int r, valid = 0;
-    double sum = 0;
-    float *prob = HERO__NEW(ar, float, cols);
-    if (!prob) return NAN;
-    for (r = 0; r < n; r++) if (targets[r] >= 0) valid++;
-    for (r = 0; r < n; r++) {
-        float l;
-        if (targets[r] < 0) { if (loss_vec) loss_vec[r] = 0; continue; }
-        l = hero__xent_fwd(prob, logits + (size_t)r * stride, cols, targets[r]);
-        if (loss_vec) loss_vec[r] = l;
-        sum += l;
-        if (dlogits) hero__xent_bwd(dlogits + (size_t)r * stride, prob, cols, targets[r], scale / (float)valid);
-    }
-    return valid ? (float)(sum / valid) : NAN;
-}
-
 typedef struct hero__run {
     hero__fenc_act f;
     hero__video_act vid;
     hero__head_act head;
     hero__query_act q;
     hero__vsm_act vsm;
+    float *scal;      /* [4] the task's losses where the kernels write them (read back once, hero__finish) */
 } hero__run;
+
+/* a map from (dst row, src row) pairs: grouped by dst row, each group in pair order */
+static int hero__rowmap_make(hero_model *m, hero__prep *P, hero__rowmap *mp, const int32_t *dst, const int32_t *src, int n,
+                             int n_rows) {
+    hero_arena *host = &m->arena;
+    int32_t *cnt = HERO__NEW(host, int32_t, (size_t)n_rows + 1), *row, *ptr, *srt;
+    int i, u = 0, nu = 0, acc = 0;
+    if (!cnt) return HERO_ENOMEM;
+    for (i = 0; i < n; i++) cnt[dst[i]]++;
+    for (i = 0; i < n_rows; i++) nu += cnt[i] != 0;
+    row = HERO__NEW(host, int32_t, nu); ptr = HERO__NEW(host, int32_t, (size_t)nu + 1); srt = HERO__NEW(host, int32_t, n);
+    if (!row || !ptr || !srt) return HERO_ENOMEM;
+    for (i = 0; i < n_rows; i++)
+        if (cnt[i]) {
+            int k = cnt[i];
+            row[u] = i; ptr[u++] = acc; cnt[i] = acc; acc += k;
+        }
+    ptr[nu] = acc;
+    for (i = 0; i < n; i++) srt[cnt[dst[i]]++] = src[i];
+    mp->n = nu;
+    mp->row = (const int32_t *)hero__prep_put(P, hero__act(m), row, (size_t)nu * sizeof(int32_t));
+    mp->ptr = (const int32_t *)hero__prep_put(P, hero__act(m), ptr, ((size_t)nu + 1) * sizeof(int32_t));
+    mp->src = (const int32_t *)hero__prep_put(P, hero__act(m), srt, (size_t)n * sizeof(int32_t));
+    return 0;
+}
+
+/* the forward's inputs where the kernels read them (see hero__prep): the batch's arrays, and the
+   index maps built here from the host copies of num_subs / s2f_* / masks / orders / targets */
+static int hero__prepare(hero_model *m, hero__prep *P, const hero_batch *b, const float *probe) {
+    const hero_config *c = &m->cfg;
+    hero_arena *host = &m->arena, *ar = hero__act(m);
+    hero_batch *d = &P->d;
+    size_t S = (size_t)b->S, BL = (size_t)b->B * b->L, F = (size_t)c->F;
+    int i, rc;
+    *d = *b;
+#define HERO__PUT(field, n, type) d->field = (type *)hero__prep_put(P, ar, b->field, (size_t)(n) * sizeof(type))
+    HERO__PUT(txt_ids, S * b->Lt, int32_t);
+    HERO__PUT(txt_pos, b->Lt, int32_t);
+    HERO__PUT(f_v_feats, S * b->Lv * F, float);
+    HERO__PUT(f_v_pos, b->Lv, int32_t);
+    HERO__PUT(f_v_masks, S * b->Lv, uint8_t);
+    HERO__PUT(f_attn_mask, S * b->Lg, int32_t);
+    HERO__PUT(f_gather, S * b->Lg, int32_t);
+    HERO__PUT(c_v_feats, BL * F, float);
+    HERO__PUT(c_attn_mask, BL, int32_t);
+    HERO__PUT(c_v_masks, BL, uint8_t);
+    HERO__PUT(txt_labels, b->n_mlm, int32_t);
+    HERO__PUT(feat_targets, (size_t)b->n_masked * F, float);
+    HERO__PUT(fom_targets, BL, int32_t);
+    HERO__PUT(q_ids, (size_t)b->Nq * b->Lq, int32_t);
+    HERO__PUT(q_pos, b->Lq, int32_t);
+    HERO__PUT(q_mask, (size_t)b->Nq * b->Lq, int32_t);
+#undef HERO__PUT
+    if (ar != host) { /* read on the host only (below), never by a kernel */
+        d->num_subs = d->s2f_sub_idx = d->s2f_nframes = d->s2f_frames = NULL;
+        d->txt_mask_tgt = NULL; d->shuffled_orders = d->q_vidx = d->vsm_targets = NULL;
+    }
+    P->probe = (const float *)hero__prep_put(P, ar, probe, BL * c->H * sizeof(float));
+    if (b->task == HERO_TASK_MLM) {
+        int32_t *sel = HERO__NEW(host, int32_t, (size_t)b->n_mlm);
+        int n = 0;
+        if (!sel) return HERO_ENOMEM;
+        for (i = 0; i < b->S * b->Lg; i++)
+            if (b->txt_mask_tgt[i] && n < b->n_mlm) sel[n++] = i;
+        P->n_sel = P->n_sel1 = n;
+        P->sel = (const int32_t *)hero__prep_put(P, ar, sel, (size_t)n * sizeof(int32_t));
+        return 0;
+    }
+    { /* fusion: the j-th frame output of a subtitle row onto its frame of the video timeline */
+        int v, r, j, row = 0, fr = 0, n = 0;
+        int32_t *fd, *fs;
+        for (i = 0; i < b->S; i++) n += b->s2f_nframes[i];
+        fd = HERO__NEW(host, int32_t, (size_t)n); fs = HERO__NEW(host, int32_t, (size_t)n);
+        if (!fd || !fs) return HERO_ENOMEM;
+        n = 0;
+        for (v = 0; v < b->B; v++)
+            for (r = 0; r < b->num_subs[v]; r++, row++) {
+                int nf = b->s2f_nframes[row], sid = b->s2f_sub_idx[row];
+                for (j = 0; j < nf; j++, n++) {
+                    fd[n] = v * b->L + b->s2f_frames[fr + j];
+                    fs[n] = (row - r + sid) * b->Lg + j;
+                }
+                fr += nf;
+            }
+        if ((rc = hero__rowmap_make(m, P, &P->fuse, fd, fs, n, (int)BL)) != 0) return rc;
+        if ((rc = hero__rowmap_make(m, P, &P->fuse_bwd, fs, fd, n, b->S * b->Lg)) != 0) return rc;
+    }
+    if ((b->task == HERO_TASK_MFM_NCE || b->task == HERO_TASK_MFFR) && b->c_v_masks) {
+        int nm = 0, nt, k = 0;
+        int32_t *sel, *src, *tg;
+        for (i = 0; i < (int)BL; i++) nm += b->c_v_masks[i] != 0;
+        nt = b->task == HERO_TASK_MFM_NCE ? (int)BL : nm;
+        sel = HERO__NEW(host, int32_t, (size_t)nt); src = HERO__NEW(host, int32_t, (size_t)nt);
+        tg = HERO__NEW(host, int32_t, (size_t)nm);
+        if (!sel || !src || !tg) return HERO_ENOMEM;
+        for (i = 0; i < (int)BL; i++) if (b->c_v_masks[i]) sel[k++] = i;   /* masked frames ... */
+        if (nt > nm)
+            for (i = 0; i < (int)BL; i++) if (!b->c_v_masks[i]) sel[k++] = i; /* ... then (NCE) the others */
+        for (i = 0; i < nt; i++) src[i] = i;
+        for (i = 0; i < nm; i++) tg[i] = i;
+        P->n_sel = nt; P->n_sel1 = nm;
+        P->sel = (const int32_t *)hero__prep_put(P, ar, sel, (size_t)nt * sizeof(int32_t));
+        P->nce_tg = (const int32_t *)hero__prep_put(P, ar, tg, (size_t)nm * sizeof(int32_t));
+        if ((rc = hero__rowmap_make(m, P, &P->sel_add, sel, src, nt, (int)BL)) != 0) return rc;
+    }
+    if (b->task == HERO_TASK_FOM) { /* the frame at position l moves to position order[l] */
+        int32_t *dst = HERO__NEW(host, int32_t, BL);
+        if (!dst) return HERO_ENOMEM;
+        for (i = 0; i < (int)BL; i++) dst[i] = (i / b->L) * b->L + b->shuffled_orders[i];
+        P->fom_dst = (const int32_t *)hero__prep_put(P, ar, dst, BL * sizeof(int32_t));
+    }
+    if (b->task == HERO_TASK_VSM) { /* each query's st/ed row (its own video) and targets */
+        int32_t *rows = HERO__NEW(host, int32_t, (size_t)b->Nq), *tg = HERO__NEW(host, int32_t, 2 * (size_t)b->Nq);
+        if (!rows || !tg) return HERO_ENOMEM;
+        for (i = 0; i < b->Nq; i++) {
+            rows[i] = i * b->B + b->q_vidx[i];
+            tg[i] = b->vsm_targets[2 * i];
+            tg[b->Nq + i] = b->vsm_targets[2 * i + 1];
+        }
+        P->vsm_row = (const int32_t *)hero__prep_put(P, ar, rows, (size_t)b->Nq * sizeof(int32_t));
+        P->vsm_tg = (const int32_t *)hero__prep_put(P, ar, tg, 2 * (size_t)b->Nq * sizeof(int32_t));
+    }
+    return 0;
+}
 
 static int hero__f_from_batch(hero_model *m, hero__fenc_act *f, const hero_batch *b) {
     memset(f, 0, sizeof(*f));
@@ -2685,23 +3473,24 @@ static int hero__f_from_batch(hero_model *m, hero__fenc_act *f, const hero_batch
 }
 
 /* MLM: cross-entropy at the masked text positions; head on masked rows only */
-static int hero__task_mlm(hero_model *m, hero__run *R, const hero_batch *b, int backward, hero_result *res) {
+static int hero__task_mlm(hero_model *m, hero__run *R, const hero__prep *P, int backward, hero_result *res) {
     const hero_config *c = &m->cfg;
-    hero_arena *ar = &m->arena;
-    int H = c->H, n = b->n_mlm, rc, *idx, i, j;
+    const hero_batch *b = &P->d;
+    hero_arena *ar = hero__act(m);
+    int H = c->H, n = P->n_sel, rc;
     float *x, *dscores = NULL, *lv, *cut;
     if ((rc = hero__f_from_batch(m, &R->f, b)) != 0) return rc;
     res->f_seq = R->f.out;
-    x = HERO__NEW(ar, float, (size_t)n * H); idx = HERO__NEW(ar, int, n); lv = HERO__NEW(ar, float, n);
+    x = HERO__NEW(ar, float, (size_t)n * H); lv = HERO__NEW(ar, float, n);
     cut = HERO__NEW(ar, float, (size_t)n * c->V);
-    if (!x || !idx || !lv || !cut) return HERO_ENOMEM;
-    hero__select_rows(R->f.out, b->txt_mask_tgt, b->S * b->Lg, H, 1, x, idx);
+    if (!x || !lv || !cut) return HERO_ENOMEM;
+    hero__k_rows_copy(ar, x, H, NULL, R->f.out, H, P->sel, n, H);
     if ((rc = hero__head_fwd(ar, &R->head, x, n, H, H, c->Vp, m->p.lm_w, m->p.lm_b, m->p.lm_ln_w, m->p.lm_ln_b, m->p.f_word,
                              m->p.lm_bias)) != 0)
         return rc;
     if (backward && !(dscores = HERO__NEW(ar, float, (size_t)n * c->Vp))) return HERO_ENOMEM;
-    res->loss = hero__xent_rows(ar, R->head.out, n, c->V, c->Vp, b->txt_labels, lv, dscores, 1.0f);
-    for (i = 0; i < n; i++) for (j = 0; j < c->V; j++) cut[(size_t)i * c->V + j] = R->head.out[(size_t)i * c->Vp + j];
+    if ((rc = hero__k_xent_rows(ar, R->head.out, n, c->V, c->Vp, b->txt_labels, lv, dscores, 1.0f, &R->scal[0])) != 0) return rc;
+    hero__k_rows_copy(ar, cut, c->V, NULL, R->head.out, c->Vp, NULL, n, c->V);
     res->loss_vec = lv; res->n_loss_vec = n; res->loss_vec_cols = 1;
     res->scores = cut; res->n_rows = n; res->n_cols = c->V;
     if (backward) {
@@ -2713,88 +3502,83 @@ static int hero__task_mlm(hero_model *m, hero__run *R, const hero_batch *b, int 
             return rc;
         hero__touch(m, m->g.lm_w); hero__touch(m, m->g.lm_b); hero__touch(m, m->g.lm_ln_w); hero__touch(m, m->g.lm_ln_b);
         hero__touch(m, m->g.lm_bias); hero__touch(m, m->g.f_word);
-        for (i = 0; i < n; i++) memcpy(df + (size_t)idx[i] * H, dx + (size_t)i * H, (size_t)H * sizeof(float));
+        hero__k_rows_copy(ar, df, H, P->sel, dx, H, NULL, n, H);
         return hero__fenc_bwd(m, &R->f, df);
     }
     return 0;
 }
 
 /* the hierarchy up to the temporal input: cross-modal pass + fusion */
-static int hero__video_fwd(hero_model *m, hero__run *R, const hero_batch *b, hero_result *res) {
+static int hero__video_fwd(hero_model *m, hero__run *R, const hero__prep *P, hero_result *res) {
     int rc;
-    if ((rc = hero__f_from_batch(m, &R->f, b)) != 0) return rc;
+    if ((rc = hero__f_from_batch(m, &R->f, &P->d)) != 0) return rc;
     res->f_seq = R->f.out;
-    if ((rc = hero__fuse_fwd(m, &R->vid, b, R->f.out, b->Lg)) != 0) return rc;
+    if ((rc = hero__fuse_fwd(m, &R->vid, P, R->f.out)) != 0) return rc;
     res->transformed = R->vid.transformed;
     return 0;
 }
 /* backward of the hierarchy from dtransformed [B,L,H] */
-static int hero__video_bwd(hero_model *m, hero__run *R, const hero_batch *b, const float *dtr) {
-    float *df = HERO__NEW(&m->arena, float, (size_t)b->S * b->Lg * m->cfg.H);
+static int hero__video_bwd(hero_model *m, hero__run *R, const hero__prep *P, const float *dtr) {
+    float *df = HERO__NEW(hero__act(m), float, (size_t)P->d.S * P->d.Lg * m->cfg.H);
     int rc;
     if (!df) return HERO_ENOMEM;
-    if ((rc = hero__fuse_bwd(m, &R->vid, b, dtr, df, b->Lg)) != 0) return rc;
+    if ((rc = hero__fuse_bwd(m, &R->vid, P, dtr, df)) != 0) return rc;
     return hero__fenc_bwd(m, &R->f, df);
 }
 
 /* full video representation c_seq [B,L,H] */
-static int hero__repr_fwd(hero_model *m, hero__run *R, const hero_batch *b, hero_result *res) {
+static int hero__repr_fwd(hero_model *m, hero__run *R, const hero__prep *P, hero_result *res) {
     int rc;
-    if ((rc = hero__video_fwd(m, R, b, res)) != 0) return rc;
+    if ((rc = hero__video_fwd(m, R, P, res)) != 0) return rc;
     R->vid.c_in = R->vid.transformed;
-    if ((rc = hero__cenc_fwd(m, &R->vid, b->c_attn_mask)) != 0) return rc;
+    if ((rc = hero__cenc_fwd(m, &R->vid, P->d.c_attn_mask)) != 0) return rc;
     res->c_seq = R->vid.out;
     return 0;
 }
-static int hero__repr_bwd(hero_model *m, hero__run *R, const hero_batch *b, const float *dc_seq) {
-    float *dtr = HERO__NEW(&m->arena, float, (size_t)b->B * b->L * m->cfg.H);
+static int hero__repr_bwd(hero_model *m, hero__run *R, const hero__prep *P, const float *dc_seq) {
+    float *dtr = HERO__NEW(hero__act(m), float, (size_t)P->d.B * P->d.L * m->cfg.H);
     int rc;
     if (!dtr) return HERO_ENOMEM;
     if ((rc = hero__cenc_bwd(m, &R->vid, dc_seq, dtr)) != 0) return rc;
-    return hero__video_bwd(m, R, b, dtr);
+    return hero__video_bwd(m, R, P, dtr);
 }
 
-static int hero__task_repr(hero_model *m, hero__run *R, const hero_batch *b, int backward, const float *probe,
-                           hero_result *res) {
+static int hero__task_repr(hero_model *m, hero__run *R, const hero__prep *P, int backward, hero_result *res) {
     const hero_config *c = &m->cfg;
-    int H = c->H, rc, n;
-    size_t i, BLH = (size_t)b->B * b->L * H;
+    const hero_batch *b = &P->d;
+    hero_arena *ar = hero__act(m);
+    int H = c->H, rc;
+    size_t BLH = (size_t)b->B * b->L * H;
     float *pooled;
-    if ((rc = hero__repr_fwd(m, R, b, res)) != 0) return rc;
+    if ((rc = hero__repr_fwd(m, R, P, res)) != 0) return rc;
     /* pooler (output only: pre-training losses never use it) */
-    pooled = HERO__NEW(&m->arena, float, (size_t)b->S * H);
+    pooled = HERO__NEW(ar, float, (size_t)b->S * H);
     if (!pooled) return HERO_ENOMEM;
-    for (n = 0; n < b->S; n++)
-        hero__linear_fwd(pooled + (size_t)n * H, R->f.out + (size_t)n * b->Lg * H, m->p.f_pool_w, m->p.f_pool_b, 1, H, H);
-    hero__tanh_fwd(pooled, (size_t)b->S * H);
+    hero__k_pooler_fwd(ar, pooled, R->f.out, (size_t)b->Lg * H, m->p.f_pool_w, m->p.f_pool_b, b->S, H);
     res->f_pooled = pooled;
-    res->loss = 0;
-    if (probe) {
-        double s = 0;
-        for (i = 0; i < BLH; i++) s += (double)res->c_seq[i] * probe[i];
-        res->loss = (float)s;
-        if (backward) return hero__repr_bwd(m, R, b, probe);
+    if (P->probe) { /* loss = sum(c_seq * probe) (0 without a probe) */
+        hero__k_dot(ar, &R->scal[0], res->c_seq, P->probe, BLH);
+        if (backward) return hero__repr_bwd(m, R, P, P->probe);
     }
     return 0;
 }
 
 /* MFM: masked frames regressed (MFFR) or contrasted (NCE) from the temporal outputs */
-static int hero__task_mfm(hero_model *m, hero__run *R, const hero_batch *b, int backward, hero_result *res) {
+static int hero__task_mfm(hero_model *m, hero__run *R, const hero__prep *P, int backward, hero_result *res) {
     const hero_config *c = &m->cfg;
-    hero_arena *ar = &m->arena;
-    int H = c->H, F = c->F, BL = b->B * b->L, nm, nn, nt, rc, i, j, nce = b->task == HERO_TASK_MFM_NCE;
-    int *idx;
+    const hero_batch *b = &P->d;
+    hero_arena *ar = hero__act(m);
+    int H = c->H, F = c->F, BL = b->B * b->L, nm, nn, nt, rc, nce = b->task == HERO_TASK_MFM_NCE;
     float *x, *dout = NULL, *lv;
     if (!b->c_v_masks || !b->f_v_masks) return HERO_EINVAL;
-    if ((rc = hero__repr_fwd(m, R, b, res)) != 0) return rc;
-    nm = hero__select_rows(R->vid.out, b->c_v_masks, BL, H, 1, NULL, NULL);
+    if ((rc = hero__repr_fwd(m, R, P, res)) != 0) return rc;
+    nm = P->n_sel1;
     if (nm != b->n_masked) return HERO_ESHAPE;
     nn = nce ? BL - nm : 0;
     nt = nm + nn;
-    x = HERO__NEW(ar, float, (size_t)nt * H); idx = HERO__NEW(ar, int, nt);
-    if (!x || !idx) return HERO_ENOMEM;
-    hero__select_rows(R->vid.out, b->c_v_masks, BL, H, 1, x, idx);
-    if (nce) hero__select_rows(R->vid.out, b->c_v_masks, BL, H, 0, x + (size_t)nm * H, idx + nm);
+    x = HERO__NEW(ar, float, (size_t)nt * H);
+    if (!x) return HERO_ENOMEM;
+    hero__k_rows_copy(ar, x, H, NULL, R->vid.out, H, P->sel, nt, H);
     if ((rc = hero__head_fwd(ar, &R->head, x, nt, H, H, F, m->p.fr0_w, m->p.fr0_b, m->p.fr_ln_w, m->p.fr_ln_b, m->p.fr3_w,
                              m->p.fr3_b)) != 0)
         return rc;
@@ -2805,44 +3589,27 @@ static int hero__task_mfm(hero_model *m, hero__run *R, const hero_batch *b, int 
         /* logits [nm, nm + nn] = [pred . target^T, pred . neg^T] / temp; right class = diagonal */
         int nc = nm + nn;
         float *logits = HERO__NEW(ar, float, (size_t)nm * nc), *dl = NULL;
-        int32_t *tg = HERO__NEW(ar, int32_t, nm);
         lv = HERO__NEW(ar, float, nm);
-        if (!logits || !tg || !lv) return HERO_ENOMEM;
-        hero__gemm(0, 1, nm, nm, F, 1.0f, R->head.out, F, b->feat_targets, F, 0.0f, logits, nc);
-        if (nn) hero__gemm(0, 1, nm, nn, F, 1.0f, R->head.out, F, R->head.out + (size_t)nm * F, F, 0.0f, logits + nm, nc);
-        for (i = 0; i < nm * nc; i++) logits[i] /= c->nce_temp;
-        for (i = 0; i < nm; i++) tg[i] = i;
+        if (!logits || !lv) return HERO_ENOMEM;
+        hero__k_gemm(ar, 0, 1, nm, nm, F, 1.0f, R->head.out, F, b->feat_targets, F, 0.0f, logits, nc);
+        if (nn) hero__k_gemm(ar, 0, 1, nm, nn, F, 1.0f, R->head.out, F, R->head.out + (size_t)nm * F, F, 0.0f, logits + nm, nc);
+        hero__k_div(ar, logits, (size_t)nm * nc, c->nce_temp);
         if (backward && !(dl = HERO__NEW(ar, float, (size_t)nm * nc))) return HERO_ENOMEM;
-        res->loss = hero__xent_rows(ar, logits, nm, nc, nc, tg, lv, dl, 1.0f);
+        if ((rc = hero__k_xent_rows(ar, logits, nm, nc, nc, P->nce_tg, lv, dl, 1.0f, &R->scal[0])) != 0) return rc;
         res->loss_vec_cols = 1;
         if (backward) {
-            for (i = 0; i < nm * nc; i++) dl[i] /= c->nce_temp;
-            hero__gemm(0, 0, nm, F, nm, 1.0f, dl, nc, b->feat_targets, F, 1.0f, dout, F);
+            hero__k_div(ar, dl, (size_t)nm * nc, c->nce_temp);
+            hero__k_gemm(ar, 0, 0, nm, F, nm, 1.0f, dl, nc, b->feat_targets, F, 1.0f, dout, F);
             if (nn) {
-                hero__gemm(0, 0, nm, F, nn, 1.0f, dl + nm, nc, R->head.out + (size_t)nm * F, F, 1.0f, dout, F);
-                hero__gemm(1, 0, nn, F, nm, 1.0f, dl + nm, nc, R->head.out, F, 1.0f, dout + (size_t)nm * F, F);
+                hero__k_gemm(ar, 0, 0, nm, F, nn, 1.0f, dl + nm, nc, R->head.out + (size_t)nm * F, F, 1.0f, dout, F);
+                hero__k_gemm(ar, 1, 0, nn, F, nm, 1.0f, dl + nm, nc, R->head.out, F, 1.0f, dout + (size_t)nm * F, F);
             }
         }
     } else {
         /* loss_vec [nm, F] squared errors; loss = mean_i sqrt(sum_j) */
-        double sum = 0;
         lv = HERO__NEW(ar, float, (size_t)nm * F);
         if (!lv) return HERO_ENOMEM;
-        for (i = 0; i < nm; i++) {
-            double s = 0;
-            float r;
-            for (j = 0; j < F; j++) {
-                float d = R->head.out[(size_t)i * F + j] - b->feat_targets[(size_t)i * F + j];
-                lv[(size_t)i * F + j] = d * d;
-                s += (double)d * d;
-            }
-            r = (float)sqrt(s);
-            sum += r;
-            if (backward && r > 0)
-                for (j = 0; j < F; j++)
-                    dout[(size_t)i * F + j] = (R->head.out[(size_t)i * F + j] - b->feat_targets[(size_t)i * F + j]) / (r * (float)nm);
-        }
-        res->loss = (float)(sum / nm);
+        hero__k_mffr_loss(ar, lv, dout, &R->scal[0], R->head.out, b->feat_targets, nm, F);
         res->loss_vec_cols = F;
     }
     res->loss_vec = lv; res->n_loss_vec = nm;
@@ -2854,35 +3621,31 @@ static int hero__task_mfm(hero_model *m, hero__run *R, const hero_batch *b, int 
             return rc;
         hero__touch(m, m->g.fr0_w); hero__touch(m, m->g.fr0_b); hero__touch(m, m->g.fr_ln_w);
         hero__touch(m, m->g.fr_ln_b); hero__touch(m, m->g.fr3_w); hero__touch(m, m->g.fr3_b);
-        for (i = 0; i < nt; i++) {
-            float *d = dc + (size_t)idx[i] * H;
-            for (j = 0; j < H; j++) d[j] += dx[(size_t)i * H + j];
-        }
-        return hero__repr_bwd(m, R, b, dc);
+        hero__k_rows_add(ar, dc, dx, &P->sel_add, H);
+        return hero__repr_bwd(m, R, P, dc);
     }
     return 0;
 }
 
 /* FOM: shuffled fused frames through the temporal transformer; classify original positions */
-static int hero__task_fom(hero_model *m, hero__run *R, const hero_batch *b, int backward, hero_result *res) {
+static int hero__task_fom(hero_model *m, hero__run *R, const hero__prep *P, int backward, hero_result *res) {
     const hero_config *c = &m->cfg;
-    hero_arena *ar = &m->arena;
-    int H = c->H, BL = b->B * b->L, K = c->fom_classes, rc, v, l;
+    const hero_batch *b = &P->d;
+    hero_arena *ar = hero__act(m);
+    int H = c->H, BL = b->B * b->L, K = c->fom_classes, rc;
     float *dl = NULL;
-    if ((rc = hero__video_fwd(m, R, b, res)) != 0) return rc;
+    if ((rc = hero__video_fwd(m, R, P, res)) != 0) return rc;
     R->vid.c_in = HERO__NEW(ar, float, (size_t)BL * H);
     if (!R->vid.c_in) return HERO_ENOMEM;
-    for (v = 0; v < b->B; v++)
-        for (l = 0; l < b->L; l++) /* frame at position l moves to position order[l] */
-            memcpy(R->vid.c_in + ((size_t)v * b->L + b->shuffled_orders[v * b->L + l]) * H,
-                   R->vid.transformed + ((size_t)v * b->L + l) * H, (size_t)H * sizeof(float));
+    /* frame at position l moves to position order[l] */
+    hero__k_rows_copy(ar, R->vid.c_in, H, P->fom_dst, R->vid.transformed, H, NULL, BL, H);
     if ((rc = hero__cenc_fwd(m, &R->vid, b->c_attn_mask)) != 0) return rc;
     res->c_seq = R->vid.out;
     if ((rc = hero__head_fwd(ar, &R->head, R->vid.out, BL, H, 2 * H, K, m->p.fom1_w, m->p.fom1_b, m->p.fom_ln_w,
                              m->p.fom_ln_b, m->p.fom2_w, m->p.fom2_b)) != 0)
         return rc;
     if (backward && !(dl = HERO__NEW(ar, float, (size_t)BL * K))) return HERO_ENOMEM;
-    res->loss = hero__xent_rows(ar, R->head.out, BL, K, K, b->fom_targets, NULL, dl, 1.0f);
+    if ((rc = hero__k_xent_rows(ar, R->head.out, BL, K, K, b->fom_targets, NULL, dl, 1.0f, &R->scal[0])) != 0) return rc;
     res->scores = R->head.out; res->n_rows = BL; res->n_cols = K;
     if (backward) {
         float *dc = HERO__NEW(ar, float, (size_t)BL * H), *dcin = HERO__NEW(ar, float, (size_t)BL * H);
@@ -2894,93 +3657,115 @@ static int hero__task_fom(hero_model *m, hero__run *R, const hero_batch *b, int 
         hero__touch(m, m->g.fom1_w); hero__touch(m, m->g.fom1_b); hero__touch(m, m->g.fom_ln_w);
         hero__touch(m, m->g.fom_ln_b); hero__touch(m, m->g.fom2_w); hero__touch(m, m->g.fom2_b);
         if ((rc = hero__cenc_bwd(m, &R->vid, dc, dcin)) != 0) return rc;
-        for (v = 0; v < b->B; v++)
-            for (l = 0; l < b->L; l++)
-                memcpy(dtr + ((size_t)v * b->L + l) * H, dcin + ((size_t)v * b->L + b->shuffled_orders[v * b->L + l]) * H,
-                       (size_t)H * sizeof(float));
-        return hero__video_bwd(m, R, b, dtr);
+        hero__k_rows_copy(ar, dtr, H, NULL, dcin, H, P->fom_dst, BL, H);
+        return hero__video_bwd(m, R, P, dtr);
     }
     return 0;
 }
 
 /* VSM: span cross-entropy on each query's own video + video-level ranking losses */
-static int hero__task_vsm(hero_model *m, hero__run *R, const hero_batch *b, int backward, hero_result *res) {
+static int hero__task_vsm(hero_model *m, hero__run *R, const hero__prep *P, int backward, hero_result *res) {
     const hero_config *c = &m->cfg;
-    hero_arena *ar = &m->arena;
-    int H = c->H, Nq = b->Nq, B = b->B, L = b->L, BL = B * L, rc, q;
-    float *dst = NULL, *ded = NULL, *dq2v = NULL, *mat_ctx, *mat_q, lst = 0, led = 0;
+    const hero_batch *b = &P->d;
+    hero_arena *ar = hero__act(m);
+    int H = c->H, Nq = b->Nq, B = b->B, L = b->L, BL = B * L, rc;
+    float *dst = NULL, *ded = NULL, *dq2v = NULL, *mat_ctx, *mat_q;
     float *sel_st, *sel_ed, *dsel_st = NULL, *dsel_ed = NULL;
-    int32_t *tst, *ted;
-    if ((rc = hero__repr_fwd(m, R, b, res)) != 0) return rc;
+    if ((rc = hero__repr_fwd(m, R, P, res)) != 0) return rc;
     if ((rc = hero__query_fwd(m, &R->q, b->q_ids, b->q_pos, b->q_mask, Nq, b->Lq)) != 0) return rc;
     res->mod_query = R->q.mq;
     if ((rc = hero__vsm_fwd(m, &R->vsm, R->q.mq, Nq, R->vid.out, b->c_attn_mask, B, L)) != 0) return rc;
     res->st_prob = R->vsm.st; res->ed_prob = R->vsm.ed; res->q2video = R->vsm.q2v;
     sel_st = HERO__NEW(ar, float, (size_t)Nq * L); sel_ed = HERO__NEW(ar, float, (size_t)Nq * L);
-    tst = HERO__NEW(ar, int32_t, Nq); ted = HERO__NEW(ar, int32_t, Nq);
     mat_ctx = HERO__NEW(ar, float, (size_t)Nq * (B > 1 ? B - 1 : 1));
     mat_q = HERO__NEW(ar, float, (size_t)Nq * (Nq > 1 ? Nq : 1));
-    if (!sel_st || !sel_ed || !tst || !ted || !mat_ctx || !mat_q) return HERO_ENOMEM;
+    if (!sel_st || !sel_ed || !mat_ctx || !mat_q) return HERO_ENOMEM;
     if (backward) {
         dsel_st = HERO__NEW(ar, float, (size_t)Nq * L); dsel_ed = HERO__NEW(ar, float, (size_t)Nq * L);
         dst = HERO__NEW(ar, float, (size_t)Nq * BL); ded = HERO__NEW(ar, float, (size_t)Nq * BL);
         dq2v = HERO__NEW(ar, float, (size_t)Nq * B);
         if (!dsel_st || !dsel_ed || !dst || !ded || !dq2v) return HERO_ENOMEM;
     }
-    for (q = 0; q < Nq; q++) {
-        int v = b->q_vidx[q];
-        memcpy(sel_st + (size_t)q * L, R->vsm.st + (size_t)q * BL + (size_t)v * L, (size_t)L * sizeof(float));
-        memcpy(sel_ed + (size_t)q * L, R->vsm.ed + (size_t)q * BL + (size_t)v * L, (size_t)L * sizeof(float));
-        tst[q] = b->vsm_targets[2 * q];
-        ted[q] = b->vsm_targets[2 * q + 1];
-    }
+    /* each query's row of its own video */
+    hero__k_rows_copy(ar, sel_st, L, NULL, R->vsm.st, L, P->vsm_row, Nq, L);
+    hero__k_rows_copy(ar, sel_ed, L, NULL, R->vsm.ed, L, P->vsm_row, Nq, L);
     if (c->lw_st_ed != 0.0f) {
-        lst = hero__xent_rows(ar, sel_st, Nq, L, L, tst, NULL, dsel_st, c->lw_st_ed);
-        led = hero__xent_rows(ar, sel_ed, Nq, L, L, ted, NULL, dsel_ed, c->lw_st_ed);
+        if ((rc = hero__k_xent_rows(ar, sel_st, Nq, L, L, P->vsm_tg, NULL, dsel_st, c->lw_st_ed, &R->scal[0])) != 0) return rc;
+        if ((rc = hero__k_xent_rows(ar, sel_ed, Nq, L, L, P->vsm_tg + Nq, NULL, dsel_ed, c->lw_st_ed, &R->scal[1])) != 0) return rc;
     }
-    res->loss_st_ed = c->lw_st_ed * (lst + led);
-    if ((rc = hero__rank_loss(m, R->vsm.q2v, Nq, B, mat_ctx, mat_q, &res->loss_neg_ctx, &res->loss_neg_q, dq2v)) != 0) return rc;
+    if ((rc = hero__k_rank_loss(m, ar, R->vsm.q2v, Nq, B, mat_ctx, mat_q, &R->scal[2], &R->scal[3], dq2v)) != 0) return rc;
     res->neg_ctx_mat = mat_ctx; res->neg_ctx_cols = B - 1;
     res->neg_q_mat = mat_q; res->neg_q_cols = Nq - Nq / B;
-    res->loss = res->loss_st_ed + res->loss_neg_ctx + res->loss_neg_q;
     if (backward) {
         float *dmq = HERO__NEW(ar, float, (size_t)Nq * H), *dfr = HERO__NEW(ar, float, (size_t)BL * H);
         if (!dmq || !dfr) return HERO_ENOMEM;
-        for (q = 0; q < Nq; q++) {
-            int v = b->q_vidx[q];
-            memcpy(dst + (size_t)q * BL + (size_t)v * L, dsel_st + (size_t)q * L, (size_t)L * sizeof(float));
-            memcpy(ded + (size_t)q * BL + (size_t)v * L, dsel_ed + (size_t)q * L, (size_t)L * sizeof(float));
-        }
+        hero__k_rows_copy(ar, dst, L, P->vsm_row, dsel_st, L, NULL, Nq, L);
+        hero__k_rows_copy(ar, ded, L, P->vsm_row, dsel_ed, L, NULL, Nq, L);
         if ((rc = hero__vsm_bwd(m, &R->vsm, c->lw_st_ed != 0.0f ? dst : NULL, c->lw_st_ed != 0.0f ? ded : NULL,
                                 B > 1 ? dq2v : NULL, dmq, dfr)) != 0)
             return rc;
         if ((rc = hero__query_bwd(m, &R->q, dmq)) != 0) return rc;
-        return hero__repr_bwd(m, R, b, dfr);
+        return hero__repr_bwd(m, R, P, dfr);
     }
     return 0;
+}
+
+/* the losses, read back once after the whole pass (the only copy to the host) */
+static int hero__finish(hero_model *m, hero__run *R, hero_task task, hero_result *res) {
+    float s[4];
+    int rc = hero__k_to_host(hero__act(m), s, R->scal, sizeof(s));
+    if (rc) return rc;
+    if (task == HERO_TASK_VSM) {
+        res->loss_st_ed = m->cfg.lw_st_ed * (s[0] + s[1]);
+        res->loss_neg_ctx = s[2];
+        res->loss_neg_q = s[3];
+        res->loss = res->loss_st_ed + res->loss_neg_ctx + res->loss_neg_q;
+    } else {
+        res->loss = s[0];
+    }
+    return 0;
+}
+
+/* resets both arenas (one on the CPU) */
+static hero_arena *hero__begin_pass(hero_model *m) {
+    hero_arena *ar = hero__act(m);
+    hero__arena_reset(&m->arena);
+    if (ar != &m->arena) hero__arena_reset(ar);
+    return ar;
 }
 
 HERODEF int hero_forward_backward(hero_model *m, const hero_batch *b, int backward, const float *repr_grad,
                                   hero_result *res, hero_error *err) {
     hero__run *R;
+    hero__prep *P;
+    hero_arena *ar;
     int rc;
     if ((rc = hero__check_batch(m, b, err)) != 0) return rc;
-    hero__arena_reset(&m->arena);
+    ar = hero__begin_pass(m);
     memset(res, 0, sizeof(*res));
     R = HERO__NEW(&m->arena, hero__run, 1);
-    if (!R) return hero__fail(err, HERO_ENOMEM, "forward: out of memory");
-    switch (b->task) {
-    case HERO_TASK_REPR: rc = hero__task_repr(m, R, b, backward, repr_grad, res); break;
-    case HERO_TASK_MLM: rc = hero__task_mlm(m, R, b, backward, res); break;
-    case HERO_TASK_MFM_NCE:
-    case HERO_TASK_MFFR: rc = hero__task_mfm(m, R, b, backward, res); break;
-    case HERO_TASK_FOM: rc = hero__task_fom(m, R, b, backward, res); break;
-    case HERO_TASK_VSM: rc = hero__task_vsm(m, R, b, backward, res); break;
-    default: rc = HERO_EINVAL;
+    P = HERO__NEW(&m->arena, hero__prep, 1);
+    if (!R || !P) return hero__fail(err, HERO_ENOMEM, "forward: out of memory");
+    if ((rc = hero__prepare(m, P, b, repr_grad)) == 0 && (rc = hero__prep_flush(P, ar)) == 0 &&
+        !(R->scal = HERO__NEW(ar, float, 4)))
+        rc = HERO_ENOMEM;
+    if (!rc) {
+        switch (b->task) {
+        case HERO_TASK_REPR: rc = hero__task_repr(m, R, P, backward, res); break;
+        case HERO_TASK_MLM: rc = hero__task_mlm(m, R, P, backward, res); break;
+        case HERO_TASK_MFM_NCE:
+        case HERO_TASK_MFFR: rc = hero__task_mfm(m, R, P, backward, res); break;
+        case HERO_TASK_FOM: rc = hero__task_fom(m, R, P, backward, res); break;
+        case HERO_TASK_VSM: rc = hero__task_vsm(m, R, P, backward, res); break;
+        default: rc = HERO_EINVAL;
+        }
     }
-    if (rc == HERO_ENOMEM) return hero__fail(err, rc, "forward/backward: out of memory (arena %zu bytes)", m->arena.total);
+    if (!rc) rc = hero__finish(m, R, b->task, res);
+    if (rc == HERO_ENOMEM)
+        return hero__fail(err, rc, "forward/backward: out of %s memory (arena %zu bytes)", ar->dev ? "device" : "host", ar->total);
     if (rc == HERO_ESHAPE || rc == HERO_EINVAL)
         return hero__fail(err, rc, "forward/backward: batch inconsistent with task %d (masks / targets)", (int)b->task);
+    if (rc == HERO_EDEVICE) return hero__fail(err, rc, "forward/backward: %s", hero__k_errmsg(ar));
     return rc;
 }
 
@@ -2991,34 +3776,51 @@ HERODEF int hero_forward_backward(hero_model *m, const hero_batch *b, int backwa
 HERODEF int hero_encode_queries(hero_model *m, const int32_t *ids, const int32_t *mask, int Nq, int Lq, float *mq,
                                 hero_error *err) {
     hero__query_act *q;
+    hero__prep *P;
+    hero_arena *ar;
     int32_t *pos;
+    const int32_t *dids, *dmask, *dpos;
     int i, rc;
     if (Nq <= 0 || Lq <= 0 || Lq > m->cfg.f_max_pos || Lq > m->cfg.q_max_pos)
         return hero__fail(err, HERO_EINVAL, "encode_queries: %d queries of length %d (max %d)", Nq, Lq, m->cfg.q_max_pos);
     for (i = 0; i < Nq * Lq; i++)
         if (ids[i] < 0 || ids[i] >= m->cfg.Vp) return hero__fail(err, HERO_EINVAL, "encode_queries: token id %d out of range", ids[i]);
-    hero__arena_reset(&m->arena);
+    ar = hero__begin_pass(m);
     q = HERO__NEW(&m->arena, hero__query_act, 1);
+    P = HERO__NEW(&m->arena, hero__prep, 1);
     pos = HERO__NEW(&m->arena, int32_t, Lq);
-    if (!q || !pos) return hero__fail(err, HERO_ENOMEM, "encode_queries: out of memory");
+    if (!q || !P || !pos) return hero__fail(err, HERO_ENOMEM, "encode_queries: out of memory");
     for (i = 0; i < Lq; i++) pos[i] = i;
-    if ((rc = hero__query_fwd(m, q, ids, pos, mask, Nq, Lq)) != 0) return hero__fail(err, rc, "encode_queries: out of memory");
-    memcpy(mq, q->mq, (size_t)Nq * m->cfg.H * sizeof(float));
+    dids = (const int32_t *)hero__prep_put(P, ar, ids, (size_t)Nq * Lq * sizeof(int32_t));
+    dmask = (const int32_t *)hero__prep_put(P, ar, mask, (size_t)Nq * Lq * sizeof(int32_t));
+    dpos = (const int32_t *)hero__prep_put(P, ar, pos, (size_t)Lq * sizeof(int32_t));
+    if ((rc = hero__prep_flush(P, ar)) != 0 || (rc = hero__query_fwd(m, q, dids, dpos, dmask, Nq, Lq)) != 0 ||
+        (rc = hero__k_to_host(ar, mq, q->mq, (size_t)Nq * m->cfg.H * sizeof(float))) != 0)
+        return hero__fail(err, rc, "encode_queries: %s", rc == HERO_EDEVICE ? hero__k_errmsg(ar) : "out of memory");
     return 0;
 }
 
 HERODEF int hero_vcmr_scores(hero_model *m, const float *mq, int Nq, const float *frames, const int32_t *mask, int B, int L,
                              float *q2video, float *st, float *ed, hero_error *err) {
     hero__vsm_act *s;
+    hero__prep *P;
+    hero_arena *ar;
+    const float *dmq, *dfr;
+    const int32_t *dmask;
     int rc;
     if (Nq <= 0 || B <= 0 || L <= 0) return hero__fail(err, HERO_EINVAL, "vcmr_scores: %d queries, %d videos of %d frames", Nq, B, L);
-    hero__arena_reset(&m->arena);
+    ar = hero__begin_pass(m);
     s = HERO__NEW(&m->arena, hero__vsm_act, 1);
-    if (!s) return hero__fail(err, HERO_ENOMEM, "vcmr_scores: out of memory");
-    if ((rc = hero__vsm_fwd(m, s, mq, Nq, frames, mask, B, L)) != 0) return hero__fail(err, rc, "vcmr_scores: out of memory");
-    if (q2video) memcpy(q2video, s->q2v, (size_t)Nq * B * sizeof(float));
-    if (st) memcpy(st, s->st, (size_t)Nq * B * L * sizeof(float));
-    if (ed) memcpy(ed, s->ed, (size_t)Nq * B * L * sizeof(float));
+    P = HERO__NEW(&m->arena, hero__prep, 1);
+    if (!s || !P) return hero__fail(err, HERO_ENOMEM, "vcmr_scores: out of memory");
+    dmq = (const float *)hero__prep_put(P, ar, mq, (size_t)Nq * m->cfg.H * sizeof(float));
+    dfr = (const float *)hero__prep_put(P, ar, frames, (size_t)B * L * m->cfg.H * sizeof(float));
+    dmask = (const int32_t *)hero__prep_put(P, ar, mask, (size_t)B * L * sizeof(int32_t));
+    if ((rc = hero__prep_flush(P, ar)) != 0 || (rc = hero__vsm_fwd(m, s, dmq, Nq, dfr, dmask, B, L)) != 0 ||
+        (q2video && (rc = hero__k_to_host(ar, q2video, s->q2v, (size_t)Nq * B * sizeof(float))) != 0) ||
+        (st && (rc = hero__k_to_host(ar, st, s->st, (size_t)Nq * B * L * sizeof(float))) != 0) ||
+        (ed && (rc = hero__k_to_host(ar, ed, s->ed, (size_t)Nq * B * L * sizeof(float))) != 0))
+        return hero__fail(err, rc, "vcmr_scores: %s", rc == HERO_EDEVICE ? hero__k_errmsg(ar) : "out of memory");
     return 0;
 }
 
@@ -3188,7 +3990,7 @@ HERODEF int hero_model_load_state(hero_model *m, const hero_tensorfile *tf, hero
         if (strcmp(tf->entries[i].name, "vocab_padded") == 0)
             m->vocab_padded = strcmp(tf->entries[i].value, "True") == 0 || strcmp(tf->entries[i].value, "true") == 0 ||
                               atoi(tf->entries[i].value) != 0;
-    return 0;
+    return hero__dev_model_copy(m, 0, 0, err); /* a GPU model: the loaded weights to the GPU */
 }
 
 /* the dims a checkpoint's tensor shapes decide: vocabulary padding, F, frame table, FOM classes, conv kernel */
@@ -3229,6 +4031,7 @@ HERODEF hero_adamw_config hero_adamw_default(void) {
 }
 
 HERODEF int hero_optimizer_init(hero_optimizer *o, const hero_model *m, const hero_adamw_config *c, hero_error *err) {
+    int rc;
     memset(o, 0, sizeof(*o));
     o->cfg = *c;
     o->m = (float *)HERO_MALLOC(m->n_floats * sizeof(float));
@@ -3242,10 +4045,15 @@ HERODEF int hero_optimizer_init(hero_optimizer *o, const hero_model *m, const he
     memset(o->v, 0, m->n_floats * sizeof(float));
     memset(o->steps, 0, (size_t)m->n_params * sizeof(int64_t));
     o->n_params = m->n_params;
+    if ((rc = hero__dev_opt_init(o, m, err)) != 0) {
+        hero_optimizer_free(o);
+        return rc;
+    }
     return 0;
 }
 
 HERODEF void hero_optimizer_free(hero_optimizer *o) {
+    hero__dev_opt_free(o);
     HERO_FREE(o->m);
     HERO_FREE(o->v);
     HERO_FREE(o->steps);
@@ -3263,6 +4071,9 @@ HERODEF float hero_warmup_linear(int64_t step, int64_t warmup, int64_t total) {
 HERODEF float hero_grad_norm(const hero_model *m) {
     double s = 0;
     int i;
+#ifdef HERO_CUDA
+    if (m->dev) return hero__cu_grad_sumsq(m, &s) ? NAN : (float)sqrt(s);
+#endif
     for (i = 0; i < m->n_params; i++) {
         const hero_param *p = &m->table[i];
         double t = 0;
@@ -3281,6 +4092,8 @@ HERODEF int hero_optimizer_step(hero_optimizer *o, hero_model *m, float *grad_no
     if (o->n_params != m->n_params) return hero__fail(err, HERO_EINVAL, "optimizer: made for another model");
     norm = hero_grad_norm(m);
     if (!(norm == norm) || norm == (float)INFINITY) {
+        int rc = hero__dev_model_copy(m, 1, 1, err); /* a GPU model: find the parameter in the host copy */
+        if (rc) return rc;
         for (i = 0; i < m->n_params; i++) {
             size_t j;
             const hero_param *p = &m->table[i];
@@ -3298,6 +4111,28 @@ HERODEF int hero_optimizer_step(hero_optimizer *o, hero_model *m, float *grad_no
         float coef = c->grad_clip / (norm + 1e-6f);
         if (coef < 1.0f) clip = coef;
     }
+#ifdef HERO_CUDA
+    if (m->dev) { /* the same update on the GPU: the step sizes from here, one kernel over every parameter */
+        float *ss = (float *)HERO_MALLOC((size_t)m->n_params * sizeof(float));
+        int rc;
+        if (!ss) return hero__fail(err, HERO_ENOMEM, "optimizer: out of memory");
+        for (i = 0; i < m->n_params; i++) {
+            double bc1, bc2;
+            ss[i] = 0.0f;
+            if (!m->table[i].has_grad) continue;
+            o->steps[i]++;
+            bc1 = 1.0 - pow((double)c->beta1, (double)o->steps[i]);
+            bc2 = 1.0 - pow((double)c->beta2, (double)o->steps[i]);
+            ss[i] = (float)((double)lr * sqrt(bc2) / bc1);
+        }
+        rc = hero__cu_adamw(o, m, ss, lr, clip, err);
+        HERO_FREE(ss);
+        if (rc) return rc;
+        if (grad_norm) *grad_norm = norm;
+        if (lr_out) *lr_out = lr;
+        return 0;
+    }
+#endif
     for (i = 0; i < m->n_params; i++) {
         hero_param *p = &m->table[i];
         float *mm = o->m + p->offset, *vv = o->v + p->offset, step_size;
@@ -4880,6 +5715,8 @@ HERODEF int hero_trainer_save(const hero_trainer *t, const char *path, hero_erro
         rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory while saving", path);
         goto done;
     }
+    /* a GPU model: weights and moments to their host copies first */
+    if ((rc = hero__dev_model_copy(t->model, 1, 0, err)) != 0 || (rc = hero__dev_opt_copy(&t->opt, m, 1, err)) != 0) goto done;
     for (i = 0; i < n; i++) {
         const hero_param *p = &m->table[i];
         int d, s;
@@ -4974,6 +5811,7 @@ HERODEF int hero_trainer_load(hero_trainer *t, const char *path, hero_error *err
         goto done;
     }
     for (i = 0; i < m->n_params; i++) m->table[i].has_grad = tmp[i] != 0;
+    if ((rc = hero__dev_opt_copy(&t->opt, m, 0, err)) != 0) goto done; /* a GPU model: the moments to the GPU */
     ti = hero_tensorfile_find(&tf, "trainer.order");
     if (!ti || hero_tensor_numel(ti) != t->n_videos || (rc = hero_tensor_read_i64(ti, tmp, t->n_videos, err)) != 0) {
         rc = rc ? rc : hero__fail(err, HERO_ESHAPE, "%s: trainer.order does not match a corpus of %d videos", path, t->n_videos);
@@ -10005,11 +10843,11 @@ HERODEF int hero_model_init_random(hero_model *m, uint64_t seed) {
         }
     }
     /* pad_vocab: zero rows V..Vp-1 (the bias is zero already) */
-    if (c->Vp > c->V) memset(m->p.f_word + (size_t)c->V * c->H, 0, (size_t)(c->Vp - c->V) * c->H * sizeof(float));
+    if (c->Vp > c->V) memset(hero__hostp(m, m->p.f_word) + (size_t)c->V * c->H, 0, (size_t)(c->Vp - c->V) * c->H * sizeof(float));
     /* init_type_embedding: both token-type rows = row 0; clip-level mask_embedding row 0 = 0 */
-    memcpy(m->p.f_type + c->H, m->p.f_type, (size_t)c->H * sizeof(float));
-    memset(m->p.v_mask, 0, (size_t)c->F * sizeof(float));
-    return 0;
+    memcpy(hero__hostp(m, m->p.f_type) + c->H, hero__hostp(m, m->p.f_type), (size_t)c->H * sizeof(float));
+    memset(hero__hostp(m, m->p.v_mask), 0, (size_t)c->F * sizeof(float));
+    return hero__dev_model_copy(m, 0, 0, NULL); /* a GPU model: the weights to the GPU */
 }
 
 /* ---------------- RoBERTa init ---------------- */
@@ -10319,7 +11157,7 @@ HERODEF int hero_model_init_roberta(hero_model *m, const char *path_or_NULL, con
     {
         /* a model straight from hero_model_init is all zeros: LayerNorm weights 0 would stay */
         int h, any = 0;
-        for (h = 0; h < m->cfg.H && !any; h++) any = m->p.c_ln_w[h] != 0.0f;
+        for (h = 0; h < m->cfg.H && !any; h++) any = hero__hostp(m, m->p.c_ln_w)[h] != 0.0f;
         if (!any)
             return hero__fail(err, HERO_EINVAL, "hero_model_init_roberta: the model has no fresh parameters "
                                                 "(v_encoder.c_encoder.embeddings.LayerNorm.weight is 0): call hero_model_init_random first");
@@ -10392,11 +11230,12 @@ HERODEF int hero_model_init_roberta(hero_model *m, const char *path_or_NULL, con
     }
     /* 5: pad_vocab, init_type_embedding (fresh table case), clip-level mask row 0 */
     if (m->cfg.Vp > m->cfg.V) {
-        memset(m->p.f_word + (size_t)m->cfg.V * m->cfg.H, 0, (size_t)(m->cfg.Vp - m->cfg.V) * m->cfg.H * sizeof(float));
-        memset(m->p.lm_bias + m->cfg.V, 0, (size_t)(m->cfg.Vp - m->cfg.V) * sizeof(float));
+        memset(hero__hostp(m, m->p.f_word) + (size_t)m->cfg.V * m->cfg.H, 0, (size_t)(m->cfg.Vp - m->cfg.V) * m->cfg.H * sizeof(float));
+        memset(hero__hostp(m, m->p.lm_bias) + m->cfg.V, 0, (size_t)(m->cfg.Vp - m->cfg.V) * sizeof(float));
     }
-    memcpy(m->p.f_type + m->cfg.H, m->p.f_type, (size_t)m->cfg.H * sizeof(float));
-    memset(m->p.v_mask, 0, (size_t)m->cfg.F * sizeof(float));
+    memcpy(hero__hostp(m, m->p.f_type) + m->cfg.H, hero__hostp(m, m->p.f_type), (size_t)m->cfg.H * sizeof(float));
+    memset(hero__hostp(m, m->p.v_mask), 0, (size_t)m->cfg.F * sizeof(float));
+    rc = hero__dev_model_copy(m, 0, 0, err); /* a GPU model: the weights to the GPU */
 done:
     hero__rdict_free(&d);
     if (path_or_NULL) hero_tensorfile_close(&own);
