@@ -79,6 +79,44 @@ $(BUILD)/hero_bench: bench/hero_bench.c $(HDR) | $(BUILD)
 clean:
 	rm -rf $(BUILD)
 
+# ---- CUDA (HERO_CUDA): `make cuda` builds into build-cuda/ with nvcc (CUDA C++) --------------------
+#   build-cuda/libhero_cuda.a (hero.o: the implementation with HERO_CUDA; link with -lcublas -lcudart),
+#   build-cuda/hero_golden and every example (each its own HERO_CUDA translation unit). No GPU is
+#   needed to build; the programs need one to run (they say so otherwise). Warnings are errors.
+#   make cuda NVCC=/path/to/nvcc CUDA_ARCH="-gencode ..."   (default: sm_90 code + compute_90 PTX)
+NVCC      ?= $(shell command -v nvcc 2>/dev/null || { test -x /usr/local/cuda/bin/nvcc && echo /usr/local/cuda/bin/nvcc; })
+CUDA_BUILD ?= build-cuda
+CUDA_ARCH ?= -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
+CUDA_WERROR ?= -Werror all-warnings -Xcompiler -Werror
+NVCCFLAGS ?= -O3 -std=c++17 $(CUDA_ARCH) -Xcompiler -Wall,-Wextra $(CUDA_WERROR)
+CUDA_LIBS ?= -lcublas -lm
+CUDA_EXAMPLES = $(patsubst examples/%.c,$(CUDA_BUILD)/%,$(wildcard examples/*.c))
+
+.PHONY: cuda cuda-check
+
+cuda: cuda-check $(CUDA_BUILD)/libhero_cuda.a $(CUDA_EXAMPLES)
+
+cuda-check:
+	@if [ -z "$(NVCC)" ] || ! "$(NVCC)" --version >/dev/null 2>&1; then \
+	    echo "make cuda: nvcc not found: install the CUDA toolkit (PATH or /usr/local/cuda/bin) or pass NVCC=/path/to/nvcc" >&2; exit 1; fi
+	@echo "hero.h: CUDA build with $(NVCC) ($$("$(NVCC)" --version | tail -n 1)), $(CUDA_ARCH)"
+
+$(CUDA_BUILD):
+	@mkdir -p $(CUDA_BUILD)
+
+$(CUDA_BUILD)/hero.o: $(HDR) | $(CUDA_BUILD)
+	printf '#define HERO_IMPLEMENTATION\n#include "../hero.h"\n' > $(CUDA_BUILD)/hero_cuda.cu
+	$(NVCC) $(NVCCFLAGS) -DHERO_CUDA -c $(CUDA_BUILD)/hero_cuda.cu -o $@
+
+$(CUDA_BUILD)/libhero_cuda.a: $(CUDA_BUILD)/hero.o
+	rm -f $@ && ar rcs $@ $<
+
+$(CUDA_BUILD)/%: examples/%.c $(HDR) | $(CUDA_BUILD)
+	$(NVCC) $(NVCCFLAGS) -DHERO_CUDA -x cu $< -o $@ $(CUDA_LIBS)
+
+$(CUDA_BUILD)/hero_bench: bench/hero_bench.c $(HDR) | $(CUDA_BUILD)
+	$(NVCC) $(NVCCFLAGS) -DHERO_CUDA -x cu $< -o $@ $(CUDA_LIBS)
+
 # ---- hostile inputs (tests/fuzz, tests/test_crash.c): fuzzing, sanitizers, valgrind, crash safety ----
 #   make fuzz          builds every libFuzzer target into build-fuzz/, replays the regression inputs,
 #                      then fuzzes each target for FUZZ_SECONDS (needs clang + libclang-rt-dev)

@@ -757,6 +757,9 @@ HERODEF int hero_model_download(hero_model *m, hero_error *err);
 HERODEF int hero_model_upload(hero_model *m, hero_error *err);
 /* Copies bytes of the model's memory (a hero_result array) to host memory dst. */
 HERODEF int hero_copy_to_host(hero_model *m, void *dst, const void *src, size_t bytes, hero_error *err);
+/* Waits until the GPU has done everything queued for the model (timing; an update's kernels run
+   asynchronously); reports a failed CUDA call. Nothing to do on the CPU. */
+HERODEF int hero_model_sync(hero_model *m, hero_error *err);
 
 /* ======================================================================================
    AdamW exactly as the official optim/adamw.py: bias correction, eps outside the sqrt,
@@ -2378,6 +2381,7 @@ static void hero__cu_opt_free(hero_optimizer *o);
 static int hero__cu_opt_copy(const hero_optimizer *o, const hero_model *m, int to_host, hero_error *err);
 static int hero__cu_grad_sumsq(const hero_model *m, double *sumsq);
 static int hero__cu_adamw(hero_optimizer *o, hero_model *m, const float *step_size, float lr, float clip, hero_error *err);
+static int hero__cu_model_sync(hero_model *m, hero_error *err);
 #define HERO__CU_OR(x, call) if (x) return call;
 #else
 #define HERO__CU_OR(x, call) (void)(x);
@@ -2608,6 +2612,12 @@ HERODEF int hero_model_download(hero_model *m, hero_error *err) {
 }
 
 HERODEF int hero_model_upload(hero_model *m, hero_error *err) { return hero__dev_model_copy(m, 0, 0, err); }
+
+HERODEF int hero_model_sync(hero_model *m, hero_error *err) {
+    HERO__CU_OR(m->dev, hero__cu_model_sync(m, err))
+    (void)err;
+    return 0;
+}
 
 HERODEF int hero_copy_to_host(hero_model *m, void *dst, const void *src, size_t bytes, hero_error *err) {
     hero_arena *ar = hero__act(m);
@@ -10100,7 +10110,7 @@ HERODEF int hero_subs_read_srt(hero_subtitles *out, const char *path, hero_error
 /* One JSONL line -> one video. */
 static int hero__mjsonl_video(hero_subtitles *v, const hero_json *j, const char *nm, int line, hero_error *err) {
     const hero_json *name, *sub;
-    int i, cap = 0, rc;
+    int i, cap = 0;
     memset(v, 0, sizeof *v);
     if (j->type != HERO_JSON_OBJECT)
         return hero__fail(err, HERO_EFORMAT, "%s:%d: expected an object {\"vid_name\": ..., \"sub\": [...]}", nm, line);
@@ -10138,7 +10148,7 @@ static int hero__mjsonl_video(hero_subtitles *v, const hero_json *j, const char 
                               "%s:%d: video \"%s\": sub[%d].start / .end: expected numbers of seconds within +-%g, found %s", nm, line,
                               name->string, i, HERO_SUBS_MAX_TIME, (s0 && s1) ? "another value" : "a missing key");
         }
-        if (!(txt = hero__mstrndup(t->string, t->len)) || (rc = hero__msubs_push(v, &cap, s0->number, s1->number, txt)) != 0) {
+        if (!(txt = hero__mstrndup(t->string, t->len)) || hero__msubs_push(v, &cap, s0->number, s1->number, txt) != 0) {
             hero_subtitles_free(v);
             return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
         }
@@ -11241,6 +11251,1480 @@ done:
     if (path_or_NULL) hero_tensorfile_close(&own);
     return rc;
 }
+
+/* ======================================================================================
+   19. Backends: CUDA (HERO_CUDA). The implementation file is compiled by nvcc as CUDA C++
+       (`make cuda`). One context per model: a stream, a cuBLAS handle, the parameter and
+       gradient blocks, the activation arena (device chunks), reusable scratch, a pinned
+       staging buffer. Every primitive of the dispatch section has its kernel(s) here,
+       forward next to backward; matrix products go through cuBLAS (row-major as swapped
+       column-major operands). Everything is queued on the model's stream; the host waits
+       only when it reads numbers back (the losses at the end of a pass, hero_copy_to_host,
+       the gradient norm of an update) and a CUDA / cuBLAS failure is kept (the first one)
+       and reported there as HERO_EDEVICE.
+       Precision (hero_model_set_precision): FP32 = plain fp32 cuBLAS; TF32 = cuBLAS with
+       CUBLAS_COMPUTE_32F_FAST_TF32; BF16 = both operands of every product in bf16 (weights
+       from a bf16 copy of the parameters that uploads and AdamW keep current, activations
+       converted right before the product), fp32 accumulation and output. Everything else
+       (activations, LayerNorm / softmax / loss reductions, gradients, AdamW) is fp32 in every
+       precision. Not deterministic bit for bit run to run only where noted (atomicAdd in
+       embedding-table gradients).
+   ====================================================================================== */
+#ifdef HERO_CUDA
+#ifndef __CUDACC__
+#error "hero.h: HERO_CUDA needs the implementation file compiled by nvcc as CUDA C++ (nvcc -x cu)"
+#endif
+#include <cuda_runtime.h>
+#include <cuda_bf16.h>
+#include <cublas_v2.h>
+
+#define HERO__CU_SLOTS 4 /* scratch: 0, 1 bf16 operands of a product; 2 reduction partials; 3 op temporaries */
+
+typedef struct hero__cuda {
+    int device;
+    char name[320];
+    cudaStream_t stream;
+    cublasHandle_t blas;
+    int precision;                          /* hero_precision */
+    size_t n_floats;
+    float *params, *grads;                  /* [n_floats] each: what m->p / m->g point into */
+    __nv_bfloat16 *pbf16;                   /* BF16: the parameters in bf16 (NULL otherwise) */
+    int n_params;
+    int64_t *poff, *pnum;                   /* [n_params] offset, numel of each parameter (device) */
+    size_t max_numel;
+    float *pdesc;                           /* [3 * n_params] per-update: step size, decay factor, active (device) */
+    double *sumsq;                          /* [n_params] gradient norm partials (device) */
+    hero_arena arena;                       /* activations; arena.dev = this context */
+    void *scr[HERO__CU_SLOTS];
+    size_t scap[HERO__CU_SLOTS];
+    unsigned char *pinned;                  /* host staging (uploads of a pass, per-update descriptors) */
+    size_t pinned_cap;
+    int err;                                /* a CUDA / cuBLAS call failed since the last pass began */
+    char msg[256];
+} hero__cuda;
+
+typedef struct hero__cuda_opt {
+    float *m, *v;                           /* AdamW moments [n_floats] (device) */
+} hero__cuda_opt;
+
+static hero__cuda *hero__cu_x(hero_arena *ar) { return (hero__cuda *)ar->dev; }
+
+/* keeps the first failure; returns 0 or HERO_EDEVICE */
+static int hero__cu_ok(hero__cuda *x, cudaError_t e, const char *what) {
+    if (e == cudaSuccess) return 0;
+    if (!x->err) {
+        x->err = 1;
+        snprintf(x->msg, sizeof(x->msg), "%s: %s (%s)", what, cudaGetErrorString(e), cudaGetErrorName(e));
+    }
+    return HERO_EDEVICE;
+}
+static int hero__cu_blas_ok(hero__cuda *x, cublasStatus_t s, const char *what) {
+    if (s == CUBLAS_STATUS_SUCCESS) return 0;
+    if (!x->err) {
+        x->err = 1;
+        snprintf(x->msg, sizeof(x->msg), "%s: cuBLAS status %d", what, (int)s);
+    }
+    return HERO_EDEVICE;
+}
+/* waits for the stream; HERO_EDEVICE if anything failed */
+static int hero__cu_sync(hero__cuda *x) {
+    hero__cu_ok(x, cudaStreamSynchronize(x->stream), "cudaStreamSynchronize");
+    hero__cu_ok(x, cudaGetLastError(), "a kernel");
+    return x->err ? HERO_EDEVICE : 0;
+}
+
+#define HERO__CU_T 256
+#define HERO__CU_LAUNCH(x, kern, grid, block, ...)                                   \
+    do {                                                                             \
+        kern<<<(grid), (block), 0, (x)->stream>>>(__VA_ARGS__);                      \
+        hero__cu_ok((x), cudaGetLastError(), #kern);                                 \
+    } while (0)
+/* grid-stride loops over n items / rows */
+#define HERO__CU_FOR(i, n) for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < (size_t)(n); i += (size_t)gridDim.x * blockDim.x)
+#define HERO__CU_ROWS(r, n) for (size_t r = blockIdx.x; r < (size_t)(n); r += gridDim.x)
+
+static unsigned hero__cu_grid(size_t n) {
+    size_t b = (n + HERO__CU_T - 1) / HERO__CU_T;
+    return (unsigned)(b < 1 ? 1 : b > (1u << 20) ? (1u << 20) : b);
+}
+static unsigned hero__cu_rgrid(size_t rows) { return (unsigned)(rows < 1 ? 1 : rows > 65535u * 4 ? 65535u * 4 : rows); }
+
+/* scratch slot of at least bytes (grows: waits for the stream first); NULL (error kept) if out of memory */
+static void *hero__cu_scratch(hero__cuda *x, int slot, size_t bytes) {
+    size_t cap;
+    if (bytes <= x->scap[slot] && x->scr[slot]) return x->scr[slot];
+    cap = bytes > 2 * x->scap[slot] ? bytes : 2 * x->scap[slot];
+    cap = (cap + 255) & ~(size_t)255;
+    hero__cu_ok(x, cudaStreamSynchronize(x->stream), "scratch");
+    if (x->scr[slot]) cudaFree(x->scr[slot]);
+    x->scr[slot] = NULL;
+    x->scap[slot] = 0;
+    if (hero__cu_ok(x, cudaMalloc(&x->scr[slot], cap), "cudaMalloc (scratch)")) { x->scr[slot] = NULL; return NULL; }
+    x->scap[slot] = cap;
+    return x->scr[slot];
+}
+/* pinned host staging of at least bytes (grows: waits for the stream first) */
+static unsigned char *hero__cu_pinned(hero__cuda *x, size_t bytes) {
+    void *p = NULL;
+    if (bytes <= x->pinned_cap && x->pinned) return x->pinned;
+    hero__cu_ok(x, cudaStreamSynchronize(x->stream), "staging");
+    if (x->pinned) cudaFreeHost(x->pinned);
+    x->pinned = NULL;
+    x->pinned_cap = 0;
+    bytes = bytes < ((size_t)1 << 20) ? ((size_t)1 << 20) : bytes + bytes / 2;
+    if (hero__cu_ok(x, cudaHostAlloc(&p, bytes, cudaHostAllocDefault), "cudaHostAlloc (staging)")) return NULL;
+    x->pinned = (unsigned char *)p;
+    x->pinned_cap = bytes;
+    return x->pinned;
+}
+
+/* ---------------- block reductions (blockDim a multiple of 32, sh >= 33 entries) ---------------- */
+template <typename T> __device__ __forceinline__ T hero__cu_wsum(T v) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+__device__ __forceinline__ float hero__cu_wmax(float v) {
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+    return v;
+}
+template <typename T> __device__ T hero__cu_bsum(T v, T *sh) {
+    const int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = (blockDim.x + 31) >> 5;
+    v = hero__cu_wsum(v);
+    __syncthreads();
+    if (lane == 0) sh[w] = v;
+    __syncthreads();
+    if (w == 0) {
+        v = lane < nw ? sh[lane] : (T)0;
+        v = hero__cu_wsum(v);
+        if (lane == 0) sh[32] = v;
+    }
+    __syncthreads();
+    return sh[32];
+}
+__device__ float hero__cu_bmax(float v, float *sh) {
+    const int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = (blockDim.x + 31) >> 5;
+    v = hero__cu_wmax(v);
+    __syncthreads();
+    if (lane == 0) sh[w] = v;
+    __syncthreads();
+    if (w == 0) {
+        v = lane < nw ? sh[lane] : -INFINITY;
+        v = hero__cu_wmax(v);
+        if (lane == 0) sh[32] = v;
+    }
+    __syncthreads();
+    return sh[32];
+}
+
+/* ---------------- elementwise ---------------- */
+static __global__ void hero__kn_add(float *y, const float *x, size_t n) { HERO__CU_FOR(i, n) y[i] += x[i]; }
+static __global__ void hero__kn_div(float *x, size_t n, float d) { HERO__CU_FOR(i, n) x[i] /= d; }
+static __global__ void hero__kn_scale2d(float *c, int M, int N, int ldc, float beta) {
+    HERO__CU_FOR(i, (size_t)M * N) {
+        float *p = c + (i / N) * ldc + i % N;
+        *p = beta == 0.0f ? 0.0f : *p * beta;
+    }
+}
+static __global__ void hero__kn_mul_mask(float *x, const int32_t *m, size_t n) { HERO__CU_FOR(i, n) x[i] *= (float)m[i]; }
+static __global__ void hero__kn_mul_mask_rows(float *dst, const float *src, const int32_t *m, size_t n, int C) {
+    HERO__CU_FOR(i, n) dst[i] = src[i] * (float)m[i % C];
+}
+static __global__ void hero__kn_mask_logits(float *x, const int32_t *m, size_t n, int C) {
+    HERO__CU_FOR(i, n) {
+        float mk = (float)m[i % C];
+        x[i] = x[i] * mk + (1.0f - mk) * -1e4f;
+    }
+}
+static __global__ void hero__kn_gelu_fwd(float *out, const float *x, size_t n) {
+    HERO__CU_FOR(i, n) out[i] = x[i] * 0.5f * (1.0f + erff(x[i] * 0.70710678118654752f));
+}
+static __global__ void hero__kn_gelu_bwd(float *dx, const float *dout, const float *x, size_t n) {
+    HERO__CU_FOR(i, n) {
+        float cdf = 0.5f * (1.0f + erff(x[i] * 0.70710678118654752f));
+        float pdf = expf(-0.5f * x[i] * x[i]) * 0.39894228040143268f;
+        dx[i] += dout[i] * (cdf + x[i] * pdf);
+    }
+}
+static __global__ void hero__kn_relu_fwd(float *x, size_t n) { HERO__CU_FOR(i, n) if (!(x[i] > 0.0f)) x[i] = 0.0f; }
+static __global__ void hero__kn_relu_bwd(float *dx, const float *dout, const float *out, size_t n) {
+    HERO__CU_FOR(i, n) if (out[i] > 0.0f) dx[i] += dout[i];
+}
+static __global__ void hero__kn_tanh(float *x, size_t n) { HERO__CU_FOR(i, n) x[i] = tanhf(x[i]); }
+/* out[n, o] += b[o] */
+static __global__ void hero__kn_bias(float *out, const float *b, size_t n, int O) { HERO__CU_FOR(i, n) out[i] += b[i % O]; }
+static __global__ void hero__kn_to_bf16(__nv_bfloat16 *dst, const float *src, size_t n) {
+    HERO__CU_FOR(i, n) dst[i] = __float2bfloat16(src[i]);
+}
+
+static void hero__cu_add(hero_arena *ar, float *y, const float *x, size_t n) {
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_add, hero__cu_grid(n), HERO__CU_T, y, x, n);
+}
+static void hero__cu_copy(hero_arena *ar, float *y, const float *x, size_t n) {
+    hero__cuda *c = hero__cu_x(ar);
+    if (n) hero__cu_ok(c, cudaMemcpyAsync(y, x, n * sizeof(float), cudaMemcpyDeviceToDevice, c->stream), "copy");
+}
+static void hero__cu_div(hero_arena *ar, float *x, size_t n, float d) {
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_div, hero__cu_grid(n), HERO__CU_T, x, n, d);
+}
+static void hero__cu_mul_mask(hero_arena *ar, float *x, const int32_t *mask, size_t n) {
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_mul_mask, hero__cu_grid(n), HERO__CU_T, x, mask, n);
+}
+static void hero__cu_mul_mask_rows(hero_arena *ar, float *dst, const float *src, const int32_t *mask, int R, int C) {
+    size_t n = (size_t)R * C;
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_mul_mask_rows, hero__cu_grid(n), HERO__CU_T, dst, src, mask, n, C);
+}
+static void hero__cu_mask_logits(hero_arena *ar, float *x, const int32_t *m, size_t n) {
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_mask_logits, hero__cu_grid(n), HERO__CU_T, x, m, n, (int)(n > 0x7fffffff ? 0x7fffffff : n));
+}
+static void hero__cu_mask_logits_rows(hero_arena *ar, float *x, const int32_t *mask, int R, int C) {
+    size_t n = (size_t)R * C;
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_mask_logits, hero__cu_grid(n), HERO__CU_T, x, mask, n, C);
+}
+static void hero__cu_gelu_fwd(hero_arena *ar, float *out, const float *x, size_t n) {
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_gelu_fwd, hero__cu_grid(n), HERO__CU_T, out, x, n);
+}
+static void hero__cu_gelu_bwd(hero_arena *ar, float *dx, const float *dout, const float *x, size_t n) {
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_gelu_bwd, hero__cu_grid(n), HERO__CU_T, dx, dout, x, n);
+}
+static void hero__cu_relu_fwd(hero_arena *ar, float *x, size_t n) {
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_relu_fwd, hero__cu_grid(n), HERO__CU_T, x, n);
+}
+static void hero__cu_relu_bwd(hero_arena *ar, float *dx, const float *dout, const float *out, size_t n) {
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_relu_bwd, hero__cu_grid(n), HERO__CU_T, dx, dout, out, n);
+}
+
+/* ---------------- column sums: dst[c] += sum of rows r (sel[r] != 0 when sel) of src[R, C] (row stride ld);
+   deterministic: fixed row chunks, partials in scratch slot 2, then summed in chunk order ---------------- */
+static __global__ void hero__kn_colsum1(float *part, const float *src, const uint8_t *sel, int R, int C, size_t ld, int per) {
+    __shared__ float sh[8][33];
+    int c = blockIdx.x * 32 + threadIdx.x, r0 = blockIdx.y * per, r1 = r0 + per < R ? r0 + per : R, r, k;
+    float s = 0.0f;
+    if (c < C)
+        for (r = r0 + threadIdx.y; r < r1; r += 8)
+            if (!sel || sel[r]) s += src[(size_t)r * ld + c];
+    sh[threadIdx.y][threadIdx.x] = s;
+    __syncthreads();
+    if (threadIdx.y == 0 && c < C) {
+        float t = 0.0f;
+        for (k = 0; k < 8; k++) t += sh[k][threadIdx.x];
+        part[(size_t)blockIdx.y * C + c] = t;
+    }
+}
+static __global__ void hero__kn_colsum2(float *dst, const float *part, int chunks, int C) {
+    HERO__CU_FOR(c, C) {
+        float t = 0.0f;
+        for (int k = 0; k < chunks; k++) t += part[(size_t)k * C + c];
+        dst[c] += t;
+    }
+}
+static void hero__cu_colsum(hero__cuda *x, float *dst, const float *src, const uint8_t *sel, int R, int C, size_t ld) {
+    int chunks, per;
+    float *part;
+    if (R <= 0 || C <= 0) return;
+    chunks = (R + 31) / 32;
+    if (chunks > 256) chunks = 256;
+    per = (R + chunks - 1) / chunks;
+    chunks = (R + per - 1) / per;
+    if (!(part = (float *)hero__cu_scratch(x, 2, (size_t)chunks * C * sizeof(float)))) return;
+    HERO__CU_LAUNCH(x, hero__kn_colsum1, dim3((unsigned)((C + 31) / 32), (unsigned)chunks), dim3(32, 8), part, src, sel, R, C, ld, per);
+    HERO__CU_LAUNCH(x, hero__kn_colsum2, hero__cu_grid((size_t)C), HERO__CU_T, dst, part, chunks, C);
+}
+static void hero__cu_rowsum_masked(hero_arena *ar, float *dst, const float *src, const uint8_t *sel, size_t R, int C) {
+    hero__cu_colsum(hero__cu_x(ar), dst, src, sel, (int)R, C, (size_t)C);
+}
+
+/* ---------------- matrix products (cuBLAS) ---------------- */
+/* C[M,N] (+)= alpha op(A) op(B), row-major, `batch` products at element strides sA, sB, sC; A / B
+   are fp32 or (ab == CUDA_R_16BF) bf16 */
+static void hero__cu_gemm_raw(hero__cuda *x, int ta, int tb, int M, int N, int K, float alpha, const void *A, int lda,
+                              long long sA, const void *B, int ldb, long long sB, float beta, float *C, int ldc, long long sC,
+                              int batch, cudaDataType_t ab) {
+    cublasComputeType_t ct = x->precision == HERO_PREC_TF32 && ab == CUDA_R_32F ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+    if (M <= 0 || N <= 0 || batch <= 0 || !A || !B) return;
+    if (K <= 0) {
+        for (int b = 0; b < batch; b++)
+            HERO__CU_LAUNCH(x, hero__kn_scale2d, hero__cu_grid((size_t)M * N), HERO__CU_T, C + b * sC, M, N, ldc, beta);
+        return;
+    }
+    /* row-major C = op(A) op(B)  <=>  column-major C^T = op(B)^T op(A)^T */
+    hero__cu_blas_ok(x, cublasGemmStridedBatchedEx(x->blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K,
+                                                   &alpha, B, ab, ldb, sB, A, ab, lda, sA, &beta, C, CUDA_R_32F, ldc, sC, batch,
+                                                   ct, CUBLAS_GEMM_DEFAULT),
+                     "cublasGemmStridedBatchedEx");
+}
+/* an operand as the product reads it: itself, or (BF16) the bf16 copy of a parameter, or n elements
+   converted into scratch slot `slot` */
+static const void *hero__cu_operand(hero__cuda *x, const float *p, size_t n, int slot) {
+    __nv_bfloat16 *b;
+    if (x->precision != HERO_PREC_BF16) return p;
+    if (x->pbf16 && p >= x->params && p < x->params + x->n_floats) return x->pbf16 + (p - x->params);
+    if (!(b = (__nv_bfloat16 *)hero__cu_scratch(x, slot, (n ? n : 1) * sizeof(__nv_bfloat16)))) return NULL;
+    if (n) HERO__CU_LAUNCH(x, hero__kn_to_bf16, hero__cu_grid(n), HERO__CU_T, b, p, n);
+    return b;
+}
+static cudaDataType_t hero__cu_abtype(const hero__cuda *x) { return x->precision == HERO_PREC_BF16 ? CUDA_R_16BF : CUDA_R_32F; }
+/* element offset into an operand (fp32 or bf16) */
+static const void *hero__cu_at(const hero__cuda *x, const void *p, size_t off) {
+    return x->precision == HERO_PREC_BF16 ? (const void *)((const __nv_bfloat16 *)p + off) : (const void *)((const float *)p + off);
+}
+/* elements a row-major operand spans: rows x cols at stride ld, `batch` of them at stride s */
+static size_t hero__cu_span(int rows, int cols, int ld, long long s, int batch) {
+    if (rows <= 0 || cols <= 0 || batch <= 0) return 0;
+    return (size_t)(batch - 1) * (size_t)s + (size_t)(rows - 1) * (size_t)ld + (size_t)cols;
+}
+static void hero__cu_gemm(hero_arena *ar, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                          const float *B, int ldb, float beta, float *C, int ldc) {
+    hero__cuda *x = hero__cu_x(ar);
+    const void *a, *b;
+    if (M <= 0 || N <= 0) return;
+    a = hero__cu_operand(x, A, K > 0 ? hero__cu_span(ta ? K : M, ta ? M : K, lda, 0, 1) : 0, 0);
+    b = hero__cu_operand(x, B, K > 0 ? hero__cu_span(tb ? N : K, tb ? K : N, ldb, 0, 1) : 0, 1);
+    if (!a || !b) return; /* out of device memory: kept in x->err */
+    hero__cu_gemm_raw(x, ta, tb, M, N, K, alpha, a, lda, 0, b, ldb, 0, beta, C, ldc, 0, 1, hero__cu_abtype(x));
+}
+static void hero__cu_linear_fwd(hero_arena *ar, float *out, const float *in, const float *W, const float *b, int N, int K, int O) {
+    if (N <= 0 || O <= 0) return;
+    hero__cu_gemm(ar, 0, 1, N, O, K, 1.0f, in, K, W, K, 0.0f, out, O);
+    if (b) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_bias, hero__cu_grid((size_t)N * O), HERO__CU_T, out, b, (size_t)N * O, O);
+}
+static void hero__cu_linear_bwd(hero_arena *ar, float *din, float *dW, float *db, const float *dout, const float *in,
+                                const float *W, int N, int K, int O) {
+    if (N <= 0) return;
+    if (din) hero__cu_gemm(ar, 0, 0, N, K, O, 1.0f, dout, O, W, K, 1.0f, din, K);
+    if (dW) hero__cu_gemm(ar, 1, 0, O, K, N, 1.0f, dout, O, in, K, 1.0f, dW, K);
+    if (db) hero__cu_colsum(hero__cu_x(ar), db, dout, NULL, N, O, (size_t)O);
+}
+static void hero__cu_pooler_fwd(hero_arena *ar, float *pooled, const float *x, size_t ldx, const float *W, const float *b, int S,
+                                int H) {
+    if (S <= 0) return;
+    hero__cu_gemm(ar, 0, 1, S, H, H, 1.0f, x, (int)ldx, W, H, 0.0f, pooled, H);
+    HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_bias, hero__cu_grid((size_t)S * H), HERO__CU_T, pooled, b, (size_t)S * H, H);
+    HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_tanh, hero__cu_grid((size_t)S * H), HERO__CU_T, pooled, (size_t)S * H);
+}
+
+/* ---------------- LayerNorm (one block per row; fp32 statistics) ---------------- */
+static __global__ void hero__kn_ln_fwd(float *out, float *mean, float *rstd, const float *x, const float *w, const float *b, int N,
+                                       int C, float eps) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(n, N) {
+        const float *xr = x + n * C;
+        float *o = out + n * C, s = 0.0f, v = 0.0f, mu, rs;
+        int i;
+        for (i = threadIdx.x; i < C; i += blockDim.x) s += xr[i];
+        mu = hero__cu_bsum(s, sh) / (float)C;
+        for (i = threadIdx.x; i < C; i += blockDim.x) {
+            float d = xr[i] - mu;
+            v += d * d;
+        }
+        rs = 1.0f / sqrtf(hero__cu_bsum(v, sh) / (float)C + eps);
+        for (i = threadIdx.x; i < C; i += blockDim.x) o[i] = (xr[i] - mu) * rs * w[i] + b[i];
+        if (threadIdx.x == 0) {
+            if (mean) mean[n] = mu;
+            if (rstd) rstd[n] = rs;
+        }
+    }
+}
+/* dx += (dout w - mean(dout w) - xhat mean(dout w xhat)) rstd; tmp (may be NULL) = dout xhat (for dw) */
+static __global__ void hero__kn_ln_bwd(float *dx, float *tmp, const float *dout, const float *x, const float *mean,
+                                       const float *rstd, const float *w, int N, int C) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(n, N) {
+        const float *xr = x + n * C, *dr = dout + n * C;
+        float m = mean[n], rs = rstd[n], s1 = 0.0f, s2 = 0.0f, a, bb;
+        int i;
+        for (i = threadIdx.x; i < C; i += blockDim.x) {
+            float xh = (xr[i] - m) * rs, dxh = dr[i] * w[i];
+            s1 += dxh;
+            s2 += dxh * xh;
+            if (tmp) tmp[n * C + i] = dr[i] * xh;
+        }
+        a = hero__cu_bsum(s1, sh) / (float)C;
+        bb = hero__cu_bsum(s2, sh) / (float)C;
+        if (dx)
+            for (i = threadIdx.x; i < C; i += blockDim.x) {
+                float xh = (xr[i] - m) * rs;
+                dx[n * C + i] += (dr[i] * w[i] - a - xh * bb) * rs;
+            }
+    }
+}
+static void hero__cu_layernorm_fwd(hero_arena *ar, float *out, float *mean, float *rstd, const float *x, const float *w,
+                                   const float *b, int N, int C, float eps) {
+    if (N > 0) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_ln_fwd, hero__cu_rgrid((size_t)N), HERO__CU_T, out, mean, rstd, x, w, b, N, C, eps);
+}
+static void hero__cu_layernorm_bwd(hero_arena *ar, float *dx, float *dw, float *db, const float *dout, const float *x,
+                                   const float *mean, const float *rstd, const float *w, int N, int C) {
+    hero__cuda *c = hero__cu_x(ar);
+    float *tmp = NULL;
+    if (N <= 0) return;
+    if (dw && !(tmp = (float *)hero__cu_scratch(c, 3, (size_t)N * C * sizeof(float)))) return;
+    HERO__CU_LAUNCH(c, hero__kn_ln_bwd, hero__cu_rgrid((size_t)N), HERO__CU_T, dx, tmp, dout, x, mean, rstd, w, N, C);
+    if (dw) hero__cu_colsum(c, dw, tmp, NULL, N, C, (size_t)C);
+    if (db) hero__cu_colsum(c, db, dout, NULL, N, C, (size_t)C);
+}
+
+/* ---------------- L2 normalisation (rows) ---------------- */
+static __global__ void hero__kn_l2n_fwd(float *y, float *norm, const float *x, int N, int C, float eps) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(n, N) {
+        const float *xr = x + n * C;
+        float s = 0.0f, nr, d;
+        int i;
+        for (i = threadIdx.x; i < C; i += blockDim.x) s += xr[i] * xr[i];
+        nr = sqrtf(hero__cu_bsum(s, sh));
+        d = nr > eps ? nr : eps;
+        for (i = threadIdx.x; i < C; i += blockDim.x) y[n * C + i] = xr[i] / d;
+        if (threadIdx.x == 0) norm[n] = nr;
+    }
+}
+static __global__ void hero__kn_l2n_bwd(float *dx, const float *dy, const float *y, const float *norm, int N, int C, float eps) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(n, N) {
+        const float *yr = y + n * C, *dr = dy + n * C;
+        float nr = norm[n], s = 0.0f;
+        int i;
+        for (i = threadIdx.x; i < C; i += blockDim.x) s += yr[i] * dr[i];
+        s = hero__cu_bsum(s, sh);
+        for (i = threadIdx.x; i < C; i += blockDim.x) dx[n * C + i] += nr > eps ? (dr[i] - yr[i] * s) / nr : dr[i] / eps;
+    }
+}
+static void hero__cu_l2norm_fwd(hero_arena *ar, float *y, float *norm, const float *x, int N, int C, float eps) {
+    if (N > 0) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_l2n_fwd, hero__cu_rgrid((size_t)N), HERO__CU_T, y, norm, x, N, C, eps);
+}
+static void hero__cu_l2norm_bwd(hero_arena *ar, float *dx, const float *dy, const float *y, const float *norm, int N, int C,
+                                float eps) {
+    if (N > 0) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_l2n_bwd, hero__cu_rgrid((size_t)N), HERO__CU_T, dx, dy, y, norm, N, C, eps);
+}
+
+/* ---------------- conv1d (1 channel, kernel K, padding K/2) ---------------- */
+static __global__ void hero__kn_conv_fwd(float *y, const float *x, const float *w, int N, int L, int K) {
+    HERO__CU_FOR(i, (size_t)N * L) {
+        int l = (int)(i % L), p = K / 2, j;
+        const float *xr = x + (i - l);
+        float s = 0.0f;
+        for (j = 0; j < K; j++) {
+            int t = l + j - p;
+            if (t >= 0 && t < L) s += w[j] * xr[t];
+        }
+        y[i] = s;
+    }
+}
+/* dx[n, t] += sum_j w[j] dy[n, t - j + p] */
+static __global__ void hero__kn_conv_bwd_x(float *dx, const float *dy, const float *w, int N, int L, int K) {
+    HERO__CU_FOR(i, (size_t)N * L) {
+        int t = (int)(i % L), p = K / 2, j;
+        const float *dr = dy + (i - t);
+        float s = 0.0f;
+        for (j = 0; j < K; j++) {
+            int l = t - j + p;
+            if (l >= 0 && l < L) s += w[j] * dr[l];
+        }
+        dx[i] += s;
+    }
+}
+/* part[block, j] = this block's share of sum_{n,l} dy[n,l] x[n, l + j - p] */
+static __global__ void hero__kn_conv_bwd_w(float *part, const float *dy, const float *x, int N, int L, int K) {
+    __shared__ float sh[33];
+    int j;
+    for (j = 0; j < K; j++) {
+        float s = 0.0f;
+        HERO__CU_FOR(i, (size_t)N * L) {
+            int l = (int)(i % L), t = l + j - K / 2;
+            if (t >= 0 && t < L) s += dy[i] * x[i - l + t];
+        }
+        s = hero__cu_bsum(s, sh);
+        if (threadIdx.x == 0) part[(size_t)blockIdx.x * K + j] = s;
+    }
+}
+static __global__ void hero__kn_sum_parts(float *dst, const float *part, int nb, int K) {
+    HERO__CU_FOR(j, K) {
+        float s = 0.0f;
+        for (int b = 0; b < nb; b++) s += part[(size_t)b * K + j];
+        dst[j] += s;
+    }
+}
+static void hero__cu_conv1d_fwd(hero_arena *ar, float *y, const float *x, const float *w, int N, int L, int K) {
+    size_t n = (size_t)N * L;
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_conv_fwd, hero__cu_grid(n), HERO__CU_T, y, x, w, N, L, K);
+}
+static void hero__cu_conv1d_bwd(hero_arena *ar, float *dx, float *dw, const float *dy, const float *x, const float *w, int N,
+                                int L, int K) {
+    hero__cuda *c = hero__cu_x(ar);
+    size_t n = (size_t)N * L;
+    if (!n) return;
+    if (dx) HERO__CU_LAUNCH(c, hero__kn_conv_bwd_x, hero__cu_grid(n), HERO__CU_T, dx, dy, w, N, L, K);
+    if (dw) {
+        unsigned nb = hero__cu_grid(n) > 128 ? 128 : hero__cu_grid(n);
+        float *part = (float *)hero__cu_scratch(c, 2, (size_t)nb * K * sizeof(float));
+        if (!part) return;
+        HERO__CU_LAUNCH(c, hero__kn_conv_bwd_w, nb, HERO__CU_T, part, dy, x, N, L, K);
+        HERO__CU_LAUNCH(c, hero__kn_sum_parts, 1, HERO__CU_T, dw, part, (int)nb, K);
+    }
+}
+
+/* ---------------- embeddings, positions, masks ---------------- */
+static __global__ void hero__kn_embed_fwd(float *out, const int32_t *ids, const int32_t *pos, const float *word, const float *ptab,
+                                          const float *type_row, int T, size_t n, int H) {
+    HERO__CU_FOR(i, n) {
+        size_t row = i / H;
+        int h = (int)(i % H), t = (int)(row % T);
+        out[i] = word[(size_t)ids[row] * H + h] + ptab[(size_t)pos[t] * H + h] + type_row[h];
+    }
+}
+/* word-table rows: one atomicAdd per element (rows repeat across the batch) */
+static __global__ void hero__kn_embed_bwd_word(float *gword, const float *d, const int32_t *ids, size_t n, int H) {
+    HERO__CU_FOR(i, n) {
+        int id = ids[i / H];
+        if (id != 1) atomicAdd(&gword[(size_t)id * H + i % H], d[i]);
+    }
+}
+/* gpos[pos[t]] += sum_n d[n, t] (pos NULL: position t) */
+static __global__ void hero__kn_pos_bwd(float *gpos, const float *d, const int32_t *pos, int N, int T, int H) {
+    HERO__CU_FOR(i, (size_t)T * H) {
+        int t = (int)(i / H), h = (int)(i % H), n;
+        float s = 0.0f;
+        for (n = 0; n < N; n++) s += d[((size_t)n * T + t) * H + h];
+        atomicAdd(&gpos[(size_t)(pos ? pos[t] : t) * H + h], s);
+    }
+}
+static __global__ void hero__kn_add_pos_type(float *x, const int32_t *pos, const float *ptab, const float *type_row, int T,
+                                             size_t n, int H) {
+    HERO__CU_FOR(i, n) {
+        int h = (int)(i % H), t = (int)((i / H) % T);
+        x[i] += ptab[(size_t)pos[t] * H + h] + type_row[h];
+    }
+}
+static __global__ void hero__kn_add_pos(float *out, const float *in, const float *ptab, int T, size_t n, int H) {
+    HERO__CU_FOR(i, n) out[i] = in[i] + ptab[((i / H) % T) * H + i % H];
+}
+static __global__ void hero__kn_add_rowsel(float *x, const uint8_t *sel, const float *table, size_t n, int C) {
+    HERO__CU_FOR(i, n) x[i] += table[(size_t)(sel[i / C] ? 1 : 0) * C + i % C];
+}
+static __global__ void hero__kn_mfm_mask(float *x, const uint8_t *sel, const float *table, size_t n, int C) {
+    HERO__CU_FOR(i, n) {
+        int mk = sel[i / C] ? 1 : 0;
+        x[i] = (mk ? 0.0f : x[i]) + table[(size_t)mk * C + i % C];
+    }
+}
+static void hero__cu_embed_fwd(hero_arena *ar, float *out, const int32_t *ids, const int32_t *pos, const float *word,
+                               const float *ptab, const float *type_row, int N, int T, int H) {
+    size_t n = (size_t)N * T * H;
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_embed_fwd, hero__cu_grid(n), HERO__CU_T, out, ids, pos, word, ptab, type_row, T, n, H);
+}
+static void hero__cu_embed_bwd(hero_arena *ar, float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
+                               const int32_t *pos, int N, int T, int H) {
+    hero__cuda *c = hero__cu_x(ar);
+    size_t n = (size_t)N * T * H;
+    if (!n) return;
+    if (gword) HERO__CU_LAUNCH(c, hero__kn_embed_bwd_word, hero__cu_grid(n), HERO__CU_T, gword, d, ids, n, H);
+    HERO__CU_LAUNCH(c, hero__kn_pos_bwd, hero__cu_grid((size_t)T * H), HERO__CU_T, gpos, d, pos, N, T, H);
+    hero__cu_colsum(c, gtype, d, NULL, N * T, H, (size_t)H);
+}
+static void hero__cu_add_pos_type(hero_arena *ar, float *x, const int32_t *pos, const float *ptab, const float *type_row, int N,
+                                  int T, int H) {
+    size_t n = (size_t)N * T * H;
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_add_pos_type, hero__cu_grid(n), HERO__CU_T, x, pos, ptab, type_row, T, n, H);
+}
+static void hero__cu_add_pos(hero_arena *ar, float *out, const float *in, const float *ptab, int B, int T, int H) {
+    size_t n = (size_t)B * T * H;
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_add_pos, hero__cu_grid(n), HERO__CU_T, out, in, ptab, T, n, H);
+}
+static void hero__cu_add_pos_bwd(hero_arena *ar, float *gpos, float *dx, const float *d, int B, int T, int H) {
+    hero__cuda *c = hero__cu_x(ar);
+    size_t n = (size_t)B * T * H;
+    if (!n) return;
+    HERO__CU_LAUNCH(c, hero__kn_pos_bwd, hero__cu_grid((size_t)T * H), HERO__CU_T, gpos, d, (const int32_t *)NULL, B, T, H);
+    if (dx) HERO__CU_LAUNCH(c, hero__kn_add, hero__cu_grid(n), HERO__CU_T, dx, d, n);
+}
+static void hero__cu_add_rowsel(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
+    size_t n = R * C;
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_add_rowsel, hero__cu_grid(n), HERO__CU_T, x, sel, table, n, C);
+}
+static void hero__cu_mfm_mask(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
+    size_t n = R * C;
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_mfm_mask, hero__cu_grid(n), HERO__CU_T, x, sel, table, n, C);
+}
+
+/* ---------------- gathers and scatters of rows ---------------- */
+static __global__ void hero__kn_merge_fwd(float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int Lv, int Lt,
+                                          int Lg, size_t n, int H) {
+    HERO__CU_FOR(i, n) {
+        size_t row = i / H, nn = row / Lg;
+        int h = (int)(i % H), idx = gather[row];
+        emb[i] = idx < Lv ? v_emb[(nn * Lv + idx) * H + h] : t_emb[(nn * Lt + (idx - Lv)) * H + h];
+    }
+}
+/* one thread per (row n, column h) walks the gathered positions in order: no two writers */
+static __global__ void hero__kn_merge_bwd(float *dv, float *dt, const float *demb, const int32_t *gather, int N, int Lv, int Lt,
+                                          int Lg, int H) {
+    HERO__CU_FOR(i, (size_t)N * H) {
+        size_t nn = i / H;
+        int h = (int)(i % H), g;
+        for (g = 0; g < Lg; g++) {
+            int idx = gather[nn * Lg + g];
+            float *dst = idx < Lv ? dv + (nn * Lv + idx) * H : dt + (nn * Lt + (idx - Lv)) * H;
+            dst[h] += demb[(nn * Lg + g) * H + h];
+        }
+    }
+}
+static __global__ void hero__kn_rows_copy(float *dst, int ldd, const int32_t *di, const float *src, int lds, const int32_t *si, int n,
+                                          int C) {
+    HERO__CU_FOR(i, (size_t)n * C) {
+        int k = (int)(i / C), c = (int)(i % C);
+        dst[(size_t)(di ? di[k] : k) * ldd + c] = src[(size_t)(si ? si[k] : k) * lds + c];
+    }
+}
+/* dst row row[u] += src rows src[ptr[u] .. ptr[u+1]) in order: one thread per (u, h) */
+static __global__ void hero__kn_rows_add(float *dst, const float *src, const int32_t *row, const int32_t *ptr, const int32_t *sidx,
+                                         int nu, int H) {
+    HERO__CU_FOR(i, (size_t)nu * H) {
+        int u = (int)(i / H), h = (int)(i % H), k;
+        float *d = dst + (size_t)row[u] * H + h, acc = *d;
+        for (k = ptr[u]; k < ptr[u + 1]; k++) acc += src[(size_t)sidx[k] * H + h];
+        *d = acc;
+    }
+}
+static void hero__cu_merge_fwd(hero_arena *ar, float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int N,
+                               int Lv, int Lt, int Lg, int H) {
+    size_t n = (size_t)N * Lg * H;
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_merge_fwd, hero__cu_grid(n), HERO__CU_T, emb, v_emb, t_emb, gather, Lv, Lt, Lg, n, H);
+}
+static void hero__cu_merge_bwd(hero_arena *ar, float *dv, float *dt, const float *demb, const int32_t *gather, int N, int Lv,
+                               int Lt, int Lg, int H) {
+    if (N > 0) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_merge_bwd, hero__cu_grid((size_t)N * H), HERO__CU_T, dv, dt, demb, gather, N, Lv, Lt, Lg, H);
+}
+static void hero__cu_rows_copy(hero_arena *ar, float *dst, int ldd, const int32_t *dst_idx, const float *src, int lds,
+                               const int32_t *src_idx, int n, int C) {
+    if (n > 0 && C > 0)
+        HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_rows_copy, hero__cu_grid((size_t)n * C), HERO__CU_T, dst, ldd, dst_idx, src, lds, src_idx, n, C);
+}
+static void hero__cu_rows_add(hero_arena *ar, float *dst, const float *src, const hero__rowmap *mp, int H) {
+    if (mp->n > 0)
+        HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_rows_add, hero__cu_grid((size_t)mp->n * H), HERO__CU_T, dst, src, mp->row, mp->ptr, mp->src, mp->n, H);
+}
+
+/* ---------------- attention: per head, strided-batched products over the N sequences ---------------- */
+/* row r of att [N, A, T, T]: x / sqrt(d) + (1 - mask) * -10000, then softmax */
+static __global__ void hero__kn_attn_softmax(float *att, const int32_t *mask, int A, int T, size_t rows, float sq) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(r, rows) {
+        float *row = att + r * T, mx = -INFINITY, s = 0.0f;
+        const int32_t *mk = mask + (r / ((size_t)A * T)) * T;
+        int j;
+        for (j = threadIdx.x; j < T; j += blockDim.x) {
+            float v = row[j] / sq + (1.0f - (float)mk[j]) * -10000.0f;
+            row[j] = v;
+            mx = fmaxf(mx, v);
+        }
+        mx = hero__cu_bmax(mx, sh);
+        for (j = threadIdx.x; j < T; j += blockDim.x) {
+            float e = expf(row[j] - mx);
+            row[j] = e;
+            s += e;
+        }
+        s = hero__cu_bsum(s, sh);
+        for (j = threadIdx.x; j < T; j += blockDim.x) row[j] /= s;
+    }
+}
+/* in place: dP -> dS = P (dP - sum(dP P)) / sqrt(d) */
+static __global__ void hero__kn_attn_softmax_bwd(float *dp, const float *p, int T, size_t rows, float sq) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(r, rows) {
+        float *d = dp + r * T, s = 0.0f;
+        const float *pr = p + r * T;
+        int j;
+        for (j = threadIdx.x; j < T; j += blockDim.x) s += d[j] * pr[j];
+        s = hero__cu_bsum(s, sh);
+        for (j = threadIdx.x; j < T; j += blockDim.x) d[j] = pr[j] * (d[j] - s) / sq;
+    }
+}
+static void hero__cu_attn_core_fwd(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
+                                   const int32_t *mask, int N, int T, int H, int A) {
+    hero__cuda *x = hero__cu_x(ar);
+    int d = H / A, h;
+    size_t NTH = (size_t)N * T * H, TT = (size_t)T * T;
+    long long sq_ = (long long)T * H, sa = (long long)A * TT;
+    cudaDataType_t ty = hero__cu_abtype(x);
+    const void *qb, *kb, *pb, *vb;
+    if (N <= 0 || T <= 0) return;
+    qb = hero__cu_operand(x, q, NTH, 0);
+    kb = hero__cu_operand(x, k, NTH, 1);
+    if (!qb || !kb) return;
+    for (h = 0; h < A; h++) /* S_h = Q_h K_h^T */
+        hero__cu_gemm_raw(x, 0, 1, T, T, d, 1.0f, hero__cu_at(x, qb, (size_t)h * d), H, sq_, hero__cu_at(x, kb, (size_t)h * d), H, sq_,
+                          0.0f, att + h * TT, T, sa, N, ty);
+    HERO__CU_LAUNCH(x, hero__kn_attn_softmax, hero__cu_rgrid((size_t)N * A * T), 128, att, mask, A, T, (size_t)N * A * T, sqrtf((float)d));
+    pb = hero__cu_operand(x, att, (size_t)N * A * TT, 0);
+    vb = hero__cu_operand(x, v, NTH, 1);
+    if (!pb || !vb) return;
+    for (h = 0; h < A; h++) /* ctx_h = P_h V_h */
+        hero__cu_gemm_raw(x, 0, 0, T, d, T, 1.0f, hero__cu_at(x, pb, h * TT), T, sa, hero__cu_at(x, vb, (size_t)h * d), H, sq_, 0.0f,
+                          ctx + (size_t)h * d, H, sq_, N, ty);
+}
+static int hero__cu_attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
+                                  const float *k, const float *v, const float *att, int N, int T, int H, int A) {
+    hero__cuda *x = hero__cu_x(ar);
+    int d = H / A, h;
+    size_t NTH = (size_t)N * T * H, TT = (size_t)T * T, NATT = (size_t)N * A * TT;
+    long long sq_ = (long long)T * H, sa = (long long)A * TT;
+    cudaDataType_t ty = hero__cu_abtype(x);
+    const void *cb, *vb, *pb, *sb, *kb, *qb;
+    float *dP;
+    if (N <= 0 || T <= 0) return 0;
+    if (!(dP = (float *)hero__cu_scratch(x, 3, NATT * sizeof(float)))) return 0; /* error kept */
+    cb = hero__cu_operand(x, dctx, NTH, 0);
+    vb = hero__cu_operand(x, v, NTH, 1);
+    if (!cb || !vb) return 0;
+    for (h = 0; h < A; h++) /* dP_h = dctx_h V_h^T */
+        hero__cu_gemm_raw(x, 0, 1, T, T, d, 1.0f, hero__cu_at(x, cb, (size_t)h * d), H, sq_, hero__cu_at(x, vb, (size_t)h * d), H, sq_,
+                          0.0f, dP + h * TT, T, sa, N, ty);
+    if (!(pb = hero__cu_operand(x, att, NATT, 1))) return 0;
+    for (h = 0; h < A; h++) /* dV_h += P_h^T dctx_h */
+        hero__cu_gemm_raw(x, 1, 0, T, d, T, 1.0f, hero__cu_at(x, pb, h * TT), T, sa, hero__cu_at(x, cb, (size_t)h * d), H, sq_, 1.0f,
+                          dv + (size_t)h * d, H, sq_, N, ty);
+    HERO__CU_LAUNCH(x, hero__kn_attn_softmax_bwd, hero__cu_rgrid((size_t)N * A * T), 128, dP, att, T, (size_t)N * A * T, sqrtf((float)d));
+    sb = hero__cu_operand(x, dP, NATT, 0);
+    kb = hero__cu_operand(x, k, NTH, 1);
+    if (!sb || !kb) return 0;
+    for (h = 0; h < A; h++) /* dQ_h += dS_h K_h */
+        hero__cu_gemm_raw(x, 0, 0, T, d, T, 1.0f, hero__cu_at(x, sb, h * TT), T, sa, hero__cu_at(x, kb, (size_t)h * d), H, sq_, 1.0f,
+                          dq + (size_t)h * d, H, sq_, N, ty);
+    if (!(qb = hero__cu_operand(x, q, NTH, 1))) return 0;
+    for (h = 0; h < A; h++) /* dK_h += dS_h^T Q_h */
+        hero__cu_gemm_raw(x, 1, 0, T, d, T, 1.0f, hero__cu_at(x, sb, h * TT), T, sa, hero__cu_at(x, qb, (size_t)h * d), H, sq_, 1.0f,
+                          dk + (size_t)h * d, H, sq_, N, ty);
+    return 0;
+}
+
+/* ---------------- VSM query pooling, per-video max, scalars ---------------- */
+static __global__ void hero__kn_modpool_fwd(float *alpha, float *mq, const float *x, int N, int T, int H) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(n, N) {
+        float *a = alpha + n * T, mx = -INFINITY, s = 0.0f;
+        int t, h;
+        for (t = threadIdx.x; t < T; t += blockDim.x) mx = fmaxf(mx, a[t]);
+        mx = hero__cu_bmax(mx, sh);
+        for (t = threadIdx.x; t < T; t += blockDim.x) {
+            float e = expf(a[t] - mx);
+            a[t] = e;
+            s += e;
+        }
+        s = hero__cu_bsum(s, sh);
+        for (t = threadIdx.x; t < T; t += blockDim.x) a[t] /= s;
+        __syncthreads();
+        for (h = threadIdx.x; h < H; h += blockDim.x) {
+            float acc = 0.0f;
+            for (t = 0; t < T; t++) acc += a[t] * x[(n * T + t) * H + h];
+            mq[n * H + h] = acc;
+        }
+        __syncthreads();
+    }
+}
+/* row r = (n, t): dal[r] = x[r] . dmq[n]; dx[r] += alpha[r] dmq[n] */
+static __global__ void hero__kn_modpool_bwd1(float *dx, float *dal, const float *dmq, const float *x, const float *alpha, int T,
+                                             size_t rows, int H) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(r, rows) {
+        const float *d = dmq + (r / T) * H, *xr = x + r * H;
+        float a = alpha[r], s = 0.0f;
+        int h;
+        for (h = threadIdx.x; h < H; h += blockDim.x) {
+            s += d[h] * xr[h];
+            dx[r * H + h] += a * d[h];
+        }
+        s = hero__cu_bsum(s, sh);
+        if (threadIdx.x == 0) dal[r] = s;
+    }
+}
+/* ds[n] += alpha (dal - sum(dal alpha)) */
+static __global__ void hero__kn_softmax_rows_bwd(float *ds, const float *dal, const float *alpha, int N, int T) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(n, N) {
+        float s = 0.0f;
+        int t;
+        for (t = threadIdx.x; t < T; t += blockDim.x) s += dal[n * T + t] * alpha[n * T + t];
+        s = hero__cu_bsum(s, sh);
+        for (t = threadIdx.x; t < T; t += blockDim.x) ds[n * T + t] += alpha[n * T + t] * (dal[n * T + t] - s);
+    }
+}
+static void hero__cu_modpool_fwd(hero_arena *ar, float *alpha, float *mq, const float *x, int N, int T, int H) {
+    if (N > 0) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_modpool_fwd, hero__cu_rgrid((size_t)N), HERO__CU_T, alpha, mq, x, N, T, H);
+}
+static void hero__cu_modpool_bwd(hero_arena *ar, float *dx, float *dal, float *ds, const float *dmq, const float *x,
+                                 const float *alpha, int N, int T, int H) {
+    hero__cuda *c = hero__cu_x(ar);
+    if (N <= 0 || T <= 0) return;
+    HERO__CU_LAUNCH(c, hero__kn_modpool_bwd1, hero__cu_rgrid((size_t)N * T), HERO__CU_T, dx, dal, dmq, x, alpha, T, (size_t)N * T, H);
+    HERO__CU_LAUNCH(c, hero__kn_softmax_rows_bwd, hero__cu_rgrid((size_t)N), 128, ds, dal, alpha, N, T);
+}
+static __global__ void hero__kn_rowmax(float *mx, int *arg, const float *x, int R, int C) {
+    HERO__CU_FOR(r, R) {
+        const float *row = x + r * C;
+        int best = 0, l;
+        for (l = 1; l < C; l++) if (row[l] > row[best]) best = l;
+        mx[r] = row[best];
+        arg[r] = best;
+    }
+}
+static __global__ void hero__kn_rowmax_bwd(float *dcs, const float *dmx, const int *arg, const int32_t *mask, int Nq, int B, int L) {
+    HERO__CU_FOR(i, (size_t)Nq * B) {
+        int q = (int)(i / B), v = (int)(i % B), l = arg[i];
+        dcs[(size_t)q * B * L + (size_t)v * L + l] = dmx[i] * (float)mask[v * L + l];
+    }
+}
+static void hero__cu_rowmax(hero_arena *ar, float *mx, int *arg, const float *x, int R, int C) {
+    if (R > 0 && C > 0) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_rowmax, hero__cu_grid((size_t)R), HERO__CU_T, mx, arg, x, R, C);
+}
+static void hero__cu_rowmax_bwd(hero_arena *ar, float *dcs, const float *dmx, const int *arg, const int32_t *mask, int Nq, int B,
+                                int L) {
+    if (Nq > 0 && B > 0) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_rowmax_bwd, hero__cu_grid((size_t)Nq * B), HERO__CU_T, dcs, dmx, arg, mask, Nq, B, L);
+}
+
+/* sums of n doubles / of a product, finished by one block in a fixed order */
+static __global__ void hero__kn_dot1(double *part, const float *a, const float *b, size_t n) {
+    __shared__ double sh[33];
+    double s = 0.0;
+    HERO__CU_FOR(i, n) s += (double)a[i] * b[i];
+    s = hero__cu_bsum(s, sh);
+    if (threadIdx.x == 0) part[blockIdx.x] = s;
+}
+/* *out = (float)(sum part[0..nb) / div) (div 0: NaN) */
+static __global__ void hero__kn_finish(float *out, const double *part, int nb, double div) {
+    __shared__ double sh[33];
+    double s = 0.0;
+    for (int i = threadIdx.x; i < nb; i += blockDim.x) s += part[i];
+    s = hero__cu_bsum(s, sh);
+    if (threadIdx.x == 0) *out = div != 0.0 ? (float)(s / div) : (float)NAN;
+}
+static void hero__cu_dot(hero_arena *ar, float *out, const float *a, const float *b, size_t n) {
+    hero__cuda *c = hero__cu_x(ar);
+    unsigned nb = hero__cu_grid(n) > 256 ? 256 : hero__cu_grid(n);
+    double *part = (double *)hero__cu_scratch(c, 2, nb * sizeof(double));
+    if (!part) return;
+    HERO__CU_LAUNCH(c, hero__kn_dot1, nb, HERO__CU_T, part, a, b, n);
+    HERO__CU_LAUNCH(c, hero__kn_finish, 1, HERO__CU_T, out, part, (int)nb, 1.0);
+}
+
+/* ---------------- losses ---------------- */
+static __global__ void hero__kn_count_valid(int *valid, double *vd, const int32_t *tg, int n) {
+    __shared__ double sh[33];
+    double s = 0.0;
+    for (int r = threadIdx.x; r < n; r += blockDim.x) s += tg[r] >= 0 ? 1.0 : 0.0;
+    s = hero__cu_bsum(s, sh);
+    if (threadIdx.x == 0) { *valid = (int)s; *vd = s; }
+}
+/* one block per row: loss_vec / rowloss (0 for ignored rows), dlogits += scale / valid (softmax - onehot) */
+static __global__ void hero__kn_xent(const float *logits, int n, int cols, int stride, const int32_t *tg, float *loss_vec,
+                                     double *rowloss, float *dlogits, float scale, const int *valid) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(r, n) {
+        const float *l = logits + r * stride;
+        int t = tg[r], j;
+        float mx = -INFINITY, s = 0.0f, lo;
+        if (t < 0) { /* uniform per block: no reduction skipped by part of it */
+            if (threadIdx.x == 0) {
+                if (loss_vec) loss_vec[r] = 0.0f;
+                rowloss[r] = 0.0;
+            }
+            continue;
+        }
+        for (j = threadIdx.x; j < cols; j += blockDim.x) mx = fmaxf(mx, l[j]);
+        mx = hero__cu_bmax(mx, sh);
+        for (j = threadIdx.x; j < cols; j += blockDim.x) s += expf(l[j] - mx);
+        s = hero__cu_bsum(s, sh);
+        lo = logf(s) + mx - l[t];
+        if (threadIdx.x == 0) {
+            if (loss_vec) loss_vec[r] = lo;
+            rowloss[r] = (double)lo;
+        }
+        if (dlogits) {
+            float g = scale / (float)*valid;
+            float *dl = dlogits + r * stride;
+            for (j = threadIdx.x; j < cols; j += blockDim.x) dl[j] += g * (expf(l[j] - mx) / s - (j == t ? 1.0f : 0.0f));
+        }
+    }
+}
+/* *out = valid ? sum / valid : NaN */
+static __global__ void hero__kn_finish_valid(float *out, const double *part, int nb, const double *vd) {
+    __shared__ double sh[33];
+    double s = 0.0;
+    for (int i = threadIdx.x; i < nb; i += blockDim.x) s += part[i];
+    s = hero__cu_bsum(s, sh);
+    if (threadIdx.x == 0) *out = *vd != 0.0 ? (float)(s / *vd) : (float)NAN;
+}
+static int hero__cu_xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
+                              float *loss_vec, float *dlogits, float scale, float *loss) {
+    hero__cuda *c = hero__cu_x(ar);
+    /* [n] row losses, then the valid count (int + double) */
+    double *rl = (double *)hero__cu_alloc(ar, ((size_t)(n > 0 ? n : 1) + 2) * sizeof(double), 0);
+    if (!rl) return HERO_ENOMEM;
+    if (n <= 0) {
+        HERO__CU_LAUNCH(c, hero__kn_finish, 1, 32, loss, rl, 0, 0.0); /* no rows: NaN */
+        return 0;
+    }
+    HERO__CU_LAUNCH(c, hero__kn_count_valid, 1, HERO__CU_T, (int *)(rl + n + 1), rl + n, targets, n);
+    HERO__CU_LAUNCH(c, hero__kn_xent, hero__cu_rgrid((size_t)n), HERO__CU_T, logits, n, cols, stride, targets, loss_vec, rl, dlogits,
+                    scale, (const int *)(rl + n + 1));
+    HERO__CU_LAUNCH(c, hero__kn_finish_valid, 1, HERO__CU_T, loss, rl, n, rl + n);
+    return 0;
+}
+/* one block per masked frame: lv = d^2, rowr = |d|, dout = d / (|d| nm) */
+static __global__ void hero__kn_mffr(float *lv, float *dout, double *rowr, const float *pred, const float *tgt, int nm, int F) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(i, nm) {
+        float s = 0.0f, r;
+        int j;
+        for (j = threadIdx.x; j < F; j += blockDim.x) {
+            float d = pred[i * F + j] - tgt[i * F + j];
+            lv[i * F + j] = d * d;
+            s += d * d;
+        }
+        r = sqrtf(hero__cu_bsum(s, sh));
+        if (threadIdx.x == 0) rowr[i] = (double)r;
+        if (dout && r > 0)
+            for (j = threadIdx.x; j < F; j += blockDim.x) dout[i * F + j] = (pred[i * F + j] - tgt[i * F + j]) / (r * (float)nm);
+    }
+}
+static void hero__cu_mffr_loss(hero_arena *ar, float *lv, float *dout, float *loss, const float *pred, const float *tgt, int nm,
+                               int F) {
+    hero__cuda *c = hero__cu_x(ar);
+    double *rr = (double *)hero__cu_scratch(c, 2, (size_t)(nm > 0 ? nm : 1) * sizeof(double));
+    if (!rr) return;
+    if (nm > 0) HERO__CU_LAUNCH(c, hero__kn_mffr, hero__cu_rgrid((size_t)nm), HERO__CU_T, lv, dout, rr, pred, tgt, nm, F);
+    HERO__CU_LAUNCH(c, hero__kn_finish, 1, HERO__CU_T, loss, rr, nm, (double)nm);
+}
+
+/* VSM ranking (hero__rank_loss on the GPU). Orders are ranks: element k of a list goes to position
+   #{j : v_j > v_k or (v_j == v_k and j < k)} (descending, ties by index, as the CPU's qsort). One block
+   per query (negative videos) then one per video (negative queries); the sums in the order of the CPU
+   loop, by one thread. */
+typedef struct hero__cu_rank_cfg {
+    float margin, hard_w, lw_ctx, lw_q;
+    int lse, use_hard, pool;
+} hero__cu_rank_cfg;
+__device__ float hero__cu_rank_term(const hero__cu_rank_cfg c, float pos, float neg, float *dterm) {
+    float x = neg - pos;
+    if (c.lse) {
+        *dterm = 1.0f / (1.0f + expf(-x));
+        return log1pf(expf(x));
+    }
+    x += c.margin;
+    *dterm = x >= 0.0f ? 1.0f : 0.0f;
+    return x > 0.0f ? x : 0.0f;
+}
+/* the masked score: own-video entries 999 */
+__device__ __forceinline__ float hero__cu_rank_val(const float *q2v, int r, int k, int Nv, int qpv) {
+    return r / qpv == k ? 999.0f : q2v[(size_t)r * Nv + k];
+}
+static __global__ void hero__kn_rank_ctx(const float *q2v, int Nq, int Nv, int qpv, hero__cu_rank_cfg c, float *mat, double *part,
+                                         float *dq2v) {
+    extern __shared__ int order[]; /* [Nv] */
+    HERO__CU_ROWS(r_, Nq) {
+        int r = (int)r_, k, j;
+        for (k = threadIdx.x; k < Nv; k += blockDim.x) order[k] = 0;
+        __syncthreads();
+        for (k = threadIdx.x; k < Nv; k += blockDim.x) {
+            float vk = hero__cu_rank_val(q2v, r, k, Nv, qpv);
+            int rank = 0;
+            for (j = 0; j < Nv; j++) {
+                float vj = hero__cu_rank_val(q2v, r, j, Nv, qpv);
+                rank += vj > vk || (vj == vk && j < k);
+            }
+            order[rank] = k;
+        }
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            int pv = r / qpv;
+            float pos = q2v[(size_t)r * Nv + pv];
+            double s = 0.0;
+            for (k = 0; k < Nv - 1; k++) {
+                float d, w = c.use_hard ? (k < c.pool ? c.hard_w : 0.1f) : 1.0f;
+                int ik = order[k + 1];
+                float l = w * hero__cu_rank_term(c, pos, hero__cu_rank_val(q2v, r, ik, Nv, qpv), &d);
+                mat[(size_t)r * (Nv - 1) + k] = l;
+                s += l;
+                if (dq2v) {
+                    float g = c.lw_ctx / ((float)Nq * (float)(Nv - 1)) * w * d;
+                    dq2v[(size_t)r * Nv + ik] += g;
+                    dq2v[(size_t)r * Nv + pv] -= g;
+                }
+            }
+            part[r] = s;
+        }
+        __syncthreads();
+    }
+}
+static __global__ void hero__kn_rank_q(const float *q2v, int Nq, int Nv, int qpv, hero__cu_rank_cfg c, float *mat, double *part,
+                                       float *dq2v) {
+    extern __shared__ int order[]; /* [Nq] */
+    HERO__CU_ROWS(v_, Nv) {
+        int v = (int)v_, k, j, a;
+        for (k = threadIdx.x; k < Nq; k += blockDim.x) order[k] = 0;
+        __syncthreads();
+        for (k = threadIdx.x; k < Nq; k += blockDim.x) {
+            float vk = hero__cu_rank_val(q2v, k, v, Nv, qpv);
+            int rank = 0;
+            for (j = 0; j < Nq; j++) {
+                float vj = hero__cu_rank_val(q2v, j, v, Nv, qpv);
+                rank += vj > vk || (vj == vk && j < k);
+            }
+            order[rank] = k;
+        }
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            double s = 0.0;
+            for (a = 0; a < qpv; a++) {
+                int r = v * qpv + a;
+                float pos = q2v[(size_t)r * Nv + v];
+                for (k = 0; k < Nq - qpv; k++) {
+                    float d, w = c.use_hard ? (k < c.pool ? c.hard_w : 0.1f) : 1.0f;
+                    int ik = order[k + qpv];
+                    float l = w * hero__cu_rank_term(c, pos, hero__cu_rank_val(q2v, ik, v, Nv, qpv), &d);
+                    mat[(size_t)r * (Nq - qpv) + k] = l;
+                    s += l;
+                    if (dq2v) {
+                        float g = c.lw_q / ((float)Nq * (float)(Nq - qpv)) * w * d;
+                        dq2v[(size_t)ik * Nv + v] += g;
+                        dq2v[(size_t)r * Nv + v] -= g;
+                    }
+                }
+            }
+            part[v] = s;
+        }
+        __syncthreads();
+    }
+}
+/* the two weighted losses from the per-row sums (one thread, in row order) */
+static __global__ void hero__kn_rank_finish(float *loss_ctx, float *loss_q, const double *pc, const double *pq, int Nq, int Nv,
+                                            int qpv, float lw_ctx, float lw_q) {
+    if (blockIdx.x == 0 && threadIdx.x == 0) {
+        double sc = 0.0, sq = 0.0;
+        int i;
+        for (i = 0; i < Nq; i++) sc += pc[i];
+        for (i = 0; i < Nv; i++) sq += pq[i];
+        *loss_ctx = lw_ctx * (float)(sc / ((double)Nq * (Nv - 1)));
+        *loss_q = Nq > qpv ? lw_q * (float)(sq / ((double)Nq * (Nq - qpv))) : 0.0f;
+    }
+}
+static int hero__cu_rank_loss(hero_arena *ar, const hero_config *cf, const float *q2v, int Nq, int Nv, float *mat_ctx,
+                              float *mat_q, float *loss_ctx, float *loss_q, float *dq2v) {
+    hero__cuda *x = hero__cu_x(ar);
+    hero__cu_rank_cfg c;
+    int qpv, n = Nq > Nv ? Nq : Nv;
+    double *part;
+    if (Nv <= 1) { /* no negatives: both losses 0 */
+        hero__cu_ok(x, cudaMemsetAsync(loss_ctx, 0, sizeof(float), x->stream), "rank loss");
+        hero__cu_ok(x, cudaMemsetAsync(loss_q, 0, sizeof(float), x->stream), "rank loss");
+        return 0;
+    }
+    if ((size_t)n * sizeof(int) > 48 * 1024) {
+        if (!x->err) {
+            x->err = 1;
+            snprintf(x->msg, sizeof(x->msg), "VSM ranking: %d queries / %d videos exceed the GPU kernel's limit (12288)", Nq, Nv);
+        }
+        return HERO_EDEVICE;
+    }
+    if (!(part = (double *)hero__cu_alloc(ar, ((size_t)Nq + Nv) * sizeof(double), 1))) return HERO_ENOMEM;
+    qpv = Nq / Nv;
+    c.margin = cf->margin; c.hard_w = cf->hard_neg_weight; c.lw_ctx = cf->lw_neg_ctx; c.lw_q = cf->lw_neg_q;
+    c.lse = cf->ranking_lse; c.use_hard = cf->use_hard_negative; c.pool = cf->hard_pool_size;
+    hero__kn_rank_ctx<<<hero__cu_rgrid((size_t)Nq), 128, (size_t)Nv * sizeof(int), x->stream>>>(q2v, Nq, Nv, qpv, c, mat_ctx, part, dq2v);
+    hero__cu_ok(x, cudaGetLastError(), "hero__kn_rank_ctx");
+    hero__kn_rank_q<<<hero__cu_rgrid((size_t)Nv), 128, (size_t)Nq * sizeof(int), x->stream>>>(q2v, Nq, Nv, qpv, c, mat_q, part + Nq, dq2v);
+    hero__cu_ok(x, cudaGetLastError(), "hero__kn_rank_q");
+    HERO__CU_LAUNCH(x, hero__kn_rank_finish, 1, 32, loss_ctx, loss_q, part, part + Nq, Nq, Nv, qpv, c.lw_ctx, c.lw_q);
+    return 0;
+}
+
+/* ---------------- the device arena (chunks of GPU memory; same growth rule as the host arena) ---------------- */
+static void *hero__cu_alloc(hero_arena *a, size_t bytes, int zero) {
+    hero__cuda *x = hero__cu_x(a);
+    unsigned char *p;
+    size_t off, used_total;
+    int i;
+    bytes = (bytes + 255) & ~(size_t)255;
+    if (bytes == 0) bytes = 256;
+    off = a->n_chunks ? ((a->used + 255) & ~(size_t)255) : 0;
+    if (!a->n_chunks || off + bytes > a->caps[a->n_chunks - 1]) {
+        size_t cap = bytes > ((size_t)1 << 26) ? bytes : ((size_t)1 << 26);
+        void *d = NULL;
+        if (a->total > cap) cap = a->total;
+        if (a->n_chunks == a->cap_chunks) {
+            int nc = a->cap_chunks ? 2 * a->cap_chunks : 8;
+            unsigned char **ch = (unsigned char **)HERO_REALLOC(a->chunks, (size_t)nc * sizeof(*ch));
+            size_t *caps;
+            if (!ch) return NULL;
+            a->chunks = ch;
+            caps = (size_t *)HERO_REALLOC(a->caps, (size_t)nc * sizeof(*caps));
+            if (!caps) return NULL;
+            a->caps = caps;
+            a->cap_chunks = nc;
+        }
+        if (cudaMalloc(&d, cap) != cudaSuccess) {
+            cudaGetLastError(); /* out of device memory is HERO_ENOMEM, not a sticky failure */
+            return NULL;
+        }
+        a->chunks[a->n_chunks] = (unsigned char *)d;
+        a->caps[a->n_chunks++] = cap;
+        a->total += cap;
+        a->used = 0;
+        off = 0;
+    }
+    p = a->chunks[a->n_chunks - 1] + off;
+    a->used = off + bytes;
+    used_total = a->used;
+    for (i = 0; i < a->n_chunks - 1; i++) used_total += a->caps[i];
+    if (used_total > a->peak) a->peak = used_total;
+    if (zero) hero__cu_ok(x, cudaMemsetAsync(p, 0, bytes, x->stream), "cudaMemsetAsync (arena)");
+    return p;
+}
+/* a new pass: forget the failures of the last one; one chunk as large as the last pass needed */
+static void hero__cu_arena_reset(hero_arena *a) {
+    hero__cuda *x = hero__cu_x(a);
+    size_t need = 0;
+    int i;
+    cudaStreamSynchronize(x->stream);
+    cudaGetLastError();
+    x->err = 0;
+    x->msg[0] = 0;
+    if (a->n_chunks > 1) {
+        void *d = NULL;
+        for (i = 0; i < a->n_chunks - 1; i++) need += a->caps[i];
+        need += a->used;
+        for (i = 0; i < a->n_chunks; i++) cudaFree(a->chunks[i]);
+        a->n_chunks = 0;
+        a->total = 0;
+        if (cudaMalloc(&d, need) == cudaSuccess) {
+            a->chunks[0] = (unsigned char *)d;
+            a->caps[0] = need;
+            a->n_chunks = 1;
+            a->total = need;
+        } else {
+            cudaGetLastError();
+        }
+    }
+    a->used = 0;
+}
+static void hero__cu_arena_free(hero_arena *a) {
+    hero__cuda *x = hero__cu_x(a);
+    int i;
+    cudaStreamSynchronize(x->stream);
+    for (i = 0; i < a->n_chunks; i++) cudaFree(a->chunks[i]);
+    HERO_FREE(a->chunks);
+    HERO_FREE(a->caps);
+    memset(a, 0, sizeof(*a));
+    a->dev = x;
+}
+
+/* ---------------- inputs up, numbers down ---------------- */
+static void *hero__cu_prep_put(hero_arena *ar, hero__prep *P, const void *src, size_t bytes) {
+    void *d = hero__cu_alloc(ar, bytes, 0);
+    if (!d) { P->failed = 1; return NULL; }
+    if (bytes) {
+        if (P->n_up == (int)(sizeof(P->up) / sizeof(P->up[0]))) { /* full (never with hero.h's own inputs): copy now */
+            hero__cuda *x = hero__cu_x(ar);
+            hero__cu_ok(x, cudaMemcpyAsync(d, src, bytes, cudaMemcpyHostToDevice, x->stream), "upload");
+            hero__cu_ok(x, cudaStreamSynchronize(x->stream), "upload");
+        } else {
+            P->up[P->n_up].dst = d;
+            P->up[P->n_up].src = src;
+            P->up[P->n_up].bytes = bytes;
+            P->n_up++;
+        }
+    }
+    return d;
+}
+/* every pending input through the pinned staging buffer, asynchronously */
+static int hero__cu_prep_flush(hero_arena *ar, hero__prep *P) {
+    hero__cuda *x = hero__cu_x(ar);
+    size_t total = 0, off = 0;
+    unsigned char *st;
+    int i;
+    if (P->failed) return HERO_ENOMEM;
+    for (i = 0; i < P->n_up; i++) total += (P->up[i].bytes + 255) & ~(size_t)255;
+    if (!total) return 0;
+    hero__cu_ok(x, cudaStreamSynchronize(x->stream), "upload"); /* the staging buffer is free again */
+    if (!(st = hero__cu_pinned(x, total))) return HERO_EDEVICE;
+    for (i = 0; i < P->n_up; i++) {
+        memcpy(st + off, P->up[i].src, P->up[i].bytes);
+        hero__cu_ok(x, cudaMemcpyAsync(P->up[i].dst, st + off, P->up[i].bytes, cudaMemcpyHostToDevice, x->stream), "upload");
+        off += (P->up[i].bytes + 255) & ~(size_t)255;
+    }
+    P->n_up = 0;
+    return x->err ? HERO_EDEVICE : 0;
+}
+static int hero__cu_to_host(hero_arena *ar, void *dst, const void *src, size_t bytes) {
+    hero__cuda *x = hero__cu_x(ar);
+    if (bytes) hero__cu_ok(x, cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, x->stream), "copy to host");
+    return hero__cu_sync(x);
+}
+static const char *hero__cu_errmsg(hero_arena *ar) {
+    hero__cuda *x = hero__cu_x(ar);
+    return x->msg[0] ? x->msg : "CUDA error";
+}
+static hero_arena *hero__cu_act(hero_model *m) { return &((hero__cuda *)m->dev)->arena; }
+static float *hero__cu_pbase(const hero_model *m, int grads) {
+    hero__cuda *x = (hero__cuda *)m->dev;
+    return grads ? x->grads : x->params;
+}
+
+/* ---------------- the model's GPU state ---------------- */
+static __global__ void hero__kn_probe(int *p) {
+    if (p) *p = 1;
+}
+
+static void hero__cu_model_free(hero_model *m) {
+    hero__cuda *x = (hero__cuda *)m->dev;
+    int i;
+    if (!x) return;
+    if (x->stream) cudaStreamSynchronize(x->stream);
+    hero__cu_arena_free(&x->arena);
+    for (i = 0; i < HERO__CU_SLOTS; i++) if (x->scr[i]) cudaFree(x->scr[i]);
+    if (x->pinned) cudaFreeHost(x->pinned);
+    cudaFree(x->params); cudaFree(x->grads); cudaFree(x->pbf16);
+    cudaFree(x->poff); cudaFree(x->pnum); cudaFree(x->pdesc); cudaFree(x->sumsq);
+    if (x->blas) cublasDestroy(x->blas);
+    if (x->stream) cudaStreamDestroy(x->stream);
+    HERO_FREE(x);
+    m->dev = NULL;
+}
+
+static int hero__cu_model_init(hero_model *m, hero_error *err) {
+    hero__cuda *x;
+    struct cudaDeviceProp pr;
+    struct cudaFuncAttributes fa;
+    int count = 0, dev = 0, i;
+    int64_t *tmp;
+    cudaError_t e = cudaGetDeviceCount(&count);
+    if (e != cudaSuccess || count <= 0)
+        return hero__fail(err, HERO_EDEVICE, "hero.h was built with HERO_CUDA but there is no usable GPU: %s",
+                          e != cudaSuccess ? cudaGetErrorString(e) : "no CUDA device found");
+    if ((e = cudaGetDevice(&dev)) != cudaSuccess || (e = cudaGetDeviceProperties(&pr, dev)) != cudaSuccess)
+        return hero__fail(err, HERO_EDEVICE, "CUDA device query failed: %s", cudaGetErrorString(e));
+    /* this binary's kernels must run on the device (built for sm_90 + compute_90 PTX) */
+    if ((e = cudaFuncGetAttributes(&fa, hero__kn_probe)) != cudaSuccess) {
+        cudaGetLastError();
+        return hero__fail(err, HERO_EDEVICE, "GPU %d (%s, compute capability %d.%d) cannot run this build's kernels: %s", dev, pr.name,
+                          pr.major, pr.minor, cudaGetErrorString(e));
+    }
+    x = (hero__cuda *)HERO_MALLOC(sizeof(hero__cuda));
+    if (!x) return hero__fail(err, HERO_ENOMEM, "model: out of memory");
+    memset(x, 0, sizeof(*x));
+    x->device = dev;
+    x->arena.dev = x;
+    x->n_floats = m->n_floats;
+    x->n_params = m->n_params;
+    snprintf(x->name, sizeof(x->name), "cuda:%d %s, sm_%d%d", dev, pr.name, pr.major, pr.minor);
+    m->dev = x;
+#define HERO__CU_INIT(call, what)                                                                        \
+    if ((e = (call)) != cudaSuccess) {                                                                   \
+        hero__cu_model_free(m);                                                                          \
+        return hero__fail(err, e == cudaErrorMemoryAllocation ? HERO_ENOMEM : HERO_EDEVICE, "model on %s: %s: %s", \
+                          pr.name, what, cudaGetErrorString(e));                                          \
+    }
+    HERO__CU_INIT(cudaStreamCreateWithFlags(&x->stream, cudaStreamNonBlocking), "cudaStreamCreate")
+    HERO__CU_INIT(cudaMalloc((void **)&x->params, (m->n_floats ? m->n_floats : 1) * sizeof(float)), "parameters")
+    HERO__CU_INIT(cudaMalloc((void **)&x->grads, (m->n_floats ? m->n_floats : 1) * sizeof(float)), "gradients")
+    HERO__CU_INIT(cudaMalloc((void **)&x->poff, (size_t)(m->n_params + 1) * sizeof(int64_t)), "parameter table")
+    HERO__CU_INIT(cudaMalloc((void **)&x->pnum, (size_t)(m->n_params + 1) * sizeof(int64_t)), "parameter table")
+    HERO__CU_INIT(cudaMalloc((void **)&x->pdesc, (size_t)(m->n_params + 1) * 3 * sizeof(float)), "parameter table")
+    HERO__CU_INIT(cudaMalloc((void **)&x->sumsq, (size_t)(m->n_params + 1) * sizeof(double)), "parameter table")
+    HERO__CU_INIT(cudaMemsetAsync(x->params, 0, m->n_floats * sizeof(float), x->stream), "cudaMemset")
+    HERO__CU_INIT(cudaMemsetAsync(x->grads, 0, m->n_floats * sizeof(float), x->stream), "cudaMemset")
+    tmp = (int64_t *)HERO_MALLOC((size_t)(m->n_params + 1) * 2 * sizeof(int64_t));
+    if (!tmp) { hero__cu_model_free(m); return hero__fail(err, HERO_ENOMEM, "model: out of memory"); }
+    for (i = 0; i < m->n_params; i++) {
+        tmp[i] = (int64_t)m->table[i].offset;
+        tmp[m->n_params + 1 + i] = (int64_t)m->table[i].numel;
+        if (m->table[i].numel > x->max_numel) x->max_numel = m->table[i].numel;
+    }
+    e = cudaMemcpy(x->poff, tmp, (size_t)m->n_params * sizeof(int64_t), cudaMemcpyHostToDevice);
+    if (e == cudaSuccess) e = cudaMemcpy(x->pnum, tmp + m->n_params + 1, (size_t)m->n_params * sizeof(int64_t), cudaMemcpyHostToDevice);
+    HERO_FREE(tmp);
+    HERO__CU_INIT(e, "parameter table")
+    HERO__CU_INIT(cudaStreamSynchronize(x->stream), "cudaStreamSynchronize")
+#undef HERO__CU_INIT
+    if (cublasCreate(&x->blas) != CUBLAS_STATUS_SUCCESS) {
+        hero__cu_model_free(m);
+        return hero__fail(err, HERO_EDEVICE, "model on %s: cublasCreate failed", pr.name);
+    }
+    if (cublasSetStream(x->blas, x->stream) != CUBLAS_STATUS_SUCCESS) {
+        hero__cu_model_free(m);
+        return hero__fail(err, HERO_EDEVICE, "model on %s: cublasSetStream failed", pr.name);
+    }
+    return 0;
+}
+
+static const char *hero__cu_device_name(const hero_model *m) { return ((const hero__cuda *)m->dev)->name; }
+
+/* BF16: the parameters' bf16 copy from the fp32 ones */
+static void hero__cu_refresh_bf16(hero__cuda *x) {
+    if (x->pbf16 && x->n_floats)
+        HERO__CU_LAUNCH(x, hero__kn_to_bf16, hero__cu_grid(x->n_floats), HERO__CU_T, x->pbf16, x->params, x->n_floats);
+}
+
+static int hero__cu_set_precision(hero_model *m, int p, hero_error *err) {
+    hero__cuda *x = (hero__cuda *)m->dev;
+    if (p == HERO_PREC_BF16 && !x->pbf16) {
+        cudaError_t e = cudaMalloc((void **)&x->pbf16, (x->n_floats ? x->n_floats : 1) * sizeof(__nv_bfloat16));
+        if (e != cudaSuccess) {
+            x->pbf16 = NULL;
+            cudaGetLastError();
+            return hero__fail(err, HERO_ENOMEM, "set_precision bf16: no GPU memory for the bf16 weights (%zu bytes)", x->n_floats * 2);
+        }
+        x->precision = p;
+        hero__cu_refresh_bf16(x);
+    } else if (p != HERO_PREC_BF16 && x->pbf16) {
+        hero__cu_ok(x, cudaStreamSynchronize(x->stream), "set_precision");
+        cudaFree(x->pbf16);
+        x->pbf16 = NULL;
+    }
+    x->precision = p;
+    if (hero__cu_sync(x)) return hero__fail(err, HERO_EDEVICE, "set_precision: %s", x->msg);
+    return 0;
+}
+
+static int hero__cu_model_copy(hero_model *m, int to_host, int grads, hero_error *err) {
+    hero__cuda *x = (hero__cuda *)m->dev;
+    float *h = grads ? m->grads : m->params, *d = grads ? x->grads : x->params;
+    size_t bytes = m->n_floats * sizeof(float);
+    hero__cu_ok(x, cudaMemcpyAsync(to_host ? (void *)h : (void *)d, to_host ? (const void *)d : (const void *)h, bytes,
+                                   to_host ? cudaMemcpyDeviceToHost : cudaMemcpyHostToDevice, x->stream),
+                to_host ? "download" : "upload");
+    if (!to_host && !grads) hero__cu_refresh_bf16(x);
+    if (hero__cu_sync(x)) return hero__fail(err, HERO_EDEVICE, "%s of the model %s: %s", to_host ? "download" : "upload",
+                                            grads ? "gradients" : "weights", x->msg);
+    return 0;
+}
+
+static void hero__cu_zero_grad(hero_model *m) {
+    hero__cuda *x = (hero__cuda *)m->dev;
+    hero__cu_ok(x, cudaMemsetAsync(x->grads, 0, m->n_floats * sizeof(float), x->stream), "zero_grad");
+}
+
+static int hero__cu_model_sync(hero_model *m, hero_error *err) {
+    hero__cuda *x = (hero__cuda *)m->dev;
+    if (hero__cu_sync(x)) return hero__fail(err, HERO_EDEVICE, "GPU: %s", x->msg);
+    return 0;
+}
+
+/* ---------------- AdamW and the gradient norm, one launch over every parameter ---------------- */
+static unsigned hero__cu_pgrid(const hero__cuda *x) {
+    size_t b = (x->max_numel + HERO__CU_T * 8 - 1) / (HERO__CU_T * 8);
+    return (unsigned)(b < 1 ? 1 : b > 1024 ? 1024 : b);
+}
+/* sumsq[p] += sum of the squared gradient of parameter p = blockIdx.y */
+static __global__ void hero__kn_sumsq(double *sumsq, const float *g, const int64_t *poff, const int64_t *pnum) {
+    __shared__ double sh[33];
+    const float *gp = g + poff[blockIdx.y];
+    double s = 0.0;
+    HERO__CU_FOR(i, pnum[blockIdx.y]) s += (double)gp[i] * gp[i];
+    s = hero__cu_bsum(s, sh);
+    if (threadIdx.x == 0) atomicAdd(&sumsq[blockIdx.y], s);
+}
+static int hero__cu_grad_sumsq(const hero_model *m, double *out) {
+    hero__cuda *x = (hero__cuda *)m->dev;
+    double *h;
+    int i;
+    *out = 0.0;
+    if (m->n_params <= 0) return 0;
+    hero__cu_ok(x, cudaMemsetAsync(x->sumsq, 0, (size_t)m->n_params * sizeof(double), x->stream), "grad norm");
+    HERO__CU_LAUNCH(x, hero__kn_sumsq, dim3(hero__cu_pgrid(x), (unsigned)m->n_params), HERO__CU_T, x->sumsq, x->grads, x->poff, x->pnum);
+    if (!(h = (double *)hero__cu_pinned(x, (size_t)m->n_params * sizeof(double)))) return HERO_EDEVICE;
+    hero__cu_ok(x, cudaMemcpyAsync(h, x->sumsq, (size_t)m->n_params * sizeof(double), cudaMemcpyDeviceToHost, x->stream), "grad norm");
+    if (hero__cu_sync(x)) return HERO_EDEVICE;
+    for (i = 0; i < m->n_params; i++)
+        if (m->table[i].has_grad) *out += h[i];
+    return 0;
+}
+/* AdamW for parameter p = blockIdx.y (desc: step size, decay factor lr * wd or 0, active) */
+static __global__ void hero__kn_adamw(float *param, float *grad, float *mm, float *vv, __nv_bfloat16 *pbf, const int64_t *poff,
+                                      const int64_t *pnum, const float *desc, int n_params, float b1, float b2, float eps, float clip) {
+    const float *d = desc + 3 * (size_t)blockIdx.y;
+    size_t o = (size_t)poff[blockIdx.y];
+    float ss = d[0], wd = d[1];
+    (void)n_params;
+    if (d[2] == 0.0f) return; /* never had a gradient: untouched */
+    HERO__CU_FOR(i, pnum[blockIdx.y]) {
+        size_t j = o + i;
+        float g = grad[j] * clip, p;
+        mm[j] = mm[j] * b1 + (1.0f - b1) * g;
+        vv[j] = vv[j] * b2 + (1.0f - b2) * g * g;
+        p = param[j] + -ss * (mm[j] / (sqrtf(vv[j]) + eps));
+        if (wd != 0.0f) p += -wd * p;
+        param[j] = p;
+        if (pbf) pbf[j] = __float2bfloat16(p);
+    }
+}
+
+static void hero__cu_opt_free(hero_optimizer *o) {
+    hero__cuda_opt *d = (hero__cuda_opt *)o->dev;
+    if (!d) return;
+    cudaDeviceSynchronize();
+    cudaFree(d->m);
+    cudaFree(d->v);
+    HERO_FREE(d);
+    o->dev = NULL;
+}
+static int hero__cu_opt_init(hero_optimizer *o, const hero_model *m, hero_error *err) {
+    hero__cuda *x = (hero__cuda *)m->dev;
+    hero__cuda_opt *d = (hero__cuda_opt *)HERO_MALLOC(sizeof(hero__cuda_opt));
+    size_t bytes = (m->n_floats ? m->n_floats : 1) * sizeof(float);
+    if (!d) return hero__fail(err, HERO_ENOMEM, "optimizer: out of memory");
+    memset(d, 0, sizeof(*d));
+    o->dev = d;
+    if (cudaMalloc((void **)&d->m, bytes) != cudaSuccess || cudaMalloc((void **)&d->v, bytes) != cudaSuccess) {
+        cudaGetLastError();
+        hero__cu_opt_free(o);
+        return hero__fail(err, HERO_ENOMEM, "optimizer: no GPU memory for %zu moments", m->n_floats);
+    }
+    hero__cu_ok(x, cudaMemsetAsync(d->m, 0, bytes, x->stream), "optimizer");
+    hero__cu_ok(x, cudaMemsetAsync(d->v, 0, bytes, x->stream), "optimizer");
+    if (hero__cu_sync(x)) {
+        hero__cu_opt_free(o);
+        return hero__fail(err, HERO_EDEVICE, "optimizer: %s", x->msg);
+    }
+    return 0;
+}
+static int hero__cu_opt_copy(const hero_optimizer *o, const hero_model *m, int to_host, hero_error *err) {
+    hero__cuda *x = (hero__cuda *)m->dev;
+    hero__cuda_opt *d = (hero__cuda_opt *)o->dev;
+    size_t bytes = m->n_floats * sizeof(float);
+    if (!x) return hero__fail(err, HERO_EINVAL, "optimizer: its model is not on the GPU");
+    if (to_host) {
+        hero__cu_ok(x, cudaMemcpyAsync(o->m, d->m, bytes, cudaMemcpyDeviceToHost, x->stream), "optimizer download");
+        hero__cu_ok(x, cudaMemcpyAsync(o->v, d->v, bytes, cudaMemcpyDeviceToHost, x->stream), "optimizer download");
+    } else {
+        hero__cu_ok(x, cudaMemcpyAsync(d->m, o->m, bytes, cudaMemcpyHostToDevice, x->stream), "optimizer upload");
+        hero__cu_ok(x, cudaMemcpyAsync(d->v, o->v, bytes, cudaMemcpyHostToDevice, x->stream), "optimizer upload");
+    }
+    if (hero__cu_sync(x)) return hero__fail(err, HERO_EDEVICE, "optimizer moments: %s", x->msg);
+    return 0;
+}
+static int hero__cu_adamw(hero_optimizer *o, hero_model *m, const float *step_size, float lr, float clip, hero_error *err) {
+    hero__cuda *x = (hero__cuda *)m->dev;
+    hero__cuda_opt *d = (hero__cuda_opt *)o->dev;
+    const hero_adamw_config *c = &o->cfg;
+    float *desc;
+    int i;
+    if (!d) return hero__fail(err, HERO_EINVAL, "optimizer: made before its model was on the GPU");
+    if (m->n_params <= 0) return 0;
+    hero__cu_ok(x, cudaStreamSynchronize(x->stream), "optimizer"); /* the staging buffer is free again */
+    if (!(desc = (float *)hero__cu_pinned(x, (size_t)m->n_params * 3 * sizeof(float))))
+        return hero__fail(err, HERO_EDEVICE, "optimizer: %s", x->msg);
+    for (i = 0; i < m->n_params; i++) {
+        desc[3 * i] = step_size[i];
+        desc[3 * i + 1] = m->table[i].decay && c->weight_decay > 0 ? lr * c->weight_decay : 0.0f;
+        desc[3 * i + 2] = m->table[i].has_grad ? 1.0f : 0.0f;
+    }
+    hero__cu_ok(x, cudaMemcpyAsync(x->pdesc, desc, (size_t)m->n_params * 3 * sizeof(float), cudaMemcpyHostToDevice, x->stream),
+                "optimizer");
+    HERO__CU_LAUNCH(x, hero__kn_adamw, dim3(hero__cu_pgrid(x), (unsigned)m->n_params), HERO__CU_T, x->params, x->grads, d->m, d->v,
+                    x->pbf16, x->poff, x->pnum, x->pdesc, m->n_params, c->beta1, c->beta2, c->eps, clip);
+    hero__cu_zero_grad(m);
+    if (x->err) return hero__fail(err, HERO_EDEVICE, "optimizer step: %s", x->msg);
+    return 0;
+}
+#endif /* HERO_CUDA */
 
 #endif /* HERO_IMPLEMENTATION_DONE */
 #endif /* HERO_IMPLEMENTATION */
