@@ -117,6 +117,28 @@ $(CUDA_BUILD)/%: examples/%.c $(HDR) | $(CUDA_BUILD)
 $(CUDA_BUILD)/hero_bench: bench/hero_bench.c $(HDR) | $(CUDA_BUILD)
 	$(NVCC) $(NVCCFLAGS) -DHERO_CUDA -x cu $< -o $@ $(CUDA_LIBS)
 
+# ---- the CUDA code path on the CPU: `make test-cuda-emu` (no GPU, no nvcc needed) ----------------
+#   tests/cuda_emu.h emulates the CUDA runtime and cuBLAS; programs built with it run every kernel
+#   and cuBLAS call of hero.h's HERO_CUDA section (tests/run_cuda_emu.sh: golden parity in fp32 /
+#   tf32 / bf16, training, retrieval, the no-GPU error), device memory guarded from the host.
+CUDA_EMU_BUILD ?= build-cuda-emu
+CUDA_EMU_FLAGS ?= -std=c++17 -O2 -g -Wall -Wextra -x c++ -DHERO_CUDA -DHERO_CUDA_EMU -include tests/cuda_emu.h
+CUDA_EMU_PROGRAMS = $(CUDA_EMU_BUILD)/hero_golden $(CUDA_EMU_BUILD)/test_train $(CUDA_EMU_BUILD)/retrieve $(CUDA_EMU_BUILD)/test_media
+
+.PHONY: test-cuda-emu
+
+$(CUDA_EMU_BUILD):
+	@mkdir -p $(CUDA_EMU_BUILD)
+
+$(CUDA_EMU_BUILD)/%: examples/%.c $(HDR) tests/cuda_emu.h | $(CUDA_EMU_BUILD)
+	$(CXX) $(CUDA_EMU_FLAGS) $< -o $@ -lm
+
+$(CUDA_EMU_BUILD)/%: tests/%.c $(HDR) tests/cuda_emu.h | $(CUDA_EMU_BUILD)
+	$(CXX) $(CUDA_EMU_FLAGS) $< -o $@ -lm
+
+test-cuda-emu: $(CUDA_EMU_PROGRAMS)
+	@bash tests/run_cuda_emu.sh $(CUDA_EMU_BUILD)
+
 # ---- hostile inputs (tests/fuzz, tests/test_crash.c): fuzzing, sanitizers, valgrind, crash safety ----
 #   make fuzz          builds every libFuzzer target into build-fuzz/, replays the regression inputs,
 #                      then fuzzes each target for FUZZ_SECONDS (needs clang + libclang-rt-dev)

@@ -733,9 +733,9 @@ HERODEF int hero_encode_queries(hero_model *m, const int32_t *ids, const int32_t
      (read them with hero_copy_to_host); its losses are host numbers;
    - m->p / m->g point into GPU memory; the table's data / grad and m->params / m->grads are
      host copies: hero_model_download refreshes them (weights and gradients), hero_model_upload
-     sends host edits of the weights to the GPU. Loading, the initialisers, hero_trainer_save
-     and hero_trainer_load do this themselves; hero_optimizer's m / v likewise (saved /
-     loaded by the trainer).
+     sends them (after host edits) to the GPU. Loading, the initialisers, hero_trainer_save and
+     hero_trainer_load do this themselves; hero_optimizer's m / v likewise
+     (hero_optimizer_download; saved / loaded by the trainer).
    On a CPU model these are plain copies or do nothing.
    ====================================================================================== */
 typedef enum hero_precision {
@@ -753,7 +753,7 @@ HERODEF const char *hero_model_device(const hero_model *m);
 HERODEF int hero_model_set_precision(hero_model *m, hero_precision p, hero_error *err);
 /* GPU model: weights and gradients -> the host copies (table data / grad, m->params / m->grads). */
 HERODEF int hero_model_download(hero_model *m, hero_error *err);
-/* GPU model: the host copy of the weights -> the GPU (after editing table data / m->params). */
+/* GPU model: the host copies of the weights and gradients -> the GPU (after editing them). */
 HERODEF int hero_model_upload(hero_model *m, hero_error *err);
 /* Copies bytes of the model's memory (a hero_result array) to host memory dst. */
 HERODEF int hero_copy_to_host(hero_model *m, void *dst, const void *src, size_t bytes, hero_error *err);
@@ -794,6 +794,8 @@ HERODEF float hero_grad_norm(const hero_model *m);
 /* One update: schedule, clipping, AdamW, then zero the gradients. A NaN/Inf gradient is
    reported (which parameter) and the update is not applied. grad_norm / lr may be NULL. */
 HERODEF int hero_optimizer_step(hero_optimizer *o, hero_model *m, float *grad_norm, float *lr, hero_error *err);
+/* GPU model: the AdamW moments -> their host copies o->m / o->v (nothing to do on the CPU). */
+HERODEF int hero_optimizer_download(hero_optimizer *o, const hero_model *m, hero_error *err);
 
 /* ======================================================================================
    Pre-training: the task mixture, gradient accumulation, hard negatives, resumable state
@@ -2063,7 +2065,7 @@ static void hero__cu_mul_mask_rows(hero_arena *ar, float *dst, const float *src,
 static void hero__cu_embed_fwd(hero_arena *ar, float *out, const int32_t *ids, const int32_t *pos, const float *word,
                                const float *ptab, const float *type_row, int N, int T, int H);
 static void hero__cu_embed_bwd(hero_arena *ar, float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
-                               const int32_t *pos, int N, int T, int H);
+                               const int32_t *pos, int N, int T, int H, const hero__rowmap *wmap);
 static void hero__cu_add_pos_type(hero_arena *ar, float *x, const int32_t *pos, const float *ptab, const float *type_row, int N,
                                   int T, int H);
 static void hero__cu_add_pos(hero_arena *ar, float *out, const float *in, const float *ptab, int B, int T, int H);
@@ -2193,9 +2195,11 @@ static void hero__k_embed_fwd(hero_arena *ar, float *out, const int32_t *ids, co
     HERO__DEV(ar, hero__cu_embed_fwd(ar, out, ids, pos, word, ptab, type_row, N, T, H))
     hero__embed_fwd(out, ids, pos, word, ptab, type_row, N, T, H);
 }
+/* wmap (GPU only, may be NULL): the word-table rows as a row map (ids[k] <- row k, padding id 1 left out) */
 static void hero__k_embed_bwd(hero_arena *ar, float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
-                              const int32_t *pos, int N, int T, int H) {
-    HERO__DEV(ar, hero__cu_embed_bwd(ar, gword, gpos, gtype, d, ids, pos, N, T, H))
+                              const int32_t *pos, int N, int T, int H, const hero__rowmap *wmap) {
+    HERO__DEV(ar, hero__cu_embed_bwd(ar, gword, gpos, gtype, d, ids, pos, N, T, H, wmap))
+    (void)wmap;
     hero__embed_bwd(gword, gpos, gtype, d, ids, pos, N, T, H);
 }
 static void hero__k_add_pos_type(hero_arena *ar, float *x, const int32_t *pos, const float *ptab, const float *type_row, int N,
@@ -2347,6 +2351,7 @@ typedef struct hero__prep {
     const int32_t *nce_tg;            /* MFM-NCE targets 0..nm-1 */
     const int32_t *fom_dst;           /* FOM: row v*L+l moves to v*L+order[l] */
     const int32_t *vsm_row, *vsm_tg;  /* VSM: query q's st/ed row (q*B + its video); targets st [Nq] then ed [Nq] */
+    hero__rowmap wmap, qmap;          /* GPU: word-table rows of the text / the VSM queries (hero__k_embed_bwd) */
     int n_up, failed;                 /* HERO_CUDA: the pending copies (and whether space ran out) */
     struct { void *dst; const void *src; size_t bytes; } up[48];
 } hero__prep;
@@ -2611,7 +2616,10 @@ HERODEF int hero_model_download(hero_model *m, hero_error *err) {
     return rc ? rc : hero__dev_model_copy(m, 1, 1, err);
 }
 
-HERODEF int hero_model_upload(hero_model *m, hero_error *err) { return hero__dev_model_copy(m, 0, 0, err); }
+HERODEF int hero_model_upload(hero_model *m, hero_error *err) {
+    int rc = hero__dev_model_copy(m, 0, 0, err);
+    return rc ? rc : hero__dev_model_copy(m, 0, 1, err);
+}
 
 HERODEF int hero_model_sync(hero_model *m, hero_error *err) {
     HERO__CU_OR(m->dev, hero__cu_model_sync(m, err))
@@ -2780,6 +2788,7 @@ typedef struct hero__fenc_act {
     int N, Lt, Lv, Lg;               /* rows, text length, frame length, merged length (Lg = Lt if text only) */
     const int32_t *ids, *pos, *vpos, *gather, *mask;
     const float *vfeat;              /* [N,Lv,F] or NULL (text only) */
+    const hero__rowmap *wmap;        /* GPU: ids as a word-row map (deterministic word-table gradient) */
     const uint8_t *vmask;            /* [N,Lv] or NULL */
     float *t_res, *t_mean, *t_rstd, *t_emb;              /* text: [N,Lt,H] */
     float *v_in, *v_lmean, *v_lrstd, *v_ln;              /* frames: [N,Lv,F] after mask emb, img_LayerNorm */
@@ -2811,7 +2820,7 @@ static int hero__text_emb_bwd(hero_model *m, hero__fenc_act *s, const float *dem
     float *dres = HERO__NEW(ar, float, NT * H);
     if (!dres) return HERO_ENOMEM;
     hero__k_layernorm_bwd(ar, dres, m->g.f_ln_w, m->g.f_ln_b, demb, s->t_res, s->t_mean, s->t_rstd, m->p.f_ln_w, (int)NT, H);
-    hero__k_embed_bwd(ar, m->g.f_word, m->g.f_pos, m->g.f_type + H, dres, s->ids, s->pos, s->N, s->Lt, H);
+    hero__k_embed_bwd(ar, m->g.f_word, m->g.f_pos, m->g.f_type + H, dres, s->ids, s->pos, s->N, s->Lt, H, s->wmap);
     hero__touch(m, m->g.f_word); hero__touch(m, m->g.f_pos); hero__touch(m, m->g.f_type);
     hero__touch(m, m->g.f_ln_w); hero__touch(m, m->g.f_ln_b);
     return 0;
@@ -2846,7 +2855,7 @@ static int hero__frame_emb_bwd(hero_model *m, hero__fenc_act *s, const float *de
     float *dres = HERO__NEW(ar, float, NV * H), *dln = HERO__NEW(ar, float, NV * F);
     if (!dres || !dln) return HERO_ENOMEM;
     hero__k_layernorm_bwd(ar, dres, m->g.img_eln_w, m->g.img_eln_b, demb, s->v_res, s->v_mean, s->v_rstd, m->p.img_eln_w, (int)NV, H);
-    hero__k_embed_bwd(ar, NULL, m->g.img_pos, m->g.f_type + H, dres, NULL, s->vpos, s->N, s->Lv, H);
+    hero__k_embed_bwd(ar, NULL, m->g.img_pos, m->g.f_type + H, dres, NULL, s->vpos, s->N, s->Lv, H, NULL);
     hero__k_linear_bwd(ar, dln, m->g.img_w, m->g.img_b, dres, s->v_ln, m->p.img_w, (int)NV, F, H);
     if (s->vmask) {
         float *din = HERO__NEW(ar, float, NV * F);
@@ -3407,6 +3416,20 @@ static int hero__prepare(hero_model *m, hero__prep *P, const hero_batch *b, cons
         d->txt_mask_tgt = NULL; d->shuffled_orders = d->q_vidx = d->vsm_targets = NULL;
     }
     P->probe = (const float *)hero__prep_put(P, ar, probe, BL * c->H * sizeof(float));
+    if (ar != host) { /* word-table gradients without atomics: ids as row maps (padding id 1 gets none) */
+        int pass;
+        for (pass = 0; pass < 2; pass++) {
+            const int32_t *ids = pass ? b->q_ids : b->txt_ids;
+            int n = pass ? b->Nq * b->Lq : b->S * b->Lt, k = 0;
+            int32_t *dst, *src;
+            if (!ids || n <= 0) continue;
+            dst = HERO__NEW(host, int32_t, n); src = HERO__NEW(host, int32_t, n);
+            if (!dst || !src) return HERO_ENOMEM;
+            for (i = 0; i < n; i++)
+                if (ids[i] != 1) { dst[k] = ids[i]; src[k++] = i; }
+            if ((rc = hero__rowmap_make(m, P, pass ? &P->qmap : &P->wmap, dst, src, k, c->Vp)) != 0) return rc;
+        }
+    }
     if (b->task == HERO_TASK_MLM) {
         int32_t *sel = HERO__NEW(host, int32_t, (size_t)b->n_mlm);
         int n = 0;
@@ -3481,6 +3504,11 @@ static int hero__f_from_batch(hero_model *m, hero__fenc_act *f, const hero_batch
     f->vfeat = b->f_v_feats; f->vmask = b->f_v_masks;
     return hero__fenc_fwd(m, f);
 }
+static int hero__f_from_prep(hero_model *m, hero__fenc_act *f, const hero__prep *P) {
+    int rc = hero__f_from_batch(m, f, &P->d);
+    f->wmap = &P->wmap;
+    return rc;
+}
 
 /* MLM: cross-entropy at the masked text positions; head on masked rows only */
 static int hero__task_mlm(hero_model *m, hero__run *R, const hero__prep *P, int backward, hero_result *res) {
@@ -3489,7 +3517,7 @@ static int hero__task_mlm(hero_model *m, hero__run *R, const hero__prep *P, int 
     hero_arena *ar = hero__act(m);
     int H = c->H, n = P->n_sel, rc;
     float *x, *dscores = NULL, *lv, *cut;
-    if ((rc = hero__f_from_batch(m, &R->f, b)) != 0) return rc;
+    if ((rc = hero__f_from_prep(m, &R->f, P)) != 0) return rc;
     res->f_seq = R->f.out;
     x = HERO__NEW(ar, float, (size_t)n * H); lv = HERO__NEW(ar, float, n);
     cut = HERO__NEW(ar, float, (size_t)n * c->V);
@@ -3521,7 +3549,7 @@ static int hero__task_mlm(hero_model *m, hero__run *R, const hero__prep *P, int 
 /* the hierarchy up to the temporal input: cross-modal pass + fusion */
 static int hero__video_fwd(hero_model *m, hero__run *R, const hero__prep *P, hero_result *res) {
     int rc;
-    if ((rc = hero__f_from_batch(m, &R->f, &P->d)) != 0) return rc;
+    if ((rc = hero__f_from_prep(m, &R->f, P)) != 0) return rc;
     res->f_seq = R->f.out;
     if ((rc = hero__fuse_fwd(m, &R->vid, P, R->f.out)) != 0) return rc;
     res->transformed = R->vid.transformed;
@@ -3683,6 +3711,7 @@ static int hero__task_vsm(hero_model *m, hero__run *R, const hero__prep *P, int 
     float *sel_st, *sel_ed, *dsel_st = NULL, *dsel_ed = NULL;
     if ((rc = hero__repr_fwd(m, R, P, res)) != 0) return rc;
     if ((rc = hero__query_fwd(m, &R->q, b->q_ids, b->q_pos, b->q_mask, Nq, b->Lq)) != 0) return rc;
+    R->q.f.wmap = &P->qmap;
     res->mod_query = R->q.mq;
     if ((rc = hero__vsm_fwd(m, &R->vsm, R->q.mq, Nq, R->vid.out, b->c_attn_mask, B, L)) != 0) return rc;
     res->st_prob = R->vsm.st; res->ed_prob = R->vsm.ed; res->q2video = R->vsm.q2v;
@@ -4060,6 +4089,10 @@ HERODEF int hero_optimizer_init(hero_optimizer *o, const hero_model *m, const he
         return rc;
     }
     return 0;
+}
+
+HERODEF int hero_optimizer_download(hero_optimizer *o, const hero_model *m, hero_error *err) {
+    return hero__dev_opt_copy(o, m, 1, err);
 }
 
 HERODEF void hero_optimizer_free(hero_optimizer *o) {
@@ -11271,12 +11304,15 @@ done:
        embedding-table gradients).
    ====================================================================================== */
 #ifdef HERO_CUDA
-#ifndef __CUDACC__
+#if defined(HERO_CUDA_EMU)
+/* tests only (tests/cuda_emu.h, included before hero.h): the CUDA runtime and cuBLAS emulated on the CPU */
+#elif !defined(__CUDACC__)
 #error "hero.h: HERO_CUDA needs the implementation file compiled by nvcc as CUDA C++ (nvcc -x cu)"
-#endif
+#else
 #include <cuda_runtime.h>
 #include <cuda_bf16.h>
 #include <cublas_v2.h>
+#endif
 
 #define HERO__CU_SLOTS 4 /* scratch: 0, 1 bf16 operands of a product; 2 reduction partials; 3 op temporaries */
 
@@ -11333,21 +11369,41 @@ static int hero__cu_sync(hero__cuda *x) {
     return x->err ? HERO_EDEVICE : 0;
 }
 
-#define HERO__CU_T 256
-#define HERO__CU_LAUNCH(x, kern, grid, block, ...)                                   \
-    do {                                                                             \
-        kern<<<(grid), (block), 0, (x)->stream>>>(__VA_ARGS__);                      \
-        hero__cu_ok((x), cudaGetLastError(), #kern);                                 \
+#ifndef HERO__CU_T
+#define HERO__CU_T 256 /* threads per block (a multiple of 32) */
+#endif
+/* kern<<<grid, block, shmem bytes, the model's stream>>>(...), failure kept */
+#ifdef HERO_CUDA_EMU
+#define HERO__CU_LAUNCH_SH(x, kern, grid, block, shmem, ...)                                         \
+    do {                                                                                             \
+        hero_emu_launch(#kern, (grid), (block), (shmem), [&]() { kern(__VA_ARGS__); }, __VA_ARGS__); \
+        hero__cu_ok((x), cudaGetLastError(), #kern);                                                 \
     } while (0)
+#define HERO__CU_DSHARED(type, name) type *name = (type *)hero_emu_dyn_shared()
+#else
+#define HERO__CU_LAUNCH_SH(x, kern, grid, block, shmem, ...)                     \
+    do {                                                                         \
+        kern<<<(grid), (block), (shmem), (x)->stream>>>(__VA_ARGS__);            \
+        hero__cu_ok((x), cudaGetLastError(), #kern);                             \
+    } while (0)
+#define HERO__CU_DSHARED(type, name) extern __shared__ type name[]
+#endif
+#define HERO__CU_LAUNCH(x, kern, grid, block, ...) HERO__CU_LAUNCH_SH(x, kern, grid, block, 0, __VA_ARGS__)
 /* grid-stride loops over n items / rows */
 #define HERO__CU_FOR(i, n) for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < (size_t)(n); i += (size_t)gridDim.x * blockDim.x)
 #define HERO__CU_ROWS(r, n) for (size_t r = blockIdx.x; r < (size_t)(n); r += gridDim.x)
 
+/* blocks of a grid-stride launch over n items (HERO__CU_T threads each) / over rows (one block each) */
+#ifndef HERO_CUDA_MAX_GRID
+#define HERO_CUDA_MAX_GRID (1u << 20)
+#endif
 static unsigned hero__cu_grid(size_t n) {
     size_t b = (n + HERO__CU_T - 1) / HERO__CU_T;
-    return (unsigned)(b < 1 ? 1 : b > (1u << 20) ? (1u << 20) : b);
+    return (unsigned)(b < 1 ? 1 : b > HERO_CUDA_MAX_GRID ? HERO_CUDA_MAX_GRID : b);
 }
-static unsigned hero__cu_rgrid(size_t rows) { return (unsigned)(rows < 1 ? 1 : rows > 65535u * 4 ? 65535u * 4 : rows); }
+static unsigned hero__cu_rgrid(size_t rows) {
+    return (unsigned)(rows < 1 ? 1 : rows > HERO_CUDA_MAX_GRID ? HERO_CUDA_MAX_GRID : rows);
+}
 
 /* scratch slot of at least bytes (grows: waits for the stream first); NULL (error kept) if out of memory */
 static void *hero__cu_scratch(hero__cuda *x, int slot, size_t bytes) {
@@ -11770,21 +11826,32 @@ static __global__ void hero__kn_embed_fwd(float *out, const int32_t *ids, const 
         out[i] = word[(size_t)ids[row] * H + h] + ptab[(size_t)pos[t] * H + h] + type_row[h];
     }
 }
-/* word-table rows: one atomicAdd per element (rows repeat across the batch) */
+/* word-table rows without a row map: one atomicAdd per element (order not fixed) */
 static __global__ void hero__kn_embed_bwd_word(float *gword, const float *d, const int32_t *ids, size_t n, int H) {
     HERO__CU_FOR(i, n) {
         int id = ids[i / H];
         if (id != 1) atomicAdd(&gword[(size_t)id * H + i % H], d[i]);
     }
 }
-/* gpos[pos[t]] += sum_n d[n, t] (pos NULL: position t) */
-static __global__ void hero__kn_pos_bwd(float *gpos, const float *d, const int32_t *pos, int N, int T, int H) {
+/* position rows, deterministic: tmp[t, h] = sum_n d[n, t, h]; then per column h, in t order,
+   gpos[pos[t], h] += tmp[t, h] (pos NULL: position t) */
+static __global__ void hero__kn_pos_bwd1(float *tmp, const float *d, int N, int T, int H) {
     HERO__CU_FOR(i, (size_t)T * H) {
         int t = (int)(i / H), h = (int)(i % H), n;
         float s = 0.0f;
         for (n = 0; n < N; n++) s += d[((size_t)n * T + t) * H + h];
-        atomicAdd(&gpos[(size_t)(pos ? pos[t] : t) * H + h], s);
+        tmp[i] = s;
     }
+}
+static __global__ void hero__kn_pos_bwd2(float *gpos, const float *tmp, const int32_t *pos, int T, int H) {
+    HERO__CU_FOR(h, H)
+        for (int t = 0; t < T; t++) gpos[(size_t)(pos ? pos[t] : t) * H + h] += tmp[(size_t)t * H + h];
+}
+static void hero__cu_pos_bwd(hero__cuda *c, float *gpos, const float *d, const int32_t *pos, int N, int T, int H) {
+    float *tmp = (float *)hero__cu_scratch(c, 3, (size_t)T * H * sizeof(float));
+    if (!tmp || T <= 0 || H <= 0) return;
+    HERO__CU_LAUNCH(c, hero__kn_pos_bwd1, hero__cu_grid((size_t)T * H), HERO__CU_T, tmp, d, N, T, H);
+    HERO__CU_LAUNCH(c, hero__kn_pos_bwd2, hero__cu_grid((size_t)H), HERO__CU_T, gpos, tmp, pos, T, H);
 }
 static __global__ void hero__kn_add_pos_type(float *x, const int32_t *pos, const float *ptab, const float *type_row, int T,
                                              size_t n, int H) {
@@ -11811,12 +11878,13 @@ static void hero__cu_embed_fwd(hero_arena *ar, float *out, const int32_t *ids, c
     if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_embed_fwd, hero__cu_grid(n), HERO__CU_T, out, ids, pos, word, ptab, type_row, T, n, H);
 }
 static void hero__cu_embed_bwd(hero_arena *ar, float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
-                               const int32_t *pos, int N, int T, int H) {
+                               const int32_t *pos, int N, int T, int H, const hero__rowmap *wmap) {
     hero__cuda *c = hero__cu_x(ar);
     size_t n = (size_t)N * T * H;
     if (!n) return;
-    if (gword) HERO__CU_LAUNCH(c, hero__kn_embed_bwd_word, hero__cu_grid(n), HERO__CU_T, gword, d, ids, n, H);
-    HERO__CU_LAUNCH(c, hero__kn_pos_bwd, hero__cu_grid((size_t)T * H), HERO__CU_T, gpos, d, pos, N, T, H);
+    if (gword && wmap) hero__cu_rows_add(ar, gword, d, wmap, H); /* in row order: deterministic */
+    else if (gword) HERO__CU_LAUNCH(c, hero__kn_embed_bwd_word, hero__cu_grid(n), HERO__CU_T, gword, d, ids, n, H);
+    hero__cu_pos_bwd(c, gpos, d, pos, N, T, H);
     hero__cu_colsum(c, gtype, d, NULL, N * T, H, (size_t)H);
 }
 static void hero__cu_add_pos_type(hero_arena *ar, float *x, const int32_t *pos, const float *ptab, const float *type_row, int N,
@@ -11832,7 +11900,7 @@ static void hero__cu_add_pos_bwd(hero_arena *ar, float *gpos, float *dx, const f
     hero__cuda *c = hero__cu_x(ar);
     size_t n = (size_t)B * T * H;
     if (!n) return;
-    HERO__CU_LAUNCH(c, hero__kn_pos_bwd, hero__cu_grid((size_t)T * H), HERO__CU_T, gpos, d, (const int32_t *)NULL, B, T, H);
+    hero__cu_pos_bwd(c, gpos, d, NULL, B, T, H);
     if (dx) HERO__CU_LAUNCH(c, hero__kn_add, hero__cu_grid(n), HERO__CU_T, dx, d, n);
 }
 static void hero__cu_add_rowsel(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
@@ -12217,7 +12285,7 @@ __device__ __forceinline__ float hero__cu_rank_val(const float *q2v, int r, int 
 }
 static __global__ void hero__kn_rank_ctx(const float *q2v, int Nq, int Nv, int qpv, hero__cu_rank_cfg c, float *mat, double *part,
                                          float *dq2v) {
-    extern __shared__ int order[]; /* [Nv] */
+    HERO__CU_DSHARED(int, order); /* [Nv] */
     HERO__CU_ROWS(r_, Nq) {
         int r = (int)r_, k, j;
         for (k = threadIdx.x; k < Nv; k += blockDim.x) order[k] = 0;
@@ -12255,7 +12323,7 @@ static __global__ void hero__kn_rank_ctx(const float *q2v, int Nq, int Nv, int q
 }
 static __global__ void hero__kn_rank_q(const float *q2v, int Nq, int Nv, int qpv, hero__cu_rank_cfg c, float *mat, double *part,
                                        float *dq2v) {
-    extern __shared__ int order[]; /* [Nq] */
+    HERO__CU_DSHARED(int, order); /* [Nq] */
     HERO__CU_ROWS(v_, Nv) {
         int v = (int)v_, k, j, a;
         for (k = threadIdx.x; k < Nq; k += blockDim.x) order[k] = 0;
@@ -12327,10 +12395,10 @@ static int hero__cu_rank_loss(hero_arena *ar, const hero_config *cf, const float
     qpv = Nq / Nv;
     c.margin = cf->margin; c.hard_w = cf->hard_neg_weight; c.lw_ctx = cf->lw_neg_ctx; c.lw_q = cf->lw_neg_q;
     c.lse = cf->ranking_lse; c.use_hard = cf->use_hard_negative; c.pool = cf->hard_pool_size;
-    hero__kn_rank_ctx<<<hero__cu_rgrid((size_t)Nq), 128, (size_t)Nv * sizeof(int), x->stream>>>(q2v, Nq, Nv, qpv, c, mat_ctx, part, dq2v);
-    hero__cu_ok(x, cudaGetLastError(), "hero__kn_rank_ctx");
-    hero__kn_rank_q<<<hero__cu_rgrid((size_t)Nv), 128, (size_t)Nq * sizeof(int), x->stream>>>(q2v, Nq, Nv, qpv, c, mat_q, part + Nq, dq2v);
-    hero__cu_ok(x, cudaGetLastError(), "hero__kn_rank_q");
+    HERO__CU_LAUNCH_SH(x, hero__kn_rank_ctx, hero__cu_rgrid((size_t)Nq), 128, (size_t)Nv * sizeof(int), q2v, Nq, Nv, qpv, c, mat_ctx,
+                       part, dq2v);
+    HERO__CU_LAUNCH_SH(x, hero__kn_rank_q, hero__cu_rgrid((size_t)Nv), 128, (size_t)Nq * sizeof(int), q2v, Nq, Nv, qpv, c, mat_q,
+                       part + Nq, dq2v);
     HERO__CU_LAUNCH(x, hero__kn_rank_finish, 1, 32, loss_ctx, loss_q, part, part + Nq, Nq, Nv, qpv, c.lw_ctx, c.lw_q);
     return 0;
 }
@@ -12610,16 +12678,25 @@ static int hero__cu_model_sync(hero_model *m, hero_error *err) {
 /* ---------------- AdamW and the gradient norm, one launch over every parameter ---------------- */
 static unsigned hero__cu_pgrid(const hero__cuda *x) {
     size_t b = (x->max_numel + HERO__CU_T * 8 - 1) / (HERO__CU_T * 8);
-    return (unsigned)(b < 1 ? 1 : b > 1024 ? 1024 : b);
+    b = b > 1024 ? 1024 : b;
+    return (unsigned)(b < 1 ? 1 : b > HERO_CUDA_MAX_GRID ? HERO_CUDA_MAX_GRID : b);
 }
-/* sumsq[p] += sum of the squared gradient of parameter p = blockIdx.y */
-static __global__ void hero__kn_sumsq(double *sumsq, const float *g, const int64_t *poff, const int64_t *pnum) {
+/* part[p * gridDim.x + block] = this block's sum of the squared gradient of parameter p = blockIdx.y */
+static __global__ void hero__kn_sumsq(double *part, const float *g, const int64_t *poff, const int64_t *pnum) {
     __shared__ double sh[33];
     const float *gp = g + poff[blockIdx.y];
     double s = 0.0;
     HERO__CU_FOR(i, pnum[blockIdx.y]) s += (double)gp[i] * gp[i];
     s = hero__cu_bsum(s, sh);
-    if (threadIdx.x == 0) atomicAdd(&sumsq[blockIdx.y], s);
+    if (threadIdx.x == 0) part[(size_t)blockIdx.y * gridDim.x + blockIdx.x] = s;
+}
+/* sumsq[p] = sum of its parts in block order */
+static __global__ void hero__kn_sumsq2(double *sumsq, const double *part, int np, int nb) {
+    HERO__CU_FOR(p, np) {
+        double s = 0.0;
+        for (int b = 0; b < nb; b++) s += part[p * nb + b];
+        sumsq[p] = s;
+    }
 }
 static int hero__cu_grad_sumsq(const hero_model *m, double *out) {
     hero__cuda *x = (hero__cuda *)m->dev;
@@ -12627,8 +12704,13 @@ static int hero__cu_grad_sumsq(const hero_model *m, double *out) {
     int i;
     *out = 0.0;
     if (m->n_params <= 0) return 0;
-    hero__cu_ok(x, cudaMemsetAsync(x->sumsq, 0, (size_t)m->n_params * sizeof(double), x->stream), "grad norm");
-    HERO__CU_LAUNCH(x, hero__kn_sumsq, dim3(hero__cu_pgrid(x), (unsigned)m->n_params), HERO__CU_T, x->sumsq, x->grads, x->poff, x->pnum);
+    {
+        unsigned nb = hero__cu_pgrid(x);
+        double *part = (double *)hero__cu_scratch(x, 2, (size_t)nb * m->n_params * sizeof(double));
+        if (!part) return HERO_EDEVICE;
+        HERO__CU_LAUNCH(x, hero__kn_sumsq, dim3(nb, (unsigned)m->n_params), HERO__CU_T, part, x->grads, x->poff, x->pnum);
+        HERO__CU_LAUNCH(x, hero__kn_sumsq2, hero__cu_grid((size_t)m->n_params), HERO__CU_T, x->sumsq, part, m->n_params, (int)nb);
+    }
     if (!(h = (double *)hero__cu_pinned(x, (size_t)m->n_params * sizeof(double)))) return HERO_EDEVICE;
     hero__cu_ok(x, cudaMemcpyAsync(h, x->sumsq, (size_t)m->n_params * sizeof(double), cudaMemcpyDeviceToHost, x->stream), "grad norm");
     if (hero__cu_sync(x)) return HERO_EDEVICE;

@@ -17,7 +17,11 @@
    the rule above (err <= 1e-4). tf32 and bf16 (reduced-precision matrix products) are checked
    with: outputs, losses, trajectories and parameters err <= 3e-2; every gradient tensor by its
    cosine similarity with the reference, printed as 1 - cos, OK when cos >= 0.99 (the
-   key-bias gradients, pure noise in the reference, keep their floor rule with 3e-2). */
+   key-bias gradients, pure noise in the reference, keep their floor rule with 3e-2).
+   One exception, printed as SKIP lines and counted neither way: VSM's gradients pass through a
+   max over frames and hinge terms; where the reference itself is (nearly) tied (top-2 cosines
+   within 1e-2, a hinge term within 1e-2 of its kink) and the reduced-precision run took the
+   other side, its VSM gradients legitimately differ, and the line says which choice. */
 #define HERO_IMPLEMENTATION
 #include "../hero.h"
 
@@ -347,19 +351,96 @@ done:
     free(frames); free(mq); free(q2v); free(st); free(ed);
 }
 
+/* reduced precision, VSM: did this run take another side of a (nearly) tied discrete choice of the
+   reference (the max over frames, a hinge kink)? Writes the reason into why. */
+static int vsm_tie(hero_model *m, const hero_tensorfile *tf, const hero_batch *b, const hero_result *r, char *why, size_t n) {
+    int H = m->cfg.H, B = b->B, L = b->L, Nq = b->Nq, q, v, l, k, found = 0;
+    const hero_tensor_info *tfr = hero_tensorfile_find(tf, "out.infer_frame_embeddings");
+    const hero_tensor_info *tmq = hero_tensorfile_find(tf, "out.modularized_query");
+    float *rf = NULL, *rq = NULL, *of = NULL, *oq = NULL;
+    hero_error err;
+    if (!tfr || !tmq || hero_tensor_numel(tfr) != (int64_t)B * L * H || hero_tensor_numel(tmq) != (int64_t)Nq * H) return 0;
+    rf = (float *)malloc((size_t)B * L * H * sizeof(float));
+    rq = (float *)malloc((size_t)Nq * H * sizeof(float));
+    of = fetch(m, r->c_seq, (int64_t)B * L * H);
+    oq = fetch(m, r->mod_query, (int64_t)Nq * H);
+    if (!rf || !rq || !of || !oq || hero_tensor_read_f32(tfr, rf, (int64_t)B * L * H, &err) ||
+        hero_tensor_read_f32(tmq, rq, (int64_t)Nq * H, &err))
+        goto done;
+    for (q = 0; q < Nq && !found; q++)
+        for (v = 0; v < B && !found; v++) {
+            double best[2] = {-1e30, -1e30}, at_other = 0;
+            int arg[2] = {0, 0}, s;
+            for (s = 0; s < 2; s++) { /* 0: the reference, 1: this run */
+                const float *fr = s ? of : rf, *mq = s ? oq : rq;
+                for (l = 0; l < L; l++) {
+                    double d = 0, n1 = 0, n2 = 0, c;
+                    int h;
+                    for (h = 0; h < H; h++) {
+                        d += (double)mq[q * H + h] * fr[((size_t)v * L + l) * H + h];
+                        n1 += (double)mq[q * H + h] * mq[q * H + h];
+                        n2 += (double)fr[((size_t)v * L + l) * H + h] * fr[((size_t)v * L + l) * H + h];
+                    }
+                    c = b->c_attn_mask[v * L + l] ? d / (sqrt(n1 * n2) + 1e-30) : -1e4;
+                    if (c > best[s]) { best[s] = c; arg[s] = l; }
+                }
+            }
+            if (arg[0] != arg[1]) { /* the reference's cosine at this run's choice */
+                const float *fr = rf, *mq = rq;
+                double d = 0, n1 = 0, n2 = 0;
+                int h;
+                for (h = 0; h < H; h++) {
+                    d += (double)mq[q * H + h] * fr[((size_t)v * L + arg[1]) * H + h];
+                    n1 += (double)mq[q * H + h] * mq[q * H + h];
+                    n2 += (double)fr[((size_t)v * L + arg[1]) * H + h] * fr[((size_t)v * L + arg[1]) * H + h];
+                }
+                at_other = d / (sqrt(n1 * n2) + 1e-30);
+                if (best[0] - at_other < 1e-2) {
+                    snprintf(why, n, "the max over frames of query %d / video %d is tied in the reference (frames %d and %d, "
+                             "cosines %.6f and %.6f) and this run took frame %d", q, v, arg[0], arg[1], best[0], at_other, arg[1]);
+                    found = 1;
+                }
+            }
+        }
+    for (k = 0; k < 2 && !found; k++) { /* hinge terms on the other side of their kink */
+        const char *key = k ? "out.loss_neg_q_mat" : "out.loss_neg_ctx_mat";
+        const hero_tensor_info *t = hero_tensorfile_find(tf, key);
+        int64_t cnt = (int64_t)Nq * (k ? r->neg_q_cols : r->neg_ctx_cols), i;
+        float *ref, *ours;
+        if (!t || hero_tensor_numel(t) != cnt || cnt <= 0) continue;
+        ref = (float *)malloc((size_t)cnt * sizeof(float));
+        ours = fetch(m, k ? r->neg_q_mat : r->neg_ctx_mat, cnt);
+        if (ref && ours && !hero_tensor_read_f32(t, ref, cnt, &err))
+            for (i = 0; i < cnt && !found; i++)
+                if ((ref[i] > 0) != (ours[i] > 0) && fabs((double)ref[i] - ours[i]) < 1e-2) {
+                    snprintf(why, n, "hinge term %lld of %s is at its kink in the reference (%.3g) and this run has %.3g",
+                             (long long)i, key + 4, (double)ref[i], (double)ours[i]);
+                    found = 1;
+                }
+        free(ref);
+        free(ours);
+    }
+done:
+    free(rf); free(rq); free(of); free(oq);
+    return found;
+}
+
 /* grad.<key> for every key in the file; and no gradient where the official model has none */
-static void check_grads(golden_ctx *g, hero_model *m, const char *task, const hero_tensorfile *tf) {
+static void check_grads(golden_ctx *g, hero_model *m, const char *task, const hero_tensorfile *tf, const char *tie) {
     int i, wrong = 0;
     char msg[256] = "";
     hero_error err;
     if (hero_model_download(m, &err)) { report_msg(g, task, "grad", err.msg); return; } /* GPU -> table grads */
+    if (tie) printf("# %s gradients not compared: %s\n", task, tie);
     for (i = 0; i < tf->n_tensors; i++) {
         const char *name = tf->tensors[i].name;
         hero_param *p;
         if (strncmp(name, "grad.", 5) != 0) continue;
         p = hero_model_param(m, name + 5);
         if (!p) { report_msg(g, task, name, "no such parameter"); continue; }
-        if (strstr(name, "self.key.bias")) {
+        if (tie) {
+            printf("%s %s - SKIP (reduced precision across a tie of the reference, see above)\n", task, name);
+        } else if (strstr(name, "self.key.bias")) {
             /* d loss / d key bias is identically 0 (softmax is shift invariant): the reference holds
                rounding noise of the sums that produce it, so its scale is the key weight gradient's */
             char wname[160];
@@ -437,8 +518,10 @@ static void run_task(golden_ctx *g, hero_model *m, const char *dir, int ti) {
     if (hero_forward_backward(m, &b, 1, probe, &r, &err)) {
         report_msg(g, task, "forward", err.msg);
     } else {
+        char why[512];
+        int tie = g_cosine && TASK_IDS[ti] == HERO_TASK_VSM && vsm_tie(m, &tf, &b, &r, why, sizeof(why));
         check_outputs(g, m, task, &tf, &b, &r);
-        check_grads(g, m, task, &tf);
+        check_grads(g, m, task, &tf, tie ? why : NULL);
         if (TASK_IDS[ti] == HERO_TASK_VSM) check_inference(g, m, task, &tf, &b, &r);
     }
     if (hero_tensorfile_find(&tf, "raw.nframes")) check_batch_from_raw(g, m, task, TASK_IDS[ti], &tf);
