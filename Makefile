@@ -136,6 +136,9 @@ $(CUDA_EMU_BUILD)/%: examples/%.c $(HDR) tests/cuda_emu.h | $(CUDA_EMU_BUILD)
 $(CUDA_EMU_BUILD)/%: tests/%.c $(HDR) tests/cuda_emu.h | $(CUDA_EMU_BUILD)
 	$(CXX) $(CUDA_EMU_FLAGS) $< -o $@ -lm
 
+$(CUDA_EMU_BUILD)/hero_bench: bench/hero_bench.c $(HDR) tests/cuda_emu.h | $(CUDA_EMU_BUILD)
+	$(CXX) $(CUDA_EMU_FLAGS) $< -o $@ -lm
+
 test-cuda-emu: $(CUDA_EMU_PROGRAMS)
 	@bash tests/run_cuda_emu.sh $(CUDA_EMU_BUILD)
 
