@@ -6,7 +6,8 @@
    pre-training objectives teach it: masked language modelling (MLM), masked frame
    modelling (MFM, NCE or regression), frame order modelling (FOM) and video-subtitle
    matching (VSM). This file computes all of it, forward and backward, number for number
-   like the official PyTorch release (linjieli222/HERO), on the CPU.
+   like the official PyTorch release (linjieli222/HERO), on the CPU or (HERO_CUDA) on an
+   NVIDIA GPU.
 
    USAGE
      In ONE C or C++ file:
@@ -30,6 +31,12 @@
      HERO_MALLOC/HERO_REALLOC/HERO_FREE   custom allocator (define all three or none)
      HERO_ASSERT(x)         internal invariant checks (default: assert.h); never used for input checks
      HERO_USE_CBLAS         use an external cblas_sgemm (OpenBLAS); otherwise a portable GEMM
+     HERO_CUDA              run every model on the GPU (the implementation file compiled by nvcc
+                            as CUDA C++, linked with -lcublas; `make cuda`): see "Where a model
+                            runs" below and section 19. No GPU: hero_model_init fails with
+                            HERO_EDEVICE and the reason.
+     HERO_CUDA_MAX_GRID     most blocks of a grid-stride kernel launch (default 1 << 20)
+     HERO_CUDA_EMU          tests only: with tests/cuda_emu.h, the CUDA section runs on the CPU
      HERO_NO_STDIO          (not yet) -- file loading needs stdio today
 
    ERRORS
@@ -50,6 +57,8 @@
       8. VSM: query encoder, span + ranking losses    16. tokenizer (byte-level BPE)
       9. the model: forward+backward per task         17. subtitles, features, VCMR ranking
                                                       18. initialisation (fresh, RoBERTa)
+      Section 2 ends with the backend dispatch:       19. backends: CUDA (kernels, cuBLAS,
+      every primitive sections 4-10 run, CPU or GPU       device memory, AdamW on the GPU)
 
    The official model's quirks are kept on purpose (see HERO-SPEC.md): token type 1 for text
    and frames, text positions from 0, LayerNorm eps 1e-12 inside transformer layers and 1e-5
@@ -2662,6 +2671,15 @@ static void hero__touch_layer(hero_model *m, hero_layer_params *g) {
 }
 
 #define HERO__NEW(ar, type, n) ((type *)hero__alloc((ar), (size_t)(n) * sizeof(type)))
+/* an activation its producing op writes completely: not zeroed in a device arena (zeroed on the
+   CPU, as everything) */
+static void *hero__alloc_w(hero_arena *a, size_t bytes) {
+#ifdef HERO_CUDA
+    if (a->dev) return hero__cu_alloc(a, bytes, 0);
+#endif
+    return hero__alloc(a, bytes);
+}
+#define HERO__NEWW(ar, type, n) ((type *)hero__alloc_w((ar), (size_t)(n) * sizeof(type)))
 
 /* ======================================================================================
    4. BERT post-LN layer: a = LN(x + Wo Attn(x)); out = LN(a + W2 gelu(W1 a))
@@ -2686,10 +2704,10 @@ static int hero__attn_fwd(hero_arena *ar, hero__attn_act *s, const hero_attn_par
                           const int32_t *mask, int N, int T, int H, int A, float eps) {
     size_t NTH = (size_t)N * T * H;
     s->N = N; s->T = T; s->A = A; s->x = x; s->mask = mask;
-    s->q = HERO__NEW(ar, float, NTH); s->k = HERO__NEW(ar, float, NTH); s->v = HERO__NEW(ar, float, NTH);
-    s->att = HERO__NEW(ar, float, (size_t)N * A * T * T); s->ctx = HERO__NEW(ar, float, NTH);
-    s->res = HERO__NEW(ar, float, NTH); s->out = HERO__NEW(ar, float, NTH);
-    s->mean = HERO__NEW(ar, float, (size_t)N * T); s->rstd = HERO__NEW(ar, float, (size_t)N * T);
+    s->q = HERO__NEWW(ar, float, NTH); s->k = HERO__NEWW(ar, float, NTH); s->v = HERO__NEWW(ar, float, NTH);
+    s->att = HERO__NEWW(ar, float, (size_t)N * A * T * T); s->ctx = HERO__NEWW(ar, float, NTH);
+    s->res = HERO__NEWW(ar, float, NTH); s->out = HERO__NEWW(ar, float, NTH);
+    s->mean = HERO__NEWW(ar, float, (size_t)N * T); s->rstd = HERO__NEWW(ar, float, (size_t)N * T);
     if (!s->q || !s->k || !s->v || !s->att || !s->ctx || !s->res || !s->out || !s->mean || !s->rstd) return HERO_ENOMEM;
     hero__k_linear_fwd(ar, s->q, x, p->q_w, p->q_b, N * T, H, H);
     hero__k_linear_fwd(ar, s->k, x, p->k_w, p->k_b, N * T, H, H);
@@ -2724,9 +2742,9 @@ static int hero__layer_fwd(hero_arena *ar, hero__layer_act *s, const hero_layer_
     size_t NT = (size_t)N * T;
     int rc = hero__attn_fwd(ar, &s->at, &p->attn, x, mask, N, T, H, A, eps);
     if (rc) return rc;
-    s->h = HERO__NEW(ar, float, NT * Dff); s->g = HERO__NEW(ar, float, NT * Dff);
-    s->res = HERO__NEW(ar, float, NT * H); s->out = HERO__NEW(ar, float, NT * H);
-    s->mean = HERO__NEW(ar, float, NT); s->rstd = HERO__NEW(ar, float, NT);
+    s->h = HERO__NEWW(ar, float, NT * Dff); s->g = HERO__NEWW(ar, float, NT * Dff);
+    s->res = HERO__NEWW(ar, float, NT * H); s->out = HERO__NEWW(ar, float, NT * H);
+    s->mean = HERO__NEWW(ar, float, NT); s->rstd = HERO__NEWW(ar, float, NT);
     if (!s->h || !s->g || !s->res || !s->out || !s->mean || !s->rstd) return HERO_ENOMEM;
     hero__k_linear_fwd(ar, s->h, s->at.out, p->i_w, p->i_b, (int)NT, H, Dff);
     hero__k_gelu_fwd(ar, s->g, s->h, NT * Dff);
@@ -2804,8 +2822,8 @@ static int hero__text_emb_fwd(hero_model *m, hero__fenc_act *s) {
     int H = c->H;
     size_t NT = (size_t)s->N * s->Lt;
     hero_arena *ar = hero__act(m);
-    s->t_res = HERO__NEW(ar, float, NT * H); s->t_emb = HERO__NEW(ar, float, NT * H);
-    s->t_mean = HERO__NEW(ar, float, NT); s->t_rstd = HERO__NEW(ar, float, NT);
+    s->t_res = HERO__NEWW(ar, float, NT * H); s->t_emb = HERO__NEWW(ar, float, NT * H);
+    s->t_mean = HERO__NEWW(ar, float, NT); s->t_rstd = HERO__NEWW(ar, float, NT);
     if (!s->t_res || !s->t_emb || !s->t_mean || !s->t_rstd) return HERO_ENOMEM;
     hero__k_embed_fwd(ar, s->t_res, s->ids, s->pos, m->p.f_word, m->p.f_pos, m->p.f_type + H, s->N, s->Lt, H);
     hero__k_layernorm_fwd(ar, s->t_emb, s->t_mean, s->t_rstd, s->t_res, m->p.f_ln_w, m->p.f_ln_b, (int)NT, H, 1e-5f);
@@ -2832,10 +2850,10 @@ static int hero__frame_emb_fwd(hero_model *m, hero__fenc_act *s) {
     int H = c->H, F = c->F;
     size_t NV = (size_t)s->N * s->Lv;
     hero_arena *ar = hero__act(m);
-    s->v_in = HERO__NEW(ar, float, NV * F); s->v_ln = HERO__NEW(ar, float, NV * F);
-    s->v_lmean = HERO__NEW(ar, float, NV); s->v_lrstd = HERO__NEW(ar, float, NV);
-    s->v_res = HERO__NEW(ar, float, NV * H); s->v_emb = HERO__NEW(ar, float, NV * H);
-    s->v_mean = HERO__NEW(ar, float, NV); s->v_rstd = HERO__NEW(ar, float, NV);
+    s->v_in = HERO__NEWW(ar, float, NV * F); s->v_ln = HERO__NEWW(ar, float, NV * F);
+    s->v_lmean = HERO__NEWW(ar, float, NV); s->v_lrstd = HERO__NEWW(ar, float, NV);
+    s->v_res = HERO__NEWW(ar, float, NV * H); s->v_emb = HERO__NEWW(ar, float, NV * H);
+    s->v_mean = HERO__NEWW(ar, float, NV); s->v_rstd = HERO__NEWW(ar, float, NV);
     if (!s->v_in || !s->v_ln || !s->v_lmean || !s->v_lrstd || !s->v_res || !s->v_emb || !s->v_mean || !s->v_rstd)
         return HERO_ENOMEM;
     hero__k_copy(ar, s->v_in, s->vfeat, NV * F);
@@ -2880,7 +2898,7 @@ static int hero__fenc_fwd(hero_model *m, hero__fenc_act *s) {
     if ((rc = hero__text_emb_fwd(m, s)) != 0) return rc;
     if (s->vfeat) {
         if ((rc = hero__frame_emb_fwd(m, s)) != 0) return rc;
-        s->emb = HERO__NEW(ar, float, (size_t)s->N * s->Lg * H);
+        s->emb = HERO__NEWW(ar, float, (size_t)s->N * s->Lg * H);
         if (!s->emb) return HERO_ENOMEM;
         hero__k_merge_fwd(ar, s->emb, s->v_emb, s->t_emb, s->gather, s->N, s->Lv, s->Lt, s->Lg, H);
     } else {
@@ -2931,9 +2949,9 @@ static int hero__fuse_fwd(hero_model *m, hero__video_act *s, const hero__prep *P
     size_t BL = (size_t)b->B * b->L;
     hero_arena *ar = hero__act(m);
     s->B = b->B; s->L = b->L;
-    s->cv = HERO__NEW(ar, float, BL * F); s->ft_ln = HERO__NEW(ar, float, BL * F);
-    s->ft_mean = HERO__NEW(ar, float, BL); s->ft_rstd = HERO__NEW(ar, float, BL);
-    s->ft_out = HERO__NEW(ar, float, BL * H); s->transformed = HERO__NEW(ar, float, BL * H);
+    s->cv = HERO__NEWW(ar, float, BL * F); s->ft_ln = HERO__NEWW(ar, float, BL * F);
+    s->ft_mean = HERO__NEWW(ar, float, BL); s->ft_rstd = HERO__NEWW(ar, float, BL);
+    s->ft_out = HERO__NEWW(ar, float, BL * H); s->transformed = HERO__NEWW(ar, float, BL * H);
     if (!s->cv || !s->ft_ln || !s->ft_mean || !s->ft_rstd || !s->ft_out || !s->transformed) return HERO_ENOMEM;
     hero__k_copy(ar, s->cv, b->c_v_feats, BL * F);
     if (b->c_v_masks) /* MFM: masked frames zeroed, mask_embedding row m added to every frame */
@@ -2977,8 +2995,8 @@ static int hero__cenc_fwd(hero_model *m, hero__video_act *s, const int32_t *mask
     int H = c->H;
     size_t BL = (size_t)s->B * s->L;
     hero_arena *ar = hero__act(m);
-    s->c_res = HERO__NEW(ar, float, BL * H); s->c_emb = HERO__NEW(ar, float, BL * H);
-    s->c_mean = HERO__NEW(ar, float, BL); s->c_rstd = HERO__NEW(ar, float, BL);
+    s->c_res = HERO__NEWW(ar, float, BL * H); s->c_emb = HERO__NEWW(ar, float, BL * H);
+    s->c_mean = HERO__NEWW(ar, float, BL); s->c_rstd = HERO__NEWW(ar, float, BL);
     if (!s->c_res || !s->c_emb || !s->c_mean || !s->c_rstd) return HERO_ENOMEM;
     hero__k_add_pos(ar, s->c_res, s->c_in, m->p.c_pos, s->B, s->L, H);
     hero__k_layernorm_fwd(ar, s->c_emb, s->c_mean, s->c_rstd, s->c_res, m->p.c_ln_w, m->p.c_ln_b, (int)BL, H, 1e-5f);
@@ -3018,9 +3036,9 @@ static int hero__head_fwd(hero_arena *ar, hero__head_act *s, const float *x, int
                           const float *w1, const float *b1, const float *lw, const float *lb, const float *w2,
                           const float *b2) {
     s->N = N; s->Hin = Hin; s->Hmid = Hmid; s->O = O; s->x = x;
-    s->h = HERO__NEW(ar, float, (size_t)N * Hmid); s->g = HERO__NEW(ar, float, (size_t)N * Hmid);
-    s->n = HERO__NEW(ar, float, (size_t)N * Hmid); s->out = HERO__NEW(ar, float, (size_t)N * O);
-    s->mean = HERO__NEW(ar, float, N); s->rstd = HERO__NEW(ar, float, N);
+    s->h = HERO__NEWW(ar, float, (size_t)N * Hmid); s->g = HERO__NEWW(ar, float, (size_t)N * Hmid);
+    s->n = HERO__NEWW(ar, float, (size_t)N * Hmid); s->out = HERO__NEWW(ar, float, (size_t)N * O);
+    s->mean = HERO__NEWW(ar, float, N); s->rstd = HERO__NEWW(ar, float, N);
     if (!s->h || !s->g || !s->n || !s->out || !s->mean || !s->rstd) return HERO_ENOMEM;
     hero__k_linear_fwd(ar, s->h, x, w1, b1, N, Hin, Hmid);
     hero__k_gelu_fwd(ar, s->g, s->h, (size_t)N * Hmid);
@@ -3069,11 +3087,11 @@ static int hero__query_fwd(hero_model *m, hero__query_act *s, const int32_t *ids
     s->N = N; s->T = T; s->mask = mask;
     s->f.N = N; s->f.Lt = T; s->f.Lg = T; s->f.ids = ids; s->f.pos = pos; s->f.mask = mask;
     if ((rc = hero__fenc_fwd(m, &s->f)) != 0) return rc;
-    s->in_ln = HERO__NEW(ar, float, NT * H); s->in_out = HERO__NEW(ar, float, NT * H);
-    s->in_mean = HERO__NEW(ar, float, NT); s->in_rstd = HERO__NEW(ar, float, NT);
-    s->p_res = HERO__NEW(ar, float, NT * H); s->p_out = HERO__NEW(ar, float, NT * H);
-    s->p_mean = HERO__NEW(ar, float, NT); s->p_rstd = HERO__NEW(ar, float, NT);
-    s->alpha = HERO__NEW(ar, float, NT); s->mq = HERO__NEW(ar, float, (size_t)N * H);
+    s->in_ln = HERO__NEWW(ar, float, NT * H); s->in_out = HERO__NEWW(ar, float, NT * H);
+    s->in_mean = HERO__NEWW(ar, float, NT); s->in_rstd = HERO__NEWW(ar, float, NT);
+    s->p_res = HERO__NEWW(ar, float, NT * H); s->p_out = HERO__NEWW(ar, float, NT * H);
+    s->p_mean = HERO__NEWW(ar, float, NT); s->p_rstd = HERO__NEWW(ar, float, NT);
+    s->alpha = HERO__NEWW(ar, float, NT); s->mq = HERO__NEWW(ar, float, (size_t)N * H);
     if (!s->in_ln || !s->in_out || !s->in_mean || !s->in_rstd || !s->p_res || !s->p_out || !s->p_mean || !s->p_rstd ||
         !s->alpha || !s->mq)
         return HERO_ENOMEM;
@@ -3135,12 +3153,12 @@ static int hero__vsm_fwd(hero_model *m, hero__vsm_act *s, const float *mq, int N
     hero_arena *ar = hero__act(m);
     float *cs;
     s->Nq = Nq; s->B = B; s->L = L; s->mq = mq; s->frames = frames; s->mask = mask;
-    s->query = HERO__NEW(ar, float, (size_t)Nq * H); s->sim = HERO__NEW(ar, float, (size_t)Nq * BL);
-    s->st = HERO__NEW(ar, float, (size_t)Nq * BL); s->ed = HERO__NEW(ar, float, (size_t)Nq * BL);
-    s->mqn = HERO__NEW(ar, float, (size_t)Nq * H); s->mq_norm = HERO__NEW(ar, float, Nq);
-    s->frn = HERO__NEW(ar, float, (size_t)BL * H); s->fr_norm = HERO__NEW(ar, float, BL);
-    s->q2v = HERO__NEW(ar, float, (size_t)Nq * B); s->argmax = HERO__NEW(ar, int, (size_t)Nq * B);
-    cs = HERO__NEW(ar, float, (size_t)Nq * BL);
+    s->query = HERO__NEWW(ar, float, (size_t)Nq * H); s->sim = HERO__NEWW(ar, float, (size_t)Nq * BL);
+    s->st = HERO__NEWW(ar, float, (size_t)Nq * BL); s->ed = HERO__NEWW(ar, float, (size_t)Nq * BL);
+    s->mqn = HERO__NEWW(ar, float, (size_t)Nq * H); s->mq_norm = HERO__NEWW(ar, float, Nq);
+    s->frn = HERO__NEWW(ar, float, (size_t)BL * H); s->fr_norm = HERO__NEWW(ar, float, BL);
+    s->q2v = HERO__NEWW(ar, float, (size_t)Nq * B); s->argmax = HERO__NEWW(ar, int, (size_t)Nq * B);
+    cs = HERO__NEWW(ar, float, (size_t)Nq * BL);
     if (!s->query || !s->sim || !s->st || !s->ed || !s->mqn || !s->mq_norm || !s->frn || !s->fr_norm || !s->q2v ||
         !s->argmax || !cs)
         return HERO_ENOMEM;
@@ -11300,8 +11318,8 @@ done:
        from a bf16 copy of the parameters that uploads and AdamW keep current, activations
        converted right before the product), fp32 accumulation and output. Everything else
        (activations, LayerNorm / softmax / loss reductions, gradients, AdamW) is fp32 in every
-       precision. Not deterministic bit for bit run to run only where noted (atomicAdd in
-       embedding-table gradients).
+       precision. No atomics: a pass gives the same bits every run (cuBLAS is deterministic for a
+       given GPU model and configuration).
    ====================================================================================== */
 #ifdef HERO_CUDA
 #if defined(HERO_CUDA_EMU)
@@ -11826,13 +11844,6 @@ static __global__ void hero__kn_embed_fwd(float *out, const int32_t *ids, const 
         out[i] = word[(size_t)ids[row] * H + h] + ptab[(size_t)pos[t] * H + h] + type_row[h];
     }
 }
-/* word-table rows without a row map: one atomicAdd per element (order not fixed) */
-static __global__ void hero__kn_embed_bwd_word(float *gword, const float *d, const int32_t *ids, size_t n, int H) {
-    HERO__CU_FOR(i, n) {
-        int id = ids[i / H];
-        if (id != 1) atomicAdd(&gword[(size_t)id * H + i % H], d[i]);
-    }
-}
 /* position rows, deterministic: tmp[t, h] = sum_n d[n, t, h]; then per column h, in t order,
    gpos[pos[t], h] += tmp[t, h] (pos NULL: position t) */
 static __global__ void hero__kn_pos_bwd1(float *tmp, const float *d, int N, int T, int H) {
@@ -11882,8 +11893,12 @@ static void hero__cu_embed_bwd(hero_arena *ar, float *gword, float *gpos, float 
     hero__cuda *c = hero__cu_x(ar);
     size_t n = (size_t)N * T * H;
     if (!n) return;
+    (void)ids;
     if (gword && wmap) hero__cu_rows_add(ar, gword, d, wmap, H); /* in row order: deterministic */
-    else if (gword) HERO__CU_LAUNCH(c, hero__kn_embed_bwd_word, hero__cu_grid(n), HERO__CU_T, gword, d, ids, n, H);
+    else if (gword && !c->err) {
+        c->err = 1;
+        snprintf(c->msg, sizeof(c->msg), "internal: a word-table gradient without its row map");
+    }
     hero__cu_pos_bwd(c, gpos, d, pos, N, T, H);
     hero__cu_colsum(c, gtype, d, NULL, N * T, H, (size_t)H);
 }
@@ -12443,6 +12458,9 @@ static void *hero__cu_alloc(hero_arena *a, size_t bytes, int zero) {
     for (i = 0; i < a->n_chunks - 1; i++) used_total += a->caps[i];
     if (used_total > a->peak) a->peak = used_total;
     if (zero) hero__cu_ok(x, cudaMemsetAsync(p, 0, bytes, x->stream), "cudaMemsetAsync (arena)");
+#ifdef HERO_CUDA_EMU
+    else hero__cu_ok(x, cudaMemsetAsync(p, 0xff, bytes, x->stream), "poison"); /* tests: NaN where nothing wrote yet */
+#endif
     return p;
 }
 /* a new pass: forget the failures of the last one; one chunk as large as the last pass needed */

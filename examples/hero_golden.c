@@ -44,7 +44,7 @@ static int g_device_shown = 0;
 /* a freshly loaded / initialised model: the precision asked for; says once where it runs */
 static int setup_model(hero_model *m, hero_error *err) {
     if (!g_device_shown) {
-        printf("# device: %s, precision %s\n", hero_model_device(m),
+        fprintf(stderr, "# device: %s, precision %s\n", hero_model_device(m),
                g_prec == HERO_PREC_BF16 ? "bf16" : g_prec == HERO_PREC_TF32 ? "tf32" : "fp32");
         g_device_shown = 1;
     }

@@ -29,6 +29,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <string>
 #include <type_traits>
 #include <vector>
 #include <sys/mman.h>
@@ -449,12 +450,26 @@ template <class A, class... R> static void hero_emu_check_args(const char *name,
     }
     hero_emu_check_args(name, i + 1, rest...);
 }
+/* HERO_EMU_COVERAGE=FILE: the names of the kernels that ran, appended to FILE at exit */
+static std::map<std::string, long> &hero_emu_ran() {
+    static std::map<std::string, long> r;
+    return r;
+}
+static void hero_emu_coverage_dump(void) {
+    const char *f = getenv("HERO_EMU_COVERAGE");
+    FILE *fp = f ? fopen(f, "a") : NULL;
+    if (!fp) return;
+    for (auto &kv : hero_emu_ran()) fprintf(fp, "%s %ld\n", kv.first.c_str(), kv.second);
+    fclose(fp);
+}
 template <class F, class... A>
 static void hero_emu_launch(const char *name, dim3 grid, dim3 block, size_t shmem, F body, A... args) {
     hero_emu_state &s = hero_emu_s();
     unsigned bx, by, bz;
     int n = (int)(block.x * block.y * block.z);
     hero_emu_install();
+    if (hero_emu_ran().empty() && getenv("HERO_EMU_COVERAGE")) atexit(hero_emu_coverage_dump);
+    hero_emu_ran()[name]++;
     if (grid.x == 0 || grid.y == 0 || grid.z == 0 || n <= 0 || n > 1024 || grid.y > 65535 || grid.z > 65535) {
         hero_emu_last_error = cudaErrorInvalidValue;
         return;
