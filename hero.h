@@ -750,10 +750,10 @@ HERODEF int hero_encode_queries(hero_model *m, const int32_t *ids, const int32_t
 typedef enum hero_precision {
     HERO_PREC_FP32 = 0, /* fp32 everywhere (the default; the only one on the CPU) */
     HERO_PREC_TF32,     /* GPU: matrix products on TF32 tensor cores (fp32 in and out, fp32 accumulation) */
-    HERO_PREC_BF16      /* GPU: bf16 mixed precision: both operands of every matrix product rounded to bf16
-                           (weights from a bf16 copy refreshed after each update), fp32 accumulation and
-                           output; fp32 master weights, gradients, AdamW, activations, LayerNorm,
-                           softmax and losses */
+    HERO_PREC_BF16      /* GPU: bf16 mixed precision: every matrix product on bf16 tensor cores (cuBLAS
+                           rounds both fp32 operands to bf16 as it loads them), fp32 accumulation and
+                           output; fp32 master weights, gradients, AdamW, activations (in memory),
+                           LayerNorm, softmax and losses */
 } hero_precision;
 
 /* "cpu", or the GPU the model lives on ("cuda:0 NVIDIA H200, sm_90") */
@@ -11313,12 +11313,12 @@ done:
        only when it reads numbers back (the losses at the end of a pass, hero_copy_to_host,
        the gradient norm of an update) and a CUDA / cuBLAS failure is kept (the first one)
        and reported there as HERO_EDEVICE.
-       Precision (hero_model_set_precision): FP32 = plain fp32 cuBLAS; TF32 = cuBLAS with
-       CUBLAS_COMPUTE_32F_FAST_TF32; BF16 = both operands of every product in bf16 (weights
-       from a bf16 copy of the parameters that uploads and AdamW keep current, activations
-       converted right before the product), fp32 accumulation and output. Everything else
-       (activations, LayerNorm / softmax / loss reductions, gradients, AdamW) is fp32 in every
-       precision. No atomics: a pass gives the same bits every run (cuBLAS is deterministic for a
+       Precision (hero_model_set_precision) is the compute type of every cuBLAS product, whose
+       operands and outputs stay fp32 in memory: FP32 = CUBLAS_COMPUTE_32F; TF32 =
+       CUBLAS_COMPUTE_32F_FAST_TF32; BF16 = CUBLAS_COMPUTE_32F_FAST_16BF (cuBLAS rounds both
+       operands to bf16 as it loads them, bf16 tensor cores, fp32 accumulation and output).
+       Everything else (activations, LayerNorm / softmax / loss reductions, gradients, AdamW)
+       is fp32 in every precision. No atomics: a pass gives the same bits every run (cuBLAS is deterministic for a
        given GPU model and configuration).
    ====================================================================================== */
 #ifdef HERO_CUDA
@@ -11328,11 +11328,10 @@ done:
 #error "hero.h: HERO_CUDA needs the implementation file compiled by nvcc as CUDA C++ (nvcc -x cu)"
 #else
 #include <cuda_runtime.h>
-#include <cuda_bf16.h>
 #include <cublas_v2.h>
 #endif
 
-#define HERO__CU_SLOTS 4 /* scratch: 0, 1 bf16 operands of a product; 2 reduction partials; 3 op temporaries */
+#define HERO__CU_SLOTS 4 /* scratch: 2 reduction partials; 3 op temporaries (0, 1 spare) */
 
 typedef struct hero__cuda {
     int device;
@@ -11342,7 +11341,6 @@ typedef struct hero__cuda {
     int precision;                          /* hero_precision */
     size_t n_floats;
     float *params, *grads;                  /* [n_floats] each: what m->p / m->g point into */
-    __nv_bfloat16 *pbf16;                   /* BF16: the parameters in bf16 (NULL otherwise) */
     int n_params;
     int64_t *poff, *pnum;                   /* [n_params] offset, numel of each parameter (device) */
     size_t max_numel;
@@ -11526,9 +11524,6 @@ static __global__ void hero__kn_relu_bwd(float *dx, const float *dout, const flo
 static __global__ void hero__kn_tanh(float *x, size_t n) { HERO__CU_FOR(i, n) x[i] = tanhf(x[i]); }
 /* out[n, o] += b[o] */
 static __global__ void hero__kn_bias(float *out, const float *b, size_t n, int O) { HERO__CU_FOR(i, n) out[i] += b[i % O]; }
-static __global__ void hero__kn_to_bf16(__nv_bfloat16 *dst, const float *src, size_t n) {
-    HERO__CU_FOR(i, n) dst[i] = __float2bfloat16(src[i]);
-}
 
 static void hero__cu_add(hero_arena *ar, float *y, const float *x, size_t n) {
     if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_add, hero__cu_grid(n), HERO__CU_T, y, x, n);
@@ -11608,13 +11603,15 @@ static void hero__cu_rowsum_masked(hero_arena *ar, float *dst, const float *src,
 }
 
 /* ---------------- matrix products (cuBLAS) ---------------- */
-/* C[M,N] (+)= alpha op(A) op(B), row-major, `batch` products at element strides sA, sB, sC; A / B
-   are fp32 or (ab == CUDA_R_16BF) bf16 */
-static void hero__cu_gemm_raw(hero__cuda *x, int ta, int tb, int M, int N, int K, float alpha, const void *A, int lda,
-                              long long sA, const void *B, int ldb, long long sB, float beta, float *C, int ldc, long long sC,
-                              int batch, cudaDataType_t ab) {
-    cublasComputeType_t ct = x->precision == HERO_PREC_TF32 && ab == CUDA_R_32F ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
-    if (M <= 0 || N <= 0 || batch <= 0 || !A || !B) return;
+/* C[M,N] (+)= alpha op(A) op(B), row-major, `batch` products at element strides sA, sB, sC, all fp32
+   in memory; the compute type from the precision */
+static void hero__cu_gemm_sb(hero__cuda *x, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                             long long sA, const float *B, int ldb, long long sB, float beta, float *C, int ldc, long long sC,
+                             int batch) {
+    cublasComputeType_t ct = x->precision == HERO_PREC_TF32   ? CUBLAS_COMPUTE_32F_FAST_TF32
+                             : x->precision == HERO_PREC_BF16 ? CUBLAS_COMPUTE_32F_FAST_16BF
+                                                              : CUBLAS_COMPUTE_32F;
+    if (M <= 0 || N <= 0 || batch <= 0) return;
     if (K <= 0) {
         for (int b = 0; b < batch; b++)
             HERO__CU_LAUNCH(x, hero__kn_scale2d, hero__cu_grid((size_t)M * N), HERO__CU_T, C + b * sC, M, N, ldc, beta);
@@ -11622,39 +11619,13 @@ static void hero__cu_gemm_raw(hero__cuda *x, int ta, int tb, int M, int N, int K
     }
     /* row-major C = op(A) op(B)  <=>  column-major C^T = op(B)^T op(A)^T */
     hero__cu_blas_ok(x, cublasGemmStridedBatchedEx(x->blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K,
-                                                   &alpha, B, ab, ldb, sB, A, ab, lda, sA, &beta, C, CUDA_R_32F, ldc, sC, batch,
-                                                   ct, CUBLAS_GEMM_DEFAULT),
+                                                   &alpha, B, CUDA_R_32F, ldb, sB, A, CUDA_R_32F, lda, sA, &beta, C, CUDA_R_32F,
+                                                   ldc, sC, batch, ct, CUBLAS_GEMM_DEFAULT),
                      "cublasGemmStridedBatchedEx");
-}
-/* an operand as the product reads it: itself, or (BF16) the bf16 copy of a parameter, or n elements
-   converted into scratch slot `slot` */
-static const void *hero__cu_operand(hero__cuda *x, const float *p, size_t n, int slot) {
-    __nv_bfloat16 *b;
-    if (x->precision != HERO_PREC_BF16) return p;
-    if (x->pbf16 && p >= x->params && p < x->params + x->n_floats) return x->pbf16 + (p - x->params);
-    if (!(b = (__nv_bfloat16 *)hero__cu_scratch(x, slot, (n ? n : 1) * sizeof(__nv_bfloat16)))) return NULL;
-    if (n) HERO__CU_LAUNCH(x, hero__kn_to_bf16, hero__cu_grid(n), HERO__CU_T, b, p, n);
-    return b;
-}
-static cudaDataType_t hero__cu_abtype(const hero__cuda *x) { return x->precision == HERO_PREC_BF16 ? CUDA_R_16BF : CUDA_R_32F; }
-/* element offset into an operand (fp32 or bf16) */
-static const void *hero__cu_at(const hero__cuda *x, const void *p, size_t off) {
-    return x->precision == HERO_PREC_BF16 ? (const void *)((const __nv_bfloat16 *)p + off) : (const void *)((const float *)p + off);
-}
-/* elements a row-major operand spans: rows x cols at stride ld, `batch` of them at stride s */
-static size_t hero__cu_span(int rows, int cols, int ld, long long s, int batch) {
-    if (rows <= 0 || cols <= 0 || batch <= 0) return 0;
-    return (size_t)(batch - 1) * (size_t)s + (size_t)(rows - 1) * (size_t)ld + (size_t)cols;
 }
 static void hero__cu_gemm(hero_arena *ar, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
                           const float *B, int ldb, float beta, float *C, int ldc) {
-    hero__cuda *x = hero__cu_x(ar);
-    const void *a, *b;
-    if (M <= 0 || N <= 0) return;
-    a = hero__cu_operand(x, A, K > 0 ? hero__cu_span(ta ? K : M, ta ? M : K, lda, 0, 1) : 0, 0);
-    b = hero__cu_operand(x, B, K > 0 ? hero__cu_span(tb ? N : K, tb ? K : N, ldb, 0, 1) : 0, 1);
-    if (!a || !b) return; /* out of device memory: kept in x->err */
-    hero__cu_gemm_raw(x, ta, tb, M, N, K, alpha, a, lda, 0, b, ldb, 0, beta, C, ldc, 0, 1, hero__cu_abtype(x));
+    hero__cu_gemm_sb(hero__cu_x(ar), ta, tb, M, N, K, alpha, A, lda, 0, B, ldb, 0, beta, C, ldc, 0, 1);
 }
 static void hero__cu_linear_fwd(hero_arena *ar, float *out, const float *in, const float *W, const float *b, int N, int K, int O) {
     if (N <= 0 || O <= 0) return;
@@ -12024,57 +11995,33 @@ static void hero__cu_attn_core_fwd(hero_arena *ar, float *att, float *ctx, const
                                    const int32_t *mask, int N, int T, int H, int A) {
     hero__cuda *x = hero__cu_x(ar);
     int d = H / A, h;
-    size_t NTH = (size_t)N * T * H, TT = (size_t)T * T;
+    size_t TT = (size_t)T * T;
     long long sq_ = (long long)T * H, sa = (long long)A * TT;
-    cudaDataType_t ty = hero__cu_abtype(x);
-    const void *qb, *kb, *pb, *vb;
     if (N <= 0 || T <= 0) return;
-    qb = hero__cu_operand(x, q, NTH, 0);
-    kb = hero__cu_operand(x, k, NTH, 1);
-    if (!qb || !kb) return;
     for (h = 0; h < A; h++) /* S_h = Q_h K_h^T */
-        hero__cu_gemm_raw(x, 0, 1, T, T, d, 1.0f, hero__cu_at(x, qb, (size_t)h * d), H, sq_, hero__cu_at(x, kb, (size_t)h * d), H, sq_,
-                          0.0f, att + h * TT, T, sa, N, ty);
+        hero__cu_gemm_sb(x, 0, 1, T, T, d, 1.0f, q + (size_t)h * d, H, sq_, k + (size_t)h * d, H, sq_, 0.0f, att + h * TT, T, sa, N);
     HERO__CU_LAUNCH(x, hero__kn_attn_softmax, hero__cu_rgrid((size_t)N * A * T), 128, att, mask, A, T, (size_t)N * A * T, sqrtf((float)d));
-    pb = hero__cu_operand(x, att, (size_t)N * A * TT, 0);
-    vb = hero__cu_operand(x, v, NTH, 1);
-    if (!pb || !vb) return;
     for (h = 0; h < A; h++) /* ctx_h = P_h V_h */
-        hero__cu_gemm_raw(x, 0, 0, T, d, T, 1.0f, hero__cu_at(x, pb, h * TT), T, sa, hero__cu_at(x, vb, (size_t)h * d), H, sq_, 0.0f,
-                          ctx + (size_t)h * d, H, sq_, N, ty);
+        hero__cu_gemm_sb(x, 0, 0, T, d, T, 1.0f, att + h * TT, T, sa, v + (size_t)h * d, H, sq_, 0.0f, ctx + (size_t)h * d, H, sq_, N);
 }
 static int hero__cu_attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
                                   const float *k, const float *v, const float *att, int N, int T, int H, int A) {
     hero__cuda *x = hero__cu_x(ar);
     int d = H / A, h;
-    size_t NTH = (size_t)N * T * H, TT = (size_t)T * T, NATT = (size_t)N * A * TT;
+    size_t TT = (size_t)T * T, NATT = (size_t)N * A * TT;
     long long sq_ = (long long)T * H, sa = (long long)A * TT;
-    cudaDataType_t ty = hero__cu_abtype(x);
-    const void *cb, *vb, *pb, *sb, *kb, *qb;
     float *dP;
     if (N <= 0 || T <= 0) return 0;
     if (!(dP = (float *)hero__cu_scratch(x, 3, NATT * sizeof(float)))) return 0; /* error kept */
-    cb = hero__cu_operand(x, dctx, NTH, 0);
-    vb = hero__cu_operand(x, v, NTH, 1);
-    if (!cb || !vb) return 0;
-    for (h = 0; h < A; h++) /* dP_h = dctx_h V_h^T */
-        hero__cu_gemm_raw(x, 0, 1, T, T, d, 1.0f, hero__cu_at(x, cb, (size_t)h * d), H, sq_, hero__cu_at(x, vb, (size_t)h * d), H, sq_,
-                          0.0f, dP + h * TT, T, sa, N, ty);
-    if (!(pb = hero__cu_operand(x, att, NATT, 1))) return 0;
-    for (h = 0; h < A; h++) /* dV_h += P_h^T dctx_h */
-        hero__cu_gemm_raw(x, 1, 0, T, d, T, 1.0f, hero__cu_at(x, pb, h * TT), T, sa, hero__cu_at(x, cb, (size_t)h * d), H, sq_, 1.0f,
-                          dv + (size_t)h * d, H, sq_, N, ty);
+    for (h = 0; h < A; h++) { /* dP_h = dctx_h V_h^T; dV_h += P_h^T dctx_h */
+        hero__cu_gemm_sb(x, 0, 1, T, T, d, 1.0f, dctx + (size_t)h * d, H, sq_, v + (size_t)h * d, H, sq_, 0.0f, dP + h * TT, T, sa, N);
+        hero__cu_gemm_sb(x, 1, 0, T, d, T, 1.0f, att + h * TT, T, sa, dctx + (size_t)h * d, H, sq_, 1.0f, dv + (size_t)h * d, H, sq_, N);
+    }
     HERO__CU_LAUNCH(x, hero__kn_attn_softmax_bwd, hero__cu_rgrid((size_t)N * A * T), 128, dP, att, T, (size_t)N * A * T, sqrtf((float)d));
-    sb = hero__cu_operand(x, dP, NATT, 0);
-    kb = hero__cu_operand(x, k, NTH, 1);
-    if (!sb || !kb) return 0;
-    for (h = 0; h < A; h++) /* dQ_h += dS_h K_h */
-        hero__cu_gemm_raw(x, 0, 0, T, d, T, 1.0f, hero__cu_at(x, sb, h * TT), T, sa, hero__cu_at(x, kb, (size_t)h * d), H, sq_, 1.0f,
-                          dq + (size_t)h * d, H, sq_, N, ty);
-    if (!(qb = hero__cu_operand(x, q, NTH, 1))) return 0;
-    for (h = 0; h < A; h++) /* dK_h += dS_h^T Q_h */
-        hero__cu_gemm_raw(x, 1, 0, T, d, T, 1.0f, hero__cu_at(x, sb, h * TT), T, sa, hero__cu_at(x, qb, (size_t)h * d), H, sq_, 1.0f,
-                          dk + (size_t)h * d, H, sq_, N, ty);
+    for (h = 0; h < A; h++) { /* dQ_h += dS_h K_h; dK_h += dS_h^T Q_h */
+        hero__cu_gemm_sb(x, 0, 0, T, d, T, 1.0f, dP + h * TT, T, sa, k + (size_t)h * d, H, sq_, 1.0f, dq + (size_t)h * d, H, sq_, N);
+        hero__cu_gemm_sb(x, 1, 0, T, d, T, 1.0f, dP + h * TT, T, sa, q + (size_t)h * d, H, sq_, 1.0f, dk + (size_t)h * d, H, sq_, N);
+    }
     return 0;
 }
 
@@ -12566,7 +12513,7 @@ static void hero__cu_model_free(hero_model *m) {
     hero__cu_arena_free(&x->arena);
     for (i = 0; i < HERO__CU_SLOTS; i++) if (x->scr[i]) cudaFree(x->scr[i]);
     if (x->pinned) cudaFreeHost(x->pinned);
-    cudaFree(x->params); cudaFree(x->grads); cudaFree(x->pbf16);
+    cudaFree(x->params); cudaFree(x->grads);
     cudaFree(x->poff); cudaFree(x->pnum); cudaFree(x->pdesc); cudaFree(x->sumsq);
     if (x->blas) cublasDestroy(x->blas);
     if (x->stream) cudaStreamDestroy(x->stream);
@@ -12642,30 +12589,10 @@ static int hero__cu_model_init(hero_model *m, hero_error *err) {
 
 static const char *hero__cu_device_name(const hero_model *m) { return ((const hero__cuda *)m->dev)->name; }
 
-/* BF16: the parameters' bf16 copy from the fp32 ones */
-static void hero__cu_refresh_bf16(hero__cuda *x) {
-    if (x->pbf16 && x->n_floats)
-        HERO__CU_LAUNCH(x, hero__kn_to_bf16, hero__cu_grid(x->n_floats), HERO__CU_T, x->pbf16, x->params, x->n_floats);
-}
-
 static int hero__cu_set_precision(hero_model *m, int p, hero_error *err) {
     hero__cuda *x = (hero__cuda *)m->dev;
-    if (p == HERO_PREC_BF16 && !x->pbf16) {
-        cudaError_t e = cudaMalloc((void **)&x->pbf16, (x->n_floats ? x->n_floats : 1) * sizeof(__nv_bfloat16));
-        if (e != cudaSuccess) {
-            x->pbf16 = NULL;
-            cudaGetLastError();
-            return hero__fail(err, HERO_ENOMEM, "set_precision bf16: no GPU memory for the bf16 weights (%zu bytes)", x->n_floats * 2);
-        }
-        x->precision = p;
-        hero__cu_refresh_bf16(x);
-    } else if (p != HERO_PREC_BF16 && x->pbf16) {
-        hero__cu_ok(x, cudaStreamSynchronize(x->stream), "set_precision");
-        cudaFree(x->pbf16);
-        x->pbf16 = NULL;
-    }
-    x->precision = p;
     if (hero__cu_sync(x)) return hero__fail(err, HERO_EDEVICE, "set_precision: %s", x->msg);
+    x->precision = p; /* the compute type of the products queued from now on */
     return 0;
 }
 
@@ -12676,7 +12603,6 @@ static int hero__cu_model_copy(hero_model *m, int to_host, int grads, hero_error
     hero__cu_ok(x, cudaMemcpyAsync(to_host ? (void *)h : (void *)d, to_host ? (const void *)d : (const void *)h, bytes,
                                    to_host ? cudaMemcpyDeviceToHost : cudaMemcpyHostToDevice, x->stream),
                 to_host ? "download" : "upload");
-    if (!to_host && !grads) hero__cu_refresh_bf16(x);
     if (hero__cu_sync(x)) return hero__fail(err, HERO_EDEVICE, "%s of the model %s: %s", to_host ? "download" : "upload",
                                             grads ? "gradients" : "weights", x->msg);
     return 0;
@@ -12737,7 +12663,7 @@ static int hero__cu_grad_sumsq(const hero_model *m, double *out) {
     return 0;
 }
 /* AdamW for parameter p = blockIdx.y (desc: step size, decay factor lr * wd or 0, active) */
-static __global__ void hero__kn_adamw(float *param, float *grad, float *mm, float *vv, __nv_bfloat16 *pbf, const int64_t *poff,
+static __global__ void hero__kn_adamw(float *param, float *grad, float *mm, float *vv, const int64_t *poff,
                                       const int64_t *pnum, const float *desc, int n_params, float b1, float b2, float eps, float clip) {
     const float *d = desc + 3 * (size_t)blockIdx.y;
     size_t o = (size_t)poff[blockIdx.y];
@@ -12752,7 +12678,6 @@ static __global__ void hero__kn_adamw(float *param, float *grad, float *mm, floa
         p = param[j] + -ss * (mm[j] / (sqrtf(vv[j]) + eps));
         if (wd != 0.0f) p += -wd * p;
         param[j] = p;
-        if (pbf) pbf[j] = __float2bfloat16(p);
     }
 }
 
@@ -12819,7 +12744,7 @@ static int hero__cu_adamw(hero_optimizer *o, hero_model *m, const float *step_si
     hero__cu_ok(x, cudaMemcpyAsync(x->pdesc, desc, (size_t)m->n_params * 3 * sizeof(float), cudaMemcpyHostToDevice, x->stream),
                 "optimizer");
     HERO__CU_LAUNCH(x, hero__kn_adamw, dim3(hero__cu_pgrid(x), (unsigned)m->n_params), HERO__CU_T, x->params, x->grads, d->m, d->v,
-                    x->pbf16, x->poff, x->pnum, x->pdesc, m->n_params, c->beta1, c->beta2, c->eps, clip);
+                    x->poff, x->pnum, x->pdesc, m->n_params, c->beta1, c->beta2, c->eps, clip);
     hero__cu_zero_grad(m);
     if (x->err) return hero__fail(err, HERO_EDEVICE, "optimizer step: %s", x->msg);
     return 0;

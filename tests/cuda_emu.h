@@ -15,8 +15,8 @@
    Threads of a block are fibers (ucontext), switched at __syncthreads and at warp shuffles
    (warp-level barriers among the 32 lanes); blocks run one after the other. Shared memory
    (__shared__) becomes a static local: fine since one block runs at a time. atomicAdd is a
-   plain add (no preemption between fibers). Products accumulate in fp32; TF32 and BF16
-   inputs are rounded as the hardware rounds them (round to nearest even).
+   plain add (no preemption between fibers). Products accumulate in fp32; for the TF32 and
+   BF16 compute types the inputs are first rounded to TF32 / bf16 (round to nearest even).
    HERO_EMU_NO_GPU=1 in the environment: cudaGetDeviceCount fails (the "no GPU" path). */
 #ifndef HERO_CUDA_EMU_H
 #define HERO_CUDA_EMU_H
@@ -503,7 +503,7 @@ typedef struct hero_emu_blas *cublasHandle_t;
 typedef enum { CUBLAS_STATUS_SUCCESS = 0, CUBLAS_STATUS_INVALID_VALUE = 7 } cublasStatus_t;
 typedef enum { CUBLAS_OP_N = 0, CUBLAS_OP_T = 1 } cublasOperation_t;
 typedef enum { CUDA_R_32F = 0, CUDA_R_16BF = 14 } cudaDataType_t;
-typedef enum { CUBLAS_COMPUTE_32F = 68, CUBLAS_COMPUTE_32F_FAST_TF32 = 77 } cublasComputeType_t;
+typedef enum { CUBLAS_COMPUTE_32F = 68, CUBLAS_COMPUTE_32F_FAST_16BF = 75, CUBLAS_COMPUTE_32F_FAST_TF32 = 77 } cublasComputeType_t;
 typedef enum { CUBLAS_GEMM_DEFAULT = -1 } cublasGemmAlgo_t;
 static inline cublasStatus_t cublasCreate(cublasHandle_t *h) {
     *h = (cublasHandle_t)malloc(1);
@@ -518,9 +518,10 @@ static inline cublasStatus_t cublasSetStream(cublasHandle_t h, cudaStream_t s) {
     (void)s;
     return CUBLAS_STATUS_SUCCESS;
 }
-static inline float hero_emu_elem(const void *p, cudaDataType_t t, size_t i, int tf32) {
+/* element i of an operand as the tensor cores see it: round 1 TF32, 2 bf16 (round to nearest even) */
+static inline float hero_emu_elem(const void *p, cudaDataType_t t, size_t i, int round) {
     float v = t == CUDA_R_16BF ? hero_emu_bf2f(((const __nv_bfloat16 *)p)[i]) : ((const float *)p)[i];
-    return tf32 ? hero_emu_tf32(v) : v;
+    return round == 1 ? hero_emu_tf32(v) : round == 2 ? hero_emu_bf2f(__float2bfloat16(v)) : v;
 }
 /* column-major C[m,n] = alpha op(A)[m,k] op(B)[k,n] + beta C, per batch */
 static inline cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n,
@@ -529,7 +530,7 @@ static inline cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t h, cublas
                                                         const void *beta, void *C, cudaDataType_t ct, int ldc, long long sC,
                                                         int batch, cublasComputeType_t comp, cublasGemmAlgo_t algo) {
     float al = *(const float *)alpha, be = *(const float *)beta;
-    int tf32 = comp == CUBLAS_COMPUTE_32F_FAST_TF32, b, i, j, l;
+    int tf32 = comp == CUBLAS_COMPUTE_32F_FAST_TF32 ? 1 : comp == CUBLAS_COMPUTE_32F_FAST_16BF ? 2 : 0, b, i, j, l;
     (void)h;
     (void)algo;
     if (m < 0 || n < 0 || k < 0 || batch < 0 || ct != CUDA_R_32F || at != bt) return CUBLAS_STATUS_INVALID_VALUE;
