@@ -6,7 +6,8 @@
    pre-training objectives teach it: masked language modelling (MLM), masked frame
    modelling (MFM, NCE or regression), frame order modelling (FOM) and video-subtitle
    matching (VSM). This file computes all of it, forward and backward, number for number
-   like the official PyTorch release (linjieli222/HERO), on the CPU.
+   like the official PyTorch release (linjieli222/HERO), on the CPU or (HERO_CUDA) on an
+   NVIDIA GPU.
 
    USAGE
      In ONE C or C++ file:
@@ -32,9 +33,15 @@
      HERO_USE_CBLAS         use an external cblas_sgemm (OpenBLAS); otherwise a portable GEMM
      HERO_NO_CLONES         portable GEMM: no AVX2/AVX-512 clones of its kernel (gcc/clang on
                             x86-64 ELF pick one at run time; define this for plain -O2 code)
-     HERO_MPI               data-parallel pre-training over MPI (section 19; includes <mpi.h>; define
+     HERO_MPI               data-parallel pre-training over MPI (section 20; includes <mpi.h>; define
                             it wherever hero.h is included, build with mpicc). Without it nothing
                             MPI-related is compiled.
+     HERO_CUDA              run every model on the GPU (the implementation file compiled by nvcc
+                            as CUDA C++, linked with -lcublas; `make cuda`): see "Where a model
+                            runs" below and section 19. No GPU: hero_model_init fails with
+                            HERO_EDEVICE and the reason.
+     HERO_CUDA_MAX_GRID     most blocks of a grid-stride kernel launch (default 1 << 20)
+     HERO_CUDA_EMU          tests only: with tests/cuda_emu.h, the CUDA section runs on the CPU
 
    ERRORS
      Every function that can fail returns 0 on success or a negative HERO_E* code and fills
@@ -54,7 +61,9 @@
       8. VSM: query encoder, span + ranking losses    16. tokenizer (byte-level BPE)
       9. the model: forward+backward per task         17. subtitles, features, VCMR ranking
                                                       18. initialisation (fresh, RoBERTa)
-                                                      19. many machines: MPI (HERO_MPI)
+      Section 2 ends with the backend dispatch:       19. backends: CUDA (kernels, cuBLAS,
+      every primitive sections 4-10 run, CPU or GPU       device memory, AdamW on the GPU)
+                                                      20. many machines: MPI (HERO_MPI)
 
    The official model's quirks are kept on purpose (see HERO-SPEC.md): token type 1 for text
    and frames, text positions from 0, LayerNorm eps 1e-12 inside transformer layers and 1e-5
@@ -112,7 +121,8 @@ enum {
     HERO_ELIMIT = -6,   /* input exceeds a safety limit */
     HERO_EMISSING = -7, /* a required key / tensor is missing */
     HERO_ENUMERIC = -8, /* NaN / Inf */
-    HERO_EDIST = -9     /* HERO_MPI: an MPI call failed, or another rank failed (section 19) */
+    HERO_EDEVICE = -9,  /* HERO_CUDA: no usable GPU, or a CUDA / cuBLAS call failed */
+    HERO_EDIST = -10    /* HERO_MPI: an MPI call failed, or another rank failed (section 20) */
 };
 
 /* The failure reason: filled by every function that takes a hero_error* (may be NULL). */
@@ -690,6 +700,7 @@ typedef struct hero_arena {
     size_t used;      /* in the last chunk */
     size_t total;     /* sum of caps */
     size_t peak;      /* most bytes used in one pass */
+    void *dev;        /* HERO_CUDA: the CUDA context of a device arena (chunks in GPU memory); NULL: host */
 } hero_arena;
 
 typedef struct hero_model {
@@ -700,6 +711,7 @@ typedef struct hero_model {
     size_t n_floats;
     hero_arena arena;
     int vocab_padded;         /* the checkpoint's vocab_padded entry (or 1 if Vp > V) */
+    void *dev;                /* HERO_CUDA: the model's GPU state (NULL: the model runs on the CPU) */
 } hero_model;
 
 /* Allocates a model for the given dims with zeroed parameters. */
@@ -739,6 +751,47 @@ HERODEF int hero_encode_queries(hero_model *m, const int32_t *ids, const int32_t
                                 float *mq, hero_error *err);
 
 /* ======================================================================================
+   Where a model runs. A CPU build runs on the CPU. Built with HERO_CUDA (the implementation
+   file compiled by nvcc, see `make cuda`), hero_model_init puts every model on the current
+   CUDA device (cudaSetDevice before it to choose; HERO_EDEVICE with the reason when there is
+   no usable GPU): parameters, gradients, AdamW moments and activations live in GPU memory and
+   every op, loss, the clipping and AdamW run there. The API is the same, with these rules for
+   a GPU model:
+   - arrays the caller passes or gets filled (batches, repr_grad, hero_encode_queries,
+     hero_vcmr_scores, checkpoints) are host memory, as on the CPU;
+   - the array pointers of a hero_result (f_seq, c_seq, scores, ...) point into GPU memory
+     (read them with hero_copy_to_host); its losses are host numbers;
+   - m->p / m->g point into GPU memory; the table's data / grad and m->params / m->grads are
+     host copies: hero_model_download refreshes them (weights and gradients), hero_model_upload
+     sends them (after host edits) to the GPU. Loading, the initialisers, hero_trainer_save and
+     hero_trainer_load do this themselves; hero_optimizer's m / v likewise
+     (hero_optimizer_download; saved / loaded by the trainer).
+   On a CPU model these are plain copies or do nothing.
+   ====================================================================================== */
+typedef enum hero_precision {
+    HERO_PREC_FP32 = 0, /* fp32 everywhere (the default; the only one on the CPU) */
+    HERO_PREC_TF32,     /* GPU: matrix products on TF32 tensor cores (fp32 in and out, fp32 accumulation) */
+    HERO_PREC_BF16      /* GPU: bf16 mixed precision: every matrix product on bf16 tensor cores (cuBLAS
+                           rounds both fp32 operands to bf16 as it loads them), fp32 accumulation and
+                           output; fp32 master weights, gradients, AdamW, activations (in memory),
+                           LayerNorm, softmax and losses */
+} hero_precision;
+
+/* "cpu", or the GPU the model lives on ("cuda:0 NVIDIA H200, sm_90") */
+HERODEF const char *hero_model_device(const hero_model *m);
+/* Precision of a GPU model's matrix products; a CPU model accepts only HERO_PREC_FP32. */
+HERODEF int hero_model_set_precision(hero_model *m, hero_precision p, hero_error *err);
+/* GPU model: weights and gradients -> the host copies (table data / grad, m->params / m->grads). */
+HERODEF int hero_model_download(hero_model *m, hero_error *err);
+/* GPU model: the host copies of the weights and gradients -> the GPU (after editing them). */
+HERODEF int hero_model_upload(hero_model *m, hero_error *err);
+/* Copies bytes of the model's memory (a hero_result array) to host memory dst. */
+HERODEF int hero_copy_to_host(hero_model *m, void *dst, const void *src, size_t bytes, hero_error *err);
+/* Waits until the GPU has done everything queued for the model (timing; an update's kernels run
+   asynchronously); reports a failed CUDA call. Nothing to do on the CPU. */
+HERODEF int hero_model_sync(hero_model *m, hero_error *err);
+
+/* ======================================================================================
    AdamW exactly as the official optim/adamw.py: bias correction, eps outside the sqrt,
    decoupled weight decay after the Adam update (not for names with "bias" or
    "LayerNorm.weight"), per-parameter step counts; a parameter that never received a
@@ -756,6 +809,8 @@ typedef struct hero_optimizer {
     int64_t *steps;        /* per-parameter update counts */
     int n_params;
     int64_t step;          /* optimizer updates done (the schedule's step) */
+    void *dev;             /* HERO_CUDA: the moments in GPU memory (m / v are then host copies, see
+                              hero_model_download); NULL on the CPU */
 } hero_optimizer;
 
 /* Release recipe: lr 3e-5, betas 0.9/0.98, eps 1e-6, wd 0.01, warmup 10k of 100k, clip 1.0. */
@@ -769,6 +824,8 @@ HERODEF float hero_grad_norm(const hero_model *m);
 /* One update: schedule, clipping, AdamW, then zero the gradients. A NaN/Inf gradient is
    reported (which parameter) and the update is not applied. grad_norm / lr may be NULL. */
 HERODEF int hero_optimizer_step(hero_optimizer *o, hero_model *m, float *grad_norm, float *lr, hero_error *err);
+/* GPU model: the AdamW moments -> their host copies o->m / o->v (nothing to do on the CPU). */
+HERODEF int hero_optimizer_download(hero_optimizer *o, const hero_model *m, hero_error *err);
 
 /* ======================================================================================
    Pre-training: the task mixture, gradient accumulation, hard negatives, resumable state
@@ -1145,7 +1202,7 @@ HERODEF int hero_model_init_roberta(hero_model *m, const char *path_or_NULL, con
                                     hero_load_report *rep, hero_error *err);
 
 /* ======================================================================================
-   Many machines: data-parallel pre-training over MPI (only with HERO_MPI; section 19)
+   Many machines: data-parallel pre-training over MPI (only with HERO_MPI; section 20)
 
    W processes (ranks) train one model together, as the official pretrain.py does with Horovod:
    - Data: every rank holds the whole model and its own shard of the corpus (the official
@@ -1395,6 +1452,7 @@ HERODEF const char *hero_strerror(int code) {
     case HERO_ELIMIT: return "input exceeds a safety limit";
     case HERO_EMISSING: return "missing key or tensor";
     case HERO_ENUMERIC: return "non-finite value";
+    case HERO_EDEVICE: return "GPU / CUDA error";
     case HERO_EDIST: return "distributed training: MPI error or another rank failed";
     default: return "unknown error";
     }
@@ -1455,8 +1513,18 @@ static int hero__read_file(const char *path, size_t limit, unsigned char **out, 
       Backward functions ADD into their input-gradient buffers (which start zeroed).
    ====================================================================================== */
 
+#ifdef HERO_CUDA
+/* a device arena (a->dev set): chunks of GPU memory, zeroed on the model's stream (section 19) */
+static void *hero__cu_alloc(hero_arena *a, size_t bytes, int zero);
+static void hero__cu_arena_reset(hero_arena *a);
+static void hero__cu_arena_free(hero_arena *a);
+#endif
+
 static void hero__arena_free(hero_arena *a) {
     int i;
+#ifdef HERO_CUDA
+    if (a->dev) { hero__cu_arena_free(a); return; }
+#endif
     for (i = 0; i < a->n_chunks; i++) HERO_FREE(a->chunks[i]);
     HERO_FREE(a->chunks);
     HERO_FREE(a->caps);
@@ -1467,6 +1535,9 @@ static void hero__arena_free(hero_arena *a) {
 static void hero__arena_reset(hero_arena *a) {
     size_t need = 0;
     int i;
+#ifdef HERO_CUDA
+    if (a->dev) { hero__cu_arena_reset(a); return; }
+#endif
     for (i = 0; i < a->n_chunks - 1; i++) need += a->caps[i];
     if (a->n_chunks > 1) {
         need += a->used;
@@ -1484,6 +1555,9 @@ static void *hero__alloc(hero_arena *a, size_t bytes) {
     unsigned char *p;
     size_t off, used_total;
     int i;
+#ifdef HERO_CUDA
+    if (a->dev) return hero__cu_alloc(a, bytes, 1);
+#endif
     bytes = (bytes + 63) & ~(size_t)63;
     if (bytes == 0) bytes = 64;
     off = a->n_chunks ? ((a->used + 63) & ~(size_t)63) : 0;
@@ -1846,6 +1920,738 @@ static void hero__conv1d_bwd(float *dx, float *dw, const float *dy, const float 
         }
 }
 
+/* ---- model primitives: every loop of sections 4-10 over activations, parameters or gradients
+   is one of these (the CUDA backend has a kernel for each; see "backend dispatch" below).
+   Index arrays are int32 (uint8 masks) and live where the data lives. ---- */
+
+/* y[n] += x[n] */
+static void hero__add(float *y, const float *x, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) y[i] += x[i];
+}
+/* x[n] /= d */
+static void hero__div(float *x, size_t n, float d) {
+    size_t i;
+    for (i = 0; i < n; i++) x[i] /= d;
+}
+/* x[n] *= mask[n] */
+static void hero__mul_mask(float *x, const int32_t *mask, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) x[i] *= (float)mask[i];
+}
+/* dst[r,c] = src[r,c] * mask[c], r < R, c < C (one mask for every row) */
+static void hero__mul_mask_rows(float *dst, const float *src, const int32_t *mask, int R, int C) {
+    size_t i, n = (size_t)R * C;
+    for (i = 0; i < n; i++) dst[i] = src[i] * (float)mask[i % (size_t)C];
+}
+/* mask_logits of every row of x[R,C] with one mask[C] */
+static void hero__mask_logits_rows(float *x, const int32_t *mask, int R, int C) {
+    int r;
+    for (r = 0; r < R; r++) hero__mask_logits(x + (size_t)r * C, mask, (size_t)C);
+}
+
+/* text embeddings before their LayerNorm: out[n,t] = word[ids[n,t]] + ptab[pos[t]] + type_row */
+static void hero__embed_fwd(float *out, const int32_t *ids, const int32_t *pos, const float *word, const float *ptab,
+                            const float *type_row, int N, int T, int H) {
+    int n, t, i;
+    for (n = 0; n < N; n++)
+        for (t = 0; t < T; t++) {
+            const float *w = word + (size_t)ids[(size_t)n * T + t] * H;
+            const float *pe = ptab + (size_t)pos[t] * H, *ty = type_row;
+            float *r = out + ((size_t)n * T + t) * H;
+            for (i = 0; i < H; i++) r[i] = w[i] + pe[i] + ty[i];
+        }
+}
+/* embedding backward: gword[ids[n,t]] += d (not for the padding id 1; gword/ids may be NULL),
+   gpos[pos[t]] += d, gtype_row += d */
+static void hero__embed_bwd(float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
+                            const int32_t *pos, int N, int T, int H) {
+    int n, t, i;
+    for (n = 0; n < N; n++)
+        for (t = 0; t < T; t++) {
+            int id = gword ? ids[(size_t)n * T + t] : 1;
+            const float *dr = d + ((size_t)n * T + t) * H;
+            float *gp = gpos + (size_t)pos[t] * H;
+            if (id != 1) {
+                float *gw = gword + (size_t)id * H;
+                for (i = 0; i < H; i++) { gw[i] += dr[i]; gp[i] += dr[i]; gtype[i] += dr[i]; }
+            } else {
+                for (i = 0; i < H; i++) { gp[i] += dr[i]; gtype[i] += dr[i]; }
+            }
+        }
+}
+/* x[n,t] += ptab[pos[t]] + type_row (frame embeddings) */
+static void hero__add_pos_type(float *x, const int32_t *pos, const float *ptab, const float *type_row, int N, int T, int H) {
+    int n, t, i;
+    for (n = 0; n < N; n++)
+        for (t = 0; t < T; t++) {
+            float *r = x + ((size_t)n * T + t) * H;
+            const float *pe = ptab + (size_t)pos[t] * H, *ty = type_row;
+            for (i = 0; i < H; i++) r[i] += pe[i] + ty[i];
+        }
+}
+/* out[b,t] = in[b,t] + ptab[t] (positions 0..T-1), rows of H */
+static void hero__add_pos(float *out, const float *in, const float *ptab, int B, int T, int H) {
+    int v, l, i;
+    for (v = 0; v < B; v++)
+        for (l = 0; l < T; l++)
+            for (i = 0; i < H; i++) {
+                size_t o = ((size_t)v * T + l) * H + i;
+                out[o] = in[o] + ptab[(size_t)l * H + i];
+            }
+}
+/* its backward: gpos[t] += d[b,t]; dx[b,t] += d[b,t] (dx may be NULL) */
+static void hero__add_pos_bwd(float *gpos, float *dx, const float *d, int B, int T, int H) {
+    int v, l, i;
+    for (v = 0; v < B; v++)
+        for (l = 0; l < T; l++)
+            for (i = 0; i < H; i++) {
+                size_t o = ((size_t)v * T + l) * H + i;
+                gpos[(size_t)l * H + i] += d[o];
+                if (dx) dx[o] += d[o];
+            }
+}
+/* x[r] += table[sel[r] ? 1 : 0], rows of C (the mask embedding of the frame input) */
+static void hero__add_rowsel(float *x, const uint8_t *sel, const float *table, size_t R, int C) {
+    size_t v;
+    int i;
+    for (v = 0; v < R; v++) {
+        const float *me = table + (size_t)(sel[v] ? 1 : 0) * C;
+        for (i = 0; i < C; i++) x[v * C + i] += me[i];
+    }
+}
+/* MFM input: x[r] = (sel[r] ? 0 : x[r]) + table[sel[r] ? 1 : 0] */
+static void hero__mfm_mask(float *x, const uint8_t *sel, const float *table, size_t R, int C) {
+    size_t v;
+    int i;
+    for (v = 0; v < R; v++) {
+        int mk = sel[v] ? 1 : 0;
+        for (i = 0; i < C; i++) x[v * C + i] = (mk ? 0.0f : x[v * C + i]) + table[(size_t)mk * C + i];
+    }
+}
+/* dst[C] += sum of the rows r of src[R,C] with sel[r] != 0 (in row order) */
+static void hero__rowsum_masked(float *dst, const float *src, const uint8_t *sel, size_t R, int C) {
+    size_t v;
+    int i;
+    for (v = 0; v < R; v++)
+        if (sel[v])
+            for (i = 0; i < C; i++) dst[i] += src[v * C + i];
+}
+
+/* the gather merge of one cross-modal row: emb[n,g] = gather[n,g] < Lv ? v_emb[n, idx] : t_emb[n, idx - Lv] */
+static void hero__merge_fwd(float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int N, int Lv, int Lt,
+                            int Lg, int H) {
+    int n, g;
+    for (n = 0; n < N; n++)
+        for (g = 0; g < Lg; g++) {
+            int idx = gather[(size_t)n * Lg + g];
+            const float *src = idx < Lv ? v_emb + ((size_t)n * Lv + idx) * H : t_emb + ((size_t)n * Lt + (idx - Lv)) * H;
+            memcpy(emb + ((size_t)n * Lg + g) * H, src, (size_t)H * sizeof(float));
+        }
+}
+/* its backward: dv / dt rows += demb rows */
+static void hero__merge_bwd(float *dv, float *dt, const float *demb, const int32_t *gather, int N, int Lv, int Lt, int Lg,
+                            int H) {
+    int n, g, i;
+    for (n = 0; n < N; n++)
+        for (g = 0; g < Lg; g++) {
+            int idx = gather[(size_t)n * Lg + g];
+            float *dst = idx < Lv ? dv + ((size_t)n * Lv + idx) * H : dt + ((size_t)n * Lt + (idx - Lv)) * H;
+            const float *src = demb + ((size_t)n * Lg + g) * H;
+            for (i = 0; i < H; i++) dst[i] += src[i];
+        }
+}
+
+/* row copies: dst row (dst_idx ? dst_idx[k] : k) = src row (src_idx ? src_idx[k] : k), k < n, C floats
+   each; ldd / lds: row strides */
+static void hero__rows_copy(float *dst, int ldd, const int32_t *dst_idx, const float *src, int lds, const int32_t *src_idx,
+                            int n, int C) {
+    int k;
+    for (k = 0; k < n; k++)
+        memcpy(dst + (size_t)(dst_idx ? dst_idx[k] : k) * ldd, src + (size_t)(src_idx ? src_idx[k] : k) * lds,
+               (size_t)C * sizeof(float));
+}
+
+/* row sums by a map built on the host: dst row row[u] += src rows src[k], k in [ptr[u], ptr[u+1]),
+   in that order (a dst row appears once: no two writers) */
+typedef struct hero__rowmap {
+    int n;                            /* destination rows */
+    const int32_t *row, *ptr, *src;   /* [n], [n+1], [ptr[n]] */
+} hero__rowmap;
+
+static void hero__rows_add(float *dst, const float *src, const hero__rowmap *mp, int H) {
+    int u, k, i;
+    for (u = 0; u < mp->n; u++) {
+        float *d = dst + (size_t)mp->row[u] * H;
+        for (k = mp->ptr[u]; k < mp->ptr[u + 1]; k++) {
+            const float *s = src + (size_t)mp->src[k] * H;
+            for (i = 0; i < H; i++) d[i] += s[i];
+        }
+    }
+}
+
+/* the attention core of every head: att[n,h] = softmax(Q K^T / sqrt(d) + (1 - mask) * -10000),
+   ctx[n,:,h] = att V. q/k/v/ctx [N,T,H] (head h = columns h*d..), att [N,A,T,T] */
+static void hero__attn_core_fwd(float *att, float *ctx, const float *q, const float *k, const float *v, const int32_t *mask,
+                                int N, int T, int H, int A) {
+    int n, h, i, j, d = H / A;
+    float sq = sqrtf((float)d);
+    for (n = 0; n < N; n++)
+        for (h = 0; h < A; h++) {
+            const float *Q = q + (size_t)n * T * H + h * d, *K = k + (size_t)n * T * H + h * d;
+            const float *Vv = v + (size_t)n * T * H + h * d;
+            float *S = att + ((size_t)n * A + h) * T * T;
+            hero__gemm(0, 1, T, T, d, 1.0f, Q, H, K, H, 0.0f, S, T);
+            for (i = 0; i < T; i++) {
+                float *row = S + (size_t)i * T;
+                for (j = 0; j < T; j++) row[j] = row[j] / sq + (1.0f - (float)mask[(size_t)n * T + j]) * -10000.0f;
+                hero__softmax_row(row, T);
+            }
+            hero__gemm(0, 0, T, d, T, 1.0f, S, T, Vv, H, 0.0f, ctx + (size_t)n * T * H + h * d, H);
+        }
+}
+/* its backward: dq, dk, dv [N,T,H] += from dctx */
+static int hero__attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
+                               const float *k, const float *v, const float *att, int N, int T, int H, int A) {
+    int n, h, i, d = H / A;
+    float sq = sqrtf((float)d);
+    float *dP = (float *)hero__alloc(ar, (size_t)T * T * sizeof(float)), *dS = (float *)hero__alloc(ar, (size_t)T * T * sizeof(float));
+    if (!dP || !dS) return HERO_ENOMEM;
+    for (n = 0; n < N; n++)
+        for (h = 0; h < A; h++) {
+            size_t base = (size_t)n * T * H + h * d;
+            const float *P = att + ((size_t)n * A + h) * T * T;
+            hero__gemm(0, 1, T, T, d, 1.0f, dctx + base, H, v + base, H, 0.0f, dP, T);  /* dP = dctx V^T */
+            hero__gemm(1, 0, T, d, T, 1.0f, P, T, dctx + base, H, 1.0f, dv + base, H);  /* dV += P^T dctx */
+            memset(dS, 0, (size_t)T * T * sizeof(float));
+            for (i = 0; i < T; i++) hero__softmax_row_bwd(dS + (size_t)i * T, dP + (size_t)i * T, P + (size_t)i * T, T);
+            for (i = 0; i < T * T; i++) dS[i] /= sq;
+            hero__gemm(0, 0, T, d, T, 1.0f, dS, T, k + base, H, 1.0f, dq + base, H);    /* dQ += dS K */
+            hero__gemm(1, 0, T, d, T, 1.0f, dS, T, q + base, H, 1.0f, dk + base, H);    /* dK += dS^T Q */
+        }
+    return 0;
+}
+
+/* modular attention pooling (VSM query): alpha[n] = softmax(alpha[n]) in place (masked logits in),
+   mq[n] = alpha[n] x[n]; x [N,T,H] */
+static void hero__modpool_fwd(float *alpha, float *mq, const float *x, int N, int T, int H) {
+    int n;
+    for (n = 0; n < N; n++) {
+        hero__softmax_row(alpha + (size_t)n * T, T);
+        hero__gemm(0, 0, 1, H, T, 1.0f, alpha + (size_t)n * T, T, x + (size_t)n * T * H, H, 0.0f, mq + (size_t)n * H, H);
+    }
+}
+/* its backward: dx[n,t] += alpha dmq[n]; dal[n,t] = x[n,t] . dmq[n]; ds[n] += softmax backward of dal */
+static void hero__modpool_bwd(float *dx, float *dal, float *ds, const float *dmq, const float *x, const float *alpha, int N,
+                              int T, int H) {
+    int n, t, i;
+    for (n = 0; n < N; n++) {
+        const float *d = dmq + (size_t)n * H;
+        for (t = 0; t < T; t++) {
+            const float *xr = x + ((size_t)n * T + t) * H;
+            float *dxr = dx + ((size_t)n * T + t) * H, a = alpha[(size_t)n * T + t], sum = 0;
+            for (i = 0; i < H; i++) { sum += d[i] * xr[i]; dxr[i] += a * d[i]; }
+            dal[(size_t)n * T + t] = sum;
+        }
+        hero__softmax_row_bwd(ds + (size_t)n * T, dal + (size_t)n * T, alpha + (size_t)n * T, T);
+    }
+}
+
+/* max over each row of x[R,C]: mx[r], arg[r] = its first index */
+static void hero__rowmax(float *mx, int *arg, const float *x, int R, int C) {
+    int r, l;
+    for (r = 0; r < R; r++) {
+        const float *row = x + (size_t)r * C;
+        int best = 0;
+        for (l = 1; l < C; l++) if (row[l] > row[best]) best = l;
+        mx[r] = row[best];
+        arg[r] = best;
+    }
+}
+/* its backward into the (zeroed) masked cosines: dcs[q, v*L + arg[q,v]] = dmx[q,v] * mask[v*L + arg] */
+static void hero__rowmax_bwd(float *dcs, const float *dmx, const int *arg, const int32_t *mask, int Nq, int B, int L) {
+    int q, v;
+    for (q = 0; q < Nq; q++)
+        for (v = 0; v < B; v++) {
+            int l = arg[(size_t)q * B + v];
+            dcs[(size_t)q * B * L + (size_t)v * L + l] = dmx[(size_t)q * B + v] * (float)mask[v * L + l];
+        }
+}
+
+/* the pooler (output only): pooled[S,H] = tanh(W x[n, 0] + b), x rows of ldx floats */
+static void hero__pooler_fwd(float *pooled, const float *x, size_t ldx, const float *W, const float *b, int S, int H) {
+    int n;
+    for (n = 0; n < S; n++) hero__linear_fwd(pooled + (size_t)n * H, x + (size_t)n * ldx, W, b, 1, H, H);
+    hero__tanh_fwd(pooled, (size_t)S * H);
+}
+
+/* *out = sum a[i] b[i] (double accumulation) */
+static void hero__dot(float *out, const float *a, const float *b, size_t n) {
+    double s = 0;
+    size_t i;
+    for (i = 0; i < n; i++) s += (double)a[i] * b[i];
+    *out = (float)s;
+}
+
+/* cross-entropy over rows of logits [n, stride] using the first `cols` columns; ignore target -1.
+   loss_vec[n] (0 for ignored rows; may be NULL), *loss = mean over valid rows (NaN if none);
+   dlogits (may be NULL) += d(mean)/dlogits * scale */
+static int hero__xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
+                           float *loss_vec, float *dlogits, float scale, float *loss) {
+    int r, valid = 0;
+    double sum = 0;
+    float *prob = (float *)hero__alloc(ar, (size_t)(cols > 0 ? cols : 1) * sizeof(float));
+    if (!prob) return HERO_ENOMEM;
+    for (r = 0; r < n; r++) if (targets[r] >= 0) valid++;
+    for (r = 0; r < n; r++) {
+        float l;
+        if (targets[r] < 0) { if (loss_vec) loss_vec[r] = 0; continue; }
+        l = hero__xent_fwd(prob, logits + (size_t)r * stride, cols, targets[r]);
+        if (loss_vec) loss_vec[r] = l;
+        sum += l;
+        if (dlogits) hero__xent_bwd(dlogits + (size_t)r * stride, prob, cols, targets[r], scale / (float)valid);
+    }
+    *loss = valid ? (float)(sum / valid) : NAN;
+    return 0;
+}
+
+/* MFFR: lv[nm,F] squared errors, *loss = mean_i sqrt(sum_j lv); dout (may be NULL) = d loss / d pred */
+static void hero__mffr_loss(float *lv, float *dout, float *loss, const float *pred, const float *tgt, int nm, int F) {
+    double sum = 0;
+    int i, j;
+    for (i = 0; i < nm; i++) {
+        double s = 0;
+        float r;
+        for (j = 0; j < F; j++) {
+            float d = pred[(size_t)i * F + j] - tgt[(size_t)i * F + j];
+            lv[(size_t)i * F + j] = d * d;
+            s += (double)d * d;
+        }
+        r = (float)sqrt(s);
+        sum += r;
+        if (dout && r > 0)
+            for (j = 0; j < F; j++) dout[(size_t)i * F + j] = (pred[(size_t)i * F + j] - tgt[(size_t)i * F + j]) / (r * (float)nm);
+    }
+    *loss = (float)(sum / nm);
+}
+
+/* ======================================================================================
+   Backend dispatch: every primitive the model code (sections 4-10) runs, on the CPU (the
+   functions above: the reference) or on the GPU (HERO_CUDA: section 19, one kernel or
+   cuBLAS call each). The activation arena decides: ar->dev is the CUDA context of a model
+   that lives on the GPU, NULL on the CPU. Device primitives are asynchronous (one stream
+   per model); a CUDA error is kept in the context and reported at the next sync point.
+   ====================================================================================== */
+#ifdef HERO_CUDA
+#define HERO__DEV(ar, call) if ((ar)->dev) { call; return; }
+#define HERO__DEV_RC(ar, call) if ((ar)->dev) return call;
+static void hero__cu_gemm(hero_arena *ar, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                          const float *B, int ldb, float beta, float *C, int ldc);
+static void hero__cu_linear_fwd(hero_arena *ar, float *out, const float *in, const float *W, const float *b, int N, int K, int O);
+static void hero__cu_linear_bwd(hero_arena *ar, float *din, float *dW, float *db, const float *dout, const float *in,
+                                const float *W, int N, int K, int O);
+static void hero__cu_layernorm_fwd(hero_arena *ar, float *out, float *mean, float *rstd, const float *x, const float *w,
+                                   const float *b, int N, int C, float eps);
+static void hero__cu_layernorm_bwd(hero_arena *ar, float *dx, float *dw, float *db, const float *dout, const float *x,
+                                   const float *mean, const float *rstd, const float *w, int N, int C);
+static void hero__cu_gelu_fwd(hero_arena *ar, float *out, const float *x, size_t n);
+static void hero__cu_gelu_bwd(hero_arena *ar, float *dx, const float *dout, const float *x, size_t n);
+static void hero__cu_relu_fwd(hero_arena *ar, float *x, size_t n);
+static void hero__cu_relu_bwd(hero_arena *ar, float *dx, const float *dout, const float *out, size_t n);
+static void hero__cu_mask_logits(hero_arena *ar, float *x, const int32_t *m, size_t n);
+static void hero__cu_mask_logits_rows(hero_arena *ar, float *x, const int32_t *mask, int R, int C);
+static void hero__cu_l2norm_fwd(hero_arena *ar, float *y, float *norm, const float *x, int N, int C, float eps);
+static void hero__cu_l2norm_bwd(hero_arena *ar, float *dx, const float *dy, const float *y, const float *norm, int N, int C,
+                                float eps);
+static void hero__cu_conv1d_fwd(hero_arena *ar, float *y, const float *x, const float *w, int N, int L, int K);
+static void hero__cu_conv1d_bwd(hero_arena *ar, float *dx, float *dw, const float *dy, const float *x, const float *w, int N,
+                                int L, int K);
+static void hero__cu_add(hero_arena *ar, float *y, const float *x, size_t n);
+static void hero__cu_copy(hero_arena *ar, float *y, const float *x, size_t n);
+static void hero__cu_div(hero_arena *ar, float *x, size_t n, float d);
+static void hero__cu_mul_mask(hero_arena *ar, float *x, const int32_t *mask, size_t n);
+static void hero__cu_mul_mask_rows(hero_arena *ar, float *dst, const float *src, const int32_t *mask, int R, int C);
+static void hero__cu_embed_fwd(hero_arena *ar, float *out, const int32_t *ids, const int32_t *pos, const float *word,
+                               const float *ptab, const float *type_row, int N, int T, int H);
+static void hero__cu_embed_bwd(hero_arena *ar, float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
+                               const int32_t *pos, int N, int T, int H, const hero__rowmap *wmap);
+static void hero__cu_add_pos_type(hero_arena *ar, float *x, const int32_t *pos, const float *ptab, const float *type_row, int N,
+                                  int T, int H);
+static void hero__cu_add_pos(hero_arena *ar, float *out, const float *in, const float *ptab, int B, int T, int H);
+static void hero__cu_add_pos_bwd(hero_arena *ar, float *gpos, float *dx, const float *d, int B, int T, int H);
+static void hero__cu_add_rowsel(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C);
+static void hero__cu_mfm_mask(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C);
+static void hero__cu_rowsum_masked(hero_arena *ar, float *dst, const float *src, const uint8_t *sel, size_t R, int C);
+static void hero__cu_merge_fwd(hero_arena *ar, float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int N,
+                               int Lv, int Lt, int Lg, int H);
+static void hero__cu_merge_bwd(hero_arena *ar, float *dv, float *dt, const float *demb, const int32_t *gather, int N, int Lv,
+                               int Lt, int Lg, int H);
+static void hero__cu_rows_copy(hero_arena *ar, float *dst, int ldd, const int32_t *dst_idx, const float *src, int lds,
+                               const int32_t *src_idx, int n, int C);
+static void hero__cu_rows_add(hero_arena *ar, float *dst, const float *src, const hero__rowmap *mp, int H);
+static void hero__cu_attn_core_fwd(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
+                                   const int32_t *mask, int N, int T, int H, int A);
+static int hero__cu_attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
+                                  const float *k, const float *v, const float *att, int N, int T, int H, int A);
+static void hero__cu_modpool_fwd(hero_arena *ar, float *alpha, float *mq, const float *x, int N, int T, int H);
+static void hero__cu_modpool_bwd(hero_arena *ar, float *dx, float *dal, float *ds, const float *dmq, const float *x,
+                                 const float *alpha, int N, int T, int H);
+static void hero__cu_rowmax(hero_arena *ar, float *mx, int *arg, const float *x, int R, int C);
+static void hero__cu_rowmax_bwd(hero_arena *ar, float *dcs, const float *dmx, const int *arg, const int32_t *mask, int Nq, int B,
+                                int L);
+static void hero__cu_pooler_fwd(hero_arena *ar, float *pooled, const float *x, size_t ldx, const float *W, const float *b, int S,
+                                int H);
+static void hero__cu_dot(hero_arena *ar, float *out, const float *a, const float *b, size_t n);
+static int hero__cu_xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
+                              float *loss_vec, float *dlogits, float scale, float *loss);
+static void hero__cu_mffr_loss(hero_arena *ar, float *lv, float *dout, float *loss, const float *pred, const float *tgt, int nm,
+                               int F);
+static int hero__cu_rank_loss(hero_arena *ar, const hero_config *c, const float *q2v, int Nq, int Nv, float *mat_ctx,
+                              float *mat_q, float *loss_ctx, float *loss_q, float *dq2v);
+#else
+#define HERO__DEV(ar, call) (void)(ar);
+#define HERO__DEV_RC(ar, call) (void)(ar);
+#endif
+
+static void hero__k_gemm(hero_arena *ar, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                         const float *B, int ldb, float beta, float *C, int ldc) {
+    HERO__DEV(ar, hero__cu_gemm(ar, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc))
+    hero__gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+static void hero__k_linear_fwd(hero_arena *ar, float *out, const float *in, const float *W, const float *b, int N, int K, int O) {
+    HERO__DEV(ar, hero__cu_linear_fwd(ar, out, in, W, b, N, K, O))
+    hero__linear_fwd(out, in, W, b, N, K, O);
+}
+static void hero__k_linear_bwd(hero_arena *ar, float *din, float *dW, float *db, const float *dout, const float *in,
+                               const float *W, int N, int K, int O) {
+    HERO__DEV(ar, hero__cu_linear_bwd(ar, din, dW, db, dout, in, W, N, K, O))
+    hero__linear_bwd(din, dW, db, dout, in, W, N, K, O);
+}
+static void hero__k_layernorm_fwd(hero_arena *ar, float *out, float *mean, float *rstd, const float *x, const float *w,
+                                  const float *b, int N, int C, float eps) {
+    HERO__DEV(ar, hero__cu_layernorm_fwd(ar, out, mean, rstd, x, w, b, N, C, eps))
+    hero__layernorm_fwd(out, mean, rstd, x, w, b, N, C, eps);
+}
+static void hero__k_layernorm_bwd(hero_arena *ar, float *dx, float *dw, float *db, const float *dout, const float *x,
+                                  const float *mean, const float *rstd, const float *w, int N, int C) {
+    HERO__DEV(ar, hero__cu_layernorm_bwd(ar, dx, dw, db, dout, x, mean, rstd, w, N, C))
+    hero__layernorm_bwd(dx, dw, db, dout, x, mean, rstd, w, N, C);
+}
+static void hero__k_gelu_fwd(hero_arena *ar, float *out, const float *x, size_t n) {
+    HERO__DEV(ar, hero__cu_gelu_fwd(ar, out, x, n))
+    hero__gelu_fwd(out, x, n);
+}
+static void hero__k_gelu_bwd(hero_arena *ar, float *dx, const float *dout, const float *x, size_t n) {
+    HERO__DEV(ar, hero__cu_gelu_bwd(ar, dx, dout, x, n))
+    hero__gelu_bwd(dx, dout, x, n);
+}
+static void hero__k_relu_fwd(hero_arena *ar, float *x, size_t n) {
+    HERO__DEV(ar, hero__cu_relu_fwd(ar, x, n))
+    hero__relu_fwd(x, n);
+}
+static void hero__k_relu_bwd(hero_arena *ar, float *dx, const float *dout, const float *out, size_t n) {
+    HERO__DEV(ar, hero__cu_relu_bwd(ar, dx, dout, out, n))
+    hero__relu_bwd(dx, dout, out, n);
+}
+static void hero__k_mask_logits(hero_arena *ar, float *x, const int32_t *m, size_t n) {
+    HERO__DEV(ar, hero__cu_mask_logits(ar, x, m, n))
+    hero__mask_logits(x, m, n);
+}
+static void hero__k_mask_logits_rows(hero_arena *ar, float *x, const int32_t *mask, int R, int C) {
+    HERO__DEV(ar, hero__cu_mask_logits_rows(ar, x, mask, R, C))
+    hero__mask_logits_rows(x, mask, R, C);
+}
+static void hero__k_l2norm_fwd(hero_arena *ar, float *y, float *norm, const float *x, int N, int C, float eps) {
+    HERO__DEV(ar, hero__cu_l2norm_fwd(ar, y, norm, x, N, C, eps))
+    hero__l2norm_fwd(y, norm, x, N, C, eps);
+}
+static void hero__k_l2norm_bwd(hero_arena *ar, float *dx, const float *dy, const float *y, const float *norm, int N, int C,
+                               float eps) {
+    HERO__DEV(ar, hero__cu_l2norm_bwd(ar, dx, dy, y, norm, N, C, eps))
+    hero__l2norm_bwd(dx, dy, y, norm, N, C, eps);
+}
+static void hero__k_conv1d_fwd(hero_arena *ar, float *y, const float *x, const float *w, int N, int L, int K) {
+    HERO__DEV(ar, hero__cu_conv1d_fwd(ar, y, x, w, N, L, K))
+    hero__conv1d_fwd(y, x, w, N, L, K);
+}
+static void hero__k_conv1d_bwd(hero_arena *ar, float *dx, float *dw, const float *dy, const float *x, const float *w, int N,
+                               int L, int K) {
+    HERO__DEV(ar, hero__cu_conv1d_bwd(ar, dx, dw, dy, x, w, N, L, K))
+    hero__conv1d_bwd(dx, dw, dy, x, w, N, L, K);
+}
+static void hero__k_add(hero_arena *ar, float *y, const float *x, size_t n) {
+    HERO__DEV(ar, hero__cu_add(ar, y, x, n))
+    hero__add(y, x, n);
+}
+static void hero__k_copy(hero_arena *ar, float *y, const float *x, size_t n) {
+    HERO__DEV(ar, hero__cu_copy(ar, y, x, n))
+    if (n) memcpy(y, x, n * sizeof(float));
+}
+static void hero__k_div(hero_arena *ar, float *x, size_t n, float d) {
+    HERO__DEV(ar, hero__cu_div(ar, x, n, d))
+    hero__div(x, n, d);
+}
+static void hero__k_mul_mask(hero_arena *ar, float *x, const int32_t *mask, size_t n) {
+    HERO__DEV(ar, hero__cu_mul_mask(ar, x, mask, n))
+    hero__mul_mask(x, mask, n);
+}
+static void hero__k_mul_mask_rows(hero_arena *ar, float *dst, const float *src, const int32_t *mask, int R, int C) {
+    HERO__DEV(ar, hero__cu_mul_mask_rows(ar, dst, src, mask, R, C))
+    hero__mul_mask_rows(dst, src, mask, R, C);
+}
+static void hero__k_embed_fwd(hero_arena *ar, float *out, const int32_t *ids, const int32_t *pos, const float *word,
+                              const float *ptab, const float *type_row, int N, int T, int H) {
+    HERO__DEV(ar, hero__cu_embed_fwd(ar, out, ids, pos, word, ptab, type_row, N, T, H))
+    hero__embed_fwd(out, ids, pos, word, ptab, type_row, N, T, H);
+}
+/* wmap (GPU only, may be NULL): the word-table rows as a row map (ids[k] <- row k, padding id 1 left out) */
+static void hero__k_embed_bwd(hero_arena *ar, float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
+                              const int32_t *pos, int N, int T, int H, const hero__rowmap *wmap) {
+    HERO__DEV(ar, hero__cu_embed_bwd(ar, gword, gpos, gtype, d, ids, pos, N, T, H, wmap))
+    (void)wmap;
+    hero__embed_bwd(gword, gpos, gtype, d, ids, pos, N, T, H);
+}
+static void hero__k_add_pos_type(hero_arena *ar, float *x, const int32_t *pos, const float *ptab, const float *type_row, int N,
+                                 int T, int H) {
+    HERO__DEV(ar, hero__cu_add_pos_type(ar, x, pos, ptab, type_row, N, T, H))
+    hero__add_pos_type(x, pos, ptab, type_row, N, T, H);
+}
+static void hero__k_add_pos(hero_arena *ar, float *out, const float *in, const float *ptab, int B, int T, int H) {
+    HERO__DEV(ar, hero__cu_add_pos(ar, out, in, ptab, B, T, H))
+    hero__add_pos(out, in, ptab, B, T, H);
+}
+static void hero__k_add_pos_bwd(hero_arena *ar, float *gpos, float *dx, const float *d, int B, int T, int H) {
+    HERO__DEV(ar, hero__cu_add_pos_bwd(ar, gpos, dx, d, B, T, H))
+    hero__add_pos_bwd(gpos, dx, d, B, T, H);
+}
+static void hero__k_add_rowsel(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
+    HERO__DEV(ar, hero__cu_add_rowsel(ar, x, sel, table, R, C))
+    hero__add_rowsel(x, sel, table, R, C);
+}
+static void hero__k_mfm_mask(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
+    HERO__DEV(ar, hero__cu_mfm_mask(ar, x, sel, table, R, C))
+    hero__mfm_mask(x, sel, table, R, C);
+}
+static void hero__k_rowsum_masked(hero_arena *ar, float *dst, const float *src, const uint8_t *sel, size_t R, int C) {
+    HERO__DEV(ar, hero__cu_rowsum_masked(ar, dst, src, sel, R, C))
+    hero__rowsum_masked(dst, src, sel, R, C);
+}
+static void hero__k_merge_fwd(hero_arena *ar, float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int N,
+                              int Lv, int Lt, int Lg, int H) {
+    HERO__DEV(ar, hero__cu_merge_fwd(ar, emb, v_emb, t_emb, gather, N, Lv, Lt, Lg, H))
+    hero__merge_fwd(emb, v_emb, t_emb, gather, N, Lv, Lt, Lg, H);
+}
+static void hero__k_merge_bwd(hero_arena *ar, float *dv, float *dt, const float *demb, const int32_t *gather, int N, int Lv,
+                              int Lt, int Lg, int H) {
+    HERO__DEV(ar, hero__cu_merge_bwd(ar, dv, dt, demb, gather, N, Lv, Lt, Lg, H))
+    hero__merge_bwd(dv, dt, demb, gather, N, Lv, Lt, Lg, H);
+}
+static void hero__k_rows_copy(hero_arena *ar, float *dst, int ldd, const int32_t *dst_idx, const float *src, int lds,
+                              const int32_t *src_idx, int n, int C) {
+    HERO__DEV(ar, hero__cu_rows_copy(ar, dst, ldd, dst_idx, src, lds, src_idx, n, C))
+    hero__rows_copy(dst, ldd, dst_idx, src, lds, src_idx, n, C);
+}
+static void hero__k_rows_add(hero_arena *ar, float *dst, const float *src, const hero__rowmap *mp, int H) {
+    HERO__DEV(ar, hero__cu_rows_add(ar, dst, src, mp, H))
+    hero__rows_add(dst, src, mp, H);
+}
+static void hero__k_attn_core_fwd(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
+                                  const int32_t *mask, int N, int T, int H, int A) {
+    HERO__DEV(ar, hero__cu_attn_core_fwd(ar, att, ctx, q, k, v, mask, N, T, H, A))
+    hero__attn_core_fwd(att, ctx, q, k, v, mask, N, T, H, A);
+}
+static int hero__k_attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
+                                 const float *k, const float *v, const float *att, int N, int T, int H, int A) {
+    HERO__DEV_RC(ar, hero__cu_attn_core_bwd(ar, dq, dk, dv, dctx, q, k, v, att, N, T, H, A))
+    return hero__attn_core_bwd(ar, dq, dk, dv, dctx, q, k, v, att, N, T, H, A);
+}
+static void hero__k_modpool_fwd(hero_arena *ar, float *alpha, float *mq, const float *x, int N, int T, int H) {
+    HERO__DEV(ar, hero__cu_modpool_fwd(ar, alpha, mq, x, N, T, H))
+    hero__modpool_fwd(alpha, mq, x, N, T, H);
+}
+static void hero__k_modpool_bwd(hero_arena *ar, float *dx, float *dal, float *ds, const float *dmq, const float *x,
+                                const float *alpha, int N, int T, int H) {
+    HERO__DEV(ar, hero__cu_modpool_bwd(ar, dx, dal, ds, dmq, x, alpha, N, T, H))
+    hero__modpool_bwd(dx, dal, ds, dmq, x, alpha, N, T, H);
+}
+static void hero__k_rowmax(hero_arena *ar, float *mx, int *arg, const float *x, int R, int C) {
+    HERO__DEV(ar, hero__cu_rowmax(ar, mx, arg, x, R, C))
+    hero__rowmax(mx, arg, x, R, C);
+}
+static void hero__k_rowmax_bwd(hero_arena *ar, float *dcs, const float *dmx, const int *arg, const int32_t *mask, int Nq, int B,
+                               int L) {
+    HERO__DEV(ar, hero__cu_rowmax_bwd(ar, dcs, dmx, arg, mask, Nq, B, L))
+    hero__rowmax_bwd(dcs, dmx, arg, mask, Nq, B, L);
+}
+static void hero__k_pooler_fwd(hero_arena *ar, float *pooled, const float *x, size_t ldx, const float *W, const float *b, int S,
+                               int H) {
+    HERO__DEV(ar, hero__cu_pooler_fwd(ar, pooled, x, ldx, W, b, S, H))
+    hero__pooler_fwd(pooled, x, ldx, W, b, S, H);
+}
+static void hero__k_dot(hero_arena *ar, float *out, const float *a, const float *b, size_t n) {
+    HERO__DEV(ar, hero__cu_dot(ar, out, a, b, n))
+    hero__dot(out, a, b, n);
+}
+static int hero__k_xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
+                             float *loss_vec, float *dlogits, float scale, float *loss) {
+    HERO__DEV_RC(ar, hero__cu_xent_rows(ar, logits, n, cols, stride, targets, loss_vec, dlogits, scale, loss))
+    return hero__xent_rows(ar, logits, n, cols, stride, targets, loss_vec, dlogits, scale, loss);
+}
+static void hero__k_mffr_loss(hero_arena *ar, float *lv, float *dout, float *loss, const float *pred, const float *tgt, int nm,
+                              int F) {
+    HERO__DEV(ar, hero__cu_mffr_loss(ar, lv, dout, loss, pred, tgt, nm, F))
+    hero__mffr_loss(lv, dout, loss, pred, tgt, nm, F);
+}
+static int hero__rank_loss(hero_model *m, const float *q2v, int Nq, int Nv, float *mat_ctx, float *mat_q, float *loss_ctx,
+                           float *loss_q, float *dq2v);
+static int hero__k_rank_loss(hero_model *m, hero_arena *ar, const float *q2v, int Nq, int Nv, float *mat_ctx, float *mat_q,
+                             float *loss_ctx, float *loss_q, float *dq2v) {
+    HERO__DEV_RC(ar, hero__cu_rank_loss(ar, &m->cfg, q2v, Nq, Nv, mat_ctx, mat_q, loss_ctx, loss_q, dq2v))
+    return hero__rank_loss(m, q2v, Nq, Nv, mat_ctx, mat_q, loss_ctx, loss_q, dq2v);
+}
+
+/* ---- where a model's numbers live ---- */
+#ifdef HERO_CUDA
+static hero_arena *hero__cu_act(hero_model *m);
+static float *hero__cu_pbase(const hero_model *m, int grads);
+static int hero__cu_to_host(hero_arena *ar, void *dst, const void *src, size_t bytes);
+static const char *hero__cu_errmsg(hero_arena *ar);
+#endif
+
+/* the activation arena: the model's own arena on the CPU, the device arena of a GPU model */
+static hero_arena *hero__act(hero_model *m) {
+#ifdef HERO_CUDA
+    if (m->dev) return hero__cu_act(m);
+#endif
+    return &m->arena;
+}
+/* the parameter (grads 0) or gradient (grads 1) block the model code computes with (m->p / m->g point
+   into it): m->params / m->grads on the CPU, the device blocks of a GPU model (m->params / m->grads are
+   then the host copies that loading, saving and hero_model_download use) */
+static float *hero__pbase(const hero_model *m, int grads) {
+#ifdef HERO_CUDA
+    if (m->dev) return hero__cu_pbase(m, grads);
+#endif
+    return grads ? m->grads : m->params;
+}
+/* copies bytes of model memory (activations, results) to the host */
+static int hero__k_to_host(hero_arena *ar, void *dst, const void *src, size_t bytes) {
+    HERO__DEV_RC(ar, hero__cu_to_host(ar, dst, src, bytes))
+    if (bytes) memcpy(dst, src, bytes);
+    return 0;
+}
+/* the device error behind a HERO_EDEVICE */
+static const char *hero__k_errmsg(hero_arena *ar) {
+    HERO__DEV_RC(ar, hero__cu_errmsg(ar))
+    return "no device";
+}
+
+/* A forward's inputs where its kernels read them: the batch's arrays and the index maps built
+   from it on the host (hero__prepare). On the CPU they stay where they are; with HERO_CUDA each
+   one is given space in the device arena as it is added and all go up in one copy
+   (hero__prep_flush) before the first kernel. */
+typedef struct hero__prep {
+    hero_batch d;                     /* the batch, array pointers where the kernels read them (host-only ones NULL) */
+    const float *probe;               /* REPR: d loss / d c_seq */
+    const int32_t *sel;               /* MLM: masked text rows; MFM: masked frame rows, then (NCE) the others */
+    int n_sel, n_sel1;                /* rows in sel; of them the masked ones */
+    hero__rowmap fuse, fuse_bwd;      /* fusion: video rows <- subtitle-row outputs, and back */
+    hero__rowmap sel_add;             /* MFM backward: temporal rows <- head input rows */
+    const int32_t *nce_tg;            /* MFM-NCE targets 0..nm-1 */
+    const int32_t *fom_dst;           /* FOM: row v*L+l moves to v*L+order[l] */
+    const int32_t *vsm_row, *vsm_tg;  /* VSM: query q's st/ed row (q*B + its video); targets st [Nq] then ed [Nq] */
+    hero__rowmap wmap, qmap;          /* GPU: word-table rows of the text / the VSM queries (hero__k_embed_bwd) */
+    int n_up, failed;                 /* HERO_CUDA: the pending copies (and whether space ran out) */
+    struct { void *dst; const void *src; size_t bytes; } up[48];
+} hero__prep;
+
+#ifdef HERO_CUDA
+static void *hero__cu_prep_put(hero_arena *ar, hero__prep *P, const void *src, size_t bytes);
+static int hero__cu_prep_flush(hero_arena *ar, hero__prep *P);
+#endif
+/* src (bytes) where the kernels of arena ar read it; NULL stays NULL */
+static void *hero__prep_put(hero__prep *P, hero_arena *ar, const void *src, size_t bytes) {
+    if (!src) return NULL;
+    HERO__DEV_RC(ar, hero__cu_prep_put(ar, P, src, bytes))
+    (void)P; (void)bytes;
+    return (void *)(uintptr_t)src;
+}
+static int hero__prep_flush(hero__prep *P, hero_arena *ar) {
+    HERO__DEV_RC(ar, hero__cu_prep_flush(ar, P))
+    (void)P;
+    return 0;
+}
+
+/* ---- model-level hooks (no-ops on the CPU): GPU state, copies between host and GPU, AdamW ---- */
+#ifdef HERO_CUDA
+static int hero__cu_model_init(hero_model *m, hero_error *err);
+static void hero__cu_model_free(hero_model *m);
+static int hero__cu_model_copy(hero_model *m, int to_host, int grads, hero_error *err);
+static void hero__cu_zero_grad(hero_model *m);
+static int hero__cu_set_precision(hero_model *m, int p, hero_error *err);
+static const char *hero__cu_device_name(const hero_model *m);
+static int hero__cu_opt_init(hero_optimizer *o, const hero_model *m, hero_error *err);
+static void hero__cu_opt_free(hero_optimizer *o);
+static int hero__cu_opt_copy(const hero_optimizer *o, const hero_model *m, int to_host, hero_error *err);
+static int hero__cu_grad_sumsq(const hero_model *m, double *sumsq);
+static int hero__cu_adamw(hero_optimizer *o, hero_model *m, const float *step_size, float lr, float clip, hero_error *err);
+static int hero__cu_model_sync(hero_model *m, hero_error *err);
+#define HERO__CU_OR(x, call) if (x) return call;
+#else
+#define HERO__CU_OR(x, call) (void)(x);
+#endif
+
+/* a GPU model's state, when the build has HERO_CUDA */
+static int hero__dev_model_init(hero_model *m, hero_error *err) {
+#ifdef HERO_CUDA
+    return hero__cu_model_init(m, err);
+#else
+    (void)m; (void)err;
+    return 0;
+#endif
+}
+static void hero__dev_model_free(hero_model *m) {
+#ifdef HERO_CUDA
+    if (m->dev) hero__cu_model_free(m);
+#else
+    (void)m;
+#endif
+}
+/* host copy -> GPU (to_host 0) or GPU -> host copy (to_host 1): weights, or gradients (grads 1) */
+static int hero__dev_model_copy(hero_model *m, int to_host, int grads, hero_error *err) {
+    HERO__CU_OR(m->dev, hero__cu_model_copy(m, to_host, grads, err))
+    (void)to_host; (void)grads; (void)err;
+    return 0;
+}
+/* 1 if the gradients were zeroed on the GPU */
+static int hero__dev_zero_grad(hero_model *m) {
+#ifdef HERO_CUDA
+    if (m->dev) { hero__cu_zero_grad(m); return 1; }
+#endif
+    (void)m;
+    return 0;
+}
+static int hero__dev_opt_init(hero_optimizer *o, const hero_model *m, hero_error *err) {
+    HERO__CU_OR(m->dev, hero__cu_opt_init(o, m, err))
+    (void)o; (void)err;
+    return 0;
+}
+static void hero__dev_opt_free(hero_optimizer *o) {
+#ifdef HERO_CUDA
+    if (o->dev) hero__cu_opt_free(o);
+#else
+    (void)o;
+#endif
+}
+/* the AdamW moments: GPU -> host copies (to_host 1) or back */
+static int hero__dev_opt_copy(const hero_optimizer *o, const hero_model *m, int to_host, hero_error *err) {
+    HERO__CU_OR(o->dev, hero__cu_opt_copy(o, m, to_host, err))
+    (void)m; (void)to_host; (void)err;
+    return 0;
+}
+/* host address of a parameter pointer of m->p (the initialisers write the host copy) */
+static float *hero__hostp(hero_model *m, const float *p) { return m->params + (p - hero__pbase(m, 0)); }
+
 /* ======================================================================================
    3. The parameter table
    ====================================================================================== */
@@ -1857,8 +2663,10 @@ static void hero__reg(hero_model *m, int *i, size_t *off, int assign, const char
                       int nd, int d0, int d1, int d2, float **pslot, float **gslot) {
     if (assign) {
         hero_param *t = &m->table[*i];
-        *pslot = t->data = m->params + t->offset;
-        *gslot = t->grad = m->grads + t->offset;
+        t->data = m->params + t->offset;
+        t->grad = m->grads + t->offset;
+        *pslot = hero__pbase(m, 0) + t->offset; /* where the model code reads them (the GPU for a GPU model) */
+        *gslot = hero__pbase(m, 1) + t->offset;
     } else if (m->table) {
         hero_param *t = &m->table[*i];
         memset(t, 0, sizeof(*t));
@@ -1963,12 +2771,17 @@ HERODEF int hero_model_init(hero_model *m, const hero_config *c, hero_error *err
     }
     memset(m->params, 0, m->n_floats * sizeof(float));
     memset(m->grads, 0, m->n_floats * sizeof(float));
+    if ((rc = hero__dev_model_init(m, err)) != 0) {
+        hero_model_free(m);
+        return rc;
+    }
     hero__walk_params(m, 1);
     m->vocab_padded = c->Vp > c->V;
     return 0;
 }
 
 HERODEF void hero_model_free(hero_model *m) {
+    hero__dev_model_free(m);
     HERO_FREE(m->table);
     HERO_FREE(m->params);
     HERO_FREE(m->grads);
@@ -1983,11 +2796,58 @@ HERODEF hero_param *hero_model_param(hero_model *m, const char *name) {
     return NULL;
 }
 
-HERODEF void hero_zero_grad(hero_model *m) { memset(m->grads, 0, m->n_floats * sizeof(float)); }
+HERODEF void hero_zero_grad(hero_model *m) {
+    if (!hero__dev_zero_grad(m)) memset(m->grads, 0, m->n_floats * sizeof(float));
+}
+
+HERODEF const char *hero_model_device(const hero_model *m) {
+#ifdef HERO_CUDA
+    if (m->dev) return hero__cu_device_name(m);
+#endif
+    (void)m;
+    return "cpu";
+}
+
+HERODEF int hero_model_set_precision(hero_model *m, hero_precision p, hero_error *err) {
+    if ((int)p < HERO_PREC_FP32 || p > HERO_PREC_BF16) return hero__fail(err, HERO_EINVAL, "set_precision: unknown precision %d", (int)p);
+#ifdef HERO_CUDA
+    if (m->dev) return hero__cu_set_precision(m, (int)p, err);
+#endif
+    (void)m;
+    if (p != HERO_PREC_FP32)
+        return hero__fail(err, HERO_EINVAL, "set_precision: %s needs a GPU model (hero.h built with HERO_CUDA)",
+                          p == HERO_PREC_TF32 ? "tf32" : "bf16");
+    return 0;
+}
+
+HERODEF int hero_model_download(hero_model *m, hero_error *err) {
+    int rc = hero__dev_model_copy(m, 1, 0, err);
+    return rc ? rc : hero__dev_model_copy(m, 1, 1, err);
+}
+
+HERODEF int hero_model_upload(hero_model *m, hero_error *err) {
+    int rc = hero__dev_model_copy(m, 0, 0, err);
+    return rc ? rc : hero__dev_model_copy(m, 0, 1, err);
+}
+
+HERODEF int hero_model_sync(hero_model *m, hero_error *err) {
+    HERO__CU_OR(m->dev, hero__cu_model_sync(m, err))
+    (void)err;
+    return 0;
+}
+
+HERODEF int hero_copy_to_host(hero_model *m, void *dst, const void *src, size_t bytes, hero_error *err) {
+    hero_arena *ar = hero__act(m);
+    int rc;
+    if (!bytes) return 0;
+    if (!dst || !src) return hero__fail(err, HERO_EINVAL, "copy_to_host: NULL pointer");
+    if ((rc = hero__k_to_host(ar, dst, src, bytes)) != 0) return hero__fail(err, rc, "copy_to_host: %s", hero__k_errmsg(ar));
+    return 0;
+}
 
 /* Marks the parameter owning gradient pointer g as having received a gradient. */
 static void hero__touch(hero_model *m, const float *g) {
-    size_t off = (size_t)(g - m->grads);
+    size_t off = (size_t)(g - hero__pbase(m, 1));
     int lo = 0, hi = m->n_params - 1;
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
@@ -2011,6 +2871,15 @@ static void hero__touch_layer(hero_model *m, hero_layer_params *g) {
 }
 
 #define HERO__NEW(ar, type, n) ((type *)hero__alloc((ar), (size_t)(n) * sizeof(type)))
+/* an activation its producing op writes completely: not zeroed in a device arena (zeroed on the
+   CPU, as everything) */
+static void *hero__alloc_w(hero_arena *a, size_t bytes) {
+#ifdef HERO_CUDA
+    if (a->dev) return hero__cu_alloc(a, bytes, 0);
+#endif
+    return hero__alloc(a, bytes);
+}
+#define HERO__NEWW(ar, type, n) ((type *)hero__alloc_w((ar), (size_t)(n) * sizeof(type)))
 
 /* ======================================================================================
    4. BERT post-LN layer: a = LN(x + Wo Attn(x)); out = LN(a + W2 gelu(W1 a))
@@ -2033,96 +2902,69 @@ typedef struct hero__layer_act {
 /* attention block: out[N,T,H] = LN(x + Wo softmax(QK^T/sqrt(d) + (1-mask)*-10000) V) */
 static int hero__attn_fwd(hero_arena *ar, hero__attn_act *s, const hero_attn_params *p, const float *x,
                           const int32_t *mask, int N, int T, int H, int A, float eps) {
-    int n, h, i, j, d = H / A;
     size_t NTH = (size_t)N * T * H;
-    float sq = sqrtf((float)d);
     s->N = N; s->T = T; s->A = A; s->x = x; s->mask = mask;
-    s->q = HERO__NEW(ar, float, NTH); s->k = HERO__NEW(ar, float, NTH); s->v = HERO__NEW(ar, float, NTH);
-    s->att = HERO__NEW(ar, float, (size_t)N * A * T * T); s->ctx = HERO__NEW(ar, float, NTH);
-    s->res = HERO__NEW(ar, float, NTH); s->out = HERO__NEW(ar, float, NTH);
-    s->mean = HERO__NEW(ar, float, (size_t)N * T); s->rstd = HERO__NEW(ar, float, (size_t)N * T);
+    s->q = HERO__NEWW(ar, float, NTH); s->k = HERO__NEWW(ar, float, NTH); s->v = HERO__NEWW(ar, float, NTH);
+    s->att = HERO__NEWW(ar, float, (size_t)N * A * T * T); s->ctx = HERO__NEWW(ar, float, NTH);
+    s->res = HERO__NEWW(ar, float, NTH); s->out = HERO__NEWW(ar, float, NTH);
+    s->mean = HERO__NEWW(ar, float, (size_t)N * T); s->rstd = HERO__NEWW(ar, float, (size_t)N * T);
     if (!s->q || !s->k || !s->v || !s->att || !s->ctx || !s->res || !s->out || !s->mean || !s->rstd) return HERO_ENOMEM;
-    hero__linear_fwd(s->q, x, p->q_w, p->q_b, N * T, H, H);
-    hero__linear_fwd(s->k, x, p->k_w, p->k_b, N * T, H, H);
-    hero__linear_fwd(s->v, x, p->v_w, p->v_b, N * T, H, H);
-    for (n = 0; n < N; n++)
-        for (h = 0; h < A; h++) {
-            const float *Q = s->q + (size_t)n * T * H + h * d, *K = s->k + (size_t)n * T * H + h * d;
-            const float *Vv = s->v + (size_t)n * T * H + h * d;
-            float *S = s->att + ((size_t)n * A + h) * T * T;
-            hero__gemm(0, 1, T, T, d, 1.0f, Q, H, K, H, 0.0f, S, T);
-            for (i = 0; i < T; i++) {
-                float *row = S + (size_t)i * T;
-                for (j = 0; j < T; j++) row[j] = row[j] / sq + (1.0f - (float)mask[(size_t)n * T + j]) * -10000.0f;
-                hero__softmax_row(row, T);
-            }
-            hero__gemm(0, 0, T, d, T, 1.0f, S, T, Vv, H, 0.0f, s->ctx + (size_t)n * T * H + h * d, H);
-        }
-    hero__linear_fwd(s->res, s->ctx, p->o_w, p->o_b, N * T, H, H);
-    for (i = 0; i < (int)NTH; i++) s->res[i] += x[i];
-    hero__layernorm_fwd(s->out, s->mean, s->rstd, s->res, p->ln_w, p->ln_b, N * T, H, eps);
+    hero__k_linear_fwd(ar, s->q, x, p->q_w, p->q_b, N * T, H, H);
+    hero__k_linear_fwd(ar, s->k, x, p->k_w, p->k_b, N * T, H, H);
+    hero__k_linear_fwd(ar, s->v, x, p->v_w, p->v_b, N * T, H, H);
+    hero__k_attn_core_fwd(ar, s->att, s->ctx, s->q, s->k, s->v, mask, N, T, H, A);
+    hero__k_linear_fwd(ar, s->res, s->ctx, p->o_w, p->o_b, N * T, H, H);
+    hero__k_add(ar, s->res, x, NTH);
+    hero__k_layernorm_fwd(ar, s->out, s->mean, s->rstd, s->res, p->ln_w, p->ln_b, N * T, H, eps);
     return 0;
 }
 /* attention block backward: dx[N,T,H] += ..., parameter grads into g */
 static int hero__attn_bwd(hero_arena *ar, hero__attn_act *s, const hero_attn_params *p, hero_attn_params *g,
                           float *dx, const float *dout, int H) {
-    int N = s->N, T = s->T, A = s->A, n, h, i, d = H / A;
+    int N = s->N, T = s->T, A = s->A, rc;
     size_t NTH = (size_t)N * T * H;
-    float sq = sqrtf((float)d);
     float *dres = HERO__NEW(ar, float, NTH), *dctx = HERO__NEW(ar, float, NTH);
     float *dq = HERO__NEW(ar, float, NTH), *dk = HERO__NEW(ar, float, NTH), *dv = HERO__NEW(ar, float, NTH);
-    float *dP = HERO__NEW(ar, float, (size_t)T * T), *dS = HERO__NEW(ar, float, (size_t)T * T);
-    if (!dres || !dctx || !dq || !dk || !dv || !dP || !dS) return HERO_ENOMEM;
-    hero__layernorm_bwd(dres, g->ln_w, g->ln_b, dout, s->res, s->mean, s->rstd, p->ln_w, N * T, H);
-    for (i = 0; i < (int)NTH; i++) dx[i] += dres[i];
-    hero__linear_bwd(dctx, g->o_w, g->o_b, dres, s->ctx, p->o_w, N * T, H, H);
-    for (n = 0; n < N; n++)
-        for (h = 0; h < A; h++) {
-            size_t base = (size_t)n * T * H + h * d;
-            const float *P = s->att + ((size_t)n * A + h) * T * T;
-            hero__gemm(0, 1, T, T, d, 1.0f, dctx + base, H, s->v + base, H, 0.0f, dP, T);  /* dP = dctx V^T */
-            hero__gemm(1, 0, T, d, T, 1.0f, P, T, dctx + base, H, 1.0f, dv + base, H);    /* dV += P^T dctx */
-            memset(dS, 0, (size_t)T * T * sizeof(float));
-            for (i = 0; i < T; i++) hero__softmax_row_bwd(dS + (size_t)i * T, dP + (size_t)i * T, P + (size_t)i * T, T);
-            for (i = 0; i < T * T; i++) dS[i] /= sq;
-            hero__gemm(0, 0, T, d, T, 1.0f, dS, T, s->k + base, H, 1.0f, dq + base, H);   /* dQ += dS K */
-            hero__gemm(1, 0, T, d, T, 1.0f, dS, T, s->q + base, H, 1.0f, dk + base, H);   /* dK += dS^T Q */
-        }
-    hero__linear_bwd(dx, g->q_w, g->q_b, dq, s->x, p->q_w, N * T, H, H);
-    hero__linear_bwd(dx, g->k_w, g->k_b, dk, s->x, p->k_w, N * T, H, H);
-    hero__linear_bwd(dx, g->v_w, g->v_b, dv, s->x, p->v_w, N * T, H, H);
+    if (!dres || !dctx || !dq || !dk || !dv) return HERO_ENOMEM;
+    hero__k_layernorm_bwd(ar, dres, g->ln_w, g->ln_b, dout, s->res, s->mean, s->rstd, p->ln_w, N * T, H);
+    hero__k_add(ar, dx, dres, NTH);
+    hero__k_linear_bwd(ar, dctx, g->o_w, g->o_b, dres, s->ctx, p->o_w, N * T, H, H);
+    if ((rc = hero__k_attn_core_bwd(ar, dq, dk, dv, dctx, s->q, s->k, s->v, s->att, N, T, H, A)) != 0) return rc;
+    hero__k_linear_bwd(ar, dx, g->q_w, g->q_b, dq, s->x, p->q_w, N * T, H, H);
+    hero__k_linear_bwd(ar, dx, g->k_w, g->k_b, dk, s->x, p->k_w, N * T, H, H);
+    hero__k_linear_bwd(ar, dx, g->v_w, g->v_b, dv, s->x, p->v_w, N * T, H, H);
     return 0;
 }
 
 /* BERT layer: out[N,T,H] = LN(a + W2 gelu(W1 a + b1) + b2), a = attention block(x) */
 static int hero__layer_fwd(hero_arena *ar, hero__layer_act *s, const hero_layer_params *p, const float *x,
                            const int32_t *mask, int N, int T, int H, int A, int Dff, float eps) {
-    size_t NT = (size_t)N * T, i;
+    size_t NT = (size_t)N * T;
     int rc = hero__attn_fwd(ar, &s->at, &p->attn, x, mask, N, T, H, A, eps);
     if (rc) return rc;
-    s->h = HERO__NEW(ar, float, NT * Dff); s->g = HERO__NEW(ar, float, NT * Dff);
-    s->res = HERO__NEW(ar, float, NT * H); s->out = HERO__NEW(ar, float, NT * H);
-    s->mean = HERO__NEW(ar, float, NT); s->rstd = HERO__NEW(ar, float, NT);
+    s->h = HERO__NEWW(ar, float, NT * Dff); s->g = HERO__NEWW(ar, float, NT * Dff);
+    s->res = HERO__NEWW(ar, float, NT * H); s->out = HERO__NEWW(ar, float, NT * H);
+    s->mean = HERO__NEWW(ar, float, NT); s->rstd = HERO__NEWW(ar, float, NT);
     if (!s->h || !s->g || !s->res || !s->out || !s->mean || !s->rstd) return HERO_ENOMEM;
-    hero__linear_fwd(s->h, s->at.out, p->i_w, p->i_b, (int)NT, H, Dff);
-    hero__gelu_fwd(s->g, s->h, NT * Dff);
-    hero__linear_fwd(s->res, s->g, p->f_w, p->f_b, (int)NT, Dff, H);
-    for (i = 0; i < NT * H; i++) s->res[i] += s->at.out[i];
-    hero__layernorm_fwd(s->out, s->mean, s->rstd, s->res, p->fln_w, p->fln_b, (int)NT, H, eps);
+    hero__k_linear_fwd(ar, s->h, s->at.out, p->i_w, p->i_b, (int)NT, H, Dff);
+    hero__k_gelu_fwd(ar, s->g, s->h, NT * Dff);
+    hero__k_linear_fwd(ar, s->res, s->g, p->f_w, p->f_b, (int)NT, Dff, H);
+    hero__k_add(ar, s->res, s->at.out, NT * H);
+    hero__k_layernorm_fwd(ar, s->out, s->mean, s->rstd, s->res, p->fln_w, p->fln_b, (int)NT, H, eps);
     return 0;
 }
 /* BERT layer backward: dx[N,T,H] += ... */
 static int hero__layer_bwd(hero_arena *ar, hero__layer_act *s, const hero_layer_params *p, hero_layer_params *g,
                            float *dx, const float *dout, int H, int Dff) {
-    size_t NT = (size_t)s->at.N * s->at.T, i;
+    size_t NT = (size_t)s->at.N * s->at.T;
     float *dres = HERO__NEW(ar, float, NT * H), *dg = HERO__NEW(ar, float, NT * Dff);
     float *dh = HERO__NEW(ar, float, NT * Dff), *da = HERO__NEW(ar, float, NT * H);
     if (!dres || !dg || !dh || !da) return HERO_ENOMEM;
-    hero__layernorm_bwd(dres, g->fln_w, g->fln_b, dout, s->res, s->mean, s->rstd, p->fln_w, (int)NT, H);
-    for (i = 0; i < NT * H; i++) da[i] = dres[i];
-    hero__linear_bwd(dg, g->f_w, g->f_b, dres, s->g, p->f_w, (int)NT, Dff, H);
-    hero__gelu_bwd(dh, dg, s->h, NT * Dff);
-    hero__linear_bwd(da, g->i_w, g->i_b, dh, s->at.out, p->i_w, (int)NT, H, Dff);
+    hero__k_layernorm_bwd(ar, dres, g->fln_w, g->fln_b, dout, s->res, s->mean, s->rstd, p->fln_w, (int)NT, H);
+    hero__k_copy(ar, da, dres, NT * H);
+    hero__k_linear_bwd(ar, dg, g->f_w, g->f_b, dres, s->g, p->f_w, (int)NT, Dff, H);
+    hero__k_gelu_bwd(ar, dh, dg, s->h, NT * Dff);
+    hero__k_linear_bwd(ar, da, g->i_w, g->i_b, dh, s->at.out, p->i_w, (int)NT, H, Dff);
     return hero__attn_bwd(ar, &s->at, &p->attn, &g->attn, dx, da, H);
 }
 
@@ -2142,7 +2984,7 @@ static int hero__encoder_fwd(hero_arena *ar, hero__layer_act *act, const hero_la
 /* encoder backward: dx[N,T,H] += ... from dout */
 static int hero__encoder_bwd(hero_model *m, hero__layer_act *act, const hero_layer_params *layers, hero_layer_params *g,
                              int n_layers, float *dx, const float *dout, int N, int T, int H, int Dff) {
-    hero_arena *ar = &m->arena;
+    hero_arena *ar = hero__act(m);
     int l, rc;
     const float *cur = dout;
     for (l = n_layers - 1; l >= 0; l--) {
@@ -2152,10 +2994,7 @@ static int hero__encoder_bwd(hero_model *m, hero__layer_act *act, const hero_lay
         hero__touch_layer(m, &g[l]);
         cur = d;
     }
-    if (n_layers == 0) {
-        size_t i;
-        for (i = 0; i < (size_t)N * T * H; i++) dx[i] += dout[i];
-    }
+    if (n_layers == 0) hero__k_add(ar, dx, dout, (size_t)N * T * H);
     return 0;
 }
 
@@ -2167,6 +3006,7 @@ typedef struct hero__fenc_act {
     int N, Lt, Lv, Lg;               /* rows, text length, frame length, merged length (Lg = Lt if text only) */
     const int32_t *ids, *pos, *vpos, *gather, *mask;
     const float *vfeat;              /* [N,Lv,F] or NULL (text only) */
+    const hero__rowmap *wmap;        /* GPU: ids as a word-row map (deterministic word-table gradient) */
     const uint8_t *vmask;            /* [N,Lv] or NULL */
     float *t_res, *t_mean, *t_rstd, *t_emb;              /* text: [N,Lt,H] */
     float *v_in, *v_lmean, *v_lrstd, *v_ln;              /* frames: [N,Lv,F] after mask emb, img_LayerNorm */
@@ -2179,41 +3019,26 @@ typedef struct hero__fenc_act {
 /* text embedding: t_emb[N,Lt,H] = LN(word[id] + pos[p] + type[1]) (eps 1e-5) */
 static int hero__text_emb_fwd(hero_model *m, hero__fenc_act *s) {
     const hero_config *c = &m->cfg;
-    int H = c->H, n, t, i;
+    int H = c->H;
     size_t NT = (size_t)s->N * s->Lt;
-    hero_arena *ar = &m->arena;
-    s->t_res = HERO__NEW(ar, float, NT * H); s->t_emb = HERO__NEW(ar, float, NT * H);
-    s->t_mean = HERO__NEW(ar, float, NT); s->t_rstd = HERO__NEW(ar, float, NT);
+    hero_arena *ar = hero__act(m);
+    s->t_res = HERO__NEWW(ar, float, NT * H); s->t_emb = HERO__NEWW(ar, float, NT * H);
+    s->t_mean = HERO__NEWW(ar, float, NT); s->t_rstd = HERO__NEWW(ar, float, NT);
     if (!s->t_res || !s->t_emb || !s->t_mean || !s->t_rstd) return HERO_ENOMEM;
-    for (n = 0; n < s->N; n++)
-        for (t = 0; t < s->Lt; t++) {
-            const float *w = m->p.f_word + (size_t)s->ids[(size_t)n * s->Lt + t] * H;
-            const float *pe = m->p.f_pos + (size_t)s->pos[t] * H, *ty = m->p.f_type + H;
-            float *r = s->t_res + ((size_t)n * s->Lt + t) * H;
-            for (i = 0; i < H; i++) r[i] = w[i] + pe[i] + ty[i];
-        }
-    hero__layernorm_fwd(s->t_emb, s->t_mean, s->t_rstd, s->t_res, m->p.f_ln_w, m->p.f_ln_b, (int)NT, H, 1e-5f);
+    hero__k_embed_fwd(ar, s->t_res, s->ids, s->pos, m->p.f_word, m->p.f_pos, m->p.f_type + H, s->N, s->Lt, H);
+    hero__k_layernorm_fwd(ar, s->t_emb, s->t_mean, s->t_rstd, s->t_res, m->p.f_ln_w, m->p.f_ln_b, (int)NT, H, 1e-5f);
     return 0;
 }
 /* text embedding backward: word rows (not padding row 1), positions, type row 1, LayerNorm */
 static int hero__text_emb_bwd(hero_model *m, hero__fenc_act *s, const float *demb) {
     const hero_config *c = &m->cfg;
-    int H = c->H, n, t, i;
+    int H = c->H;
     size_t NT = (size_t)s->N * s->Lt;
-    float *dres = HERO__NEW(&m->arena, float, NT * H);
+    hero_arena *ar = hero__act(m);
+    float *dres = HERO__NEW(ar, float, NT * H);
     if (!dres) return HERO_ENOMEM;
-    hero__layernorm_bwd(dres, m->g.f_ln_w, m->g.f_ln_b, demb, s->t_res, s->t_mean, s->t_rstd, m->p.f_ln_w, (int)NT, H);
-    for (n = 0; n < s->N; n++)
-        for (t = 0; t < s->Lt; t++) {
-            int id = s->ids[(size_t)n * s->Lt + t];
-            const float *d = dres + ((size_t)n * s->Lt + t) * H;
-            float *gw = m->g.f_word + (size_t)id * H, *gp = m->g.f_pos + (size_t)s->pos[t] * H, *gt = m->g.f_type + H;
-            for (i = 0; i < H; i++) {
-                if (id != 1) gw[i] += d[i];
-                gp[i] += d[i];
-                gt[i] += d[i];
-            }
-        }
+    hero__k_layernorm_bwd(ar, dres, m->g.f_ln_w, m->g.f_ln_b, demb, s->t_res, s->t_mean, s->t_rstd, m->p.f_ln_w, (int)NT, H);
+    hero__k_embed_bwd(ar, m->g.f_word, m->g.f_pos, m->g.f_type + H, dres, s->ids, s->pos, s->N, s->Lt, H, s->wmap);
     hero__touch(m, m->g.f_word); hero__touch(m, m->g.f_pos); hero__touch(m, m->g.f_type);
     hero__touch(m, m->g.f_ln_w); hero__touch(m, m->g.f_ln_b);
     return 0;
@@ -2222,58 +3047,42 @@ static int hero__text_emb_bwd(hero_model *m, hero__fenc_act *s, const float *dem
 /* frame embedding: v_emb[N,Lv,H] = LN(img_linear(img_LN(f + mask_emb[m])) + imgpos[p] + type[1]) */
 static int hero__frame_emb_fwd(hero_model *m, hero__fenc_act *s) {
     const hero_config *c = &m->cfg;
-    int H = c->H, F = c->F, n, v, i;
+    int H = c->H, F = c->F;
     size_t NV = (size_t)s->N * s->Lv;
-    hero_arena *ar = &m->arena;
-    s->v_in = HERO__NEW(ar, float, NV * F); s->v_ln = HERO__NEW(ar, float, NV * F);
-    s->v_lmean = HERO__NEW(ar, float, NV); s->v_lrstd = HERO__NEW(ar, float, NV);
-    s->v_res = HERO__NEW(ar, float, NV * H); s->v_emb = HERO__NEW(ar, float, NV * H);
-    s->v_mean = HERO__NEW(ar, float, NV); s->v_rstd = HERO__NEW(ar, float, NV);
+    hero_arena *ar = hero__act(m);
+    s->v_in = HERO__NEWW(ar, float, NV * F); s->v_ln = HERO__NEWW(ar, float, NV * F);
+    s->v_lmean = HERO__NEWW(ar, float, NV); s->v_lrstd = HERO__NEWW(ar, float, NV);
+    s->v_res = HERO__NEWW(ar, float, NV * H); s->v_emb = HERO__NEWW(ar, float, NV * H);
+    s->v_mean = HERO__NEWW(ar, float, NV); s->v_rstd = HERO__NEWW(ar, float, NV);
     if (!s->v_in || !s->v_ln || !s->v_lmean || !s->v_lrstd || !s->v_res || !s->v_emb || !s->v_mean || !s->v_rstd)
         return HERO_ENOMEM;
-    memcpy(s->v_in, s->vfeat, NV * F * sizeof(float));
-    if (s->vmask)
-        for (v = 0; v < (int)NV; v++) {
-            const float *me = m->p.img_mask + (size_t)(s->vmask[v] ? 1 : 0) * F;
-            for (i = 0; i < F; i++) s->v_in[(size_t)v * F + i] += me[i];
-        }
-    hero__layernorm_fwd(s->v_ln, s->v_lmean, s->v_lrstd, s->v_in, m->p.img_ln_w, m->p.img_ln_b, (int)NV, F, 1e-5f);
-    hero__linear_fwd(s->v_res, s->v_ln, m->p.img_w, m->p.img_b, (int)NV, F, H);
-    for (n = 0; n < s->N; n++)
-        for (v = 0; v < s->Lv; v++) {
-            float *r = s->v_res + ((size_t)n * s->Lv + v) * H;
-            const float *pe = m->p.img_pos + (size_t)s->vpos[v] * H, *ty = m->p.f_type + H;
-            for (i = 0; i < H; i++) r[i] += pe[i] + ty[i];
-        }
-    hero__layernorm_fwd(s->v_emb, s->v_mean, s->v_rstd, s->v_res, m->p.img_eln_w, m->p.img_eln_b, (int)NV, H, 1e-5f);
+    hero__k_copy(ar, s->v_in, s->vfeat, NV * F);
+    if (s->vmask) hero__k_add_rowsel(ar, s->v_in, s->vmask, m->p.img_mask, NV, F);
+    hero__k_layernorm_fwd(ar, s->v_ln, s->v_lmean, s->v_lrstd, s->v_in, m->p.img_ln_w, m->p.img_ln_b, (int)NV, F, 1e-5f);
+    hero__k_linear_fwd(ar, s->v_res, s->v_ln, m->p.img_w, m->p.img_b, (int)NV, F, H);
+    hero__k_add_pos_type(ar, s->v_res, s->vpos, m->p.img_pos, m->p.f_type + H, s->N, s->Lv, H);
+    hero__k_layernorm_fwd(ar, s->v_emb, s->v_mean, s->v_rstd, s->v_res, m->p.img_eln_w, m->p.img_eln_b, (int)NV, H, 1e-5f);
     return 0;
 }
 /* frame embedding backward: LayerNorms, img_linear, positions, type row 1, mask_emb row 1 */
 static int hero__frame_emb_bwd(hero_model *m, hero__fenc_act *s, const float *demb) {
     const hero_config *c = &m->cfg;
-    int H = c->H, F = c->F, n, v, i;
+    int H = c->H, F = c->F;
     size_t NV = (size_t)s->N * s->Lv;
-    hero_arena *ar = &m->arena;
+    hero_arena *ar = hero__act(m);
     float *dres = HERO__NEW(ar, float, NV * H), *dln = HERO__NEW(ar, float, NV * F);
     if (!dres || !dln) return HERO_ENOMEM;
-    hero__layernorm_bwd(dres, m->g.img_eln_w, m->g.img_eln_b, demb, s->v_res, s->v_mean, s->v_rstd, m->p.img_eln_w, (int)NV, H);
-    for (n = 0; n < s->N; n++)
-        for (v = 0; v < s->Lv; v++) {
-            const float *d = dres + ((size_t)n * s->Lv + v) * H;
-            float *gp = m->g.img_pos + (size_t)s->vpos[v] * H, *gt = m->g.f_type + H;
-            for (i = 0; i < H; i++) { gp[i] += d[i]; gt[i] += d[i]; }
-        }
-    hero__linear_bwd(dln, m->g.img_w, m->g.img_b, dres, s->v_ln, m->p.img_w, (int)NV, F, H);
+    hero__k_layernorm_bwd(ar, dres, m->g.img_eln_w, m->g.img_eln_b, demb, s->v_res, s->v_mean, s->v_rstd, m->p.img_eln_w, (int)NV, H);
+    hero__k_embed_bwd(ar, NULL, m->g.img_pos, m->g.f_type + H, dres, NULL, s->vpos, s->N, s->Lv, H, NULL);
+    hero__k_linear_bwd(ar, dln, m->g.img_w, m->g.img_b, dres, s->v_ln, m->p.img_w, (int)NV, F, H);
     if (s->vmask) {
         float *din = HERO__NEW(ar, float, NV * F);
         if (!din) return HERO_ENOMEM;
-        hero__layernorm_bwd(din, m->g.img_ln_w, m->g.img_ln_b, dln, s->v_in, s->v_lmean, s->v_lrstd, m->p.img_ln_w, (int)NV, F);
-        for (v = 0; v < (int)NV; v++)
-            if (s->vmask[v]) /* row 0 is padding_idx: no gradient */
-                for (i = 0; i < F; i++) m->g.img_mask[F + i] += din[(size_t)v * F + i];
+        hero__k_layernorm_bwd(ar, din, m->g.img_ln_w, m->g.img_ln_b, dln, s->v_in, s->v_lmean, s->v_lrstd, m->p.img_ln_w, (int)NV, F);
+        hero__k_rowsum_masked(ar, m->g.img_mask + F, din, s->vmask, NV, F); /* row 0 is padding_idx: no gradient */
         hero__touch(m, m->g.img_mask);
     } else {
-        hero__layernorm_bwd(NULL, m->g.img_ln_w, m->g.img_ln_b, dln, s->v_in, s->v_lmean, s->v_lrstd, m->p.img_ln_w, (int)NV, F);
+        hero__k_layernorm_bwd(ar, NULL, m->g.img_ln_w, m->g.img_ln_b, dln, s->v_in, s->v_lmean, s->v_lrstd, m->p.img_ln_w, (int)NV, F);
     }
     hero__touch(m, m->g.img_eln_w); hero__touch(m, m->g.img_eln_b); hero__touch(m, m->g.img_pos);
     hero__touch(m, m->g.f_type); hero__touch(m, m->g.img_w); hero__touch(m, m->g.img_b);
@@ -2284,20 +3093,14 @@ static int hero__frame_emb_bwd(hero_model *m, hero__fenc_act *s, const float *de
 /* cross-modal encoder: embeddings (+ gather merge) then the f layers. out [N,Lg,H] */
 static int hero__fenc_fwd(hero_model *m, hero__fenc_act *s) {
     const hero_config *c = &m->cfg;
-    int H = c->H, n, g, rc;
-    hero_arena *ar = &m->arena;
+    int H = c->H, rc;
+    hero_arena *ar = hero__act(m);
     if ((rc = hero__text_emb_fwd(m, s)) != 0) return rc;
     if (s->vfeat) {
         if ((rc = hero__frame_emb_fwd(m, s)) != 0) return rc;
-        s->emb = HERO__NEW(ar, float, (size_t)s->N * s->Lg * H);
+        s->emb = HERO__NEWW(ar, float, (size_t)s->N * s->Lg * H);
         if (!s->emb) return HERO_ENOMEM;
-        for (n = 0; n < s->N; n++)
-            for (g = 0; g < s->Lg; g++) {
-                int idx = s->gather[(size_t)n * s->Lg + g];
-                const float *src = idx < s->Lv ? s->v_emb + ((size_t)n * s->Lv + idx) * H
-                                               : s->t_emb + ((size_t)n * s->Lt + (idx - s->Lv)) * H;
-                memcpy(s->emb + ((size_t)n * s->Lg + g) * H, src, (size_t)H * sizeof(float));
-            }
+        hero__k_merge_fwd(ar, s->emb, s->v_emb, s->t_emb, s->gather, s->N, s->Lv, s->Lt, s->Lg, H);
     } else {
         s->emb = s->t_emb;
     }
@@ -2307,8 +3110,8 @@ static int hero__fenc_fwd(hero_model *m, hero__fenc_act *s) {
 /* cross-modal encoder backward from dout [N,Lg,H] */
 static int hero__fenc_bwd(hero_model *m, hero__fenc_act *s, const float *dout) {
     const hero_config *c = &m->cfg;
-    int H = c->H, n, g, i, rc;
-    hero_arena *ar = &m->arena;
+    int H = c->H, rc;
+    hero_arena *ar = hero__act(m);
     float *demb = HERO__NEW(ar, float, (size_t)s->N * s->Lg * H);
     if (!demb) return HERO_ENOMEM;
     if ((rc = hero__encoder_bwd(m, s->layer, m->p.f_layer, m->g.f_layer, c->f_layers, demb, dout, s->N, s->Lg, H,
@@ -2317,13 +3120,7 @@ static int hero__fenc_bwd(hero_model *m, hero__fenc_act *s, const float *dout) {
     if (s->vfeat) {
         float *dt = HERO__NEW(ar, float, (size_t)s->N * s->Lt * H), *dv = HERO__NEW(ar, float, (size_t)s->N * s->Lv * H);
         if (!dt || !dv) return HERO_ENOMEM;
-        for (n = 0; n < s->N; n++)
-            for (g = 0; g < s->Lg; g++) {
-                int idx = s->gather[(size_t)n * s->Lg + g];
-                float *dst = idx < s->Lv ? dv + ((size_t)n * s->Lv + idx) * H : dt + ((size_t)n * s->Lt + (idx - s->Lv)) * H;
-                const float *src = demb + ((size_t)n * s->Lg + g) * H;
-                for (i = 0; i < H; i++) dst[i] += src[i];
-            }
+        hero__k_merge_bwd(ar, dv, dt, demb, s->gather, s->N, s->Lv, s->Lt, s->Lg, H);
         if ((rc = hero__frame_emb_bwd(m, s, dv)) != 0) return rc;
         return hero__text_emb_bwd(m, s, dt);
     }
@@ -2345,69 +3142,48 @@ typedef struct hero__video_act {
 } hero__video_act;
 
 /* fusion: transformed[B,L,H] = relu(W LN(cv) + b) + scatter-add of subtitle rows' frame outputs */
-static int hero__fuse_fwd(hero_model *m, hero__video_act *s, const hero_batch *b, const float *f_out, int Lg) {
+static int hero__fuse_fwd(hero_model *m, hero__video_act *s, const hero__prep *P, const float *f_out) {
     const hero_config *c = &m->cfg;
-    int H = c->H, F = c->F, v, r, j, i, row = 0, fr = 0;
+    const hero_batch *b = &P->d;
+    int H = c->H, F = c->F;
     size_t BL = (size_t)b->B * b->L;
-    hero_arena *ar = &m->arena;
+    hero_arena *ar = hero__act(m);
     s->B = b->B; s->L = b->L;
-    s->cv = HERO__NEW(ar, float, BL * F); s->ft_ln = HERO__NEW(ar, float, BL * F);
-    s->ft_mean = HERO__NEW(ar, float, BL); s->ft_rstd = HERO__NEW(ar, float, BL);
-    s->ft_out = HERO__NEW(ar, float, BL * H); s->transformed = HERO__NEW(ar, float, BL * H);
+    s->cv = HERO__NEWW(ar, float, BL * F); s->ft_ln = HERO__NEWW(ar, float, BL * F);
+    s->ft_mean = HERO__NEWW(ar, float, BL); s->ft_rstd = HERO__NEWW(ar, float, BL);
+    s->ft_out = HERO__NEWW(ar, float, BL * H); s->transformed = HERO__NEWW(ar, float, BL * H);
     if (!s->cv || !s->ft_ln || !s->ft_mean || !s->ft_rstd || !s->ft_out || !s->transformed) return HERO_ENOMEM;
-    memcpy(s->cv, b->c_v_feats, BL * F * sizeof(float));
+    hero__k_copy(ar, s->cv, b->c_v_feats, BL * F);
     if (b->c_v_masks) /* MFM: masked frames zeroed, mask_embedding row m added to every frame */
-        for (v = 0; v < (int)BL; v++) {
-            int mk = b->c_v_masks[v] ? 1 : 0;
-            for (i = 0; i < F; i++)
-                s->cv[(size_t)v * F + i] = (mk ? 0.0f : s->cv[(size_t)v * F + i]) + m->p.v_mask[(size_t)mk * F + i];
-        }
-    hero__layernorm_fwd(s->ft_ln, s->ft_mean, s->ft_rstd, s->cv, m->p.ft_ln_w, m->p.ft_ln_b, (int)BL, F, 1e-5f);
-    hero__linear_fwd(s->ft_out, s->ft_ln, m->p.ft_w, m->p.ft_b, (int)BL, F, H);
-    hero__relu_fwd(s->ft_out, BL * H);
-    memcpy(s->transformed, s->ft_out, BL * H * sizeof(float));
-    for (v = 0; v < b->B; v++)
-        for (r = 0; r < b->num_subs[v]; r++, row++) {
-            int nf = b->s2f_nframes[row], sid = b->s2f_sub_idx[row];
-            const float *src = f_out + ((size_t)(row - r + sid) * Lg) * H;
-            for (j = 0; j < nf; j++) {
-                float *dst = s->transformed + ((size_t)v * b->L + b->s2f_frames[fr + j]) * H;
-                for (i = 0; i < H; i++) dst[i] += src[(size_t)j * H + i];
-            }
-            fr += nf;
-        }
+        hero__k_mfm_mask(ar, s->cv, b->c_v_masks, m->p.v_mask, BL, F);
+    hero__k_layernorm_fwd(ar, s->ft_ln, s->ft_mean, s->ft_rstd, s->cv, m->p.ft_ln_w, m->p.ft_ln_b, (int)BL, F, 1e-5f);
+    hero__k_linear_fwd(ar, s->ft_out, s->ft_ln, m->p.ft_w, m->p.ft_b, (int)BL, F, H);
+    hero__k_relu_fwd(ar, s->ft_out, BL * H);
+    hero__k_copy(ar, s->transformed, s->ft_out, BL * H);
+    /* subtitle row j-th frame output added onto its frame (P->fuse: built from num_subs / s2f_*) */
+    hero__k_rows_add(ar, s->transformed, f_out, &P->fuse, H);
     return 0;
 }
 /* fusion backward: dtransformed[B,L,H] -> df_out[S,Lg,H] (+=) and frame_transform / mask grads */
-static int hero__fuse_bwd(hero_model *m, hero__video_act *s, const hero_batch *b, const float *dtr, float *df_out, int Lg) {
+static int hero__fuse_bwd(hero_model *m, hero__video_act *s, const hero__prep *P, const float *dtr, float *df_out) {
     const hero_config *c = &m->cfg;
-    int H = c->H, F = c->F, v, r, j, i, row = 0, fr = 0;
+    const hero_batch *b = &P->d;
+    int H = c->H, F = c->F;
     size_t BL = (size_t)b->B * b->L;
-    hero_arena *ar = &m->arena;
+    hero_arena *ar = hero__act(m);
     float *dft = HERO__NEW(ar, float, BL * H), *dln = HERO__NEW(ar, float, BL * F);
     if (!dft || !dln) return HERO_ENOMEM;
-    for (v = 0; v < b->B; v++)
-        for (r = 0; r < b->num_subs[v]; r++, row++) {
-            int nf = b->s2f_nframes[row], sid = b->s2f_sub_idx[row];
-            float *dst = df_out + ((size_t)(row - r + sid) * Lg) * H;
-            for (j = 0; j < nf; j++) {
-                const float *src = dtr + ((size_t)v * b->L + b->s2f_frames[fr + j]) * H;
-                for (i = 0; i < H; i++) dst[(size_t)j * H + i] += src[i];
-            }
-            fr += nf;
-        }
-    hero__relu_bwd(dft, dtr, s->ft_out, BL * H);
-    hero__linear_bwd(dln, m->g.ft_w, m->g.ft_b, dft, s->ft_ln, m->p.ft_w, (int)BL, F, H);
+    hero__k_rows_add(ar, df_out, dtr, &P->fuse_bwd, H);
+    hero__k_relu_bwd(ar, dft, dtr, s->ft_out, BL * H);
+    hero__k_linear_bwd(ar, dln, m->g.ft_w, m->g.ft_b, dft, s->ft_ln, m->p.ft_w, (int)BL, F, H);
     if (b->c_v_masks) {
         float *dcv = HERO__NEW(ar, float, BL * F);
         if (!dcv) return HERO_ENOMEM;
-        hero__layernorm_bwd(dcv, m->g.ft_ln_w, m->g.ft_ln_b, dln, s->cv, s->ft_mean, s->ft_rstd, m->p.ft_ln_w, (int)BL, F);
-        for (v = 0; v < (int)BL; v++)
-            if (b->c_v_masks[v]) /* row 0 is padding_idx */
-                for (i = 0; i < F; i++) m->g.v_mask[F + i] += dcv[(size_t)v * F + i];
+        hero__k_layernorm_bwd(ar, dcv, m->g.ft_ln_w, m->g.ft_ln_b, dln, s->cv, s->ft_mean, s->ft_rstd, m->p.ft_ln_w, (int)BL, F);
+        hero__k_rowsum_masked(ar, m->g.v_mask + F, dcv, b->c_v_masks, BL, F); /* row 0 is padding_idx */
         hero__touch(m, m->g.v_mask);
     } else {
-        hero__layernorm_bwd(NULL, m->g.ft_ln_w, m->g.ft_ln_b, dln, s->cv, s->ft_mean, s->ft_rstd, m->p.ft_ln_w, (int)BL, F);
+        hero__k_layernorm_bwd(ar, NULL, m->g.ft_ln_w, m->g.ft_ln_b, dln, s->cv, s->ft_mean, s->ft_rstd, m->p.ft_ln_w, (int)BL, F);
     }
     hero__touch(m, m->g.ft_w); hero__touch(m, m->g.ft_b); hero__touch(m, m->g.ft_ln_w); hero__touch(m, m->g.ft_ln_b);
     return 0;
@@ -2416,40 +3192,30 @@ static int hero__fuse_bwd(hero_model *m, hero__video_act *s, const hero_batch *b
 /* temporal transformer: out[B,L,H] = layers(LN(c_in + pos[0..L-1])) with the clip mask */
 static int hero__cenc_fwd(hero_model *m, hero__video_act *s, const int32_t *mask) {
     const hero_config *c = &m->cfg;
-    int H = c->H, v, l, i;
+    int H = c->H;
     size_t BL = (size_t)s->B * s->L;
-    hero_arena *ar = &m->arena;
-    s->c_res = HERO__NEW(ar, float, BL * H); s->c_emb = HERO__NEW(ar, float, BL * H);
-    s->c_mean = HERO__NEW(ar, float, BL); s->c_rstd = HERO__NEW(ar, float, BL);
+    hero_arena *ar = hero__act(m);
+    s->c_res = HERO__NEWW(ar, float, BL * H); s->c_emb = HERO__NEWW(ar, float, BL * H);
+    s->c_mean = HERO__NEWW(ar, float, BL); s->c_rstd = HERO__NEWW(ar, float, BL);
     if (!s->c_res || !s->c_emb || !s->c_mean || !s->c_rstd) return HERO_ENOMEM;
-    for (v = 0; v < s->B; v++)
-        for (l = 0; l < s->L; l++)
-            for (i = 0; i < H; i++) {
-                size_t o = ((size_t)v * s->L + l) * H + i;
-                s->c_res[o] = s->c_in[o] + m->p.c_pos[(size_t)l * H + i];
-            }
-    hero__layernorm_fwd(s->c_emb, s->c_mean, s->c_rstd, s->c_res, m->p.c_ln_w, m->p.c_ln_b, (int)BL, H, 1e-5f);
+    hero__k_add_pos(ar, s->c_res, s->c_in, m->p.c_pos, s->B, s->L, H);
+    hero__k_layernorm_fwd(ar, s->c_emb, s->c_mean, s->c_rstd, s->c_res, m->p.c_ln_w, m->p.c_ln_b, (int)BL, H, 1e-5f);
     return hero__encoder_fwd(ar, s->layer, m->p.c_layer, c->c_layers, s->c_emb, mask, s->B, s->L, H, c->c_heads,
                              c->c_inter, c->layer_norm_eps, &s->out);
 }
 /* temporal transformer backward: dc_in[B,L,H] += ... */
 static int hero__cenc_bwd(hero_model *m, hero__video_act *s, const float *dout, float *dc_in) {
     const hero_config *c = &m->cfg;
-    int H = c->H, v, l, i, rc;
+    int H = c->H, rc;
     size_t BL = (size_t)s->B * s->L;
-    float *demb = HERO__NEW(&m->arena, float, BL * H), *dres = HERO__NEW(&m->arena, float, BL * H);
+    hero_arena *ar = hero__act(m);
+    float *demb = HERO__NEW(ar, float, BL * H), *dres = HERO__NEW(ar, float, BL * H);
     if (!demb || !dres) return HERO_ENOMEM;
     if ((rc = hero__encoder_bwd(m, s->layer, m->p.c_layer, m->g.c_layer, c->c_layers, demb, dout, s->B, s->L, H,
                                 c->c_inter)) != 0)
         return rc;
-    hero__layernorm_bwd(dres, m->g.c_ln_w, m->g.c_ln_b, demb, s->c_res, s->c_mean, s->c_rstd, m->p.c_ln_w, (int)BL, H);
-    for (v = 0; v < s->B; v++)
-        for (l = 0; l < s->L; l++)
-            for (i = 0; i < H; i++) {
-                size_t o = ((size_t)v * s->L + l) * H + i;
-                m->g.c_pos[(size_t)l * H + i] += dres[o];
-                dc_in[o] += dres[o];
-            }
+    hero__k_layernorm_bwd(ar, dres, m->g.c_ln_w, m->g.c_ln_b, demb, s->c_res, s->c_mean, s->c_rstd, m->p.c_ln_w, (int)BL, H);
+    hero__k_add_pos_bwd(ar, m->g.c_pos, dc_in, dres, s->B, s->L, H);
     hero__touch(m, m->g.c_pos); hero__touch(m, m->g.c_ln_w); hero__touch(m, m->g.c_ln_b);
     return 0;
 }
@@ -2470,14 +3236,14 @@ static int hero__head_fwd(hero_arena *ar, hero__head_act *s, const float *x, int
                           const float *w1, const float *b1, const float *lw, const float *lb, const float *w2,
                           const float *b2) {
     s->N = N; s->Hin = Hin; s->Hmid = Hmid; s->O = O; s->x = x;
-    s->h = HERO__NEW(ar, float, (size_t)N * Hmid); s->g = HERO__NEW(ar, float, (size_t)N * Hmid);
-    s->n = HERO__NEW(ar, float, (size_t)N * Hmid); s->out = HERO__NEW(ar, float, (size_t)N * O);
-    s->mean = HERO__NEW(ar, float, N); s->rstd = HERO__NEW(ar, float, N);
+    s->h = HERO__NEWW(ar, float, (size_t)N * Hmid); s->g = HERO__NEWW(ar, float, (size_t)N * Hmid);
+    s->n = HERO__NEWW(ar, float, (size_t)N * Hmid); s->out = HERO__NEWW(ar, float, (size_t)N * O);
+    s->mean = HERO__NEWW(ar, float, N); s->rstd = HERO__NEWW(ar, float, N);
     if (!s->h || !s->g || !s->n || !s->out || !s->mean || !s->rstd) return HERO_ENOMEM;
-    hero__linear_fwd(s->h, x, w1, b1, N, Hin, Hmid);
-    hero__gelu_fwd(s->g, s->h, (size_t)N * Hmid);
-    hero__layernorm_fwd(s->n, s->mean, s->rstd, s->g, lw, lb, N, Hmid, 1e-5f);
-    hero__linear_fwd(s->out, s->n, w2, b2, N, Hmid, O);
+    hero__k_linear_fwd(ar, s->h, x, w1, b1, N, Hin, Hmid);
+    hero__k_gelu_fwd(ar, s->g, s->h, (size_t)N * Hmid);
+    hero__k_layernorm_fwd(ar, s->n, s->mean, s->rstd, s->g, lw, lb, N, Hmid, 1e-5f);
+    hero__k_linear_fwd(ar, s->out, s->n, w2, b2, N, Hmid, O);
     return 0;
 }
 /* head backward: dx[N,Hin] += ..., grads of W1 b1 LN W2 b2 */
@@ -2488,23 +3254,11 @@ static int hero__head_bwd(hero_arena *ar, hero__head_act *s, float *dx, const fl
     float *dn = HERO__NEW(ar, float, (size_t)N * s->Hmid), *dg = HERO__NEW(ar, float, (size_t)N * s->Hmid);
     float *dh = HERO__NEW(ar, float, (size_t)N * s->Hmid);
     if (!dn || !dg || !dh) return HERO_ENOMEM;
-    hero__linear_bwd(dn, gw2, gb2, dout, s->n, w2, N, s->Hmid, s->O);
-    hero__layernorm_bwd(dg, glw, glb, dn, s->g, s->mean, s->rstd, lw, N, s->Hmid);
-    hero__gelu_bwd(dh, dg, s->h, (size_t)N * s->Hmid);
-    hero__linear_bwd(dx, gw1, gb1, dh, s->x, w1, N, s->Hin, s->Hmid);
+    hero__k_linear_bwd(ar, dn, gw2, gb2, dout, s->n, w2, N, s->Hmid, s->O);
+    hero__k_layernorm_bwd(ar, dg, glw, glb, dn, s->g, s->mean, s->rstd, lw, N, s->Hmid);
+    hero__k_gelu_bwd(ar, dh, dg, s->h, (size_t)N * s->Hmid);
+    hero__k_linear_bwd(ar, dx, gw1, gb1, dh, s->x, w1, N, s->Hin, s->Hmid);
     return 0;
-}
-
-/* rows of x[R,H] where sel[r] == want, gathered into out[n,H]; idx[n] = source rows */
-static int hero__select_rows(const float *x, const uint8_t *sel, int R, int H, int want, float *out, int *idx) {
-    int r, n = 0;
-    for (r = 0; r < R; r++)
-        if ((sel[r] != 0) == (want != 0)) {
-            if (out) memcpy(out + (size_t)n * H, x + (size_t)r * H, (size_t)H * sizeof(float));
-            if (idx) idx[n] = r;
-            n++;
-        }
-    return n;
 }
 
 /* ======================================================================================
@@ -2526,73 +3280,53 @@ typedef struct hero__query_act {
 static int hero__query_fwd(hero_model *m, hero__query_act *s, const int32_t *ids, const int32_t *pos, const int32_t *mask,
                            int N, int T) {
     const hero_config *c = &m->cfg;
-    int H = c->H, n, t, i, rc;
+    int H = c->H, rc;
     size_t NT = (size_t)N * T;
-    hero_arena *ar = &m->arena;
+    hero_arena *ar = hero__act(m);
     memset(&s->f, 0, sizeof(s->f));
     s->N = N; s->T = T; s->mask = mask;
     s->f.N = N; s->f.Lt = T; s->f.Lg = T; s->f.ids = ids; s->f.pos = pos; s->f.mask = mask;
     if ((rc = hero__fenc_fwd(m, &s->f)) != 0) return rc;
-    s->in_ln = HERO__NEW(ar, float, NT * H); s->in_out = HERO__NEW(ar, float, NT * H);
-    s->in_mean = HERO__NEW(ar, float, NT); s->in_rstd = HERO__NEW(ar, float, NT);
-    s->p_res = HERO__NEW(ar, float, NT * H); s->p_out = HERO__NEW(ar, float, NT * H);
-    s->p_mean = HERO__NEW(ar, float, NT); s->p_rstd = HERO__NEW(ar, float, NT);
-    s->alpha = HERO__NEW(ar, float, NT); s->mq = HERO__NEW(ar, float, (size_t)N * H);
+    s->in_ln = HERO__NEWW(ar, float, NT * H); s->in_out = HERO__NEWW(ar, float, NT * H);
+    s->in_mean = HERO__NEWW(ar, float, NT); s->in_rstd = HERO__NEWW(ar, float, NT);
+    s->p_res = HERO__NEWW(ar, float, NT * H); s->p_out = HERO__NEWW(ar, float, NT * H);
+    s->p_mean = HERO__NEWW(ar, float, NT); s->p_rstd = HERO__NEWW(ar, float, NT);
+    s->alpha = HERO__NEWW(ar, float, NT); s->mq = HERO__NEWW(ar, float, (size_t)N * H);
     if (!s->in_ln || !s->in_out || !s->in_mean || !s->in_rstd || !s->p_res || !s->p_out || !s->p_mean || !s->p_rstd ||
         !s->alpha || !s->mq)
         return HERO_ENOMEM;
-    hero__layernorm_fwd(s->in_ln, s->in_mean, s->in_rstd, s->f.out, m->p.qin_ln_w, m->p.qin_ln_b, (int)NT, H, 1e-5f);
-    hero__linear_fwd(s->in_out, s->in_ln, m->p.qin_w, m->p.qin_b, (int)NT, H, H);
-    hero__relu_fwd(s->in_out, NT * H);
-    for (n = 0; n < N; n++)
-        for (t = 0; t < T; t++)
-            for (i = 0; i < H; i++) {
-                size_t o = ((size_t)n * T + t) * H + i;
-                s->p_res[o] = s->in_out[o] + m->p.q_pos[(size_t)t * H + i];
-            }
-    hero__layernorm_fwd(s->p_out, s->p_mean, s->p_rstd, s->p_res, m->p.q_pos_ln_w, m->p.q_pos_ln_b, (int)NT, H, 1e-5f);
+    hero__k_layernorm_fwd(ar, s->in_ln, s->in_mean, s->in_rstd, s->f.out, m->p.qin_ln_w, m->p.qin_ln_b, (int)NT, H, 1e-5f);
+    hero__k_linear_fwd(ar, s->in_out, s->in_ln, m->p.qin_w, m->p.qin_b, (int)NT, H, H);
+    hero__k_relu_fwd(ar, s->in_out, NT * H);
+    hero__k_add_pos(ar, s->p_res, s->in_out, m->p.q_pos, N, T, H);
+    hero__k_layernorm_fwd(ar, s->p_out, s->p_mean, s->p_rstd, s->p_res, m->p.q_pos_ln_w, m->p.q_pos_ln_b, (int)NT, H, 1e-5f);
     if ((rc = hero__attn_fwd(ar, &s->at, &m->p.q_attn, s->p_out, mask, N, T, H, c->q_heads, c->layer_norm_eps)) != 0)
         return rc;
     /* modular attention: alpha = softmax_t(mask_logits(x . w)); mq = sum_t alpha x */
-    hero__linear_fwd(s->alpha, s->at.out, m->p.q_mod, NULL, (int)NT, H, 1);
-    hero__mask_logits(s->alpha, mask, NT);
-    for (n = 0; n < N; n++) {
-        hero__softmax_row(s->alpha + (size_t)n * T, T);
-        hero__gemm(0, 0, 1, H, T, 1.0f, s->alpha + (size_t)n * T, T, s->at.out + (size_t)n * T * H, H, 0.0f,
-                   s->mq + (size_t)n * H, H);
-    }
+    hero__k_linear_fwd(ar, s->alpha, s->at.out, m->p.q_mod, NULL, (int)NT, H, 1);
+    hero__k_mask_logits(ar, s->alpha, mask, NT);
+    hero__k_modpool_fwd(ar, s->alpha, s->mq, s->at.out, N, T, H);
     return 0;
 }
 /* query encoder backward from dmq[N,H] */
 static int hero__query_bwd(hero_model *m, hero__query_act *s, const float *dmq) {
     const hero_config *c = &m->cfg;
-    int H = c->H, N = s->N, T = s->T, n, t, i, rc;
+    int H = c->H, N = s->N, T = s->T, rc;
     size_t NT = (size_t)N * T;
-    hero_arena *ar = &m->arena;
+    hero_arena *ar = hero__act(m);
     float *dat = HERO__NEW(ar, float, NT * H), *dal = HERO__NEW(ar, float, NT), *ds = HERO__NEW(ar, float, NT);
     float *dp = HERO__NEW(ar, float, NT * H), *dres = HERO__NEW(ar, float, NT * H), *dln = HERO__NEW(ar, float, NT * H);
     float *dfo = HERO__NEW(ar, float, NT * H), *din = HERO__NEW(ar, float, NT * H);
     if (!dat || !dal || !ds || !dp || !dres || !dln || !dfo || !din) return HERO_ENOMEM;
-    for (n = 0; n < N; n++) {
-        const float *d = dmq + (size_t)n * H;
-        for (t = 0; t < T; t++) {
-            const float *x = s->at.out + ((size_t)n * T + t) * H;
-            float *dx = dat + ((size_t)n * T + t) * H, a = s->alpha[(size_t)n * T + t], sum = 0;
-            for (i = 0; i < H; i++) { sum += d[i] * x[i]; dx[i] += a * d[i]; }
-            dal[(size_t)n * T + t] = sum;
-        }
-        hero__softmax_row_bwd(ds + (size_t)n * T, dal + (size_t)n * T, s->alpha + (size_t)n * T, T);
-    }
-    for (i = 0; i < (int)NT; i++) ds[i] *= (float)s->mask[i];
-    hero__linear_bwd(dat, m->g.q_mod, NULL, ds, s->at.out, m->p.q_mod, (int)NT, H, 1);
+    hero__k_modpool_bwd(ar, dat, dal, ds, dmq, s->at.out, s->alpha, N, T, H);
+    hero__k_mul_mask(ar, ds, s->mask, NT);
+    hero__k_linear_bwd(ar, dat, m->g.q_mod, NULL, ds, s->at.out, m->p.q_mod, (int)NT, H, 1);
     if ((rc = hero__attn_bwd(ar, &s->at, &m->p.q_attn, &m->g.q_attn, dp, dat, H)) != 0) return rc;
-    hero__layernorm_bwd(dres, m->g.q_pos_ln_w, m->g.q_pos_ln_b, dp, s->p_res, s->p_mean, s->p_rstd, m->p.q_pos_ln_w, (int)NT, H);
-    for (n = 0; n < N; n++)
-        for (t = 0; t < T; t++)
-            for (i = 0; i < H; i++) m->g.q_pos[(size_t)t * H + i] += dres[((size_t)n * T + t) * H + i];
-    hero__relu_bwd(din, dres, s->in_out, NT * H);
-    hero__linear_bwd(dln, m->g.qin_w, m->g.qin_b, din, s->in_ln, m->p.qin_w, (int)NT, H, H);
-    hero__layernorm_bwd(dfo, m->g.qin_ln_w, m->g.qin_ln_b, dln, s->f.out, s->in_mean, s->in_rstd, m->p.qin_ln_w, (int)NT, H);
+    hero__k_layernorm_bwd(ar, dres, m->g.q_pos_ln_w, m->g.q_pos_ln_b, dp, s->p_res, s->p_mean, s->p_rstd, m->p.q_pos_ln_w, (int)NT, H);
+    hero__k_add_pos_bwd(ar, m->g.q_pos, NULL, dres, N, T, H);
+    hero__k_relu_bwd(ar, din, dres, s->in_out, NT * H);
+    hero__k_linear_bwd(ar, dln, m->g.qin_w, m->g.qin_b, din, s->in_ln, m->p.qin_w, (int)NT, H, H);
+    hero__k_layernorm_bwd(ar, dfo, m->g.qin_ln_w, m->g.qin_ln_b, dln, s->f.out, s->in_mean, s->in_rstd, m->p.qin_ln_w, (int)NT, H);
     hero__touch(m, m->g.q_mod); hero__touch_attn(m, &m->g.q_attn); hero__touch(m, m->g.q_pos);
     hero__touch(m, m->g.q_pos_ln_w); hero__touch(m, m->g.q_pos_ln_b); hero__touch(m, m->g.qin_w);
     hero__touch(m, m->g.qin_b); hero__touch(m, m->g.qin_ln_w); hero__touch(m, m->g.qin_ln_b);
@@ -2615,82 +3349,68 @@ typedef struct hero__vsm_act {
 static int hero__vsm_fwd(hero_model *m, hero__vsm_act *s, const float *mq, int Nq, const float *frames,
                          const int32_t *mask, int B, int L) {
     const hero_config *c = &m->cfg;
-    int H = c->H, q, v, l, BL = B * L;
-    hero_arena *ar = &m->arena;
+    int H = c->H, BL = B * L;
+    hero_arena *ar = hero__act(m);
     float *cs;
     s->Nq = Nq; s->B = B; s->L = L; s->mq = mq; s->frames = frames; s->mask = mask;
-    s->query = HERO__NEW(ar, float, (size_t)Nq * H); s->sim = HERO__NEW(ar, float, (size_t)Nq * BL);
-    s->st = HERO__NEW(ar, float, (size_t)Nq * BL); s->ed = HERO__NEW(ar, float, (size_t)Nq * BL);
-    s->mqn = HERO__NEW(ar, float, (size_t)Nq * H); s->mq_norm = HERO__NEW(ar, float, Nq);
-    s->frn = HERO__NEW(ar, float, (size_t)BL * H); s->fr_norm = HERO__NEW(ar, float, BL);
-    s->q2v = HERO__NEW(ar, float, (size_t)Nq * B); s->argmax = HERO__NEW(ar, int, (size_t)Nq * B);
-    cs = HERO__NEW(ar, float, (size_t)Nq * BL);
+    s->query = HERO__NEWW(ar, float, (size_t)Nq * H); s->sim = HERO__NEWW(ar, float, (size_t)Nq * BL);
+    s->st = HERO__NEWW(ar, float, (size_t)Nq * BL); s->ed = HERO__NEWW(ar, float, (size_t)Nq * BL);
+    s->mqn = HERO__NEWW(ar, float, (size_t)Nq * H); s->mq_norm = HERO__NEWW(ar, float, Nq);
+    s->frn = HERO__NEWW(ar, float, (size_t)BL * H); s->fr_norm = HERO__NEWW(ar, float, BL);
+    s->q2v = HERO__NEWW(ar, float, (size_t)Nq * B); s->argmax = HERO__NEWW(ar, int, (size_t)Nq * B);
+    cs = HERO__NEWW(ar, float, (size_t)Nq * BL);
     if (!s->query || !s->sim || !s->st || !s->ed || !s->mqn || !s->mq_norm || !s->frn || !s->fr_norm || !s->q2v ||
         !s->argmax || !cs)
         return HERO_ENOMEM;
     /* span logits: conv1d over each (query, video) similarity row, then mask_logits */
-    hero__linear_fwd(s->query, mq, m->p.vq_w, m->p.vq_b, Nq, H, H);
-    hero__gemm(0, 1, Nq, BL, H, 1.0f, s->query, H, frames, H, 0.0f, s->sim, BL);
-    hero__conv1d_fwd(s->st, s->sim, m->p.st_w, Nq * B, L, c->conv_k);
-    hero__conv1d_fwd(s->ed, s->sim, m->p.ed_w, Nq * B, L, c->conv_k);
-    for (q = 0; q < Nq; q++) {
-        hero__mask_logits(s->st + (size_t)q * BL, mask, (size_t)BL);
-        hero__mask_logits(s->ed + (size_t)q * BL, mask, (size_t)BL);
-    }
+    hero__k_linear_fwd(ar, s->query, mq, m->p.vq_w, m->p.vq_b, Nq, H, H);
+    hero__k_gemm(ar, 0, 1, Nq, BL, H, 1.0f, s->query, H, frames, H, 0.0f, s->sim, BL);
+    hero__k_conv1d_fwd(ar, s->st, s->sim, m->p.st_w, Nq * B, L, c->conv_k);
+    hero__k_conv1d_fwd(ar, s->ed, s->sim, m->p.ed_w, Nq * B, L, c->conv_k);
+    hero__k_mask_logits_rows(ar, s->st, mask, Nq, BL);
+    hero__k_mask_logits_rows(ar, s->ed, mask, Nq, BL);
     /* video-level: cosine, mask_logits, max over frames */
-    hero__l2norm_fwd(s->mqn, s->mq_norm, mq, Nq, H, 1e-5f);
-    hero__l2norm_fwd(s->frn, s->fr_norm, frames, BL, H, 1e-5f);
-    hero__gemm(0, 1, Nq, BL, H, 1.0f, s->mqn, H, s->frn, H, 0.0f, cs, BL);
-    for (q = 0; q < Nq; q++) {
-        hero__mask_logits(cs + (size_t)q * BL, mask, (size_t)BL);
-        for (v = 0; v < B; v++) {
-            const float *row = cs + (size_t)q * BL + (size_t)v * L;
-            int best = 0;
-            for (l = 1; l < L; l++) if (row[l] > row[best]) best = l;
-            s->q2v[(size_t)q * B + v] = row[best];
-            s->argmax[(size_t)q * B + v] = best;
-        }
-    }
+    hero__k_l2norm_fwd(ar, s->mqn, s->mq_norm, mq, Nq, H, 1e-5f);
+    hero__k_l2norm_fwd(ar, s->frn, s->fr_norm, frames, BL, H, 1e-5f);
+    hero__k_gemm(ar, 0, 1, Nq, BL, H, 1.0f, s->mqn, H, s->frn, H, 0.0f, cs, BL);
+    hero__k_mask_logits_rows(ar, cs, mask, Nq, BL);
+    hero__k_rowmax(ar, s->q2v, s->argmax, cs, Nq * B, L);
     return 0;
 }
 /* VSM scores backward: dst/ded [Nq,B,L], dq2v [Nq,B] (any NULL) -> dmq[Nq,H] +=, dframes[B*L,H] += */
 static int hero__vsm_bwd(hero_model *m, hero__vsm_act *s, const float *dst, const float *ded, const float *dq2v, float *dmq,
                          float *dframes) {
     const hero_config *c = &m->cfg;
-    int H = c->H, Nq = s->Nq, B = s->B, L = s->L, BL = B * L, q, v, i;
-    hero_arena *ar = &m->arena;
+    int H = c->H, Nq = s->Nq, B = s->B, L = s->L, BL = B * L;
+    hero_arena *ar = hero__act(m);
     if (dst || ded) {
         float *dm = HERO__NEW(ar, float, (size_t)Nq * BL), *dsim = HERO__NEW(ar, float, (size_t)Nq * BL);
         float *dquery = HERO__NEW(ar, float, (size_t)Nq * H);
         if (!dm || !dsim || !dquery) return HERO_ENOMEM;
         if (dst) {
-            for (i = 0; i < Nq * BL; i++) dm[i] = dst[i] * (float)s->mask[i % BL];
-            hero__conv1d_bwd(dsim, m->g.st_w, dm, s->sim, m->p.st_w, Nq * B, L, c->conv_k);
+            hero__k_mul_mask_rows(ar, dm, dst, s->mask, Nq, BL);
+            hero__k_conv1d_bwd(ar, dsim, m->g.st_w, dm, s->sim, m->p.st_w, Nq * B, L, c->conv_k);
             hero__touch(m, m->g.st_w);
         }
         if (ded) {
-            for (i = 0; i < Nq * BL; i++) dm[i] = ded[i] * (float)s->mask[i % BL];
-            hero__conv1d_bwd(dsim, m->g.ed_w, dm, s->sim, m->p.ed_w, Nq * B, L, c->conv_k);
+            hero__k_mul_mask_rows(ar, dm, ded, s->mask, Nq, BL);
+            hero__k_conv1d_bwd(ar, dsim, m->g.ed_w, dm, s->sim, m->p.ed_w, Nq * B, L, c->conv_k);
             hero__touch(m, m->g.ed_w);
         }
-        hero__gemm(0, 0, Nq, H, BL, 1.0f, dsim, BL, s->frames, H, 1.0f, dquery, H);
-        hero__gemm(1, 0, BL, H, Nq, 1.0f, dsim, BL, s->query, H, 1.0f, dframes, H);
-        hero__linear_bwd(dmq, m->g.vq_w, m->g.vq_b, dquery, s->mq, m->p.vq_w, Nq, H, H);
+        hero__k_gemm(ar, 0, 0, Nq, H, BL, 1.0f, dsim, BL, s->frames, H, 1.0f, dquery, H);
+        hero__k_gemm(ar, 1, 0, BL, H, Nq, 1.0f, dsim, BL, s->query, H, 1.0f, dframes, H);
+        hero__k_linear_bwd(ar, dmq, m->g.vq_w, m->g.vq_b, dquery, s->mq, m->p.vq_w, Nq, H, H);
         hero__touch(m, m->g.vq_w); hero__touch(m, m->g.vq_b);
     }
     if (dq2v) {
         float *dcs = HERO__NEW(ar, float, (size_t)Nq * BL), *dmqn = HERO__NEW(ar, float, (size_t)Nq * H);
         float *dfrn = HERO__NEW(ar, float, (size_t)BL * H);
         if (!dcs || !dmqn || !dfrn) return HERO_ENOMEM;
-        for (q = 0; q < Nq; q++)
-            for (v = 0; v < B; v++) {
-                int l = s->argmax[(size_t)q * B + v];
-                dcs[(size_t)q * BL + (size_t)v * L + l] = dq2v[(size_t)q * B + v] * (float)s->mask[v * L + l];
-            }
-        hero__gemm(0, 0, Nq, H, BL, 1.0f, dcs, BL, s->frn, H, 0.0f, dmqn, H);
-        hero__gemm(1, 0, BL, H, Nq, 1.0f, dcs, BL, s->mqn, H, 0.0f, dfrn, H);
-        hero__l2norm_bwd(dmq, dmqn, s->mqn, s->mq_norm, Nq, H, 1e-5f);
-        hero__l2norm_bwd(dframes, dfrn, s->frn, s->fr_norm, BL, H, 1e-5f);
+        hero__k_rowmax_bwd(ar, dcs, dq2v, s->argmax, s->mask, Nq, B, L);
+        hero__k_gemm(ar, 0, 0, Nq, H, BL, 1.0f, dcs, BL, s->frn, H, 0.0f, dmqn, H);
+        hero__k_gemm(ar, 1, 0, BL, H, Nq, 1.0f, dcs, BL, s->mqn, H, 0.0f, dfrn, H);
+        hero__k_l2norm_bwd(ar, dmq, dmqn, s->mqn, s->mq_norm, Nq, H, 1e-5f);
+        hero__k_l2norm_bwd(ar, dframes, dfrn, s->frn, s->fr_norm, BL, H, 1e-5f);
     }
     return 0;
 }
@@ -2848,45 +3568,164 @@ static int hero__check_batch(const hero_model *m, const hero_batch *b, hero_erro
     return 0;
 }
 
-/* cross-entropy over rows of logits [n, stride] using the first `cols` columns; ignore target -1.
-   loss_vec[n] (0 for ignored rows), mean over valid rows returned; dlogits += d(mean)/dlogits * scale */
-static float hero__xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
-                             float *loss_vec, float *dlogits, float scale) {
-    int r, valid = 0;
-    double sum = 0;
-    float *prob = HERO__NEW(ar, float, cols);
-    if (!prob) return NAN;
-    for (r = 0; r < n; r++) if (targets[r] >= 0) valid++;
-    for (r = 0; r < n; r++) {
-        float l;
-        if (targets[r] < 0) { if (loss_vec) loss_vec[r] = 0; continue; }
-        l = hero__xent_fwd(prob, logits + (size_t)r * stride, cols, targets[r]);
-        if (loss_vec) loss_vec[r] = l;
-        sum += l;
-        if (dlogits) hero__xent_bwd(dlogits + (size_t)r * stride, prob, cols, targets[r], scale / (float)valid);
-    }
-    return valid ? (float)(sum / valid) : NAN;
-}
-
-struct hero__dist_call; /* section 19 (HERO_MPI) */
+struct hero__dist_call; /* section 20 (HERO_MPI) */
 typedef struct hero__run {
     hero__fenc_act f;
     hero__video_act vid;
     hero__head_act head;
     hero__query_act q;
     hero__vsm_act vsm;
+    float *scal;      /* [4] the task's losses where the kernels write them (read back once, hero__finish) */
 #ifdef HERO_MPI
-    struct hero__dist_call *dc;  /* section 19: VSM ranking over every rank; NULL = this process only */
+    struct hero__dist_call *dc;  /* section 20: VSM ranking over every rank; NULL = this process only */
 #endif
 } hero__run;
 #ifdef HERO_MPI
-/* section 19 */
+/* section 20 */
 static int hero__dist_vsm_fwd(hero_model *m, hero__run *R, int backward, hero_result *res);
 static int hero__dist_vsm_bwd(hero_model *m, hero__run *R, float *dmq, float *dframes);
 static int hero__dist_update(hero_trainer *t, hero_error *err);
 static int hero__dist_save(const hero_trainer *t, const char *path, hero_error *err);
 static int hero__dist_load(hero_trainer *t, const char *path, hero_error *err);
 #endif
+
+/* a map from (dst row, src row) pairs: grouped by dst row, each group in pair order */
+static int hero__rowmap_make(hero_model *m, hero__prep *P, hero__rowmap *mp, const int32_t *dst, const int32_t *src, int n,
+                             int n_rows) {
+    hero_arena *host = &m->arena;
+    int32_t *cnt = HERO__NEW(host, int32_t, (size_t)n_rows + 1), *row, *ptr, *srt;
+    int i, u = 0, nu = 0, acc = 0;
+    if (!cnt) return HERO_ENOMEM;
+    for (i = 0; i < n; i++) cnt[dst[i]]++;
+    for (i = 0; i < n_rows; i++) nu += cnt[i] != 0;
+    row = HERO__NEW(host, int32_t, nu); ptr = HERO__NEW(host, int32_t, (size_t)nu + 1); srt = HERO__NEW(host, int32_t, n);
+    if (!row || !ptr || !srt) return HERO_ENOMEM;
+    for (i = 0; i < n_rows; i++)
+        if (cnt[i]) {
+            int k = cnt[i];
+            row[u] = i; ptr[u++] = acc; cnt[i] = acc; acc += k;
+        }
+    ptr[nu] = acc;
+    for (i = 0; i < n; i++) srt[cnt[dst[i]]++] = src[i];
+    mp->n = nu;
+    mp->row = (const int32_t *)hero__prep_put(P, hero__act(m), row, (size_t)nu * sizeof(int32_t));
+    mp->ptr = (const int32_t *)hero__prep_put(P, hero__act(m), ptr, ((size_t)nu + 1) * sizeof(int32_t));
+    mp->src = (const int32_t *)hero__prep_put(P, hero__act(m), srt, (size_t)n * sizeof(int32_t));
+    return 0;
+}
+
+/* the forward's inputs where the kernels read them (see hero__prep): the batch's arrays, and the
+   index maps built here from the host copies of num_subs / s2f_* / masks / orders / targets */
+static int hero__prepare(hero_model *m, hero__prep *P, const hero_batch *b, const float *probe) {
+    const hero_config *c = &m->cfg;
+    hero_arena *host = &m->arena, *ar = hero__act(m);
+    hero_batch *d = &P->d;
+    size_t S = (size_t)b->S, BL = (size_t)b->B * b->L, F = (size_t)c->F;
+    int i, rc;
+    *d = *b;
+#define HERO__PUT(field, n, type) d->field = (type *)hero__prep_put(P, ar, b->field, (size_t)(n) * sizeof(type))
+    HERO__PUT(txt_ids, S * b->Lt, int32_t);
+    HERO__PUT(txt_pos, b->Lt, int32_t);
+    HERO__PUT(f_v_feats, S * b->Lv * F, float);
+    HERO__PUT(f_v_pos, b->Lv, int32_t);
+    HERO__PUT(f_v_masks, S * b->Lv, uint8_t);
+    HERO__PUT(f_attn_mask, S * b->Lg, int32_t);
+    HERO__PUT(f_gather, S * b->Lg, int32_t);
+    HERO__PUT(c_v_feats, BL * F, float);
+    HERO__PUT(c_attn_mask, BL, int32_t);
+    HERO__PUT(c_v_masks, BL, uint8_t);
+    HERO__PUT(txt_labels, b->n_mlm, int32_t);
+    HERO__PUT(feat_targets, (size_t)b->n_masked * F, float);
+    HERO__PUT(fom_targets, BL, int32_t);
+    HERO__PUT(q_ids, (size_t)b->Nq * b->Lq, int32_t);
+    HERO__PUT(q_pos, b->Lq, int32_t);
+    HERO__PUT(q_mask, (size_t)b->Nq * b->Lq, int32_t);
+#undef HERO__PUT
+    if (ar != host) { /* read on the host only (below), never by a kernel */
+        d->num_subs = d->s2f_sub_idx = d->s2f_nframes = d->s2f_frames = NULL;
+        d->txt_mask_tgt = NULL; d->shuffled_orders = d->q_vidx = d->vsm_targets = NULL;
+    }
+    P->probe = (const float *)hero__prep_put(P, ar, probe, BL * c->H * sizeof(float));
+    if (ar != host) { /* word-table gradients without atomics: ids as row maps (padding id 1 gets none) */
+        int pass;
+        for (pass = 0; pass < 2; pass++) {
+            const int32_t *ids = pass ? b->q_ids : b->txt_ids;
+            int n = pass ? b->Nq * b->Lq : b->S * b->Lt, k = 0;
+            int32_t *dst, *src;
+            if (!ids || n <= 0) continue;
+            dst = HERO__NEW(host, int32_t, n); src = HERO__NEW(host, int32_t, n);
+            if (!dst || !src) return HERO_ENOMEM;
+            for (i = 0; i < n; i++)
+                if (ids[i] != 1) { dst[k] = ids[i]; src[k++] = i; }
+            if ((rc = hero__rowmap_make(m, P, pass ? &P->qmap : &P->wmap, dst, src, k, c->Vp)) != 0) return rc;
+        }
+    }
+    if (b->task == HERO_TASK_MLM) {
+        int32_t *sel = HERO__NEW(host, int32_t, (size_t)b->n_mlm);
+        int n = 0;
+        if (!sel) return HERO_ENOMEM;
+        for (i = 0; i < b->S * b->Lg; i++)
+            if (b->txt_mask_tgt[i] && n < b->n_mlm) sel[n++] = i;
+        P->n_sel = P->n_sel1 = n;
+        P->sel = (const int32_t *)hero__prep_put(P, ar, sel, (size_t)n * sizeof(int32_t));
+        return 0;
+    }
+    { /* fusion: the j-th frame output of a subtitle row onto its frame of the video timeline */
+        int v, r, j, row = 0, fr = 0, n = 0;
+        int32_t *fd, *fs;
+        for (i = 0; i < b->S; i++) n += b->s2f_nframes[i];
+        fd = HERO__NEW(host, int32_t, (size_t)n); fs = HERO__NEW(host, int32_t, (size_t)n);
+        if (!fd || !fs) return HERO_ENOMEM;
+        n = 0;
+        for (v = 0; v < b->B; v++)
+            for (r = 0; r < b->num_subs[v]; r++, row++) {
+                int nf = b->s2f_nframes[row], sid = b->s2f_sub_idx[row];
+                for (j = 0; j < nf; j++, n++) {
+                    fd[n] = v * b->L + b->s2f_frames[fr + j];
+                    fs[n] = (row - r + sid) * b->Lg + j;
+                }
+                fr += nf;
+            }
+        if ((rc = hero__rowmap_make(m, P, &P->fuse, fd, fs, n, (int)BL)) != 0) return rc;
+        if ((rc = hero__rowmap_make(m, P, &P->fuse_bwd, fs, fd, n, b->S * b->Lg)) != 0) return rc;
+    }
+    if ((b->task == HERO_TASK_MFM_NCE || b->task == HERO_TASK_MFFR) && b->c_v_masks) {
+        int nm = 0, nt, k = 0;
+        int32_t *sel, *src, *tg;
+        for (i = 0; i < (int)BL; i++) nm += b->c_v_masks[i] != 0;
+        nt = b->task == HERO_TASK_MFM_NCE ? (int)BL : nm;
+        sel = HERO__NEW(host, int32_t, (size_t)nt); src = HERO__NEW(host, int32_t, (size_t)nt);
+        tg = HERO__NEW(host, int32_t, (size_t)nm);
+        if (!sel || !src || !tg) return HERO_ENOMEM;
+        for (i = 0; i < (int)BL; i++) if (b->c_v_masks[i]) sel[k++] = i;   /* masked frames ... */
+        if (nt > nm)
+            for (i = 0; i < (int)BL; i++) if (!b->c_v_masks[i]) sel[k++] = i; /* ... then (NCE) the others */
+        for (i = 0; i < nt; i++) src[i] = i;
+        for (i = 0; i < nm; i++) tg[i] = i;
+        P->n_sel = nt; P->n_sel1 = nm;
+        P->sel = (const int32_t *)hero__prep_put(P, ar, sel, (size_t)nt * sizeof(int32_t));
+        P->nce_tg = (const int32_t *)hero__prep_put(P, ar, tg, (size_t)nm * sizeof(int32_t));
+        if ((rc = hero__rowmap_make(m, P, &P->sel_add, sel, src, nt, (int)BL)) != 0) return rc;
+    }
+    if (b->task == HERO_TASK_FOM) { /* the frame at position l moves to position order[l] */
+        int32_t *dst = HERO__NEW(host, int32_t, BL);
+        if (!dst) return HERO_ENOMEM;
+        for (i = 0; i < (int)BL; i++) dst[i] = (i / b->L) * b->L + b->shuffled_orders[i];
+        P->fom_dst = (const int32_t *)hero__prep_put(P, ar, dst, BL * sizeof(int32_t));
+    }
+    if (b->task == HERO_TASK_VSM) { /* each query's st/ed row (its own video) and targets */
+        int32_t *rows = HERO__NEW(host, int32_t, (size_t)b->Nq), *tg = HERO__NEW(host, int32_t, 2 * (size_t)b->Nq);
+        if (!rows || !tg) return HERO_ENOMEM;
+        for (i = 0; i < b->Nq; i++) {
+            rows[i] = i * b->B + b->q_vidx[i];
+            tg[i] = b->vsm_targets[2 * i];
+            tg[b->Nq + i] = b->vsm_targets[2 * i + 1];
+        }
+        P->vsm_row = (const int32_t *)hero__prep_put(P, ar, rows, (size_t)b->Nq * sizeof(int32_t));
+        P->vsm_tg = (const int32_t *)hero__prep_put(P, ar, tg, 2 * (size_t)b->Nq * sizeof(int32_t));
+    }
+    return 0;
+}
 
 static int hero__f_from_batch(hero_model *m, hero__fenc_act *f, const hero_batch *b) {
     memset(f, 0, sizeof(*f));
@@ -2895,25 +3734,31 @@ static int hero__f_from_batch(hero_model *m, hero__fenc_act *f, const hero_batch
     f->vfeat = b->f_v_feats; f->vmask = b->f_v_masks;
     return hero__fenc_fwd(m, f);
 }
+static int hero__f_from_prep(hero_model *m, hero__fenc_act *f, const hero__prep *P) {
+    int rc = hero__f_from_batch(m, f, &P->d);
+    f->wmap = &P->wmap;
+    return rc;
+}
 
 /* MLM: cross-entropy at the masked text positions; head on masked rows only */
-static int hero__task_mlm(hero_model *m, hero__run *R, const hero_batch *b, int backward, hero_result *res) {
+static int hero__task_mlm(hero_model *m, hero__run *R, const hero__prep *P, int backward, hero_result *res) {
     const hero_config *c = &m->cfg;
-    hero_arena *ar = &m->arena;
-    int H = c->H, n = b->n_mlm, rc, *idx, i, j;
+    const hero_batch *b = &P->d;
+    hero_arena *ar = hero__act(m);
+    int H = c->H, n = P->n_sel, rc;
     float *x, *dscores = NULL, *lv, *cut;
-    if ((rc = hero__f_from_batch(m, &R->f, b)) != 0) return rc;
+    if ((rc = hero__f_from_prep(m, &R->f, P)) != 0) return rc;
     res->f_seq = R->f.out;
-    x = HERO__NEW(ar, float, (size_t)n * H); idx = HERO__NEW(ar, int, n); lv = HERO__NEW(ar, float, n);
+    x = HERO__NEW(ar, float, (size_t)n * H); lv = HERO__NEW(ar, float, n);
     cut = HERO__NEW(ar, float, (size_t)n * c->V);
-    if (!x || !idx || !lv || !cut) return HERO_ENOMEM;
-    hero__select_rows(R->f.out, b->txt_mask_tgt, b->S * b->Lg, H, 1, x, idx);
+    if (!x || !lv || !cut) return HERO_ENOMEM;
+    hero__k_rows_copy(ar, x, H, NULL, R->f.out, H, P->sel, n, H);
     if ((rc = hero__head_fwd(ar, &R->head, x, n, H, H, c->Vp, m->p.lm_w, m->p.lm_b, m->p.lm_ln_w, m->p.lm_ln_b, m->p.f_word,
                              m->p.lm_bias)) != 0)
         return rc;
     if (backward && !(dscores = HERO__NEW(ar, float, (size_t)n * c->Vp))) return HERO_ENOMEM;
-    res->loss = hero__xent_rows(ar, R->head.out, n, c->V, c->Vp, b->txt_labels, lv, dscores, 1.0f);
-    for (i = 0; i < n; i++) for (j = 0; j < c->V; j++) cut[(size_t)i * c->V + j] = R->head.out[(size_t)i * c->Vp + j];
+    if ((rc = hero__k_xent_rows(ar, R->head.out, n, c->V, c->Vp, b->txt_labels, lv, dscores, 1.0f, &R->scal[0])) != 0) return rc;
+    hero__k_rows_copy(ar, cut, c->V, NULL, R->head.out, c->Vp, NULL, n, c->V);
     res->loss_vec = lv; res->n_loss_vec = n; res->loss_vec_cols = 1;
     res->scores = cut; res->n_rows = n; res->n_cols = c->V;
     if (backward) {
@@ -2925,88 +3770,83 @@ static int hero__task_mlm(hero_model *m, hero__run *R, const hero_batch *b, int 
             return rc;
         hero__touch(m, m->g.lm_w); hero__touch(m, m->g.lm_b); hero__touch(m, m->g.lm_ln_w); hero__touch(m, m->g.lm_ln_b);
         hero__touch(m, m->g.lm_bias); hero__touch(m, m->g.f_word);
-        for (i = 0; i < n; i++) memcpy(df + (size_t)idx[i] * H, dx + (size_t)i * H, (size_t)H * sizeof(float));
+        hero__k_rows_copy(ar, df, H, P->sel, dx, H, NULL, n, H);
         return hero__fenc_bwd(m, &R->f, df);
     }
     return 0;
 }
 
 /* the hierarchy up to the temporal input: cross-modal pass + fusion */
-static int hero__video_fwd(hero_model *m, hero__run *R, const hero_batch *b, hero_result *res) {
+static int hero__video_fwd(hero_model *m, hero__run *R, const hero__prep *P, hero_result *res) {
     int rc;
-    if ((rc = hero__f_from_batch(m, &R->f, b)) != 0) return rc;
+    if ((rc = hero__f_from_prep(m, &R->f, P)) != 0) return rc;
     res->f_seq = R->f.out;
-    if ((rc = hero__fuse_fwd(m, &R->vid, b, R->f.out, b->Lg)) != 0) return rc;
+    if ((rc = hero__fuse_fwd(m, &R->vid, P, R->f.out)) != 0) return rc;
     res->transformed = R->vid.transformed;
     return 0;
 }
 /* backward of the hierarchy from dtransformed [B,L,H] */
-static int hero__video_bwd(hero_model *m, hero__run *R, const hero_batch *b, const float *dtr) {
-    float *df = HERO__NEW(&m->arena, float, (size_t)b->S * b->Lg * m->cfg.H);
+static int hero__video_bwd(hero_model *m, hero__run *R, const hero__prep *P, const float *dtr) {
+    float *df = HERO__NEW(hero__act(m), float, (size_t)P->d.S * P->d.Lg * m->cfg.H);
     int rc;
     if (!df) return HERO_ENOMEM;
-    if ((rc = hero__fuse_bwd(m, &R->vid, b, dtr, df, b->Lg)) != 0) return rc;
+    if ((rc = hero__fuse_bwd(m, &R->vid, P, dtr, df)) != 0) return rc;
     return hero__fenc_bwd(m, &R->f, df);
 }
 
 /* full video representation c_seq [B,L,H] */
-static int hero__repr_fwd(hero_model *m, hero__run *R, const hero_batch *b, hero_result *res) {
+static int hero__repr_fwd(hero_model *m, hero__run *R, const hero__prep *P, hero_result *res) {
     int rc;
-    if ((rc = hero__video_fwd(m, R, b, res)) != 0) return rc;
+    if ((rc = hero__video_fwd(m, R, P, res)) != 0) return rc;
     R->vid.c_in = R->vid.transformed;
-    if ((rc = hero__cenc_fwd(m, &R->vid, b->c_attn_mask)) != 0) return rc;
+    if ((rc = hero__cenc_fwd(m, &R->vid, P->d.c_attn_mask)) != 0) return rc;
     res->c_seq = R->vid.out;
     return 0;
 }
-static int hero__repr_bwd(hero_model *m, hero__run *R, const hero_batch *b, const float *dc_seq) {
-    float *dtr = HERO__NEW(&m->arena, float, (size_t)b->B * b->L * m->cfg.H);
+static int hero__repr_bwd(hero_model *m, hero__run *R, const hero__prep *P, const float *dc_seq) {
+    float *dtr = HERO__NEW(hero__act(m), float, (size_t)P->d.B * P->d.L * m->cfg.H);
     int rc;
     if (!dtr) return HERO_ENOMEM;
     if ((rc = hero__cenc_bwd(m, &R->vid, dc_seq, dtr)) != 0) return rc;
-    return hero__video_bwd(m, R, b, dtr);
+    return hero__video_bwd(m, R, P, dtr);
 }
 
-static int hero__task_repr(hero_model *m, hero__run *R, const hero_batch *b, int backward, const float *probe,
-                           hero_result *res) {
+static int hero__task_repr(hero_model *m, hero__run *R, const hero__prep *P, int backward, hero_result *res) {
     const hero_config *c = &m->cfg;
-    int H = c->H, rc, n;
-    size_t i, BLH = (size_t)b->B * b->L * H;
+    const hero_batch *b = &P->d;
+    hero_arena *ar = hero__act(m);
+    int H = c->H, rc;
+    size_t BLH = (size_t)b->B * b->L * H;
     float *pooled;
-    if ((rc = hero__repr_fwd(m, R, b, res)) != 0) return rc;
+    if ((rc = hero__repr_fwd(m, R, P, res)) != 0) return rc;
     /* pooler (output only: pre-training losses never use it) */
-    pooled = HERO__NEW(&m->arena, float, (size_t)b->S * H);
+    pooled = HERO__NEW(ar, float, (size_t)b->S * H);
     if (!pooled) return HERO_ENOMEM;
-    for (n = 0; n < b->S; n++)
-        hero__linear_fwd(pooled + (size_t)n * H, R->f.out + (size_t)n * b->Lg * H, m->p.f_pool_w, m->p.f_pool_b, 1, H, H);
-    hero__tanh_fwd(pooled, (size_t)b->S * H);
+    hero__k_pooler_fwd(ar, pooled, R->f.out, (size_t)b->Lg * H, m->p.f_pool_w, m->p.f_pool_b, b->S, H);
     res->f_pooled = pooled;
-    res->loss = 0;
-    if (probe) {
-        double s = 0;
-        for (i = 0; i < BLH; i++) s += (double)res->c_seq[i] * probe[i];
-        res->loss = (float)s;
-        if (backward) return hero__repr_bwd(m, R, b, probe);
+    if (P->probe) { /* loss = sum(c_seq * probe) (0 without a probe) */
+        hero__k_dot(ar, &R->scal[0], res->c_seq, P->probe, BLH);
+        if (backward) return hero__repr_bwd(m, R, P, P->probe);
     }
     return 0;
 }
 
 /* MFM: masked frames regressed (MFFR) or contrasted (NCE) from the temporal outputs */
-static int hero__task_mfm(hero_model *m, hero__run *R, const hero_batch *b, int backward, hero_result *res) {
+static int hero__task_mfm(hero_model *m, hero__run *R, const hero__prep *P, int backward, hero_result *res) {
     const hero_config *c = &m->cfg;
-    hero_arena *ar = &m->arena;
-    int H = c->H, F = c->F, BL = b->B * b->L, nm, nn, nt, rc, i, j, nce = b->task == HERO_TASK_MFM_NCE;
-    int *idx;
+    const hero_batch *b = &P->d;
+    hero_arena *ar = hero__act(m);
+    int H = c->H, F = c->F, BL = b->B * b->L, nm, nn, nt, rc, nce = b->task == HERO_TASK_MFM_NCE;
     float *x, *dout = NULL, *lv;
     if (!b->c_v_masks || !b->f_v_masks) return HERO_EINVAL;
-    if ((rc = hero__repr_fwd(m, R, b, res)) != 0) return rc;
-    nm = hero__select_rows(R->vid.out, b->c_v_masks, BL, H, 1, NULL, NULL);
+    if ((rc = hero__repr_fwd(m, R, P, res)) != 0) return rc;
+    nm = P->n_sel1;
     if (nm != b->n_masked) return HERO_ESHAPE;
     nn = nce ? BL - nm : 0;
     nt = nm + nn;
-    x = HERO__NEW(ar, float, (size_t)nt * H); idx = HERO__NEW(ar, int, nt);
-    if (!x || !idx) return HERO_ENOMEM;
-    hero__select_rows(R->vid.out, b->c_v_masks, BL, H, 1, x, idx);
-    if (nce) hero__select_rows(R->vid.out, b->c_v_masks, BL, H, 0, x + (size_t)nm * H, idx + nm);
+    x = HERO__NEW(ar, float, (size_t)nt * H);
+    if (!x) return HERO_ENOMEM;
+    hero__k_rows_copy(ar, x, H, NULL, R->vid.out, H, P->sel, nt, H);
     if ((rc = hero__head_fwd(ar, &R->head, x, nt, H, H, F, m->p.fr0_w, m->p.fr0_b, m->p.fr_ln_w, m->p.fr_ln_b, m->p.fr3_w,
                              m->p.fr3_b)) != 0)
         return rc;
@@ -3017,44 +3857,27 @@ static int hero__task_mfm(hero_model *m, hero__run *R, const hero_batch *b, int 
         /* logits [nm, nm + nn] = [pred . target^T, pred . neg^T] / temp; right class = diagonal */
         int nc = nm + nn;
         float *logits = HERO__NEW(ar, float, (size_t)nm * nc), *dl = NULL;
-        int32_t *tg = HERO__NEW(ar, int32_t, nm);
         lv = HERO__NEW(ar, float, nm);
-        if (!logits || !tg || !lv) return HERO_ENOMEM;
-        hero__gemm(0, 1, nm, nm, F, 1.0f, R->head.out, F, b->feat_targets, F, 0.0f, logits, nc);
-        if (nn) hero__gemm(0, 1, nm, nn, F, 1.0f, R->head.out, F, R->head.out + (size_t)nm * F, F, 0.0f, logits + nm, nc);
-        for (i = 0; i < nm * nc; i++) logits[i] /= c->nce_temp;
-        for (i = 0; i < nm; i++) tg[i] = i;
+        if (!logits || !lv) return HERO_ENOMEM;
+        hero__k_gemm(ar, 0, 1, nm, nm, F, 1.0f, R->head.out, F, b->feat_targets, F, 0.0f, logits, nc);
+        if (nn) hero__k_gemm(ar, 0, 1, nm, nn, F, 1.0f, R->head.out, F, R->head.out + (size_t)nm * F, F, 0.0f, logits + nm, nc);
+        hero__k_div(ar, logits, (size_t)nm * nc, c->nce_temp);
         if (backward && !(dl = HERO__NEW(ar, float, (size_t)nm * nc))) return HERO_ENOMEM;
-        res->loss = hero__xent_rows(ar, logits, nm, nc, nc, tg, lv, dl, 1.0f);
+        if ((rc = hero__k_xent_rows(ar, logits, nm, nc, nc, P->nce_tg, lv, dl, 1.0f, &R->scal[0])) != 0) return rc;
         res->loss_vec_cols = 1;
         if (backward) {
-            for (i = 0; i < nm * nc; i++) dl[i] /= c->nce_temp;
-            hero__gemm(0, 0, nm, F, nm, 1.0f, dl, nc, b->feat_targets, F, 1.0f, dout, F);
+            hero__k_div(ar, dl, (size_t)nm * nc, c->nce_temp);
+            hero__k_gemm(ar, 0, 0, nm, F, nm, 1.0f, dl, nc, b->feat_targets, F, 1.0f, dout, F);
             if (nn) {
-                hero__gemm(0, 0, nm, F, nn, 1.0f, dl + nm, nc, R->head.out + (size_t)nm * F, F, 1.0f, dout, F);
-                hero__gemm(1, 0, nn, F, nm, 1.0f, dl + nm, nc, R->head.out, F, 1.0f, dout + (size_t)nm * F, F);
+                hero__k_gemm(ar, 0, 0, nm, F, nn, 1.0f, dl + nm, nc, R->head.out + (size_t)nm * F, F, 1.0f, dout, F);
+                hero__k_gemm(ar, 1, 0, nn, F, nm, 1.0f, dl + nm, nc, R->head.out, F, 1.0f, dout + (size_t)nm * F, F);
             }
         }
     } else {
         /* loss_vec [nm, F] squared errors; loss = mean_i sqrt(sum_j) */
-        double sum = 0;
         lv = HERO__NEW(ar, float, (size_t)nm * F);
         if (!lv) return HERO_ENOMEM;
-        for (i = 0; i < nm; i++) {
-            double s = 0;
-            float r;
-            for (j = 0; j < F; j++) {
-                float d = R->head.out[(size_t)i * F + j] - b->feat_targets[(size_t)i * F + j];
-                lv[(size_t)i * F + j] = d * d;
-                s += (double)d * d;
-            }
-            r = (float)sqrt(s);
-            sum += r;
-            if (backward && r > 0)
-                for (j = 0; j < F; j++)
-                    dout[(size_t)i * F + j] = (R->head.out[(size_t)i * F + j] - b->feat_targets[(size_t)i * F + j]) / (r * (float)nm);
-        }
-        res->loss = (float)(sum / nm);
+        hero__k_mffr_loss(ar, lv, dout, &R->scal[0], R->head.out, b->feat_targets, nm, F);
         res->loss_vec_cols = F;
     }
     res->loss_vec = lv; res->n_loss_vec = nm;
@@ -3066,35 +3889,31 @@ static int hero__task_mfm(hero_model *m, hero__run *R, const hero_batch *b, int 
             return rc;
         hero__touch(m, m->g.fr0_w); hero__touch(m, m->g.fr0_b); hero__touch(m, m->g.fr_ln_w);
         hero__touch(m, m->g.fr_ln_b); hero__touch(m, m->g.fr3_w); hero__touch(m, m->g.fr3_b);
-        for (i = 0; i < nt; i++) {
-            float *d = dc + (size_t)idx[i] * H;
-            for (j = 0; j < H; j++) d[j] += dx[(size_t)i * H + j];
-        }
-        return hero__repr_bwd(m, R, b, dc);
+        hero__k_rows_add(ar, dc, dx, &P->sel_add, H);
+        return hero__repr_bwd(m, R, P, dc);
     }
     return 0;
 }
 
 /* FOM: shuffled fused frames through the temporal transformer; classify original positions */
-static int hero__task_fom(hero_model *m, hero__run *R, const hero_batch *b, int backward, hero_result *res) {
+static int hero__task_fom(hero_model *m, hero__run *R, const hero__prep *P, int backward, hero_result *res) {
     const hero_config *c = &m->cfg;
-    hero_arena *ar = &m->arena;
-    int H = c->H, BL = b->B * b->L, K = c->fom_classes, rc, v, l;
+    const hero_batch *b = &P->d;
+    hero_arena *ar = hero__act(m);
+    int H = c->H, BL = b->B * b->L, K = c->fom_classes, rc;
     float *dl = NULL;
-    if ((rc = hero__video_fwd(m, R, b, res)) != 0) return rc;
+    if ((rc = hero__video_fwd(m, R, P, res)) != 0) return rc;
     R->vid.c_in = HERO__NEW(ar, float, (size_t)BL * H);
     if (!R->vid.c_in) return HERO_ENOMEM;
-    for (v = 0; v < b->B; v++)
-        for (l = 0; l < b->L; l++) /* frame at position l moves to position order[l] */
-            memcpy(R->vid.c_in + ((size_t)v * b->L + b->shuffled_orders[v * b->L + l]) * H,
-                   R->vid.transformed + ((size_t)v * b->L + l) * H, (size_t)H * sizeof(float));
+    /* frame at position l moves to position order[l] */
+    hero__k_rows_copy(ar, R->vid.c_in, H, P->fom_dst, R->vid.transformed, H, NULL, BL, H);
     if ((rc = hero__cenc_fwd(m, &R->vid, b->c_attn_mask)) != 0) return rc;
     res->c_seq = R->vid.out;
     if ((rc = hero__head_fwd(ar, &R->head, R->vid.out, BL, H, 2 * H, K, m->p.fom1_w, m->p.fom1_b, m->p.fom_ln_w,
                              m->p.fom_ln_b, m->p.fom2_w, m->p.fom2_b)) != 0)
         return rc;
     if (backward && !(dl = HERO__NEW(ar, float, (size_t)BL * K))) return HERO_ENOMEM;
-    res->loss = hero__xent_rows(ar, R->head.out, BL, K, K, b->fom_targets, NULL, dl, 1.0f);
+    if ((rc = hero__k_xent_rows(ar, R->head.out, BL, K, K, b->fom_targets, NULL, dl, 1.0f, &R->scal[0])) != 0) return rc;
     res->scores = R->head.out; res->n_rows = BL; res->n_cols = K;
     if (backward) {
         float *dc = HERO__NEW(ar, float, (size_t)BL * H), *dcin = HERO__NEW(ar, float, (size_t)BL * H);
@@ -3106,71 +3925,59 @@ static int hero__task_fom(hero_model *m, hero__run *R, const hero_batch *b, int 
         hero__touch(m, m->g.fom1_w); hero__touch(m, m->g.fom1_b); hero__touch(m, m->g.fom_ln_w);
         hero__touch(m, m->g.fom_ln_b); hero__touch(m, m->g.fom2_w); hero__touch(m, m->g.fom2_b);
         if ((rc = hero__cenc_bwd(m, &R->vid, dc, dcin)) != 0) return rc;
-        for (v = 0; v < b->B; v++)
-            for (l = 0; l < b->L; l++)
-                memcpy(dtr + ((size_t)v * b->L + l) * H, dcin + ((size_t)v * b->L + b->shuffled_orders[v * b->L + l]) * H,
-                       (size_t)H * sizeof(float));
-        return hero__video_bwd(m, R, b, dtr);
+        hero__k_rows_copy(ar, dtr, H, NULL, dcin, H, P->fom_dst, BL, H);
+        return hero__video_bwd(m, R, P, dtr);
     }
     return 0;
 }
 
 /* VSM: span cross-entropy on each query's own video + video-level ranking losses */
-static int hero__task_vsm(hero_model *m, hero__run *R, const hero_batch *b, int backward, hero_result *res) {
+static int hero__task_vsm(hero_model *m, hero__run *R, const hero__prep *P, int backward, hero_result *res) {
     const hero_config *c = &m->cfg;
-    hero_arena *ar = &m->arena;
-    int H = c->H, Nq = b->Nq, B = b->B, L = b->L, BL = B * L, rc, q;
-    float *dst = NULL, *ded = NULL, *dq2v = NULL, *mat_ctx, *mat_q, lst = 0, led = 0;
+    const hero_batch *b = &P->d;
+    hero_arena *ar = hero__act(m);
+    int H = c->H, Nq = b->Nq, B = b->B, L = b->L, BL = B * L, rc;
+    float *dst = NULL, *ded = NULL, *dq2v = NULL, *mat_ctx, *mat_q;
     float *sel_st, *sel_ed, *dsel_st = NULL, *dsel_ed = NULL;
-    int32_t *tst, *ted;
-    if ((rc = hero__repr_fwd(m, R, b, res)) != 0) return rc;
+    if ((rc = hero__repr_fwd(m, R, P, res)) != 0) return rc;
     if ((rc = hero__query_fwd(m, &R->q, b->q_ids, b->q_pos, b->q_mask, Nq, b->Lq)) != 0) return rc;
+    R->q.f.wmap = &P->qmap;
     res->mod_query = R->q.mq;
     if ((rc = hero__vsm_fwd(m, &R->vsm, R->q.mq, Nq, R->vid.out, b->c_attn_mask, B, L)) != 0) return rc;
     res->st_prob = R->vsm.st; res->ed_prob = R->vsm.ed; res->q2video = R->vsm.q2v;
     sel_st = HERO__NEW(ar, float, (size_t)Nq * L); sel_ed = HERO__NEW(ar, float, (size_t)Nq * L);
-    tst = HERO__NEW(ar, int32_t, Nq); ted = HERO__NEW(ar, int32_t, Nq);
     mat_ctx = HERO__NEW(ar, float, (size_t)Nq * (B > 1 ? B - 1 : 1));
     mat_q = HERO__NEW(ar, float, (size_t)Nq * (Nq > 1 ? Nq : 1));
-    if (!sel_st || !sel_ed || !tst || !ted || !mat_ctx || !mat_q) return HERO_ENOMEM;
+    if (!sel_st || !sel_ed || !mat_ctx || !mat_q) return HERO_ENOMEM;
     if (backward) {
         dsel_st = HERO__NEW(ar, float, (size_t)Nq * L); dsel_ed = HERO__NEW(ar, float, (size_t)Nq * L);
         dst = HERO__NEW(ar, float, (size_t)Nq * BL); ded = HERO__NEW(ar, float, (size_t)Nq * BL);
         dq2v = HERO__NEW(ar, float, (size_t)Nq * B);
         if (!dsel_st || !dsel_ed || !dst || !ded || !dq2v) return HERO_ENOMEM;
     }
-    for (q = 0; q < Nq; q++) {
-        int v = b->q_vidx[q];
-        memcpy(sel_st + (size_t)q * L, R->vsm.st + (size_t)q * BL + (size_t)v * L, (size_t)L * sizeof(float));
-        memcpy(sel_ed + (size_t)q * L, R->vsm.ed + (size_t)q * BL + (size_t)v * L, (size_t)L * sizeof(float));
-        tst[q] = b->vsm_targets[2 * q];
-        ted[q] = b->vsm_targets[2 * q + 1];
-    }
+    /* each query's row of its own video */
+    hero__k_rows_copy(ar, sel_st, L, NULL, R->vsm.st, L, P->vsm_row, Nq, L);
+    hero__k_rows_copy(ar, sel_ed, L, NULL, R->vsm.ed, L, P->vsm_row, Nq, L);
     if (c->lw_st_ed != 0.0f) {
-        lst = hero__xent_rows(ar, sel_st, Nq, L, L, tst, NULL, dsel_st, c->lw_st_ed);
-        led = hero__xent_rows(ar, sel_ed, Nq, L, L, ted, NULL, dsel_ed, c->lw_st_ed);
+        if ((rc = hero__k_xent_rows(ar, sel_st, Nq, L, L, P->vsm_tg, NULL, dsel_st, c->lw_st_ed, &R->scal[0])) != 0) return rc;
+        if ((rc = hero__k_xent_rows(ar, sel_ed, Nq, L, L, P->vsm_tg + Nq, NULL, dsel_ed, c->lw_st_ed, &R->scal[1])) != 0) return rc;
     }
-    res->loss_st_ed = c->lw_st_ed * (lst + led);
-    if ((rc = hero__rank_loss(m, R->vsm.q2v, Nq, B, mat_ctx, mat_q, &res->loss_neg_ctx, &res->loss_neg_q, dq2v)) != 0) return rc;
+    if ((rc = hero__k_rank_loss(m, ar, R->vsm.q2v, Nq, B, mat_ctx, mat_q, &R->scal[2], &R->scal[3], dq2v)) != 0) return rc;
     res->neg_ctx_mat = mat_ctx; res->neg_ctx_cols = B - 1;
     res->neg_q_mat = mat_q; res->neg_q_cols = Nq - Nq / B;
 #ifdef HERO_MPI
-    /* section 19: the ranking losses over every rank's queries and videos replace the local
+    /* section 20: the ranking losses over every rank's queries and videos replace the local
        ones; their gradient (this rank's slice) is added in the backward below */
     if (R->dc) {
         if ((rc = hero__dist_vsm_fwd(m, R, backward, res)) != 0) return rc;
         dq2v = NULL;
     }
 #endif
-    res->loss = res->loss_st_ed + res->loss_neg_ctx + res->loss_neg_q;
     if (backward) {
         float *dmq = HERO__NEW(ar, float, (size_t)Nq * H), *dfr = HERO__NEW(ar, float, (size_t)BL * H);
         if (!dmq || !dfr) return HERO_ENOMEM;
-        for (q = 0; q < Nq; q++) {
-            int v = b->q_vidx[q];
-            memcpy(dst + (size_t)q * BL + (size_t)v * L, dsel_st + (size_t)q * L, (size_t)L * sizeof(float));
-            memcpy(ded + (size_t)q * BL + (size_t)v * L, dsel_ed + (size_t)q * L, (size_t)L * sizeof(float));
-        }
+        hero__k_rows_copy(ar, dst, L, P->vsm_row, dsel_st, L, NULL, Nq, L);
+        hero__k_rows_copy(ar, ded, L, P->vsm_row, dsel_ed, L, NULL, Nq, L);
         if ((rc = hero__vsm_bwd(m, &R->vsm, c->lw_st_ed != 0.0f ? dst : NULL, c->lw_st_ed != 0.0f ? ded : NULL,
                                 B > 1 ? dq2v : NULL, dmq, dfr)) != 0)
             return rc;
@@ -3178,38 +3985,73 @@ static int hero__task_vsm(hero_model *m, hero__run *R, const hero_batch *b, int 
         if (R->dc && (rc = hero__dist_vsm_bwd(m, R, dmq, dfr)) != 0) return rc;
 #endif
         if ((rc = hero__query_bwd(m, &R->q, dmq)) != 0) return rc;
-        return hero__repr_bwd(m, R, b, dfr);
+        return hero__repr_bwd(m, R, P, dfr);
     }
     return 0;
 }
 
-/* dc: section 19's VSM context (HERO_MPI), else NULL */
+/* the losses, read back once after the whole pass (the only copy to the host) */
+static int hero__finish(hero_model *m, hero__run *R, hero_task task, hero_result *res) {
+    float s[4];
+    int rc = hero__k_to_host(hero__act(m), s, R->scal, sizeof(s));
+    if (rc) return rc;
+    if (task == HERO_TASK_VSM) {
+        res->loss_st_ed = m->cfg.lw_st_ed * (s[0] + s[1]);
+        res->loss_neg_ctx = s[2];
+        res->loss_neg_q = s[3];
+        res->loss = res->loss_st_ed + res->loss_neg_ctx + res->loss_neg_q;
+    } else {
+        res->loss = s[0];
+    }
+    return 0;
+}
+
+/* resets both arenas (one on the CPU) */
+static hero_arena *hero__begin_pass(hero_model *m) {
+    hero_arena *ar = hero__act(m);
+    hero__arena_reset(&m->arena);
+    if (ar != &m->arena) hero__arena_reset(ar);
+    return ar;
+}
+
+/* dc: section 20's VSM context (HERO_MPI), else NULL */
 static int hero__forward_backward(hero_model *m, const hero_batch *b, int backward, const float *repr_grad,
                                   hero_result *res, struct hero__dist_call *dc, hero_error *err) {
     hero__run *R;
+    hero__prep *P;
+    hero_arena *ar;
     int rc;
     if ((rc = hero__check_batch(m, b, err)) != 0) return rc;
-    hero__arena_reset(&m->arena);
+    ar = hero__begin_pass(m);
     memset(res, 0, sizeof(*res));
     R = HERO__NEW(&m->arena, hero__run, 1);
-    if (!R) return hero__fail(err, HERO_ENOMEM, "forward: out of memory");
+    P = HERO__NEW(&m->arena, hero__prep, 1);
+    if (!R || !P) return hero__fail(err, HERO_ENOMEM, "forward: out of memory");
 #ifdef HERO_MPI
     R->dc = dc;
 #else
     (void)dc;
 #endif
-    switch (b->task) {
-    case HERO_TASK_REPR: rc = hero__task_repr(m, R, b, backward, repr_grad, res); break;
-    case HERO_TASK_MLM: rc = hero__task_mlm(m, R, b, backward, res); break;
-    case HERO_TASK_MFM_NCE:
-    case HERO_TASK_MFFR: rc = hero__task_mfm(m, R, b, backward, res); break;
-    case HERO_TASK_FOM: rc = hero__task_fom(m, R, b, backward, res); break;
-    case HERO_TASK_VSM: rc = hero__task_vsm(m, R, b, backward, res); break;
-    default: rc = HERO_EINVAL;
+    if ((rc = hero__prepare(m, P, b, repr_grad)) == 0 && (rc = hero__prep_flush(P, ar)) == 0 &&
+        !(R->scal = HERO__NEW(ar, float, 4)))
+        rc = HERO_ENOMEM;
+    if (!rc) {
+        switch (b->task) {
+        case HERO_TASK_REPR: rc = hero__task_repr(m, R, P, backward, res); break;
+        case HERO_TASK_MLM: rc = hero__task_mlm(m, R, P, backward, res); break;
+        case HERO_TASK_MFM_NCE:
+        case HERO_TASK_MFFR: rc = hero__task_mfm(m, R, P, backward, res); break;
+        case HERO_TASK_FOM: rc = hero__task_fom(m, R, P, backward, res); break;
+        case HERO_TASK_VSM: rc = hero__task_vsm(m, R, P, backward, res); break;
+        default: rc = HERO_EINVAL;
+        }
     }
-    if (rc == HERO_ENOMEM) return hero__fail(err, rc, "forward/backward: out of memory (arena %zu bytes)", m->arena.total);
+    if (!rc) rc = hero__finish(m, R, b->task, res);
+    if (rc == HERO_ENOMEM)
+        return hero__fail(err, rc, "forward/backward: out of %s memory (arena %zu bytes)", ar->dev ? "device" : "host", ar->total);
     if (rc == HERO_ESHAPE || rc == HERO_EINVAL)
         return hero__fail(err, rc, "forward/backward: batch inconsistent with task %d (masks / targets)", (int)b->task);
+    if (rc == HERO_EDEVICE) return hero__fail(err, rc, "forward/backward: %s", hero__k_errmsg(ar));
     return rc;
 }
 HERODEF int hero_forward_backward(hero_model *m, const hero_batch *b, int backward, const float *repr_grad,
@@ -3224,34 +4066,51 @@ HERODEF int hero_forward_backward(hero_model *m, const hero_batch *b, int backwa
 HERODEF int hero_encode_queries(hero_model *m, const int32_t *ids, const int32_t *mask, int Nq, int Lq, float *mq,
                                 hero_error *err) {
     hero__query_act *q;
+    hero__prep *P;
+    hero_arena *ar;
     int32_t *pos;
+    const int32_t *dids, *dmask, *dpos;
     int i, rc;
     if (Nq <= 0 || Lq <= 0 || Lq > m->cfg.f_max_pos || Lq > m->cfg.q_max_pos)
         return hero__fail(err, HERO_EINVAL, "encode_queries: %d queries of length %d (max %d)", Nq, Lq, m->cfg.q_max_pos);
     for (i = 0; i < Nq * Lq; i++)
         if (ids[i] < 0 || ids[i] >= m->cfg.Vp) return hero__fail(err, HERO_EINVAL, "encode_queries: token id %d out of range", ids[i]);
-    hero__arena_reset(&m->arena);
+    ar = hero__begin_pass(m);
     q = HERO__NEW(&m->arena, hero__query_act, 1);
+    P = HERO__NEW(&m->arena, hero__prep, 1);
     pos = HERO__NEW(&m->arena, int32_t, Lq);
-    if (!q || !pos) return hero__fail(err, HERO_ENOMEM, "encode_queries: out of memory");
+    if (!q || !P || !pos) return hero__fail(err, HERO_ENOMEM, "encode_queries: out of memory");
     for (i = 0; i < Lq; i++) pos[i] = i;
-    if ((rc = hero__query_fwd(m, q, ids, pos, mask, Nq, Lq)) != 0) return hero__fail(err, rc, "encode_queries: out of memory");
-    memcpy(mq, q->mq, (size_t)Nq * m->cfg.H * sizeof(float));
+    dids = (const int32_t *)hero__prep_put(P, ar, ids, (size_t)Nq * Lq * sizeof(int32_t));
+    dmask = (const int32_t *)hero__prep_put(P, ar, mask, (size_t)Nq * Lq * sizeof(int32_t));
+    dpos = (const int32_t *)hero__prep_put(P, ar, pos, (size_t)Lq * sizeof(int32_t));
+    if ((rc = hero__prep_flush(P, ar)) != 0 || (rc = hero__query_fwd(m, q, dids, dpos, dmask, Nq, Lq)) != 0 ||
+        (rc = hero__k_to_host(ar, mq, q->mq, (size_t)Nq * m->cfg.H * sizeof(float))) != 0)
+        return hero__fail(err, rc, "encode_queries: %s", rc == HERO_EDEVICE ? hero__k_errmsg(ar) : "out of memory");
     return 0;
 }
 
 HERODEF int hero_vcmr_scores(hero_model *m, const float *mq, int Nq, const float *frames, const int32_t *mask, int B, int L,
                              float *q2video, float *st, float *ed, hero_error *err) {
     hero__vsm_act *s;
+    hero__prep *P;
+    hero_arena *ar;
+    const float *dmq, *dfr;
+    const int32_t *dmask;
     int rc;
     if (Nq <= 0 || B <= 0 || L <= 0) return hero__fail(err, HERO_EINVAL, "vcmr_scores: %d queries, %d videos of %d frames", Nq, B, L);
-    hero__arena_reset(&m->arena);
+    ar = hero__begin_pass(m);
     s = HERO__NEW(&m->arena, hero__vsm_act, 1);
-    if (!s) return hero__fail(err, HERO_ENOMEM, "vcmr_scores: out of memory");
-    if ((rc = hero__vsm_fwd(m, s, mq, Nq, frames, mask, B, L)) != 0) return hero__fail(err, rc, "vcmr_scores: out of memory");
-    if (q2video) memcpy(q2video, s->q2v, (size_t)Nq * B * sizeof(float));
-    if (st) memcpy(st, s->st, (size_t)Nq * B * L * sizeof(float));
-    if (ed) memcpy(ed, s->ed, (size_t)Nq * B * L * sizeof(float));
+    P = HERO__NEW(&m->arena, hero__prep, 1);
+    if (!s || !P) return hero__fail(err, HERO_ENOMEM, "vcmr_scores: out of memory");
+    dmq = (const float *)hero__prep_put(P, ar, mq, (size_t)Nq * m->cfg.H * sizeof(float));
+    dfr = (const float *)hero__prep_put(P, ar, frames, (size_t)B * L * m->cfg.H * sizeof(float));
+    dmask = (const int32_t *)hero__prep_put(P, ar, mask, (size_t)B * L * sizeof(int32_t));
+    if ((rc = hero__prep_flush(P, ar)) != 0 || (rc = hero__vsm_fwd(m, s, dmq, Nq, dfr, dmask, B, L)) != 0 ||
+        (q2video && (rc = hero__k_to_host(ar, q2video, s->q2v, (size_t)Nq * B * sizeof(float))) != 0) ||
+        (st && (rc = hero__k_to_host(ar, st, s->st, (size_t)Nq * B * L * sizeof(float))) != 0) ||
+        (ed && (rc = hero__k_to_host(ar, ed, s->ed, (size_t)Nq * B * L * sizeof(float))) != 0))
+        return hero__fail(err, rc, "vcmr_scores: %s", rc == HERO_EDEVICE ? hero__k_errmsg(ar) : "out of memory");
     return 0;
 }
 
@@ -3421,7 +4280,7 @@ HERODEF int hero_model_load_state(hero_model *m, const hero_tensorfile *tf, hero
         if (strcmp(tf->entries[i].name, "vocab_padded") == 0)
             m->vocab_padded = strcmp(tf->entries[i].value, "True") == 0 || strcmp(tf->entries[i].value, "true") == 0 ||
                               atoi(tf->entries[i].value) != 0;
-    return 0;
+    return hero__dev_model_copy(m, 0, 0, err); /* a GPU model: the loaded weights to the GPU */
 }
 
 /* the dims a checkpoint's tensor shapes decide: vocabulary padding, F, frame table, FOM classes, conv kernel */
@@ -3462,6 +4321,7 @@ HERODEF hero_adamw_config hero_adamw_default(void) {
 }
 
 HERODEF int hero_optimizer_init(hero_optimizer *o, const hero_model *m, const hero_adamw_config *c, hero_error *err) {
+    int rc;
     memset(o, 0, sizeof(*o));
     o->cfg = *c;
     o->m = (float *)HERO_MALLOC(m->n_floats * sizeof(float));
@@ -3475,10 +4335,19 @@ HERODEF int hero_optimizer_init(hero_optimizer *o, const hero_model *m, const he
     memset(o->v, 0, m->n_floats * sizeof(float));
     memset(o->steps, 0, (size_t)m->n_params * sizeof(int64_t));
     o->n_params = m->n_params;
+    if ((rc = hero__dev_opt_init(o, m, err)) != 0) {
+        hero_optimizer_free(o);
+        return rc;
+    }
     return 0;
 }
 
+HERODEF int hero_optimizer_download(hero_optimizer *o, const hero_model *m, hero_error *err) {
+    return hero__dev_opt_copy(o, m, 1, err);
+}
+
 HERODEF void hero_optimizer_free(hero_optimizer *o) {
+    hero__dev_opt_free(o);
     HERO_FREE(o->m);
     HERO_FREE(o->v);
     HERO_FREE(o->steps);
@@ -3496,6 +4365,9 @@ HERODEF float hero_warmup_linear(int64_t step, int64_t warmup, int64_t total) {
 HERODEF float hero_grad_norm(const hero_model *m) {
     double s = 0;
     int i;
+#ifdef HERO_CUDA
+    if (m->dev) return hero__cu_grad_sumsq(m, &s) ? NAN : (float)sqrt(s);
+#endif
     for (i = 0; i < m->n_params; i++) {
         const hero_param *p = &m->table[i];
         double t = 0;
@@ -3514,6 +4386,8 @@ HERODEF int hero_optimizer_step(hero_optimizer *o, hero_model *m, float *grad_no
     if (o->n_params != m->n_params) return hero__fail(err, HERO_EINVAL, "optimizer: made for another model");
     norm = hero_grad_norm(m);
     if (!(norm == norm) || norm == (float)INFINITY) {
+        int rc = hero__dev_model_copy(m, 1, 1, err); /* a GPU model: find the parameter in the host copy */
+        if (rc) return rc;
         for (i = 0; i < m->n_params; i++) {
             size_t j;
             const hero_param *p = &m->table[i];
@@ -3531,6 +4405,28 @@ HERODEF int hero_optimizer_step(hero_optimizer *o, hero_model *m, float *grad_no
         float coef = c->grad_clip / (norm + 1e-6f);
         if (coef < 1.0f) clip = coef;
     }
+#ifdef HERO_CUDA
+    if (m->dev) { /* the same update on the GPU: the step sizes from here, one kernel over every parameter */
+        float *ss = (float *)HERO_MALLOC((size_t)m->n_params * sizeof(float));
+        int rc;
+        if (!ss) return hero__fail(err, HERO_ENOMEM, "optimizer: out of memory");
+        for (i = 0; i < m->n_params; i++) {
+            double bc1, bc2;
+            ss[i] = 0.0f;
+            if (!m->table[i].has_grad) continue;
+            o->steps[i]++;
+            bc1 = 1.0 - pow((double)c->beta1, (double)o->steps[i]);
+            bc2 = 1.0 - pow((double)c->beta2, (double)o->steps[i]);
+            ss[i] = (float)((double)lr * sqrt(bc2) / bc1);
+        }
+        rc = hero__cu_adamw(o, m, ss, lr, clip, err);
+        HERO_FREE(ss);
+        if (rc) return rc;
+        if (grad_norm) *grad_norm = norm;
+        if (lr_out) *lr_out = lr;
+        return 0;
+    }
+#endif
     for (i = 0; i < m->n_params; i++) {
         hero_param *p = &m->table[i];
         float *mm = o->m + p->offset, *vv = o->v + p->offset, step_size;
@@ -5064,7 +5960,7 @@ HERODEF int hero_trainer_update(hero_trainer *t, hero_error *err) {
     double loss_sum = 0;
     hero_video *sel;
 #ifdef HERO_MPI
-    if (t->dist) return hero__dist_update(t, err); /* section 19 */
+    if (t->dist) return hero__dist_update(t, err); /* section 20 */
 #endif
     task = hero__draw_task(t);
     sel = (hero_video *)HERO_MALLOC((size_t)B * sizeof(hero_video));
@@ -5105,7 +6001,7 @@ HERODEF int hero_trainer_update(hero_trainer *t, hero_error *err) {
 
 /* ---- training state <-> safetensors ---- */
 
-/* hero_trainer_save with n_extra more tensors (section 19's per-rank data state) */
+/* hero_trainer_save with n_extra more tensors (section 20's per-rank data state) */
 static int hero__trainer_save_items(const hero_trainer *t, const char *path, const hero_st_item *extra, int n_extra,
                                     hero_error *err) {
     const hero_model *m = t->model;
@@ -5120,6 +6016,8 @@ static int hero__trainer_save_items(const hero_trainer *t, const char *path, con
         rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory while saving", path);
         goto done;
     }
+    /* a GPU model: weights and moments to their host copies first */
+    if ((rc = hero__dev_model_copy(t->model, 1, 0, err)) != 0 || (rc = hero__dev_opt_copy(&t->opt, m, 1, err)) != 0) goto done;
     for (i = 0; i < n; i++) {
         const hero_param *p = &m->table[i];
         int d, s;
@@ -5157,7 +6055,7 @@ done:
 }
 HERODEF int hero_trainer_save(const hero_trainer *t, const char *path, hero_error *err) {
 #ifdef HERO_MPI
-    if (t->dist) return hero__dist_save(t, path, err); /* section 19: rank 0 writes every rank's state */
+    if (t->dist) return hero__dist_save(t, path, err); /* section 20: rank 0 writes every rank's state */
 #endif
     return hero__trainer_save_items(t, path, NULL, 0, err);
 }
@@ -5175,7 +6073,7 @@ static int hero__hex64(const char *s, uint64_t *out) {
     return 0;
 }
 
-/* hero_trainer_load; with_data 0: not the video order, its position and the PRNG (section 19
+/* hero_trainer_load; with_data 0: not the video order, its position and the PRNG (section 20
    restores those per rank); keep != NULL: the open file is handed over on success */
 static int hero__trainer_load_ext(hero_trainer *t, const char *path, int with_data, hero_tensorfile *keep, hero_error *err) {
     hero_model *m = t->model;
@@ -5223,6 +6121,7 @@ static int hero__trainer_load_ext(hero_trainer *t, const char *path, int with_da
         goto done;
     }
     for (i = 0; i < m->n_params; i++) m->table[i].has_grad = tmp[i] != 0;
+    if ((rc = hero__dev_opt_copy(&t->opt, m, 0, err)) != 0) goto done; /* a GPU model: the moments to the GPU */
     if (!with_data) {
         t->opt.step = atoll(step);
         if (t->opt.step < 0) { rc = hero__fail(err, HERO_EFORMAT, "%s: bad step", path); goto done; }
@@ -5253,7 +6152,7 @@ done:
 }
 HERODEF int hero_trainer_load(hero_trainer *t, const char *path, hero_error *err) {
 #ifdef HERO_MPI
-    if (t->dist) return hero__dist_load(t, path, err); /* section 19: every rank, its own data state */
+    if (t->dist) return hero__dist_load(t, path, err); /* section 20: every rank, its own data state */
 #endif
     return hero__trainer_load_ext(t, path, 1, NULL, err);
 }
@@ -9466,7 +10365,7 @@ HERODEF int hero_subs_read_srt(hero_subtitles *out, const char *path, hero_error
 /* One JSONL line -> one video. */
 static int hero__mjsonl_video(hero_subtitles *v, const hero_json *j, const char *nm, int line, hero_error *err) {
     const hero_json *name, *sub;
-    int i, cap = 0, rc;
+    int i, cap = 0;
     memset(v, 0, sizeof *v);
     if (j->type != HERO_JSON_OBJECT)
         return hero__fail(err, HERO_EFORMAT, "%s:%d: expected an object {\"vid_name\": ..., \"sub\": [...]}", nm, line);
@@ -9504,7 +10403,7 @@ static int hero__mjsonl_video(hero_subtitles *v, const hero_json *j, const char 
                               "%s:%d: video \"%s\": sub[%d].start / .end: expected numbers of seconds within +-%g, found %s", nm, line,
                               name->string, i, HERO_SUBS_MAX_TIME, (s0 && s1) ? "another value" : "a missing key");
         }
-        if (!(txt = hero__mstrndup(t->string, t->len)) || (rc = hero__msubs_push(v, &cap, s0->number, s1->number, txt)) != 0) {
+        if (!(txt = hero__mstrndup(t->string, t->len)) || hero__msubs_push(v, &cap, s0->number, s1->number, txt) != 0) {
             hero_subtitles_free(v);
             return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
         }
@@ -10209,11 +11108,11 @@ HERODEF int hero_model_init_random(hero_model *m, uint64_t seed) {
         }
     }
     /* pad_vocab: zero rows V..Vp-1 (the bias is zero already) */
-    if (c->Vp > c->V) memset(m->p.f_word + (size_t)c->V * c->H, 0, (size_t)(c->Vp - c->V) * c->H * sizeof(float));
+    if (c->Vp > c->V) memset(hero__hostp(m, m->p.f_word) + (size_t)c->V * c->H, 0, (size_t)(c->Vp - c->V) * c->H * sizeof(float));
     /* init_type_embedding: both token-type rows = row 0; clip-level mask_embedding row 0 = 0 */
-    memcpy(m->p.f_type + c->H, m->p.f_type, (size_t)c->H * sizeof(float));
-    memset(m->p.v_mask, 0, (size_t)c->F * sizeof(float));
-    return 0;
+    memcpy(hero__hostp(m, m->p.f_type) + c->H, hero__hostp(m, m->p.f_type), (size_t)c->H * sizeof(float));
+    memset(hero__hostp(m, m->p.v_mask), 0, (size_t)c->F * sizeof(float));
+    return hero__dev_model_copy(m, 0, 0, NULL); /* a GPU model: the weights to the GPU */
 }
 
 /* ---------------- RoBERTa init ---------------- */
@@ -10523,7 +11422,7 @@ HERODEF int hero_model_init_roberta(hero_model *m, const char *path_or_NULL, con
     {
         /* a model straight from hero_model_init is all zeros: LayerNorm weights 0 would stay */
         int h, any = 0;
-        for (h = 0; h < m->cfg.H && !any; h++) any = m->p.c_ln_w[h] != 0.0f;
+        for (h = 0; h < m->cfg.H && !any; h++) any = hero__hostp(m, m->p.c_ln_w)[h] != 0.0f;
         if (!any)
             return hero__fail(err, HERO_EINVAL, "hero_model_init_roberta: the model has no fresh parameters "
                                                 "(v_encoder.c_encoder.embeddings.LayerNorm.weight is 0): call hero_model_init_random first");
@@ -10596,11 +11495,12 @@ HERODEF int hero_model_init_roberta(hero_model *m, const char *path_or_NULL, con
     }
     /* 5: pad_vocab, init_type_embedding (fresh table case), clip-level mask row 0 */
     if (m->cfg.Vp > m->cfg.V) {
-        memset(m->p.f_word + (size_t)m->cfg.V * m->cfg.H, 0, (size_t)(m->cfg.Vp - m->cfg.V) * m->cfg.H * sizeof(float));
-        memset(m->p.lm_bias + m->cfg.V, 0, (size_t)(m->cfg.Vp - m->cfg.V) * sizeof(float));
+        memset(hero__hostp(m, m->p.f_word) + (size_t)m->cfg.V * m->cfg.H, 0, (size_t)(m->cfg.Vp - m->cfg.V) * m->cfg.H * sizeof(float));
+        memset(hero__hostp(m, m->p.lm_bias) + m->cfg.V, 0, (size_t)(m->cfg.Vp - m->cfg.V) * sizeof(float));
     }
-    memcpy(m->p.f_type + m->cfg.H, m->p.f_type, (size_t)m->cfg.H * sizeof(float));
-    memset(m->p.v_mask, 0, (size_t)m->cfg.F * sizeof(float));
+    memcpy(hero__hostp(m, m->p.f_type) + m->cfg.H, hero__hostp(m, m->p.f_type), (size_t)m->cfg.H * sizeof(float));
+    memset(hero__hostp(m, m->p.v_mask), 0, (size_t)m->cfg.F * sizeof(float));
+    rc = hero__dev_model_copy(m, 0, 0, err); /* a GPU model: the weights to the GPU */
 done:
     hero__rdict_free(&d);
     if (path_or_NULL) hero_tensorfile_close(&own);
@@ -10608,9 +11508,1460 @@ done:
 }
 
 /* ======================================================================================
-   19. Many machines: data-parallel pre-training over MPI (HERO_MPI). What is averaged, what
+   19. Backends: CUDA (HERO_CUDA). The implementation file is compiled by nvcc as CUDA C++
+       (`make cuda`). One context per model: a stream, a cuBLAS handle, the parameter and
+       gradient blocks, the activation arena (device chunks), reusable scratch, a pinned
+       staging buffer. Every primitive of the dispatch section has its kernel(s) here,
+       forward next to backward; matrix products go through cuBLAS (row-major as swapped
+       column-major operands). Everything is queued on the model's stream; the host waits
+       only when it reads numbers back (the losses at the end of a pass, hero_copy_to_host,
+       the gradient norm of an update) and a CUDA / cuBLAS failure is kept (the first one)
+       and reported there as HERO_EDEVICE.
+       Precision (hero_model_set_precision) is the compute type of every cuBLAS product, whose
+       operands and outputs stay fp32 in memory: FP32 = CUBLAS_COMPUTE_32F; TF32 =
+       CUBLAS_COMPUTE_32F_FAST_TF32; BF16 = CUBLAS_COMPUTE_32F_FAST_16BF (cuBLAS rounds both
+       operands to bf16 as it loads them, bf16 tensor cores, fp32 accumulation and output).
+       Everything else (activations, LayerNorm / softmax / loss reductions, gradients, AdamW)
+       is fp32 in every precision. No atomics: a pass gives the same bits every run (cuBLAS is deterministic for a
+       given GPU model and configuration).
+   ====================================================================================== */
+#ifdef HERO_CUDA
+#if defined(HERO_CUDA_EMU)
+/* tests only (tests/cuda_emu.h, included before hero.h): the CUDA runtime and cuBLAS emulated on the CPU */
+#elif !defined(__CUDACC__)
+#error "hero.h: HERO_CUDA needs the implementation file compiled by nvcc as CUDA C++ (nvcc -x cu)"
+#else
+#include <cuda_runtime.h>
+#include <cublas_v2.h>
+#endif
+
+#define HERO__CU_SLOTS 4 /* scratch: 2 reduction partials; 3 op temporaries (0, 1 spare) */
+
+typedef struct hero__cuda {
+    int device;
+    char name[320];
+    cudaStream_t stream;
+    cublasHandle_t blas;
+    int precision;                          /* hero_precision */
+    size_t n_floats;
+    float *params, *grads;                  /* [n_floats] each: what m->p / m->g point into */
+    int n_params;
+    int64_t *poff, *pnum;                   /* [n_params] offset, numel of each parameter (device) */
+    size_t max_numel;
+    float *pdesc;                           /* [3 * n_params] per-update: step size, decay factor, active (device) */
+    double *sumsq;                          /* [n_params] gradient norm partials (device) */
+    hero_arena arena;                       /* activations; arena.dev = this context */
+    void *scr[HERO__CU_SLOTS];
+    size_t scap[HERO__CU_SLOTS];
+    unsigned char *pinned;                  /* host staging (uploads of a pass, per-update descriptors) */
+    size_t pinned_cap;
+    int err;                                /* a CUDA / cuBLAS call failed since the last pass began */
+    char msg[256];
+} hero__cuda;
+
+typedef struct hero__cuda_opt {
+    float *m, *v;                           /* AdamW moments [n_floats] (device) */
+} hero__cuda_opt;
+
+static hero__cuda *hero__cu_x(hero_arena *ar) { return (hero__cuda *)ar->dev; }
+
+/* keeps the first failure; returns 0 or HERO_EDEVICE */
+static int hero__cu_ok(hero__cuda *x, cudaError_t e, const char *what) {
+    if (e == cudaSuccess) return 0;
+    if (!x->err) {
+        x->err = 1;
+        snprintf(x->msg, sizeof(x->msg), "%s: %s (%s)", what, cudaGetErrorString(e), cudaGetErrorName(e));
+    }
+    return HERO_EDEVICE;
+}
+static int hero__cu_blas_ok(hero__cuda *x, cublasStatus_t s, const char *what) {
+    if (s == CUBLAS_STATUS_SUCCESS) return 0;
+    if (!x->err) {
+        x->err = 1;
+        snprintf(x->msg, sizeof(x->msg), "%s: cuBLAS status %d", what, (int)s);
+    }
+    return HERO_EDEVICE;
+}
+/* waits for the stream; HERO_EDEVICE if anything failed */
+static int hero__cu_sync(hero__cuda *x) {
+    hero__cu_ok(x, cudaStreamSynchronize(x->stream), "cudaStreamSynchronize");
+    hero__cu_ok(x, cudaGetLastError(), "a kernel");
+    return x->err ? HERO_EDEVICE : 0;
+}
+
+#ifndef HERO__CU_T
+#define HERO__CU_T 256 /* threads per block (a multiple of 32) */
+#endif
+/* kern<<<grid, block, shmem bytes, the model's stream>>>(...), failure kept */
+#ifdef HERO_CUDA_EMU
+#define HERO__CU_LAUNCH_SH(x, kern, grid, block, shmem, ...)                                         \
+    do {                                                                                             \
+        hero_emu_launch(#kern, (grid), (block), (shmem), [&]() { kern(__VA_ARGS__); }, __VA_ARGS__); \
+        hero__cu_ok((x), cudaGetLastError(), #kern);                                                 \
+    } while (0)
+#define HERO__CU_DSHARED(type, name) type *name = (type *)hero_emu_dyn_shared()
+#else
+#define HERO__CU_LAUNCH_SH(x, kern, grid, block, shmem, ...)                     \
+    do {                                                                         \
+        kern<<<(grid), (block), (shmem), (x)->stream>>>(__VA_ARGS__);            \
+        hero__cu_ok((x), cudaGetLastError(), #kern);                             \
+    } while (0)
+#define HERO__CU_DSHARED(type, name) extern __shared__ type name[]
+#endif
+#define HERO__CU_LAUNCH(x, kern, grid, block, ...) HERO__CU_LAUNCH_SH(x, kern, grid, block, 0, __VA_ARGS__)
+/* grid-stride loops over n items / rows */
+#define HERO__CU_FOR(i, n) for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < (size_t)(n); i += (size_t)gridDim.x * blockDim.x)
+#define HERO__CU_ROWS(r, n) for (size_t r = blockIdx.x; r < (size_t)(n); r += gridDim.x)
+
+/* blocks of a grid-stride launch over n items (HERO__CU_T threads each) / over rows (one block each) */
+#ifndef HERO_CUDA_MAX_GRID
+#define HERO_CUDA_MAX_GRID (1u << 20)
+#endif
+static unsigned hero__cu_grid(size_t n) {
+    size_t b = (n + HERO__CU_T - 1) / HERO__CU_T;
+    return (unsigned)(b < 1 ? 1 : b > HERO_CUDA_MAX_GRID ? HERO_CUDA_MAX_GRID : b);
+}
+static unsigned hero__cu_rgrid(size_t rows) {
+    return (unsigned)(rows < 1 ? 1 : rows > HERO_CUDA_MAX_GRID ? HERO_CUDA_MAX_GRID : rows);
+}
+
+/* scratch slot of at least bytes (grows: waits for the stream first); NULL (error kept) if out of memory */
+static void *hero__cu_scratch(hero__cuda *x, int slot, size_t bytes) {
+    size_t cap;
+    if (bytes <= x->scap[slot] && x->scr[slot]) return x->scr[slot];
+    cap = bytes > 2 * x->scap[slot] ? bytes : 2 * x->scap[slot];
+    cap = (cap + 255) & ~(size_t)255;
+    hero__cu_ok(x, cudaStreamSynchronize(x->stream), "scratch");
+    if (x->scr[slot]) cudaFree(x->scr[slot]);
+    x->scr[slot] = NULL;
+    x->scap[slot] = 0;
+    if (hero__cu_ok(x, cudaMalloc(&x->scr[slot], cap), "cudaMalloc (scratch)")) { x->scr[slot] = NULL; return NULL; }
+    x->scap[slot] = cap;
+    return x->scr[slot];
+}
+/* pinned host staging of at least bytes (grows: waits for the stream first) */
+static unsigned char *hero__cu_pinned(hero__cuda *x, size_t bytes) {
+    void *p = NULL;
+    if (bytes <= x->pinned_cap && x->pinned) return x->pinned;
+    hero__cu_ok(x, cudaStreamSynchronize(x->stream), "staging");
+    if (x->pinned) cudaFreeHost(x->pinned);
+    x->pinned = NULL;
+    x->pinned_cap = 0;
+    bytes = bytes < ((size_t)1 << 20) ? ((size_t)1 << 20) : bytes + bytes / 2;
+    if (hero__cu_ok(x, cudaHostAlloc(&p, bytes, cudaHostAllocDefault), "cudaHostAlloc (staging)")) return NULL;
+    x->pinned = (unsigned char *)p;
+    x->pinned_cap = bytes;
+    return x->pinned;
+}
+
+/* ---------------- block reductions (blockDim a multiple of 32, sh >= 33 entries) ---------------- */
+template <typename T> __device__ __forceinline__ T hero__cu_wsum(T v) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+__device__ __forceinline__ float hero__cu_wmax(float v) {
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+    return v;
+}
+template <typename T> __device__ T hero__cu_bsum(T v, T *sh) {
+    const int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = (blockDim.x + 31) >> 5;
+    v = hero__cu_wsum(v);
+    __syncthreads();
+    if (lane == 0) sh[w] = v;
+    __syncthreads();
+    if (w == 0) {
+        v = lane < nw ? sh[lane] : (T)0;
+        v = hero__cu_wsum(v);
+        if (lane == 0) sh[32] = v;
+    }
+    __syncthreads();
+    return sh[32];
+}
+__device__ float hero__cu_bmax(float v, float *sh) {
+    const int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = (blockDim.x + 31) >> 5;
+    v = hero__cu_wmax(v);
+    __syncthreads();
+    if (lane == 0) sh[w] = v;
+    __syncthreads();
+    if (w == 0) {
+        v = lane < nw ? sh[lane] : -INFINITY;
+        v = hero__cu_wmax(v);
+        if (lane == 0) sh[32] = v;
+    }
+    __syncthreads();
+    return sh[32];
+}
+
+/* ---------------- elementwise ---------------- */
+static __global__ void hero__kn_add(float *y, const float *x, size_t n) { HERO__CU_FOR(i, n) y[i] += x[i]; }
+static __global__ void hero__kn_div(float *x, size_t n, float d) { HERO__CU_FOR(i, n) x[i] /= d; }
+static __global__ void hero__kn_scale2d(float *c, int M, int N, int ldc, float beta) {
+    HERO__CU_FOR(i, (size_t)M * N) {
+        float *p = c + (i / N) * ldc + i % N;
+        *p = beta == 0.0f ? 0.0f : *p * beta;
+    }
+}
+static __global__ void hero__kn_mul_mask(float *x, const int32_t *m, size_t n) { HERO__CU_FOR(i, n) x[i] *= (float)m[i]; }
+static __global__ void hero__kn_mul_mask_rows(float *dst, const float *src, const int32_t *m, size_t n, int C) {
+    HERO__CU_FOR(i, n) dst[i] = src[i] * (float)m[i % C];
+}
+static __global__ void hero__kn_mask_logits(float *x, const int32_t *m, size_t n, int C) {
+    HERO__CU_FOR(i, n) {
+        float mk = (float)m[i % C];
+        x[i] = x[i] * mk + (1.0f - mk) * -1e4f;
+    }
+}
+static __global__ void hero__kn_gelu_fwd(float *out, const float *x, size_t n) {
+    HERO__CU_FOR(i, n) out[i] = x[i] * 0.5f * (1.0f + erff(x[i] * 0.70710678118654752f));
+}
+static __global__ void hero__kn_gelu_bwd(float *dx, const float *dout, const float *x, size_t n) {
+    HERO__CU_FOR(i, n) {
+        float cdf = 0.5f * (1.0f + erff(x[i] * 0.70710678118654752f));
+        float pdf = expf(-0.5f * x[i] * x[i]) * 0.39894228040143268f;
+        dx[i] += dout[i] * (cdf + x[i] * pdf);
+    }
+}
+static __global__ void hero__kn_relu_fwd(float *x, size_t n) { HERO__CU_FOR(i, n) if (!(x[i] > 0.0f)) x[i] = 0.0f; }
+static __global__ void hero__kn_relu_bwd(float *dx, const float *dout, const float *out, size_t n) {
+    HERO__CU_FOR(i, n) if (out[i] > 0.0f) dx[i] += dout[i];
+}
+static __global__ void hero__kn_tanh(float *x, size_t n) { HERO__CU_FOR(i, n) x[i] = tanhf(x[i]); }
+/* out[n, o] += b[o] */
+static __global__ void hero__kn_bias(float *out, const float *b, size_t n, int O) { HERO__CU_FOR(i, n) out[i] += b[i % O]; }
+
+static void hero__cu_add(hero_arena *ar, float *y, const float *x, size_t n) {
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_add, hero__cu_grid(n), HERO__CU_T, y, x, n);
+}
+static void hero__cu_copy(hero_arena *ar, float *y, const float *x, size_t n) {
+    hero__cuda *c = hero__cu_x(ar);
+    if (n) hero__cu_ok(c, cudaMemcpyAsync(y, x, n * sizeof(float), cudaMemcpyDeviceToDevice, c->stream), "copy");
+}
+static void hero__cu_div(hero_arena *ar, float *x, size_t n, float d) {
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_div, hero__cu_grid(n), HERO__CU_T, x, n, d);
+}
+static void hero__cu_mul_mask(hero_arena *ar, float *x, const int32_t *mask, size_t n) {
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_mul_mask, hero__cu_grid(n), HERO__CU_T, x, mask, n);
+}
+static void hero__cu_mul_mask_rows(hero_arena *ar, float *dst, const float *src, const int32_t *mask, int R, int C) {
+    size_t n = (size_t)R * C;
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_mul_mask_rows, hero__cu_grid(n), HERO__CU_T, dst, src, mask, n, C);
+}
+static void hero__cu_mask_logits(hero_arena *ar, float *x, const int32_t *m, size_t n) {
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_mask_logits, hero__cu_grid(n), HERO__CU_T, x, m, n, (int)(n > 0x7fffffff ? 0x7fffffff : n));
+}
+static void hero__cu_mask_logits_rows(hero_arena *ar, float *x, const int32_t *mask, int R, int C) {
+    size_t n = (size_t)R * C;
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_mask_logits, hero__cu_grid(n), HERO__CU_T, x, mask, n, C);
+}
+static void hero__cu_gelu_fwd(hero_arena *ar, float *out, const float *x, size_t n) {
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_gelu_fwd, hero__cu_grid(n), HERO__CU_T, out, x, n);
+}
+static void hero__cu_gelu_bwd(hero_arena *ar, float *dx, const float *dout, const float *x, size_t n) {
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_gelu_bwd, hero__cu_grid(n), HERO__CU_T, dx, dout, x, n);
+}
+static void hero__cu_relu_fwd(hero_arena *ar, float *x, size_t n) {
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_relu_fwd, hero__cu_grid(n), HERO__CU_T, x, n);
+}
+static void hero__cu_relu_bwd(hero_arena *ar, float *dx, const float *dout, const float *out, size_t n) {
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_relu_bwd, hero__cu_grid(n), HERO__CU_T, dx, dout, out, n);
+}
+
+/* ---------------- column sums: dst[c] += sum of rows r (sel[r] != 0 when sel) of src[R, C] (row stride ld);
+   deterministic: fixed row chunks, partials in scratch slot 2, then summed in chunk order ---------------- */
+static __global__ void hero__kn_colsum1(float *part, const float *src, const uint8_t *sel, int R, int C, size_t ld, int per) {
+    __shared__ float sh[8][33];
+    int c = blockIdx.x * 32 + threadIdx.x, r0 = blockIdx.y * per, r1 = r0 + per < R ? r0 + per : R, r, k;
+    float s = 0.0f;
+    if (c < C)
+        for (r = r0 + threadIdx.y; r < r1; r += 8)
+            if (!sel || sel[r]) s += src[(size_t)r * ld + c];
+    sh[threadIdx.y][threadIdx.x] = s;
+    __syncthreads();
+    if (threadIdx.y == 0 && c < C) {
+        float t = 0.0f;
+        for (k = 0; k < 8; k++) t += sh[k][threadIdx.x];
+        part[(size_t)blockIdx.y * C + c] = t;
+    }
+}
+static __global__ void hero__kn_colsum2(float *dst, const float *part, int chunks, int C) {
+    HERO__CU_FOR(c, C) {
+        float t = 0.0f;
+        for (int k = 0; k < chunks; k++) t += part[(size_t)k * C + c];
+        dst[c] += t;
+    }
+}
+static void hero__cu_colsum(hero__cuda *x, float *dst, const float *src, const uint8_t *sel, int R, int C, size_t ld) {
+    int chunks, per;
+    float *part;
+    if (R <= 0 || C <= 0) return;
+    chunks = (R + 31) / 32;
+    if (chunks > 256) chunks = 256;
+    per = (R + chunks - 1) / chunks;
+    chunks = (R + per - 1) / per;
+    if (!(part = (float *)hero__cu_scratch(x, 2, (size_t)chunks * C * sizeof(float)))) return;
+    HERO__CU_LAUNCH(x, hero__kn_colsum1, dim3((unsigned)((C + 31) / 32), (unsigned)chunks), dim3(32, 8), part, src, sel, R, C, ld, per);
+    HERO__CU_LAUNCH(x, hero__kn_colsum2, hero__cu_grid((size_t)C), HERO__CU_T, dst, part, chunks, C);
+}
+static void hero__cu_rowsum_masked(hero_arena *ar, float *dst, const float *src, const uint8_t *sel, size_t R, int C) {
+    hero__cu_colsum(hero__cu_x(ar), dst, src, sel, (int)R, C, (size_t)C);
+}
+
+/* ---------------- matrix products (cuBLAS) ---------------- */
+/* C[M,N] (+)= alpha op(A) op(B), row-major, `batch` products at element strides sA, sB, sC, all fp32
+   in memory; the compute type from the precision */
+static void hero__cu_gemm_sb(hero__cuda *x, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                             long long sA, const float *B, int ldb, long long sB, float beta, float *C, int ldc, long long sC,
+                             int batch) {
+    cublasComputeType_t ct = x->precision == HERO_PREC_TF32   ? CUBLAS_COMPUTE_32F_FAST_TF32
+                             : x->precision == HERO_PREC_BF16 ? CUBLAS_COMPUTE_32F_FAST_16BF
+                                                              : CUBLAS_COMPUTE_32F;
+    if (M <= 0 || N <= 0 || batch <= 0) return;
+    if (K <= 0) {
+        for (int b = 0; b < batch; b++)
+            HERO__CU_LAUNCH(x, hero__kn_scale2d, hero__cu_grid((size_t)M * N), HERO__CU_T, C + b * sC, M, N, ldc, beta);
+        return;
+    }
+    /* row-major C = op(A) op(B)  <=>  column-major C^T = op(B)^T op(A)^T */
+    hero__cu_blas_ok(x, cublasGemmStridedBatchedEx(x->blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K,
+                                                   &alpha, B, CUDA_R_32F, ldb, sB, A, CUDA_R_32F, lda, sA, &beta, C, CUDA_R_32F,
+                                                   ldc, sC, batch, ct, CUBLAS_GEMM_DEFAULT),
+                     "cublasGemmStridedBatchedEx");
+}
+static void hero__cu_gemm(hero_arena *ar, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                          const float *B, int ldb, float beta, float *C, int ldc) {
+    hero__cu_gemm_sb(hero__cu_x(ar), ta, tb, M, N, K, alpha, A, lda, 0, B, ldb, 0, beta, C, ldc, 0, 1);
+}
+static void hero__cu_linear_fwd(hero_arena *ar, float *out, const float *in, const float *W, const float *b, int N, int K, int O) {
+    if (N <= 0 || O <= 0) return;
+    hero__cu_gemm(ar, 0, 1, N, O, K, 1.0f, in, K, W, K, 0.0f, out, O);
+    if (b) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_bias, hero__cu_grid((size_t)N * O), HERO__CU_T, out, b, (size_t)N * O, O);
+}
+static void hero__cu_linear_bwd(hero_arena *ar, float *din, float *dW, float *db, const float *dout, const float *in,
+                                const float *W, int N, int K, int O) {
+    if (N <= 0) return;
+    if (din) hero__cu_gemm(ar, 0, 0, N, K, O, 1.0f, dout, O, W, K, 1.0f, din, K);
+    if (dW) hero__cu_gemm(ar, 1, 0, O, K, N, 1.0f, dout, O, in, K, 1.0f, dW, K);
+    if (db) hero__cu_colsum(hero__cu_x(ar), db, dout, NULL, N, O, (size_t)O);
+}
+static void hero__cu_pooler_fwd(hero_arena *ar, float *pooled, const float *x, size_t ldx, const float *W, const float *b, int S,
+                                int H) {
+    if (S <= 0) return;
+    hero__cu_gemm(ar, 0, 1, S, H, H, 1.0f, x, (int)ldx, W, H, 0.0f, pooled, H);
+    HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_bias, hero__cu_grid((size_t)S * H), HERO__CU_T, pooled, b, (size_t)S * H, H);
+    HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_tanh, hero__cu_grid((size_t)S * H), HERO__CU_T, pooled, (size_t)S * H);
+}
+
+/* ---------------- LayerNorm (one block per row; fp32 statistics) ---------------- */
+static __global__ void hero__kn_ln_fwd(float *out, float *mean, float *rstd, const float *x, const float *w, const float *b, int N,
+                                       int C, float eps) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(n, N) {
+        const float *xr = x + n * C;
+        float *o = out + n * C, s = 0.0f, v = 0.0f, mu, rs;
+        int i;
+        for (i = threadIdx.x; i < C; i += blockDim.x) s += xr[i];
+        mu = hero__cu_bsum(s, sh) / (float)C;
+        for (i = threadIdx.x; i < C; i += blockDim.x) {
+            float d = xr[i] - mu;
+            v += d * d;
+        }
+        rs = 1.0f / sqrtf(hero__cu_bsum(v, sh) / (float)C + eps);
+        for (i = threadIdx.x; i < C; i += blockDim.x) o[i] = (xr[i] - mu) * rs * w[i] + b[i];
+        if (threadIdx.x == 0) {
+            if (mean) mean[n] = mu;
+            if (rstd) rstd[n] = rs;
+        }
+    }
+}
+/* dx += (dout w - mean(dout w) - xhat mean(dout w xhat)) rstd; tmp (may be NULL) = dout xhat (for dw) */
+static __global__ void hero__kn_ln_bwd(float *dx, float *tmp, const float *dout, const float *x, const float *mean,
+                                       const float *rstd, const float *w, int N, int C) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(n, N) {
+        const float *xr = x + n * C, *dr = dout + n * C;
+        float m = mean[n], rs = rstd[n], s1 = 0.0f, s2 = 0.0f, a, bb;
+        int i;
+        for (i = threadIdx.x; i < C; i += blockDim.x) {
+            float xh = (xr[i] - m) * rs, dxh = dr[i] * w[i];
+            s1 += dxh;
+            s2 += dxh * xh;
+            if (tmp) tmp[n * C + i] = dr[i] * xh;
+        }
+        a = hero__cu_bsum(s1, sh) / (float)C;
+        bb = hero__cu_bsum(s2, sh) / (float)C;
+        if (dx)
+            for (i = threadIdx.x; i < C; i += blockDim.x) {
+                float xh = (xr[i] - m) * rs;
+                dx[n * C + i] += (dr[i] * w[i] - a - xh * bb) * rs;
+            }
+    }
+}
+static void hero__cu_layernorm_fwd(hero_arena *ar, float *out, float *mean, float *rstd, const float *x, const float *w,
+                                   const float *b, int N, int C, float eps) {
+    if (N > 0) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_ln_fwd, hero__cu_rgrid((size_t)N), HERO__CU_T, out, mean, rstd, x, w, b, N, C, eps);
+}
+static void hero__cu_layernorm_bwd(hero_arena *ar, float *dx, float *dw, float *db, const float *dout, const float *x,
+                                   const float *mean, const float *rstd, const float *w, int N, int C) {
+    hero__cuda *c = hero__cu_x(ar);
+    float *tmp = NULL;
+    if (N <= 0) return;
+    if (dw && !(tmp = (float *)hero__cu_scratch(c, 3, (size_t)N * C * sizeof(float)))) return;
+    HERO__CU_LAUNCH(c, hero__kn_ln_bwd, hero__cu_rgrid((size_t)N), HERO__CU_T, dx, tmp, dout, x, mean, rstd, w, N, C);
+    if (dw) hero__cu_colsum(c, dw, tmp, NULL, N, C, (size_t)C);
+    if (db) hero__cu_colsum(c, db, dout, NULL, N, C, (size_t)C);
+}
+
+/* ---------------- L2 normalisation (rows) ---------------- */
+static __global__ void hero__kn_l2n_fwd(float *y, float *norm, const float *x, int N, int C, float eps) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(n, N) {
+        const float *xr = x + n * C;
+        float s = 0.0f, nr, d;
+        int i;
+        for (i = threadIdx.x; i < C; i += blockDim.x) s += xr[i] * xr[i];
+        nr = sqrtf(hero__cu_bsum(s, sh));
+        d = nr > eps ? nr : eps;
+        for (i = threadIdx.x; i < C; i += blockDim.x) y[n * C + i] = xr[i] / d;
+        if (threadIdx.x == 0) norm[n] = nr;
+    }
+}
+static __global__ void hero__kn_l2n_bwd(float *dx, const float *dy, const float *y, const float *norm, int N, int C, float eps) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(n, N) {
+        const float *yr = y + n * C, *dr = dy + n * C;
+        float nr = norm[n], s = 0.0f;
+        int i;
+        for (i = threadIdx.x; i < C; i += blockDim.x) s += yr[i] * dr[i];
+        s = hero__cu_bsum(s, sh);
+        for (i = threadIdx.x; i < C; i += blockDim.x) dx[n * C + i] += nr > eps ? (dr[i] - yr[i] * s) / nr : dr[i] / eps;
+    }
+}
+static void hero__cu_l2norm_fwd(hero_arena *ar, float *y, float *norm, const float *x, int N, int C, float eps) {
+    if (N > 0) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_l2n_fwd, hero__cu_rgrid((size_t)N), HERO__CU_T, y, norm, x, N, C, eps);
+}
+static void hero__cu_l2norm_bwd(hero_arena *ar, float *dx, const float *dy, const float *y, const float *norm, int N, int C,
+                                float eps) {
+    if (N > 0) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_l2n_bwd, hero__cu_rgrid((size_t)N), HERO__CU_T, dx, dy, y, norm, N, C, eps);
+}
+
+/* ---------------- conv1d (1 channel, kernel K, padding K/2) ---------------- */
+static __global__ void hero__kn_conv_fwd(float *y, const float *x, const float *w, int N, int L, int K) {
+    HERO__CU_FOR(i, (size_t)N * L) {
+        int l = (int)(i % L), p = K / 2, j;
+        const float *xr = x + (i - l);
+        float s = 0.0f;
+        for (j = 0; j < K; j++) {
+            int t = l + j - p;
+            if (t >= 0 && t < L) s += w[j] * xr[t];
+        }
+        y[i] = s;
+    }
+}
+/* dx[n, t] += sum_j w[j] dy[n, t - j + p] */
+static __global__ void hero__kn_conv_bwd_x(float *dx, const float *dy, const float *w, int N, int L, int K) {
+    HERO__CU_FOR(i, (size_t)N * L) {
+        int t = (int)(i % L), p = K / 2, j;
+        const float *dr = dy + (i - t);
+        float s = 0.0f;
+        for (j = 0; j < K; j++) {
+            int l = t - j + p;
+            if (l >= 0 && l < L) s += w[j] * dr[l];
+        }
+        dx[i] += s;
+    }
+}
+/* part[block, j] = this block's share of sum_{n,l} dy[n,l] x[n, l + j - p] */
+static __global__ void hero__kn_conv_bwd_w(float *part, const float *dy, const float *x, int N, int L, int K) {
+    __shared__ float sh[33];
+    int j;
+    for (j = 0; j < K; j++) {
+        float s = 0.0f;
+        HERO__CU_FOR(i, (size_t)N * L) {
+            int l = (int)(i % L), t = l + j - K / 2;
+            if (t >= 0 && t < L) s += dy[i] * x[i - l + t];
+        }
+        s = hero__cu_bsum(s, sh);
+        if (threadIdx.x == 0) part[(size_t)blockIdx.x * K + j] = s;
+    }
+}
+static __global__ void hero__kn_sum_parts(float *dst, const float *part, int nb, int K) {
+    HERO__CU_FOR(j, K) {
+        float s = 0.0f;
+        for (int b = 0; b < nb; b++) s += part[(size_t)b * K + j];
+        dst[j] += s;
+    }
+}
+static void hero__cu_conv1d_fwd(hero_arena *ar, float *y, const float *x, const float *w, int N, int L, int K) {
+    size_t n = (size_t)N * L;
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_conv_fwd, hero__cu_grid(n), HERO__CU_T, y, x, w, N, L, K);
+}
+static void hero__cu_conv1d_bwd(hero_arena *ar, float *dx, float *dw, const float *dy, const float *x, const float *w, int N,
+                                int L, int K) {
+    hero__cuda *c = hero__cu_x(ar);
+    size_t n = (size_t)N * L;
+    if (!n) return;
+    if (dx) HERO__CU_LAUNCH(c, hero__kn_conv_bwd_x, hero__cu_grid(n), HERO__CU_T, dx, dy, w, N, L, K);
+    if (dw) {
+        unsigned nb = hero__cu_grid(n) > 128 ? 128 : hero__cu_grid(n);
+        float *part = (float *)hero__cu_scratch(c, 2, (size_t)nb * K * sizeof(float));
+        if (!part) return;
+        HERO__CU_LAUNCH(c, hero__kn_conv_bwd_w, nb, HERO__CU_T, part, dy, x, N, L, K);
+        HERO__CU_LAUNCH(c, hero__kn_sum_parts, 1, HERO__CU_T, dw, part, (int)nb, K);
+    }
+}
+
+/* ---------------- embeddings, positions, masks ---------------- */
+static __global__ void hero__kn_embed_fwd(float *out, const int32_t *ids, const int32_t *pos, const float *word, const float *ptab,
+                                          const float *type_row, int T, size_t n, int H) {
+    HERO__CU_FOR(i, n) {
+        size_t row = i / H;
+        int h = (int)(i % H), t = (int)(row % T);
+        out[i] = word[(size_t)ids[row] * H + h] + ptab[(size_t)pos[t] * H + h] + type_row[h];
+    }
+}
+/* position rows, deterministic: tmp[t, h] = sum_n d[n, t, h]; then per column h, in t order,
+   gpos[pos[t], h] += tmp[t, h] (pos NULL: position t) */
+static __global__ void hero__kn_pos_bwd1(float *tmp, const float *d, int N, int T, int H) {
+    HERO__CU_FOR(i, (size_t)T * H) {
+        int t = (int)(i / H), h = (int)(i % H), n;
+        float s = 0.0f;
+        for (n = 0; n < N; n++) s += d[((size_t)n * T + t) * H + h];
+        tmp[i] = s;
+    }
+}
+static __global__ void hero__kn_pos_bwd2(float *gpos, const float *tmp, const int32_t *pos, int T, int H) {
+    HERO__CU_FOR(h, H)
+        for (int t = 0; t < T; t++) gpos[(size_t)(pos ? pos[t] : t) * H + h] += tmp[(size_t)t * H + h];
+}
+static void hero__cu_pos_bwd(hero__cuda *c, float *gpos, const float *d, const int32_t *pos, int N, int T, int H) {
+    float *tmp = (float *)hero__cu_scratch(c, 3, (size_t)T * H * sizeof(float));
+    if (!tmp || T <= 0 || H <= 0) return;
+    HERO__CU_LAUNCH(c, hero__kn_pos_bwd1, hero__cu_grid((size_t)T * H), HERO__CU_T, tmp, d, N, T, H);
+    HERO__CU_LAUNCH(c, hero__kn_pos_bwd2, hero__cu_grid((size_t)H), HERO__CU_T, gpos, tmp, pos, T, H);
+}
+static __global__ void hero__kn_add_pos_type(float *x, const int32_t *pos, const float *ptab, const float *type_row, int T,
+                                             size_t n, int H) {
+    HERO__CU_FOR(i, n) {
+        int h = (int)(i % H), t = (int)((i / H) % T);
+        x[i] += ptab[(size_t)pos[t] * H + h] + type_row[h];
+    }
+}
+static __global__ void hero__kn_add_pos(float *out, const float *in, const float *ptab, int T, size_t n, int H) {
+    HERO__CU_FOR(i, n) out[i] = in[i] + ptab[((i / H) % T) * H + i % H];
+}
+static __global__ void hero__kn_add_rowsel(float *x, const uint8_t *sel, const float *table, size_t n, int C) {
+    HERO__CU_FOR(i, n) x[i] += table[(size_t)(sel[i / C] ? 1 : 0) * C + i % C];
+}
+static __global__ void hero__kn_mfm_mask(float *x, const uint8_t *sel, const float *table, size_t n, int C) {
+    HERO__CU_FOR(i, n) {
+        int mk = sel[i / C] ? 1 : 0;
+        x[i] = (mk ? 0.0f : x[i]) + table[(size_t)mk * C + i % C];
+    }
+}
+static void hero__cu_embed_fwd(hero_arena *ar, float *out, const int32_t *ids, const int32_t *pos, const float *word,
+                               const float *ptab, const float *type_row, int N, int T, int H) {
+    size_t n = (size_t)N * T * H;
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_embed_fwd, hero__cu_grid(n), HERO__CU_T, out, ids, pos, word, ptab, type_row, T, n, H);
+}
+static void hero__cu_embed_bwd(hero_arena *ar, float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
+                               const int32_t *pos, int N, int T, int H, const hero__rowmap *wmap) {
+    hero__cuda *c = hero__cu_x(ar);
+    size_t n = (size_t)N * T * H;
+    if (!n) return;
+    (void)ids;
+    if (gword && wmap) hero__cu_rows_add(ar, gword, d, wmap, H); /* in row order: deterministic */
+    else if (gword && !c->err) {
+        c->err = 1;
+        snprintf(c->msg, sizeof(c->msg), "internal: a word-table gradient without its row map");
+    }
+    hero__cu_pos_bwd(c, gpos, d, pos, N, T, H);
+    hero__cu_colsum(c, gtype, d, NULL, N * T, H, (size_t)H);
+}
+static void hero__cu_add_pos_type(hero_arena *ar, float *x, const int32_t *pos, const float *ptab, const float *type_row, int N,
+                                  int T, int H) {
+    size_t n = (size_t)N * T * H;
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_add_pos_type, hero__cu_grid(n), HERO__CU_T, x, pos, ptab, type_row, T, n, H);
+}
+static void hero__cu_add_pos(hero_arena *ar, float *out, const float *in, const float *ptab, int B, int T, int H) {
+    size_t n = (size_t)B * T * H;
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_add_pos, hero__cu_grid(n), HERO__CU_T, out, in, ptab, T, n, H);
+}
+static void hero__cu_add_pos_bwd(hero_arena *ar, float *gpos, float *dx, const float *d, int B, int T, int H) {
+    hero__cuda *c = hero__cu_x(ar);
+    size_t n = (size_t)B * T * H;
+    if (!n) return;
+    hero__cu_pos_bwd(c, gpos, d, NULL, B, T, H);
+    if (dx) HERO__CU_LAUNCH(c, hero__kn_add, hero__cu_grid(n), HERO__CU_T, dx, d, n);
+}
+static void hero__cu_add_rowsel(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
+    size_t n = R * C;
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_add_rowsel, hero__cu_grid(n), HERO__CU_T, x, sel, table, n, C);
+}
+static void hero__cu_mfm_mask(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
+    size_t n = R * C;
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_mfm_mask, hero__cu_grid(n), HERO__CU_T, x, sel, table, n, C);
+}
+
+/* ---------------- gathers and scatters of rows ---------------- */
+static __global__ void hero__kn_merge_fwd(float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int Lv, int Lt,
+                                          int Lg, size_t n, int H) {
+    HERO__CU_FOR(i, n) {
+        size_t row = i / H, nn = row / Lg;
+        int h = (int)(i % H), idx = gather[row];
+        emb[i] = idx < Lv ? v_emb[(nn * Lv + idx) * H + h] : t_emb[(nn * Lt + (idx - Lv)) * H + h];
+    }
+}
+/* one thread per (row n, column h) walks the gathered positions in order: no two writers */
+static __global__ void hero__kn_merge_bwd(float *dv, float *dt, const float *demb, const int32_t *gather, int N, int Lv, int Lt,
+                                          int Lg, int H) {
+    HERO__CU_FOR(i, (size_t)N * H) {
+        size_t nn = i / H;
+        int h = (int)(i % H), g;
+        for (g = 0; g < Lg; g++) {
+            int idx = gather[nn * Lg + g];
+            float *dst = idx < Lv ? dv + (nn * Lv + idx) * H : dt + (nn * Lt + (idx - Lv)) * H;
+            dst[h] += demb[(nn * Lg + g) * H + h];
+        }
+    }
+}
+static __global__ void hero__kn_rows_copy(float *dst, int ldd, const int32_t *di, const float *src, int lds, const int32_t *si, int n,
+                                          int C) {
+    HERO__CU_FOR(i, (size_t)n * C) {
+        int k = (int)(i / C), c = (int)(i % C);
+        dst[(size_t)(di ? di[k] : k) * ldd + c] = src[(size_t)(si ? si[k] : k) * lds + c];
+    }
+}
+/* dst row row[u] += src rows src[ptr[u] .. ptr[u+1]) in order: one thread per (u, h) */
+static __global__ void hero__kn_rows_add(float *dst, const float *src, const int32_t *row, const int32_t *ptr, const int32_t *sidx,
+                                         int nu, int H) {
+    HERO__CU_FOR(i, (size_t)nu * H) {
+        int u = (int)(i / H), h = (int)(i % H), k;
+        float *d = dst + (size_t)row[u] * H + h, acc = *d;
+        for (k = ptr[u]; k < ptr[u + 1]; k++) acc += src[(size_t)sidx[k] * H + h];
+        *d = acc;
+    }
+}
+static void hero__cu_merge_fwd(hero_arena *ar, float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int N,
+                               int Lv, int Lt, int Lg, int H) {
+    size_t n = (size_t)N * Lg * H;
+    if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_merge_fwd, hero__cu_grid(n), HERO__CU_T, emb, v_emb, t_emb, gather, Lv, Lt, Lg, n, H);
+}
+static void hero__cu_merge_bwd(hero_arena *ar, float *dv, float *dt, const float *demb, const int32_t *gather, int N, int Lv,
+                               int Lt, int Lg, int H) {
+    if (N > 0) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_merge_bwd, hero__cu_grid((size_t)N * H), HERO__CU_T, dv, dt, demb, gather, N, Lv, Lt, Lg, H);
+}
+static void hero__cu_rows_copy(hero_arena *ar, float *dst, int ldd, const int32_t *dst_idx, const float *src, int lds,
+                               const int32_t *src_idx, int n, int C) {
+    if (n > 0 && C > 0)
+        HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_rows_copy, hero__cu_grid((size_t)n * C), HERO__CU_T, dst, ldd, dst_idx, src, lds, src_idx, n, C);
+}
+static void hero__cu_rows_add(hero_arena *ar, float *dst, const float *src, const hero__rowmap *mp, int H) {
+    if (mp->n > 0)
+        HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_rows_add, hero__cu_grid((size_t)mp->n * H), HERO__CU_T, dst, src, mp->row, mp->ptr, mp->src, mp->n, H);
+}
+
+/* ---------------- attention: per head, strided-batched products over the N sequences ---------------- */
+/* row r of att [N, A, T, T]: x / sqrt(d) + (1 - mask) * -10000, then softmax */
+static __global__ void hero__kn_attn_softmax(float *att, const int32_t *mask, int A, int T, size_t rows, float sq) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(r, rows) {
+        float *row = att + r * T, mx = -INFINITY, s = 0.0f;
+        const int32_t *mk = mask + (r / ((size_t)A * T)) * T;
+        int j;
+        for (j = threadIdx.x; j < T; j += blockDim.x) {
+            float v = row[j] / sq + (1.0f - (float)mk[j]) * -10000.0f;
+            row[j] = v;
+            mx = fmaxf(mx, v);
+        }
+        mx = hero__cu_bmax(mx, sh);
+        for (j = threadIdx.x; j < T; j += blockDim.x) {
+            float e = expf(row[j] - mx);
+            row[j] = e;
+            s += e;
+        }
+        s = hero__cu_bsum(s, sh);
+        for (j = threadIdx.x; j < T; j += blockDim.x) row[j] /= s;
+    }
+}
+/* in place: dP -> dS = P (dP - sum(dP P)) / sqrt(d) */
+static __global__ void hero__kn_attn_softmax_bwd(float *dp, const float *p, int T, size_t rows, float sq) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(r, rows) {
+        float *d = dp + r * T, s = 0.0f;
+        const float *pr = p + r * T;
+        int j;
+        for (j = threadIdx.x; j < T; j += blockDim.x) s += d[j] * pr[j];
+        s = hero__cu_bsum(s, sh);
+        for (j = threadIdx.x; j < T; j += blockDim.x) d[j] = pr[j] * (d[j] - s) / sq;
+    }
+}
+static void hero__cu_attn_core_fwd(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
+                                   const int32_t *mask, int N, int T, int H, int A) {
+    hero__cuda *x = hero__cu_x(ar);
+    int d = H / A, h;
+    size_t TT = (size_t)T * T;
+    long long sq_ = (long long)T * H, sa = (long long)A * TT;
+    if (N <= 0 || T <= 0) return;
+    for (h = 0; h < A; h++) /* S_h = Q_h K_h^T */
+        hero__cu_gemm_sb(x, 0, 1, T, T, d, 1.0f, q + (size_t)h * d, H, sq_, k + (size_t)h * d, H, sq_, 0.0f, att + h * TT, T, sa, N);
+    HERO__CU_LAUNCH(x, hero__kn_attn_softmax, hero__cu_rgrid((size_t)N * A * T), 128, att, mask, A, T, (size_t)N * A * T, sqrtf((float)d));
+    for (h = 0; h < A; h++) /* ctx_h = P_h V_h */
+        hero__cu_gemm_sb(x, 0, 0, T, d, T, 1.0f, att + h * TT, T, sa, v + (size_t)h * d, H, sq_, 0.0f, ctx + (size_t)h * d, H, sq_, N);
+}
+static int hero__cu_attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
+                                  const float *k, const float *v, const float *att, int N, int T, int H, int A) {
+    hero__cuda *x = hero__cu_x(ar);
+    int d = H / A, h;
+    size_t TT = (size_t)T * T, NATT = (size_t)N * A * TT;
+    long long sq_ = (long long)T * H, sa = (long long)A * TT;
+    float *dP;
+    if (N <= 0 || T <= 0) return 0;
+    if (!(dP = (float *)hero__cu_scratch(x, 3, NATT * sizeof(float)))) return 0; /* error kept */
+    for (h = 0; h < A; h++) { /* dP_h = dctx_h V_h^T; dV_h += P_h^T dctx_h */
+        hero__cu_gemm_sb(x, 0, 1, T, T, d, 1.0f, dctx + (size_t)h * d, H, sq_, v + (size_t)h * d, H, sq_, 0.0f, dP + h * TT, T, sa, N);
+        hero__cu_gemm_sb(x, 1, 0, T, d, T, 1.0f, att + h * TT, T, sa, dctx + (size_t)h * d, H, sq_, 1.0f, dv + (size_t)h * d, H, sq_, N);
+    }
+    HERO__CU_LAUNCH(x, hero__kn_attn_softmax_bwd, hero__cu_rgrid((size_t)N * A * T), 128, dP, att, T, (size_t)N * A * T, sqrtf((float)d));
+    for (h = 0; h < A; h++) { /* dQ_h += dS_h K_h; dK_h += dS_h^T Q_h */
+        hero__cu_gemm_sb(x, 0, 0, T, d, T, 1.0f, dP + h * TT, T, sa, k + (size_t)h * d, H, sq_, 1.0f, dq + (size_t)h * d, H, sq_, N);
+        hero__cu_gemm_sb(x, 1, 0, T, d, T, 1.0f, dP + h * TT, T, sa, q + (size_t)h * d, H, sq_, 1.0f, dk + (size_t)h * d, H, sq_, N);
+    }
+    return 0;
+}
+
+/* ---------------- VSM query pooling, per-video max, scalars ---------------- */
+static __global__ void hero__kn_modpool_fwd(float *alpha, float *mq, const float *x, int N, int T, int H) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(n, N) {
+        float *a = alpha + n * T, mx = -INFINITY, s = 0.0f;
+        int t, h;
+        for (t = threadIdx.x; t < T; t += blockDim.x) mx = fmaxf(mx, a[t]);
+        mx = hero__cu_bmax(mx, sh);
+        for (t = threadIdx.x; t < T; t += blockDim.x) {
+            float e = expf(a[t] - mx);
+            a[t] = e;
+            s += e;
+        }
+        s = hero__cu_bsum(s, sh);
+        for (t = threadIdx.x; t < T; t += blockDim.x) a[t] /= s;
+        __syncthreads();
+        for (h = threadIdx.x; h < H; h += blockDim.x) {
+            float acc = 0.0f;
+            for (t = 0; t < T; t++) acc += a[t] * x[(n * T + t) * H + h];
+            mq[n * H + h] = acc;
+        }
+        __syncthreads();
+    }
+}
+/* row r = (n, t): dal[r] = x[r] . dmq[n]; dx[r] += alpha[r] dmq[n] */
+static __global__ void hero__kn_modpool_bwd1(float *dx, float *dal, const float *dmq, const float *x, const float *alpha, int T,
+                                             size_t rows, int H) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(r, rows) {
+        const float *d = dmq + (r / T) * H, *xr = x + r * H;
+        float a = alpha[r], s = 0.0f;
+        int h;
+        for (h = threadIdx.x; h < H; h += blockDim.x) {
+            s += d[h] * xr[h];
+            dx[r * H + h] += a * d[h];
+        }
+        s = hero__cu_bsum(s, sh);
+        if (threadIdx.x == 0) dal[r] = s;
+    }
+}
+/* ds[n] += alpha (dal - sum(dal alpha)) */
+static __global__ void hero__kn_softmax_rows_bwd(float *ds, const float *dal, const float *alpha, int N, int T) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(n, N) {
+        float s = 0.0f;
+        int t;
+        for (t = threadIdx.x; t < T; t += blockDim.x) s += dal[n * T + t] * alpha[n * T + t];
+        s = hero__cu_bsum(s, sh);
+        for (t = threadIdx.x; t < T; t += blockDim.x) ds[n * T + t] += alpha[n * T + t] * (dal[n * T + t] - s);
+    }
+}
+static void hero__cu_modpool_fwd(hero_arena *ar, float *alpha, float *mq, const float *x, int N, int T, int H) {
+    if (N > 0) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_modpool_fwd, hero__cu_rgrid((size_t)N), HERO__CU_T, alpha, mq, x, N, T, H);
+}
+static void hero__cu_modpool_bwd(hero_arena *ar, float *dx, float *dal, float *ds, const float *dmq, const float *x,
+                                 const float *alpha, int N, int T, int H) {
+    hero__cuda *c = hero__cu_x(ar);
+    if (N <= 0 || T <= 0) return;
+    HERO__CU_LAUNCH(c, hero__kn_modpool_bwd1, hero__cu_rgrid((size_t)N * T), HERO__CU_T, dx, dal, dmq, x, alpha, T, (size_t)N * T, H);
+    HERO__CU_LAUNCH(c, hero__kn_softmax_rows_bwd, hero__cu_rgrid((size_t)N), 128, ds, dal, alpha, N, T);
+}
+static __global__ void hero__kn_rowmax(float *mx, int *arg, const float *x, int R, int C) {
+    HERO__CU_FOR(r, R) {
+        const float *row = x + r * C;
+        int best = 0, l;
+        for (l = 1; l < C; l++) if (row[l] > row[best]) best = l;
+        mx[r] = row[best];
+        arg[r] = best;
+    }
+}
+static __global__ void hero__kn_rowmax_bwd(float *dcs, const float *dmx, const int *arg, const int32_t *mask, int Nq, int B, int L) {
+    HERO__CU_FOR(i, (size_t)Nq * B) {
+        int q = (int)(i / B), v = (int)(i % B), l = arg[i];
+        dcs[(size_t)q * B * L + (size_t)v * L + l] = dmx[i] * (float)mask[v * L + l];
+    }
+}
+static void hero__cu_rowmax(hero_arena *ar, float *mx, int *arg, const float *x, int R, int C) {
+    if (R > 0 && C > 0) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_rowmax, hero__cu_grid((size_t)R), HERO__CU_T, mx, arg, x, R, C);
+}
+static void hero__cu_rowmax_bwd(hero_arena *ar, float *dcs, const float *dmx, const int *arg, const int32_t *mask, int Nq, int B,
+                                int L) {
+    if (Nq > 0 && B > 0) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_rowmax_bwd, hero__cu_grid((size_t)Nq * B), HERO__CU_T, dcs, dmx, arg, mask, Nq, B, L);
+}
+
+/* sums of n doubles / of a product, finished by one block in a fixed order */
+static __global__ void hero__kn_dot1(double *part, const float *a, const float *b, size_t n) {
+    __shared__ double sh[33];
+    double s = 0.0;
+    HERO__CU_FOR(i, n) s += (double)a[i] * b[i];
+    s = hero__cu_bsum(s, sh);
+    if (threadIdx.x == 0) part[blockIdx.x] = s;
+}
+/* *out = (float)(sum part[0..nb) / div) (div 0: NaN) */
+static __global__ void hero__kn_finish(float *out, const double *part, int nb, double div) {
+    __shared__ double sh[33];
+    double s = 0.0;
+    for (int i = threadIdx.x; i < nb; i += blockDim.x) s += part[i];
+    s = hero__cu_bsum(s, sh);
+    if (threadIdx.x == 0) *out = div != 0.0 ? (float)(s / div) : (float)NAN;
+}
+static void hero__cu_dot(hero_arena *ar, float *out, const float *a, const float *b, size_t n) {
+    hero__cuda *c = hero__cu_x(ar);
+    unsigned nb = hero__cu_grid(n) > 256 ? 256 : hero__cu_grid(n);
+    double *part = (double *)hero__cu_scratch(c, 2, nb * sizeof(double));
+    if (!part) return;
+    HERO__CU_LAUNCH(c, hero__kn_dot1, nb, HERO__CU_T, part, a, b, n);
+    HERO__CU_LAUNCH(c, hero__kn_finish, 1, HERO__CU_T, out, part, (int)nb, 1.0);
+}
+
+/* ---------------- losses ---------------- */
+static __global__ void hero__kn_count_valid(int *valid, double *vd, const int32_t *tg, int n) {
+    __shared__ double sh[33];
+    double s = 0.0;
+    for (int r = threadIdx.x; r < n; r += blockDim.x) s += tg[r] >= 0 ? 1.0 : 0.0;
+    s = hero__cu_bsum(s, sh);
+    if (threadIdx.x == 0) { *valid = (int)s; *vd = s; }
+}
+/* one block per row: loss_vec / rowloss (0 for ignored rows), dlogits += scale / valid (softmax - onehot) */
+static __global__ void hero__kn_xent(const float *logits, int n, int cols, int stride, const int32_t *tg, float *loss_vec,
+                                     double *rowloss, float *dlogits, float scale, const int *valid) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(r, n) {
+        const float *l = logits + r * stride;
+        int t = tg[r], j;
+        float mx = -INFINITY, s = 0.0f, lo;
+        if (t < 0) { /* uniform per block: no reduction skipped by part of it */
+            if (threadIdx.x == 0) {
+                if (loss_vec) loss_vec[r] = 0.0f;
+                rowloss[r] = 0.0;
+            }
+            continue;
+        }
+        for (j = threadIdx.x; j < cols; j += blockDim.x) mx = fmaxf(mx, l[j]);
+        mx = hero__cu_bmax(mx, sh);
+        for (j = threadIdx.x; j < cols; j += blockDim.x) s += expf(l[j] - mx);
+        s = hero__cu_bsum(s, sh);
+        lo = logf(s) + mx - l[t];
+        if (threadIdx.x == 0) {
+            if (loss_vec) loss_vec[r] = lo;
+            rowloss[r] = (double)lo;
+        }
+        if (dlogits) {
+            float g = scale / (float)*valid;
+            float *dl = dlogits + r * stride;
+            for (j = threadIdx.x; j < cols; j += blockDim.x) dl[j] += g * (expf(l[j] - mx) / s - (j == t ? 1.0f : 0.0f));
+        }
+    }
+}
+/* *out = valid ? sum / valid : NaN */
+static __global__ void hero__kn_finish_valid(float *out, const double *part, int nb, const double *vd) {
+    __shared__ double sh[33];
+    double s = 0.0;
+    for (int i = threadIdx.x; i < nb; i += blockDim.x) s += part[i];
+    s = hero__cu_bsum(s, sh);
+    if (threadIdx.x == 0) *out = *vd != 0.0 ? (float)(s / *vd) : (float)NAN;
+}
+static int hero__cu_xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
+                              float *loss_vec, float *dlogits, float scale, float *loss) {
+    hero__cuda *c = hero__cu_x(ar);
+    /* [n] row losses, then the valid count (int + double) */
+    double *rl = (double *)hero__cu_alloc(ar, ((size_t)(n > 0 ? n : 1) + 2) * sizeof(double), 0);
+    if (!rl) return HERO_ENOMEM;
+    if (n <= 0) {
+        HERO__CU_LAUNCH(c, hero__kn_finish, 1, 32, loss, rl, 0, 0.0); /* no rows: NaN */
+        return 0;
+    }
+    HERO__CU_LAUNCH(c, hero__kn_count_valid, 1, HERO__CU_T, (int *)(rl + n + 1), rl + n, targets, n);
+    HERO__CU_LAUNCH(c, hero__kn_xent, hero__cu_rgrid((size_t)n), HERO__CU_T, logits, n, cols, stride, targets, loss_vec, rl, dlogits,
+                    scale, (const int *)(rl + n + 1));
+    HERO__CU_LAUNCH(c, hero__kn_finish_valid, 1, HERO__CU_T, loss, rl, n, rl + n);
+    return 0;
+}
+/* one block per masked frame: lv = d^2, rowr = |d|, dout = d / (|d| nm) */
+static __global__ void hero__kn_mffr(float *lv, float *dout, double *rowr, const float *pred, const float *tgt, int nm, int F) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(i, nm) {
+        float s = 0.0f, r;
+        int j;
+        for (j = threadIdx.x; j < F; j += blockDim.x) {
+            float d = pred[i * F + j] - tgt[i * F + j];
+            lv[i * F + j] = d * d;
+            s += d * d;
+        }
+        r = sqrtf(hero__cu_bsum(s, sh));
+        if (threadIdx.x == 0) rowr[i] = (double)r;
+        if (dout && r > 0)
+            for (j = threadIdx.x; j < F; j += blockDim.x) dout[i * F + j] = (pred[i * F + j] - tgt[i * F + j]) / (r * (float)nm);
+    }
+}
+static void hero__cu_mffr_loss(hero_arena *ar, float *lv, float *dout, float *loss, const float *pred, const float *tgt, int nm,
+                               int F) {
+    hero__cuda *c = hero__cu_x(ar);
+    double *rr = (double *)hero__cu_scratch(c, 2, (size_t)(nm > 0 ? nm : 1) * sizeof(double));
+    if (!rr) return;
+    if (nm > 0) HERO__CU_LAUNCH(c, hero__kn_mffr, hero__cu_rgrid((size_t)nm), HERO__CU_T, lv, dout, rr, pred, tgt, nm, F);
+    HERO__CU_LAUNCH(c, hero__kn_finish, 1, HERO__CU_T, loss, rr, nm, (double)nm);
+}
+
+/* VSM ranking (hero__rank_loss on the GPU). Orders are ranks: element k of a list goes to position
+   #{j : v_j > v_k or (v_j == v_k and j < k)} (descending, ties by index, as the CPU's qsort). One block
+   per query (negative videos) then one per video (negative queries); the sums in the order of the CPU
+   loop, by one thread. */
+typedef struct hero__cu_rank_cfg {
+    float margin, hard_w, lw_ctx, lw_q;
+    int lse, use_hard, pool;
+} hero__cu_rank_cfg;
+__device__ float hero__cu_rank_term(const hero__cu_rank_cfg c, float pos, float neg, float *dterm) {
+    float x = neg - pos;
+    if (c.lse) {
+        *dterm = 1.0f / (1.0f + expf(-x));
+        return log1pf(expf(x));
+    }
+    x += c.margin;
+    *dterm = x >= 0.0f ? 1.0f : 0.0f;
+    return x > 0.0f ? x : 0.0f;
+}
+/* the masked score: own-video entries 999 */
+__device__ __forceinline__ float hero__cu_rank_val(const float *q2v, int r, int k, int Nv, int qpv) {
+    return r / qpv == k ? 999.0f : q2v[(size_t)r * Nv + k];
+}
+static __global__ void hero__kn_rank_ctx(const float *q2v, int Nq, int Nv, int qpv, hero__cu_rank_cfg c, float *mat, double *part,
+                                         float *dq2v) {
+    HERO__CU_DSHARED(int, order); /* [Nv] */
+    HERO__CU_ROWS(r_, Nq) {
+        int r = (int)r_, k, j;
+        for (k = threadIdx.x; k < Nv; k += blockDim.x) order[k] = 0;
+        __syncthreads();
+        for (k = threadIdx.x; k < Nv; k += blockDim.x) {
+            float vk = hero__cu_rank_val(q2v, r, k, Nv, qpv);
+            int rank = 0;
+            for (j = 0; j < Nv; j++) {
+                float vj = hero__cu_rank_val(q2v, r, j, Nv, qpv);
+                rank += vj > vk || (vj == vk && j < k);
+            }
+            order[rank] = k;
+        }
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            int pv = r / qpv;
+            float pos = q2v[(size_t)r * Nv + pv];
+            double s = 0.0;
+            for (k = 0; k < Nv - 1; k++) {
+                float d, w = c.use_hard ? (k < c.pool ? c.hard_w : 0.1f) : 1.0f;
+                int ik = order[k + 1];
+                float l = w * hero__cu_rank_term(c, pos, hero__cu_rank_val(q2v, r, ik, Nv, qpv), &d);
+                mat[(size_t)r * (Nv - 1) + k] = l;
+                s += l;
+                if (dq2v) {
+                    float g = c.lw_ctx / ((float)Nq * (float)(Nv - 1)) * w * d;
+                    dq2v[(size_t)r * Nv + ik] += g;
+                    dq2v[(size_t)r * Nv + pv] -= g;
+                }
+            }
+            part[r] = s;
+        }
+        __syncthreads();
+    }
+}
+static __global__ void hero__kn_rank_q(const float *q2v, int Nq, int Nv, int qpv, hero__cu_rank_cfg c, float *mat, double *part,
+                                       float *dq2v) {
+    HERO__CU_DSHARED(int, order); /* [Nq] */
+    HERO__CU_ROWS(v_, Nv) {
+        int v = (int)v_, k, j, a;
+        for (k = threadIdx.x; k < Nq; k += blockDim.x) order[k] = 0;
+        __syncthreads();
+        for (k = threadIdx.x; k < Nq; k += blockDim.x) {
+            float vk = hero__cu_rank_val(q2v, k, v, Nv, qpv);
+            int rank = 0;
+            for (j = 0; j < Nq; j++) {
+                float vj = hero__cu_rank_val(q2v, j, v, Nv, qpv);
+                rank += vj > vk || (vj == vk && j < k);
+            }
+            order[rank] = k;
+        }
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            double s = 0.0;
+            for (a = 0; a < qpv; a++) {
+                int r = v * qpv + a;
+                float pos = q2v[(size_t)r * Nv + v];
+                for (k = 0; k < Nq - qpv; k++) {
+                    float d, w = c.use_hard ? (k < c.pool ? c.hard_w : 0.1f) : 1.0f;
+                    int ik = order[k + qpv];
+                    float l = w * hero__cu_rank_term(c, pos, hero__cu_rank_val(q2v, ik, v, Nv, qpv), &d);
+                    mat[(size_t)r * (Nq - qpv) + k] = l;
+                    s += l;
+                    if (dq2v) {
+                        float g = c.lw_q / ((float)Nq * (float)(Nq - qpv)) * w * d;
+                        dq2v[(size_t)ik * Nv + v] += g;
+                        dq2v[(size_t)r * Nv + v] -= g;
+                    }
+                }
+            }
+            part[v] = s;
+        }
+        __syncthreads();
+    }
+}
+/* the two weighted losses from the per-row sums (one thread, in row order) */
+static __global__ void hero__kn_rank_finish(float *loss_ctx, float *loss_q, const double *pc, const double *pq, int Nq, int Nv,
+                                            int qpv, float lw_ctx, float lw_q) {
+    if (blockIdx.x == 0 && threadIdx.x == 0) {
+        double sc = 0.0, sq = 0.0;
+        int i;
+        for (i = 0; i < Nq; i++) sc += pc[i];
+        for (i = 0; i < Nv; i++) sq += pq[i];
+        *loss_ctx = lw_ctx * (float)(sc / ((double)Nq * (Nv - 1)));
+        *loss_q = Nq > qpv ? lw_q * (float)(sq / ((double)Nq * (Nq - qpv))) : 0.0f;
+    }
+}
+static int hero__cu_rank_loss(hero_arena *ar, const hero_config *cf, const float *q2v, int Nq, int Nv, float *mat_ctx,
+                              float *mat_q, float *loss_ctx, float *loss_q, float *dq2v) {
+    hero__cuda *x = hero__cu_x(ar);
+    hero__cu_rank_cfg c;
+    int qpv, n = Nq > Nv ? Nq : Nv;
+    double *part;
+    if (Nv <= 1) { /* no negatives: both losses 0 */
+        hero__cu_ok(x, cudaMemsetAsync(loss_ctx, 0, sizeof(float), x->stream), "rank loss");
+        hero__cu_ok(x, cudaMemsetAsync(loss_q, 0, sizeof(float), x->stream), "rank loss");
+        return 0;
+    }
+    if ((size_t)n * sizeof(int) > 48 * 1024) {
+        if (!x->err) {
+            x->err = 1;
+            snprintf(x->msg, sizeof(x->msg), "VSM ranking: %d queries / %d videos exceed the GPU kernel's limit (12288)", Nq, Nv);
+        }
+        return HERO_EDEVICE;
+    }
+    if (!(part = (double *)hero__cu_alloc(ar, ((size_t)Nq + Nv) * sizeof(double), 1))) return HERO_ENOMEM;
+    qpv = Nq / Nv;
+    c.margin = cf->margin; c.hard_w = cf->hard_neg_weight; c.lw_ctx = cf->lw_neg_ctx; c.lw_q = cf->lw_neg_q;
+    c.lse = cf->ranking_lse; c.use_hard = cf->use_hard_negative; c.pool = cf->hard_pool_size;
+    HERO__CU_LAUNCH_SH(x, hero__kn_rank_ctx, hero__cu_rgrid((size_t)Nq), 128, (size_t)Nv * sizeof(int), q2v, Nq, Nv, qpv, c, mat_ctx,
+                       part, dq2v);
+    HERO__CU_LAUNCH_SH(x, hero__kn_rank_q, hero__cu_rgrid((size_t)Nv), 128, (size_t)Nq * sizeof(int), q2v, Nq, Nv, qpv, c, mat_q,
+                       part + Nq, dq2v);
+    HERO__CU_LAUNCH(x, hero__kn_rank_finish, 1, 32, loss_ctx, loss_q, part, part + Nq, Nq, Nv, qpv, c.lw_ctx, c.lw_q);
+    return 0;
+}
+
+/* ---------------- the device arena (chunks of GPU memory; same growth rule as the host arena) ---------------- */
+static void *hero__cu_alloc(hero_arena *a, size_t bytes, int zero) {
+    hero__cuda *x = hero__cu_x(a);
+    unsigned char *p;
+    size_t off, used_total;
+    int i;
+    bytes = (bytes + 255) & ~(size_t)255;
+    if (bytes == 0) bytes = 256;
+    off = a->n_chunks ? ((a->used + 255) & ~(size_t)255) : 0;
+    if (!a->n_chunks || off + bytes > a->caps[a->n_chunks - 1]) {
+        size_t cap = bytes > ((size_t)1 << 26) ? bytes : ((size_t)1 << 26);
+        void *d = NULL;
+        if (a->total > cap) cap = a->total;
+        if (a->n_chunks == a->cap_chunks) {
+            int nc = a->cap_chunks ? 2 * a->cap_chunks : 8;
+            unsigned char **ch = (unsigned char **)HERO_REALLOC(a->chunks, (size_t)nc * sizeof(*ch));
+            size_t *caps;
+            if (!ch) return NULL;
+            a->chunks = ch;
+            caps = (size_t *)HERO_REALLOC(a->caps, (size_t)nc * sizeof(*caps));
+            if (!caps) return NULL;
+            a->caps = caps;
+            a->cap_chunks = nc;
+        }
+        if (cudaMalloc(&d, cap) != cudaSuccess) {
+            cudaGetLastError(); /* out of device memory is HERO_ENOMEM, not a sticky failure */
+            return NULL;
+        }
+        a->chunks[a->n_chunks] = (unsigned char *)d;
+        a->caps[a->n_chunks++] = cap;
+        a->total += cap;
+        a->used = 0;
+        off = 0;
+    }
+    p = a->chunks[a->n_chunks - 1] + off;
+    a->used = off + bytes;
+    used_total = a->used;
+    for (i = 0; i < a->n_chunks - 1; i++) used_total += a->caps[i];
+    if (used_total > a->peak) a->peak = used_total;
+    if (zero) hero__cu_ok(x, cudaMemsetAsync(p, 0, bytes, x->stream), "cudaMemsetAsync (arena)");
+#ifdef HERO_CUDA_EMU
+    else hero__cu_ok(x, cudaMemsetAsync(p, 0xff, bytes, x->stream), "poison"); /* tests: NaN where nothing wrote yet */
+#endif
+    return p;
+}
+/* a new pass: forget the failures of the last one; one chunk as large as the last pass needed */
+static void hero__cu_arena_reset(hero_arena *a) {
+    hero__cuda *x = hero__cu_x(a);
+    size_t need = 0;
+    int i;
+    cudaStreamSynchronize(x->stream);
+    cudaGetLastError();
+    x->err = 0;
+    x->msg[0] = 0;
+    if (a->n_chunks > 1) {
+        void *d = NULL;
+        for (i = 0; i < a->n_chunks - 1; i++) need += a->caps[i];
+        need += a->used;
+        for (i = 0; i < a->n_chunks; i++) cudaFree(a->chunks[i]);
+        a->n_chunks = 0;
+        a->total = 0;
+        if (cudaMalloc(&d, need) == cudaSuccess) {
+            a->chunks[0] = (unsigned char *)d;
+            a->caps[0] = need;
+            a->n_chunks = 1;
+            a->total = need;
+        } else {
+            cudaGetLastError();
+        }
+    }
+    a->used = 0;
+}
+static void hero__cu_arena_free(hero_arena *a) {
+    hero__cuda *x = hero__cu_x(a);
+    int i;
+    cudaStreamSynchronize(x->stream);
+    for (i = 0; i < a->n_chunks; i++) cudaFree(a->chunks[i]);
+    HERO_FREE(a->chunks);
+    HERO_FREE(a->caps);
+    memset(a, 0, sizeof(*a));
+    a->dev = x;
+}
+
+/* ---------------- inputs up, numbers down ---------------- */
+static void *hero__cu_prep_put(hero_arena *ar, hero__prep *P, const void *src, size_t bytes) {
+    void *d = hero__cu_alloc(ar, bytes, 0);
+    if (!d) { P->failed = 1; return NULL; }
+    if (bytes) {
+        if (P->n_up == (int)(sizeof(P->up) / sizeof(P->up[0]))) { /* full (never with hero.h's own inputs): copy now */
+            hero__cuda *x = hero__cu_x(ar);
+            hero__cu_ok(x, cudaMemcpyAsync(d, src, bytes, cudaMemcpyHostToDevice, x->stream), "upload");
+            hero__cu_ok(x, cudaStreamSynchronize(x->stream), "upload");
+        } else {
+            P->up[P->n_up].dst = d;
+            P->up[P->n_up].src = src;
+            P->up[P->n_up].bytes = bytes;
+            P->n_up++;
+        }
+    }
+    return d;
+}
+/* every pending input through the pinned staging buffer, asynchronously */
+static int hero__cu_prep_flush(hero_arena *ar, hero__prep *P) {
+    hero__cuda *x = hero__cu_x(ar);
+    size_t total = 0, off = 0;
+    unsigned char *st;
+    int i;
+    if (P->failed) return HERO_ENOMEM;
+    for (i = 0; i < P->n_up; i++) total += (P->up[i].bytes + 255) & ~(size_t)255;
+    if (!total) return 0;
+    hero__cu_ok(x, cudaStreamSynchronize(x->stream), "upload"); /* the staging buffer is free again */
+    if (!(st = hero__cu_pinned(x, total))) return HERO_EDEVICE;
+    for (i = 0; i < P->n_up; i++) {
+        memcpy(st + off, P->up[i].src, P->up[i].bytes);
+        hero__cu_ok(x, cudaMemcpyAsync(P->up[i].dst, st + off, P->up[i].bytes, cudaMemcpyHostToDevice, x->stream), "upload");
+        off += (P->up[i].bytes + 255) & ~(size_t)255;
+    }
+    P->n_up = 0;
+    return x->err ? HERO_EDEVICE : 0;
+}
+static int hero__cu_to_host(hero_arena *ar, void *dst, const void *src, size_t bytes) {
+    hero__cuda *x = hero__cu_x(ar);
+    if (bytes) hero__cu_ok(x, cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, x->stream), "copy to host");
+    return hero__cu_sync(x);
+}
+static const char *hero__cu_errmsg(hero_arena *ar) {
+    hero__cuda *x = hero__cu_x(ar);
+    return x->msg[0] ? x->msg : "CUDA error";
+}
+static hero_arena *hero__cu_act(hero_model *m) { return &((hero__cuda *)m->dev)->arena; }
+static float *hero__cu_pbase(const hero_model *m, int grads) {
+    hero__cuda *x = (hero__cuda *)m->dev;
+    return grads ? x->grads : x->params;
+}
+
+/* ---------------- the model's GPU state ---------------- */
+static __global__ void hero__kn_probe(int *p) {
+    if (p) *p = 1;
+}
+
+static void hero__cu_model_free(hero_model *m) {
+    hero__cuda *x = (hero__cuda *)m->dev;
+    int i;
+    if (!x) return;
+    if (x->stream) cudaStreamSynchronize(x->stream);
+    hero__cu_arena_free(&x->arena);
+    for (i = 0; i < HERO__CU_SLOTS; i++) if (x->scr[i]) cudaFree(x->scr[i]);
+    if (x->pinned) cudaFreeHost(x->pinned);
+    cudaFree(x->params); cudaFree(x->grads);
+    cudaFree(x->poff); cudaFree(x->pnum); cudaFree(x->pdesc); cudaFree(x->sumsq);
+    if (x->blas) cublasDestroy(x->blas);
+    if (x->stream) cudaStreamDestroy(x->stream);
+    HERO_FREE(x);
+    m->dev = NULL;
+}
+
+static int hero__cu_model_init(hero_model *m, hero_error *err) {
+    hero__cuda *x;
+    struct cudaDeviceProp pr;
+    struct cudaFuncAttributes fa;
+    int count = 0, dev = 0, i;
+    int64_t *tmp;
+    cudaError_t e = cudaGetDeviceCount(&count);
+    if (e != cudaSuccess || count <= 0)
+        return hero__fail(err, HERO_EDEVICE, "hero.h was built with HERO_CUDA but there is no usable GPU: %s",
+                          e != cudaSuccess ? cudaGetErrorString(e) : "no CUDA device found");
+    if ((e = cudaGetDevice(&dev)) != cudaSuccess || (e = cudaGetDeviceProperties(&pr, dev)) != cudaSuccess)
+        return hero__fail(err, HERO_EDEVICE, "CUDA device query failed: %s", cudaGetErrorString(e));
+    /* this binary's kernels must run on the device (built for sm_90 + compute_90 PTX) */
+    if ((e = cudaFuncGetAttributes(&fa, hero__kn_probe)) != cudaSuccess) {
+        cudaGetLastError();
+        return hero__fail(err, HERO_EDEVICE, "GPU %d (%s, compute capability %d.%d) cannot run this build's kernels: %s", dev, pr.name,
+                          pr.major, pr.minor, cudaGetErrorString(e));
+    }
+    x = (hero__cuda *)HERO_MALLOC(sizeof(hero__cuda));
+    if (!x) return hero__fail(err, HERO_ENOMEM, "model: out of memory");
+    memset(x, 0, sizeof(*x));
+    x->device = dev;
+    x->arena.dev = x;
+    x->n_floats = m->n_floats;
+    x->n_params = m->n_params;
+    snprintf(x->name, sizeof(x->name), "cuda:%d %s, sm_%d%d", dev, pr.name, pr.major, pr.minor);
+    m->dev = x;
+#define HERO__CU_INIT(call, what)                                                                        \
+    if ((e = (call)) != cudaSuccess) {                                                                   \
+        hero__cu_model_free(m);                                                                          \
+        return hero__fail(err, e == cudaErrorMemoryAllocation ? HERO_ENOMEM : HERO_EDEVICE, "model on %s: %s: %s", \
+                          pr.name, what, cudaGetErrorString(e));                                          \
+    }
+    HERO__CU_INIT(cudaStreamCreateWithFlags(&x->stream, cudaStreamNonBlocking), "cudaStreamCreate")
+    HERO__CU_INIT(cudaMalloc((void **)&x->params, (m->n_floats ? m->n_floats : 1) * sizeof(float)), "parameters")
+    HERO__CU_INIT(cudaMalloc((void **)&x->grads, (m->n_floats ? m->n_floats : 1) * sizeof(float)), "gradients")
+    HERO__CU_INIT(cudaMalloc((void **)&x->poff, (size_t)(m->n_params + 1) * sizeof(int64_t)), "parameter table")
+    HERO__CU_INIT(cudaMalloc((void **)&x->pnum, (size_t)(m->n_params + 1) * sizeof(int64_t)), "parameter table")
+    HERO__CU_INIT(cudaMalloc((void **)&x->pdesc, (size_t)(m->n_params + 1) * 3 * sizeof(float)), "parameter table")
+    HERO__CU_INIT(cudaMalloc((void **)&x->sumsq, (size_t)(m->n_params + 1) * sizeof(double)), "parameter table")
+    HERO__CU_INIT(cudaMemsetAsync(x->params, 0, m->n_floats * sizeof(float), x->stream), "cudaMemset")
+    HERO__CU_INIT(cudaMemsetAsync(x->grads, 0, m->n_floats * sizeof(float), x->stream), "cudaMemset")
+    tmp = (int64_t *)HERO_MALLOC((size_t)(m->n_params + 1) * 2 * sizeof(int64_t));
+    if (!tmp) { hero__cu_model_free(m); return hero__fail(err, HERO_ENOMEM, "model: out of memory"); }
+    for (i = 0; i < m->n_params; i++) {
+        tmp[i] = (int64_t)m->table[i].offset;
+        tmp[m->n_params + 1 + i] = (int64_t)m->table[i].numel;
+        if (m->table[i].numel > x->max_numel) x->max_numel = m->table[i].numel;
+    }
+    e = cudaMemcpy(x->poff, tmp, (size_t)m->n_params * sizeof(int64_t), cudaMemcpyHostToDevice);
+    if (e == cudaSuccess) e = cudaMemcpy(x->pnum, tmp + m->n_params + 1, (size_t)m->n_params * sizeof(int64_t), cudaMemcpyHostToDevice);
+    HERO_FREE(tmp);
+    HERO__CU_INIT(e, "parameter table")
+    HERO__CU_INIT(cudaStreamSynchronize(x->stream), "cudaStreamSynchronize")
+#undef HERO__CU_INIT
+    if (cublasCreate(&x->blas) != CUBLAS_STATUS_SUCCESS) {
+        hero__cu_model_free(m);
+        return hero__fail(err, HERO_EDEVICE, "model on %s: cublasCreate failed", pr.name);
+    }
+    if (cublasSetStream(x->blas, x->stream) != CUBLAS_STATUS_SUCCESS) {
+        hero__cu_model_free(m);
+        return hero__fail(err, HERO_EDEVICE, "model on %s: cublasSetStream failed", pr.name);
+    }
+    return 0;
+}
+
+static const char *hero__cu_device_name(const hero_model *m) { return ((const hero__cuda *)m->dev)->name; }
+
+static int hero__cu_set_precision(hero_model *m, int p, hero_error *err) {
+    hero__cuda *x = (hero__cuda *)m->dev;
+    if (hero__cu_sync(x)) return hero__fail(err, HERO_EDEVICE, "set_precision: %s", x->msg);
+    x->precision = p; /* the compute type of the products queued from now on */
+    return 0;
+}
+
+static int hero__cu_model_copy(hero_model *m, int to_host, int grads, hero_error *err) {
+    hero__cuda *x = (hero__cuda *)m->dev;
+    float *h = grads ? m->grads : m->params, *d = grads ? x->grads : x->params;
+    size_t bytes = m->n_floats * sizeof(float);
+    hero__cu_ok(x, cudaMemcpyAsync(to_host ? (void *)h : (void *)d, to_host ? (const void *)d : (const void *)h, bytes,
+                                   to_host ? cudaMemcpyDeviceToHost : cudaMemcpyHostToDevice, x->stream),
+                to_host ? "download" : "upload");
+    if (hero__cu_sync(x)) return hero__fail(err, HERO_EDEVICE, "%s of the model %s: %s", to_host ? "download" : "upload",
+                                            grads ? "gradients" : "weights", x->msg);
+    return 0;
+}
+
+static void hero__cu_zero_grad(hero_model *m) {
+    hero__cuda *x = (hero__cuda *)m->dev;
+    hero__cu_ok(x, cudaMemsetAsync(x->grads, 0, m->n_floats * sizeof(float), x->stream), "zero_grad");
+}
+
+static int hero__cu_model_sync(hero_model *m, hero_error *err) {
+    hero__cuda *x = (hero__cuda *)m->dev;
+    if (hero__cu_sync(x)) return hero__fail(err, HERO_EDEVICE, "GPU: %s", x->msg);
+    return 0;
+}
+
+/* ---------------- AdamW and the gradient norm, one launch over every parameter ---------------- */
+static unsigned hero__cu_pgrid(const hero__cuda *x) {
+    size_t b = (x->max_numel + HERO__CU_T * 8 - 1) / (HERO__CU_T * 8);
+    b = b > 1024 ? 1024 : b;
+    return (unsigned)(b < 1 ? 1 : b > HERO_CUDA_MAX_GRID ? HERO_CUDA_MAX_GRID : b);
+}
+/* part[p * gridDim.x + block] = this block's sum of the squared gradient of parameter p = blockIdx.y */
+static __global__ void hero__kn_sumsq(double *part, const float *g, const int64_t *poff, const int64_t *pnum) {
+    __shared__ double sh[33];
+    const float *gp = g + poff[blockIdx.y];
+    double s = 0.0;
+    HERO__CU_FOR(i, pnum[blockIdx.y]) s += (double)gp[i] * gp[i];
+    s = hero__cu_bsum(s, sh);
+    if (threadIdx.x == 0) part[(size_t)blockIdx.y * gridDim.x + blockIdx.x] = s;
+}
+/* sumsq[p] = sum of its parts in block order */
+static __global__ void hero__kn_sumsq2(double *sumsq, const double *part, int np, int nb) {
+    HERO__CU_FOR(p, np) {
+        double s = 0.0;
+        for (int b = 0; b < nb; b++) s += part[p * nb + b];
+        sumsq[p] = s;
+    }
+}
+static int hero__cu_grad_sumsq(const hero_model *m, double *out) {
+    hero__cuda *x = (hero__cuda *)m->dev;
+    double *h;
+    int i;
+    *out = 0.0;
+    if (m->n_params <= 0) return 0;
+    {
+        unsigned nb = hero__cu_pgrid(x);
+        double *part = (double *)hero__cu_scratch(x, 2, (size_t)nb * m->n_params * sizeof(double));
+        if (!part) return HERO_EDEVICE;
+        HERO__CU_LAUNCH(x, hero__kn_sumsq, dim3(nb, (unsigned)m->n_params), HERO__CU_T, part, x->grads, x->poff, x->pnum);
+        HERO__CU_LAUNCH(x, hero__kn_sumsq2, hero__cu_grid((size_t)m->n_params), HERO__CU_T, x->sumsq, part, m->n_params, (int)nb);
+    }
+    if (!(h = (double *)hero__cu_pinned(x, (size_t)m->n_params * sizeof(double)))) return HERO_EDEVICE;
+    hero__cu_ok(x, cudaMemcpyAsync(h, x->sumsq, (size_t)m->n_params * sizeof(double), cudaMemcpyDeviceToHost, x->stream), "grad norm");
+    if (hero__cu_sync(x)) return HERO_EDEVICE;
+    for (i = 0; i < m->n_params; i++)
+        if (m->table[i].has_grad) *out += h[i];
+    return 0;
+}
+/* AdamW for parameter p = blockIdx.y (desc: step size, decay factor lr * wd or 0, active) */
+static __global__ void hero__kn_adamw(float *param, float *grad, float *mm, float *vv, const int64_t *poff,
+                                      const int64_t *pnum, const float *desc, int n_params, float b1, float b2, float eps, float clip) {
+    const float *d = desc + 3 * (size_t)blockIdx.y;
+    size_t o = (size_t)poff[blockIdx.y];
+    float ss = d[0], wd = d[1];
+    (void)n_params;
+    if (d[2] == 0.0f) return; /* never had a gradient: untouched */
+    HERO__CU_FOR(i, pnum[blockIdx.y]) {
+        size_t j = o + i;
+        float g = grad[j] * clip, p;
+        mm[j] = mm[j] * b1 + (1.0f - b1) * g;
+        vv[j] = vv[j] * b2 + (1.0f - b2) * g * g;
+        p = param[j] + -ss * (mm[j] / (sqrtf(vv[j]) + eps));
+        if (wd != 0.0f) p += -wd * p;
+        param[j] = p;
+    }
+}
+
+static void hero__cu_opt_free(hero_optimizer *o) {
+    hero__cuda_opt *d = (hero__cuda_opt *)o->dev;
+    if (!d) return;
+    cudaDeviceSynchronize();
+    cudaFree(d->m);
+    cudaFree(d->v);
+    HERO_FREE(d);
+    o->dev = NULL;
+}
+static int hero__cu_opt_init(hero_optimizer *o, const hero_model *m, hero_error *err) {
+    hero__cuda *x = (hero__cuda *)m->dev;
+    hero__cuda_opt *d = (hero__cuda_opt *)HERO_MALLOC(sizeof(hero__cuda_opt));
+    size_t bytes = (m->n_floats ? m->n_floats : 1) * sizeof(float);
+    if (!d) return hero__fail(err, HERO_ENOMEM, "optimizer: out of memory");
+    memset(d, 0, sizeof(*d));
+    o->dev = d;
+    if (cudaMalloc((void **)&d->m, bytes) != cudaSuccess || cudaMalloc((void **)&d->v, bytes) != cudaSuccess) {
+        cudaGetLastError();
+        hero__cu_opt_free(o);
+        return hero__fail(err, HERO_ENOMEM, "optimizer: no GPU memory for %zu moments", m->n_floats);
+    }
+    hero__cu_ok(x, cudaMemsetAsync(d->m, 0, bytes, x->stream), "optimizer");
+    hero__cu_ok(x, cudaMemsetAsync(d->v, 0, bytes, x->stream), "optimizer");
+    if (hero__cu_sync(x)) {
+        hero__cu_opt_free(o);
+        return hero__fail(err, HERO_EDEVICE, "optimizer: %s", x->msg);
+    }
+    return 0;
+}
+static int hero__cu_opt_copy(const hero_optimizer *o, const hero_model *m, int to_host, hero_error *err) {
+    hero__cuda *x = (hero__cuda *)m->dev;
+    hero__cuda_opt *d = (hero__cuda_opt *)o->dev;
+    size_t bytes = m->n_floats * sizeof(float);
+    if (!x) return hero__fail(err, HERO_EINVAL, "optimizer: its model is not on the GPU");
+    if (to_host) {
+        hero__cu_ok(x, cudaMemcpyAsync(o->m, d->m, bytes, cudaMemcpyDeviceToHost, x->stream), "optimizer download");
+        hero__cu_ok(x, cudaMemcpyAsync(o->v, d->v, bytes, cudaMemcpyDeviceToHost, x->stream), "optimizer download");
+    } else {
+        hero__cu_ok(x, cudaMemcpyAsync(d->m, o->m, bytes, cudaMemcpyHostToDevice, x->stream), "optimizer upload");
+        hero__cu_ok(x, cudaMemcpyAsync(d->v, o->v, bytes, cudaMemcpyHostToDevice, x->stream), "optimizer upload");
+    }
+    if (hero__cu_sync(x)) return hero__fail(err, HERO_EDEVICE, "optimizer moments: %s", x->msg);
+    return 0;
+}
+static int hero__cu_adamw(hero_optimizer *o, hero_model *m, const float *step_size, float lr, float clip, hero_error *err) {
+    hero__cuda *x = (hero__cuda *)m->dev;
+    hero__cuda_opt *d = (hero__cuda_opt *)o->dev;
+    const hero_adamw_config *c = &o->cfg;
+    float *desc;
+    int i;
+    if (!d) return hero__fail(err, HERO_EINVAL, "optimizer: made before its model was on the GPU");
+    if (m->n_params <= 0) return 0;
+    hero__cu_ok(x, cudaStreamSynchronize(x->stream), "optimizer"); /* the staging buffer is free again */
+    if (!(desc = (float *)hero__cu_pinned(x, (size_t)m->n_params * 3 * sizeof(float))))
+        return hero__fail(err, HERO_EDEVICE, "optimizer: %s", x->msg);
+    for (i = 0; i < m->n_params; i++) {
+        desc[3 * i] = step_size[i];
+        desc[3 * i + 1] = m->table[i].decay && c->weight_decay > 0 ? lr * c->weight_decay : 0.0f;
+        desc[3 * i + 2] = m->table[i].has_grad ? 1.0f : 0.0f;
+    }
+    hero__cu_ok(x, cudaMemcpyAsync(x->pdesc, desc, (size_t)m->n_params * 3 * sizeof(float), cudaMemcpyHostToDevice, x->stream),
+                "optimizer");
+    HERO__CU_LAUNCH(x, hero__kn_adamw, dim3(hero__cu_pgrid(x), (unsigned)m->n_params), HERO__CU_T, x->params, x->grads, d->m, d->v,
+                    x->poff, x->pnum, x->pdesc, m->n_params, c->beta1, c->beta2, c->eps, clip);
+    hero__cu_zero_grad(m);
+    if (x->err) return hero__fail(err, HERO_EDEVICE, "optimizer step: %s", x->msg);
+    return 0;
+}
+#endif /* HERO_CUDA */
+
+/* ======================================================================================
+   20. Many machines: data-parallel pre-training over MPI (HERO_MPI). What is averaged, what
        is gathered and who writes checkpoints: see the API part ("Many machines").
    ====================================================================================== */
+#if defined(HERO_MPI) && defined(HERO_CUDA)
+#error "hero.h: HERO_MPI with HERO_CUDA would need NCCL collectives of device buffers, which hero.h does not have yet; build the MPI trainer for the CPU"
+#endif
 #ifdef HERO_MPI
 
 #define HERO__MPI_CHUNK ((size_t)1 << 30)                   /* elements per collective call */
@@ -10810,7 +13161,7 @@ static int hero__dist_vsm_fwd(hero_model *m, hero__run *R, int backward, hero_re
         }
         for (v = 0; v < Br; v++) vrow[voff[r] + v] = foff[r] + v * Lr;
     }
-    if ((rc = hero__rank_loss(m, q2v, Nqa, Ba, mat_ctx, mat_q, &res->loss_neg_ctx, &res->loss_neg_q, dq2v)) != 0) return rc;
+    if ((rc = hero__rank_loss(m, q2v, Nqa, Ba, mat_ctx, mat_q, &R->scal[2], &R->scal[3], dq2v)) != 0) return rc;
     res->neg_ctx_mat = mat_ctx; res->neg_ctx_cols = Ba > 1 ? Ba - 1 : 0;
     res->neg_q_mat = mat_q; res->neg_q_cols = Ba > 1 ? Nqa - Nqa / Ba : 0;
     if (!backward || Ba <= 1) return 0;

@@ -8,8 +8,14 @@
      hero_bench --config C --dump FILE          write config C's corpus + random choices
                                                 (golden raw.* / choice.* layout, model dims in
                                                 the metadata) for `hero_torch.py bench --data`
-     hero_bench --config C --case K [--iters N] [--warmup W] [--seed S]
+     hero_bench --config C --case K [--iters N] [--warmup W] [--seed S] [--precision P]
                                                 time one case, print one `CASE ...` line
+
+   GPU: built with HERO_CUDA (`make build-cuda/hero_bench`, nvcc) every case runs on the GPU;
+   --precision fp32 | tf32 | bf16 (hero_model_set_precision) and the CASE line gains device=,
+   prec= and gpu_mb= (device memory in use after the runs: model, gradients, moments, arena).
+   Times include the batch upload and end when the GPU is done (the loss read-back; for
+   `update`, hero_model_sync).
 
    configs   tiny   the golden tiny dims (H 48, 4 heads, I 96, 2+1 layers, V 107 / 112, F 20),
                     3 videos of 6, 10, 8 frames with 4, 7, 5 subtitles
@@ -105,7 +111,6 @@ static void bench_counted_sgemm(const enum CBLAS_ORDER order, const enum CBLAS_T
 #else
 static double bench_gemm_flops, bench_gemm_sec;
 static long bench_gemm_calls;
-static int bench_stats_on;
 #endif
 
 #define HERO_IMPLEMENTATION
@@ -527,6 +532,7 @@ static void usage(void) {
     fprintf(stderr,
             "usage: hero_bench --info | --peak [--n N] | --config tiny|small|full|b32 (--dump FILE | --case CASE)\n"
             "                  [--iters N] [--warmup W] [--seed S] [--videos N] [--frames T] [--gemm-stats]\n"
+            "                  [--precision fp32|tf32|bf16]   (bf16 / tf32: GPU build)\n"
             "cases: repr-fwd mlm-step mfm-nce-step fom-step vsm-step update\n");
     exit(2);
 }
@@ -535,6 +541,9 @@ int main(int argc, char **argv) {
     const char *cfg_name = NULL, *case_name = NULL, *dump = NULL;
     int iters = -1, warmup = -1, do_info = 0, do_peak = 0, peak_n = 2048, i, ci = -1, it, n_videos = 0, n_frames = 0;
     int want_stats = 0;
+    hero_precision prec = HERO_PREC_FP32;
+    const char *prec_name = "fp32";
+    double gpu_mb = 0;
     bench_cfg custom;
     uint64_t seed = 0;
     const bench_cfg *bc = NULL;
@@ -565,7 +574,13 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--gemm-stats")) want_stats = 1;
         else if (!strcmp(argv[i], "--videos") && i + 1 < argc) n_videos = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--frames") && i + 1 < argc) n_frames = atoi(argv[++i]);
-        else usage();
+        else if (!strcmp(argv[i], "--precision") && i + 1 < argc) {
+            prec_name = argv[++i];
+            if (!strcmp(prec_name, "fp32")) prec = HERO_PREC_FP32;
+            else if (!strcmp(prec_name, "tf32")) prec = HERO_PREC_TF32;
+            else if (!strcmp(prec_name, "bf16")) prec = HERO_PREC_BF16;
+            else usage();
+        } else usage();
     }
     if (do_info) bench_info();
     if (do_peak) bench_peak(peak_n > 0 ? peak_n : 2048, iters > 0 ? iters : 5);
@@ -622,6 +637,7 @@ int main(int argc, char **argv) {
     bench_hero_config(bc, &hc);
     if (hero_model_init(&m, &hc, &err)) bench_die("hero_model_init", &err);
     if (bench_init_model(&m, seed, &err)) bench_die("init", &err);
+    if (hero_model_set_precision(&m, prec, &err)) bench_die("precision", &err);
     memset(&batch, 0, sizeof(batch));
     memset(&o, 0, sizeof(o));
     if (!strcmp(case_name, "update")) {
@@ -634,6 +650,7 @@ int main(int argc, char **argv) {
             m.table[i].has_grad = 1;
             for (j = 0; j < m.table[i].numel; j++) m.table[i].grad[j] = 1e-3f * bench_normal(&gr);
         }
+        if (hero_model_upload(&m, &err)) bench_die("upload", &err); /* a GPU model: the gradients to the GPU */
         {
             size_t np = 0;
             for (i = 0; i < m.n_params; i++) np += m.table[i].numel;
@@ -668,6 +685,7 @@ int main(int argc, char **argv) {
         t0 = bench_now();
         if (ci == 5) rc = hero_optimizer_step(&o, &m, NULL, NULL, &err);
         else rc = hero_forward_backward(&m, &batch, ci != 0, NULL, &res, &err);
+        if (!rc) rc = hero_model_sync(&m, &err); /* a GPU model: its queued work done */
         if (rc) bench_die(case_name, &err);
         if (it >= 0) {
             times[it] = bench_now() - t0;
@@ -677,15 +695,23 @@ int main(int argc, char **argv) {
         }
     }
     bench_perf_ctl("disable");
+#ifdef HERO_USE_CBLAS
     bench_stats_on = 0;
+#endif
     t_min = times[0];
     for (i = 1; i < iters; i++) if (times[i] < t_min) t_min = times[i];
     med = bench_median(times, iters);
+#if defined(HERO_CUDA) && !defined(HERO_CUDA_EMU)
+    {
+        size_t fr = 0, tot = 0;
+        if (cudaMemGetInfo(&fr, &tot) == cudaSuccess) gpu_mb = (double)(tot - fr) / 1048576.0;
+    }
+#endif
     printf("CASE name=%s-%s side=hero time=%.6f min=%.6f iters=%d warmup=%d gflop=%.3f gflops=%.2f gemm_s=%.6f "
-           "gemm_calls=%ld maxrss_mb=%.1f arena_mb=%.1f loss=%.6g shape=%s\n",
+           "gemm_calls=%ld maxrss_mb=%.1f arena_mb=%.1f gpu_mb=%.1f loss=%.6g device=%s prec=%s shape=%s\n",
            bc->prefix, case_name, med, t_min, iters, warmup, flops * 1e-9, flops > 0 ? flops * 1e-9 / med : 0.0,
-           bench_median(gemm_s, iters), calls, bench_maxrss_mb(), (double)m.arena.peak / 1048576.0,
-           ci == 5 ? 0.0 : (double)res.loss, shape);
+           bench_median(gemm_s, iters), calls, bench_maxrss_mb(), (double)m.arena.peak / 1048576.0, gpu_mb,
+           ci == 5 ? 0.0 : (double)res.loss, strncmp(hero_model_device(&m), "cuda", 4) ? "cpu" : "cuda", prec_name, shape);
     if (want_stats) bench_print_shapes(iters, med);
     free(times);
     free(gemm_s);

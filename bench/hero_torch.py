@@ -19,11 +19,17 @@ Usage (Debian's python has torch):
       [--frames T] [--iters K] [--tasks mlm,fom,...] [--device cpu|cuda]
       random-init model at the released shapes, synthetic batches, timings.
   /usr/bin/python3 bench/hero_torch.py bench --data FILE --case CASE
-      [--threads N] [--iters K] [--warmup W]
+      [--threads N] [--iters K] [--warmup W] [--device cpu|cuda]
+      [--precision fp32|tf32|bf16]
       times one case of bench/run.sh on exactly hero_bench's batches: FILE
       from `hero_bench --config C --dump FILE` (model dims, raw.* corpus,
       choice.* masking); CASE repr-fwd, mlm-step, mfm-nce-step, fom-step,
       vsm-step or update; prints one `CASE name=... side=torch ...` line.
+      --device cuda: model and batch on the GPU (the sub2frames index lists
+      stay on the host, like the official data loader's), eager mode;
+      --precision bf16: forward under torch.autocast(bfloat16) (backward
+      outside it, as usual), tf32: allow_tf32 for matmuls; timings end with
+      torch.cuda.synchronize.
 """
 import argparse
 import json
@@ -1659,6 +1665,20 @@ def cmd_bench_case(args):
     official AdamW + zero_grad with every parameter holding a gradient)."""
     import resource
     torch.set_num_threads(args.threads)
+    dev, prec = args.device, args.precision
+    if prec not in ('fp32', 'tf32', 'bf16'):
+        sys.exit('--precision must be fp32, tf32 or bf16')
+    if not dev.startswith('cuda') and prec != 'fp32':
+        sys.exit('--precision tf32 / bf16 need --device cuda')
+    if dev.startswith('cuda'):
+        torch.backends.cuda.matmul.allow_tf32 = prec == 'tf32'
+        torch.backends.cudnn.allow_tf32 = prec == 'tf32'
+    amp = dev.startswith('cuda') and prec == 'bf16'
+
+    def autocast():                   # bf16 autocast on the GPU, else nothing
+        import contextlib
+        return (torch.autocast('cuda', torch.bfloat16) if amp
+                else contextlib.nullcontext())
     t, md = st_load(args.data)
     dims = json.loads(md['bench_dims'])
     case = args.case
@@ -1672,12 +1692,13 @@ def cmd_bench_case(args):
                                vocab_rows=dims['vocab_rows'],
                                fom_classes=dims['fom_classes'])
     model.init_weights(seed=args.seed).train()
+    model.to(dev)
     params = list(model.parameters())
     if case == 'update':
         opt = build_official_optimizer(model, 3e-5, 0.01, (0.9, 0.98), 1e-6)
         g = torch.Generator().manual_seed(99)
         for p in params:
-            p.grad = torch.randn(p.shape, generator=g) * 1e-3
+            p.grad = (torch.randn(p.shape, generator=g) * 1e-3).to(dev)
         ps = [p for p in opt.params() if p.grad is not None]
         shape = f'params={sum(p.numel() for p in params)}'
         state = {'step': 0}
@@ -1693,14 +1714,18 @@ def cmd_bench_case(args):
         task = 'repr' if case == 'repr-fwd' else case[:-len('-step')]
         b = batch_from_golden(task, t, md)
         shape = _bench_shape(b)
+        host_keys = ('num_subs', 's2f_sub_idx', 's2f_nframes', 's2f_frames')
+        b = {k: (v.to(dev) if isinstance(v, torch.Tensor) and k not in host_keys
+                 else v) for k, v in b.items()}
 
         def run():
             if task == 'repr':
-                with torch.no_grad():
+                with torch.no_grad(), autocast():
                     model(b, 'repr')
                 return 0.0
-            out = model(b, task, infer=False)
-            loss = task_loss(task, out)
+            with autocast():
+                out = model(b, task, infer=False)
+                loss = task_loss(task, out)
             loss.backward()
             return loss.item()
     times, loss = [], 0.0
@@ -1709,15 +1734,21 @@ def cmd_bench_case(args):
             for p in params:            # official zero_grad: zero, keep
                 if p.grad is not None:
                     p.grad.zero_()
+        _sync(dev)
         s = time.perf_counter()
         loss = run()
+        _sync(dev)
         if i >= warmup:
             times.append(time.perf_counter() - s)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    gpu = (torch.cuda.max_memory_allocated() / 1048576.0
+           if dev.startswith('cuda') else 0.0)
     print(f'CASE name={dims["prefix"]}-{case} side=torch '
           f'time={np.median(times):.6f} min={min(times):.6f} iters={iters} '
           f'warmup={warmup} threads={torch.get_num_threads()} '
-          f'maxrss_mb={rss:.1f} loss={loss:.6g} shape={shape}')
+          f'maxrss_mb={rss:.1f} gpu_mb={gpu:.1f} loss={loss:.6g} '
+          f'device={"cuda" if dev.startswith("cuda") else "cpu"} prec={prec} '
+          f'shape={shape}')
     return 0
 
 
@@ -1796,6 +1827,8 @@ def main(argv=None):
     a.add_argument('--iters', type=int, default=3)
     a.add_argument('--tasks', default=','.join(TASKS))
     a.add_argument('--device', default='cpu')
+    a.add_argument('--precision', default='fp32',
+                   help='with --data: fp32, tf32 or bf16 (autocast; cuda)')
     a.add_argument('--dropout', action='store_true',
                    help='dropout 0.1 as in training (default off)')
     a.add_argument('--seed', type=int, default=0)

@@ -388,7 +388,7 @@ static void encode_group(const opts *o, hero_model *m, const hero_tokenizer *tok
         die("videos \"%s\"..\"%s\": %s", c->v[g->first].name, c->v[g->first + g->n - 1].name, err.msg);
     g->L = b.L;
     g->rows = (float *)xmalloc((size_t)g->n * (size_t)b.L * (size_t)H * sizeof(float));
-    memcpy(g->rows, res.c_seq, (size_t)g->n * (size_t)b.L * (size_t)H * sizeof(float));
+    if (hero_copy_to_host(m, g->rows, res.c_seq, (size_t)g->n * (size_t)b.L * (size_t)H * sizeof(float), &err)) die("%s", err.msg);
     hero_batch_free(&b);
     for (i = 0; i < g->n; i++) hero_video_data_free(&vd[i]);
     free(vd);

@@ -269,7 +269,8 @@ static int toy_evaluate(hero_model *m, const toy_corpus *ev, const hero_batch_op
     if ((rc = hero_forward_backward(m, &b, 0, NULL, &res, err)) != 0) goto done;
     B = b.B; L = b.L;
     frames = (float *)toy_alloc((size_t)B * L * H * sizeof(float));
-    memcpy(frames, res.c_seq, (size_t)B * L * H * sizeof(float)); /* the next call reuses the arena */
+    /* the next call reuses the arena (hero_copy_to_host: res.c_seq is GPU memory on a GPU model) */
+    if ((rc = hero_copy_to_host(m, frames, res.c_seq, (size_t)B * L * H * sizeof(float), err)) != 0) goto done;
     for (v = 0; v < ev->n; v++)
         for (s = 0; s < ev->videos[v].n_subs; s++) {
             int l = ev->videos[v].sub_len[s];

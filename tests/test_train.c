@@ -118,6 +118,11 @@ static void test_resume(corpus *c) {
     for (i = N / 2; i < N && ok; i++)
         if (hero_trainer_update(&tb, &err)) { ok = 0; snprintf(why, sizeof(why), "run B update %d: %s", i, err.msg); }
     check(ok, "8 updates with every task kind run", why);
+    if (ok && (hero_model_download(&a, &err) || hero_model_download(&b, &err) || hero_optimizer_download(&ta.opt, &a, &err) ||
+               hero_optimizer_download(&tb.opt, &b, &err))) { /* GPU models: their host copies */
+        ok = 0;
+        check(0, "download", err.msg);
+    }
     if (ok) {
         check(memcmp(a.params, b.params, a.n_floats * sizeof(float)) == 0, "resume: parameters bit for bit", "differ");
         check(memcmp(ta.opt.m, tb.opt.m, a.n_floats * sizeof(float)) == 0 &&
@@ -148,22 +153,28 @@ static void test_nonfinite(corpus *c) {
     hero_train_config cfg;
     hero_error err;
     float *before;
+    hero_param *vw;
     int rc;
     if (load_model(&m)) { g_fail++; return; }
     cfg = small_cfg(&m);
     hero_trainer_init(&t, &m, &cfg, c->v, c->n, &err);
-    m.p.f_layer[0].attn.v_w[3] = NAN; /* poison one weight: every task's loss becomes NaN */
+    /* poison one weight (through the table's host copy, then to the model: also a GPU model) */
+    vw = hero_model_param(&m, "v_encoder.f_encoder.encoder.layer.0.attention.self.value.weight");
+    vw->data[3] = NAN; /* every task's loss becomes NaN */
+    hero_model_upload(&m, &err);
     before = (float *)malloc(m.n_floats * sizeof(float));
     memcpy(before, m.params, m.n_floats * sizeof(float));
     rc = hero_trainer_update(&t, &err);
     check(rc == HERO_ENUMERIC, "NaN loss is reported", err.msg);
     check(rc != 0 && strstr(err.msg, "update 1") != NULL && strstr(err.msg, "task") != NULL, "report names task and update", err.msg);
+    hero_model_download(&m, &err);
     check(memcmp(before, m.params, m.n_floats * sizeof(float)) == 0 && t.opt.step == 0, "NaN update not applied", "parameters changed");
     /* a non-finite gradient alone (finite loss) names the first parameter affected */
-    m.p.f_layer[0].attn.v_w[3] = 0.0f;
-    hero_zero_grad(&m);
+    vw->data[3] = 0.0f;
+    memset(m.grads, 0, m.n_floats * sizeof(float));
     m.table[5].has_grad = 1;
     m.table[5].grad[0] = INFINITY;
+    hero_model_upload(&m, &err);
     rc = hero_optimizer_step(&t.opt, &m, NULL, NULL, &err);
     check(rc == HERO_ENUMERIC && strstr(err.msg, m.table[5].name) != NULL, "Inf gradient names the parameter", err.msg);
     free(before);
