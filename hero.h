@@ -11522,8 +11522,8 @@ done:
        CUBLAS_COMPUTE_32F_FAST_TF32; BF16 = CUBLAS_COMPUTE_32F_FAST_16BF (cuBLAS rounds both
        operands to bf16 as it loads them, bf16 tensor cores, fp32 accumulation and output).
        Everything else (activations, LayerNorm / softmax / loss reductions, gradients, AdamW)
-       is fp32 in every precision. No atomics: a pass gives the same bits every run (cuBLAS is deterministic for a
-       given GPU model and configuration).
+       is fp32 in every precision. No atomics: a pass gives the same bits every run (cuBLAS
+       is deterministic for a given GPU model and configuration).
    ====================================================================================== */
 #ifdef HERO_CUDA
 #if defined(HERO_CUDA_EMU)
