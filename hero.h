@@ -701,6 +701,7 @@ typedef struct hero_arena {
     size_t total;     /* sum of caps */
     size_t peak;      /* most bytes used in one pass */
     void *dev;        /* HERO_CUDA: the CUDA context of a device arena (chunks in GPU memory); NULL: host */
+    int fwd_only;     /* this pass has no backward: encoders keep only each layer's output */
 } hero_arena;
 
 typedef struct hero_model {
@@ -2974,9 +2975,24 @@ static int hero__encoder_fwd(hero_arena *ar, hero__layer_act *act, const hero_la
                              const float **out) {
     int l, rc;
     const float *cur = x;
+    float *pp[2] = {NULL, NULL};
+    size_t NTH = (size_t)N * T * H;
+    if (ar->fwd_only && n_layers > 1) { /* forward only: each layer's output into one of two buffers, */
+        pp[0] = HERO__NEW(ar, float, NTH);  /* and the arena rewound over the layer's activations */
+        pp[1] = HERO__NEW(ar, float, NTH);
+        if (!pp[0] || !pp[1]) return HERO_ENOMEM;
+    }
     for (l = 0; l < n_layers; l++) {
+        int nc = ar->n_chunks;
+        size_t used = ar->used;
         if ((rc = hero__layer_fwd(ar, &act[l], &layers[l], cur, mask, N, T, H, A, Dff, eps)) != 0) return rc;
         cur = act[l].out;
+        if (pp[0]) {
+            hero__k_copy(ar, pp[l & 1], cur, NTH);
+            cur = pp[l & 1];
+            memset(&act[l], 0, sizeof(act[l])); /* its buffers are reused by the next layer */
+            if (ar->n_chunks == nc) ar->used = used;
+        }
     }
     *out = cur;
     return 0;
@@ -4011,6 +4027,7 @@ static hero_arena *hero__begin_pass(hero_model *m) {
     hero_arena *ar = hero__act(m);
     hero__arena_reset(&m->arena);
     if (ar != &m->arena) hero__arena_reset(ar);
+    m->arena.fwd_only = ar->fwd_only = 0;
     return ar;
 }
 
@@ -4023,6 +4040,7 @@ static int hero__forward_backward(hero_model *m, const hero_batch *b, int backwa
     int rc;
     if ((rc = hero__check_batch(m, b, err)) != 0) return rc;
     ar = hero__begin_pass(m);
+    m->arena.fwd_only = ar->fwd_only = !backward; /* no backward: no layer activations kept */
     memset(res, 0, sizeof(*res));
     R = HERO__NEW(&m->arena, hero__run, 1);
     P = HERO__NEW(&m->arena, hero__prep, 1);
