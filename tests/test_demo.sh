@@ -9,10 +9,7 @@ set -u
 BUILD=${1:-build}
 cd "$(dirname "$0")/.."
 BIN="$BUILD/train_toy"
-pass=0; fail=0
-ok()  { echo "PASS $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
+. tests/lib.sh
 
 if [ ! -x "$BIN" ]; then bad "$BIN not built (make $BIN)"; finish; fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/hero_demo.XXXXXX") || { bad "mktemp"; finish; }

@@ -12,11 +12,7 @@
 set -u
 BUILD=${1:-build}
 cd "$(dirname "$0")/.."
-pass=0
-fail=0
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
+. tests/lib.sh
 
 # ---- build (same flags as the README; OpenBLAS when pkg-config knows it) ----
 mkdir -p "$BUILD"

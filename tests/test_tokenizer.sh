@@ -13,14 +13,7 @@
 # Prints PASS name / FAIL name: why lines, then "N passed, M failed"; exit 1 on any failure.
 set -u
 cd "$(dirname "$0")/.."
-pass=0
-fail=0
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
-finish() {
-    echo "$pass passed, $fail failed"
-    [ "$fail" -eq 0 ] && exit 0 || exit 1
-}
+. tests/lib.sh
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 CFLAGS="-Wall -Wextra -Wpedantic -Werror"

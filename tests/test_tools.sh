@@ -15,14 +15,7 @@ set -u
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 CC=${CC:-gcc}
-pass=0
-fail=0
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
-finish() {
-    echo "$pass passed, $fail failed"
-    [ "$fail" -eq 0 ] && exit 0 || exit 1
-}
+. tests/lib.sh
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 mkdir -p "$BUILD"
