@@ -835,7 +835,10 @@ static void test_feats(void) {
         rc = hero_feats_read_pair(&f, rp, sp, 3, 2, 100, &err);
         check(rc == HERO_ESHAPE && contains(err.msg, "[2, 1, 3]"), "feats: 3-D features -> error with the shape", "rc %d: %s", rc, err.msg);
     }
-    write_file(rp, "PK\x03\x04garbage garbage garbage", 27);
+    {
+        static const char junk[] = "PK\x03\x04garbage garbage garbage";
+        write_file(rp, junk, sizeof junk - 1);
+    }
     rc = hero_feats_read_pair(&f, rp, sp, 3, 2, 100, &err);
     check(rc != 0 && contains(err.msg, rp), "feats: corrupt npz -> error naming the file", "rc %d: %s", rc, err.msg);
     rc = hero_feats_read_pair(&f, tmppath("nope.npz"), sp, 3, 2, 100, &err);
@@ -980,7 +983,11 @@ static void fixture(const char *dir, const char *tokdir) {
     x = pattern(16, 8, 16); snprintf(p, sizeof p, "%s/resnet_features/vid_d.npz", dir); write_feat_npz(p, x, 16, 8, "<f4", 0); free(x);
     x = pattern(16, 12, 17); snprintf(p, sizeof p, "%s/slowfast_features/vid_d.npz", dir); write_feat_npz(p, x, 16, 12, "<f4", 1); free(x);
     snprintf(p, sizeof p, "%s/vid_b.srt", dir);
-    write_file(p, "1\r\n00:00:00,500 --> 00:00:03,000\r\n<i>the man in the hall</i>\r\n\r\n2\r\n00:00:04,000 --> 00:00:09,900\r\nWHAT A DOOR!\r\n", 114);
+    {
+        static const char srt[] = "1\r\n00:00:00,500 --> 00:00:03,000\r\n<i>the man in the hall</i>\r\n\r\n"
+                                  "2\r\n00:00:04,000 --> 00:00:09,900\r\nWHAT A DOOR!\r\n";
+        write_file(p, srt, sizeof srt - 1);
+    }
     snprintf(p, sizeof p, "%s/subs.jsonl", dir);
     f = fopen(p, "wb");
     if (!f) { printf("FAIL cannot write %s\n", p); exit(1); }
