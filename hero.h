@@ -12467,23 +12467,30 @@ __device__ float hero__cu_rank_term(const hero__cu_rank_cfg c, float pos, float 
 __device__ __forceinline__ float hero__cu_rank_val(const float *q2v, int r, int k, int Nv, int qpv) {
     return r / qpv == k ? 999.0f : q2v[(size_t)r * Nv + k];
 }
+/* order[n]: the n scores of row `fixed` (by_col 0: q2v[fixed, k]) or of column `fixed`
+   (by_col 1: q2v[k, fixed]) sorted descending, ties by index (a stable sort), computed by
+   counting; the whole block takes part (barriers inside) */
+static __device__ void hero__cu_rank_order(int *order, const float *q2v, int fixed, int n, int by_col, int Nv, int qpv) {
+    int k, j;
+    for (k = threadIdx.x; k < n; k += blockDim.x) order[k] = 0;
+    __syncthreads();
+    for (k = threadIdx.x; k < n; k += blockDim.x) {
+        float vk = by_col ? hero__cu_rank_val(q2v, k, fixed, Nv, qpv) : hero__cu_rank_val(q2v, fixed, k, Nv, qpv);
+        int rank = 0;
+        for (j = 0; j < n; j++) {
+            float vj = by_col ? hero__cu_rank_val(q2v, j, fixed, Nv, qpv) : hero__cu_rank_val(q2v, fixed, j, Nv, qpv);
+            rank += vj > vk || (vj == vk && j < k);
+        }
+        order[rank] = k;
+    }
+    __syncthreads();
+}
 static __global__ void hero__kn_rank_ctx(const float *q2v, int Nq, int Nv, int qpv, hero__cu_rank_cfg c, float *mat, double *part,
                                          float *dq2v) {
     HERO__CU_DSHARED(int, order); /* [Nv] */
     HERO__CU_ROWS(r_, Nq) {
-        int r = (int)r_, k, j;
-        for (k = threadIdx.x; k < Nv; k += blockDim.x) order[k] = 0;
-        __syncthreads();
-        for (k = threadIdx.x; k < Nv; k += blockDim.x) {
-            float vk = hero__cu_rank_val(q2v, r, k, Nv, qpv);
-            int rank = 0;
-            for (j = 0; j < Nv; j++) {
-                float vj = hero__cu_rank_val(q2v, r, j, Nv, qpv);
-                rank += vj > vk || (vj == vk && j < k);
-            }
-            order[rank] = k;
-        }
-        __syncthreads();
+        int r = (int)r_, k;
+        hero__cu_rank_order(order, q2v, r, Nv, 0, Nv, qpv);
         if (threadIdx.x == 0) {
             int pv = r / qpv;
             float pos = q2v[(size_t)r * Nv + pv];
@@ -12509,19 +12516,8 @@ static __global__ void hero__kn_rank_q(const float *q2v, int Nq, int Nv, int qpv
                                        float *dq2v) {
     HERO__CU_DSHARED(int, order); /* [Nq] */
     HERO__CU_ROWS(v_, Nv) {
-        int v = (int)v_, k, j, a;
-        for (k = threadIdx.x; k < Nq; k += blockDim.x) order[k] = 0;
-        __syncthreads();
-        for (k = threadIdx.x; k < Nq; k += blockDim.x) {
-            float vk = hero__cu_rank_val(q2v, k, v, Nv, qpv);
-            int rank = 0;
-            for (j = 0; j < Nq; j++) {
-                float vj = hero__cu_rank_val(q2v, j, v, Nv, qpv);
-                rank += vj > vk || (vj == vk && j < k);
-            }
-            order[rank] = k;
-        }
-        __syncthreads();
+        int v = (int)v_, k, a;
+        hero__cu_rank_order(order, q2v, v, Nq, 1, Nv, qpv);
         if (threadIdx.x == 0) {
             double s = 0.0;
             for (a = 0; a < qpv; a++) {
