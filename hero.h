@@ -1551,6 +1551,23 @@ static void hero__arena_reset(hero_arena *a) {
     a->used = 0;
 }
 
+/* Room in the chunk table for one more chunk (host and device arenas); 0 or HERO_ENOMEM. */
+static int hero__arena_room(hero_arena *a) {
+    int nc;
+    unsigned char **ch;
+    size_t *caps;
+    if (a->n_chunks < a->cap_chunks) return 0;
+    nc = a->cap_chunks ? 2 * a->cap_chunks : 8;
+    ch = (unsigned char **)HERO_REALLOC(a->chunks, (size_t)nc * sizeof(*ch));
+    if (!ch) return HERO_ENOMEM;
+    a->chunks = ch;
+    caps = (size_t *)HERO_REALLOC(a->caps, (size_t)nc * sizeof(*caps));
+    if (!caps) return HERO_ENOMEM;
+    a->caps = caps;
+    a->cap_chunks = nc;
+    return 0;
+}
+
 /* Zeroed, 64-byte aligned scratch memory; NULL when out of memory. */
 static void *hero__alloc(hero_arena *a, size_t bytes) {
     unsigned char *p;
@@ -1565,17 +1582,7 @@ static void *hero__alloc(hero_arena *a, size_t bytes) {
     if (!a->n_chunks || off + bytes > a->caps[a->n_chunks - 1]) {
         size_t cap = bytes + 64 > ((size_t)1 << 24) ? bytes + 64 : ((size_t)1 << 24);
         if (a->total > cap) cap = a->total;
-        if (a->n_chunks == a->cap_chunks) {
-            int nc = a->cap_chunks ? 2 * a->cap_chunks : 8;
-            unsigned char **ch = (unsigned char **)HERO_REALLOC(a->chunks, (size_t)nc * sizeof(*ch));
-            size_t *caps;
-            if (!ch) return NULL;
-            a->chunks = ch;
-            caps = (size_t *)HERO_REALLOC(a->caps, (size_t)nc * sizeof(*caps));
-            if (!caps) return NULL;
-            a->caps = caps;
-            a->cap_chunks = nc;
-        }
+        if (hero__arena_room(a) != 0) return NULL;
         a->chunks[a->n_chunks] = (unsigned char *)HERO_MALLOC(cap);
         if (!a->chunks[a->n_chunks]) return NULL;
         a->caps[a->n_chunks++] = cap;
@@ -12596,17 +12603,7 @@ static void *hero__cu_alloc(hero_arena *a, size_t bytes, int zero) {
         size_t cap = bytes > ((size_t)1 << 26) ? bytes : ((size_t)1 << 26);
         void *d = NULL;
         if (a->total > cap) cap = a->total;
-        if (a->n_chunks == a->cap_chunks) {
-            int nc = a->cap_chunks ? 2 * a->cap_chunks : 8;
-            unsigned char **ch = (unsigned char **)HERO_REALLOC(a->chunks, (size_t)nc * sizeof(*ch));
-            size_t *caps;
-            if (!ch) return NULL;
-            a->chunks = ch;
-            caps = (size_t *)HERO_REALLOC(a->caps, (size_t)nc * sizeof(*caps));
-            if (!caps) return NULL;
-            a->caps = caps;
-            a->cap_chunks = nc;
-        }
+        if (hero__arena_room(a) != 0) return NULL;
         if (cudaMalloc(&d, cap) != cudaSuccess) {
             cudaGetLastError(); /* out of device memory is HERO_ENOMEM, not a sticky failure */
             return NULL;
