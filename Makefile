@@ -171,6 +171,39 @@ $(CUDA_EMU_BUILD)/hero_bench: bench/hero_bench.c $(HDR) tests/cuda_emu.h | $(CUD
 test-cuda-emu: $(CUDA_EMU_PROGRAMS)
 	@bash tests/run_cuda_emu.sh $(CUDA_EMU_BUILD)
 
+# ---- MPI with CUDA: the collectives of GPU memory through NCCL (hero.h section 20) ---------------
+#   make cuda-mpi            build-cuda/train_toy_mpi: HERO_MPI + HERO_CUDA with nvcc, OpenMPI and NCCL
+#                            (nccl.h + libnccl: the CUDA toolkit's, or NVIDIA's libnccl-dev); build only
+#   make test-mpi-cuda-emu   build-cuda-emu/test_mpi under mpirun with MPI_NP processes: test_mpi on
+#                            GPU models, the CUDA runtime emulated on the CPU and NCCL done over MPI
+#                            (tests/cuda_emu.h), every device buffer checked
+MPICXX    ?= mpicxx
+NCCL_LIBS ?= -lnccl
+# OpenMPI's wrapper flags, with what nvcc does not take itself handed to the host compiler
+MPI_NVCC_FLAGS = $(foreach f,$(shell $(MPICC) --showme:compile 2>/dev/null),$(if $(filter -I% -D%,$(f)),$(f),-Xcompiler $(f)))
+MPI_NVCC_LIBS  = $(foreach f,$(shell $(MPICC) --showme:link 2>/dev/null),$(if $(filter -L% -l%,$(f)),$(f),-Xcompiler $(f)))
+
+.PHONY: cuda-mpi nccl-check test-mpi-cuda-emu
+
+nccl-check: cuda-check mpi-check | $(CUDA_BUILD)
+	@printf '#include <nccl.h>\n' > $(CUDA_BUILD)/nccl_probe.cu; \
+	if ! "$(NVCC)" -E $(CUDA_BUILD)/nccl_probe.cu -o /dev/null 2>/dev/null; then \
+	    echo "make cuda-mpi: nccl.h not found: install NCCL (NVIDIA's libnccl-dev, or the CUDA toolkit's) or pass NVCCFLAGS with -I" >&2; exit 1; fi
+	@if [ -z "$$($(MPICC) --showme:compile 2>/dev/null)" ]; then \
+	    echo "make cuda-mpi: '$(MPICC) --showme:compile' gave nothing (OpenMPI's wrapper expected)" >&2; exit 1; fi
+
+cuda-mpi: nccl-check $(CUDA_BUILD)/train_toy_mpi
+
+$(CUDA_BUILD)/train_toy_mpi: examples/train_toy.c $(HDR) | nccl-check $(CUDA_BUILD)
+	$(NVCC) $(NVCCFLAGS) -DHERO_CUDA -DHERO_MPI $(MPI_NVCC_FLAGS) -x cu $< -o $@ $(CUDA_LIBS) $(NCCL_LIBS) $(MPI_NVCC_LIBS)
+
+$(CUDA_EMU_BUILD)/test_mpi: tests/test_mpi.c $(HDR) tests/cuda_emu.h | mpi-check $(CUDA_EMU_BUILD)
+	$(MPICXX) $(CUDA_EMU_FLAGS) -DHERO_MPI $< -o $@ -lm
+
+test-mpi-cuda-emu: mpi-check $(CUDA_EMU_BUILD)/test_mpi
+	@mkdir -p build
+	$(MPI_ENV) timeout 1800 $(MPIRUN) -np $(MPI_NP) $(MPI_RUN_FLAGS) $(CUDA_EMU_BUILD)/test_mpi
+
 # ---- hostile inputs (tests/fuzz, tests/test_crash.c): fuzzing, sanitizers, valgrind, crash safety ----
 #   make fuzz          builds every libFuzzer target into build-fuzz/, replays the regression inputs,
 #                      then fuzzes each target for FUZZ_SECONDS (needs clang + libclang-rt-dev)

@@ -35,7 +35,8 @@
                             x86-64 ELF pick one at run time; define this for plain -O2 code)
      HERO_MPI               data-parallel pre-training over MPI (section 20; includes <mpi.h>; define
                             it wherever hero.h is included, build with mpicc). Without it nothing
-                            MPI-related is compiled.
+                            MPI-related is compiled. With HERO_CUDA as well, GPU memory is reduced
+                            and gathered by NCCL (<nccl.h>, link -lnccl).
      HERO_CUDA              run every model on the GPU (the implementation file compiled by nvcc
                             as CUDA C++, linked with -lcublas; `make cuda`): see "Where a model
                             runs" below and section 19. No GPU: hero_model_init fails with
@@ -1221,10 +1222,10 @@ HERODEF int hero_model_init_roberta(hero_model *m, const char *path_or_NULL, con
      one mean over the union batch (masked-token counts differ between ranks).
    - Gathered: VSM's video-level ranking losses (neg_ctx, neg_q) are taken over the queries
      and videos of EVERY rank. Each rank all-gathers the normalised modularised queries, the
-     normalised frame representations and the frame masks (MPI_Allgatherv), computes the
-     global score matrix and the losses, and its backward keeps only the gradient of its own
-     queries and frames (the official VsmAllgather), so negatives come from the whole global
-     batch. The span (st/ed) loss stays per rank. After averaging, a VSM micro-batch adds
+     normalised frame representations and the frame masks (MPI_Allgather, each rank's block
+     padded to the largest rank's), computes the global score matrix and the losses, and its
+     backward keeps only the gradient of its own queries and frames (the official
+     VsmAllgather), so negatives come from the whole global batch. The span (st/ed) loss stays per rank. After averaging, a VSM micro-batch adds
      (1/W) (sum_r grad st_ed_r + grad ranking_global).
    - Then clipping (of the averaged gradient), the NaN/Inf guard and AdamW run on identical
      gradients on every rank: the weights stay identical without further communication.
@@ -1235,6 +1236,12 @@ HERODEF int hero_model_init_roberta(hero_model *m, const char *path_or_NULL, con
      many ranks with the same shard sizes, otherwise it restarts its data stream from the
      seed, its rank and the saved step; then the ranks check that they hold bit-identical
      weights and optimizer state.
+   - On GPUs (HERO_CUDA as well; link -lnccl): the same rules, with the collectives of GPU
+     memory done by NCCL on the model's stream: the gradient block is summed in ONE
+     ncclAllReduce and divided by W on the device, rank 0's weights go out with ncclBroadcast,
+     and VSM all-gathers the normalised queries, frames and masks with ncclAllGather (each
+     rank's block padded to the largest rank's) and ranks them on the device. Only the small
+     host numbers (status, has_grad flags, batch sizes, the task, data states) go over MPI.
    - Failures never leave the others waiting: a rank that fails (a bad batch, a NaN loss, out
      of memory) still takes part in the update's collectives with an error status; every rank
      then returns an error (HERO_EDIST where it failed elsewhere) and nothing is applied.
@@ -1255,20 +1262,27 @@ HERODEF int hero_model_init_roberta(hero_model *m, const char *path_or_NULL, con
 typedef struct hero_dist {
     MPI_Comm comm;   /* hero.h's own duplicate of the caller's communicator (errors return, never abort) */
     int rank, world; /* this process's rank in comm; number of ranks W */
+    void *nccl;      /* HERO_CUDA: the NCCL communicator (ncclComm_t) over the same ranks; else NULL */
+    int device;      /* HERO_CUDA: the CUDA device NCCL runs on (current at hero_dist_init); else -1 */
 } hero_dist;
 
 /* Collective over comm; MPI must be initialised. Duplicates comm (MPI_Comm_dup), so hero.h's
-   messages never mix with the caller's, and sets MPI_ERRORS_RETURN on the duplicate. */
+   messages never mix with the caller's, and sets MPI_ERRORS_RETURN on the duplicate.
+   With HERO_CUDA it also creates a NCCL communicator over the same ranks on the current CUDA
+   device (rank 0's ncclUniqueId sent with MPI_Bcast): choose the device first (one per rank,
+   e.g. cudaSetDevice(local rank)), then hero_dist_init, then hero_model_init. */
 HERODEF int hero_dist_init(hero_dist *d, MPI_Comm comm, hero_error *err);
 /* Collective: frees the duplicate (call it before MPI_Finalize). Safe on a zeroed struct. */
 HERODEF void hero_dist_free(hero_dist *d);
 /* This rank's shard of a corpus: views of videos rank, rank + W, rank + 2W, ... into out
    (room for (n_all + W - 1) / W); returns how many. */
 HERODEF int hero_dist_shard(const hero_dist *d, const hero_video *all, int n_all, hero_video *out);
-/* Collective: every rank's weights become rank root's (one MPI_Bcast of the flat block). */
+/* Collective: every rank's weights become rank root's (one MPI_Bcast of the flat block; one
+   ncclBroadcast of a GPU model's, whose host copy is then refreshed). */
 HERODEF int hero_dist_broadcast_params(const hero_dist *d, hero_model *m, int root, hero_error *err);
 /* Collective: has_grad flags OR-ed over the ranks, gradients summed over the ranks (one
-   MPI_Allreduce, in place, over the flat gradient block) and divided by W. */
+   MPI_Allreduce, in place, over the flat gradient block; one ncclAllReduce of a GPU model's)
+   and divided by W. */
 HERODEF int hero_dist_average_grads(const hero_dist *d, hero_model *m, hero_error *err);
 /* hero_forward_backward (no repr_grad) with VSM's ranking losses over every rank's queries
    and videos (see above): for a VSM batch it is collective (each rank passes its own batch;
@@ -12970,10 +12984,10 @@ static int hero__cu_adamw(hero_optimizer *o, hero_model *m, const float *step_si
    20. Many machines: data-parallel pre-training over MPI (HERO_MPI). What is averaged, what
        is gathered and who writes checkpoints: see the API part ("Many machines").
    ====================================================================================== */
-#if defined(HERO_MPI) && defined(HERO_CUDA)
-#error "hero.h: HERO_MPI with HERO_CUDA would need NCCL collectives of device buffers, which hero.h does not have yet; build the MPI trainer for the CPU"
-#endif
 #ifdef HERO_MPI
+#if defined(HERO_CUDA) && !defined(HERO_CUDA_EMU)
+#include <nccl.h>
+#endif
 
 #define HERO__MPI_CHUNK ((size_t)1 << 30)                   /* elements per collective call */
 #define HERO__DIST_MAXP (sizeof(hero_params) / sizeof(float *)) /* >= any model's n_params */
@@ -13003,12 +13017,121 @@ static int hero__dist_status(const hero_dist *d, int status, const char *what, h
     return 0;
 }
 
+/* ---- the collectives of model memory: NCCL in GPU memory (a GPU model), MPI in host memory ---- */
+#ifdef HERO_CUDA
+/* a NCCL return code -> HERO_EDIST with NCCL's words */
+static int hero__nccl_fail(hero_error *err, ncclResult_t r, const char *what) {
+    return hero__fail(err, HERO_EDIST, "NCCL: %s failed: %s", what, ncclGetErrorString(r));
+}
+/* the communicator and stream for a GPU model's collective; NULL comm (error set) when d has none */
+static ncclComm_t hero__nccl_comm(const hero_dist *d, hero_model *m, cudaStream_t *stream, hero_error *err) {
+    *stream = hero__cu_x(hero__act(m))->stream;
+    if (!d->nccl) hero__fail(err, HERO_EDIST, "NCCL: the hero_dist has no NCCL communicator (hero_dist_init)");
+    return (ncclComm_t)d->nccl;
+}
+#endif
+
+/* Collective: count elements (float; int32 when is_int) from every rank into recv [W * count],
+   in rank order */
+static int hero__dist_allgather(const hero_dist *d, hero_model *m, const void *send, void *recv, size_t count, int is_int,
+                                hero_error *err) {
+    int mrc;
+#ifdef HERO_CUDA
+    if (m->dev) {
+        cudaStream_t st;
+        ncclComm_t c = hero__nccl_comm(d, m, &st, err);
+        ncclResult_t r;
+        if (!c) return HERO_EDIST;
+        r = ncclAllGather(send, recv, count, is_int ? ncclInt32 : ncclFloat, c, st);
+        return r == ncclSuccess ? 0 : hero__nccl_fail(err, r, "ncclAllGather");
+    }
+#endif
+    (void)m;
+    if (count > (size_t)INT32_MAX) return hero__fail(err, HERO_ELIMIT, "MPI: an all-gather of %zu elements per rank", count);
+    mrc = MPI_Allgather(send, (int)count, is_int ? MPI_INT32_T : MPI_FLOAT, recv, (int)count, is_int ? MPI_INT32_T : MPI_FLOAT, d->comm);
+    return mrc == MPI_SUCCESS ? 0 : hero__mpi_fail(err, mrc, "MPI_Allgather");
+}
+
+/* Collective: x[n] (model memory) summed over the ranks, in place */
+static int hero__dist_allreduce(const hero_dist *d, hero_model *m, float *x, size_t n, hero_error *err) {
+    size_t o;
+#ifdef HERO_CUDA
+    if (m->dev) {
+        cudaStream_t st;
+        ncclComm_t c = hero__nccl_comm(d, m, &st, err);
+        ncclResult_t r;
+        if (!c) return HERO_EDIST;
+        r = ncclAllReduce(x, x, n, ncclFloat, ncclSum, c, st);
+        return r == ncclSuccess ? 0 : hero__nccl_fail(err, r, "ncclAllReduce (gradients)");
+    }
+#endif
+    (void)m;
+    for (o = 0; o < n; o += HERO__MPI_CHUNK) {
+        size_t c = n - o < HERO__MPI_CHUNK ? n - o : HERO__MPI_CHUNK;
+        int mrc = MPI_Allreduce(MPI_IN_PLACE, x + o, (int)c, MPI_FLOAT, MPI_SUM, d->comm);
+        if (mrc != MPI_SUCCESS) return hero__mpi_fail(err, mrc, "MPI_Allreduce (gradients)");
+    }
+    return 0;
+}
+
+/* Collective: x[n] (model memory) becomes rank root's */
+static int hero__dist_bcast(const hero_dist *d, hero_model *m, float *x, size_t n, int root, hero_error *err) {
+    size_t o;
+#ifdef HERO_CUDA
+    if (m->dev) {
+        cudaStream_t st;
+        ncclComm_t c = hero__nccl_comm(d, m, &st, err);
+        ncclResult_t r;
+        if (!c) return HERO_EDIST;
+        r = ncclBroadcast(x, x, n, ncclFloat, root, c, st);
+        return r == ncclSuccess ? 0 : hero__nccl_fail(err, r, "ncclBroadcast (weights)");
+    }
+#endif
+    (void)m;
+    for (o = 0; o < n; o += HERO__MPI_CHUNK) {
+        size_t c = n - o < HERO__MPI_CHUNK ? n - o : HERO__MPI_CHUNK;
+        int mrc = MPI_Bcast(x + o, (int)c, MPI_FLOAT, root, d->comm);
+        if (mrc != MPI_SUCCESS) return hero__mpi_fail(err, mrc, "MPI_Bcast (weights)");
+    }
+    return 0;
+}
+
+#ifdef HERO_CUDA
+/* hero_dist_init's NCCL communicator over d's ranks on the current CUDA device (collective) */
+static int hero__dist_nccl_init(hero_dist *d, hero_error *err) {
+    ncclUniqueId id;
+    ncclComm_t c = NULL;
+    ncclResult_t r = ncclSuccess;
+    cudaError_t e;
+    int st = 0, rc, mrc, dev = -1, n = 0;
+    memset(&id, 0, sizeof(id));
+    e = cudaGetDeviceCount(&n);
+    if (e != cudaSuccess || n <= 0 || (e = cudaGetDevice(&dev)) != cudaSuccess)
+        st = hero__fail(err, HERO_EDEVICE, "hero_dist_init: rank %d has no usable GPU for NCCL: %s", d->rank,
+                        e != cudaSuccess ? cudaGetErrorString(e) : "no CUDA device found");
+    if (!st && d->rank == 0 && (r = ncclGetUniqueId(&id)) != ncclSuccess) st = hero__nccl_fail(err, r, "ncclGetUniqueId");
+    if ((rc = hero__dist_status(d, st, "hero_dist_init (NCCL)", err)) != 0) return rc;
+    if ((mrc = MPI_Bcast(&id, (int)sizeof(id), MPI_BYTE, 0, d->comm)) != MPI_SUCCESS) return hero__mpi_fail(err, mrc, "MPI_Bcast (NCCL id)");
+    r = ncclCommInitRank(&c, d->world, id, d->rank);
+    st = r == ncclSuccess ? 0 : hero__nccl_fail(err, r, "ncclCommInitRank");
+    if ((rc = hero__dist_status(d, st, "hero_dist_init (NCCL)", err)) != 0) {
+        if (r == ncclSuccess) ncclCommDestroy(c);
+        return rc;
+    }
+    d->nccl = (void *)c;
+    d->device = dev;
+    return 0;
+}
+#endif
+
 HERODEF int hero_dist_init(hero_dist *d, MPI_Comm comm, hero_error *err) {
     int flag = 0, mrc;
     if (!d) return hero__fail(err, HERO_EINVAL, "hero_dist_init: d is NULL");
     d->comm = MPI_COMM_NULL;
     d->rank = 0;
     d->world = 0;
+    d->nccl = NULL;
+    d->device = -1;
     if (MPI_Initialized(&flag) != MPI_SUCCESS || !flag)
         return hero__fail(err, HERO_EINVAL, "hero_dist_init: MPI is not initialised (call MPI_Init first)");
     if (MPI_Finalized(&flag) != MPI_SUCCESS || flag) return hero__fail(err, HERO_EINVAL, "hero_dist_init: MPI is already finalised");
@@ -13024,14 +13147,30 @@ HERODEF int hero_dist_init(hero_dist *d, MPI_Comm comm, hero_error *err) {
         d->rank = d->world = 0;
         return hero__mpi_fail(err, mrc, "hero_dist_init (errhandler / rank / size)");
     }
+#ifdef HERO_CUDA
+    {
+        int rc = hero__dist_nccl_init(d, err);
+        if (rc) {
+            MPI_Comm_free(&d->comm);
+            d->comm = MPI_COMM_NULL;
+            d->rank = d->world = 0;
+            return rc;
+        }
+    }
+#endif
     return 0;
 }
 
 HERODEF void hero_dist_free(hero_dist *d) {
     int fin = 1;
     if (!d) return;
+#ifdef HERO_CUDA
+    if (d->nccl) ncclCommDestroy((ncclComm_t)d->nccl);
+#endif
     if (d->world > 0 && MPI_Finalized(&fin) == MPI_SUCCESS && !fin) MPI_Comm_free(&d->comm);
     d->comm = MPI_COMM_NULL;
+    d->nccl = NULL;
+    d->device = -1;
     d->rank = d->world = 0;
 }
 
@@ -13043,23 +13182,20 @@ HERODEF int hero_dist_shard(const hero_dist *d, const hero_video *all, int n_all
 }
 
 HERODEF int hero_dist_broadcast_params(const hero_dist *d, hero_model *m, int root, hero_error *err) {
-    size_t o;
+    int rc;
     if (!d || d->world < 1 || root < 0 || root >= d->world)
         return hero__fail(err, HERO_EINVAL, "hero_dist_broadcast_params: root %d of %d ranks", root, d ? d->world : 0);
-    for (o = 0; o < m->n_floats; o += HERO__MPI_CHUNK) {
-        size_t c = m->n_floats - o < HERO__MPI_CHUNK ? m->n_floats - o : HERO__MPI_CHUNK;
-        int mrc = MPI_Bcast(m->params + o, (int)c, MPI_FLOAT, root, d->comm);
-        if (mrc != MPI_SUCCESS) return hero__mpi_fail(err, mrc, "MPI_Bcast (weights)");
-    }
-    return 0;
+    if ((rc = hero__dist_bcast(d, m, hero__pbase(m, 0), m->n_floats, root, err)) != 0) return rc;
+    return hero__dev_model_copy(m, 1, 0, err); /* a GPU model: the host copy of the weights too */
 }
 
 /* The end of an update: every rank's status (0 or its HERO_E*) and has_grad flags combined
-   (one MPI_Allreduce, MAX), then the flat gradient block summed (one MPI_Allreduce) and
-   divided by W. Nothing is reduced when a rank failed: returns status, or HERO_EDIST. */
+   (one MPI_Allreduce, MAX), then the flat gradient block summed (one MPI_Allreduce, or one
+   ncclAllReduce on a GPU) and divided by W. Nothing is reduced when a rank failed: returns
+   status, or HERO_EDIST. */
 static int hero__dist_average(const hero_dist *d, hero_model *m, int status, hero_error *err) {
-    int f[HERO__DIST_MAXP + 1], n = m->n_params, i, mrc;
-    size_t o, j;
+    int f[HERO__DIST_MAXP + 1], n = m->n_params, i, mrc, rc;
+    float *g = hero__pbase(m, 1);
     if (n > (int)HERO__DIST_MAXP) return hero__fail(err, HERO_ELIMIT, "MPI: %d parameters", n); /* cannot happen */
     f[0] = status < 0 ? -status : status > 0 ? 1 : 0;
     for (i = 0; i < n; i++) f[i + 1] = m->table[i].has_grad != 0;
@@ -13068,13 +13204,8 @@ static int hero__dist_average(const hero_dist *d, hero_model *m, int status, her
     if (mrc != MPI_SUCCESS) return hero__mpi_fail(err, mrc, "MPI_Allreduce (status and has_grad flags)");
     if (f[0]) return hero__fail(err, HERO_EDIST, "update: another rank failed (%s); nothing applied", hero_strerror(-f[0]));
     for (i = 0; i < n; i++) m->table[i].has_grad = f[i + 1];
-    for (o = 0; o < m->n_floats; o += HERO__MPI_CHUNK) {
-        size_t c = m->n_floats - o < HERO__MPI_CHUNK ? m->n_floats - o : HERO__MPI_CHUNK;
-        mrc = MPI_Allreduce(MPI_IN_PLACE, m->grads + o, (int)c, MPI_FLOAT, MPI_SUM, d->comm);
-        if (mrc != MPI_SUCCESS) return hero__mpi_fail(err, mrc, "MPI_Allreduce (gradients)");
-    }
-    if (d->world > 1)
-        for (j = 0; j < m->n_floats; j++) m->grads[j] /= (float)d->world;
+    if ((rc = hero__dist_allreduce(d, m, g, m->n_floats, err)) != 0) return rc;
+    if (d->world > 1) hero__k_div(hero__act(m), g, m->n_floats, (float)d->world);
     return 0;
 }
 
@@ -13092,114 +13223,107 @@ struct hero__dist_call {
     float *dmqn, *dfrn;  /* d(ranking)/d(this rank's normalised queries [Nq,H] / frames [B*L,H]) */
 };
 
-/* After the local VSM forward (R->vsm holds this rank's normalised queries and frames):
-   gather every rank's, score every query against every video (cosine, masked, max over
-   frames), the ranking losses over that global matrix; with backward, keep the gradient of
-   this rank's normalised queries and frames for hero__dist_vsm_bwd. */
+/* After the local VSM forward (R->vsm holds this rank's normalised queries and frames, in
+   model memory): gather every rank's (each rank's block padded to the largest rank's: queries
+   [maxNq, H], frames [maxBL, H], masks [maxBL]; padding rows are zero), score every query
+   against every video (cosine, masked, max over frames), the ranking losses over that global
+   matrix; with backward, this rank's slice of their gradient: d(normalised queries) [Nq, H]
+   and d(normalised frames) [B*L, H] for hero__dist_vsm_bwd. Every op is a model primitive
+   (hero__k_*), so this runs where the model runs. */
 static int hero__dist_vsm_fwd(hero_model *m, hero__run *R, int backward, hero_result *res) {
     struct hero__dist_call *dc = R->dc;
     const hero_dist *d = dc->d;
     const hero__vsm_act *s = &R->vsm;
-    hero_arena *ar = &m->arena;
+    hero_arena *host = &m->arena, *ar = hero__act(m);
     hero_error *err = dc->err;
-    int H = m->cfg.H, W = d->world, me = d->rank, Nq = s->Nq, B = s->B, L = s->L, r, q, v, l, i, mrc, rc, st;
-    int mine[3], *sz, *qoff, *voff, *foff, *cnt, *dsp, *am = NULL, Nqa = 0, Ba = 0, Fa = 0, maxnb = 0;
-    int64_t tq = 0, tb = 0, tf = 0, tmax = 0;
-    float *mqa = NULL, *fra = NULL, *q2v = NULL, *cs = NULL, *mat_ctx = NULL, *mat_q = NULL, *dq2v = NULL;
-    int32_t *maska = NULL;
-    int *vrow = NULL;
+    int H = m->cfg.H, W = d->world, me = d->rank, Nq = s->Nq, B = s->B, L = s->L, BL = B * L, r, r2, mrc, rc, st;
+    int mine[3], *sz, *qoff, *voff, *foff, Nqa, Ba, Fa, Nqp, maxNq = 0, maxB = 0, maxBL = 0;
+    int64_t tq = 0, tb = 0, tf = 0;
+    float *sq, *sf, *qa, *fa, *cs, *mx, *q2v, *mat_ctx, *mat_q, *dq2v = NULL, *dmxq = NULL, *dcsq = NULL, *dmxf = NULL, *dcsf = NULL;
+    int32_t *sm, *ma;
+    int *am;
     dc->synced = 1;
-    sz = HERO__NEW(ar, int, 3 * W);
-    qoff = HERO__NEW(ar, int, W + 1); voff = HERO__NEW(ar, int, W + 1); foff = HERO__NEW(ar, int, W + 1);
-    cnt = HERO__NEW(ar, int, W); dsp = HERO__NEW(ar, int, W);
-    st = sz && qoff && voff && foff && cnt && dsp ? 0 : HERO_ENOMEM;
+    sz = HERO__NEW(host, int, 3 * W);
+    qoff = HERO__NEW(host, int, W + 1); voff = HERO__NEW(host, int, W + 1); foff = HERO__NEW(host, int, W + 1);
+    st = sz && qoff && voff && foff ? 0 : HERO_ENOMEM;
     if (st) hero__fail(err, st, "VSM over %d ranks: out of memory", W);
     if ((rc = hero__dist_status(d, st, "VSM", err)) != 0) return rc;
     mine[0] = Nq; mine[1] = B; mine[2] = L;
     if ((mrc = MPI_Allgather(mine, 3, MPI_INT, sz, 3, MPI_INT, d->comm)) != MPI_SUCCESS)
         return hero__mpi_fail(err, mrc, "MPI_Allgather (VSM sizes)");
-    for (r = 0; r < W; r++) {
-        int64_t nb = (int64_t)sz[3 * r + 1] * sz[3 * r + 2];
+    for (r = 0; r < W; r++) { /* the same on every rank: so is the verdict on the sizes */
+        int nb = sz[3 * r + 1] * sz[3 * r + 2];
         qoff[r] = (int)tq; voff[r] = (int)tb; foff[r] = (int)tf;
         tq += sz[3 * r]; tb += sz[3 * r + 1]; tf += nb;
-        if (nb > tmax) tmax = nb;
-        if (tq * H > INT32_MAX || tf * H > INT32_MAX || tq * tb > INT32_MAX || tq * tmax > INT32_MAX)
-            return hero__fail(err, HERO_ELIMIT, "VSM over %d ranks: the global batch is too large for one MPI call", W);
+        if (sz[3 * r] > maxNq) maxNq = sz[3 * r];
+        if (sz[3 * r + 1] > maxB) maxB = sz[3 * r + 1];
+        if (nb > maxBL) maxBL = nb;
     }
-    Nqa = (int)tq; Ba = (int)tb; Fa = (int)tf; maxnb = (int)tmax;
+    if ((int64_t)W * maxNq * H > INT32_MAX || (int64_t)W * maxBL * H > INT32_MAX || tq * tb > INT32_MAX ||
+        (int64_t)W * maxNq * maxBL > INT32_MAX || (int64_t)W * W * maxNq * maxB > INT32_MAX || tq * tf > INT32_MAX)
+        return hero__fail(err, HERO_ELIMIT, "VSM over %d ranks: the global batch is too large", W);
+    Nqa = (int)tq; Ba = (int)tb; Fa = (int)tf; Nqp = W * maxNq;
     qoff[W] = Nqa; voff[W] = Ba; foff[W] = Fa;
     /* everything the gathered batch needs, before the data moves (a failure is agreed on first) */
-    mqa = HERO__NEW(ar, float, (size_t)Nqa * H); fra = HERO__NEW(ar, float, (size_t)Fa * H);
-    maska = HERO__NEW(ar, int32_t, Fa); vrow = HERO__NEW(ar, int, Ba);
-    q2v = HERO__NEW(ar, float, (size_t)Nqa * Ba); am = HERO__NEW(ar, int, (size_t)Nqa * Ba);
-    cs = HERO__NEW(ar, float, (size_t)Nqa * maxnb);
+    sq = HERO__NEW(ar, float, (size_t)maxNq * H); sf = HERO__NEW(ar, float, (size_t)maxBL * H); sm = HERO__NEW(ar, int32_t, maxBL);
+    qa = HERO__NEWW(ar, float, (size_t)Nqp * H); fa = HERO__NEWW(ar, float, (size_t)W * maxBL * H);
+    ma = HERO__NEWW(ar, int32_t, (size_t)W * maxBL);
+    cs = HERO__NEWW(ar, float, (size_t)Nqp * maxBL); mx = HERO__NEWW(ar, float, (size_t)Nqp * maxB);
+    am = HERO__NEWW(ar, int, (size_t)W * Nqp * maxB);
+    q2v = HERO__NEW(ar, float, (size_t)Nqa * Ba);
     mat_ctx = HERO__NEW(ar, float, (size_t)Nqa * (Ba > 1 ? Ba - 1 : 1));
     mat_q = HERO__NEW(ar, float, (size_t)Nqa * (Nqa > 1 ? Nqa : 1));
     if (backward) {
         dq2v = HERO__NEW(ar, float, (size_t)Nqa * Ba);
+        dmxq = HERO__NEW(ar, float, (size_t)Nq * Ba); dcsq = HERO__NEW(ar, float, (size_t)Nq * Fa);
+        dmxf = HERO__NEW(ar, float, (size_t)Nqp * B); dcsf = HERO__NEW(ar, float, (size_t)Nqp * BL);
         dc->dmqn = HERO__NEW(ar, float, (size_t)Nq * H);
-        dc->dfrn = HERO__NEW(ar, float, (size_t)B * L * H);
+        dc->dfrn = HERO__NEW(ar, float, (size_t)BL * H);
     }
-    st = mqa && fra && maska && vrow && q2v && am && cs && mat_ctx && mat_q && (!backward || (dq2v && dc->dmqn && dc->dfrn))
+    st = sq && sf && sm && qa && fa && ma && cs && mx && am && q2v && mat_ctx && mat_q &&
+                 (!backward || (dq2v && dmxq && dcsq && dmxf && dcsf && dc->dmqn && dc->dfrn))
              ? 0 : HERO_ENOMEM;
     if (st) hero__fail(err, st, "VSM over %d ranks: out of memory for %d queries x %d videos", W, Nqa, Ba);
     if ((rc = hero__dist_status(d, st, "VSM", err)) != 0) return rc;
-    for (r = 0; r < W; r++) { cnt[r] = sz[3 * r] * H; dsp[r] = qoff[r] * H; }
-    if ((mrc = MPI_Allgatherv(s->mqn, Nq * H, MPI_FLOAT, mqa, cnt, dsp, MPI_FLOAT, d->comm)) != MPI_SUCCESS)
-        return hero__mpi_fail(err, mrc, "MPI_Allgatherv (VSM queries)");
-    for (r = 0; r < W; r++) { cnt[r] = sz[3 * r + 1] * sz[3 * r + 2] * H; dsp[r] = foff[r] * H; }
-    if ((mrc = MPI_Allgatherv(s->frn, B * L * H, MPI_FLOAT, fra, cnt, dsp, MPI_FLOAT, d->comm)) != MPI_SUCCESS)
-        return hero__mpi_fail(err, mrc, "MPI_Allgatherv (VSM frames)");
-    for (r = 0; r < W; r++) { cnt[r] = sz[3 * r + 1] * sz[3 * r + 2]; dsp[r] = foff[r]; }
-    if ((mrc = MPI_Allgatherv(s->mask, B * L, MPI_INT32_T, maska, cnt, dsp, MPI_INT32_T, d->comm)) != MPI_SUCCESS)
-        return hero__mpi_fail(err, mrc, "MPI_Allgatherv (VSM frame masks)");
-    /* q2v [Nqa, Ba]: every query against every video, rank block by rank block (videos of a
-       block share its padded length; the official code pads to the longest, masked frames
-       never win the max) */
+    hero__k_copy(ar, sq, s->mqn, (size_t)Nq * H);
+    hero__k_copy(ar, sf, s->frn, (size_t)BL * H);
+    hero__k_copy(ar, (float *)sm, (const float *)s->mask, (size_t)BL); /* a copy of the bits (int32 as float) */
+    if ((rc = hero__dist_allgather(d, m, sq, qa, (size_t)maxNq * H, 0, err)) != 0 ||
+        (rc = hero__dist_allgather(d, m, sf, fa, (size_t)maxBL * H, 0, err)) != 0 ||
+        (rc = hero__dist_allgather(d, m, sm, ma, (size_t)maxBL, 1, err)) != 0)
+        return rc;
+    /* q2v [Nqa, Ba]: every (padded) query against rank r's videos (a block shares its padded
+       length; the official code pads to the longest, masked frames never win the max), then the
+       real queries' rows to their place; am: the arg max, per frame block r [Nqp, B_r] */
     for (r = 0; r < W; r++) {
         int Br = sz[3 * r + 1], Lr = sz[3 * r + 2], nb = Br * Lr;
         if (nb == 0) continue;
-        hero__gemm(0, 1, Nqa, nb, H, 1.0f, mqa, H, fra + (size_t)foff[r] * H, H, 0.0f, cs, nb);
-        for (q = 0; q < Nqa; q++) {
-            hero__mask_logits(cs + (size_t)q * nb, maska + foff[r], (size_t)nb);
-            for (v = 0; v < Br; v++) {
-                const float *row = cs + (size_t)q * nb + (size_t)v * Lr;
-                int best = 0;
-                for (l = 1; l < Lr; l++) if (row[l] > row[best]) best = l;
-                q2v[(size_t)q * Ba + voff[r] + v] = row[best];
-                am[(size_t)q * Ba + voff[r] + v] = best;
-            }
-        }
-        for (v = 0; v < Br; v++) vrow[voff[r] + v] = foff[r] + v * Lr;
+        hero__k_gemm(ar, 0, 1, Nqp, nb, H, 1.0f, qa, H, fa + (size_t)r * maxBL * H, H, 0.0f, cs, nb);
+        hero__k_mask_logits_rows(ar, cs, ma + (size_t)r * maxBL, Nqp, nb);
+        hero__k_rowmax(ar, mx, am + (size_t)r * Nqp * maxB, cs, Nqp * Br, Lr);
+        for (r2 = 0; r2 < W; r2++)
+            hero__k_rows_copy(ar, q2v + (size_t)qoff[r2] * Ba + voff[r], Ba, NULL, mx + (size_t)r2 * maxNq * Br, Br, NULL, sz[3 * r2], Br);
     }
-    if ((rc = hero__rank_loss(m, q2v, Nqa, Ba, mat_ctx, mat_q, &R->scal[2], &R->scal[3], dq2v)) != 0) return rc;
+    if ((rc = hero__k_rank_loss(m, ar, q2v, Nqa, Ba, mat_ctx, mat_q, &R->scal[2], &R->scal[3], dq2v)) != 0) return rc;
     res->neg_ctx_mat = mat_ctx; res->neg_ctx_cols = Ba > 1 ? Ba - 1 : 0;
     res->neg_q_mat = mat_q; res->neg_q_cols = Ba > 1 ? Nqa - Nqa / Ba : 0;
     if (!backward || Ba <= 1) return 0;
-    /* this rank's slice of the gradient (the official backward narrows to it) */
-    for (q = 0; q < Nq; q++) {
-        int qg = qoff[me] + q;
-        float *dq = dc->dmqn + (size_t)q * H;
-        for (v = 0; v < Ba; v++) {
-            float g = dq2v[(size_t)qg * Ba + v];
-            int row = vrow[v] + am[(size_t)qg * Ba + v];
-            const float *x = fra + (size_t)row * H;
-            if (g == 0.0f) continue;
-            g *= (float)maska[row];
-            for (i = 0; i < H; i++) dq[i] += g * x[i];
-        }
+    /* this rank's slice of the gradient (the official backward narrows to it):
+       its queries against every rank's frames ... */
+    for (r = 0; r < W && Nq > 0; r++) {
+        int Br = sz[3 * r + 1], Lr = sz[3 * r + 2], nb = Br * Lr;
+        float *dmx = dmxq + (size_t)Nq * voff[r], *dcs = dcsq + (size_t)Nq * foff[r];
+        if (nb == 0) continue;
+        hero__k_rows_copy(ar, dmx, Br, NULL, dq2v + (size_t)qoff[me] * Ba + voff[r], Ba, NULL, Nq, Br);
+        hero__k_rowmax_bwd(ar, dcs, dmx, am + (size_t)r * Nqp * maxB + (size_t)me * maxNq * Br, ma + (size_t)r * maxBL, Nq, Br, Lr);
+        hero__k_gemm(ar, 0, 0, Nq, H, nb, 1.0f, dcs, nb, fa + (size_t)r * maxBL * H, H, 1.0f, dc->dmqn, H);
     }
-    for (v = 0; v < B; v++) {
-        int vg = voff[me] + v;
-        for (q = 0; q < Nqa; q++) {
-            float g = dq2v[(size_t)q * Ba + vg];
-            int row = v * L + am[(size_t)q * Ba + vg];
-            const float *x = mqa + (size_t)q * H;
-            float *df = dc->dfrn + (size_t)row * H;
-            if (g == 0.0f) continue;
-            g *= (float)s->mask[row];
-            for (i = 0; i < H; i++) df[i] += g * x[i];
-        }
+    /* ... and every rank's queries (padding rows: zero gradient) against its frames */
+    if (BL > 0) {
+        for (r2 = 0; r2 < W; r2++)
+            hero__k_rows_copy(ar, dmxf + (size_t)r2 * maxNq * B, B, NULL, dq2v + (size_t)qoff[r2] * Ba + voff[me], Ba, NULL, sz[3 * r2], B);
+        hero__k_rowmax_bwd(ar, dcsf, dmxf, am + (size_t)me * Nqp * maxB, s->mask, Nqp, B, L);
+        hero__k_gemm(ar, 1, 0, BL, H, Nqp, 1.0f, dcsf, BL, qa, H, 0.0f, dc->dfrn, H);
     }
     return 0;
 }
@@ -13207,10 +13331,11 @@ static int hero__dist_vsm_fwd(hero_model *m, hero__run *R, int backward, hero_re
 /* the normalisations' backward for this rank's slice: dmq [Nq,H] +=, dframes [B*L,H] += */
 static int hero__dist_vsm_bwd(hero_model *m, hero__run *R, float *dmq, float *dframes) {
     const hero__vsm_act *s = &R->vsm;
+    hero_arena *ar = hero__act(m);
     int H = m->cfg.H;
     if (!R->dc->dmqn || !R->dc->dfrn) return 0; /* one video in the whole batch: no ranking loss */
-    hero__l2norm_bwd(dmq, R->dc->dmqn, s->mqn, s->mq_norm, s->Nq, H, 1e-5f);
-    hero__l2norm_bwd(dframes, R->dc->dfrn, s->frn, s->fr_norm, s->B * s->L, H, 1e-5f);
+    hero__k_l2norm_bwd(ar, dmq, R->dc->dmqn, s->mqn, s->mq_norm, s->Nq, H, 1e-5f);
+    hero__k_l2norm_bwd(ar, dframes, R->dc->dfrn, s->frn, s->fr_norm, s->B * s->L, H, 1e-5f);
     return 0;
 }
 
@@ -13232,16 +13357,28 @@ HERODEF int hero_forward_backward_dist(const hero_dist *d, hero_model *m, const 
 /* ---- the trainer over MPI ---- */
 
 HERODEF int hero_trainer_set_dist(hero_trainer *t, const hero_dist *d, hero_error *err) {
-    long long v[8];
-    int mrc, rc;
+    long long v[9];
+    int mrc, rc, dev = -1;
     if (!d) { t->dist = NULL; return 0; }
     if (d->world < 1 || d->rank < 0 || d->rank >= d->world)
         return hero__fail(err, HERO_EINVAL, "hero_trainer_set_dist: hero_dist not initialised (hero_dist_init)");
-    /* every rank must agree on the model size and the number of collectives per update */
+#ifdef HERO_CUDA
+    if (t->model->dev) dev = hero__cu_x(hero__act(t->model))->device;
+#endif
+    /* every rank must agree on the model size and the number of collectives per update; a GPU
+       model must be on the device of the NCCL communicator */
     v[0] = (long long)t->model->n_floats; v[1] = t->model->n_params; v[2] = t->cfg.accum_steps; v[3] = t->n_videos > 0;
-    v[4] = -v[0]; v[5] = -v[1]; v[6] = -v[2]; v[7] = -v[3];
-    if ((mrc = MPI_Allreduce(MPI_IN_PLACE, v, 8, MPI_LONG_LONG, MPI_MAX, d->comm)) != MPI_SUCCESS)
+    v[4] = -v[0]; v[5] = -v[1]; v[6] = -v[2]; v[7] = -v[3]; v[8] = dev != d->device;
+    if ((mrc = MPI_Allreduce(MPI_IN_PLACE, v, 9, MPI_LONG_LONG, MPI_MAX, d->comm)) != MPI_SUCCESS)
         return hero__mpi_fail(err, mrc, "MPI_Allreduce (trainer check)");
+    if (dev != d->device) {
+        char a[32], b[32];
+        snprintf(a, sizeof(a), dev < 0 ? "the CPU" : "CUDA device %d", dev);
+        snprintf(b, sizeof(b), d->device < 0 ? "the CPU" : "CUDA device %d", d->device);
+        return hero__fail(err, HERO_EINVAL, "hero_trainer_set_dist: the model is on %s, the hero_dist's communicator on %s "
+                          "(choose the device, then hero_dist_init, then hero_model_init)", a, b);
+    }
+    if (v[8]) return hero__fail(err, HERO_EDIST, "hero_trainer_set_dist: on another rank the model is not on the communicator's device");
     if (v[0] != -v[4] || v[1] != -v[5] || v[2] != -v[6] || -v[7] != 1)
         return hero__fail(err, HERO_EINVAL, "hero_trainer_set_dist: the ranks differ: model floats %lld..%lld, accum_steps %lld..%lld%s",
                           -v[4], v[0], -v[6], v[2], -v[7] != 1 ? ", a rank has no videos" : "");

@@ -15,7 +15,10 @@
 #    bf16 vs torch bf16 autocast; one `RESULT <case> hero=<s> torch=<s> speedup=<torch/hero>`
 #    line per case (median of GPU_CHECK_ITERS runs after GPU_CHECK_WARMUP), then the train step of
 #    the release recipe (task mixture mlm 2 : mfm-nce 2 : fom 1 : vsm 2, 2 micro-batches per
-#    update, then the update) from those times.
+#    update, then the update) from those times;
+# 5. NCCL: `make cuda-mpi`, then build-cuda/train_toy_mpi under mpirun with one rank per GPU (2
+#    when there are 2 GPUs, else 1): every collective of GPU memory runs (skipped with the reason
+#    when OpenMPI or NCCL is missing or the budget is spent).
 # Environment: PYTHON (python3), GPU_CHECK_FRAMES (100), GPU_CHECK_VIDEOS (32), GPU_CHECK_ITERS (5),
 # GPU_CHECK_WARMUP (2), GPU_CHECK_CASES (mlm-step mfm-nce-step fom-step vsm-step update repr-fwd),
 # GPU_CHECK_PREC (bf16: both sides; tf32 / fp32 also possible), GPU_CHECK_BUDGET (285 s).
@@ -112,6 +115,24 @@ if [ -n "${HT[mlm-step]:-}" ] && [ -n "${HT[mfm-nce-step]:-}" ] && [ -n "${HT[fo
     hs=$(step "${HT[mlm-step]}" "${HT[mfm-nce-step]}" "${HT[fom-step]}" "${HT[vsm-step]}" "${HT[update]}")
     ts=$(step "${TT[mlm-step]}" "${TT[mfm-nce-step]}" "${TT[fom-step]}" "${TT[vsm-step]}" "${TT[update]}")
     echo "RESULT $PREFIX-train-step hero=$hs torch=$ts speedup=$(awk -v h="$hs" -v t="$ts" 'BEGIN { printf "%.2f", t / h }') prec=$PREC (release recipe: mixture 2:2:1:2, 2 micro-batches + the update; goal >= 2)"
+fi
+echo "== NCCL (HERO_MPI + HERO_CUDA: make cuda-mpi, build-cuda/train_toy_mpi), $(elapsed) s"
+# every collective of GPU memory (ncclBroadcast of the weights, ncclAllReduce of the gradients,
+# ncclAllGather of VSM's queries / frames / masks) with one rank per GPU of this machine
+NGPU=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU' || true)
+if [ "$DRY" = 1 ]; then echo "(dry run: skipped)";
+elif [ "$(elapsed)" -gt $((BUDGET - 30)) ]; then echo "NCCL SKIPPED (time budget: $(elapsed) s used)";
+elif ! command -v mpirun >/dev/null 2>&1 || ! command -v mpicc >/dev/null 2>&1; then echo "NCCL SKIPPED (no OpenMPI: apt-get install libopenmpi-dev openmpi-bin)";
+elif ! make NVCC="$NVCC" CUDA_ARCH="$ARCH" cuda-mpi > "$OUT/build_mpi.log" 2>&1; then
+    tail -n 5 "$OUT/build_mpi.log"; echo "NCCL SKIPPED (make cuda-mpi failed: NCCL missing? log: $OUT/build_mpi.log)"
+else
+    np=$(( NGPU >= 2 ? 2 : 1 ))
+    if OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 120 mpirun -np "$np" --oversubscribe build-cuda/train_toy_mpi \
+        --steps 60 --out "$OUT/toy_mpi" > "$OUT/nccl.log" 2>&1; then
+        echo "NCCL: $np rank(s), one GPU each, 60 updates: $(tail -n 2 "$OUT/nccl.log" | tr '\n' ' ')"
+    else
+        tail -n 15 "$OUT/nccl.log"; fail "build-cuda/train_toy_mpi with $np rank(s) (log: $OUT/nccl.log)"
+    fi
 fi
 echo "== gpu_check done in $(elapsed) s, $FAILS failure(s); logs in $OUT/"
 [ "$FAILS" -eq 0 ]

@@ -37,10 +37,12 @@
    PyTorch defaults for the modules the official init_weights pass does not reach).
 
    MANY PROCESSES. Built with -DHERO_MPI (`make build/train_toy_mpi`) and started with
-   `mpirun -np W build/train_toy_mpi [options]`, it trains data-parallel (hero.h section 19):
+   `mpirun -np W build/train_toy_mpi [options]`, it trains data-parallel (hero.h section 20):
    every rank makes the same corpus and trains on its shard (videos r, r+W, ...), --batch
    videos per rank and micro-batch, so an update sees W x --batch x --accum videos. Rank 0
-   alone prints, evaluates and writes out/; --save / --resume work on every rank. */
+   alone prints, evaluates and writes out/; --save / --resume work on every rank. With
+   HERO_CUDA as well (`make cuda-mpi`: build-cuda/train_toy_mpi), each rank takes the GPU of
+   its rank within the node and the collectives of GPU memory run through NCCL. */
 #if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L /* isatty, mkdir, clock_gettime */
 #endif
@@ -666,6 +668,17 @@ int main(int argc, char **argv) {
     if (toy_parse_args(&a, argc, argv)) return 2;
 #ifdef HERO_MPI
     MPI_Init(&argc, &argv);
+#ifdef HERO_CUDA
+    { /* one GPU per rank: the rank within its node picks it (before hero_dist_init: NCCL runs there) */
+        MPI_Comm node;
+        int local = 0, n_gpus = 0;
+        if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
+            MPI_Comm_rank(node, &local);
+            MPI_Comm_free(&node);
+        }
+        if (cudaGetDeviceCount(&n_gpus) == cudaSuccess && n_gpus > 0) cudaSetDevice(local % n_gpus);
+    }
+#endif
     if (hero_dist_init(&dist, MPI_COMM_WORLD, &err)) {
         fprintf(stderr, "train_toy: %s\n", err.msg);
         MPI_Abort(MPI_COMM_WORLD, 1);

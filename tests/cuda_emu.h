@@ -17,7 +17,9 @@
    (__shared__) becomes a static local: fine since one block runs at a time. atomicAdd is a
    plain add (no preemption between fibers). Products accumulate in fp32; for the TF32 and
    BF16 compute types the inputs are first rounded to TF32 / bf16 (round to nearest even).
-   HERO_EMU_NO_GPU=1 in the environment: cudaGetDeviceCount fails (the "no GPU" path). */
+   HERO_EMU_NO_GPU=1 in the environment: cudaGetDeviceCount fails (the "no GPU" path).
+   With HERO_MPI: the NCCL calls hero.h makes (communicator, all-reduce, all-gather,
+   broadcast), done with MPI on the emulated device memory (pointers checked as above). */
 #ifndef HERO_CUDA_EMU_H
 #define HERO_CUDA_EMU_H
 
@@ -205,6 +207,7 @@ static inline cudaError_t cudaGetDeviceCount(int *n) {
     *n = 1;
     return cudaSuccess;
 }
+static inline cudaError_t cudaSetDevice(int d) { return d == 0 ? cudaSuccess : cudaErrorInvalidValue; } /* one emulated GPU */
 static inline cudaError_t cudaGetDevice(int *d) {
     *d = 0;
     return cudaSuccess;
@@ -568,5 +571,91 @@ static inline cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t h, cublas
     hero_emu_close();
     return CUBLAS_STATUS_SUCCESS;
 }
+
+/* ---------------- NCCL (with HERO_MPI): the collectives over MPI, in emulated device memory ---------------- */
+#ifdef HERO_MPI
+#ifndef OMPI_SKIP_MPICXX
+#define OMPI_SKIP_MPICXX 1
+#endif
+#include <mpi.h>
+typedef enum { ncclSuccess = 0, ncclUnhandledCudaError = 1, ncclSystemError = 2, ncclInternalError = 3, ncclInvalidArgument = 4 } ncclResult_t;
+typedef enum { ncclInt32 = 2, ncclFloat = 7 } ncclDataType_t;
+typedef enum { ncclSum = 0 } ncclRedOp_t;
+typedef struct { char internal[128]; } ncclUniqueId;
+struct hero_emu_nccl { MPI_Comm comm; int rank, n; };
+typedef struct hero_emu_nccl *ncclComm_t;
+static inline const char *ncclGetErrorString(ncclResult_t r) {
+    switch (r) {
+    case ncclSuccess: return "no error";
+    case ncclInvalidArgument: return "invalid argument (emulated NCCL)";
+    case ncclSystemError: return "system error (emulated NCCL: an MPI call failed)";
+    default: return "internal error (emulated NCCL)";
+    }
+}
+/* a fresh id: rank 0 draws it, the caller sends it to the others (as with real NCCL) */
+static inline ncclResult_t ncclGetUniqueId(ncclUniqueId *id) {
+    static unsigned counter = 0;
+    memset(id, 0, sizeof(*id));
+    snprintf(id->internal, sizeof(id->internal), "hero_emu_nccl %ld %u", (long)getpid(), ++counter);
+    return ncclSuccess;
+}
+/* the ranks of MPI_COMM_WORLD that pass the same id form the communicator (every process of
+   the tests calls it together) */
+static inline ncclResult_t ncclCommInitRank(ncclComm_t *c, int nranks, ncclUniqueId id, int rank) {
+    unsigned h = 2166136261u;
+    int i, n = 0;
+    hero_emu_nccl *x = new hero_emu_nccl;
+    for (i = 0; i < (int)sizeof(id.internal); i++) h = (h ^ (unsigned char)id.internal[i]) * 16777619u;
+    if (MPI_Comm_split(MPI_COMM_WORLD, (int)(h & 0x7fffffff), rank, &x->comm) != MPI_SUCCESS) { delete x; return ncclSystemError; }
+    MPI_Comm_size(x->comm, &n);
+    if (n != nranks) { MPI_Comm_free(&x->comm); delete x; return ncclInvalidArgument; }
+    x->rank = rank; x->n = nranks;
+    *c = x;
+    return ncclSuccess;
+}
+static inline ncclResult_t ncclCommDestroy(ncclComm_t c) {
+    if (!c) return ncclInvalidArgument;
+    MPI_Comm_free(&c->comm);
+    delete c;
+    return ncclSuccess;
+}
+static size_t hero_emu_nccl_size(ncclDataType_t t) { return t == ncclFloat || t == ncclInt32 ? 4 : 0; }
+static MPI_Datatype hero_emu_nccl_mpi(ncclDataType_t t) { return t == ncclFloat ? MPI_FLOAT : MPI_INT32_T; }
+static inline ncclResult_t ncclAllReduce(const void *send, void *recv, size_t count, ncclDataType_t t, ncclRedOp_t op, ncclComm_t c,
+                                         cudaStream_t s) {
+    int rc;
+    (void)s;
+    if (!c || !hero_emu_nccl_size(t) || op != ncclSum || count > (size_t)INT32_MAX) return ncclInvalidArgument;
+    hero_emu_check_dev_range(send, count * 4, "ncclAllReduce send buffer");
+    hero_emu_check_dev_range(recv, count * 4, "ncclAllReduce receive buffer");
+    hero_emu_open();
+    rc = MPI_Allreduce(send == recv ? MPI_IN_PLACE : send, recv, (int)count, hero_emu_nccl_mpi(t), MPI_SUM, c->comm);
+    hero_emu_close();
+    return rc == MPI_SUCCESS ? ncclSuccess : ncclSystemError;
+}
+static inline ncclResult_t ncclAllGather(const void *send, void *recv, size_t count, ncclDataType_t t, ncclComm_t c, cudaStream_t s) {
+    int rc;
+    (void)s;
+    if (!c || !hero_emu_nccl_size(t) || count > (size_t)INT32_MAX) return ncclInvalidArgument;
+    hero_emu_check_dev_range(send, count * 4, "ncclAllGather send buffer");
+    hero_emu_check_dev_range(recv, count * 4 * (size_t)c->n, "ncclAllGather receive buffer");
+    hero_emu_open();
+    rc = MPI_Allgather(send, (int)count, hero_emu_nccl_mpi(t), recv, (int)count, hero_emu_nccl_mpi(t), c->comm);
+    hero_emu_close();
+    return rc == MPI_SUCCESS ? ncclSuccess : ncclSystemError;
+}
+static inline ncclResult_t ncclBroadcast(const void *send, void *recv, size_t count, ncclDataType_t t, int root, ncclComm_t c,
+                                         cudaStream_t s) {
+    int rc;
+    (void)s;
+    if (!c || !hero_emu_nccl_size(t) || count > (size_t)INT32_MAX || root < 0 || root >= c->n) return ncclInvalidArgument;
+    hero_emu_check_dev_range(recv, count * 4, "ncclBroadcast buffer");
+    hero_emu_open();
+    if (c->rank == root && send != recv) memmove(recv, send, count * 4);
+    rc = MPI_Bcast(recv, (int)count, hero_emu_nccl_mpi(t), root, c->comm);
+    hero_emu_close();
+    return rc == MPI_SUCCESS ? ncclSuccess : ncclSystemError;
+}
+#endif /* HERO_MPI */
 
 #endif /* HERO_CUDA_EMU_H */

@@ -77,6 +77,29 @@ static void *xalloc(size_t n) {
     return p;
 }
 
+/* A GPU model (HERO_CUDA; make test-mpi-cuda-emu) computes in GPU memory: its host copies
+   (m->params, m->grads, the table's data / grad, the optimizer's m / v) are refreshed with
+   these before the test reads them and sent back after it writes them. Nothing to do on the CPU. */
+static void download(hero_model *m) {
+    hero_error err;
+    if (hero_model_download(m, &err)) { fprintf(stderr, "download: %s\n", err.msg); MPI_Abort(MPI_COMM_WORLD, 2); }
+}
+static void upload(hero_model *m) {
+    hero_error err;
+    if (hero_model_upload(m, &err)) { fprintf(stderr, "upload: %s\n", err.msg); MPI_Abort(MPI_COMM_WORLD, 2); }
+}
+static void opt_download(hero_optimizer *o, const hero_model *m) {
+    hero_error err;
+    if (hero_optimizer_download(o, m, &err)) { fprintf(stderr, "optimizer download: %s\n", err.msg); MPI_Abort(MPI_COMM_WORLD, 2); }
+}
+/* gradients /= W (as the trainer's average does) */
+static void grads_div(hero_model *m, int W) {
+    size_t j;
+    download(m);
+    for (j = 0; j < m->n_floats; j++) m->grads[j] /= (float)W;
+    upload(m);
+}
+
 /* ---- a small synthetic corpus, the same on every rank ---- */
 enum { F_ = 12, V_ = 50, MAXT = 12, MAXS = 4 };
 typedef struct corpus {
@@ -208,7 +231,6 @@ static int ref_update(refctx *R, dstate *st, hero_task *task_out, float *gn, flo
     hero_model *m = &R->m;
     hero_config keep = m->cfg;
     hero_error err;
-    size_t j;
     *task_out = task;
     *gn_nogather = -1;
     for (r = 0; r < W && !rc; r++)
@@ -231,7 +253,7 @@ static int ref_update(refctx *R, dstate *st, hero_task *task_out, float *gn, flo
         /* the wrong variant first: no gather, every rank ranks its own batch */
         for (r = 0; r < W && !rc; r++)
             for (k = 0; k < K && !rc; k++) rc = fb(m, task, sel + ((size_t)r * K + k) * B, B, &R->cfg.batch, &ch[r * K + k]);
-        for (j = 0; j < m->n_floats; j++) m->grads[j] /= (float)W;
+        grads_div(m, W);
         *gn_nogather = hero_grad_norm(m);
         hero_zero_grad(m);
         for (k = 0; k < K && !rc; k++) {
@@ -267,7 +289,7 @@ static int ref_update(refctx *R, dstate *st, hero_task *task_out, float *gn, flo
         for (r = 0; r < W && !rc; r++)
             for (k = 0; k < K && !rc; k++) rc = fb(m, task, sel + ((size_t)r * K + k) * B, B, &R->cfg.batch, &ch[r * K + k]);
     }
-    for (j = 0; j < m->n_floats; j++) m->grads[j] /= (float)W;
+    grads_div(m, W);
     if (!rc && (rc = hero_optimizer_step(&R->opt, m, gn, NULL, &err)) != 0) fprintf(stderr, "reference step: %s\n", err.msg);
     for (i = 0; i < W * K; i++) hero_choices_free(&ch[i]);
     free(ch);
@@ -292,6 +314,8 @@ static double param_err(hero_model *a, hero_model *ref, double lr, const char **
     double e = 0;
     int i;
     *worst = "";
+    download(a);
+    download(ref);
     for (i = 0; i < ref->n_params; i++) {
         const hero_param *p = &ref->table[i];
         const float *x = a->params + p->offset;
@@ -314,9 +338,10 @@ static double param_err(hero_model *a, hero_model *ref, double lr, const char **
 }
 
 /* are the parameters bit-identical on every rank? */
-static int same_on_all_ranks(const hero_model *m) {
+static int same_on_all_ranks(hero_model *m) {
     float *r0 = (float *)xalloc(m->n_floats * sizeof(float));
     int ok;
+    download(m);
     memcpy(r0, m->params, m->n_floats * sizeof(float));
     MPI_Bcast(r0, (int)m->n_floats, MPI_FLOAT, 0, MPI_COMM_WORLD);
     ok = memcmp(r0, m->params, m->n_floats * sizeof(float)) == 0;
@@ -354,6 +379,7 @@ int main(int argc, char **argv) {
           "hero_dist_shard: rank r holds videos r, r+W, ...", "wrong videos");
     /* every rank starts from different weights: hero_trainer_set_dist must copy rank 0's */
     if (model_make(&m, 100 + (uint64_t)D.rank) || hero_trainer_init(&t, &m, &cfg, shard, n, &err)) MPI_Abort(MPI_COMM_WORLD, 2);
+    if (D.rank == 0) printf("models on: %s\n", hero_model_device(&m));
     rc = hero_trainer_set_dist(&t, &D, &err);
     check(rc == 0, "hero_trainer_set_dist", err.msg);
     check(same_on_all_ranks(&m), "after set_dist every rank holds rank 0's weights", "weights differ");
@@ -376,8 +402,10 @@ int main(int argc, char **argv) {
         if (model_make(&g, 3)) MPI_Abort(MPI_COMM_WORLD, 2);
         p = &g.table[7];
         for (j = 0; j < g.n_floats; j++) g.grads[j] = (float)(D.rank + 1); /* mean over ranks: (W + 1) / 2 */
+        upload(&g);
         p->has_grad = D.rank == W - 1;
         rc = hero_dist_average_grads(&D, &g, &err);
+        download(&g);
         for (j = 0; j < g.n_floats; j++) good &= g.grads[j] == (float)(W + 1) / 2;
         check(rc == 0 && good && p->has_grad && !g.table[6].has_grad,
               "hero_dist_average_grads: one MPI_Allreduce sum / W; has_grad set on every rank when set on one", err.msg);
@@ -390,7 +418,9 @@ int main(int argc, char **argv) {
     st = (dstate *)xalloc((size_t)W * sizeof(dstate));
     if (D.rank == 0) {
         if (model_make(&R.m, 1) || hero_optimizer_init(&R.opt, &R.m, &cfg.adamw, &err)) MPI_Abort(MPI_COMM_WORLD, 2);
+        download(&m);
         memcpy(R.m.params, m.params, m.n_floats * sizeof(float));
+        upload(&R.m);
     }
 
     /* ---- K updates: distributed vs reference ---- */
@@ -448,6 +478,95 @@ int main(int argc, char **argv) {
         printf("worst errors: gradient norm %.2e relative, parameters %.3f x tolerance (%s); VSM without the gather off by >= %.2e\n", worst_g, worst_p, wname,
                min_sep);
 
+    /* ---- VSM with a different batch on every rank (sizes, padded lengths): the gathered blocks
+       are padded to the largest rank's; the global ranking losses and the sum of the ranks'
+       gradient slices must equal one process's over the union batch ---- */
+    {
+        hero_model mv, mr;
+        hero_batch_options bo = cfg.batch;
+        hero_video *uv = (hero_video *)xalloc((size_t)W * 3 * sizeof(hero_video));
+        hero_choices *chs = (hero_choices *)xalloc((size_t)W * sizeof(hero_choices));
+        hero_result res;
+        hero_batch b;
+        float loss[2] = {0, 0}, *gsum = NULL;
+        int r, i, nv = 0, good = 1;
+        double gerr = 0, gmax = 0, lerr = 0;
+        if (model_make(&mv, 7)) MPI_Abort(MPI_COMM_WORLD, 2); /* the same weights on every rank */
+        mv.cfg.lw_st_ed = 0; /* the ranking losses only: the global part */
+        for (r = 0; r < W; r++) { /* rank r: videos 7r, 7r+1, ... (1 + r % 3 of them), its own choices */
+            hero_rng cr;
+            int Br = 1 + r % 3;
+            for (i = 0; i < Br; i++) uv[nv + i] = c->v[(7 * r + i) % N_VIDEOS];
+            hero_rng_seed(&cr, 900 + (uint64_t)r);
+            if ((r == D.rank || D.rank == 0) && hero_draw_choices(&chs[r], HERO_TASK_VSM, uv + nv, Br, &bo, &cr, &err)) good = 0;
+            if (r == D.rank) {
+                if (good && hero_build_batch(&b, HERO_TASK_VSM, uv + nv, Br, &bo, &chs[r], NULL, &err) == 0) {
+                    rc = hero_forward_backward_dist(&D, &mv, &b, 1, &res, &err);
+                    hero_batch_free(&b);
+                    if (rc) good = 0;
+                    loss[0] = res.loss_neg_ctx; loss[1] = res.loss_neg_q;
+                } else
+                    good = 0;
+            }
+            nv += Br;
+        }
+        check(good, "VSM over ranks with 1..3 videos each (hero_forward_backward_dist)", err.msg);
+        download(&mv);
+        if (D.rank == 0) gsum = (float *)xalloc(mv.n_floats * sizeof(float));
+        MPI_Reduce(mv.grads, gsum, (int)mv.n_floats, MPI_FLOAT, MPI_SUM, 0, MPI_COMM_WORLD);
+        if (D.rank == 0 && good) { /* the union batch on one process, the same choices */
+            hero_choices u;
+            int nq = 0, o = 0;
+            size_t j;
+            memset(&u, 0, sizeof(u));
+            u.task = HERO_TASK_VSM;
+            u.n_videos = nv;
+            u.vsm_n_sampled = (int32_t *)xalloc((size_t)nv * sizeof(int32_t));
+            for (r = 0, i = 0; r < W; r++) {
+                int k;
+                for (k = 0; k < 1 + r % 3; k++) nq += (u.vsm_n_sampled[i++] = chs[r].vsm_n_sampled[k]);
+            }
+            u.vsm_sampled_sub_idx = (int32_t *)xalloc((size_t)nq * sizeof(int32_t));
+            for (r = 0; r < W; r++) {
+                int k, n = 0;
+                for (k = 0; k < 1 + r % 3; k++) n += chs[r].vsm_n_sampled[k];
+                memcpy(u.vsm_sampled_sub_idx + o, chs[r].vsm_sampled_sub_idx, (size_t)n * sizeof(int32_t));
+                o += n;
+            }
+            if (model_make(&mr, 7)) MPI_Abort(MPI_COMM_WORLD, 2);
+            mr.cfg.lw_st_ed = 0;
+            if (hero_build_batch(&b, HERO_TASK_VSM, uv, nv, &bo, &u, NULL, &err) == 0) {
+                if (hero_forward_backward(&mr, &b, 1, NULL, &res, &err)) good = 0;
+                hero_batch_free(&b);
+            } else
+                good = 0;
+            download(&mr);
+            lerr = fabs((double)loss[0] - res.loss_neg_ctx) / (fabs((double)res.loss_neg_ctx) + 1e-6) +
+                   fabs((double)loss[1] - res.loss_neg_q) / (fabs((double)res.loss_neg_q) + 1e-6);
+            for (j = 0; j < mr.n_floats; j++) {
+                double dd = fabs((double)gsum[j] - mr.grads[j]);
+                if (dd > gerr) gerr = dd;
+                if (fabs((double)mr.grads[j]) > gmax) gmax = fabs((double)mr.grads[j]);
+            }
+            printf("unequal batches: losses %.6f %.6f (one process %.6f %.6f), gradient max |diff| %.2e of max %.3f\n", (double)loss[0],
+                   (double)loss[1], (double)res.loss_neg_ctx, (double)res.loss_neg_q, gerr, gmax);
+            if (!(gmax > 0)) good = 0;
+            hero_choices_free(&u);
+            hero_model_free(&mr);
+        }
+        MPI_Bcast(&good, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        MPI_Bcast(&lerr, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+        MPI_Bcast(&gerr, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+        MPI_Bcast(&gmax, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+        snprintf(why, sizeof(why), "losses off by %.2e relative, gradient by %.2e of %.3e", lerr, gerr, gmax);
+        check(good && lerr <= 1e-5 && gerr <= 1e-5 * gmax,
+              "unequal batches: global ranking losses and the summed gradient = one process on the union batch (1e-5 relative)", why);
+        for (r = 0; r < W; r++)
+            if (r == D.rank || D.rank == 0) hero_choices_free(&chs[r]);
+        free(chs); free(uv); free(gsum);
+        hero_model_free(&mv);
+    }
+
     /* ---- checkpoint: rank 0 alone writes; resume on every rank continues bit for bit ---- */
     snprintf(path, sizeof(path), "build/test_mpi_state.r0.safetensors");
     snprintf(mypath, sizeof(mypath), "build/test_mpi_state.r%d.safetensors", D.rank);
@@ -468,6 +587,8 @@ int main(int argc, char **argv) {
         for (u = 0; u < K_MORE && rc == 0; u++) rc = hero_trainer_update(&t, &err);
         check(rc == 0, "updates after the save", err.msg);
         p_after = (float *)xalloc(m.n_floats * sizeof(float));
+        download(&m);
+        opt_download(&t.opt, &m);
         memcpy(p_after, m.params, m.n_floats * sizeof(float));
         o_after = t.opt;
         s_after.rng = t.rng;
@@ -479,6 +600,8 @@ int main(int argc, char **argv) {
         check(same_on_all_ranks(&m2), "after the load every rank holds the same weights", "weights differ");
         for (u = 0; u < K_MORE && rc == 0; u++) rc = hero_trainer_update(&t2, &err);
         check(rc == 0, "updates after the resume", err.msg);
+        download(&m2);
+        opt_download(&t2.opt, &m2);
         check(memcmp(p_after, m2.params, m.n_floats * sizeof(float)) == 0, "resume: parameters bit for bit on every rank", "differ");
         check(memcmp(o_after.m, t2.opt.m, m.n_floats * sizeof(float)) == 0 && memcmp(o_after.v, t2.opt.v, m.n_floats * sizeof(float)) == 0 &&
                   o_after.step == t2.opt.step && memcmp(&s_after.rng, &t2.rng, sizeof(hero_rng)) == 0,
@@ -491,6 +614,7 @@ int main(int argc, char **argv) {
         float *before = (float *)xalloc(m2.n_floats * sizeof(float));
         hero_video bad[N_VIDEOS];
         const hero_video *keep = t2.videos;
+        hero_param *vw = hero_model_param(&m2, "v_encoder.f_encoder.encoder.layer.0.attention.self.value.weight");
         int64_t step0 = t2.opt.step;
         int i;
         /* 1. rank 1 cannot read the checkpoint */
@@ -500,6 +624,7 @@ int main(int argc, char **argv) {
         rc = hero_trainer_load(&t2, path, &err); /* back to a consistent state */
         check(rc == 0, "load again", err.msg);
         step0 = t2.opt.step;
+        download(&m2);
         memcpy(before, m2.params, m2.n_floats * sizeof(float));
         /* 2. rank 1's VSM batch is bad (fails before the gather) */
         for (i = 1; i < HERO_TASK_COUNT; i++) t2.cfg.task_ratio[i] = i == HERO_TASK_VSM;
@@ -508,15 +633,17 @@ int main(int argc, char **argv) {
         rc = hero_trainer_update(&t2, &err);
         snprintf(why, sizeof(why), "rc %d: %s", rc, err.msg);
         check(rc != 0 && (D.rank == 1 || rc == HERO_EDIST), "a bad VSM batch on one rank: every rank returns an error", why);
+        download(&m2);
         check(memcmp(before, m2.params, m2.n_floats * sizeof(float)) == 0 && t2.opt.step == step0, "... and nothing is applied", "changed");
         t2.videos = keep;
         /* 3. a NaN loss on rank 1 (MLM: no collective inside the forward) */
         for (i = 1; i < HERO_TASK_COUNT; i++) t2.cfg.task_ratio[i] = i == HERO_TASK_MLM;
-        if (D.rank == 1) m2.p.f_layer[0].attn.v_w[3] = NAN;
+        if (D.rank == 1) { vw->data[3] = NAN; upload(&m2); }
         rc = hero_trainer_update(&t2, &err);
         snprintf(why, sizeof(why), "rc %d: %s", rc, err.msg);
         check(rc != 0 && (D.rank == 1 ? rc == HERO_ENUMERIC : rc == HERO_EDIST), "a NaN loss on one rank: every rank returns an error", why);
-        if (D.rank == 1) m2.p.f_layer[0].attn.v_w[3] = before[(size_t)(m2.p.f_layer[0].attn.v_w + 3 - m2.params)];
+        download(&m2);
+        if (D.rank == 1) { vw->data[3] = before[vw->offset + 3]; upload(&m2); }
         check(memcmp(before, m2.params, m2.n_floats * sizeof(float)) == 0 && t2.opt.step == step0, "... and nothing is applied", "changed");
         /* 4. the trainer works on after the failures */
         for (i = 1; i < HERO_TASK_COUNT; i++) t2.cfg.task_ratio[i] = 1;
