@@ -13023,75 +13023,44 @@ static int hero__dist_status(const hero_dist *d, int status, const char *what, h
 static int hero__nccl_fail(hero_error *err, ncclResult_t r, const char *what) {
     return hero__fail(err, HERO_EDIST, "NCCL: %s failed: %s", what, ncclGetErrorString(r));
 }
-/* the communicator and stream for a GPU model's collective; NULL comm (error set) when d has none */
-static ncclComm_t hero__nccl_comm(const hero_dist *d, hero_model *m, cudaStream_t *stream, hero_error *err) {
-    *stream = hero__cu_x(hero__act(m))->stream;
-    if (!d->nccl) hero__fail(err, HERO_EDIST, "NCCL: the hero_dist has no NCCL communicator (hero_dist_init)");
-    return (ncclComm_t)d->nccl;
-}
 #endif
 
-/* Collective: count elements (float; int32 when is_int) from every rank into recv [W * count],
-   in rank order */
-static int hero__dist_allgather(const hero_dist *d, hero_model *m, const void *send, void *recv, size_t count, int is_int,
-                                hero_error *err) {
-    int mrc;
-#ifdef HERO_CUDA
-    if (m->dev) {
-        cudaStream_t st;
-        ncclComm_t c = hero__nccl_comm(d, m, &st, err);
-        ncclResult_t r;
-        if (!c) return HERO_EDIST;
-        r = ncclAllGather(send, recv, count, is_int ? ncclInt32 : ncclFloat, c, st);
-        return r == ncclSuccess ? 0 : hero__nccl_fail(err, r, "ncclAllGather");
-    }
-#endif
-    (void)m;
-    if (count > (size_t)INT32_MAX) return hero__fail(err, HERO_ELIMIT, "MPI: an all-gather of %zu elements per rank", count);
-    mrc = MPI_Allgather(send, (int)count, is_int ? MPI_INT32_T : MPI_FLOAT, recv, (int)count, is_int ? MPI_INT32_T : MPI_FLOAT, d->comm);
-    return mrc == MPI_SUCCESS ? 0 : hero__mpi_fail(err, mrc, "MPI_Allgather");
-}
-
-/* Collective: x[n] (model memory) summed over the ranks, in place */
-static int hero__dist_allreduce(const hero_dist *d, hero_model *m, float *x, size_t n, hero_error *err) {
+enum { HERO__COLL_GATHER, HERO__COLL_SUM, HERO__COLL_BCAST };
+/* Collective over model memory, count elements (float; int32 when is_int):
+   GATHER: every rank's send into recv [W * count], in rank order;
+   SUM:    recv (== send, float) summed over the ranks, in place;
+   BCAST:  recv (== send, float) becomes rank root's.
+   On the model's stream with NCCL for a GPU model, with MPI (in chunks) otherwise. */
+static int hero__dist_coll(const hero_dist *d, hero_model *m, int kind, const void *send, void *recv, size_t count, int is_int,
+                           int root, hero_error *err) {
+    static const char *const what[3] = {"all-gather", "all-reduce (gradients)", "broadcast (weights)"};
     size_t o;
 #ifdef HERO_CUDA
     if (m->dev) {
-        cudaStream_t st;
-        ncclComm_t c = hero__nccl_comm(d, m, &st, err);
+        cudaStream_t st = hero__cu_x(hero__act(m))->stream;
+        ncclComm_t c = (ncclComm_t)d->nccl;
+        ncclDataType_t t = is_int ? ncclInt32 : ncclFloat;
         ncclResult_t r;
-        if (!c) return HERO_EDIST;
-        r = ncclAllReduce(x, x, n, ncclFloat, ncclSum, c, st);
-        return r == ncclSuccess ? 0 : hero__nccl_fail(err, r, "ncclAllReduce (gradients)");
+        if (!c) return hero__fail(err, HERO_EDIST, "NCCL: the hero_dist has no NCCL communicator (hero_dist_init)");
+        r = kind == HERO__COLL_GATHER ? ncclAllGather(send, recv, count, t, c, st)
+            : kind == HERO__COLL_SUM  ? ncclAllReduce(send, recv, count, t, ncclSum, c, st)
+                                      : ncclBroadcast(send, recv, count, t, root, c, st);
+        return r == ncclSuccess ? 0 : hero__nccl_fail(err, r, what[kind]);
     }
 #endif
     (void)m;
-    for (o = 0; o < n; o += HERO__MPI_CHUNK) {
-        size_t c = n - o < HERO__MPI_CHUNK ? n - o : HERO__MPI_CHUNK;
-        int mrc = MPI_Allreduce(MPI_IN_PLACE, x + o, (int)c, MPI_FLOAT, MPI_SUM, d->comm);
-        if (mrc != MPI_SUCCESS) return hero__mpi_fail(err, mrc, "MPI_Allreduce (gradients)");
+    if (kind == HERO__COLL_GATHER) { /* one call: the receive layout is per rank */
+        MPI_Datatype t = is_int ? MPI_INT32_T : MPI_FLOAT;
+        int mrc;
+        if (count > (size_t)INT32_MAX) return hero__fail(err, HERO_ELIMIT, "MPI: an all-gather of %zu elements per rank", count);
+        mrc = MPI_Allgather(send, (int)count, t, recv, (int)count, t, d->comm);
+        return mrc == MPI_SUCCESS ? 0 : hero__mpi_fail(err, mrc, what[kind]);
     }
-    return 0;
-}
-
-/* Collective: x[n] (model memory) becomes rank root's */
-static int hero__dist_bcast(const hero_dist *d, hero_model *m, float *x, size_t n, int root, hero_error *err) {
-    size_t o;
-#ifdef HERO_CUDA
-    if (m->dev) {
-        cudaStream_t st;
-        ncclComm_t c = hero__nccl_comm(d, m, &st, err);
-        ncclResult_t r;
-        if (!c) return HERO_EDIST;
-        r = ncclBroadcast(x, x, n, ncclFloat, root, c, st);
-        return r == ncclSuccess ? 0 : hero__nccl_fail(err, r, "ncclBroadcast (weights)");
-    }
-#endif
-    (void)m;
-    for (o = 0; o < n; o += HERO__MPI_CHUNK) {
-        size_t c = n - o < HERO__MPI_CHUNK ? n - o : HERO__MPI_CHUNK;
-        int mrc = MPI_Bcast(x + o, (int)c, MPI_FLOAT, root, d->comm);
-        if (mrc != MPI_SUCCESS) return hero__mpi_fail(err, mrc, "MPI_Bcast (weights)");
+    for (o = 0; o < count; o += HERO__MPI_CHUNK) { /* in place, elementwise: chunks of < 2^31 */
+        float *p = (float *)recv + o;
+        int n = (int)(count - o < HERO__MPI_CHUNK ? count - o : HERO__MPI_CHUNK);
+        int mrc = kind == HERO__COLL_SUM ? MPI_Allreduce(MPI_IN_PLACE, p, n, MPI_FLOAT, MPI_SUM, d->comm) : MPI_Bcast(p, n, MPI_FLOAT, root, d->comm);
+        if (mrc != MPI_SUCCESS) return hero__mpi_fail(err, mrc, what[kind]);
     }
     return 0;
 }
@@ -13185,7 +13154,7 @@ HERODEF int hero_dist_broadcast_params(const hero_dist *d, hero_model *m, int ro
     int rc;
     if (!d || d->world < 1 || root < 0 || root >= d->world)
         return hero__fail(err, HERO_EINVAL, "hero_dist_broadcast_params: root %d of %d ranks", root, d ? d->world : 0);
-    if ((rc = hero__dist_bcast(d, m, hero__pbase(m, 0), m->n_floats, root, err)) != 0) return rc;
+    if ((rc = hero__dist_coll(d, m, HERO__COLL_BCAST, hero__pbase(m, 0), hero__pbase(m, 0), m->n_floats, 0, root, err)) != 0) return rc;
     return hero__dev_model_copy(m, 1, 0, err); /* a GPU model: the host copy of the weights too */
 }
 
@@ -13204,7 +13173,7 @@ static int hero__dist_average(const hero_dist *d, hero_model *m, int status, her
     if (mrc != MPI_SUCCESS) return hero__mpi_fail(err, mrc, "MPI_Allreduce (status and has_grad flags)");
     if (f[0]) return hero__fail(err, HERO_EDIST, "update: another rank failed (%s); nothing applied", hero_strerror(-f[0]));
     for (i = 0; i < n; i++) m->table[i].has_grad = f[i + 1];
-    if ((rc = hero__dist_allreduce(d, m, g, m->n_floats, err)) != 0) return rc;
+    if ((rc = hero__dist_coll(d, m, HERO__COLL_SUM, g, g, m->n_floats, 0, 0, err)) != 0) return rc;
     if (d->world > 1) hero__k_div(hero__act(m), g, m->n_floats, (float)d->world);
     return 0;
 }
@@ -13288,9 +13257,9 @@ static int hero__dist_vsm_fwd(hero_model *m, hero__run *R, int backward, hero_re
     hero__k_copy(ar, sq, s->mqn, (size_t)Nq * H);
     hero__k_copy(ar, sf, s->frn, (size_t)BL * H);
     hero__k_copy(ar, (float *)sm, (const float *)s->mask, (size_t)BL); /* a copy of the bits (int32 as float) */
-    if ((rc = hero__dist_allgather(d, m, sq, qa, (size_t)maxNq * H, 0, err)) != 0 ||
-        (rc = hero__dist_allgather(d, m, sf, fa, (size_t)maxBL * H, 0, err)) != 0 ||
-        (rc = hero__dist_allgather(d, m, sm, ma, (size_t)maxBL, 1, err)) != 0)
+    if ((rc = hero__dist_coll(d, m, HERO__COLL_GATHER, sq, qa, (size_t)maxNq * H, 0, 0, err)) != 0 ||
+        (rc = hero__dist_coll(d, m, HERO__COLL_GATHER, sf, fa, (size_t)maxBL * H, 0, 0, err)) != 0 ||
+        (rc = hero__dist_coll(d, m, HERO__COLL_GATHER, sm, ma, (size_t)maxBL, 1, 0, err)) != 0)
         return rc;
     /* q2v [Nqa, Ba]: every (padded) query against rank r's videos (a block shares its padded
        length; the official code pads to the longest, masked frames never win the max), then the
