@@ -11822,6 +11822,7 @@ static __global__ void hero__kn_colsum1(float *part, const float *src, const uin
         part[(size_t)blockIdx.y * C + c] = t;
     }
 }
+/* dst[C] += the sum of chunks partial rows part [chunks, C] (in chunk order) */
 static __global__ void hero__kn_colsum2(float *dst, const float *part, int chunks, int C) {
     HERO__CU_FOR(c, C) {
         float t = 0.0f;
@@ -12023,13 +12024,6 @@ static __global__ void hero__kn_conv_bwd_w(float *part, const float *dy, const f
         if (threadIdx.x == 0) part[(size_t)blockIdx.x * K + j] = s;
     }
 }
-static __global__ void hero__kn_sum_parts(float *dst, const float *part, int nb, int K) {
-    HERO__CU_FOR(j, K) {
-        float s = 0.0f;
-        for (int b = 0; b < nb; b++) s += part[(size_t)b * K + j];
-        dst[j] += s;
-    }
-}
 static void hero__cu_conv1d_fwd(hero_arena *ar, float *y, const float *x, const float *w, int N, int L, int K) {
     size_t n = (size_t)N * L;
     if (n) HERO__CU_LAUNCH(hero__cu_x(ar), hero__kn_conv_fwd, hero__cu_grid(n), HERO__CU_T, y, x, w, N, L, K);
@@ -12045,7 +12039,7 @@ static void hero__cu_conv1d_bwd(hero_arena *ar, float *dx, float *dw, const floa
         float *part = (float *)hero__cu_scratch(c, 2, (size_t)nb * K * sizeof(float));
         if (!part) return;
         HERO__CU_LAUNCH(c, hero__kn_conv_bwd_w, nb, HERO__CU_T, part, dy, x, N, L, K);
-        HERO__CU_LAUNCH(c, hero__kn_sum_parts, 1, HERO__CU_T, dw, part, (int)nb, K);
+        HERO__CU_LAUNCH(c, hero__kn_colsum2, 1, HERO__CU_T, dw, part, (int)nb, K);
     }
 }
 
