@@ -43,7 +43,7 @@ ALL_LIBS   = $(BLAS_LIBS) $(LDLIBS)
 
 TOOLS    = $(BUILD)/hero_golden $(BUILD)/hero_tokenize $(BUILD)/hero_inspect $(BUILD)/hero_convert $(BUILD)/train_toy $(BUILD)/retrieve
 TESTS    = $(BUILD)/test_ops $(BUILD)/test_batch $(BUILD)/test_formats $(BUILD)/test_train $(BUILD)/test_tokenizer_unit \
-           $(BUILD)/test_init $(BUILD)/test_media
+           $(BUILD)/test_init $(BUILD)/test_media $(BUILD)/hero_golden_poison
 PROGRAMS = $(TOOLS) $(TESTS)
 HDR = hero.h
 
@@ -62,6 +62,11 @@ $(BUILD)/%: examples/%.c $(HDR) | $(BUILD)
 
 $(BUILD)/%: tests/%.c $(HDR) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LIBS)
+
+# hero_golden with the activations that are not zeroed filled with NaN first (HERO_ARENA_POISON):
+# every op must write them completely before they are read
+$(BUILD)/hero_golden_poison: examples/hero_golden.c $(HDR) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -DHERO_ARENA_POISON $< -o $@ $(ALL_LIBS)
 
 test: all
 	@bash tests/run_tests.sh $(BUILD)

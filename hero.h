@@ -43,6 +43,7 @@
                             HERO_EDEVICE and the reason.
      HERO_CUDA_MAX_GRID     most blocks of a grid-stride kernel launch (default 1 << 20)
      HERO_CUDA_EMU          tests only: with tests/cuda_emu.h, the CUDA section runs on the CPU
+     HERO_ARENA_POISON      tests only: activations that are not zeroed start as NaN (0xff bytes)
 
    ERRORS
      Every function that can fail returns 0 on success or a negative HERO_E* code and fills
@@ -1583,13 +1584,11 @@ static int hero__arena_room(hero_arena *a) {
 }
 
 /* Zeroed, 64-byte aligned scratch memory; NULL when out of memory. */
-static void *hero__alloc(hero_arena *a, size_t bytes) {
+/* bytes of a host arena, 64-byte aligned, NOT zeroed (hero__alloc zeroes) */
+static void *hero__arena_take(hero_arena *a, size_t bytes) {
     unsigned char *p;
     size_t off, used_total;
     int i;
-#ifdef HERO_CUDA
-    if (a->dev) return hero__cu_alloc(a, bytes, 1);
-#endif
     bytes = (bytes + 63) & ~(size_t)63;
     if (bytes == 0) bytes = 64;
     off = a->n_chunks ? ((a->used + 63) & ~(size_t)63) : 0;
@@ -1609,7 +1608,15 @@ static void *hero__alloc(hero_arena *a, size_t bytes) {
     used_total = a->used;
     for (i = 0; i < a->n_chunks - 1; i++) used_total += a->caps[i];
     if (used_total > a->peak) a->peak = used_total;
-    memset(p, 0, bytes);
+    return p;
+}
+/* zeroed bytes of an arena (host or device) */
+static void *hero__alloc(hero_arena *a, size_t bytes) {
+    void *p;
+#ifdef HERO_CUDA
+    if (a->dev) return hero__cu_alloc(a, bytes, 1);
+#endif
+    if ((p = hero__arena_take(a, bytes)) != NULL) memset(p, 0, bytes);
     return p;
 }
 
@@ -2893,13 +2900,18 @@ static void hero__touch_layer(hero_model *m, hero_layer_params *g) {
 }
 
 #define HERO__NEW(ar, type, n) ((type *)hero__alloc((ar), (size_t)(n) * sizeof(type)))
-/* an activation its producing op writes completely: not zeroed in a device arena (zeroed on the
-   CPU, as everything) */
+/* an activation its producing op writes completely: not zeroed (tests: HERO_ARENA_POISON fills
+   it with 0xff bytes, NaN as floats, -1 as ints, so that a read before the write shows) */
 static void *hero__alloc_w(hero_arena *a, size_t bytes) {
+    void *p;
 #ifdef HERO_CUDA
     if (a->dev) return hero__cu_alloc(a, bytes, 0);
 #endif
-    return hero__alloc(a, bytes);
+    p = hero__arena_take(a, bytes);
+#ifdef HERO_ARENA_POISON
+    if (p) memset(p, 0xff, bytes);
+#endif
+    return p;
 }
 #define HERO__NEWW(ar, type, n) ((type *)hero__alloc_w((ar), (size_t)(n) * sizeof(type)))
 
