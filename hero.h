@@ -65,7 +65,8 @@
                                                       18. initialisation (fresh, RoBERTa)
       Section 2 ends with the backend dispatch:       19. backends: CUDA (kernels, cuBLAS,
       every primitive sections 4-10 run, CPU or GPU       device memory, AdamW on the GPU)
-                                                      20. many machines: MPI (HERO_MPI)
+                                                      20. many machines: MPI (HERO_MPI),
+                                                          NCCL with HERO_CUDA
 
    The official model's quirks are kept on purpose (see HERO-SPEC.md): token type 1 for text
    and frames, text positions from 0, LayerNorm eps 1e-12 inside transformer layers and 1e-5
@@ -12987,8 +12988,9 @@ static int hero__cu_adamw(hero_optimizer *o, hero_model *m, const float *step_si
 #endif /* HERO_CUDA */
 
 /* ======================================================================================
-   20. Many machines: data-parallel pre-training over MPI (HERO_MPI). What is averaged, what
-       is gathered and who writes checkpoints: see the API part ("Many machines").
+   20. Many machines: data-parallel pre-training over MPI (HERO_MPI), with NCCL for the GPU
+       memory of a HERO_CUDA build. What is averaged, what is gathered and who writes
+       checkpoints: see the API part ("Many machines").
    ====================================================================================== */
 #ifdef HERO_MPI
 #if defined(HERO_CUDA) && !defined(HERO_CUDA_EMU)
