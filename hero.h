@@ -1652,6 +1652,17 @@ static void hero__gemm_kernel(int kc, const float *Ap, const float *Bp, float al
     }
 }
 
+/* packs a block of kc rows x n (<= R) columns into panels [kc][R], zero-padded to R columns:
+   element (k, j) is src[k * sk + j * sj] (one helper for op(A) and op(B), either layout) */
+static void hero__gemm_pack(float *dst, const float *src, size_t sk, size_t sj, int kc, int n, int R) {
+    int k, j;
+    for (k = 0; k < kc; k++, dst += R, src += sk) {
+        if (sj == 1) for (j = 0; j < n; j++) dst[j] = src[j];
+        else for (j = 0; j < n; j++) dst[j] = src[(size_t)j * sj];
+        for (j = n; j < R; j++) dst[j] = 0.0f;
+    }
+}
+
 static void hero__gemm_portable(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
                                 const float *B, int ldb, float beta, float *C, int ldc) {
     enum { MR = HERO__GEMM_MR, NR = HERO__GEMM_NR, KC = HERO__GEMM_KC, MC = HERO__GEMM_MC, NC = HERO__GEMM_NC };
@@ -1682,37 +1693,17 @@ static void hero__gemm_portable(int ta, int tb, int M, int N, int K, float alpha
             int kc = K - pc < KC ? K - pc : KC;
             /* pack op(B)[pc:pc+kc, jc:jc+nc] as panels [kc][NR] */
             for (jr = 0; jr < nc; jr += NR) {
-                float *bp = Bp + (size_t)jr * kc;
                 int nr = nc - jr < NR ? nc - jr : NR;
-                for (k = 0; k < kc; k++) {
-                    float *dst = bp + (size_t)k * NR;
-                    if (!tb) {
-                        const float *src = B + (size_t)(pc + k) * ldb + jc + jr;
-                        for (j = 0; j < nr; j++) dst[j] = src[j];
-                    } else {
-                        const float *src = B + (size_t)(jc + jr) * ldb + pc + k;
-                        for (j = 0; j < nr; j++) dst[j] = src[(size_t)j * ldb];
-                    }
-                    for (j = nr; j < NR; j++) dst[j] = 0.0f;
-                }
+                if (!tb) hero__gemm_pack(Bp + (size_t)jr * kc, B + (size_t)pc * ldb + jc + jr, (size_t)ldb, 1, kc, nr, NR);
+                else hero__gemm_pack(Bp + (size_t)jr * kc, B + (size_t)(jc + jr) * ldb + pc, 1, (size_t)ldb, kc, nr, NR);
             }
             for (ic = 0; ic < M; ic += MC) {
                 int mc = M - ic < MC ? M - ic : MC;
                 /* pack op(A)[ic:ic+mc, pc:pc+kc] as panels [kc][MR] */
                 for (ir = 0; ir < mc; ir += MR) {
-                    float *ap = Ap + (size_t)ir * kc;
                     int mr = mc - ir < MR ? mc - ir : MR;
-                    for (k = 0; k < kc; k++) {
-                        float *dst = ap + (size_t)k * MR;
-                        if (!ta) {
-                            const float *src = A + (size_t)(ic + ir) * lda + pc + k;
-                            for (i = 0; i < mr; i++) dst[i] = src[(size_t)i * lda];
-                        } else {
-                            const float *src = A + (size_t)(pc + k) * lda + ic + ir;
-                            for (i = 0; i < mr; i++) dst[i] = src[i];
-                        }
-                        for (i = mr; i < MR; i++) dst[i] = 0.0f;
-                    }
+                    if (!ta) hero__gemm_pack(Ap + (size_t)ir * kc, A + (size_t)(ic + ir) * lda + pc, 1, (size_t)lda, kc, mr, MR);
+                    else hero__gemm_pack(Ap + (size_t)ir * kc, A + (size_t)pc * lda + ic + ir, (size_t)lda, 1, kc, mr, MR);
                 }
                 for (jr = 0; jr < nc; jr += NR)
                     for (ir = 0; ir < mc; ir += MR)
