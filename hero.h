@@ -5950,6 +5950,32 @@ static void hero__trainer_shuffle(hero_trainer *t) {
     t->pos = 0;
 }
 
+/* hard negatives from a given update on (the official loop checks completed updates) */
+static void hero__trainer_hard_negatives(hero_trainer *t) {
+    if (t->cfg.hard_negative_start >= 0 && t->opt.step >= t->cfg.hard_negative_start) {
+        t->model->cfg.use_hard_negative = 1;
+        t->model->cfg.hard_pool_size = t->cfg.hard_pool_size;
+        t->model->cfg.hard_neg_weight = t->cfg.hard_neg_weight;
+    }
+}
+
+/* the next micro-batch's videos_per_batch videos into sel; a batch never straddles two epochs,
+   so no video appears twice in it */
+static void hero__trainer_next_videos(hero_trainer *t, hero_video *sel) {
+    int i, B = t->cfg.videos_per_batch;
+    if (t->pos + B > t->n_videos) hero__trainer_shuffle(t);
+    for (i = 0; i < B; i++) sel[i] = t->videos[t->order[t->pos++]];
+}
+
+/* the end of an update: the losses recorded, then the optimizer step (gradients dropped if it fails) */
+static int hero__trainer_step(hero_trainer *t, hero_task task, double loss_sum, hero_error *err) {
+    int rc;
+    t->last_task = task;
+    t->last_loss = (float)(loss_sum / t->cfg.accum_steps);
+    if ((rc = hero_optimizer_step(&t->opt, t->model, &t->last_grad_norm, &t->last_lr, err)) != 0) hero_zero_grad(t->model);
+    return rc;
+}
+
 HERODEF int hero_trainer_init(hero_trainer *t, hero_model *m, const hero_train_config *c, const hero_video *videos,
                               int n_videos, hero_error *err) {
     int i, rc;
@@ -5999,7 +6025,7 @@ static hero_task hero__draw_task(hero_trainer *t) {
 HERODEF int hero_trainer_update(hero_trainer *t, hero_error *err) {
     hero_model *m = t->model;
     hero_task task;
-    int k, i, rc, B = t->cfg.videos_per_batch;
+    int k, rc, B = t->cfg.videos_per_batch;
     double loss_sum = 0;
     hero_video *sel;
 #ifdef HERO_MPI
@@ -6008,17 +6034,10 @@ HERODEF int hero_trainer_update(hero_trainer *t, hero_error *err) {
     task = hero__draw_task(t);
     sel = (hero_video *)HERO_MALLOC((size_t)B * sizeof(hero_video));
     if (!sel) return hero__fail(err, HERO_ENOMEM, "trainer: out of memory");
-    /* hard negatives from a given update on (the official loop checks completed updates) */
-    if (t->cfg.hard_negative_start >= 0 && t->opt.step >= t->cfg.hard_negative_start) {
-        m->cfg.use_hard_negative = 1;
-        m->cfg.hard_pool_size = t->cfg.hard_pool_size;
-        m->cfg.hard_neg_weight = t->cfg.hard_neg_weight;
-    }
+    hero__trainer_hard_negatives(t);
     for (k = 0; k < t->cfg.accum_steps; k++) {
         hero_batch b;
-        /* a batch never straddles two epochs, so no video appears twice in it */
-        if (t->pos + B > t->n_videos) hero__trainer_shuffle(t);
-        for (i = 0; i < B; i++) sel[i] = t->videos[t->order[t->pos++]];
+        hero__trainer_next_videos(t, sel);
         /* on failure drop the gradients of the micro-batches already run: nothing is applied */
         if ((rc = hero_build_batch(&b, task, sel, B, &t->cfg.batch, NULL, &t->rng, err)) != 0) { HERO_FREE(sel); hero_zero_grad(m); return rc; }
         rc = hero_forward_backward(m, &b, 1, NULL, &t->last_result, err);
@@ -6033,13 +6052,7 @@ HERODEF int hero_trainer_update(hero_trainer *t, hero_error *err) {
         loss_sum += t->last_result.loss;
     }
     HERO_FREE(sel);
-    t->last_task = task;
-    t->last_loss = (float)(loss_sum / t->cfg.accum_steps);
-    if ((rc = hero_optimizer_step(&t->opt, m, &t->last_grad_norm, &t->last_lr, err)) != 0) {
-        hero_zero_grad(m);
-        return rc;
-    }
-    return 0;
+    return hero__trainer_step(t, task, loss_sum, err);
 }
 
 /* ---- training state <-> safetensors ---- */
@@ -13368,7 +13381,7 @@ HERODEF int hero_trainer_set_dist(hero_trainer *t, const hero_dist *d, hero_erro
 static int hero__dist_update(hero_trainer *t, hero_error *err) {
     const hero_dist *d = t->dist;
     hero_model *m = t->model;
-    int task_i = 0, k, i, rc = 0, mrc, B = t->cfg.videos_per_batch;
+    int task_i = 0, k, rc = 0, mrc, B = t->cfg.videos_per_batch;
     double loss_sum = 0;
     hero_task task;
     hero_video *sel;
@@ -13377,16 +13390,11 @@ static int hero__dist_update(hero_trainer *t, hero_error *err) {
     task = (hero_task)task_i;
     sel = (hero_video *)HERO_MALLOC((size_t)B * sizeof(hero_video));
     if (!sel) rc = hero__fail(err, HERO_ENOMEM, "trainer: out of memory");
-    if (t->cfg.hard_negative_start >= 0 && t->opt.step >= t->cfg.hard_negative_start) {
-        m->cfg.use_hard_negative = 1;
-        m->cfg.hard_pool_size = t->cfg.hard_pool_size;
-        m->cfg.hard_neg_weight = t->cfg.hard_neg_weight;
-    }
+    hero__trainer_hard_negatives(t);
     for (k = 0; k < t->cfg.accum_steps; k++) {
         hero_batch b;
         if (rc == 0) {
-            if (t->pos + B > t->n_videos) hero__trainer_shuffle(t);
-            for (i = 0; i < B; i++) sel[i] = t->videos[t->order[t->pos++]];
+            hero__trainer_next_videos(t, sel);
             if ((rc = hero_build_batch(&b, task, sel, B, &t->cfg.batch, NULL, &t->rng, err)) == 0) {
                 rc = hero_forward_backward_dist(d, m, &b, 1, &t->last_result, err);
                 hero_batch_free(&b);
@@ -13404,13 +13412,7 @@ static int hero__dist_update(hero_trainer *t, hero_error *err) {
         hero_zero_grad(m);
         return rc;
     }
-    t->last_task = task;
-    t->last_loss = (float)(loss_sum / t->cfg.accum_steps);
-    if ((rc = hero_optimizer_step(&t->opt, m, &t->last_grad_norm, &t->last_lr, err)) != 0) {
-        hero_zero_grad(m);
-        return rc;
-    }
-    return 0;
+    return hero__trainer_step(t, task, loss_sum, err);
 }
 
 /* hero_trainer_save over MPI: rank 0 gathers every rank's PRNG, position, corpus size and
