@@ -65,7 +65,7 @@ $(BUILD)/%: tests/%.c $(HDR) | $(BUILD)
 
 # hero_golden with the activations that are not zeroed filled with NaN first (HERO_ARENA_POISON):
 # every op must write them completely before they are read
-$(BUILD)/hero_golden_poison: examples/hero_golden.c $(HDR) | $(BUILD)
+$(BUILD)/hero_golden_poison: tests/hero_golden.c $(HDR) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -DHERO_ARENA_POISON $< -o $@ $(ALL_LIBS)
 
 test: all
@@ -124,7 +124,7 @@ CUDA_ARCH ?= -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=c
 CUDA_WERROR ?= -Werror all-warnings -Xcompiler -Werror
 NVCCFLAGS ?= -O3 -std=c++17 $(CUDA_ARCH) -Xcompiler -Wall,-Wextra $(CUDA_WERROR)
 CUDA_LIBS ?= -lcublas -lm
-CUDA_EXAMPLES = $(patsubst examples/%.c,$(CUDA_BUILD)/%,$(wildcard examples/*.c))
+CUDA_EXAMPLES = $(patsubst examples/%.c,$(CUDA_BUILD)/%,$(wildcard examples/*.c)) $(CUDA_BUILD)/hero_golden
 
 .PHONY: cuda cuda-check
 
@@ -146,6 +146,9 @@ $(CUDA_BUILD)/libhero_cuda.a: $(CUDA_BUILD)/hero.o
 	rm -f $@ && ar rcs $@ $<
 
 $(CUDA_BUILD)/%: examples/%.c $(HDR) | $(CUDA_BUILD)
+	$(NVCC) $(NVCCFLAGS) -DHERO_CUDA -x cu $< -o $@ $(CUDA_LIBS)
+
+$(CUDA_BUILD)/hero_golden: tests/hero_golden.c $(HDR) | $(CUDA_BUILD)
 	$(NVCC) $(NVCCFLAGS) -DHERO_CUDA -x cu $< -o $@ $(CUDA_LIBS)
 
 $(CUDA_BUILD)/hero_bench: bench/hero_bench.c $(HDR) | $(CUDA_BUILD)

@@ -38,9 +38,9 @@ for t in hero_inspect hero_convert; do
     fi
 done
 GOLDEN=$BUILD/hero_golden
-if [ ! -x "$GOLDEN" ] || [ examples/hero_golden.c -nt "$GOLDEN" ] || [ hero.h -nt "$GOLDEN" ]; then
+if [ ! -x "$GOLDEN" ] || [ tests/hero_golden.c -nt "$GOLDEN" ] || [ hero.h -nt "$GOLDEN" ]; then
     GOLDEN=$TMP/hero_golden
-    $CC -std=c99 -O2 examples/hero_golden.c -o "$GOLDEN" -lm 2>"$TMP/err" || { bad "build hero_golden" "$(head -c 600 "$TMP/err")"; finish; }
+    $CC -std=c99 -O2 tests/hero_golden.c -o "$GOLDEN" -lm 2>"$TMP/err" || { bad "build hero_golden" "$(head -c 600 "$TMP/err")"; finish; }
 fi
 
 # run_tool CMD...: output in $TMP/out, stderr in $TMP/err, exit status in $rc

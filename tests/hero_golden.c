@@ -164,7 +164,7 @@ static void check_floor(golden_ctx *g, const char *task, const hero_tensorfile *
 }
 
 /* ---- roberta_init: the official pre-training init from a RoBERTa state dict ----
-   Paste into examples/hero_golden.c after check() / report() (before run_dir) and call
+   Paste into tests/hero_golden.c after check() / report() (before run_dir) and call
    check_roberta_init(g, dir) from run_dir (in place of the "roberta_init load - SKIP" line).
    DIR/roberta_init/pytorch_model.bin is loaded with hero_model_init_roberta into a model
    built from DIR/config.json (fresh parameters first: hero_model_init_random) and compared
