@@ -253,10 +253,14 @@ typedef struct hero_tensorfile {
     hero_json meta;            /* safetensors __metadata__ object (type HERO_JSON_NULL if none) */
     unsigned char **blobs;     /* internal: decompressed zip members */
     int n_blobs;
+    size_t map_len;            /* buf is a read-only-file memory map of this many bytes (POSIX), 0: HERO_MALLOC'd */
 } hero_tensorfile;
 
 /* Open a tensor file, detecting the format from its content: zip (torch >= 1.6 if it has a
-   data.pkl member, else .npz), legacy torch.save pickle, .npy, else safetensors. */
+   data.pkl member, else .npz), legacy torch.save pickle, .npy, else safetensors. On POSIX
+   systems the file is memory-mapped (private, copy-on-write; define HERO_NO_MMAP to read it
+   instead), elsewhere read: tensors point into the map, so a model whose matrices have the
+   file's format can use them in place (hero_model_load_opt). */
 HERODEF int hero_tensorfile_open(hero_tensorfile *tf, const char *path, hero_error *err);
 /* Same as hero_tensorfile_open on an in-memory copy of a file; `name` is used in messages. */
 HERODEF int hero_tensorfile_open_memory(hero_tensorfile *tf, const void *data, size_t size,
@@ -1604,6 +1608,41 @@ static int hero__read_file(const char *path, size_t limit, unsigned char **out, 
     return 0;
 }
 
+/* Maps a whole regular file (private, copy-on-write) into *out; 0, or -1 (then read it):
+   not POSIX, HERO_NO_MMAP, not a regular file, empty, or a size that is a multiple of the page
+   size (the readers may look at the byte after the data: the map's zero-filled page tail). */
+#if (defined(__unix__) || defined(__APPLE__)) && !defined(HERO_NO_MMAP)
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+static int hero__map_file(const char *path, unsigned char **out, size_t *size) {
+    struct stat st;
+    long page = sysconf(_SC_PAGESIZE);
+    void *p;
+    int fd;
+    if (!path || page <= 0 || (fd = open(path, O_RDONLY)) < 0) return -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t)st.st_size >= (uint64_t)(SIZE_MAX / 2) ||
+        (uint64_t)st.st_size % (uint64_t)page == 0) {
+        close(fd);
+        return -1;
+    }
+    p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) return -1;
+    *out = (unsigned char *)p;
+    *size = (size_t)st.st_size;
+    return 0;
+}
+static void hero__unmap_file(void *p, size_t n) { munmap(p, n); }
+#else
+static int hero__map_file(const char *path, unsigned char **out, size_t *size) {
+    (void)path; (void)out; (void)size;
+    return -1;
+}
+static void hero__unmap_file(void *p, size_t n) { (void)p; (void)n; }
+#endif
+
 /* ======================================================================================
    2. Scratch arena, GEMM, elementwise ops. Each op's forward and backward side by side.
       Backward functions ADD into their input-gradient buffers (which start zeroed).
@@ -2365,6 +2404,9 @@ typedef struct hero__lean {
     hero__wfmt f;
     unsigned char *raw, *block; /* HERO_MALLOC'd, and 64-byte aligned inside it */
     size_t bytes;               /* of block */
+    const void *map_src;        /* while loading: the mapped file whose matrices may be used in place */
+    void *keep;                 /* hero_tensorfile kept open (mapped) for matrices used in place, or NULL */
+    int n_mapped;               /* matrices used in place */
 } hero__lean;
 
 /* the CPU's features for the format kernels, capped by isa_max (see hero_model_options) */
@@ -3258,7 +3300,8 @@ static void hero__reg(hero_model *m, int *i, size_t *off, int assign, const char
     if (assign) {
         hero_param *t = &m->table[*i];
         if (t->wtype != HERO_W_F32) { /* a reduced-format matrix: no f32 data, no gradient */
-            hero__wmat_place(&t->wmat, t->wtype, t->shape[0], t->shape[1], ((hero__lean *)m->wq)->block + t->offset);
+            if (!t->wmat.data) /* (a matrix used in place from a mapped file keeps its pointers) */
+                hero__wmat_place(&t->wmat, t->wtype, t->shape[0], t->shape[1], ((hero__lean *)m->wq)->block + t->offset);
             t->data = t->grad = NULL;
             *pslot = (float *)(uintptr_t)t->wmat.data;
             *gslot = NULL;
@@ -3394,8 +3437,28 @@ HERODEF int hero_param_row(const hero_param *p, int r, float *dst, hero_error *e
 
 HERODEF int hero_model_init(hero_model *m, const hero_config *c, hero_error *err) { return hero_model_init_opt(m, c, NULL, err); }
 
+/* the dispatch table of a lean model: its reduced-format matrices sorted by address */
+static int hero__wmat_cmp(const void *a, const void *b) {
+    uintptr_t x = (uintptr_t)((const hero_wmat *)a)->data, y = (uintptr_t)((const hero_wmat *)b)->data;
+    return x < y ? -1 : x > y;
+}
+static void hero__lean_table(hero_model *m) {
+    hero__lean *L = (hero__lean *)m->wq;
+    int i, k;
+    if (!L) return;
+    for (i = 0, k = 0; i < m->n_params; i++)
+        if (m->table[i].wtype != HERO_W_F32) L->f.mats[k++] = m->table[i].wmat;
+    qsort(L->f.mats, (size_t)k, sizeof(hero_wmat), hero__wmat_cmp);
+}
+
+static int hero__model_init(hero_model *m, const hero_config *c, const hero_model_options *opt, int zero, hero_error *err);
 HERODEF int hero_model_init_opt(hero_model *m, const hero_config *c, const hero_model_options *opt, hero_error *err) {
-    int n, rc, i, k;
+    return hero__model_init(m, c, opt, 1, err);
+}
+/* zero 0 (a load follows): the matrices' block is left untouched, so that pages of matrices
+   used in place from a mapped file are never touched (not resident) */
+static int hero__model_init(hero_model *m, const hero_config *c, const hero_model_options *opt, int zero, hero_error *err) {
+    int n, rc, i;
     hero_model_options o = opt ? *opt : hero_model_options_default();
     hero__lean *L = NULL;
     memset(m, 0, sizeof(*m));
@@ -3433,7 +3496,7 @@ HERODEF int hero_model_init_opt(hero_model *m, const hero_config *c, const hero_
         L->raw = (unsigned char *)HERO_MALLOC(L->bytes + 64);
         if (L->raw) {
             L->block = L->raw + (64 - ((uintptr_t)L->raw & 63)) % 64;
-            memset(L->block, 0, L->bytes);
+            if (zero) memset(L->block, 0, L->bytes);
         }
         for (i = 0; i < m->n_params; i++) L->f.n += m->table[i].wtype != HERO_W_F32;
         L->f.mats = (hero_wmat *)HERO_MALLOC((size_t)(L->f.n ? L->f.n : 1) * sizeof(hero_wmat));
@@ -3449,9 +3512,7 @@ HERODEF int hero_model_init_opt(hero_model *m, const hero_config *c, const hero_
         return rc;
     }
     hero__walk_params(m, 1);
-    if (L) /* the dispatch table: table order is block order, so sorted by address */
-        for (i = 0, k = 0; i < m->n_params; i++)
-            if (m->table[i].wtype != HERO_W_F32) L->f.mats[k++] = m->table[i].wmat;
+    hero__lean_table(m);
     m->vocab_padded = c->Vp > c->V;
     return 0;
 }
@@ -3463,6 +3524,7 @@ HERODEF void hero_model_free(hero_model *m) {
     HERO_FREE(m->grads);
     if (m->wq) {
         hero__lean *L = (hero__lean *)m->wq;
+        if (L->keep) { hero_tensorfile_close((hero_tensorfile *)L->keep); HERO_FREE(L->keep); }
         HERO_FREE(L->raw);
         HERO_FREE(L->f.mats);
         HERO_FREE(L);
@@ -5013,6 +5075,40 @@ static int hero__load_param_q8(hero_param *p, const hero_tensor_info *tq, const 
     return 0;
 }
 
+/* A reduced-format matrix used in place from a mapped file (no copy): the file holds it in
+   the model's format, contiguous and aligned (bf16 / f16: NAME; q8_0: NAME.q8_0 with K a
+   multiple of 32, so that its rows are the model's, and NAME.q8_0_scale). 1 when done. */
+static int hero__map_param(hero_param *p, const hero_tensorfile *tf, const hero_tensor_info *t) {
+    int O = p->shape[0], K = p->ndim == 2 ? p->shape[1] : 0;
+    if (p->wtype == HERO_W_F32 || !tf->map_len || p->ndim != 2) return 0;
+    if (p->wtype == HERO_W_Q8_0) {
+        char qn[160], sn[160];
+        const hero_tensor_info *tq, *ts;
+        const unsigned char *q, *sc;
+        int nb = K / HERO_Q8_BLOCK;
+        if (t || K % HERO_Q8_BLOCK) return 0;
+        snprintf(qn, sizeof(qn), "%s" HERO_Q8_SUFFIX, p->name);
+        snprintf(sn, sizeof(sn), "%s" HERO_Q8_SCALE_SUFFIX, p->name);
+        tq = hero_tensorfile_find(tf, qn);
+        ts = hero_tensorfile_find(tf, sn);
+        if (!tq || !ts || tq->dtype != HERO_I8 || tq->ndim != 2 || tq->shape[0] != O || tq->shape[1] != K || tq->stride[0] != K ||
+            tq->stride[1] != 1 || ts->dtype != HERO_F16 || ts->ndim != 2 || ts->shape[0] != O || ts->shape[1] != nb ||
+            ts->stride[0] != nb || ts->stride[1] != 1)
+            return 0;
+        q = tq->storage + tq->offset;
+        sc = ts->storage + 2 * ts->offset;
+        if ((uintptr_t)sc & 1) return 0;
+        p->wmat.data = q;
+        p->wmat.scale = (const uint16_t *)(const void *)sc;
+        return 1;
+    }
+    if (!t || t->dtype != (p->wtype == HERO_W_BF16 ? HERO_BF16 : HERO_F16) || t->ndim != 2 || t->shape[0] != O ||
+        t->shape[1] != K || t->stride[0] != K || t->stride[1] != 1 || ((uintptr_t)(t->storage + 2 * t->offset) & 1))
+        return 0;
+    p->wmat.data = t->storage + 2 * t->offset;
+    return 1;
+}
+
 /* NAME, or the q8_0 data NAME.q8_0 (same shape) */
 static const hero_tensor_info *hero__find_w(const hero_tensorfile *tf, const char *name) {
     char qn[160];
@@ -5041,6 +5137,12 @@ HERODEF int hero_model_load_state(hero_model *m, const hero_tensorfile *tf, hero
     memset(report, 0, sizeof(*report));
     for (i = 0; i < m->n_params; i++) {
         const hero_tensor_info *t = hero_tensorfile_find(tf, m->table[i].name);
+        hero__lean *L = (hero__lean *)m->wq;
+        if (L && L->map_src == (const void *)tf && hero__map_param(&m->table[i], tf, t)) { /* used in place */
+            L->n_mapped++;
+            report->n_loaded++;
+            continue;
+        }
         if (!t) {
             char qn[160], sn[160];
             const hero_tensor_info *tq, *ts;
@@ -5051,6 +5153,8 @@ HERODEF int hero_model_load_state(hero_model *m, const hero_tensorfile *tf, hero
                 report->n_loaded++;
                 continue;
             }
+            if (m->table[i].wtype != HERO_W_F32) /* stays zero, as hero_model_init makes it */
+                memset((void *)(uintptr_t)m->table[i].wmat.data, 0, hero__wmat_bytes(m->table[i].wtype, m->table[i].shape[0], m->table[i].shape[1]));
             hero__report_add(report->missing, sizeof(report->missing), &report->n_missing, m->table[i].name);
             continue;
         }
@@ -5104,8 +5208,22 @@ HERODEF int hero_model_load_opt(hero_model *m, const char *config_json, const ch
     if ((rc = hero_config_from_json(&c, config_json, err)) != 0) return rc;
     if ((rc = hero_tensorfile_open(&tf, checkpoint, err)) != 0) return rc;
     hero__dims_from_file(&c, &tf);
-    if ((rc = hero_model_init_opt(m, &c, o, err)) != 0) { hero_tensorfile_close(&tf); return rc; }
+    if ((rc = hero__model_init(m, &c, o, 0, err)) != 0) { hero_tensorfile_close(&tf); return rc; }
+    if (m->wq && tf.map_len) ((hero__lean *)m->wq)->map_src = &tf;
     rc = hero_model_load_state(m, &tf, report, err);
+    if (m->wq) {
+        hero__lean *L = (hero__lean *)m->wq;
+        L->map_src = NULL;
+        if (!rc && L->n_mapped) { /* matrices used in place: the model keeps the map */
+            if (!(L->keep = HERO_MALLOC(sizeof(hero_tensorfile)))) rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", checkpoint);
+            else {
+                memcpy(L->keep, &tf, sizeof(tf));
+                memset(&tf, 0, sizeof(tf));
+                hero__walk_params(m, 1); /* the slots of the model code: the mapped matrices */
+                hero__lean_table(m);
+            }
+        }
+    }
     hero_tensorfile_close(&tf);
     if (rc) hero_model_free(m);
     return rc;
@@ -7668,7 +7786,8 @@ HERODEF void hero_tensorfile_close(hero_tensorfile *tf) {
     HERO_FREE(tf->tensors);
     HERO_FREE(tf->entries);
     HERO_FREE(tf->blobs);
-    HERO_FREE(tf->buf);
+    if (tf->map_len) hero__unmap_file(tf->buf, tf->map_len);
+    else HERO_FREE(tf->buf);
     HERO_FREE(tf->path);
     hero_json_free(&tf->meta);
     memset(tf, 0, sizeof *tf);
@@ -9216,6 +9335,9 @@ static int hero__tf_open(hero_tensorfile *tf, const char *path, const void *data
     if (data) {
         if (size >= SIZE_MAX / 2 || !(tf->buf = (unsigned char *)HERO_MALLOC(size + 1))) rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", path);
         else { if (size) memcpy(tf->buf, data, size); tf->buf[size] = 0; tf->size = size; rc = 0; }
+    } else if (!hero__map_file(path, &tf->buf, &tf->size)) {
+        tf->map_len = tf->size;
+        rc = 0;
     } else rc = hero__read_file(path, 0, &tf->buf, &tf->size, err);
     if (!rc) rc = hero__tf_dispatch(tf, npz_only, err);
     if (!rc) rc = hero__tf_renumber(tf, err);

@@ -246,7 +246,71 @@ static void test_models(const char *dir) {
     free(c_ref); free(mq_ref); free(mq);
 }
 
+/* files written by tests/test_lean.sh (hero_convert): a model whose format equals the file's
+   uses the mapped matrices in place and computes exactly what a model converted from model.pt
+   in memory computes */
+static void test_mapped(const char *dir, const char *files) {
+    static const char *names[] = {"m_bf16.safetensors", "m_f16.safetensors", "m_q8_0.safetensors"};
+    static const hero_wtype types[] = {HERO_W_BF16, HERO_W_F16, HERO_W_Q8_0};
+    char cfg[1024], ckpt[1024], path[1024], file[1024], name[256];
+    hero_tensorfile tf;
+    hero_batch b;
+    hero_error err;
+    int i;
+    snprintf(cfg, sizeof(cfg), "%s/config.json", dir);
+    snprintf(ckpt, sizeof(ckpt), "%s/model.pt", dir);
+    snprintf(path, sizeof(path), "%s/repr.safetensors", dir);
+    memset(&b, 0, sizeof(b));
+    if (hero_tensorfile_open(&tf, path, &err) || hero_batch_from_golden(&b, HERO_TASK_REPR, &tf, &err)) {
+        check("repr batch", 0, err.msg);
+        return;
+    }
+    hero_tensorfile_close(&tf);
+    for (i = 0; i < 3; i++) {
+        hero_model a, m;
+        hero_model_options o = hero_model_options_default();
+        hero_result r;
+        float *ca = NULL;
+        size_t n;
+        o.wtype = types[i];
+        snprintf(file, sizeof(file), "%s/%s", files, names[i]);
+        if (hero_model_load_opt(&a, cfg, ckpt, &o, NULL, &err)) { check("load model.pt", 0, err.msg); continue; }
+        if (hero_model_load_opt(&m, cfg, file, &o, NULL, &err)) { check("load the converted file", 0, err.msg); hero_model_free(&a); continue; }
+        n = (size_t)b.B * b.L * a.cfg.H;
+        if (!hero_forward_backward(&a, &b, 0, NULL, &r, &err) && (ca = (float *)malloc(n * sizeof(float))) != NULL) {
+            memcpy(ca, r.c_seq, n * sizeof(float));
+            if (!hero_forward_backward(&m, &b, 0, NULL, &r, &err)) {
+                const hero__lean *L = (const hero__lean *)m.wq;
+                snprintf(name, sizeof(name), "%s file -> %s model: %d matrices used in place from the map (%s), REPR equal bit for bit to model.pt converted in memory",
+                         hero_wtype_name(o.wtype), hero_wtype_name(o.wtype), L ? L->n_mapped : 0,
+#if (defined(__unix__) || defined(__APPLE__)) && !defined(HERO_NO_MMAP)
+                         "mmap"
+#else
+                         "no mmap here: read"
+#endif
+                );
+                check(name, L && memcmp(ca, r.c_seq, n * sizeof(float)) == 0 &&
+#if (defined(__unix__) || defined(__APPLE__)) && !defined(HERO_NO_MMAP)
+                                L->n_mapped > 0 && L->keep != NULL,
+#else
+                                1,
+#endif
+                      "");
+            } else check("forward", 0, err.msg);
+        } else check("forward", 0, err.msg);
+        free(ca);
+        hero_model_free(&a);
+        hero_model_free(&m);
+    }
+    hero_batch_free(&b);
+}
+
 int main(int argc, char **argv) {
+    if (argc > 3 && !strcmp(argv[2], "--files")) { /* tests/test_lean.sh */
+        test_mapped(argv[1], argv[3]);
+        printf("%d passed, %d failed\n", g_pass, g_fail);
+        return g_fail ? 1 : 0;
+    }
     test_kernels();
     test_layouts();
     if (argc > 1) test_models(argv[1]);

@@ -30,4 +30,9 @@ for f in f32 f16 bf16 q8_0; do
         esac
     done
 done
+out=$("$BUILD/test_lean" $G --files "$TMP" 2>&1); rc=$?
+printf '%s\n' "$out" | grep -E '^(PASS|FAIL)'
+last=$(printf '%s\n' "$out" | tail -n 1)
+case "$last" in *" passed, 0 failed") [ $rc -eq 0 ] && ok "mapped files used in place: $last" || bad "mapped files" "rc $rc" ;;
+    *) bad "mapped files used in place" "$last" ;; esac
 finish
