@@ -65,8 +65,10 @@
       8. VSM: query encoder, span + ranking losses    16. tokenizer (byte-level BPE)
       9. the model: forward+backward per task         17. subtitles, features, VCMR ranking
                                                       18. initialisation (fresh, RoBERTa)
-      Section 2 ends with the backend dispatch:       19. backends: CUDA (kernels, cuBLAS,
-      every primitive sections 4-10 run, CPU or GPU       device memory, AdamW on the GPU)
+      Section 2 ends with the weight formats          19. backends: CUDA (kernels, cuBLAS,
+      (bf16 / f16 / q8_0 products: lean inference)        device memory, AdamW on the GPU)
+      and the backend dispatch: every primitive
+      sections 4-10 run, CPU or GPU
                                                       20. many machines: MPI (HERO_MPI),
                                                           NCCL with HERO_CUDA
 
