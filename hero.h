@@ -2743,9 +2743,8 @@ HERO__TARGET("avx512f,avx512bw,avx512vl,avx512vnni,fma,f16c") static void hero__
 
 /* the micro-kernel for j's format and features */
 static hero__wdot_fn hero__wdot_pick(const hero__wjob *j) {
-    int f = j->feat;
-    (void)f;
 #if HERO__WQ_X86
+    int f = j->feat;
     if (j->w->wtype == HERO_W_Q8_0 && j->xq) {
         if (f & HERO__WQ_VNNI512) return hero__wdot_q8_vnni512;
         if (f & HERO__WQ_AVXVNNI) return hero__wdot_q8_avxvnni;
