@@ -32,6 +32,8 @@ run "tokenizer unit tests" "$BUILD/test_tokenizer_unit"
 run "initialisation (random, RoBERTa)" "$BUILD/test_init" tests/golden/tiny
 run "tools: hero_inspect, hero_convert" bash tests/test_tools.sh "$BUILD"
 run "media: subtitles, normalisation, alignment, features, ranking" "$BUILD/test_media"
+run "official retrieval metrics (submission rows, cut, NMS, recall)" "$BUILD/test_eval"
+run "golden parity of the official metric code (tests/golden/tiny-downstream/tvr_eval)" "$BUILD/hero_golden" tests/golden/tiny-downstream
 run "retrieve end to end (tiny model, cache, errors)" bash tests/test_retrieve.sh "$BUILD"
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
     run "tokenizer vs gpt-3-encoder (npm)" bash tests/test_tokenizer.sh
