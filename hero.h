@@ -1256,6 +1256,77 @@ HERODEF int hero_tvr_eval(hero_tvr_metrics *out, hero_tvr_task task, const hero_
 /* The official key of one recall: type -1 (none) or 0..2, iou 0..1 (ignored for VR), k 0..3:
    "0.5-r1", "vt-0.7-r100", "r5", "t-r10". Returns buf. */
 HERODEF const char *hero_tvr_metric_key(char *buf, size_t cap, hero_tvr_task task, int type, int iou, int k);
+
+/* ---------------- annotation files of the downstream datasets (JSONL: one JSON object a line) ----
+
+   The files users download with the official release (scripts/download_*.sh, the txt_db
+   folders' query_data.jsonl, TVRetrieval / TVCaption releases). Fields used, per kind (other
+   keys are ignored; a missing optional field leaves its default):
+     HERO_ANN_TVR     TVR / How2R / DiDeMo / VIOLIN / MSR-VTT queries:
+                        id    "desc_id" (MSR-VTT: "sen_id", else "retrieval_key")   required
+                        text  "desc" (MSR-VTT: "caption")                          required
+                        video "vid_name" (MSR-VTT: "clip_name", else "video_id")   optional (test splits)
+                        ts    "ts": [st, ed] (TVR, How2R) or [[st, ed] x 4+] (DiDeMo) seconds
+                        duration "duration", type "type" ("v" / "t" / "vt"), label "label" (VIOLIN: 0 / 1,
+                        true / false)
+     HERO_ANN_TVQA    TVQA / How2QA questions: id "qid", text "q", candidates "a0", "a1", ... (up
+                        to 5, consecutive), answer "answer_idx", video "vid_name", ts "ts" as the
+                        string "st-ed" (kept in ts_text; parsed into ts[0] when both halves are finite
+                        numbers, as data/videoQA.py's float() split; "NaN-NaN" gives none) or [st, ed]
+     HERO_ANN_TVC     TVC clips: id "clip_id", video "vid_name", ts "ts" [st, ed], duration
+                        "duration", captions "descs": [{"desc", "desc_id", "type"}] (test files
+                        have none)
+   Ids are kept as text: a JSON string as is, a JSON integer in decimal ("90200"). Text is kept
+   as written (UTF-8, escapes decoded): the official preprocessing then lower-cases an all-upper
+   text (hero_text_normalize with unescape 0 for queries, 1 for subtitles) and tokenizes it
+   (hero_tokenize). Every reader treats its input as hostile: wrong types, a ts that is not
+   numbers, more than HERO_ANN_MAX_TS windows, are errors naming the file, line and key. */
+
+typedef enum hero_ann_kind { HERO_ANN_TVR = 0, HERO_ANN_TVQA = 1, HERO_ANN_TVC = 2 } hero_ann_kind;
+
+#define HERO_ANN_MAX_TS 64          /* most windows in one "ts" */
+#define HERO_ANN_MAX_FILE ((size_t)1 << 31) /* largest annotation file read (2 GiB) */
+
+typedef struct hero_ann_caption {
+    char *id;               /* "desc_id" */
+    char *text;             /* "desc" */
+    int type;               /* "type": 0 v, 1 t, 2 vt; -1 absent */
+} hero_ann_caption;
+
+typedef struct hero_ann {
+    char *id;               /* see above; never NULL */
+    char *text;             /* the query / question / statement; NULL for TVC */
+    char *video;            /* NULL when absent */
+    int n_ts;               /* windows in ts: 0 none, 1, or DiDeMo's 4+ */
+    double (*ts)[2];        /* [n_ts] (st, ed) seconds */
+    char *ts_text;          /* TVQA's "st-ed" string as written; NULL otherwise */
+    double duration;        /* seconds; -1 absent */
+    int type;               /* TVR "type": 0 v, 1 t, 2 vt; -1 absent */
+    int label;              /* VIOLIN "label" 0 / 1, TVQA "answer_idx"; -1 absent */
+    int n_cand;             /* TVQA: candidate answers a0.. */
+    char *cand[5];
+    int n_caps;             /* TVC: the clip's captions */
+    hero_ann_caption *caps;
+} hero_ann;
+
+typedef struct hero_ann_list {
+    hero_ann_kind kind;
+    int n;
+    hero_ann *items;        /* [n], in file order */
+} hero_ann_list;
+
+/* Parses len bytes of JSONL (a UTF-8 BOM, CRLF and blank lines accepted); name is used in messages. */
+HERODEF int hero_ann_parse(hero_ann_list *out, hero_ann_kind kind, const char *data, size_t len, const char *name,
+                           hero_error *err);
+HERODEF int hero_ann_read(hero_ann_list *out, hero_ann_kind kind, const char *path, hero_error *err);
+HERODEF void hero_ann_list_free(hero_ann_list *l);
+/* The ground truth for hero_tvr_eval from TVR-kind annotations: video ids by looking each
+   query's video up in names[n_names] -> ids[n_names] (the official video2idx); ts / n_ts
+   from the windows; type when every query has one. The arrays are HERO_MALLOC'd into *gt
+   (free with hero_tvr_gt_free). A query whose video is not in the list is HERO_EMISSING. */
+HERODEF int hero_ann_tvr_gt(hero_tvr_gt *gt, const hero_ann_list *a, const char *const *names, const int64_t *ids,
+                            int n_names, hero_error *err);
+HERODEF void hero_tvr_gt_free(hero_tvr_gt *gt);
 /* ======================================================================================
    Initialisation: a fresh model, or the official pre-training init from RoBERTa
    ====================================================================================== */
@@ -11525,6 +11596,347 @@ HERODEF int hero_tvr_eval(hero_tvr_metrics *out, hero_tvr_task task, const hero_
             for (i = 0; i < 3; i++) out->by_type[i][1][k] = 0;
         }
     for (i = 0; i < 3; i++) out->type_ratio[i] = out->has_types ? hero__tvr_pct((double)tcount[i] / (double)n) : 0;
+    return 0;
+}
+/* ======================================================================================
+   Annotation files of the downstream datasets (TVR / How2R / DiDeMo / VIOLIN / MSR-VTT,
+   TVQA / How2QA, TVC)
+   ====================================================================================== */
+
+static void hero__ann_free(hero_ann *a) {
+    int i;
+    if (!a) return;
+    HERO_FREE(a->id);
+    HERO_FREE(a->text);
+    HERO_FREE(a->video);
+    HERO_FREE(a->ts);
+    HERO_FREE(a->ts_text);
+    for (i = 0; i < 5; i++) HERO_FREE(a->cand[i]);
+    for (i = 0; i < a->n_caps; i++) {
+        HERO_FREE(a->caps[i].id);
+        HERO_FREE(a->caps[i].text);
+    }
+    HERO_FREE(a->caps);
+    memset(a, 0, sizeof(*a));
+}
+
+HERODEF void hero_ann_list_free(hero_ann_list *l) {
+    int i;
+    if (!l) return;
+    for (i = 0; i < l->n; i++) hero__ann_free(&l->items[i]);
+    HERO_FREE(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
+/* the first of up to three keys present */
+static const hero_json *hero__ann_get(const hero_json *o, const char *k1, const char *k2, const char *k3, const char **used) {
+    const hero_json *v = NULL;
+    if (k1 && (v = hero_json_get(o, k1))) { *used = k1; return v; }
+    if (k2 && (v = hero_json_get(o, k2))) { *used = k2; return v; }
+    if (k3 && (v = hero_json_get(o, k3))) { *used = k3; return v; }
+    *used = k1;
+    return NULL;
+}
+
+/* an id: a string as is, an integer in decimal */
+static int hero__ann_id(char **out, const hero_json *v, const char *nm, int line, const char *key, hero_error *err) {
+    char buf[40];
+    if (v->type == HERO_JSON_STRING) {
+        if (!(*out = hero__mstrndup(v->string, v->len))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+        return 0;
+    }
+    if (v->type != HERO_JSON_NUMBER || v->number != floor(v->number) || !(fabs(v->number) < 9007199254740992.0))
+        return hero__fail(err, HERO_EFORMAT, "%s:%d: \"%s\": expected a string or an integer id", nm, line, key);
+    snprintf(buf, sizeof(buf), "%.0f", v->number);
+    if (!(*out = hero__mstrndup(buf, strlen(buf)))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+    return 0;
+}
+
+static int hero__ann_str(char **out, const hero_json *v, const char *nm, int line, const char *key, hero_error *err) {
+    if (v->type != HERO_JSON_STRING) return hero__fail(err, HERO_EFORMAT, "%s:%d: \"%s\": expected a string", nm, line, key);
+    if (!(*out = hero__mstrndup(v->string, v->len))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+    return 0;
+}
+
+static int hero__ann_num(double *out, const hero_json *v, const char *nm, int line, const char *key, hero_error *err) {
+    if (v->type != HERO_JSON_NUMBER || !(fabs(v->number) <= HERO_SUBS_MAX_TIME))
+        return hero__fail(err, HERO_EFORMAT, "%s:%d: \"%s\": expected a number of seconds within +-%g", nm, line, key, HERO_SUBS_MAX_TIME);
+    *out = v->number;
+    return 0;
+}
+
+/* "v" / "t" / "vt" */
+static int hero__ann_type(int *out, const hero_json *v, const char *nm, int line, const char *key, hero_error *err) {
+    if (v->type == HERO_JSON_STRING && !strcmp(v->string, "v")) *out = 0;
+    else if (v->type == HERO_JSON_STRING && !strcmp(v->string, "t")) *out = 1;
+    else if (v->type == HERO_JSON_STRING && !strcmp(v->string, "vt")) *out = 2;
+    else return hero__fail(err, HERO_EFORMAT, "%s:%d: \"%s\": expected \"v\", \"t\" or \"vt\"", nm, line, key);
+    return 0;
+}
+
+/* [st, ed] or [[st, ed], ...] */
+static int hero__ann_ts(hero_ann *a, const hero_json *v, const char *nm, int line, hero_error *err) {
+    int i, n;
+    const hero_json *w;
+    if (v->type != HERO_JSON_ARRAY || v->n < 1)
+        return hero__fail(err, HERO_EFORMAT, "%s:%d: \"ts\": expected [st, ed] or a list of [st, ed]", nm, line);
+    n = v->items[0].type == HERO_JSON_ARRAY ? v->n : 1;
+    if (n > HERO_ANN_MAX_TS) return hero__fail(err, HERO_ELIMIT, "%s:%d: \"ts\": %d windows (limit %d)", nm, line, n, HERO_ANN_MAX_TS);
+    if (!(a->ts = (double(*)[2])HERO_MALLOC((size_t)n * sizeof(a->ts[0])))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+    a->n_ts = n;
+    for (i = 0; i < n; i++) {
+        w = n == 1 && v->items[0].type != HERO_JSON_ARRAY ? v : &v->items[i];
+        if (w->type != HERO_JSON_ARRAY || w->n != 2 || w->items[0].type != HERO_JSON_NUMBER || w->items[1].type != HERO_JSON_NUMBER ||
+            !(fabs(w->items[0].number) <= HERO_SUBS_MAX_TIME) || !(fabs(w->items[1].number) <= HERO_SUBS_MAX_TIME))
+            return hero__fail(err, HERO_EFORMAT, "%s:%d: \"ts\"[%d]: expected [st, ed] numbers of seconds within +-%g", nm, line, i,
+                              HERO_SUBS_MAX_TIME);
+        a->ts[i][0] = w->items[0].number;
+        a->ts[i][1] = w->items[1].number;
+    }
+    return 0;
+}
+
+/* one half of TVQA's "st-ed" as Python's float() reads it (surrounding whitespace, no hex);
+   1 with a finite value, else 0 */
+static int hero__ann_pyfloat(const char *s, size_t n, double *out) {
+    char buf[64], *end;
+    size_t a = 0, b = n, i;
+    while (a < b && (hero__mspace(s[a]) || s[a] == '\n' || s[a] == '\r')) a++;
+    while (b > a && (hero__mspace(s[b - 1]) || s[b - 1] == '\n' || s[b - 1] == '\r')) b--;
+    if (a == b || b - a >= sizeof(buf)) return 0;
+    for (i = a; i < b; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == 'e' || s[i] == 'E' || s[i] == '+')) return 0;
+    memcpy(buf, s + a, b - a);
+    buf[b - a] = 0;
+    *out = strtod(buf, &end);
+    return *end == 0 && *out == *out && fabs(*out) <= HERO_SUBS_MAX_TIME;
+}
+
+static int hero__ann_record(hero_ann *a, hero_ann_kind kind, const hero_json *o, const char *nm, int line, hero_error *err) {
+    const hero_json *v;
+    const char *k;
+    int rc, i;
+    a->duration = -1;
+    a->type = -1;
+    a->label = -1;
+    if (o->type != HERO_JSON_OBJECT) return hero__fail(err, HERO_EFORMAT, "%s:%d: expected a JSON object", nm, line);
+    /* id */
+    v = kind == HERO_ANN_TVR ? hero__ann_get(o, "desc_id", "sen_id", "retrieval_key", &k)
+        : kind == HERO_ANN_TVQA ? hero__ann_get(o, "qid", NULL, NULL, &k) : hero__ann_get(o, "clip_id", NULL, NULL, &k);
+    if (!v) return hero__fail(err, HERO_EMISSING, "%s:%d: no \"%s\"", nm, line, k);
+    if ((rc = hero__ann_id(&a->id, v, nm, line, k, err))) return rc;
+    /* text */
+    if (kind != HERO_ANN_TVC) {
+        v = kind == HERO_ANN_TVR ? hero__ann_get(o, "desc", "caption", NULL, &k) : hero__ann_get(o, "q", NULL, NULL, &k);
+        if (!v) return hero__fail(err, HERO_EMISSING, "%s:%d: no \"%s\"", nm, line, k);
+        if ((rc = hero__ann_str(&a->text, v, nm, line, k, err))) return rc;
+    }
+    /* video */
+    if ((v = hero__ann_get(o, "vid_name", kind == HERO_ANN_TVR ? "clip_name" : NULL, kind == HERO_ANN_TVR ? "video_id" : NULL, &k)) &&
+        (rc = hero__ann_str(&a->video, v, nm, line, k, err)))
+        return rc;
+    if (kind == HERO_ANN_TVC && !a->video) return hero__fail(err, HERO_EMISSING, "%s:%d: no \"vid_name\"", nm, line);
+    /* ts */
+    if ((v = hero_json_get(o, "ts")) && v->type != HERO_JSON_NULL) {
+        if (kind == HERO_ANN_TVQA && v->type == HERO_JSON_STRING) {
+            const char *dash = (const char *)memchr(v->string, '-', v->len);
+            double st, ed;
+            size_t rest;
+            if (!(a->ts_text = hero__mstrndup(v->string, v->len))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+            if (dash) {
+                const char *p2 = dash + 1, *dash2;
+                rest = v->len - (size_t)(p2 - v->string);
+                dash2 = (const char *)memchr(p2, '-', rest); /* split("-"): the second field ends at the next '-' */
+                if (hero__ann_pyfloat(v->string, (size_t)(dash - v->string), &st) &&
+                    hero__ann_pyfloat(p2, dash2 ? (size_t)(dash2 - p2) : rest, &ed)) {
+                    if (!(a->ts = (double(*)[2])HERO_MALLOC(sizeof(a->ts[0])))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+                    a->ts[0][0] = st;
+                    a->ts[0][1] = ed;
+                    a->n_ts = 1;
+                }
+            }
+        } else if ((rc = hero__ann_ts(a, v, nm, line, err))) {
+            return rc;
+        }
+        if (kind != HERO_ANN_TVR && a->n_ts > 1) return hero__fail(err, HERO_EFORMAT, "%s:%d: \"ts\": expected one [st, ed]", nm, line);
+    }
+    if ((v = hero_json_get(o, "duration")) && v->type != HERO_JSON_NULL && (rc = hero__ann_num(&a->duration, v, nm, line, "duration", err)))
+        return rc;
+    if (kind == HERO_ANN_TVR && (v = hero_json_get(o, "type")) && (rc = hero__ann_type(&a->type, v, nm, line, "type", err))) return rc;
+    /* label / answer */
+    v = kind == HERO_ANN_TVR ? hero_json_get(o, "label") : kind == HERO_ANN_TVQA ? hero_json_get(o, "answer_idx") : NULL;
+    if (v && v->type != HERO_JSON_NULL) {
+        k = kind == HERO_ANN_TVR ? "label" : "answer_idx";
+        if (v->type == HERO_JSON_BOOL) a->label = v->boolean;
+        else if (v->type == HERO_JSON_NUMBER && v->number == floor(v->number) && v->number >= 0 && v->number <= (kind == HERO_ANN_TVR ? 1 : 4))
+            a->label = (int)v->number;
+        else return hero__fail(err, HERO_EFORMAT, "%s:%d: \"%s\": expected an integer %s", nm, line, k, kind == HERO_ANN_TVR ? "0 or 1" : "0..4");
+    }
+    /* TVQA candidates a0, a1, ... */
+    if (kind == HERO_ANN_TVQA) {
+        for (i = 0; i < 5; i++) {
+            char key[4] = {'a', (char)('0' + i), 0, 0};
+            if (!(v = hero_json_get(o, key))) break;
+            if ((rc = hero__ann_str(&a->cand[i], v, nm, line, key, err))) return rc;
+            a->n_cand = i + 1;
+        }
+        if (a->label >= a->n_cand && a->label >= 0)
+            return hero__fail(err, HERO_EFORMAT, "%s:%d: \"answer_idx\" %d but %d candidates", nm, line, a->label, a->n_cand);
+    }
+    /* TVC captions */
+    if (kind == HERO_ANN_TVC && (v = hero_json_get(o, "descs")) && v->type != HERO_JSON_NULL) {
+        if (v->type != HERO_JSON_ARRAY) return hero__fail(err, HERO_EFORMAT, "%s:%d: \"descs\": expected a list", nm, line);
+        if (v->n && !(a->caps = (hero_ann_caption *)HERO_MALLOC((size_t)v->n * sizeof(hero_ann_caption))))
+            return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+        for (i = 0; i < v->n; i++) {
+            const hero_json *c = &v->items[i], *f;
+            hero_ann_caption *cp = &a->caps[i];
+            memset(cp, 0, sizeof(*cp));
+            cp->type = -1;
+            a->n_caps = i + 1;
+            if (c->type != HERO_JSON_OBJECT) return hero__fail(err, HERO_EFORMAT, "%s:%d: \"descs\"[%d]: expected an object", nm, line, i);
+            if (!(f = hero_json_get(c, "desc"))) return hero__fail(err, HERO_EMISSING, "%s:%d: \"descs\"[%d]: no \"desc\"", nm, line, i);
+            if ((rc = hero__ann_str(&cp->text, f, nm, line, "desc", err))) return rc;
+            if (!(f = hero_json_get(c, "desc_id"))) return hero__fail(err, HERO_EMISSING, "%s:%d: \"descs\"[%d]: no \"desc_id\"", nm, line, i);
+            if ((rc = hero__ann_id(&cp->id, f, nm, line, "desc_id", err))) return rc;
+            if ((f = hero_json_get(c, "type")) && (rc = hero__ann_type(&cp->type, f, nm, line, "type", err))) return rc;
+        }
+    }
+    return 0;
+}
+
+HERODEF int hero_ann_parse(hero_ann_list *out, hero_ann_kind kind, const char *data, size_t len, const char *name,
+                           hero_error *err) {
+    int cap = 0, line = 0, rc;
+    size_t pos = 0;
+    const char *nm = name ? name : "<jsonl>";
+    if (!out) return hero__fail(err, HERO_EINVAL, "%s: NULL output", nm);
+    memset(out, 0, sizeof(*out));
+    if ((!data && len) || (int)kind < HERO_ANN_TVR || (int)kind > HERO_ANN_TVC)
+        return hero__fail(err, HERO_EINVAL, "%s: bad arguments (kind %d)", nm, (int)kind);
+    if (len > HERO_ANN_MAX_FILE) return hero__fail(err, HERO_ELIMIT, "%s: %zu bytes, limit %zu", nm, len, HERO_ANN_MAX_FILE);
+    out->kind = kind;
+    if (len >= 3 && (unsigned char)data[0] == 0xEF && (unsigned char)data[1] == 0xBB && (unsigned char)data[2] == 0xBF) pos = 3;
+    while (pos < len) {
+        hero_json j;
+        hero_error je;
+        size_t ls = pos, e = pos, a;
+        while (e < len && data[e] != '\n') e++;
+        pos = e < len ? e + 1 : e;
+        line++;
+        for (a = ls; a < e && (hero__mspace(data[a]) || data[a] == '\r'); a++) {}
+        if (a == e) continue;
+        if (out->n == cap) {
+            int nc = cap ? 2 * cap : 64;
+            hero_ann *p;
+            if (nc > (1 << 26) || !(p = (hero_ann *)HERO_REALLOC(out->items, (size_t)nc * sizeof(hero_ann)))) {
+                hero_ann_list_free(out);
+                return hero__fail(err, nc > (1 << 26) ? HERO_ELIMIT : HERO_ENOMEM, "%s:%d: too many records", nm, line);
+            }
+            out->items = p;
+            cap = nc;
+        }
+        memset(&je, 0, sizeof je);
+        if ((rc = hero_json_parse(data + ls, e - ls, &j, &je)) != 0) {
+            hero_ann_list_free(out);
+            return hero__fail(err, rc, "%s:%d: not a JSON line: %s", nm, line, je.msg);
+        }
+        memset(&out->items[out->n], 0, sizeof(hero_ann));
+        rc = hero__ann_record(&out->items[out->n], kind, &j, nm, line, err);
+        out->n++; /* freed with the list on failure */
+        hero_json_free(&j);
+        if (rc) {
+            hero_ann_list_free(out);
+            return rc;
+        }
+    }
+    out->kind = kind;
+    return 0;
+}
+
+HERODEF int hero_ann_read(hero_ann_list *out, hero_ann_kind kind, const char *path, hero_error *err) {
+    char *buf;
+    size_t n;
+    int rc;
+    if (out) memset(out, 0, sizeof(*out));
+    if ((rc = hero__read_file(path, HERO_ANN_MAX_FILE, (unsigned char **)&buf, &n, err)) != 0) return rc;
+    rc = hero_ann_parse(out, kind, buf, n, path, err);
+    HERO_FREE(buf);
+    return rc;
+}
+
+HERODEF void hero_tvr_gt_free(hero_tvr_gt *gt) {
+    if (!gt) return;
+    HERO_FREE((void *)gt->video);
+    HERO_FREE((void *)gt->ts);
+    HERO_FREE((void *)gt->n_ts);
+    HERO_FREE((void *)gt->type);
+    memset(gt, 0, sizeof(*gt));
+}
+
+typedef struct hero__ann_name { const char *name; int idx; } hero__ann_name;
+static int hero__ann_name_cmp(const void *pa, const void *pb) {
+    const hero__ann_name *a = (const hero__ann_name *)pa, *b = (const hero__ann_name *)pb;
+    int c = strcmp(a->name, b->name);
+    return c ? c : (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+HERODEF int hero_ann_tvr_gt(hero_tvr_gt *gt, const hero_ann_list *a, const char *const *names, const int64_t *ids,
+                            int n_names, hero_error *err) {
+    int64_t *vid = NULL;
+    double *ts = NULL;
+    int32_t *nts = NULL, *type = NULL;
+    hero__ann_name *byname = NULL;
+    int i, j, m = 0, max_ts = 0, all_typed = 1;
+    if (!gt) return hero__fail(err, HERO_EINVAL, "ann_tvr_gt: NULL output");
+    memset(gt, 0, sizeof(*gt));
+    if (!a || a->kind != HERO_ANN_TVR || a->n < 1 || n_names < 0 || (n_names && (!names || !ids)))
+        return hero__fail(err, HERO_EINVAL, "ann_tvr_gt: expected TVR-kind annotations and a video list");
+    for (i = 0; i < a->n; i++) {
+        if (a->items[i].n_ts > max_ts) max_ts = a->items[i].n_ts;
+        if (a->items[i].type < 0) all_typed = 0;
+    }
+    vid = (int64_t *)HERO_MALLOC((size_t)a->n * sizeof(int64_t));
+    nts = (int32_t *)HERO_MALLOC((size_t)a->n * sizeof(int32_t));
+    ts = (double *)HERO_MALLOC((size_t)a->n * (size_t)(max_ts ? max_ts : 1) * 2 * sizeof(double));
+    type = all_typed ? (int32_t *)HERO_MALLOC((size_t)a->n * sizeof(int32_t)) : NULL;
+    byname = (hero__ann_name *)HERO_MALLOC((size_t)(n_names ? n_names : 1) * sizeof(hero__ann_name));
+    if (!vid || !nts || !ts || (all_typed && !type) || !byname) {
+        HERO_FREE(vid); HERO_FREE(nts); HERO_FREE(ts); HERO_FREE(type); HERO_FREE(byname);
+        return hero__fail(err, HERO_ENOMEM, "ann_tvr_gt: out of memory (%d queries)", a->n);
+    }
+    for (i = 0; i < n_names; i++)
+        if (names[i]) { byname[m].name = names[i]; byname[m].idx = i; m++; }
+    qsort(byname, (size_t)m, sizeof(hero__ann_name), hero__ann_name_cmp);
+    n_names = m;
+    for (i = 0; i < a->n; i++) {
+        const hero_ann *q = &a->items[i];
+        int found = -1, lo = 0, hi = n_names - 1;
+        while (q->video && lo <= hi) { /* the last entry of that name (a dict keeps the last) */
+            int mid = lo + (hi - lo) / 2, c = strcmp(byname[mid].name, q->video);
+            if (c <= 0) { if (!c) found = byname[mid].idx; lo = mid + 1; } else hi = mid - 1;
+        }
+        if (found < 0) {
+            hero__fail(err, HERO_EMISSING, "ann_tvr_gt: query %s: video \"%s\" is not in the video list", q->id, q->video ? q->video : "(none)");
+            HERO_FREE(vid); HERO_FREE(nts); HERO_FREE(ts); HERO_FREE(type); HERO_FREE(byname);
+            return HERO_EMISSING;
+        }
+        vid[i] = ids[found];
+        nts[i] = q->n_ts;
+        for (j = 0; j < max_ts; j++) {
+            ts[((size_t)i * max_ts + j) * 2] = j < q->n_ts ? q->ts[j][0] : 0;
+            ts[((size_t)i * max_ts + j) * 2 + 1] = j < q->n_ts ? q->ts[j][1] : 0;
+        }
+        if (type) type[i] = q->type;
+    }
+    HERO_FREE(byname);
+    gt->n = a->n;
+    gt->video = vid;
+    gt->ts = max_ts ? ts : NULL;
+    if (!max_ts) HERO_FREE(ts);
+    gt->max_ts = max_ts;
+    gt->n_ts = nts;
+    gt->type = type;
     return 0;
 }
 /* ======================================================================================

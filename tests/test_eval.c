@@ -2,13 +2,14 @@
    submission rows (the float32 VCMR / float64 SVMR seconds), the flat-index decoding, the
    max_after_nms cut in place, temporal NMS (VCMR per video then re-sorted, SVMR), recall at K
    with float32 IoU, by query type, DiDeMo's 2-of-4 rule, numpy's rounding, and hostile
-   arguments. The golden parity of the same functions is hero_golden's tvr_eval lines
+   arguments; the annotation readers (tests/data/ann: TVR, DiDeMo, VIOLIN, MSR-VTT, TVQA /
+   How2QA, TVC JSONL) on real-format files and hostile lines. The golden parity of the same functions is hero_golden's tvr_eval lines
    (tests/golden/tiny-downstream/tvr_eval.safetensors).
 
    Expected values marked "numpy" were computed with the official functions under numpy 1.24.
 
    Build: gcc -std=c99 -O2 -Wall -Wextra -Wpedantic tests/test_eval.c -o build/test_eval -lm
-   Run:   build/test_eval   (prints PASS / FAIL lines, last "N passed, M failed"; exit 1 on failure) */
+   Run:   build/test_eval   (from the repository root; prints PASS / FAIL lines, last "N passed, M failed"; exit 1 on failure) */
 #define HERO_IMPLEMENTATION
 #include "../hero.h"
 
@@ -332,6 +333,149 @@ static void test_didemo(void) {
     hero_tvr_sub_free(&s);
 }
 
+/* ---- annotation files (tests/data/ann) ---- */
+static int streq(const char *a, const char *b) { return a && b && !strcmp(a, b); }
+
+static void test_annotations(void) {
+    hero_ann_list l;
+    hero_error err;
+    int rc;
+    rc = hero_ann_read(&l, HERO_ANN_TVR, "tests/data/ann/tvr.jsonl", &err);
+    check(rc == 0 && l.n == 3 && streq(l.items[0].id, "90200") && streq(l.items[0].text, "Rachel walks in with a COFFEE.") &&
+              streq(l.items[0].video, "friends_s01e01_seg02_clip_00") && l.items[0].n_ts == 1 && l.items[0].ts[0][0] == 16.48 &&
+              l.items[0].ts[0][1] == 33.87 && l.items[0].duration == 60.0 && l.items[0].type == 0 && l.items[0].label == -1 &&
+              l.items[1].type == 2 && l.items[1].ts[0][1] == 7.5 && streq(l.items[2].id, "108617") && !l.items[2].video &&
+              l.items[2].n_ts == 0 && l.items[2].type == -1,
+          "TVR annotations (BOM, CRLF, blank line, test-split record)", "rc %d %s", rc, err.msg);
+    hero_ann_list_free(&l);
+    rc = hero_ann_read(&l, HERO_ANN_TVR, "tests/data/ann/didemo.jsonl", &err);
+    check(rc == 0 && l.n == 2 && l.items[0].n_ts == 4 && l.items[0].ts[2][0] == 5 && l.items[0].ts[3][1] == 10 && l.items[1].n_ts == 5 &&
+              streq(l.items[1].text, "camera pans \xc3\xa9t\xc3\xa9"),
+          "DiDeMo annotations (4 and 5 windows)", "rc %d %s", rc, err.msg);
+    hero_ann_list_free(&l);
+    rc = hero_ann_read(&l, HERO_ANN_TVR, "tests/data/ann/violin.jsonl", &err);
+    check(rc == 0 && l.n == 2 && streq(l.items[0].id, "ZVKfxw2cBfQ_clip_3-0") && l.items[0].label == 1 && l.items[1].label == 0,
+          "VIOLIN annotations (label 1 / false)", "rc %d %s", rc, err.msg);
+    hero_ann_list_free(&l);
+    rc = hero_ann_read(&l, HERO_ANN_TVR, "tests/data/ann/msrvtt.jsonl", &err);
+    check(rc == 0 && l.n == 2 && streq(l.items[0].id, "180000") && streq(l.items[0].text, "a cartoon of a fox") &&
+              streq(l.items[0].video, "video7010") && streq(l.items[1].id, "r1") && streq(l.items[1].video, "video7011"),
+          "MSR-VTT annotations (sen_id / retrieval_key, caption, clip_name / video_id)", "rc %d %s", rc, err.msg);
+    hero_ann_list_free(&l);
+    rc = hero_ann_read(&l, HERO_ANN_TVQA, "tests/data/ann/tvqa.jsonl", &err);
+    check(rc == 0 && l.n == 3 && streq(l.items[0].id, "7") && l.items[0].n_cand == 5 && streq(l.items[0].cand[1], "A coffee") &&
+              l.items[0].label == 1 && l.items[0].n_ts == 1 && l.items[0].ts[0][0] == 76.01 && l.items[0].ts[0][1] == 84.2 &&
+              streq(l.items[0].ts_text, "76.01-84.2") && l.items[1].n_ts == 0 && streq(l.items[1].ts_text, "NaN-NaN") &&
+              l.items[1].label == -1 && l.items[2].n_cand == 4 && l.items[2].label == 3 && l.items[2].n_ts == 1 &&
+              l.items[2].ts[0][0] == 1.5 && l.items[2].ts[0][1] == 30,
+          "TVQA / How2QA annotations (\"st-ed\" as Python's float() split, NaN-NaN, 4 candidates)", "rc %d %s", rc, err.msg);
+    hero_ann_list_free(&l);
+    rc = hero_ann_read(&l, HERO_ANN_TVC, "tests/data/ann/tvc.jsonl", &err);
+    check(rc == 0 && l.n == 2 && streq(l.items[0].id, "4") && !l.items[0].text && l.items[0].n_caps == 2 &&
+              streq(l.items[0].caps[1].id, "5011") && streq(l.items[0].caps[1].text, "Castle tells Beckett it is late.") &&
+              l.items[0].caps[1].type == 2 && l.items[0].ts[0][1] == 16.78 && l.items[1].n_caps == 0,
+          "TVC annotations (descs, a clip without captions)", "rc %d %s", rc, err.msg);
+    hero_ann_list_free(&l);
+    rc = hero_ann_read(&l, HERO_ANN_TVR, "tests/data/ann/no_such_file.jsonl", &err);
+    check(rc == HERO_EIO && strstr(err.msg, "no_such_file"), "annotations: a missing file names it", "rc %d %s", rc, err.msg);
+}
+
+static void test_annotations_hostile(void) {
+    static const struct { int kind; const char *text; int code; const char *needle; } cases[] = {
+        {HERO_ANN_TVR, "{\"desc\": \"x\"}\n", HERO_EMISSING, "desc_id"},
+        {HERO_ANN_TVR, "{\"desc_id\": 1}\n", HERO_EMISSING, "desc"},
+        {HERO_ANN_TVR, "{\"desc_id\": 1.5, \"desc\": \"x\"}\n", HERO_EFORMAT, "integer id"},
+        {HERO_ANN_TVR, "{\"desc_id\": 1, \"desc\": 7}\n", HERO_EFORMAT, "string"},
+        {HERO_ANN_TVR, "{\"desc_id\": 1, \"desc\": \"x\", \"ts\": [1]}\n", HERO_EFORMAT, "ts"},
+        {HERO_ANN_TVR, "{\"desc_id\": 1, \"desc\": \"x\", \"ts\": [\"1\", \"2\"]}\n", HERO_EFORMAT, "ts"},
+        {HERO_ANN_TVR, "{\"desc_id\": 1, \"desc\": \"x\", \"ts\": [[1, 2], 3]}\n", HERO_EFORMAT, "ts"},
+        {HERO_ANN_TVR, "{\"desc_id\": 1, \"desc\": \"x\", \"ts\": [1, 1e300]}\n", HERO_EFORMAT, "ts"},
+        {HERO_ANN_TVR, "{\"desc_id\": 1, \"desc\": \"x\", \"ts\": []}\n", HERO_EFORMAT, "ts"},
+        {HERO_ANN_TVR, "{\"desc_id\": 1, \"desc\": \"x\", \"type\": \"tv\"}\n", HERO_EFORMAT, "type"},
+        {HERO_ANN_TVR, "{\"desc_id\": 1, \"desc\": \"x\", \"label\": 2}\n", HERO_EFORMAT, "label"},
+        {HERO_ANN_TVR, "{\"desc_id\": 1, \"desc\": \"x\", \"duration\": \"60\"}\n", HERO_EFORMAT, "duration"},
+        {HERO_ANN_TVR, "{\"desc_id\": 1, \"desc\": \"x\", \"vid_name\": null}\n", HERO_EFORMAT, "vid_name"},
+        {HERO_ANN_TVR, "[1, 2]\n", HERO_EFORMAT, "object"},
+        {HERO_ANN_TVR, "{\"desc_id\": 1, \"desc\": \"x\"}\n{\"desc_id\": 2, \"desc\n", HERO_EFORMAT, ":2:"},
+        {HERO_ANN_TVQA, "{\"qid\": 1, \"q\": \"x\", \"a0\": \"a\", \"answer_idx\": 3}\n", HERO_EFORMAT, "answer_idx"},
+        {HERO_ANN_TVQA, "{\"qid\": 1, \"q\": \"x\", \"a0\": 5}\n", HERO_EFORMAT, "a0"},
+        {HERO_ANN_TVQA, "{\"qid\": 1, \"q\": \"x\", \"ts\": [[1, 2], [3, 4]]}\n", HERO_EFORMAT, "one [st, ed]"},
+        {HERO_ANN_TVC, "{\"clip_id\": 1, \"ts\": [1, 2]}\n", HERO_EMISSING, "vid_name"},
+        {HERO_ANN_TVC, "{\"clip_id\": 1, \"vid_name\": \"v\", \"descs\": [{\"desc\": \"x\"}]}\n", HERO_EMISSING, "desc_id"},
+        {HERO_ANN_TVC, "{\"clip_id\": 1, \"vid_name\": \"v\", \"descs\": {\"desc\": \"x\"}}\n", HERO_EFORMAT, "descs"},
+        {HERO_ANN_TVC, "{\"clip_id\": 1, \"vid_name\": \"v\", \"descs\": [{\"desc\": \"x\", \"desc_id\": 2, \"type\": 1}]}\n", HERO_EFORMAT, "type"},
+    };
+    char big[4096], name[64];
+    hero_ann_list l;
+    hero_error err;
+    size_t i, p;
+    int rc;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(&err, 0, sizeof(err));
+        rc = hero_ann_parse(&l, (hero_ann_kind)cases[i].kind, cases[i].text, strlen(cases[i].text), "case.jsonl", &err);
+        snprintf(name, sizeof(name), "hostile annotation case %d", (int)i);
+        check(rc == cases[i].code && strstr(err.msg, cases[i].needle) && strstr(err.msg, "case.jsonl") && l.n == 0 && !l.items, name,
+              "rc %d (want %d) msg \"%s\" (want \"%s\")", rc, cases[i].code, err.msg, cases[i].needle);
+        hero_ann_list_free(&l);
+    }
+    /* more windows than HERO_ANN_MAX_TS */
+    p = (size_t)snprintf(big, sizeof(big), "{\"desc_id\": 1, \"desc\": \"x\", \"ts\": [");
+    for (i = 0; i < HERO_ANN_MAX_TS + 1; i++) p += (size_t)snprintf(big + p, sizeof(big) - p, "%s[1, 2]", i ? ", " : "");
+    p += (size_t)snprintf(big + p, sizeof(big) - p, "]}\n");
+    rc = hero_ann_parse(&l, HERO_ANN_TVR, big, p, "big.jsonl", &err);
+    check(rc == HERO_ELIMIT, "annotations: too many windows is HERO_ELIMIT", "rc %d %s", rc, err.msg);
+    rc = hero_ann_parse(&l, HERO_ANN_TVR, "", 0, "empty.jsonl", &err);
+    check(rc == 0 && l.n == 0, "annotations: an empty file is an empty list", "rc %d", rc);
+    hero_ann_list_free(&l);
+    rc = hero_ann_parse(&l, (hero_ann_kind)7, "", 0, "x", &err);
+    check(rc == HERO_EINVAL, "annotations: unknown kind", "rc %d", rc);
+    /* every prefix of a valid file: an error or a shorter list, never a crash (run under valgrind / ASan) */
+    {
+        FILE *f = fopen("tests/data/ann/tvc.jsonl", "rb");
+        size_t n = f ? fread(big, 1, sizeof(big), f) : 0, cut;
+        int bad = 0;
+        if (f) fclose(f);
+        for (cut = 0; cut <= n; cut++) {
+            rc = hero_ann_parse(&l, HERO_ANN_TVC, big, cut, "prefix.jsonl", &err);
+            if (rc == 0 && l.n > 2) bad = 1;
+            hero_ann_list_free(&l);
+        }
+        check(n > 100 && !bad, "annotations: every prefix of tvc.jsonl parses or fails cleanly", "n %zu", n);
+    }
+}
+
+/* annotations -> ground truth -> recall */
+static void test_annotation_gt(void) {
+    hero_ann_list l;
+    hero_tvr_gt gt;
+    hero_tvr_sub s;
+    hero_tvr_metrics m;
+    hero_error err;
+    const char *names[3] = {"house_s02e03_seg02_clip_11", "friends_s01e01_seg02_clip_00", "x"};
+    const int64_t ids[3] = {40, 41, 42};
+    int rc;
+    hero_ann_read(&l, HERO_ANN_TVR, "tests/data/ann/tvr.jsonl", &err);
+    rc = hero_ann_tvr_gt(&gt, &l, names, ids, 3, &err);
+    check(rc == HERO_EMISSING && strstr(err.msg, "108617"), "ann_tvr_gt: a query without a known video is named", "rc %d %s", rc, err.msg);
+    l.n = 2; /* without the test-split record */
+    rc = hero_ann_tvr_gt(&gt, &l, names, ids, 3, &err);
+    check(rc == 0 && gt.n == 2 && gt.video[0] == 41 && gt.video[1] == 40 && gt.max_ts == 1 && gt.ts[1] == 33.87 && gt.type &&
+              gt.type[1] == 2,
+          "ann_tvr_gt: video ids, windows, types", "rc %d %s", rc, err.msg);
+    hero_tvr_sub_init(&s, 2, 2, &err);
+    add_row(&s, 0, 41, 16.5, 33.0, 1); /* IoU 16.5 / 17.39 = 0.949 */
+    add_row(&s, 1, 41, 0, 7.5, 1);     /* the wrong video */
+    add_row(&s, 1, 40, 0, 3.0, 0.5);   /* IoU 0.4 */
+    rc = rc ? rc : hero_tvr_eval(&m, HERO_TVR_VCMR, &s, &gt, &err);
+    check(rc == 0 && m.r[0][0] == 50 && m.r[0][1] == 50 && m.r[1][0] == 50 && m.has_types && m.by_type[0][0][0] == 100 &&
+              m.by_type[2][0][0] == 0 && isnan(m.by_type[1][0][0]),
+          "annotations -> ground truth -> VCMR recall", "rc %d %s", rc, err.msg);
+    hero_tvr_sub_free(&s);
+    hero_tvr_gt_free(&gt);
+    l.n = 3;
+    hero_ann_list_free(&l);
+}
+
 int main(void) {
     test_rows();
     test_flat();
@@ -340,6 +484,9 @@ int main(void) {
     test_recall();
     test_rounding();
     test_didemo();
+    test_annotations();
+    test_annotations_hostile();
+    test_annotation_gt();
     printf("%d passed, %d failed\n", g_pass, g_fail);
     return g_fail ? 1 : 0;
 }
