@@ -476,6 +476,172 @@ static void test_annotation_gt(void) {
     hero_ann_list_free(&l);
 }
 
+/* ---- the official submission built from the official ranking outputs (tests/golden/tiny-downstream/
+   vcmr.safetensors: out.infer_* -> out.sub.*, out.nms.*, out.metrics*; every value exact) ---- */
+static double *gold(const hero_tensorfile *tf, const char *name, int64_t *n) {
+    const hero_tensor_info *t = hero_tensorfile_find(tf, name);
+    double *v;
+    int64_t i, m = t ? hero_tensor_numel(t) : -1;
+    if (n) *n = m;
+    if (!t || m < 0) return NULL;
+    v = (double *)malloc((size_t)(m ? m : 1) * sizeof(double));
+    if (t->dtype == HERO_F64) {
+        for (i = 0; i < m; i++) {
+            uint64_t u = 0;
+            int b;
+            for (b = 7; b >= 0; b--) u = (u << 8) | t->storage[(t->offset + i) * 8 + b];
+            memcpy(&v[i], &u, 8);
+        }
+    } else {
+        float *f = (float *)malloc((size_t)(m ? m : 1) * sizeof(float));
+        hero_error err;
+        if (hero_tensor_read_f32(t, f, m, &err)) { free(f); free(v); return NULL; }
+        for (i = 0; i < m; i++) v[i] = f[i];
+        free(f);
+    }
+    return v;
+}
+
+/* max |ours - ref| over a submission (rows past either side's count must be (-1, 0, 0, 0)); -1 if the shapes differ */
+static double sub_diff(const hero_tvr_sub *s, const hero_tensorfile *tf, const char *prefix) {
+    char name[96];
+    int64_t np_, nn, q, j, c, K;
+    double *p, *n, *qi, md = 0;
+    snprintf(name, sizeof(name), "%s.pred", prefix);
+    p = gold(tf, name, &np_);
+    snprintf(name, sizeof(name), "%s.n", prefix);
+    n = gold(tf, name, &nn);
+    snprintf(name, sizeof(name), "%s.qidx", prefix);
+    qi = gold(tf, name, NULL);
+    if (!p || !n || !qi || nn != s->n_queries) { free(p); free(n); free(qi); return -1; }
+    K = np_ / (4 * nn);
+    for (q = 0; q < nn; q++) {
+        if (n[q] != s->n[q] || qi[q] != s->qidx[q]) md = 1e300;
+        for (j = 0; j < (K > s->k ? K : s->k); j++)
+            for (c = 0; c < 4; c++) {
+                double pad = c ? 0 : -1, a = j < s->k ? s->pred[(q * s->k + j) * 4 + c] : pad, b = j < K ? p[(q * K + j) * 4 + c] : pad;
+                if (fabs(a - b) > md) md = fabs(a - b);
+            }
+    }
+    free(p); free(n); free(qi);
+    return md;
+}
+
+static int metrics_equal(const hero_tvr_metrics *m, const hero_tensorfile *tf, const char *group, const char *task, int *count) {
+    char key[32], name[128];
+    int i, k, ty, ok = 1, ni = m->task == HERO_TVR_VR ? 1 : HERO_TVR_N_IOU;
+    for (i = 0; i < ni; i++)
+        for (k = 0; k < HERO_TVR_N_K; k++)
+            for (ty = -1; ty < 3; ty++) {
+                double *v;
+                double ours = ty < 0 ? m->r[i][k] : m->by_type[ty][i][k];
+                if (ty >= 0 && !m->has_types) continue;
+                snprintf(name, sizeof(name), "out.%s.%s%s.%s", group, task, ty < 0 ? "" : "_by_type",
+                         hero_tvr_metric_key(key, sizeof(key), m->task, ty, i, k));
+                if (!(v = gold(tf, name, NULL))) continue; /* the file holds the keys the official dict had */
+                (*count)++;
+                if (!(v[0] == ours || (v[0] != v[0] && ours != ours))) { printf("   %s: %.17g vs %.17g\n", name, ours, v[0]); ok = 0; }
+                free(v);
+            }
+    return ok;
+}
+
+static void test_vcmr_golden(void) {
+    hero_tensorfile tf;
+    hero_error err;
+    hero_tvr_sub vc, sv, vr, nv, ns;
+    hero_tvr_metrics m;
+    hero_tvr_gt gt;
+    int64_t nq, nv_, ntop, q, j, i;
+    double *fidx, *fsc, *top, *tsc, *trip, *gidx, *order, *qidx, *qvid, *qts, *qtype;
+    int64_t *ids = NULL, *gvid = NULL;
+    int32_t *tops = NULL, *types = NULL;
+    double *gts = NULL;
+    int ok, nmet = 0;
+    const int L = 12, NV = 3, K = 20;   /* eval_settings: max_clip_len 12, max_vcmr_video 3, max_before_nms 20 */
+    const double interval = 1.5;
+    if (hero_tensorfile_open(&tf, "tests/golden/tiny-downstream/vcmr.safetensors", &err)) { check(0, "vcmr golden opens", "%s", err.msg); return; }
+    fidx = gold(&tf, "out.infer_vcmr_flat_sorted_idx", NULL);
+    fsc = gold(&tf, "out.infer_vcmr_flat_sorted_scores", NULL);
+    top = gold(&tf, "out.infer_vr_sorted_local_idx", &ntop);
+    tsc = gold(&tf, "out.infer_vr_sorted_scores", NULL);
+    trip = gold(&tf, "out.infer_svmr_triples", NULL);
+    gidx = gold(&tf, "in.eval_video_global_idx", &nv_);
+    order = gold(&tf, "in.eval_video_order", NULL);
+    qidx = gold(&tf, "in.eval_qidx", &nq);
+    qvid = gold(&tf, "raw.q_vid", NULL);
+    qts = gold(&tf, "raw.q_ts", NULL);
+    qtype = gold(&tf, "raw.q_type", NULL);
+    if (!fidx || !fsc || !top || !tsc || !trip || !gidx || !order || !qidx || !qvid || !qts || !qtype || ntop != nq * NV) {
+        check(0, "vcmr golden: the ranking outputs", "missing tensors");
+        goto done;
+    }
+    ids = (int64_t *)malloc((size_t)nv_ * sizeof(int64_t));
+    tops = (int32_t *)malloc((size_t)ntop * sizeof(int32_t));
+    gvid = (int64_t *)malloc((size_t)nq * sizeof(int64_t));
+    gts = (double *)malloc((size_t)nq * 2 * sizeof(double));
+    types = (int32_t *)malloc((size_t)nq * sizeof(int32_t));
+    for (i = 0; i < nv_; i++) ids[i] = (int64_t)gidx[i];
+    for (i = 0; i < ntop; i++) tops[i] = (int32_t)top[i];
+    hero_tvr_sub_init(&vc, (int)nq, K, &err);
+    hero_tvr_sub_init(&sv, (int)nq, K, &err);
+    hero_tvr_sub_init(&vr, (int)nq, NV, &err);
+    ok = 1;
+    for (q = 0; q < nq; q++) {
+        int64_t raw = (int64_t)qidx[q], local = -1;
+        float sc[20];
+        int64_t fl[20];
+        for (i = 0; i < nv_; i++) if ((int64_t)order[i] == (int64_t)qvid[raw]) local = i;
+        if (local < 0) { ok = 0; break; }
+        gvid[q] = ids[local];
+        gts[2 * q] = qts[2 * raw];
+        gts[2 * q + 1] = qts[2 * raw + 1];
+        types[q] = (int32_t)qtype[raw];
+        vc.qidx[q] = sv.qidx[q] = vr.qidx[q] = (int32_t)raw;
+        for (j = 0; j < K; j++) { fl[j] = (int64_t)fidx[q * K + j]; sc[j] = (float)fsc[q * K + j]; }
+        ok &= hero_tvr_sub_add_flat(&vc, (int)q, fl, sc, K, tops + q * NV, NV, NV, L, ids, (int)nv_, interval, &err) == 0;
+        for (j = 0; j < K; j++) {
+            const double *t = trip + (q * K + j) * 3;
+            ok &= hero_tvr_sub_add(&sv, HERO_TVR_SVMR, (int)q, gvid[q], (int)t[0], (int)t[1], (float)t[2], interval, &err) == 0;
+        }
+        for (j = 0; j < NV; j++)
+            ok &= hero_tvr_sub_add(&vr, HERO_TVR_VR, (int)q, ids[tops[q * NV + j]], 0, 0, (float)tsc[q * NV + j], interval, &err) == 0;
+    }
+    check(ok, "vcmr golden: rows from the ranking outputs", "%s", err.msg);
+    /* max_after_nms 10, in place */
+    hero_tvr_sub_cut(&vc, 10, &err);
+    hero_tvr_sub_cut(&sv, 10, &err);
+    hero_tvr_sub_cut(&vr, 10, &err);
+    check(sub_diff(&vc, &tf, "out.sub.VCMR") == 0 && sub_diff(&sv, &tf, "out.sub.SVMR") == 0 && sub_diff(&vr, &tf, "out.sub.VR") == 0,
+          "vcmr golden: VCMR / SVMR / VR submissions equal (flat-index decoding, seconds, scores)", "diff %g %g %g",
+          sub_diff(&vc, &tf, "out.sub.VCMR"), sub_diff(&sv, &tf, "out.sub.SVMR"), sub_diff(&vr, &tf, "out.sub.VR"));
+    memset(&gt, 0, sizeof(gt));
+    /* eval_retrieval matches by desc_id: the submission's qidx are raw query indices; ground truth in that order */
+    for (q = 0; q < nq; q++) vc.qidx[q] = sv.qidx[q] = vr.qidx[q] = (int32_t)q;
+    gt.n = (int)nq; gt.video = gvid; gt.ts = gts; gt.max_ts = 1; gt.type = types;
+    ok = hero_tvr_eval(&m, HERO_TVR_VCMR, &vc, &gt, &err) == 0 && metrics_equal(&m, &tf, "metrics", "VCMR", &nmet);
+    ok &= hero_tvr_eval(&m, HERO_TVR_SVMR, &sv, &gt, &err) == 0 && metrics_equal(&m, &tf, "metrics", "SVMR", &nmet);
+    ok &= hero_tvr_eval(&m, HERO_TVR_VR, &vr, &gt, &err) == 0 && metrics_equal(&m, &tf, "metrics", "VR", &nmet);
+    ok &= hero_tvr_nms(&nv, &vc, HERO_TVR_VCMR, 0.5, 20, 10, &err) == 0 && hero_tvr_nms(&ns, &sv, HERO_TVR_SVMR, 0.5, 20, 10, &err) == 0;
+    if (ok) {
+        for (q = 0; q < nq; q++) nv.qidx[q] = ns.qidx[q] = (int32_t)qidx[q];
+        ok &= sub_diff(&nv, &tf, "out.nms.VCMR") == 0 && sub_diff(&ns, &tf, "out.nms.SVMR") == 0;
+        for (q = 0; q < nq; q++) nv.qidx[q] = ns.qidx[q] = (int32_t)q;
+        ok &= hero_tvr_eval(&m, HERO_TVR_VCMR, &nv, &gt, &err) == 0 && metrics_equal(&m, &tf, "metrics_nms", "VCMR", &nmet);
+        ok &= hero_tvr_eval(&m, HERO_TVR_SVMR, &ns, &gt, &err) == 0 && metrics_equal(&m, &tf, "metrics_nms", "SVMR", &nmet);
+        hero_tvr_sub_free(&nv);
+        hero_tvr_sub_free(&ns);
+    }
+    check(ok && nmet >= 80, "vcmr golden: NMS rows and every recall value equal", "%d values compared; %s", nmet, err.msg);
+    hero_tvr_sub_free(&vc);
+    hero_tvr_sub_free(&sv);
+    hero_tvr_sub_free(&vr);
+done:
+    free(fidx); free(fsc); free(top); free(tsc); free(trip); free(gidx); free(order); free(qidx); free(qvid); free(qts); free(qtype);
+    free(ids); free(tops); free(gvid); free(gts); free(types);
+    hero_tensorfile_close(&tf);
+}
+
 int main(void) {
     test_rows();
     test_flat();
@@ -487,6 +653,7 @@ int main(void) {
     test_annotations();
     test_annotations_hostile();
     test_annotation_gt();
+    test_vcmr_golden();
     printf("%d passed, %d failed\n", g_pass, g_fail);
     return g_fail ? 1 : 0;
 }
