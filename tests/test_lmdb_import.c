@@ -13,6 +13,7 @@
      txt_db/tv_subtitles.db/                      lz4(msgpack) subtitle records (prepro_sub.py)
      txt_db/tvr_val.db/                           TVR / DiDeMo-style queries (prepro_query.py tvr)
      txt_db/tvqa_val.db/                          TVQA records (prepro_query.py tvqa)
+     txt_db/tvc_val.db/                           a TVC caption record and a clip record (prepro_tvc.py)
 
    Build: make build/test_lmdb_import (needs liblmdb-dev libmsgpack-dev liblz4-dev)
    Run:   build/test_lmdb_import build/hero_lmdb_import [TMPDIR]
@@ -327,6 +328,27 @@ static void write_queries(void) {
         msgpack_sbuffer_destroy(&sb);
     }
     wdb_close(&ad);
+    /* TVC (prepro_tvc.py): a caption record (clip_id as a string) and a clip record without input_ids */
+    wdb_open(&ad, path("txt_db/tvc_val.db"));
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 5);
+    pk_str(&pk, "desc"); pk_str(&pk, "he leaves");
+    pk_str(&pk, "input_ids"); pk_ints(&pk, q0, 3);
+    pk_str(&pk, "vid_name"); pk_str(&pk, "v_b");
+    pk_str(&pk, "clip_id"); pk_str(&pk, "77");
+    pk_str(&pk, "ts"); msgpack_pack_array(&pk, 2); msgpack_pack_double(&pk, 0.5); msgpack_pack_double(&pk, 2.0);
+    put_lz4(&ad, "5010", &sb);
+    msgpack_sbuffer_destroy(&sb);
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    pk_str(&pk, "vid_name"); pk_str(&pk, "v_a");
+    pk_str(&pk, "ts"); msgpack_pack_array(&pk, 2); msgpack_pack_int(&pk, 1); msgpack_pack_int(&pk, 3);
+    pk_str(&pk, "captions"); msgpack_pack_array(&pk, 0);
+    put_lz4(&ad, "78", &sb);
+    msgpack_sbuffer_destroy(&sb);
+    wdb_close(&ad);
 }
 
 /* ---- reading the imports back ---- */
@@ -475,6 +497,28 @@ static void test_queries(void) {
         t = hero_tensorfile_find(&tf, "raw.q_ts");
         check(ok && ts && !strcmp(ts, "[\"1.5-3.25\", \"NaN-NaN\"]") && t && t->shape[1] == 1,
               "TVQA: question + 5 answers, answer_idx / None, \"st-ed\" parsed, NaN-NaN none", "ts_strings %s", ts ? ts : "-");
+        hero_tensorfile_close(&tf);
+    }
+    snprintf(args, sizeof(args), "queries %s %s --corpus %s", path("txt_db/tvc_val.db"), path("tvc.safetensors"), path("corpus.safetensors"));
+    rc = run_tool(args, out, sizeof(out));
+    check(rc == 0, "query import (TVC caption + clip records) runs", "exit %d: %s", rc, out);
+    if (rc == 0 && !hero_tensorfile_open(&tf, path("tvc.safetensors"), &err)) {
+        /* DB order: "5010" (caption), "78" (clip) */
+        static const int64_t ql[2] = {3, 0}, qt[3] = {31, 32, 33}, qv[2] = {1, 0}, nts[2] = {1, 1};
+        const char *cl = hero_tensorfile_meta(&tf, "clip_ids");
+        double tsw[4];
+        int ok = ints_eq(&tf, "raw.q_len", ql, 2) & ints_eq(&tf, "raw.q_tokens", qt, 3) & ints_eq(&tf, "raw.q_vid", qv, 2) &
+                 ints_eq(&tf, "raw.q_n_ts", nts, 2);
+        int i;
+        t = hero_tensorfile_find(&tf, "raw.q_ts");
+        for (i = 0; ok && t && i < 4; i++) {
+            uint64_t u = 0;
+            int b;
+            for (b = 7; b >= 0; b--) u = (u << 8) | t->storage[(t->offset + i) * 8 + b];
+            memcpy(&tsw[i], &u, 8);
+        }
+        check(ok && t && tsw[0] == 0.5 && tsw[1] == 2.0 && tsw[2] == 1 && tsw[3] == 3 && cl && !strcmp(cl, "[\"77\", null]"),
+              "TVC: caption tokens, clip ids, a clip record without tokens", "clip_ids %s", cl ? cl : "-");
         hero_tensorfile_close(&tf);
     }
 }

@@ -17,6 +17,8 @@
          [frames]] ...], "unmatched_frames": [...], ...}
          query DB records: {"input_ids": [ids] (TVQA: [q, a0, .., a4]), "vid_name" / "vid",
          "ts": [st, ed] | [[st, ed] x 4] | "st-ed" | null, "target", "type", "desc_id" / "qid", ...}
+         TVC: the caption DB ({"input_ids", "vid_name", "clip_id", "ts", ...}) and the clip DB
+         ({"vid_name", "ts", "captions", ...}, no input_ids) import the same way
    Either value encoding is detected from its bytes (a zip, a msgpack map, an lz4 frame).
 
    corpus: every video of SUB_DB (in DB order: LMDB's byte order of the keys) with its features
@@ -29,7 +31,7 @@
      metadata: vids (JSON list of names, in order), source.
      hero.h reads it with hero_tensorfile_open + the raw.* corpus reader (hero_videos_from_golden).
    queries: every record of TXT_DB in DB order:
-       raw.q_len [Q], raw.q_tokens      input_ids (TVQA: the question)
+       raw.q_len [Q], raw.q_tokens      input_ids (TVQA: the question; none: length 0)
        raw.a_len [Q, 5], raw.a_tokens   TVQA / How2QA candidates (only when some record has them)
        raw.q_vid [Q]                    index of the record's video in the corpus's vids (-1: not
                                         there, or no --corpus)
@@ -38,7 +40,7 @@
                                         split as the official float() parse; none: 0 windows)
        raw.q_type [Q]                   "type" v 0 / t 1 / vt 2, else -1
      metadata: qids (the DB keys), videos (each record's video name or null), ts_strings
-     (TVQA's strings), source.
+     (TVQA's strings), clip_ids (TVC captions' clips), source.
    Every input is treated as hostile: sizes, counts and nesting are checked before use; an
    error names the database, the key and what was expected, and the exit status is 1. */
 #define HERO_IMPLEMENTATION
@@ -574,11 +576,11 @@ static int run_queries(const char *txt_db, const char *out, const char *corpus) 
     MDB_val k, v;
     ivec q_len = V0, q_tok = V0, a_len = V0, a_tok = V0, q_vid = V0, target = V0, n_ts = V0, q_type = V0;
     dvec ts = V0; /* per record: its windows, flattened */
-    sbuf qids = V0, videos = V0, tstr = V0;
+    sbuf qids = V0, videos = V0, tstr = V0, clips = V0;
     hero_tensorfile ctf;
     hero_json cv;
     vname *idx = NULL;
-    int nidx = 0, first = 1, any_answers = 0, any_tstr = 0;
+    int nidx = 0, first = 1, any_answers = 0, any_tstr = 0, any_clip = 0;
     int64_t nq = 0, W = 1, i;
     hero_error err;
     memset(&ctf, 0, sizeof(ctf));
@@ -601,21 +603,25 @@ static int run_queries(const char *txt_db, const char *out, const char *corpus) 
     sputs(&qids, "[");
     sputs(&videos, "[");
     sputs(&tstr, "[");
+    sputs(&clips, "[");
     while (db_next(&db, first, &k, &v)) {
         rec_t r;
         const msgpack_object *o = rec_parse(&r, (const unsigned char *)v.mv_data, v.mv_size, txt_db, &k), *ids, *vid, *t, *ty;
-        const char *vs = NULL;
-        size_t vl = 0;
+        const char *vs = NULL, *cs;
+        size_t vl = 0, cl;
         int64_t tv, nw = 0, a;
         long n;
         char key[256];
         first = 0;
         snprintf(key, sizeof(key), "%.*s", (int)(k.mv_size > 200 ? 200 : k.mv_size), (const char *)k.mv_data);
         if (o->type != MSGPACK_OBJECT_MAP) die("%s: key \"%s\": expected a map record", txt_db, key);
-        /* tokens */
+        /* tokens (a TVC clip record has none: its captions are in the caption DB) */
         ids = mp_get(o, "input_ids");
-        if (!ids || ids->type != MSGPACK_OBJECT_ARRAY) die("%s: key \"%s\": no \"input_ids\" list", txt_db, key);
-        if (ids->via.array.size && ids->via.array.ptr[0].type == MSGPACK_OBJECT_ARRAY) { /* TVQA: [q, a0, .., a4] */
+        if (ids && ids->type != MSGPACK_OBJECT_ARRAY) die("%s: key \"%s\": \"input_ids\" is not a list", txt_db, key);
+        if (!ids) {
+            ipush(&q_len, 0);
+            for (a = 0; a < 5; a++) ipush(&a_len, 0);
+        } else if (ids->via.array.size && ids->via.array.ptr[0].type == MSGPACK_OBJECT_ARRAY) { /* TVQA: [q, a0, .., a4] */
             if (ids->via.array.size > 6) die("%s: key \"%s\": %u input_ids lists (expected a question and <= 5 answers)", txt_db, key,
                                             ids->via.array.size);
             if ((n = mp_ints(&ids->via.array.ptr[0], &q_tok, 0, INT32_MAX)) < 0) die("%s: key \"%s\": input_ids[0]: expected token ids", txt_db, key);
@@ -644,9 +650,14 @@ static int run_queries(const char *txt_db, const char *out, const char *corpus) 
             tv = hit ? (int64_t)(hit - idx) : -1;
         }
         ipush(&q_vid, tv);
-        if (nq) { sputs(&videos, ", "); sputs(&qids, ", "); sputs(&tstr, ", "); }
+        if (nq) { sputs(&videos, ", "); sputs(&qids, ", "); sputs(&tstr, ", "); sputs(&clips, ", "); }
         if (vs) sjson(&videos, vs, vl);
         else sputs(&videos, "null");
+        /* TVC: the clip a caption belongs to ("clip_id": a string, or an int in decimal) */
+        t = mp_get(o, "clip_id");
+        if (t && mp_bytes(t, &cs, &cl)) { sjson(&clips, cs, cl); any_clip = 1; }
+        else if (t && mp_int(t, &tv)) { char nb[32]; snprintf(nb, sizeof(nb), "\"%lld\"", (long long)tv); sputs(&clips, nb); any_clip = 1; }
+        else sputs(&clips, "null");
         sjson(&qids, (const char *)k.mv_data, k.mv_size);
         /* target: an integer (answer_idx, label) */
         t = mp_get(o, "target");
@@ -708,6 +719,7 @@ static int run_queries(const char *txt_db, const char *out, const char *corpus) 
     sputs(&qids, "]");
     sputs(&videos, "]");
     sputs(&tstr, "]");
+    sputs(&clips, "]");
     if (!nq) die("%s: no records", txt_db);
     {
         int64_t sh[8][3];
@@ -715,8 +727,8 @@ static int run_queries(const char *txt_db, const char *out, const char *corpus) 
         double *tsw = (double *)xmalloc((size_t)(nq * W * 2) * sizeof(double));
         size_t p = 0;
         int nit = 0;
-        const char *meta[] = {"qids", qids.v, "videos", videos.v, "ts_strings", any_tstr ? tstr.v : "[]", "source",
-                              "hero_lmdb_import queries (official txt_db)", NULL};
+        const char *meta[] = {"qids", qids.v, "videos", videos.v, "ts_strings", any_tstr ? tstr.v : "[]", "clip_ids",
+                              any_clip ? clips.v : "[]", "source", "hero_lmdb_import queries (official txt_db)", NULL};
         for (i = 0; i < nq; i++) { /* windows into [Q, W, 2], zero rows past each query's n_ts */
             int64_t w;
             for (w = 0; w < W; w++) {
@@ -753,7 +765,7 @@ static int run_queries(const char *txt_db, const char *out, const char *corpus) 
     hero_json_free(&cv);
     hero_tensorfile_close(&ctf);
     free(q_len.v); free(q_tok.v); free(a_len.v); free(a_tok.v); free(q_vid.v); free(target.v); free(n_ts.v); free(q_type.v);
-    free(ts.v); free(qids.v); free(videos.v); free(tstr.v);
+    free(ts.v); free(qids.v); free(videos.v); free(tstr.v); free(clips.v);
     return 0;
 }
 
