@@ -451,7 +451,7 @@ typedef struct hero_param {
     int ndim;
     int shape[3];
     size_t numel;
-    size_t offset;     /* in floats, into the parameter / gradient / moment blocks */
+    size_t offset;     /* in floats, into the parameter / gradient / moment blocks (a reduced-format matrix: bytes into its block) */
     float *data, *grad;
     int decay;         /* 1 unless the name contains "bias" or "LayerNorm.weight" */
     int has_grad;      /* set once a backward pass has written its gradient (official p.grad != None) */
