@@ -15,9 +15,9 @@
 
    cases   repr      REPR forward of 2 videos (12 and 20 frames, 6 + 10 subtitles), hero_bench's "full"
            query     hero_encode_queries of 10 queries of 16 tokens
-           retrieve  20 videos x 60 frames (REPR forward in one batch, as the official evaluation's
-                     video batch of 50), 10 queries encoded, hero_vcmr_scores against all videos,
-                     hero_vcmr_rank per query
+           retrieve  20 videos x 60 frames (REPR forward in batches of --video-batch videos, default
+                     20: one batch, as the official evaluation's video batch of 50), 10 queries
+                     encoded, hero_vcmr_scores against all videos, hero_vcmr_rank per query
    Model loaded inference-only (hero_model_load_opt) in the asked format. Peak RSS: getrusage
    ru_maxrss of the process (load included). Synthetic corpus: frames N(0,1), subtitles of
    6-20 word ids in [4, V-1) over 6 consecutive frames each. */
@@ -167,7 +167,7 @@ int main(int argc, char **argv) {
     hero_model m;
     hero_model_options o = hero_model_options_default();
     hero_error err;
-    int i, iters = 3, it;
+    int i, iters = 3, it, vb = 20;
     double t0, load_s, times[64];
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--make") && i + 1 < argc) { make_model(argv[++i]); return 0; }
@@ -175,6 +175,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--model") && i + 1 < argc) model = argv[++i];
         else if (!strcmp(argv[i], "--case") && i + 1 < argc) cas = argv[++i];
         else if (!strcmp(argv[i], "--iters") && i + 1 < argc) iters = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--video-batch") && i + 1 < argc) vb = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--top5") && i + 1 < argc) top5 = argv[++i];
         else if (!strcmp(argv[i], "--against") && i + 1 < argc) against = argv[++i];
         else if (!strcmp(argv[i], "--dtype") && i + 1 < argc) { if (hero_wtype_parse(argv[++i], &wt, &err)) die(err.msg); }
@@ -190,6 +191,7 @@ int main(int argc, char **argv) {
     if (top5 || !strcmp(cas, "retrieve")) {
         /* 20 videos x 60 frames, one REPR batch, 10 (or 60) queries, scores, ranking */
         int T[20], nq = top5 ? 60 : 10, Lq = 16, q, B = 20, L, H = m.cfg.H;
+        int32_t *cmask;
         corpus c;
         hero_batch b;
         hero_result r;
@@ -202,17 +204,28 @@ int main(int argc, char **argv) {
         make_corpus(&c, B, T, m.cfg.F, m.cfg.V);
         make_queries(&c, nq, Lq, ids, mask);
         for (it = 0; it < (top5 ? 1 : iters); it++) {
+            int v0;
             t0 = now();
-            if (hero_build_batch(&b, HERO_TASK_REPR, c.v, B, &bo, NULL, NULL, &err) || hero_forward_backward(&m, &b, 0, NULL, &r, &err))
-                die(err.msg);
-            L = b.L;
+            L = 60; /* every video 60 frames: the REPR batches of --video-batch videos have no padding frames */
             frames = (float *)malloc((size_t)B * L * H * sizeof(float));
-            memcpy(frames, r.c_seq, (size_t)B * L * H * sizeof(float));
+            for (v0 = 0; v0 < B; v0 += vb) {
+                int nv = B - v0 < vb ? B - v0 : vb;
+                if (hero_build_batch(&b, HERO_TASK_REPR, c.v + v0, nv, &bo, NULL, NULL, &err) || hero_forward_backward(&m, &b, 0, NULL, &r, &err))
+                    die(err.msg);
+                if (b.L != L) die("unexpected padding");
+                memcpy(frames + (size_t)v0 * L * H, r.c_seq, (size_t)nv * L * H * sizeof(float));
+                hero_batch_free(&b);
+            }
+            {
+                int k; /* the frame mask of 20 unpadded videos: all ones */
+                cmask = (int32_t *)malloc((size_t)B * L * sizeof(int32_t));
+                for (k = 0; k < B * L; k++) cmask[k] = 1;
+            }
             q2v = (float *)malloc((size_t)nq * B * sizeof(float));
             st = (float *)malloc((size_t)nq * B * L * sizeof(float));
             ed = (float *)malloc((size_t)nq * B * L * sizeof(float));
             if (hero_encode_queries(&m, ids, mask, nq, Lq, mq, &err) ||
-                hero_vcmr_scores(&m, mq, nq, frames, b.c_attn_mask, B, L, q2v, st, ed, &err))
+                hero_vcmr_scores(&m, mq, nq, frames, cmask, B, L, q2v, st, ed, &err))
                 die(err.msg);
             for (q = 0; q < nq; q++)
                 if (hero_vcmr_rank(q2v + (size_t)q * B, st + (size_t)q * B * L, ed + (size_t)q * B * L, B, L, &vo, 1, mom, 5, &err) < 0)
@@ -256,7 +269,7 @@ int main(int argc, char **argv) {
                 }
             }
             free(frames); free(q2v); free(st); free(ed);
-            hero_batch_free(&b);
+            free(cmask);
         }
         if (top5) { hero_model_free(&m); return 0; }
     } else if (!strcmp(cas, "repr")) {
