@@ -2564,6 +2564,13 @@ static void hero__mffr_loss(float *lv, float *dout, float *loss, const float *pr
    ====================================================================================== */
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(HERO_NO_CLONES) && !defined(HERO_CUDA)
 #define HERO__WQ_X86 1
+#if defined(__GNUC__) && !defined(__clang__)
+/* g++ 12 -O2 reports its own AVX-512 headers' deliberately undefined vectors (_mm512_undefined_*)
+   as uninitialised where they are inlined into the kernels below */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <cpuid.h>
 #include <immintrin.h>
 #define HERO__TARGET(s) __attribute__((target(s)))
@@ -2846,7 +2853,7 @@ HERO__TARGET("avx512f,avx512bw,avx512vl,fma,f16c") static void hero__wdot_h_avx5
     for (k = 0; k < K; k += 16) {
         __mmask16 m = K - k >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (K - k)) - 1);
         __m256i h = _mm256_maskz_loadu_epi16(m, w + k);
-        __m512 wf = bf ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)) : _mm512_cvtph_ps(h);
+        __m512 wf = bf ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_maskz_cvtepu16_epi32((__mmask16)0xffff, h), 16)) : _mm512_maskz_cvtph_ps((__mmask16)0xffff, h);
         s0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x0 + k), wf, s0);
         s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x1 + k), wf, s1);
         s2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x2 + k), wf, s2);
@@ -2918,6 +2925,9 @@ HERO__TARGET("avx512f,avx512bw,avx512vl,avx512vnni,fma,f16c") static void hero__
     acc[0] = _mm512_reduce_add_ps(s0) + hero__hsum256(t0); acc[1] = _mm512_reduce_add_ps(s1) + hero__hsum256(t1);
     acc[2] = _mm512_reduce_add_ps(s2) + hero__hsum256(t2); acc[3] = _mm512_reduce_add_ps(s3) + hero__hsum256(t3);
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #endif /* HERO__WQ_X86 */
 
 /* the micro-kernel for j's format and features */
