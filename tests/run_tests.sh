@@ -32,6 +32,8 @@ run "tokenizer unit tests" "$BUILD/test_tokenizer_unit"
 run "initialisation (random, RoBERTa)" "$BUILD/test_init" tests/golden/tiny
 run "tools: hero_inspect, hero_convert" bash tests/test_tools.sh "$BUILD"
 run "media: subtitles, normalisation, alignment, features, ranking" "$BUILD/test_media"
+run "files over 2 GiB and 4 GiB (sparse): 64-bit sizes, refused without allocating" "$BUILD/test_bigfile" "$BUILD"
+run "checkpoint saves with every write / fsync / close / rename failing in turn" "$BUILD/test_savefail" "$BUILD"
 run "retrieve end to end (tiny model, cache, errors)" bash tests/test_retrieve.sh "$BUILD"
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
     run "tokenizer vs gpt-3-encoder (npm)" bash tests/test_tokenizer.sh
