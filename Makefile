@@ -328,7 +328,7 @@ cross-check:
 	    command -v $$c >/dev/null 2>&1 && command -v $$q >/dev/null 2>&1 || { echo "make test-cross: needs $$c and $$q: apt-get install gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross qemu-user" >&2; exit 1; }; done
 
 test-cross: cross-check $(foreach a,$(CROSS_ARCHS),$(addprefix $(CROSS_BUILD)/$(a)/,$(CROSS_PROGS)))
-	@bash tests/run_cross.sh $(CROSS_BUILD) $(CROSS_ARCHS)
+	@FUZZ_TARGETS="$(FUZZ_TARGETS)" bash tests/run_cross.sh $(CROSS_BUILD) $(CROSS_ARCHS)
 
 # ---- Windows: `make test-windows` (mingw-w64 cross build, run under wine64) ----
 #   apt-get install mingw-w64 wine64
@@ -355,7 +355,7 @@ win-check:
 	    echo "make test-windows: needs $(WIN_CC) and wine64: apt-get install mingw-w64 wine64" >&2; exit 1; }
 
 test-windows: win-check $(foreach p,$(WIN_PROGS),$(WIN_BUILD)/$(p).exe)
-	@bash tests/run_cross.sh $(WIN_BUILD) windows
+	@FUZZ_TARGETS="$(FUZZ_TARGETS)" bash tests/run_cross.sh $(WIN_BUILD) windows
 
 # ---- allocation failures: `make test-oom` (tests/test_oom.c) ----
 #   Every HERO_MALLOC / HERO_REALLOC of a scenario fails in turn (the k-th, for every k it reaches):
@@ -375,3 +375,16 @@ $(OOM_BUILD)/test_media: tests/test_media.c $(HDR)
 .PHONY: test-oom
 test-oom: $(OOM_BUILD)/test_oom $(OOM_BUILD)/test_media
 	@bash tests/run_oom.sh $(OOM_BUILD)
+
+# ---- long runs: `make soak` (tests/soak.sh) ----
+#   train_toy for SOAK_STEPS updates (20000) in one process (resident memory sampled: first / last /
+#   max), then the same run saved, SIGKILLed and resumed every SOAK_EVERY (1000) updates: the final
+#   state and loss log must equal the uninterrupted run's byte for byte. `make soak-short`: 300
+#   updates, every 100 (CI).
+SOAK_STEPS ?= 20000
+SOAK_EVERY ?= 1000
+.PHONY: soak soak-short
+soak: $(BUILD)/train_toy
+	SOAK_STEPS=$(SOAK_STEPS) SOAK_EVERY=$(SOAK_EVERY) bash tests/soak.sh $(BUILD)
+soak-short: $(BUILD)/train_toy
+	SOAK_STEPS=300 SOAK_EVERY=100 bash tests/soak.sh $(BUILD)

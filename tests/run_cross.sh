@@ -8,7 +8,7 @@
 set -u
 cd "$(dirname "$0")/.."
 B=${1:?build dir}; shift
-FUZZ_TARGETS="zip torchzip legacy safetensors json npy npz vocab merges tokenize srt jsonl"
+FUZZ_TARGETS=${FUZZ_TARGETS:-"zip torchzip legacy safetensors json npy npz vocab merges tokenize srt jsonl"}  # the Makefile passes its list
 # LeakSanitizer cannot run under qemu-user (it needs ptrace); ASan / UBSan errors stop the program
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
