@@ -31,6 +31,8 @@
      HERO_MALLOC/HERO_REALLOC/HERO_FREE   custom allocator (define all three or none)
      HERO_ASSERT(x)         internal invariant checks (default: assert.h); never used for input checks
      HERO_USE_CBLAS         use an external cblas_sgemm (OpenBLAS); otherwise a portable GEMM
+     HERO_NO_THREADS        no worker pool: every loop runs on the calling thread (section 2,
+                            "Threads"; otherwise pthreads, or Win32 threads under _WIN32)
      HERO_NO_CLONES         portable GEMM: no AVX2/AVX-512 clones of its kernel (gcc/clang on
                             x86-64 ELF pick one at run time; define this for plain -O2 code)
      HERO_MPI               data-parallel pre-training over MPI (section 20; includes <mpi.h>; define
@@ -158,10 +160,17 @@ HERODEF int hero_dtype_size(hero_dtype t);
    (Debian 12's OpenBLAS 0.3.21 takes recent Xeons for a Prescott). Cheap: call it once at startup. */
 HERODEF const char *hero_blas_check(char *buf, size_t n);
 #endif
-/* Threads for matrix products: OpenBLAS gets n threads (openblas_set_num_threads); returns the
-   count in effect afterwards. The portable GEMM and the rest of the library run on the calling
-   thread: returns 1 there (and for a CBLAS that cannot be told, whose own setting then holds). */
+/* Threads: hero.h's worker pool (section 2, "Threads") runs the portable GEMM and the model's
+   loops (LayerNorm, GELU, attention, embeddings, cross-entropy, AdamW, ...) on n threads, the
+   calling thread included; OpenBLAS gets n threads too (openblas_set_num_threads). n < 1 keeps
+   the current count. Returns the count in effect for hero.h's loops (default: the online cores;
+   1 with HERO_NO_THREADS or where no thread API is known). The pool is process-wide (the one
+   state hero.h keeps outside a model); results are deterministic for a given thread count, and
+   every loop splits its work so that most results do not depend on the count at all. Safe to
+   call from several threads; a loop started while the pool is busy runs on its caller. */
 HERODEF int hero_set_threads(int n);
+/* The thread count hero.h's loops use now (hero_set_threads' answer without changing it). */
+HERODEF int hero_get_threads(void);
 
 /* ---- File formats: JSON, tensor files (safetensors, torch.save zip + legacy, .npy/.npz) ----
 
@@ -1421,22 +1430,237 @@ HERODEF const char *hero_blas_check(char *buf, size_t n) {
 }
 #endif /* HERO_USE_CBLAS && !HERO__BLAS_CHECK_DONE */
 
-HERODEF int hero_set_threads(int n) {
-#if defined(HERO_USE_CBLAS) && defined(HERO__BLAS_CAN_THREAD)
-    if (openblas_set_num_threads && openblas_get_num_threads) {
-        if (n >= 1) openblas_set_num_threads(n);
-        return openblas_get_num_threads();
-    }
-#endif
-    (void)n;
-    return 1;
-}
-
 #if defined(__GNUC__) || defined(__clang__)
 #define HERO__MAYBE_UNUSED __attribute__((unused))
 #else
 #define HERO__MAYBE_UNUSED
 #endif
+
+/* ---- 2. Threads: one process-wide worker pool for the library's parallel loops ----
+   hero__parallel(fn, ctx, ntasks) runs fn(ctx, 0..ntasks-1), each task once, on up to
+   hero_get_threads() threads (the caller is one of them) and returns when all are done. Tasks
+   write disjoint outputs, and what a task computes depends only on its index, never on which
+   thread runs it or when: so a loop's result depends at most on how its caller split the work
+   (callers that reduce split by fixed sizes, so most results do not even depend on the thread
+   count). Contiguous ranges of tasks go to each thread (part p: tasks [p*n/P, (p+1)*n/P)).
+   Workers sleep on a condition variable between loops. A loop started while the pool runs
+   another (a second caller thread, or a task that starts a loop) runs on its caller alone. */
+typedef void (*hero__task_fn)(void *ctx, int task);
+
+#if !defined(HERO_NO_THREADS) && defined(_WIN32)
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#define HERO__THREADS 2
+typedef SRWLOCK hero__mutex;
+typedef CONDITION_VARIABLE hero__cond;
+typedef HANDLE hero__thread;
+#define HERO__MUTEX_INIT SRWLOCK_INIT
+#define HERO__COND_INIT CONDITION_VARIABLE_INIT
+#define hero__lock(m) AcquireSRWLockExclusive(m)
+#define hero__unlock(m) ReleaseSRWLockExclusive(m)
+#define hero__wait(c, m) SleepConditionVariableSRW(c, m, INFINITE, 0)
+#define hero__signal(c) WakeConditionVariable(c)
+#define hero__broadcast(c) WakeAllConditionVariable(c)
+#elif !defined(HERO_NO_THREADS) && (defined(__unix__) || defined(__APPLE__) || defined(_POSIX_VERSION))
+#include <pthread.h>
+#include <unistd.h>
+#define HERO__THREADS 1
+typedef pthread_mutex_t hero__mutex;
+typedef pthread_cond_t hero__cond;
+typedef pthread_t hero__thread;
+#define HERO__MUTEX_INIT PTHREAD_MUTEX_INITIALIZER
+#define HERO__COND_INIT PTHREAD_COND_INITIALIZER
+#define hero__lock(m) pthread_mutex_lock(m)
+#define hero__unlock(m) pthread_mutex_unlock(m)
+#define hero__wait(c, m) pthread_cond_wait(c, m)
+#define hero__signal(c) pthread_cond_signal(c)
+#define hero__broadcast(c) pthread_cond_broadcast(c)
+#else
+#define HERO__THREADS 0
+#endif
+
+enum { HERO__MAX_THREADS = 64 };
+
+#if HERO__THREADS
+static struct hero__pool_s {
+    hero__mutex mu;
+    hero__cond work, done;     /* a new loop for the workers; the last part of a loop finished */
+    int want;                  /* threads for loops, caller included (0: not chosen yet) */
+    int started;               /* workers running (worker w runs part w + 1) */
+    int busy, quit;            /* a loop is running; the workers are told to end */
+    unsigned gen;              /* loop counter: a worker waits for it to change */
+    int pending;               /* parts of this loop not finished yet */
+    hero__task_fn fn;          /* this loop */
+    void *ctx;
+    int ntasks, nparts;
+    hero__thread th[HERO__MAX_THREADS];
+    unsigned born[HERO__MAX_THREADS]; /* gen when worker w was started: it runs the loops after it */
+} hero__pool = {HERO__MUTEX_INIT, HERO__COND_INIT, HERO__COND_INIT, 0, 0, 0, 0, 0, 0, NULL, NULL, 0, 0, {0}, {0}};
+
+static void hero__run_part(hero__task_fn fn, void *ctx, int ntasks, int nparts, int part) {
+    int t = (int)((int64_t)part * ntasks / nparts), e = (int)((int64_t)(part + 1) * ntasks / nparts);
+    for (; t < e; t++) fn(ctx, t);
+}
+
+#if HERO__THREADS == 2
+static DWORD WINAPI hero__worker(LPVOID arg)
+#else
+static void *hero__worker(void *arg)
+#endif
+{
+    int part = (int)(intptr_t)arg + 1;
+    unsigned seen;
+    hero__lock(&hero__pool.mu);
+    seen = hero__pool.born[part - 1];
+    for (;;) {
+        while (hero__pool.gen == seen && !hero__pool.quit) hero__wait(&hero__pool.work, &hero__pool.mu);
+        if (hero__pool.quit) break;
+        seen = hero__pool.gen;
+        if (part < hero__pool.nparts) {
+            hero__task_fn fn = hero__pool.fn;
+            void *ctx = hero__pool.ctx;
+            int ntasks = hero__pool.ntasks, nparts = hero__pool.nparts;
+            hero__unlock(&hero__pool.mu);
+            hero__run_part(fn, ctx, ntasks, nparts, part);
+            hero__lock(&hero__pool.mu);
+            if (--hero__pool.pending == 0) hero__signal(&hero__pool.done);
+        }
+    }
+    hero__unlock(&hero__pool.mu);
+    return 0;
+}
+
+/* the online cores (at least 1, at most HERO__MAX_THREADS) */
+static int hero__online_cores(void) {
+    long n = 1;
+#if HERO__THREADS == 2
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    n = (long)si.dwNumberOfProcessors;
+#elif defined(_SC_NPROCESSORS_ONLN)
+    n = sysconf(_SC_NPROCESSORS_ONLN);
+#endif
+    return n < 1 ? 1 : n > HERO__MAX_THREADS ? HERO__MAX_THREADS : (int)n;
+}
+
+/* the workers end with the program (or when a shared library holding hero.h is unloaded):
+   nothing is left running or allocated for leak checkers */
+#if (defined(__GNUC__) || defined(__clang__)) && HERO__THREADS == 1
+__attribute__((destructor))
+#elif defined(__GNUC__) || defined(__clang__)
+__attribute__((unused))
+#endif
+static void hero__pool_stop(void) {
+    int i, n;
+    hero__lock(&hero__pool.mu);
+    while (hero__pool.busy) hero__wait(&hero__pool.done, &hero__pool.mu);
+    hero__pool.quit = 1;
+    n = hero__pool.started;
+    hero__broadcast(&hero__pool.work);
+    hero__unlock(&hero__pool.mu);
+    for (i = 0; i < n; i++) {
+#if HERO__THREADS == 2
+        WaitForSingleObject(hero__pool.th[i], INFINITE);
+        CloseHandle(hero__pool.th[i]);
+#else
+        pthread_join(hero__pool.th[i], NULL);
+#endif
+    }
+    hero__lock(&hero__pool.mu);
+    hero__pool.started = 0;
+    hero__pool.quit = 0;
+    hero__unlock(&hero__pool.mu);
+}
+#endif /* HERO__THREADS */
+
+HERODEF int hero_get_threads(void) {
+#if HERO__THREADS
+    int n;
+    hero__lock(&hero__pool.mu);
+    if (!hero__pool.want) hero__pool.want = hero__online_cores();
+    n = hero__pool.want;
+    hero__unlock(&hero__pool.mu);
+    return n;
+#else
+    return 1;
+#endif
+}
+
+HERODEF int hero_set_threads(int n) {
+#if defined(HERO_USE_CBLAS) && defined(HERO__BLAS_CAN_THREAD)
+    if (n >= 1 && openblas_set_num_threads) openblas_set_num_threads(n);
+#endif
+#if HERO__THREADS
+    if (n >= 1) {
+        hero__lock(&hero__pool.mu);
+        hero__pool.want = n > HERO__MAX_THREADS ? HERO__MAX_THREADS : n; /* workers start when a loop needs them */
+        hero__unlock(&hero__pool.mu);
+    }
+#endif
+    (void)n;
+    return hero_get_threads();
+}
+
+/* runs fn(ctx, t) for t < ntasks on the pool (see above) */
+static void hero__parallel(hero__task_fn fn, void *ctx, int ntasks) {
+    int t;
+#if HERO__THREADS
+    int nparts;
+    if (ntasks > 1) {
+        hero__lock(&hero__pool.mu);
+        if (!hero__pool.want) hero__pool.want = hero__online_cores();
+        nparts = ntasks < hero__pool.want ? ntasks : hero__pool.want;
+        if (nparts > 1 && !hero__pool.busy && !hero__pool.quit) {
+            while (hero__pool.started < nparts - 1) { /* start the workers this loop needs */
+                int w = hero__pool.started, ok;
+                hero__pool.born[w] = hero__pool.gen;
+#if HERO__THREADS == 2
+                hero__pool.th[w] = CreateThread(NULL, 0, hero__worker, (LPVOID)(intptr_t)w, 0, NULL);
+                ok = hero__pool.th[w] != NULL;
+#else
+                ok = pthread_create(&hero__pool.th[w], NULL, hero__worker, (void *)(intptr_t)w) == 0;
+#endif
+                if (!ok) break;
+                hero__pool.started++;
+            }
+            if (nparts > hero__pool.started + 1) nparts = hero__pool.started + 1; /* no more threads: fewer parts */
+        }
+        if (nparts > 1 && !hero__pool.busy && !hero__pool.quit) {
+            hero__pool.busy = 1;
+            hero__pool.fn = fn;
+            hero__pool.ctx = ctx;
+            hero__pool.ntasks = ntasks;
+            hero__pool.nparts = nparts;
+            hero__pool.pending = nparts - 1;
+            hero__pool.gen++;
+            hero__broadcast(&hero__pool.work);
+            hero__unlock(&hero__pool.mu);
+            hero__run_part(fn, ctx, ntasks, nparts, 0);
+            hero__lock(&hero__pool.mu);
+            while (hero__pool.pending > 0) hero__wait(&hero__pool.done, &hero__pool.mu);
+            hero__pool.busy = 0;
+            hero__pool.nparts = 0;
+            hero__broadcast(&hero__pool.done); /* hero__pool_stop may wait for the pool to be idle */
+            hero__unlock(&hero__pool.mu);
+            return;
+        }
+        hero__unlock(&hero__pool.mu);
+    }
+#endif
+    for (t = 0; t < ntasks; t++) fn(ctx, t);
+}
+
+/* how many parts to split `work` units (e.g. floats touched) into: 1 below `grain` units per part,
+   else up to the thread count. Only for splits whose result does not depend on the count. */
+HERO__MAYBE_UNUSED static int hero__parts(size_t work, size_t grain) {
+    size_t n = grain ? work / grain : work;
+    int t = hero_get_threads();
+    if (n < 1) n = 1;
+    return n < (size_t)t ? (int)n : t;
+}
+
 
 /* ======================================================================================
    1. Basics
@@ -1621,12 +1845,18 @@ static void *hero__alloc(hero_arena *a, size_t bytes) {
     return p;
 }
 
-#ifndef HERO_USE_CBLAS
-/* Portable GEMM (no BLAS): GotoBLAS-style blocking. Panels of op(B) [KC x NR] and op(A)
-   [MR x KC] are packed contiguous (zero padded), then an MR x NR micro-kernel whose fixed-
-   length inner loops the compiler vectorises (and, with gcc/clang on x86-64 ELF, clones for
-   AVX2 and AVX-512 chosen at run time). */
+/* Portable GEMM (no BLAS; compiled with HERO_USE_CBLAS too, for the bench's comparison):
+   GotoBLAS / BLIS-style blocking. Panels of op(B) [KC x NR] and op(A) [MR x KC] are packed
+   contiguous (zero padded), then an MR x NR micro-kernel keeps the C tile in registers:
+   AVX-512 (12 x 32: 24 zmm accumulators), AVX2+FMA (6 x 16: 12 ymm) on x86-64 with gcc/clang,
+   chosen at run time; NEON (8 x 12: 24 q registers) on aarch64; otherwise an 8 x 32 tile in
+   fixed-length loops that the compiler vectorises (and, with gcc/clang on x86-64 ELF, clones
+   for AVX2 and AVX-512). The product is cut into blocks of C, one per thread (see
+   hero__gemm_portable); each element's sum runs over k in one fixed order, so the result
+   does not depend on the thread count. */
 enum { HERO__GEMM_MR = 8, HERO__GEMM_NR = 32, HERO__GEMM_KC = 256, HERO__GEMM_MC = 96, HERO__GEMM_NC = 2048 };
+/* C[mr,nr] += alpha * Ap[kc,MR]^T Bp[kc,NR] (only the first mr rows / nr columns stored) */
+typedef void (*hero__gemm_kernel_fn)(int kc, const float *Ap, const float *Bp, float alpha, float *C, int ldc, int mr, int nr);
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && defined(__ELF__) && !defined(HERO_NO_CLONES)
 #define HERO__GEMM_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
@@ -1634,7 +1864,6 @@ enum { HERO__GEMM_MR = 8, HERO__GEMM_NR = 32, HERO__GEMM_KC = 256, HERO__GEMM_MC
 #define HERO__GEMM_CLONES
 #endif
 
-/* C[mr,nr] += alpha * Ap[kc,MR]^T Bp[kc,NR] (only the first mr rows / nr columns stored) */
 HERO__GEMM_CLONES
 static void hero__gemm_kernel(int kc, const float *Ap, const float *Bp, float alpha, float *C, int ldc, int mr, int nr) {
     float acc[HERO__GEMM_MR][HERO__GEMM_NR];
@@ -1652,9 +1881,118 @@ static void hero__gemm_kernel(int kc, const float *Ap, const float *Bp, float al
     }
 }
 
+/* the tile of a SIMD kernel, stored: full tiles straight from the registers' copy, edge tiles
+   element by element */
+HERO__MAYBE_UNUSED static void hero__gemm_store(const float *acc, int NR, float alpha, float *C, int ldc, int mr, int nr) {
+    int i, j;
+    for (i = 0; i < mr; i++)
+        for (j = 0; j < nr; j++) C[(size_t)i * ldc + j] += alpha * acc[i * NR + j];
+}
+
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(__CUDACC__) && !defined(HERO_NO_SIMD)
+#include <immintrin.h>
+#define HERO__GEMM_X86 1
+/* AVX-512: 12 rows x 32 columns, A broadcast from memory, two B vectors per k */
+#define HERO__K512_DECL(i) __m512 c##i##a = _mm512_setzero_ps(), c##i##b = _mm512_setzero_ps();
+#define HERO__K512_FMA(i) { __m512 ai = _mm512_set1_ps(a[i]); c##i##a = _mm512_fmadd_ps(ai, b0, c##i##a); c##i##b = _mm512_fmadd_ps(ai, b1, c##i##b); }
+#define HERO__K512_OUT(i) \
+    if (full) { float *c = C + (size_t)(i) * ldc; \
+                _mm512_storeu_ps(c, _mm512_fmadd_ps(c##i##a, va, _mm512_loadu_ps(c))); \
+                _mm512_storeu_ps(c + 16, _mm512_fmadd_ps(c##i##b, va, _mm512_loadu_ps(c + 16))); } \
+    else { _mm512_storeu_ps(t + (i) * 32, c##i##a); _mm512_storeu_ps(t + (i) * 32 + 16, c##i##b); }
+__attribute__((target("avx512f")))
+static void hero__gemm_k_avx512(int kc, const float *Ap, const float *Bp, float alpha, float *C, int ldc, int mr, int nr) {
+    HERO__K512_DECL(0) HERO__K512_DECL(1) HERO__K512_DECL(2) HERO__K512_DECL(3) HERO__K512_DECL(4) HERO__K512_DECL(5)
+    HERO__K512_DECL(6) HERO__K512_DECL(7) HERO__K512_DECL(8) HERO__K512_DECL(9) HERO__K512_DECL(10) HERO__K512_DECL(11)
+    float t[12 * 32];
+    __m512 va = _mm512_set1_ps(alpha);
+    int k, full = mr == 12 && nr == 32;
+    for (k = 0; k < kc; k++) {
+        const float *a = Ap + (size_t)k * 12;
+        __m512 b0 = _mm512_loadu_ps(Bp + (size_t)k * 32), b1 = _mm512_loadu_ps(Bp + (size_t)k * 32 + 16);
+        HERO__K512_FMA(0) HERO__K512_FMA(1) HERO__K512_FMA(2) HERO__K512_FMA(3) HERO__K512_FMA(4) HERO__K512_FMA(5)
+        HERO__K512_FMA(6) HERO__K512_FMA(7) HERO__K512_FMA(8) HERO__K512_FMA(9) HERO__K512_FMA(10) HERO__K512_FMA(11)
+    }
+    HERO__K512_OUT(0) HERO__K512_OUT(1) HERO__K512_OUT(2) HERO__K512_OUT(3) HERO__K512_OUT(4) HERO__K512_OUT(5)
+    HERO__K512_OUT(6) HERO__K512_OUT(7) HERO__K512_OUT(8) HERO__K512_OUT(9) HERO__K512_OUT(10) HERO__K512_OUT(11)
+    if (!full) hero__gemm_store(t, 32, alpha, C, ldc, mr, nr);
+}
+/* AVX2 + FMA: 6 rows x 16 columns */
+#define HERO__K256_DECL(i) __m256 c##i##a = _mm256_setzero_ps(), c##i##b = _mm256_setzero_ps();
+#define HERO__K256_FMA(i) { __m256 ai = _mm256_broadcast_ss(a + (i)); c##i##a = _mm256_fmadd_ps(ai, b0, c##i##a); c##i##b = _mm256_fmadd_ps(ai, b1, c##i##b); }
+#define HERO__K256_OUT(i) \
+    if (full) { float *c = C + (size_t)(i) * ldc; \
+                _mm256_storeu_ps(c, _mm256_fmadd_ps(c##i##a, va, _mm256_loadu_ps(c))); \
+                _mm256_storeu_ps(c + 8, _mm256_fmadd_ps(c##i##b, va, _mm256_loadu_ps(c + 8))); } \
+    else { _mm256_storeu_ps(t + (i) * 16, c##i##a); _mm256_storeu_ps(t + (i) * 16 + 8, c##i##b); }
+__attribute__((target("avx2,fma")))
+static void hero__gemm_k_avx2(int kc, const float *Ap, const float *Bp, float alpha, float *C, int ldc, int mr, int nr) {
+    HERO__K256_DECL(0) HERO__K256_DECL(1) HERO__K256_DECL(2) HERO__K256_DECL(3) HERO__K256_DECL(4) HERO__K256_DECL(5)
+    float t[6 * 16];
+    __m256 va = _mm256_set1_ps(alpha);
+    int k, full = mr == 6 && nr == 16;
+    for (k = 0; k < kc; k++) {
+        const float *a = Ap + (size_t)k * 6;
+        __m256 b0 = _mm256_loadu_ps(Bp + (size_t)k * 16), b1 = _mm256_loadu_ps(Bp + (size_t)k * 16 + 8);
+        HERO__K256_FMA(0) HERO__K256_FMA(1) HERO__K256_FMA(2) HERO__K256_FMA(3) HERO__K256_FMA(4) HERO__K256_FMA(5)
+    }
+    HERO__K256_OUT(0) HERO__K256_OUT(1) HERO__K256_OUT(2) HERO__K256_OUT(3) HERO__K256_OUT(4) HERO__K256_OUT(5)
+    if (!full) hero__gemm_store(t, 16, alpha, C, ldc, mr, nr);
+}
+#endif
+
+#if defined(__aarch64__) && defined(__ARM_NEON) && !defined(__CUDACC__) && !defined(HERO_NO_SIMD)
+#include <arm_neon.h>
+#define HERO__GEMM_NEON 1
+/* NEON: 8 rows x 12 columns, 24 accumulators; A as two vectors, multiplied by lane */
+#define HERO__KN_DECL(i) float32x4_t c##i##a = vdupq_n_f32(0.0f), c##i##b = vdupq_n_f32(0.0f), c##i##c = vdupq_n_f32(0.0f);
+#define HERO__KN_FMA(i, av, l) c##i##a = vfmaq_laneq_f32(c##i##a, b0, av, l); c##i##b = vfmaq_laneq_f32(c##i##b, b1, av, l); \
+    c##i##c = vfmaq_laneq_f32(c##i##c, b2, av, l);
+#define HERO__KN_OUT(i) \
+    if (full) { float *c = C + (size_t)(i) * ldc; \
+                vst1q_f32(c, vfmaq_f32(vld1q_f32(c), c##i##a, va)); vst1q_f32(c + 4, vfmaq_f32(vld1q_f32(c + 4), c##i##b, va)); \
+                vst1q_f32(c + 8, vfmaq_f32(vld1q_f32(c + 8), c##i##c, va)); } \
+    else { vst1q_f32(t + (i) * 12, c##i##a); vst1q_f32(t + (i) * 12 + 4, c##i##b); vst1q_f32(t + (i) * 12 + 8, c##i##c); }
+static void hero__gemm_k_neon(int kc, const float *Ap, const float *Bp, float alpha, float *C, int ldc, int mr, int nr) {
+    HERO__KN_DECL(0) HERO__KN_DECL(1) HERO__KN_DECL(2) HERO__KN_DECL(3) HERO__KN_DECL(4) HERO__KN_DECL(5) HERO__KN_DECL(6)
+    HERO__KN_DECL(7)
+    float t[8 * 12];
+    float32x4_t va = vdupq_n_f32(alpha);
+    int k, full = mr == 8 && nr == 12;
+    for (k = 0; k < kc; k++) {
+        const float *a = Ap + (size_t)k * 8, *b = Bp + (size_t)k * 12;
+        float32x4_t a0 = vld1q_f32(a), a1 = vld1q_f32(a + 4), b0 = vld1q_f32(b), b1 = vld1q_f32(b + 4), b2 = vld1q_f32(b + 8);
+        HERO__KN_FMA(0, a0, 0) HERO__KN_FMA(1, a0, 1) HERO__KN_FMA(2, a0, 2) HERO__KN_FMA(3, a0, 3)
+        HERO__KN_FMA(4, a1, 0) HERO__KN_FMA(5, a1, 1) HERO__KN_FMA(6, a1, 2) HERO__KN_FMA(7, a1, 3)
+    }
+    HERO__KN_OUT(0) HERO__KN_OUT(1) HERO__KN_OUT(2) HERO__KN_OUT(3) HERO__KN_OUT(4) HERO__KN_OUT(5) HERO__KN_OUT(6)
+    HERO__KN_OUT(7)
+    if (!full) hero__gemm_store(t, 12, alpha, C, ldc, mr, nr);
+}
+#endif
+
+/* tests only: 1 = the portable C kernel, 2 = no AVX-512 (x86); 0 = the best this CPU runs */
+HERO__MAYBE_UNUSED static int hero__gemm_force = 0;
+/* the micro-kernel for this CPU and its tile (*mr x *nr) */
+static hero__gemm_kernel_fn hero__gemm_pick(int *mr, int *nr) {
+#ifdef HERO__GEMM_X86
+    __builtin_cpu_init();
+    if (hero__gemm_force == 0 && __builtin_cpu_supports("avx512f")) { *mr = 12; *nr = 32; return hero__gemm_k_avx512; }
+    if (hero__gemm_force != 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        *mr = 6; *nr = 16;
+        return hero__gemm_k_avx2;
+    }
+#endif
+#ifdef HERO__GEMM_NEON
+    if (hero__gemm_force != 1) { *mr = 8; *nr = 12; return hero__gemm_k_neon; }
+#endif
+    *mr = HERO__GEMM_MR; *nr = HERO__GEMM_NR;
+    return hero__gemm_kernel;
+}
+
 /* packs a block of kc rows x n (<= R) columns into panels [kc][R], zero-padded to R columns:
    element (k, j) is src[k * sk + j * sj] (one helper for op(A) and op(B), either layout) */
-static void hero__gemm_pack(float *dst, const float *src, size_t sk, size_t sj, int kc, int n, int R) {
+HERO__MAYBE_UNUSED static void hero__gemm_pack(float *dst, const float *src, size_t sk, size_t sj, int kc, int n, int R) {
     int k, j;
     for (k = 0; k < kc; k++, dst += R, src += sk) {
         if (sj == 1) for (j = 0; j < n; j++) dst[j] = src[j];
@@ -1663,11 +2001,28 @@ static void hero__gemm_pack(float *dst, const float *src, size_t sk, size_t sj, 
     }
 }
 
-static void hero__gemm_portable(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
-                                const float *B, int ldb, float beta, float *C, int ldc) {
-    enum { MR = HERO__GEMM_MR, NR = HERO__GEMM_NR, KC = HERO__GEMM_KC, MC = HERO__GEMM_MC, NC = HERO__GEMM_NC };
-    float *Ap, *Bp;
-    int i, j, k, jc, pc, ic, jr, ir;
+/* one block of C: rows [m0, m1), columns [n0, n1) of C = alpha op(A) op(B) + beta C, packed and
+   multiplied on this thread (its own panels). Every element's sum runs over k in the same order
+   whatever the block, so the result does not depend on how C is split. */
+typedef struct hero__gemm_job {
+    int ta, tb, M, N, K, lda, ldb, ldc, pm, pn;
+    int mr, nr;                 /* the micro-kernel's tile */
+    hero__gemm_kernel_fn kern;
+    float alpha, beta;
+    const float *A, *B;
+    float *C;
+} hero__gemm_job;
+
+static void hero__gemm_block(const hero__gemm_job *g, int m0, int m1, int n0, int n1) {
+    enum { KC = HERO__GEMM_KC, MC = HERO__GEMM_MC };
+    const int MR = g->mr, NR = g->nr, NC = HERO__GEMM_NC - HERO__GEMM_NC % g->nr; /* MC: a multiple of 12, 8 and 6 */
+    const float *A = g->A, *B = g->B;
+    float *C = g->C, *Ap, *Bp, alpha = g->alpha, beta = g->beta;
+    int ta = g->ta, tb = g->tb, K = g->K, lda = g->lda, ldb = g->ldb, ldc = g->ldc;
+    int M = m1 - m0, N = n1 - n0, i, j, k, jc, pc, ic, jr, ir;
+    A += ta ? (size_t)m0 : (size_t)m0 * lda;
+    B += tb ? (size_t)n0 * ldb : (size_t)n0;
+    C += (size_t)m0 * ldc + n0;
     for (i = 0; i < M; i++) {
         float *c = C + (size_t)i * ldc;
         if (beta == 0.0f) for (j = 0; j < N; j++) c[j] = 0.0f;
@@ -1707,7 +2062,7 @@ static void hero__gemm_portable(int ta, int tb, int M, int N, int K, float alpha
                 }
                 for (jr = 0; jr < nc; jr += NR)
                     for (ir = 0; ir < mc; ir += MR)
-                        hero__gemm_kernel(kc, Ap + (size_t)ir * kc, Bp + (size_t)jr * kc, alpha,
+                        g->kern(kc, Ap + (size_t)ir * kc, Bp + (size_t)jr * kc, alpha,
                                           C + (size_t)(ic + ir) * ldc + jc + jr, ldc,
                                           mc - ir < MR ? mc - ir : MR, nc - jr < NR ? nc - jr : NR);
             }
@@ -1716,7 +2071,41 @@ static void hero__gemm_portable(int ta, int tb, int M, int N, int K, float alpha
     HERO_FREE(Ap);
     HERO_FREE(Bp);
 }
-#endif /* !HERO_USE_CBLAS */
+
+/* task t of a split of C into pm x pn blocks (whole MR x NR tiles, as even as they come) */
+static void hero__gemm_task(void *ctx, int t) {
+    const hero__gemm_job *g = (const hero__gemm_job *)ctx;
+    int tm = (g->M + g->mr - 1) / g->mr, tn = (g->N + g->nr - 1) / g->nr;
+    int bi = t / g->pn, bj = t % g->pn;
+    int m0 = (int)((int64_t)tm * bi / g->pm) * g->mr, m1 = (int)((int64_t)tm * (bi + 1) / g->pm) * g->mr;
+    int n0 = (int)((int64_t)tn * bj / g->pn) * g->nr, n1 = (int)((int64_t)tn * (bj + 1) / g->pn) * g->nr;
+    if (m1 > g->M) m1 = g->M;
+    if (n1 > g->N) n1 = g->N;
+    if (m0 < m1 && n0 < n1) hero__gemm_block(g, m0, m1, n0, n1);
+}
+
+/* C[M,N] = alpha op(A) op(B) + beta C on the thread pool: C is cut into P = pm x pn blocks (P the
+   thread count, 1 for products under ~4 MFLOP), the cut that gives the smallest block */
+HERO__MAYBE_UNUSED static void hero__gemm_portable(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                                                   const float *B, int ldb, float beta, float *C, int ldc) {
+    hero__gemm_job g;
+    int P = 1, tm, tn, pm, best = -1;
+    if (M <= 0 || N <= 0) return;
+    g.ta = ta; g.tb = tb; g.M = M; g.N = N; g.K = K; g.lda = lda; g.ldb = ldb; g.ldc = ldc;
+    g.alpha = alpha; g.beta = beta; g.A = A; g.B = B; g.C = C; g.pm = g.pn = 1;
+    g.kern = hero__gemm_pick(&g.mr, &g.nr);
+    tm = (M + g.mr - 1) / g.mr;
+    tn = (N + g.nr - 1) / g.nr;
+    if (2.0 * M * N * (K > 0 ? K : 1) >= 4e6) P = hero_get_threads();
+    for (pm = 1; pm <= P; pm++) { /* blocks as square as the tiles allow: the least tiles in the largest block */
+        int pn = P / pm, cost;
+        if (pm * pn != P || pm > tm || pn > tn) continue;
+        cost = ((tm + pm - 1) / pm) * g.mr * ((tn + pn - 1) / pn) * g.nr;
+        cost += ((tm + pm - 1) / pm) * g.mr + ((tn + pn - 1) / pn) * g.nr; /* packing */
+        if (best < 0 || cost < best) { best = cost; g.pm = pm; g.pn = pn; }
+    }
+    hero__parallel(hero__gemm_task, &g, g.pm * g.pn);
+}
 
 /* C[M,N] = alpha * op(A)[M,K] op(B)[K,N] + beta * C, row-major; ta/tb: 1 = transposed operand. */
 static void hero__gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,

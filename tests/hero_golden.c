@@ -705,8 +705,8 @@ int main(int argc, char **argv) {
             int want = atoi(argv[++i]), got;
             if (want < 1) { fprintf(stderr, "hero_golden: --threads wants a count >= 1\n"); return 2; }
             got = hero_set_threads(want); /* stderr: stdout keeps one line per quantity */
-            fprintf(stderr, "hero_golden: %d thread(s) requested, %d for matrix products%s\n", want, got,
-                    got == want ? "" : " (portable GEMM: single-threaded)");
+            fprintf(stderr, "hero_golden: %d thread(s) requested, %d in effect%s\n", want, got,
+                    got == want ? "" : " (built with HERO_NO_THREADS)");
         }
         else if (!strcmp(argv[i], "--device") && i + 1 < argc) {
             if (strcmp(argv[++i], GOLDEN_DEVICE) != 0) {
