@@ -1654,12 +1654,46 @@ static void hero__parallel(hero__task_fn fn, void *ctx, int ntasks) {
 
 /* how many parts to split `work` units (e.g. floats touched) into: 1 below `grain` units per part,
    else up to the thread count. Only for splits whose result does not depend on the count. */
-HERO__MAYBE_UNUSED static int hero__parts(size_t work, size_t grain) {
+HERO__MAYBE_UNUSED static int hero__split_all = 0; /* tests only: every loop split, however small */
+static int hero__parts(size_t work, size_t grain) {
     size_t n = grain ? work / grain : work;
     int t = hero_get_threads();
+    if (hero__split_all) return t;
     if (n < 1) n = 1;
     return n < (size_t)t ? (int)n : t;
 }
+
+/* the usual loop: items [0, n) (rows, elements, heads, ...) cut into `parts` contiguous ranges
+   (parts = hero__for_parts(n, grain): `grain` items are the least worth a thread);
+   fn(ctx, part, i0, i1) does items [i0, i1), part < parts (an index for per-part scratch). */
+typedef void (*hero__range_fn)(void *ctx, int part, size_t i0, size_t i1);
+typedef struct hero__range_job {
+    hero__range_fn fn;
+    void *ctx;
+    size_t n;
+    int parts;
+} hero__range_job;
+static void hero__range_task(void *c, int t) {
+    const hero__range_job *j = (const hero__range_job *)c;
+    size_t i0 = (size_t)((uint64_t)j->n * (uint64_t)t / (uint64_t)j->parts);
+    size_t i1 = (size_t)((uint64_t)j->n * (uint64_t)(t + 1) / (uint64_t)j->parts);
+    if (i0 < i1) j->fn(j->ctx, t, i0, i1);
+}
+static int hero__for_parts(size_t n, size_t grain) { return hero__parts(n, grain ? grain : 1); }
+static void hero__for(hero__range_fn fn, void *ctx, size_t n, int parts) {
+    hero__range_job j;
+    if (n == 0) return;
+    if (parts <= 1) { fn(ctx, 0, 0, n); return; }
+    j.fn = fn; j.ctx = ctx; j.n = n; j.parts = parts;
+    hero__parallel(hero__range_task, &j, parts);
+}
+
+/* memset to 0 of n floats, in parallel */
+static void hero__zero_range(void *c, int part, size_t j0, size_t j1) {
+    (void)part;
+    memset((float *)c + j0, 0, (j1 - j0) * sizeof(float));
+}
+static void hero__zero_floats(float *x, size_t n) { hero__for(hero__zero_range, x, n, hero__for_parts(n, 1 << 18)); }
 
 
 /* ======================================================================================
@@ -2096,7 +2130,7 @@ HERO__MAYBE_UNUSED static void hero__gemm_portable(int ta, int tb, int M, int N,
     g.kern = hero__gemm_pick(&g.mr, &g.nr);
     tm = (M + g.mr - 1) / g.mr;
     tn = (N + g.nr - 1) / g.nr;
-    if (2.0 * M * N * (K > 0 ? K : 1) >= 4e6) P = hero_get_threads();
+    if (2.0 * M * N * (K > 0 ? K : 1) >= 4e6 || hero__split_all) P = hero_get_threads();
     for (pm = 1; pm <= P; pm++) { /* blocks as square as the tiles allow: the least tiles in the largest block */
         int pn = P / pm, cost;
         if (pm * pn != P || pm > tm || pn > tn) continue;
@@ -2141,13 +2175,23 @@ static void hero__linear_bwd(float *din, float *dW, float *db, const float *dout
     if (db) for (n = 0; n < N; n++) for (o = 0; o < O; o++) db[o] += dout[(size_t)n * O + o];
 }
 
-/* layernorm over the last dim: out[N,C] = (x - mean) * rstd * w + b; saves mean, rstd [N] */
-static void hero__layernorm_fwd(float *out, float *mean, float *rstd, const float *x, const float *w,
-                                const float *b, int N, int C, float eps) {
-    int n, i;
-    for (n = 0; n < N; n++) {
-        const float *xr = x + (size_t)n * C;
-        float *o = out + (size_t)n * C;
+/* layernorm over the last dim: out[N,C] = (x - mean) * rstd * w + b; saves mean, rstd [N].
+   Threads: rows split across the pool (each row's numbers whatever the split). */
+typedef struct hero__ln_ctx {
+    float *out, *mean, *rstd, *dx, *dw, *db;
+    const float *x, *w, *b, *dout, *cmean, *crstd;
+    int N, C;
+    float eps;
+} hero__ln_ctx;
+static void hero__layernorm_fwd_rows(void *ctx, int part, size_t n0, size_t n1) {
+    const hero__ln_ctx *k = (const hero__ln_ctx *)ctx;
+    const float *w = k->w, *b = k->b;
+    size_t n;
+    int i, C = k->C;
+    (void)part;
+    for (n = n0; n < n1; n++) {
+        const float *xr = k->x + n * C;
+        float *o = k->out + n * C;
         double m = 0, v = 0;
         float mf, rs;
         for (i = 0; i < C; i++) m += xr[i];
@@ -2155,51 +2199,99 @@ static void hero__layernorm_fwd(float *out, float *mean, float *rstd, const floa
         for (i = 0; i < C; i++) { double d = xr[i] - m; v += d * d; }
         v /= C;
         mf = (float)m;
-        rs = (float)(1.0 / sqrt(v + eps));
+        rs = (float)(1.0 / sqrt(v + k->eps));
         for (i = 0; i < C; i++) o[i] = (xr[i] - mf) * rs * w[i] + b[i];
-        if (mean) mean[n] = mf;
-        if (rstd) rstd[n] = rs;
+        if (k->mean) k->mean[n] = mf;
+        if (k->rstd) k->rstd[n] = rs;
     }
 }
-/* layernorm backward: dx[N,C] += ..., dw[C] += sum dout*xhat, db[C] += sum dout */
-static void hero__layernorm_bwd(float *dx, float *dw, float *db, const float *dout, const float *x,
-                                const float *mean, const float *rstd, const float *w, int N, int C) {
-    int n, i;
-    for (n = 0; n < N; n++) {
-        const float *xr = x + (size_t)n * C, *dr = dout + (size_t)n * C;
-        float m = mean[n], rs = rstd[n];
+static void hero__layernorm_fwd(float *out, float *mean, float *rstd, const float *x, const float *w,
+                                const float *b, int N, int C, float eps) {
+    hero__ln_ctx k;
+    memset(&k, 0, sizeof(k));
+    k.out = out; k.mean = mean; k.rstd = rstd; k.x = x; k.w = w; k.b = b; k.C = C; k.eps = eps;
+    hero__for(hero__layernorm_fwd_rows, &k, (size_t)(N > 0 ? N : 0), hero__for_parts((size_t)(N > 0 ? N : 0), 8192 / (size_t)(C > 0 ? C : 1) + 1));
+}
+/* layernorm backward: dx[N,C] += ..., dw[C] += sum dout*xhat, db[C] += sum dout.
+   Threads: dx by rows; dw / db by columns, each summed over the rows in row order (the same
+   numbers as one thread). */
+static void hero__layernorm_bwd_rows(void *ctx, int part, size_t n0, size_t n1) {
+    const hero__ln_ctx *k = (const hero__ln_ctx *)ctx;
+    const float *w = k->w;
+    size_t n;
+    int i, C = k->C;
+    (void)part;
+    for (n = n0; n < n1; n++) {
+        const float *xr = k->x + n * C, *dr = k->dout + n * C;
+        float m = k->cmean[n], rs = k->crstd[n], a, bb;
         double s1 = 0, s2 = 0;
+        float *d = k->dx + n * C;
         for (i = 0; i < C; i++) {
             float xh = (xr[i] - m) * rs, dxh = dr[i] * w[i];
             s1 += dxh;
             s2 += dxh * xh;
-            if (dw) dw[i] += dr[i] * xh;
-            if (db) db[i] += dr[i];
         }
-        if (dx) {
-            float a = (float)(s1 / C), bb = (float)(s2 / C);
-            float *d = dx + (size_t)n * C;
-            for (i = 0; i < C; i++) {
-                float xh = (xr[i] - m) * rs;
-                d[i] += (dr[i] * w[i] - a - xh * bb) * rs;
-            }
+        a = (float)(s1 / C); bb = (float)(s2 / C);
+        for (i = 0; i < C; i++) {
+            float xh = (xr[i] - m) * rs;
+            d[i] += (dr[i] * w[i] - a - xh * bb) * rs;
         }
+    }
+}
+static void hero__layernorm_bwd_cols(void *ctx, int part, size_t i0, size_t i1) {
+    const hero__ln_ctx *k = (const hero__ln_ctx *)ctx;
+    size_t n, i, N = (size_t)k->N;
+    int C = k->C;
+    (void)part;
+    for (n = 0; n < N; n++) {
+        const float *xr = k->x + n * C, *dr = k->dout + n * C;
+        float m = k->cmean[n], rs = k->crstd[n];
+        if (k->dw) for (i = i0; i < i1; i++) k->dw[i] += dr[i] * ((xr[i] - m) * rs);
+        if (k->db) for (i = i0; i < i1; i++) k->db[i] += dr[i];
+    }
+}
+static void hero__layernorm_bwd(float *dx, float *dw, float *db, const float *dout, const float *x,
+                                const float *mean, const float *rstd, const float *w, int N, int C) {
+    hero__ln_ctx k;
+    if (N <= 0 || C <= 0) return;
+    memset(&k, 0, sizeof(k));
+    k.dx = dx; k.dw = dw; k.db = db; k.dout = dout; k.x = x; k.cmean = mean; k.crstd = rstd; k.w = w; k.C = C;
+    if (dx) hero__for(hero__layernorm_bwd_rows, &k, (size_t)N, hero__for_parts((size_t)N, 8192 / (size_t)C + 1));
+    if (dw || db) {
+        k.N = N;
+        hero__for(hero__layernorm_bwd_cols, &k, (size_t)C, hero__for_parts((size_t)N * C, 16384));
     }
 }
 
-/* gelu (erf form): out[n] = x * 0.5 * (1 + erf(x / sqrt 2)) */
-static void hero__gelu_fwd(float *out, const float *x, size_t n) {
+/* gelu (erf form): out[n] = x * 0.5 * (1 + erf(x / sqrt 2)). Threads: element ranges. */
+typedef struct hero__ew_ctx { float *y; const float *x, *d; } hero__ew_ctx;
+static void hero__gelu_fwd_range(void *ctx, int part, size_t i0, size_t i1) {
+    const hero__ew_ctx *k = (const hero__ew_ctx *)ctx;
     size_t i;
-    for (i = 0; i < n; i++) out[i] = x[i] * 0.5f * (1.0f + erff(x[i] * 0.70710678118654752f));
+    (void)part;
+    for (i = i0; i < i1; i++) k->y[i] = k->x[i] * 0.5f * (1.0f + erff(k->x[i] * 0.70710678118654752f));
+}
+static void hero__gelu_fwd(float *out, const float *x, size_t n) {
+    hero__ew_ctx k;
+    k.y = out; k.x = x; k.d = NULL;
+    hero__for(hero__gelu_fwd_range, &k, n, hero__for_parts(n, 8192));
 }
 /* gelu backward: dx[n] += dout * (Phi(x) + x phi(x)) */
-static void hero__gelu_bwd(float *dx, const float *dout, const float *x, size_t n) {
+static void hero__gelu_bwd_range(void *ctx, int part, size_t i0, size_t i1) {
+    const hero__ew_ctx *k = (const hero__ew_ctx *)ctx;
+    const float *x = k->x;
     size_t i;
-    for (i = 0; i < n; i++) {
+    (void)part;
+    for (i = i0; i < i1; i++) {
         float cdf = 0.5f * (1.0f + erff(x[i] * 0.70710678118654752f));
         float pdf = expf(-0.5f * x[i] * x[i]) * 0.39894228040143268f;
-        dx[i] += dout[i] * (cdf + x[i] * pdf);
+        k->y[i] += k->d[i] * (cdf + x[i] * pdf);
     }
+}
+static void hero__gelu_bwd(float *dx, const float *dout, const float *x, size_t n) {
+    hero__ew_ctx k;
+    k.y = dx; k.x = x; k.d = dout;
+    hero__for(hero__gelu_bwd_range, &k, n, hero__for_parts(n, 8192));
 }
 
 /* relu in place: x[n] = max(x, 0) */
@@ -2360,35 +2452,63 @@ static void hero__mask_logits_rows(float *x, const int32_t *mask, int R, int C) 
     for (r = 0; r < R; r++) hero__mask_logits(x + (size_t)r * C, mask, (size_t)C);
 }
 
-/* text embeddings before their LayerNorm: out[n,t] = word[ids[n,t]] + ptab[pos[t]] + type_row */
+/* text embeddings before their LayerNorm: out[n,t] = word[ids[n,t]] + ptab[pos[t]] + type_row.
+   Threads: rows split across the pool. */
+typedef struct hero__emb_ctx {
+    float *out, *gword, *gpos, *gtype;
+    const float *word, *ptab, *type_row, *d;
+    const int32_t *ids, *pos;
+    int N, T, H;
+} hero__emb_ctx;
+static void hero__embed_fwd_rows(void *c, int part, size_t r0, size_t r1) {
+    const hero__emb_ctx *e = (const hero__emb_ctx *)c;
+    size_t r;
+    int i, H = e->H;
+    (void)part;
+    for (r = r0; r < r1; r++) {
+        const float *w = e->word + (size_t)e->ids[r] * H;
+        const float *pe = e->ptab + (size_t)e->pos[r % (size_t)e->T] * H, *ty = e->type_row;
+        float *o = e->out + r * H;
+        for (i = 0; i < H; i++) o[i] = w[i] + pe[i] + ty[i];
+    }
+}
 static void hero__embed_fwd(float *out, const int32_t *ids, const int32_t *pos, const float *word, const float *ptab,
                             const float *type_row, int N, int T, int H) {
-    int n, t, i;
-    for (n = 0; n < N; n++)
-        for (t = 0; t < T; t++) {
-            const float *w = word + (size_t)ids[(size_t)n * T + t] * H;
-            const float *pe = ptab + (size_t)pos[t] * H, *ty = type_row;
-            float *r = out + ((size_t)n * T + t) * H;
-            for (i = 0; i < H; i++) r[i] = w[i] + pe[i] + ty[i];
-        }
+    hero__emb_ctx e;
+    size_t rows = (size_t)(N > 0 ? N : 0) * (size_t)(T > 0 ? T : 0);
+    memset(&e, 0, sizeof(e));
+    e.out = out; e.ids = ids; e.pos = pos; e.word = word; e.ptab = ptab; e.type_row = type_row; e.N = N; e.T = T; e.H = H;
+    hero__for(hero__embed_fwd_rows, &e, rows, hero__for_parts(rows * (size_t)H, 16384));
 }
 /* embedding backward: gword[ids[n,t]] += d (not for the padding id 1; gword/ids may be NULL),
-   gpos[pos[t]] += d, gtype_row += d */
-static void hero__embed_bwd(float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
-                            const int32_t *pos, int N, int T, int H) {
-    int n, t, i;
-    for (n = 0; n < N; n++)
-        for (t = 0; t < T; t++) {
-            int id = gword ? ids[(size_t)n * T + t] : 1;
-            const float *dr = d + ((size_t)n * T + t) * H;
-            float *gp = gpos + (size_t)pos[t] * H;
+   gpos[pos[t]] += d, gtype_row += d. Threads: columns split across the pool (a word may repeat:
+   every row's sums keep the row order, the same numbers as one thread). */
+static void hero__embed_bwd_cols(void *c, int part, size_t i0, size_t i1) {
+    const hero__emb_ctx *e = (const hero__emb_ctx *)c;
+    int n, t, H = e->H;
+    size_t i;
+    (void)part;
+    for (n = 0; n < e->N; n++)
+        for (t = 0; t < e->T; t++) {
+            int id = e->gword ? e->ids[(size_t)n * e->T + t] : 1;
+            const float *dr = e->d + ((size_t)n * e->T + t) * H;
+            float *gp = e->gpos + (size_t)e->pos[t] * H, *gt = e->gtype;
             if (id != 1) {
-                float *gw = gword + (size_t)id * H;
-                for (i = 0; i < H; i++) { gw[i] += dr[i]; gp[i] += dr[i]; gtype[i] += dr[i]; }
+                float *gw = e->gword + (size_t)id * H;
+                for (i = i0; i < i1; i++) { gw[i] += dr[i]; gp[i] += dr[i]; gt[i] += dr[i]; }
             } else {
-                for (i = 0; i < H; i++) { gp[i] += dr[i]; gtype[i] += dr[i]; }
+                for (i = i0; i < i1; i++) { gp[i] += dr[i]; gt[i] += dr[i]; }
             }
         }
+}
+static void hero__embed_bwd(float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
+                            const int32_t *pos, int N, int T, int H) {
+    hero__emb_ctx e;
+    size_t rows = (size_t)(N > 0 ? N : 0) * (size_t)(T > 0 ? T : 0);
+    if (rows == 0 || H <= 0) return;
+    memset(&e, 0, sizeof(e));
+    e.gword = gword; e.gpos = gpos; e.gtype = gtype; e.d = d; e.ids = ids; e.pos = pos; e.N = N; e.T = T; e.H = H;
+    hero__for(hero__embed_bwd_cols, &e, (size_t)H, hero__for_parts(rows * (size_t)H, 32768));
 }
 /* x[n,t] += ptab[pos[t]] + type_row (frame embeddings) */
 static void hero__add_pos_type(float *x, const int32_t *pos, const float *ptab, const float *type_row, int N, int T, int H) {
@@ -2501,44 +2621,73 @@ static void hero__rows_add(float *dst, const float *src, const hero__rowmap *mp,
 }
 
 /* the attention core of every head: att[n,h] = softmax(Q K^T / sqrt(d) + (1 - mask) * -10000),
-   ctx[n,:,h] = att V. q/k/v/ctx [N,T,H] (head h = columns h*d..), att [N,A,T,T] */
+   ctx[n,:,h] = att V. q/k/v/ctx [N,T,H] (head h = columns h*d..), att [N,A,T,T].
+   Threads: the (n, h) pairs split across the pool (each pair's numbers whatever the split). */
+typedef struct hero__attn_ctx {
+    float *att, *ctx, *dq, *dk, *dv, *scratch;
+    const float *q, *k, *v, *dctx, *catt;
+    const int32_t *mask;
+    int T, H, A;
+} hero__attn_ctx;
+static void hero__attn_core_fwd_pairs(void *c, int part, size_t p0, size_t p1) {
+    const hero__attn_ctx *a = (const hero__attn_ctx *)c;
+    int T = a->T, H = a->H, A = a->A, d = H / A, i, j;
+    float sq = sqrtf((float)d);
+    size_t p;
+    (void)part;
+    for (p = p0; p < p1; p++) {
+        int n = (int)(p / (size_t)A), h = (int)(p % (size_t)A);
+        const float *Q = a->q + (size_t)n * T * H + h * d, *K = a->k + (size_t)n * T * H + h * d;
+        const float *Vv = a->v + (size_t)n * T * H + h * d;
+        float *S = a->att + ((size_t)n * A + h) * T * T;
+        hero__gemm(0, 1, T, T, d, 1.0f, Q, H, K, H, 0.0f, S, T);
+        for (i = 0; i < T; i++) {
+            float *row = S + (size_t)i * T;
+            for (j = 0; j < T; j++) row[j] = row[j] / sq + (1.0f - (float)a->mask[(size_t)n * T + j]) * -10000.0f;
+            hero__softmax_row(row, T);
+        }
+        hero__gemm(0, 0, T, d, T, 1.0f, S, T, Vv, H, 0.0f, a->ctx + (size_t)n * T * H + h * d, H);
+    }
+}
 static void hero__attn_core_fwd(float *att, float *ctx, const float *q, const float *k, const float *v, const int32_t *mask,
                                 int N, int T, int H, int A) {
-    int n, h, i, j, d = H / A;
-    float sq = sqrtf((float)d);
-    for (n = 0; n < N; n++)
-        for (h = 0; h < A; h++) {
-            const float *Q = q + (size_t)n * T * H + h * d, *K = k + (size_t)n * T * H + h * d;
-            const float *Vv = v + (size_t)n * T * H + h * d;
-            float *S = att + ((size_t)n * A + h) * T * T;
-            hero__gemm(0, 1, T, T, d, 1.0f, Q, H, K, H, 0.0f, S, T);
-            for (i = 0; i < T; i++) {
-                float *row = S + (size_t)i * T;
-                for (j = 0; j < T; j++) row[j] = row[j] / sq + (1.0f - (float)mask[(size_t)n * T + j]) * -10000.0f;
-                hero__softmax_row(row, T);
-            }
-            hero__gemm(0, 0, T, d, T, 1.0f, S, T, Vv, H, 0.0f, ctx + (size_t)n * T * H + h * d, H);
-        }
+    hero__attn_ctx a;
+    size_t np = (size_t)(N > 0 ? N : 0) * (size_t)(A > 0 ? A : 0);
+    memset(&a, 0, sizeof(a));
+    a.att = att; a.ctx = ctx; a.q = q; a.k = k; a.v = v; a.mask = mask; a.T = T; a.H = H; a.A = A;
+    hero__for(hero__attn_core_fwd_pairs, &a, np, hero__for_parts(np * (size_t)T * T * (H / (A > 0 ? A : 1)), 32768));
 }
 /* its backward: dq, dk, dv [N,T,H] += from dctx */
+static void hero__attn_core_bwd_pairs(void *c, int part, size_t p0, size_t p1) {
+    const hero__attn_ctx *a = (const hero__attn_ctx *)c;
+    int T = a->T, H = a->H, A = a->A, d = H / A, i;
+    float sq = sqrtf((float)d);
+    float *dP = a->scratch + (size_t)part * 2 * T * T, *dS = dP + (size_t)T * T;
+    size_t p;
+    for (p = p0; p < p1; p++) {
+        int n = (int)(p / (size_t)A), h = (int)(p % (size_t)A);
+        size_t base = (size_t)n * T * H + h * d;
+        const float *P = a->catt + ((size_t)n * A + h) * T * T;
+        hero__gemm(0, 1, T, T, d, 1.0f, a->dctx + base, H, a->v + base, H, 0.0f, dP, T);  /* dP = dctx V^T */
+        hero__gemm(1, 0, T, d, T, 1.0f, P, T, a->dctx + base, H, 1.0f, a->dv + base, H);  /* dV += P^T dctx */
+        memset(dS, 0, (size_t)T * T * sizeof(float));
+        for (i = 0; i < T; i++) hero__softmax_row_bwd(dS + (size_t)i * T, dP + (size_t)i * T, P + (size_t)i * T, T);
+        for (i = 0; i < T * T; i++) dS[i] /= sq;
+        hero__gemm(0, 0, T, d, T, 1.0f, dS, T, a->k + base, H, 1.0f, a->dq + base, H);    /* dQ += dS K */
+        hero__gemm(1, 0, T, d, T, 1.0f, dS, T, a->q + base, H, 1.0f, a->dk + base, H);    /* dK += dS^T Q */
+    }
+}
 static int hero__attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
                                const float *k, const float *v, const float *att, int N, int T, int H, int A) {
-    int n, h, i, d = H / A;
-    float sq = sqrtf((float)d);
-    float *dP = (float *)hero__alloc(ar, (size_t)T * T * sizeof(float)), *dS = (float *)hero__alloc(ar, (size_t)T * T * sizeof(float));
-    if (!dP || !dS) return HERO_ENOMEM;
-    for (n = 0; n < N; n++)
-        for (h = 0; h < A; h++) {
-            size_t base = (size_t)n * T * H + h * d;
-            const float *P = att + ((size_t)n * A + h) * T * T;
-            hero__gemm(0, 1, T, T, d, 1.0f, dctx + base, H, v + base, H, 0.0f, dP, T);  /* dP = dctx V^T */
-            hero__gemm(1, 0, T, d, T, 1.0f, P, T, dctx + base, H, 1.0f, dv + base, H);  /* dV += P^T dctx */
-            memset(dS, 0, (size_t)T * T * sizeof(float));
-            for (i = 0; i < T; i++) hero__softmax_row_bwd(dS + (size_t)i * T, dP + (size_t)i * T, P + (size_t)i * T, T);
-            for (i = 0; i < T * T; i++) dS[i] /= sq;
-            hero__gemm(0, 0, T, d, T, 1.0f, dS, T, k + base, H, 1.0f, dq + base, H);    /* dQ += dS K */
-            hero__gemm(1, 0, T, d, T, 1.0f, dS, T, q + base, H, 1.0f, dk + base, H);    /* dK += dS^T Q */
-        }
+    hero__attn_ctx a;
+    size_t np = (size_t)(N > 0 ? N : 0) * (size_t)(A > 0 ? A : 0);
+    int parts = hero__for_parts(np * (size_t)T * T * (H / (A > 0 ? A : 1)), 32768);
+    if (np == 0) return 0;
+    memset(&a, 0, sizeof(a));
+    a.scratch = (float *)hero__alloc(ar, (size_t)parts * 2 * T * T * sizeof(float)); /* dP, dS of each part */
+    if (!a.scratch) return HERO_ENOMEM;
+    a.dq = dq; a.dk = dk; a.dv = dv; a.dctx = dctx; a.q = q; a.k = k; a.v = v; a.catt = att; a.T = T; a.H = H; a.A = A;
+    hero__for(hero__attn_core_bwd_pairs, &a, np, parts);
     return 0;
 }
 
@@ -2605,22 +2754,37 @@ static void hero__dot(float *out, const float *a, const float *b, size_t n) {
 
 /* cross-entropy over rows of logits [n, stride] using the first `cols` columns; ignore target -1.
    loss_vec[n] (0 for ignored rows; may be NULL), *loss = mean over valid rows (NaN if none);
-   dlogits (may be NULL) += d(mean)/dlogits * scale */
+   dlogits (may be NULL) += d(mean)/dlogits * scale. Threads: rows split across the pool (each
+   with its own probability row); the mean sums the rows' losses in row order afterwards. */
+typedef struct hero__xent_ctx {
+    const float *logits;
+    const int32_t *targets;
+    float *lossr, *dlogits, *prob, scale;
+    int cols, stride, valid;
+} hero__xent_ctx;
+static void hero__xent_rows_part(void *c, int part, size_t r0, size_t r1) {
+    const hero__xent_ctx *x = (const hero__xent_ctx *)c;
+    float *prob = x->prob + (size_t)part * (x->cols > 0 ? x->cols : 1);
+    size_t r;
+    for (r = r0; r < r1; r++) {
+        if (x->targets[r] < 0) { x->lossr[r] = 0; continue; }
+        x->lossr[r] = hero__xent_fwd(prob, x->logits + r * x->stride, x->cols, x->targets[r]);
+        if (x->dlogits) hero__xent_bwd(x->dlogits + r * x->stride, prob, x->cols, x->targets[r], x->scale / (float)x->valid);
+    }
+}
 static int hero__xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
                            float *loss_vec, float *dlogits, float scale, float *loss) {
-    int r, valid = 0;
+    int r, valid = 0, parts = hero__for_parts((size_t)(n > 0 ? n : 0) * (size_t)(cols > 0 ? cols : 0), 65536);
     double sum = 0;
-    float *prob = (float *)hero__alloc(ar, (size_t)(cols > 0 ? cols : 1) * sizeof(float));
-    if (!prob) return HERO_ENOMEM;
+    hero__xent_ctx x;
+    x.prob = (float *)hero__alloc(ar, (size_t)parts * (size_t)(cols > 0 ? cols : 1) * sizeof(float));
+    x.lossr = loss_vec ? loss_vec : (float *)hero__alloc(ar, (size_t)(n > 0 ? n : 1) * sizeof(float));
+    if (!x.prob || !x.lossr) return HERO_ENOMEM;
     for (r = 0; r < n; r++) if (targets[r] >= 0) valid++;
-    for (r = 0; r < n; r++) {
-        float l;
-        if (targets[r] < 0) { if (loss_vec) loss_vec[r] = 0; continue; }
-        l = hero__xent_fwd(prob, logits + (size_t)r * stride, cols, targets[r]);
-        if (loss_vec) loss_vec[r] = l;
-        sum += l;
-        if (dlogits) hero__xent_bwd(dlogits + (size_t)r * stride, prob, cols, targets[r], scale / (float)valid);
-    }
+    x.logits = logits; x.targets = targets; x.dlogits = dlogits; x.scale = scale;
+    x.cols = cols; x.stride = stride; x.valid = valid;
+    hero__for(hero__xent_rows_part, &x, (size_t)(n > 0 ? n : 0), parts);
+    for (r = 0; r < n; r++) if (targets[r] >= 0) sum += x.lossr[r];
     *loss = valid ? (float)(sum / valid) : NAN;
     return 0;
 }
@@ -3207,7 +3371,7 @@ HERODEF hero_param *hero_model_param(hero_model *m, const char *name) {
 }
 
 HERODEF void hero_zero_grad(hero_model *m) {
-    if (!hero__dev_zero_grad(m)) memset(m->grads, 0, m->n_floats * sizeof(float));
+    if (!hero__dev_zero_grad(m)) hero__zero_floats(m->grads, m->n_floats);
 }
 
 HERODEF const char *hero_model_device(const hero_model *m) {
@@ -4793,6 +4957,63 @@ HERODEF float hero_warmup_linear(int64_t step, int64_t warmup, int64_t total) {
     return (float)((double)(total - step) / (double)(total - warmup) > 0 ? (double)(total - step) / (double)(total - warmup) : 0.0);
 }
 
+/* ---- threaded loops of the optimizer ----
+   sum of squares in double: blocks of HERO__SUMSQ_BLOCK floats summed in parallel, then the block
+   sums in order (the same number at any thread count) */
+enum { HERO__SUMSQ_BLOCK = 16384 };
+typedef struct hero__sumsq_ctx { const float *x; size_t n; double *part; } hero__sumsq_ctx;
+static void hero__sumsq_blocks(void *c, int part, size_t b0, size_t b1) {
+    const hero__sumsq_ctx *k = (const hero__sumsq_ctx *)c;
+    size_t b, j;
+    (void)part;
+    for (b = b0; b < b1; b++) {
+        size_t e = (b + 1) * HERO__SUMSQ_BLOCK < k->n ? (b + 1) * HERO__SUMSQ_BLOCK : k->n;
+        double t = 0;
+        for (j = b * HERO__SUMSQ_BLOCK; j < e; j++) t += (double)k->x[j] * k->x[j];
+        k->part[b] = t;
+    }
+}
+static double hero__sumsq(const float *x, size_t n) {
+    enum { STACK = 256 };
+    double st[STACK], *part = st, s = 0;
+    size_t nb = (n + HERO__SUMSQ_BLOCK - 1) / HERO__SUMSQ_BLOCK, b;
+    hero__sumsq_ctx k;
+    k.x = x; k.n = n;
+    if (nb > STACK && !(part = (double *)HERO_MALLOC(nb * sizeof(double)))) { /* out of memory: one thread */
+        for (b = 0; b < nb; b++) {
+            size_t j, e = (b + 1) * HERO__SUMSQ_BLOCK < n ? (b + 1) * HERO__SUMSQ_BLOCK : n;
+            double t = 0;
+            for (j = b * HERO__SUMSQ_BLOCK; j < e; j++) t += (double)x[j] * x[j];
+            s += t;
+        }
+        return s;
+    }
+    k.part = part;
+    hero__for(hero__sumsq_blocks, &k, nb, hero__for_parts(n, 65536));
+    for (b = 0; b < nb; b++) s += part[b];
+    if (part != st) HERO_FREE(part);
+    return s;
+}
+/* one parameter's AdamW update (the official optim/adamw.py), element ranges in parallel */
+typedef struct hero__adamw_ctx {
+    float *data, *m, *v;
+    const float *g;
+    float clip, beta1, beta2, eps, step_size, decay;
+} hero__adamw_ctx;
+static void hero__adamw_range(void *c, int part, size_t j0, size_t j1) {
+    const hero__adamw_ctx *k = (const hero__adamw_ctx *)c;
+    size_t j;
+    (void)part;
+    for (j = j0; j < j1; j++) {
+        float g = k->g[j] * k->clip;
+        k->m[j] = k->m[j] * k->beta1 + (1.0f - k->beta1) * g;
+        k->v[j] = k->v[j] * k->beta2 + (1.0f - k->beta2) * g * g;
+        k->data[j] += -k->step_size * (k->m[j] / (sqrtf(k->v[j]) + k->eps));
+    }
+    if (k->decay != 0.0f)
+        for (j = j0; j < j1; j++) k->data[j] += k->decay * k->data[j];
+}
+
 /* global L2 norm of the gradients of every parameter that has one */
 HERODEF float hero_grad_norm(const hero_model *m) {
     double s = 0;
@@ -4802,11 +5023,8 @@ HERODEF float hero_grad_norm(const hero_model *m) {
 #endif
     for (i = 0; i < m->n_params; i++) {
         const hero_param *p = &m->table[i];
-        double t = 0;
-        size_t j;
         if (!p->has_grad) continue;
-        for (j = 0; j < p->numel; j++) t += (double)p->grad[j] * p->grad[j];
-        s += t;
+        s += hero__sumsq(p->grad, p->numel);
     }
     return (float)sqrt(s);
 }
@@ -4863,20 +5081,16 @@ HERODEF int hero_optimizer_step(hero_optimizer *o, hero_model *m, float *grad_no
         hero_param *p = &m->table[i];
         float *mm = o->m + p->offset, *vv = o->v + p->offset, step_size;
         double bc1, bc2;
-        size_t j;
+        hero__adamw_ctx ak;
         if (!p->has_grad) continue; /* never had a gradient: untouched, as p.grad is None */
         o->steps[i]++;
         bc1 = 1.0 - pow((double)c->beta1, (double)o->steps[i]);
         bc2 = 1.0 - pow((double)c->beta2, (double)o->steps[i]);
         step_size = (float)((double)lr * sqrt(bc2) / bc1);
-        for (j = 0; j < p->numel; j++) {
-            float g = p->grad[j] * clip;
-            mm[j] = mm[j] * c->beta1 + (1.0f - c->beta1) * g;
-            vv[j] = vv[j] * c->beta2 + (1.0f - c->beta2) * g * g;
-            p->data[j] += -step_size * (mm[j] / (sqrtf(vv[j]) + c->eps));
-        }
-        if (p->decay && c->weight_decay > 0)
-            for (j = 0; j < p->numel; j++) p->data[j] += -(lr * c->weight_decay) * p->data[j];
+        ak.data = p->data; ak.m = mm; ak.v = vv; ak.g = p->grad;
+        ak.clip = clip; ak.beta1 = c->beta1; ak.beta2 = c->beta2; ak.eps = c->eps; ak.step_size = step_size;
+        ak.decay = p->decay && c->weight_decay > 0 ? -(lr * c->weight_decay) : 0.0f;
+        hero__for(hero__adamw_range, &ak, p->numel, hero__for_parts(p->numel, 32768));
     }
     hero_zero_grad(m);
     if (grad_norm) *grad_norm = norm;
