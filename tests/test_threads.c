@@ -153,7 +153,7 @@ static void test_gemm_shape(int M, int N, int K, int ta, int tb, float beta, con
     }
     snprintf(name, sizeof(name), "gemm %s %s%s %dx%dx%d: bit for bit the same at 1, 2, 3, 4, 7 threads", kname, ta ? "T" : "N",
              tb ? "T" : "N", M, N, K);
-    check(name, same, "%s", 0);
+    check(name, same, "(%g)", (double)same);
     free(A); free(B); free(C0); free(C); free(C1);
 }
 
