@@ -21,7 +21,10 @@ run() { # name, command...
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 }
 run "golden parity (tests/golden/tiny, model.pt + model_legacy.pt), 1 thread" "$BUILD/hero_golden" --threads 1 tests/golden/tiny
-run "golden parity, 2 threads for matrix products" "$BUILD/hero_golden" --threads 2 tests/golden/tiny
+run "golden parity, 2 threads" "$BUILD/hero_golden" --threads 2 tests/golden/tiny
+run "golden parity, 4 threads, every threaded loop split (--split-all)" "$BUILD/hero_golden" --threads 4 --split-all tests/golden/tiny
+run "golden parity, 3 threads, every threaded loop split (--split-all)" "$BUILD/hero_golden" --threads 3 --split-all tests/golden/tiny
+run "threads: the worker pool, the portable GEMM at 1-7 threads" "$BUILD/test_threads"
 run "golden parity, unzeroed activations poisoned with NaN (HERO_ARENA_POISON)" "$BUILD/hero_golden_poison" --threads 1 tests/golden/tiny
 run "golden parity with the legacy checkpoint" "$BUILD/hero_golden" --model tests/golden/tiny/model_legacy.pt tests/golden/tiny
 run "gradient checks (finite differences)" "$BUILD/test_ops" tests/golden/tiny
