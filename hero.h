@@ -704,6 +704,7 @@ typedef struct hero_arena {
     size_t total;     /* sum of caps */
     size_t peak;      /* most bytes used in one pass */
     void *dev;        /* HERO_CUDA: the CUDA context of a device arena (chunks in GPU memory); NULL: host */
+    const struct hero__backend *be; /* the backend whose memory this is (private; NULL: the CPU's) */
     int fwd_only;     /* this pass has no backward: encoders keep only each layer's output */
 } hero_arena;
 
@@ -716,6 +717,7 @@ typedef struct hero_model {
     hero_arena arena;
     int vocab_padded;         /* the checkpoint's vocab_padded entry (or 1 if Vp > V) */
     void *dev;                /* HERO_CUDA: the model's GPU state (NULL: the model runs on the CPU) */
+    const struct hero__backend *be; /* the backend that runs it (private; NULL: the CPU) */
 } hero_model;
 
 /* Allocates a model for the given dims with zeroed parameters. */
@@ -815,6 +817,7 @@ typedef struct hero_optimizer {
     int64_t step;          /* optimizer updates done (the schedule's step) */
     void *dev;             /* HERO_CUDA: the moments in GPU memory (m / v are then host copies, see
                               hero_model_download); NULL on the CPU */
+    const struct hero__backend *be; /* its model's backend (private; NULL: the CPU) */
 } hero_optimizer;
 
 /* Release recipe: lr 3e-5, betas 0.9/0.98, eps 1e-6, wd 0.01, warmup 10k of 100k, clip 1.0. */
@@ -1530,18 +1533,122 @@ static int hero__read_file(const char *path, size_t limit, unsigned char **out, 
       Backward functions ADD into their input-gradient buffers (which start zeroed).
    ====================================================================================== */
 
-#ifdef HERO_CUDA
-/* a device arena (a->dev set): chunks of GPU memory, zeroed on the model's stream (section 19) */
-static void *hero__cu_alloc(hero_arena *a, size_t bytes, int zero);
-static void hero__cu_arena_reset(hero_arena *a);
-static void hero__cu_arena_free(hero_arena *a);
-#endif
+/* ---- [backend interface] ---------------------------------------------------------------
+   Where the numbers are computed: ONE table of functions per backend. The model code
+   (sections 4-10) calls only the hero__k_* primitives (end of this section), which call the
+   table of the arena they compute in; the model-level hooks (device memory, copies between
+   host and device, AdamW, the gradient norm) are called through the model's table. The CPU
+   backend is the reference (the ops of this section, "[backend: cpu]" at its end); section 19
+   fills the same table for CUDA. A zeroed arena / model / optimizer (be == NULL) is on the CPU.
+   Adding a backend: its own section that defines every entry and hands out its table from its
+   model_init (as hero__cu_model_init does), plus one line in hero__backend_default. Nothing in
+   the model, optimizer or training code changes. */
+struct hero__rowmap;
+struct hero__prep;
+typedef struct hero__backend {
+    const char *name;   /* "cpu", "cuda" */
+    const char *memory; /* where its arena lives: "host", "device" (error messages) */
+    /* activation memory of an arena of this backend: bytes (zeroed when zero != 0), reset, free */
+    void *(*alloc)(hero_arena *a, size_t bytes, int zero);
+    void (*arena_reset)(hero_arena *a);
+    void (*arena_free)(hero_arena *a);
+    /* the primitives: one entry per hero__k_* function (same arguments, same order of mention) */
+    void (*gemm)(hero_arena *ar, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+                int ldb, float beta, float *C, int ldc);
+    void (*linear_fwd)(hero_arena *ar, float *out, const float *in, const float *W, const float *b, int N, int K, int O);
+    void (*linear_bwd)(hero_arena *ar, float *din, float *dW, float *db, const float *dout, const float *in, const float *W,
+                      int N, int K, int O);
+    void (*layernorm_fwd)(hero_arena *ar, float *out, float *mean, float *rstd, const float *x, const float *w, const float *b,
+                         int N, int C, float eps);
+    void (*layernorm_bwd)(hero_arena *ar, float *dx, float *dw, float *db, const float *dout, const float *x, const float *mean,
+                         const float *rstd, const float *w, int N, int C);
+    void (*gelu_fwd)(hero_arena *ar, float *out, const float *x, size_t n);
+    void (*gelu_bwd)(hero_arena *ar, float *dx, const float *dout, const float *x, size_t n);
+    void (*relu_fwd)(hero_arena *ar, float *x, size_t n);
+    void (*relu_bwd)(hero_arena *ar, float *dx, const float *dout, const float *out, size_t n);
+    void (*mask_logits)(hero_arena *ar, float *x, const int32_t *m, size_t n);
+    void (*mask_logits_rows)(hero_arena *ar, float *x, const int32_t *mask, int R, int C);
+    void (*l2norm_fwd)(hero_arena *ar, float *y, float *norm, const float *x, int N, int C, float eps);
+    void (*l2norm_bwd)(hero_arena *ar, float *dx, const float *dy, const float *y, const float *norm, int N, int C, float eps);
+    void (*conv1d_fwd)(hero_arena *ar, float *y, const float *x, const float *w, int N, int L, int K);
+    void (*conv1d_bwd)(hero_arena *ar, float *dx, float *dw, const float *dy, const float *x, const float *w, int N, int L,
+                      int K);
+    void (*add)(hero_arena *ar, float *y, const float *x, size_t n);
+    void (*copy)(hero_arena *ar, float *y, const float *x, size_t n);
+    void (*div)(hero_arena *ar, float *x, size_t n, float d);
+    void (*mul_mask)(hero_arena *ar, float *x, const int32_t *mask, size_t n);
+    void (*mul_mask_rows)(hero_arena *ar, float *dst, const float *src, const int32_t *mask, int R, int C);
+    void (*embed_fwd)(hero_arena *ar, float *out, const int32_t *ids, const int32_t *pos, const float *word, const float *ptab,
+                     const float *type_row, int N, int T, int H);
+    void (*embed_bwd)(hero_arena *ar, float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
+                     const int32_t *pos, int N, int T, int H, const struct hero__rowmap *wmap);
+    void (*add_pos_type)(hero_arena *ar, float *x, const int32_t *pos, const float *ptab, const float *type_row, int N, int T,
+                        int H);
+    void (*add_pos)(hero_arena *ar, float *out, const float *in, const float *ptab, int B, int T, int H);
+    void (*add_pos_bwd)(hero_arena *ar, float *gpos, float *dx, const float *d, int B, int T, int H);
+    void (*add_rowsel)(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C);
+    void (*mfm_mask)(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C);
+    void (*rowsum_masked)(hero_arena *ar, float *dst, const float *src, const uint8_t *sel, size_t R, int C);
+    void (*merge_fwd)(hero_arena *ar, float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int N, int Lv,
+                     int Lt, int Lg, int H);
+    void (*merge_bwd)(hero_arena *ar, float *dv, float *dt, const float *demb, const int32_t *gather, int N, int Lv, int Lt,
+                     int Lg, int H);
+    void (*rows_copy)(hero_arena *ar, float *dst, int ldd, const int32_t *dst_idx, const float *src, int lds,
+                     const int32_t *src_idx, int n, int C);
+    void (*rows_add)(hero_arena *ar, float *dst, const float *src, const struct hero__rowmap *mp, int H);
+    void (*attn_core_fwd)(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
+                         const int32_t *mask, int N, int T, int H, int A);
+    int (*attn_core_bwd)(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q, const float *k,
+                        const float *v, const float *att, int N, int T, int H, int A);
+    void (*modpool_fwd)(hero_arena *ar, float *alpha, float *mq, const float *x, int N, int T, int H);
+    void (*modpool_bwd)(hero_arena *ar, float *dx, float *dal, float *ds, const float *dmq, const float *x, const float *alpha,
+                       int N, int T, int H);
+    void (*rowmax)(hero_arena *ar, float *mx, int *arg, const float *x, int R, int C);
+    void (*rowmax_bwd)(hero_arena *ar, float *dcs, const float *dmx, const int *arg, const int32_t *mask, int Nq, int B, int L);
+    void (*pooler_fwd)(hero_arena *ar, float *pooled, const float *x, size_t ldx, const float *W, const float *b, int S, int H);
+    void (*dot)(hero_arena *ar, float *out, const float *a, const float *b, size_t n);
+    int (*xent_rows)(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets, float *loss_vec,
+                    float *dlogits, float scale, float *loss);
+    void (*mffr_loss)(hero_arena *ar, float *lv, float *dout, float *loss, const float *pred, const float *tgt, int nm, int F);
+    int (*rank_loss)(hero_arena *ar, hero_model *m, const float *q2v, int Nq, int Nv, float *mat_ctx, float *mat_q,
+                    float *loss_ctx, float *loss_q, float *dq2v);
+    /* a pass's inputs: src where the kernels read it (queued), then every queued copy at once */
+    void *(*prep_put)(hero_arena *ar, struct hero__prep *P, const void *src, size_t bytes);
+    int (*prep_flush)(hero_arena *ar, struct hero__prep *P);
+    /* results: bytes of arena memory to the host (waits); the message behind a HERO_EDEVICE */
+    int (*to_host)(hero_arena *ar, void *dst, const void *src, size_t bytes);
+    const char *(*errmsg)(hero_arena *ar);
+    /* the model: state on the device (sets m->be), the activation arena, the parameter /
+       gradient block the model code computes with, copies to (to_host 1) and from the host
+       copies m->params / m->grads, zeroing the gradients, the product precision, a name, a wait */
+    int (*model_init)(hero_model *m, hero_error *err);
+    void (*model_free)(hero_model *m);
+    hero_arena *(*act)(hero_model *m);
+    float *(*pbase)(const hero_model *m, int grads);
+    int (*model_copy)(hero_model *m, int to_host, int grads, hero_error *err);
+    void (*zero_grad)(hero_model *m);
+    int (*set_precision)(hero_model *m, int precision, hero_error *err);
+    const char *(*device_name)(const hero_model *m);
+    int (*model_sync)(hero_model *m, hero_error *err);
+    /* the optimizer (section 12): moments on the device (sets o->be), their copies, the sum of
+       squared gradients of the parameters that have one, one AdamW update that zeroes the gradients */
+    int (*opt_init)(hero_optimizer *o, const hero_model *m, hero_error *err);
+    void (*opt_free)(hero_optimizer *o);
+    int (*opt_copy)(const hero_optimizer *o, const hero_model *m, int to_host, hero_error *err);
+    int (*grad_sumsq)(const hero_model *m, double *sumsq);
+    int (*adamw)(hero_optimizer *o, hero_model *m, float lr, float clip, hero_error *err);
+} hero__backend;
 
-static void hero__arena_free(hero_arena *a) {
+static const hero__backend *hero__cpu_backend(void); /* [backend: cpu], end of this section */
+/* the backend of an arena, a model, an optimizer */
+static const hero__backend *hero__be(const hero_arena *a) { return a->be ? a->be : hero__cpu_backend(); }
+static const hero__backend *hero__mbe(const hero_model *m) { return m->be ? m->be : hero__cpu_backend(); }
+static const hero__backend *hero__obe(const hero_optimizer *o) { return o->be ? o->be : hero__cpu_backend(); }
+
+/* a host arena's memory: the CPU backend's arena (hero__arena_free / _reset / hero__alloc call
+   the arena's backend) */
+static void hero__host_arena_free(hero_arena *a) {
     int i;
-#ifdef HERO_CUDA
-    if (a->dev) { hero__cu_arena_free(a); return; }
-#endif
     for (i = 0; i < a->n_chunks; i++) HERO_FREE(a->chunks[i]);
     HERO_FREE(a->chunks);
     HERO_FREE(a->caps);
@@ -1549,12 +1656,9 @@ static void hero__arena_free(hero_arena *a) {
 }
 
 /* Forget everything allocated; keeps one chunk as large as the last pass needed. */
-static void hero__arena_reset(hero_arena *a) {
+static void hero__host_arena_reset(hero_arena *a) {
     size_t need = 0;
     int i;
-#ifdef HERO_CUDA
-    if (a->dev) { hero__cu_arena_reset(a); return; }
-#endif
     for (i = 0; i < a->n_chunks - 1; i++) need += a->caps[i];
     if (a->n_chunks > 1) {
         need += a->used;
@@ -1611,15 +1715,22 @@ static void *hero__arena_take(hero_arena *a, size_t bytes) {
     if (used_total > a->peak) a->peak = used_total;
     return p;
 }
-/* zeroed bytes of an arena (host or device) */
-static void *hero__alloc(hero_arena *a, size_t bytes) {
-    void *p;
-#ifdef HERO_CUDA
-    if (a->dev) return hero__cu_alloc(a, bytes, 1);
+/* bytes of a host arena, zeroed (zero != 0) or not (an activation its producing op writes
+   completely; tests: HERO_ARENA_POISON fills it with 0xff bytes, NaN as floats, -1 as ints, so
+   that a read before the write shows) */
+static void *hero__host_alloc(hero_arena *a, size_t bytes, int zero) {
+    void *p = hero__arena_take(a, bytes);
+    if (p && zero) memset(p, 0, bytes);
+#ifdef HERO_ARENA_POISON
+    if (p && !zero) memset(p, 0xff, bytes);
 #endif
-    if ((p = hero__arena_take(a, bytes)) != NULL) memset(p, 0, bytes);
     return p;
 }
+
+/* any arena (its backend's memory): free, forget everything allocated, zeroed bytes */
+static void hero__arena_free(hero_arena *a) { hero__be(a)->arena_free(a); }
+static void hero__arena_reset(hero_arena *a) { hero__be(a)->arena_reset(a); }
+static void *hero__alloc(hero_arena *a, size_t bytes) { return hero__be(a)->alloc(a, bytes, 1); }
 
 #ifndef HERO_USE_CBLAS
 /* Portable GEMM (no BLAS): GotoBLAS-style blocking. Panels of op(B) [KC x NR] and op(A)
@@ -2256,319 +2367,460 @@ static void hero__mffr_loss(float *lv, float *dout, float *loss, const float *pr
     *loss = (float)(sum / nm);
 }
 
-/* ======================================================================================
-   Backend dispatch: every primitive the model code (sections 4-10) runs, on the CPU (the
-   functions above: the reference) or on the GPU (HERO_CUDA: section 19, one kernel or
-   cuBLAS call each). The activation arena decides: ar->dev is the CUDA context of a model
-   that lives on the GPU, NULL on the CPU. Device primitives are asynchronous (one stream
-   per model); a CUDA error is kept in the context and reported at the next sync point.
-   ====================================================================================== */
-#ifdef HERO_CUDA
-#define HERO__DEV(ar, call) if ((ar)->dev) { call; return; }
-#define HERO__DEV_RC(ar, call) if ((ar)->dev) return call;
-static void hero__cu_gemm(hero_arena *ar, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
-                          const float *B, int ldb, float beta, float *C, int ldc);
-static void hero__cu_linear_fwd(hero_arena *ar, float *out, const float *in, const float *W, const float *b, int N, int K, int O);
-static void hero__cu_linear_bwd(hero_arena *ar, float *din, float *dW, float *db, const float *dout, const float *in,
-                                const float *W, int N, int K, int O);
-static void hero__cu_layernorm_fwd(hero_arena *ar, float *out, float *mean, float *rstd, const float *x, const float *w,
-                                   const float *b, int N, int C, float eps);
-static void hero__cu_layernorm_bwd(hero_arena *ar, float *dx, float *dw, float *db, const float *dout, const float *x,
-                                   const float *mean, const float *rstd, const float *w, int N, int C);
-static void hero__cu_gelu_fwd(hero_arena *ar, float *out, const float *x, size_t n);
-static void hero__cu_gelu_bwd(hero_arena *ar, float *dx, const float *dout, const float *x, size_t n);
-static void hero__cu_relu_fwd(hero_arena *ar, float *x, size_t n);
-static void hero__cu_relu_bwd(hero_arena *ar, float *dx, const float *dout, const float *out, size_t n);
-static void hero__cu_mask_logits(hero_arena *ar, float *x, const int32_t *m, size_t n);
-static void hero__cu_mask_logits_rows(hero_arena *ar, float *x, const int32_t *mask, int R, int C);
-static void hero__cu_l2norm_fwd(hero_arena *ar, float *y, float *norm, const float *x, int N, int C, float eps);
-static void hero__cu_l2norm_bwd(hero_arena *ar, float *dx, const float *dy, const float *y, const float *norm, int N, int C,
-                                float eps);
-static void hero__cu_conv1d_fwd(hero_arena *ar, float *y, const float *x, const float *w, int N, int L, int K);
-static void hero__cu_conv1d_bwd(hero_arena *ar, float *dx, float *dw, const float *dy, const float *x, const float *w, int N,
-                                int L, int K);
-static void hero__cu_add(hero_arena *ar, float *y, const float *x, size_t n);
-static void hero__cu_copy(hero_arena *ar, float *y, const float *x, size_t n);
-static void hero__cu_div(hero_arena *ar, float *x, size_t n, float d);
-static void hero__cu_mul_mask(hero_arena *ar, float *x, const int32_t *mask, size_t n);
-static void hero__cu_mul_mask_rows(hero_arena *ar, float *dst, const float *src, const int32_t *mask, int R, int C);
-static void hero__cu_embed_fwd(hero_arena *ar, float *out, const int32_t *ids, const int32_t *pos, const float *word,
-                               const float *ptab, const float *type_row, int N, int T, int H);
-static void hero__cu_embed_bwd(hero_arena *ar, float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
-                               const int32_t *pos, int N, int T, int H, const hero__rowmap *wmap);
-static void hero__cu_add_pos_type(hero_arena *ar, float *x, const int32_t *pos, const float *ptab, const float *type_row, int N,
-                                  int T, int H);
-static void hero__cu_add_pos(hero_arena *ar, float *out, const float *in, const float *ptab, int B, int T, int H);
-static void hero__cu_add_pos_bwd(hero_arena *ar, float *gpos, float *dx, const float *d, int B, int T, int H);
-static void hero__cu_add_rowsel(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C);
-static void hero__cu_mfm_mask(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C);
-static void hero__cu_rowsum_masked(hero_arena *ar, float *dst, const float *src, const uint8_t *sel, size_t R, int C);
-static void hero__cu_merge_fwd(hero_arena *ar, float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int N,
-                               int Lv, int Lt, int Lg, int H);
-static void hero__cu_merge_bwd(hero_arena *ar, float *dv, float *dt, const float *demb, const int32_t *gather, int N, int Lv,
-                               int Lt, int Lg, int H);
-static void hero__cu_rows_copy(hero_arena *ar, float *dst, int ldd, const int32_t *dst_idx, const float *src, int lds,
-                               const int32_t *src_idx, int n, int C);
-static void hero__cu_rows_add(hero_arena *ar, float *dst, const float *src, const hero__rowmap *mp, int H);
-static void hero__cu_attn_core_fwd(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
-                                   const int32_t *mask, int N, int T, int H, int A);
-static int hero__cu_attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
-                                  const float *k, const float *v, const float *att, int N, int T, int H, int A);
-static void hero__cu_modpool_fwd(hero_arena *ar, float *alpha, float *mq, const float *x, int N, int T, int H);
-static void hero__cu_modpool_bwd(hero_arena *ar, float *dx, float *dal, float *ds, const float *dmq, const float *x,
-                                 const float *alpha, int N, int T, int H);
-static void hero__cu_rowmax(hero_arena *ar, float *mx, int *arg, const float *x, int R, int C);
-static void hero__cu_rowmax_bwd(hero_arena *ar, float *dcs, const float *dmx, const int *arg, const int32_t *mask, int Nq, int B,
-                                int L);
-static void hero__cu_pooler_fwd(hero_arena *ar, float *pooled, const float *x, size_t ldx, const float *W, const float *b, int S,
-                                int H);
-static void hero__cu_dot(hero_arena *ar, float *out, const float *a, const float *b, size_t n);
-static int hero__cu_xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
-                              float *loss_vec, float *dlogits, float scale, float *loss);
-static void hero__cu_mffr_loss(hero_arena *ar, float *lv, float *dout, float *loss, const float *pred, const float *tgt, int nm,
-                               int F);
-static int hero__cu_rank_loss(hero_arena *ar, const hero_config *c, const float *q2v, int Nq, int Nv, float *mat_ctx,
-                              float *mat_q, float *loss_ctx, float *loss_q, float *dq2v);
-#else
-#define HERO__DEV(ar, call) (void)(ar);
-#define HERO__DEV_RC(ar, call) (void)(ar);
-#endif
-
-static void hero__k_gemm(hero_arena *ar, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
-                         const float *B, int ldb, float beta, float *C, int ldc) {
-    HERO__DEV(ar, hero__cu_gemm(ar, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc))
+/* ---- [backend: cpu] the reference backend: the ops of this section behind the interface ---- */
+static int hero__rank_loss(hero_model *m, const float *q2v, int Nq, int Nv, float *mat_ctx, float *mat_q, float *loss_ctx,
+                           float *loss_q, float *dq2v); /* section 8 */
+static void hero__cpu_gemm(hero_arena *ar, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                           const float *B, int ldb, float beta, float *C, int ldc) {
+    (void)ar;
     hero__gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
-static void hero__k_linear_fwd(hero_arena *ar, float *out, const float *in, const float *W, const float *b, int N, int K, int O) {
-    HERO__DEV(ar, hero__cu_linear_fwd(ar, out, in, W, b, N, K, O))
+static void hero__cpu_linear_fwd(hero_arena *ar, float *out, const float *in, const float *W, const float *b, int N, int K,
+                                 int O) {
+    (void)ar;
     hero__linear_fwd(out, in, W, b, N, K, O);
 }
-static void hero__k_linear_bwd(hero_arena *ar, float *din, float *dW, float *db, const float *dout, const float *in,
-                               const float *W, int N, int K, int O) {
-    HERO__DEV(ar, hero__cu_linear_bwd(ar, din, dW, db, dout, in, W, N, K, O))
+static void hero__cpu_linear_bwd(hero_arena *ar, float *din, float *dW, float *db, const float *dout, const float *in,
+                                 const float *W, int N, int K, int O) {
+    (void)ar;
     hero__linear_bwd(din, dW, db, dout, in, W, N, K, O);
 }
-static void hero__k_layernorm_fwd(hero_arena *ar, float *out, float *mean, float *rstd, const float *x, const float *w,
-                                  const float *b, int N, int C, float eps) {
-    HERO__DEV(ar, hero__cu_layernorm_fwd(ar, out, mean, rstd, x, w, b, N, C, eps))
+static void hero__cpu_layernorm_fwd(hero_arena *ar, float *out, float *mean, float *rstd, const float *x, const float *w,
+                                    const float *b, int N, int C, float eps) {
+    (void)ar;
     hero__layernorm_fwd(out, mean, rstd, x, w, b, N, C, eps);
 }
-static void hero__k_layernorm_bwd(hero_arena *ar, float *dx, float *dw, float *db, const float *dout, const float *x,
-                                  const float *mean, const float *rstd, const float *w, int N, int C) {
-    HERO__DEV(ar, hero__cu_layernorm_bwd(ar, dx, dw, db, dout, x, mean, rstd, w, N, C))
+static void hero__cpu_layernorm_bwd(hero_arena *ar, float *dx, float *dw, float *db, const float *dout, const float *x,
+                                    const float *mean, const float *rstd, const float *w, int N, int C) {
+    (void)ar;
     hero__layernorm_bwd(dx, dw, db, dout, x, mean, rstd, w, N, C);
 }
-static void hero__k_gelu_fwd(hero_arena *ar, float *out, const float *x, size_t n) {
-    HERO__DEV(ar, hero__cu_gelu_fwd(ar, out, x, n))
+static void hero__cpu_gelu_fwd(hero_arena *ar, float *out, const float *x, size_t n) {
+    (void)ar;
     hero__gelu_fwd(out, x, n);
 }
-static void hero__k_gelu_bwd(hero_arena *ar, float *dx, const float *dout, const float *x, size_t n) {
-    HERO__DEV(ar, hero__cu_gelu_bwd(ar, dx, dout, x, n))
+static void hero__cpu_gelu_bwd(hero_arena *ar, float *dx, const float *dout, const float *x, size_t n) {
+    (void)ar;
     hero__gelu_bwd(dx, dout, x, n);
 }
-static void hero__k_relu_fwd(hero_arena *ar, float *x, size_t n) {
-    HERO__DEV(ar, hero__cu_relu_fwd(ar, x, n))
+static void hero__cpu_relu_fwd(hero_arena *ar, float *x, size_t n) {
+    (void)ar;
     hero__relu_fwd(x, n);
 }
-static void hero__k_relu_bwd(hero_arena *ar, float *dx, const float *dout, const float *out, size_t n) {
-    HERO__DEV(ar, hero__cu_relu_bwd(ar, dx, dout, out, n))
+static void hero__cpu_relu_bwd(hero_arena *ar, float *dx, const float *dout, const float *out, size_t n) {
+    (void)ar;
     hero__relu_bwd(dx, dout, out, n);
 }
-static void hero__k_mask_logits(hero_arena *ar, float *x, const int32_t *m, size_t n) {
-    HERO__DEV(ar, hero__cu_mask_logits(ar, x, m, n))
+static void hero__cpu_mask_logits(hero_arena *ar, float *x, const int32_t *m, size_t n) {
+    (void)ar;
     hero__mask_logits(x, m, n);
 }
-static void hero__k_mask_logits_rows(hero_arena *ar, float *x, const int32_t *mask, int R, int C) {
-    HERO__DEV(ar, hero__cu_mask_logits_rows(ar, x, mask, R, C))
+static void hero__cpu_mask_logits_rows(hero_arena *ar, float *x, const int32_t *mask, int R, int C) {
+    (void)ar;
     hero__mask_logits_rows(x, mask, R, C);
 }
-static void hero__k_l2norm_fwd(hero_arena *ar, float *y, float *norm, const float *x, int N, int C, float eps) {
-    HERO__DEV(ar, hero__cu_l2norm_fwd(ar, y, norm, x, N, C, eps))
+static void hero__cpu_l2norm_fwd(hero_arena *ar, float *y, float *norm, const float *x, int N, int C, float eps) {
+    (void)ar;
     hero__l2norm_fwd(y, norm, x, N, C, eps);
 }
-static void hero__k_l2norm_bwd(hero_arena *ar, float *dx, const float *dy, const float *y, const float *norm, int N, int C,
-                               float eps) {
-    HERO__DEV(ar, hero__cu_l2norm_bwd(ar, dx, dy, y, norm, N, C, eps))
+static void hero__cpu_l2norm_bwd(hero_arena *ar, float *dx, const float *dy, const float *y, const float *norm, int N, int C,
+                                 float eps) {
+    (void)ar;
     hero__l2norm_bwd(dx, dy, y, norm, N, C, eps);
 }
-static void hero__k_conv1d_fwd(hero_arena *ar, float *y, const float *x, const float *w, int N, int L, int K) {
-    HERO__DEV(ar, hero__cu_conv1d_fwd(ar, y, x, w, N, L, K))
+static void hero__cpu_conv1d_fwd(hero_arena *ar, float *y, const float *x, const float *w, int N, int L, int K) {
+    (void)ar;
     hero__conv1d_fwd(y, x, w, N, L, K);
 }
-static void hero__k_conv1d_bwd(hero_arena *ar, float *dx, float *dw, const float *dy, const float *x, const float *w, int N,
-                               int L, int K) {
-    HERO__DEV(ar, hero__cu_conv1d_bwd(ar, dx, dw, dy, x, w, N, L, K))
+static void hero__cpu_conv1d_bwd(hero_arena *ar, float *dx, float *dw, const float *dy, const float *x, const float *w, int N,
+                                 int L, int K) {
+    (void)ar;
     hero__conv1d_bwd(dx, dw, dy, x, w, N, L, K);
 }
-static void hero__k_add(hero_arena *ar, float *y, const float *x, size_t n) {
-    HERO__DEV(ar, hero__cu_add(ar, y, x, n))
+static void hero__cpu_add(hero_arena *ar, float *y, const float *x, size_t n) {
+    (void)ar;
     hero__add(y, x, n);
 }
-static void hero__k_copy(hero_arena *ar, float *y, const float *x, size_t n) {
-    HERO__DEV(ar, hero__cu_copy(ar, y, x, n))
+static void hero__cpu_copy(hero_arena *ar, float *y, const float *x, size_t n) {
+    (void)ar;
     if (n) memcpy(y, x, n * sizeof(float));
 }
-static void hero__k_div(hero_arena *ar, float *x, size_t n, float d) {
-    HERO__DEV(ar, hero__cu_div(ar, x, n, d))
+static void hero__cpu_div(hero_arena *ar, float *x, size_t n, float d) {
+    (void)ar;
     hero__div(x, n, d);
 }
-static void hero__k_mul_mask(hero_arena *ar, float *x, const int32_t *mask, size_t n) {
-    HERO__DEV(ar, hero__cu_mul_mask(ar, x, mask, n))
+static void hero__cpu_mul_mask(hero_arena *ar, float *x, const int32_t *mask, size_t n) {
+    (void)ar;
     hero__mul_mask(x, mask, n);
 }
-static void hero__k_mul_mask_rows(hero_arena *ar, float *dst, const float *src, const int32_t *mask, int R, int C) {
-    HERO__DEV(ar, hero__cu_mul_mask_rows(ar, dst, src, mask, R, C))
+static void hero__cpu_mul_mask_rows(hero_arena *ar, float *dst, const float *src, const int32_t *mask, int R, int C) {
+    (void)ar;
     hero__mul_mask_rows(dst, src, mask, R, C);
 }
-static void hero__k_embed_fwd(hero_arena *ar, float *out, const int32_t *ids, const int32_t *pos, const float *word,
-                              const float *ptab, const float *type_row, int N, int T, int H) {
-    HERO__DEV(ar, hero__cu_embed_fwd(ar, out, ids, pos, word, ptab, type_row, N, T, H))
+static void hero__cpu_embed_fwd(hero_arena *ar, float *out, const int32_t *ids, const int32_t *pos, const float *word,
+                                const float *ptab, const float *type_row, int N, int T, int H) {
+    (void)ar;
     hero__embed_fwd(out, ids, pos, word, ptab, type_row, N, T, H);
 }
-/* wmap (GPU only, may be NULL): the word-table rows as a row map (ids[k] <- row k, padding id 1 left out) */
-static void hero__k_embed_bwd(hero_arena *ar, float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
-                              const int32_t *pos, int N, int T, int H, const hero__rowmap *wmap) {
-    HERO__DEV(ar, hero__cu_embed_bwd(ar, gword, gpos, gtype, d, ids, pos, N, T, H, wmap))
+static void hero__cpu_embed_bwd(hero_arena *ar, float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
+                                const int32_t *pos, int N, int T, int H, const hero__rowmap *wmap) {
+    (void)ar;
     (void)wmap;
     hero__embed_bwd(gword, gpos, gtype, d, ids, pos, N, T, H);
 }
-static void hero__k_add_pos_type(hero_arena *ar, float *x, const int32_t *pos, const float *ptab, const float *type_row, int N,
-                                 int T, int H) {
-    HERO__DEV(ar, hero__cu_add_pos_type(ar, x, pos, ptab, type_row, N, T, H))
+static void hero__cpu_add_pos_type(hero_arena *ar, float *x, const int32_t *pos, const float *ptab, const float *type_row, int N,
+                                   int T, int H) {
+    (void)ar;
     hero__add_pos_type(x, pos, ptab, type_row, N, T, H);
 }
-static void hero__k_add_pos(hero_arena *ar, float *out, const float *in, const float *ptab, int B, int T, int H) {
-    HERO__DEV(ar, hero__cu_add_pos(ar, out, in, ptab, B, T, H))
+static void hero__cpu_add_pos(hero_arena *ar, float *out, const float *in, const float *ptab, int B, int T, int H) {
+    (void)ar;
     hero__add_pos(out, in, ptab, B, T, H);
 }
-static void hero__k_add_pos_bwd(hero_arena *ar, float *gpos, float *dx, const float *d, int B, int T, int H) {
-    HERO__DEV(ar, hero__cu_add_pos_bwd(ar, gpos, dx, d, B, T, H))
+static void hero__cpu_add_pos_bwd(hero_arena *ar, float *gpos, float *dx, const float *d, int B, int T, int H) {
+    (void)ar;
     hero__add_pos_bwd(gpos, dx, d, B, T, H);
 }
-static void hero__k_add_rowsel(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
-    HERO__DEV(ar, hero__cu_add_rowsel(ar, x, sel, table, R, C))
+static void hero__cpu_add_rowsel(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
+    (void)ar;
     hero__add_rowsel(x, sel, table, R, C);
 }
-static void hero__k_mfm_mask(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
-    HERO__DEV(ar, hero__cu_mfm_mask(ar, x, sel, table, R, C))
+static void hero__cpu_mfm_mask(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
+    (void)ar;
     hero__mfm_mask(x, sel, table, R, C);
 }
-static void hero__k_rowsum_masked(hero_arena *ar, float *dst, const float *src, const uint8_t *sel, size_t R, int C) {
-    HERO__DEV(ar, hero__cu_rowsum_masked(ar, dst, src, sel, R, C))
+static void hero__cpu_rowsum_masked(hero_arena *ar, float *dst, const float *src, const uint8_t *sel, size_t R, int C) {
+    (void)ar;
     hero__rowsum_masked(dst, src, sel, R, C);
 }
-static void hero__k_merge_fwd(hero_arena *ar, float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int N,
-                              int Lv, int Lt, int Lg, int H) {
-    HERO__DEV(ar, hero__cu_merge_fwd(ar, emb, v_emb, t_emb, gather, N, Lv, Lt, Lg, H))
+static void hero__cpu_merge_fwd(hero_arena *ar, float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int N,
+                                int Lv, int Lt, int Lg, int H) {
+    (void)ar;
     hero__merge_fwd(emb, v_emb, t_emb, gather, N, Lv, Lt, Lg, H);
 }
-static void hero__k_merge_bwd(hero_arena *ar, float *dv, float *dt, const float *demb, const int32_t *gather, int N, int Lv,
-                              int Lt, int Lg, int H) {
-    HERO__DEV(ar, hero__cu_merge_bwd(ar, dv, dt, demb, gather, N, Lv, Lt, Lg, H))
+static void hero__cpu_merge_bwd(hero_arena *ar, float *dv, float *dt, const float *demb, const int32_t *gather, int N, int Lv,
+                                int Lt, int Lg, int H) {
+    (void)ar;
     hero__merge_bwd(dv, dt, demb, gather, N, Lv, Lt, Lg, H);
 }
-static void hero__k_rows_copy(hero_arena *ar, float *dst, int ldd, const int32_t *dst_idx, const float *src, int lds,
-                              const int32_t *src_idx, int n, int C) {
-    HERO__DEV(ar, hero__cu_rows_copy(ar, dst, ldd, dst_idx, src, lds, src_idx, n, C))
+static void hero__cpu_rows_copy(hero_arena *ar, float *dst, int ldd, const int32_t *dst_idx, const float *src, int lds,
+                                const int32_t *src_idx, int n, int C) {
+    (void)ar;
     hero__rows_copy(dst, ldd, dst_idx, src, lds, src_idx, n, C);
 }
-static void hero__k_rows_add(hero_arena *ar, float *dst, const float *src, const hero__rowmap *mp, int H) {
-    HERO__DEV(ar, hero__cu_rows_add(ar, dst, src, mp, H))
+static void hero__cpu_rows_add(hero_arena *ar, float *dst, const float *src, const hero__rowmap *mp, int H) {
+    (void)ar;
     hero__rows_add(dst, src, mp, H);
 }
-static void hero__k_attn_core_fwd(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
-                                  const int32_t *mask, int N, int T, int H, int A) {
-    HERO__DEV(ar, hero__cu_attn_core_fwd(ar, att, ctx, q, k, v, mask, N, T, H, A))
+static void hero__cpu_attn_core_fwd(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
+                                    const int32_t *mask, int N, int T, int H, int A) {
+    (void)ar;
     hero__attn_core_fwd(att, ctx, q, k, v, mask, N, T, H, A);
 }
-static int hero__k_attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
-                                 const float *k, const float *v, const float *att, int N, int T, int H, int A) {
-    HERO__DEV_RC(ar, hero__cu_attn_core_bwd(ar, dq, dk, dv, dctx, q, k, v, att, N, T, H, A))
+static int hero__cpu_attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
+                                   const float *k, const float *v, const float *att, int N, int T, int H, int A) {
     return hero__attn_core_bwd(ar, dq, dk, dv, dctx, q, k, v, att, N, T, H, A);
 }
-static void hero__k_modpool_fwd(hero_arena *ar, float *alpha, float *mq, const float *x, int N, int T, int H) {
-    HERO__DEV(ar, hero__cu_modpool_fwd(ar, alpha, mq, x, N, T, H))
+static void hero__cpu_modpool_fwd(hero_arena *ar, float *alpha, float *mq, const float *x, int N, int T, int H) {
+    (void)ar;
     hero__modpool_fwd(alpha, mq, x, N, T, H);
 }
-static void hero__k_modpool_bwd(hero_arena *ar, float *dx, float *dal, float *ds, const float *dmq, const float *x,
-                                const float *alpha, int N, int T, int H) {
-    HERO__DEV(ar, hero__cu_modpool_bwd(ar, dx, dal, ds, dmq, x, alpha, N, T, H))
+static void hero__cpu_modpool_bwd(hero_arena *ar, float *dx, float *dal, float *ds, const float *dmq, const float *x,
+                                  const float *alpha, int N, int T, int H) {
+    (void)ar;
     hero__modpool_bwd(dx, dal, ds, dmq, x, alpha, N, T, H);
 }
-static void hero__k_rowmax(hero_arena *ar, float *mx, int *arg, const float *x, int R, int C) {
-    HERO__DEV(ar, hero__cu_rowmax(ar, mx, arg, x, R, C))
+static void hero__cpu_rowmax(hero_arena *ar, float *mx, int *arg, const float *x, int R, int C) {
+    (void)ar;
     hero__rowmax(mx, arg, x, R, C);
 }
-static void hero__k_rowmax_bwd(hero_arena *ar, float *dcs, const float *dmx, const int *arg, const int32_t *mask, int Nq, int B,
-                               int L) {
-    HERO__DEV(ar, hero__cu_rowmax_bwd(ar, dcs, dmx, arg, mask, Nq, B, L))
+static void hero__cpu_rowmax_bwd(hero_arena *ar, float *dcs, const float *dmx, const int *arg, const int32_t *mask, int Nq,
+                                 int B, int L) {
+    (void)ar;
     hero__rowmax_bwd(dcs, dmx, arg, mask, Nq, B, L);
 }
-static void hero__k_pooler_fwd(hero_arena *ar, float *pooled, const float *x, size_t ldx, const float *W, const float *b, int S,
-                               int H) {
-    HERO__DEV(ar, hero__cu_pooler_fwd(ar, pooled, x, ldx, W, b, S, H))
+static void hero__cpu_pooler_fwd(hero_arena *ar, float *pooled, const float *x, size_t ldx, const float *W, const float *b,
+                                 int S, int H) {
+    (void)ar;
     hero__pooler_fwd(pooled, x, ldx, W, b, S, H);
 }
-static void hero__k_dot(hero_arena *ar, float *out, const float *a, const float *b, size_t n) {
-    HERO__DEV(ar, hero__cu_dot(ar, out, a, b, n))
+static void hero__cpu_dot(hero_arena *ar, float *out, const float *a, const float *b, size_t n) {
+    (void)ar;
     hero__dot(out, a, b, n);
 }
-static int hero__k_xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
-                             float *loss_vec, float *dlogits, float scale, float *loss) {
-    HERO__DEV_RC(ar, hero__cu_xent_rows(ar, logits, n, cols, stride, targets, loss_vec, dlogits, scale, loss))
+static int hero__cpu_xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
+                               float *loss_vec, float *dlogits, float scale, float *loss) {
     return hero__xent_rows(ar, logits, n, cols, stride, targets, loss_vec, dlogits, scale, loss);
 }
-static void hero__k_mffr_loss(hero_arena *ar, float *lv, float *dout, float *loss, const float *pred, const float *tgt, int nm,
-                              int F) {
-    HERO__DEV(ar, hero__cu_mffr_loss(ar, lv, dout, loss, pred, tgt, nm, F))
+static void hero__cpu_mffr_loss(hero_arena *ar, float *lv, float *dout, float *loss, const float *pred, const float *tgt, int nm,
+                                int F) {
+    (void)ar;
     hero__mffr_loss(lv, dout, loss, pred, tgt, nm, F);
 }
-static int hero__rank_loss(hero_model *m, const float *q2v, int Nq, int Nv, float *mat_ctx, float *mat_q, float *loss_ctx,
-                           float *loss_q, float *dq2v);
-static int hero__k_rank_loss(hero_model *m, hero_arena *ar, const float *q2v, int Nq, int Nv, float *mat_ctx, float *mat_q,
-                             float *loss_ctx, float *loss_q, float *dq2v) {
-    HERO__DEV_RC(ar, hero__cu_rank_loss(ar, &m->cfg, q2v, Nq, Nv, mat_ctx, mat_q, loss_ctx, loss_q, dq2v))
+static int hero__cpu_rank_loss(hero_arena *ar, hero_model *m, const float *q2v, int Nq, int Nv, float *mat_ctx, float *mat_q,
+                               float *loss_ctx, float *loss_q, float *dq2v) {
+    (void)ar;
     return hero__rank_loss(m, q2v, Nq, Nv, mat_ctx, mat_q, loss_ctx, loss_q, dq2v);
 }
-
-/* ---- where a model's numbers live ---- */
-#ifdef HERO_CUDA
-static hero_arena *hero__cu_act(hero_model *m);
-static float *hero__cu_pbase(const hero_model *m, int grads);
-static int hero__cu_to_host(hero_arena *ar, void *dst, const void *src, size_t bytes);
-static const char *hero__cu_errmsg(hero_arena *ar);
-#endif
-
-/* the activation arena: the model's own arena on the CPU, the device arena of a GPU model */
-static hero_arena *hero__act(hero_model *m) {
-#ifdef HERO_CUDA
-    if (m->dev) return hero__cu_act(m);
-#endif
-    return &m->arena;
+/* a pass's inputs stay where they are; results are host memory already */
+static void *hero__cpu_prep_put(hero_arena *ar, struct hero__prep *P, const void *src, size_t bytes) {
+    (void)ar; (void)P; (void)bytes;
+    return (void *)(uintptr_t)src;
 }
-/* the parameter (grads 0) or gradient (grads 1) block the model code computes with (m->p / m->g point
-   into it): m->params / m->grads on the CPU, the device blocks of a GPU model (m->params / m->grads are
-   then the host copies that loading, saving and hero_model_download use) */
-static float *hero__pbase(const hero_model *m, int grads) {
-#ifdef HERO_CUDA
-    if (m->dev) return hero__cu_pbase(m, grads);
-#endif
-    return grads ? m->grads : m->params;
+static int hero__cpu_prep_flush(hero_arena *ar, struct hero__prep *P) {
+    (void)ar; (void)P;
+    return 0;
 }
-/* copies bytes of model memory (activations, results) to the host */
-static int hero__k_to_host(hero_arena *ar, void *dst, const void *src, size_t bytes) {
-    HERO__DEV_RC(ar, hero__cu_to_host(ar, dst, src, bytes))
+static int hero__cpu_to_host(hero_arena *ar, void *dst, const void *src, size_t bytes) {
+    (void)ar;
     if (bytes) memcpy(dst, src, bytes);
     return 0;
 }
-/* the device error behind a HERO_EDEVICE */
-static const char *hero__k_errmsg(hero_arena *ar) {
-    HERO__DEV_RC(ar, hero__cu_errmsg(ar))
+static const char *hero__cpu_errmsg(hero_arena *ar) {
+    (void)ar;
     return "no device";
 }
+/* the model: m->params / m->grads are the blocks the model code computes with */
+static int hero__cpu_model_init(hero_model *m, hero_error *err) {
+    (void)err;
+    m->be = NULL;
+    return 0;
+}
+static void hero__cpu_model_free(hero_model *m) { (void)m; }
+static hero_arena *hero__cpu_act(hero_model *m) { return &m->arena; }
+static float *hero__cpu_pbase(const hero_model *m, int grads) { return grads ? m->grads : m->params; }
+static int hero__cpu_model_copy(hero_model *m, int to_host, int grads, hero_error *err) {
+    (void)m; (void)to_host; (void)grads; (void)err;
+    return 0;
+}
+static void hero__cpu_zero_grad(hero_model *m) { memset(m->grads, 0, m->n_floats * sizeof(float)); }
+static int hero__cpu_set_precision(hero_model *m, int precision, hero_error *err) {
+    (void)m;
+    if (precision != HERO_PREC_FP32)
+        return hero__fail(err, HERO_EINVAL, "set_precision: %s needs a GPU model (hero.h built with HERO_CUDA)",
+                          precision == HERO_PREC_TF32 ? "tf32" : "bf16");
+    return 0;
+}
+static const char *hero__cpu_device_name(const hero_model *m) {
+    (void)m;
+    return "cpu";
+}
+static int hero__cpu_model_sync(hero_model *m, hero_error *err) {
+    (void)m; (void)err;
+    return 0;
+}
+/* the optimizer: the moments o->m / o->v are what AdamW updates */
+static int hero__cpu_opt_init(hero_optimizer *o, const hero_model *m, hero_error *err) {
+    (void)m; (void)err;
+    o->be = NULL;
+    return 0;
+}
+static void hero__cpu_opt_free(hero_optimizer *o) { (void)o; }
+static int hero__cpu_opt_copy(const hero_optimizer *o, const hero_model *m, int to_host, hero_error *err) {
+    (void)o; (void)m; (void)to_host; (void)err;
+    return 0;
+}
+static int hero__cpu_grad_sumsq(const hero_model *m, double *sumsq);                               /* section 12 */
+static int hero__cpu_adamw(hero_optimizer *o, hero_model *m, float lr, float clip, hero_error *err); /* section 12 */
+
+static const hero__backend hero__cpu_table = {
+    "cpu", "host",
+    hero__host_alloc, hero__host_arena_reset, hero__host_arena_free,
+    hero__cpu_gemm, hero__cpu_linear_fwd, hero__cpu_linear_bwd, hero__cpu_layernorm_fwd,
+    hero__cpu_layernorm_bwd, hero__cpu_gelu_fwd, hero__cpu_gelu_bwd, hero__cpu_relu_fwd, hero__cpu_relu_bwd,
+    hero__cpu_mask_logits, hero__cpu_mask_logits_rows, hero__cpu_l2norm_fwd, hero__cpu_l2norm_bwd,
+    hero__cpu_conv1d_fwd, hero__cpu_conv1d_bwd, hero__cpu_add, hero__cpu_copy, hero__cpu_div,
+    hero__cpu_mul_mask, hero__cpu_mul_mask_rows, hero__cpu_embed_fwd, hero__cpu_embed_bwd,
+    hero__cpu_add_pos_type, hero__cpu_add_pos, hero__cpu_add_pos_bwd, hero__cpu_add_rowsel,
+    hero__cpu_mfm_mask, hero__cpu_rowsum_masked, hero__cpu_merge_fwd, hero__cpu_merge_bwd,
+    hero__cpu_rows_copy, hero__cpu_rows_add, hero__cpu_attn_core_fwd, hero__cpu_attn_core_bwd,
+    hero__cpu_modpool_fwd, hero__cpu_modpool_bwd, hero__cpu_rowmax, hero__cpu_rowmax_bwd,
+    hero__cpu_pooler_fwd, hero__cpu_dot, hero__cpu_xent_rows, hero__cpu_mffr_loss, hero__cpu_rank_loss,
+    hero__cpu_prep_put, hero__cpu_prep_flush, hero__cpu_to_host, hero__cpu_errmsg,
+    hero__cpu_model_init, hero__cpu_model_free, hero__cpu_act, hero__cpu_pbase, hero__cpu_model_copy,
+    hero__cpu_zero_grad, hero__cpu_set_precision, hero__cpu_device_name, hero__cpu_model_sync,
+    hero__cpu_opt_init, hero__cpu_opt_free, hero__cpu_opt_copy, hero__cpu_grad_sumsq, hero__cpu_adamw};
+static const hero__backend *hero__cpu_backend(void) { return &hero__cpu_table; }
+
+/* ---- [backend: default] the backend a new model gets: the build's (HERO_CUDA: the GPU) ---- */
+#ifdef HERO_CUDA
+static const hero__backend *hero__cu_backend(void); /* section 19 */
+#endif
+static const hero__backend *hero__backend_default(void) {
+#ifdef HERO_CUDA
+    return hero__cu_backend();
+#else
+    return hero__cpu_backend();
+#endif
+}
+
+/* ---- [primitives] what the model code (sections 4-10) calls: the table of the arena it computes in ---- */
+static void hero__k_gemm(hero_arena *ar, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                         const float *B, int ldb, float beta, float *C, int ldc) {
+    hero__be(ar)->gemm(ar, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+static void hero__k_linear_fwd(hero_arena *ar, float *out, const float *in, const float *W, const float *b, int N, int K, int O) {
+    hero__be(ar)->linear_fwd(ar, out, in, W, b, N, K, O);
+}
+static void hero__k_linear_bwd(hero_arena *ar, float *din, float *dW, float *db, const float *dout, const float *in,
+                               const float *W, int N, int K, int O) {
+    hero__be(ar)->linear_bwd(ar, din, dW, db, dout, in, W, N, K, O);
+}
+static void hero__k_layernorm_fwd(hero_arena *ar, float *out, float *mean, float *rstd, const float *x, const float *w,
+                                  const float *b, int N, int C, float eps) {
+    hero__be(ar)->layernorm_fwd(ar, out, mean, rstd, x, w, b, N, C, eps);
+}
+static void hero__k_layernorm_bwd(hero_arena *ar, float *dx, float *dw, float *db, const float *dout, const float *x,
+                                  const float *mean, const float *rstd, const float *w, int N, int C) {
+    hero__be(ar)->layernorm_bwd(ar, dx, dw, db, dout, x, mean, rstd, w, N, C);
+}
+static void hero__k_gelu_fwd(hero_arena *ar, float *out, const float *x, size_t n) {
+    hero__be(ar)->gelu_fwd(ar, out, x, n);
+}
+static void hero__k_gelu_bwd(hero_arena *ar, float *dx, const float *dout, const float *x, size_t n) {
+    hero__be(ar)->gelu_bwd(ar, dx, dout, x, n);
+}
+static void hero__k_relu_fwd(hero_arena *ar, float *x, size_t n) {
+    hero__be(ar)->relu_fwd(ar, x, n);
+}
+static void hero__k_relu_bwd(hero_arena *ar, float *dx, const float *dout, const float *out, size_t n) {
+    hero__be(ar)->relu_bwd(ar, dx, dout, out, n);
+}
+static void hero__k_mask_logits(hero_arena *ar, float *x, const int32_t *m, size_t n) {
+    hero__be(ar)->mask_logits(ar, x, m, n);
+}
+static void hero__k_mask_logits_rows(hero_arena *ar, float *x, const int32_t *mask, int R, int C) {
+    hero__be(ar)->mask_logits_rows(ar, x, mask, R, C);
+}
+static void hero__k_l2norm_fwd(hero_arena *ar, float *y, float *norm, const float *x, int N, int C, float eps) {
+    hero__be(ar)->l2norm_fwd(ar, y, norm, x, N, C, eps);
+}
+static void hero__k_l2norm_bwd(hero_arena *ar, float *dx, const float *dy, const float *y, const float *norm, int N, int C,
+                               float eps) {
+    hero__be(ar)->l2norm_bwd(ar, dx, dy, y, norm, N, C, eps);
+}
+static void hero__k_conv1d_fwd(hero_arena *ar, float *y, const float *x, const float *w, int N, int L, int K) {
+    hero__be(ar)->conv1d_fwd(ar, y, x, w, N, L, K);
+}
+static void hero__k_conv1d_bwd(hero_arena *ar, float *dx, float *dw, const float *dy, const float *x, const float *w, int N,
+                               int L, int K) {
+    hero__be(ar)->conv1d_bwd(ar, dx, dw, dy, x, w, N, L, K);
+}
+static void hero__k_add(hero_arena *ar, float *y, const float *x, size_t n) {
+    hero__be(ar)->add(ar, y, x, n);
+}
+static void hero__k_copy(hero_arena *ar, float *y, const float *x, size_t n) {
+    hero__be(ar)->copy(ar, y, x, n);
+}
+static void hero__k_div(hero_arena *ar, float *x, size_t n, float d) {
+    hero__be(ar)->div(ar, x, n, d);
+}
+static void hero__k_mul_mask(hero_arena *ar, float *x, const int32_t *mask, size_t n) {
+    hero__be(ar)->mul_mask(ar, x, mask, n);
+}
+static void hero__k_mul_mask_rows(hero_arena *ar, float *dst, const float *src, const int32_t *mask, int R, int C) {
+    hero__be(ar)->mul_mask_rows(ar, dst, src, mask, R, C);
+}
+static void hero__k_embed_fwd(hero_arena *ar, float *out, const int32_t *ids, const int32_t *pos, const float *word,
+                              const float *ptab, const float *type_row, int N, int T, int H) {
+    hero__be(ar)->embed_fwd(ar, out, ids, pos, word, ptab, type_row, N, T, H);
+}
+static void hero__k_embed_bwd(hero_arena *ar, float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
+                              const int32_t *pos, int N, int T, int H, const hero__rowmap *wmap) {
+    hero__be(ar)->embed_bwd(ar, gword, gpos, gtype, d, ids, pos, N, T, H, wmap);
+}
+static void hero__k_add_pos_type(hero_arena *ar, float *x, const int32_t *pos, const float *ptab, const float *type_row, int N,
+                                 int T, int H) {
+    hero__be(ar)->add_pos_type(ar, x, pos, ptab, type_row, N, T, H);
+}
+static void hero__k_add_pos(hero_arena *ar, float *out, const float *in, const float *ptab, int B, int T, int H) {
+    hero__be(ar)->add_pos(ar, out, in, ptab, B, T, H);
+}
+static void hero__k_add_pos_bwd(hero_arena *ar, float *gpos, float *dx, const float *d, int B, int T, int H) {
+    hero__be(ar)->add_pos_bwd(ar, gpos, dx, d, B, T, H);
+}
+static void hero__k_add_rowsel(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
+    hero__be(ar)->add_rowsel(ar, x, sel, table, R, C);
+}
+static void hero__k_mfm_mask(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
+    hero__be(ar)->mfm_mask(ar, x, sel, table, R, C);
+}
+static void hero__k_rowsum_masked(hero_arena *ar, float *dst, const float *src, const uint8_t *sel, size_t R, int C) {
+    hero__be(ar)->rowsum_masked(ar, dst, src, sel, R, C);
+}
+static void hero__k_merge_fwd(hero_arena *ar, float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int N,
+                              int Lv, int Lt, int Lg, int H) {
+    hero__be(ar)->merge_fwd(ar, emb, v_emb, t_emb, gather, N, Lv, Lt, Lg, H);
+}
+static void hero__k_merge_bwd(hero_arena *ar, float *dv, float *dt, const float *demb, const int32_t *gather, int N, int Lv,
+                              int Lt, int Lg, int H) {
+    hero__be(ar)->merge_bwd(ar, dv, dt, demb, gather, N, Lv, Lt, Lg, H);
+}
+static void hero__k_rows_copy(hero_arena *ar, float *dst, int ldd, const int32_t *dst_idx, const float *src, int lds,
+                              const int32_t *src_idx, int n, int C) {
+    hero__be(ar)->rows_copy(ar, dst, ldd, dst_idx, src, lds, src_idx, n, C);
+}
+static void hero__k_rows_add(hero_arena *ar, float *dst, const float *src, const hero__rowmap *mp, int H) {
+    hero__be(ar)->rows_add(ar, dst, src, mp, H);
+}
+static void hero__k_attn_core_fwd(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
+                                  const int32_t *mask, int N, int T, int H, int A) {
+    hero__be(ar)->attn_core_fwd(ar, att, ctx, q, k, v, mask, N, T, H, A);
+}
+static int hero__k_attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
+                                 const float *k, const float *v, const float *att, int N, int T, int H, int A) {
+    return hero__be(ar)->attn_core_bwd(ar, dq, dk, dv, dctx, q, k, v, att, N, T, H, A);
+}
+static void hero__k_modpool_fwd(hero_arena *ar, float *alpha, float *mq, const float *x, int N, int T, int H) {
+    hero__be(ar)->modpool_fwd(ar, alpha, mq, x, N, T, H);
+}
+static void hero__k_modpool_bwd(hero_arena *ar, float *dx, float *dal, float *ds, const float *dmq, const float *x,
+                                const float *alpha, int N, int T, int H) {
+    hero__be(ar)->modpool_bwd(ar, dx, dal, ds, dmq, x, alpha, N, T, H);
+}
+static void hero__k_rowmax(hero_arena *ar, float *mx, int *arg, const float *x, int R, int C) {
+    hero__be(ar)->rowmax(ar, mx, arg, x, R, C);
+}
+static void hero__k_rowmax_bwd(hero_arena *ar, float *dcs, const float *dmx, const int *arg, const int32_t *mask, int Nq, int B,
+                               int L) {
+    hero__be(ar)->rowmax_bwd(ar, dcs, dmx, arg, mask, Nq, B, L);
+}
+static void hero__k_pooler_fwd(hero_arena *ar, float *pooled, const float *x, size_t ldx, const float *W, const float *b, int S,
+                               int H) {
+    hero__be(ar)->pooler_fwd(ar, pooled, x, ldx, W, b, S, H);
+}
+static void hero__k_dot(hero_arena *ar, float *out, const float *a, const float *b, size_t n) {
+    hero__be(ar)->dot(ar, out, a, b, n);
+}
+static int hero__k_xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
+                             float *loss_vec, float *dlogits, float scale, float *loss) {
+    return hero__be(ar)->xent_rows(ar, logits, n, cols, stride, targets, loss_vec, dlogits, scale, loss);
+}
+static void hero__k_mffr_loss(hero_arena *ar, float *lv, float *dout, float *loss, const float *pred, const float *tgt, int nm,
+                              int F) {
+    hero__be(ar)->mffr_loss(ar, lv, dout, loss, pred, tgt, nm, F);
+}
+static int hero__k_rank_loss(hero_model *m, hero_arena *ar, const float *q2v, int Nq, int Nv, float *mat_ctx, float *mat_q,
+                             float *loss_ctx, float *loss_q, float *dq2v) {
+    return hero__be(ar)->rank_loss(ar, m, q2v, Nq, Nv, mat_ctx, mat_q, loss_ctx, loss_q, dq2v);
+}
+
+/* ---- where a model's numbers live ---- */
+/* the activation arena: the model's own arena on the CPU, the device arena of a GPU model */
+static hero_arena *hero__act(hero_model *m) { return hero__mbe(m)->act(m); }
+/* the parameter (grads 0) or gradient (grads 1) block the model code computes with (m->p / m->g point
+   into it): m->params / m->grads on the CPU, the device blocks of a GPU model (m->params / m->grads are
+   then the host copies that loading, saving and hero_model_download use) */
+static float *hero__pbase(const hero_model *m, int grads) { return hero__mbe(m)->pbase(m, grads); }
+/* copies bytes of model memory (activations, results) to the host */
+static int hero__k_to_host(hero_arena *ar, void *dst, const void *src, size_t bytes) {
+    return hero__be(ar)->to_host(ar, dst, src, bytes);
+}
+/* the device error behind a HERO_EDEVICE */
+static const char *hero__k_errmsg(hero_arena *ar) { return hero__be(ar)->errmsg(ar); }
 
 /* A forward's inputs where its kernels read them: the batch's arrays and the index maps built
-   from it on the host (hero__prepare). On the CPU they stay where they are; with HERO_CUDA each
+   from it on the host (hero__prepare). On the CPU they stay where they are; on a device each
    one is given space in the device arena as it is added and all go up in one copy
    (hero__prep_flush) before the first kernel. */
 typedef struct hero__prep {
@@ -2586,89 +2838,26 @@ typedef struct hero__prep {
     struct { void *dst; const void *src; size_t bytes; } up[48];
 } hero__prep;
 
-#ifdef HERO_CUDA
-static void *hero__cu_prep_put(hero_arena *ar, hero__prep *P, const void *src, size_t bytes);
-static int hero__cu_prep_flush(hero_arena *ar, hero__prep *P);
-#endif
 /* src (bytes) where the kernels of arena ar read it; NULL stays NULL */
 static void *hero__prep_put(hero__prep *P, hero_arena *ar, const void *src, size_t bytes) {
     if (!src) return NULL;
-    HERO__DEV_RC(ar, hero__cu_prep_put(ar, P, src, bytes))
-    (void)P; (void)bytes;
-    return (void *)(uintptr_t)src;
+    return hero__be(ar)->prep_put(ar, P, src, bytes);
 }
-static int hero__prep_flush(hero__prep *P, hero_arena *ar) {
-    HERO__DEV_RC(ar, hero__cu_prep_flush(ar, P))
-    (void)P;
-    return 0;
-}
+static int hero__prep_flush(hero__prep *P, hero_arena *ar) { return hero__be(ar)->prep_flush(ar, P); }
 
-/* ---- model-level hooks (no-ops on the CPU): GPU state, copies between host and GPU, AdamW ---- */
-#ifdef HERO_CUDA
-static int hero__cu_model_init(hero_model *m, hero_error *err);
-static void hero__cu_model_free(hero_model *m);
-static int hero__cu_model_copy(hero_model *m, int to_host, int grads, hero_error *err);
-static void hero__cu_zero_grad(hero_model *m);
-static int hero__cu_set_precision(hero_model *m, int p, hero_error *err);
-static const char *hero__cu_device_name(const hero_model *m);
-static int hero__cu_opt_init(hero_optimizer *o, const hero_model *m, hero_error *err);
-static void hero__cu_opt_free(hero_optimizer *o);
-static int hero__cu_opt_copy(const hero_optimizer *o, const hero_model *m, int to_host, hero_error *err);
-static int hero__cu_grad_sumsq(const hero_model *m, double *sumsq);
-static int hero__cu_adamw(hero_optimizer *o, hero_model *m, const float *step_size, float lr, float clip, hero_error *err);
-static int hero__cu_model_sync(hero_model *m, hero_error *err);
-#define HERO__CU_OR(x, call) if (x) return call;
-#else
-#define HERO__CU_OR(x, call) (void)(x);
-#endif
-
-/* a GPU model's state, when the build has HERO_CUDA */
-static int hero__dev_model_init(hero_model *m, hero_error *err) {
-#ifdef HERO_CUDA
-    return hero__cu_model_init(m, err);
-#else
-    (void)m; (void)err;
-    return 0;
-#endif
-}
-static void hero__dev_model_free(hero_model *m) {
-#ifdef HERO_CUDA
-    if (m->dev) hero__cu_model_free(m);
-#else
-    (void)m;
-#endif
-}
-/* host copy -> GPU (to_host 0) or GPU -> host copy (to_host 1): weights, or gradients (grads 1) */
+/* ---- model-level hooks: the model's backend (GPU state, copies between host and GPU) ---- */
+/* a new model's state on the build's backend */
+static int hero__dev_model_init(hero_model *m, hero_error *err) { return hero__backend_default()->model_init(m, err); }
+static void hero__dev_model_free(hero_model *m) { hero__mbe(m)->model_free(m); }
+/* host copy -> device (to_host 0) or device -> host copy (to_host 1): weights, or gradients (grads 1) */
 static int hero__dev_model_copy(hero_model *m, int to_host, int grads, hero_error *err) {
-    HERO__CU_OR(m->dev, hero__cu_model_copy(m, to_host, grads, err))
-    (void)to_host; (void)grads; (void)err;
-    return 0;
+    return hero__mbe(m)->model_copy(m, to_host, grads, err);
 }
-/* 1 if the gradients were zeroed on the GPU */
-static int hero__dev_zero_grad(hero_model *m) {
-#ifdef HERO_CUDA
-    if (m->dev) { hero__cu_zero_grad(m); return 1; }
-#endif
-    (void)m;
-    return 0;
-}
-static int hero__dev_opt_init(hero_optimizer *o, const hero_model *m, hero_error *err) {
-    HERO__CU_OR(m->dev, hero__cu_opt_init(o, m, err))
-    (void)o; (void)err;
-    return 0;
-}
-static void hero__dev_opt_free(hero_optimizer *o) {
-#ifdef HERO_CUDA
-    if (o->dev) hero__cu_opt_free(o);
-#else
-    (void)o;
-#endif
-}
-/* the AdamW moments: GPU -> host copies (to_host 1) or back */
+static int hero__dev_opt_init(hero_optimizer *o, const hero_model *m, hero_error *err) { return hero__mbe(m)->opt_init(o, m, err); }
+static void hero__dev_opt_free(hero_optimizer *o) { hero__obe(o)->opt_free(o); }
+/* the AdamW moments: device -> host copies (to_host 1) or back */
 static int hero__dev_opt_copy(const hero_optimizer *o, const hero_model *m, int to_host, hero_error *err) {
-    HERO__CU_OR(o->dev, hero__cu_opt_copy(o, m, to_host, err))
-    (void)m; (void)to_host; (void)err;
-    return 0;
+    return hero__obe(o)->opt_copy(o, m, to_host, err);
 }
 /* host address of a parameter pointer of m->p (the initialisers write the host copy) */
 static float *hero__hostp(hero_model *m, const float *p) { return m->params + (p - hero__pbase(m, 0)); }
@@ -2817,28 +3006,13 @@ HERODEF hero_param *hero_model_param(hero_model *m, const char *name) {
     return NULL;
 }
 
-HERODEF void hero_zero_grad(hero_model *m) {
-    if (!hero__dev_zero_grad(m)) memset(m->grads, 0, m->n_floats * sizeof(float));
-}
+HERODEF void hero_zero_grad(hero_model *m) { hero__mbe(m)->zero_grad(m); }
 
-HERODEF const char *hero_model_device(const hero_model *m) {
-#ifdef HERO_CUDA
-    if (m->dev) return hero__cu_device_name(m);
-#endif
-    (void)m;
-    return "cpu";
-}
+HERODEF const char *hero_model_device(const hero_model *m) { return hero__mbe(m)->device_name(m); }
 
 HERODEF int hero_model_set_precision(hero_model *m, hero_precision p, hero_error *err) {
     if ((int)p < HERO_PREC_FP32 || p > HERO_PREC_BF16) return hero__fail(err, HERO_EINVAL, "set_precision: unknown precision %d", (int)p);
-#ifdef HERO_CUDA
-    if (m->dev) return hero__cu_set_precision(m, (int)p, err);
-#endif
-    (void)m;
-    if (p != HERO_PREC_FP32)
-        return hero__fail(err, HERO_EINVAL, "set_precision: %s needs a GPU model (hero.h built with HERO_CUDA)",
-                          p == HERO_PREC_TF32 ? "tf32" : "bf16");
-    return 0;
+    return hero__mbe(m)->set_precision(m, (int)p, err);
 }
 
 HERODEF int hero_model_download(hero_model *m, hero_error *err) {
@@ -2851,11 +3025,7 @@ HERODEF int hero_model_upload(hero_model *m, hero_error *err) {
     return rc ? rc : hero__dev_model_copy(m, 0, 1, err);
 }
 
-HERODEF int hero_model_sync(hero_model *m, hero_error *err) {
-    HERO__CU_OR(m->dev, hero__cu_model_sync(m, err))
-    (void)err;
-    return 0;
-}
+HERODEF int hero_model_sync(hero_model *m, hero_error *err) { return hero__mbe(m)->model_sync(m, err); }
 
 HERODEF int hero_copy_to_host(hero_model *m, void *dst, const void *src, size_t bytes, hero_error *err) {
     hero_arena *ar = hero__act(m);
@@ -2894,17 +3064,7 @@ static void hero__touch_layer(hero_model *m, hero_layer_params *g) {
 #define HERO__NEW(ar, type, n) ((type *)hero__alloc((ar), (size_t)(n) * sizeof(type)))
 /* an activation its producing op writes completely: not zeroed (tests: HERO_ARENA_POISON fills
    it with 0xff bytes, NaN as floats, -1 as ints, so that a read before the write shows) */
-static void *hero__alloc_w(hero_arena *a, size_t bytes) {
-    void *p;
-#ifdef HERO_CUDA
-    if (a->dev) return hero__cu_alloc(a, bytes, 0);
-#endif
-    p = hero__arena_take(a, bytes);
-#ifdef HERO_ARENA_POISON
-    if (p) memset(p, 0xff, bytes);
-#endif
-    return p;
-}
+static void *hero__alloc_w(hero_arena *a, size_t bytes) { return hero__be(a)->alloc(a, bytes, 0); }
 #define HERO__NEWW(ar, type, n) ((type *)hero__alloc_w((ar), (size_t)(n) * sizeof(type)))
 
 /* ======================================================================================
@@ -4091,7 +4251,7 @@ static int hero__forward_backward(hero_model *m, const hero_batch *b, int backwa
     }
     if (!rc) rc = hero__finish(m, R, b->task, res);
     if (rc == HERO_ENOMEM)
-        return hero__fail(err, rc, "forward/backward: out of %s memory (arena %zu bytes)", ar->dev ? "device" : "host", ar->total);
+        return hero__fail(err, rc, "forward/backward: out of %s memory (arena %zu bytes)", hero__be(ar)->memory, ar->total);
     if (rc == HERO_ESHAPE || rc == HERO_EINVAL)
         return hero__fail(err, rc, "forward/backward: batch inconsistent with task %d (masks / targets)", (int)b->task);
     if (rc == HERO_EDEVICE) return hero__fail(err, rc, "forward/backward: %s", hero__k_errmsg(ar));
@@ -4404,13 +4564,18 @@ HERODEF float hero_warmup_linear(int64_t step, int64_t warmup, int64_t total) {
     return (float)((double)(total - step) / (double)(total - warmup) > 0 ? (double)(total - step) / (double)(total - warmup) : 0.0);
 }
 
-/* global L2 norm of the gradients of every parameter that has one */
-HERODEF float hero_grad_norm(const hero_model *m) {
+/* AdamW's step size for a parameter's steps-th update: lr sqrt(1 - beta2^t) / (1 - beta1^t)
+   (bias correction folded in, as optim/adamw.py) */
+static float hero__adamw_step_size(const hero_adamw_config *c, int64_t steps, float lr) {
+    double bc1 = 1.0 - pow((double)c->beta1, (double)steps);
+    double bc2 = 1.0 - pow((double)c->beta2, (double)steps);
+    return (float)((double)lr * sqrt(bc2) / bc1);
+}
+
+/* [backend: cpu] the sum of squared gradients of every parameter that has one */
+static int hero__cpu_grad_sumsq(const hero_model *m, double *sumsq) {
     double s = 0;
     int i;
-#ifdef HERO_CUDA
-    if (m->dev) return hero__cu_grad_sumsq(m, &s) ? NAN : (float)sqrt(s);
-#endif
     for (i = 0; i < m->n_params; i++) {
         const hero_param *p = &m->table[i];
         double t = 0;
@@ -4419,17 +4584,50 @@ HERODEF float hero_grad_norm(const hero_model *m) {
         for (j = 0; j < p->numel; j++) t += (double)p->grad[j] * p->grad[j];
         s += t;
     }
+    *sumsq = s;
+    return 0;
+}
+/* [backend: cpu] one AdamW update of every parameter that has a gradient (clip: the clipping
+   factor of the gradients), then the gradients zeroed */
+static int hero__cpu_adamw(hero_optimizer *o, hero_model *m, float lr, float clip, hero_error *err) {
+    const hero_adamw_config *c = &o->cfg;
+    int i;
+    (void)err;
+    for (i = 0; i < m->n_params; i++) {
+        hero_param *p = &m->table[i];
+        float *mm = o->m + p->offset, *vv = o->v + p->offset, step_size;
+        size_t j;
+        if (!p->has_grad) continue; /* never had a gradient: untouched, as p.grad is None */
+        o->steps[i]++;
+        step_size = hero__adamw_step_size(c, o->steps[i], lr);
+        for (j = 0; j < p->numel; j++) {
+            float g = p->grad[j] * clip;
+            mm[j] = mm[j] * c->beta1 + (1.0f - c->beta1) * g;
+            vv[j] = vv[j] * c->beta2 + (1.0f - c->beta2) * g * g;
+            p->data[j] += -step_size * (mm[j] / (sqrtf(vv[j]) + c->eps));
+        }
+        if (p->decay && c->weight_decay > 0)
+            for (j = 0; j < p->numel; j++) p->data[j] += -(lr * c->weight_decay) * p->data[j];
+    }
+    hero_zero_grad(m);
+    return 0;
+}
+
+/* global L2 norm of the gradients of every parameter that has one */
+HERODEF float hero_grad_norm(const hero_model *m) {
+    double s = 0;
+    if (hero__mbe(m)->grad_sumsq(m, &s)) return NAN;
     return (float)sqrt(s);
 }
 
 HERODEF int hero_optimizer_step(hero_optimizer *o, hero_model *m, float *grad_norm, float *lr_out, hero_error *err) {
     const hero_adamw_config *c = &o->cfg;
     float norm, lr, clip = 1.0f;
-    int i;
+    int i, rc;
     if (o->n_params != m->n_params) return hero__fail(err, HERO_EINVAL, "optimizer: made for another model");
     norm = hero_grad_norm(m);
     if (!(norm == norm) || norm == (float)INFINITY) {
-        int rc = hero__dev_model_copy(m, 1, 1, err); /* a GPU model: find the parameter in the host copy */
+        rc = hero__dev_model_copy(m, 1, 1, err); /* a GPU model: find the parameter in the host copy */
         if (rc) return rc;
         for (i = 0; i < m->n_params; i++) {
             size_t j;
@@ -4448,48 +4646,7 @@ HERODEF int hero_optimizer_step(hero_optimizer *o, hero_model *m, float *grad_no
         float coef = c->grad_clip / (norm + 1e-6f);
         if (coef < 1.0f) clip = coef;
     }
-#ifdef HERO_CUDA
-    if (m->dev) { /* the same update on the GPU: the step sizes from here, one kernel over every parameter */
-        float *ss = (float *)HERO_MALLOC((size_t)m->n_params * sizeof(float));
-        int rc;
-        if (!ss) return hero__fail(err, HERO_ENOMEM, "optimizer: out of memory");
-        for (i = 0; i < m->n_params; i++) {
-            double bc1, bc2;
-            ss[i] = 0.0f;
-            if (!m->table[i].has_grad) continue;
-            o->steps[i]++;
-            bc1 = 1.0 - pow((double)c->beta1, (double)o->steps[i]);
-            bc2 = 1.0 - pow((double)c->beta2, (double)o->steps[i]);
-            ss[i] = (float)((double)lr * sqrt(bc2) / bc1);
-        }
-        rc = hero__cu_adamw(o, m, ss, lr, clip, err);
-        HERO_FREE(ss);
-        if (rc) return rc;
-        if (grad_norm) *grad_norm = norm;
-        if (lr_out) *lr_out = lr;
-        return 0;
-    }
-#endif
-    for (i = 0; i < m->n_params; i++) {
-        hero_param *p = &m->table[i];
-        float *mm = o->m + p->offset, *vv = o->v + p->offset, step_size;
-        double bc1, bc2;
-        size_t j;
-        if (!p->has_grad) continue; /* never had a gradient: untouched, as p.grad is None */
-        o->steps[i]++;
-        bc1 = 1.0 - pow((double)c->beta1, (double)o->steps[i]);
-        bc2 = 1.0 - pow((double)c->beta2, (double)o->steps[i]);
-        step_size = (float)((double)lr * sqrt(bc2) / bc1);
-        for (j = 0; j < p->numel; j++) {
-            float g = p->grad[j] * clip;
-            mm[j] = mm[j] * c->beta1 + (1.0f - c->beta1) * g;
-            vv[j] = vv[j] * c->beta2 + (1.0f - c->beta2) * g * g;
-            p->data[j] += -step_size * (mm[j] / (sqrtf(vv[j]) + c->eps));
-        }
-        if (p->decay && c->weight_decay > 0)
-            for (j = 0; j < p->numel; j++) p->data[j] += -(lr * c->weight_decay) * p->data[j];
-    }
-    hero_zero_grad(m);
+    if ((rc = hero__mbe(m)->adamw(o, m, lr, clip, err)) != 0) return rc;
     if (grad_norm) *grad_norm = norm;
     if (lr_out) *lr_out = lr;
     return 0;
@@ -11620,6 +11777,9 @@ typedef struct hero__cuda_opt {
 } hero__cuda_opt;
 
 static hero__cuda *hero__cu_x(hero_arena *ar) { return (hero__cuda *)ar->dev; }
+/* defined further down, used before */
+static void *hero__cu_alloc(hero_arena *a, size_t bytes, int zero);
+static void hero__cu_rows_add(hero_arena *ar, float *dst, const float *src, const hero__rowmap *mp, int H);
 
 /* keeps the first failure; returns 0 or HERO_EDEVICE */
 static int hero__cu_ok(hero__cuda *x, cudaError_t e, const char *what) {
@@ -12585,8 +12745,9 @@ static __global__ void hero__kn_rank_finish(float *loss_ctx, float *loss_q, cons
         *loss_q = Nq > qpv ? lw_q * (float)(sq / ((double)Nq * (Nq - qpv))) : 0.0f;
     }
 }
-static int hero__cu_rank_loss(hero_arena *ar, const hero_config *cf, const float *q2v, int Nq, int Nv, float *mat_ctx,
+static int hero__cu_rank_loss(hero_arena *ar, hero_model *m, const float *q2v, int Nq, int Nv, float *mat_ctx,
                               float *mat_q, float *loss_ctx, float *loss_q, float *dq2v) {
+    const hero_config *cf = &m->cfg;
     hero__cuda *x = hero__cu_x(ar);
     hero__cu_rank_cfg c;
     int qpv, n = Nq > Nv ? Nq : Nv;
@@ -12759,6 +12920,7 @@ static void hero__cu_model_free(hero_model *m) {
     if (x->stream) cudaStreamDestroy(x->stream);
     HERO_FREE(x);
     m->dev = NULL;
+    m->be = NULL;
 }
 
 static int hero__cu_model_init(hero_model *m, hero_error *err) {
@@ -12784,10 +12946,12 @@ static int hero__cu_model_init(hero_model *m, hero_error *err) {
     memset(x, 0, sizeof(*x));
     x->device = dev;
     x->arena.dev = x;
+    x->arena.be = hero__cu_backend();
     x->n_floats = m->n_floats;
     x->n_params = m->n_params;
     snprintf(x->name, sizeof(x->name), "cuda:%d %s, sm_%d%d", dev, pr.name, pr.major, pr.minor);
     m->dev = x;
+    m->be = hero__cu_backend();
 #define HERO__CU_INIT(call, what)                                                                        \
     if ((e = (call)) != cudaSuccess) {                                                                   \
         hero__cu_model_free(m);                                                                          \
@@ -12929,6 +13093,7 @@ static void hero__cu_opt_free(hero_optimizer *o) {
     cudaFree(d->v);
     HERO_FREE(d);
     o->dev = NULL;
+    o->be = NULL;
 }
 static int hero__cu_opt_init(hero_optimizer *o, const hero_model *m, hero_error *err) {
     hero__cuda *x = (hero__cuda *)m->dev;
@@ -12937,6 +13102,7 @@ static int hero__cu_opt_init(hero_optimizer *o, const hero_model *m, hero_error 
     if (!d) return hero__fail(err, HERO_ENOMEM, "optimizer: out of memory");
     memset(d, 0, sizeof(*d));
     o->dev = d;
+    o->be = hero__cu_backend();
     if (cudaMalloc((void **)&d->m, bytes) != cudaSuccess || cudaMalloc((void **)&d->v, bytes) != cudaSuccess) {
         cudaGetLastError();
         hero__cu_opt_free(o);
@@ -12965,7 +13131,8 @@ static int hero__cu_opt_copy(const hero_optimizer *o, const hero_model *m, int t
     if (hero__cu_sync(x)) return hero__fail(err, HERO_EDEVICE, "optimizer moments: %s", x->msg);
     return 0;
 }
-static int hero__cu_adamw(hero_optimizer *o, hero_model *m, const float *step_size, float lr, float clip, hero_error *err) {
+/* the same update as hero__cpu_adamw: the step sizes from here, one kernel over every parameter */
+static int hero__cu_adamw(hero_optimizer *o, hero_model *m, float lr, float clip, hero_error *err) {
     hero__cuda *x = (hero__cuda *)m->dev;
     hero__cuda_opt *d = (hero__cuda_opt *)o->dev;
     const hero_adamw_config *c = &o->cfg;
@@ -12977,7 +13144,8 @@ static int hero__cu_adamw(hero_optimizer *o, hero_model *m, const float *step_si
     if (!(desc = (float *)hero__cu_pinned(x, (size_t)m->n_params * 3 * sizeof(float))))
         return hero__fail(err, HERO_EDEVICE, "optimizer: %s", x->msg);
     for (i = 0; i < m->n_params; i++) {
-        desc[3 * i] = step_size[i];
+        desc[3 * i] = 0.0f;
+        if (m->table[i].has_grad) desc[3 * i] = hero__adamw_step_size(c, ++o->steps[i], lr);
         desc[3 * i + 1] = m->table[i].decay && c->weight_decay > 0 ? lr * c->weight_decay : 0.0f;
         desc[3 * i + 2] = m->table[i].has_grad ? 1.0f : 0.0f;
     }
@@ -12989,6 +13157,25 @@ static int hero__cu_adamw(hero_optimizer *o, hero_model *m, const float *step_si
     if (x->err) return hero__fail(err, HERO_EDEVICE, "optimizer step: %s", x->msg);
     return 0;
 }
+
+/* ---------------- [backend: cuda] the table (section 2's interface) ---------------- */
+static const hero__backend hero__cu_table = {
+    "cuda", "device",
+    hero__cu_alloc, hero__cu_arena_reset, hero__cu_arena_free,
+    hero__cu_gemm, hero__cu_linear_fwd, hero__cu_linear_bwd, hero__cu_layernorm_fwd, hero__cu_layernorm_bwd,
+    hero__cu_gelu_fwd, hero__cu_gelu_bwd, hero__cu_relu_fwd, hero__cu_relu_bwd, hero__cu_mask_logits,
+    hero__cu_mask_logits_rows, hero__cu_l2norm_fwd, hero__cu_l2norm_bwd, hero__cu_conv1d_fwd,
+    hero__cu_conv1d_bwd, hero__cu_add, hero__cu_copy, hero__cu_div, hero__cu_mul_mask,
+    hero__cu_mul_mask_rows, hero__cu_embed_fwd, hero__cu_embed_bwd, hero__cu_add_pos_type, hero__cu_add_pos,
+    hero__cu_add_pos_bwd, hero__cu_add_rowsel, hero__cu_mfm_mask, hero__cu_rowsum_masked, hero__cu_merge_fwd,
+    hero__cu_merge_bwd, hero__cu_rows_copy, hero__cu_rows_add, hero__cu_attn_core_fwd,
+    hero__cu_attn_core_bwd, hero__cu_modpool_fwd, hero__cu_modpool_bwd, hero__cu_rowmax, hero__cu_rowmax_bwd,
+    hero__cu_pooler_fwd, hero__cu_dot, hero__cu_xent_rows, hero__cu_mffr_loss, hero__cu_rank_loss,
+    hero__cu_prep_put, hero__cu_prep_flush, hero__cu_to_host, hero__cu_errmsg,
+    hero__cu_model_init, hero__cu_model_free, hero__cu_act, hero__cu_pbase, hero__cu_model_copy,
+    hero__cu_zero_grad, hero__cu_set_precision, hero__cu_device_name, hero__cu_model_sync,
+    hero__cu_opt_init, hero__cu_opt_free, hero__cu_opt_copy, hero__cu_grad_sumsq, hero__cu_adamw};
+static const hero__backend *hero__cu_backend(void) { return &hero__cu_table; }
 #endif /* HERO_CUDA */
 
 /* ======================================================================================
@@ -13029,57 +13216,31 @@ static int hero__dist_status(const hero_dist *d, int status, const char *what, h
     return 0;
 }
 
-/* ---- the collectives of model memory: NCCL in GPU memory (a GPU model), MPI in host memory ---- */
+enum { HERO__COLL_GATHER, HERO__COLL_SUM, HERO__COLL_BCAST };
+
+/* ---- [backend: nccl] the collectives of GPU model memory (HERO_CUDA): NCCL on the model's stream.
+   The only part of this section that knows about the GPU: the communicator (hero_dist_init /
+   _free), a collective over device memory, the device a model is on (-1: the CPU). ---- */
 #ifdef HERO_CUDA
 /* a NCCL return code -> HERO_EDIST with NCCL's words */
 static int hero__nccl_fail(hero_error *err, ncclResult_t r, const char *what) {
     return hero__fail(err, HERO_EDIST, "NCCL: %s failed: %s", what, ncclGetErrorString(r));
 }
-#endif
-
-enum { HERO__COLL_GATHER, HERO__COLL_SUM, HERO__COLL_BCAST };
-/* Collective over model memory, count elements (float; int32 when is_int):
-   GATHER: every rank's send into recv [W * count], in rank order;
-   SUM:    recv (== send, float) summed over the ranks, in place;
-   BCAST:  recv (== send, float) becomes rank root's.
-   On the model's stream with NCCL for a GPU model, with MPI (in chunks) otherwise. */
-static int hero__dist_coll(const hero_dist *d, hero_model *m, int kind, const void *send, void *recv, size_t count, int is_int,
-                           int root, hero_error *err) {
-    static const char *const what[3] = {"all-gather", "all-reduce (gradients)", "broadcast (weights)"};
-    size_t o;
-#ifdef HERO_CUDA
-    if (m->dev) {
-        cudaStream_t st = hero__cu_x(hero__act(m))->stream;
-        ncclComm_t c = (ncclComm_t)d->nccl;
-        ncclDataType_t t = is_int ? ncclInt32 : ncclFloat;
-        ncclResult_t r;
-        if (!c) return hero__fail(err, HERO_EDIST, "NCCL: the hero_dist has no NCCL communicator (hero_dist_init)");
-        r = kind == HERO__COLL_GATHER ? ncclAllGather(send, recv, count, t, c, st)
-            : kind == HERO__COLL_SUM  ? ncclAllReduce(send, recv, count, t, ncclSum, c, st)
-                                      : ncclBroadcast(send, recv, count, t, root, c, st);
-        return r == ncclSuccess ? 0 : hero__nccl_fail(err, r, what[kind]);
-    }
-#endif
-    (void)m;
-    if (kind == HERO__COLL_GATHER) { /* one call: the receive layout is per rank */
-        MPI_Datatype t = is_int ? MPI_INT32_T : MPI_FLOAT;
-        int mrc;
-        if (count > (size_t)INT32_MAX) return hero__fail(err, HERO_ELIMIT, "MPI: an all-gather of %zu elements per rank", count);
-        mrc = MPI_Allgather(send, (int)count, t, recv, (int)count, t, d->comm);
-        return mrc == MPI_SUCCESS ? 0 : hero__mpi_fail(err, mrc, what[kind]);
-    }
-    for (o = 0; o < count; o += HERO__MPI_CHUNK) { /* in place, elementwise: chunks of < 2^31 */
-        float *p = (float *)recv + o;
-        int n = (int)(count - o < HERO__MPI_CHUNK ? count - o : HERO__MPI_CHUNK);
-        int mrc = kind == HERO__COLL_SUM ? MPI_Allreduce(MPI_IN_PLACE, p, n, MPI_FLOAT, MPI_SUM, d->comm) : MPI_Bcast(p, n, MPI_FLOAT, root, d->comm);
-        if (mrc != MPI_SUCCESS) return hero__mpi_fail(err, mrc, what[kind]);
-    }
-    return 0;
+/* hero__dist_coll (below) for a GPU model */
+static int hero__dist_dev_coll(const hero_dist *d, hero_model *m, int kind, const void *send, void *recv, size_t count,
+                               int is_int, int root, const char *what, hero_error *err) {
+    cudaStream_t st = hero__cu_x(hero__act(m))->stream;
+    ncclComm_t c = (ncclComm_t)d->nccl;
+    ncclDataType_t t = is_int ? ncclInt32 : ncclFloat;
+    ncclResult_t r;
+    if (!c) return hero__fail(err, HERO_EDIST, "NCCL: the hero_dist has no NCCL communicator (hero_dist_init)");
+    r = kind == HERO__COLL_GATHER ? ncclAllGather(send, recv, count, t, c, st)
+        : kind == HERO__COLL_SUM  ? ncclAllReduce(send, recv, count, t, ncclSum, c, st)
+                                  : ncclBroadcast(send, recv, count, t, root, c, st);
+    return r == ncclSuccess ? 0 : hero__nccl_fail(err, r, what);
 }
-
-#ifdef HERO_CUDA
 /* hero_dist_init's NCCL communicator over d's ranks on the current CUDA device (collective) */
-static int hero__dist_nccl_init(hero_dist *d, hero_error *err) {
+static int hero__dist_dev_init(hero_dist *d, hero_error *err) {
     ncclUniqueId id;
     ncclComm_t c = NULL;
     ncclResult_t r = ncclSuccess;
@@ -13103,7 +13264,53 @@ static int hero__dist_nccl_init(hero_dist *d, hero_error *err) {
     d->device = dev;
     return 0;
 }
+static void hero__dist_dev_free(hero_dist *d) {
+    if (d->nccl) ncclCommDestroy((ncclComm_t)d->nccl);
+}
+static int hero__dist_model_device(hero_model *m) { return m->dev ? hero__cu_x(hero__act(m))->device : -1; }
+#else
+static int hero__dist_dev_coll(const hero_dist *d, hero_model *m, int kind, const void *send, void *recv, size_t count,
+                               int is_int, int root, const char *what, hero_error *err) {
+    (void)d; (void)m; (void)kind; (void)send; (void)recv; (void)count; (void)is_int; (void)root;
+    return hero__fail(err, HERO_EDIST, "%s: a device model in a build without a device collective", what);
+}
+static int hero__dist_dev_init(hero_dist *d, hero_error *err) {
+    (void)d; (void)err;
+    return 0;
+}
+static void hero__dist_dev_free(hero_dist *d) { (void)d; }
+static int hero__dist_model_device(hero_model *m) {
+    (void)m;
+    return -1;
+}
 #endif
+
+/* ---- the collectives of model memory: NCCL in GPU memory (a GPU model), MPI in host memory ---- */
+/* Collective over model memory, count elements (float; int32 when is_int):
+   GATHER: every rank's send into recv [W * count], in rank order;
+   SUM:    recv (== send, float) summed over the ranks, in place;
+   BCAST:  recv (== send, float) becomes rank root's.
+   On the model's stream with NCCL for a GPU model, with MPI (in chunks) otherwise. */
+static int hero__dist_coll(const hero_dist *d, hero_model *m, int kind, const void *send, void *recv, size_t count, int is_int,
+                           int root, hero_error *err) {
+    static const char *const what[3] = {"all-gather", "all-reduce (gradients)", "broadcast (weights)"};
+    size_t o;
+    if (m->dev) return hero__dist_dev_coll(d, m, kind, send, recv, count, is_int, root, what[kind], err);
+    if (kind == HERO__COLL_GATHER) { /* one call: the receive layout is per rank */
+        MPI_Datatype t = is_int ? MPI_INT32_T : MPI_FLOAT;
+        int mrc;
+        if (count > (size_t)INT32_MAX) return hero__fail(err, HERO_ELIMIT, "MPI: an all-gather of %zu elements per rank", count);
+        mrc = MPI_Allgather(send, (int)count, t, recv, (int)count, t, d->comm);
+        return mrc == MPI_SUCCESS ? 0 : hero__mpi_fail(err, mrc, what[kind]);
+    }
+    for (o = 0; o < count; o += HERO__MPI_CHUNK) { /* in place, elementwise: chunks of < 2^31 */
+        float *p = (float *)recv + o;
+        int n = (int)(count - o < HERO__MPI_CHUNK ? count - o : HERO__MPI_CHUNK);
+        int mrc = kind == HERO__COLL_SUM ? MPI_Allreduce(MPI_IN_PLACE, p, n, MPI_FLOAT, MPI_SUM, d->comm) : MPI_Bcast(p, n, MPI_FLOAT, root, d->comm);
+        if (mrc != MPI_SUCCESS) return hero__mpi_fail(err, mrc, what[kind]);
+    }
+    return 0;
+}
 
 HERODEF int hero_dist_init(hero_dist *d, MPI_Comm comm, hero_error *err) {
     int flag = 0, mrc;
@@ -13128,9 +13335,8 @@ HERODEF int hero_dist_init(hero_dist *d, MPI_Comm comm, hero_error *err) {
         d->rank = d->world = 0;
         return hero__mpi_fail(err, mrc, "hero_dist_init (errhandler / rank / size)");
     }
-#ifdef HERO_CUDA
     {
-        int rc = hero__dist_nccl_init(d, err);
+        int rc = hero__dist_dev_init(d, err);
         if (rc) {
             MPI_Comm_free(&d->comm);
             d->comm = MPI_COMM_NULL;
@@ -13138,16 +13344,13 @@ HERODEF int hero_dist_init(hero_dist *d, MPI_Comm comm, hero_error *err) {
             return rc;
         }
     }
-#endif
     return 0;
 }
 
 HERODEF void hero_dist_free(hero_dist *d) {
     int fin = 1;
     if (!d) return;
-#ifdef HERO_CUDA
-    if (d->nccl) ncclCommDestroy((ncclComm_t)d->nccl);
-#endif
+    hero__dist_dev_free(d);
     if (d->world > 0 && MPI_Finalized(&fin) == MPI_SUCCESS && !fin) MPI_Comm_free(&d->comm);
     d->comm = MPI_COMM_NULL;
     d->nccl = NULL;
@@ -13339,13 +13542,11 @@ HERODEF int hero_forward_backward_dist(const hero_dist *d, hero_model *m, const 
 
 HERODEF int hero_trainer_set_dist(hero_trainer *t, const hero_dist *d, hero_error *err) {
     long long v[9];
-    int mrc, rc, dev = -1;
+    int mrc, rc, dev;
     if (!d) { t->dist = NULL; return 0; }
     if (d->world < 1 || d->rank < 0 || d->rank >= d->world)
         return hero__fail(err, HERO_EINVAL, "hero_trainer_set_dist: hero_dist not initialised (hero_dist_init)");
-#ifdef HERO_CUDA
-    if (t->model->dev) dev = hero__cu_x(hero__act(t->model))->device;
-#endif
+    dev = hero__dist_model_device(t->model);
     /* every rank must agree on the model size and the number of collectives per update; a GPU
        model must be on the device of the NCCL communicator */
     v[0] = (long long)t->model->n_floats; v[1] = t->model->n_params; v[2] = t->cfg.accum_steps; v[3] = t->n_videos > 0;
