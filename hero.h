@@ -705,6 +705,7 @@ typedef struct hero_arena {
     size_t peak;      /* most bytes used in one pass */
     void *dev;        /* HERO_CUDA: the CUDA context of a device arena (chunks in GPU memory); NULL: host */
     const struct hero__backend *be; /* the backend whose memory this is (private; NULL: the CPU's) */
+    struct hero_model *owner;       /* the model whose gradients its backward writes (private: has_grad) */
     int fwd_only;     /* this pass has no backward: encoders keep only each layer's output */
 } hero_arena;
 
@@ -2654,6 +2655,38 @@ static const hero__backend *hero__backend_default(void) {
 #endif
 }
 
+/* ---- where a model's numbers live ---- */
+/* the activation arena: the model's own arena on the CPU, the device arena of a GPU model */
+static hero_arena *hero__act(hero_model *m) { return hero__mbe(m)->act(m); }
+/* the parameter (grads 0) or gradient (grads 1) block the model code computes with (m->p / m->g point
+   into it): m->params / m->grads on the CPU, the device blocks of a GPU model (m->params / m->grads are
+   then the host copies that loading, saving and hero_model_download use) */
+static float *hero__pbase(const hero_model *m, int grads) { return hero__mbe(m)->pbase(m, grads); }
+
+/* has_grad comes from the computation: a backward primitive that writes a parameter gradient
+   (the arguments dW / dw / db / gword / gpos / gtype of linear_bwd, layernorm_bwd, conv1d_bwd,
+   embed_bwd, add_pos_bwd, and rowsum_masked's dst) marks the parameter its output lies in, in
+   the gradient block of the model the arena computes for (ar->owner, set by hero__begin_pass).
+   Any other pointer (an activation, NULL) marks nothing. As autograd: p.grad is not None once a
+   backward reached p, whatever the values. */
+static void hero__grad_mark(hero_arena *ar, const float *g) {
+    hero_model *m = ar->owner;
+    uintptr_t base, u = (uintptr_t)g;
+    int lo, hi;
+    if (!m || !g) return;
+    base = (uintptr_t)hero__pbase(m, 1);
+    if (u < base || u >= base + m->n_floats * sizeof(float)) return;
+    lo = 0; hi = m->n_params - 1;
+    while (lo <= hi) { /* the table is in offset order */
+        int mid = (lo + hi) / 2;
+        hero_param *t = &m->table[mid];
+        size_t off = (size_t)(u - base) / sizeof(float);
+        if (off < t->offset) hi = mid - 1;
+        else if (off >= t->offset + t->numel) lo = mid + 1;
+        else { t->has_grad = 1; return; }
+    }
+}
+
 /* ---- [primitives] what the model code (sections 4-10) calls: the table of the arena it computes in ---- */
 static void hero__k_gemm(hero_arena *ar, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
                          const float *B, int ldb, float beta, float *C, int ldc) {
@@ -2665,6 +2698,8 @@ static void hero__k_linear_fwd(hero_arena *ar, float *out, const float *in, cons
 static void hero__k_linear_bwd(hero_arena *ar, float *din, float *dW, float *db, const float *dout, const float *in,
                                const float *W, int N, int K, int O) {
     hero__be(ar)->linear_bwd(ar, din, dW, db, dout, in, W, N, K, O);
+    hero__grad_mark(ar, dW);
+    hero__grad_mark(ar, db);
 }
 static void hero__k_layernorm_fwd(hero_arena *ar, float *out, float *mean, float *rstd, const float *x, const float *w,
                                   const float *b, int N, int C, float eps) {
@@ -2673,6 +2708,8 @@ static void hero__k_layernorm_fwd(hero_arena *ar, float *out, float *mean, float
 static void hero__k_layernorm_bwd(hero_arena *ar, float *dx, float *dw, float *db, const float *dout, const float *x,
                                   const float *mean, const float *rstd, const float *w, int N, int C) {
     hero__be(ar)->layernorm_bwd(ar, dx, dw, db, dout, x, mean, rstd, w, N, C);
+    hero__grad_mark(ar, dw);
+    hero__grad_mark(ar, db);
 }
 static void hero__k_gelu_fwd(hero_arena *ar, float *out, const float *x, size_t n) {
     hero__be(ar)->gelu_fwd(ar, out, x, n);
@@ -2705,6 +2742,7 @@ static void hero__k_conv1d_fwd(hero_arena *ar, float *y, const float *x, const f
 static void hero__k_conv1d_bwd(hero_arena *ar, float *dx, float *dw, const float *dy, const float *x, const float *w, int N,
                                int L, int K) {
     hero__be(ar)->conv1d_bwd(ar, dx, dw, dy, x, w, N, L, K);
+    hero__grad_mark(ar, dw);
 }
 static void hero__k_add(hero_arena *ar, float *y, const float *x, size_t n) {
     hero__be(ar)->add(ar, y, x, n);
@@ -2728,6 +2766,9 @@ static void hero__k_embed_fwd(hero_arena *ar, float *out, const int32_t *ids, co
 static void hero__k_embed_bwd(hero_arena *ar, float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
                               const int32_t *pos, int N, int T, int H, const hero__rowmap *wmap) {
     hero__be(ar)->embed_bwd(ar, gword, gpos, gtype, d, ids, pos, N, T, H, wmap);
+    hero__grad_mark(ar, gword);
+    hero__grad_mark(ar, gpos);
+    hero__grad_mark(ar, gtype);
 }
 static void hero__k_add_pos_type(hero_arena *ar, float *x, const int32_t *pos, const float *ptab, const float *type_row, int N,
                                  int T, int H) {
@@ -2738,6 +2779,7 @@ static void hero__k_add_pos(hero_arena *ar, float *out, const float *in, const f
 }
 static void hero__k_add_pos_bwd(hero_arena *ar, float *gpos, float *dx, const float *d, int B, int T, int H) {
     hero__be(ar)->add_pos_bwd(ar, gpos, dx, d, B, T, H);
+    hero__grad_mark(ar, gpos);
 }
 static void hero__k_add_rowsel(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
     hero__be(ar)->add_rowsel(ar, x, sel, table, R, C);
@@ -2747,6 +2789,7 @@ static void hero__k_mfm_mask(hero_arena *ar, float *x, const uint8_t *sel, const
 }
 static void hero__k_rowsum_masked(hero_arena *ar, float *dst, const float *src, const uint8_t *sel, size_t R, int C) {
     hero__be(ar)->rowsum_masked(ar, dst, src, sel, R, C);
+    hero__grad_mark(ar, dst);
 }
 static void hero__k_merge_fwd(hero_arena *ar, float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int N,
                               int Lv, int Lt, int Lg, int H) {
@@ -2805,13 +2848,7 @@ static int hero__k_rank_loss(hero_model *m, hero_arena *ar, const float *q2v, in
     return hero__be(ar)->rank_loss(ar, m, q2v, Nq, Nv, mat_ctx, mat_q, loss_ctx, loss_q, dq2v);
 }
 
-/* ---- where a model's numbers live ---- */
-/* the activation arena: the model's own arena on the CPU, the device arena of a GPU model */
-static hero_arena *hero__act(hero_model *m) { return hero__mbe(m)->act(m); }
-/* the parameter (grads 0) or gradient (grads 1) block the model code computes with (m->p / m->g point
-   into it): m->params / m->grads on the CPU, the device blocks of a GPU model (m->params / m->grads are
-   then the host copies that loading, saving and hero_model_download use) */
-static float *hero__pbase(const hero_model *m, int grads) { return hero__mbe(m)->pbase(m, grads); }
+/* ---- results and errors ---- */
 /* copies bytes of model memory (activations, results) to the host */
 static int hero__k_to_host(hero_arena *ar, void *dst, const void *src, size_t bytes) {
     return hero__be(ar)->to_host(ar, dst, src, bytes);
@@ -3036,31 +3073,6 @@ HERODEF int hero_copy_to_host(hero_model *m, void *dst, const void *src, size_t 
     return 0;
 }
 
-/* Marks the parameter owning gradient pointer g as having received a gradient. */
-static void hero__touch(hero_model *m, const float *g) {
-    size_t off = (size_t)(g - hero__pbase(m, 1));
-    int lo = 0, hi = m->n_params - 1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        hero_param *t = &m->table[mid];
-        if (off < t->offset) hi = mid - 1;
-        else if (off >= t->offset + t->numel) lo = mid + 1;
-        else { t->has_grad = 1; return; }
-    }
-}
-
-static void hero__touch_attn(hero_model *m, hero_attn_params *g) {
-#define HERO__T(field, nm, nd, d0, d1, d2) hero__touch(m, g->field);
-    HERO_PARAMS_ATTN(HERO__T)
-#undef HERO__T
-}
-static void hero__touch_layer(hero_model *m, hero_layer_params *g) {
-    hero__touch_attn(m, &g->attn);
-#define HERO__T(field, nm, nd, d0, d1, d2) hero__touch(m, g->field);
-    HERO_PARAMS_FFN(HERO__T)
-#undef HERO__T
-}
-
 #define HERO__NEW(ar, type, n) ((type *)hero__alloc((ar), (size_t)(n) * sizeof(type)))
 /* an activation its producing op writes completely: not zeroed (tests: HERO_ARENA_POISON fills
    it with 0xff bytes, NaN as floats, -1 as ints, so that a read before the write shows) */
@@ -3192,7 +3204,6 @@ static int hero__encoder_bwd(hero_model *m, hero__layer_act *act, const hero_lay
         float *d = l == 0 ? dx : HERO__NEW(ar, float, (size_t)N * T * H);
         if (!d) return HERO_ENOMEM;
         if ((rc = hero__layer_bwd(ar, &act[l], &layers[l], &g[l], d, cur, H, Dff)) != 0) return rc;
-        hero__touch_layer(m, &g[l]);
         cur = d;
     }
     if (n_layers == 0) hero__k_add(ar, dx, dout, (size_t)N * T * H);
@@ -3240,8 +3251,6 @@ static int hero__text_emb_bwd(hero_model *m, hero__fenc_act *s, const float *dem
     if (!dres) return HERO_ENOMEM;
     hero__k_layernorm_bwd(ar, dres, m->g.f_ln_w, m->g.f_ln_b, demb, s->t_res, s->t_mean, s->t_rstd, m->p.f_ln_w, (int)NT, H);
     hero__k_embed_bwd(ar, m->g.f_word, m->g.f_pos, m->g.f_type + H, dres, s->ids, s->pos, s->N, s->Lt, H, s->wmap);
-    hero__touch(m, m->g.f_word); hero__touch(m, m->g.f_pos); hero__touch(m, m->g.f_type);
-    hero__touch(m, m->g.f_ln_w); hero__touch(m, m->g.f_ln_b);
     return 0;
 }
 
@@ -3281,13 +3290,9 @@ static int hero__frame_emb_bwd(hero_model *m, hero__fenc_act *s, const float *de
         if (!din) return HERO_ENOMEM;
         hero__k_layernorm_bwd(ar, din, m->g.img_ln_w, m->g.img_ln_b, dln, s->v_in, s->v_lmean, s->v_lrstd, m->p.img_ln_w, (int)NV, F);
         hero__k_rowsum_masked(ar, m->g.img_mask + F, din, s->vmask, NV, F); /* row 0 is padding_idx: no gradient */
-        hero__touch(m, m->g.img_mask);
     } else {
         hero__k_layernorm_bwd(ar, NULL, m->g.img_ln_w, m->g.img_ln_b, dln, s->v_in, s->v_lmean, s->v_lrstd, m->p.img_ln_w, (int)NV, F);
     }
-    hero__touch(m, m->g.img_eln_w); hero__touch(m, m->g.img_eln_b); hero__touch(m, m->g.img_pos);
-    hero__touch(m, m->g.f_type); hero__touch(m, m->g.img_w); hero__touch(m, m->g.img_b);
-    hero__touch(m, m->g.img_ln_w); hero__touch(m, m->g.img_ln_b);
     return 0;
 }
 
@@ -3382,11 +3387,9 @@ static int hero__fuse_bwd(hero_model *m, hero__video_act *s, const hero__prep *P
         if (!dcv) return HERO_ENOMEM;
         hero__k_layernorm_bwd(ar, dcv, m->g.ft_ln_w, m->g.ft_ln_b, dln, s->cv, s->ft_mean, s->ft_rstd, m->p.ft_ln_w, (int)BL, F);
         hero__k_rowsum_masked(ar, m->g.v_mask + F, dcv, b->c_v_masks, BL, F); /* row 0 is padding_idx */
-        hero__touch(m, m->g.v_mask);
     } else {
         hero__k_layernorm_bwd(ar, NULL, m->g.ft_ln_w, m->g.ft_ln_b, dln, s->cv, s->ft_mean, s->ft_rstd, m->p.ft_ln_w, (int)BL, F);
     }
-    hero__touch(m, m->g.ft_w); hero__touch(m, m->g.ft_b); hero__touch(m, m->g.ft_ln_w); hero__touch(m, m->g.ft_ln_b);
     return 0;
 }
 
@@ -3417,7 +3420,6 @@ static int hero__cenc_bwd(hero_model *m, hero__video_act *s, const float *dout, 
         return rc;
     hero__k_layernorm_bwd(ar, dres, m->g.c_ln_w, m->g.c_ln_b, demb, s->c_res, s->c_mean, s->c_rstd, m->p.c_ln_w, (int)BL, H);
     hero__k_add_pos_bwd(ar, m->g.c_pos, dc_in, dres, s->B, s->L, H);
-    hero__touch(m, m->g.c_pos); hero__touch(m, m->g.c_ln_w); hero__touch(m, m->g.c_ln_b);
     return 0;
 }
 
@@ -3528,9 +3530,6 @@ static int hero__query_bwd(hero_model *m, hero__query_act *s, const float *dmq) 
     hero__k_relu_bwd(ar, din, dres, s->in_out, NT * H);
     hero__k_linear_bwd(ar, dln, m->g.qin_w, m->g.qin_b, din, s->in_ln, m->p.qin_w, (int)NT, H, H);
     hero__k_layernorm_bwd(ar, dfo, m->g.qin_ln_w, m->g.qin_ln_b, dln, s->f.out, s->in_mean, s->in_rstd, m->p.qin_ln_w, (int)NT, H);
-    hero__touch(m, m->g.q_mod); hero__touch_attn(m, &m->g.q_attn); hero__touch(m, m->g.q_pos);
-    hero__touch(m, m->g.q_pos_ln_w); hero__touch(m, m->g.q_pos_ln_b); hero__touch(m, m->g.qin_w);
-    hero__touch(m, m->g.qin_b); hero__touch(m, m->g.qin_ln_w); hero__touch(m, m->g.qin_ln_b);
     return hero__fenc_bwd(m, &s->f, dfo);
 }
 
@@ -3591,17 +3590,14 @@ static int hero__vsm_bwd(hero_model *m, hero__vsm_act *s, const float *dst, cons
         if (dst) {
             hero__k_mul_mask_rows(ar, dm, dst, s->mask, Nq, BL);
             hero__k_conv1d_bwd(ar, dsim, m->g.st_w, dm, s->sim, m->p.st_w, Nq * B, L, c->conv_k);
-            hero__touch(m, m->g.st_w);
         }
         if (ded) {
             hero__k_mul_mask_rows(ar, dm, ded, s->mask, Nq, BL);
             hero__k_conv1d_bwd(ar, dsim, m->g.ed_w, dm, s->sim, m->p.ed_w, Nq * B, L, c->conv_k);
-            hero__touch(m, m->g.ed_w);
         }
         hero__k_gemm(ar, 0, 0, Nq, H, BL, 1.0f, dsim, BL, s->frames, H, 1.0f, dquery, H);
         hero__k_gemm(ar, 1, 0, BL, H, Nq, 1.0f, dsim, BL, s->query, H, 1.0f, dframes, H);
         hero__k_linear_bwd(ar, dmq, m->g.vq_w, m->g.vq_b, dquery, s->mq, m->p.vq_w, Nq, H, H);
-        hero__touch(m, m->g.vq_w); hero__touch(m, m->g.vq_b);
     }
     if (dq2v) {
         float *dcs = HERO__NEW(ar, float, (size_t)Nq * BL), *dmqn = HERO__NEW(ar, float, (size_t)Nq * H);
@@ -3969,8 +3965,6 @@ static int hero__task_mlm(hero_model *m, hero__run *R, const hero__prep *P, int 
         if ((rc = hero__head_bwd(ar, &R->head, dx, dscores, m->p.lm_w, m->p.lm_ln_w, m->p.f_word, m->g.lm_w, m->g.lm_b,
                                  m->g.lm_ln_w, m->g.lm_ln_b, m->g.f_word, m->g.lm_bias)) != 0)
             return rc;
-        hero__touch(m, m->g.lm_w); hero__touch(m, m->g.lm_b); hero__touch(m, m->g.lm_ln_w); hero__touch(m, m->g.lm_ln_b);
-        hero__touch(m, m->g.lm_bias); hero__touch(m, m->g.f_word);
         hero__k_rows_copy(ar, df, H, P->sel, dx, H, NULL, n, H);
         return hero__fenc_bwd(m, &R->f, df);
     }
@@ -4088,8 +4082,6 @@ static int hero__task_mfm(hero_model *m, hero__run *R, const hero__prep *P, int 
         if ((rc = hero__head_bwd(ar, &R->head, dx, dout, m->p.fr0_w, m->p.fr_ln_w, m->p.fr3_w, m->g.fr0_w, m->g.fr0_b,
                                  m->g.fr_ln_w, m->g.fr_ln_b, m->g.fr3_w, m->g.fr3_b)) != 0)
             return rc;
-        hero__touch(m, m->g.fr0_w); hero__touch(m, m->g.fr0_b); hero__touch(m, m->g.fr_ln_w);
-        hero__touch(m, m->g.fr_ln_b); hero__touch(m, m->g.fr3_w); hero__touch(m, m->g.fr3_b);
         hero__k_rows_add(ar, dc, dx, &P->sel_add, H);
         return hero__repr_bwd(m, R, P, dc);
     }
@@ -4123,8 +4115,6 @@ static int hero__task_fom(hero_model *m, hero__run *R, const hero__prep *P, int 
         if ((rc = hero__head_bwd(ar, &R->head, dc, dl, m->p.fom1_w, m->p.fom_ln_w, m->p.fom2_w, m->g.fom1_w, m->g.fom1_b,
                                  m->g.fom_ln_w, m->g.fom_ln_b, m->g.fom2_w, m->g.fom2_b)) != 0)
             return rc;
-        hero__touch(m, m->g.fom1_w); hero__touch(m, m->g.fom1_b); hero__touch(m, m->g.fom_ln_w);
-        hero__touch(m, m->g.fom_ln_b); hero__touch(m, m->g.fom2_w); hero__touch(m, m->g.fom2_b);
         if ((rc = hero__cenc_bwd(m, &R->vid, dc, dcin)) != 0) return rc;
         hero__k_rows_copy(ar, dtr, H, NULL, dcin, H, P->fom_dst, BL, H);
         return hero__video_bwd(m, R, P, dtr);
@@ -4212,6 +4202,7 @@ static hero_arena *hero__begin_pass(hero_model *m) {
     hero_arena *ar = hero__act(m);
     hero__arena_reset(&m->arena);
     if (ar != &m->arena) hero__arena_reset(ar);
+    m->arena.owner = ar->owner = m;
     m->arena.fwd_only = ar->fwd_only = 0;
     return ar;
 }
