@@ -594,6 +594,10 @@ HERODEF int hero_build_batch(hero_batch *out, hero_task task, const hero_video *
                              const hero_choices *choices, hero_rng *rng, hero_error *err);
 
 HERODEF const char *hero_task_name(hero_task t); /* "repr","mlm","mfm-nce","mffr","fom","vsm" */
+/* 1 if a backward pass of task t gives the parameter of this official name a gradient (the
+   parameter groups the task declares; the frame mask embeddings need masked frames, the span
+   predictors lw_st_ed != 0), else 0. */
+HERODEF int hero_task_trains(hero_task t, const char *param);
 
 /* Fill b from a golden file's `in.*` tensors (ints -> int32, bool -> uint8). MLM, like
    the official mlm_collate, has no frame position ids (0..Lv-1 are filled in), no temporal
@@ -3699,10 +3703,82 @@ static int hero__rank_loss(hero_model *m, const float *q2v, int Nq, int Nv, floa
    9. The model and its losses: one task per call, forward then (optionally) backward
    ====================================================================================== */
 
-static int hero__check_batch(const hero_model *m, const hero_batch *b, hero_error *err) {
+/* ---- [tasks] a task is one entry of the task table (hero__tasks, end of section 13) ----
+   ADDING A TASK (a pre-training objective or a downstream head) touches:
+     1. hero_task (its id, before HERO_TASK_COUNT), and its fields in hero_batch / hero_result /
+        hero_choices when it has inputs or outputs of its own (its head's parameters: the
+        parameter table, section 3, with their init in section 18);
+     2. its own functions: check (its batch fields), prepare (its index maps), run (forward,
+        loss, backward), losses (the result's loss fields), and for the data: draw (its random
+        choices), check_choices, collate (the official collate of its data file);
+     3. ONE entry of hero__tasks (end of section 13) naming them.
+   Nothing else dispatches on the task: checking, preparing, running, the result, drawing,
+   collating and the names go through the table; has_grad comes from the backward primitives
+   (hero__grad_mark), so no parameter list is kept by hand. */
+struct hero__dprep;
+struct hero__run;
+typedef struct hero__task_desc {
+    hero_task id;
+    const char *name;  /* hero_task_name: the trainer's mixture and hero_golden use it */
+    int video;         /* 1: the batch has the temporal input (B, L, clips, sub2frames); 0: text rows only */
+    unsigned groups;   /* the parameter groups its backward trains (HERO__GROUP_*; tests check it) */
+    /* the model (this section) */
+    int (*check)(const hero_model *m, const hero_batch *b, hero_error *err); /* its own batch fields; NULL: none */
+    int (*prepare)(hero_model *m, struct hero__prep *P, const hero_batch *b); /* its index maps; NULL: none */
+    int (*run)(hero_model *m, struct hero__run *R, const struct hero__prep *P, int backward, hero_result *res);
+    void (*losses)(const hero_model *m, const float *scal, hero_result *res); /* loss fields from the read-back scal[4] */
+    /* the data (section 13); draw NULL: nothing random (and no choices to check) */
+    int (*draw)(hero_choices *out, const struct hero__dprep *p, const hero_video *videos, const hero_batch_options *o,
+                hero_rng *rng, hero_error *err);
+    int (*check_choices)(const hero_choices *c, const struct hero__dprep *p, const hero_video *videos,
+                         const hero_batch_options *o, hero_error *err);
+    int (*collate)(hero_batch *b, const hero_video *videos, const struct hero__dprep *p, const hero_batch_options *o,
+                   const hero_choices *c, hero_error *err);
+} hero__task_desc;
+/* parameter groups: the official module that owns a parameter (hero__param_group) */
+enum {
+    HERO__GROUP_TEXT_EMB = 1u << 0,    /* v_encoder.f_encoder.embeddings */
+    HERO__GROUP_FRAME_EMB = 1u << 1,   /* v_encoder.f_encoder.img_embeddings, but its mask_embedding */
+    HERO__GROUP_FRAME_MASK = 1u << 2,  /* v_encoder.f_encoder.img_embeddings.mask_embedding */
+    HERO__GROUP_CROSS = 1u << 3,       /* v_encoder.f_encoder.encoder: the cross-modal layers */
+    HERO__GROUP_MLM_HEAD = 1u << 4,    /* v_encoder.f_encoder.lm_head */
+    HERO__GROUP_FUSION = 1u << 5,      /* v_encoder.frame_transform */
+    HERO__GROUP_FUSION_MASK = 1u << 6, /* v_encoder.mask_embedding */
+    HERO__GROUP_TEMPORAL = 1u << 7,    /* v_encoder.c_encoder */
+    HERO__GROUP_MFM_HEAD = 1u << 8,    /* v_encoder.feat_regress */
+    HERO__GROUP_FOM_HEAD = 1u << 9,    /* v_encoder.fom_output */
+    HERO__GROUP_QUERY = 1u << 10,      /* q_feat_attn */
+    HERO__GROUP_SPAN = 1u << 11,       /* video_st_predictor, video_ed_predictor */
+    HERO__GROUP_VSM = 1u << 12,        /* video_query_linear */
+    HERO__GROUP_OTHER = 1u << 30       /* anything else (the pooler) */
+};
+static unsigned hero__param_group(const char *name) {
+    static const struct { const char *prefix; unsigned group; } g[] = {
+        {"v_encoder.f_encoder.embeddings.", HERO__GROUP_TEXT_EMB},
+        {"v_encoder.f_encoder.img_embeddings.mask_embedding.", HERO__GROUP_FRAME_MASK},
+        {"v_encoder.f_encoder.img_embeddings.", HERO__GROUP_FRAME_EMB},
+        {"v_encoder.f_encoder.encoder.", HERO__GROUP_CROSS},
+        {"v_encoder.f_encoder.lm_head.", HERO__GROUP_MLM_HEAD},
+        {"v_encoder.frame_transform.", HERO__GROUP_FUSION},
+        {"v_encoder.mask_embedding.", HERO__GROUP_FUSION_MASK},
+        {"v_encoder.c_encoder.", HERO__GROUP_TEMPORAL},
+        {"v_encoder.feat_regress.", HERO__GROUP_MFM_HEAD},
+        {"v_encoder.fom_output.", HERO__GROUP_FOM_HEAD},
+        {"q_feat_attn.", HERO__GROUP_QUERY},
+        {"video_st_predictor.", HERO__GROUP_SPAN},
+        {"video_ed_predictor.", HERO__GROUP_SPAN},
+        {"video_query_linear.", HERO__GROUP_VSM}};
+    size_t i;
+    for (i = 0; i < sizeof(g) / sizeof(g[0]); i++)
+        if (strncmp(name, g[i].prefix, strlen(g[i].prefix)) == 0) return g[i].group;
+    return HERO__GROUP_OTHER;
+}
+static const hero__task_desc *hero__task_of(hero_task t); /* the entry of task t; NULL: unknown */
+
+/* every task's input: the cross-modal rows, then (tasks with video) the temporal input */
+static int hero__check_batch(const hero_model *m, const hero_batch *b, const hero__task_desc *T, hero_error *err) {
     const hero_config *c = &m->cfg;
     int i;
-    if ((int)b->task < 0 || b->task >= HERO_TASK_COUNT) return hero__fail(err, HERO_EINVAL, "batch: unknown task %d", (int)b->task);
     if (b->F != c->F) return hero__fail(err, HERO_ESHAPE, "batch: frame feature size %d, model expects %d", b->F, c->F);
     if (b->S <= 0 || b->Lt <= 0 || b->Lv <= 0 || b->Lg <= 0)
         return hero__fail(err, HERO_ESHAPE, "batch: empty cross-modal input (S %d, Lt %d, Lv %d, Lg %d)", b->S, b->Lt, b->Lv, b->Lg);
@@ -3719,18 +3795,10 @@ static int hero__check_batch(const hero_model *m, const hero_batch *b, hero_erro
     for (i = 0; i < b->S * b->Lg; i++)
         if (b->f_gather[i] < 0 || b->f_gather[i] >= b->Lv + b->Lt)
             return hero__fail(err, HERO_EINVAL, "batch: gather index %d outside [0, %d)", b->f_gather[i], b->Lv + b->Lt);
-    if (b->task == HERO_TASK_MLM) {
-        int n = 0;
-        for (i = 0; i < b->S * b->Lg; i++) n += b->txt_mask_tgt[i] != 0;
-        if (n != b->n_mlm) return hero__fail(err, HERO_ESHAPE, "batch: %d masked positions but %d labels", n, b->n_mlm);
-        for (i = 0; i < b->n_mlm; i++)
-            if (b->txt_labels[i] < 0 || b->txt_labels[i] >= c->V) return hero__fail(err, HERO_EINVAL, "batch: MLM label %d out of range", b->txt_labels[i]);
-        return 0;
-    }
-    if (b->B <= 0 || b->L <= 0 || b->L > c->c_max_pos)
-        return hero__fail(err, HERO_ESHAPE, "batch: %d videos of %d frames (temporal position table %d)", b->B, b->L, c->c_max_pos);
-    {
+    if (T->video) {
         int row = 0, fr = 0, v, r, j;
+        if (b->B <= 0 || b->L <= 0 || b->L > c->c_max_pos)
+            return hero__fail(err, HERO_ESHAPE, "batch: %d videos of %d frames (temporal position table %d)", b->B, b->L, c->c_max_pos);
         for (v = 0; v < b->B; v++) {
             if (b->num_subs[v] < 0 || row + b->num_subs[v] > b->S) return hero__fail(err, HERO_ESHAPE, "batch: num_subs does not add up to %d rows", b->S);
             for (r = 0; r < b->num_subs[v]; r++, row++) {
@@ -3743,25 +3811,55 @@ static int hero__check_batch(const hero_model *m, const hero_batch *b, hero_erro
         }
         if (row != b->S) return hero__fail(err, HERO_ESHAPE, "batch: num_subs add up to %d, batch has %d rows", row, b->S);
     }
-    if (b->task == HERO_TASK_FOM)
-        for (i = 0; i < b->B * b->L; i++) {
-            if (b->shuffled_orders[i] < 0 || b->shuffled_orders[i] >= b->L) return hero__fail(err, HERO_EINVAL, "batch: FOM order %d out of range", b->shuffled_orders[i]);
-            if (b->fom_targets[i] < -1 || b->fom_targets[i] >= c->fom_classes) return hero__fail(err, HERO_EINVAL, "batch: FOM target %d out of range", b->fom_targets[i]);
-        }
-    if (b->task == HERO_TASK_VSM) {
-        if (b->Nq <= 0 || b->Lq <= 0 || b->Lq > c->f_max_pos || b->Lq > c->q_max_pos)
-            return hero__fail(err, HERO_ESHAPE, "batch: %d queries of length %d", b->Nq, b->Lq);
-        for (i = 0; i < b->Nq * b->Lq; i++)
-            if (b->q_ids[i] < 0 || b->q_ids[i] >= c->Vp) return hero__fail(err, HERO_EINVAL, "batch: query token id %d out of range", b->q_ids[i]);
-        for (i = 0; i < b->Lq; i++)
-            if (b->q_pos[i] < 0 || b->q_pos[i] >= c->f_max_pos) return hero__fail(err, HERO_EINVAL, "batch: query position %d out of range", b->q_pos[i]);
-        for (i = 0; i < b->Nq; i++) {
-            if (b->q_vidx[i] < 0 || b->q_vidx[i] >= b->B) return hero__fail(err, HERO_EINVAL, "batch: query video index %d out of range", b->q_vidx[i]);
-            if (b->vsm_targets[2 * i] < -1 || b->vsm_targets[2 * i] >= b->L || b->vsm_targets[2 * i + 1] < -1 || b->vsm_targets[2 * i + 1] >= b->L)
-                return hero__fail(err, HERO_EINVAL, "batch: VSM target (%d, %d) outside [0, %d)", b->vsm_targets[2 * i], b->vsm_targets[2 * i + 1], b->L);
-        }
-        if (b->Nq % b->B) return hero__fail(err, HERO_ESHAPE, "batch: %d queries is not a multiple of %d videos", b->Nq, b->B);
+    return T->check ? T->check(m, b, err) : 0;
+}
+/* MLM: the masked positions and their labels */
+static int hero__check_mlm(const hero_model *m, const hero_batch *b, hero_error *err) {
+    const hero_config *c = &m->cfg;
+    int i, n = 0;
+    for (i = 0; i < b->S * b->Lg; i++) n += b->txt_mask_tgt[i] != 0;
+    if (n != b->n_mlm) return hero__fail(err, HERO_ESHAPE, "batch: %d masked positions but %d labels", n, b->n_mlm);
+    for (i = 0; i < b->n_mlm; i++)
+        if (b->txt_labels[i] < 0 || b->txt_labels[i] >= c->V) return hero__fail(err, HERO_EINVAL, "batch: MLM label %d out of range", b->txt_labels[i]);
+    return 0;
+}
+/* MFM-NCE / MFFR: the frame masks, as many masked frames as targets */
+static int hero__check_mfm(const hero_model *m, const hero_batch *b, hero_error *err) {
+    int i, n = 0;
+    (void)m;
+    if (!b->c_v_masks || !b->f_v_masks)
+        return hero__fail(err, HERO_EINVAL, "batch: %s has no frame masks (c_v_masks / f_v_masks NULL)", hero_task_name(b->task));
+    for (i = 0; i < b->B * b->L; i++) n += b->c_v_masks[i] != 0;
+    if (n != b->n_masked)
+        return hero__fail(err, HERO_ESHAPE, "batch: %d masked frames in c_v_masks but n_masked %d (feat_targets rows)", n, b->n_masked);
+    return 0;
+}
+/* FOM: the shuffled orders and their targets */
+static int hero__check_fom(const hero_model *m, const hero_batch *b, hero_error *err) {
+    const hero_config *c = &m->cfg;
+    int i;
+    for (i = 0; i < b->B * b->L; i++) {
+        if (b->shuffled_orders[i] < 0 || b->shuffled_orders[i] >= b->L) return hero__fail(err, HERO_EINVAL, "batch: FOM order %d out of range", b->shuffled_orders[i]);
+        if (b->fom_targets[i] < -1 || b->fom_targets[i] >= c->fom_classes) return hero__fail(err, HERO_EINVAL, "batch: FOM target %d out of range", b->fom_targets[i]);
     }
+    return 0;
+}
+/* VSM: the queries, their videos and span targets */
+static int hero__check_vsm(const hero_model *m, const hero_batch *b, hero_error *err) {
+    const hero_config *c = &m->cfg;
+    int i;
+    if (b->Nq <= 0 || b->Lq <= 0 || b->Lq > c->f_max_pos || b->Lq > c->q_max_pos)
+        return hero__fail(err, HERO_ESHAPE, "batch: %d queries of length %d", b->Nq, b->Lq);
+    for (i = 0; i < b->Nq * b->Lq; i++)
+        if (b->q_ids[i] < 0 || b->q_ids[i] >= c->Vp) return hero__fail(err, HERO_EINVAL, "batch: query token id %d out of range", b->q_ids[i]);
+    for (i = 0; i < b->Lq; i++)
+        if (b->q_pos[i] < 0 || b->q_pos[i] >= c->f_max_pos) return hero__fail(err, HERO_EINVAL, "batch: query position %d out of range", b->q_pos[i]);
+    for (i = 0; i < b->Nq; i++) {
+        if (b->q_vidx[i] < 0 || b->q_vidx[i] >= b->B) return hero__fail(err, HERO_EINVAL, "batch: query video index %d out of range", b->q_vidx[i]);
+        if (b->vsm_targets[2 * i] < -1 || b->vsm_targets[2 * i] >= b->L || b->vsm_targets[2 * i + 1] < -1 || b->vsm_targets[2 * i + 1] >= b->L)
+            return hero__fail(err, HERO_EINVAL, "batch: VSM target (%d, %d) outside [0, %d)", b->vsm_targets[2 * i], b->vsm_targets[2 * i + 1], b->L);
+    }
+    if (b->Nq % b->B) return hero__fail(err, HERO_ESHAPE, "batch: %d queries is not a multiple of %d videos", b->Nq, b->B);
     return 0;
 }
 
@@ -3773,6 +3871,8 @@ typedef struct hero__run {
     hero__query_act q;
     hero__vsm_act vsm;
     float *scal;      /* [4] the task's losses where the kernels write them (read back once, hero__finish) */
+    hero_error *err;  /* an inner failure's reason (hero__forward_backward prepends the task and stage) */
+    const char *stage; /* "prepare", "forward", "backward", "losses": where the pass is */
 #ifdef HERO_MPI
     struct hero__dist_call *dc;  /* section 20: VSM ranking over every rank; NULL = this process only */
 #endif
@@ -3813,7 +3913,7 @@ static int hero__rowmap_make(hero_model *m, hero__prep *P, hero__rowmap *mp, con
 
 /* the forward's inputs where the kernels read them (see hero__prep): the batch's arrays, and the
    index maps built here from the host copies of num_subs / s2f_* / masks / orders / targets */
-static int hero__prepare(hero_model *m, hero__prep *P, const hero_batch *b, const float *probe) {
+static int hero__prepare(hero_model *m, hero__prep *P, const hero_batch *b, const float *probe, const hero__task_desc *T) {
     const hero_config *c = &m->cfg;
     hero_arena *host = &m->arena, *ar = hero__act(m);
     hero_batch *d = &P->d;
@@ -3857,17 +3957,7 @@ static int hero__prepare(hero_model *m, hero__prep *P, const hero_batch *b, cons
             if ((rc = hero__rowmap_make(m, P, pass ? &P->qmap : &P->wmap, dst, src, k, c->Vp)) != 0) return rc;
         }
     }
-    if (b->task == HERO_TASK_MLM) {
-        int32_t *sel = HERO__NEW(host, int32_t, (size_t)b->n_mlm);
-        int n = 0;
-        if (!sel) return HERO_ENOMEM;
-        for (i = 0; i < b->S * b->Lg; i++)
-            if (b->txt_mask_tgt[i] && n < b->n_mlm) sel[n++] = i;
-        P->n_sel = P->n_sel1 = n;
-        P->sel = (const int32_t *)hero__prep_put(P, ar, sel, (size_t)n * sizeof(int32_t));
-        return 0;
-    }
-    { /* fusion: the j-th frame output of a subtitle row onto its frame of the video timeline */
+    if (T->video) { /* fusion: the j-th frame output of a subtitle row onto its frame of the video timeline */
         int v, r, j, row = 0, fr = 0, n = 0;
         int32_t *fd, *fs;
         for (i = 0; i < b->S; i++) n += b->s2f_nframes[i];
@@ -3886,41 +3976,67 @@ static int hero__prepare(hero_model *m, hero__prep *P, const hero_batch *b, cons
         if ((rc = hero__rowmap_make(m, P, &P->fuse, fd, fs, n, (int)BL)) != 0) return rc;
         if ((rc = hero__rowmap_make(m, P, &P->fuse_bwd, fs, fd, n, b->S * b->Lg)) != 0) return rc;
     }
-    if ((b->task == HERO_TASK_MFM_NCE || b->task == HERO_TASK_MFFR) && b->c_v_masks) {
-        int nm = 0, nt, k = 0;
-        int32_t *sel, *src, *tg;
-        for (i = 0; i < (int)BL; i++) nm += b->c_v_masks[i] != 0;
-        nt = b->task == HERO_TASK_MFM_NCE ? (int)BL : nm;
-        sel = HERO__NEW(host, int32_t, (size_t)nt); src = HERO__NEW(host, int32_t, (size_t)nt);
-        tg = HERO__NEW(host, int32_t, (size_t)nm);
-        if (!sel || !src || !tg) return HERO_ENOMEM;
-        for (i = 0; i < (int)BL; i++) if (b->c_v_masks[i]) sel[k++] = i;   /* masked frames ... */
-        if (nt > nm)
-            for (i = 0; i < (int)BL; i++) if (!b->c_v_masks[i]) sel[k++] = i; /* ... then (NCE) the others */
-        for (i = 0; i < nt; i++) src[i] = i;
-        for (i = 0; i < nm; i++) tg[i] = i;
-        P->n_sel = nt; P->n_sel1 = nm;
-        P->sel = (const int32_t *)hero__prep_put(P, ar, sel, (size_t)nt * sizeof(int32_t));
-        P->nce_tg = (const int32_t *)hero__prep_put(P, ar, tg, (size_t)nm * sizeof(int32_t));
-        if ((rc = hero__rowmap_make(m, P, &P->sel_add, sel, src, nt, (int)BL)) != 0) return rc;
+    return T->prepare ? T->prepare(m, P, b) : 0;
+}
+/* MLM: the masked text rows */
+static int hero__prep_mlm(hero_model *m, hero__prep *P, const hero_batch *b) {
+    hero_arena *host = &m->arena, *ar = hero__act(m);
+    int32_t *sel = HERO__NEW(host, int32_t, (size_t)b->n_mlm);
+    int i, n = 0;
+    if (!sel) return HERO_ENOMEM;
+    for (i = 0; i < b->S * b->Lg; i++)
+        if (b->txt_mask_tgt[i] && n < b->n_mlm) sel[n++] = i;
+    P->n_sel = P->n_sel1 = n;
+    P->sel = (const int32_t *)hero__prep_put(P, ar, sel, (size_t)n * sizeof(int32_t));
+    return 0;
+}
+/* MFM-NCE / MFFR: the masked frames (then, NCE, the others) as head rows, their targets, the way back */
+static int hero__prep_mfm(hero_model *m, hero__prep *P, const hero_batch *b) {
+    hero_arena *host = &m->arena, *ar = hero__act(m);
+    size_t BL = (size_t)b->B * b->L;
+    int i, rc, nm = 0, nt, k = 0;
+    int32_t *sel, *src, *tg;
+    if (!b->c_v_masks) return 0;
+    for (i = 0; i < (int)BL; i++) nm += b->c_v_masks[i] != 0;
+    nt = b->task == HERO_TASK_MFM_NCE ? (int)BL : nm;
+    sel = HERO__NEW(host, int32_t, (size_t)nt); src = HERO__NEW(host, int32_t, (size_t)nt);
+    tg = HERO__NEW(host, int32_t, (size_t)nm);
+    if (!sel || !src || !tg) return HERO_ENOMEM;
+    for (i = 0; i < (int)BL; i++) if (b->c_v_masks[i]) sel[k++] = i;   /* masked frames ... */
+    if (nt > nm)
+        for (i = 0; i < (int)BL; i++) if (!b->c_v_masks[i]) sel[k++] = i; /* ... then (NCE) the others */
+    for (i = 0; i < nt; i++) src[i] = i;
+    for (i = 0; i < nm; i++) tg[i] = i;
+    P->n_sel = nt; P->n_sel1 = nm;
+    P->sel = (const int32_t *)hero__prep_put(P, ar, sel, (size_t)nt * sizeof(int32_t));
+    P->nce_tg = (const int32_t *)hero__prep_put(P, ar, tg, (size_t)nm * sizeof(int32_t));
+    if ((rc = hero__rowmap_make(m, P, &P->sel_add, sel, src, nt, (int)BL)) != 0) return rc;
+    return 0;
+}
+/* FOM: the frame at position l moves to position order[l] */
+static int hero__prep_fom(hero_model *m, hero__prep *P, const hero_batch *b) {
+    hero_arena *host = &m->arena, *ar = hero__act(m);
+    size_t BL = (size_t)b->B * b->L;
+    int32_t *dst = HERO__NEW(host, int32_t, BL);
+    int i;
+    if (!dst) return HERO_ENOMEM;
+    for (i = 0; i < (int)BL; i++) dst[i] = (i / b->L) * b->L + b->shuffled_orders[i];
+    P->fom_dst = (const int32_t *)hero__prep_put(P, ar, dst, BL * sizeof(int32_t));
+    return 0;
+}
+/* VSM: each query's st/ed row (its own video) and targets */
+static int hero__prep_vsm(hero_model *m, hero__prep *P, const hero_batch *b) {
+    hero_arena *host = &m->arena, *ar = hero__act(m);
+    int32_t *rows = HERO__NEW(host, int32_t, (size_t)b->Nq), *tg = HERO__NEW(host, int32_t, 2 * (size_t)b->Nq);
+    int i;
+    if (!rows || !tg) return HERO_ENOMEM;
+    for (i = 0; i < b->Nq; i++) {
+        rows[i] = i * b->B + b->q_vidx[i];
+        tg[i] = b->vsm_targets[2 * i];
+        tg[b->Nq + i] = b->vsm_targets[2 * i + 1];
     }
-    if (b->task == HERO_TASK_FOM) { /* the frame at position l moves to position order[l] */
-        int32_t *dst = HERO__NEW(host, int32_t, BL);
-        if (!dst) return HERO_ENOMEM;
-        for (i = 0; i < (int)BL; i++) dst[i] = (i / b->L) * b->L + b->shuffled_orders[i];
-        P->fom_dst = (const int32_t *)hero__prep_put(P, ar, dst, BL * sizeof(int32_t));
-    }
-    if (b->task == HERO_TASK_VSM) { /* each query's st/ed row (its own video) and targets */
-        int32_t *rows = HERO__NEW(host, int32_t, (size_t)b->Nq), *tg = HERO__NEW(host, int32_t, 2 * (size_t)b->Nq);
-        if (!rows || !tg) return HERO_ENOMEM;
-        for (i = 0; i < b->Nq; i++) {
-            rows[i] = i * b->B + b->q_vidx[i];
-            tg[i] = b->vsm_targets[2 * i];
-            tg[b->Nq + i] = b->vsm_targets[2 * i + 1];
-        }
-        P->vsm_row = (const int32_t *)hero__prep_put(P, ar, rows, (size_t)b->Nq * sizeof(int32_t));
-        P->vsm_tg = (const int32_t *)hero__prep_put(P, ar, tg, 2 * (size_t)b->Nq * sizeof(int32_t));
-    }
+    P->vsm_row = (const int32_t *)hero__prep_put(P, ar, rows, (size_t)b->Nq * sizeof(int32_t));
+    P->vsm_tg = (const int32_t *)hero__prep_put(P, ar, tg, 2 * (size_t)b->Nq * sizeof(int32_t));
     return 0;
 }
 
@@ -3959,6 +4075,7 @@ static int hero__task_mlm(hero_model *m, hero__run *R, const hero__prep *P, int 
     res->loss_vec = lv; res->n_loss_vec = n; res->loss_vec_cols = 1;
     res->scores = cut; res->n_rows = n; res->n_cols = c->V;
     if (backward) {
+        R->stage = "backward";
         float *dx = HERO__NEW(ar, float, (size_t)n * H), *df = HERO__NEW(ar, float, (size_t)b->S * b->Lg * H);
         if (!dx || !df) return HERO_ENOMEM;
         /* tied decoder: the word table gets the decoder gradient (first V rows; padding row included) */
@@ -4021,7 +4138,10 @@ static int hero__task_repr(hero_model *m, hero__run *R, const hero__prep *P, int
     res->f_pooled = pooled;
     if (P->probe) { /* loss = sum(c_seq * probe) (0 without a probe) */
         hero__k_dot(ar, &R->scal[0], res->c_seq, P->probe, BLH);
-        if (backward) return hero__repr_bwd(m, R, P, P->probe);
+        if (backward) {
+            R->stage = "backward";
+            return hero__repr_bwd(m, R, P, P->probe);
+        }
     }
     return 0;
 }
@@ -4033,10 +4153,10 @@ static int hero__task_mfm(hero_model *m, hero__run *R, const hero__prep *P, int 
     hero_arena *ar = hero__act(m);
     int H = c->H, F = c->F, BL = b->B * b->L, nm, nn, nt, rc, nce = b->task == HERO_TASK_MFM_NCE;
     float *x, *dout = NULL, *lv;
-    if (!b->c_v_masks || !b->f_v_masks) return HERO_EINVAL;
+    if (!b->c_v_masks || !b->f_v_masks) return hero__fail(R->err, HERO_EINVAL, "no frame masks (c_v_masks / f_v_masks NULL)");
     if ((rc = hero__repr_fwd(m, R, P, res)) != 0) return rc;
     nm = P->n_sel1;
-    if (nm != b->n_masked) return HERO_ESHAPE;
+    if (nm != b->n_masked) return hero__fail(R->err, HERO_ESHAPE, "%d masked frames but n_masked %d", nm, b->n_masked);
     nn = nce ? BL - nm : 0;
     nt = nm + nn;
     x = HERO__NEW(ar, float, (size_t)nt * H);
@@ -4077,6 +4197,7 @@ static int hero__task_mfm(hero_model *m, hero__run *R, const hero__prep *P, int 
     }
     res->loss_vec = lv; res->n_loss_vec = nm;
     if (backward) {
+        R->stage = "backward";
         float *dx = HERO__NEW(ar, float, (size_t)nt * H), *dc = HERO__NEW(ar, float, (size_t)BL * H);
         if (!dx || !dc) return HERO_ENOMEM;
         if ((rc = hero__head_bwd(ar, &R->head, dx, dout, m->p.fr0_w, m->p.fr_ln_w, m->p.fr3_w, m->g.fr0_w, m->g.fr0_b,
@@ -4109,6 +4230,7 @@ static int hero__task_fom(hero_model *m, hero__run *R, const hero__prep *P, int 
     if ((rc = hero__k_xent_rows(ar, R->head.out, BL, K, K, b->fom_targets, NULL, dl, 1.0f, &R->scal[0])) != 0) return rc;
     res->scores = R->head.out; res->n_rows = BL; res->n_cols = K;
     if (backward) {
+        R->stage = "backward";
         float *dc = HERO__NEW(ar, float, (size_t)BL * H), *dcin = HERO__NEW(ar, float, (size_t)BL * H);
         float *dtr = HERO__NEW(ar, float, (size_t)BL * H);
         if (!dc || !dcin || !dtr) return HERO_ENOMEM;
@@ -4165,6 +4287,7 @@ static int hero__task_vsm(hero_model *m, hero__run *R, const hero__prep *P, int 
     }
 #endif
     if (backward) {
+        R->stage = "backward";
         float *dmq = HERO__NEW(ar, float, (size_t)Nq * H), *dfr = HERO__NEW(ar, float, (size_t)BL * H);
         if (!dmq || !dfr) return HERO_ENOMEM;
         hero__k_rows_copy(ar, dst, L, P->vsm_row, dsel_st, L, NULL, Nq, L);
@@ -4181,19 +4304,23 @@ static int hero__task_vsm(hero_model *m, hero__run *R, const hero__prep *P, int 
     return 0;
 }
 
+/* the result's loss fields from the read-back losses scal[4] (hero__finish) */
+static void hero__losses_one(const hero_model *m, const float *s, hero_result *res) {
+    (void)m;
+    res->loss = s[0];
+}
+static void hero__losses_vsm(const hero_model *m, const float *s, hero_result *res) {
+    res->loss_st_ed = m->cfg.lw_st_ed * (s[0] + s[1]);
+    res->loss_neg_ctx = s[2];
+    res->loss_neg_q = s[3];
+    res->loss = res->loss_st_ed + res->loss_neg_ctx + res->loss_neg_q;
+}
 /* the losses, read back once after the whole pass (the only copy to the host) */
-static int hero__finish(hero_model *m, hero__run *R, hero_task task, hero_result *res) {
+static int hero__finish(hero_model *m, hero__run *R, const hero__task_desc *T, hero_result *res) {
     float s[4];
     int rc = hero__k_to_host(hero__act(m), s, R->scal, sizeof(s));
     if (rc) return rc;
-    if (task == HERO_TASK_VSM) {
-        res->loss_st_ed = m->cfg.lw_st_ed * (s[0] + s[1]);
-        res->loss_neg_ctx = s[2];
-        res->loss_neg_q = s[3];
-        res->loss = res->loss_st_ed + res->loss_neg_ctx + res->loss_neg_q;
-    } else {
-        res->loss = s[0];
-    }
+    T->losses(m, s, res);
     return 0;
 }
 
@@ -4210,43 +4337,50 @@ static hero_arena *hero__begin_pass(hero_model *m) {
 /* dc: section 20's VSM context (HERO_MPI), else NULL */
 static int hero__forward_backward(hero_model *m, const hero_batch *b, int backward, const float *repr_grad,
                                   hero_result *res, struct hero__dist_call *dc, hero_error *err) {
+    const hero__task_desc *T = hero__task_of(b->task);
     hero__run *R;
     hero__prep *P;
     hero_arena *ar;
+    hero_error inner; /* the reason an inner step gives: the caller gets it with the task and stage */
     int rc;
-    if ((rc = hero__check_batch(m, b, err)) != 0) return rc;
+    if (!T) return hero__fail(err, HERO_EINVAL, "batch: unknown task %d", (int)b->task);
+    if ((rc = hero__check_batch(m, b, T, err)) != 0) return rc;
     ar = hero__begin_pass(m);
     m->arena.fwd_only = ar->fwd_only = !backward; /* no backward: no layer activations kept */
     memset(res, 0, sizeof(*res));
     R = HERO__NEW(&m->arena, hero__run, 1);
     P = HERO__NEW(&m->arena, hero__prep, 1);
-    if (!R || !P) return hero__fail(err, HERO_ENOMEM, "forward: out of memory");
+    if (!R || !P) return hero__fail(err, HERO_ENOMEM, "forward/backward (task %s): out of host memory", T->name);
+    memset(&inner, 0, sizeof(inner));
+    R->err = &inner;
+    R->stage = "prepare";
 #ifdef HERO_MPI
     R->dc = dc;
+    if (dc) dc->err = &inner;
 #else
     (void)dc;
 #endif
-    if ((rc = hero__prepare(m, P, b, repr_grad)) == 0 && (rc = hero__prep_flush(P, ar)) == 0 &&
+    if ((rc = hero__prepare(m, P, b, repr_grad, T)) == 0 && (rc = hero__prep_flush(P, ar)) == 0 &&
         !(R->scal = HERO__NEW(ar, float, 4)))
         rc = HERO_ENOMEM;
     if (!rc) {
-        switch (b->task) {
-        case HERO_TASK_REPR: rc = hero__task_repr(m, R, P, backward, res); break;
-        case HERO_TASK_MLM: rc = hero__task_mlm(m, R, P, backward, res); break;
-        case HERO_TASK_MFM_NCE:
-        case HERO_TASK_MFFR: rc = hero__task_mfm(m, R, P, backward, res); break;
-        case HERO_TASK_FOM: rc = hero__task_fom(m, R, P, backward, res); break;
-        case HERO_TASK_VSM: rc = hero__task_vsm(m, R, P, backward, res); break;
-        default: rc = HERO_EINVAL;
-        }
+        R->stage = "forward";
+        rc = T->run(m, R, P, backward, res);
     }
-    if (!rc) rc = hero__finish(m, R, b->task, res);
+    if (!rc) {
+        R->stage = "losses";
+        rc = hero__finish(m, R, T, res);
+    }
+#ifdef HERO_MPI
+    if (dc) dc->err = err;
+#endif
+    if (!rc) return 0;
+    if (inner.msg[0]) return hero__fail(err, rc, "forward/backward (task %s, %s): %s", T->name, R->stage, inner.msg);
     if (rc == HERO_ENOMEM)
-        return hero__fail(err, rc, "forward/backward: out of %s memory (arena %zu bytes)", hero__be(ar)->memory, ar->total);
-    if (rc == HERO_ESHAPE || rc == HERO_EINVAL)
-        return hero__fail(err, rc, "forward/backward: batch inconsistent with task %d (masks / targets)", (int)b->task);
-    if (rc == HERO_EDEVICE) return hero__fail(err, rc, "forward/backward: %s", hero__k_errmsg(ar));
-    return rc;
+        return hero__fail(err, rc, "forward/backward (task %s, %s): out of %s memory (arena %zu bytes)", T->name, R->stage,
+                          hero__be(ar)->memory, ar->total);
+    if (rc == HERO_EDEVICE) return hero__fail(err, rc, "forward/backward (task %s, %s): %s", T->name, R->stage, hero__k_errmsg(ar));
+    return hero__fail(err, rc, "forward/backward (task %s, %s): %s", T->name, R->stage, hero_strerror(rc));
 }
 HERODEF int hero_forward_backward(hero_model *m, const hero_batch *b, int backward, const float *repr_grad,
                                   hero_result *res, hero_error *err) {
@@ -4696,8 +4830,8 @@ HERODEF uint64_t hero_rng_below(hero_rng *r, uint64_t n) {
 /* ---- small helpers ---- */
 
 HERODEF const char *hero_task_name(hero_task t) {
-    static const char *names[] = {"repr", "mlm", "mfm-nce", "mffr", "fom", "vsm"};
-    return ((int)t >= 0 && t < HERO_TASK_COUNT) ? names[t] : "?";
+    const hero__task_desc *T = hero__task_of(t);
+    return T ? T->name : "?";
 }
 
 /* n elements of size sz, at least 1 byte; NULL on overflow or failure */
@@ -4991,202 +5125,230 @@ static void hero__dat_random_word(int32_t *ids, int32_t *labels, size_t n, const
     }
 }
 
+/* ---- [tasks: draw] each task's random choices (data/mlm.py, mfm.py, fom.py, vsm.py), videos in
+   order; out is zeroed and owned by the caller (freed on failure) ---- */
+
+/* data/mlm.py: each word of a row picked with mask_prob (hero__dat_random_word) */
+static int hero__draw_mlm(hero_choices *out, const hero__dprep *p, const hero_video *videos, const hero_batch_options *opt,
+                          hero_rng *rng, hero_error *err) {
+    size_t total = 0, o2 = 0;
+    int r = 0, v, i;
+    out->n_rows = p->S;
+    out->mlm_len = (int32_t *)hero__dat_alloc((size_t)p->S, sizeof(int32_t));
+    if (!out->mlm_len) return hero__fail(err, HERO_ENOMEM, "hero_draw_choices: out of memory (task mlm)");
+    for (v = 0; v < p->n; v++)
+        for (i = 0; i < p->k[v]; i++) {
+            size_t l = hero__dat_row_words(p, videos, v, i, opt->sub_ctx_len, opt->max_txt_len, NULL, NULL);
+            if (l > HERO__DAT_MAXDIM) return hero__fail(err, HERO_ELIMIT, "video %d subtitle %d: row of %zu words is too long", v, i, l);
+            out->mlm_len[r++] = (int32_t)l;
+            total += l;
+        }
+    out->mlm_input_ids = (int32_t *)hero__dat_alloc(total, sizeof(int32_t));
+    out->mlm_labels = (int32_t *)hero__dat_alloc(total, sizeof(int32_t));
+    if (!out->mlm_input_ids || !out->mlm_labels) return hero__fail(err, HERO_ENOMEM, "hero_draw_choices: out of memory (task mlm)");
+    for (v = 0; v < p->n; v++)
+        for (i = 0; i < p->k[v]; i++) {
+            size_t l = hero__dat_row_words(p, videos, v, i, opt->sub_ctx_len, opt->max_txt_len, NULL, out->mlm_input_ids + o2);
+            hero__dat_random_word(out->mlm_input_ids + o2, out->mlm_labels + o2, l, opt, rng);
+            o2 += l;
+        }
+    return 0;
+}
+
+/* data/mfm.py _get_img_mask: each frame with mask_prob, at least one (uniform) per video */
+static int hero__draw_mfm(hero_choices *out, const hero__dprep *p, const hero_video *videos, const hero_batch_options *opt,
+                          hero_rng *rng, hero_error *err) {
+    size_t o2 = 0;
+    int v, t;
+    (void)videos;
+    out->n_frames = (int)p->nframes;
+    out->frame_mask = (uint8_t *)hero__dat_zalloc(p->nframes, 1);
+    if (!out->frame_mask) return hero__fail(err, HERO_ENOMEM, "hero_draw_choices: out of memory (task %s)", hero_task_name(out->task));
+    for (v = 0; v < p->n; v++) {
+        int T = p->T[v], any = 0;
+        uint8_t *m = out->frame_mask + o2;
+        for (t = 0; t < T; t++) {
+            m[t] = (uint8_t)(hero_rng_uniform(rng) < opt->mask_prob);
+            any |= m[t];
+        }
+        if (!any) m[hero_rng_below(rng, (uint64_t)T)] = 1;
+        o2 += (size_t)T;
+    }
+    return 0;
+}
+
+/* data/fom.py random_reorder: positions picked with mask_prob (no minimum), a copy shuffled
+   (Fisher-Yates as random.shuffle); for the j-th picked position sel[j]: orders[sel[j]] =
+   shuf[j], targets[shuf[j]] = sel[j]; the others keep orders[i] = i, targets[i] = -1. */
+static int hero__draw_fom(hero_choices *out, const hero__dprep *p, const hero_video *videos, const hero_batch_options *opt,
+                          hero_rng *rng, hero_error *err) {
+    size_t o2 = 0;
+    int v, t;
+    int32_t *scratch;
+    (void)videos;
+    out->n_frames = (int)p->nframes;
+    out->fom_orders = (int32_t *)hero__dat_alloc(p->nframes, sizeof(int32_t));
+    out->fom_targets = (int32_t *)hero__dat_alloc(p->nframes, sizeof(int32_t));
+    scratch = (int32_t *)hero__dat_alloc((size_t)p->L * 2, sizeof(int32_t)); /* sel | shuf */
+    if (!out->fom_orders || !out->fom_targets || !scratch) {
+        HERO_FREE(scratch);
+        return hero__fail(err, HERO_ENOMEM, "hero_draw_choices: out of memory (task fom)");
+    }
+    for (v = 0; v < p->n; v++) {
+        int T = p->T[v], ns = 0;
+        int32_t *ord = out->fom_orders + o2, *tgt = out->fom_targets + o2;
+        for (t = 0; t < T; t++) {
+            ord[t] = t;
+            tgt[t] = -1;
+            if (hero_rng_uniform(rng) < opt->mask_prob) scratch[ns++] = t;
+        }
+        for (t = 0; t < ns; t++) scratch[p->L + t] = scratch[t];
+        for (t = ns - 1; t > 0; t--) {
+            int j = (int)hero_rng_below(rng, (uint64_t)t + 1);
+            int32_t tmp = scratch[p->L + t];
+            scratch[p->L + t] = scratch[p->L + j];
+            scratch[p->L + j] = tmp;
+        }
+        for (t = 0; t < ns; t++) {
+            ord[scratch[t]] = scratch[p->L + t];
+            tgt[scratch[p->L + t]] = scratch[t];
+        }
+        o2 += (size_t)T;
+    }
+    HERO_FREE(scratch);
+    return 0;
+}
+
+/* data/vsm.py: random.sample(subtitles with frames, min(count, query_per_video)) */
+static int hero__draw_vsm(hero_choices *out, const hero__dprep *p, const hero_video *videos, const hero_batch_options *opt,
+                          hero_rng *rng, hero_error *err) {
+    size_t total = 0;
+    int v, i;
+    (void)videos;
+    out->n_videos = p->n;
+    out->vsm_n_sampled = (int32_t *)hero__dat_alloc((size_t)p->n, sizeof(int32_t));
+    out->vsm_sampled_sub_idx = (int32_t *)hero__dat_alloc((size_t)p->n * (size_t)opt->query_per_video, sizeof(int32_t));
+    if (!out->vsm_n_sampled || !out->vsm_sampled_sub_idx) return hero__fail(err, HERO_ENOMEM, "hero_draw_choices: out of memory (task vsm)");
+    for (v = 0; v < p->n; v++) {
+        int nm = 0, ns, j;
+        int32_t *pool = out->vsm_sampled_sub_idx + total, *all;
+        for (i = 0; i < p->k[v]; i++)
+            if (p->nf[p->base[v] + (size_t)i] > 0) nm++;
+        if (nm == 0)
+            return hero__fail(err, HERO_EINVAL, "VSM: video %d has no subtitle with matched frames (after the %d-frame cut); the official VSM data cannot use it", v, opt->max_frames);
+        ns = nm < opt->query_per_video ? nm : opt->query_per_video;
+        /* partial Fisher-Yates over the matched subtitles, kept in a scratch of size nm */
+        all = (int32_t *)hero__dat_alloc((size_t)nm, sizeof(int32_t));
+        if (!all) return hero__fail(err, HERO_ENOMEM, "hero_draw_choices: out of memory (task vsm)");
+        nm = 0;
+        for (i = 0; i < p->k[v]; i++)
+            if (p->nf[p->base[v] + (size_t)i] > 0) all[nm++] = i;
+        for (j = 0; j < ns; j++) {
+            int q = j + (int)hero_rng_below(rng, (uint64_t)(nm - j));
+            int32_t tmp = all[j]; all[j] = all[q]; all[q] = tmp;
+            pool[j] = all[j];
+        }
+        HERO_FREE(all);
+        out->vsm_n_sampled[v] = ns;
+        total += (size_t)ns;
+    }
+    return 0;
+}
+
 HERODEF int hero_draw_choices(hero_choices *out, hero_task task, const hero_video *videos,
                               int n_videos, const hero_batch_options *opt, hero_rng *rng,
                               hero_error *err) {
+    const hero__task_desc *T = hero__task_of(task);
     hero__dprep p;
-    int32_t *scratch = NULL;
-    int rc, v, i, t;
+    int rc;
     if (!out) return hero__fail(err, HERO_EINVAL, "hero_draw_choices: out is NULL");
     memset(out, 0, sizeof(*out));
-    if ((int)task < 0 || task >= HERO_TASK_COUNT)
-        return hero__fail(err, HERO_EINVAL, "hero_draw_choices: task %d unknown", (int)task);
+    if (!T) return hero__fail(err, HERO_EINVAL, "hero_draw_choices: task %d unknown", (int)task);
     if (!rng) return hero__fail(err, HERO_EINVAL, "hero_draw_choices: rng is NULL");
     rc = hero__dprep_init(&p, videos, n_videos, opt, err);
     if (rc) return rc;
     out->task = task;
-    if (task == HERO_TASK_MLM) {
-        size_t total = 0, o2 = 0;
-        int r = 0;
-        out->n_rows = p.S;
-        out->mlm_len = (int32_t *)hero__dat_alloc((size_t)p.S, sizeof(int32_t));
-        if (!out->mlm_len) goto nomem;
-        for (v = 0; v < p.n; v++)
-            for (i = 0; i < p.k[v]; i++) {
-                size_t l = hero__dat_row_words(&p, videos, v, i, opt->sub_ctx_len, opt->max_txt_len, NULL, NULL);
-                if (l > HERO__DAT_MAXDIM) {
-                    hero__dprep_free(&p); hero_choices_free(out);
-                    return hero__fail(err, HERO_ELIMIT, "video %d subtitle %d: row of %zu words is too long", v, i, l);
-                }
-                out->mlm_len[r++] = (int32_t)l;
-                total += l;
-            }
-        out->mlm_input_ids = (int32_t *)hero__dat_alloc(total, sizeof(int32_t));
-        out->mlm_labels = (int32_t *)hero__dat_alloc(total, sizeof(int32_t));
-        if (!out->mlm_input_ids || !out->mlm_labels) goto nomem;
-        for (v = 0; v < p.n; v++)
-            for (i = 0; i < p.k[v]; i++) {
-                size_t l = hero__dat_row_words(&p, videos, v, i, opt->sub_ctx_len, opt->max_txt_len, NULL, out->mlm_input_ids + o2);
-                hero__dat_random_word(out->mlm_input_ids + o2, out->mlm_labels + o2, l, opt, rng);
-                o2 += l;
-            }
-    } else if (task == HERO_TASK_MFM_NCE || task == HERO_TASK_MFFR || task == HERO_TASK_FOM) {
-        size_t o2 = 0;
-        out->n_frames = (int)p.nframes;
-        if (task == HERO_TASK_FOM) {
-            out->fom_orders = (int32_t *)hero__dat_alloc(p.nframes, sizeof(int32_t));
-            out->fom_targets = (int32_t *)hero__dat_alloc(p.nframes, sizeof(int32_t));
-            scratch = (int32_t *)hero__dat_alloc((size_t)p.L * 2, sizeof(int32_t)); /* sel | shuf */
-            if (!out->fom_orders || !out->fom_targets || !scratch) goto nomem;
-        } else {
-            out->frame_mask = (uint8_t *)hero__dat_zalloc(p.nframes, 1);
-            if (!out->frame_mask) goto nomem;
-        }
-        for (v = 0; v < p.n; v++) {
-            int T = p.T[v];
-            if (task != HERO_TASK_FOM) {
-                /* data/mfm.py _get_img_mask: each frame with mask_prob, at least one (uniform) */
-                uint8_t *m = out->frame_mask + o2;
-                int any = 0;
-                for (t = 0; t < T; t++) {
-                    m[t] = (uint8_t)(hero_rng_uniform(rng) < opt->mask_prob);
-                    any |= m[t];
-                }
-                if (!any) m[hero_rng_below(rng, (uint64_t)T)] = 1;
-            } else {
-                /* data/fom.py random_reorder: positions picked with mask_prob (no minimum),
-                   a copy shuffled (Fisher-Yates as random.shuffle); for the j-th picked
-                   position sel[j]: orders[sel[j]] = shuf[j], targets[shuf[j]] = sel[j];
-                   the others keep orders[i] = i, targets[i] = -1. */
-                int32_t *ord = out->fom_orders + o2, *tgt = out->fom_targets + o2;
-                int ns = 0;
-                for (t = 0; t < T; t++) {
-                    ord[t] = t;
-                    tgt[t] = -1;
-                    if (hero_rng_uniform(rng) < opt->mask_prob) scratch[ns++] = t;
-                }
-                for (t = 0; t < ns; t++) scratch[p.L + t] = scratch[t];
-                for (t = ns - 1; t > 0; t--) {
-                    int j = (int)hero_rng_below(rng, (uint64_t)t + 1);
-                    int32_t tmp = scratch[p.L + t];
-                    scratch[p.L + t] = scratch[p.L + j];
-                    scratch[p.L + j] = tmp;
-                }
-                for (t = 0; t < ns; t++) {
-                    ord[scratch[t]] = scratch[p.L + t];
-                    tgt[scratch[p.L + t]] = scratch[t];
-                }
-            }
-            o2 += (size_t)T;
-        }
-    } else if (task == HERO_TASK_VSM) {
-        size_t total = 0;
-        int32_t *pool;
-        out->n_videos = p.n;
-        out->vsm_n_sampled = (int32_t *)hero__dat_alloc((size_t)p.n, sizeof(int32_t));
-        out->vsm_sampled_sub_idx = (int32_t *)hero__dat_alloc((size_t)p.n * (size_t)opt->query_per_video, sizeof(int32_t));
-        if (!out->vsm_n_sampled || !out->vsm_sampled_sub_idx) goto nomem;
-        for (v = 0; v < p.n; v++) {
-            /* data/vsm.py: random.sample(subtitles with frames, min(count, query_per_video)) */
-            int nm = 0, ns, j;
-            pool = out->vsm_sampled_sub_idx + total;
-            for (i = 0; i < p.k[v]; i++)
-                if (p.nf[p.base[v] + (size_t)i] > 0) nm++;
-            if (nm == 0) {
-                hero__dprep_free(&p); hero_choices_free(out);
-                return hero__fail(err, HERO_EINVAL, "VSM: video %d has no subtitle with matched frames (after the %d-frame cut); the official VSM data cannot use it", v, opt->max_frames);
-            }
-            ns = nm < opt->query_per_video ? nm : opt->query_per_video;
-            /* partial Fisher-Yates over the matched subtitles, kept in a scratch of size nm */
-            {
-                int32_t *all = (int32_t *)hero__dat_alloc((size_t)nm, sizeof(int32_t));
-                if (!all) goto nomem;
-                nm = 0;
-                for (i = 0; i < p.k[v]; i++)
-                    if (p.nf[p.base[v] + (size_t)i] > 0) all[nm++] = i;
-                for (j = 0; j < ns; j++) {
-                    int q = j + (int)hero_rng_below(rng, (uint64_t)(nm - j));
-                    int32_t tmp = all[j]; all[j] = all[q]; all[q] = tmp;
-                    pool[j] = all[j];
-                }
-                HERO_FREE(all);
-            }
-            out->vsm_n_sampled[v] = ns;
-            total += (size_t)ns;
-        }
-    }
-    HERO_FREE(scratch);
+    rc = T->draw ? T->draw(out, &p, videos, opt, rng, err) : 0;
     hero__dprep_free(&p);
-    return HERO_OK;
-nomem:
-    HERO_FREE(scratch);
-    hero__dprep_free(&p);
-    hero_choices_free(out);
-    return hero__fail(err, HERO_ENOMEM, "hero_draw_choices: out of memory (task %s)", hero_task_name(task));
+    if (rc) hero_choices_free(out);
+    return rc;
 }
 
 /* ---- batch building ---- */
 
-/* Check caller-given choices against the videos. */
-static int hero__dat_check_choices(const hero_choices *c, hero_task task, const hero__dprep *p,
-                                   const hero_video *videos, const hero_batch_options *o, hero_error *err) {
-    int v, i, t;
+/* ---- [tasks: check_choices] caller-given choices checked against the videos ---- */
+static int hero__choices_mlm(const hero_choices *c, const hero__dprep *p, const hero_video *videos,
+                             const hero_batch_options *o, hero_error *err) {
+    int v, i, t, r = 0;
     size_t off = 0;
-    if (task == HERO_TASK_MLM) {
-        int r = 0;
-        if (c->n_rows != p->S || !c->mlm_len || !c->mlm_input_ids || !c->mlm_labels)
-            return hero__fail(err, HERO_ESHAPE, "MLM choices: n_rows %d, expected %d subtitle rows, with mlm_len / mlm_input_ids / mlm_labels set", c->n_rows, p->S);
-        for (v = 0; v < p->n; v++)
-            for (i = 0; i < p->k[v]; i++, r++) {
-                size_t l = hero__dat_row_words(p, videos, v, i, o->sub_ctx_len, o->max_txt_len, NULL, NULL);
-                if ((size_t)c->mlm_len[r] != l || c->mlm_len[r] < 0)
-                    return hero__fail(err, HERO_ESHAPE, "MLM choices: mlm_len[%d] (video %d subtitle %d) is %d, expected %zu words", r, v, i, (int)c->mlm_len[r], l);
-                for (t = 0; t < c->mlm_len[r]; t++) {
-                    if (c->mlm_input_ids[off + (size_t)t] < 0 || c->mlm_labels[off + (size_t)t] < -1)
-                        return hero__fail(err, HERO_EINVAL, "MLM choices: row %d position %d: input id %d / label %d out of range", r, t, (int)c->mlm_input_ids[off + (size_t)t], (int)c->mlm_labels[off + (size_t)t]);
-                }
-                off += l;
+    if (c->n_rows != p->S || !c->mlm_len || !c->mlm_input_ids || !c->mlm_labels)
+        return hero__fail(err, HERO_ESHAPE, "MLM choices: n_rows %d, expected %d subtitle rows, with mlm_len / mlm_input_ids / mlm_labels set", c->n_rows, p->S);
+    for (v = 0; v < p->n; v++)
+        for (i = 0; i < p->k[v]; i++, r++) {
+            size_t l = hero__dat_row_words(p, videos, v, i, o->sub_ctx_len, o->max_txt_len, NULL, NULL);
+            if ((size_t)c->mlm_len[r] != l || c->mlm_len[r] < 0)
+                return hero__fail(err, HERO_ESHAPE, "MLM choices: mlm_len[%d] (video %d subtitle %d) is %d, expected %zu words", r, v, i, (int)c->mlm_len[r], l);
+            for (t = 0; t < c->mlm_len[r]; t++) {
+                if (c->mlm_input_ids[off + (size_t)t] < 0 || c->mlm_labels[off + (size_t)t] < -1)
+                    return hero__fail(err, HERO_EINVAL, "MLM choices: row %d position %d: input id %d / label %d out of range", r, t, (int)c->mlm_input_ids[off + (size_t)t], (int)c->mlm_labels[off + (size_t)t]);
             }
-    } else if (task == HERO_TASK_MFM_NCE || task == HERO_TASK_MFFR) {
-        if ((size_t)c->n_frames != p->nframes || !c->frame_mask)
-            return hero__fail(err, HERO_ESHAPE, "MFM choices: n_frames %d, expected %zu frames (after the cut), with frame_mask set", c->n_frames, p->nframes);
-    } else if (task == HERO_TASK_FOM) {
-        if ((size_t)c->n_frames != p->nframes || !c->fom_orders || !c->fom_targets)
-            return hero__fail(err, HERO_ESHAPE, "FOM choices: n_frames %d, expected %zu frames (after the cut), with fom_orders / fom_targets set", c->n_frames, p->nframes);
-        for (v = 0; v < p->n; v++) {
-            const int32_t *ord = c->fom_orders + off, *tgt = c->fom_targets + off;
-            int T = p->T[v];
-            for (t = 0; t < T; t++) {
-                int32_t d = ord[t];
-                if (d < 0 || d >= T || tgt[t] < -1 || tgt[t] >= T || (tgt[d] != t && !(d == t && tgt[d] == -1)))
-                    return hero__fail(err, HERO_EINVAL, "FOM choices: video %d position %d: order %d / target %d do not form the official permutation (orders[i]=j needs targets[j]=i, or i=j and -1)", v, t, (int)d, (int)(d >= 0 && d < T ? tgt[d] : tgt[t]));
-            }
-            for (t = 0; t < T; t++)
-                if (tgt[t] >= 0 && ord[tgt[t]] != t)
-                    return hero__fail(err, HERO_EINVAL, "FOM choices: video %d: targets[%d] = %d but orders[%d] = %d", v, t, (int)tgt[t], (int)tgt[t], (int)ord[tgt[t]]);
-            off += (size_t)T;
+            off += l;
         }
-    } else if (task == HERO_TASK_VSM) {
-        if (c->n_videos != p->n || !c->vsm_n_sampled || !c->vsm_sampled_sub_idx)
-            return hero__fail(err, HERO_ESHAPE, "VSM choices: n_videos %d, expected %d, with vsm_n_sampled / vsm_sampled_sub_idx set", c->n_videos, p->n);
-        for (v = 0; v < p->n; v++) {
-            int nm = 0, j, q;
-            for (i = 0; i < p->k[v]; i++)
-                if (p->nf[p->base[v] + (size_t)i] > 0) nm++;
-            if (nm == 0)
-                return hero__fail(err, HERO_EINVAL, "VSM: video %d has no subtitle with matched frames (after the %d-frame cut); the official VSM data cannot use it", v, o->max_frames);
-            if (c->vsm_n_sampled[v] != (nm < o->query_per_video ? nm : o->query_per_video))
-                return hero__fail(err, HERO_EINVAL, "VSM choices: vsm_n_sampled[%d] is %d, expected min(%d matched subtitles, %d)", v, (int)c->vsm_n_sampled[v], nm, o->query_per_video);
-            for (j = 0; j < c->vsm_n_sampled[v]; j++) {
-                int32_t s = c->vsm_sampled_sub_idx[off + (size_t)j];
-                if (s < 0 || s >= p->k[v] || p->nf[p->base[v] + (size_t)s] == 0)
-                    return hero__fail(err, HERO_EINVAL, "VSM choices: video %d query %d: subtitle %d is not a kept subtitle with frames", v, j, (int)s);
-                for (q = 0; q < j; q++)
-                    if (c->vsm_sampled_sub_idx[off + (size_t)q] == s)
-                        return hero__fail(err, HERO_EINVAL, "VSM choices: video %d: subtitle %d sampled twice", v, (int)s);
-            }
-            off += (size_t)c->vsm_n_sampled[v];
+    return HERO_OK;
+}
+static int hero__choices_mfm(const hero_choices *c, const hero__dprep *p, const hero_video *videos,
+                             const hero_batch_options *o, hero_error *err) {
+    (void)videos; (void)o;
+    if ((size_t)c->n_frames != p->nframes || !c->frame_mask)
+        return hero__fail(err, HERO_ESHAPE, "MFM choices: n_frames %d, expected %zu frames (after the cut), with frame_mask set", c->n_frames, p->nframes);
+    return HERO_OK;
+}
+static int hero__choices_fom(const hero_choices *c, const hero__dprep *p, const hero_video *videos,
+                             const hero_batch_options *o, hero_error *err) {
+    int v, t;
+    size_t off = 0;
+    (void)videos; (void)o;
+    if ((size_t)c->n_frames != p->nframes || !c->fom_orders || !c->fom_targets)
+        return hero__fail(err, HERO_ESHAPE, "FOM choices: n_frames %d, expected %zu frames (after the cut), with fom_orders / fom_targets set", c->n_frames, p->nframes);
+    for (v = 0; v < p->n; v++) {
+        const int32_t *ord = c->fom_orders + off, *tgt = c->fom_targets + off;
+        int T = p->T[v];
+        for (t = 0; t < T; t++) {
+            int32_t d = ord[t];
+            if (d < 0 || d >= T || tgt[t] < -1 || tgt[t] >= T || (tgt[d] != t && !(d == t && tgt[d] == -1)))
+                return hero__fail(err, HERO_EINVAL, "FOM choices: video %d position %d: order %d / target %d do not form the official permutation (orders[i]=j needs targets[j]=i, or i=j and -1)", v, t, (int)d, (int)(d >= 0 && d < T ? tgt[d] : tgt[t]));
         }
+        for (t = 0; t < T; t++)
+            if (tgt[t] >= 0 && ord[tgt[t]] != t)
+                return hero__fail(err, HERO_EINVAL, "FOM choices: video %d: targets[%d] = %d but orders[%d] = %d", v, t, (int)tgt[t], (int)tgt[t], (int)ord[tgt[t]]);
+        off += (size_t)T;
+    }
+    return HERO_OK;
+}
+static int hero__choices_vsm(const hero_choices *c, const hero__dprep *p, const hero_video *videos,
+                             const hero_batch_options *o, hero_error *err) {
+    int v, i;
+    size_t off = 0;
+    (void)videos;
+    if (c->n_videos != p->n || !c->vsm_n_sampled || !c->vsm_sampled_sub_idx)
+        return hero__fail(err, HERO_ESHAPE, "VSM choices: n_videos %d, expected %d, with vsm_n_sampled / vsm_sampled_sub_idx set", c->n_videos, p->n);
+    for (v = 0; v < p->n; v++) {
+        int nm = 0, j, q;
+        for (i = 0; i < p->k[v]; i++)
+            if (p->nf[p->base[v] + (size_t)i] > 0) nm++;
+        if (nm == 0)
+            return hero__fail(err, HERO_EINVAL, "VSM: video %d has no subtitle with matched frames (after the %d-frame cut); the official VSM data cannot use it", v, o->max_frames);
+        if (c->vsm_n_sampled[v] != (nm < o->query_per_video ? nm : o->query_per_video))
+            return hero__fail(err, HERO_EINVAL, "VSM choices: vsm_n_sampled[%d] is %d, expected min(%d matched subtitles, %d)", v, (int)c->vsm_n_sampled[v], nm, o->query_per_video);
+        for (j = 0; j < c->vsm_n_sampled[v]; j++) {
+            int32_t s = c->vsm_sampled_sub_idx[off + (size_t)j];
+            if (s < 0 || s >= p->k[v] || p->nf[p->base[v] + (size_t)s] == 0)
+                return hero__fail(err, HERO_EINVAL, "VSM choices: video %d query %d: subtitle %d is not a kept subtitle with frames", v, j, (int)s);
+            for (q = 0; q < j; q++)
+                if (c->vsm_sampled_sub_idx[off + (size_t)q] == s)
+                    return hero__fail(err, HERO_EINVAL, "VSM choices: video %d: subtitle %d sampled twice", v, (int)s);
+        }
+        off += (size_t)c->vsm_n_sampled[v];
     }
     return HERO_OK;
 }
@@ -5286,35 +5448,22 @@ static int hero__dat_collate_clips(hero_batch *b, const hero__dprep *p, const he
     return HERO_OK;
 }
 
-static int hero__dat_build(hero_batch *b, hero_task task, const hero_video *videos, const hero__dprep *p,
-                           const hero_batch_options *o, const hero_choices *c, hero_error *err) {
-    int v, i, t, j, r, rc;
-    int F = p->F;
+/* the rows' text (lead token + words, cut to trunc, without the excl subtitles; mlm: the
+   choices' masked words), then the per-subtitle collate of every task and, unless mlm, the
+   temporal input (data.py video_collate, data/mlm.py mlm_collate) */
+static int hero__dat_rows(hero_batch *b, const hero_video *videos, const hero__dprep *p, const hero_batch_options *o, int lead,
+                          int trunc, const uint8_t *excl, const hero_choices *mlm, hero_error *err) {
+    int v, i, r, rc;
     size_t total = 0, *off = NULL;
     int32_t *len = NULL, *txt = NULL;
-    uint8_t *excl = NULL;
-    size_t nsubs = 0;
-    int lead = task == HERO_TASK_MLM ? o->cls_id : o->sep_id;
-    int trunc = (task == HERO_TASK_MLM || task == HERO_TASK_VSM) ? o->max_txt_len : 0;
-
-    for (v = 0; v < p->n; v++) nsubs += (size_t)videos[v].n_subs;
     off = (size_t *)hero__dat_alloc((size_t)p->S, sizeof(size_t));
     len = (int32_t *)hero__dat_alloc((size_t)p->S, sizeof(int32_t));
-    if (task == HERO_TASK_VSM) excl = (uint8_t *)hero__dat_zalloc(nsubs, 1);
-    if (!off || !len || (task == HERO_TASK_VSM && !excl)) { rc = hero__fail(err, HERO_ENOMEM, "batch: out of memory"); goto done; }
-    if (task == HERO_TASK_VSM) { /* the query subtitles, removed from the context text */
-        size_t so = 0;
-        for (v = 0; v < p->n; v++) {
-            for (j = 0; j < c->vsm_n_sampled[v]; j++) excl[p->base[v] + (size_t)c->vsm_sampled_sub_idx[so + (size_t)j]] = 1;
-            so += (size_t)c->vsm_n_sampled[v];
-        }
-    }
-    /* row text: lead token + words */
+    if (!off || !len) { rc = hero__fail(err, HERO_ENOMEM, "batch: out of memory"); goto done; }
     r = 0;
     for (v = 0; v < p->n; v++)
         for (i = 0; i < p->k[v]; i++, r++) {
-            size_t l = task == HERO_TASK_MLM ? (size_t)c->mlm_len[r]
-                     : hero__dat_row_words(p, videos, v, i, o->sub_ctx_len, trunc, excl ? excl + p->base[v] : NULL, NULL);
+            size_t l = mlm ? (size_t)mlm->mlm_len[r]
+                           : hero__dat_row_words(p, videos, v, i, o->sub_ctx_len, trunc, excl ? excl + p->base[v] : NULL, NULL);
             if (l + 1 > HERO__DAT_MAXDIM || total > ((size_t)-1) / 2 - l) { rc = hero__fail(err, HERO_ELIMIT, "video %d subtitle %d: row of %zu words is too long (or the batch text overflows)", v, i, l); goto done; }
             off[r] = total;
             len[r] = (int32_t)(l + 1);
@@ -5328,89 +5477,139 @@ static int hero__dat_build(hero_batch *b, hero_task task, const hero_video *vide
         for (v = 0; v < p->n; v++)
             for (i = 0; i < p->k[v]; i++, r++) {
                 txt[off[r]] = lead;
-                if (task == HERO_TASK_MLM) {
-                    memcpy(txt + off[r] + 1, c->mlm_input_ids + mo, (size_t)c->mlm_len[r] * sizeof(int32_t));
-                    mo += (size_t)c->mlm_len[r];
+                if (mlm) {
+                    memcpy(txt + off[r] + 1, mlm->mlm_input_ids + mo, (size_t)mlm->mlm_len[r] * sizeof(int32_t));
+                    mo += (size_t)mlm->mlm_len[r];
                 } else {
                     hero__dat_row_words(p, videos, v, i, o->sub_ctx_len, trunc, excl ? excl + p->base[v] : NULL, txt + off[r] + 1);
                 }
             }
     }
-    rc = hero__dat_collate_rows(b, p, videos, txt, off, len, o->pad_id, task != HERO_TASK_MLM, task != HERO_TASK_MLM, err);
-    if (rc) goto done;
-    if (task != HERO_TASK_MLM) {
-        rc = hero__dat_collate_clips(b, p, videos, err);
-        if (rc) goto done;
-    }
+    rc = hero__dat_collate_rows(b, p, videos, txt, off, len, o->pad_id, !mlm, !mlm, err);
+    if (!rc && !mlm) rc = hero__dat_collate_clips(b, p, videos, err);
+done:
+    HERO_FREE(off);
+    HERO_FREE(len);
+    HERO_FREE(txt);
+    return rc;
+}
 
-    if (task == HERO_TASK_MLM) {
-        /* txt_mask_tgt: [zeros(frames) | 0 (CLS) | label != -1], txt_labels: picked labels */
-        size_t mo = 0, nl = 0;
-        for (r = 0; r < p->S; r++)
-            for (j = 0; j < c->mlm_len[r]; j++) nl += c->mlm_labels[mo++] != -1;
-        b->txt_mask_tgt = (uint8_t *)hero__dat_zalloc((size_t)b->S * (size_t)b->Lg, 1);
-        b->txt_labels = (int32_t *)hero__dat_alloc(nl, sizeof(int32_t));
-        if (!b->txt_mask_tgt || !b->txt_labels) { rc = hero__fail(err, HERO_ENOMEM, "MLM batch: out of memory"); goto done; }
-        b->n_mlm = (int)nl;
-        mo = 0;
-        nl = 0;
-        r = 0;
-        for (v = 0; v < p->n; v++)
-            for (i = 0; i < p->k[v]; i++, r++) {
-                int nf = p->nf[p->base[v] + (size_t)i], vl = nf > 0 ? nf : 1;
-                for (j = 0; j < c->mlm_len[r]; j++, mo++)
-                    if (c->mlm_labels[mo] != -1) {
-                        b->txt_mask_tgt[(size_t)r * (size_t)b->Lg + (size_t)(vl + 1 + j)] = 1;
-                        b->txt_labels[nl++] = c->mlm_labels[mo];
-                    }
-            }
-    } else if (task == HERO_TASK_MFM_NCE || task == HERO_TASK_MFFR) {
-        /* data/mfm.py mfm_collate: masks per row and per clip, masked frames zeroed,
-           feat_targets = original clip features of masked frames (row-major) */
-        size_t fo = 0, nm = 0, to = 0;
-        b->f_v_masks = (uint8_t *)hero__dat_zalloc((size_t)b->S * (size_t)b->Lv, 1);
-        b->c_v_masks = (uint8_t *)hero__dat_zalloc((size_t)b->B * (size_t)b->L, 1);
-        for (t = 0; t < c->n_frames; t++) nm += c->frame_mask[t] != 0;
-        b->feat_targets = (float *)hero__dat_alloc(nm * (size_t)F, sizeof(float));
-        if (!b->f_v_masks || !b->c_v_masks || !b->feat_targets) { rc = hero__fail(err, HERO_ENOMEM, "MFM batch: out of memory"); goto done; }
-        b->n_masked = (int)nm;
-        r = 0;
-        for (v = 0; v < p->n; v++) {
-            const uint8_t *m = c->frame_mask + fo;
-            for (i = 0; i < p->k[v]; i++, r++) {
-                size_t slot = p->base[v] + (size_t)i;
-                const int32_t *fr = videos[v].sub_frames + p->frm_off[slot];
-                for (j = 0; j < p->nf[slot]; j++)
-                    if (m[fr[j]]) {
-                        b->f_v_masks[(size_t)r * (size_t)b->Lv + (size_t)j] = 1;
-                        memset(b->f_v_feats + ((size_t)r * (size_t)b->Lv + (size_t)j) * (size_t)F, 0, (size_t)F * sizeof(float));
-                    }
-            }
-            for (t = 0; t < p->T[v]; t++)
-                if (m[t]) {
-                    float *cf = b->c_v_feats + ((size_t)v * (size_t)b->L + (size_t)t) * (size_t)F;
-                    b->c_v_masks[(size_t)v * (size_t)b->L + (size_t)t] = 1;
-                    memcpy(b->feat_targets + to * (size_t)F, cf, (size_t)F * sizeof(float));
-                    memset(cf, 0, (size_t)F * sizeof(float));
-                    to++;
+/* ---- [tasks: collate] each task's batch, as its official data file collates it ---- */
+
+/* data.py video_collate: [SEP] + words per row, the whole clips */
+static int hero__collate_repr(hero_batch *b, const hero_video *videos, const hero__dprep *p, const hero_batch_options *o,
+                              const hero_choices *c, hero_error *err) {
+    (void)c;
+    return hero__dat_rows(b, videos, p, o, o->sep_id, 0, NULL, NULL, err);
+}
+
+/* data/mlm.py mlm_collate: [CLS] + the masked words per row, no temporal input */
+static int hero__collate_mlm(hero_batch *b, const hero_video *videos, const hero__dprep *p, const hero_batch_options *o,
+                             const hero_choices *c, hero_error *err) {
+    int v, i, j, r;
+    size_t mo = 0, nl = 0;
+    int rc = hero__dat_rows(b, videos, p, o, o->cls_id, 0, NULL, c, err);
+    if (rc) return rc;
+    /* txt_mask_tgt: [zeros(frames) | 0 (CLS) | label != -1], txt_labels: picked labels */
+    for (r = 0; r < p->S; r++)
+        for (j = 0; j < c->mlm_len[r]; j++) nl += c->mlm_labels[mo++] != -1;
+    b->txt_mask_tgt = (uint8_t *)hero__dat_zalloc((size_t)b->S * (size_t)b->Lg, 1);
+    b->txt_labels = (int32_t *)hero__dat_alloc(nl, sizeof(int32_t));
+    if (!b->txt_mask_tgt || !b->txt_labels) return hero__fail(err, HERO_ENOMEM, "MLM batch: out of memory");
+    b->n_mlm = (int)nl;
+    mo = 0;
+    nl = 0;
+    r = 0;
+    for (v = 0; v < p->n; v++)
+        for (i = 0; i < p->k[v]; i++, r++) {
+            int nf = p->nf[p->base[v] + (size_t)i], vl = nf > 0 ? nf : 1;
+            for (j = 0; j < c->mlm_len[r]; j++, mo++)
+                if (c->mlm_labels[mo] != -1) {
+                    b->txt_mask_tgt[(size_t)r * (size_t)b->Lg + (size_t)(vl + 1 + j)] = 1;
+                    b->txt_labels[nl++] = c->mlm_labels[mo];
                 }
-            fo += (size_t)p->T[v];
         }
-    } else if (task == HERO_TASK_FOM) {
-        /* data/fom.py fom_collate: orders padded with arange, targets with -1 */
-        size_t fo = 0;
-        b->shuffled_orders = (int32_t *)hero__dat_alloc((size_t)b->B * (size_t)b->L, sizeof(int32_t));
-        b->fom_targets = (int32_t *)hero__dat_alloc((size_t)b->B * (size_t)b->L, sizeof(int32_t));
-        if (!b->shuffled_orders || !b->fom_targets) { rc = hero__fail(err, HERO_ENOMEM, "FOM batch: out of memory"); goto done; }
-        for (v = 0; v < p->n; v++) {
-            for (t = 0; t < b->L; t++) {
-                size_t q = (size_t)v * (size_t)b->L + (size_t)t;
-                b->shuffled_orders[q] = t < p->T[v] ? c->fom_orders[fo + (size_t)t] : t;
-                b->fom_targets[q] = t < p->T[v] ? c->fom_targets[fo + (size_t)t] : -1;
+    return HERO_OK;
+}
+
+/* data/mfm.py mfm_collate */
+static int hero__collate_mfm(hero_batch *b, const hero_video *videos, const hero__dprep *p, const hero_batch_options *o,
+                             const hero_choices *c, hero_error *err) {
+    int v, i, t, j, r, F = p->F;
+    size_t fo = 0, nm = 0, to = 0;
+    int rc = hero__dat_rows(b, videos, p, o, o->sep_id, 0, NULL, NULL, err);
+    if (rc) return rc;
+    /* masks per row and per clip, masked frames zeroed, feat_targets = original clip features
+       of masked frames (row-major) */
+    b->f_v_masks = (uint8_t *)hero__dat_zalloc((size_t)b->S * (size_t)b->Lv, 1);
+    b->c_v_masks = (uint8_t *)hero__dat_zalloc((size_t)b->B * (size_t)b->L, 1);
+    for (t = 0; t < c->n_frames; t++) nm += c->frame_mask[t] != 0;
+    b->feat_targets = (float *)hero__dat_alloc(nm * (size_t)F, sizeof(float));
+    if (!b->f_v_masks || !b->c_v_masks || !b->feat_targets) return hero__fail(err, HERO_ENOMEM, "MFM batch: out of memory");
+    b->n_masked = (int)nm;
+    r = 0;
+    for (v = 0; v < p->n; v++) {
+        const uint8_t *m = c->frame_mask + fo;
+        for (i = 0; i < p->k[v]; i++, r++) {
+            size_t slot = p->base[v] + (size_t)i;
+            const int32_t *fr = videos[v].sub_frames + p->frm_off[slot];
+            for (j = 0; j < p->nf[slot]; j++)
+                if (m[fr[j]]) {
+                    b->f_v_masks[(size_t)r * (size_t)b->Lv + (size_t)j] = 1;
+                    memset(b->f_v_feats + ((size_t)r * (size_t)b->Lv + (size_t)j) * (size_t)F, 0, (size_t)F * sizeof(float));
+                }
+        }
+        for (t = 0; t < p->T[v]; t++)
+            if (m[t]) {
+                float *cf = b->c_v_feats + ((size_t)v * (size_t)b->L + (size_t)t) * (size_t)F;
+                b->c_v_masks[(size_t)v * (size_t)b->L + (size_t)t] = 1;
+                memcpy(b->feat_targets + to * (size_t)F, cf, (size_t)F * sizeof(float));
+                memset(cf, 0, (size_t)F * sizeof(float));
+                to++;
             }
-            fo += (size_t)p->T[v];
+        fo += (size_t)p->T[v];
+    }
+    return HERO_OK;
+}
+
+/* data/fom.py fom_collate */
+static int hero__collate_fom(hero_batch *b, const hero_video *videos, const hero__dprep *p, const hero_batch_options *o,
+                             const hero_choices *c, hero_error *err) {
+    int v, t;
+    size_t fo = 0;
+    int rc = hero__dat_rows(b, videos, p, o, o->sep_id, 0, NULL, NULL, err);
+    if (rc) return rc;
+    /* orders padded with arange, targets with -1 */
+    b->shuffled_orders = (int32_t *)hero__dat_alloc((size_t)b->B * (size_t)b->L, sizeof(int32_t));
+    b->fom_targets = (int32_t *)hero__dat_alloc((size_t)b->B * (size_t)b->L, sizeof(int32_t));
+    if (!b->shuffled_orders || !b->fom_targets) return hero__fail(err, HERO_ENOMEM, "FOM batch: out of memory");
+    for (v = 0; v < p->n; v++) {
+        for (t = 0; t < b->L; t++) {
+            size_t q = (size_t)v * (size_t)b->L + (size_t)t;
+            b->shuffled_orders[q] = t < p->T[v] ? c->fom_orders[fo + (size_t)t] : t;
+            b->fom_targets[q] = t < p->T[v] ? c->fom_targets[fo + (size_t)t] : -1;
         }
-    } else if (task == HERO_TASK_VSM) {
+        fo += (size_t)p->T[v];
+    }
+    return HERO_OK;
+}
+
+/* data/vsm.py vsm_collate: the query subtitles leave the context text */
+static int hero__collate_vsm(hero_batch *b, const hero_video *videos, const hero__dprep *p, const hero_batch_options *o,
+                             const hero_choices *c, hero_error *err) {
+    int v, i, j, rc, trunc = o->max_txt_len;
+    size_t nsubs = 0, so = 0;
+    uint8_t *excl;
+    for (v = 0; v < p->n; v++) nsubs += (size_t)videos[v].n_subs;
+    excl = (uint8_t *)hero__dat_zalloc(nsubs, 1);
+    if (!excl) return hero__fail(err, HERO_ENOMEM, "batch: out of memory");
+    for (v = 0; v < p->n; v++) {
+        for (j = 0; j < c->vsm_n_sampled[v]; j++) excl[p->base[v] + (size_t)c->vsm_sampled_sub_idx[so + (size_t)j]] = 1;
+        so += (size_t)c->vsm_n_sampled[v];
+    }
+    rc = hero__dat_rows(b, videos, p, o, o->sep_id, trunc, excl, NULL, err);
+    if (rc) goto done;
+    {
         /* data/vsm.py: queries in subtitle order, the last repeated up to query_per_video;
            [CLS] + words (cut to max_txt_len); st = first frame,
            ed = min(max(st + 1, last frame), T - 1) */
@@ -5466,9 +5665,6 @@ static int hero__dat_build(hero_batch *b, hero_task task, const hero_video *vide
     }
     rc = HERO_OK;
 done:
-    HERO_FREE(off);
-    HERO_FREE(len);
-    HERO_FREE(txt);
     HERO_FREE(excl);
     return rc;
 }
@@ -5476,6 +5672,7 @@ done:
 HERODEF int hero_build_batch(hero_batch *out, hero_task task, const hero_video *videos,
                              int n_videos, const hero_batch_options *opt,
                              const hero_choices *choices, hero_rng *rng, hero_error *err) {
+    const hero__task_desc *T = hero__task_of(task);
     hero__dprep p;
     hero_choices drawn;
     const hero_choices *c = choices;
@@ -5483,25 +5680,24 @@ HERODEF int hero_build_batch(hero_batch *out, hero_task task, const hero_video *
     if (!out) return hero__fail(err, HERO_EINVAL, "hero_build_batch: out is NULL");
     memset(out, 0, sizeof(*out));
     memset(&drawn, 0, sizeof(drawn));
-    if ((int)task < 0 || task >= HERO_TASK_COUNT)
-        return hero__fail(err, HERO_EINVAL, "hero_build_batch: task %d unknown", (int)task);
+    if (!T) return hero__fail(err, HERO_EINVAL, "hero_build_batch: task %d unknown", (int)task);
     rc = hero__dprep_init(&p, videos, n_videos, opt, err);
     if (rc) return rc;
-    if (task != HERO_TASK_REPR) {
+    if (T->draw) { /* a task with random choices: the caller's (checked), or drawn now */
         if (!c) {
             if (!rng) {
                 hero__dprep_free(&p);
-                return hero__fail(err, HERO_EINVAL, "hero_build_batch: task %s needs choices or an rng (both NULL)", hero_task_name(task));
+                return hero__fail(err, HERO_EINVAL, "hero_build_batch: task %s needs choices or an rng (both NULL)", T->name);
             }
             rc = hero_draw_choices(&drawn, task, videos, n_videos, opt, rng, err);
             c = &drawn;
         } else {
-            rc = hero__dat_check_choices(c, task, &p, videos, opt, err);
+            rc = T->check_choices(c, &p, videos, opt, err);
         }
         if (rc) { hero__dprep_free(&p); return rc; }
     }
     out->task = task;
-    rc = hero__dat_build(out, task, videos, &p, opt, c, err);
+    rc = T->collate(out, videos, &p, opt, c, err);
     hero__dprep_free(&p);
     hero_choices_free(&drawn);
     if (rc) hero_batch_free(out);
@@ -6063,6 +6259,48 @@ HERODEF int hero_batch_field_golden_err(const hero_batch_field *f, const hero_te
     *rel_err = nan ? (double)NAN : md / (mr > 1e-6 ? mr : 1e-6);
     return HERO_OK;
 }
+
+/* ---- [tasks] THE TASK TABLE: one entry per hero_task, in its order (section 9 says what an
+   entry holds and what adding a task touches) ---- */
+enum {
+    HERO__GROUPS_VIDEO = HERO__GROUP_TEXT_EMB | HERO__GROUP_FRAME_EMB | HERO__GROUP_CROSS | HERO__GROUP_FUSION |
+                         HERO__GROUP_TEMPORAL, /* the whole hierarchy, as c_seq's backward reaches it */
+    HERO__GROUPS_MFM = HERO__GROUPS_VIDEO | HERO__GROUP_FRAME_MASK | HERO__GROUP_FUSION_MASK | HERO__GROUP_MFM_HEAD
+};
+static const hero__task_desc hero__tasks[HERO_TASK_COUNT] = {
+    /* id, name, video, groups,
+       check, prepare, run, losses,
+       draw, check_choices, collate */
+    {HERO_TASK_REPR, "repr", 1, HERO__GROUPS_VIDEO,
+     NULL, NULL, hero__task_repr, hero__losses_one,
+     NULL, NULL, hero__collate_repr},
+    {HERO_TASK_MLM, "mlm", 0, HERO__GROUP_TEXT_EMB | HERO__GROUP_FRAME_EMB | HERO__GROUP_CROSS | HERO__GROUP_MLM_HEAD,
+     hero__check_mlm, hero__prep_mlm, hero__task_mlm, hero__losses_one,
+     hero__draw_mlm, hero__choices_mlm, hero__collate_mlm},
+    {HERO_TASK_MFM_NCE, "mfm-nce", 1, HERO__GROUPS_MFM,
+     hero__check_mfm, hero__prep_mfm, hero__task_mfm, hero__losses_one,
+     hero__draw_mfm, hero__choices_mfm, hero__collate_mfm},
+    {HERO_TASK_MFFR, "mffr", 1, HERO__GROUPS_MFM,
+     hero__check_mfm, hero__prep_mfm, hero__task_mfm, hero__losses_one,
+     hero__draw_mfm, hero__choices_mfm, hero__collate_mfm},
+    {HERO_TASK_FOM, "fom", 1, HERO__GROUPS_VIDEO | HERO__GROUP_FOM_HEAD,
+     hero__check_fom, hero__prep_fom, hero__task_fom, hero__losses_one,
+     hero__draw_fom, hero__choices_fom, hero__collate_fom},
+    {HERO_TASK_VSM, "vsm", 1, HERO__GROUPS_VIDEO | HERO__GROUP_QUERY | HERO__GROUP_SPAN | HERO__GROUP_VSM,
+     hero__check_vsm, hero__prep_vsm, hero__task_vsm, hero__losses_vsm,
+     hero__draw_vsm, hero__choices_vsm, hero__collate_vsm}};
+
+static const hero__task_desc *hero__task_of(hero_task t) {
+    if ((int)t < 0 || t >= HERO_TASK_COUNT) return NULL;
+    HERO_ASSERT(hero__tasks[t].id == t);
+    return &hero__tasks[t];
+}
+
+HERODEF int hero_task_trains(hero_task t, const char *param) {
+    const hero__task_desc *T = hero__task_of(t);
+    return T && param && (T->groups & hero__param_group(param)) != 0;
+}
+
 /* ======================================================================================
    14. Pre-training loop: task mixture, accumulation, hard negatives, resumable state
    ====================================================================================== */
