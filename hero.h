@@ -3754,6 +3754,8 @@ enum {
 };
 static unsigned hero__param_group(const char *name) {
     static const struct { const char *prefix; unsigned group; } g[] = {
+        {"v_encoder.f_encoder.pooler.", HERO__GROUP_OTHER}, /* no pre-training loss reaches the poolers */
+        {"v_encoder.c_encoder.pooler.", HERO__GROUP_OTHER},
         {"v_encoder.f_encoder.embeddings.", HERO__GROUP_TEXT_EMB},
         {"v_encoder.f_encoder.img_embeddings.mask_embedding.", HERO__GROUP_FRAME_MASK},
         {"v_encoder.f_encoder.img_embeddings.", HERO__GROUP_FRAME_EMB},
