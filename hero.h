@@ -54,7 +54,7 @@
    CONTENTS: the API first (inside the include guard), then the implementation in
    data-flow order:
       1. basics: errors, dtypes, allocation         10. retrieval inference (VCMR scores)
-      2. GEMM (CBLAS or portable) + elementwise ops   11. loading configs and checkpoints
+      2. backend interface, GEMM, elementwise ops     11. loading configs and checkpoints
       3. the parameter table (one X-macro)            12. AdamW, warmup-linear, clipping
       4. BERT post-LN layer                           13. data: PRNG, batches from videos
       5. cross-modal transformer + embeddings         14. pre-training loop, resumable state
@@ -62,13 +62,15 @@
       7. heads: MLM, MFM, FOM                             torch.save (zip, legacy), npy/npz
       8. VSM: query encoder, span + ranking losses    16. tokenizer (byte-level BPE)
       9. the model: forward+backward per task         17. subtitles, features, VCMR ranking
-                                                      18. initialisation (fresh, RoBERTa)
-      Section 2 ends with the backend dispatch:       19. backends: CUDA (kernels, cuBLAS,
-      every primitive sections 4-10 run, CPU or GPU       device memory, AdamW on the GPU)
-                                                      20. many machines: MPI (HERO_MPI),
-                                                          NCCL with HERO_CUDA
+         (what a task is: "---- [tasks]")             18. initialisation (fresh, RoBERTa)
+                                                      19. backends: CUDA (kernels, cuBLAS,
+      Section 2 opens with the backend interface          device memory, AdamW on the GPU)
+      (one table of functions per backend) and ends   20. many machines: MPI (HERO_MPI),
+      with the CPU backend and the hero__k_*              NCCL with HERO_CUDA
+      primitives sections 4-10 call. Section 13 ends
+      with the task table (hero__tasks).
 
-   The official model's quirks are kept on purpose (see HERO-SPEC.md): token type 1 for text
+   The official model's quirks are kept on purpose (docs/REFERENCE.md §3): token type 1 for text
    and frames, text positions from 0, LayerNorm eps 1e-12 inside transformer layers and 1e-5
    elsewhere, -10000 attention masks but -1e4 mask_logits, 100 FOM classes, MFM negatives
    taken from padding positions, the VSM conv reading padding frames.
@@ -437,7 +439,7 @@ typedef struct hero_param {
 } hero_param;
 
 /* The collated batch: the model's input, field for field the official HERO collate output
-   (see ../shared/golden/README.md, the `in.*` tensors). Owned arrays (HERO_MALLOC'd);
+   (docs/REFERENCE.md, the golden `in.*` tensors). Owned arrays (HERO_MALLOC'd);
    hero_batch_free() frees every non-NULL array. Integer arrays are int32. */
 typedef enum hero_task {
     HERO_TASK_REPR = 0, HERO_TASK_MLM, HERO_TASK_MFM_NCE, HERO_TASK_MFFR, HERO_TASK_FOM, HERO_TASK_VSM,
@@ -491,7 +493,6 @@ typedef struct hero_batch {
 HERODEF void hero_batch_free(hero_batch *b);
 /* ---------------------------------------------------------------------------------------
    Data: seeded PRNG, videos, random choices, batch building (the official HERO collate).
-   Needs batch_api.h (hero_batch, hero_task) and formats_api.h (hero_tensorfile) first.
    --------------------------------------------------------------------------------------- */
 
 /* xoshiro256** PRNG. The whole state is s[4]: copy / save / restore it freely. */
@@ -871,7 +872,7 @@ typedef struct hero_trainer {
     const struct hero_dist *dist;      /* HERO_MPI: set by hero_trainer_set_dist (not owned); NULL = one process */
 } hero_trainer;
 
-/* The release recipe (HERO-SPEC section 4) for a vocabulary of vocab_size ids. */
+/* The release recipe (docs/REFERENCE.md §4) for a vocabulary of vocab_size ids. */
 HERODEF hero_train_config hero_train_config_default(int vocab_size);
 /* Prepares training of m on the corpus (kept by reference). */
 HERODEF int hero_trainer_init(hero_trainer *t, hero_model *m, const hero_train_config *c, const hero_video *videos,
@@ -953,7 +954,7 @@ HERODEF int hero_tokenizer_vocab_size(const hero_tokenizer *tok);
 /* ---- Media: subtitles (SRT, the official JSONL), text normalisation, subtitle -> frame
    alignment, video features (ResNet + SlowFast .npz) -> hero_video ---------------------------
 
-   What the official preprocessing does (scripts/prepro_sub.py, data/data.py, HERO-SPEC.md 6),
+   What the official preprocessing does (scripts/prepro_sub.py, data/data.py, docs/REFERENCE.md §6),
    step by step, and the function that does it here:
      1. subtitles (text, start s, end s) per video        hero_subs_parse_srt / _jsonl
      2. text: HTML entities unescaped, a text that is
@@ -964,10 +965,7 @@ HERODEF int hero_tokenizer_vocab_size(const hero_tokenizer *tok);
      5. features: ResNet ++ SlowFast per frame             hero_feats_read_pair / hero_feats_read
      6. all of it as one hero_video                        hero_video_prepare
    The query side (prepro_query.py) only lower-cases an all-upper-case text (no unescaping):
-   hero_text_normalize(..., 0, ...) then [CLS] + hero_tokenize ids.
-
-   Needs formats_api.h (hero_json, hero_tensorfile), tokenizer_api.h (hero_tokenizer) and
-   data_api.h (hero_video) first. */
+   hero_text_normalize(..., 0, ...) then [CLS] + hero_tokenize ids. */
 /* ---------------- subtitles ---------------- */
 
 typedef struct hero_sub {
@@ -1322,6 +1320,30 @@ HERODEF int hero_trainer_set_dist(hero_trainer *t, const hero_dist *d, hero_erro
 #ifdef HERO_IMPLEMENTATION
 #ifndef HERO_IMPLEMENTATION_DONE
 #define HERO_IMPLEMENTATION_DONE
+
+/* LEGEND
+   Dimension letters (shape comments are row-major, e.g. [B, L, H]):
+     H   hidden size               A   attention heads (d = H / A)     Dff / I  FFN inner size
+     F   frame feature size        V   vocabulary   Vp  V padded to a multiple of 8
+     S   subtitle rows of a batch (cross-modal encoder input; N when a function takes any rows)
+     Lt  padded text tokens per row   Lv  padded frames per row   Lg  gathered row length (frames, then text)
+     B   videos   L  padded frames per video (temporal encoder)   T  a video's frames / a sequence length
+     Nq  VSM queries   Lq  query tokens   Nv  videos scored against   K  classes (FOM) or conv kernel
+     nm  masked frames (MFM)   n_mlm  masked tokens (MLM)   R, C  rows, columns of a generic op
+   Private prefixes (everything private is hero__*, static; macros HERO__*):
+     k_       the primitives the model code calls (section 2, [primitives]): dispatch to the backend
+     cpu_     the CPU backend's table entries        cu_ / kn_  CUDA backend: host side / kernels (19)
+     host_    host arena memory                      dev_  model-level backend hooks
+     grad_    has_grad from the computation (hero__grad_mark)
+     fenc_ / cenc_ / video_ / query_ / vsm_ / head_ / attn_ / layer_   model blocks (sections 4-8)
+     task_ / check_ / prep_ / losses_   a task's model functions; draw_ / choices_ / collate_  its data
+     dat_ / dprep_   batch building (13)     trainer_  training (14)    dist_ / mpi_ / nccl_  MPI (20)
+     json_  JSON    tf_  tensor files    st_  safetensors    zip_ / inf_ / huff_  zip + inflate
+     pk_  pickle (no code runs)   legacy_  legacy torch.save   npy_ / lit_  .npy header literals
+     bits_  half floats   sb_  string builder   tok_  tokenizer (16)   utf8_  UTF-8
+     mbuf_ / msrt_ / mcase_ / mn_ / mfeat_   media (17): buffer, SRT, case tables, IoU numbers, features
+     rb_ / rdict_ / init_   initialisation from RoBERTa (18)
+   Sections are grep-able: "   N. Title" in a banner; subsections as "---- [name]". */
 
 #include <math.h>
 #include <stdarg.h>
