@@ -888,6 +888,7 @@ HERODEF int hero_trainer_update(hero_trainer *t, hero_error *err);
 HERODEF int hero_trainer_save(const hero_trainer *t, const char *path, hero_error *err);
 /* Restores a hero_trainer_save file into an initialised trainer of the same model shape. */
 HERODEF int hero_trainer_load(hero_trainer *t, const char *path, hero_error *err);
+#ifndef HERO_NO_TOKENIZER
 /* ---- Tokenizer: RoBERTa / GPT-2 byte-level BPE ------------------------------------------
    Loads `vocab.json` (token string -> id) and `merges.txt` ("a b" per line, optional
    "#version" first line). hero_tokenize() reproduces the npm package gpt-3-encoder@1.1.4
@@ -951,6 +952,8 @@ HERODEF int hero_token_id(const hero_tokenizer *tok, const char *token);
 HERODEF const char *hero_token_str(const hero_tokenizer *tok, int32_t id);
 /* Number of tokens in the vocab. */
 HERODEF int hero_tokenizer_vocab_size(const hero_tokenizer *tok);
+#endif /* HERO_NO_TOKENIZER */
+#ifndef HERO_NO_MEDIA
 /* ---- Media: subtitles (SRT, the official JSONL), text normalisation, subtitle -> frame
    alignment, video features (ResNet + SlowFast .npz) -> hero_video ---------------------------
 
@@ -1121,8 +1124,10 @@ typedef struct hero_video_data {
    normalises (unescape + upper-case rule) and tokenizes each kept subtitle (tok, no special
    tokens, HF RoBERTa semantics), cuts to o->max_sub_tokens. feats->T must equal
    min(T_full, max_frames) (as hero_feats_read* leave it); its data is copied. */
+#ifndef HERO_NO_TOKENIZER
 HERODEF int hero_video_prepare(hero_video_data *out, const hero_feats *feats, const hero_subtitles *subs,
                                const hero_tokenizer *tok, const hero_media_options *o, hero_error *err);
+#endif
 HERODEF void hero_video_data_free(hero_video_data *v);
 
 /* ---------------- VCMR ranking (eval_vcmr.py validate_full_vcmr) ---------------- */
@@ -1154,6 +1159,7 @@ typedef struct hero_moment {
 HERODEF int hero_vcmr_rank(const float *q2video, const float *st, const float *ed, int B, int L,
                            const hero_vcmr_options *o, int best_per_video, hero_moment *out, int max_out,
                            hero_error *err);
+#endif /* HERO_NO_MEDIA */
 /* ======================================================================================
    Initialisation: a fresh model, or the official pre-training init from RoBERTa
    ====================================================================================== */
@@ -3908,6 +3914,7 @@ static int hero__dist_vsm_bwd(hero_model *m, hero__run *R, float *dmq, float *df
 static int hero__dist_update(hero_trainer *t, hero_error *err);
 static int hero__dist_save(const hero_trainer *t, const char *path, hero_error *err);
 static int hero__dist_load(hero_trainer *t, const char *path, hero_error *err);
+static hero_error *hero__dist_call_err(struct hero__dist_call *dc, hero_error *err); /* sets dc's, returns the old */
 #endif
 
 /* a map from (dst row, src row) pairs: grouped by dst row, each group in pair order */
@@ -4366,6 +4373,9 @@ static int hero__forward_backward(hero_model *m, const hero_batch *b, int backwa
     hero__prep *P;
     hero_arena *ar;
     hero_error inner; /* the reason an inner step gives: the caller gets it with the task and stage */
+#ifdef HERO_MPI
+    hero_error *outer = err;
+#endif
     int rc;
     if (!T) return hero__fail(err, HERO_EINVAL, "batch: unknown task %d", (int)b->task);
     if ((rc = hero__check_batch(m, b, T, err)) != 0) return rc;
@@ -4380,7 +4390,7 @@ static int hero__forward_backward(hero_model *m, const hero_batch *b, int backwa
     R->stage = "prepare";
 #ifdef HERO_MPI
     R->dc = dc;
-    if (dc) dc->err = &inner;
+    if (dc) outer = hero__dist_call_err(dc, &inner); /* its failures: inner, with the task and stage below */
 #else
     (void)dc;
 #endif
@@ -4396,7 +4406,7 @@ static int hero__forward_backward(hero_model *m, const hero_batch *b, int backwa
         rc = hero__finish(m, R, T, res);
     }
 #ifdef HERO_MPI
-    if (dc) dc->err = err;
+    if (dc) hero__dist_call_err(dc, outer);
 #endif
     if (!rc) return 0;
     if (inner.msg[0]) return hero__fail(err, rc, "forward/backward (task %s, %s): %s", T->name, R->stage, inner.msg);
@@ -6715,7 +6725,9 @@ static void hero__sb_i64(hero__sb *b, int64_t v) {
     snprintf(t, sizeof t, "%lld", (long long)v);
     hero__sb_str(b, t);
 }
+#ifndef HERO_NO_TORCH /* only the torch.save readers use it */
 static void hero__sb_cut(hero__sb *b, size_t n) { if (b->s && n <= b->n) { b->n = n; b->s[n] = 0; } }
+#endif
 
 
 /* One UTF-8 sequence at s[0..n) (n >= 1): returns its length (1-4) and sets *cp, or 0 when
@@ -7257,6 +7269,7 @@ static int hero__tf_add_tensor(hero_tensorfile *tf, const char *name, size_t nle
     return 0;
 }
 
+#ifndef HERO_NO_TORCH /* only the torch.save readers use it */
 static int hero__tf_add_entry(hero_tensorfile *tf, const char *name, const char *kind, const char *val, size_t vlen,
                               hero_error *err) {
     void *q = hero__grow(tf->entries, tf->n_entries, sizeof(hero_entry_info));
@@ -7270,6 +7283,7 @@ static int hero__tf_add_entry(hero_tensorfile *tf, const char *name, const char 
     if (!e->name || !e->kind || !e->value) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", tf->path);
     return 0;
 }
+#endif
 
 /* Keep a decompressed buffer alive until close (takes ownership; frees it on failure). */
 static int hero__tf_add_blob(hero_tensorfile *tf, unsigned char *blob, hero_error *err) {
@@ -7957,12 +7971,13 @@ static int hero__zip_get(hero_tensorfile *tf, const hero__zent *z, const unsigne
                       nl, z->name, z->method);
 }
 
+
+#ifndef HERO_NO_TORCH /* only the torch.save readers use it */
 static int hero__cmp_zent(const void *x, const void *y) {
     const hero__zent *a = (const hero__zent *)x, *b = (const hero__zent *)y;
     int c = memcmp(a->name, b->name, a->nlen < b->nlen ? a->nlen : b->nlen);
     return c ? c : (a->nlen > b->nlen) - (a->nlen < b->nlen);
 }
-
 /* Member by exact name in a directory sorted with hero__cmp_zent. */
 static const hero__zent *hero__zip_find(const hero__zent *z, int n, const char *name, size_t nlen) {
     hero__zent key;
@@ -7971,7 +7986,9 @@ static const hero__zent *hero__zip_find(const hero__zent *z, int n, const char *
     key.nlen = nlen;
     return (const hero__zent *)bsearch(&key, z, (size_t)n, sizeof *z, hero__cmp_zent);
 }
+#endif
 
+#ifndef HERO_NO_TORCH
 /* ================= pickle (no code execution: a whitelisted subset) ================= */
 enum {
     HERO__PK_NONE, HERO__PK_BOOL, HERO__PK_INT, HERO__PK_FLOAT, HERO__PK_STR, HERO__PK_BYTES,
@@ -8672,6 +8689,8 @@ done:
     return rc;
 }
 
+#endif /* HERO_NO_TORCH */
+
 /* ================= .npy / .npz ================= */
 typedef struct hero__lit { const char *s; size_t n, i; } hero__lit;
 
@@ -8819,7 +8838,12 @@ static int hero__tf_dispatch(hero_tensorfile *tf, int npz_only, hero_error *err)
         int nz, i, pkl = 0, rc;
         if ((rc = hero__zip_dir(b, tf->size, tf->path, &z, &nz, err)) != 0) return rc;
         for (i = 0; i < nz; i++) pkl |= hero__zname_ends(&z[i], "data.pkl");
+#ifndef HERO_NO_TORCH
         rc = pkl && !npz_only ? hero__torchzip_open(tf, z, nz, err) : hero__npz_open(tf, z, nz, err);
+#else
+        rc = pkl && !npz_only ? hero__fail(err, HERO_EFORMAT, "%s: a torch.save zip file, and hero.h was built with HERO_NO_TORCH", tf->path)
+                              : hero__npz_open(tf, z, nz, err);
+#endif
         HERO_FREE(z);
         return rc;
     }
@@ -8830,7 +8854,9 @@ static int hero__tf_dispatch(hero_tensorfile *tf, int npz_only, hero_error *err)
         return rc ? rc : hero__tf_check_all(tf, err);
     }
     if (npz_only) return hero__fail(err, HERO_EFORMAT, "%s: not a .npy or .npz file", tf->path);
+#ifndef HERO_NO_TORCH
     if (hero__legacy_start(b, tf->size)) return hero__legacy_open(tf, err);
+#endif
     return hero__st_open(tf, err);
 }
 
@@ -8890,6 +8916,7 @@ HERODEF int hero_npz_open(hero_tensorfile *tf, const char *path, hero_error *err
 /* ======================================================================================
    16. Tokenizer: RoBERTa / GPT-2 byte-level BPE
    ====================================================================================== */
+#ifndef HERO_NO_TOKENIZER
 
 /* ---- Tokenizer implementation (RoBERTa / GPT-2 byte-level BPE) ---------------------------
    Pre-tokenisation: the GPT-2 regex
@@ -9953,9 +9980,11 @@ HERODEF int hero_detokenize(const hero_tokenizer *tok, const int32_t *ids, int n
     if (len > (size_t)INT_MAX) return hero__fail(err, HERO_ELIMIT, "hero_detokenize: text longer than %d bytes", INT_MAX);
     return (int)len;
 }
+#endif /* HERO_NO_TOKENIZER */
 /* ======================================================================================
    17. Real inputs: subtitles, text normalisation, alignment, features, VCMR ranking
    ====================================================================================== */
+#ifndef HERO_NO_MEDIA
 
 /* ---- Media implementation: subtitles, text normalisation, alignment, features, VCMR ranking ----
    Needs the formats (hero_json, hero_tensorfile) and tokenizer implementations. */
@@ -11259,6 +11288,7 @@ HERODEF void hero_video_data_free(hero_video_data *v) {
     memset(v, 0, sizeof *v);
 }
 
+#ifndef HERO_NO_TOKENIZER /* the subtitles are tokenized */
 HERODEF int hero_video_prepare(hero_video_data *out, const hero_feats *feats, const hero_subtitles *subs,
                                const hero_tokenizer *tok, const hero_media_options *o, hero_error *err) {
     hero_sub_frames al;
@@ -11332,6 +11362,7 @@ fail:
     hero_video_data_free(out);
     return rc;
 }
+#endif
 
 /* ======================================================================================
    VCMR ranking (eval_vcmr.py validate_full_vcmr)
@@ -11450,6 +11481,7 @@ done:
     HERO_FREE(cand);
     return rc;
 }
+#endif /* HERO_NO_MEDIA */
 /* ======================================================================================
    18. Initialisation: fresh parameters (the official init), RoBERTa pre-training init
    ====================================================================================== */
@@ -13659,6 +13691,11 @@ struct hero__dist_call {
     int synced;          /* this rank took part in the VSM exchange */
     float *dmqn, *dfrn;  /* d(ranking)/d(this rank's normalised queries [Nq,H] / frames [B*L,H]) */
 };
+static hero_error *hero__dist_call_err(struct hero__dist_call *dc, hero_error *err) {
+    hero_error *old = dc->err;
+    dc->err = err;
+    return old;
+}
 
 /* After the local VSM forward (R->vsm holds this rank's normalised queries and frames, in
    model memory): gather every rank's (each rank's block padded to the largest rank's: queries
