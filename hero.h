@@ -41,6 +41,11 @@
                             as CUDA C++, linked with -lcublas; `make cuda`): see "Where a model
                             runs" below and section 19. No GPU: hero_model_init fails with
                             HERO_EDEVICE and the reason.
+     HERO_NO_TOKENIZER      compile out the tokenizer (section 16; also hero_video_prepare)
+     HERO_NO_MEDIA          compile out subtitles, features, alignment, VCMR ranking and the
+                            retrieval metrics (section 17)
+     HERO_NO_TORCH          compile out the torch.save readers (pickle, legacy, torch zip; a .pt
+                            file is then refused); safetensors, .npy / .npz stay
      HERO_CUDA_MAX_GRID     most blocks of a grid-stride kernel launch (default 1 << 20)
      HERO_CUDA_EMU          tests only: with tests/cuda_emu.h, the CUDA section runs on the CPU
      HERO_ARENA_POISON      tests only: activations that are not zeroed start as NaN (0xff bytes)
