@@ -12336,7 +12336,7 @@ HERODEF int hero_ann_tvr_gt(hero_tvr_gt *gt, const hero_ann_list *a, const char 
     int i, j, m = 0, max_ts = 0, all_typed = 1;
     if (!gt) return hero__fail(err, HERO_EINVAL, "ann_tvr_gt: NULL output");
     memset(gt, 0, sizeof(*gt));
-    if (!a || a->kind != HERO_ANN_TVR || a->n < 1 || n_names < 0 || (n_names && (!names || !ids)))
+    if (!a || a->kind != HERO_ANN_TVR || a->n < 1 || !a->items || n_names < 0 || (n_names && (!names || !ids)))
         return hero__fail(err, HERO_EINVAL, "ann_tvr_gt: expected TVR-kind annotations and a video list");
     for (i = 0; i < a->n; i++) {
         if (a->items[i].n_ts > max_ts) max_ts = a->items[i].n_ts;

@@ -687,7 +687,7 @@ static double *tvr_read(const hero_tensorfile *tf, const char *name, int64_t *n_
             memcpy(&v[i], &u, sizeof(double));
         }
     } else {
-        int64_t *w = (int64_t *)malloc((size_t)(n ? n : 1) * sizeof(int64_t));
+        int64_t *w = (int64_t *)calloc((size_t)(n ? n : 1), sizeof(int64_t));
         hero_error err;
         if (!w || hero_tensor_read_i64(t, w, n, &err)) { free(w); free(v); return NULL; }
         for (i = 0; i < n; i++) v[i] = (double)w[i];
