@@ -602,7 +602,7 @@ HERODEF int hero_build_batch(hero_batch *out, hero_task task, const hero_video *
 HERODEF const char *hero_task_name(hero_task t); /* "repr","mlm","mfm-nce","mffr","fom","vsm" */
 /* 1 if a backward pass of task t gives the parameter of this official name a gradient (the
    parameter groups the task declares; the frame mask embeddings need masked frames, the span
-   predictors lw_st_ed != 0), else 0. */
+   predictors and video_query_linear lw_st_ed != 0), else 0. */
 HERODEF int hero_task_trains(hero_task t, const char *param);
 
 /* Fill b from a golden file's `in.*` tensors (ints -> int32, bool -> uint8). MLM, like
