@@ -121,6 +121,43 @@ $(BUILD)/hero_bench: bench/hero_bench.c $(HDR) | $(BUILD)
 clean:
 	rm -rf $(BUILD)
 
+# ---- install: hero.h and a pkg-config file (hero.pc) with the BLAS flags this build found ----
+#   make install PREFIX=/usr/local [DESTDIR=...]; make uninstall PREFIX=...; make test-install
+#   (out-of-tree consumers: pkg-config after make install, CMake add_subdirectory / FetchContent)
+PREFIX  ?= /usr/local
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(PREFIX)/lib/pkgconfig
+HERO_VERSION := $(shell sed -n 's/^\#define HERO_VERSION "\(.*\)"/\1/p' hero.h)
+
+.PHONY: install uninstall test-install
+
+install: blas-note
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 hero.h $(DESTDIR)$(INCLUDEDIR)/hero.h
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$(INCLUDEDIR)' '' 'Name: hero' \
+	    'Description: HERO video+language encoder in one C header (define HERO_IMPLEMENTATION in one file)' \
+	    'Version: $(HERO_VERSION)' 'Cflags: -I$${includedir} $(strip $(BLAS_CFLAGS))' 'Libs: $(strip $(BLAS_LIBS) -lm)' \
+	    > $(DESTDIR)$(PKGCONFIGDIR)/hero.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/hero.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/hero.h $(DESTDIR)$(PKGCONFIGDIR)/hero.pc
+
+test-install:
+	@bash tests/test_install.sh
+
+# ---- compile-outs: the header without the tokenizer / the media code / the torch.save readers, each
+#   alone and all three, warning-free (-Werror) in C and C++; each program runs (tests/compile_outs.c)
+COMPILE_OUTS = HERO_NO_TOKENIZER HERO_NO_MEDIA HERO_NO_TORCH
+.PHONY: test-compile-outs
+test-compile-outs: | $(BUILD)
+	@set -e; for o in NONE $(COMPILE_OUTS) ALL; do \
+	    d=$$( [ $$o = ALL ] && echo "$(foreach x,$(COMPILE_OUTS),-D$(x))" || { [ $$o = NONE ] || echo -D$$o; } ); \
+	    $(CC) $(CFLAGS) -Werror $(BLAS_CFLAGS) $$d tests/compile_outs.c -o $(BUILD)/compile_out_$$o $(ALL_LIBS); \
+	    $(CXX) -x c++ -O0 -Wall -Wextra -Wpedantic -Werror $(BLAS_CFLAGS) $$d -c tests/compile_outs.c -o $(BUILD)/compile_out_$$o.cpp.o; \
+	    echo "== $$o ($$d): C and C++ warning-free; text $$(size -A $(BUILD)/compile_out_$$o | awk '$$1 == ".text" {print $$2}') bytes"; \
+	    $(BUILD)/compile_out_$$o; done
+
 # ---- many machines: HERO_MPI (section 20 of hero.h) ----
 #   make test-mpi      build/test_mpi under mpirun with MPI_NP (2) processes on this machine
 #   make build/train_toy_mpi   the demo, data-parallel (mpirun -np N build/train_toy_mpi ...)

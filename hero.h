@@ -45,6 +45,11 @@
                             as CUDA C++, linked with -lcublas; `make cuda`): see "Where a model
                             runs" below and section 19. No GPU: hero_model_init fails with
                             HERO_EDEVICE and the reason.
+     HERO_NO_TOKENIZER      compile out the tokenizer (section 16; also hero_video_prepare)
+     HERO_NO_MEDIA          compile out subtitles, features, alignment, VCMR ranking and the
+                            retrieval metrics (section 17)
+     HERO_NO_TORCH          compile out the torch.save readers (pickle, legacy, torch zip; a .pt
+                            file is then refused); safetensors, .npy / .npz stay
      HERO_CUDA_MAX_GRID     most blocks of a grid-stride kernel launch (default 1 << 20)
      HERO_CUDA_EMU          tests only: with tests/cuda_emu.h, the CUDA section runs on the CPU
      HERO_ARENA_POISON      tests only: activations that are not zeroed start as NaN (0xff bytes)
@@ -58,7 +63,7 @@
    CONTENTS: the API first (inside the include guard), then the implementation in
    data-flow order:
       1. basics: errors, dtypes, allocation         10. retrieval inference (VCMR scores)
-      2. GEMM (CBLAS or portable) + elementwise ops   11. loading configs and checkpoints
+      2. backend interface, GEMM, elementwise ops     11. loading configs and checkpoints
       3. the parameter table (one X-macro)            12. AdamW, warmup-linear, clipping
       4. BERT post-LN layer                           13. data: PRNG, batches from videos
       5. cross-modal transformer + embeddings         14. pre-training loop, resumable state
@@ -67,14 +72,15 @@
       8. VSM: query encoder, span + ranking losses    16. tokenizer (byte-level BPE)
       9. the model: forward+backward per task         17. subtitles, features, VCMR ranking
                                                       18. initialisation (fresh, RoBERTa)
-      Section 2 ends with the weight formats          19. backends: CUDA (kernels, cuBLAS,
-      (bf16 / f16 / q8_0 products: lean inference)        device memory, AdamW on the GPU)
-      and the backend dispatch: every primitive
-      sections 4-10 run, CPU or GPU
-                                                      20. many machines: MPI (HERO_MPI),
-                                                          NCCL with HERO_CUDA
+      Section 2 opens with the backend interface      19. backends: CUDA (kernels, cuBLAS,
+      (one table of functions per backend), has the       device memory, AdamW on the GPU)
+      weight formats (bf16 / f16 / q8_0 products:     20. many machines: MPI (HERO_MPI),
+      lean inference) and ends with the CPU backend       NCCL with HERO_CUDA
+      and the hero__k_* primitives sections 4-10
+      call. Section 13 ends with the task table
+      (hero__tasks; what a task is: "---- [tasks]").
 
-   The official model's quirks are kept on purpose (see HERO-SPEC.md): token type 1 for text
+   The official model's quirks are kept on purpose (docs/REFERENCE.md §3): token type 1 for text
    and frames, text positions from 0, LayerNorm eps 1e-12 inside transformer layers and 1e-5
    elsewhere, -10000 attention masks but -1e4 mask_logits, 100 FOM classes, MFM negatives
    taken from padding positions, the VSM conv reading padding frames.
@@ -480,7 +486,7 @@ typedef struct hero_param {
 } hero_param;
 
 /* The collated batch: the model's input, field for field the official HERO collate output
-   (see ../shared/golden/README.md, the `in.*` tensors). Owned arrays (HERO_MALLOC'd);
+   (docs/REFERENCE.md, the golden `in.*` tensors). Owned arrays (HERO_MALLOC'd);
    hero_batch_free() frees every non-NULL array. Integer arrays are int32. */
 typedef enum hero_task {
     HERO_TASK_REPR = 0, HERO_TASK_MLM, HERO_TASK_MFM_NCE, HERO_TASK_MFFR, HERO_TASK_FOM, HERO_TASK_VSM,
@@ -534,7 +540,6 @@ typedef struct hero_batch {
 HERODEF void hero_batch_free(hero_batch *b);
 /* ---------------------------------------------------------------------------------------
    Data: seeded PRNG, videos, random choices, batch building (the official HERO collate).
-   Needs batch_api.h (hero_batch, hero_task) and formats_api.h (hero_tensorfile) first.
    --------------------------------------------------------------------------------------- */
 
 /* xoshiro256** PRNG. The whole state is s[4]: copy / save / restore it freely. */
@@ -637,6 +642,10 @@ HERODEF int hero_build_batch(hero_batch *out, hero_task task, const hero_video *
                              const hero_choices *choices, hero_rng *rng, hero_error *err);
 
 HERODEF const char *hero_task_name(hero_task t); /* "repr","mlm","mfm-nce","mffr","fom","vsm" */
+/* 1 if a backward pass of task t gives the parameter of this official name a gradient (the
+   parameter groups the task declares; the frame mask embeddings need masked frames, the span
+   predictors and video_query_linear lw_st_ed != 0), else 0. */
+HERODEF int hero_task_trains(hero_task t, const char *param);
 
 /* Fill b from a golden file's `in.*` tensors (ints -> int32, bool -> uint8). MLM, like
    the official mlm_collate, has no frame position ids (0..Lv-1 are filled in), no temporal
@@ -747,6 +756,8 @@ typedef struct hero_arena {
     size_t total;     /* sum of caps */
     size_t peak;      /* most bytes used in one pass */
     void *dev;        /* HERO_CUDA: the CUDA context of a device arena (chunks in GPU memory); NULL: host */
+    const struct hero__backend *be; /* the backend whose memory this is (private; NULL: the CPU's) */
+    struct hero_model *owner;       /* the model whose gradients its backward writes (private: has_grad) */
     int fwd_only;     /* this pass has no backward: encoders keep only each layer's output */
     const void *wfmt; /* the model's matrices in reduced formats (lean inference), NULL: all f32 */
 } hero_arena;
@@ -763,6 +774,7 @@ typedef struct hero_model {
     int inference_only;       /* no gradients: backward and optimizer refuse (hero_model_options) */
     hero_wtype wtype;         /* the format of the model's matrices (HERO_W_F32: all f32) */
     void *wq;                 /* lean inference: the formats' dispatch table and the matrices' memory */
+    const struct hero__backend *be; /* the backend that runs it (private; NULL: the CPU) */
 } hero_model;
 
 /* Allocates a model for the given dims with zeroed parameters. */
@@ -920,6 +932,7 @@ typedef struct hero_optimizer {
     int64_t step;          /* optimizer updates done (the schedule's step) */
     void *dev;             /* HERO_CUDA: the moments in GPU memory (m / v are then host copies, see
                               hero_model_download); NULL on the CPU */
+    const struct hero__backend *be; /* its model's backend (private; NULL: the CPU) */
 } hero_optimizer;
 
 /* Release recipe: lr 3e-5, betas 0.9/0.98, eps 1e-6, wd 0.01, warmup 10k of 100k, clip 1.0. */
@@ -968,7 +981,7 @@ typedef struct hero_trainer {
     const struct hero_dist *dist;      /* HERO_MPI: set by hero_trainer_set_dist (not owned); NULL = one process */
 } hero_trainer;
 
-/* The release recipe (HERO-SPEC section 4) for a vocabulary of vocab_size ids. */
+/* The release recipe (docs/REFERENCE.md §4) for a vocabulary of vocab_size ids. */
 HERODEF hero_train_config hero_train_config_default(int vocab_size);
 /* Prepares training of m on the corpus (kept by reference). */
 HERODEF int hero_trainer_init(hero_trainer *t, hero_model *m, const hero_train_config *c, const hero_video *videos,
@@ -984,6 +997,7 @@ HERODEF int hero_trainer_update(hero_trainer *t, hero_error *err);
 HERODEF int hero_trainer_save(const hero_trainer *t, const char *path, hero_error *err);
 /* Restores a hero_trainer_save file into an initialised trainer of the same model shape. */
 HERODEF int hero_trainer_load(hero_trainer *t, const char *path, hero_error *err);
+#ifndef HERO_NO_TOKENIZER
 /* ---- Tokenizer: RoBERTa / GPT-2 byte-level BPE ------------------------------------------
    Loads `vocab.json` (token string -> id) and `merges.txt` ("a b" per line, optional
    "#version" first line). hero_tokenize() reproduces the npm package gpt-3-encoder@1.1.4
@@ -1047,10 +1061,12 @@ HERODEF int hero_token_id(const hero_tokenizer *tok, const char *token);
 HERODEF const char *hero_token_str(const hero_tokenizer *tok, int32_t id);
 /* Number of tokens in the vocab. */
 HERODEF int hero_tokenizer_vocab_size(const hero_tokenizer *tok);
+#endif /* HERO_NO_TOKENIZER */
+#ifndef HERO_NO_MEDIA
 /* ---- Media: subtitles (SRT, the official JSONL), text normalisation, subtitle -> frame
    alignment, video features (ResNet + SlowFast .npz) -> hero_video ---------------------------
 
-   What the official preprocessing does (scripts/prepro_sub.py, data/data.py, HERO-SPEC.md 6),
+   What the official preprocessing does (scripts/prepro_sub.py, data/data.py, docs/REFERENCE.md §6),
    step by step, and the function that does it here:
      1. subtitles (text, start s, end s) per video        hero_subs_parse_srt / _jsonl
      2. text: HTML entities unescaped, a text that is
@@ -1061,10 +1077,7 @@ HERODEF int hero_tokenizer_vocab_size(const hero_tokenizer *tok);
      5. features: ResNet ++ SlowFast per frame             hero_feats_read_pair / hero_feats_read
      6. all of it as one hero_video                        hero_video_prepare
    The query side (prepro_query.py) only lower-cases an all-upper-case text (no unescaping):
-   hero_text_normalize(..., 0, ...) then [CLS] + hero_tokenize ids.
-
-   Needs formats_api.h (hero_json, hero_tensorfile), tokenizer_api.h (hero_tokenizer) and
-   data_api.h (hero_video) first. */
+   hero_text_normalize(..., 0, ...) then [CLS] + hero_tokenize ids. */
 /* ---------------- subtitles ---------------- */
 
 typedef struct hero_sub {
@@ -1220,8 +1233,10 @@ typedef struct hero_video_data {
    normalises (unescape + upper-case rule) and tokenizes each kept subtitle (tok, no special
    tokens, HF RoBERTa semantics), cuts to o->max_sub_tokens. feats->T must equal
    min(T_full, max_frames) (as hero_feats_read* leave it); its data is copied. */
+#ifndef HERO_NO_TOKENIZER
 HERODEF int hero_video_prepare(hero_video_data *out, const hero_feats *feats, const hero_subtitles *subs,
                                const hero_tokenizer *tok, const hero_media_options *o, hero_error *err);
+#endif
 HERODEF void hero_video_data_free(hero_video_data *v);
 
 /* ---------------- VCMR ranking (eval_vcmr.py validate_full_vcmr) ---------------- */
@@ -1432,6 +1447,7 @@ HERODEF void hero_ann_list_free(hero_ann_list *l);
 HERODEF int hero_ann_tvr_gt(hero_tvr_gt *gt, const hero_ann_list *a, const char *const *names, const int64_t *ids,
                             int n_names, hero_error *err);
 HERODEF void hero_tvr_gt_free(hero_tvr_gt *gt);
+#endif /* HERO_NO_MEDIA */
 /* ======================================================================================
    Initialisation: a fresh model, or the official pre-training init from RoBERTa
    ====================================================================================== */
@@ -1598,6 +1614,30 @@ HERODEF int hero_trainer_set_dist(hero_trainer *t, const hero_dist *d, hero_erro
 #ifdef HERO_IMPLEMENTATION
 #ifndef HERO_IMPLEMENTATION_DONE
 #define HERO_IMPLEMENTATION_DONE
+
+/* LEGEND
+   Dimension letters (shape comments are row-major, e.g. [B, L, H]):
+     H   hidden size               A   attention heads (d = H / A)     Dff / I  FFN inner size
+     F   frame feature size        V   vocabulary   Vp  V padded to a multiple of 8
+     S   subtitle rows of a batch (cross-modal encoder input; N when a function takes any rows)
+     Lt  padded text tokens per row   Lv  padded frames per row   Lg  gathered row length (frames, then text)
+     B   videos   L  padded frames per video (temporal encoder)   T  a video's frames / a sequence length
+     Nq  VSM queries   Lq  query tokens   Nv  videos scored against   K  classes (FOM) or conv kernel
+     nm  masked frames (MFM)   n_mlm  masked tokens (MLM)   R, C  rows, columns of a generic op
+   Private prefixes (everything private is hero__*, static; macros HERO__*):
+     k_       the primitives the model code calls (section 2, [primitives]): dispatch to the backend
+     cpu_     the CPU backend's table entries        cu_ / kn_  CUDA backend: host side / kernels (19)
+     host_    host arena memory                      dev_  model-level backend hooks
+     grad_    has_grad from the computation (hero__grad_mark)
+     fenc_ / cenc_ / video_ / query_ / vsm_ / head_ / attn_ / layer_   model blocks (sections 4-8)
+     task_ / check_ / prep_ / losses_   a task's model functions; draw_ / choices_ / collate_  its data
+     dat_ / dprep_   batch building (13)     trainer_  training (14)    dist_ / mpi_ / nccl_  MPI (20)
+     json_  JSON    tf_  tensor files    st_  safetensors    zip_ / inf_ / huff_  zip + inflate
+     pk_  pickle (no code runs)   legacy_  legacy torch.save   npy_ / lit_  .npy header literals
+     bits_  half floats   sb_  string builder   tok_  tokenizer (16)   utf8_  UTF-8
+     mbuf_ / msrt_ / mcase_ / mn_ / mfeat_   media (17): buffer, SRT, case tables, IoU numbers, features
+     rb_ / rdict_ / init_   initialisation from RoBERTa (18)
+   Sections are grep-able: "   N. Title" in a banner; subsections as "---- [name]". */
 
 #include <math.h>
 #include <stdarg.h>
@@ -2139,18 +2179,122 @@ static void hero__unmap_file(void *p, size_t n) { (void)p; (void)n; }
       Backward functions ADD into their input-gradient buffers (which start zeroed).
    ====================================================================================== */
 
-#ifdef HERO_CUDA
-/* a device arena (a->dev set): chunks of GPU memory, zeroed on the model's stream (section 19) */
-static void *hero__cu_alloc(hero_arena *a, size_t bytes, int zero);
-static void hero__cu_arena_reset(hero_arena *a);
-static void hero__cu_arena_free(hero_arena *a);
-#endif
+/* ---- [backend interface] ---------------------------------------------------------------
+   Where the numbers are computed: ONE table of functions per backend. The model code
+   (sections 4-10) calls only the hero__k_* primitives (end of this section), which call the
+   table of the arena they compute in; the model-level hooks (device memory, copies between
+   host and device, AdamW, the gradient norm) are called through the model's table. The CPU
+   backend is the reference (the ops of this section, "[backend: cpu]" at its end); section 19
+   fills the same table for CUDA. A zeroed arena / model / optimizer (be == NULL) is on the CPU.
+   Adding a backend: its own section that defines every entry and hands out its table from its
+   model_init (as hero__cu_model_init does), plus one line in hero__backend_default. Nothing in
+   the model, optimizer or training code changes. */
+struct hero__rowmap;
+struct hero__prep;
+typedef struct hero__backend {
+    const char *name;   /* "cpu", "cuda" */
+    const char *memory; /* where its arena lives: "host", "device" (error messages) */
+    /* activation memory of an arena of this backend: bytes (zeroed when zero != 0), reset, free */
+    void *(*alloc)(hero_arena *a, size_t bytes, int zero);
+    void (*arena_reset)(hero_arena *a);
+    void (*arena_free)(hero_arena *a);
+    /* the primitives: one entry per hero__k_* function (same arguments, same order of mention) */
+    void (*gemm)(hero_arena *ar, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+                int ldb, float beta, float *C, int ldc);
+    void (*linear_fwd)(hero_arena *ar, float *out, const float *in, const float *W, const float *b, int N, int K, int O);
+    void (*linear_bwd)(hero_arena *ar, float *din, float *dW, float *db, const float *dout, const float *in, const float *W,
+                      int N, int K, int O);
+    void (*layernorm_fwd)(hero_arena *ar, float *out, float *mean, float *rstd, const float *x, const float *w, const float *b,
+                         int N, int C, float eps);
+    void (*layernorm_bwd)(hero_arena *ar, float *dx, float *dw, float *db, const float *dout, const float *x, const float *mean,
+                         const float *rstd, const float *w, int N, int C);
+    void (*gelu_fwd)(hero_arena *ar, float *out, const float *x, size_t n);
+    void (*gelu_bwd)(hero_arena *ar, float *dx, const float *dout, const float *x, size_t n);
+    void (*relu_fwd)(hero_arena *ar, float *x, size_t n);
+    void (*relu_bwd)(hero_arena *ar, float *dx, const float *dout, const float *out, size_t n);
+    void (*mask_logits)(hero_arena *ar, float *x, const int32_t *m, size_t n);
+    void (*mask_logits_rows)(hero_arena *ar, float *x, const int32_t *mask, int R, int C);
+    void (*l2norm_fwd)(hero_arena *ar, float *y, float *norm, const float *x, int N, int C, float eps);
+    void (*l2norm_bwd)(hero_arena *ar, float *dx, const float *dy, const float *y, const float *norm, int N, int C, float eps);
+    void (*conv1d_fwd)(hero_arena *ar, float *y, const float *x, const float *w, int N, int L, int K);
+    void (*conv1d_bwd)(hero_arena *ar, float *dx, float *dw, const float *dy, const float *x, const float *w, int N, int L,
+                      int K);
+    void (*add)(hero_arena *ar, float *y, const float *x, size_t n);
+    void (*copy)(hero_arena *ar, float *y, const float *x, size_t n);
+    void (*div)(hero_arena *ar, float *x, size_t n, float d);
+    void (*mul_mask)(hero_arena *ar, float *x, const int32_t *mask, size_t n);
+    void (*mul_mask_rows)(hero_arena *ar, float *dst, const float *src, const int32_t *mask, int R, int C);
+    void (*embed_fwd)(hero_arena *ar, float *out, const int32_t *ids, const int32_t *pos, const float *word, const float *ptab,
+                     const float *type_row, int N, int T, int H);
+    void (*embed_bwd)(hero_arena *ar, float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
+                     const int32_t *pos, int N, int T, int H, const struct hero__rowmap *wmap);
+    void (*add_pos_type)(hero_arena *ar, float *x, const int32_t *pos, const float *ptab, const float *type_row, int N, int T,
+                        int H);
+    void (*add_pos)(hero_arena *ar, float *out, const float *in, const float *ptab, int B, int T, int H);
+    void (*add_pos_bwd)(hero_arena *ar, float *gpos, float *dx, const float *d, int B, int T, int H);
+    void (*add_rowsel)(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C);
+    void (*mfm_mask)(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C);
+    void (*rowsum_masked)(hero_arena *ar, float *dst, const float *src, const uint8_t *sel, size_t R, int C);
+    void (*merge_fwd)(hero_arena *ar, float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int N, int Lv,
+                     int Lt, int Lg, int H);
+    void (*merge_bwd)(hero_arena *ar, float *dv, float *dt, const float *demb, const int32_t *gather, int N, int Lv, int Lt,
+                     int Lg, int H);
+    void (*rows_copy)(hero_arena *ar, float *dst, int ldd, const int32_t *dst_idx, const float *src, int lds,
+                     const int32_t *src_idx, int n, int C);
+    void (*rows_add)(hero_arena *ar, float *dst, const float *src, const struct hero__rowmap *mp, int H);
+    void (*attn_core_fwd)(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
+                         const int32_t *mask, int N, int T, int H, int A);
+    int (*attn_core_bwd)(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q, const float *k,
+                        const float *v, const float *att, int N, int T, int H, int A);
+    void (*modpool_fwd)(hero_arena *ar, float *alpha, float *mq, const float *x, int N, int T, int H);
+    void (*modpool_bwd)(hero_arena *ar, float *dx, float *dal, float *ds, const float *dmq, const float *x, const float *alpha,
+                       int N, int T, int H);
+    void (*rowmax)(hero_arena *ar, float *mx, int *arg, const float *x, int R, int C);
+    void (*rowmax_bwd)(hero_arena *ar, float *dcs, const float *dmx, const int *arg, const int32_t *mask, int Nq, int B, int L);
+    void (*pooler_fwd)(hero_arena *ar, float *pooled, const float *x, size_t ldx, const float *W, const float *b, int S, int H);
+    void (*dot)(hero_arena *ar, float *out, const float *a, const float *b, size_t n);
+    int (*xent_rows)(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets, float *loss_vec,
+                    float *dlogits, float scale, float *loss);
+    void (*mffr_loss)(hero_arena *ar, float *lv, float *dout, float *loss, const float *pred, const float *tgt, int nm, int F);
+    int (*rank_loss)(hero_arena *ar, hero_model *m, const float *q2v, int Nq, int Nv, float *mat_ctx, float *mat_q,
+                    float *loss_ctx, float *loss_q, float *dq2v);
+    /* a pass's inputs: src where the kernels read it (queued), then every queued copy at once */
+    void *(*prep_put)(hero_arena *ar, struct hero__prep *P, const void *src, size_t bytes);
+    int (*prep_flush)(hero_arena *ar, struct hero__prep *P);
+    /* results: bytes of arena memory to the host (waits); the message behind a HERO_EDEVICE */
+    int (*to_host)(hero_arena *ar, void *dst, const void *src, size_t bytes);
+    const char *(*errmsg)(hero_arena *ar);
+    /* the model: state on the device (sets m->be), the activation arena, the parameter /
+       gradient block the model code computes with, copies to (to_host 1) and from the host
+       copies m->params / m->grads, zeroing the gradients, the product precision, a name, a wait */
+    int (*model_init)(hero_model *m, hero_error *err);
+    void (*model_free)(hero_model *m);
+    hero_arena *(*act)(hero_model *m);
+    float *(*pbase)(const hero_model *m, int grads);
+    int (*model_copy)(hero_model *m, int to_host, int grads, hero_error *err);
+    void (*zero_grad)(hero_model *m);
+    int (*set_precision)(hero_model *m, int precision, hero_error *err);
+    const char *(*device_name)(const hero_model *m);
+    int (*model_sync)(hero_model *m, hero_error *err);
+    /* the optimizer (section 12): moments on the device (sets o->be), their copies, the sum of
+       squared gradients of the parameters that have one, one AdamW update that zeroes the gradients */
+    int (*opt_init)(hero_optimizer *o, const hero_model *m, hero_error *err);
+    void (*opt_free)(hero_optimizer *o);
+    int (*opt_copy)(const hero_optimizer *o, const hero_model *m, int to_host, hero_error *err);
+    int (*grad_sumsq)(const hero_model *m, double *sumsq);
+    int (*adamw)(hero_optimizer *o, hero_model *m, float lr, float clip, hero_error *err);
+} hero__backend;
 
-static void hero__arena_free(hero_arena *a) {
+static const hero__backend *hero__cpu_backend(void); /* [backend: cpu], end of this section */
+/* the backend of an arena, a model, an optimizer */
+static const hero__backend *hero__be(const hero_arena *a) { return a->be ? a->be : hero__cpu_backend(); }
+static const hero__backend *hero__mbe(const hero_model *m) { return m->be ? m->be : hero__cpu_backend(); }
+static const hero__backend *hero__obe(const hero_optimizer *o) { return o->be ? o->be : hero__cpu_backend(); }
+
+/* a host arena's memory: the CPU backend's arena (hero__arena_free / _reset / hero__alloc call
+   the arena's backend) */
+static void hero__host_arena_free(hero_arena *a) {
     int i;
-#ifdef HERO_CUDA
-    if (a->dev) { hero__cu_arena_free(a); return; }
-#endif
     for (i = 0; i < a->n_chunks; i++) HERO_FREE(a->chunks[i]);
     HERO_FREE(a->chunks);
     HERO_FREE(a->caps);
@@ -2158,12 +2302,9 @@ static void hero__arena_free(hero_arena *a) {
 }
 
 /* Forget everything allocated; keeps one chunk as large as the last pass needed. */
-static void hero__arena_reset(hero_arena *a) {
+static void hero__host_arena_reset(hero_arena *a) {
     size_t need = 0;
     int i;
-#ifdef HERO_CUDA
-    if (a->dev) { hero__cu_arena_reset(a); return; }
-#endif
     for (i = 0; i < a->n_chunks - 1; i++) need += a->caps[i];
     if (a->n_chunks > 1) {
         need += a->used;
@@ -2220,15 +2361,22 @@ static void *hero__arena_take(hero_arena *a, size_t bytes) {
     if (used_total > a->peak) a->peak = used_total;
     return p;
 }
-/* zeroed bytes of an arena (host or device) */
-static void *hero__alloc(hero_arena *a, size_t bytes) {
-    void *p;
-#ifdef HERO_CUDA
-    if (a->dev) return hero__cu_alloc(a, bytes, 1);
+/* bytes of a host arena, zeroed (zero != 0) or not (an activation its producing op writes
+   completely; tests: HERO_ARENA_POISON fills it with 0xff bytes, NaN as floats, -1 as ints, so
+   that a read before the write shows) */
+static void *hero__host_alloc(hero_arena *a, size_t bytes, int zero) {
+    void *p = hero__arena_take(a, bytes);
+    if (p && zero) memset(p, 0, bytes);
+#ifdef HERO_ARENA_POISON
+    if (p && !zero) memset(p, 0xff, bytes);
 #endif
-    if ((p = hero__arena_take(a, bytes)) != NULL) memset(p, 0, bytes);
     return p;
 }
+
+/* any arena (its backend's memory): free, forget everything allocated, zeroed bytes */
+static void hero__arena_free(hero_arena *a) { hero__be(a)->arena_free(a); }
+static void hero__arena_reset(hero_arena *a) { hero__be(a)->arena_reset(a); }
+static void *hero__alloc(hero_arena *a, size_t bytes) { return hero__be(a)->alloc(a, bytes, 1); }
 
 /* Portable GEMM (no BLAS; compiled with HERO_USE_CBLAS too, for the bench's comparison):
    GotoBLAS / BLIS-style blocking. Panels of op(B) [KC x NR] and op(A) [MR x KC] are packed
@@ -3646,325 +3794,504 @@ static int hero__wq_embed(hero_arena *ar, float *out, const int32_t *ids, const 
     return 1;
 }
 
-/* ======================================================================================
-   Backend dispatch: every primitive the model code (sections 4-10) runs, on the CPU (the
-   functions above: the reference) or on the GPU (HERO_CUDA: section 19, one kernel or
-   cuBLAS call each). The activation arena decides: ar->dev is the CUDA context of a model
-   that lives on the GPU, NULL on the CPU. Device primitives are asynchronous (one stream
-   per model); a CUDA error is kept in the context and reported at the next sync point.
-   ====================================================================================== */
-#ifdef HERO_CUDA
-#define HERO__DEV(ar, call) if ((ar)->dev) { call; return; }
-#define HERO__DEV_RC(ar, call) if ((ar)->dev) return call;
-static void hero__cu_gemm(hero_arena *ar, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
-                          const float *B, int ldb, float beta, float *C, int ldc);
-static void hero__cu_linear_fwd(hero_arena *ar, float *out, const float *in, const float *W, const float *b, int N, int K, int O);
-static void hero__cu_linear_bwd(hero_arena *ar, float *din, float *dW, float *db, const float *dout, const float *in,
-                                const float *W, int N, int K, int O);
-static void hero__cu_layernorm_fwd(hero_arena *ar, float *out, float *mean, float *rstd, const float *x, const float *w,
-                                   const float *b, int N, int C, float eps);
-static void hero__cu_layernorm_bwd(hero_arena *ar, float *dx, float *dw, float *db, const float *dout, const float *x,
-                                   const float *mean, const float *rstd, const float *w, int N, int C);
-static void hero__cu_gelu_fwd(hero_arena *ar, float *out, const float *x, size_t n);
-static void hero__cu_gelu_bwd(hero_arena *ar, float *dx, const float *dout, const float *x, size_t n);
-static void hero__cu_relu_fwd(hero_arena *ar, float *x, size_t n);
-static void hero__cu_relu_bwd(hero_arena *ar, float *dx, const float *dout, const float *out, size_t n);
-static void hero__cu_mask_logits(hero_arena *ar, float *x, const int32_t *m, size_t n);
-static void hero__cu_mask_logits_rows(hero_arena *ar, float *x, const int32_t *mask, int R, int C);
-static void hero__cu_l2norm_fwd(hero_arena *ar, float *y, float *norm, const float *x, int N, int C, float eps);
-static void hero__cu_l2norm_bwd(hero_arena *ar, float *dx, const float *dy, const float *y, const float *norm, int N, int C,
-                                float eps);
-static void hero__cu_conv1d_fwd(hero_arena *ar, float *y, const float *x, const float *w, int N, int L, int K);
-static void hero__cu_conv1d_bwd(hero_arena *ar, float *dx, float *dw, const float *dy, const float *x, const float *w, int N,
-                                int L, int K);
-static void hero__cu_add(hero_arena *ar, float *y, const float *x, size_t n);
-static void hero__cu_copy(hero_arena *ar, float *y, const float *x, size_t n);
-static void hero__cu_div(hero_arena *ar, float *x, size_t n, float d);
-static void hero__cu_mul_mask(hero_arena *ar, float *x, const int32_t *mask, size_t n);
-static void hero__cu_mul_mask_rows(hero_arena *ar, float *dst, const float *src, const int32_t *mask, int R, int C);
-static void hero__cu_embed_fwd(hero_arena *ar, float *out, const int32_t *ids, const int32_t *pos, const float *word,
-                               const float *ptab, const float *type_row, int N, int T, int H);
-static void hero__cu_embed_bwd(hero_arena *ar, float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
-                               const int32_t *pos, int N, int T, int H, const hero__rowmap *wmap);
-static void hero__cu_add_pos_type(hero_arena *ar, float *x, const int32_t *pos, const float *ptab, const float *type_row, int N,
-                                  int T, int H);
-static void hero__cu_add_pos(hero_arena *ar, float *out, const float *in, const float *ptab, int B, int T, int H);
-static void hero__cu_add_pos_bwd(hero_arena *ar, float *gpos, float *dx, const float *d, int B, int T, int H);
-static void hero__cu_add_rowsel(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C);
-static void hero__cu_mfm_mask(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C);
-static void hero__cu_rowsum_masked(hero_arena *ar, float *dst, const float *src, const uint8_t *sel, size_t R, int C);
-static void hero__cu_merge_fwd(hero_arena *ar, float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int N,
-                               int Lv, int Lt, int Lg, int H);
-static void hero__cu_merge_bwd(hero_arena *ar, float *dv, float *dt, const float *demb, const int32_t *gather, int N, int Lv,
-                               int Lt, int Lg, int H);
-static void hero__cu_rows_copy(hero_arena *ar, float *dst, int ldd, const int32_t *dst_idx, const float *src, int lds,
-                               const int32_t *src_idx, int n, int C);
-static void hero__cu_rows_add(hero_arena *ar, float *dst, const float *src, const hero__rowmap *mp, int H);
-static void hero__cu_attn_core_fwd(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
-                                   const int32_t *mask, int N, int T, int H, int A);
-static int hero__cu_attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
-                                  const float *k, const float *v, const float *att, int N, int T, int H, int A);
-static void hero__cu_modpool_fwd(hero_arena *ar, float *alpha, float *mq, const float *x, int N, int T, int H);
-static void hero__cu_modpool_bwd(hero_arena *ar, float *dx, float *dal, float *ds, const float *dmq, const float *x,
-                                 const float *alpha, int N, int T, int H);
-static void hero__cu_rowmax(hero_arena *ar, float *mx, int *arg, const float *x, int R, int C);
-static void hero__cu_rowmax_bwd(hero_arena *ar, float *dcs, const float *dmx, const int *arg, const int32_t *mask, int Nq, int B,
-                                int L);
-static void hero__cu_pooler_fwd(hero_arena *ar, float *pooled, const float *x, size_t ldx, const float *W, const float *b, int S,
-                                int H);
-static void hero__cu_dot(hero_arena *ar, float *out, const float *a, const float *b, size_t n);
-static int hero__cu_xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
-                              float *loss_vec, float *dlogits, float scale, float *loss);
-static void hero__cu_mffr_loss(hero_arena *ar, float *lv, float *dout, float *loss, const float *pred, const float *tgt, int nm,
-                               int F);
-static int hero__cu_rank_loss(hero_arena *ar, const hero_config *c, const float *q2v, int Nq, int Nv, float *mat_ctx,
-                              float *mat_q, float *loss_ctx, float *loss_q, float *dq2v);
-#else
-#define HERO__DEV(ar, call) (void)(ar);
-#define HERO__DEV_RC(ar, call) (void)(ar);
-#endif
-
-static void hero__k_gemm(hero_arena *ar, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
-                         const float *B, int ldb, float beta, float *C, int ldc) {
-    HERO__DEV(ar, hero__cu_gemm(ar, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc))
+/* ---- [backend: cpu] the reference backend: the ops of this section behind the interface ---- */
+static int hero__rank_loss(hero_model *m, const float *q2v, int Nq, int Nv, float *mat_ctx, float *mat_q, float *loss_ctx,
+                           float *loss_q, float *dq2v); /* section 8 */
+static void hero__cpu_gemm(hero_arena *ar, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                           const float *B, int ldb, float beta, float *C, int ldc) {
+    (void)ar;
     hero__gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
-static void hero__k_linear_fwd(hero_arena *ar, float *out, const float *in, const float *W, const float *b, int N, int K, int O) {
-    HERO__DEV(ar, hero__cu_linear_fwd(ar, out, in, W, b, N, K, O))
+static void hero__cpu_linear_fwd(hero_arena *ar, float *out, const float *in, const float *W, const float *b, int N, int K,
+                                 int O) {
+    (void)ar;
     if (ar->wfmt && hero__wq_linear(ar, out, in, (size_t)K, W, b, N)) return;
     hero__linear_fwd(out, in, W, b, N, K, O);
 }
-static void hero__k_linear_bwd(hero_arena *ar, float *din, float *dW, float *db, const float *dout, const float *in,
-                               const float *W, int N, int K, int O) {
-    HERO__DEV(ar, hero__cu_linear_bwd(ar, din, dW, db, dout, in, W, N, K, O))
+static void hero__cpu_linear_bwd(hero_arena *ar, float *din, float *dW, float *db, const float *dout, const float *in,
+                                 const float *W, int N, int K, int O) {
+    (void)ar;
     hero__linear_bwd(din, dW, db, dout, in, W, N, K, O);
 }
-static void hero__k_layernorm_fwd(hero_arena *ar, float *out, float *mean, float *rstd, const float *x, const float *w,
-                                  const float *b, int N, int C, float eps) {
-    HERO__DEV(ar, hero__cu_layernorm_fwd(ar, out, mean, rstd, x, w, b, N, C, eps))
+static void hero__cpu_layernorm_fwd(hero_arena *ar, float *out, float *mean, float *rstd, const float *x, const float *w,
+                                    const float *b, int N, int C, float eps) {
+    (void)ar;
     hero__layernorm_fwd(out, mean, rstd, x, w, b, N, C, eps);
 }
-static void hero__k_layernorm_bwd(hero_arena *ar, float *dx, float *dw, float *db, const float *dout, const float *x,
-                                  const float *mean, const float *rstd, const float *w, int N, int C) {
-    HERO__DEV(ar, hero__cu_layernorm_bwd(ar, dx, dw, db, dout, x, mean, rstd, w, N, C))
+static void hero__cpu_layernorm_bwd(hero_arena *ar, float *dx, float *dw, float *db, const float *dout, const float *x,
+                                    const float *mean, const float *rstd, const float *w, int N, int C) {
+    (void)ar;
     hero__layernorm_bwd(dx, dw, db, dout, x, mean, rstd, w, N, C);
 }
-static void hero__k_gelu_fwd(hero_arena *ar, float *out, const float *x, size_t n) {
-    HERO__DEV(ar, hero__cu_gelu_fwd(ar, out, x, n))
+static void hero__cpu_gelu_fwd(hero_arena *ar, float *out, const float *x, size_t n) {
+    (void)ar;
     hero__gelu_fwd(out, x, n);
 }
-static void hero__k_gelu_bwd(hero_arena *ar, float *dx, const float *dout, const float *x, size_t n) {
-    HERO__DEV(ar, hero__cu_gelu_bwd(ar, dx, dout, x, n))
+static void hero__cpu_gelu_bwd(hero_arena *ar, float *dx, const float *dout, const float *x, size_t n) {
+    (void)ar;
     hero__gelu_bwd(dx, dout, x, n);
 }
-static void hero__k_relu_fwd(hero_arena *ar, float *x, size_t n) {
-    HERO__DEV(ar, hero__cu_relu_fwd(ar, x, n))
+static void hero__cpu_relu_fwd(hero_arena *ar, float *x, size_t n) {
+    (void)ar;
     hero__relu_fwd(x, n);
 }
-static void hero__k_relu_bwd(hero_arena *ar, float *dx, const float *dout, const float *out, size_t n) {
-    HERO__DEV(ar, hero__cu_relu_bwd(ar, dx, dout, out, n))
+static void hero__cpu_relu_bwd(hero_arena *ar, float *dx, const float *dout, const float *out, size_t n) {
+    (void)ar;
     hero__relu_bwd(dx, dout, out, n);
 }
-static void hero__k_mask_logits(hero_arena *ar, float *x, const int32_t *m, size_t n) {
-    HERO__DEV(ar, hero__cu_mask_logits(ar, x, m, n))
+static void hero__cpu_mask_logits(hero_arena *ar, float *x, const int32_t *m, size_t n) {
+    (void)ar;
     hero__mask_logits(x, m, n);
 }
-static void hero__k_mask_logits_rows(hero_arena *ar, float *x, const int32_t *mask, int R, int C) {
-    HERO__DEV(ar, hero__cu_mask_logits_rows(ar, x, mask, R, C))
+static void hero__cpu_mask_logits_rows(hero_arena *ar, float *x, const int32_t *mask, int R, int C) {
+    (void)ar;
     hero__mask_logits_rows(x, mask, R, C);
 }
-static void hero__k_l2norm_fwd(hero_arena *ar, float *y, float *norm, const float *x, int N, int C, float eps) {
-    HERO__DEV(ar, hero__cu_l2norm_fwd(ar, y, norm, x, N, C, eps))
+static void hero__cpu_l2norm_fwd(hero_arena *ar, float *y, float *norm, const float *x, int N, int C, float eps) {
+    (void)ar;
     hero__l2norm_fwd(y, norm, x, N, C, eps);
 }
-static void hero__k_l2norm_bwd(hero_arena *ar, float *dx, const float *dy, const float *y, const float *norm, int N, int C,
-                               float eps) {
-    HERO__DEV(ar, hero__cu_l2norm_bwd(ar, dx, dy, y, norm, N, C, eps))
+static void hero__cpu_l2norm_bwd(hero_arena *ar, float *dx, const float *dy, const float *y, const float *norm, int N, int C,
+                                 float eps) {
+    (void)ar;
     hero__l2norm_bwd(dx, dy, y, norm, N, C, eps);
 }
-static void hero__k_conv1d_fwd(hero_arena *ar, float *y, const float *x, const float *w, int N, int L, int K) {
-    HERO__DEV(ar, hero__cu_conv1d_fwd(ar, y, x, w, N, L, K))
+static void hero__cpu_conv1d_fwd(hero_arena *ar, float *y, const float *x, const float *w, int N, int L, int K) {
+    (void)ar;
     hero__conv1d_fwd(y, x, w, N, L, K);
 }
-static void hero__k_conv1d_bwd(hero_arena *ar, float *dx, float *dw, const float *dy, const float *x, const float *w, int N,
-                               int L, int K) {
-    HERO__DEV(ar, hero__cu_conv1d_bwd(ar, dx, dw, dy, x, w, N, L, K))
+static void hero__cpu_conv1d_bwd(hero_arena *ar, float *dx, float *dw, const float *dy, const float *x, const float *w, int N,
+                                 int L, int K) {
+    (void)ar;
     hero__conv1d_bwd(dx, dw, dy, x, w, N, L, K);
 }
-static void hero__k_add(hero_arena *ar, float *y, const float *x, size_t n) {
-    HERO__DEV(ar, hero__cu_add(ar, y, x, n))
+static void hero__cpu_add(hero_arena *ar, float *y, const float *x, size_t n) {
+    (void)ar;
     hero__add(y, x, n);
 }
-static void hero__k_copy(hero_arena *ar, float *y, const float *x, size_t n) {
-    HERO__DEV(ar, hero__cu_copy(ar, y, x, n))
+static void hero__cpu_copy(hero_arena *ar, float *y, const float *x, size_t n) {
+    (void)ar;
     if (n) memcpy(y, x, n * sizeof(float));
 }
-static void hero__k_div(hero_arena *ar, float *x, size_t n, float d) {
-    HERO__DEV(ar, hero__cu_div(ar, x, n, d))
+static void hero__cpu_div(hero_arena *ar, float *x, size_t n, float d) {
+    (void)ar;
     hero__div(x, n, d);
 }
-static void hero__k_mul_mask(hero_arena *ar, float *x, const int32_t *mask, size_t n) {
-    HERO__DEV(ar, hero__cu_mul_mask(ar, x, mask, n))
+static void hero__cpu_mul_mask(hero_arena *ar, float *x, const int32_t *mask, size_t n) {
+    (void)ar;
     hero__mul_mask(x, mask, n);
 }
-static void hero__k_mul_mask_rows(hero_arena *ar, float *dst, const float *src, const int32_t *mask, int R, int C) {
-    HERO__DEV(ar, hero__cu_mul_mask_rows(ar, dst, src, mask, R, C))
+static void hero__cpu_mul_mask_rows(hero_arena *ar, float *dst, const float *src, const int32_t *mask, int R, int C) {
+    (void)ar;
     hero__mul_mask_rows(dst, src, mask, R, C);
 }
-static void hero__k_embed_fwd(hero_arena *ar, float *out, const int32_t *ids, const int32_t *pos, const float *word,
-                              const float *ptab, const float *type_row, int N, int T, int H) {
-    HERO__DEV(ar, hero__cu_embed_fwd(ar, out, ids, pos, word, ptab, type_row, N, T, H))
+static void hero__cpu_embed_fwd(hero_arena *ar, float *out, const int32_t *ids, const int32_t *pos, const float *word,
+                                const float *ptab, const float *type_row, int N, int T, int H) {
+    (void)ar;
     if (ar->wfmt && hero__wq_embed(ar, out, ids, pos, word, ptab, type_row, N, T, H)) return;
     hero__embed_fwd(out, ids, pos, word, ptab, type_row, N, T, H);
 }
-/* wmap (GPU only, may be NULL): the word-table rows as a row map (ids[k] <- row k, padding id 1 left out) */
-static void hero__k_embed_bwd(hero_arena *ar, float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
-                              const int32_t *pos, int N, int T, int H, const hero__rowmap *wmap) {
-    HERO__DEV(ar, hero__cu_embed_bwd(ar, gword, gpos, gtype, d, ids, pos, N, T, H, wmap))
+static void hero__cpu_embed_bwd(hero_arena *ar, float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
+                                const int32_t *pos, int N, int T, int H, const hero__rowmap *wmap) {
+    (void)ar;
     (void)wmap;
     hero__embed_bwd(gword, gpos, gtype, d, ids, pos, N, T, H);
 }
-static void hero__k_add_pos_type(hero_arena *ar, float *x, const int32_t *pos, const float *ptab, const float *type_row, int N,
-                                 int T, int H) {
-    HERO__DEV(ar, hero__cu_add_pos_type(ar, x, pos, ptab, type_row, N, T, H))
+static void hero__cpu_add_pos_type(hero_arena *ar, float *x, const int32_t *pos, const float *ptab, const float *type_row, int N,
+                                   int T, int H) {
+    (void)ar;
     hero__add_pos_type(x, pos, ptab, type_row, N, T, H);
 }
-static void hero__k_add_pos(hero_arena *ar, float *out, const float *in, const float *ptab, int B, int T, int H) {
-    HERO__DEV(ar, hero__cu_add_pos(ar, out, in, ptab, B, T, H))
+static void hero__cpu_add_pos(hero_arena *ar, float *out, const float *in, const float *ptab, int B, int T, int H) {
+    (void)ar;
     hero__add_pos(out, in, ptab, B, T, H);
 }
-static void hero__k_add_pos_bwd(hero_arena *ar, float *gpos, float *dx, const float *d, int B, int T, int H) {
-    HERO__DEV(ar, hero__cu_add_pos_bwd(ar, gpos, dx, d, B, T, H))
+static void hero__cpu_add_pos_bwd(hero_arena *ar, float *gpos, float *dx, const float *d, int B, int T, int H) {
+    (void)ar;
     hero__add_pos_bwd(gpos, dx, d, B, T, H);
 }
-static void hero__k_add_rowsel(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
-    HERO__DEV(ar, hero__cu_add_rowsel(ar, x, sel, table, R, C))
+static void hero__cpu_add_rowsel(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
+    (void)ar;
     hero__add_rowsel(x, sel, table, R, C);
 }
-static void hero__k_mfm_mask(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
-    HERO__DEV(ar, hero__cu_mfm_mask(ar, x, sel, table, R, C))
+static void hero__cpu_mfm_mask(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
+    (void)ar;
     hero__mfm_mask(x, sel, table, R, C);
 }
-static void hero__k_rowsum_masked(hero_arena *ar, float *dst, const float *src, const uint8_t *sel, size_t R, int C) {
-    HERO__DEV(ar, hero__cu_rowsum_masked(ar, dst, src, sel, R, C))
+static void hero__cpu_rowsum_masked(hero_arena *ar, float *dst, const float *src, const uint8_t *sel, size_t R, int C) {
+    (void)ar;
     hero__rowsum_masked(dst, src, sel, R, C);
 }
-static void hero__k_merge_fwd(hero_arena *ar, float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int N,
-                              int Lv, int Lt, int Lg, int H) {
-    HERO__DEV(ar, hero__cu_merge_fwd(ar, emb, v_emb, t_emb, gather, N, Lv, Lt, Lg, H))
+static void hero__cpu_merge_fwd(hero_arena *ar, float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int N,
+                                int Lv, int Lt, int Lg, int H) {
+    (void)ar;
     hero__merge_fwd(emb, v_emb, t_emb, gather, N, Lv, Lt, Lg, H);
 }
-static void hero__k_merge_bwd(hero_arena *ar, float *dv, float *dt, const float *demb, const int32_t *gather, int N, int Lv,
-                              int Lt, int Lg, int H) {
-    HERO__DEV(ar, hero__cu_merge_bwd(ar, dv, dt, demb, gather, N, Lv, Lt, Lg, H))
+static void hero__cpu_merge_bwd(hero_arena *ar, float *dv, float *dt, const float *demb, const int32_t *gather, int N, int Lv,
+                                int Lt, int Lg, int H) {
+    (void)ar;
     hero__merge_bwd(dv, dt, demb, gather, N, Lv, Lt, Lg, H);
 }
-static void hero__k_rows_copy(hero_arena *ar, float *dst, int ldd, const int32_t *dst_idx, const float *src, int lds,
-                              const int32_t *src_idx, int n, int C) {
-    HERO__DEV(ar, hero__cu_rows_copy(ar, dst, ldd, dst_idx, src, lds, src_idx, n, C))
+static void hero__cpu_rows_copy(hero_arena *ar, float *dst, int ldd, const int32_t *dst_idx, const float *src, int lds,
+                                const int32_t *src_idx, int n, int C) {
+    (void)ar;
     hero__rows_copy(dst, ldd, dst_idx, src, lds, src_idx, n, C);
 }
-static void hero__k_rows_add(hero_arena *ar, float *dst, const float *src, const hero__rowmap *mp, int H) {
-    HERO__DEV(ar, hero__cu_rows_add(ar, dst, src, mp, H))
+static void hero__cpu_rows_add(hero_arena *ar, float *dst, const float *src, const hero__rowmap *mp, int H) {
+    (void)ar;
     hero__rows_add(dst, src, mp, H);
 }
-static void hero__k_attn_core_fwd(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
-                                  const int32_t *mask, int N, int T, int H, int A) {
-    HERO__DEV(ar, hero__cu_attn_core_fwd(ar, att, ctx, q, k, v, mask, N, T, H, A))
+static void hero__cpu_attn_core_fwd(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
+                                    const int32_t *mask, int N, int T, int H, int A) {
+    (void)ar;
     hero__attn_core_fwd(att, ctx, q, k, v, mask, N, T, H, A);
 }
-static int hero__k_attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
-                                 const float *k, const float *v, const float *att, int N, int T, int H, int A) {
-    HERO__DEV_RC(ar, hero__cu_attn_core_bwd(ar, dq, dk, dv, dctx, q, k, v, att, N, T, H, A))
+static int hero__cpu_attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
+                                   const float *k, const float *v, const float *att, int N, int T, int H, int A) {
     return hero__attn_core_bwd(ar, dq, dk, dv, dctx, q, k, v, att, N, T, H, A);
 }
-static void hero__k_modpool_fwd(hero_arena *ar, float *alpha, float *mq, const float *x, int N, int T, int H) {
-    HERO__DEV(ar, hero__cu_modpool_fwd(ar, alpha, mq, x, N, T, H))
+static void hero__cpu_modpool_fwd(hero_arena *ar, float *alpha, float *mq, const float *x, int N, int T, int H) {
+    (void)ar;
     hero__modpool_fwd(alpha, mq, x, N, T, H);
 }
-static void hero__k_modpool_bwd(hero_arena *ar, float *dx, float *dal, float *ds, const float *dmq, const float *x,
-                                const float *alpha, int N, int T, int H) {
-    HERO__DEV(ar, hero__cu_modpool_bwd(ar, dx, dal, ds, dmq, x, alpha, N, T, H))
+static void hero__cpu_modpool_bwd(hero_arena *ar, float *dx, float *dal, float *ds, const float *dmq, const float *x,
+                                  const float *alpha, int N, int T, int H) {
+    (void)ar;
     hero__modpool_bwd(dx, dal, ds, dmq, x, alpha, N, T, H);
 }
-static void hero__k_rowmax(hero_arena *ar, float *mx, int *arg, const float *x, int R, int C) {
-    HERO__DEV(ar, hero__cu_rowmax(ar, mx, arg, x, R, C))
+static void hero__cpu_rowmax(hero_arena *ar, float *mx, int *arg, const float *x, int R, int C) {
+    (void)ar;
     hero__rowmax(mx, arg, x, R, C);
 }
-static void hero__k_rowmax_bwd(hero_arena *ar, float *dcs, const float *dmx, const int *arg, const int32_t *mask, int Nq, int B,
-                               int L) {
-    HERO__DEV(ar, hero__cu_rowmax_bwd(ar, dcs, dmx, arg, mask, Nq, B, L))
+static void hero__cpu_rowmax_bwd(hero_arena *ar, float *dcs, const float *dmx, const int *arg, const int32_t *mask, int Nq,
+                                 int B, int L) {
+    (void)ar;
     hero__rowmax_bwd(dcs, dmx, arg, mask, Nq, B, L);
 }
-static void hero__k_pooler_fwd(hero_arena *ar, float *pooled, const float *x, size_t ldx, const float *W, const float *b, int S,
-                               int H) {
-    HERO__DEV(ar, hero__cu_pooler_fwd(ar, pooled, x, ldx, W, b, S, H))
+static void hero__cpu_pooler_fwd(hero_arena *ar, float *pooled, const float *x, size_t ldx, const float *W, const float *b,
+                                 int S, int H) {
+    (void)ar;
     if (ar->wfmt && hero__wq_linear(ar, pooled, x, ldx, W, b, S)) {
         hero__tanh_fwd(pooled, (size_t)S * H);
         return;
     }
     hero__pooler_fwd(pooled, x, ldx, W, b, S, H);
 }
-static void hero__k_dot(hero_arena *ar, float *out, const float *a, const float *b, size_t n) {
-    HERO__DEV(ar, hero__cu_dot(ar, out, a, b, n))
+static void hero__cpu_dot(hero_arena *ar, float *out, const float *a, const float *b, size_t n) {
+    (void)ar;
     hero__dot(out, a, b, n);
 }
-static int hero__k_xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
-                             float *loss_vec, float *dlogits, float scale, float *loss) {
-    HERO__DEV_RC(ar, hero__cu_xent_rows(ar, logits, n, cols, stride, targets, loss_vec, dlogits, scale, loss))
+static int hero__cpu_xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
+                               float *loss_vec, float *dlogits, float scale, float *loss) {
     return hero__xent_rows(ar, logits, n, cols, stride, targets, loss_vec, dlogits, scale, loss);
 }
-static void hero__k_mffr_loss(hero_arena *ar, float *lv, float *dout, float *loss, const float *pred, const float *tgt, int nm,
-                              int F) {
-    HERO__DEV(ar, hero__cu_mffr_loss(ar, lv, dout, loss, pred, tgt, nm, F))
+static void hero__cpu_mffr_loss(hero_arena *ar, float *lv, float *dout, float *loss, const float *pred, const float *tgt, int nm,
+                                int F) {
+    (void)ar;
     hero__mffr_loss(lv, dout, loss, pred, tgt, nm, F);
 }
-static int hero__rank_loss(hero_model *m, const float *q2v, int Nq, int Nv, float *mat_ctx, float *mat_q, float *loss_ctx,
-                           float *loss_q, float *dq2v);
-static int hero__k_rank_loss(hero_model *m, hero_arena *ar, const float *q2v, int Nq, int Nv, float *mat_ctx, float *mat_q,
-                             float *loss_ctx, float *loss_q, float *dq2v) {
-    HERO__DEV_RC(ar, hero__cu_rank_loss(ar, &m->cfg, q2v, Nq, Nv, mat_ctx, mat_q, loss_ctx, loss_q, dq2v))
+static int hero__cpu_rank_loss(hero_arena *ar, hero_model *m, const float *q2v, int Nq, int Nv, float *mat_ctx, float *mat_q,
+                               float *loss_ctx, float *loss_q, float *dq2v) {
+    (void)ar;
     return hero__rank_loss(m, q2v, Nq, Nv, mat_ctx, mat_q, loss_ctx, loss_q, dq2v);
 }
-
-/* ---- where a model's numbers live ---- */
-#ifdef HERO_CUDA
-static hero_arena *hero__cu_act(hero_model *m);
-static float *hero__cu_pbase(const hero_model *m, int grads);
-static int hero__cu_to_host(hero_arena *ar, void *dst, const void *src, size_t bytes);
-static const char *hero__cu_errmsg(hero_arena *ar);
-#endif
-
-/* the activation arena: the model's own arena on the CPU, the device arena of a GPU model */
-static hero_arena *hero__act(hero_model *m) {
-#ifdef HERO_CUDA
-    if (m->dev) return hero__cu_act(m);
-#endif
-    return &m->arena;
+/* a pass's inputs stay where they are; results are host memory already */
+static void *hero__cpu_prep_put(hero_arena *ar, struct hero__prep *P, const void *src, size_t bytes) {
+    (void)ar; (void)P; (void)bytes;
+    return (void *)(uintptr_t)src;
 }
-/* the parameter (grads 0) or gradient (grads 1) block the model code computes with (m->p / m->g point
-   into it): m->params / m->grads on the CPU, the device blocks of a GPU model (m->params / m->grads are
-   then the host copies that loading, saving and hero_model_download use) */
-static float *hero__pbase(const hero_model *m, int grads) {
-#ifdef HERO_CUDA
-    if (m->dev) return hero__cu_pbase(m, grads);
-#endif
-    return grads ? m->grads : m->params;
+static int hero__cpu_prep_flush(hero_arena *ar, struct hero__prep *P) {
+    (void)ar; (void)P;
+    return 0;
 }
-/* copies bytes of model memory (activations, results) to the host */
-static int hero__k_to_host(hero_arena *ar, void *dst, const void *src, size_t bytes) {
-    HERO__DEV_RC(ar, hero__cu_to_host(ar, dst, src, bytes))
+static int hero__cpu_to_host(hero_arena *ar, void *dst, const void *src, size_t bytes) {
+    (void)ar;
     if (bytes) memcpy(dst, src, bytes);
     return 0;
 }
-/* the device error behind a HERO_EDEVICE */
-static const char *hero__k_errmsg(hero_arena *ar) {
-    HERO__DEV_RC(ar, hero__cu_errmsg(ar))
+static const char *hero__cpu_errmsg(hero_arena *ar) {
+    (void)ar;
     return "no device";
 }
+/* the model: m->params / m->grads are the blocks the model code computes with */
+static int hero__cpu_model_init(hero_model *m, hero_error *err) {
+    (void)err;
+    m->be = NULL;
+    return 0;
+}
+static void hero__cpu_model_free(hero_model *m) { (void)m; }
+static hero_arena *hero__cpu_act(hero_model *m) { return &m->arena; }
+static float *hero__cpu_pbase(const hero_model *m, int grads) { return grads ? m->grads : m->params; }
+static int hero__cpu_model_copy(hero_model *m, int to_host, int grads, hero_error *err) {
+    (void)m; (void)to_host; (void)grads; (void)err;
+    return 0;
+}
+static void hero__cpu_zero_grad(hero_model *m) {
+    if (m->grads) hero__zero_floats(m->grads, m->n_floats); /* an inference-only model has none */
+}
+static int hero__cpu_set_precision(hero_model *m, int precision, hero_error *err) {
+    (void)m;
+    if (precision != HERO_PREC_FP32)
+        return hero__fail(err, HERO_EINVAL, "set_precision: %s needs a GPU model (hero.h built with HERO_CUDA)",
+                          precision == HERO_PREC_TF32 ? "tf32" : "bf16");
+    return 0;
+}
+static const char *hero__cpu_device_name(const hero_model *m) {
+    (void)m;
+    return "cpu";
+}
+static int hero__cpu_model_sync(hero_model *m, hero_error *err) {
+    (void)m; (void)err;
+    return 0;
+}
+/* the optimizer: the moments o->m / o->v are what AdamW updates */
+static int hero__cpu_opt_init(hero_optimizer *o, const hero_model *m, hero_error *err) {
+    (void)m; (void)err;
+    o->be = NULL;
+    return 0;
+}
+static void hero__cpu_opt_free(hero_optimizer *o) { (void)o; }
+static int hero__cpu_opt_copy(const hero_optimizer *o, const hero_model *m, int to_host, hero_error *err) {
+    (void)o; (void)m; (void)to_host; (void)err;
+    return 0;
+}
+static int hero__cpu_grad_sumsq(const hero_model *m, double *sumsq);                               /* section 12 */
+static int hero__cpu_adamw(hero_optimizer *o, hero_model *m, float lr, float clip, hero_error *err); /* section 12 */
+
+static const hero__backend hero__cpu_table = {
+    "cpu", "host",
+    hero__host_alloc, hero__host_arena_reset, hero__host_arena_free,
+    hero__cpu_gemm, hero__cpu_linear_fwd, hero__cpu_linear_bwd, hero__cpu_layernorm_fwd,
+    hero__cpu_layernorm_bwd, hero__cpu_gelu_fwd, hero__cpu_gelu_bwd, hero__cpu_relu_fwd, hero__cpu_relu_bwd,
+    hero__cpu_mask_logits, hero__cpu_mask_logits_rows, hero__cpu_l2norm_fwd, hero__cpu_l2norm_bwd,
+    hero__cpu_conv1d_fwd, hero__cpu_conv1d_bwd, hero__cpu_add, hero__cpu_copy, hero__cpu_div,
+    hero__cpu_mul_mask, hero__cpu_mul_mask_rows, hero__cpu_embed_fwd, hero__cpu_embed_bwd,
+    hero__cpu_add_pos_type, hero__cpu_add_pos, hero__cpu_add_pos_bwd, hero__cpu_add_rowsel,
+    hero__cpu_mfm_mask, hero__cpu_rowsum_masked, hero__cpu_merge_fwd, hero__cpu_merge_bwd,
+    hero__cpu_rows_copy, hero__cpu_rows_add, hero__cpu_attn_core_fwd, hero__cpu_attn_core_bwd,
+    hero__cpu_modpool_fwd, hero__cpu_modpool_bwd, hero__cpu_rowmax, hero__cpu_rowmax_bwd,
+    hero__cpu_pooler_fwd, hero__cpu_dot, hero__cpu_xent_rows, hero__cpu_mffr_loss, hero__cpu_rank_loss,
+    hero__cpu_prep_put, hero__cpu_prep_flush, hero__cpu_to_host, hero__cpu_errmsg,
+    hero__cpu_model_init, hero__cpu_model_free, hero__cpu_act, hero__cpu_pbase, hero__cpu_model_copy,
+    hero__cpu_zero_grad, hero__cpu_set_precision, hero__cpu_device_name, hero__cpu_model_sync,
+    hero__cpu_opt_init, hero__cpu_opt_free, hero__cpu_opt_copy, hero__cpu_grad_sumsq, hero__cpu_adamw};
+static const hero__backend *hero__cpu_backend(void) { return &hero__cpu_table; }
+
+/* ---- [backend: default] the backend a new model gets: the build's (HERO_CUDA: the GPU) ---- */
+#ifdef HERO_CUDA
+static const hero__backend *hero__cu_backend(void); /* section 19 */
+#endif
+static const hero__backend *hero__backend_default(void) {
+#ifdef HERO_CUDA
+    return hero__cu_backend();
+#else
+    return hero__cpu_backend();
+#endif
+}
+
+/* ---- where a model's numbers live ---- */
+/* the activation arena: the model's own arena on the CPU, the device arena of a GPU model */
+static hero_arena *hero__act(hero_model *m) { return hero__mbe(m)->act(m); }
+/* the parameter (grads 0) or gradient (grads 1) block the model code computes with (m->p / m->g point
+   into it): m->params / m->grads on the CPU, the device blocks of a GPU model (m->params / m->grads are
+   then the host copies that loading, saving and hero_model_download use) */
+static float *hero__pbase(const hero_model *m, int grads) { return hero__mbe(m)->pbase(m, grads); }
+
+/* has_grad comes from the computation: a backward primitive that writes a parameter gradient
+   (the arguments dW / dw / db / gword / gpos / gtype of linear_bwd, layernorm_bwd, conv1d_bwd,
+   embed_bwd, add_pos_bwd, and rowsum_masked's dst) marks the parameter its output lies in, in
+   the gradient block of the model the arena computes for (ar->owner, set by hero__begin_pass).
+   Any other pointer (an activation, NULL) marks nothing. As autograd: p.grad is not None once a
+   backward reached p, whatever the values. */
+static void hero__grad_mark(hero_arena *ar, const float *g) {
+    hero_model *m = ar->owner;
+    uintptr_t base, u = (uintptr_t)g;
+    int lo, hi;
+    if (!m || !g) return;
+    base = (uintptr_t)hero__pbase(m, 1);
+    if (u < base || u >= base + m->n_floats * sizeof(float)) return;
+    lo = 0; hi = m->n_params - 1;
+    while (lo <= hi) { /* the table is in offset order */
+        int mid = (lo + hi) / 2;
+        hero_param *t = &m->table[mid];
+        size_t off = (size_t)(u - base) / sizeof(float);
+        if (off < t->offset) hi = mid - 1;
+        else if (off >= t->offset + t->numel) lo = mid + 1;
+        else { t->has_grad = 1; return; }
+    }
+}
+
+/* ---- [primitives] what the model code (sections 4-10) calls: the table of the arena it computes in ---- */
+static void hero__k_gemm(hero_arena *ar, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                         const float *B, int ldb, float beta, float *C, int ldc) {
+    hero__be(ar)->gemm(ar, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+static void hero__k_linear_fwd(hero_arena *ar, float *out, const float *in, const float *W, const float *b, int N, int K, int O) {
+    hero__be(ar)->linear_fwd(ar, out, in, W, b, N, K, O);
+}
+static void hero__k_linear_bwd(hero_arena *ar, float *din, float *dW, float *db, const float *dout, const float *in,
+                               const float *W, int N, int K, int O) {
+    hero__be(ar)->linear_bwd(ar, din, dW, db, dout, in, W, N, K, O);
+    hero__grad_mark(ar, dW);
+    hero__grad_mark(ar, db);
+}
+static void hero__k_layernorm_fwd(hero_arena *ar, float *out, float *mean, float *rstd, const float *x, const float *w,
+                                  const float *b, int N, int C, float eps) {
+    hero__be(ar)->layernorm_fwd(ar, out, mean, rstd, x, w, b, N, C, eps);
+}
+static void hero__k_layernorm_bwd(hero_arena *ar, float *dx, float *dw, float *db, const float *dout, const float *x,
+                                  const float *mean, const float *rstd, const float *w, int N, int C) {
+    hero__be(ar)->layernorm_bwd(ar, dx, dw, db, dout, x, mean, rstd, w, N, C);
+    hero__grad_mark(ar, dw);
+    hero__grad_mark(ar, db);
+}
+static void hero__k_gelu_fwd(hero_arena *ar, float *out, const float *x, size_t n) {
+    hero__be(ar)->gelu_fwd(ar, out, x, n);
+}
+static void hero__k_gelu_bwd(hero_arena *ar, float *dx, const float *dout, const float *x, size_t n) {
+    hero__be(ar)->gelu_bwd(ar, dx, dout, x, n);
+}
+static void hero__k_relu_fwd(hero_arena *ar, float *x, size_t n) {
+    hero__be(ar)->relu_fwd(ar, x, n);
+}
+static void hero__k_relu_bwd(hero_arena *ar, float *dx, const float *dout, const float *out, size_t n) {
+    hero__be(ar)->relu_bwd(ar, dx, dout, out, n);
+}
+static void hero__k_mask_logits(hero_arena *ar, float *x, const int32_t *m, size_t n) {
+    hero__be(ar)->mask_logits(ar, x, m, n);
+}
+static void hero__k_mask_logits_rows(hero_arena *ar, float *x, const int32_t *mask, int R, int C) {
+    hero__be(ar)->mask_logits_rows(ar, x, mask, R, C);
+}
+static void hero__k_l2norm_fwd(hero_arena *ar, float *y, float *norm, const float *x, int N, int C, float eps) {
+    hero__be(ar)->l2norm_fwd(ar, y, norm, x, N, C, eps);
+}
+static void hero__k_l2norm_bwd(hero_arena *ar, float *dx, const float *dy, const float *y, const float *norm, int N, int C,
+                               float eps) {
+    hero__be(ar)->l2norm_bwd(ar, dx, dy, y, norm, N, C, eps);
+}
+static void hero__k_conv1d_fwd(hero_arena *ar, float *y, const float *x, const float *w, int N, int L, int K) {
+    hero__be(ar)->conv1d_fwd(ar, y, x, w, N, L, K);
+}
+static void hero__k_conv1d_bwd(hero_arena *ar, float *dx, float *dw, const float *dy, const float *x, const float *w, int N,
+                               int L, int K) {
+    hero__be(ar)->conv1d_bwd(ar, dx, dw, dy, x, w, N, L, K);
+    hero__grad_mark(ar, dw);
+}
+static void hero__k_add(hero_arena *ar, float *y, const float *x, size_t n) {
+    hero__be(ar)->add(ar, y, x, n);
+}
+static void hero__k_copy(hero_arena *ar, float *y, const float *x, size_t n) {
+    hero__be(ar)->copy(ar, y, x, n);
+}
+static void hero__k_div(hero_arena *ar, float *x, size_t n, float d) {
+    hero__be(ar)->div(ar, x, n, d);
+}
+static void hero__k_mul_mask(hero_arena *ar, float *x, const int32_t *mask, size_t n) {
+    hero__be(ar)->mul_mask(ar, x, mask, n);
+}
+static void hero__k_mul_mask_rows(hero_arena *ar, float *dst, const float *src, const int32_t *mask, int R, int C) {
+    hero__be(ar)->mul_mask_rows(ar, dst, src, mask, R, C);
+}
+static void hero__k_embed_fwd(hero_arena *ar, float *out, const int32_t *ids, const int32_t *pos, const float *word,
+                              const float *ptab, const float *type_row, int N, int T, int H) {
+    hero__be(ar)->embed_fwd(ar, out, ids, pos, word, ptab, type_row, N, T, H);
+}
+static void hero__k_embed_bwd(hero_arena *ar, float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
+                              const int32_t *pos, int N, int T, int H, const hero__rowmap *wmap) {
+    hero__be(ar)->embed_bwd(ar, gword, gpos, gtype, d, ids, pos, N, T, H, wmap);
+    hero__grad_mark(ar, gword);
+    hero__grad_mark(ar, gpos);
+    hero__grad_mark(ar, gtype);
+}
+static void hero__k_add_pos_type(hero_arena *ar, float *x, const int32_t *pos, const float *ptab, const float *type_row, int N,
+                                 int T, int H) {
+    hero__be(ar)->add_pos_type(ar, x, pos, ptab, type_row, N, T, H);
+}
+static void hero__k_add_pos(hero_arena *ar, float *out, const float *in, const float *ptab, int B, int T, int H) {
+    hero__be(ar)->add_pos(ar, out, in, ptab, B, T, H);
+}
+static void hero__k_add_pos_bwd(hero_arena *ar, float *gpos, float *dx, const float *d, int B, int T, int H) {
+    hero__be(ar)->add_pos_bwd(ar, gpos, dx, d, B, T, H);
+    hero__grad_mark(ar, gpos);
+}
+static void hero__k_add_rowsel(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
+    hero__be(ar)->add_rowsel(ar, x, sel, table, R, C);
+}
+static void hero__k_mfm_mask(hero_arena *ar, float *x, const uint8_t *sel, const float *table, size_t R, int C) {
+    hero__be(ar)->mfm_mask(ar, x, sel, table, R, C);
+}
+static void hero__k_rowsum_masked(hero_arena *ar, float *dst, const float *src, const uint8_t *sel, size_t R, int C) {
+    hero__be(ar)->rowsum_masked(ar, dst, src, sel, R, C);
+    hero__grad_mark(ar, dst);
+}
+static void hero__k_merge_fwd(hero_arena *ar, float *emb, const float *v_emb, const float *t_emb, const int32_t *gather, int N,
+                              int Lv, int Lt, int Lg, int H) {
+    hero__be(ar)->merge_fwd(ar, emb, v_emb, t_emb, gather, N, Lv, Lt, Lg, H);
+}
+static void hero__k_merge_bwd(hero_arena *ar, float *dv, float *dt, const float *demb, const int32_t *gather, int N, int Lv,
+                              int Lt, int Lg, int H) {
+    hero__be(ar)->merge_bwd(ar, dv, dt, demb, gather, N, Lv, Lt, Lg, H);
+}
+static void hero__k_rows_copy(hero_arena *ar, float *dst, int ldd, const int32_t *dst_idx, const float *src, int lds,
+                              const int32_t *src_idx, int n, int C) {
+    hero__be(ar)->rows_copy(ar, dst, ldd, dst_idx, src, lds, src_idx, n, C);
+}
+static void hero__k_rows_add(hero_arena *ar, float *dst, const float *src, const hero__rowmap *mp, int H) {
+    hero__be(ar)->rows_add(ar, dst, src, mp, H);
+}
+static void hero__k_attn_core_fwd(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
+                                  const int32_t *mask, int N, int T, int H, int A) {
+    hero__be(ar)->attn_core_fwd(ar, att, ctx, q, k, v, mask, N, T, H, A);
+}
+static int hero__k_attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
+                                 const float *k, const float *v, const float *att, int N, int T, int H, int A) {
+    return hero__be(ar)->attn_core_bwd(ar, dq, dk, dv, dctx, q, k, v, att, N, T, H, A);
+}
+static void hero__k_modpool_fwd(hero_arena *ar, float *alpha, float *mq, const float *x, int N, int T, int H) {
+    hero__be(ar)->modpool_fwd(ar, alpha, mq, x, N, T, H);
+}
+static void hero__k_modpool_bwd(hero_arena *ar, float *dx, float *dal, float *ds, const float *dmq, const float *x,
+                                const float *alpha, int N, int T, int H) {
+    hero__be(ar)->modpool_bwd(ar, dx, dal, ds, dmq, x, alpha, N, T, H);
+}
+static void hero__k_rowmax(hero_arena *ar, float *mx, int *arg, const float *x, int R, int C) {
+    hero__be(ar)->rowmax(ar, mx, arg, x, R, C);
+}
+static void hero__k_rowmax_bwd(hero_arena *ar, float *dcs, const float *dmx, const int *arg, const int32_t *mask, int Nq, int B,
+                               int L) {
+    hero__be(ar)->rowmax_bwd(ar, dcs, dmx, arg, mask, Nq, B, L);
+}
+static void hero__k_pooler_fwd(hero_arena *ar, float *pooled, const float *x, size_t ldx, const float *W, const float *b, int S,
+                               int H) {
+    hero__be(ar)->pooler_fwd(ar, pooled, x, ldx, W, b, S, H);
+}
+static void hero__k_dot(hero_arena *ar, float *out, const float *a, const float *b, size_t n) {
+    hero__be(ar)->dot(ar, out, a, b, n);
+}
+static int hero__k_xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
+                             float *loss_vec, float *dlogits, float scale, float *loss) {
+    return hero__be(ar)->xent_rows(ar, logits, n, cols, stride, targets, loss_vec, dlogits, scale, loss);
+}
+static void hero__k_mffr_loss(hero_arena *ar, float *lv, float *dout, float *loss, const float *pred, const float *tgt, int nm,
+                              int F) {
+    hero__be(ar)->mffr_loss(ar, lv, dout, loss, pred, tgt, nm, F);
+}
+static int hero__k_rank_loss(hero_model *m, hero_arena *ar, const float *q2v, int Nq, int Nv, float *mat_ctx, float *mat_q,
+                             float *loss_ctx, float *loss_q, float *dq2v) {
+    return hero__be(ar)->rank_loss(ar, m, q2v, Nq, Nv, mat_ctx, mat_q, loss_ctx, loss_q, dq2v);
+}
+
+/* ---- results and errors ---- */
+/* copies bytes of model memory (activations, results) to the host */
+static int hero__k_to_host(hero_arena *ar, void *dst, const void *src, size_t bytes) {
+    return hero__be(ar)->to_host(ar, dst, src, bytes);
+}
+/* the device error behind a HERO_EDEVICE */
+static const char *hero__k_errmsg(hero_arena *ar) { return hero__be(ar)->errmsg(ar); }
 
 /* A forward's inputs where its kernels read them: the batch's arrays and the index maps built
-   from it on the host (hero__prepare). On the CPU they stay where they are; with HERO_CUDA each
+   from it on the host (hero__prepare). On the CPU they stay where they are; on a device each
    one is given space in the device arena as it is added and all go up in one copy
    (hero__prep_flush) before the first kernel. */
 typedef struct hero__prep {
@@ -3982,89 +4309,26 @@ typedef struct hero__prep {
     struct { void *dst; const void *src; size_t bytes; } up[48];
 } hero__prep;
 
-#ifdef HERO_CUDA
-static void *hero__cu_prep_put(hero_arena *ar, hero__prep *P, const void *src, size_t bytes);
-static int hero__cu_prep_flush(hero_arena *ar, hero__prep *P);
-#endif
 /* src (bytes) where the kernels of arena ar read it; NULL stays NULL */
 static void *hero__prep_put(hero__prep *P, hero_arena *ar, const void *src, size_t bytes) {
     if (!src) return NULL;
-    HERO__DEV_RC(ar, hero__cu_prep_put(ar, P, src, bytes))
-    (void)P; (void)bytes;
-    return (void *)(uintptr_t)src;
+    return hero__be(ar)->prep_put(ar, P, src, bytes);
 }
-static int hero__prep_flush(hero__prep *P, hero_arena *ar) {
-    HERO__DEV_RC(ar, hero__cu_prep_flush(ar, P))
-    (void)P;
-    return 0;
-}
+static int hero__prep_flush(hero__prep *P, hero_arena *ar) { return hero__be(ar)->prep_flush(ar, P); }
 
-/* ---- model-level hooks (no-ops on the CPU): GPU state, copies between host and GPU, AdamW ---- */
-#ifdef HERO_CUDA
-static int hero__cu_model_init(hero_model *m, hero_error *err);
-static void hero__cu_model_free(hero_model *m);
-static int hero__cu_model_copy(hero_model *m, int to_host, int grads, hero_error *err);
-static void hero__cu_zero_grad(hero_model *m);
-static int hero__cu_set_precision(hero_model *m, int p, hero_error *err);
-static const char *hero__cu_device_name(const hero_model *m);
-static int hero__cu_opt_init(hero_optimizer *o, const hero_model *m, hero_error *err);
-static void hero__cu_opt_free(hero_optimizer *o);
-static int hero__cu_opt_copy(const hero_optimizer *o, const hero_model *m, int to_host, hero_error *err);
-static int hero__cu_grad_sumsq(const hero_model *m, double *sumsq);
-static int hero__cu_adamw(hero_optimizer *o, hero_model *m, const float *step_size, float lr, float clip, hero_error *err);
-static int hero__cu_model_sync(hero_model *m, hero_error *err);
-#define HERO__CU_OR(x, call) if (x) return call;
-#else
-#define HERO__CU_OR(x, call) (void)(x);
-#endif
-
-/* a GPU model's state, when the build has HERO_CUDA */
-static int hero__dev_model_init(hero_model *m, hero_error *err) {
-#ifdef HERO_CUDA
-    return hero__cu_model_init(m, err);
-#else
-    (void)m; (void)err;
-    return 0;
-#endif
-}
-static void hero__dev_model_free(hero_model *m) {
-#ifdef HERO_CUDA
-    if (m->dev) hero__cu_model_free(m);
-#else
-    (void)m;
-#endif
-}
-/* host copy -> GPU (to_host 0) or GPU -> host copy (to_host 1): weights, or gradients (grads 1) */
+/* ---- model-level hooks: the model's backend (GPU state, copies between host and GPU) ---- */
+/* a new model's state on the build's backend */
+static int hero__dev_model_init(hero_model *m, hero_error *err) { return hero__backend_default()->model_init(m, err); }
+static void hero__dev_model_free(hero_model *m) { hero__mbe(m)->model_free(m); }
+/* host copy -> device (to_host 0) or device -> host copy (to_host 1): weights, or gradients (grads 1) */
 static int hero__dev_model_copy(hero_model *m, int to_host, int grads, hero_error *err) {
-    HERO__CU_OR(m->dev, hero__cu_model_copy(m, to_host, grads, err))
-    (void)to_host; (void)grads; (void)err;
-    return 0;
+    return hero__mbe(m)->model_copy(m, to_host, grads, err);
 }
-/* 1 if the gradients were zeroed on the GPU */
-static int hero__dev_zero_grad(hero_model *m) {
-#ifdef HERO_CUDA
-    if (m->dev) { hero__cu_zero_grad(m); return 1; }
-#endif
-    (void)m;
-    return 0;
-}
-static int hero__dev_opt_init(hero_optimizer *o, const hero_model *m, hero_error *err) {
-    HERO__CU_OR(m->dev, hero__cu_opt_init(o, m, err))
-    (void)o; (void)err;
-    return 0;
-}
-static void hero__dev_opt_free(hero_optimizer *o) {
-#ifdef HERO_CUDA
-    if (o->dev) hero__cu_opt_free(o);
-#else
-    (void)o;
-#endif
-}
-/* the AdamW moments: GPU -> host copies (to_host 1) or back */
+static int hero__dev_opt_init(hero_optimizer *o, const hero_model *m, hero_error *err) { return hero__mbe(m)->opt_init(o, m, err); }
+static void hero__dev_opt_free(hero_optimizer *o) { hero__obe(o)->opt_free(o); }
+/* the AdamW moments: device -> host copies (to_host 1) or back */
 static int hero__dev_opt_copy(const hero_optimizer *o, const hero_model *m, int to_host, hero_error *err) {
-    HERO__CU_OR(o->dev, hero__cu_opt_copy(o, m, to_host, err))
-    (void)m; (void)to_host; (void)err;
-    return 0;
+    return hero__obe(o)->opt_copy(o, m, to_host, err);
 }
 /* host address of a parameter pointer of m->p (the initialisers write the host copy) */
 static float *hero__hostp(hero_model *m, const float *p) { return m->params + (p - hero__pbase(m, 0)); }
@@ -4335,28 +4599,13 @@ HERODEF hero_param *hero_model_param(hero_model *m, const char *name) {
     return NULL;
 }
 
-HERODEF void hero_zero_grad(hero_model *m) {
-    if (!hero__dev_zero_grad(m) && m->grads) hero__zero_floats(m->grads, m->n_floats);
-}
+HERODEF void hero_zero_grad(hero_model *m) { hero__mbe(m)->zero_grad(m); }
 
-HERODEF const char *hero_model_device(const hero_model *m) {
-#ifdef HERO_CUDA
-    if (m->dev) return hero__cu_device_name(m);
-#endif
-    (void)m;
-    return "cpu";
-}
+HERODEF const char *hero_model_device(const hero_model *m) { return hero__mbe(m)->device_name(m); }
 
 HERODEF int hero_model_set_precision(hero_model *m, hero_precision p, hero_error *err) {
     if ((int)p < HERO_PREC_FP32 || p > HERO_PREC_BF16) return hero__fail(err, HERO_EINVAL, "set_precision: unknown precision %d", (int)p);
-#ifdef HERO_CUDA
-    if (m->dev) return hero__cu_set_precision(m, (int)p, err);
-#endif
-    (void)m;
-    if (p != HERO_PREC_FP32)
-        return hero__fail(err, HERO_EINVAL, "set_precision: %s needs a GPU model (hero.h built with HERO_CUDA)",
-                          p == HERO_PREC_TF32 ? "tf32" : "bf16");
-    return 0;
+    return hero__mbe(m)->set_precision(m, (int)p, err);
 }
 
 HERODEF int hero_model_download(hero_model *m, hero_error *err) {
@@ -4369,11 +4618,7 @@ HERODEF int hero_model_upload(hero_model *m, hero_error *err) {
     return rc ? rc : hero__dev_model_copy(m, 0, 1, err);
 }
 
-HERODEF int hero_model_sync(hero_model *m, hero_error *err) {
-    HERO__CU_OR(m->dev, hero__cu_model_sync(m, err))
-    (void)err;
-    return 0;
-}
+HERODEF int hero_model_sync(hero_model *m, hero_error *err) { return hero__mbe(m)->model_sync(m, err); }
 
 HERODEF int hero_copy_to_host(hero_model *m, void *dst, const void *src, size_t bytes, hero_error *err) {
     hero_arena *ar = hero__act(m);
@@ -4384,45 +4629,10 @@ HERODEF int hero_copy_to_host(hero_model *m, void *dst, const void *src, size_t 
     return 0;
 }
 
-/* Marks the parameter owning gradient pointer g as having received a gradient. */
-static void hero__touch(hero_model *m, const float *g) {
-    size_t off = (size_t)(g - hero__pbase(m, 1));
-    int lo = 0, hi = m->n_params - 1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        hero_param *t = &m->table[mid];
-        if (off < t->offset) hi = mid - 1;
-        else if (off >= t->offset + t->numel) lo = mid + 1;
-        else { t->has_grad = 1; return; }
-    }
-}
-
-static void hero__touch_attn(hero_model *m, hero_attn_params *g) {
-#define HERO__T(field, nm, nd, d0, d1, d2) hero__touch(m, g->field);
-    HERO_PARAMS_ATTN(HERO__T)
-#undef HERO__T
-}
-static void hero__touch_layer(hero_model *m, hero_layer_params *g) {
-    hero__touch_attn(m, &g->attn);
-#define HERO__T(field, nm, nd, d0, d1, d2) hero__touch(m, g->field);
-    HERO_PARAMS_FFN(HERO__T)
-#undef HERO__T
-}
-
 #define HERO__NEW(ar, type, n) ((type *)hero__alloc((ar), (size_t)(n) * sizeof(type)))
 /* an activation its producing op writes completely: not zeroed (tests: HERO_ARENA_POISON fills
    it with 0xff bytes, NaN as floats, -1 as ints, so that a read before the write shows) */
-static void *hero__alloc_w(hero_arena *a, size_t bytes) {
-    void *p;
-#ifdef HERO_CUDA
-    if (a->dev) return hero__cu_alloc(a, bytes, 0);
-#endif
-    p = hero__arena_take(a, bytes);
-#ifdef HERO_ARENA_POISON
-    if (p) memset(p, 0xff, bytes);
-#endif
-    return p;
-}
+static void *hero__alloc_w(hero_arena *a, size_t bytes) { return hero__be(a)->alloc(a, bytes, 0); }
 #define HERO__NEWW(ar, type, n) ((type *)hero__alloc_w((ar), (size_t)(n) * sizeof(type)))
 
 /* ======================================================================================
@@ -4550,7 +4760,6 @@ static int hero__encoder_bwd(hero_model *m, hero__layer_act *act, const hero_lay
         float *d = l == 0 ? dx : HERO__NEW(ar, float, (size_t)N * T * H);
         if (!d) return HERO_ENOMEM;
         if ((rc = hero__layer_bwd(ar, &act[l], &layers[l], &g[l], d, cur, H, Dff)) != 0) return rc;
-        hero__touch_layer(m, &g[l]);
         cur = d;
     }
     if (n_layers == 0) hero__k_add(ar, dx, dout, (size_t)N * T * H);
@@ -4598,8 +4807,6 @@ static int hero__text_emb_bwd(hero_model *m, hero__fenc_act *s, const float *dem
     if (!dres) return HERO_ENOMEM;
     hero__k_layernorm_bwd(ar, dres, m->g.f_ln_w, m->g.f_ln_b, demb, s->t_res, s->t_mean, s->t_rstd, m->p.f_ln_w, (int)NT, H);
     hero__k_embed_bwd(ar, m->g.f_word, m->g.f_pos, m->g.f_type + H, dres, s->ids, s->pos, s->N, s->Lt, H, s->wmap);
-    hero__touch(m, m->g.f_word); hero__touch(m, m->g.f_pos); hero__touch(m, m->g.f_type);
-    hero__touch(m, m->g.f_ln_w); hero__touch(m, m->g.f_ln_b);
     return 0;
 }
 
@@ -4639,13 +4846,9 @@ static int hero__frame_emb_bwd(hero_model *m, hero__fenc_act *s, const float *de
         if (!din) return HERO_ENOMEM;
         hero__k_layernorm_bwd(ar, din, m->g.img_ln_w, m->g.img_ln_b, dln, s->v_in, s->v_lmean, s->v_lrstd, m->p.img_ln_w, (int)NV, F);
         hero__k_rowsum_masked(ar, m->g.img_mask + F, din, s->vmask, NV, F); /* row 0 is padding_idx: no gradient */
-        hero__touch(m, m->g.img_mask);
     } else {
         hero__k_layernorm_bwd(ar, NULL, m->g.img_ln_w, m->g.img_ln_b, dln, s->v_in, s->v_lmean, s->v_lrstd, m->p.img_ln_w, (int)NV, F);
     }
-    hero__touch(m, m->g.img_eln_w); hero__touch(m, m->g.img_eln_b); hero__touch(m, m->g.img_pos);
-    hero__touch(m, m->g.f_type); hero__touch(m, m->g.img_w); hero__touch(m, m->g.img_b);
-    hero__touch(m, m->g.img_ln_w); hero__touch(m, m->g.img_ln_b);
     return 0;
 }
 
@@ -4740,11 +4943,9 @@ static int hero__fuse_bwd(hero_model *m, hero__video_act *s, const hero__prep *P
         if (!dcv) return HERO_ENOMEM;
         hero__k_layernorm_bwd(ar, dcv, m->g.ft_ln_w, m->g.ft_ln_b, dln, s->cv, s->ft_mean, s->ft_rstd, m->p.ft_ln_w, (int)BL, F);
         hero__k_rowsum_masked(ar, m->g.v_mask + F, dcv, b->c_v_masks, BL, F); /* row 0 is padding_idx */
-        hero__touch(m, m->g.v_mask);
     } else {
         hero__k_layernorm_bwd(ar, NULL, m->g.ft_ln_w, m->g.ft_ln_b, dln, s->cv, s->ft_mean, s->ft_rstd, m->p.ft_ln_w, (int)BL, F);
     }
-    hero__touch(m, m->g.ft_w); hero__touch(m, m->g.ft_b); hero__touch(m, m->g.ft_ln_w); hero__touch(m, m->g.ft_ln_b);
     return 0;
 }
 
@@ -4775,7 +4976,6 @@ static int hero__cenc_bwd(hero_model *m, hero__video_act *s, const float *dout, 
         return rc;
     hero__k_layernorm_bwd(ar, dres, m->g.c_ln_w, m->g.c_ln_b, demb, s->c_res, s->c_mean, s->c_rstd, m->p.c_ln_w, (int)BL, H);
     hero__k_add_pos_bwd(ar, m->g.c_pos, dc_in, dres, s->B, s->L, H);
-    hero__touch(m, m->g.c_pos); hero__touch(m, m->g.c_ln_w); hero__touch(m, m->g.c_ln_b);
     return 0;
 }
 
@@ -4886,9 +5086,6 @@ static int hero__query_bwd(hero_model *m, hero__query_act *s, const float *dmq) 
     hero__k_relu_bwd(ar, din, dres, s->in_out, NT * H);
     hero__k_linear_bwd(ar, dln, m->g.qin_w, m->g.qin_b, din, s->in_ln, m->p.qin_w, (int)NT, H, H);
     hero__k_layernorm_bwd(ar, dfo, m->g.qin_ln_w, m->g.qin_ln_b, dln, s->f.out, s->in_mean, s->in_rstd, m->p.qin_ln_w, (int)NT, H);
-    hero__touch(m, m->g.q_mod); hero__touch_attn(m, &m->g.q_attn); hero__touch(m, m->g.q_pos);
-    hero__touch(m, m->g.q_pos_ln_w); hero__touch(m, m->g.q_pos_ln_b); hero__touch(m, m->g.qin_w);
-    hero__touch(m, m->g.qin_b); hero__touch(m, m->g.qin_ln_w); hero__touch(m, m->g.qin_ln_b);
     return hero__fenc_bwd(m, &s->f, dfo);
 }
 
@@ -4949,17 +5146,14 @@ static int hero__vsm_bwd(hero_model *m, hero__vsm_act *s, const float *dst, cons
         if (dst) {
             hero__k_mul_mask_rows(ar, dm, dst, s->mask, Nq, BL);
             hero__k_conv1d_bwd(ar, dsim, m->g.st_w, dm, s->sim, m->p.st_w, Nq * B, L, c->conv_k);
-            hero__touch(m, m->g.st_w);
         }
         if (ded) {
             hero__k_mul_mask_rows(ar, dm, ded, s->mask, Nq, BL);
             hero__k_conv1d_bwd(ar, dsim, m->g.ed_w, dm, s->sim, m->p.ed_w, Nq * B, L, c->conv_k);
-            hero__touch(m, m->g.ed_w);
         }
         hero__k_gemm(ar, 0, 0, Nq, H, BL, 1.0f, dsim, BL, s->frames, H, 1.0f, dquery, H);
         hero__k_gemm(ar, 1, 0, BL, H, Nq, 1.0f, dsim, BL, s->query, H, 1.0f, dframes, H);
         hero__k_linear_bwd(ar, dmq, m->g.vq_w, m->g.vq_b, dquery, s->mq, m->p.vq_w, Nq, H, H);
-        hero__touch(m, m->g.vq_w); hero__touch(m, m->g.vq_b);
     }
     if (dq2v) {
         float *dcs = HERO__NEW(ar, float, (size_t)Nq * BL), *dmqn = HERO__NEW(ar, float, (size_t)Nq * H);
@@ -5061,10 +5255,84 @@ static int hero__rank_loss(hero_model *m, const float *q2v, int Nq, int Nv, floa
    9. The model and its losses: one task per call, forward then (optionally) backward
    ====================================================================================== */
 
-static int hero__check_batch(const hero_model *m, const hero_batch *b, hero_error *err) {
+/* ---- [tasks] a task is one entry of the task table (hero__tasks, end of section 13) ----
+   ADDING A TASK (a pre-training objective or a downstream head) touches:
+     1. hero_task (its id, before HERO_TASK_COUNT), and its fields in hero_batch / hero_result /
+        hero_choices when it has inputs or outputs of its own (its head's parameters: the
+        parameter table, section 3, with their init in section 18);
+     2. its own functions: check (its batch fields), prepare (its index maps), run (forward,
+        loss, backward), losses (the result's loss fields), and for the data: draw (its random
+        choices), check_choices, collate (the official collate of its data file);
+     3. ONE entry of hero__tasks (end of section 13) naming them.
+   Nothing else dispatches on the task: checking, preparing, running, the result, drawing,
+   collating and the names go through the table; has_grad comes from the backward primitives
+   (hero__grad_mark), so no parameter list is kept by hand. */
+struct hero__dprep;
+struct hero__run;
+typedef struct hero__task_desc {
+    hero_task id;
+    const char *name;  /* hero_task_name: the trainer's mixture and hero_golden use it */
+    int video;         /* 1: the batch has the temporal input (B, L, clips, sub2frames); 0: text rows only */
+    unsigned groups;   /* the parameter groups its backward trains (HERO__GROUP_*; tests check it) */
+    /* the model (this section) */
+    int (*check)(const hero_model *m, const hero_batch *b, hero_error *err); /* its own batch fields; NULL: none */
+    int (*prepare)(hero_model *m, struct hero__prep *P, const hero_batch *b); /* its index maps; NULL: none */
+    int (*run)(hero_model *m, struct hero__run *R, const struct hero__prep *P, int backward, hero_result *res);
+    void (*losses)(const hero_model *m, const float *scal, hero_result *res); /* loss fields from the read-back scal[4] */
+    /* the data (section 13); draw NULL: nothing random (and no choices to check) */
+    int (*draw)(hero_choices *out, const struct hero__dprep *p, const hero_video *videos, const hero_batch_options *o,
+                hero_rng *rng, hero_error *err);
+    int (*check_choices)(const hero_choices *c, const struct hero__dprep *p, const hero_video *videos,
+                         const hero_batch_options *o, hero_error *err);
+    int (*collate)(hero_batch *b, const hero_video *videos, const struct hero__dprep *p, const hero_batch_options *o,
+                   const hero_choices *c, hero_error *err);
+} hero__task_desc;
+/* parameter groups: the official module that owns a parameter (hero__param_group) */
+enum {
+    HERO__GROUP_TEXT_EMB = 1u << 0,    /* v_encoder.f_encoder.embeddings */
+    HERO__GROUP_FRAME_EMB = 1u << 1,   /* v_encoder.f_encoder.img_embeddings, but its mask_embedding */
+    HERO__GROUP_FRAME_MASK = 1u << 2,  /* v_encoder.f_encoder.img_embeddings.mask_embedding */
+    HERO__GROUP_CROSS = 1u << 3,       /* v_encoder.f_encoder.encoder: the cross-modal layers */
+    HERO__GROUP_MLM_HEAD = 1u << 4,    /* v_encoder.f_encoder.lm_head */
+    HERO__GROUP_FUSION = 1u << 5,      /* v_encoder.frame_transform */
+    HERO__GROUP_FUSION_MASK = 1u << 6, /* v_encoder.mask_embedding */
+    HERO__GROUP_TEMPORAL = 1u << 7,    /* v_encoder.c_encoder */
+    HERO__GROUP_MFM_HEAD = 1u << 8,    /* v_encoder.feat_regress */
+    HERO__GROUP_FOM_HEAD = 1u << 9,    /* v_encoder.fom_output */
+    HERO__GROUP_QUERY = 1u << 10,      /* q_feat_attn */
+    HERO__GROUP_SPAN = 1u << 11,       /* video_st_predictor, video_ed_predictor */
+    HERO__GROUP_VSM = 1u << 12,        /* video_query_linear */
+    HERO__GROUP_OTHER = 1u << 30       /* anything else (the pooler) */
+};
+static unsigned hero__param_group(const char *name) {
+    static const struct { const char *prefix; unsigned group; } g[] = {
+        {"v_encoder.f_encoder.pooler.", HERO__GROUP_OTHER}, /* no pre-training loss reaches the poolers */
+        {"v_encoder.c_encoder.pooler.", HERO__GROUP_OTHER},
+        {"v_encoder.f_encoder.embeddings.", HERO__GROUP_TEXT_EMB},
+        {"v_encoder.f_encoder.img_embeddings.mask_embedding.", HERO__GROUP_FRAME_MASK},
+        {"v_encoder.f_encoder.img_embeddings.", HERO__GROUP_FRAME_EMB},
+        {"v_encoder.f_encoder.encoder.", HERO__GROUP_CROSS},
+        {"v_encoder.f_encoder.lm_head.", HERO__GROUP_MLM_HEAD},
+        {"v_encoder.frame_transform.", HERO__GROUP_FUSION},
+        {"v_encoder.mask_embedding.", HERO__GROUP_FUSION_MASK},
+        {"v_encoder.c_encoder.", HERO__GROUP_TEMPORAL},
+        {"v_encoder.feat_regress.", HERO__GROUP_MFM_HEAD},
+        {"v_encoder.fom_output.", HERO__GROUP_FOM_HEAD},
+        {"q_feat_attn.", HERO__GROUP_QUERY},
+        {"video_st_predictor.", HERO__GROUP_SPAN},
+        {"video_ed_predictor.", HERO__GROUP_SPAN},
+        {"video_query_linear.", HERO__GROUP_VSM}};
+    size_t i;
+    for (i = 0; i < sizeof(g) / sizeof(g[0]); i++)
+        if (strncmp(name, g[i].prefix, strlen(g[i].prefix)) == 0) return g[i].group;
+    return HERO__GROUP_OTHER;
+}
+static const hero__task_desc *hero__task_of(hero_task t); /* the entry of task t; NULL: unknown */
+
+/* every task's input: the cross-modal rows, then (tasks with video) the temporal input */
+static int hero__check_batch(const hero_model *m, const hero_batch *b, const hero__task_desc *T, hero_error *err) {
     const hero_config *c = &m->cfg;
     int i;
-    if ((int)b->task < 0 || b->task >= HERO_TASK_COUNT) return hero__fail(err, HERO_EINVAL, "batch: unknown task %d", (int)b->task);
     if (b->F != c->F) return hero__fail(err, HERO_ESHAPE, "batch: frame feature size %d, model expects %d", b->F, c->F);
     if (b->S <= 0 || b->Lt <= 0 || b->Lv <= 0 || b->Lg <= 0)
         return hero__fail(err, HERO_ESHAPE, "batch: empty cross-modal input (S %d, Lt %d, Lv %d, Lg %d)", b->S, b->Lt, b->Lv, b->Lg);
@@ -5081,18 +5349,10 @@ static int hero__check_batch(const hero_model *m, const hero_batch *b, hero_erro
     for (i = 0; i < b->S * b->Lg; i++)
         if (b->f_gather[i] < 0 || b->f_gather[i] >= b->Lv + b->Lt)
             return hero__fail(err, HERO_EINVAL, "batch: gather index %d outside [0, %d)", b->f_gather[i], b->Lv + b->Lt);
-    if (b->task == HERO_TASK_MLM) {
-        int n = 0;
-        for (i = 0; i < b->S * b->Lg; i++) n += b->txt_mask_tgt[i] != 0;
-        if (n != b->n_mlm) return hero__fail(err, HERO_ESHAPE, "batch: %d masked positions but %d labels", n, b->n_mlm);
-        for (i = 0; i < b->n_mlm; i++)
-            if (b->txt_labels[i] < 0 || b->txt_labels[i] >= c->V) return hero__fail(err, HERO_EINVAL, "batch: MLM label %d out of range", b->txt_labels[i]);
-        return 0;
-    }
-    if (b->B <= 0 || b->L <= 0 || b->L > c->c_max_pos)
-        return hero__fail(err, HERO_ESHAPE, "batch: %d videos of %d frames (temporal position table %d)", b->B, b->L, c->c_max_pos);
-    {
+    if (T->video) {
         int row = 0, fr = 0, v, r, j;
+        if (b->B <= 0 || b->L <= 0 || b->L > c->c_max_pos)
+            return hero__fail(err, HERO_ESHAPE, "batch: %d videos of %d frames (temporal position table %d)", b->B, b->L, c->c_max_pos);
         for (v = 0; v < b->B; v++) {
             if (b->num_subs[v] < 0 || row + b->num_subs[v] > b->S) return hero__fail(err, HERO_ESHAPE, "batch: num_subs does not add up to %d rows", b->S);
             for (r = 0; r < b->num_subs[v]; r++, row++) {
@@ -5105,25 +5365,55 @@ static int hero__check_batch(const hero_model *m, const hero_batch *b, hero_erro
         }
         if (row != b->S) return hero__fail(err, HERO_ESHAPE, "batch: num_subs add up to %d, batch has %d rows", row, b->S);
     }
-    if (b->task == HERO_TASK_FOM)
-        for (i = 0; i < b->B * b->L; i++) {
-            if (b->shuffled_orders[i] < 0 || b->shuffled_orders[i] >= b->L) return hero__fail(err, HERO_EINVAL, "batch: FOM order %d out of range", b->shuffled_orders[i]);
-            if (b->fom_targets[i] < -1 || b->fom_targets[i] >= c->fom_classes) return hero__fail(err, HERO_EINVAL, "batch: FOM target %d out of range", b->fom_targets[i]);
-        }
-    if (b->task == HERO_TASK_VSM) {
-        if (b->Nq <= 0 || b->Lq <= 0 || b->Lq > c->f_max_pos || b->Lq > c->q_max_pos)
-            return hero__fail(err, HERO_ESHAPE, "batch: %d queries of length %d", b->Nq, b->Lq);
-        for (i = 0; i < b->Nq * b->Lq; i++)
-            if (b->q_ids[i] < 0 || b->q_ids[i] >= c->Vp) return hero__fail(err, HERO_EINVAL, "batch: query token id %d out of range", b->q_ids[i]);
-        for (i = 0; i < b->Lq; i++)
-            if (b->q_pos[i] < 0 || b->q_pos[i] >= c->f_max_pos) return hero__fail(err, HERO_EINVAL, "batch: query position %d out of range", b->q_pos[i]);
-        for (i = 0; i < b->Nq; i++) {
-            if (b->q_vidx[i] < 0 || b->q_vidx[i] >= b->B) return hero__fail(err, HERO_EINVAL, "batch: query video index %d out of range", b->q_vidx[i]);
-            if (b->vsm_targets[2 * i] < -1 || b->vsm_targets[2 * i] >= b->L || b->vsm_targets[2 * i + 1] < -1 || b->vsm_targets[2 * i + 1] >= b->L)
-                return hero__fail(err, HERO_EINVAL, "batch: VSM target (%d, %d) outside [0, %d)", b->vsm_targets[2 * i], b->vsm_targets[2 * i + 1], b->L);
-        }
-        if (b->Nq % b->B) return hero__fail(err, HERO_ESHAPE, "batch: %d queries is not a multiple of %d videos", b->Nq, b->B);
+    return T->check ? T->check(m, b, err) : 0;
+}
+/* MLM: the masked positions and their labels */
+static int hero__check_mlm(const hero_model *m, const hero_batch *b, hero_error *err) {
+    const hero_config *c = &m->cfg;
+    int i, n = 0;
+    for (i = 0; i < b->S * b->Lg; i++) n += b->txt_mask_tgt[i] != 0;
+    if (n != b->n_mlm) return hero__fail(err, HERO_ESHAPE, "batch: %d masked positions but %d labels", n, b->n_mlm);
+    for (i = 0; i < b->n_mlm; i++)
+        if (b->txt_labels[i] < 0 || b->txt_labels[i] >= c->V) return hero__fail(err, HERO_EINVAL, "batch: MLM label %d out of range", b->txt_labels[i]);
+    return 0;
+}
+/* MFM-NCE / MFFR: the frame masks, as many masked frames as targets */
+static int hero__check_mfm(const hero_model *m, const hero_batch *b, hero_error *err) {
+    int i, n = 0;
+    (void)m;
+    if (!b->c_v_masks || !b->f_v_masks)
+        return hero__fail(err, HERO_EINVAL, "batch: %s has no frame masks (c_v_masks / f_v_masks NULL)", hero_task_name(b->task));
+    for (i = 0; i < b->B * b->L; i++) n += b->c_v_masks[i] != 0;
+    if (n != b->n_masked)
+        return hero__fail(err, HERO_ESHAPE, "batch: %d masked frames in c_v_masks but n_masked %d (feat_targets rows)", n, b->n_masked);
+    return 0;
+}
+/* FOM: the shuffled orders and their targets */
+static int hero__check_fom(const hero_model *m, const hero_batch *b, hero_error *err) {
+    const hero_config *c = &m->cfg;
+    int i;
+    for (i = 0; i < b->B * b->L; i++) {
+        if (b->shuffled_orders[i] < 0 || b->shuffled_orders[i] >= b->L) return hero__fail(err, HERO_EINVAL, "batch: FOM order %d out of range", b->shuffled_orders[i]);
+        if (b->fom_targets[i] < -1 || b->fom_targets[i] >= c->fom_classes) return hero__fail(err, HERO_EINVAL, "batch: FOM target %d out of range", b->fom_targets[i]);
     }
+    return 0;
+}
+/* VSM: the queries, their videos and span targets */
+static int hero__check_vsm(const hero_model *m, const hero_batch *b, hero_error *err) {
+    const hero_config *c = &m->cfg;
+    int i;
+    if (b->Nq <= 0 || b->Lq <= 0 || b->Lq > c->f_max_pos || b->Lq > c->q_max_pos)
+        return hero__fail(err, HERO_ESHAPE, "batch: %d queries of length %d", b->Nq, b->Lq);
+    for (i = 0; i < b->Nq * b->Lq; i++)
+        if (b->q_ids[i] < 0 || b->q_ids[i] >= c->Vp) return hero__fail(err, HERO_EINVAL, "batch: query token id %d out of range", b->q_ids[i]);
+    for (i = 0; i < b->Lq; i++)
+        if (b->q_pos[i] < 0 || b->q_pos[i] >= c->f_max_pos) return hero__fail(err, HERO_EINVAL, "batch: query position %d out of range", b->q_pos[i]);
+    for (i = 0; i < b->Nq; i++) {
+        if (b->q_vidx[i] < 0 || b->q_vidx[i] >= b->B) return hero__fail(err, HERO_EINVAL, "batch: query video index %d out of range", b->q_vidx[i]);
+        if (b->vsm_targets[2 * i] < -1 || b->vsm_targets[2 * i] >= b->L || b->vsm_targets[2 * i + 1] < -1 || b->vsm_targets[2 * i + 1] >= b->L)
+            return hero__fail(err, HERO_EINVAL, "batch: VSM target (%d, %d) outside [0, %d)", b->vsm_targets[2 * i], b->vsm_targets[2 * i + 1], b->L);
+    }
+    if (b->Nq % b->B) return hero__fail(err, HERO_ESHAPE, "batch: %d queries is not a multiple of %d videos", b->Nq, b->B);
     return 0;
 }
 
@@ -5135,6 +5425,8 @@ typedef struct hero__run {
     hero__query_act q;
     hero__vsm_act vsm;
     float *scal;      /* [4] the task's losses where the kernels write them (read back once, hero__finish) */
+    hero_error *err;  /* an inner failure's reason (hero__forward_backward prepends the task and stage) */
+    const char *stage; /* "prepare", "forward", "backward", "losses": where the pass is */
 #ifdef HERO_MPI
     struct hero__dist_call *dc;  /* section 20: VSM ranking over every rank; NULL = this process only */
 #endif
@@ -5146,6 +5438,7 @@ static int hero__dist_vsm_bwd(hero_model *m, hero__run *R, float *dmq, float *df
 static int hero__dist_update(hero_trainer *t, hero_error *err);
 static int hero__dist_save(const hero_trainer *t, const char *path, hero_error *err);
 static int hero__dist_load(hero_trainer *t, const char *path, hero_error *err);
+static hero_error *hero__dist_call_err(struct hero__dist_call *dc, hero_error *err); /* sets dc's, returns the old */
 #endif
 
 /* a map from (dst row, src row) pairs: grouped by dst row, each group in pair order */
@@ -5175,7 +5468,7 @@ static int hero__rowmap_make(hero_model *m, hero__prep *P, hero__rowmap *mp, con
 
 /* the forward's inputs where the kernels read them (see hero__prep): the batch's arrays, and the
    index maps built here from the host copies of num_subs / s2f_* / masks / orders / targets */
-static int hero__prepare(hero_model *m, hero__prep *P, const hero_batch *b, const float *probe) {
+static int hero__prepare(hero_model *m, hero__prep *P, const hero_batch *b, const float *probe, const hero__task_desc *T) {
     const hero_config *c = &m->cfg;
     hero_arena *host = &m->arena, *ar = hero__act(m);
     hero_batch *d = &P->d;
@@ -5219,17 +5512,7 @@ static int hero__prepare(hero_model *m, hero__prep *P, const hero_batch *b, cons
             if ((rc = hero__rowmap_make(m, P, pass ? &P->qmap : &P->wmap, dst, src, k, c->Vp)) != 0) return rc;
         }
     }
-    if (b->task == HERO_TASK_MLM) {
-        int32_t *sel = HERO__NEW(host, int32_t, (size_t)b->n_mlm);
-        int n = 0;
-        if (!sel) return HERO_ENOMEM;
-        for (i = 0; i < b->S * b->Lg; i++)
-            if (b->txt_mask_tgt[i] && n < b->n_mlm) sel[n++] = i;
-        P->n_sel = P->n_sel1 = n;
-        P->sel = (const int32_t *)hero__prep_put(P, ar, sel, (size_t)n * sizeof(int32_t));
-        return 0;
-    }
-    { /* fusion: the j-th frame output of a subtitle row onto its frame of the video timeline */
+    if (T->video) { /* fusion: the j-th frame output of a subtitle row onto its frame of the video timeline */
         int v, r, j, row = 0, fr = 0, n = 0;
         int32_t *fd, *fs;
         for (i = 0; i < b->S; i++) n += b->s2f_nframes[i];
@@ -5248,41 +5531,67 @@ static int hero__prepare(hero_model *m, hero__prep *P, const hero_batch *b, cons
         if ((rc = hero__rowmap_make(m, P, &P->fuse, fd, fs, n, (int)BL)) != 0) return rc;
         if ((rc = hero__rowmap_make(m, P, &P->fuse_bwd, fs, fd, n, b->S * b->Lg)) != 0) return rc;
     }
-    if ((b->task == HERO_TASK_MFM_NCE || b->task == HERO_TASK_MFFR) && b->c_v_masks) {
-        int nm = 0, nt, k = 0;
-        int32_t *sel, *src, *tg;
-        for (i = 0; i < (int)BL; i++) nm += b->c_v_masks[i] != 0;
-        nt = b->task == HERO_TASK_MFM_NCE ? (int)BL : nm;
-        sel = HERO__NEW(host, int32_t, (size_t)nt); src = HERO__NEW(host, int32_t, (size_t)nt);
-        tg = HERO__NEW(host, int32_t, (size_t)nm);
-        if (!sel || !src || !tg) return HERO_ENOMEM;
-        for (i = 0; i < (int)BL; i++) if (b->c_v_masks[i]) sel[k++] = i;   /* masked frames ... */
-        if (nt > nm)
-            for (i = 0; i < (int)BL; i++) if (!b->c_v_masks[i]) sel[k++] = i; /* ... then (NCE) the others */
-        for (i = 0; i < nt; i++) src[i] = i;
-        for (i = 0; i < nm; i++) tg[i] = i;
-        P->n_sel = nt; P->n_sel1 = nm;
-        P->sel = (const int32_t *)hero__prep_put(P, ar, sel, (size_t)nt * sizeof(int32_t));
-        P->nce_tg = (const int32_t *)hero__prep_put(P, ar, tg, (size_t)nm * sizeof(int32_t));
-        if ((rc = hero__rowmap_make(m, P, &P->sel_add, sel, src, nt, (int)BL)) != 0) return rc;
+    return T->prepare ? T->prepare(m, P, b) : 0;
+}
+/* MLM: the masked text rows */
+static int hero__prep_mlm(hero_model *m, hero__prep *P, const hero_batch *b) {
+    hero_arena *host = &m->arena, *ar = hero__act(m);
+    int32_t *sel = HERO__NEW(host, int32_t, (size_t)b->n_mlm);
+    int i, n = 0;
+    if (!sel) return HERO_ENOMEM;
+    for (i = 0; i < b->S * b->Lg; i++)
+        if (b->txt_mask_tgt[i] && n < b->n_mlm) sel[n++] = i;
+    P->n_sel = P->n_sel1 = n;
+    P->sel = (const int32_t *)hero__prep_put(P, ar, sel, (size_t)n * sizeof(int32_t));
+    return 0;
+}
+/* MFM-NCE / MFFR: the masked frames (then, NCE, the others) as head rows, their targets, the way back */
+static int hero__prep_mfm(hero_model *m, hero__prep *P, const hero_batch *b) {
+    hero_arena *host = &m->arena, *ar = hero__act(m);
+    size_t BL = (size_t)b->B * b->L;
+    int i, rc, nm = 0, nt, k = 0;
+    int32_t *sel, *src, *tg;
+    if (!b->c_v_masks) return 0;
+    for (i = 0; i < (int)BL; i++) nm += b->c_v_masks[i] != 0;
+    nt = b->task == HERO_TASK_MFM_NCE ? (int)BL : nm;
+    sel = HERO__NEW(host, int32_t, (size_t)nt); src = HERO__NEW(host, int32_t, (size_t)nt);
+    tg = HERO__NEW(host, int32_t, (size_t)nm);
+    if (!sel || !src || !tg) return HERO_ENOMEM;
+    for (i = 0; i < (int)BL; i++) if (b->c_v_masks[i]) sel[k++] = i;   /* masked frames ... */
+    if (nt > nm)
+        for (i = 0; i < (int)BL; i++) if (!b->c_v_masks[i]) sel[k++] = i; /* ... then (NCE) the others */
+    for (i = 0; i < nt; i++) src[i] = i;
+    for (i = 0; i < nm; i++) tg[i] = i;
+    P->n_sel = nt; P->n_sel1 = nm;
+    P->sel = (const int32_t *)hero__prep_put(P, ar, sel, (size_t)nt * sizeof(int32_t));
+    P->nce_tg = (const int32_t *)hero__prep_put(P, ar, tg, (size_t)nm * sizeof(int32_t));
+    if ((rc = hero__rowmap_make(m, P, &P->sel_add, sel, src, nt, (int)BL)) != 0) return rc;
+    return 0;
+}
+/* FOM: the frame at position l moves to position order[l] */
+static int hero__prep_fom(hero_model *m, hero__prep *P, const hero_batch *b) {
+    hero_arena *host = &m->arena, *ar = hero__act(m);
+    size_t BL = (size_t)b->B * b->L;
+    int32_t *dst = HERO__NEW(host, int32_t, BL);
+    int i;
+    if (!dst) return HERO_ENOMEM;
+    for (i = 0; i < (int)BL; i++) dst[i] = (i / b->L) * b->L + b->shuffled_orders[i];
+    P->fom_dst = (const int32_t *)hero__prep_put(P, ar, dst, BL * sizeof(int32_t));
+    return 0;
+}
+/* VSM: each query's st/ed row (its own video) and targets */
+static int hero__prep_vsm(hero_model *m, hero__prep *P, const hero_batch *b) {
+    hero_arena *host = &m->arena, *ar = hero__act(m);
+    int32_t *rows = HERO__NEW(host, int32_t, (size_t)b->Nq), *tg = HERO__NEW(host, int32_t, 2 * (size_t)b->Nq);
+    int i;
+    if (!rows || !tg) return HERO_ENOMEM;
+    for (i = 0; i < b->Nq; i++) {
+        rows[i] = i * b->B + b->q_vidx[i];
+        tg[i] = b->vsm_targets[2 * i];
+        tg[b->Nq + i] = b->vsm_targets[2 * i + 1];
     }
-    if (b->task == HERO_TASK_FOM) { /* the frame at position l moves to position order[l] */
-        int32_t *dst = HERO__NEW(host, int32_t, BL);
-        if (!dst) return HERO_ENOMEM;
-        for (i = 0; i < (int)BL; i++) dst[i] = (i / b->L) * b->L + b->shuffled_orders[i];
-        P->fom_dst = (const int32_t *)hero__prep_put(P, ar, dst, BL * sizeof(int32_t));
-    }
-    if (b->task == HERO_TASK_VSM) { /* each query's st/ed row (its own video) and targets */
-        int32_t *rows = HERO__NEW(host, int32_t, (size_t)b->Nq), *tg = HERO__NEW(host, int32_t, 2 * (size_t)b->Nq);
-        if (!rows || !tg) return HERO_ENOMEM;
-        for (i = 0; i < b->Nq; i++) {
-            rows[i] = i * b->B + b->q_vidx[i];
-            tg[i] = b->vsm_targets[2 * i];
-            tg[b->Nq + i] = b->vsm_targets[2 * i + 1];
-        }
-        P->vsm_row = (const int32_t *)hero__prep_put(P, ar, rows, (size_t)b->Nq * sizeof(int32_t));
-        P->vsm_tg = (const int32_t *)hero__prep_put(P, ar, tg, 2 * (size_t)b->Nq * sizeof(int32_t));
-    }
+    P->vsm_row = (const int32_t *)hero__prep_put(P, ar, rows, (size_t)b->Nq * sizeof(int32_t));
+    P->vsm_tg = (const int32_t *)hero__prep_put(P, ar, tg, 2 * (size_t)b->Nq * sizeof(int32_t));
     return 0;
 }
 
@@ -5321,14 +5630,13 @@ static int hero__task_mlm(hero_model *m, hero__run *R, const hero__prep *P, int 
     res->loss_vec = lv; res->n_loss_vec = n; res->loss_vec_cols = 1;
     res->scores = cut; res->n_rows = n; res->n_cols = c->V;
     if (backward) {
+        R->stage = "backward";
         float *dx = HERO__NEW(ar, float, (size_t)n * H), *df = HERO__NEW(ar, float, (size_t)b->S * b->Lg * H);
         if (!dx || !df) return HERO_ENOMEM;
         /* tied decoder: the word table gets the decoder gradient (first V rows; padding row included) */
         if ((rc = hero__head_bwd(ar, &R->head, dx, dscores, m->p.lm_w, m->p.lm_ln_w, m->p.f_word, m->g.lm_w, m->g.lm_b,
                                  m->g.lm_ln_w, m->g.lm_ln_b, m->g.f_word, m->g.lm_bias)) != 0)
             return rc;
-        hero__touch(m, m->g.lm_w); hero__touch(m, m->g.lm_b); hero__touch(m, m->g.lm_ln_w); hero__touch(m, m->g.lm_ln_b);
-        hero__touch(m, m->g.lm_bias); hero__touch(m, m->g.f_word);
         hero__k_rows_copy(ar, df, H, P->sel, dx, H, NULL, n, H);
         return hero__fenc_bwd(m, &R->f, df);
     }
@@ -5385,7 +5693,10 @@ static int hero__task_repr(hero_model *m, hero__run *R, const hero__prep *P, int
     res->f_pooled = pooled;
     if (P->probe) { /* loss = sum(c_seq * probe) (0 without a probe) */
         hero__k_dot(ar, &R->scal[0], res->c_seq, P->probe, BLH);
-        if (backward) return hero__repr_bwd(m, R, P, P->probe);
+        if (backward) {
+            R->stage = "backward";
+            return hero__repr_bwd(m, R, P, P->probe);
+        }
     }
     return 0;
 }
@@ -5397,10 +5708,10 @@ static int hero__task_mfm(hero_model *m, hero__run *R, const hero__prep *P, int 
     hero_arena *ar = hero__act(m);
     int H = c->H, F = c->F, BL = b->B * b->L, nm, nn, nt, rc, nce = b->task == HERO_TASK_MFM_NCE;
     float *x, *dout = NULL, *lv;
-    if (!b->c_v_masks || !b->f_v_masks) return HERO_EINVAL;
+    if (!b->c_v_masks || !b->f_v_masks) return hero__fail(R->err, HERO_EINVAL, "no frame masks (c_v_masks / f_v_masks NULL)");
     if ((rc = hero__repr_fwd(m, R, P, res)) != 0) return rc;
     nm = P->n_sel1;
-    if (nm != b->n_masked) return HERO_ESHAPE;
+    if (nm != b->n_masked) return hero__fail(R->err, HERO_ESHAPE, "%d masked frames but n_masked %d", nm, b->n_masked);
     nn = nce ? BL - nm : 0;
     nt = nm + nn;
     x = HERO__NEW(ar, float, (size_t)nt * H);
@@ -5441,13 +5752,12 @@ static int hero__task_mfm(hero_model *m, hero__run *R, const hero__prep *P, int 
     }
     res->loss_vec = lv; res->n_loss_vec = nm;
     if (backward) {
+        R->stage = "backward";
         float *dx = HERO__NEW(ar, float, (size_t)nt * H), *dc = HERO__NEW(ar, float, (size_t)BL * H);
         if (!dx || !dc) return HERO_ENOMEM;
         if ((rc = hero__head_bwd(ar, &R->head, dx, dout, m->p.fr0_w, m->p.fr_ln_w, m->p.fr3_w, m->g.fr0_w, m->g.fr0_b,
                                  m->g.fr_ln_w, m->g.fr_ln_b, m->g.fr3_w, m->g.fr3_b)) != 0)
             return rc;
-        hero__touch(m, m->g.fr0_w); hero__touch(m, m->g.fr0_b); hero__touch(m, m->g.fr_ln_w);
-        hero__touch(m, m->g.fr_ln_b); hero__touch(m, m->g.fr3_w); hero__touch(m, m->g.fr3_b);
         hero__k_rows_add(ar, dc, dx, &P->sel_add, H);
         return hero__repr_bwd(m, R, P, dc);
     }
@@ -5475,14 +5785,13 @@ static int hero__task_fom(hero_model *m, hero__run *R, const hero__prep *P, int 
     if ((rc = hero__k_xent_rows(ar, R->head.out, BL, K, K, b->fom_targets, NULL, dl, 1.0f, &R->scal[0])) != 0) return rc;
     res->scores = R->head.out; res->n_rows = BL; res->n_cols = K;
     if (backward) {
+        R->stage = "backward";
         float *dc = HERO__NEW(ar, float, (size_t)BL * H), *dcin = HERO__NEW(ar, float, (size_t)BL * H);
         float *dtr = HERO__NEW(ar, float, (size_t)BL * H);
         if (!dc || !dcin || !dtr) return HERO_ENOMEM;
         if ((rc = hero__head_bwd(ar, &R->head, dc, dl, m->p.fom1_w, m->p.fom_ln_w, m->p.fom2_w, m->g.fom1_w, m->g.fom1_b,
                                  m->g.fom_ln_w, m->g.fom_ln_b, m->g.fom2_w, m->g.fom2_b)) != 0)
             return rc;
-        hero__touch(m, m->g.fom1_w); hero__touch(m, m->g.fom1_b); hero__touch(m, m->g.fom_ln_w);
-        hero__touch(m, m->g.fom_ln_b); hero__touch(m, m->g.fom2_w); hero__touch(m, m->g.fom2_b);
         if ((rc = hero__cenc_bwd(m, &R->vid, dc, dcin)) != 0) return rc;
         hero__k_rows_copy(ar, dtr, H, NULL, dcin, H, P->fom_dst, BL, H);
         return hero__video_bwd(m, R, P, dtr);
@@ -5533,6 +5842,7 @@ static int hero__task_vsm(hero_model *m, hero__run *R, const hero__prep *P, int 
     }
 #endif
     if (backward) {
+        R->stage = "backward";
         float *dmq = HERO__NEW(ar, float, (size_t)Nq * H), *dfr = HERO__NEW(ar, float, (size_t)BL * H);
         if (!dmq || !dfr) return HERO_ENOMEM;
         hero__k_rows_copy(ar, dst, L, P->vsm_row, dsel_st, L, NULL, Nq, L);
@@ -5549,19 +5859,23 @@ static int hero__task_vsm(hero_model *m, hero__run *R, const hero__prep *P, int 
     return 0;
 }
 
+/* the result's loss fields from the read-back losses scal[4] (hero__finish) */
+static void hero__losses_one(const hero_model *m, const float *s, hero_result *res) {
+    (void)m;
+    res->loss = s[0];
+}
+static void hero__losses_vsm(const hero_model *m, const float *s, hero_result *res) {
+    res->loss_st_ed = m->cfg.lw_st_ed * (s[0] + s[1]);
+    res->loss_neg_ctx = s[2];
+    res->loss_neg_q = s[3];
+    res->loss = res->loss_st_ed + res->loss_neg_ctx + res->loss_neg_q;
+}
 /* the losses, read back once after the whole pass (the only copy to the host) */
-static int hero__finish(hero_model *m, hero__run *R, hero_task task, hero_result *res) {
+static int hero__finish(hero_model *m, hero__run *R, const hero__task_desc *T, hero_result *res) {
     float s[4];
     int rc = hero__k_to_host(hero__act(m), s, R->scal, sizeof(s));
     if (rc) return rc;
-    if (task == HERO_TASK_VSM) {
-        res->loss_st_ed = m->cfg.lw_st_ed * (s[0] + s[1]);
-        res->loss_neg_ctx = s[2];
-        res->loss_neg_q = s[3];
-        res->loss = res->loss_st_ed + res->loss_neg_ctx + res->loss_neg_q;
-    } else {
-        res->loss = s[0];
-    }
+    T->losses(m, s, res);
     return 0;
 }
 
@@ -5570,6 +5884,7 @@ static hero_arena *hero__begin_pass(hero_model *m) {
     hero_arena *ar = hero__act(m);
     hero__arena_reset(&m->arena);
     if (ar != &m->arena) hero__arena_reset(ar);
+    m->arena.owner = ar->owner = m;
     m->arena.fwd_only = ar->fwd_only = 0;
     m->arena.wfmt = ar->wfmt = m->wq ? &((hero__lean *)m->wq)->f : NULL; /* lean inference: reduced-format matrices */
     return ar;
@@ -5578,11 +5893,17 @@ static hero_arena *hero__begin_pass(hero_model *m) {
 /* dc: section 20's VSM context (HERO_MPI), else NULL */
 static int hero__forward_backward(hero_model *m, const hero_batch *b, int backward, const float *repr_grad,
                                   hero_result *res, struct hero__dist_call *dc, hero_error *err) {
+    const hero__task_desc *T = hero__task_of(b->task);
     hero__run *R;
     hero__prep *P;
     hero_arena *ar;
+    hero_error inner; /* the reason an inner step gives: the caller gets it with the task and stage */
+#ifdef HERO_MPI
+    hero_error *outer = err;
+#endif
     int rc;
-    if ((rc = hero__check_batch(m, b, err)) != 0) return rc;
+    if (!T) return hero__fail(err, HERO_EINVAL, "batch: unknown task %d", (int)b->task);
+    if ((rc = hero__check_batch(m, b, T, err)) != 0) return rc;
     if (backward && m->inference_only)
         return hero__fail(err, HERO_EINVAL, "forward_backward: the model is inference-only (%s weights, no gradients): no backward",
                           hero_wtype_name(m->wtype));
@@ -5591,33 +5912,37 @@ static int hero__forward_backward(hero_model *m, const hero_batch *b, int backwa
     memset(res, 0, sizeof(*res));
     R = HERO__NEW(&m->arena, hero__run, 1);
     P = HERO__NEW(&m->arena, hero__prep, 1);
-    if (!R || !P) return hero__fail(err, HERO_ENOMEM, "forward: out of memory");
+    if (!R || !P) return hero__fail(err, HERO_ENOMEM, "forward/backward (task %s): out of host memory", T->name);
+    memset(&inner, 0, sizeof(inner));
+    R->err = &inner;
+    R->stage = "prepare";
 #ifdef HERO_MPI
     R->dc = dc;
+    if (dc) outer = hero__dist_call_err(dc, &inner); /* its failures: inner, with the task and stage below */
 #else
     (void)dc;
 #endif
-    if ((rc = hero__prepare(m, P, b, repr_grad)) == 0 && (rc = hero__prep_flush(P, ar)) == 0 &&
+    if ((rc = hero__prepare(m, P, b, repr_grad, T)) == 0 && (rc = hero__prep_flush(P, ar)) == 0 &&
         !(R->scal = HERO__NEW(ar, float, 4)))
         rc = HERO_ENOMEM;
     if (!rc) {
-        switch (b->task) {
-        case HERO_TASK_REPR: rc = hero__task_repr(m, R, P, backward, res); break;
-        case HERO_TASK_MLM: rc = hero__task_mlm(m, R, P, backward, res); break;
-        case HERO_TASK_MFM_NCE:
-        case HERO_TASK_MFFR: rc = hero__task_mfm(m, R, P, backward, res); break;
-        case HERO_TASK_FOM: rc = hero__task_fom(m, R, P, backward, res); break;
-        case HERO_TASK_VSM: rc = hero__task_vsm(m, R, P, backward, res); break;
-        default: rc = HERO_EINVAL;
-        }
+        R->stage = "forward";
+        rc = T->run(m, R, P, backward, res);
     }
-    if (!rc) rc = hero__finish(m, R, b->task, res);
+    if (!rc) {
+        R->stage = "losses";
+        rc = hero__finish(m, R, T, res);
+    }
+#ifdef HERO_MPI
+    if (dc) hero__dist_call_err(dc, outer);
+#endif
+    if (!rc) return 0;
+    if (inner.msg[0]) return hero__fail(err, rc, "forward/backward (task %s, %s): %s", T->name, R->stage, inner.msg);
     if (rc == HERO_ENOMEM)
-        return hero__fail(err, rc, "forward/backward: out of %s memory (arena %zu bytes)", ar->dev ? "device" : "host", ar->total);
-    if (rc == HERO_ESHAPE || rc == HERO_EINVAL)
-        return hero__fail(err, rc, "forward/backward: batch inconsistent with task %d (masks / targets)", (int)b->task);
-    if (rc == HERO_EDEVICE) return hero__fail(err, rc, "forward/backward: %s", hero__k_errmsg(ar));
-    return rc;
+        return hero__fail(err, rc, "forward/backward (task %s, %s): out of %s memory (arena %zu bytes)", T->name, R->stage,
+                          hero__be(ar)->memory, ar->total);
+    if (rc == HERO_EDEVICE) return hero__fail(err, rc, "forward/backward (task %s, %s): %s", T->name, R->stage, hero__k_errmsg(ar));
+    return hero__fail(err, rc, "forward/backward (task %s, %s): %s", T->name, R->stage, hero_strerror(rc));
 }
 HERODEF int hero_forward_backward(hero_model *m, const hero_batch *b, int backward, const float *repr_grad,
                                   hero_result *res, hero_error *err) {
@@ -6136,29 +6461,63 @@ static void hero__adamw_range(void *c, int part, size_t j0, size_t j1) {
         for (j = j0; j < j1; j++) k->data[j] += k->decay * k->data[j];
 }
 
-/* global L2 norm of the gradients of every parameter that has one */
-HERODEF float hero_grad_norm(const hero_model *m) {
+/* AdamW's step size for a parameter's steps-th update: lr sqrt(1 - beta2^t) / (1 - beta1^t)
+   (bias correction folded in, as optim/adamw.py) */
+static float hero__adamw_step_size(const hero_adamw_config *c, int64_t steps, float lr) {
+    double bc1 = 1.0 - pow((double)c->beta1, (double)steps);
+    double bc2 = 1.0 - pow((double)c->beta2, (double)steps);
+    return (float)((double)lr * sqrt(bc2) / bc1);
+}
+
+/* [backend: cpu] the sum of squared gradients of every parameter that has one */
+static int hero__cpu_grad_sumsq(const hero_model *m, double *sumsq) {
     double s = 0;
     int i;
-#ifdef HERO_CUDA
-    if (m->dev) return hero__cu_grad_sumsq(m, &s) ? NAN : (float)sqrt(s);
-#endif
     for (i = 0; i < m->n_params; i++) {
         const hero_param *p = &m->table[i];
         if (!p->has_grad) continue;
         s += hero__sumsq(p->grad, p->numel);
     }
+    *sumsq = s;
+    return 0;
+}
+/* [backend: cpu] one AdamW update of every parameter that has a gradient (clip: the clipping
+   factor of the gradients), then the gradients zeroed */
+static int hero__cpu_adamw(hero_optimizer *o, hero_model *m, float lr, float clip, hero_error *err) {
+    const hero_adamw_config *c = &o->cfg;
+    int i;
+    (void)err;
+    for (i = 0; i < m->n_params; i++) {
+        hero_param *p = &m->table[i];
+        float *mm = o->m + p->offset, *vv = o->v + p->offset, step_size;
+        hero__adamw_ctx ak;
+        if (!p->has_grad) continue; /* never had a gradient: untouched, as p.grad is None */
+        o->steps[i]++;
+        step_size = hero__adamw_step_size(c, o->steps[i], lr);
+        ak.data = p->data; ak.m = mm; ak.v = vv; ak.g = p->grad;
+        ak.clip = clip; ak.beta1 = c->beta1; ak.beta2 = c->beta2; ak.eps = c->eps; ak.step_size = step_size;
+        ak.decay = p->decay && c->weight_decay > 0 ? -(lr * c->weight_decay) : 0.0f;
+        hero__for(hero__adamw_range, &ak, p->numel, hero__for_parts(p->numel, 32768));
+    }
+    hero_zero_grad(m);
+    return 0;
+}
+
+/* global L2 norm of the gradients of every parameter that has one */
+HERODEF float hero_grad_norm(const hero_model *m) {
+    double s = 0;
+    if (hero__mbe(m)->grad_sumsq(m, &s)) return NAN;
     return (float)sqrt(s);
 }
 
 HERODEF int hero_optimizer_step(hero_optimizer *o, hero_model *m, float *grad_norm, float *lr_out, hero_error *err) {
     const hero_adamw_config *c = &o->cfg;
     float norm, lr, clip = 1.0f;
-    int i;
+    int i, rc;
     if (o->n_params != m->n_params || m->inference_only) return hero__fail(err, HERO_EINVAL, "optimizer: made for another model");
     norm = hero_grad_norm(m);
     if (!(norm == norm) || norm == (float)INFINITY) {
-        int rc = hero__dev_model_copy(m, 1, 1, err); /* a GPU model: find the parameter in the host copy */
+        rc = hero__dev_model_copy(m, 1, 1, err); /* a GPU model: find the parameter in the host copy */
         if (rc) return rc;
         for (i = 0; i < m->n_params; i++) {
             size_t j;
@@ -6177,44 +6536,7 @@ HERODEF int hero_optimizer_step(hero_optimizer *o, hero_model *m, float *grad_no
         float coef = c->grad_clip / (norm + 1e-6f);
         if (coef < 1.0f) clip = coef;
     }
-#ifdef HERO_CUDA
-    if (m->dev) { /* the same update on the GPU: the step sizes from here, one kernel over every parameter */
-        float *ss = (float *)HERO_MALLOC((size_t)m->n_params * sizeof(float));
-        int rc;
-        if (!ss) return hero__fail(err, HERO_ENOMEM, "optimizer: out of memory");
-        for (i = 0; i < m->n_params; i++) {
-            double bc1, bc2;
-            ss[i] = 0.0f;
-            if (!m->table[i].has_grad) continue;
-            o->steps[i]++;
-            bc1 = 1.0 - pow((double)c->beta1, (double)o->steps[i]);
-            bc2 = 1.0 - pow((double)c->beta2, (double)o->steps[i]);
-            ss[i] = (float)((double)lr * sqrt(bc2) / bc1);
-        }
-        rc = hero__cu_adamw(o, m, ss, lr, clip, err);
-        HERO_FREE(ss);
-        if (rc) return rc;
-        if (grad_norm) *grad_norm = norm;
-        if (lr_out) *lr_out = lr;
-        return 0;
-    }
-#endif
-    for (i = 0; i < m->n_params; i++) {
-        hero_param *p = &m->table[i];
-        float *mm = o->m + p->offset, *vv = o->v + p->offset, step_size;
-        double bc1, bc2;
-        hero__adamw_ctx ak;
-        if (!p->has_grad) continue; /* never had a gradient: untouched, as p.grad is None */
-        o->steps[i]++;
-        bc1 = 1.0 - pow((double)c->beta1, (double)o->steps[i]);
-        bc2 = 1.0 - pow((double)c->beta2, (double)o->steps[i]);
-        step_size = (float)((double)lr * sqrt(bc2) / bc1);
-        ak.data = p->data; ak.m = mm; ak.v = vv; ak.g = p->grad;
-        ak.clip = clip; ak.beta1 = c->beta1; ak.beta2 = c->beta2; ak.eps = c->eps; ak.step_size = step_size;
-        ak.decay = p->decay && c->weight_decay > 0 ? -(lr * c->weight_decay) : 0.0f;
-        hero__for(hero__adamw_range, &ak, p->numel, hero__for_parts(p->numel, 32768));
-    }
-    hero_zero_grad(m);
+    if ((rc = hero__mbe(m)->adamw(o, m, lr, clip, err)) != 0) return rc;
     if (grad_norm) *grad_norm = norm;
     if (lr_out) *lr_out = lr;
     return 0;
@@ -6273,8 +6595,8 @@ HERODEF uint64_t hero_rng_below(hero_rng *r, uint64_t n) {
 /* ---- small helpers ---- */
 
 HERODEF const char *hero_task_name(hero_task t) {
-    static const char *names[] = {"repr", "mlm", "mfm-nce", "mffr", "fom", "vsm"};
-    return ((int)t >= 0 && t < HERO_TASK_COUNT) ? names[t] : "?";
+    const hero__task_desc *T = hero__task_of(t);
+    return T ? T->name : "?";
 }
 
 /* n elements of size sz, at least 1 byte; NULL on overflow or failure */
@@ -6568,202 +6890,230 @@ static void hero__dat_random_word(int32_t *ids, int32_t *labels, size_t n, const
     }
 }
 
+/* ---- [tasks: draw] each task's random choices (data/mlm.py, mfm.py, fom.py, vsm.py), videos in
+   order; out is zeroed and owned by the caller (freed on failure) ---- */
+
+/* data/mlm.py: each word of a row picked with mask_prob (hero__dat_random_word) */
+static int hero__draw_mlm(hero_choices *out, const hero__dprep *p, const hero_video *videos, const hero_batch_options *opt,
+                          hero_rng *rng, hero_error *err) {
+    size_t total = 0, o2 = 0;
+    int r = 0, v, i;
+    out->n_rows = p->S;
+    out->mlm_len = (int32_t *)hero__dat_alloc((size_t)p->S, sizeof(int32_t));
+    if (!out->mlm_len) return hero__fail(err, HERO_ENOMEM, "hero_draw_choices: out of memory (task mlm)");
+    for (v = 0; v < p->n; v++)
+        for (i = 0; i < p->k[v]; i++) {
+            size_t l = hero__dat_row_words(p, videos, v, i, opt->sub_ctx_len, opt->max_txt_len, NULL, NULL);
+            if (l > HERO__DAT_MAXDIM) return hero__fail(err, HERO_ELIMIT, "video %d subtitle %d: row of %zu words is too long", v, i, l);
+            out->mlm_len[r++] = (int32_t)l;
+            total += l;
+        }
+    out->mlm_input_ids = (int32_t *)hero__dat_alloc(total, sizeof(int32_t));
+    out->mlm_labels = (int32_t *)hero__dat_alloc(total, sizeof(int32_t));
+    if (!out->mlm_input_ids || !out->mlm_labels) return hero__fail(err, HERO_ENOMEM, "hero_draw_choices: out of memory (task mlm)");
+    for (v = 0; v < p->n; v++)
+        for (i = 0; i < p->k[v]; i++) {
+            size_t l = hero__dat_row_words(p, videos, v, i, opt->sub_ctx_len, opt->max_txt_len, NULL, out->mlm_input_ids + o2);
+            hero__dat_random_word(out->mlm_input_ids + o2, out->mlm_labels + o2, l, opt, rng);
+            o2 += l;
+        }
+    return 0;
+}
+
+/* data/mfm.py _get_img_mask: each frame with mask_prob, at least one (uniform) per video */
+static int hero__draw_mfm(hero_choices *out, const hero__dprep *p, const hero_video *videos, const hero_batch_options *opt,
+                          hero_rng *rng, hero_error *err) {
+    size_t o2 = 0;
+    int v, t;
+    (void)videos;
+    out->n_frames = (int)p->nframes;
+    out->frame_mask = (uint8_t *)hero__dat_zalloc(p->nframes, 1);
+    if (!out->frame_mask) return hero__fail(err, HERO_ENOMEM, "hero_draw_choices: out of memory (task %s)", hero_task_name(out->task));
+    for (v = 0; v < p->n; v++) {
+        int T = p->T[v], any = 0;
+        uint8_t *m = out->frame_mask + o2;
+        for (t = 0; t < T; t++) {
+            m[t] = (uint8_t)(hero_rng_uniform(rng) < opt->mask_prob);
+            any |= m[t];
+        }
+        if (!any) m[hero_rng_below(rng, (uint64_t)T)] = 1;
+        o2 += (size_t)T;
+    }
+    return 0;
+}
+
+/* data/fom.py random_reorder: positions picked with mask_prob (no minimum), a copy shuffled
+   (Fisher-Yates as random.shuffle); for the j-th picked position sel[j]: orders[sel[j]] =
+   shuf[j], targets[shuf[j]] = sel[j]; the others keep orders[i] = i, targets[i] = -1. */
+static int hero__draw_fom(hero_choices *out, const hero__dprep *p, const hero_video *videos, const hero_batch_options *opt,
+                          hero_rng *rng, hero_error *err) {
+    size_t o2 = 0;
+    int v, t;
+    int32_t *scratch;
+    (void)videos;
+    out->n_frames = (int)p->nframes;
+    out->fom_orders = (int32_t *)hero__dat_alloc(p->nframes, sizeof(int32_t));
+    out->fom_targets = (int32_t *)hero__dat_alloc(p->nframes, sizeof(int32_t));
+    scratch = (int32_t *)hero__dat_alloc((size_t)p->L * 2, sizeof(int32_t)); /* sel | shuf */
+    if (!out->fom_orders || !out->fom_targets || !scratch) {
+        HERO_FREE(scratch);
+        return hero__fail(err, HERO_ENOMEM, "hero_draw_choices: out of memory (task fom)");
+    }
+    for (v = 0; v < p->n; v++) {
+        int T = p->T[v], ns = 0;
+        int32_t *ord = out->fom_orders + o2, *tgt = out->fom_targets + o2;
+        for (t = 0; t < T; t++) {
+            ord[t] = t;
+            tgt[t] = -1;
+            if (hero_rng_uniform(rng) < opt->mask_prob) scratch[ns++] = t;
+        }
+        for (t = 0; t < ns; t++) scratch[p->L + t] = scratch[t];
+        for (t = ns - 1; t > 0; t--) {
+            int j = (int)hero_rng_below(rng, (uint64_t)t + 1);
+            int32_t tmp = scratch[p->L + t];
+            scratch[p->L + t] = scratch[p->L + j];
+            scratch[p->L + j] = tmp;
+        }
+        for (t = 0; t < ns; t++) {
+            ord[scratch[t]] = scratch[p->L + t];
+            tgt[scratch[p->L + t]] = scratch[t];
+        }
+        o2 += (size_t)T;
+    }
+    HERO_FREE(scratch);
+    return 0;
+}
+
+/* data/vsm.py: random.sample(subtitles with frames, min(count, query_per_video)) */
+static int hero__draw_vsm(hero_choices *out, const hero__dprep *p, const hero_video *videos, const hero_batch_options *opt,
+                          hero_rng *rng, hero_error *err) {
+    size_t total = 0;
+    int v, i;
+    (void)videos;
+    out->n_videos = p->n;
+    out->vsm_n_sampled = (int32_t *)hero__dat_alloc((size_t)p->n, sizeof(int32_t));
+    out->vsm_sampled_sub_idx = (int32_t *)hero__dat_alloc((size_t)p->n * (size_t)opt->query_per_video, sizeof(int32_t));
+    if (!out->vsm_n_sampled || !out->vsm_sampled_sub_idx) return hero__fail(err, HERO_ENOMEM, "hero_draw_choices: out of memory (task vsm)");
+    for (v = 0; v < p->n; v++) {
+        int nm = 0, ns, j;
+        int32_t *pool = out->vsm_sampled_sub_idx + total, *all;
+        for (i = 0; i < p->k[v]; i++)
+            if (p->nf[p->base[v] + (size_t)i] > 0) nm++;
+        if (nm == 0)
+            return hero__fail(err, HERO_EINVAL, "VSM: video %d has no subtitle with matched frames (after the %d-frame cut); the official VSM data cannot use it", v, opt->max_frames);
+        ns = nm < opt->query_per_video ? nm : opt->query_per_video;
+        /* partial Fisher-Yates over the matched subtitles, kept in a scratch of size nm */
+        all = (int32_t *)hero__dat_alloc((size_t)nm, sizeof(int32_t));
+        if (!all) return hero__fail(err, HERO_ENOMEM, "hero_draw_choices: out of memory (task vsm)");
+        nm = 0;
+        for (i = 0; i < p->k[v]; i++)
+            if (p->nf[p->base[v] + (size_t)i] > 0) all[nm++] = i;
+        for (j = 0; j < ns; j++) {
+            int q = j + (int)hero_rng_below(rng, (uint64_t)(nm - j));
+            int32_t tmp = all[j]; all[j] = all[q]; all[q] = tmp;
+            pool[j] = all[j];
+        }
+        HERO_FREE(all);
+        out->vsm_n_sampled[v] = ns;
+        total += (size_t)ns;
+    }
+    return 0;
+}
+
 HERODEF int hero_draw_choices(hero_choices *out, hero_task task, const hero_video *videos,
                               int n_videos, const hero_batch_options *opt, hero_rng *rng,
                               hero_error *err) {
+    const hero__task_desc *T = hero__task_of(task);
     hero__dprep p;
-    int32_t *scratch = NULL;
-    int rc, v, i, t;
+    int rc;
     if (!out) return hero__fail(err, HERO_EINVAL, "hero_draw_choices: out is NULL");
     memset(out, 0, sizeof(*out));
-    if ((int)task < 0 || task >= HERO_TASK_COUNT)
-        return hero__fail(err, HERO_EINVAL, "hero_draw_choices: task %d unknown", (int)task);
+    if (!T) return hero__fail(err, HERO_EINVAL, "hero_draw_choices: task %d unknown", (int)task);
     if (!rng) return hero__fail(err, HERO_EINVAL, "hero_draw_choices: rng is NULL");
     rc = hero__dprep_init(&p, videos, n_videos, opt, err);
     if (rc) return rc;
     out->task = task;
-    if (task == HERO_TASK_MLM) {
-        size_t total = 0, o2 = 0;
-        int r = 0;
-        out->n_rows = p.S;
-        out->mlm_len = (int32_t *)hero__dat_alloc((size_t)p.S, sizeof(int32_t));
-        if (!out->mlm_len) goto nomem;
-        for (v = 0; v < p.n; v++)
-            for (i = 0; i < p.k[v]; i++) {
-                size_t l = hero__dat_row_words(&p, videos, v, i, opt->sub_ctx_len, opt->max_txt_len, NULL, NULL);
-                if (l > HERO__DAT_MAXDIM) {
-                    hero__dprep_free(&p); hero_choices_free(out);
-                    return hero__fail(err, HERO_ELIMIT, "video %d subtitle %d: row of %zu words is too long", v, i, l);
-                }
-                out->mlm_len[r++] = (int32_t)l;
-                total += l;
-            }
-        out->mlm_input_ids = (int32_t *)hero__dat_alloc(total, sizeof(int32_t));
-        out->mlm_labels = (int32_t *)hero__dat_alloc(total, sizeof(int32_t));
-        if (!out->mlm_input_ids || !out->mlm_labels) goto nomem;
-        for (v = 0; v < p.n; v++)
-            for (i = 0; i < p.k[v]; i++) {
-                size_t l = hero__dat_row_words(&p, videos, v, i, opt->sub_ctx_len, opt->max_txt_len, NULL, out->mlm_input_ids + o2);
-                hero__dat_random_word(out->mlm_input_ids + o2, out->mlm_labels + o2, l, opt, rng);
-                o2 += l;
-            }
-    } else if (task == HERO_TASK_MFM_NCE || task == HERO_TASK_MFFR || task == HERO_TASK_FOM) {
-        size_t o2 = 0;
-        out->n_frames = (int)p.nframes;
-        if (task == HERO_TASK_FOM) {
-            out->fom_orders = (int32_t *)hero__dat_alloc(p.nframes, sizeof(int32_t));
-            out->fom_targets = (int32_t *)hero__dat_alloc(p.nframes, sizeof(int32_t));
-            scratch = (int32_t *)hero__dat_alloc((size_t)p.L * 2, sizeof(int32_t)); /* sel | shuf */
-            if (!out->fom_orders || !out->fom_targets || !scratch) goto nomem;
-        } else {
-            out->frame_mask = (uint8_t *)hero__dat_zalloc(p.nframes, 1);
-            if (!out->frame_mask) goto nomem;
-        }
-        for (v = 0; v < p.n; v++) {
-            int T = p.T[v];
-            if (task != HERO_TASK_FOM) {
-                /* data/mfm.py _get_img_mask: each frame with mask_prob, at least one (uniform) */
-                uint8_t *m = out->frame_mask + o2;
-                int any = 0;
-                for (t = 0; t < T; t++) {
-                    m[t] = (uint8_t)(hero_rng_uniform(rng) < opt->mask_prob);
-                    any |= m[t];
-                }
-                if (!any) m[hero_rng_below(rng, (uint64_t)T)] = 1;
-            } else {
-                /* data/fom.py random_reorder: positions picked with mask_prob (no minimum),
-                   a copy shuffled (Fisher-Yates as random.shuffle); for the j-th picked
-                   position sel[j]: orders[sel[j]] = shuf[j], targets[shuf[j]] = sel[j];
-                   the others keep orders[i] = i, targets[i] = -1. */
-                int32_t *ord = out->fom_orders + o2, *tgt = out->fom_targets + o2;
-                int ns = 0;
-                for (t = 0; t < T; t++) {
-                    ord[t] = t;
-                    tgt[t] = -1;
-                    if (hero_rng_uniform(rng) < opt->mask_prob) scratch[ns++] = t;
-                }
-                for (t = 0; t < ns; t++) scratch[p.L + t] = scratch[t];
-                for (t = ns - 1; t > 0; t--) {
-                    int j = (int)hero_rng_below(rng, (uint64_t)t + 1);
-                    int32_t tmp = scratch[p.L + t];
-                    scratch[p.L + t] = scratch[p.L + j];
-                    scratch[p.L + j] = tmp;
-                }
-                for (t = 0; t < ns; t++) {
-                    ord[scratch[t]] = scratch[p.L + t];
-                    tgt[scratch[p.L + t]] = scratch[t];
-                }
-            }
-            o2 += (size_t)T;
-        }
-    } else if (task == HERO_TASK_VSM) {
-        size_t total = 0;
-        int32_t *pool;
-        out->n_videos = p.n;
-        out->vsm_n_sampled = (int32_t *)hero__dat_alloc((size_t)p.n, sizeof(int32_t));
-        out->vsm_sampled_sub_idx = (int32_t *)hero__dat_alloc((size_t)p.n * (size_t)opt->query_per_video, sizeof(int32_t));
-        if (!out->vsm_n_sampled || !out->vsm_sampled_sub_idx) goto nomem;
-        for (v = 0; v < p.n; v++) {
-            /* data/vsm.py: random.sample(subtitles with frames, min(count, query_per_video)) */
-            int nm = 0, ns, j;
-            pool = out->vsm_sampled_sub_idx + total;
-            for (i = 0; i < p.k[v]; i++)
-                if (p.nf[p.base[v] + (size_t)i] > 0) nm++;
-            if (nm == 0) {
-                hero__dprep_free(&p); hero_choices_free(out);
-                return hero__fail(err, HERO_EINVAL, "VSM: video %d has no subtitle with matched frames (after the %d-frame cut); the official VSM data cannot use it", v, opt->max_frames);
-            }
-            ns = nm < opt->query_per_video ? nm : opt->query_per_video;
-            /* partial Fisher-Yates over the matched subtitles, kept in a scratch of size nm */
-            {
-                int32_t *all = (int32_t *)hero__dat_alloc((size_t)nm, sizeof(int32_t));
-                if (!all) goto nomem;
-                nm = 0;
-                for (i = 0; i < p.k[v]; i++)
-                    if (p.nf[p.base[v] + (size_t)i] > 0) all[nm++] = i;
-                for (j = 0; j < ns; j++) {
-                    int q = j + (int)hero_rng_below(rng, (uint64_t)(nm - j));
-                    int32_t tmp = all[j]; all[j] = all[q]; all[q] = tmp;
-                    pool[j] = all[j];
-                }
-                HERO_FREE(all);
-            }
-            out->vsm_n_sampled[v] = ns;
-            total += (size_t)ns;
-        }
-    }
-    HERO_FREE(scratch);
+    rc = T->draw ? T->draw(out, &p, videos, opt, rng, err) : 0;
     hero__dprep_free(&p);
-    return HERO_OK;
-nomem:
-    HERO_FREE(scratch);
-    hero__dprep_free(&p);
-    hero_choices_free(out);
-    return hero__fail(err, HERO_ENOMEM, "hero_draw_choices: out of memory (task %s)", hero_task_name(task));
+    if (rc) hero_choices_free(out);
+    return rc;
 }
 
 /* ---- batch building ---- */
 
-/* Check caller-given choices against the videos. */
-static int hero__dat_check_choices(const hero_choices *c, hero_task task, const hero__dprep *p,
-                                   const hero_video *videos, const hero_batch_options *o, hero_error *err) {
-    int v, i, t;
+/* ---- [tasks: check_choices] caller-given choices checked against the videos ---- */
+static int hero__choices_mlm(const hero_choices *c, const hero__dprep *p, const hero_video *videos,
+                             const hero_batch_options *o, hero_error *err) {
+    int v, i, t, r = 0;
     size_t off = 0;
-    if (task == HERO_TASK_MLM) {
-        int r = 0;
-        if (c->n_rows != p->S || !c->mlm_len || !c->mlm_input_ids || !c->mlm_labels)
-            return hero__fail(err, HERO_ESHAPE, "MLM choices: n_rows %d, expected %d subtitle rows, with mlm_len / mlm_input_ids / mlm_labels set", c->n_rows, p->S);
-        for (v = 0; v < p->n; v++)
-            for (i = 0; i < p->k[v]; i++, r++) {
-                size_t l = hero__dat_row_words(p, videos, v, i, o->sub_ctx_len, o->max_txt_len, NULL, NULL);
-                if ((size_t)c->mlm_len[r] != l || c->mlm_len[r] < 0)
-                    return hero__fail(err, HERO_ESHAPE, "MLM choices: mlm_len[%d] (video %d subtitle %d) is %d, expected %zu words", r, v, i, (int)c->mlm_len[r], l);
-                for (t = 0; t < c->mlm_len[r]; t++) {
-                    if (c->mlm_input_ids[off + (size_t)t] < 0 || c->mlm_labels[off + (size_t)t] < -1)
-                        return hero__fail(err, HERO_EINVAL, "MLM choices: row %d position %d: input id %d / label %d out of range", r, t, (int)c->mlm_input_ids[off + (size_t)t], (int)c->mlm_labels[off + (size_t)t]);
-                }
-                off += l;
+    if (c->n_rows != p->S || !c->mlm_len || !c->mlm_input_ids || !c->mlm_labels)
+        return hero__fail(err, HERO_ESHAPE, "MLM choices: n_rows %d, expected %d subtitle rows, with mlm_len / mlm_input_ids / mlm_labels set", c->n_rows, p->S);
+    for (v = 0; v < p->n; v++)
+        for (i = 0; i < p->k[v]; i++, r++) {
+            size_t l = hero__dat_row_words(p, videos, v, i, o->sub_ctx_len, o->max_txt_len, NULL, NULL);
+            if ((size_t)c->mlm_len[r] != l || c->mlm_len[r] < 0)
+                return hero__fail(err, HERO_ESHAPE, "MLM choices: mlm_len[%d] (video %d subtitle %d) is %d, expected %zu words", r, v, i, (int)c->mlm_len[r], l);
+            for (t = 0; t < c->mlm_len[r]; t++) {
+                if (c->mlm_input_ids[off + (size_t)t] < 0 || c->mlm_labels[off + (size_t)t] < -1)
+                    return hero__fail(err, HERO_EINVAL, "MLM choices: row %d position %d: input id %d / label %d out of range", r, t, (int)c->mlm_input_ids[off + (size_t)t], (int)c->mlm_labels[off + (size_t)t]);
             }
-    } else if (task == HERO_TASK_MFM_NCE || task == HERO_TASK_MFFR) {
-        if ((size_t)c->n_frames != p->nframes || !c->frame_mask)
-            return hero__fail(err, HERO_ESHAPE, "MFM choices: n_frames %d, expected %zu frames (after the cut), with frame_mask set", c->n_frames, p->nframes);
-    } else if (task == HERO_TASK_FOM) {
-        if ((size_t)c->n_frames != p->nframes || !c->fom_orders || !c->fom_targets)
-            return hero__fail(err, HERO_ESHAPE, "FOM choices: n_frames %d, expected %zu frames (after the cut), with fom_orders / fom_targets set", c->n_frames, p->nframes);
-        for (v = 0; v < p->n; v++) {
-            const int32_t *ord = c->fom_orders + off, *tgt = c->fom_targets + off;
-            int T = p->T[v];
-            for (t = 0; t < T; t++) {
-                int32_t d = ord[t];
-                if (d < 0 || d >= T || tgt[t] < -1 || tgt[t] >= T || (tgt[d] != t && !(d == t && tgt[d] == -1)))
-                    return hero__fail(err, HERO_EINVAL, "FOM choices: video %d position %d: order %d / target %d do not form the official permutation (orders[i]=j needs targets[j]=i, or i=j and -1)", v, t, (int)d, (int)(d >= 0 && d < T ? tgt[d] : tgt[t]));
-            }
-            for (t = 0; t < T; t++)
-                if (tgt[t] >= 0 && ord[tgt[t]] != t)
-                    return hero__fail(err, HERO_EINVAL, "FOM choices: video %d: targets[%d] = %d but orders[%d] = %d", v, t, (int)tgt[t], (int)tgt[t], (int)ord[tgt[t]]);
-            off += (size_t)T;
+            off += l;
         }
-    } else if (task == HERO_TASK_VSM) {
-        if (c->n_videos != p->n || !c->vsm_n_sampled || !c->vsm_sampled_sub_idx)
-            return hero__fail(err, HERO_ESHAPE, "VSM choices: n_videos %d, expected %d, with vsm_n_sampled / vsm_sampled_sub_idx set", c->n_videos, p->n);
-        for (v = 0; v < p->n; v++) {
-            int nm = 0, j, q;
-            for (i = 0; i < p->k[v]; i++)
-                if (p->nf[p->base[v] + (size_t)i] > 0) nm++;
-            if (nm == 0)
-                return hero__fail(err, HERO_EINVAL, "VSM: video %d has no subtitle with matched frames (after the %d-frame cut); the official VSM data cannot use it", v, o->max_frames);
-            if (c->vsm_n_sampled[v] != (nm < o->query_per_video ? nm : o->query_per_video))
-                return hero__fail(err, HERO_EINVAL, "VSM choices: vsm_n_sampled[%d] is %d, expected min(%d matched subtitles, %d)", v, (int)c->vsm_n_sampled[v], nm, o->query_per_video);
-            for (j = 0; j < c->vsm_n_sampled[v]; j++) {
-                int32_t s = c->vsm_sampled_sub_idx[off + (size_t)j];
-                if (s < 0 || s >= p->k[v] || p->nf[p->base[v] + (size_t)s] == 0)
-                    return hero__fail(err, HERO_EINVAL, "VSM choices: video %d query %d: subtitle %d is not a kept subtitle with frames", v, j, (int)s);
-                for (q = 0; q < j; q++)
-                    if (c->vsm_sampled_sub_idx[off + (size_t)q] == s)
-                        return hero__fail(err, HERO_EINVAL, "VSM choices: video %d: subtitle %d sampled twice", v, (int)s);
-            }
-            off += (size_t)c->vsm_n_sampled[v];
+    return HERO_OK;
+}
+static int hero__choices_mfm(const hero_choices *c, const hero__dprep *p, const hero_video *videos,
+                             const hero_batch_options *o, hero_error *err) {
+    (void)videos; (void)o;
+    if ((size_t)c->n_frames != p->nframes || !c->frame_mask)
+        return hero__fail(err, HERO_ESHAPE, "MFM choices: n_frames %d, expected %zu frames (after the cut), with frame_mask set", c->n_frames, p->nframes);
+    return HERO_OK;
+}
+static int hero__choices_fom(const hero_choices *c, const hero__dprep *p, const hero_video *videos,
+                             const hero_batch_options *o, hero_error *err) {
+    int v, t;
+    size_t off = 0;
+    (void)videos; (void)o;
+    if ((size_t)c->n_frames != p->nframes || !c->fom_orders || !c->fom_targets)
+        return hero__fail(err, HERO_ESHAPE, "FOM choices: n_frames %d, expected %zu frames (after the cut), with fom_orders / fom_targets set", c->n_frames, p->nframes);
+    for (v = 0; v < p->n; v++) {
+        const int32_t *ord = c->fom_orders + off, *tgt = c->fom_targets + off;
+        int T = p->T[v];
+        for (t = 0; t < T; t++) {
+            int32_t d = ord[t];
+            if (d < 0 || d >= T || tgt[t] < -1 || tgt[t] >= T || (tgt[d] != t && !(d == t && tgt[d] == -1)))
+                return hero__fail(err, HERO_EINVAL, "FOM choices: video %d position %d: order %d / target %d do not form the official permutation (orders[i]=j needs targets[j]=i, or i=j and -1)", v, t, (int)d, (int)(d >= 0 && d < T ? tgt[d] : tgt[t]));
         }
+        for (t = 0; t < T; t++)
+            if (tgt[t] >= 0 && ord[tgt[t]] != t)
+                return hero__fail(err, HERO_EINVAL, "FOM choices: video %d: targets[%d] = %d but orders[%d] = %d", v, t, (int)tgt[t], (int)tgt[t], (int)ord[tgt[t]]);
+        off += (size_t)T;
+    }
+    return HERO_OK;
+}
+static int hero__choices_vsm(const hero_choices *c, const hero__dprep *p, const hero_video *videos,
+                             const hero_batch_options *o, hero_error *err) {
+    int v, i;
+    size_t off = 0;
+    (void)videos;
+    if (c->n_videos != p->n || !c->vsm_n_sampled || !c->vsm_sampled_sub_idx)
+        return hero__fail(err, HERO_ESHAPE, "VSM choices: n_videos %d, expected %d, with vsm_n_sampled / vsm_sampled_sub_idx set", c->n_videos, p->n);
+    for (v = 0; v < p->n; v++) {
+        int nm = 0, j, q;
+        for (i = 0; i < p->k[v]; i++)
+            if (p->nf[p->base[v] + (size_t)i] > 0) nm++;
+        if (nm == 0)
+            return hero__fail(err, HERO_EINVAL, "VSM: video %d has no subtitle with matched frames (after the %d-frame cut); the official VSM data cannot use it", v, o->max_frames);
+        if (c->vsm_n_sampled[v] != (nm < o->query_per_video ? nm : o->query_per_video))
+            return hero__fail(err, HERO_EINVAL, "VSM choices: vsm_n_sampled[%d] is %d, expected min(%d matched subtitles, %d)", v, (int)c->vsm_n_sampled[v], nm, o->query_per_video);
+        for (j = 0; j < c->vsm_n_sampled[v]; j++) {
+            int32_t s = c->vsm_sampled_sub_idx[off + (size_t)j];
+            if (s < 0 || s >= p->k[v] || p->nf[p->base[v] + (size_t)s] == 0)
+                return hero__fail(err, HERO_EINVAL, "VSM choices: video %d query %d: subtitle %d is not a kept subtitle with frames", v, j, (int)s);
+            for (q = 0; q < j; q++)
+                if (c->vsm_sampled_sub_idx[off + (size_t)q] == s)
+                    return hero__fail(err, HERO_EINVAL, "VSM choices: video %d: subtitle %d sampled twice", v, (int)s);
+        }
+        off += (size_t)c->vsm_n_sampled[v];
     }
     return HERO_OK;
 }
@@ -6863,35 +7213,22 @@ static int hero__dat_collate_clips(hero_batch *b, const hero__dprep *p, const he
     return HERO_OK;
 }
 
-static int hero__dat_build(hero_batch *b, hero_task task, const hero_video *videos, const hero__dprep *p,
-                           const hero_batch_options *o, const hero_choices *c, hero_error *err) {
-    int v, i, t, j, r, rc;
-    int F = p->F;
+/* the rows' text (lead token + words, cut to trunc, without the excl subtitles; mlm: the
+   choices' masked words), then the per-subtitle collate of every task and, unless mlm, the
+   temporal input (data.py video_collate, data/mlm.py mlm_collate) */
+static int hero__dat_rows(hero_batch *b, const hero_video *videos, const hero__dprep *p, const hero_batch_options *o, int lead,
+                          int trunc, const uint8_t *excl, const hero_choices *mlm, hero_error *err) {
+    int v, i, r, rc;
     size_t total = 0, *off = NULL;
     int32_t *len = NULL, *txt = NULL;
-    uint8_t *excl = NULL;
-    size_t nsubs = 0;
-    int lead = task == HERO_TASK_MLM ? o->cls_id : o->sep_id;
-    int trunc = (task == HERO_TASK_MLM || task == HERO_TASK_VSM) ? o->max_txt_len : 0;
-
-    for (v = 0; v < p->n; v++) nsubs += (size_t)videos[v].n_subs;
     off = (size_t *)hero__dat_alloc((size_t)p->S, sizeof(size_t));
     len = (int32_t *)hero__dat_alloc((size_t)p->S, sizeof(int32_t));
-    if (task == HERO_TASK_VSM) excl = (uint8_t *)hero__dat_zalloc(nsubs, 1);
-    if (!off || !len || (task == HERO_TASK_VSM && !excl)) { rc = hero__fail(err, HERO_ENOMEM, "batch: out of memory"); goto done; }
-    if (task == HERO_TASK_VSM) { /* the query subtitles, removed from the context text */
-        size_t so = 0;
-        for (v = 0; v < p->n; v++) {
-            for (j = 0; j < c->vsm_n_sampled[v]; j++) excl[p->base[v] + (size_t)c->vsm_sampled_sub_idx[so + (size_t)j]] = 1;
-            so += (size_t)c->vsm_n_sampled[v];
-        }
-    }
-    /* row text: lead token + words */
+    if (!off || !len) { rc = hero__fail(err, HERO_ENOMEM, "batch: out of memory"); goto done; }
     r = 0;
     for (v = 0; v < p->n; v++)
         for (i = 0; i < p->k[v]; i++, r++) {
-            size_t l = task == HERO_TASK_MLM ? (size_t)c->mlm_len[r]
-                     : hero__dat_row_words(p, videos, v, i, o->sub_ctx_len, trunc, excl ? excl + p->base[v] : NULL, NULL);
+            size_t l = mlm ? (size_t)mlm->mlm_len[r]
+                           : hero__dat_row_words(p, videos, v, i, o->sub_ctx_len, trunc, excl ? excl + p->base[v] : NULL, NULL);
             if (l + 1 > HERO__DAT_MAXDIM || total > ((size_t)-1) / 2 - l) { rc = hero__fail(err, HERO_ELIMIT, "video %d subtitle %d: row of %zu words is too long (or the batch text overflows)", v, i, l); goto done; }
             off[r] = total;
             len[r] = (int32_t)(l + 1);
@@ -6905,89 +7242,139 @@ static int hero__dat_build(hero_batch *b, hero_task task, const hero_video *vide
         for (v = 0; v < p->n; v++)
             for (i = 0; i < p->k[v]; i++, r++) {
                 txt[off[r]] = lead;
-                if (task == HERO_TASK_MLM) {
-                    memcpy(txt + off[r] + 1, c->mlm_input_ids + mo, (size_t)c->mlm_len[r] * sizeof(int32_t));
-                    mo += (size_t)c->mlm_len[r];
+                if (mlm) {
+                    memcpy(txt + off[r] + 1, mlm->mlm_input_ids + mo, (size_t)mlm->mlm_len[r] * sizeof(int32_t));
+                    mo += (size_t)mlm->mlm_len[r];
                 } else {
                     hero__dat_row_words(p, videos, v, i, o->sub_ctx_len, trunc, excl ? excl + p->base[v] : NULL, txt + off[r] + 1);
                 }
             }
     }
-    rc = hero__dat_collate_rows(b, p, videos, txt, off, len, o->pad_id, task != HERO_TASK_MLM, task != HERO_TASK_MLM, err);
-    if (rc) goto done;
-    if (task != HERO_TASK_MLM) {
-        rc = hero__dat_collate_clips(b, p, videos, err);
-        if (rc) goto done;
-    }
+    rc = hero__dat_collate_rows(b, p, videos, txt, off, len, o->pad_id, !mlm, !mlm, err);
+    if (!rc && !mlm) rc = hero__dat_collate_clips(b, p, videos, err);
+done:
+    HERO_FREE(off);
+    HERO_FREE(len);
+    HERO_FREE(txt);
+    return rc;
+}
 
-    if (task == HERO_TASK_MLM) {
-        /* txt_mask_tgt: [zeros(frames) | 0 (CLS) | label != -1], txt_labels: picked labels */
-        size_t mo = 0, nl = 0;
-        for (r = 0; r < p->S; r++)
-            for (j = 0; j < c->mlm_len[r]; j++) nl += c->mlm_labels[mo++] != -1;
-        b->txt_mask_tgt = (uint8_t *)hero__dat_zalloc((size_t)b->S * (size_t)b->Lg, 1);
-        b->txt_labels = (int32_t *)hero__dat_alloc(nl, sizeof(int32_t));
-        if (!b->txt_mask_tgt || !b->txt_labels) { rc = hero__fail(err, HERO_ENOMEM, "MLM batch: out of memory"); goto done; }
-        b->n_mlm = (int)nl;
-        mo = 0;
-        nl = 0;
-        r = 0;
-        for (v = 0; v < p->n; v++)
-            for (i = 0; i < p->k[v]; i++, r++) {
-                int nf = p->nf[p->base[v] + (size_t)i], vl = nf > 0 ? nf : 1;
-                for (j = 0; j < c->mlm_len[r]; j++, mo++)
-                    if (c->mlm_labels[mo] != -1) {
-                        b->txt_mask_tgt[(size_t)r * (size_t)b->Lg + (size_t)(vl + 1 + j)] = 1;
-                        b->txt_labels[nl++] = c->mlm_labels[mo];
-                    }
-            }
-    } else if (task == HERO_TASK_MFM_NCE || task == HERO_TASK_MFFR) {
-        /* data/mfm.py mfm_collate: masks per row and per clip, masked frames zeroed,
-           feat_targets = original clip features of masked frames (row-major) */
-        size_t fo = 0, nm = 0, to = 0;
-        b->f_v_masks = (uint8_t *)hero__dat_zalloc((size_t)b->S * (size_t)b->Lv, 1);
-        b->c_v_masks = (uint8_t *)hero__dat_zalloc((size_t)b->B * (size_t)b->L, 1);
-        for (t = 0; t < c->n_frames; t++) nm += c->frame_mask[t] != 0;
-        b->feat_targets = (float *)hero__dat_alloc(nm * (size_t)F, sizeof(float));
-        if (!b->f_v_masks || !b->c_v_masks || !b->feat_targets) { rc = hero__fail(err, HERO_ENOMEM, "MFM batch: out of memory"); goto done; }
-        b->n_masked = (int)nm;
-        r = 0;
-        for (v = 0; v < p->n; v++) {
-            const uint8_t *m = c->frame_mask + fo;
-            for (i = 0; i < p->k[v]; i++, r++) {
-                size_t slot = p->base[v] + (size_t)i;
-                const int32_t *fr = videos[v].sub_frames + p->frm_off[slot];
-                for (j = 0; j < p->nf[slot]; j++)
-                    if (m[fr[j]]) {
-                        b->f_v_masks[(size_t)r * (size_t)b->Lv + (size_t)j] = 1;
-                        memset(b->f_v_feats + ((size_t)r * (size_t)b->Lv + (size_t)j) * (size_t)F, 0, (size_t)F * sizeof(float));
-                    }
-            }
-            for (t = 0; t < p->T[v]; t++)
-                if (m[t]) {
-                    float *cf = b->c_v_feats + ((size_t)v * (size_t)b->L + (size_t)t) * (size_t)F;
-                    b->c_v_masks[(size_t)v * (size_t)b->L + (size_t)t] = 1;
-                    memcpy(b->feat_targets + to * (size_t)F, cf, (size_t)F * sizeof(float));
-                    memset(cf, 0, (size_t)F * sizeof(float));
-                    to++;
+/* ---- [tasks: collate] each task's batch, as its official data file collates it ---- */
+
+/* data.py video_collate: [SEP] + words per row, the whole clips */
+static int hero__collate_repr(hero_batch *b, const hero_video *videos, const hero__dprep *p, const hero_batch_options *o,
+                              const hero_choices *c, hero_error *err) {
+    (void)c;
+    return hero__dat_rows(b, videos, p, o, o->sep_id, 0, NULL, NULL, err);
+}
+
+/* data/mlm.py mlm_collate: [CLS] + the masked words per row, no temporal input */
+static int hero__collate_mlm(hero_batch *b, const hero_video *videos, const hero__dprep *p, const hero_batch_options *o,
+                             const hero_choices *c, hero_error *err) {
+    int v, i, j, r;
+    size_t mo = 0, nl = 0;
+    int rc = hero__dat_rows(b, videos, p, o, o->cls_id, 0, NULL, c, err);
+    if (rc) return rc;
+    /* txt_mask_tgt: [zeros(frames) | 0 (CLS) | label != -1], txt_labels: picked labels */
+    for (r = 0; r < p->S; r++)
+        for (j = 0; j < c->mlm_len[r]; j++) nl += c->mlm_labels[mo++] != -1;
+    b->txt_mask_tgt = (uint8_t *)hero__dat_zalloc((size_t)b->S * (size_t)b->Lg, 1);
+    b->txt_labels = (int32_t *)hero__dat_alloc(nl, sizeof(int32_t));
+    if (!b->txt_mask_tgt || !b->txt_labels) return hero__fail(err, HERO_ENOMEM, "MLM batch: out of memory");
+    b->n_mlm = (int)nl;
+    mo = 0;
+    nl = 0;
+    r = 0;
+    for (v = 0; v < p->n; v++)
+        for (i = 0; i < p->k[v]; i++, r++) {
+            int nf = p->nf[p->base[v] + (size_t)i], vl = nf > 0 ? nf : 1;
+            for (j = 0; j < c->mlm_len[r]; j++, mo++)
+                if (c->mlm_labels[mo] != -1) {
+                    b->txt_mask_tgt[(size_t)r * (size_t)b->Lg + (size_t)(vl + 1 + j)] = 1;
+                    b->txt_labels[nl++] = c->mlm_labels[mo];
                 }
-            fo += (size_t)p->T[v];
         }
-    } else if (task == HERO_TASK_FOM) {
-        /* data/fom.py fom_collate: orders padded with arange, targets with -1 */
-        size_t fo = 0;
-        b->shuffled_orders = (int32_t *)hero__dat_alloc((size_t)b->B * (size_t)b->L, sizeof(int32_t));
-        b->fom_targets = (int32_t *)hero__dat_alloc((size_t)b->B * (size_t)b->L, sizeof(int32_t));
-        if (!b->shuffled_orders || !b->fom_targets) { rc = hero__fail(err, HERO_ENOMEM, "FOM batch: out of memory"); goto done; }
-        for (v = 0; v < p->n; v++) {
-            for (t = 0; t < b->L; t++) {
-                size_t q = (size_t)v * (size_t)b->L + (size_t)t;
-                b->shuffled_orders[q] = t < p->T[v] ? c->fom_orders[fo + (size_t)t] : t;
-                b->fom_targets[q] = t < p->T[v] ? c->fom_targets[fo + (size_t)t] : -1;
+    return HERO_OK;
+}
+
+/* data/mfm.py mfm_collate */
+static int hero__collate_mfm(hero_batch *b, const hero_video *videos, const hero__dprep *p, const hero_batch_options *o,
+                             const hero_choices *c, hero_error *err) {
+    int v, i, t, j, r, F = p->F;
+    size_t fo = 0, nm = 0, to = 0;
+    int rc = hero__dat_rows(b, videos, p, o, o->sep_id, 0, NULL, NULL, err);
+    if (rc) return rc;
+    /* masks per row and per clip, masked frames zeroed, feat_targets = original clip features
+       of masked frames (row-major) */
+    b->f_v_masks = (uint8_t *)hero__dat_zalloc((size_t)b->S * (size_t)b->Lv, 1);
+    b->c_v_masks = (uint8_t *)hero__dat_zalloc((size_t)b->B * (size_t)b->L, 1);
+    for (t = 0; t < c->n_frames; t++) nm += c->frame_mask[t] != 0;
+    b->feat_targets = (float *)hero__dat_alloc(nm * (size_t)F, sizeof(float));
+    if (!b->f_v_masks || !b->c_v_masks || !b->feat_targets) return hero__fail(err, HERO_ENOMEM, "MFM batch: out of memory");
+    b->n_masked = (int)nm;
+    r = 0;
+    for (v = 0; v < p->n; v++) {
+        const uint8_t *m = c->frame_mask + fo;
+        for (i = 0; i < p->k[v]; i++, r++) {
+            size_t slot = p->base[v] + (size_t)i;
+            const int32_t *fr = videos[v].sub_frames + p->frm_off[slot];
+            for (j = 0; j < p->nf[slot]; j++)
+                if (m[fr[j]]) {
+                    b->f_v_masks[(size_t)r * (size_t)b->Lv + (size_t)j] = 1;
+                    memset(b->f_v_feats + ((size_t)r * (size_t)b->Lv + (size_t)j) * (size_t)F, 0, (size_t)F * sizeof(float));
+                }
+        }
+        for (t = 0; t < p->T[v]; t++)
+            if (m[t]) {
+                float *cf = b->c_v_feats + ((size_t)v * (size_t)b->L + (size_t)t) * (size_t)F;
+                b->c_v_masks[(size_t)v * (size_t)b->L + (size_t)t] = 1;
+                memcpy(b->feat_targets + to * (size_t)F, cf, (size_t)F * sizeof(float));
+                memset(cf, 0, (size_t)F * sizeof(float));
+                to++;
             }
-            fo += (size_t)p->T[v];
+        fo += (size_t)p->T[v];
+    }
+    return HERO_OK;
+}
+
+/* data/fom.py fom_collate */
+static int hero__collate_fom(hero_batch *b, const hero_video *videos, const hero__dprep *p, const hero_batch_options *o,
+                             const hero_choices *c, hero_error *err) {
+    int v, t;
+    size_t fo = 0;
+    int rc = hero__dat_rows(b, videos, p, o, o->sep_id, 0, NULL, NULL, err);
+    if (rc) return rc;
+    /* orders padded with arange, targets with -1 */
+    b->shuffled_orders = (int32_t *)hero__dat_alloc((size_t)b->B * (size_t)b->L, sizeof(int32_t));
+    b->fom_targets = (int32_t *)hero__dat_alloc((size_t)b->B * (size_t)b->L, sizeof(int32_t));
+    if (!b->shuffled_orders || !b->fom_targets) return hero__fail(err, HERO_ENOMEM, "FOM batch: out of memory");
+    for (v = 0; v < p->n; v++) {
+        for (t = 0; t < b->L; t++) {
+            size_t q = (size_t)v * (size_t)b->L + (size_t)t;
+            b->shuffled_orders[q] = t < p->T[v] ? c->fom_orders[fo + (size_t)t] : t;
+            b->fom_targets[q] = t < p->T[v] ? c->fom_targets[fo + (size_t)t] : -1;
         }
-    } else if (task == HERO_TASK_VSM) {
+        fo += (size_t)p->T[v];
+    }
+    return HERO_OK;
+}
+
+/* data/vsm.py vsm_collate: the query subtitles leave the context text */
+static int hero__collate_vsm(hero_batch *b, const hero_video *videos, const hero__dprep *p, const hero_batch_options *o,
+                             const hero_choices *c, hero_error *err) {
+    int v, i, j, rc, trunc = o->max_txt_len;
+    size_t nsubs = 0, so = 0;
+    uint8_t *excl;
+    for (v = 0; v < p->n; v++) nsubs += (size_t)videos[v].n_subs;
+    excl = (uint8_t *)hero__dat_zalloc(nsubs, 1);
+    if (!excl) return hero__fail(err, HERO_ENOMEM, "batch: out of memory");
+    for (v = 0; v < p->n; v++) {
+        for (j = 0; j < c->vsm_n_sampled[v]; j++) excl[p->base[v] + (size_t)c->vsm_sampled_sub_idx[so + (size_t)j]] = 1;
+        so += (size_t)c->vsm_n_sampled[v];
+    }
+    rc = hero__dat_rows(b, videos, p, o, o->sep_id, trunc, excl, NULL, err);
+    if (rc) goto done;
+    {
         /* data/vsm.py: queries in subtitle order, the last repeated up to query_per_video;
            [CLS] + words (cut to max_txt_len); st = first frame,
            ed = min(max(st + 1, last frame), T - 1) */
@@ -7043,9 +7430,6 @@ static int hero__dat_build(hero_batch *b, hero_task task, const hero_video *vide
     }
     rc = HERO_OK;
 done:
-    HERO_FREE(off);
-    HERO_FREE(len);
-    HERO_FREE(txt);
     HERO_FREE(excl);
     return rc;
 }
@@ -7053,6 +7437,7 @@ done:
 HERODEF int hero_build_batch(hero_batch *out, hero_task task, const hero_video *videos,
                              int n_videos, const hero_batch_options *opt,
                              const hero_choices *choices, hero_rng *rng, hero_error *err) {
+    const hero__task_desc *T = hero__task_of(task);
     hero__dprep p;
     hero_choices drawn;
     const hero_choices *c = choices;
@@ -7060,25 +7445,24 @@ HERODEF int hero_build_batch(hero_batch *out, hero_task task, const hero_video *
     if (!out) return hero__fail(err, HERO_EINVAL, "hero_build_batch: out is NULL");
     memset(out, 0, sizeof(*out));
     memset(&drawn, 0, sizeof(drawn));
-    if ((int)task < 0 || task >= HERO_TASK_COUNT)
-        return hero__fail(err, HERO_EINVAL, "hero_build_batch: task %d unknown", (int)task);
+    if (!T) return hero__fail(err, HERO_EINVAL, "hero_build_batch: task %d unknown", (int)task);
     rc = hero__dprep_init(&p, videos, n_videos, opt, err);
     if (rc) return rc;
-    if (task != HERO_TASK_REPR) {
+    if (T->draw) { /* a task with random choices: the caller's (checked), or drawn now */
         if (!c) {
             if (!rng) {
                 hero__dprep_free(&p);
-                return hero__fail(err, HERO_EINVAL, "hero_build_batch: task %s needs choices or an rng (both NULL)", hero_task_name(task));
+                return hero__fail(err, HERO_EINVAL, "hero_build_batch: task %s needs choices or an rng (both NULL)", T->name);
             }
             rc = hero_draw_choices(&drawn, task, videos, n_videos, opt, rng, err);
             c = &drawn;
         } else {
-            rc = hero__dat_check_choices(c, task, &p, videos, opt, err);
+            rc = T->check_choices(c, &p, videos, opt, err);
         }
         if (rc) { hero__dprep_free(&p); return rc; }
     }
     out->task = task;
-    rc = hero__dat_build(out, task, videos, &p, opt, c, err);
+    rc = T->collate(out, videos, &p, opt, c, err);
     hero__dprep_free(&p);
     hero_choices_free(&drawn);
     if (rc) hero_batch_free(out);
@@ -7640,6 +8024,48 @@ HERODEF int hero_batch_field_golden_err(const hero_batch_field *f, const hero_te
     *rel_err = nan ? (double)NAN : md / (mr > 1e-6 ? mr : 1e-6);
     return HERO_OK;
 }
+
+/* ---- [tasks] THE TASK TABLE: one entry per hero_task, in its order (section 9 says what an
+   entry holds and what adding a task touches) ---- */
+enum {
+    HERO__GROUPS_VIDEO = HERO__GROUP_TEXT_EMB | HERO__GROUP_FRAME_EMB | HERO__GROUP_CROSS | HERO__GROUP_FUSION |
+                         HERO__GROUP_TEMPORAL, /* the whole hierarchy, as c_seq's backward reaches it */
+    HERO__GROUPS_MFM = HERO__GROUPS_VIDEO | HERO__GROUP_FRAME_MASK | HERO__GROUP_FUSION_MASK | HERO__GROUP_MFM_HEAD
+};
+static const hero__task_desc hero__tasks[HERO_TASK_COUNT] = {
+    /* id, name, video, groups,
+       check, prepare, run, losses,
+       draw, check_choices, collate */
+    {HERO_TASK_REPR, "repr", 1, HERO__GROUPS_VIDEO,
+     NULL, NULL, hero__task_repr, hero__losses_one,
+     NULL, NULL, hero__collate_repr},
+    {HERO_TASK_MLM, "mlm", 0, HERO__GROUP_TEXT_EMB | HERO__GROUP_FRAME_EMB | HERO__GROUP_CROSS | HERO__GROUP_MLM_HEAD,
+     hero__check_mlm, hero__prep_mlm, hero__task_mlm, hero__losses_one,
+     hero__draw_mlm, hero__choices_mlm, hero__collate_mlm},
+    {HERO_TASK_MFM_NCE, "mfm-nce", 1, HERO__GROUPS_MFM,
+     hero__check_mfm, hero__prep_mfm, hero__task_mfm, hero__losses_one,
+     hero__draw_mfm, hero__choices_mfm, hero__collate_mfm},
+    {HERO_TASK_MFFR, "mffr", 1, HERO__GROUPS_MFM,
+     hero__check_mfm, hero__prep_mfm, hero__task_mfm, hero__losses_one,
+     hero__draw_mfm, hero__choices_mfm, hero__collate_mfm},
+    {HERO_TASK_FOM, "fom", 1, HERO__GROUPS_VIDEO | HERO__GROUP_FOM_HEAD,
+     hero__check_fom, hero__prep_fom, hero__task_fom, hero__losses_one,
+     hero__draw_fom, hero__choices_fom, hero__collate_fom},
+    {HERO_TASK_VSM, "vsm", 1, HERO__GROUPS_VIDEO | HERO__GROUP_QUERY | HERO__GROUP_SPAN | HERO__GROUP_VSM,
+     hero__check_vsm, hero__prep_vsm, hero__task_vsm, hero__losses_vsm,
+     hero__draw_vsm, hero__choices_vsm, hero__collate_vsm}};
+
+static const hero__task_desc *hero__task_of(hero_task t) {
+    if ((int)t < 0 || t >= HERO_TASK_COUNT) return NULL;
+    HERO_ASSERT(hero__tasks[t].id == t);
+    return &hero__tasks[t];
+}
+
+HERODEF int hero_task_trains(hero_task t, const char *param) {
+    const hero__task_desc *T = hero__task_of(t);
+    return T && param && (T->groups & hero__param_group(param)) != 0;
+}
+
 /* ======================================================================================
    14. Pre-training loop: task mixture, accumulation, hard negatives, resumable state
    ====================================================================================== */
@@ -8066,7 +8492,9 @@ static void hero__sb_i64(hero__sb *b, int64_t v) {
     snprintf(t, sizeof t, "%lld", (long long)v);
     hero__sb_str(b, t);
 }
+#ifndef HERO_NO_TORCH /* only the torch.save readers use it */
 static void hero__sb_cut(hero__sb *b, size_t n) { if (b->s && n <= b->n) { b->n = n; b->s[n] = 0; } }
+#endif
 
 
 /* One UTF-8 sequence at s[0..n) (n >= 1): returns its length (1-4) and sets *cp, or 0 when
@@ -8608,6 +9036,7 @@ static int hero__tf_add_tensor(hero_tensorfile *tf, const char *name, size_t nle
     return 0;
 }
 
+#ifndef HERO_NO_TORCH /* only the torch.save readers use it */
 static int hero__tf_add_entry(hero_tensorfile *tf, const char *name, const char *kind, const char *val, size_t vlen,
                               hero_error *err) {
     void *q = hero__grow(tf->entries, tf->n_entries, sizeof(hero_entry_info));
@@ -8621,6 +9050,7 @@ static int hero__tf_add_entry(hero_tensorfile *tf, const char *name, const char 
     if (!e->name || !e->kind || !e->value) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", tf->path);
     return 0;
 }
+#endif
 
 /* Keep a decompressed buffer alive until close (takes ownership; frees it on failure). */
 static int hero__tf_add_blob(hero_tensorfile *tf, unsigned char *blob, hero_error *err) {
@@ -9323,12 +9753,13 @@ static int hero__zip_get(hero_tensorfile *tf, const hero__zent *z, const unsigne
                       nl, z->name, z->method);
 }
 
+
+#ifndef HERO_NO_TORCH /* only the torch.save readers use it */
 static int hero__cmp_zent(const void *x, const void *y) {
     const hero__zent *a = (const hero__zent *)x, *b = (const hero__zent *)y;
     int c = memcmp(a->name, b->name, a->nlen < b->nlen ? a->nlen : b->nlen);
     return c ? c : (a->nlen > b->nlen) - (a->nlen < b->nlen);
 }
-
 /* Member by exact name in a directory sorted with hero__cmp_zent. */
 static const hero__zent *hero__zip_find(const hero__zent *z, int n, const char *name, size_t nlen) {
     hero__zent key;
@@ -9337,7 +9768,9 @@ static const hero__zent *hero__zip_find(const hero__zent *z, int n, const char *
     key.nlen = nlen;
     return (const hero__zent *)bsearch(&key, z, (size_t)n, sizeof *z, hero__cmp_zent);
 }
+#endif
 
+#ifndef HERO_NO_TORCH
 /* ================= pickle (no code execution: a whitelisted subset) ================= */
 enum {
     HERO__PK_NONE, HERO__PK_BOOL, HERO__PK_INT, HERO__PK_FLOAT, HERO__PK_STR, HERO__PK_BYTES,
@@ -10038,6 +10471,8 @@ done:
     return rc;
 }
 
+#endif /* HERO_NO_TORCH */
+
 /* ================= .npy / .npz ================= */
 typedef struct hero__lit { const char *s; size_t n, i; } hero__lit;
 
@@ -10185,7 +10620,12 @@ static int hero__tf_dispatch(hero_tensorfile *tf, int npz_only, hero_error *err)
         int nz, i, pkl = 0, rc;
         if ((rc = hero__zip_dir(b, tf->size, tf->path, &z, &nz, err)) != 0) return rc;
         for (i = 0; i < nz; i++) pkl |= hero__zname_ends(&z[i], "data.pkl");
+#ifndef HERO_NO_TORCH
         rc = pkl && !npz_only ? hero__torchzip_open(tf, z, nz, err) : hero__npz_open(tf, z, nz, err);
+#else
+        rc = pkl && !npz_only ? hero__fail(err, HERO_EFORMAT, "%s: a torch.save zip file, and hero.h was built with HERO_NO_TORCH", tf->path)
+                              : hero__npz_open(tf, z, nz, err);
+#endif
         HERO_FREE(z);
         return rc;
     }
@@ -10196,7 +10636,9 @@ static int hero__tf_dispatch(hero_tensorfile *tf, int npz_only, hero_error *err)
         return rc ? rc : hero__tf_check_all(tf, err);
     }
     if (npz_only) return hero__fail(err, HERO_EFORMAT, "%s: not a .npy or .npz file", tf->path);
+#ifndef HERO_NO_TORCH
     if (hero__legacy_start(b, tf->size)) return hero__legacy_open(tf, err);
+#endif
     return hero__st_open(tf, err);
 }
 
@@ -10259,6 +10701,7 @@ HERODEF int hero_npz_open(hero_tensorfile *tf, const char *path, hero_error *err
 /* ======================================================================================
    16. Tokenizer: RoBERTa / GPT-2 byte-level BPE
    ====================================================================================== */
+#ifndef HERO_NO_TOKENIZER
 
 /* ---- Tokenizer implementation (RoBERTa / GPT-2 byte-level BPE) ---------------------------
    Pre-tokenisation: the GPT-2 regex
@@ -11322,9 +11765,11 @@ HERODEF int hero_detokenize(const hero_tokenizer *tok, const int32_t *ids, int n
     if (len > (size_t)INT_MAX) return hero__fail(err, HERO_ELIMIT, "hero_detokenize: text longer than %d bytes", INT_MAX);
     return (int)len;
 }
+#endif /* HERO_NO_TOKENIZER */
 /* ======================================================================================
    17. Real inputs: subtitles, text normalisation, alignment, features, VCMR ranking
    ====================================================================================== */
+#ifndef HERO_NO_MEDIA
 
 /* ---- Media implementation: subtitles, text normalisation, alignment, features, VCMR ranking ----
    Needs the formats (hero_json, hero_tensorfile) and tokenizer implementations. */
@@ -12628,6 +13073,7 @@ HERODEF void hero_video_data_free(hero_video_data *v) {
     memset(v, 0, sizeof *v);
 }
 
+#ifndef HERO_NO_TOKENIZER /* the subtitles are tokenized */
 HERODEF int hero_video_prepare(hero_video_data *out, const hero_feats *feats, const hero_subtitles *subs,
                                const hero_tokenizer *tok, const hero_media_options *o, hero_error *err) {
     hero_sub_frames al;
@@ -12701,6 +13147,7 @@ fail:
     hero_video_data_free(out);
     return rc;
 }
+#endif
 
 /* ======================================================================================
    VCMR ranking (eval_vcmr.py validate_full_vcmr)
@@ -13539,6 +13986,7 @@ HERODEF int hero_ann_tvr_gt(hero_tvr_gt *gt, const hero_ann_list *a, const char 
     gt->type = type;
     return 0;
 }
+#endif /* HERO_NO_MEDIA */
 /* ======================================================================================
    18. Initialisation: fresh parameters (the official init), RoBERTa pre-training init
    ====================================================================================== */
@@ -14121,6 +14569,9 @@ typedef struct hero__cuda_opt {
 } hero__cuda_opt;
 
 static hero__cuda *hero__cu_x(hero_arena *ar) { return (hero__cuda *)ar->dev; }
+/* defined further down, used before */
+static void *hero__cu_alloc(hero_arena *a, size_t bytes, int zero);
+static void hero__cu_rows_add(hero_arena *ar, float *dst, const float *src, const hero__rowmap *mp, int H);
 
 /* keeps the first failure; returns 0 or HERO_EDEVICE */
 static int hero__cu_ok(hero__cuda *x, cudaError_t e, const char *what) {
@@ -15086,8 +15537,9 @@ static __global__ void hero__kn_rank_finish(float *loss_ctx, float *loss_q, cons
         *loss_q = Nq > qpv ? lw_q * (float)(sq / ((double)Nq * (Nq - qpv))) : 0.0f;
     }
 }
-static int hero__cu_rank_loss(hero_arena *ar, const hero_config *cf, const float *q2v, int Nq, int Nv, float *mat_ctx,
+static int hero__cu_rank_loss(hero_arena *ar, hero_model *m, const float *q2v, int Nq, int Nv, float *mat_ctx,
                               float *mat_q, float *loss_ctx, float *loss_q, float *dq2v) {
+    const hero_config *cf = &m->cfg;
     hero__cuda *x = hero__cu_x(ar);
     hero__cu_rank_cfg c;
     int qpv, n = Nq > Nv ? Nq : Nv;
@@ -15260,6 +15712,7 @@ static void hero__cu_model_free(hero_model *m) {
     if (x->stream) cudaStreamDestroy(x->stream);
     HERO_FREE(x);
     m->dev = NULL;
+    m->be = NULL;
 }
 
 static int hero__cu_model_init(hero_model *m, hero_error *err) {
@@ -15285,10 +15738,12 @@ static int hero__cu_model_init(hero_model *m, hero_error *err) {
     memset(x, 0, sizeof(*x));
     x->device = dev;
     x->arena.dev = x;
+    x->arena.be = hero__cu_backend();
     x->n_floats = m->n_floats;
     x->n_params = m->n_params;
     snprintf(x->name, sizeof(x->name), "cuda:%d %s, sm_%d%d", dev, pr.name, pr.major, pr.minor);
     m->dev = x;
+    m->be = hero__cu_backend();
 #define HERO__CU_INIT(call, what)                                                                        \
     if ((e = (call)) != cudaSuccess) {                                                                   \
         hero__cu_model_free(m);                                                                          \
@@ -15430,6 +15885,7 @@ static void hero__cu_opt_free(hero_optimizer *o) {
     cudaFree(d->v);
     HERO_FREE(d);
     o->dev = NULL;
+    o->be = NULL;
 }
 static int hero__cu_opt_init(hero_optimizer *o, const hero_model *m, hero_error *err) {
     hero__cuda *x = (hero__cuda *)m->dev;
@@ -15438,6 +15894,7 @@ static int hero__cu_opt_init(hero_optimizer *o, const hero_model *m, hero_error 
     if (!d) return hero__fail(err, HERO_ENOMEM, "optimizer: out of memory");
     memset(d, 0, sizeof(*d));
     o->dev = d;
+    o->be = hero__cu_backend();
     if (cudaMalloc((void **)&d->m, bytes) != cudaSuccess || cudaMalloc((void **)&d->v, bytes) != cudaSuccess) {
         cudaGetLastError();
         hero__cu_opt_free(o);
@@ -15466,7 +15923,8 @@ static int hero__cu_opt_copy(const hero_optimizer *o, const hero_model *m, int t
     if (hero__cu_sync(x)) return hero__fail(err, HERO_EDEVICE, "optimizer moments: %s", x->msg);
     return 0;
 }
-static int hero__cu_adamw(hero_optimizer *o, hero_model *m, const float *step_size, float lr, float clip, hero_error *err) {
+/* the same update as hero__cpu_adamw: the step sizes from here, one kernel over every parameter */
+static int hero__cu_adamw(hero_optimizer *o, hero_model *m, float lr, float clip, hero_error *err) {
     hero__cuda *x = (hero__cuda *)m->dev;
     hero__cuda_opt *d = (hero__cuda_opt *)o->dev;
     const hero_adamw_config *c = &o->cfg;
@@ -15478,7 +15936,8 @@ static int hero__cu_adamw(hero_optimizer *o, hero_model *m, const float *step_si
     if (!(desc = (float *)hero__cu_pinned(x, (size_t)m->n_params * 3 * sizeof(float))))
         return hero__fail(err, HERO_EDEVICE, "optimizer: %s", x->msg);
     for (i = 0; i < m->n_params; i++) {
-        desc[3 * i] = step_size[i];
+        desc[3 * i] = 0.0f;
+        if (m->table[i].has_grad) desc[3 * i] = hero__adamw_step_size(c, ++o->steps[i], lr);
         desc[3 * i + 1] = m->table[i].decay && c->weight_decay > 0 ? lr * c->weight_decay : 0.0f;
         desc[3 * i + 2] = m->table[i].has_grad ? 1.0f : 0.0f;
     }
@@ -15490,6 +15949,25 @@ static int hero__cu_adamw(hero_optimizer *o, hero_model *m, const float *step_si
     if (x->err) return hero__fail(err, HERO_EDEVICE, "optimizer step: %s", x->msg);
     return 0;
 }
+
+/* ---------------- [backend: cuda] the table (section 2's interface) ---------------- */
+static const hero__backend hero__cu_table = {
+    "cuda", "device",
+    hero__cu_alloc, hero__cu_arena_reset, hero__cu_arena_free,
+    hero__cu_gemm, hero__cu_linear_fwd, hero__cu_linear_bwd, hero__cu_layernorm_fwd, hero__cu_layernorm_bwd,
+    hero__cu_gelu_fwd, hero__cu_gelu_bwd, hero__cu_relu_fwd, hero__cu_relu_bwd, hero__cu_mask_logits,
+    hero__cu_mask_logits_rows, hero__cu_l2norm_fwd, hero__cu_l2norm_bwd, hero__cu_conv1d_fwd,
+    hero__cu_conv1d_bwd, hero__cu_add, hero__cu_copy, hero__cu_div, hero__cu_mul_mask,
+    hero__cu_mul_mask_rows, hero__cu_embed_fwd, hero__cu_embed_bwd, hero__cu_add_pos_type, hero__cu_add_pos,
+    hero__cu_add_pos_bwd, hero__cu_add_rowsel, hero__cu_mfm_mask, hero__cu_rowsum_masked, hero__cu_merge_fwd,
+    hero__cu_merge_bwd, hero__cu_rows_copy, hero__cu_rows_add, hero__cu_attn_core_fwd,
+    hero__cu_attn_core_bwd, hero__cu_modpool_fwd, hero__cu_modpool_bwd, hero__cu_rowmax, hero__cu_rowmax_bwd,
+    hero__cu_pooler_fwd, hero__cu_dot, hero__cu_xent_rows, hero__cu_mffr_loss, hero__cu_rank_loss,
+    hero__cu_prep_put, hero__cu_prep_flush, hero__cu_to_host, hero__cu_errmsg,
+    hero__cu_model_init, hero__cu_model_free, hero__cu_act, hero__cu_pbase, hero__cu_model_copy,
+    hero__cu_zero_grad, hero__cu_set_precision, hero__cu_device_name, hero__cu_model_sync,
+    hero__cu_opt_init, hero__cu_opt_free, hero__cu_opt_copy, hero__cu_grad_sumsq, hero__cu_adamw};
+static const hero__backend *hero__cu_backend(void) { return &hero__cu_table; }
 #endif /* HERO_CUDA */
 
 /* ======================================================================================
@@ -15530,57 +16008,31 @@ static int hero__dist_status(const hero_dist *d, int status, const char *what, h
     return 0;
 }
 
-/* ---- the collectives of model memory: NCCL in GPU memory (a GPU model), MPI in host memory ---- */
+enum { HERO__COLL_GATHER, HERO__COLL_SUM, HERO__COLL_BCAST };
+
+/* ---- [backend: nccl] the collectives of GPU model memory (HERO_CUDA): NCCL on the model's stream.
+   The only part of this section that knows about the GPU: the communicator (hero_dist_init /
+   _free), a collective over device memory, the device a model is on (-1: the CPU). ---- */
 #ifdef HERO_CUDA
 /* a NCCL return code -> HERO_EDIST with NCCL's words */
 static int hero__nccl_fail(hero_error *err, ncclResult_t r, const char *what) {
     return hero__fail(err, HERO_EDIST, "NCCL: %s failed: %s", what, ncclGetErrorString(r));
 }
-#endif
-
-enum { HERO__COLL_GATHER, HERO__COLL_SUM, HERO__COLL_BCAST };
-/* Collective over model memory, count elements (float; int32 when is_int):
-   GATHER: every rank's send into recv [W * count], in rank order;
-   SUM:    recv (== send, float) summed over the ranks, in place;
-   BCAST:  recv (== send, float) becomes rank root's.
-   On the model's stream with NCCL for a GPU model, with MPI (in chunks) otherwise. */
-static int hero__dist_coll(const hero_dist *d, hero_model *m, int kind, const void *send, void *recv, size_t count, int is_int,
-                           int root, hero_error *err) {
-    static const char *const what[3] = {"all-gather", "all-reduce (gradients)", "broadcast (weights)"};
-    size_t o;
-#ifdef HERO_CUDA
-    if (m->dev) {
-        cudaStream_t st = hero__cu_x(hero__act(m))->stream;
-        ncclComm_t c = (ncclComm_t)d->nccl;
-        ncclDataType_t t = is_int ? ncclInt32 : ncclFloat;
-        ncclResult_t r;
-        if (!c) return hero__fail(err, HERO_EDIST, "NCCL: the hero_dist has no NCCL communicator (hero_dist_init)");
-        r = kind == HERO__COLL_GATHER ? ncclAllGather(send, recv, count, t, c, st)
-            : kind == HERO__COLL_SUM  ? ncclAllReduce(send, recv, count, t, ncclSum, c, st)
-                                      : ncclBroadcast(send, recv, count, t, root, c, st);
-        return r == ncclSuccess ? 0 : hero__nccl_fail(err, r, what[kind]);
-    }
-#endif
-    (void)m;
-    if (kind == HERO__COLL_GATHER) { /* one call: the receive layout is per rank */
-        MPI_Datatype t = is_int ? MPI_INT32_T : MPI_FLOAT;
-        int mrc;
-        if (count > (size_t)INT32_MAX) return hero__fail(err, HERO_ELIMIT, "MPI: an all-gather of %zu elements per rank", count);
-        mrc = MPI_Allgather(send, (int)count, t, recv, (int)count, t, d->comm);
-        return mrc == MPI_SUCCESS ? 0 : hero__mpi_fail(err, mrc, what[kind]);
-    }
-    for (o = 0; o < count; o += HERO__MPI_CHUNK) { /* in place, elementwise: chunks of < 2^31 */
-        float *p = (float *)recv + o;
-        int n = (int)(count - o < HERO__MPI_CHUNK ? count - o : HERO__MPI_CHUNK);
-        int mrc = kind == HERO__COLL_SUM ? MPI_Allreduce(MPI_IN_PLACE, p, n, MPI_FLOAT, MPI_SUM, d->comm) : MPI_Bcast(p, n, MPI_FLOAT, root, d->comm);
-        if (mrc != MPI_SUCCESS) return hero__mpi_fail(err, mrc, what[kind]);
-    }
-    return 0;
+/* hero__dist_coll (below) for a GPU model */
+static int hero__dist_dev_coll(const hero_dist *d, hero_model *m, int kind, const void *send, void *recv, size_t count,
+                               int is_int, int root, const char *what, hero_error *err) {
+    cudaStream_t st = hero__cu_x(hero__act(m))->stream;
+    ncclComm_t c = (ncclComm_t)d->nccl;
+    ncclDataType_t t = is_int ? ncclInt32 : ncclFloat;
+    ncclResult_t r;
+    if (!c) return hero__fail(err, HERO_EDIST, "NCCL: the hero_dist has no NCCL communicator (hero_dist_init)");
+    r = kind == HERO__COLL_GATHER ? ncclAllGather(send, recv, count, t, c, st)
+        : kind == HERO__COLL_SUM  ? ncclAllReduce(send, recv, count, t, ncclSum, c, st)
+                                  : ncclBroadcast(send, recv, count, t, root, c, st);
+    return r == ncclSuccess ? 0 : hero__nccl_fail(err, r, what);
 }
-
-#ifdef HERO_CUDA
 /* hero_dist_init's NCCL communicator over d's ranks on the current CUDA device (collective) */
-static int hero__dist_nccl_init(hero_dist *d, hero_error *err) {
+static int hero__dist_dev_init(hero_dist *d, hero_error *err) {
     ncclUniqueId id;
     ncclComm_t c = NULL;
     ncclResult_t r = ncclSuccess;
@@ -15604,7 +16056,53 @@ static int hero__dist_nccl_init(hero_dist *d, hero_error *err) {
     d->device = dev;
     return 0;
 }
+static void hero__dist_dev_free(hero_dist *d) {
+    if (d->nccl) ncclCommDestroy((ncclComm_t)d->nccl);
+}
+static int hero__dist_model_device(hero_model *m) { return m->dev ? hero__cu_x(hero__act(m))->device : -1; }
+#else
+static int hero__dist_dev_coll(const hero_dist *d, hero_model *m, int kind, const void *send, void *recv, size_t count,
+                               int is_int, int root, const char *what, hero_error *err) {
+    (void)d; (void)m; (void)kind; (void)send; (void)recv; (void)count; (void)is_int; (void)root;
+    return hero__fail(err, HERO_EDIST, "%s: a device model in a build without a device collective", what);
+}
+static int hero__dist_dev_init(hero_dist *d, hero_error *err) {
+    (void)d; (void)err;
+    return 0;
+}
+static void hero__dist_dev_free(hero_dist *d) { (void)d; }
+static int hero__dist_model_device(hero_model *m) {
+    (void)m;
+    return -1;
+}
 #endif
+
+/* ---- the collectives of model memory: NCCL in GPU memory (a GPU model), MPI in host memory ---- */
+/* Collective over model memory, count elements (float; int32 when is_int):
+   GATHER: every rank's send into recv [W * count], in rank order;
+   SUM:    recv (== send, float) summed over the ranks, in place;
+   BCAST:  recv (== send, float) becomes rank root's.
+   On the model's stream with NCCL for a GPU model, with MPI (in chunks) otherwise. */
+static int hero__dist_coll(const hero_dist *d, hero_model *m, int kind, const void *send, void *recv, size_t count, int is_int,
+                           int root, hero_error *err) {
+    static const char *const what[3] = {"all-gather", "all-reduce (gradients)", "broadcast (weights)"};
+    size_t o;
+    if (m->dev) return hero__dist_dev_coll(d, m, kind, send, recv, count, is_int, root, what[kind], err);
+    if (kind == HERO__COLL_GATHER) { /* one call: the receive layout is per rank */
+        MPI_Datatype t = is_int ? MPI_INT32_T : MPI_FLOAT;
+        int mrc;
+        if (count > (size_t)INT32_MAX) return hero__fail(err, HERO_ELIMIT, "MPI: an all-gather of %zu elements per rank", count);
+        mrc = MPI_Allgather(send, (int)count, t, recv, (int)count, t, d->comm);
+        return mrc == MPI_SUCCESS ? 0 : hero__mpi_fail(err, mrc, what[kind]);
+    }
+    for (o = 0; o < count; o += HERO__MPI_CHUNK) { /* in place, elementwise: chunks of < 2^31 */
+        float *p = (float *)recv + o;
+        int n = (int)(count - o < HERO__MPI_CHUNK ? count - o : HERO__MPI_CHUNK);
+        int mrc = kind == HERO__COLL_SUM ? MPI_Allreduce(MPI_IN_PLACE, p, n, MPI_FLOAT, MPI_SUM, d->comm) : MPI_Bcast(p, n, MPI_FLOAT, root, d->comm);
+        if (mrc != MPI_SUCCESS) return hero__mpi_fail(err, mrc, what[kind]);
+    }
+    return 0;
+}
 
 HERODEF int hero_dist_init(hero_dist *d, MPI_Comm comm, hero_error *err) {
     int flag = 0, mrc;
@@ -15629,9 +16127,8 @@ HERODEF int hero_dist_init(hero_dist *d, MPI_Comm comm, hero_error *err) {
         d->rank = d->world = 0;
         return hero__mpi_fail(err, mrc, "hero_dist_init (errhandler / rank / size)");
     }
-#ifdef HERO_CUDA
     {
-        int rc = hero__dist_nccl_init(d, err);
+        int rc = hero__dist_dev_init(d, err);
         if (rc) {
             MPI_Comm_free(&d->comm);
             d->comm = MPI_COMM_NULL;
@@ -15639,16 +16136,13 @@ HERODEF int hero_dist_init(hero_dist *d, MPI_Comm comm, hero_error *err) {
             return rc;
         }
     }
-#endif
     return 0;
 }
 
 HERODEF void hero_dist_free(hero_dist *d) {
     int fin = 1;
     if (!d) return;
-#ifdef HERO_CUDA
-    if (d->nccl) ncclCommDestroy((ncclComm_t)d->nccl);
-#endif
+    hero__dist_dev_free(d);
     if (d->world > 0 && MPI_Finalized(&fin) == MPI_SUCCESS && !fin) MPI_Comm_free(&d->comm);
     d->comm = MPI_COMM_NULL;
     d->nccl = NULL;
@@ -15704,6 +16198,11 @@ struct hero__dist_call {
     int synced;          /* this rank took part in the VSM exchange */
     float *dmqn, *dfrn;  /* d(ranking)/d(this rank's normalised queries [Nq,H] / frames [B*L,H]) */
 };
+static hero_error *hero__dist_call_err(struct hero__dist_call *dc, hero_error *err) {
+    hero_error *old = dc->err;
+    dc->err = err;
+    return old;
+}
 
 /* After the local VSM forward (R->vsm holds this rank's normalised queries and frames, in
    model memory): gather every rank's (each rank's block padded to the largest rank's: queries
@@ -15840,13 +16339,11 @@ HERODEF int hero_forward_backward_dist(const hero_dist *d, hero_model *m, const 
 
 HERODEF int hero_trainer_set_dist(hero_trainer *t, const hero_dist *d, hero_error *err) {
     long long v[9];
-    int mrc, rc, dev = -1;
+    int mrc, rc, dev;
     if (!d) { t->dist = NULL; return 0; }
     if (d->world < 1 || d->rank < 0 || d->rank >= d->world)
         return hero__fail(err, HERO_EINVAL, "hero_trainer_set_dist: hero_dist not initialised (hero_dist_init)");
-#ifdef HERO_CUDA
-    if (t->model->dev) dev = hero__cu_x(hero__act(t->model))->device;
-#endif
+    dev = hero__dist_model_device(t->model);
     /* every rank must agree on the model size and the number of collectives per update; a GPU
        model must be on the device of the NCCL communicator */
     v[0] = (long long)t->model->n_floats; v[1] = t->model->n_params; v[2] = t->cfg.accum_steps; v[3] = t->n_videos > 0;

@@ -423,6 +423,57 @@ static void test_model(const char *dir) {
     hero_model_free(&m);
 }
 
+/* has_grad comes from the computation (the backward primitives mark what they write): after one
+   backward pass of each task on a fresh model, exactly the parameters of the groups the task
+   declares (hero_task_trains) have it; VSM without the span loss leaves the span predictors
+   out; a pass without backward marks nothing. */
+static void test_has_grad(const char *dir) {
+    static const char *files[] = {"repr", "mlm", "mfm-nce", "mffr", "fom", "vsm", "vsm"};
+    static const hero_task ids[] = {HERO_TASK_REPR, HERO_TASK_MLM, HERO_TASK_MFM_NCE, HERO_TASK_MFFR, HERO_TASK_FOM, HERO_TASK_VSM, HERO_TASK_VSM};
+    char cfg[512], ckpt[512], path[512], name[96];
+    int t, pass;
+    snprintf(cfg, sizeof(cfg), "%s/config.json", dir);
+    snprintf(ckpt, sizeof(ckpt), "%s/model.pt", dir);
+    for (t = 0; t < 7; t++)
+        for (pass = 0; pass < 2; pass++) {
+            hero_model m;
+            hero_error err;
+            hero_tensorfile tf;
+            hero_batch b;
+            hero_result r;
+            float *probe = NULL;
+            int i, bad = 0, n = 0, backward = pass == 0, no_span = t == 6;
+            snprintf(path, sizeof(path), "%s/%s.safetensors", dir, files[t]);
+            if (hero_model_load(&m, cfg, ckpt, NULL, &err) || hero_tensorfile_open(&tf, path, &err)) {
+                printf("FAIL has_grad %s: %s\n", files[t], err.msg); g_fail++; return;
+            }
+            memset(&b, 0, sizeof(b));
+            if (hero_batch_from_golden(&b, ids[t], &tf, &err)) { printf("FAIL has_grad batch %s: %s\n", path, err.msg); g_fail++; return; }
+            if (no_span) m.cfg.lw_st_ed = 0.0f;
+            if (ids[t] == HERO_TASK_REPR) probe = zeros(b.B * b.L * m.cfg.H);
+            if (hero_forward_backward(&m, &b, backward, probe, &r, &err)) { printf("FAIL has_grad %s: %s\n", files[t], err.msg); g_fail++; }
+            for (i = 0; i < m.n_params; i++) {
+                const char *pn = m.table[i].name;
+                int want = backward && hero_task_trains(ids[t], pn);
+                if (no_span && (strncmp(pn, "video_st_predictor.", 19) == 0 || strncmp(pn, "video_ed_predictor.", 19) == 0 ||
+                                strncmp(pn, "video_query_linear.", 19) == 0))
+                    want = 0; /* the span branch alone uses them */
+                n += m.table[i].has_grad != 0;
+                if ((m.table[i].has_grad != 0) != want) {
+                    if (!bad) printf("   %s: %s has_grad %d, expected %d\n", files[t], pn, m.table[i].has_grad, want);
+                    bad++;
+                }
+            }
+            snprintf(name, sizeof(name), "has_grad after %s %s%s (%d parameters)", backward ? "backward" : "forward only", files[t],
+                     no_span ? " without the span loss" : "", n);
+            result(name, (double)bad, 0.0);
+            free(probe);
+            hero_batch_free(&b);
+            hero_tensorfile_close(&tf);
+            hero_model_free(&m);
+        }
+}
+
 int main(int argc, char **argv) {
     test_gemm();
     test_linear();
@@ -434,6 +485,7 @@ int main(int argc, char **argv) {
     test_conv1d();
     test_blocks();
     test_model(argc > 1 ? argv[1] : "tests/golden/tiny");
+    test_has_grad(argc > 1 ? argv[1] : "tests/golden/tiny");
     printf("%d passed, %d failed\n", g_pass, g_fail);
     return g_fail ? 1 : 0;
 }
