@@ -1442,12 +1442,12 @@ HERODEF int hero_set_threads(int n) {
    1. Basics
    ====================================================================================== */
 
-static int hero__fail(hero_error *err, int code, const char *fmt, ...)
+static int hero__fail_msg(hero_error *err, int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-static int hero__fail(hero_error *err, int code, const char *fmt, ...) {
+static int hero__fail_msg(hero_error *err, int code, const char *fmt, ...) {
     if (err) {
         va_list ap;
         va_start(ap, fmt);
@@ -1457,6 +1457,11 @@ static int hero__fail(hero_error *err, int code, const char *fmt, ...) {
     }
     return code;
 }
+static int hero__fail_code(int msg_written, int code) { (void)msg_written; return code; }
+/* hero__fail(err, code, fmt, ...): the message into err (may be NULL), and `code` as the value.
+   A macro over two calls so that the returned code is visible where it is returned (static
+   analysis does not follow the variadic function: it would take any int, 0 included). */
+#define hero__fail(err, code, ...) hero__fail_code(hero__fail_msg((err), (code), __VA_ARGS__), (code))
 
 HERODEF const char *hero_strerror(int code) {
     switch (code) {
@@ -1599,6 +1604,7 @@ static void *hero__arena_take(hero_arena *a, size_t bytes) {
         if (hero__arena_room(a) != 0) return NULL;
         a->chunks[a->n_chunks] = (unsigned char *)HERO_MALLOC(cap);
         if (!a->chunks[a->n_chunks]) return NULL;
+        memset(a->chunks[a->n_chunks], 0, cap); /* once per chunk (reused by every later pass): no byte is ever undefined */
         a->caps[a->n_chunks++] = cap;
         a->total += cap;
         a->used = 0;
@@ -4187,7 +4193,6 @@ HERODEF int hero_config_from_json(hero_config *c, const char *path, hero_error *
     hero_json root;
     const hero_json *f, *cc, *q, *h;
     int rc, H2 = 0, H3 = 0;
-    float eps = 0;
     memset(c, 0, sizeof(*c));
     if ((rc = hero_json_read_file(path, &root, err)) != 0) return rc;
     f = hero_json_get(&root, "f_config");
@@ -4216,8 +4221,13 @@ HERODEF int hero_config_from_json(hero_config *c, const char *path, hero_error *
         hero_json_free(&root);
         return rc;
     }
-    if (hero_json_get(f, "layer_norm_eps") && (rc = hero__json_float(f, "layer_norm_eps", &eps, path, err)) == 0 && eps > 0)
-        c->layer_norm_eps = eps;
+    if ((h = hero_json_get(f, "layer_norm_eps")) != NULL) { /* present: a number, else an error like the other keys */
+        if (h->type != HERO_JSON_NUMBER) {
+            hero_json_free(&root);
+            return hero__fail(err, HERO_EFORMAT, "%s: \"f_config.layer_norm_eps\" must be a number", path);
+        }
+        if (h->number > 0) c->layer_norm_eps = (float)h->number;
+    }
     if (H2 != c->H || H3 != c->H) {
         hero_json_free(&root);
         return hero__fail(err, HERO_EINVAL, "%s: hidden sizes differ (f %d, c %d, q %d); HERO needs them equal", path, c->H, H2, H3);
@@ -5366,37 +5376,34 @@ static const char *hero__dat_path(const hero_tensorfile *tf) { return tf && tf->
 
 /* Look up `name`, check it has ndim dims (each 0..HERO__DAT_MAXDIM; want[d] >= 0 must
    match), store them in dims. Returns the tensor or NULL with err filled. */
-static const hero_tensor_info *hero__dat_gold_find(const hero_tensorfile *tf, const char *name, int ndim,
-                                                   const int *want, int *dims, size_t *count, hero_error *err) {
+/* the file tensor `name` with ndim dims (each equal to want[d] when >= 0) into *out, its dims and
+   element count; returns the error code (HERO_EMISSING / ESHAPE / ELIMIT) with a message */
+static int hero__dat_gold_find(const hero_tensorfile *tf, const char *name, int ndim, const int *want, int *dims,
+                               size_t *count, const hero_tensor_info **out, hero_error *err) {
     const hero_tensor_info *t = hero_tensorfile_find(tf, name);
     size_t n = 1;
     int d;
-    if (!t) {
-        hero__fail(err, HERO_EMISSING, "%s: tensor %s missing", hero__dat_path(tf), name);
-        return NULL;
-    }
-    if (t->ndim != ndim) {
-        hero__fail(err, HERO_ESHAPE, "%s: tensor %s has %d dims, expected %d", hero__dat_path(tf), name, (int)t->ndim, ndim);
-        return NULL;
-    }
+    *out = NULL;
+    if (!t)
+        return hero__fail(err, HERO_EMISSING, "%s: tensor %s missing", hero__dat_path(tf), name);
+    if (t->ndim != ndim)
+        return hero__fail(err, HERO_ESHAPE, "%s: tensor %s has %d dims, expected %d", hero__dat_path(tf), name, (int)t->ndim, ndim);
     for (d = 0; d < ndim; d++) {
         int64_t s = (int64_t)t->shape[d];
         if (s < 0 || s > HERO__DAT_MAXDIM || (want && want[d] >= 0 && s != want[d])) {
             if (s >= 0 && s <= HERO__DAT_MAXDIM)
-                hero__fail(err, HERO_ESHAPE, "%s: tensor %s dim %d is %lld, expected %d", hero__dat_path(tf), name, d, (long long)s, want[d]);
+                return hero__fail(err, HERO_ESHAPE, "%s: tensor %s dim %d is %lld, expected %d", hero__dat_path(tf), name, d, (long long)s, want[d]);
             else
-                hero__fail(err, HERO_ELIMIT, "%s: tensor %s dim %d is %lld, outside 0..%d", hero__dat_path(tf), name, d, (long long)s, HERO__DAT_MAXDIM);
-            return NULL;
+                return hero__fail(err, HERO_ELIMIT, "%s: tensor %s dim %d is %lld, outside 0..%d", hero__dat_path(tf), name, d, (long long)s, HERO__DAT_MAXDIM);
         }
         dims[d] = (int)s;
-        if (s != 0 && n > ((size_t)-1) / 8 / (size_t)s) {
-            hero__fail(err, HERO_ELIMIT, "%s: tensor %s: element count overflows", hero__dat_path(tf), name);
-            return NULL;
-        }
+        if (s != 0 && n > ((size_t)-1) / 8 / (size_t)s)
+            return hero__fail(err, HERO_ELIMIT, "%s: tensor %s: element count overflows", hero__dat_path(tf), name);
         n *= (size_t)s;
     }
     *count = n;
-    return t;
+    *out = t;
+    return HERO_OK;
 }
 
 /* int tensor -> int32 array in [lo, hi] (HERO_MALLOC'd into *dst) */
@@ -5405,8 +5412,9 @@ static int hero__dat_gold_i32(const hero_tensorfile *tf, const char *name, int n
     size_t n, i;
     int64_t *tmp;
     int rc;
-    const hero_tensor_info *t = hero__dat_gold_find(tf, name, ndim, want, dims, &n, err);
-    if (!t) return err ? err->code : HERO_EMISSING;
+    const hero_tensor_info *t;
+    int rc0 = hero__dat_gold_find(tf, name, ndim, want, dims, &n, &t, err);
+    if (rc0) return rc0;
     tmp = (int64_t *)hero__dat_alloc(n, sizeof(int64_t));
     *dst = (int32_t *)hero__dat_alloc(n, sizeof(int32_t));
     if (!tmp || !*dst) {
@@ -5444,8 +5452,9 @@ static int hero__dat_gold_u8(const hero_tensorfile *tf, const char *name, int nd
 static int hero__dat_gold_f32(const hero_tensorfile *tf, const char *name, int ndim, const int *want, int *dims,
                               float **dst, hero_error *err) {
     size_t n;
-    const hero_tensor_info *t = hero__dat_gold_find(tf, name, ndim, want, dims, &n, err);
-    if (!t) return err ? err->code : HERO_EMISSING;
+    const hero_tensor_info *t;
+    int rc0 = hero__dat_gold_find(tf, name, ndim, want, dims, &n, &t, err);
+    if (rc0) return rc0;
     *dst = (float *)hero__dat_alloc(n, sizeof(float));
     if (!*dst) return hero__fail(err, HERO_ENOMEM, "%s: out of memory reading %s (%zu elements)", hero__dat_path(tf), name, n);
     return hero_tensor_read_f32(t, *dst, (int64_t)n, err);
@@ -6023,11 +6032,14 @@ static hero_task hero__draw_task(hero_trainer *t) {
 }
 
 HERODEF int hero_trainer_update(hero_trainer *t, hero_error *err) {
-    hero_model *m = t->model;
+    hero_model *m = t ? t->model : NULL;
     hero_task task;
-    int k, rc, B = t->cfg.videos_per_batch;
+    int k, rc, B;
     double loss_sum = 0;
     hero_video *sel;
+    if (!m || t->cfg.videos_per_batch < 1)
+        return hero__fail(err, HERO_EINVAL, "hero_trainer_update: trainer NULL or not initialised (hero_trainer_init)");
+    B = t->cfg.videos_per_batch;
 #ifdef HERO_MPI
     if (t->dist) return hero__dist_update(t, err); /* section 20 */
 #endif
@@ -6808,7 +6820,7 @@ static int hero__tensor_read(const hero_tensor_info *t, void *dst, int64_t n, in
     inner = t->ndim - 1;
     run = t->shape[inner];
     step = run > 1 ? t->stride[inner] * es : 0;
-    outer = numel / run;
+    for (outer = 1, k = 0; k < inner; k++) outer *= t->shape[k]; /* numel / run, without a division */
     memset(idx, 0, sizeof idx);
     for (o = 0; o < outer; o++) {
         off = t->offset;
@@ -7444,6 +7456,7 @@ static int hero__zip_dir(const unsigned char *b, size_t size, const char *P, her
                           (unsigned long long)cnt, (unsigned long long)(cdsize / 46));
     z = (hero__zent *)HERO_MALLOC((size_t)(cnt ? cnt : 1) * sizeof *z);
     if (!z) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", P);
+    memset(z, 0, (size_t)(cnt ? cnt : 1) * sizeof *z); /* every entry defined, whatever index a record names */
     for (p = cdoff, end = cdoff + cdsize, i = 0; i < cnt; i++) {
         const unsigned char *c = b + p;
         size_t nl, xl, cl;
@@ -10381,10 +10394,11 @@ HERODEF int hero_subs_parse_srt(hero_subtitles *out, const char *data, size_t le
         if (cur.oom) break;
     }
     if (cur.oom || hero__msrt_close(out, &cur) || hero__msubs_sort(out)) {
-        HERO_FREE(cur.s);
         int n = out->n;
+        HERO_FREE(cur.s);
+        hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory (%d subtitles)", nm, line, n);
         hero_subtitles_free(out);
-        return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory (%d subtitles)", nm, line, n);
+        return HERO_ENOMEM; /* non-zero on this path: the caller must not touch *out again */
     }
     return 0;
 }
@@ -10727,8 +10741,9 @@ static int hero__mfeat_load(const char *path, int want, int prejoined, float **d
         if (!t && prejoined && tf.n_tensors == 1) t = &tf.tensors[0];
     }
     if (!t) {
+        const char *first = tf.n_tensors > 0 && tf.tensors ? tf.tensors[0].name : NULL;
         rc = hero__fail(err, HERO_EMISSING, "%s: no array \"features\" (expected an .npz member features.npy of shape [T, %d]; found %d arrays%s%s)",
-                        path, want, tf.n_tensors, tf.n_tensors ? ", the first named " : "", tf.n_tensors ? tf.tensors[0].name : "");
+                        path, want, tf.n_tensors, first ? ", the first named " : "", first ? first : "");
         goto done;
     }
     if (t->dtype != HERO_F32 && t->dtype != HERO_F16 && t->dtype != HERO_F64 && t->dtype != HERO_BF16) {
@@ -10872,7 +10887,7 @@ HERODEF int hero_video_prepare(hero_video_data *out, const hero_feats *feats, co
     out->sub_nframes = (int32_t *)HERO_MALLOC(((size_t)al.n_rows + 1) * sizeof(int32_t));
     for (i = 0; i < al.n_rows; i++) nfr += al.nframes[i];
     out->sub_frames = (int32_t *)HERO_MALLOC(((size_t)nfr + 1) * sizeof(int32_t));
-    if (!out->feats || !out->sub_len || !out->sub_nframes || !out->sub_frames) { rc = HERO_ENOMEM; goto oom; }
+    if (!out->feats || !out->sub_len || !out->sub_nframes || !out->sub_frames) goto oom;
     memcpy(out->feats, feats->data, nbytes);
     memcpy(out->sub_nframes, al.nframes, (size_t)al.n_rows * sizeof(int32_t));
     memcpy(out->sub_frames, al.frames, (size_t)nfr * sizeof(int32_t));
@@ -10882,12 +10897,12 @@ HERODEF int hero_video_prepare(hero_video_data *out, const hero_feats *feats, co
         int32_t stackbuf[64], *ids = stackbuf;
         int n;
         out->sub_len[i] = 0;
-        if (al.pseudo) continue;
+        if (al.pseudo || !subs) continue; /* no subtitles (subs NULL or empty): pseudo-subtitles, no text */
         if ((rc = hero_text_normalize(subs->subs[i].text, strlen(subs->subs[i].text), 1, &norm, &nl, err)) != 0) goto fail;
         n = hero_tokenize(tok, norm, nl, HERO_TOKENIZE_ROBERTA, ids, 64, err);
         if (n > 64) {
             ids = (int32_t *)HERO_MALLOC((size_t)n * sizeof(int32_t));
-            if (!ids) { HERO_FREE(norm); rc = HERO_ENOMEM; goto oom; }
+            if (!ids) { HERO_FREE(norm); goto oom; }
             n = hero_tokenize(tok, norm, nl, HERO_TOKENIZE_ROBERTA, ids, n, err);
         }
         HERO_FREE(norm);
@@ -10900,10 +10915,10 @@ HERODEF int hero_video_prepare(hero_video_data *out, const hero_feats *feats, co
         hero__mbuf_put(&toks, (const char *)ids, (size_t)n * sizeof(int32_t));
         if (ids != stackbuf) HERO_FREE(ids);
         out->sub_len[i] = n;
-        if (toks.oom) { rc = HERO_ENOMEM; goto oom; }
+        if (toks.oom) goto oom;
     }
     out->sub_tokens = (int32_t *)hero__mbuf_take(&toks, NULL); /* bytes of int32 ids (malloc'd: aligned) */
-    if (!out->sub_tokens) { rc = HERO_ENOMEM; goto oom; }
+    if (!out->sub_tokens) goto oom;
     out->video.T = feats->T;
     out->video.F = feats->F;
     out->video.feats = out->feats;
@@ -11496,7 +11511,7 @@ HERODEF int hero_model_init_roberta(hero_model *m, const char *path_or_NULL, con
         goto done;
     }
     /* 1-2: the official key transformations */
-    if ((rc = hero__rb_skip_layers(&d, tf, nl)) != 0 || (rc = hero__rb_rename(&d)) != 0) {
+    if (hero__rb_skip_layers(&d, tf, nl) != 0 || hero__rb_rename(&d) != 0) {
         rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory for the key table", file);
         goto done;
     }
