@@ -251,6 +251,11 @@ typedef struct hero_tensorfile {
     hero_json meta;            /* safetensors __metadata__ object (type HERO_JSON_NULL if none) */
     unsigned char **blobs;     /* internal: decompressed zip members */
     int n_blobs;
+    /* torch files: what the pickle's root object is ("dict", "list", "tuple", "tensor", "int",
+       "str", "none", ... as hero_entry_info.kind) and how many items it holds (a dict: its keys;
+       0 for a leaf). NULL for the other formats (their root is always a name -> tensor map). */
+    const char *root_kind;
+    int64_t root_items;
 } hero_tensorfile;
 
 /* Open a tensor file, detecting the format from its content: zip (torch >= 1.6 if it has a
@@ -4300,12 +4305,35 @@ static int hero__load_param(hero_param *p, const hero_tensor_info *t, const char
     return hero_tensor_read_f32(t, p->data, (int64_t)p->numel, err);
 }
 
+/* a file that is not a state dict, or shares no name with the model: an error, not a model
+   left at its initial values with every key reported missing. Checked before anything is copied. */
+static int hero__check_state_dict(const hero_model *m, const hero_tensorfile *tf, hero_error *err) {
+    int i;
+    if (tf->root_kind && strcmp(tf->root_kind, "dict") != 0) {
+        char items[40] = "";
+        if (tf->root_items) snprintf(items, sizeof items, " of %lld items", (long long)tf->root_items);
+        return hero__fail(err, HERO_EFORMAT, "%s: not a state dict: the pickled root object is %s %s%s, not a dict of tensors",
+                          tf->path, strchr("aeiou", tf->root_kind[0]) ? "an" : "a", tf->root_kind, items);
+    }
+    if (hero_tensorfile_find(tf, hero__tied_key)) return 0;
+    for (i = 0; i < m->n_params; i++)
+        if (hero_tensorfile_find(tf, m->table[i].name)) return 0;
+    if (!tf->n_tensors)
+        return hero__fail(err, HERO_EFORMAT, "%s: not a state dict: no tensors (%d other entries), none of the model's %d parameters",
+                          tf->path, tf->n_entries, m->n_params);
+    return hero__fail(err, HERO_EFORMAT, "%s: none of the model's %d parameters (e.g. %s) is in the file; it holds %d tensors "
+                      "named like '%.200s'", tf->path, m->n_params, m->n_params ? m->table[0].name : "-", tf->n_tensors,
+                      tf->tensors[0].name);
+}
+
 HERODEF int hero_model_load_state(hero_model *m, const hero_tensorfile *tf, hero_load_report *report, hero_error *err) {
     hero_load_report local;
     int i, rc;
     const hero_tensor_info *tied;
     if (!report) report = &local;
     memset(report, 0, sizeof(*report));
+    if (!m || !m->table || !tf) return hero__fail(err, HERO_EINVAL, "hero_model_load_state: NULL or uninitialised model, or NULL file");
+    if ((rc = hero__check_state_dict(m, tf, err)) != 0) return rc;
     for (i = 0; i < m->n_params; i++) {
         const hero_tensor_info *t = hero_tensorfile_find(tf, m->table[i].name);
         if (!t) { hero__report_add(report->missing, sizeof(report->missing), &report->n_missing, m->table[i].name); continue; }
@@ -8095,9 +8123,30 @@ static int hero__pk_flat(hero__pvm *vm, hero_tensorfile *tf, int o, hero__sb *na
     return rc;
 }
 
+/* the name hero_entry_info.kind uses for an unpickled object of this kind */
+static const char *hero__pk_kind_name(int kind) {
+    switch (kind) {
+    case HERO__PK_NONE: return "none";
+    case HERO__PK_BOOL: return "bool";
+    case HERO__PK_INT: return "int";
+    case HERO__PK_FLOAT: return "float";
+    case HERO__PK_STR: return "str";
+    case HERO__PK_BYTES: return "bytes";
+    case HERO__PK_TUPLE: return "tuple";
+    case HERO__PK_LIST: return "list";
+    case HERO__PK_DICT: return "dict";
+    case HERO__PK_STORAGE: return "storage";
+    case HERO__PK_TENSOR: return "tensor";
+    default: return "object";
+    }
+}
+
 static int hero__pk_flatten(hero__pvm *vm, hero_tensorfile *tf, int root, hero_error *err) {
     hero__sb name;
     int rc;
+    tf->root_kind = hero__pk_kind_name(vm->obj[root].kind);
+    tf->root_items = vm->obj[root].kind == HERO__PK_DICT ? vm->obj[root].n / 2
+                   : vm->obj[root].kind == HERO__PK_LIST || vm->obj[root].kind == HERO__PK_TUPLE ? vm->obj[root].n : 0;
     memset(&name, 0, sizeof name);
     hero__sb_put(&name, "", 0);
     rc = hero__pk_flat(vm, tf, root, &name, 0, err);
