@@ -20,10 +20,14 @@ run() { # name, command...
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 }
-run "golden parity (tests/golden/tiny, model.pt + model_legacy.pt), 1 thread" "$BUILD/hero_golden" --threads 1 tests/golden/tiny
-run "golden parity, 2 threads for matrix products" "$BUILD/hero_golden" --threads 2 tests/golden/tiny
-run "golden parity, unzeroed activations poisoned with NaN (HERO_ARENA_POISON)" "$BUILD/hero_golden_poison" --threads 1 tests/golden/tiny
-run "golden parity with the legacy checkpoint" "$BUILD/hero_golden" --model tests/golden/tiny/model_legacy.pt tests/golden/tiny
+# the lines each golden folder must give (checked / SKIP): an absent task file, train.safetensors
+# or roberta_init/ fails the run (--model: no model_legacy.pt line)
+TINY_EXPECT="--expect 831 --expect-skip 0"
+run "golden parity (tests/golden/tiny, model.pt + model_legacy.pt), 1 thread" "$BUILD/hero_golden" --threads 1 $TINY_EXPECT tests/golden/tiny
+run "golden parity, 2 threads for matrix products" "$BUILD/hero_golden" --threads 2 $TINY_EXPECT tests/golden/tiny
+run "golden parity, unzeroed activations poisoned with NaN (HERO_ARENA_POISON)" "$BUILD/hero_golden_poison" --threads 1 $TINY_EXPECT tests/golden/tiny
+run "golden parity with the legacy checkpoint" "$BUILD/hero_golden" --model tests/golden/tiny/model_legacy.pt --expect 830 --expect-skip 0 tests/golden/tiny
+run "hero_golden itself: absent files, task files without gradients, in.vids" bash tests/test_golden_tool.sh "$BUILD"
 run "gradient checks (finite differences)" "$BUILD/test_ops" tests/golden/tiny
 run "file formats (JSON, safetensors, torch.save, npy/npz)" "$BUILD/test_formats"
 run "batch building (official collate)" "$BUILD/test_batch"
@@ -34,7 +38,7 @@ run "tools: hero_inspect, hero_convert" bash tests/test_tools.sh "$BUILD"
 run "media: subtitles, normalisation, alignment, features, ranking" "$BUILD/test_media"
 run "retrieve end to end (tiny model, cache, errors)" bash tests/test_retrieve.sh "$BUILD"
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
-    run "tokenizer vs gpt-3-encoder (npm)" bash tests/test_tokenizer.sh
+    run "tokenizer vs gpt-3-encoder (npm)" bash tests/test_tokenizer.sh "$BUILD"
 else
     echo "== tokenizer vs gpt-3-encoder: SKIPPED (node/npm not installed)"
 fi
