@@ -36,6 +36,13 @@ run "tokenizer unit tests" "$BUILD/test_tokenizer_unit"
 run "initialisation (random, RoBERTa)" "$BUILD/test_init" tests/golden/tiny
 run "tools: hero_inspect, hero_convert" bash tests/test_tools.sh "$BUILD"
 run "media: subtitles, normalisation, alignment, features, ranking" "$BUILD/test_media"
+run "official retrieval metrics (submission rows, cut, NMS, recall)" "$BUILD/test_eval"
+run "golden parity of the official metric code (tests/golden/tiny-downstream/tvr_eval)" "$BUILD/hero_golden" tests/golden/tiny-downstream
+if [ -x "$BUILD/test_lmdb_import" ] && [ -x "$BUILD/hero_lmdb_import" ]; then
+    run "LMDB importer: official-layout databases written, imported, every value checked" "$BUILD/test_lmdb_import" "$BUILD/hero_lmdb_import"
+else
+    echo "== LMDB importer: SKIPPED (built only with liblmdb-dev libmsgpack-dev liblz4-dev)"
+fi
 run "retrieve end to end (tiny model, cache, errors)" bash tests/test_retrieve.sh "$BUILD"
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
     run "tokenizer vs gpt-3-encoder (npm)" bash tests/test_tokenizer.sh "$BUILD"
