@@ -24,7 +24,10 @@ run() { # name, command...
 # or roberta_init/ fails the run (--model: no model_legacy.pt line)
 TINY_EXPECT="--expect 831 --expect-skip 0"
 run "golden parity (tests/golden/tiny, model.pt + model_legacy.pt), 1 thread" "$BUILD/hero_golden" --threads 1 $TINY_EXPECT tests/golden/tiny
-run "golden parity, 2 threads for matrix products" "$BUILD/hero_golden" --threads 2 $TINY_EXPECT tests/golden/tiny
+run "golden parity, 2 threads" "$BUILD/hero_golden" --threads 2 $TINY_EXPECT tests/golden/tiny
+run "golden parity, 4 threads, every threaded loop split (--split-all)" "$BUILD/hero_golden" --threads 4 --split-all $TINY_EXPECT tests/golden/tiny
+run "golden parity, 3 threads, every threaded loop split (--split-all)" "$BUILD/hero_golden" --threads 3 --split-all $TINY_EXPECT tests/golden/tiny
+run "threads: the worker pool, the portable GEMM at 1-7 threads" "$BUILD/test_threads"
 run "golden parity, unzeroed activations poisoned with NaN (HERO_ARENA_POISON)" "$BUILD/hero_golden_poison" --threads 1 $TINY_EXPECT tests/golden/tiny
 run "golden parity with the legacy checkpoint" "$BUILD/hero_golden" --model tests/golden/tiny/model_legacy.pt --expect 830 --expect-skip 0 tests/golden/tiny
 run "hero_golden itself: absent files, task files without gradients, in.vids" bash tests/test_golden_tool.sh "$BUILD"
