@@ -78,6 +78,17 @@
 #ifndef HERO_H
 #define HERO_H
 
+/* Before the first system header: 64-bit file offsets on 32-bit glibc (fopen and fstat of files
+   over 2 GiB; off_t becomes 64-bit in the implementation's translation unit), and mingw-w64's C99
+   printf (%zu, %lld). Both only take effect when hero.h comes before <stdio.h>; without the first,
+   a file over 2 GiB is refused with a message saying so. */
+#if defined(HERO_IMPLEMENTATION) && !defined(_FILE_OFFSET_BITS)
+#define _FILE_OFFSET_BITS 64
+#endif
+#if defined(__MINGW32__) && !defined(__USE_MINGW_ANSI_STDIO)
+#define __USE_MINGW_ANSI_STDIO 1
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1885,7 +1896,9 @@ static void hero__zero_floats(float *x, size_t n) { hero__for(hero__zero_range, 
    ====================================================================================== */
 
 static int hero__fail_msg(hero_error *err, int code, const char *fmt, ...)
-#if defined(__GNUC__)
+#if defined(__MINGW32__) && defined(__MINGW_PRINTF_FORMAT)
+    __attribute__((format(__MINGW_PRINTF_FORMAT, 3, 4))) /* the C99 printf chosen above */
+#elif defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
@@ -1933,37 +1946,76 @@ HERODEF int hero_dtype_size(hero_dtype t) {
 }
 
 
+/* ---- file sizes in 64 bits: a checkpoint may exceed 2 GiB, and `long` (ftell) is 32-bit on
+   Windows and on 32-bit ARM. fstat's off_t is 64-bit there with _FILE_OFFSET_BITS=64 (set at the
+   top of hero.h); Windows: _fstat64. ---- */
+#include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
+#if !defined(_WIN32) && (defined(__unix__) || defined(__APPLE__)) && !defined(__cplusplus) && !defined(fileno)
+extern int fileno(FILE *);
+#endif
+
+/* The size of an open regular file; nonzero for anything else (a directory, a pipe). */
+static int hero__file_size(FILE *f, uint64_t *size) {
+#if defined(_WIN32)
+    struct _stat64 st;
+    if (_fstat64(_fileno(f), &st) != 0 || (st.st_mode & _S_IFMT) != _S_IFREG || st.st_size < 0) return -1;
+    *size = (uint64_t)st.st_size;
+#elif defined(__unix__) || defined(__APPLE__)
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0) return -1;
+    *size = (uint64_t)st.st_size;
+#else
+    long end; /* plain C: ftell's long */
+    if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) return -1;
+    *size = (uint64_t)end;
+#endif
+    return 0;
+}
+
 /* A whole file into a HERO_MALLOC'd, NUL-terminated buffer of *size + 1 bytes; a file of more
    than `limit` bytes (0: no limit but address space) is an error, not an allocation. */
 static int hero__read_file(const char *path, size_t limit, unsigned char **out, size_t *size, hero_error *err) {
     FILE *f;
-    long end;
+    uint64_t fsz = 0;
     unsigned char *buf;
-    size_t n;
+    size_t n, end;
+    int explicit_limit = limit != 0 && limit <= SIZE_MAX / 2;
     *out = NULL;
     *size = 0;
     if (!path) return hero__fail(err, HERO_EINVAL, "read: NULL path");
-    if (limit == 0 || limit > SIZE_MAX / 2) limit = SIZE_MAX / 2;
+    if (!explicit_limit) limit = SIZE_MAX / 2;
     f = fopen(path, "rb");
-    if (!f) return hero__fail(err, HERO_EIO, "%s: cannot open for reading", path);
-    if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return hero__fail(err, HERO_EIO, "%s: cannot determine the file size (a directory?)", path);
+    if (!f) {
+#ifdef EOVERFLOW
+        if (errno == EOVERFLOW) /* 32-bit offsets: the file is over 2 GiB */
+            return hero__fail(err, HERO_ELIMIT, "%s: over 2 GiB, and this build opens files with 32-bit offsets "
+                                                "(compile with -D_FILE_OFFSET_BITS=64 or include hero.h before <stdio.h>)", path);
+#endif
+        return hero__fail(err, HERO_EIO, "%s: cannot open for reading", path);
     }
-    if ((unsigned long)end > (unsigned long)limit) {
+    if (hero__file_size(f, &fsz) != 0) {
         fclose(f);
-        return hero__fail(err, HERO_ELIMIT, "%s: %ld bytes, limit %zu", path, end, limit);
+        return hero__fail(err, HERO_EIO, "%s: cannot determine the file size (not a regular file: a directory?)", path);
     }
-    buf = (unsigned char *)HERO_MALLOC((size_t)end + 1);
+    if (fsz > (uint64_t)limit) {
+        fclose(f);
+        if (explicit_limit) return hero__fail(err, HERO_ELIMIT, "%s: %llu bytes, limit %zu", path, (unsigned long long)fsz, limit);
+        return hero__fail(err, HERO_ELIMIT, "%s: %llu bytes, more than this %d-bit build can hold in memory (at most %zu)", path,
+                          (unsigned long long)fsz, (int)(sizeof(size_t) * CHAR_BIT), limit);
+    }
+    end = (size_t)fsz;
+    buf = (unsigned char *)HERO_MALLOC(end + 1);
     if (!buf) {
         fclose(f);
-        return hero__fail(err, HERO_ENOMEM, "%s: cannot allocate %ld bytes", path, end);
+        return hero__fail(err, HERO_ENOMEM, "%s: %zu bytes: out of memory for reading it whole", path, end);
     }
-    n = fread(buf, 1, (size_t)end, f);
-    if (n != (size_t)end || ferror(f)) {
+    n = fread(buf, 1, end, f);
+    if (n != end || ferror(f)) {
         fclose(f);
         HERO_FREE(buf);
-        return hero__fail(err, HERO_EIO, "%s: read %zu of %ld bytes (a directory?)", path, n, end);
+        return hero__fail(err, HERO_EIO, "%s: read %zu of %zu bytes (a directory?)", path, n, end);
     }
     fclose(f);
     buf[n] = 0;
@@ -7059,6 +7111,39 @@ extern int fsync(int);
 #define hero__fsync_file(f) 0
 #endif
 
+/* Renaming the finished temporary file over the checkpoint: POSIX rename replaces atomically;
+   Windows' rename refuses an existing target, so MoveFileEx with REPLACE_EXISTING (the old file
+   stays until the new one takes its place). */
+#if defined(_WIN32)
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#define hero__rename_over(from, to) (MoveFileExA((from), (to), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH) ? 0 : -1)
+#else
+#define hero__rename_over(from, to) rename((from), (to))
+#endif
+
+/* The calls of a checkpoint save (hero_safetensors_write, hence hero_trainer_save), replaceable by
+   a test that makes each one fail in turn (tests/test_savefail.c): define any of them before the
+   implementation. Each must behave as its libc counterpart (HERO_FCLOSE closes the stream even
+   when it reports an error, as fclose does). */
+#ifndef HERO_FWRITE
+#define HERO_FWRITE(p, size, n, f) fwrite((p), (size), (n), (f))
+#endif
+#ifndef HERO_FFLUSH
+#define HERO_FFLUSH(f) fflush(f)
+#endif
+#ifndef HERO_FSYNC
+#define HERO_FSYNC(f) hero__fsync_file(f)
+#endif
+#ifndef HERO_FCLOSE
+#define HERO_FCLOSE(f) fclose(f)
+#endif
+#ifndef HERO_RENAME
+#define HERO_RENAME(from, to) hero__rename_over((from), (to))
+#endif
+
 /* ======================================================================================
    15. Checkpoints and tensor files: JSON, safetensors, zip, pickle (no code runs), npy/npz
    ====================================================================================== */
@@ -7894,14 +7979,14 @@ static int hero__write_le(FILE *f, const unsigned char *p, int64_t nbytes, int e
     unsigned char tmp[4096];
     int64_t done = 0;
     if (nbytes == 0) return 1;
-    if (es == 1 || hero__host_le()) return fwrite(p, 1, (size_t)nbytes, f) == (size_t)nbytes;
+    if (es == 1 || hero__host_le()) return HERO_FWRITE(p, 1, (size_t)nbytes, f) == (size_t)nbytes;
     while (done < nbytes) {
         size_t n = (size_t)(nbytes - done < (int64_t)sizeof tmp ? nbytes - done : (int64_t)sizeof tmp), i;
         for (i = 0; i < n; i++) { /* byte j of element e goes to byte es-1-j */
             size_t j = i % (size_t)es;
             tmp[i] = p[done + (int64_t)(i - j + (size_t)es - 1 - j)];
         }
-        if (fwrite(tmp, 1, n, f) != n) return 0;
+        if (HERO_FWRITE(tmp, 1, n, f) != n) return 0;
         done += (int64_t)n;
     }
     return 1;
@@ -7999,21 +8084,35 @@ HERODEF int hero_safetensors_write(const char *path, const hero_st_item *items, 
     hero__sb_str(&tmp, ".tmp");
     if (h.oom || tmp.oom) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", path); goto done; }
     for (i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)h.n >> (8 * i));
-    if (!(f = fopen(tmp.s, "wb"))) { rc = hero__fail(err, HERO_EIO, "%s: cannot open for writing", tmp.s); goto done; }
-    rc = fwrite(len8, 1, 8, f) != 8 || fwrite(h.s, 1, h.n, f) != h.n;
-    for (i = 0; i < n && !rc; i++) {
-        int es = hero_dtype_size(items[i].dtype);
-        int64_t nb = es, k;
-        for (k = 0; k < items[i].ndim; k++) nb *= items[i].shape[k];
-        rc = !hero__write_le(f, (const unsigned char *)items[i].data, nb, es);
+    if (!(f = fopen(tmp.s, "wb"))) {
+        rc = hero__fail(err, HERO_EIO, "%s: cannot open for writing (%s)", tmp.s, strerror(errno));
+        goto done;
     }
-    if (!rc) rc = fflush(f) != 0 || hero__fsync_file(f) != 0;
-    if (fclose(f) != 0) rc = 1;
-    if (rc) { remove(tmp.s); rc = hero__fail(err, HERO_EIO, "%s: write failed (disk full?)", tmp.s); goto done; }
-#if defined(_WIN32)
-    remove(path); /* Windows rename does not replace */
-#endif
-    if (rename(tmp.s, path) != 0) { remove(tmp.s); rc = hero__fail(err, HERO_EIO, "%s: cannot rename %s over it", path, tmp.s); }
+    /* what failed first, with its errno; the previous file at path is untouched until the rename */
+    {
+        const char *what = NULL;
+        int e = 0;
+        if (HERO_FWRITE(len8, 1, 8, f) != 8 || HERO_FWRITE(h.s, 1, h.n, f) != h.n) what = "write", e = errno;
+        for (i = 0; i < n && !what; i++) {
+            int es = hero_dtype_size(items[i].dtype);
+            int64_t nb = es, k;
+            for (k = 0; k < items[i].ndim; k++) nb *= items[i].shape[k];
+            if (!hero__write_le(f, (const unsigned char *)items[i].data, nb, es)) what = "write", e = errno;
+        }
+        if (!what && HERO_FFLUSH(f) != 0) what = "write", e = errno;
+        if (!what && HERO_FSYNC(f) != 0) what = "fsync", e = errno;
+        if (HERO_FCLOSE(f) != 0 && !what) what = "close", e = errno;
+        if (what) {
+            remove(tmp.s);
+            rc = hero__fail(err, HERO_EIO, "%s: %s failed (%s); %s is unchanged", tmp.s, what, e ? strerror(e) : "unknown error", path);
+            goto done;
+        }
+    }
+    if (HERO_RENAME(tmp.s, path) != 0) {
+        int e = errno;
+        remove(tmp.s);
+        rc = hero__fail(err, HERO_EIO, "%s: cannot rename %s over it (%s); the file is unchanged", path, tmp.s, strerror(e));
+    }
 done:
     HERO_FREE(h.s);
     HERO_FREE(tmp.s);

@@ -46,6 +46,8 @@ if [ -x "$BUILD/test_lmdb_import" ] && [ -x "$BUILD/hero_lmdb_import" ]; then
 else
     echo "== LMDB importer: SKIPPED (built only with liblmdb-dev libmsgpack-dev liblz4-dev)"
 fi
+run "files over 2 GiB and 4 GiB (sparse): 64-bit sizes, refused without allocating" "$BUILD/test_bigfile" "$BUILD"
+run "checkpoint saves with every write / fsync / close / rename failing in turn" "$BUILD/test_savefail" "$BUILD"
 run "retrieve end to end (tiny model, cache, errors)" bash tests/test_retrieve.sh "$BUILD"
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
     run "tokenizer vs gpt-3-encoder (npm)" bash tests/test_tokenizer.sh "$BUILD"
