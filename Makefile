@@ -334,6 +334,47 @@ valgrind: $(BUILD)/hero_golden
 test-crash: $(BUILD)/test_crash
 	$(BUILD)/test_crash
 
+# ---- static analysis: `make analyze` runs clang --analyze over hero.h through every program -------
+#   every example, test, bench and fuzz program (the analyzer follows hero.h from each program's
+#   calls), hero_golden once more with the portable GEMM (no HERO_USE_CBLAS) and test_mpi with
+#   HERO_MPI when mpicc is there; one report per program in build-analyze/, then the distinct
+#   warnings. Fails on any warning.
+ANALYZE_CC    ?= clang
+ANALYZE_BUILD ?= build-analyze
+ANALYZE_FLAGS ?= --analyze --analyzer-output text -fno-caret-diagnostics -std=c99 -Wno-unused-command-line-argument
+ANALYZE_SRCS   = $(wildcard examples/*.c) $(filter-out tests/test_mpi.c,$(wildcard tests/*.c)) \
+                 bench/hero_bench.c $(wildcard tests/fuzz/fuzz_*.c)
+ANALYZE_MPI    = $(shell $(MPICC) --showme:compile 2>/dev/null)
+ANALYZE_OUT    = $(patsubst %.c,$(ANALYZE_BUILD)/%.txt,$(subst /,_,$(ANALYZE_SRCS))) \
+                 $(ANALYZE_BUILD)/hero_golden_portable.txt $(if $(ANALYZE_MPI),$(ANALYZE_BUILD)/test_mpi.txt)
+
+.PHONY: analyze analyze-check
+
+analyze-check:
+	@command -v $(ANALYZE_CC) >/dev/null 2>&1 || { echo "make analyze: needs $(ANALYZE_CC) (apt-get install clang)" >&2; exit 1; }
+
+$(ANALYZE_BUILD):
+	@mkdir -p $(ANALYZE_BUILD)
+
+# each report ends with clang's exit status ("exit 0"): a program that does not compile fails too
+$(ANALYZE_BUILD)/%.txt: $(HDR) $(ANALYZE_SRCS) $(wildcard tests/*.h tests/fuzz/*.h) | analyze-check $(ANALYZE_BUILD)
+	@src=$$(echo $* | sed 's|^examples_|examples/|; s|^tests_fuzz_|tests/fuzz/|; s|^tests_|tests/|; s|^bench_|bench/|').c; \
+	echo "clang --analyze $$src"; \
+	$(ANALYZE_CC) $(ANALYZE_FLAGS) $(BLAS_CFLAGS) $$src -o /dev/null > $@.tmp 2>&1; echo "exit $$?" >> $@.tmp; mv $@.tmp $@
+
+$(ANALYZE_BUILD)/hero_golden_portable.txt: tests/hero_golden.c $(HDR) | analyze-check $(ANALYZE_BUILD)
+	@echo "clang --analyze $< (portable GEMM)"
+	@$(ANALYZE_CC) $(ANALYZE_FLAGS) $< -o /dev/null > $@.tmp 2>&1; echo "exit $$?" >> $@.tmp; mv $@.tmp $@
+
+$(ANALYZE_BUILD)/test_mpi.txt: tests/test_mpi.c $(HDR) | analyze-check $(ANALYZE_BUILD)
+	@echo "clang --analyze $< (HERO_MPI)"
+	@$(ANALYZE_CC) $(ANALYZE_FLAGS) $(BLAS_CFLAGS) $(ANALYZE_MPI) $< -o /dev/null > $@.tmp 2>&1; echo "exit $$?" >> $@.tmp; mv $@.tmp $@
+
+analyze: $(ANALYZE_OUT)
+	@bad=0; for f in $(ANALYZE_OUT); do [ "$$(tail -n 1 $$f)" = "exit 0" ] || { echo "$$f: clang failed: $$(grep -m1 error $$f)" >&2; bad=$$((bad + 1)); }; done; \
+	n=$$(cat $(ANALYZE_OUT) | grep -E ': (warning|error|fatal error):' | sort -u | tee /dev/stderr | wc -l); \
+	echo "make analyze: $(words $(ANALYZE_OUT)) programs, $$n distinct warnings, $$bad failed to compile"; [ "$$n" -eq 0 ] && [ "$$bad" -eq 0 ]
+
 # ---- other CPUs: `make test-cross` (aarch64 + 32-bit armhf, Debian's cross compilers + qemu-user) ----
 #   apt-get install gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-dev-arm64-cross libc6-dev-armhf-cross qemu-user
 #   Per architecture into build-cross/<arch>/ (warnings are errors): hero_golden (static, portable

@@ -282,6 +282,11 @@ typedef struct hero_tensorfile {
     unsigned char **blobs;     /* internal: decompressed zip members */
     int n_blobs;
     size_t map_len;            /* buf is a read-only-file memory map of this many bytes (POSIX), 0: HERO_MALLOC'd */
+    /* torch files: what the pickle's root object is ("dict", "list", "tuple", "tensor", "int",
+       "str", "none", ... as hero_entry_info.kind) and how many items it holds (a dict: its keys;
+       0 for a leaf). NULL for the other formats (their root is always a name -> tensor map). */
+    const char *root_kind;
+    int64_t root_items;
 } hero_tensorfile;
 
 /* Open a tensor file, detecting the format from its content: zip (torch >= 1.6 if it has a
@@ -2015,14 +2020,14 @@ static void hero__zero_floats(float *x, size_t n) { hero__for(hero__zero_range, 
    1. Basics
    ====================================================================================== */
 
-static int hero__fail(hero_error *err, int code, const char *fmt, ...)
+static int hero__fail_msg(hero_error *err, int code, const char *fmt, ...)
 #if defined(__MINGW32__) && defined(__MINGW_PRINTF_FORMAT)
     __attribute__((format(__MINGW_PRINTF_FORMAT, 3, 4))) /* the C99 printf chosen above */
 #elif defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-static int hero__fail(hero_error *err, int code, const char *fmt, ...) {
+static int hero__fail_msg(hero_error *err, int code, const char *fmt, ...) {
     if (err) {
         va_list ap;
         va_start(ap, fmt);
@@ -2032,6 +2037,11 @@ static int hero__fail(hero_error *err, int code, const char *fmt, ...) {
     }
     return code;
 }
+static int hero__fail_code(int msg_written, int code) { (void)msg_written; return code; }
+/* hero__fail(err, code, fmt, ...): the message into err (may be NULL), and `code` as the value.
+   A macro over two calls so that the returned code is visible where it is returned (static
+   analysis does not follow the variadic function: it would take any int, 0 included). */
+#define hero__fail(err, code, ...) hero__fail_code(hero__fail_msg((err), (code), __VA_ARGS__), (code))
 
 HERODEF const char *hero_strerror(int code) {
     switch (code) {
@@ -2349,6 +2359,7 @@ static void *hero__arena_take(hero_arena *a, size_t bytes) {
         if (hero__arena_room(a) != 0) return NULL;
         a->chunks[a->n_chunks] = (unsigned char *)HERO_MALLOC(cap);
         if (!a->chunks[a->n_chunks]) return NULL;
+        memset(a->chunks[a->n_chunks], 0, cap); /* once per chunk (reused by every later pass): no byte is ever undefined */
         a->caps[a->n_chunks++] = cap;
         a->total += cap;
         a->used = 0;
@@ -6034,7 +6045,6 @@ HERODEF int hero_config_from_json(hero_config *c, const char *path, hero_error *
     hero_json root;
     const hero_json *f, *cc, *q, *h;
     int rc, H2 = 0, H3 = 0;
-    float eps = 0;
     memset(c, 0, sizeof(*c));
     if ((rc = hero_json_read_file(path, &root, err)) != 0) return rc;
     f = hero_json_get(&root, "f_config");
@@ -6063,8 +6073,13 @@ HERODEF int hero_config_from_json(hero_config *c, const char *path, hero_error *
         hero_json_free(&root);
         return rc;
     }
-    if (hero_json_get(f, "layer_norm_eps") && (rc = hero__json_float(f, "layer_norm_eps", &eps, path, err)) == 0 && eps > 0)
-        c->layer_norm_eps = eps;
+    if ((h = hero_json_get(f, "layer_norm_eps")) != NULL) { /* present: a number, else an error like the other keys */
+        if (h->type != HERO_JSON_NUMBER) {
+            hero_json_free(&root);
+            return hero__fail(err, HERO_EFORMAT, "%s: \"f_config.layer_norm_eps\" must be a number", path);
+        }
+        if (h->number > 0) c->layer_norm_eps = (float)h->number;
+    }
     if (H2 != c->H || H3 != c->H) {
         hero_json_free(&root);
         return hero__fail(err, HERO_EINVAL, "%s: hidden sizes differ (f %d, c %d, q %d); HERO needs them equal", path, c->H, H2, H3);
@@ -6249,12 +6264,35 @@ static int hero__is_q8_key(hero_model *m, const char *k) {
     return hero_model_param(m, base) != NULL || strcmp(base, hero__tied_key) == 0;
 }
 
+/* a file that is not a state dict, or shares no name with the model: an error, not a model
+   left at its initial values with every key reported missing. Checked before anything is copied. */
+static int hero__check_state_dict(const hero_model *m, const hero_tensorfile *tf, hero_error *err) {
+    int i;
+    if (tf->root_kind && strcmp(tf->root_kind, "dict") != 0) {
+        char items[40] = "";
+        if (tf->root_items) snprintf(items, sizeof items, " of %lld items", (long long)tf->root_items);
+        return hero__fail(err, HERO_EFORMAT, "%s: not a state dict: the pickled root object is %s %s%s, not a dict of tensors",
+                          tf->path, strchr("aeiou", tf->root_kind[0]) ? "an" : "a", tf->root_kind, items);
+    }
+    if (hero_tensorfile_find(tf, hero__tied_key)) return 0;
+    for (i = 0; i < m->n_params; i++)
+        if (hero__find_w(tf, m->table[i].name)) return 0; /* NAME, or a q8_0 file's NAME.q8_0 */
+    if (!tf->n_tensors)
+        return hero__fail(err, HERO_EFORMAT, "%s: not a state dict: no tensors (%d other entries), none of the model's %d parameters",
+                          tf->path, tf->n_entries, m->n_params);
+    return hero__fail(err, HERO_EFORMAT, "%s: none of the model's %d parameters (e.g. %s) is in the file; it holds %d tensors "
+                      "named like '%.200s'", tf->path, m->n_params, m->n_params ? m->table[0].name : "-", tf->n_tensors,
+                      tf->tensors[0].name);
+}
+
 HERODEF int hero_model_load_state(hero_model *m, const hero_tensorfile *tf, hero_load_report *report, hero_error *err) {
     hero_load_report local;
     int i, rc;
     const hero_tensor_info *tied;
     if (!report) report = &local;
     memset(report, 0, sizeof(*report));
+    if (!m || !m->table || !tf) return hero__fail(err, HERO_EINVAL, "hero_model_load_state: NULL or uninitialised model, or NULL file");
+    if ((rc = hero__check_state_dict(m, tf, err)) != 0) return rc;
     for (i = 0; i < m->n_params; i++) {
         const hero_tensor_info *t = hero_tensorfile_find(tf, m->table[i].name);
         hero__lean *L = (hero__lean *)m->wq;
@@ -7475,37 +7513,34 @@ static const char *hero__dat_path(const hero_tensorfile *tf) { return tf && tf->
 
 /* Look up `name`, check it has ndim dims (each 0..HERO__DAT_MAXDIM; want[d] >= 0 must
    match), store them in dims. Returns the tensor or NULL with err filled. */
-static const hero_tensor_info *hero__dat_gold_find(const hero_tensorfile *tf, const char *name, int ndim,
-                                                   const int *want, int *dims, size_t *count, hero_error *err) {
+/* the file tensor `name` with ndim dims (each equal to want[d] when >= 0) into *out, its dims and
+   element count; returns the error code (HERO_EMISSING / ESHAPE / ELIMIT) with a message */
+static int hero__dat_gold_find(const hero_tensorfile *tf, const char *name, int ndim, const int *want, int *dims,
+                               size_t *count, const hero_tensor_info **out, hero_error *err) {
     const hero_tensor_info *t = hero_tensorfile_find(tf, name);
     size_t n = 1;
     int d;
-    if (!t) {
-        hero__fail(err, HERO_EMISSING, "%s: tensor %s missing", hero__dat_path(tf), name);
-        return NULL;
-    }
-    if (t->ndim != ndim) {
-        hero__fail(err, HERO_ESHAPE, "%s: tensor %s has %d dims, expected %d", hero__dat_path(tf), name, (int)t->ndim, ndim);
-        return NULL;
-    }
+    *out = NULL;
+    if (!t)
+        return hero__fail(err, HERO_EMISSING, "%s: tensor %s missing", hero__dat_path(tf), name);
+    if (t->ndim != ndim)
+        return hero__fail(err, HERO_ESHAPE, "%s: tensor %s has %d dims, expected %d", hero__dat_path(tf), name, (int)t->ndim, ndim);
     for (d = 0; d < ndim; d++) {
         int64_t s = (int64_t)t->shape[d];
         if (s < 0 || s > HERO__DAT_MAXDIM || (want && want[d] >= 0 && s != want[d])) {
             if (s >= 0 && s <= HERO__DAT_MAXDIM)
-                hero__fail(err, HERO_ESHAPE, "%s: tensor %s dim %d is %lld, expected %d", hero__dat_path(tf), name, d, (long long)s, want[d]);
+                return hero__fail(err, HERO_ESHAPE, "%s: tensor %s dim %d is %lld, expected %d", hero__dat_path(tf), name, d, (long long)s, want[d]);
             else
-                hero__fail(err, HERO_ELIMIT, "%s: tensor %s dim %d is %lld, outside 0..%d", hero__dat_path(tf), name, d, (long long)s, HERO__DAT_MAXDIM);
-            return NULL;
+                return hero__fail(err, HERO_ELIMIT, "%s: tensor %s dim %d is %lld, outside 0..%d", hero__dat_path(tf), name, d, (long long)s, HERO__DAT_MAXDIM);
         }
         dims[d] = (int)s;
-        if (s != 0 && n > ((size_t)-1) / 8 / (size_t)s) {
-            hero__fail(err, HERO_ELIMIT, "%s: tensor %s: element count overflows", hero__dat_path(tf), name);
-            return NULL;
-        }
+        if (s != 0 && n > ((size_t)-1) / 8 / (size_t)s)
+            return hero__fail(err, HERO_ELIMIT, "%s: tensor %s: element count overflows", hero__dat_path(tf), name);
         n *= (size_t)s;
     }
     *count = n;
-    return t;
+    *out = t;
+    return HERO_OK;
 }
 
 /* int tensor -> int32 array in [lo, hi] (HERO_MALLOC'd into *dst) */
@@ -7514,8 +7549,9 @@ static int hero__dat_gold_i32(const hero_tensorfile *tf, const char *name, int n
     size_t n, i;
     int64_t *tmp;
     int rc;
-    const hero_tensor_info *t = hero__dat_gold_find(tf, name, ndim, want, dims, &n, err);
-    if (!t) return err ? err->code : HERO_EMISSING;
+    const hero_tensor_info *t;
+    int rc0 = hero__dat_gold_find(tf, name, ndim, want, dims, &n, &t, err);
+    if (rc0) return rc0;
     tmp = (int64_t *)hero__dat_alloc(n, sizeof(int64_t));
     *dst = (int32_t *)hero__dat_alloc(n, sizeof(int32_t));
     if (!tmp || !*dst) {
@@ -7553,8 +7589,9 @@ static int hero__dat_gold_u8(const hero_tensorfile *tf, const char *name, int nd
 static int hero__dat_gold_f32(const hero_tensorfile *tf, const char *name, int ndim, const int *want, int *dims,
                               float **dst, hero_error *err) {
     size_t n;
-    const hero_tensor_info *t = hero__dat_gold_find(tf, name, ndim, want, dims, &n, err);
-    if (!t) return err ? err->code : HERO_EMISSING;
+    const hero_tensor_info *t;
+    int rc0 = hero__dat_gold_find(tf, name, ndim, want, dims, &n, &t, err);
+    if (rc0) return rc0;
     *dst = (float *)hero__dat_alloc(n, sizeof(float));
     if (!*dst) return hero__fail(err, HERO_ENOMEM, "%s: out of memory reading %s (%zu elements)", hero__dat_path(tf), name, n);
     return hero_tensor_read_f32(t, *dst, (int64_t)n, err);
@@ -8177,11 +8214,14 @@ static hero_task hero__draw_task(hero_trainer *t) {
 }
 
 HERODEF int hero_trainer_update(hero_trainer *t, hero_error *err) {
-    hero_model *m = t->model;
+    hero_model *m = t ? t->model : NULL;
     hero_task task;
-    int k, rc, B = t->cfg.videos_per_batch;
+    int k, rc, B;
     double loss_sum = 0;
     hero_video *sel;
+    if (!m || t->cfg.videos_per_batch < 1)
+        return hero__fail(err, HERO_EINVAL, "hero_trainer_update: trainer NULL or not initialised (hero_trainer_init)");
+    B = t->cfg.videos_per_batch;
 #ifdef HERO_MPI
     if (t->dist) return hero__dist_update(t, err); /* section 20 */
 #endif
@@ -8997,7 +9037,7 @@ static int hero__tensor_read(const hero_tensor_info *t, void *dst, int64_t n, in
     inner = t->ndim - 1;
     run = t->shape[inner];
     step = run > 1 ? t->stride[inner] * es : 0;
-    outer = numel / run;
+    for (outer = 1, k = 0; k < inner; k++) outer *= t->shape[k]; /* numel / run, without a division */
     memset(idx, 0, sizeof idx);
     for (o = 0; o < outer; o++) {
         off = t->offset;
@@ -9650,6 +9690,7 @@ static int hero__zip_dir(const unsigned char *b, size_t size, const char *P, her
                           (unsigned long long)cnt, (unsigned long long)(cdsize / 46));
     z = (hero__zent *)HERO_MALLOC((size_t)(cnt ? cnt : 1) * sizeof *z);
     if (!z) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", P);
+    memset(z, 0, (size_t)(cnt ? cnt : 1) * sizeof *z); /* every entry defined, whatever index a record names */
     for (p = cdoff, end = cdoff + cdsize, i = 0; i < cnt; i++) {
         const unsigned char *c = b + p;
         size_t nl, xl, cl;
@@ -10291,9 +10332,30 @@ static int hero__pk_flat(hero__pvm *vm, hero_tensorfile *tf, int o, hero__sb *na
     return rc;
 }
 
+/* the name hero_entry_info.kind uses for an unpickled object of this kind */
+static const char *hero__pk_kind_name(int kind) {
+    switch (kind) {
+    case HERO__PK_NONE: return "none";
+    case HERO__PK_BOOL: return "bool";
+    case HERO__PK_INT: return "int";
+    case HERO__PK_FLOAT: return "float";
+    case HERO__PK_STR: return "str";
+    case HERO__PK_BYTES: return "bytes";
+    case HERO__PK_TUPLE: return "tuple";
+    case HERO__PK_LIST: return "list";
+    case HERO__PK_DICT: return "dict";
+    case HERO__PK_STORAGE: return "storage";
+    case HERO__PK_TENSOR: return "tensor";
+    default: return "object";
+    }
+}
+
 static int hero__pk_flatten(hero__pvm *vm, hero_tensorfile *tf, int root, hero_error *err) {
     hero__sb name;
     int rc;
+    tf->root_kind = hero__pk_kind_name(vm->obj[root].kind);
+    tf->root_items = vm->obj[root].kind == HERO__PK_DICT ? vm->obj[root].n / 2
+                   : vm->obj[root].kind == HERO__PK_LIST || vm->obj[root].kind == HERO__PK_TUPLE ? vm->obj[root].n : 0;
     memset(&name, 0, sizeof name);
     hero__sb_put(&name, "", 0);
     rc = hero__pk_flat(vm, tf, root, &name, 0, err);
@@ -12605,10 +12667,11 @@ HERODEF int hero_subs_parse_srt(hero_subtitles *out, const char *data, size_t le
         if (cur.oom) break;
     }
     if (cur.oom || hero__msrt_close(out, &cur) || hero__msubs_sort(out)) {
-        HERO_FREE(cur.s);
         int n = out->n;
+        HERO_FREE(cur.s);
+        hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory (%d subtitles)", nm, line, n);
         hero_subtitles_free(out);
-        return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory (%d subtitles)", nm, line, n);
+        return HERO_ENOMEM; /* non-zero on this path: the caller must not touch *out again */
     }
     return 0;
 }
@@ -12951,8 +13014,9 @@ static int hero__mfeat_load(const char *path, int want, int prejoined, float **d
         if (!t && prejoined && tf.n_tensors == 1) t = &tf.tensors[0];
     }
     if (!t) {
+        const char *first = tf.n_tensors > 0 && tf.tensors ? tf.tensors[0].name : NULL;
         rc = hero__fail(err, HERO_EMISSING, "%s: no array \"features\" (expected an .npz member features.npy of shape [T, %d]; found %d arrays%s%s)",
-                        path, want, tf.n_tensors, tf.n_tensors ? ", the first named " : "", tf.n_tensors ? tf.tensors[0].name : "");
+                        path, want, tf.n_tensors, first ? ", the first named " : "", first ? first : "");
         goto done;
     }
     if (t->dtype != HERO_F32 && t->dtype != HERO_F16 && t->dtype != HERO_F64 && t->dtype != HERO_BF16) {
@@ -13097,7 +13161,7 @@ HERODEF int hero_video_prepare(hero_video_data *out, const hero_feats *feats, co
     out->sub_nframes = (int32_t *)HERO_MALLOC(((size_t)al.n_rows + 1) * sizeof(int32_t));
     for (i = 0; i < al.n_rows; i++) nfr += al.nframes[i];
     out->sub_frames = (int32_t *)HERO_MALLOC(((size_t)nfr + 1) * sizeof(int32_t));
-    if (!out->feats || !out->sub_len || !out->sub_nframes || !out->sub_frames) { rc = HERO_ENOMEM; goto oom; }
+    if (!out->feats || !out->sub_len || !out->sub_nframes || !out->sub_frames) goto oom;
     memcpy(out->feats, feats->data, nbytes);
     memcpy(out->sub_nframes, al.nframes, (size_t)al.n_rows * sizeof(int32_t));
     memcpy(out->sub_frames, al.frames, (size_t)nfr * sizeof(int32_t));
@@ -13107,12 +13171,12 @@ HERODEF int hero_video_prepare(hero_video_data *out, const hero_feats *feats, co
         int32_t stackbuf[64], *ids = stackbuf;
         int n;
         out->sub_len[i] = 0;
-        if (al.pseudo) continue;
+        if (al.pseudo || !subs) continue; /* no subtitles (subs NULL or empty): pseudo-subtitles, no text */
         if ((rc = hero_text_normalize(subs->subs[i].text, strlen(subs->subs[i].text), 1, &norm, &nl, err)) != 0) goto fail;
         n = hero_tokenize(tok, norm, nl, HERO_TOKENIZE_ROBERTA, ids, 64, err);
         if (n > 64) {
             ids = (int32_t *)HERO_MALLOC((size_t)n * sizeof(int32_t));
-            if (!ids) { HERO_FREE(norm); rc = HERO_ENOMEM; goto oom; }
+            if (!ids) { HERO_FREE(norm); goto oom; }
             n = hero_tokenize(tok, norm, nl, HERO_TOKENIZE_ROBERTA, ids, n, err);
         }
         HERO_FREE(norm);
@@ -13125,10 +13189,10 @@ HERODEF int hero_video_prepare(hero_video_data *out, const hero_feats *feats, co
         hero__mbuf_put(&toks, (const char *)ids, (size_t)n * sizeof(int32_t));
         if (ids != stackbuf) HERO_FREE(ids);
         out->sub_len[i] = n;
-        if (toks.oom) { rc = HERO_ENOMEM; goto oom; }
+        if (toks.oom) goto oom;
     }
     out->sub_tokens = (int32_t *)hero__mbuf_take(&toks, NULL); /* bytes of int32 ids (malloc'd: aligned) */
-    if (!out->sub_tokens) { rc = HERO_ENOMEM; goto oom; }
+    if (!out->sub_tokens) goto oom;
     out->video.T = feats->T;
     out->video.F = feats->F;
     out->video.feats = out->feats;
@@ -14445,7 +14509,7 @@ HERODEF int hero_model_init_roberta(hero_model *m, const char *path_or_NULL, con
         goto done;
     }
     /* 1-2: the official key transformations */
-    if ((rc = hero__rb_skip_layers(&d, tf, nl)) != 0 || (rc = hero__rb_rename(&d)) != 0) {
+    if (hero__rb_skip_layers(&d, tf, nl) != 0 || hero__rb_rename(&d) != 0) {
         rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory for the key table", file);
         goto done;
     }

@@ -123,10 +123,15 @@ static const void *tensor_bytes(const hero_tensor_info *t, hero_dtype to, const 
     }
     {
         /* integers / bool: through int64, back to the original width */
-        int64_t *v = (int64_t *)malloc((size_t)(n ? n : 1) * sizeof(int64_t));
+        int64_t *v = (int64_t *)calloc((size_t)(n ? n : 1), sizeof(int64_t));
         unsigned char *out;
         int es = hero_dtype_size(t->dtype);
         if (!v) { snprintf(err->msg, sizeof err->msg, "out of memory for %s", t->name); return NULL; }
+        if (es != 1 && es != 2 && es != 4 && es != 8) {
+            free(v);
+            snprintf(err->msg, sizeof err->msg, "tensor %s: dtype %s has no integer width", t->name, hero_dtype_name(t->dtype));
+            return NULL;
+        }
         if (hero_tensor_read_i64(t, v, n, err)) { free(v); return NULL; }
         out = (unsigned char *)malloc((size_t)(n ? n : 1) * (size_t)es);
         if (!out) { free(v); snprintf(err->msg, sizeof err->msg, "out of memory for %s", t->name); return NULL; }
@@ -464,7 +469,11 @@ int main(int argc, char **argv) {
         }
         data = tensor_bytes(t, to, from, &own, &overflow, &err);
         if (!data) { fprintf(stderr, "hero_convert: %s: %s\n", in, err.msg); goto done; }
-        if (!(names[n] = (char *)malloc(strlen(nm) + 1))) { fprintf(stderr, "hero_convert: out of memory\n"); goto done; }
+        if (!(names[n] = (char *)malloc(strlen(nm) + 1))) {
+            if (own) free((void *)data);
+            fprintf(stderr, "hero_convert: out of memory\n");
+            goto done;
+        }
         strcpy(names[n], nm);
         for (d = 0; d < t->ndim; d++) shapes[n][d] = t->shape[d];
         items[n].name = names[n];

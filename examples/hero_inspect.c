@@ -19,8 +19,9 @@
    reads); vocab.json / merges.txt as a byte-level BPE tokenizer (the other file is taken from
    the same directory when present); other JSON: its top-level shape.
 
-   An unreadable or malformed file: a message naming the file and the problem on stderr, exit
-   status 1 (after the other files were listed). Never crashes on hostile input. */
+   An unreadable or malformed file, or a torch file whose pickled root object is not a dict
+   (a list, a bare tensor, ...: listed, then named): a message naming the file and the problem
+   on stderr, exit status 1 (after the other files were listed). Never crashes on hostile input. */
 #define HERO_IMPLEMENTATION
 #include "../hero.h"
 
@@ -160,6 +161,13 @@ static int inspect_tensors(const char *path) {
            (long long)params, (long long)bytes, (unsigned long)tf.size);
     if (shared) printf(" shared=%d", shared);
     printf("\n");
+    if (tf.root_kind && strcmp(tf.root_kind, "dict") != 0) { /* torch.save of something else than a state dict */
+        fprintf(stderr, "hero_inspect: %s: not a state dict: the pickled root object is %s %s", path,
+                strchr("aeiou", tf.root_kind[0]) ? "an" : "a", tf.root_kind);
+        if (tf.root_items) fprintf(stderr, " of %lld items", (long long)tf.root_items);
+        fprintf(stderr, ", not a dict\n");
+        bad = 1;
+    }
     hero_tensorfile_close(&tf);
     return bad;
 }
@@ -255,7 +263,7 @@ static int inspect_tokenizer(const char *vocab, const char *merges, const char *
 
 static int is_vocab_object(const hero_json *j) {
     int i;
-    if (j->type != HERO_JSON_OBJECT || j->n == 0) return 0;
+    if (j->type != HERO_JSON_OBJECT || j->n == 0 || !j->items) return 0;
     for (i = 0; i < j->n && i < 64; i++)
         if (j->items[i].type != HERO_JSON_NUMBER) return 0;
     return 1;
@@ -301,7 +309,7 @@ static int inspect_json(const char *path) {
         printf("json %s", names[j.type]);
         if (j.type == HERO_JSON_OBJECT || j.type == HERO_JSON_ARRAY) printf(" with %d items", j.n);
         printf("\n");
-        for (i = 0; j.type == HERO_JSON_OBJECT && i < j.n && i < 50; i++) {
+        for (i = 0; j.type == HERO_JSON_OBJECT && j.keys && j.items && i < j.n && i < 50; i++) {
             put_escaped(j.keys[i], 200);
             printf(" %s\n", names[j.items[i].type]);
         }

@@ -33,6 +33,7 @@ static int read_line(char **buf, size_t *cap, size_t *len) {
             size_t nc = *cap ? *cap * 2 : 4096;
             char *nb = (char *)realloc(*buf, nc);
             if (!nb) return -1;
+            memset(nb + *cap, 0, nc - *cap); /* the whole buffer defined */
             *buf = nb;
             *cap = nc;
         }

@@ -52,6 +52,10 @@
 
 /* ---------------- small utilities ---------------- */
 
+#if defined(__GNUC__)
+__attribute__((noreturn))
+#endif
+static void die(const char *fmt, ...);
 static void die(const char *fmt, ...) {
     va_list ap;
     fprintf(stderr, "retrieve: ");

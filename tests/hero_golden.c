@@ -1,6 +1,7 @@
 /* hero_golden: compares hero.h against numbers produced by the official HERO implementation.
 
-   usage: hero_golden [--model FILE] [--threads N] [--split-all] [--device cpu|cuda] [--precision fp32|tf32|bf16] DIR...
+   usage: hero_golden [--model FILE] [--threads N] [--split-all] [--device cpu|cuda] [--precision fp32|tf32|bf16]
+                      [--expect N] [--expect-skip N] DIR...
    (--split-all: every threaded loop is split across the threads, however small: the tiny
    model's shapes then run the threaded code paths too)
 
@@ -13,6 +14,10 @@
    hero.h and compared with every in.* tensor the model uses: one line per key, OK only when
    equal (err 0).
    Last line: N passed, N failed. Exit status 0 iff nothing failed.
+   An absent task file, train.safetensors or roberta_init/ gives a "# ... absent" line;
+   --expect N / --expect-skip N (for the DIRs after it): DIR must give exactly N checked lines
+   (OK or FAIL) / N SKIP lines, else a "DIR line-count - FAIL" / "DIR skip-count - FAIL" line.
+   A task file without grad.* tensors gives "<task> grad-set - SKIP" (gradients not compared).
 
    --device: where the models run: cpu (a CPU build) or cuda (a build with HERO_CUDA, `make cuda`:
    every model on the GPU); asking for the other one is an error. --precision (cuda): fp32 keeps
@@ -34,7 +39,7 @@
 #define TOL 1e-4
 
 typedef struct golden_ctx {
-    int passed, failed;
+    int passed, failed, skipped;
 } golden_ctx;
 
 /* the acceptance rule: fp32 (tol 1e-4), or reduced precision (tf32 / bf16) */
@@ -186,7 +191,8 @@ static void check_floor(golden_ctx *g, const char *task, const hero_tensorfile *
    with DIR/roberta_init/expected_after_load.safetensors (the official f_encoder state):
      roberta_init <key> <err> OK|FAIL   keys the metadata (from_checkpoint,
                                         derived_from_checkpoint) says come from the file
-     roberta_init <key> <0|1> OK|FAIL   the freshly initialised rest: shape check only
+     roberta_init <key> <err> OK|FAIL   the freshly initialised rest (check_fresh_init): constants
+                                        exactly, random tensors by their law (std, mean)
      roberta_init load_report.missing / load_report.unexpected <0|1>: the keys the official
                                         loader logged (metadata load_log) */
 
@@ -212,6 +218,39 @@ static int rb_log_list(const hero_json *log, const char *head, char *out, size_t
         return 1;
     }
     return 0;
+}
+
+/* a parameter the official init sets afresh (not from the RoBERTa file): a constant tensor
+   (LayerNorm 1 / 0, zero biases) must hold the same constant (tolerance 0); a random one
+   (normal(0, 0.02)) another draw of the same law: its std and mean against the reference's,
+   in units of 4 standard errors of n samples (std ratio 4 / sqrt(n), means 4 std sqrt(2 / n)):
+   err = the larger of the two, OK when <= 1 */
+static void check_fresh_init(golden_ctx *g, const hero_tensor_info *t, const hero_param *p) {
+    int64_t n = hero_tensor_numel(t), i;
+    float *ref = (float *)malloc((size_t)(n > 0 ? n : 1) * sizeof(float));
+    hero_error err;
+    int constant = 1;
+    double sr = 0, sr2 = 0, sx = 0, sx2 = 0, e;
+    if (!ref || n != (int64_t)p->numel || hero_tensor_read_f32(t, ref, n, &err)) {
+        report_msg(g, "roberta_init", t->name, "unreadable");
+        free(ref);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        constant &= ref[i] == ref[0];
+        sr += ref[i]; sr2 += (double)ref[i] * ref[i];
+        sx += p->data[i]; sx2 += (double)p->data[i] * p->data[i];
+    }
+    if (constant) {
+        report_tol(g, "roberta_init", t->name, rel_err(p->data, ref, n), 0.0);
+    } else {
+        double mr = sr / n, mx = sx / n, vr = sr2 / n - mr * mr, vx = sx2 / n - mx * mx;
+        double dr = vr > 0 ? sqrt(vr) : 0, dx = vx > 0 ? sqrt(vx) : 0, em;
+        e = dr > 0 ? fabs(dx / dr - 1) / (4.0 / sqrt((double)n)) : 2;
+        em = dr > 0 ? fabs(mx - mr) / (4.0 * dr * sqrt(2.0 / (double)n)) : 2;
+        report_tol(g, "roberta_init", t->name, e > em ? e : em, 1.0);
+    }
+    free(ref);
 }
 
 static void check_roberta_init(golden_ctx *g, const char *dir) {
@@ -271,7 +310,8 @@ static void check_roberta_init(golden_ctx *g, const char *dir) {
             } else {
                 ok = p && t->ndim == p->ndim;
                 for (d = 0; ok && d < p->ndim; d++) ok = t->shape[d] == p->shape[d];
-                report(g, "roberta_init", name, ok ? 0.0 : 1.0);
+                if (!ok) report(g, "roberta_init", name, 1.0);
+                else check_fresh_init(g, t, p);
             }
         }
         /* the official loader's log: keys not initialised from the file, keys not used */
@@ -375,8 +415,8 @@ static int vsm_tie(hero_model *m, const hero_tensorfile *tf, const hero_batch *b
     float *rf = NULL, *rq = NULL, *of = NULL, *oq = NULL;
     hero_error err;
     if (!tfr || !tmq || hero_tensor_numel(tfr) != (int64_t)B * L * H || hero_tensor_numel(tmq) != (int64_t)Nq * H) return 0;
-    rf = (float *)malloc((size_t)B * L * H * sizeof(float));
-    rq = (float *)malloc((size_t)Nq * H * sizeof(float));
+    rf = (float *)calloc((size_t)B * L * H, sizeof(float));
+    rq = (float *)calloc((size_t)Nq * H, sizeof(float));
     of = fetch(m, r->c_seq, (int64_t)B * L * H);
     oq = fetch(m, r->mod_query, (int64_t)Nq * H);
     if (!rf || !rq || !of || !oq || hero_tensor_read_f32(tfr, rf, (int64_t)B * L * H, &err) ||
@@ -446,6 +486,12 @@ static void check_grads(golden_ctx *g, hero_model *m, const char *task, const he
     char msg[256] = "";
     hero_error err;
     if (hero_model_download(m, &err)) { report_msg(g, task, "grad", err.msg); return; } /* GPU -> table grads */
+    for (i = 0; i < tf->n_tensors && strncmp(tf->tensors[i].name, "grad.", 5) != 0; i++) {}
+    if (i == tf->n_tensors) { /* outputs only (e.g. a released-shape check): nothing to compare the gradients with */
+        printf("%s grad-set - SKIP (the task file holds no grad.* tensors: gradients not compared)\n", task);
+        g->skipped++;
+        return;
+    }
     if (tie) printf("# %s gradients not compared: %s\n", task, tie);
     for (i = 0; i < tf->n_tensors; i++) {
         const char *name = tf->tensors[i].name;
@@ -455,6 +501,7 @@ static void check_grads(golden_ctx *g, hero_model *m, const char *task, const he
         if (!p) { report_msg(g, task, name, "no such parameter"); continue; }
         if (tie) {
             printf("%s %s - SKIP (reduced precision across a tie of the reference, see above)\n", task, name);
+            g->skipped++;
         } else if (strstr(name, "self.key.bias")) {
             /* d loss / d key bias is identically 0 (softmax is shift invariant): the reference holds
                rounding noise of the sums that produce it, so its scale is the key weight gradient's */
@@ -497,6 +544,20 @@ static void check_batch_from_raw(golden_ctx *g, const hero_model *m, const char 
         if (hero_batch_field_golden_err(&f[i], tf, &e, &err)) report_msg(g, task, name, err.msg);
         else report_tol(g, task, name, e, 0.0);
     }
+    if (b.B > 0 && hero_tensorfile_find(tf, "in.vids")) {
+        /* the batch's videos as raw video indices: hero_batch_from_golden_raw gives the builder the
+           raw.* corpus in order, so video i of the batch is raw video i */
+        hero_batch_field v;
+        int32_t *ids = (int32_t *)calloc((size_t)b.B, sizeof(int32_t));
+        double e;
+        if (!ids) { report_msg(g, task, "in.vids", "out of memory"); hero_batch_free(&b); return; }
+        for (i = 0; i < b.B; i++) ids[i] = i;
+        memset(&v, 0, sizeof(v));
+        v.key = "vids"; v.dtype = HERO_I32; v.data = ids; v.ndim = 1; v.shape[0] = b.B;
+        if (hero_batch_field_golden_err(&v, tf, &e, &err)) report_msg(g, task, "in.vids", err.msg);
+        else report_tol(g, task, "in.vids", e, 0.0);
+        free(ids);
+    }
     hero_batch_free(&b);
 }
 
@@ -511,7 +572,7 @@ static void run_task(golden_ctx *g, hero_model *m, const char *dir, int ti) {
     int i;
     FILE *f;
     snprintf(path, sizeof(path), "%s/%s.safetensors", dir, task);
-    if (!(f = fopen(path, "rb"))) return;
+    if (!(f = fopen(path, "rb"))) { printf("# %s: %s absent, not compared\n", task, path); return; }
     fclose(f);
     if (hero_tensorfile_open(&tf, path, &err)) { report_msg(g, task, "file", err.msg); return; }
     memset(&b, 0, sizeof(b));
@@ -961,16 +1022,37 @@ static void run_dir(golden_ctx *g, const char *dir, const char *model_override) 
         if (hero_model_load(&m2, cfg, legacy, NULL, &err)) {
             report_msg(g, "load", "model_legacy.pt", err.msg);
         } else {
-            report(g, "load", "model_legacy.pt", m2.n_floats == m.n_floats ? rel_err(m2.params, m.params, (int64_t)m.n_floats) : NAN);
+            /* the same tensors in another container: identical weights (tolerance 0) */
+            report_tol(g, "load", "model_legacy.pt", m2.n_floats == m.n_floats ? rel_err(m2.params, m.params, (int64_t)m.n_floats) : NAN,
+                       0.0);
             hero_model_free(&m2);
         }
     }
     for (ti = 0; ti < (int)(sizeof(TASKS) / sizeof(TASKS[0])); ti++) run_task(g, &m, dir, ti);
     snprintf(legacy, sizeof(legacy), "%s/train.safetensors", dir);
     if (file_exists(legacy)) run_train(g, dir, cfg, ckpt);
+    else printf("# train: %s absent, not compared\n", legacy);
     snprintf(legacy, sizeof(legacy), "%s/roberta_init/pytorch_model.bin", dir);
+    if (!file_exists(legacy)) printf("# roberta_init: %s absent, not compared\n", legacy);
     check_roberta_init(g, dir);
     hero_model_free(&m);
+}
+
+/* --expect / --expect-skip: the number of checked (OK / FAIL) and SKIP lines DIR must give; a
+   missing task file, train.safetensors or roberta_init/ shows as a FAIL line here */
+static void expect_count(golden_ctx *g, const char *dir, int lines, int skipped, long expect, long expect_skip) {
+    char msg[256];
+    if (expect >= 0 && lines != expect) {
+        snprintf(msg, sizeof(msg), "%d lines checked, expected %ld: a task file, train.safetensors or roberta_init/ missing?",
+                 lines, expect);
+        report_msg(g, dir, "line-count", msg);
+    }
+    if (expect_skip >= 0 && skipped != expect_skip) {
+        snprintf(msg, sizeof(msg), "%d SKIP lines, expected %ld", skipped, expect_skip);
+        report_msg(g, dir, "skip-count", msg);
+    }
+    if ((expect < 0 || lines == expect) && (expect_skip < 0 || skipped == expect_skip) && (expect >= 0 || expect_skip >= 0))
+        printf("# %s: %d lines checked, %d skipped, as expected\n", dir, lines, skipped);
 }
 
 #ifdef HERO_CUDA
@@ -978,10 +1060,11 @@ static void run_dir(golden_ctx *g, const char *dir, const char *model_override) 
 #else
 #define GOLDEN_DEVICE "cpu"
 #endif
-#define GOLDEN_USAGE "usage: %s [--model FILE] [--threads N] [--split-all] [--device cpu|cuda] [--precision fp32|tf32|bf16] [--dtype f32|bf16|f16|q8_0] [--isa N] DIR...\n"
+#define GOLDEN_USAGE "usage: %s [--model FILE] [--threads N] [--split-all] [--device cpu|cuda] [--precision fp32|tf32|bf16] [--dtype f32|bf16|f16|q8_0] [--isa N] [--expect N] [--expect-skip N] DIR...\n"
 
 int main(int argc, char **argv) {
-    golden_ctx g = {0, 0};
+    golden_ctx g = {0, 0, 0};
+    long expect = -1, expect_skip = -1;
     const char *model = NULL;
     int i, ndirs = 0;
     for (i = 1; i < argc; i++) {
@@ -1013,6 +1096,10 @@ int main(int argc, char **argv) {
             if (g_wtype != HERO_W_F32) g_tol = g_wtype == HERO_W_Q8_0 ? TOL_Q8 : TOL_HALF;
         } else if (!strcmp(argv[i], "--isa") && i + 1 < argc) {
             g_isa = atoi(argv[++i]);
+        } else if ((!strcmp(argv[i], "--expect") || !strcmp(argv[i], "--expect-skip")) && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 0) { fprintf(stderr, "hero_golden: %s %s: expected a count >= 0\n", argv[i - 1], argv[i]); return 2; }
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             printf(GOLDEN_USAGE, argv[0]);
             return 0;
@@ -1022,11 +1109,17 @@ int main(int argc, char **argv) {
         }
     }
     for (i = 1; i < argc; i++) {
+        int before, skipped;
+        if (!strcmp(argv[i], "--expect")) { expect = strtol(argv[++i], NULL, 10); continue; }
+        if (!strcmp(argv[i], "--expect-skip")) { expect_skip = strtol(argv[++i], NULL, 10); continue; }
         if (!strcmp(argv[i], "--model") || !strcmp(argv[i], "--threads") || !strcmp(argv[i], "--device") ||
             !strcmp(argv[i], "--precision") || !strcmp(argv[i], "--dtype") || !strcmp(argv[i], "--isa")) { i++; continue; }
         if (!strcmp(argv[i], "--split-all")) continue;
+        before = g.passed + g.failed;
+        skipped = g.skipped;
         run_dir(&g, argv[i], model);
         ndirs++;
+        expect_count(&g, argv[i], g.passed + g.failed - before, g.skipped - skipped, expect, expect_skip);
     }
     if (!ndirs) {
         fprintf(stderr, GOLDEN_USAGE, argv[0]);

@@ -20,13 +20,17 @@ run() { # name, command...
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 }
-run "golden parity (tests/golden/tiny, model.pt + model_legacy.pt), 1 thread" "$BUILD/hero_golden" --threads 1 tests/golden/tiny
-run "golden parity, 2 threads" "$BUILD/hero_golden" --threads 2 tests/golden/tiny
-run "golden parity, 4 threads, every threaded loop split (--split-all)" "$BUILD/hero_golden" --threads 4 --split-all tests/golden/tiny
-run "golden parity, 3 threads, every threaded loop split (--split-all)" "$BUILD/hero_golden" --threads 3 --split-all tests/golden/tiny
+# the lines each golden folder must give (checked / SKIP): an absent task file, train.safetensors
+# or roberta_init/ fails the run (--model: no model_legacy.pt line)
+TINY_EXPECT="--expect 831 --expect-skip 0"
+run "golden parity (tests/golden/tiny, model.pt + model_legacy.pt), 1 thread" "$BUILD/hero_golden" --threads 1 $TINY_EXPECT tests/golden/tiny
+run "golden parity, 2 threads" "$BUILD/hero_golden" --threads 2 $TINY_EXPECT tests/golden/tiny
+run "golden parity, 4 threads, every threaded loop split (--split-all)" "$BUILD/hero_golden" --threads 4 --split-all $TINY_EXPECT tests/golden/tiny
+run "golden parity, 3 threads, every threaded loop split (--split-all)" "$BUILD/hero_golden" --threads 3 --split-all $TINY_EXPECT tests/golden/tiny
 run "threads: the worker pool, the portable GEMM at 1-7 threads" "$BUILD/test_threads"
-run "golden parity, unzeroed activations poisoned with NaN (HERO_ARENA_POISON)" "$BUILD/hero_golden_poison" --threads 1 tests/golden/tiny
-run "golden parity with the legacy checkpoint" "$BUILD/hero_golden" --model tests/golden/tiny/model_legacy.pt tests/golden/tiny
+run "golden parity, unzeroed activations poisoned with NaN (HERO_ARENA_POISON)" "$BUILD/hero_golden_poison" --threads 1 $TINY_EXPECT tests/golden/tiny
+run "golden parity with the legacy checkpoint" "$BUILD/hero_golden" --model tests/golden/tiny/model_legacy.pt --expect 830 --expect-skip 0 tests/golden/tiny
+run "hero_golden itself: absent files, task files without gradients, in.vids" bash tests/test_golden_tool.sh "$BUILD"
 run "golden, bf16 weights (inference only: outputs and losses err <= 3e-2)" "$BUILD/hero_golden" --dtype bf16 tests/golden/tiny
 run "golden, f16 weights (inference only: outputs and losses err <= 3e-2)" "$BUILD/hero_golden" --dtype f16 tests/golden/tiny
 run "golden, q8_0 weights (inference only: outputs and losses err <= 4e-2)" "$BUILD/hero_golden" --dtype q8_0 tests/golden/tiny
@@ -52,7 +56,7 @@ run "files over 2 GiB and 4 GiB (sparse): 64-bit sizes, refused without allocati
 run "checkpoint saves with every write / fsync / close / rename failing in turn" "$BUILD/test_savefail" "$BUILD"
 run "retrieve end to end (tiny model, cache, errors)" bash tests/test_retrieve.sh "$BUILD"
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
-    run "tokenizer vs gpt-3-encoder (npm)" bash tests/test_tokenizer.sh
+    run "tokenizer vs gpt-3-encoder (npm)" bash tests/test_tokenizer.sh "$BUILD"
 else
     echo "== tokenizer vs gpt-3-encoder: SKIPPED (node/npm not installed)"
 fi

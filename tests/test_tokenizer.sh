@@ -11,17 +11,25 @@
 #      HERO_HF_TOKENIZERS_DIR optional: a folder with node_modules/@anush008/tokenizers (HF
 #                             tokenizers' Node binding); then --special --hf is compared with HF.
 # Prints PASS name / FAIL name: why lines, then "N passed, M failed"; exit 1 on any failure.
+# usage: tests/test_tokenizer.sh [BUILD]   (BUILD defaults to build). The programs tested are BUILD's
+# hero_tokenize and test_tokenizer_unit (as make built them: `make asan` tests its sanitized ones),
+# or, when missing or older than their sources, the gcc builds of this script (temporary folder).
 set -u
 cd "$(dirname "$0")/.."
+BUILD=${1:-build}
 . tests/lib.sh
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 CFLAGS="-Wall -Wextra -Wpedantic -Werror"
-mkdir -p build
+fresh() { [ -x "$1" ] && [ ! "$2" -nt "$1" ] && [ ! hero.h -nt "$1" ]; } # BINARY SOURCE
 
 # ---- builds ----
-if gcc -std=c99 -O2 $CFLAGS examples/hero_tokenize.c -o build/hero_tokenize -lm 2>"$TMP/err"; then ok build_gcc
+if gcc -std=c99 -O2 $CFLAGS examples/hero_tokenize.c -o "$TMP/hero_tokenize" -lm 2>"$TMP/err"; then ok build_gcc
 else bad build_gcc "$(head -c 600 "$TMP/err")"; finish; fi
+HTB=$BUILD/hero_tokenize
+fresh "$HTB" examples/hero_tokenize.c || HTB=$TMP/hero_tokenize
+UNIT=$BUILD/test_tokenizer_unit
+echo "# testing $HTB"
 for cc in clang; do
     if command -v $cc >/dev/null; then
         if $cc -std=c99 -O2 $CFLAGS examples/hero_tokenize.c -o "$TMP/ht_$cc" -lm 2>"$TMP/err" &&
@@ -36,8 +44,9 @@ if command -v g++ >/dev/null; then
 fi
 
 # ---- C unit tests ----
-if gcc -std=c99 -O2 $CFLAGS tests/test_tokenizer_unit.c -o build/test_tokenizer_unit -lm 2>"$TMP/err"; then
-    build/test_tokenizer_unit "$TMP" >"$TMP/unit.txt" 2>&1
+if gcc -std=c99 -O2 $CFLAGS tests/test_tokenizer_unit.c -o "$TMP/test_tokenizer_unit" -lm 2>"$TMP/err"; then
+    fresh "$UNIT" tests/test_tokenizer_unit.c || UNIT=$TMP/test_tokenizer_unit
+    "$UNIT" "$TMP" >"$TMP/unit.txt" 2>&1
     urc=$?
     last=$(tail -n 1 "$TMP/unit.txt")
     if [ $urc -eq 0 ] && echo "$last" | grep -q ' 0 failed$'; then ok "unit_tests ($last)"
@@ -63,7 +72,7 @@ fi
 V="$ENC/encoder.json"
 M="$ENC/vocab.bpe"
 REF="node tests/tokenizer_ref.js"
-HT="build/hero_tokenize --vocab $V --merges $M"
+HT="$HTB --vocab $V --merges $M"
 
 # compare two line files; name, got, want, [input lines for the message]
 compare() {
@@ -129,10 +138,10 @@ $REF roberta-vocab "$ENC" "$TMP/rvocab.json"
 for f in tests/data/tokenizer_special.txt tests/data/tokenizer_corpus.txt; do
     name=$(basename "$f" .txt)
     $REF special "$ENC" "$f" >"$TMP/$name.sp"
-    build/hero_tokenize --vocab "$TMP/rvocab.json" --merges "$M" --special <"$f" >"$TMP/$name.spout"
+    "$HTB" --vocab "$TMP/rvocab.json" --merges "$M" --special <"$f" >"$TMP/$name.spout"
     compare "special_${name}" "$TMP/$name.spout" "$TMP/$name.sp" "$f"
 done
-if build/hero_tokenize --vocab "$TMP/rvocab.json" --merges "$M" <tests/data/tokenizer_special.txt | cmp -s - "$TMP/tokenizer_special.js"; then
+if "$HTB" --vocab "$TMP/rvocab.json" --merges "$M" <tests/data/tokenizer_special.txt | cmp -s - "$TMP/tokenizer_special.js"; then
     ok special_off_by_default
 else bad special_off_by_default "without --special the RoBERTa vocab must give encode()'s ids"; fi
 
@@ -141,7 +150,7 @@ if [ -n "${HERO_HF_TOKENIZERS_DIR:-}" ]; then
     for f in tests/data/tokenizer_special.txt tests/data/tokenizer_corpus.txt; do
         name=$(basename "$f" .txt)
         if $REF hf "$HERO_HF_TOKENIZERS_DIR" "$TMP/rvocab.json" "$M" "$f" >"$TMP/$name.hf" 2>"$TMP/err"; then
-            build/hero_tokenize --vocab "$TMP/rvocab.json" --merges "$M" --special --hf <"$f" >"$TMP/$name.hfout"
+            "$HTB" --vocab "$TMP/rvocab.json" --merges "$M" --special --hf <"$f" >"$TMP/$name.hfout"
             compare "hf_tokenizers_${name}" "$TMP/$name.hfout" "$TMP/$name.hf" "$f"
         else bad "hf_tokenizers_${name}" "$(head -c 300 "$TMP/err")"; fi
     done
@@ -153,18 +162,18 @@ if [ "$out" = " \n 1 5 4 9 6 9 9 5 \n \n" ]; then ok empty_lines
 else bad empty_lines "got [$out]"; fi
 if [ "$(printf 'Hello world' | $HT)" = "15496 995" ]; then ok no_final_newline
 else bad no_final_newline "last line without newline not encoded"; fi
-msg=$(echo x | build/hero_tokenize --vocab "$TMP/missing.json" --merges "$M" 2>&1 >/dev/null); rc=$?
+msg=$(echo x | "$HTB" --vocab "$TMP/missing.json" --merges "$M" 2>&1 >/dev/null); rc=$?
 if [ $rc -eq 1 ] && echo "$msg" | grep -q "missing.json"; then ok error_missing_file
 else bad error_missing_file "rc $rc, message [$msg]"; fi
 printf '{"a": 1, "b":' >"$TMP/trunc.json"
-msg=$(echo x | build/hero_tokenize --vocab "$TMP/trunc.json" --merges "$M" 2>&1 >/dev/null); rc=$?
+msg=$(echo x | "$HTB" --vocab "$TMP/trunc.json" --merges "$M" 2>&1 >/dev/null); rc=$?
 if [ $rc -eq 1 ] && echo "$msg" | grep -q "trunc.json"; then ok error_bad_vocab
 else bad error_bad_vocab "rc $rc, message [$msg]"; fi
 printf '#version: 0.2\nĠ t\nnot_a_token x\n' >"$TMP/bad.bpe"
-msg=$(echo x | build/hero_tokenize --vocab "$V" --merges "$TMP/bad.bpe" 2>&1 >/dev/null); rc=$?
+msg=$(echo x | "$HTB" --vocab "$V" --merges "$TMP/bad.bpe" 2>&1 >/dev/null); rc=$?
 if [ $rc -eq 1 ] && echo "$msg" | grep -q "line 3"; then ok error_bad_merges
 else bad error_bad_merges "rc $rc, message [$msg]"; fi
-msg=$(build/hero_tokenize --vocab "$V" 2>&1 </dev/null); rc=$?
+msg=$("$HTB" --vocab "$V" 2>&1 </dev/null); rc=$?
 if [ $rc -eq 1 ] && echo "$msg" | grep -q usage; then ok error_usage
 else bad error_usage "rc $rc, message [$msg]"; fi
 

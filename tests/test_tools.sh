@@ -9,7 +9,9 @@
 #     passes build/hero_golden --model OUT tests/golden/tiny; f16 / bf16 outputs inspect as
 #     such and equal the input after rounding; non-HERO files keep names and int dtypes;
 #     errors give exit 1 and a message
-# usage: tests/test_tools.sh [BUILD]     (BUILD defaults to build; the tools are (re)built there)
+# usage: tests/test_tools.sh [BUILD]     (BUILD defaults to build). The tools tested are BUILD's (as
+# make built them: `make asan` tests its sanitized ones), or, when missing or older than their
+# sources, the warning-check builds of this script (in a temporary folder).
 # Prints PASS name / FAIL name: why lines, then "N passed, M failed"; exit 1 on any failure.
 set -u
 cd "$(dirname "$0")/.."
@@ -18,15 +20,12 @@ CC=${CC:-gcc}
 . tests/lib.sh
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-mkdir -p "$BUILD"
 G=tests/golden/tiny
-INSPECT=$BUILD/hero_inspect
-CONVERT=$BUILD/hero_convert
 FLAGS="-Wall -Wextra -Wpedantic -Werror"
 
 # ---- builds ----
 for t in hero_inspect hero_convert; do
-    if $CC -std=c99 -O2 $FLAGS examples/$t.c -o "$BUILD/$t" -lm 2>"$TMP/err"; then ok "build $t ($CC)"
+    if $CC -std=c99 -O2 $FLAGS examples/$t.c -o "$TMP/$t" -lm 2>"$TMP/err"; then ok "build $t ($CC)"
     else bad "build $t ($CC)" "$(head -c 600 "$TMP/err")"; finish; fi
     if command -v clang >/dev/null 2>&1; then
         if clang -std=c99 -fsyntax-only $FLAGS examples/$t.c 2>"$TMP/err"; then ok "build $t (clang)"
@@ -37,6 +36,12 @@ for t in hero_inspect hero_convert; do
         else bad "build $t (g++)" "$(head -c 600 "$TMP/err")"; fi
     fi
 done
+fresh() { [ -x "$1" ] && [ ! "$2" -nt "$1" ] && [ ! hero.h -nt "$1" ]; } # BINARY SOURCE
+INSPECT=$BUILD/hero_inspect
+CONVERT=$BUILD/hero_convert
+fresh "$INSPECT" examples/hero_inspect.c || INSPECT=$TMP/hero_inspect
+fresh "$CONVERT" examples/hero_convert.c || CONVERT=$TMP/hero_convert
+echo "# testing $INSPECT and $CONVERT"
 GOLDEN=$BUILD/hero_golden
 if [ ! -x "$GOLDEN" ] || [ tests/hero_golden.c -nt "$GOLDEN" ] || [ hero.h -nt "$GOLDEN" ]; then
     GOLDEN=$TMP/hero_golden
@@ -153,6 +158,25 @@ else bad "inspect corrupt copies" "$nsig of $ncorrupt crashed or failed silently
 expect_fail "inspect an empty file" "$TMP/empty.pt"
 expect_fail "inspect a missing file" "$TMP/does_not_exist.pt"
 expect_fail "inspect a directory" "$TMP"
+# torch files that are not state dicts: listed, then exit 1 naming the root object
+legacy_file() { # OUT PICKLE-PAYLOAD-FILE: legacy torch.save file, no storages
+    { printf '\200\002\212\012\154\374\234\106\371\040\152\250\120\031\056'
+      printf '\200\002M\351\003.'
+      printf '\200\002}(X\015\000\000\000little_endian\210u.'
+      cat "$2"
+      printf '\200\002].'; } >"$1"
+}
+{ printf '\200\002]('; head -c 100000 /dev/zero | tr '\0' ']'; printf 'e.'; } >"$TMP/lists.pkl"
+legacy_file "$TMP/lists.pt" "$TMP/lists.pkl"
+run_tool "$INSPECT" "$TMP/lists.pt"
+if [ $rc -eq 1 ] && grep -qF "$TMP/lists.pt: not a state dict: the pickled root object is a list of 100000 items" "$TMP/err" &&
+    [ "$(grep -c ' list \[\]$' "$TMP/out")" -eq 100000 ]; then ok "inspect a pickle of 100,000 empty lists: listed, exit 1, root named"
+else bad "inspect a pickle of 100,000 empty lists" "rc $rc: $(head -c 300 "$TMP/err")"; fi
+printf '\200\002K\007.' >"$TMP/int.pkl"
+legacy_file "$TMP/int.pt" "$TMP/int.pkl"
+run_tool "$INSPECT" "$TMP/int.pt"
+if [ $rc -eq 1 ] && grep -qF "root object is an int, not a dict" "$TMP/err" && has_line "- int 7"; then ok "inspect torch.save(7): exit 1, root named"
+else bad "inspect torch.save(7)" "rc $rc: $(cat "$TMP/out") $(head -c 300 "$TMP/err")"; fi
 printf '{"f_config": {"hidden_size": 48' >"$TMP/bad_config.json"
 expect_fail "inspect truncated JSON" "$TMP/bad_config.json"
 printf '{"f_config": {"hidden_size": 48}, "c_config": {}, "q_config": {}}' >"$TMP/incomplete_config.json"

@@ -117,7 +117,7 @@ static void test_resume(corpus *c) {
     }
     for (i = N / 2; i < N && ok; i++)
         if (hero_trainer_update(&tb, &err)) { ok = 0; snprintf(why, sizeof(why), "run B update %d: %s", i, err.msg); }
-    check(ok, "8 updates with every task kind run", why);
+    check(ok, "8 updates run, saved after 4 and resumed", why);
     if (ok && (hero_model_download(&a, &err) || hero_model_download(&b, &err) || hero_optimizer_download(&ta.opt, &a, &err) ||
                hero_optimizer_download(&tb.opt, &b, &err))) { /* GPU models: their host copies */
         ok = 0;
@@ -129,7 +129,16 @@ static void test_resume(corpus *c) {
                   memcmp(ta.opt.v, tb.opt.v, a.n_floats * sizeof(float)) == 0 && ta.opt.step == tb.opt.step,
               "resume: AdamW moments and step bit for bit", "differ");
         check(memcmp(&ta.rng, &tb.rng, sizeof(ta.rng)) == 0, "resume: PRNG state", "differs");
-        check((tasks_seen & ~(1 << HERO_TASK_REPR)) != 0, "updates drew tasks from the mixture", "no task");
+        {
+            int want = 0, t;
+            char got[160] = "drew:";
+            for (t = 0; t < HERO_TASK_COUNT; t++) {
+                if (cfg.task_ratio[t] > 0) want |= 1 << t;
+                if (tasks_seen & (1 << t)) snprintf(got + strlen(got), sizeof(got) - strlen(got), " %s", hero_task_name((hero_task)t));
+            }
+            check(want != 0 && (tasks_seen & want) == want && (tasks_seen & ~want) == 0,
+                  "the 8 updates drew every task kind of the mixture (and no other)", got);
+        }
     }
     /* the saved weights load as a plain checkpoint under the official names */
     {
@@ -190,21 +199,26 @@ static void test_failed_save_keeps_old(corpus *c) {
     const char *path = "build/test_train_keep.safetensors";
     char tmp[512];
     struct stat s1, s2;
+    unsigned char *b1 = NULL, *b2 = NULL;
+    size_t n1 = 0, n2 = 0;
     int rc;
     if (load_model(&m)) { g_fail++; return; }
     cfg = small_cfg(&m);
     hero_trainer_init(&t, &m, &cfg, c->v, c->n, &err);
     remove(path);
     rc = hero_trainer_save(&t, path, &err);
-    check(rc == 0 && stat(path, &s1) == 0, "save writes the file", err.msg);
+    check(rc == 0 && stat(path, &s1) == 0 && hero__read_file(path, 0, &b1, &n1, &err) == 0, "save writes the file", err.msg);
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     remove(tmp);
     mkdir(tmp, 0700); /* the temporary file cannot be created: the save must fail cleanly */
     hero_trainer_update(&t, &err);
     rc = hero_trainer_save(&t, path, &err);
     check(rc != 0, "save into an unwritable temporary fails with an error", "it succeeded");
-    check(stat(path, &s2) == 0 && s2.st_size == s1.st_size && hero_trainer_load(&t, path, &err) == 0,
-          "the previous checkpoint is intact and loads", err.msg);
+    check(stat(path, &s2) == 0 && s2.st_size == s1.st_size && hero__read_file(path, 0, &b2, &n2, &err) == 0 && b1 && n1 == n2 &&
+              memcmp(b1, b2, n1) == 0 && hero_trainer_load(&t, path, &err) == 0,
+          "the previous checkpoint is intact (byte for byte) and loads", err.msg);
+    HERO_FREE(b1);
+    HERO_FREE(b2);
     rmdir(tmp);
     remove(path);
     hero_trainer_free(&t);
