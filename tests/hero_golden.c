@@ -657,6 +657,8 @@ static void run_train(golden_ctx *g, const char *dir, const char *cfg, const cha
     hero_tensorfile_close(&tf);
 }
 
+#include "golden_downstream.c" /* the fine-tuning tasks (tests/golden/tiny-downstream) */
+
 static void run_dir(golden_ctx *g, const char *dir, const char *model_override) {
     char cfg[1024], ckpt[1024], legacy[1024];
     hero_model m;
@@ -666,6 +668,7 @@ static void run_dir(golden_ctx *g, const char *dir, const char *model_override) 
     snprintf(cfg, sizeof(cfg), "%s/config.json", dir);
     snprintf(ckpt, sizeof(ckpt), "%s/model.pt", dir);
     if (model_override) snprintf(ckpt, sizeof(ckpt), "%s", model_override);
+    if (!model_override && !file_exists(ckpt) && ds_is_downstream(dir)) { ds_run_dir(g, dir); return; }
     if (hero_model_load(&m, cfg, ckpt, &rep, &err)) { report_msg(g, "load", ckpt, err.msg); return; }
     if (setup_model(&m, &err)) { report_msg(g, "load", "precision", err.msg); hero_model_free(&m); return; }
     if (rep.n_unexpected) report_msg(g, "load", "unexpected-keys", rep.unexpected);

@@ -1,0 +1,642 @@
+/* hero_golden: the downstream (fine-tuning) golden files of tests/golden/tiny-downstream.
+   Included by hero_golden.c (one translation unit: it uses its report / check helpers).
+
+   A directory is downstream when it has no model.pt but task files <task>.safetensors with
+   checkpoints <task>.pt (vcmr_hard uses vcmr.pt). Per task file, one line per quantity, as
+   for pre-training: every out.* the task's model computes (floats by err <= 1e-4 of the
+   reference's max, integers exactly), every grad.* (the metadata's
+   grads_mathematically_zero keys against the file's largest gradient), grad-set, and the
+   batch rebuilt from raw.* + choice.* against every in.* the model uses.
+   Tasks: vcmr, vcmr_hard, vr (training step and the full retrieval evaluation up to the
+   submission rows). */
+
+/* ---------------- small readers ---------------- */
+
+/* a JSON number of metadata object `key` (dflt when absent) */
+static double ds_meta_num(const hero_tensorfile *tf, const char *meta, const char *key, double dflt) {
+    const char *txt = hero_tensorfile_meta(tf, meta);
+    hero_json j;
+    hero_error err;
+    double v = dflt;
+    const hero_json *x;
+    if (!txt || hero_json_parse(txt, strlen(txt), &j, &err)) return dflt;
+    x = hero_json_get(&j, key);
+    if (x && x->type == HERO_JSON_NUMBER) v = x->number;
+    else if (x && x->type == HERO_JSON_BOOL) v = x->boolean ? 1 : 0;
+    else if (x && x->type == HERO_JSON_STRING) v = !strcmp(x->string, "lse") ? 1 : 0; /* ranking_loss_type */
+    hero_json_free(&j);
+    return v;
+}
+
+/* n int64 values of tensor name (malloc'd; NULL if absent or unreadable); *n_out its numel */
+static int64_t *ds_ints(const hero_tensorfile *tf, const char *name, int64_t *n_out) {
+    const hero_tensor_info *t = hero_tensorfile_find(tf, name);
+    int64_t n = t ? hero_tensor_numel(t) : -1;
+    int64_t *v;
+    hero_error err;
+    if (n_out) *n_out = n;
+    if (n < 0 || !(v = (int64_t *)malloc((size_t)(n ? n : 1) * sizeof(int64_t)))) return NULL;
+    if (hero_tensor_read_i64(t, v, n, &err)) { free(v); return NULL; }
+    return v;
+}
+
+/* a contiguous little-endian F64 tensor as doubles (malloc'd) */
+static double *ds_f64(const hero_tensorfile *tf, const char *name, int64_t *n_out) {
+    const hero_tensor_info *t = hero_tensorfile_find(tf, name);
+    int64_t n = t ? hero_tensor_numel(t) : -1, i;
+    double *v;
+    if (n_out) *n_out = n;
+    if (n < 0 || t->dtype != HERO_F64 || (t->offset + n) * 8 > t->storage_nbytes) return NULL;
+    if (!(v = (double *)malloc((size_t)(n ? n : 1) * sizeof(double)))) return NULL;
+    for (i = 0; i < n; i++) {
+        uint64_t u = 0;
+        int k;
+        for (k = 7; k >= 0; k--) u = (u << 8) | t->storage[(t->offset + i) * 8 + k];
+        memcpy(&v[i], &u, 8);
+    }
+    return v;
+}
+
+/* integers compared exactly: err 0 when equal, 1 otherwise (shape must match) */
+static void ds_check_ints(golden_ctx *g, const char *task, const hero_tensorfile *tf, const char *name, const int64_t *x,
+                          int64_t n) {
+    int64_t m, i;
+    int64_t *ref = ds_ints(tf, name, &m);
+    if (!ref) { report_msg(g, task, name, "missing from the file"); return; }
+    if (m != n) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "%lld values, the file has %lld", (long long)n, (long long)m);
+        report_msg(g, task, name, msg);
+    } else {
+        double e = 0;
+        for (i = 0; i < n; i++) if (x[i] != ref[i]) e = 1;
+        report_tol(g, task, name, e, 0.0);
+    }
+    free(ref);
+}
+
+/* doubles (F64 references) by the float rule */
+static void ds_check_f64(golden_ctx *g, const char *task, const hero_tensorfile *tf, const char *name, const double *x,
+                         int64_t n) {
+    int64_t m, i;
+    double *ref = ds_f64(tf, name, &m), md = 0, mr = 0;
+    if (!ref) { report_msg(g, task, name, "missing from the file"); return; }
+    if (m != n) {
+        report_msg(g, task, name, "size differs");
+    } else {
+        for (i = 0; i < n; i++) {
+            double d = fabs(x[i] - ref[i]);
+            if (d != d) { md = NAN; break; }
+            if (d > md) md = d;
+            if (fabs(ref[i]) > mr) mr = fabs(ref[i]);
+        }
+        report(g, task, name, md / (mr > 1e-6 ? mr : 1e-6));
+    }
+    free(ref);
+}
+
+/* a view of tf in which every tensor `prefix`X is named "in."X (for hero_batch_from_golden) */
+typedef struct ds_view {
+    hero_tensorfile tf;
+    char **names;
+} ds_view;
+
+static int ds_view_open(ds_view *v, const hero_tensorfile *tf, const char *prefix) {
+    int i, n = 0;
+    size_t pl = strlen(prefix);
+    memset(v, 0, sizeof(*v));
+    v->tf = *tf;
+    v->tf.tensors = (hero_tensor_info *)malloc((size_t)tf->n_tensors * sizeof(hero_tensor_info) + 1);
+    v->names = (char **)calloc((size_t)tf->n_tensors + 1, sizeof(char *));
+    if (!v->tf.tensors || !v->names) return -1;
+    for (i = 0; i < tf->n_tensors; i++) {
+        const char *nm = tf->tensors[i].name;
+        if (strncmp(nm, prefix, pl) != 0) continue;
+        v->tf.tensors[n] = tf->tensors[i];
+        if (!(v->names[n] = (char *)malloc(strlen(nm) + 4))) return -1;
+        snprintf(v->names[n], strlen(nm) + 4, "in.%s", nm + pl);
+        v->tf.tensors[n].name = v->names[n];
+        n++;
+    }
+    v->tf.n_tensors = n;
+    return n;
+}
+static void ds_view_close(ds_view *v) {
+    int i;
+    if (v->names)
+        for (i = 0; v->names[i]; i++) free(v->names[i]);
+    free(v->names);
+    free(v->tf.tensors);
+    memset(v, 0, sizeof(*v));
+}
+
+/* ---------------- gradients ---------------- */
+
+/* grad.<key> for every key; grads_mathematically_zero keys against the file's largest gradient */
+static void ds_check_grads(golden_ctx *g, hero_model *m, const char *task, const hero_tensorfile *tf) {
+    const char *zero = hero_tensorfile_meta(tf, "grads_mathematically_zero");
+    double gmax = 0;
+    int i, wrong = 0;
+    char msg[256] = "";
+    hero_error err;
+    if (hero_model_download(m, &err)) { report_msg(g, task, "grad", err.msg); return; }
+    for (i = 0; i < tf->n_tensors; i++)
+        if (!strncmp(tf->tensors[i].name, "grad.", 5)) {
+            double s = ref_scale(tf, tf->tensors[i].name);
+            if (s > gmax) gmax = s;
+        }
+    for (i = 0; i < tf->n_tensors; i++) {
+        const char *name = tf->tensors[i].name;
+        hero_param *p;
+        char q[160];
+        if (strncmp(name, "grad.", 5) != 0) continue;
+        p = hero_model_param(m, name + 5);
+        if (!p) { report_msg(g, task, name, "no such parameter"); continue; }
+        snprintf(q, sizeof(q), "\"%s\"", name + 5);
+        if (zero && strstr(zero, q)) check_floor(g, task, tf, name, p->grad, (int64_t)p->numel, gmax);
+        else check(g, task, tf, name, p->grad, (int64_t)p->numel);
+        if (!p->has_grad) { wrong++; snprintf(msg, sizeof(msg), "%s got no gradient", p->name); }
+    }
+    for (i = 0; i < m->n_params; i++) {
+        char key[160];
+        snprintf(key, sizeof(key), "grad.%s", m->table[i].name);
+        if (m->table[i].has_grad && !hero_tensorfile_find(tf, key)) {
+            wrong++;
+            snprintf(msg, sizeof(msg), "%s got a gradient, the official model has none", m->table[i].name);
+        }
+    }
+    if (wrong) report_msg(g, task, "grad-set", msg);
+    else report(g, task, "grad-set", 0.0);
+}
+
+/* ---------------- VCMR / VR: training step ---------------- */
+
+/* the model's loss settings from the file's metadata loss_settings (absent lw_st_ed: 0, as HeroForVr) */
+static void ds_vsm_settings(hero_model *m, const hero_tensorfile *tf) {
+    hero_config *c = &m->cfg;
+    c->lw_st_ed = (float)ds_meta_num(tf, "loss_settings", "lw_st_ed", 0.0);
+    c->lw_neg_ctx = (float)ds_meta_num(tf, "loss_settings", "lw_neg_ctx", 0.0);
+    c->lw_neg_q = (float)ds_meta_num(tf, "loss_settings", "lw_neg_q", 0.0);
+    c->margin = (float)ds_meta_num(tf, "loss_settings", "margin", 0.1);
+    c->ranking_lse = (int)ds_meta_num(tf, "loss_settings", "ranking_loss_type", 0);
+    c->use_hard_negative = (int)ds_meta_num(tf, "loss_settings", "use_hard_negative", 0);
+    c->hard_pool_size = (int)ds_meta_num(tf, "loss_settings", "hard_pool_size", 20);
+    c->hard_neg_weight = (float)ds_meta_num(tf, "loss_settings", "hard_neg_weight", 10);
+}
+
+static void ds_vsm_train(golden_ctx *g, hero_model *m, const char *task, const hero_tensorfile *tf) {
+    hero_batch b;
+    hero_result r;
+    hero_error err;
+    int H = m->cfg.H, i;
+    const hero_tensor_info *kept = hero_tensorfile_find(tf, "choice.svmr_kept");
+    float lw = m->cfg.lw_st_ed;
+    memset(&b, 0, sizeof(b));
+    if (hero_batch_from_golden(&b, HERO_TASK_VSM, tf, &err)) { report_msg(g, task, "batch", err.msg); return; }
+    if (kept) { /* the span loss runs only when the official draw kept it */
+        uint8_t k = 0;
+        if (kept->storage_nbytes >= 1) k = kept->storage[kept->offset];
+        if (!k) m->cfg.lw_st_ed = 0;
+    }
+    hero_zero_grad(m);
+    for (i = 0; i < m->n_params; i++) m->table[i].has_grad = 0;
+    if (hero_forward_backward(m, &b, 1, NULL, &r, &err)) {
+        report_msg(g, task, "forward", err.msg);
+    } else {
+        int Nq = b.Nq, B = b.B, L = b.L, q;
+        for (i = 0; i < tf->n_tensors; i++) {
+            const char *name = tf->tensors[i].name, *k = name + 4;
+            float s = 0, *h = NULL;
+            int64_t n = 0;
+            if (strncmp(name, "out.", 4) != 0 || !strncmp(k, "infer_", 6) || !strncmp(k, "sub.", 4) ||
+                !strncmp(k, "nms.", 4) || !strncmp(k, "metrics", 7))
+                continue;
+            if (!strcmp(k, "loss")) s = r.loss;
+            else if (!strcmp(k, "loss_st")) s = r.loss_st;
+            else if (!strcmp(k, "loss_ed")) s = r.loss_ed;
+            else if (!strcmp(k, "loss_st_ed")) s = r.loss_st_ed;
+            else if (!strcmp(k, "loss_neg_ctx")) s = r.loss_neg_ctx;
+            else if (!strcmp(k, "loss_neg_q")) s = r.loss_neg_q;
+            else if (!strcmp(k, "frame_embeddings")) h = fetch(m, r.c_seq, n = (int64_t)B * L * H);
+            else if (!strcmp(k, "modularized_query")) h = fetch(m, r.mod_query, n = (int64_t)Nq * H);
+            else if (!strcmp(k, "q2video_scores")) h = fetch(m, r.q2video, n = (int64_t)Nq * B);
+            else if (!strcmp(k, "loss_neg_ctx_mat")) h = fetch(m, r.neg_ctx_mat, n = (int64_t)Nq * r.neg_ctx_cols);
+            else if (!strcmp(k, "loss_neg_q_mat")) h = fetch(m, r.neg_q_mat, n = (int64_t)Nq * r.neg_q_cols);
+            else if (!strcmp(k, "st_prob") || !strcmp(k, "ed_prob")) { /* query i with its own row (Nq == B: video i) */
+                float *all = fetch(m, k[0] == 's' ? r.st_prob : r.ed_prob, (int64_t)Nq * B * L);
+                n = (int64_t)Nq * L;
+                h = (float *)malloc((size_t)n * sizeof(float));
+                if (all && h)
+                    for (q = 0; q < Nq; q++)
+                        memcpy(h + (size_t)q * L, all + ((size_t)q * B + (Nq == B ? q : b.q_vidx[q])) * L, (size_t)L * sizeof(float));
+                free(all);
+            } else { report_msg(g, task, name, "unknown output"); continue; }
+            if (n == 0) check(g, task, tf, name, &s, 1);
+            else if (h) check(g, task, tf, name, h, n);
+            else report_msg(g, task, name, "out of memory");
+            free(h);
+        }
+        ds_check_grads(g, m, task, tf);
+    }
+    m->cfg.lw_st_ed = lw;
+    hero_batch_free(&b);
+}
+
+/* ---------------- VCMR / VR: the full retrieval evaluation ---------------- */
+
+typedef struct ds_rank { double v; int64_t i; } ds_rank;
+static int ds_rank_cmp(const void *a, const void *b) { /* descending, ties by index */
+    const ds_rank *x = (const ds_rank *)a, *y = (const ds_rank *)b;
+    if (x->v > y->v) return -1;
+    if (x->v < y->v) return 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* softmax over rows of n (in place) */
+static void ds_softmax_rows(float *x, int64_t rows, int n) {
+    int64_t r;
+    int j;
+    for (r = 0; r < rows; r++) {
+        float *p = x + r * n, mx = p[0], s = 0;
+        for (j = 1; j < n; j++) if (p[j] > mx) mx = p[j];
+        for (j = 0; j < n; j++) { p[j] = expf(p[j] - mx); s += p[j]; }
+        for (j = 0; j < n; j++) p[j] /= s;
+    }
+}
+
+static void ds_vsm_eval(golden_ctx *g, hero_model *m, const char *task, const hero_tensorfile *tf, int vr) {
+    const char *es = "eval_settings";
+    int H = m->cfg.H, Lcfg = (int)ds_meta_num(tf, es, "max_clip_len", 0);
+    int K = vr ? (int)ds_meta_num(tf, es, "max_vr_video", 100) : (int)ds_meta_num(tf, es, "max_vcmr_video", 100);
+    int min_l = (int)ds_meta_num(tf, es, "min_pred_l", 2), max_l = (int)ds_meta_num(tf, es, "max_pred_l", 16);
+    int before = (int)ds_meta_num(tf, es, "max_before_nms", 200), after = (int)ds_meta_num(tf, es, "max_after_nms", 100);
+    float alpha = (float)ds_meta_num(tf, es, "q2c_alpha", 20), interval = (float)ds_meta_num(tf, es, "vfeat_interval", 1.5);
+    int64_t Nv = 0, Nq = 0, nq_idx = 0, k, i;
+    int64_t *order = ds_ints(tf, "in.eval_video_order", &Nv), *gidx = ds_ints(tf, "in.eval_video_global_idx", NULL);
+    int64_t *qidx = ds_ints(tf, "in.eval_qidx", &nq_idx), *qvid = ds_ints(tf, "raw.q_vid", NULL);
+    float *frames = NULL, *mq = NULL, *q2v = NULL, *st = NULL, *ed = NULL;
+    int32_t *mask = NULL;
+    int64_t *imask = NULL;
+    int Lmax = 0, done = 0, kk = 0;
+    hero_error err;
+    char name[128];
+    if (!order || !gidx || !qidx || !qvid || Lcfg <= 0 || K <= 0) { report_msg(g, task, "eval", "eval inputs / settings missing"); goto out; }
+    frames = (float *)calloc((size_t)Nv * Lcfg * H, sizeof(float));
+    mask = (int32_t *)calloc((size_t)Nv * Lcfg, sizeof(int32_t));
+    if (!frames || !mask) goto oom;
+    /* videos, in chunks as the official loop batches them, pasted into max_clip_len rows */
+    for (k = 0;; k++) {
+        ds_view v;
+        hero_batch b;
+        hero_result r;
+        char pre[64];
+        int n;
+        snprintf(pre, sizeof(pre), "in.eval_v%d.", (int)k);
+        n = ds_view_open(&v, tf, pre);
+        if (n <= 0) { ds_view_close(&v); if (n < 0) goto oom; break; }
+        memset(&b, 0, sizeof(b));
+        if (hero_batch_from_golden(&b, HERO_TASK_REPR, &v.tf, &err) || hero_forward_backward(m, &b, 0, NULL, &r, &err)) {
+            snprintf(name, sizeof(name), "infer_chunk%d", (int)k);
+            report_msg(g, task, name, err.msg);
+            hero_batch_free(&b); ds_view_close(&v);
+            goto out;
+        } else {
+            float *c = fetch(m, r.c_seq, (int64_t)b.B * b.L * H);
+            int j, l;
+            snprintf(name, sizeof(name), "out.infer_chunk%d_frame_embeddings", (int)k);
+            if (!c || done + b.B > Nv || b.L > Lcfg) { free(c); hero_batch_free(&b); ds_view_close(&v); report_msg(g, task, name, "chunk does not fit"); goto out; }
+            check(g, task, tf, name, c, (int64_t)b.B * b.L * H);
+            for (j = 0; j < b.B; j++)
+                for (l = 0; l < b.L; l++) {
+                    memcpy(frames + (((size_t)done + j) * Lcfg + l) * H, c + ((size_t)j * b.L + l) * H, (size_t)H * sizeof(float));
+                    mask[(done + j) * Lcfg + l] = b.c_attn_mask[j * b.L + l];
+                }
+            if (b.L > Lmax) Lmax = b.L;
+            done += b.B;
+            free(c);
+        }
+        hero_batch_free(&b);
+        ds_view_close(&v);
+    }
+    if (done != Nv) { report_msg(g, task, "eval", "the video chunks do not cover eval_video_order"); goto out; }
+    /* cut to the longest */
+    for (i = 0; i < Nv; i++) {
+        memmove(frames + (size_t)i * Lmax * H, frames + (size_t)i * Lcfg * H, (size_t)Lmax * H * sizeof(float));
+        memmove(mask + i * Lmax, mask + i * Lcfg, (size_t)Lmax * sizeof(int32_t));
+    }
+    check(g, task, tf, "out.infer_frame_embeddings", frames, Nv * Lmax * H);
+    if (!(imask = (int64_t *)malloc((size_t)Nv * Lmax * sizeof(int64_t)))) goto oom;
+    for (i = 0; i < Nv * Lmax; i++) imask[i] = mask[i];
+    ds_check_ints(g, task, tf, "out.infer_c_attn_masks", imask, Nv * Lmax);
+    /* queries, batch by batch (each padded to its own longest) */
+    if (!(mq = (float *)malloc((size_t)nq_idx * H * sizeof(float)))) goto oom;
+    for (k = 0;; k++) {
+        int64_t nids, nm;
+        int64_t *ids, *msk;
+        int32_t *i32, *m32;
+        int Lq, n;
+        snprintf(name, sizeof(name), "in.eval_q%d.query_input_ids", (int)k);
+        if (!(ids = ds_ints(tf, name, &nids))) break;
+        snprintf(name, sizeof(name), "in.eval_q%d.query_attn_masks", (int)k);
+        msk = ds_ints(tf, name, &nm);
+        Lq = (int)hero_tensorfile_find(tf, name)->shape[1];
+        n = (int)(nids / Lq);
+        i32 = (int32_t *)malloc((size_t)nids * sizeof(int32_t));
+        m32 = (int32_t *)malloc((size_t)nids * sizeof(int32_t));
+        if (!msk || nm != nids || !i32 || !m32 || Nq + n > nq_idx) { free(ids); free(msk); free(i32); free(m32); report_msg(g, task, "eval", "query batch unreadable"); goto out; }
+        for (i = 0; i < nids; i++) { i32[i] = (int32_t)ids[i]; m32[i] = (int32_t)msk[i]; }
+        if (hero_encode_queries(m, i32, m32, n, Lq, mq + Nq * H, &err)) { free(ids); free(msk); free(i32); free(m32); report_msg(g, task, "eval", err.msg); goto out; }
+        Nq += n;
+        free(ids); free(msk); free(i32); free(m32);
+    }
+    if (Nq != nq_idx) { report_msg(g, task, "eval", "query batches do not cover eval_qidx"); goto out; }
+    q2v = (float *)malloc((size_t)Nq * Nv * sizeof(float));
+    st = (float *)malloc((size_t)Nq * Nv * Lmax * sizeof(float));
+    ed = (float *)malloc((size_t)Nq * Nv * Lmax * sizeof(float));
+    if (!q2v || !st || !ed) goto oom;
+    if (hero_vcmr_scores(m, mq, (int)Nq, frames, mask, (int)Nv, Lmax, q2v, vr ? NULL : st, vr ? NULL : ed, &err)) {
+        report_msg(g, task, "eval", err.msg);
+        goto out;
+    }
+    check(g, task, tf, "out.infer_q2video_scores", q2v, Nq * Nv);
+    {
+        /* video ranking: exp(alpha * q2video) (VCMR) or the raw scores (VR), top K */
+        int Kk = K < Nv ? K : (int)Nv, q, j, s, e;
+        ds_rank *rk = (ds_rank *)malloc((size_t)(Nv + (int64_t)Kk * Lmax * Lmax + 1) * sizeof(ds_rank));
+        float *vs = (float *)malloc((size_t)Nq * Kk * sizeof(float));
+        int64_t *vi = (int64_t *)malloc((size_t)Nq * Kk * sizeof(int64_t));
+        int Bf = before, Af = after;
+        float *fs = NULL;
+        int64_t *fi = NULL, *svmr_n = NULL, *qx = NULL;
+        double *tri = NULL, *sub = NULL, *sub_s = NULL, *sub_v = NULL;
+        int64_t *sub_n = NULL;
+        if (!rk || !vs || !vi) { free(rk); free(vs); free(vi); goto oom; }
+        for (q = 0; q < Nq; q++) {
+            for (j = 0; j < Nv; j++) {
+                float x = vr ? q2v[q * Nv + j] : expf(alpha * q2v[q * Nv + j]);
+                rk[j].v = x; rk[j].i = j;
+            }
+            qsort(rk, (size_t)Nv, sizeof(*rk), ds_rank_cmp);
+            for (j = 0; j < Kk; j++) { vs[q * Kk + j] = (float)rk[j].v; vi[q * Kk + j] = rk[j].i; }
+        }
+        check(g, task, tf, "out.infer_vr_sorted_scores", vs, Nq * Kk);
+        ds_check_ints(g, task, tf, "out.infer_vr_sorted_local_idx", vi, Nq * Kk);
+        sub_n = (int64_t *)malloc((size_t)Nq * sizeof(int64_t));
+        qx = (int64_t *)malloc((size_t)Nq * sizeof(int64_t));
+        sub_v = (double *)malloc((size_t)Nq * Kk * 4 * sizeof(double));
+        if (!sub_n || !qx || !sub_v) goto eval_oom;
+        for (q = 0; q < Nq; q++) {
+            qx[q] = qidx[q];
+            sub_n[q] = Kk;
+            for (j = 0; j < Kk; j++) {
+                double *row = sub_v + ((size_t)q * Kk + j) * 4;
+                row[0] = (double)gidx[vi[q * Kk + j]]; row[1] = 0; row[2] = 0; row[3] = vs[q * Kk + j];
+            }
+        }
+        if (!vr) {
+            size_t LL = (size_t)Lmax * Lmax;
+            Bf = before < (int)(Kk * LL) ? before : (int)(Kk * LL);
+            check(g, task, tf, "out.infer_st_logits", st, Nq * Nv * Lmax);
+            check(g, task, tf, "out.infer_ed_logits", ed, Nq * Nv * Lmax);
+            ds_softmax_rows(st, Nq * Nv, Lmax);
+            ds_softmax_rows(ed, Nq * Nv, Lmax);
+            check(g, task, tf, "out.infer_st_probs", st, Nq * Nv * Lmax);
+            check(g, task, tf, "out.infer_ed_probs", ed, Nq * Nv * Lmax);
+            /* VCMR: st_prob[v,s] * vr_score[v] * ed_prob[v,e] over the top videos, valid lengths only,
+               flattened as (max_vcmr_video, max_clip_len, max_clip_len) and sorted */
+            fs = (float *)malloc((size_t)Nq * Bf * sizeof(float));
+            fi = (int64_t *)malloc((size_t)Nq * Bf * sizeof(int64_t));
+            tri = (double *)malloc((size_t)Nq * before * 3 * sizeof(double));
+            svmr_n = (int64_t *)malloc((size_t)Nq * sizeof(int64_t));
+            sub = (double *)malloc((size_t)Nq * Af * 4 * sizeof(double));
+            sub_s = (double *)malloc((size_t)Nq * Af * 4 * sizeof(double));
+            if (!fs || !fi || !tri || !svmr_n || !sub || !sub_s) goto eval_oom;
+            for (q = 0; q < Nq; q++) {
+                int n = 0, gt = -1, na;
+                for (j = 0; j < Kk; j++) {
+                    int64_t v = vi[q * Kk + j];
+                    for (s = 0; s < Lmax; s++)
+                        for (e = 0; e < Lmax; e++) {
+                            float x = st[(q * Nv + v) * Lmax + s] * vs[q * Kk + j] * ed[(q * Nv + v) * Lmax + e];
+                            if (!(e - s >= min_l && e - s < max_l)) x = 0;
+                            rk[n].v = x; rk[n].i = ((int64_t)j * Lcfg + s) * Lcfg + e; n++;
+                        }
+                }
+                qsort(rk, (size_t)n, sizeof(*rk), ds_rank_cmp);
+                for (j = 0; j < Bf; j++) { fs[q * Bf + j] = (float)rk[j].v; fi[q * Bf + j] = rk[j].i; }
+                na = Bf < Af ? Bf : Af;
+                for (j = 0; j < Af; j++) {
+                    double *row = sub + ((size_t)q * Af + j) * 4;
+                    if (j < na) {
+                        int64_t f = fi[q * Bf + j], vl = f / ((int64_t)Lcfg * Lcfg);
+                        int ss = (int)(f / Lcfg % Lcfg), ee = (int)(f % Lcfg);
+                        row[0] = (double)gidx[vi[q * Kk + vl]];
+                        row[1] = (double)((float)ss * interval);
+                        row[2] = (double)((float)ee * interval + interval);
+                        row[3] = fs[q * Bf + j];
+                    } else { row[0] = -1; row[1] = row[2] = row[3] = 0; }
+                }
+                sub_n[q] = na;
+                /* SVMR: the ground-truth video only, st_prob x ed_prob, valid lengths, top max_before_nms */
+                for (j = 0; j < Nv; j++) if (order[j] == qvid[qidx[q]]) gt = j;
+                if (gt < 0) { report_msg(g, task, "out.infer_svmr_triples", "ground-truth video not among the eval videos"); goto eval_out; }
+                n = 0;
+                for (s = 0; s < Lmax; s++)
+                    for (e = 0; e < Lmax; e++) {
+                        float x = st[(q * Nv + gt) * Lmax + s] * ed[(q * Nv + gt) * Lmax + e];
+                        if (!(e - s >= min_l && e - s < max_l)) x = 0;
+                        rk[n].v = x; rk[n].i = (int64_t)s * Lmax + e; n++;
+                    }
+                qsort(rk, (size_t)n, sizeof(*rk), ds_rank_cmp);
+                for (j = 0; j < before; j++) {
+                    double *row = tri + ((size_t)q * before + j) * 3;
+                    if (j < n) { row[0] = (double)(rk[j].i / Lmax); row[1] = (double)(rk[j].i % Lmax); row[2] = (float)rk[j].v; }
+                    else row[0] = row[1] = row[2] = 0;
+                }
+                for (j = 0; j < Af; j++) {
+                    double *row = sub_s + ((size_t)q * Af + j) * 4, *t = tri + ((size_t)q * before + j) * 3;
+                    if (j < before && j < n) {
+                        row[0] = (double)gidx[gt]; row[1] = t[0] * (double)interval; row[2] = (t[1] + 1) * (double)interval; row[3] = t[2];
+                    } else { row[0] = -1; row[1] = row[2] = row[3] = 0; }
+                }
+                svmr_n[q] = before < n ? (before < Af ? before : Af) : (n < Af ? n : Af);
+            }
+            check(g, task, tf, "out.infer_vcmr_flat_sorted_scores", fs, Nq * Bf);
+            ds_check_ints(g, task, tf, "out.infer_vcmr_flat_sorted_idx", fi, Nq * Bf);
+            ds_check_f64(g, task, tf, "out.infer_svmr_triples", tri, Nq * before * 3);
+            ds_check_f64(g, task, tf, "out.sub.VCMR.pred", sub, Nq * Af * 4);
+            ds_check_ints(g, task, tf, "out.sub.VCMR.n", sub_n, Nq);
+            ds_check_ints(g, task, tf, "out.sub.VCMR.qidx", qx, Nq);
+            ds_check_f64(g, task, tf, "out.sub.SVMR.pred", sub_s, Nq * Af * 4);
+            ds_check_ints(g, task, tf, "out.sub.SVMR.n", svmr_n, Nq);
+            ds_check_ints(g, task, tf, "out.sub.SVMR.qidx", qx, Nq);
+        }
+        /* VR rows (id, 0, 0, score) of the top videos (cut to max_after_nms: K <= it here) */
+        for (q = 0; q < Nq; q++) sub_n[q] = Kk < after ? Kk : after;
+        ds_check_f64(g, task, tf, "out.sub.VR.pred", sub_v, Nq * Kk * 4);
+        ds_check_ints(g, task, tf, "out.sub.VR.n", sub_n, Nq);
+        ds_check_ints(g, task, tf, "out.sub.VR.qidx", qx, Nq);
+        kk = 0;
+        goto eval_out;
+    eval_oom:
+        kk = 1;
+    eval_out:
+        free(rk); free(vs); free(vi); free(fs); free(fi); free(tri); free(svmr_n); free(sub); free(sub_s); free(sub_v);
+        free(sub_n); free(qx);
+        if (kk) goto oom;
+    }
+    goto out;
+oom:
+    report_msg(g, task, "eval", "out of memory");
+out:
+    free(order); free(gidx); free(qidx); free(qvid); free(frames); free(mask); free(imask); free(mq); free(q2v); free(st);
+    free(ed);
+}
+
+/* ---------------- video QA / VIOLIN ---------------- */
+
+/* int64 tensor `name` as a malloc'd int32 copy (NULL if absent); *n its numel */
+static int32_t *ds_i32(const hero_tensorfile *tf, const char *name, int64_t *n) {
+    int64_t *v = ds_ints(tf, name, n), i;
+    int32_t *o;
+    if (!v) return NULL;
+    o = (int32_t *)malloc((size_t)(*n ? *n : 1) * sizeof(int32_t));
+    if (o) for (i = 0; i < *n; i++) o[i] = (int32_t)v[i];
+    free(v);
+    return o;
+}
+
+/* the collated batch of a video QA / VIOLIN file: the video inputs as hero_batch_from_golden reads them,
+   then the appended text rows, the labels and (video QA) the span targets */
+static int ds_ft_batch(hero_batch *b, const hero_tensorfile *tf, int qa, hero_error *err) {
+    const char *ids = qa ? "in.qa_input_ids" : "in.q_input_ids";
+    const hero_tensor_info *t = hero_tensorfile_find(tf, ids);
+    int64_t n, nm, np, nl, nt = 0;
+    int rc;
+    memset(b, 0, sizeof(*b));
+    if ((rc = hero_batch_from_golden(b, HERO_TASK_REPR, tf, err)) != 0) return rc;
+    if (!t || t->ndim != 2) { snprintf(err->msg, sizeof(err->msg), "%s missing", ids); return HERO_EMISSING; }
+    b->task = qa ? HERO_TASK_VIDEOQA : HERO_TASK_VIOLIN;
+    b->n_cand = qa ? 5 : 1;
+    b->Nq = (int)t->shape[0]; b->Lq = (int)t->shape[1];
+    b->q_ids = ds_i32(tf, ids, &n);
+    b->q_mask = ds_i32(tf, qa ? "in.qa_attn_masks" : "in.q_attn_masks", &nm);
+    b->q_pos = ds_i32(tf, qa ? "in.qa_pos_ids" : "in.q_pos_ids", &np);
+    b->labels = ds_i32(tf, "in.targets", &nl);
+    if (qa) b->vsm_targets = ds_i32(tf, "in.ts_targets", &nt);
+    if (!b->q_ids || !b->q_mask || !b->q_pos || !b->labels || (qa && !b->vsm_targets) || nm != n || np != b->Lq ||
+        nl != b->B / b->n_cand || (qa && nt != 2 * nl)) {
+        snprintf(err->msg, sizeof(err->msg), "text rows / targets unreadable or inconsistent");
+        return HERO_EFORMAT;
+    }
+    return 0;
+}
+
+static void ds_ft_task(golden_ctx *g, hero_model *m, const char *task, const hero_tensorfile *tf, int qa) {
+    hero_batch b;
+    hero_result r;
+    hero_error err;
+    int H = m->cfg.H, i;
+    if (qa) m->cfg.lw_st_ed = (float)ds_meta_num(tf, "loss_settings", "lw_st_ed", 0.4);
+    if (ds_ft_batch(&b, tf, qa, &err)) { report_msg(g, task, "batch", err.msg); hero_batch_free(&b); return; }
+    hero_zero_grad(m);
+    for (i = 0; i < m->n_params; i++) m->table[i].has_grad = 0;
+    if (hero_forward_backward(m, &b, 1, NULL, &r, &err)) {
+        report_msg(g, task, "forward", err.msg);
+    } else {
+        int B = b.B, L = b.L, Q = b.B / b.n_cand, nr = r.n_rows, nc = r.n_cols;
+        float *logits = fetch(m, r.scores, (int64_t)nr * nc);
+        for (i = 0; i < tf->n_tensors; i++) {
+            const char *name = tf->tensors[i].name, *k = name + 4;
+            float s = 0, *h = NULL;
+            int64_t n = 0;
+            if (strncmp(name, "out.", 4) != 0 || !strncmp(k, "eval_", 5)) continue;
+            if (!strcmp(k, "loss")) s = r.loss;
+            else if (!strcmp(k, "loss_qa")) s = r.loss_task;
+            else if (!strcmp(k, "loss_st")) s = r.loss_st;
+            else if (!strcmp(k, "loss_ed")) s = r.loss_ed;
+            else if (!strcmp(k, "loss_st_ed")) s = r.loss_st_ed;
+            else if (!strcmp(k, "f_sequence_output")) h = fetch(m, r.f_seq, n = (int64_t)b.S * b.Lg * H);
+            else if (!strcmp(k, "transformed_c_v_feats")) h = fetch(m, r.transformed, n = (int64_t)B * L * H);
+            else if (!strcmp(k, "fused_sequence_output")) h = fetch(m, r.fused, n = (int64_t)B * r.fused_len * H);
+            else if (!strcmp(k, "qa_pooled_video") || !strcmp(k, "pooled_video")) h = fetch(m, r.pooled, n = (int64_t)B * H);
+            else if (!strcmp(k, "st_ed_pooled_video")) h = fetch(m, r.span_pooled, n = (int64_t)Q * L * H);
+            else if (!strcmp(k, "st_prob")) h = fetch(m, r.st_prob, n = (int64_t)Q * L);
+            else if (!strcmp(k, "ed_prob")) h = fetch(m, r.ed_prob, n = (int64_t)Q * L);
+            else if (!strcmp(k, "logits")) h = fetch(m, r.scores, n = (int64_t)nr * nc);
+            else if (!strcmp(k, "scores")) { /* VIOLIN: sigmoid(logits) */
+                h = fetch(m, r.scores, n = (int64_t)nr * nc);
+                if (h) for (int64_t j = 0; j < n; j++) h[j] = 1.0f / (1.0f + expf(-h[j]));
+            } else { report_msg(g, task, name, "unknown output"); continue; }
+            if (n == 0) check(g, task, tf, name, &s, 1);
+            else if (h) check(g, task, tf, name, h, n);
+            else report_msg(g, task, name, "out of memory");
+            free(h);
+        }
+        ds_check_grads(g, m, task, tf);
+        /* evaluation (validate_videoQA / validate_violin): the same rows in eval mode (no dropout here,
+           so the same logits); prediction, summed loss / n, accuracy */
+        if (logits && hero_tensorfile_find(tf, "out.eval_logits")) {
+            int64_t *pred = (int64_t *)malloc((size_t)nr * sizeof(int64_t));
+            double loss = 0, acc;
+            int correct = 0;
+            if (pred) {
+                hero_qa_eval(logits, nr, nc, b.labels, pred, &loss, &acc);
+                check(g, task, tf, "out.eval_logits", logits, (int64_t)nr * nc);
+                ds_check_ints(g, task, tf, "out.eval_pred", pred, nr);
+                ds_check_f64(g, task, tf, "out.eval_loss", &loss, 1);
+                ds_check_f64(g, task, tf, "out.eval_acc", &acc, 1);
+                (void)correct;
+            }
+            free(pred);
+        }
+        free(logits);
+    }
+    hero_batch_free(&b);
+}
+
+/* ---------------- the directory ---------------- */
+
+static const char *DS_TASKS[] = {"vcmr", "vcmr_hard", "vr", "videoqa", "violin"};
+
+static int ds_is_downstream(const char *dir) {
+    char p[1024];
+    int i;
+    for (i = 0; i < (int)(sizeof(DS_TASKS) / sizeof(DS_TASKS[0])); i++) {
+        snprintf(p, sizeof(p), "%s/%s.safetensors", dir, DS_TASKS[i]);
+        if (file_exists(p)) return 1;
+    }
+    return 0;
+}
+
+static void ds_run_task(golden_ctx *g, const char *dir, const char *task) {
+    char path[1024], cfg[1024], ckpt[1024];
+    hero_tensorfile tf;
+    hero_model m;
+    hero_error err;
+    hero_load_report rep;
+    snprintf(path, sizeof(path), "%s/%s.safetensors", dir, task);
+    if (!file_exists(path)) return;
+    snprintf(cfg, sizeof(cfg), "%s/config.json", dir);
+    snprintf(ckpt, sizeof(ckpt), "%s/%s.pt", dir, !strcmp(task, "vcmr_hard") ? "vcmr" : task);
+    if (hero_tensorfile_open(&tf, path, &err)) { report_msg(g, task, "file", err.msg); return; }
+    if (hero_model_load(&m, cfg, ckpt, &rep, &err)) { report_msg(g, task, "load", err.msg); hero_tensorfile_close(&tf); return; }
+    if (setup_model(&m, &err)) { report_msg(g, task, "precision", err.msg); goto done; }
+    if (rep.n_unexpected) report_msg(g, task, "unexpected-keys", rep.unexpected);
+    if (rep.n_missing) report_msg(g, task, "missing-keys", rep.missing);
+    if (!strcmp(task, "videoqa") || !strcmp(task, "violin")) {
+        ds_ft_task(g, &m, task, &tf, !strcmp(task, "videoqa"));
+    } else {
+        ds_vsm_settings(&m, &tf);
+        ds_vsm_train(g, &m, task, &tf);
+        if (hero_tensorfile_find(&tf, "in.eval_video_order")) ds_vsm_eval(g, &m, task, &tf, !strcmp(task, "vr"));
+    }
+done:
+    hero_model_free(&m);
+    hero_tensorfile_close(&tf);
+}
+
+static void ds_run_dir(golden_ctx *g, const char *dir) {
+    int i;
+    for (i = 0; i < (int)(sizeof(DS_TASKS) / sizeof(DS_TASKS[0])); i++) ds_run_task(g, dir, DS_TASKS[i]);
+}
