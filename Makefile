@@ -64,7 +64,8 @@ $(BUILD)/%: tests/%.c $(HDR) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LIBS)
 
 # hero_golden's downstream part (tests/golden/tiny-downstream) is a second source file it includes
-$(BUILD)/hero_golden $(BUILD)/hero_golden_poison $(CUDA_BUILD)/hero_golden $(CUDA_EMU_BUILD)/hero_golden: tests/golden_downstream.c
+$(BUILD)/hero_golden $(BUILD)/hero_golden_poison $(CUDA_BUILD)/hero_golden $(CUDA_EMU_BUILD)/hero_golden: tests/golden_downstream.c tests/ds_batch.h
+$(BUILD)/test_ops: tests/ds_batch.h
 
 # hero_golden with the activations that are not zeroed filled with NaN first (HERO_ARENA_POISON):
 # every op must write them completely before they are read

@@ -23,8 +23,8 @@ run() { # name, command...
 run "golden parity (tests/golden/tiny, model.pt + model_legacy.pt), 1 thread" "$BUILD/hero_golden" --threads 1 tests/golden/tiny
 run "golden parity, 2 threads for matrix products" "$BUILD/hero_golden" --threads 2 tests/golden/tiny
 run "golden parity, unzeroed activations poisoned with NaN (HERO_ARENA_POISON)" "$BUILD/hero_golden_poison" --threads 1 tests/golden/tiny
-# downstream: vcmr, vcmr_hard, vr (the other tasks' files are not yet run: see README, Downstream)
-run "golden parity, fine-tuning tasks (tests/golden/tiny-downstream: vcmr, vcmr_hard, vr)" "$BUILD/hero_golden" --threads 1 tests/golden/tiny-downstream
+# downstream: vcmr, vcmr_hard, vr, videoqa, violin (tvc.safetensors is not read yet: no lines for it)
+run "golden parity, fine-tuning tasks (tests/golden/tiny-downstream: vcmr, vcmr_hard, vr, videoqa, violin)" "$BUILD/hero_golden" --threads 1 tests/golden/tiny-downstream
 run "golden parity with the legacy checkpoint" "$BUILD/hero_golden" --model tests/golden/tiny/model_legacy.pt tests/golden/tiny
 run "gradient checks (finite differences)" "$BUILD/test_ops" tests/golden/tiny
 run "file formats (JSON, safetensors, torch.save, npy/npz)" "$BUILD/test_formats"
