@@ -646,7 +646,41 @@ HERODEF int hero_build_batch(hero_batch *out, hero_task task, const hero_video *
                              int n_videos, const hero_batch_options *opt,
                              const hero_choices *choices, hero_rng *rng, hero_error *err);
 
-HERODEF const char *hero_task_name(hero_task t); /* "repr","mlm","mfm-nce","mffr","fom","vsm" */
+HERODEF const char *hero_task_name(hero_task t); /* "repr","mlm","mfm-nce","mffr","fom","vsm","videoqa","violin" */
+
+/* ---- fine-tuning batches: the official collates of data/vcmr.py, vr.py, videoQA.py, violin.py ----
+   One item = one annotated query (VCMR / VR), question (video QA) or statement (VIOLIN) on one video
+   of the corpus; several items may share a video. */
+typedef struct hero_ft_item {
+    int video;                  /* index into the videos */
+    int len;                    /* the query / question / statement: word ids (no special tokens) */
+    const int32_t *tokens;
+    int n_cand;                 /* video QA: answer candidates (5 in TVQA / How2QA) */
+    const int32_t *cand_len;    /* [n_cand] */
+    const int32_t *cand_tokens; /* [sum cand_len] their word ids, one after the other */
+    int label;                  /* video QA: the answer (-1 = none); VIOLIN: 0 / 1 (true statement) */
+    int has_ts;                 /* VCMR / video QA: the ground-truth moment ts (seconds) is given */
+    double ts[2];
+} hero_ft_item;
+
+/* The fine-tuning batch of n_items items, as the official collate builds it:
+   - HERO_TASK_VSM (VCMR, VR; sampled_by_q): one temporal row per item (its video, repeated when
+     items share one), the subtitle rows of VideoFeatSubTokDataset ([SEP] + the subtitle and its
+     opt->sub_ctx_len predecessors; no word cut), queries [CLS] + words padded with pad_id,
+     q_vidx = the LAST item with the same video (vcmr_collate's dict), targets (st, ed) =
+     (min(floor(ts0 / iv), n-1), min(max(ceil(ts1 / iv) - 1, st + 1), n-1)) with n the video's
+     frames after the max_frames cut, (-1, -1) without ts (VR);
+   - HERO_TASK_VIDEOQA: n_cand temporal rows per item, every subtitle row of candidate a followed
+     by [SEP] question [SEP] answer_a; the same text as q_ids (padded with pad_id, positions from 0);
+     labels = the answers, vsm_targets = the span targets as above;
+   - HERO_TASK_VIOLIN: one row per item with [SEP] statement appended; labels 0 / 1.
+   opt: max_frames = the task's max_clip_len (the SubTokLmdb cut), sub_ctx_len, cls / sep / pad;
+   max_txt_len is not used (the fine-tuning datasets cut nothing; their DBs drop long queries).
+   iv = frame_interval (vfeat_interval: 1.5 s for TV, 2 for MSR-VTT). out is overwritten (not freed
+   first); on error it is left zeroed. */
+HERODEF int hero_build_ft_batch(hero_batch *out, hero_task task, const hero_video *videos, int n_videos,
+                                const hero_ft_item *items, int n_items, double frame_interval,
+                                const hero_batch_options *opt, hero_error *err);
 
 /* Fill b from a golden file's `in.*` tensors (ints -> int32, bool -> uint8). MLM, like
    the official mlm_collate, has no frame position ids (0..Lv-1 are filled in), no temporal
@@ -5744,6 +5778,159 @@ HERODEF int hero_build_batch(hero_batch *out, hero_task task, const hero_video *
     rc = hero__dat_build(out, task, videos, &p, opt, c, err);
     hero__dprep_free(&p);
     hero_choices_free(&drawn);
+    if (rc) hero_batch_free(out);
+    return rc;
+}
+
+/* ---- fine-tuning batches: the collates of data/vcmr.py, vr.py, videoQA.py, violin.py ----
+   Each item's video becomes its own temporal row (video QA: one per candidate); its subtitle rows
+   are VideoFeatSubTokDataset's ([SEP] + the subtitle and its sub_ctx_len predecessors, no cut) with
+   the item's text appended for video QA / VIOLIN, collated as video_collate. */
+
+/* get_st_ed_label: st = min(floor(ts0 / iv), n-1), ed = min(max(ceil(ts1 / iv) - 1, st + 1), n-1) */
+static void hero__ft_span(const hero_ft_item *it, double iv, int n, int32_t *st, int32_t *ed) {
+    double a, e;
+    if (!it->has_ts || !(iv > 0) || !(it->ts[0] == it->ts[0]) || !(it->ts[1] == it->ts[1])) { *st = *ed = -1; return; }
+    a = floor(it->ts[0] / iv);
+    e = ceil(it->ts[1] / iv) - 1;
+    if (a > n - 1) a = n - 1;
+    if (e < a + 1) e = a + 1;
+    if (e > n - 1) e = n - 1;
+    *st = a < -1 ? -1 : (int32_t)a;
+    *ed = e < -1 ? -1 : (int32_t)e;
+}
+
+/* the appended text of row r (a temporal row): video QA [SEP] q [SEP] a, VIOLIN [SEP] statement; none for VSM */
+static size_t hero__ft_text(hero_task task, const hero_ft_item *it, int cand, const hero_batch_options *o, int32_t *dst) {
+    size_t n = 0, co = 0;
+    int a;
+    if (task == HERO_TASK_VSM) return 0;
+    if (dst) dst[n] = o->sep_id;
+    n++;
+    if (dst && it->len) memcpy(dst + n, it->tokens, (size_t)it->len * sizeof(int32_t));
+    n += (size_t)it->len;
+    if (task == HERO_TASK_VIDEOQA) {
+        for (a = 0; a < cand; a++) co += (size_t)it->cand_len[a];
+        if (dst) dst[n] = o->sep_id;
+        n++;
+        if (dst && it->cand_len[cand]) memcpy(dst + n, it->cand_tokens + co, (size_t)it->cand_len[cand] * sizeof(int32_t));
+        n += (size_t)it->cand_len[cand];
+    }
+    return n;
+}
+
+HERODEF int hero_build_ft_batch(hero_batch *out, hero_task task, const hero_video *videos, int n_videos,
+                                const hero_ft_item *items, int n_items, double frame_interval, const hero_batch_options *opt,
+                                hero_error *err) {
+    hero__dprep p;
+    hero_video *rows = NULL;
+    const hero_ft_item **row_item = NULL;
+    int *row_cand = NULL;
+    size_t *off = NULL, total = 0;
+    int32_t *len = NULL, *txt = NULL;
+    int k = 1, n_rows, i, a, v, s, r, rc, Lq = 0;
+    if (!out) return hero__fail(err, HERO_EINVAL, "hero_build_ft_batch: out is NULL");
+    memset(out, 0, sizeof(*out));
+    memset(&p, 0, sizeof(p));
+    if (task != HERO_TASK_VSM && task != HERO_TASK_VIDEOQA && task != HERO_TASK_VIOLIN)
+        return hero__fail(err, HERO_EINVAL, "hero_build_ft_batch: task %d is not VSM (VCMR / VR), VIDEOQA or VIOLIN", (int)task);
+    if (!videos || !items || n_videos < 1 || n_items < 1 || n_items > HERO__DAT_MAXDIM / 64)
+        return hero__fail(err, HERO_EINVAL, "hero_build_ft_batch: need videos and 1..%d items (got %d videos, %d items)",
+                          HERO__DAT_MAXDIM / 64, n_videos, n_items);
+    if (task == HERO_TASK_VIDEOQA) k = items[0].n_cand;
+    for (i = 0; i < n_items; i++) {
+        const hero_ft_item *it = &items[i];
+        if (it->video < 0 || it->video >= n_videos || it->len < 0 || it->len > HERO__DAT_MAXDIM / 4 || (it->len && !it->tokens))
+            return hero__fail(err, HERO_EINVAL, "item %d: video %d (of %d) or text (%d words) invalid", i, it->video, n_videos, it->len);
+        if (task == HERO_TASK_VIDEOQA) {
+            if (it->n_cand != k || k < 1 || k > 64 || !it->cand_len || it->label < -1 || it->label >= k)
+                return hero__fail(err, HERO_EINVAL, "item %d: %d candidates (the batch has %d, 1..64), answer %d", i, it->n_cand, k, it->label);
+            for (a = 0; a < k; a++)
+                if (it->cand_len[a] < 0 || it->cand_len[a] > HERO__DAT_MAXDIM / 4 || (it->cand_len[a] && !it->cand_tokens))
+                    return hero__fail(err, HERO_EINVAL, "item %d: candidate %d has %d words", i, a, it->cand_len[a]);
+        }
+        if (task == HERO_TASK_VIOLIN && (it->label < 0 || it->label > 1))
+            return hero__fail(err, HERO_EINVAL, "item %d: VIOLIN label %d (need 0 or 1)", i, it->label);
+    }
+    n_rows = n_items * k;
+    rows = (hero_video *)hero__dat_alloc((size_t)n_rows, sizeof(hero_video));
+    row_item = (const hero_ft_item **)hero__dat_alloc((size_t)n_rows, sizeof(*row_item));
+    row_cand = (int *)hero__dat_alloc((size_t)n_rows, sizeof(int));
+    if (!rows || !row_item || !row_cand) { rc = hero__fail(err, HERO_ENOMEM, "hero_build_ft_batch: out of memory"); goto done; }
+    for (i = 0, r = 0; i < n_items; i++)
+        for (a = 0; a < k; a++, r++) { rows[r] = videos[items[i].video]; row_item[r] = &items[i]; row_cand[r] = a; }
+    if ((rc = hero__dprep_init(&p, rows, n_rows, opt, err)) != 0) goto done;
+    /* subtitle rows: [SEP] words (+ the item's text) */
+    off = (size_t *)hero__dat_alloc((size_t)p.S, sizeof(size_t));
+    len = (int32_t *)hero__dat_alloc((size_t)p.S, sizeof(int32_t));
+    if (!off || !len) { rc = hero__fail(err, HERO_ENOMEM, "hero_build_ft_batch: out of memory"); goto done; }
+    for (v = 0, r = 0; v < n_rows; v++)
+        for (s = 0; s < p.k[v]; s++, r++) {
+            size_t l = 1 + hero__dat_row_words(&p, rows, v, s, opt->sub_ctx_len, 0, NULL, NULL) +
+                       hero__ft_text(task, row_item[v], row_cand[v], opt, NULL);
+            if (l > HERO__DAT_MAXDIM || total > (size_t)HERO__DAT_MAXDIM) { rc = hero__fail(err, HERO_ELIMIT, "row %d: %zu words", r, l); goto done; }
+            off[r] = total; len[r] = (int32_t)l; total += l;
+        }
+    if (!(txt = (int32_t *)hero__dat_alloc(total, sizeof(int32_t)))) { rc = hero__fail(err, HERO_ENOMEM, "hero_build_ft_batch: out of memory"); goto done; }
+    for (v = 0, r = 0; v < n_rows; v++)
+        for (s = 0; s < p.k[v]; s++, r++) {
+            size_t w;
+            txt[off[r]] = opt->sep_id;
+            w = hero__dat_row_words(&p, rows, v, s, opt->sub_ctx_len, 0, NULL, txt + off[r] + 1);
+            hero__ft_text(task, row_item[v], row_cand[v], opt, txt + off[r] + 1 + w);
+        }
+    if ((rc = hero__dat_collate_rows(out, &p, rows, txt, off, len, opt->pad_id, 1, 1, err)) != 0 ||
+        (rc = hero__dat_collate_clips(out, &p, rows, err)) != 0)
+        goto done;
+    /* the text next to the frames (video QA / VIOLIN) or the queries (VSM: [CLS] query), padded with pad_id */
+    for (r = 0; r < n_rows; r++) {
+        int l = task == HERO_TASK_VSM ? 1 + row_item[r]->len : (int)hero__ft_text(task, row_item[r], row_cand[r], opt, NULL);
+        if (l > Lq) Lq = l;
+    }
+    out->Nq = n_rows; out->Lq = Lq;
+    out->q_ids = (int32_t *)hero__dat_alloc((size_t)n_rows * Lq, sizeof(int32_t));
+    out->q_mask = (int32_t *)hero__dat_zalloc((size_t)n_rows * Lq, sizeof(int32_t));
+    out->q_pos = (int32_t *)hero__dat_alloc((size_t)Lq, sizeof(int32_t));
+    out->labels = task == HERO_TASK_VSM ? NULL : (int32_t *)hero__dat_alloc((size_t)n_items, sizeof(int32_t));
+    out->vsm_targets = task == HERO_TASK_VIOLIN ? NULL : (int32_t *)hero__dat_alloc(2 * (size_t)n_items, sizeof(int32_t));
+    out->q_vidx = task == HERO_TASK_VSM ? (int32_t *)hero__dat_alloc((size_t)n_items, sizeof(int32_t)) : NULL;
+    if (!out->q_ids || !out->q_mask || !out->q_pos || (task != HERO_TASK_VSM && !out->labels) ||
+        (task != HERO_TASK_VIOLIN && !out->vsm_targets) || (task == HERO_TASK_VSM && !out->q_vidx)) {
+        rc = hero__fail(err, HERO_ENOMEM, "hero_build_ft_batch: out of memory");
+        goto done;
+    }
+    for (i = 0; i < Lq; i++) out->q_pos[i] = i > 511 ? 511 : i; /* txt_input_collate's hack (query_collate: none; Lq <= 512 there) */
+    for (r = 0; r < n_rows; r++) {
+        int32_t *d = out->q_ids + (size_t)r * Lq;
+        int l;
+        if (task == HERO_TASK_VSM) {
+            d[0] = opt->cls_id;
+            if (row_item[r]->len) memcpy(d + 1, row_item[r]->tokens, (size_t)row_item[r]->len * sizeof(int32_t));
+            l = 1 + row_item[r]->len;
+        } else {
+            l = (int)hero__ft_text(task, row_item[r], row_cand[r], opt, d);
+        }
+        for (i = 0; i < Lq; i++) {
+            if (i >= l) d[i] = opt->pad_id;
+            out->q_mask[(size_t)r * Lq + i] = i < l;
+        }
+    }
+    for (i = 0; i < n_items; i++) {
+        int rr = i * k;
+        if (out->labels) out->labels[i] = items[i].label;
+        if (out->vsm_targets) hero__ft_span(&items[i], frame_interval, p.T[rr], &out->vsm_targets[2 * i], &out->vsm_targets[2 * i + 1]);
+        if (out->q_vidx) { /* vcmr_collate: vid2idx keeps the LAST item of each video */
+            int j, last = i;
+            for (j = 0; j < n_items; j++) if (items[j].video == items[i].video) last = j;
+            out->q_vidx[i] = last;
+        }
+    }
+    out->task = task;
+    out->n_cand = task == HERO_TASK_VIDEOQA ? k : task == HERO_TASK_VIOLIN ? 1 : 0;
+    rc = 0;
+done:
+    hero__dprep_free(&p);
+    HERO_FREE(rows); HERO_FREE(row_item); HERO_FREE(row_cand); HERO_FREE(off); HERO_FREE(len); HERO_FREE(txt);
     if (rc) hero_batch_free(out);
     return rc;
 }

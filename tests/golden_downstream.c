@@ -549,6 +549,116 @@ static void ds_ft_task(golden_ctx *g, hero_model *m, const char *task, const her
     hero_batch_free(&b);
 }
 
+/* ---------------- the batch rebuilt from raw.* + choice.* ---------------- */
+
+static void ds_field(hero_batch_field *f, const char *key, const int32_t *data, int64_t d0, int64_t d1) {
+    memset(f, 0, sizeof(*f));
+    f->key = key; f->dtype = HERO_I32; f->data = data; f->ndim = 2; f->shape[0] = d0; f->shape[1] = d1;
+}
+
+/* the items of choice.batch_qidx (raw query / question / statement indices) as hero_build_ft_batch
+   builds them, compared with every in.* the model uses */
+static void ds_check_rebuild(golden_ctx *g, const hero_model *m, const char *task, const hero_tensorfile *tf, hero_task kind) {
+    hero_batch_options o;
+    hero_golden_videos gv;
+    hero_batch b;
+    hero_batch_field f[HERO_BATCH_MAX_FIELDS + 8];
+    hero_error err;
+    int64_t nq = 0, nraw = 0, i, j;
+    int64_t *qidx = ds_ints(tf, "choice.batch_qidx", &nq), *qvid = ds_ints(tf, "raw.q_vid", &nraw);
+    int64_t *qlen = ds_ints(tf, "raw.q_len", NULL), *qtok = ds_ints(tf, "raw.q_tokens", NULL);
+    int64_t *alen = NULL, *atok = NULL, *ans = NULL, *hts = NULL;
+    double *ts = NULL, iv = ds_meta_num(tf, "data_settings", "vfeat_interval", 1.5);
+    int32_t *tok32 = NULL, *alen32 = NULL, *atok32 = NULL;
+    int64_t ntok = 0, natok = 0, *qoff = NULL, *aoff = NULL;
+    hero_ft_item *items = NULL;
+    int n, ok = 0;
+    memset(&gv, 0, sizeof(gv));
+    memset(&b, 0, sizeof(b));
+    if (kind == HERO_TASK_VIDEOQA) {
+        alen = ds_ints(tf, "raw.a_len", NULL); atok = ds_ints(tf, "raw.a_tokens", &natok);
+        ans = ds_ints(tf, "raw.answer", NULL); hts = ds_ints(tf, "raw.has_ts", NULL); ts = ds_f64(tf, "raw.ts", NULL);
+    } else if (kind == HERO_TASK_VIOLIN) {
+        ans = ds_ints(tf, "raw.target", NULL);
+    } else {
+        ts = ds_f64(tf, "raw.q_ts", NULL);
+    }
+    if (!qidx || !qvid || !qlen || !qtok || (kind == HERO_TASK_VIDEOQA && (!alen || !atok || !ans || !hts || !ts)) ||
+        (kind == HERO_TASK_VIOLIN && !ans)) {
+        report_msg(g, task, "batch-from-raw", "raw.* / choice.batch_qidx incomplete");
+        goto done;
+    }
+    hero_tensorfile_find(tf, "raw.q_tokens");
+    ntok = hero_tensor_numel(hero_tensorfile_find(tf, "raw.q_tokens"));
+    qoff = (int64_t *)calloc((size_t)nraw + 1, sizeof(int64_t));
+    aoff = (int64_t *)calloc((size_t)nraw * 5 + 1, sizeof(int64_t));
+    tok32 = (int32_t *)malloc((size_t)(ntok + 1) * sizeof(int32_t));
+    atok32 = (int32_t *)malloc((size_t)(natok + 1) * sizeof(int32_t));
+    alen32 = (int32_t *)malloc((size_t)nraw * 5 * sizeof(int32_t) + 4);
+    items = (hero_ft_item *)calloc((size_t)nq + 1, sizeof(hero_ft_item));
+    if (!qoff || !aoff || !tok32 || !atok32 || !alen32 || !items) { report_msg(g, task, "batch-from-raw", "out of memory"); goto done; }
+    for (i = 0; i < ntok; i++) tok32[i] = (int32_t)qtok[i];
+    for (i = 0; i < nraw; i++) qoff[i + 1] = qoff[i] + qlen[i];
+    if (qoff[nraw] != ntok) { report_msg(g, task, "batch-from-raw", "raw.q_len does not add up to raw.q_tokens"); goto done; }
+    if (alen) {
+        for (i = 0; i < natok; i++) atok32[i] = (int32_t)atok[i];
+        for (i = 0; i < nraw * 5; i++) { aoff[i + 1] = aoff[i] + alen[i]; alen32[i] = (int32_t)alen[i]; }
+        if (aoff[nraw * 5] != natok) { report_msg(g, task, "batch-from-raw", "raw.a_len does not add up to raw.a_tokens"); goto done; }
+    }
+    for (i = 0; i < nq; i++) {
+        int64_t q = qidx[i];
+        hero_ft_item *it = &items[i];
+        if (q < 0 || q >= nraw) { report_msg(g, task, "batch-from-raw", "choice.batch_qidx out of range"); goto done; }
+        it->video = (int)qvid[q];
+        it->len = (int)qlen[q];
+        it->tokens = tok32 + qoff[q];
+        it->label = ans ? (int)ans[q] : -1;
+        if (kind == HERO_TASK_VIDEOQA) {
+            it->n_cand = 5; it->cand_len = alen32 + q * 5; it->cand_tokens = atok32 + aoff[q * 5];
+            it->has_ts = (int)hts[q];
+        } else if (kind == HERO_TASK_VSM) {
+            it->has_ts = ts != NULL && ts[2 * q] == ts[2 * q];
+        }
+        if (ts) { it->ts[0] = ts[2 * q]; it->ts[1] = ts[2 * q + 1]; }
+    }
+    if (hero_batch_options_from_golden(&o, tf, m->cfg.V, &err) || hero_videos_from_golden(&gv, tf, &err) ||
+        hero_build_ft_batch(&b, kind, gv.videos, gv.n_videos, items, (int)nq, iv, &o, &err)) {
+        report_msg(g, task, "batch-from-raw", err.msg);
+        goto done;
+    }
+    n = hero_batch_fields(&b, f);
+    if (kind == HERO_TASK_VIDEOQA || kind == HERO_TASK_VIOLIN) {
+        int qa = kind == HERO_TASK_VIDEOQA;
+        ds_field(&f[n++], qa ? "qa_input_ids" : "q_input_ids", b.q_ids, b.Nq, b.Lq);
+        ds_field(&f[n++], qa ? "qa_pos_ids" : "q_pos_ids", b.q_pos, 1, b.Lq);
+        ds_field(&f[n++], qa ? "qa_attn_masks" : "q_attn_masks", b.q_mask, b.Nq, b.Lq);
+        ds_field(&f[n++], "targets", b.labels, b.B / b.n_cand, 1);
+        if (qa) ds_field(&f[n++], "ts_targets", b.vsm_targets, b.B / b.n_cand, 2);
+    }
+    for (j = 0; j < n; j++) {
+        char name[96];
+        double e;
+        snprintf(name, sizeof(name), "in.%s", f[j].key);
+        if (hero_batch_field_golden_err(&f[j], tf, &e, &err)) report_msg(g, task, name, err.msg);
+        else report_tol(g, task, name, e, 0.0);
+    }
+    if (kind == HERO_TASK_VSM) { /* the video order: in.vids (raw indices) */
+        int64_t *vids = (int64_t *)malloc((size_t)nq * sizeof(int64_t));
+        if (vids) {
+            for (i = 0; i < nq; i++) vids[i] = items[i].video;
+            ds_check_ints(g, task, tf, "in.vids", vids, nq);
+        }
+        free(vids);
+    }
+    ok = 1;
+done:
+    (void)ok;
+    hero_batch_free(&b);
+    hero_golden_videos_free(&gv);
+    free(qidx); free(qvid); free(qlen); free(qtok); free(alen); free(atok); free(ans); free(hts); free(ts);
+    free(tok32); free(alen32); free(atok32); free(qoff); free(aoff); free(items);
+}
+
 /* ---------------- the directory ---------------- */
 
 static const char *DS_TASKS[] = {"vcmr", "vcmr_hard", "vr", "videoqa", "violin"};
@@ -580,10 +690,12 @@ static void ds_run_task(golden_ctx *g, const char *dir, const char *task) {
     if (rep.n_missing) report_msg(g, task, "missing-keys", rep.missing);
     if (!strcmp(task, "videoqa") || !strcmp(task, "violin")) {
         ds_ft_task(g, &m, task, &tf, !strcmp(task, "videoqa"));
+        ds_check_rebuild(g, &m, task, &tf, !strcmp(task, "videoqa") ? HERO_TASK_VIDEOQA : HERO_TASK_VIOLIN);
     } else {
         ds_vsm_settings(&m, &tf);
         ds_vsm_train(g, &m, task, &tf);
         if (hero_tensorfile_find(&tf, "in.eval_video_order")) ds_vsm_eval(g, &m, task, &tf, !strcmp(task, "vr"));
+        ds_check_rebuild(g, &m, task, &tf, HERO_TASK_VSM);
     }
 done:
     hero_model_free(&m);
