@@ -326,7 +326,8 @@ typedef struct hero_config {
                        HeroForVcmr, HeroForVr (the pre-training checkpoints and VCMR / VR fine-tuning)
    HERO_HEADS_VIDEOQA  qa_pool, qa_pred_head, st_ed_pool, st_ed_pred_head: HeroForVideoQA (TVQA, How2QA)
    HERO_HEADS_VIOLIN   violin_pool, violin_pred_head: HeroForViolin
-   hero_model_load picks them from the checkpoint's keys (hero_model_load_heads names them). */
+   hero_model_load picks them from the checkpoint's keys; hero_model_load_heads starts a fine-tuning
+   model of the given heads from any checkpoint (e.g. a pre-trained one). */
 enum { HERO_HEADS_VSM = 0, HERO_HEADS_VIDEOQA = 1, HERO_HEADS_VIOLIN = 2, HERO_HEADS_COUNT };
 
 /* Reads dims from an official model-config JSON file; F / max_frm_seq_len / fom_classes are
@@ -822,6 +823,14 @@ typedef struct hero_load_report {
 } hero_load_report;
 HERODEF int hero_model_load(hero_model *m, const char *config_json, const char *checkpoint,
                             hero_load_report *report, hero_error *err);
+/* A model with the task heads `heads` (HERO_HEADS_*) started as the official fine-tuning scripts
+   do (Hero*.from_pretrained(config, checkpoint)): every parameter initialised as the official
+   constructor does (hero_model_init_random(m, seed): the heads get PyTorch's defaults, st_ed_pool
+   starts as a copy of qa_pool), then every tensor of the checkpoint with a parameter of the same
+   name loaded (the others are listed in report->unexpected, the parameters it lacks in
+   report->missing). */
+HERODEF int hero_model_load_heads(hero_model *m, const char *config_json, const char *checkpoint, int heads,
+                                  uint64_t seed, hero_load_report *report, hero_error *err);
 /* Copies the tensors of an open tensor file into a model (names as the official state dict). */
 HERODEF int hero_model_load_state(hero_model *m, const hero_tensorfile *tf, hero_load_report *report,
                                   hero_error *err);
@@ -4752,7 +4761,7 @@ static void hero__dims_from_file(hero_config *c, const hero_tensorfile *tf) {
     if ((t = hero_tensorfile_find(tf, "v_encoder.f_encoder.img_embeddings.position_embeddings.weight")) && t->ndim == 2 && t->shape[0] < (1 << 24)) c->max_frm_seq_len = (int)t->shape[0];
     if ((t = hero_tensorfile_find(tf, "v_encoder.fom_output.linear_2.weight")) && t->ndim == 2 && t->shape[0] < (1 << 24)) c->fom_classes = (int)t->shape[0];
     if ((t = hero_tensorfile_find(tf, "video_st_predictor.weight")) && t->ndim == 3 && t->shape[2] < 1024) c->conv_k = (int)t->shape[2];
-    if (hero_tensorfile_find(tf, "qa_pool.weight")) c->heads = HERO_HEADS_VIDEOQA;
+    if (hero_tensorfile_find(tf, "qa_pool.weight")) { c->heads = HERO_HEADS_VIDEOQA; c->lw_st_ed = 0.4f; /* train-tvqa */ }
     else if (hero_tensorfile_find(tf, "violin_pool.weight")) c->heads = HERO_HEADS_VIOLIN;
 }
 
@@ -4767,6 +4776,26 @@ HERODEF int hero_model_load(hero_model *m, const char *config_json, const char *
     hero__dims_from_file(&c, &tf);
     if ((rc = hero_model_init(m, &c, err)) != 0) { hero_tensorfile_close(&tf); return rc; }
     rc = hero_model_load_state(m, &tf, report, err);
+    hero_tensorfile_close(&tf);
+    if (rc) hero_model_free(m);
+    return rc;
+}
+
+HERODEF int hero_model_load_heads(hero_model *m, const char *config_json, const char *checkpoint, int heads,
+                                  uint64_t seed, hero_load_report *report, hero_error *err) {
+    hero_config c;
+    hero_tensorfile tf;
+    int rc;
+    memset(m, 0, sizeof(*m));
+    if (heads < 0 || heads >= HERO_HEADS_COUNT) return hero__fail(err, HERO_EINVAL, "load_heads: unknown task heads %d", heads);
+    if ((rc = hero_config_from_json(&c, config_json, err)) != 0) return rc;
+    if ((rc = hero_tensorfile_open(&tf, checkpoint, err)) != 0) return rc;
+    hero__dims_from_file(&c, &tf);
+    c.heads = heads;
+    if (heads == HERO_HEADS_VIDEOQA) c.lw_st_ed = 0.4f; /* config/train-tvqa-8gpu.json */
+    if ((rc = hero_model_init(m, &c, err)) != 0) { hero_tensorfile_close(&tf); return rc; }
+    if ((rc = hero_model_init_random(m, seed)) == 0) rc = hero_model_load_state(m, &tf, report, err);
+    else hero__fail(err, rc, "load_heads: initialisation failed");
     hero_tensorfile_close(&tf);
     if (rc) hero_model_free(m);
     return rc;
@@ -5573,7 +5602,7 @@ static int hero__dat_build(hero_batch *b, hero_task task, const hero_video *vide
 
     for (v = 0; v < p->n; v++) nsubs += (size_t)videos[v].n_subs;
     off = (size_t *)hero__dat_alloc((size_t)p->S, sizeof(size_t));
-    len = (int32_t *)hero__dat_alloc((size_t)p->S, sizeof(int32_t));
+    len = (int32_t *)hero__dat_zalloc((size_t)p->S, sizeof(int32_t)); /* zeroed: gcc -O2 cannot see the loop fill it */
     if (task == HERO_TASK_VSM) excl = (uint8_t *)hero__dat_zalloc(nsubs, 1);
     if (!off || !len || (task == HERO_TASK_VSM && !excl)) { rc = hero__fail(err, HERO_ENOMEM, "batch: out of memory"); goto done; }
     if (task == HERO_TASK_VSM) { /* the query subtitles, removed from the context text */
@@ -5594,7 +5623,7 @@ static int hero__dat_build(hero_batch *b, hero_task task, const hero_video *vide
             len[r] = (int32_t)(l + 1);
             total += l + 1;
         }
-    txt = (int32_t *)hero__dat_alloc(total, sizeof(int32_t));
+    txt = (int32_t *)hero__dat_zalloc(total, sizeof(int32_t));
     if (!txt) { rc = hero__fail(err, HERO_ENOMEM, "batch: out of memory for %zu words", total); goto done; }
     r = 0;
     {
@@ -5862,7 +5891,7 @@ HERODEF int hero_build_ft_batch(hero_batch *out, hero_task task, const hero_vide
     if ((rc = hero__dprep_init(&p, rows, n_rows, opt, err)) != 0) goto done;
     /* subtitle rows: [SEP] words (+ the item's text) */
     off = (size_t *)hero__dat_alloc((size_t)p.S, sizeof(size_t));
-    len = (int32_t *)hero__dat_alloc((size_t)p.S, sizeof(int32_t));
+    len = (int32_t *)hero__dat_zalloc((size_t)p.S, sizeof(int32_t));
     if (!off || !len) { rc = hero__fail(err, HERO_ENOMEM, "hero_build_ft_batch: out of memory"); goto done; }
     for (v = 0, r = 0; v < n_rows; v++)
         for (s = 0; s < p.k[v]; s++, r++) {
@@ -5871,7 +5900,7 @@ HERODEF int hero_build_ft_batch(hero_batch *out, hero_task task, const hero_vide
             if (l > HERO__DAT_MAXDIM || total > (size_t)HERO__DAT_MAXDIM) { rc = hero__fail(err, HERO_ELIMIT, "row %d: %zu words", r, l); goto done; }
             off[r] = total; len[r] = (int32_t)l; total += l;
         }
-    if (!(txt = (int32_t *)hero__dat_alloc(total, sizeof(int32_t)))) { rc = hero__fail(err, HERO_ENOMEM, "hero_build_ft_batch: out of memory"); goto done; }
+    if (!(txt = (int32_t *)hero__dat_zalloc(total, sizeof(int32_t)))) { rc = hero__fail(err, HERO_ENOMEM, "hero_build_ft_batch: out of memory"); goto done; }
     for (v = 0, r = 0; v < n_rows; v++)
         for (s = 0; s < p.k[v]; s++, r++) {
             size_t w;
@@ -11696,7 +11725,8 @@ static int hero__init_kind(hero_model *m, const hero_param *p, double *scale) {
     if (strcmp(n, "v_encoder.f_encoder.lm_head.bias") == 0) return HERO__INIT_ZERO; /* nn.Parameter(torch.zeros) */
     if (hero__init_starts(n, "q_feat_attn.") || hero__init_starts(n, "video_query_linear.") ||
         hero__init_starts(n, "video_st_predictor.") || hero__init_starts(n, "video_ed_predictor.") ||
-        hero__init_starts(n, "v_encoder.f_encoder.lm_head.dense.")) {
+        hero__init_starts(n, "v_encoder.f_encoder.lm_head.dense.") || hero__init_starts(n, "qa_p") ||
+        hero__init_starts(n, "st_ed_p") || hero__init_starts(n, "violin_p")) { /* + the fine-tuning heads */
         /* PyTorch module defaults: modules created after the official init_weights pass */
         if (strcmp(n, "q_feat_attn.query_pos_embed.position_embeddings.weight") == 0) { *scale = 1.0; return HERO__INIT_NORMAL; }
         if (hero__init_ends(n, ".bias")) {
@@ -11728,7 +11758,8 @@ HERODEF int hero_model_init_random(hero_model *m, uint64_t seed) {
         hero__irng r;
         double sc;
         int kind = hero__init_kind(m, p, &sc);
-        hero__init_seed(&r, seed, p->name);
+        /* HeroForVideoQA: st_ed_pool = copy.deepcopy(qa_pool) */
+        hero__init_seed(&r, seed, strcmp(p->name, "st_ed_pool.weight") ? p->name : "qa_pool.weight");
         for (k = 0; k < p->numel; k++) {
             switch (kind) {
             case HERO__INIT_ZERO: p->data[k] = 0.0f; break;

@@ -429,6 +429,33 @@ static void test_model(const char *dir) {
 static void test_downstream(const char *dir) {
     static const char *tasks[] = {"videoqa", "violin", "vcmr"};
     int t;
+    { /* a video QA model started from another model class's checkpoint (as fine-tuning from pre-training) */
+        char cfg[512], ckpt[512];
+        hero_model m, ref;
+        hero_load_report rep;
+        hero_error err;
+        snprintf(cfg, sizeof(cfg), "%s/config.json", dir);
+        snprintf(ckpt, sizeof(ckpt), "%s/vcmr.pt", dir);
+        if (hero_model_load_heads(&m, cfg, ckpt, HERO_HEADS_VIDEOQA, 7, &rep, &err) || hero_model_load(&ref, cfg, ckpt, NULL, &err)) {
+            printf("FAIL load_heads: %s\n", err.msg);
+            g_fail++;
+        } else {
+            hero_param *qa = hero_model_param(&m, "qa_pool.weight"), *se = hero_model_param(&m, "st_ed_pool.weight");
+            hero_param *w = hero_model_param(&m, "v_encoder.c_encoder.encoder.layer.0.output.dense.weight");
+            hero_param *wr = hero_model_param(&ref, "v_encoder.c_encoder.encoder.layer.0.output.dense.weight");
+            double bad = 0;
+            size_t i;
+            if (rep.n_missing != 14 || rep.n_unexpected != 22 || !qa || !se || !w || !wr || m.cfg.heads != HERO_HEADS_VIDEOQA) bad = 1;
+            else {
+                for (i = 0; i < qa->numel; i++) bad += fabs((double)qa->data[i] - se->data[i]) + (qa->data[i] == 0);
+                for (i = 0; i < w->numel; i++) bad += fabs((double)w->data[i] - wr->data[i]);
+            }
+            if (bad) printf("  load_heads: %d missing (%s), %d unexpected\n", rep.n_missing, rep.missing, rep.n_unexpected);
+            result("load_heads: video QA heads fresh (st_ed_pool = qa_pool), encoder from vcmr.pt, the VSM heads unexpected", bad, 0);
+            hero_model_free(&ref);
+        }
+        hero_model_free(&m);
+    }
     for (t = 0; t < 3; t++) {
         char cfg[512], ckpt[512], path[512];
         hero_model m;
