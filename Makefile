@@ -41,18 +41,39 @@ endif
 ALL_CFLAGS = $(CFLAGS) $(BLAS_CFLAGS)
 ALL_LIBS   = $(BLAS_LIBS) $(LDLIBS)
 
+# ---- the LMDB importer (tools/hero_lmdb_import.c): liblmdb + msgpack-c + lz4, found by pkg-config
+#      (msgpack-c's .pc is "msgpack" on Debian 12, "msgpack-c" on newer systems), else a link test;
+#      without them the importer and its test are skipped, with a one-line note ----
+IMPORT_MSGPACK := $(shell pkg-config --exists msgpack-c 2>/dev/null && echo msgpack-c || { pkg-config --exists msgpack 2>/dev/null && echo msgpack; })
+ifneq ($(and $(IMPORT_MSGPACK),$(shell pkg-config --exists lmdb liblz4 2>/dev/null && echo yes)),)
+  IMPORT_CFLAGS := $(shell pkg-config --cflags lmdb liblz4 $(IMPORT_MSGPACK))
+  IMPORT_LIBS   := $(shell pkg-config --libs lmdb liblz4 $(IMPORT_MSGPACK))
+else
+  IMPORT_LINK := $(shell printf '\043include <lmdb.h>\n\043include <lz4frame.h>\n\043include <msgpack.h>\nint main(void){msgpack_sbuffer b;msgpack_sbuffer_init(&b);msgpack_sbuffer_destroy(&b);return (int)LZ4F_getVersion()==0||mdb_version(0,0,0)==0;}\n' | $(CC) -x c - -o /dev/null -llmdb -lmsgpackc -llz4 2>/dev/null && echo yes)
+  IMPORT_CFLAGS :=
+  IMPORT_LIBS   := $(if $(IMPORT_LINK),-llmdb -lmsgpackc -llz4)
+endif
+ifneq ($(IMPORT_LIBS),)
+  IMPORT_PROGRAMS := $(BUILD)/hero_lmdb_import $(BUILD)/test_lmdb_import
+  IMPORT_NOTE :=
+else
+  IMPORT_PROGRAMS :=
+  IMPORT_NOTE := hero_lmdb_import: skipped (needs liblmdb, msgpack-c and lz4: apt-get install liblmdb-dev libmsgpack-dev liblz4-dev)
+endif
+
 TOOLS    = $(BUILD)/hero_golden $(BUILD)/hero_tokenize $(BUILD)/hero_inspect $(BUILD)/hero_convert $(BUILD)/train_toy $(BUILD)/retrieve
 TESTS    = $(BUILD)/test_ops $(BUILD)/test_batch $(BUILD)/test_formats $(BUILD)/test_train $(BUILD)/test_tokenizer_unit \
-           $(BUILD)/test_init $(BUILD)/test_media $(BUILD)/hero_golden_poison
+           $(BUILD)/test_init $(BUILD)/test_media $(BUILD)/hero_golden_poison $(BUILD)/test_eval
 PROGRAMS = $(TOOLS) $(TESTS)
 HDR = hero.h
 
 .PHONY: all test demo bench clean blas-note test-mpi mpi-check
 
-all: blas-note $(PROGRAMS)
+all: blas-note $(PROGRAMS) $(IMPORT_PROGRAMS)
 
 blas-note:
 	@echo "hero.h: GEMM backend: $(BLAS_NOTE)"
+	$(if $(IMPORT_NOTE),@echo "$(IMPORT_NOTE)")
 
 $(BUILD):
 	@mkdir -p $(BUILD)
@@ -66,6 +87,13 @@ $(BUILD)/%: tests/%.c $(HDR) | $(BUILD)
 # hero_golden's downstream part (tests/golden/tiny-downstream) is a second source file it includes
 $(BUILD)/hero_golden $(BUILD)/hero_golden_poison $(CUDA_BUILD)/hero_golden $(CUDA_EMU_BUILD)/hero_golden: tests/golden_downstream.c tests/ds_batch.h
 $(BUILD)/test_ops: tests/ds_batch.h
+
+# the LMDB importer and its test (they need IMPORT_LIBS; `make all` leaves them out otherwise)
+$(BUILD)/hero_lmdb_import: tools/hero_lmdb_import.c $(HDR) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(IMPORT_CFLAGS) $< -o $@ $(IMPORT_LIBS) $(ALL_LIBS)
+
+$(BUILD)/test_lmdb_import: tests/test_lmdb_import.c $(HDR) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(IMPORT_CFLAGS) $< -o $@ $(IMPORT_LIBS) $(ALL_LIBS)
 
 # hero_golden with the activations that are not zeroed filled with NaN first (HERO_ARENA_POISON):
 # every op must write them completely before they are read
@@ -227,7 +255,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_RUNS    ?=
 FUZZ_BUILD   ?= build-fuzz
-FUZZ_TARGETS  = zip torchzip legacy safetensors json npy npz vocab merges tokenize srt jsonl
+FUZZ_TARGETS  = zip torchzip legacy safetensors json npy npz vocab merges tokenize srt jsonl ann
 FUZZ_SAN      = -g -O1 -std=c99 -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_HDR      = $(HDR) $(wildcard tests/fuzz/*.h)
 ASAN_BUILD   ?= build-asan

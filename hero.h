@@ -1257,6 +1257,185 @@ typedef struct hero_moment {
 HERODEF int hero_vcmr_rank(const float *q2video, const float *st, const float *ed, int B, int L,
                            const hero_vcmr_options *o, int best_per_video, hero_moment *out, int max_out,
                            hero_error *err);
+
+/* ---------------- the official retrieval metrics: TVR / How2R / DiDeMo (VCMR, SVMR, VR), MSR-VTT (VR) ----
+
+   utils/tvr_eval_utils.py + utils/tvr_standalone_eval.py (linjieli222/HERO), called in the order
+   of eval_vcmr.py validate_full_vcmr (eval_vr.py validate_full_vr: steps 1-3, VR only):
+     1. the submission rows:   hero_tvr_sub_init, then per query hero_tvr_sub_add (one row) or
+                               hero_tvr_sub_add_flat (VCMR: the flat sorted (video, st, ed) indices)
+     2. the cut, IN PLACE:     hero_tvr_sub_cut(sub, max_after_nms) (get_submission_top_n; VR in
+                               eval_vr: max_vr_video); the NMS of step 4 only ever sees these rows
+     3. the recall:            hero_tvr_eval on the cut submission
+     4. NMS, recall again:     hero_tvr_nms(VCMR or SVMR, nms_thd, max_before_nms, max_after_nms),
+                               then hero_tvr_eval on its output
+   Every number is the official one: a row's seconds are computed in the official precision
+   (VCMR: float32, SVMR: float64; st = s * interval, ed = (e + 1) * interval); the recall's IoU
+   is float32 (predictions and ground truth cast to float32, union = max(ends) - min(starts),
+   IoU 0 when that is 0) compared with >= to the float32 threshold; a query's rows are its
+   first 100; each recall is numpy's round(100 * fraction, 2); NMS uses float64 IoU and drops
+   a row only when IoU > nms_thd. Video ids are the global ids of the official video2idx.
+
+   A hero_tvr_sub owns its arrays (hero_tvr_sub_free). Rows past n[q] read (-1, 0, 0, 0). */
+
+typedef enum hero_tvr_task { HERO_TVR_VCMR = 0, HERO_TVR_SVMR = 1, HERO_TVR_VR = 2 } hero_tvr_task;
+
+#define HERO_TVR_N_IOU 2   /* IoU thresholds 0.5, 0.7 (utils/const.py VCMR_IOU_THDS) */
+#define HERO_TVR_N_K 4     /* recall at 1, 5, 10, 100 */
+#define HERO_TVR_MAX_ROWS 100000 /* most rows per query a submission may hold */
+
+typedef struct hero_tvr_sub {
+    int n_queries;         /* Q */
+    int k;                 /* row capacity per query */
+    double *pred;          /* [Q, k, 4]: global video id, st seconds, ed seconds, score */
+    int32_t *n;            /* [Q] rows in use, score-sorted as the official lists are */
+    int32_t *qidx;         /* [Q] the ground-truth query each answers (index into hero_tvr_gt) */
+} hero_tvr_sub;
+
+/* Q queries of k empty rows; qidx[q] = q. */
+HERODEF int hero_tvr_sub_init(hero_tvr_sub *s, int n_queries, int k, hero_error *err);
+HERODEF void hero_tvr_sub_free(hero_tvr_sub *s);
+/* Appends one row to query q (HERO_ELIMIT when its k rows are full), as eval_vcmr.py writes it:
+     VCMR: (video_id, float32(st * interval), float32(ed * interval + interval), score)  [float32 math]
+     SVMR: (video_id, st * interval, (ed + 1) * interval, score)                         [float64 math]
+     VR:   (video_id, 0, 0, score)    (st, ed, interval unused)
+   st / ed: frame indices, ed inclusive (0 <= st, ed < 2^24); score: the official float32 value
+   (VCMR: st_prob * exp(alpha * q2video) * ed_prob, SVMR: st_prob * ed_prob, VR: eval_vcmr's
+   exp(alpha * q2video) or eval_vr's raw q2video). */
+HERODEF int hero_tvr_sub_add(hero_tvr_sub *s, hero_tvr_task task, int q, int64_t video_id, int st, int ed,
+                             float score, double interval, hero_error *err);
+/* eval_vcmr.py's VCMR rows of query q from its flat sorted indices: flat_idx[j] (j < n) indexes
+   the (max_vcmr_video, max_clip_len, max_clip_len) score cube and is decoded with THOSE config
+   dimensions, as the official code does (only right when the longest evaluated video fills
+   max_clip_len); rank = video's rank among the query's top videos, top_videos[rank] its index
+   into video_ids (the global ids). A rank >= n_top or an index outside video_ids is
+   HERO_EINVAL (the official code would fail there too). */
+HERODEF int hero_tvr_sub_add_flat(hero_tvr_sub *s, int q, const int64_t *flat_idx, const float *scores, int n,
+                                  const int32_t *top_videos, int n_top, int max_vcmr_video, int max_clip_len,
+                                  const int64_t *video_ids, int n_videos, double interval, hero_error *err);
+/* get_submission_top_n: keeps each query's first max_rows rows (>= 1), IN PLACE (k shrinks). */
+HERODEF int hero_tvr_sub_cut(hero_tvr_sub *s, int max_rows, hero_error *err);
+
+/* The official NMS into a new submission *out (in is unchanged):
+     VCMR (post_processing_vcmr_nms): per query, its first max_before_nms rows grouped by video
+       (groups in order of first appearance), temporal NMS within each group (at most 100 rows
+       kept per group), the groups joined and stably re-sorted by score across videos, cut to
+       max_after_nms;
+     SVMR (post_processing_svmr_nms): per query, temporal NMS over its first max_before_nms rows
+       (all of the GT video), cut to max_after_nms, the first row's video id on every row.
+   Temporal NMS (temporal_non_maximum_suppression): a list of one row is kept as is; otherwise
+   stably sorted by score (descending), then repeatedly the best row is kept and every later
+   row with IoU > nms_thd against it dropped, up to 100 rows. A NaN score is HERO_EINVAL (the
+   official sort has no defined order then). out->k = the longest result. */
+HERODEF int hero_tvr_nms(hero_tvr_sub *out, const hero_tvr_sub *in, hero_tvr_task task, double nms_thd,
+                         int max_before_nms, int max_after_nms, hero_error *err);
+
+/* The ground truth of a query set (the official annotation JSONL: vid_name -> video2idx, ts, type). */
+typedef struct hero_tvr_gt {
+    int n;                 /* queries */
+    const int64_t *video;  /* [n] global video id of the query's video */
+    const double *ts;      /* [n, max_ts, 2] seconds ("ts"); NULL: none (VR only, e.g. MSR-VTT) */
+    int max_ts;            /* windows per query in ts: 1 (TVR, How2R) or >= 4 (DiDeMo) */
+    const int32_t *n_ts;   /* [n] windows of each query (1, or >= 4 and <= max_ts); NULL: max_ts each.
+                              One window: a hit needs IoU >= thd with it; four or more (DiDeMo):
+                              IoU >= thd with at least 2 of them */
+    const int32_t *type;   /* [n] 0 "v", 1 "t", 2 "vt" (TVR's "type"); NULL: no query types */
+} hero_tvr_gt;
+
+/* The recall dict of eval_retrieval for one task (VCMR / SVMR: "0.5-r1" .. "0.7-r100" =
+   r[iou][k]; VR: "r1" .. "r100" = r[0][k]) and, with query types, "<TASK>_by_type"
+   ("v-0.5-r1" ... = by_type[type][iou][k]; VR "v-r1" ... = by_type[type][0][k]); a type with
+   no query gives NaN, as numpy's 0/0. type_ratio: desc_type_ratio's three percentages. */
+typedef struct hero_tvr_metrics {
+    hero_tvr_task task;
+    int has_types;
+    double r[HERO_TVR_N_IOU][HERO_TVR_N_K];
+    double by_type[3][HERO_TVR_N_IOU][HERO_TVR_N_K];
+    double type_ratio[3];
+} hero_tvr_metrics;
+
+/* eval_by_task_type for one task: recall at 1/5/10/100 of sub's queries against gt (match_number:
+   sub's qidx must be a permutation of gt's n queries), query types when gt->type is set. VCMR: a
+   query counts when one of its first K rows is on the GT video with IoU >= thd; SVMR: the same
+   over its rows ON the GT video only (the first K of those); VR: one of its first K rows is the
+   GT video. A query without rows counts as a miss (the official code fails on it). NaN / Inf
+   times make no hit (numpy's NaN IoU). */
+HERODEF int hero_tvr_eval(hero_tvr_metrics *out, hero_tvr_task task, const hero_tvr_sub *sub, const hero_tvr_gt *gt,
+                          hero_error *err);
+/* The official key of one recall: type -1 (none) or 0..2, iou 0..1 (ignored for VR), k 0..3:
+   "0.5-r1", "vt-0.7-r100", "r5", "t-r10". Returns buf. */
+HERODEF const char *hero_tvr_metric_key(char *buf, size_t cap, hero_tvr_task task, int type, int iou, int k);
+
+/* ---------------- annotation files of the downstream datasets (JSONL: one JSON object a line) ----
+
+   The files users download with the official release (scripts/download_*.sh, the txt_db
+   folders' query_data.jsonl, TVRetrieval / TVCaption releases). Fields used, per kind (other
+   keys are ignored; a missing optional field leaves its default):
+     HERO_ANN_TVR     TVR / How2R / DiDeMo / VIOLIN / MSR-VTT queries:
+                        id    "desc_id" (MSR-VTT: "sen_id", else "retrieval_key")   required
+                        text  "desc" (MSR-VTT: "caption")                          required
+                        video "vid_name" (MSR-VTT: "clip_name", else "video_id")   optional (test splits)
+                        ts    "ts": [st, ed] (TVR, How2R) or [[st, ed] x 4+] (DiDeMo) seconds
+                        duration "duration", type "type" ("v" / "t" / "vt"), label "label" (VIOLIN: 0 / 1,
+                        true / false)
+     HERO_ANN_TVQA    TVQA / How2QA questions: id "qid", text "q", candidates "a0", "a1", ... (up
+                        to 5, consecutive), answer "answer_idx", video "vid_name", ts "ts" as the
+                        string "st-ed" (kept in ts_text; parsed into ts[0] when both halves are finite
+                        numbers, as data/videoQA.py's float() split; "NaN-NaN" gives none) or [st, ed]
+     HERO_ANN_TVC     TVC clips: id "clip_id", video "vid_name", ts "ts" [st, ed], duration
+                        "duration", captions "descs": [{"desc", "desc_id", "type"}] (test files
+                        have none)
+   Ids are kept as text: a JSON string as is, a JSON integer in decimal ("90200"). Text is kept
+   as written (UTF-8, escapes decoded): the official preprocessing then lower-cases an all-upper
+   text (hero_text_normalize with unescape 0 for queries, 1 for subtitles) and tokenizes it
+   (hero_tokenize). Every reader treats its input as hostile: wrong types, a ts that is not
+   numbers, more than HERO_ANN_MAX_TS windows, are errors naming the file, line and key. */
+
+typedef enum hero_ann_kind { HERO_ANN_TVR = 0, HERO_ANN_TVQA = 1, HERO_ANN_TVC = 2 } hero_ann_kind;
+
+#define HERO_ANN_MAX_TS 64          /* most windows in one "ts" */
+#define HERO_ANN_MAX_FILE ((size_t)1 << 31) /* largest annotation file read (2 GiB) */
+
+typedef struct hero_ann_caption {
+    char *id;               /* "desc_id" */
+    char *text;             /* "desc" */
+    int type;               /* "type": 0 v, 1 t, 2 vt; -1 absent */
+} hero_ann_caption;
+
+typedef struct hero_ann {
+    char *id;               /* see above; never NULL */
+    char *text;             /* the query / question / statement; NULL for TVC */
+    char *video;            /* NULL when absent */
+    int n_ts;               /* windows in ts: 0 none, 1, or DiDeMo's 4+ */
+    double (*ts)[2];        /* [n_ts] (st, ed) seconds */
+    char *ts_text;          /* TVQA's "st-ed" string as written; NULL otherwise */
+    double duration;        /* seconds; -1 absent */
+    int type;               /* TVR "type": 0 v, 1 t, 2 vt; -1 absent */
+    int label;              /* VIOLIN "label" 0 / 1, TVQA "answer_idx"; -1 absent */
+    int n_cand;             /* TVQA: candidate answers a0.. */
+    char *cand[5];
+    int n_caps;             /* TVC: the clip's captions */
+    hero_ann_caption *caps;
+} hero_ann;
+
+typedef struct hero_ann_list {
+    hero_ann_kind kind;
+    int n;
+    hero_ann *items;        /* [n], in file order */
+} hero_ann_list;
+
+/* Parses len bytes of JSONL (a UTF-8 BOM, CRLF and blank lines accepted); name is used in messages. */
+HERODEF int hero_ann_parse(hero_ann_list *out, hero_ann_kind kind, const char *data, size_t len, const char *name,
+                           hero_error *err);
+HERODEF int hero_ann_read(hero_ann_list *out, hero_ann_kind kind, const char *path, hero_error *err);
+HERODEF void hero_ann_list_free(hero_ann_list *l);
+/* The ground truth for hero_tvr_eval from TVR-kind annotations: video ids by looking each
+   query's video up in names[n_names] -> ids[n_names] (the official video2idx); ts / n_ts
+   from the windows; type when every query has one. The arrays are HERO_MALLOC'd into *gt
+   (free with hero_tvr_gt_free). A query whose video is not in the list is HERO_EMISSING. */
+HERODEF int hero_ann_tvr_gt(hero_tvr_gt *gt, const hero_ann_list *a, const char *const *names, const int64_t *ids,
+                            int n_names, hero_error *err);
+HERODEF void hero_tvr_gt_free(hero_tvr_gt *gt);
 /* ======================================================================================
    Initialisation: a fresh model, or the official pre-training init from RoBERTa
    ====================================================================================== */
@@ -11643,6 +11822,726 @@ done:
     HERO_FREE(pe);
     HERO_FREE(cand);
     return rc;
+}
+
+/* ======================================================================================
+   The official retrieval metrics (utils/tvr_eval_utils.py, utils/tvr_standalone_eval.py)
+   ====================================================================================== */
+
+HERODEF void hero_tvr_sub_free(hero_tvr_sub *s) {
+    if (!s) return;
+    HERO_FREE(s->pred);
+    HERO_FREE(s->n);
+    HERO_FREE(s->qidx);
+    memset(s, 0, sizeof(*s));
+}
+
+HERODEF int hero_tvr_sub_init(hero_tvr_sub *s, int n_queries, int k, hero_error *err) {
+    size_t i, rows;
+    if (!s) return hero__fail(err, HERO_EINVAL, "tvr_sub_init: NULL submission");
+    memset(s, 0, sizeof(*s));
+    if (n_queries < 0 || k < 0 || k > HERO_TVR_MAX_ROWS)
+        return hero__fail(err, HERO_EINVAL, "tvr_sub_init: %d queries of %d rows (expected >= 0 queries, 0..%d rows)",
+                          n_queries, k, HERO_TVR_MAX_ROWS);
+    rows = (size_t)n_queries * (size_t)k;
+    if (rows > ((size_t)1 << 28)) return hero__fail(err, HERO_ELIMIT, "tvr_sub_init: %d queries x %d rows is too many", n_queries, k);
+    s->pred = (double *)HERO_MALLOC((rows ? rows : 1) * 4 * sizeof(double));
+    s->n = (int32_t *)HERO_MALLOC((size_t)(n_queries ? n_queries : 1) * sizeof(int32_t));
+    s->qidx = (int32_t *)HERO_MALLOC((size_t)(n_queries ? n_queries : 1) * sizeof(int32_t));
+    if (!s->pred || !s->n || !s->qidx) {
+        hero_tvr_sub_free(s);
+        return hero__fail(err, HERO_ENOMEM, "tvr_sub_init: out of memory (%d queries x %d rows)", n_queries, k);
+    }
+    s->n_queries = n_queries;
+    s->k = k;
+    for (i = 0; i < rows; i++) { s->pred[4 * i] = -1; s->pred[4 * i + 1] = s->pred[4 * i + 2] = s->pred[4 * i + 3] = 0; }
+    for (i = 0; i < (size_t)n_queries; i++) { s->n[i] = 0; s->qidx[i] = (int32_t)i; }
+    return 0;
+}
+
+/* the structure of a submission: counts within capacity, arrays present */
+static int hero__tvr_sub_check(const hero_tvr_sub *s, const char *fn, hero_error *err) {
+    int q;
+    if (!s || s->n_queries < 0 || s->k < 0 || s->k > HERO_TVR_MAX_ROWS || (s->n_queries && (!s->n || !s->qidx || !s->pred)))
+        return hero__fail(err, HERO_EINVAL, "%s: not a submission (hero_tvr_sub_init makes one)", fn);
+    for (q = 0; q < s->n_queries; q++)
+        if (s->n[q] < 0 || s->n[q] > s->k)
+            return hero__fail(err, HERO_EINVAL, "%s: query %d has %d rows (capacity %d)", fn, q, (int)s->n[q], s->k);
+    return 0;
+}
+
+HERODEF int hero_tvr_sub_add(hero_tvr_sub *s, hero_tvr_task task, int q, int64_t video_id, int st, int ed,
+                             float score, double interval, hero_error *err) {
+    double *r;
+    int rc = hero__tvr_sub_check(s, "tvr_sub_add", err);
+    if (rc) return rc;
+    if (q < 0 || q >= s->n_queries) return hero__fail(err, HERO_EINVAL, "tvr_sub_add: query %d of %d", q, s->n_queries);
+    if ((int)task < HERO_TVR_VCMR || (int)task > HERO_TVR_VR) return hero__fail(err, HERO_EINVAL, "tvr_sub_add: task %d", (int)task);
+    if (s->n[q] >= s->k) return hero__fail(err, HERO_ELIMIT, "tvr_sub_add: query %d already has its %d rows", q, s->k);
+    if (task != HERO_TVR_VR && (st < 0 || ed < 0 || st >= (1 << 24) || ed >= (1 << 24) || !(interval > 0 && interval < 1e6)))
+        return hero__fail(err, HERO_EINVAL, "tvr_sub_add: frames %d..%d, interval %g (expected 0 <= frame < 2^24, 0 < interval < 1e6)",
+                          st, ed, interval);
+    r = s->pred + ((size_t)q * (size_t)s->k + (size_t)s->n[q]) * 4;
+    r[0] = (double)video_id;
+    if (task == HERO_TVR_VCMR) {
+        /* numpy: float32 indices times a Python float stay float32 */
+        float fi = (float)interval, a = (float)st * fi, b = (float)ed * fi;
+        b = b + fi;
+        r[1] = (double)a;
+        r[2] = (double)b;
+    } else if (task == HERO_TVR_SVMR) {
+        r[1] = (double)st * interval; /* the float64 triples of top_n_array_2d */
+        r[2] = (double)(ed + 1) * interval;
+    } else {
+        r[1] = r[2] = 0;
+    }
+    r[3] = (double)score;
+    s->n[q]++;
+    return 0;
+}
+
+HERODEF int hero_tvr_sub_add_flat(hero_tvr_sub *s, int q, const int64_t *flat_idx, const float *scores, int n,
+                                  const int32_t *top_videos, int n_top, int max_vcmr_video, int max_clip_len,
+                                  const int64_t *video_ids, int n_videos, double interval, hero_error *err) {
+    int j, rc;
+    int64_t cube, plane;
+    if (n < 0 || (n > 0 && (!flat_idx || !scores || !top_videos || !video_ids)) || n_top < 0 || n_videos < 0 ||
+        max_vcmr_video < 1 || max_clip_len < 1 || max_clip_len > (1 << 20) || max_vcmr_video > (1 << 20))
+        return hero__fail(err, HERO_EINVAL, "tvr_sub_add_flat: bad arguments (%d rows, %d top videos, %d videos, cube %d x %d x %d)",
+                          n, n_top, n_videos, max_vcmr_video, max_clip_len, max_clip_len);
+    plane = (int64_t)max_clip_len * max_clip_len;
+    cube = plane * max_vcmr_video;
+    for (j = 0; j < n; j++) {
+        int64_t f = flat_idx[j], rank, v;
+        int st, ed;
+        if (f < 0 || f >= cube)
+            return hero__fail(err, HERO_EINVAL, "tvr_sub_add_flat: query %d row %d: flat index %lld outside the %d x %d x %d cube", q, j,
+                              (long long)f, max_vcmr_video, max_clip_len, max_clip_len);
+        rank = f / plane;
+        st = (int)((f % plane) / max_clip_len);
+        ed = (int)(f % max_clip_len);
+        if (rank >= n_top)
+            return hero__fail(err, HERO_EINVAL, "tvr_sub_add_flat: query %d row %d: video rank %lld but %d top videos", q, j,
+                              (long long)rank, n_top);
+        v = top_videos[rank];
+        if (v < 0 || v >= n_videos)
+            return hero__fail(err, HERO_EINVAL, "tvr_sub_add_flat: query %d row %d: video %lld of %d", q, j, (long long)v, n_videos);
+        if ((rc = hero_tvr_sub_add(s, HERO_TVR_VCMR, q, video_ids[v], st, ed, scores[j], interval, err))) return rc;
+    }
+    return 0;
+}
+
+HERODEF int hero_tvr_sub_cut(hero_tvr_sub *s, int max_rows, hero_error *err) {
+    int q, k2, rc = hero__tvr_sub_check(s, "tvr_sub_cut", err);
+    size_t j;
+    if (rc) return rc;
+    if (max_rows < 1) return hero__fail(err, HERO_EINVAL, "tvr_sub_cut: keep %d rows (expected >= 1)", max_rows);
+    if (max_rows >= s->k) return 0;
+    k2 = max_rows;
+    for (q = 0; q < s->n_queries; q++) {
+        /* rows move to the narrower layout in order: row (q, j) lands at or before where it was */
+        memmove(s->pred + (size_t)q * (size_t)k2 * 4, s->pred + (size_t)q * (size_t)s->k * 4, (size_t)k2 * 4 * sizeof(double));
+        if (s->n[q] > k2) s->n[q] = k2;
+    }
+    s->k = k2;
+    for (j = 0; j < (size_t)s->n_queries * (size_t)k2; j++)
+        if ((int)(j % (size_t)k2) >= s->n[j / (size_t)k2]) {
+            double *r = s->pred + 4 * j;
+            r[0] = -1; r[1] = r[2] = r[3] = 0;
+        }
+    return 0;
+}
+
+/* compute_temporal_iou (float64, Python's max / min: the first argument unless the second is
+   strictly larger / smaller) */
+static double hero__tvr_iou64(double ps, double pe, double gs, double ge) {
+    double lo = gs > ps ? gs : ps, hi = ge < pe ? ge : pe, inter = hi - lo, uhi = ge > pe ? ge : pe, ulo = gs < ps ? gs : ps;
+    double uni = uhi - ulo;
+    if (!(inter > 0)) inter = 0; /* max(0, x): 0 unless x > 0 */
+    if (uni == 0) return 0;
+    return inter / uni;
+}
+
+/* temporal_non_maximum_suppression on rows r[i*stride + 0..2] = (st, ed, score) (n rows); writes
+   the kept rows' indices into keep (at most 100) and returns their count. idx: n ints scratch */
+static int hero__tvr_temporal_nms(const double *r, int stride, int n, double thd, int *idx, int *keep) {
+    int i, j, m, nk = 0;
+    if (n == 1) { keep[0] = 0; return 1; }
+    for (i = 0; i < n; i++) idx[i] = i;
+    /* stable sort by score, descending (insertion sort: n <= max_before_nms rows) */
+    for (i = 1; i < n; i++) {
+        int v = idx[i];
+        double sv = r[(size_t)v * stride + 2];
+        for (j = i; j > 0 && r[(size_t)idx[j - 1] * stride + 2] < sv; j--) idx[j] = idx[j - 1];
+        idx[j] = v;
+    }
+    m = n;
+    while (m > 1 && nk < 100) {
+        const double *a = r + (size_t)idx[0] * stride;
+        int w = 1;
+        for (i = 1; i < m; i++) {
+            const double *b = r + (size_t)idx[i] * stride;
+            if (!(hero__tvr_iou64(a[0], a[1], b[0], b[1]) > thd)) idx[w++] = idx[i];
+        }
+        keep[nk++] = idx[0];
+        m = w - 1;
+        memmove(idx, idx + 1, (size_t)m * sizeof(int));
+    }
+    if (nk < 100 && m >= 1) keep[nk++] = idx[0];
+    return nk;
+}
+
+HERODEF int hero_tvr_nms(hero_tvr_sub *out, const hero_tvr_sub *in, hero_tvr_task task, double nms_thd,
+                         int max_before_nms, int max_after_nms, hero_error *err) {
+    int q, i, rc, kin, kout = 0;
+    int *idx = NULL, *keep = NULL, *grp = NULL, *cnt = NULL, *res = NULL;
+    double *rows = NULL;
+    if (!out) return hero__fail(err, HERO_EINVAL, "tvr_nms: NULL output");
+    memset(out, 0, sizeof(*out));
+    if ((rc = hero__tvr_sub_check(in, "tvr_nms", err))) return rc;
+    if (task != HERO_TVR_VCMR && task != HERO_TVR_SVMR)
+        return hero__fail(err, HERO_EINVAL, "tvr_nms: task %d (the official NMS is for VCMR and SVMR)", (int)task);
+    if (max_before_nms < 1 || max_after_nms < 1 || nms_thd != nms_thd)
+        return hero__fail(err, HERO_EINVAL, "tvr_nms: max_before_nms %d, max_after_nms %d (expected >= 1), nms_thd %g", max_before_nms,
+                          max_after_nms, nms_thd);
+    kin = in->k < max_before_nms ? in->k : max_before_nms;
+    for (q = 0; q < in->n_queries; q++)
+        for (i = 0; i < in->n[q] && i < kin; i++)
+            if (in->pred[((size_t)q * in->k + i) * 4 + 3] != in->pred[((size_t)q * in->k + i) * 4 + 3])
+                return hero__fail(err, HERO_EINVAL, "tvr_nms: query %d row %d has a NaN score", q, i);
+    /* per query at most min(kin, 100 * groups) rows survive: bounded by kin */
+    if ((rc = hero_tvr_sub_init(out, in->n_queries, kin < max_after_nms ? kin : max_after_nms, err))) return rc;
+    idx = (int *)HERO_MALLOC((size_t)(kin + 1) * sizeof(int));
+    keep = (int *)HERO_MALLOC((size_t)(kin + 1) * sizeof(int));
+    grp = (int *)HERO_MALLOC((size_t)(kin + 1) * sizeof(int));
+    cnt = (int *)HERO_MALLOC((size_t)(kin + 1) * sizeof(int));
+    res = (int *)HERO_MALLOC((size_t)(kin + 1) * sizeof(int));
+    rows = (double *)HERO_MALLOC((size_t)(kin + 1) * 4 * sizeof(double));
+    if (!idx || !keep || !grp || !cnt || !res || !rows) { rc = hero__fail(err, HERO_ENOMEM, "tvr_nms: out of memory"); goto fail; }
+    for (q = 0; q < in->n_queries; q++) {
+        const double *p = in->pred + (size_t)q * in->k * 4;
+        int n = in->n[q] < kin ? in->n[q] : kin, nres = 0;
+        out->qidx[q] = in->qidx[q];
+        if (task == HERO_TVR_SVMR) {
+            int nk = n ? hero__tvr_temporal_nms(p + 1, 4, n, nms_thd, idx, keep) : 0;
+            for (i = 0; i < nk && i < max_after_nms; i++) {
+                double *o = out->pred + ((size_t)q * out->k + i) * 4;
+                o[0] = p[0]; /* the video of the query's first row */
+                memcpy(o + 1, p + (size_t)keep[i] * 4 + 1, 3 * sizeof(double));
+            }
+            out->n[q] = i;
+        } else {
+            /* group by video in order of first appearance (dict insertion order) */
+            int ng = 0, g, pos = 0;
+            for (i = 0; i < n; i++) {
+                for (g = 0; g < ng; g++) if (p[(size_t)grp[g] * 4] == p[(size_t)i * 4]) break;
+                if (g == ng) grp[ng++] = i;
+            }
+            for (g = 0; g < ng; g++) {
+                int m = 0, nk, t;
+                double vid = p[(size_t)grp[g] * 4];
+                for (i = 0; i < n; i++)
+                    if (p[(size_t)i * 4] == vid) { memcpy(rows + (size_t)m * 4, p + (size_t)i * 4, 4 * sizeof(double)); cnt[m++] = i; }
+                nk = hero__tvr_temporal_nms(rows + 1, 4, m, nms_thd, idx, keep);
+                for (t = 0; t < nk; t++) res[pos++] = cnt[keep[t]];
+            }
+            nres = pos;
+            /* stable sort across videos by score, descending */
+            for (i = 1; i < nres; i++) {
+                int v = res[i], j;
+                double sv = p[(size_t)v * 4 + 3];
+                for (j = i; j > 0 && p[(size_t)res[j - 1] * 4 + 3] < sv; j--) res[j] = res[j - 1];
+                res[j] = v;
+            }
+            for (i = 0; i < nres && i < max_after_nms; i++)
+                memcpy(out->pred + ((size_t)q * out->k + i) * 4, p + (size_t)res[i] * 4, 4 * sizeof(double));
+            out->n[q] = i;
+        }
+        if (out->n[q] > kout) kout = out->n[q];
+    }
+    rc = 0;
+    if (kout < out->k && (rc = hero_tvr_sub_cut(out, kout > 0 ? kout : 1, err))) goto fail;
+    goto done;
+fail:
+    hero_tvr_sub_free(out);
+done:
+    HERO_FREE(idx); HERO_FREE(keep); HERO_FREE(grp); HERO_FREE(cnt); HERO_FREE(res); HERO_FREE(rows);
+    return rc;
+}
+
+/* numpy's minimum / maximum (NaN wins) */
+static float hero__np_minf(float a, float b) { return a != a ? a : b != b ? b : (b < a ? b : a); }
+static float hero__np_maxf(float a, float b) { return a != a ? a : b != b ? b : (b > a ? b : a); }
+
+/* compute_temporal_iou_batch for one prediction, float32 as numpy computes it */
+static float hero__tvr_iou32(float ps, float pe, float gs, float ge) {
+    float inter = hero__np_minf(pe, ge) - hero__np_maxf(ps, gs), uni;
+    inter = hero__np_maxf(0.0f, inter);
+    uni = hero__np_maxf(pe, ge) - hero__np_minf(ps, gs);
+    if (uni != uni) return uni; /* NaN: np.divide where union != 0 */
+    return uni != 0 ? inter / uni : 0.0f;
+}
+
+/* get_rounded_percentage: numpy's round(x * 100, 2) = rint(x * 100 * 100) / 100 */
+static double hero__tvr_pct(double fraction) {
+    double y = fraction * 100;
+    return nearbyint(y * 100.0) / 100.0;
+}
+
+HERODEF const char *hero_tvr_metric_key(char *buf, size_t cap, hero_tvr_task task, int type, int iou, int k) {
+    static const char *const types[3] = {"v", "t", "vt"};
+    static const char *const thds[HERO_TVR_N_IOU] = {"0.5", "0.7"};
+    static const int ks[HERO_TVR_N_K] = {1, 5, 10, 100};
+    char head[8] = "";
+    if (!buf || !cap) return buf;
+    if (type < -1 || type > 2 || iou < 0 || iou >= HERO_TVR_N_IOU || k < 0 || k >= HERO_TVR_N_K) { buf[0] = 0; return buf; }
+    if (type >= 0) snprintf(head, sizeof(head), "%s-", types[type]);
+    if (task == HERO_TVR_VR) snprintf(buf, cap, "%sr%d", head, ks[k]);
+    else snprintf(buf, cap, "%s%s-r%d", head, thds[iou], ks[k]);
+    return buf;
+}
+
+HERODEF int hero_tvr_eval(hero_tvr_metrics *out, hero_tvr_task task, const hero_tvr_sub *sub, const hero_tvr_gt *gt,
+                          hero_error *err) {
+    static const int ks[HERO_TVR_N_K] = {1, 5, 10, 100};
+    const float thd[HERO_TVR_N_IOU] = {0.5f, 0.7f};
+    int q, i, t, k, rc, n;
+    int *seen = NULL;
+    /* per query: the first row position (1-based rank among the counted rows) that hits, per IoU */
+    long hits[HERO_TVR_N_IOU][HERO_TVR_N_K], thits[3][HERO_TVR_N_IOU][HERO_TVR_N_K], tcount[3];
+    if (!out) return hero__fail(err, HERO_EINVAL, "tvr_eval: NULL output");
+    memset(out, 0, sizeof(*out));
+    if ((rc = hero__tvr_sub_check(sub, "tvr_eval", err))) return rc;
+    if ((int)task < HERO_TVR_VCMR || (int)task > HERO_TVR_VR) return hero__fail(err, HERO_EINVAL, "tvr_eval: task %d", (int)task);
+    if (!gt || gt->n < 1 || !gt->video) return hero__fail(err, HERO_EINVAL, "tvr_eval: no ground truth");
+    n = gt->n;
+    if (sub->n_queries != n)
+        return hero__fail(err, HERO_EINVAL, "tvr_eval: %d queries predicted, %d in the ground truth (the official match_number)",
+                          sub->n_queries, n);
+    if (task != HERO_TVR_VR) {
+        if (!gt->ts || gt->max_ts < 1) return hero__fail(err, HERO_EINVAL, "tvr_eval: VCMR / SVMR need the ground truth's \"ts\"");
+        if (gt->max_ts > 2 && gt->max_ts < 4)
+            return hero__fail(err, HERO_EINVAL, "tvr_eval: %d windows per query (expected 1, or >= 4 as DiDeMo)", gt->max_ts);
+        if (gt->n_ts)
+            for (q = 0; q < n; q++)
+                if (!(gt->n_ts[q] == 1 || (gt->n_ts[q] >= 4 && gt->n_ts[q] <= gt->max_ts)))
+                    return hero__fail(err, HERO_EINVAL, "tvr_eval: ground-truth query %d has %d windows (expected 1, or 4..%d)", q,
+                                      (int)gt->n_ts[q], gt->max_ts);
+        if (!gt->n_ts && gt->max_ts == 2)
+            return hero__fail(err, HERO_EINVAL, "tvr_eval: 2 windows per query (expected 1, or >= 4 as DiDeMo)");
+    }
+    if (gt->type)
+        for (q = 0; q < n; q++)
+            if (gt->type[q] < 0 || gt->type[q] > 2)
+                return hero__fail(err, HERO_EINVAL, "tvr_eval: ground-truth query %d has type %d (expected 0 v, 1 t, 2 vt)", q,
+                                  (int)gt->type[q]);
+    if (!(seen = (int *)HERO_MALLOC((size_t)n * sizeof(int)))) return hero__fail(err, HERO_ENOMEM, "tvr_eval: out of memory");
+    memset(seen, 0, (size_t)n * sizeof(int));
+    for (q = 0; q < n; q++) {
+        int g = sub->qidx[q];
+        if (g < 0 || g >= n || seen[g]) {
+            HERO_FREE(seen);
+            return hero__fail(err, HERO_EINVAL, "tvr_eval: submission query %d answers ground-truth query %d (%s)", q, g,
+                              g < 0 || g >= n ? "out of range" : "answered twice");
+        }
+        seen[g] = 1;
+    }
+    HERO_FREE(seen);
+    memset(hits, 0, sizeof(hits));
+    memset(thits, 0, sizeof(thits));
+    memset(tcount, 0, sizeof(tcount));
+    for (q = 0; q < n; q++) {
+        int g = sub->qidx[q], nr = sub->n[q] < 100 ? sub->n[q] : 100, nw = 0, counted = 0;
+        int first[HERO_TVR_N_IOU]; /* 1-based position of the first hit among the counted rows; 0 none */
+        double gv = (double)gt->video[g];
+        const double *p = sub->pred + (size_t)q * sub->k * 4;
+        if (task != HERO_TVR_VR) nw = gt->n_ts ? gt->n_ts[g] : gt->max_ts;
+        first[0] = first[1] = 0;
+        for (i = 0; i < nr; i++) {
+            const double *r = p + (size_t)i * 4;
+            int matched = (double)(float)r[0] == gv, ti;
+            if (task == HERO_TVR_SVMR && !matched) continue; /* SVMR: rows on the GT video only */
+            counted++;
+            if (task == HERO_TVR_VR) {
+                if (matched && !first[0]) first[0] = counted;
+                continue;
+            }
+            for (ti = 0; ti < HERO_TVR_N_IOU; ti++) {
+                int w, nhit = 0;
+                if (first[ti]) continue;
+                for (w = 0; w < nw; w++) {
+                    const double *gw = gt->ts + ((size_t)g * gt->max_ts + w) * 2;
+                    float iou = hero__tvr_iou32((float)r[1], (float)r[2], (float)gw[0], (float)gw[1]);
+                    iou = iou * (matched ? 1.0f : 0.0f);
+                    if (iou >= thd[ti]) nhit++;
+                }
+                if (nw == 1 ? nhit >= 1 : nhit >= 2) first[ti] = counted;
+            }
+        }
+        if (gt->type) tcount[gt->type[g]]++;
+        for (t = 0; t < HERO_TVR_N_IOU; t++)
+            for (k = 0; k < HERO_TVR_N_K; k++)
+                if (first[t] && first[t] <= ks[k]) {
+                    hits[t][k]++;
+                    if (gt->type) thits[gt->type[g]][t][k]++;
+                }
+    }
+    out->task = task;
+    out->has_types = gt->type != NULL;
+    for (t = 0; t < HERO_TVR_N_IOU; t++)
+        for (k = 0; k < HERO_TVR_N_K; k++) {
+            out->r[t][k] = hero__tvr_pct((double)hits[t][k] / (double)n);
+            for (i = 0; i < 3; i++)
+                out->by_type[i][t][k] = out->has_types ? hero__tvr_pct((double)thits[i][t][k] / (double)tcount[i]) : 0;
+        }
+    if (task == HERO_TVR_VR) /* one recall per K */
+        for (k = 0; k < HERO_TVR_N_K; k++) {
+            out->r[1][k] = 0;
+            for (i = 0; i < 3; i++) out->by_type[i][1][k] = 0;
+        }
+    for (i = 0; i < 3; i++) out->type_ratio[i] = out->has_types ? hero__tvr_pct((double)tcount[i] / (double)n) : 0;
+    return 0;
+}
+/* ======================================================================================
+   Annotation files of the downstream datasets (TVR / How2R / DiDeMo / VIOLIN / MSR-VTT,
+   TVQA / How2QA, TVC)
+   ====================================================================================== */
+
+static void hero__ann_free(hero_ann *a) {
+    int i;
+    if (!a) return;
+    HERO_FREE(a->id);
+    HERO_FREE(a->text);
+    HERO_FREE(a->video);
+    HERO_FREE(a->ts);
+    HERO_FREE(a->ts_text);
+    for (i = 0; i < 5; i++) HERO_FREE(a->cand[i]);
+    for (i = 0; i < a->n_caps; i++) {
+        HERO_FREE(a->caps[i].id);
+        HERO_FREE(a->caps[i].text);
+    }
+    HERO_FREE(a->caps);
+    memset(a, 0, sizeof(*a));
+}
+
+HERODEF void hero_ann_list_free(hero_ann_list *l) {
+    int i;
+    if (!l) return;
+    for (i = 0; i < l->n; i++) hero__ann_free(&l->items[i]);
+    HERO_FREE(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
+/* the first of up to three keys present */
+static const hero_json *hero__ann_get(const hero_json *o, const char *k1, const char *k2, const char *k3, const char **used) {
+    const hero_json *v = NULL;
+    if (k1 && (v = hero_json_get(o, k1))) { *used = k1; return v; }
+    if (k2 && (v = hero_json_get(o, k2))) { *used = k2; return v; }
+    if (k3 && (v = hero_json_get(o, k3))) { *used = k3; return v; }
+    *used = k1;
+    return NULL;
+}
+
+/* an id: a string as is, an integer in decimal */
+static int hero__ann_id(char **out, const hero_json *v, const char *nm, int line, const char *key, hero_error *err) {
+    char buf[40];
+    if (v->type == HERO_JSON_STRING) {
+        if (!(*out = hero__mstrndup(v->string, v->len))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+        return 0;
+    }
+    if (v->type != HERO_JSON_NUMBER || v->number != floor(v->number) || !(fabs(v->number) < 9007199254740992.0))
+        return hero__fail(err, HERO_EFORMAT, "%s:%d: \"%s\": expected a string or an integer id", nm, line, key);
+    snprintf(buf, sizeof(buf), "%.0f", v->number);
+    if (!(*out = hero__mstrndup(buf, strlen(buf)))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+    return 0;
+}
+
+static int hero__ann_str(char **out, const hero_json *v, const char *nm, int line, const char *key, hero_error *err) {
+    if (v->type != HERO_JSON_STRING) return hero__fail(err, HERO_EFORMAT, "%s:%d: \"%s\": expected a string", nm, line, key);
+    if (!(*out = hero__mstrndup(v->string, v->len))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+    return 0;
+}
+
+static int hero__ann_num(double *out, const hero_json *v, const char *nm, int line, const char *key, hero_error *err) {
+    if (v->type != HERO_JSON_NUMBER || !(fabs(v->number) <= HERO_SUBS_MAX_TIME))
+        return hero__fail(err, HERO_EFORMAT, "%s:%d: \"%s\": expected a number of seconds within +-%g", nm, line, key, HERO_SUBS_MAX_TIME);
+    *out = v->number;
+    return 0;
+}
+
+/* "v" / "t" / "vt" */
+static int hero__ann_type(int *out, const hero_json *v, const char *nm, int line, const char *key, hero_error *err) {
+    if (v->type == HERO_JSON_STRING && !strcmp(v->string, "v")) *out = 0;
+    else if (v->type == HERO_JSON_STRING && !strcmp(v->string, "t")) *out = 1;
+    else if (v->type == HERO_JSON_STRING && !strcmp(v->string, "vt")) *out = 2;
+    else return hero__fail(err, HERO_EFORMAT, "%s:%d: \"%s\": expected \"v\", \"t\" or \"vt\"", nm, line, key);
+    return 0;
+}
+
+/* [st, ed] or [[st, ed], ...] */
+static int hero__ann_ts(hero_ann *a, const hero_json *v, const char *nm, int line, hero_error *err) {
+    int i, n;
+    const hero_json *w;
+    if (v->type != HERO_JSON_ARRAY || v->n < 1)
+        return hero__fail(err, HERO_EFORMAT, "%s:%d: \"ts\": expected [st, ed] or a list of [st, ed]", nm, line);
+    n = v->items[0].type == HERO_JSON_ARRAY ? v->n : 1;
+    if (n > HERO_ANN_MAX_TS) return hero__fail(err, HERO_ELIMIT, "%s:%d: \"ts\": %d windows (limit %d)", nm, line, n, HERO_ANN_MAX_TS);
+    if (!(a->ts = (double(*)[2])HERO_MALLOC((size_t)n * sizeof(a->ts[0])))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+    a->n_ts = n;
+    for (i = 0; i < n; i++) {
+        w = n == 1 && v->items[0].type != HERO_JSON_ARRAY ? v : &v->items[i];
+        if (w->type != HERO_JSON_ARRAY || w->n != 2 || w->items[0].type != HERO_JSON_NUMBER || w->items[1].type != HERO_JSON_NUMBER ||
+            !(fabs(w->items[0].number) <= HERO_SUBS_MAX_TIME) || !(fabs(w->items[1].number) <= HERO_SUBS_MAX_TIME))
+            return hero__fail(err, HERO_EFORMAT, "%s:%d: \"ts\"[%d]: expected [st, ed] numbers of seconds within +-%g", nm, line, i,
+                              HERO_SUBS_MAX_TIME);
+        a->ts[i][0] = w->items[0].number;
+        a->ts[i][1] = w->items[1].number;
+    }
+    return 0;
+}
+
+/* one half of TVQA's "st-ed" as Python's float() reads it (surrounding whitespace, no hex);
+   1 with a finite value, else 0 */
+static int hero__ann_pyfloat(const char *s, size_t n, double *out) {
+    char buf[64], *end;
+    size_t a = 0, b = n, i;
+    while (a < b && (hero__mspace(s[a]) || s[a] == '\n' || s[a] == '\r')) a++;
+    while (b > a && (hero__mspace(s[b - 1]) || s[b - 1] == '\n' || s[b - 1] == '\r')) b--;
+    if (a == b || b - a >= sizeof(buf)) return 0;
+    for (i = a; i < b; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == 'e' || s[i] == 'E' || s[i] == '+')) return 0;
+    memcpy(buf, s + a, b - a);
+    buf[b - a] = 0;
+    *out = strtod(buf, &end);
+    return *end == 0 && *out == *out && fabs(*out) <= HERO_SUBS_MAX_TIME;
+}
+
+static int hero__ann_record(hero_ann *a, hero_ann_kind kind, const hero_json *o, const char *nm, int line, hero_error *err) {
+    const hero_json *v;
+    const char *k;
+    int rc, i;
+    a->duration = -1;
+    a->type = -1;
+    a->label = -1;
+    if (o->type != HERO_JSON_OBJECT) return hero__fail(err, HERO_EFORMAT, "%s:%d: expected a JSON object", nm, line);
+    /* id */
+    v = kind == HERO_ANN_TVR ? hero__ann_get(o, "desc_id", "sen_id", "retrieval_key", &k)
+        : kind == HERO_ANN_TVQA ? hero__ann_get(o, "qid", NULL, NULL, &k) : hero__ann_get(o, "clip_id", NULL, NULL, &k);
+    if (!v) return hero__fail(err, HERO_EMISSING, "%s:%d: no \"%s\"", nm, line, k);
+    if ((rc = hero__ann_id(&a->id, v, nm, line, k, err))) return rc;
+    /* text */
+    if (kind != HERO_ANN_TVC) {
+        v = kind == HERO_ANN_TVR ? hero__ann_get(o, "desc", "caption", NULL, &k) : hero__ann_get(o, "q", NULL, NULL, &k);
+        if (!v) return hero__fail(err, HERO_EMISSING, "%s:%d: no \"%s\"", nm, line, k);
+        if ((rc = hero__ann_str(&a->text, v, nm, line, k, err))) return rc;
+    }
+    /* video */
+    if ((v = hero__ann_get(o, "vid_name", kind == HERO_ANN_TVR ? "clip_name" : NULL, kind == HERO_ANN_TVR ? "video_id" : NULL, &k)) &&
+        (rc = hero__ann_str(&a->video, v, nm, line, k, err)))
+        return rc;
+    if (kind == HERO_ANN_TVC && !a->video) return hero__fail(err, HERO_EMISSING, "%s:%d: no \"vid_name\"", nm, line);
+    /* ts */
+    if ((v = hero_json_get(o, "ts")) && v->type != HERO_JSON_NULL) {
+        if (kind == HERO_ANN_TVQA && v->type == HERO_JSON_STRING) {
+            const char *dash = (const char *)memchr(v->string, '-', v->len);
+            double st, ed;
+            size_t rest;
+            if (!(a->ts_text = hero__mstrndup(v->string, v->len))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+            if (dash) {
+                const char *p2 = dash + 1, *dash2;
+                rest = v->len - (size_t)(p2 - v->string);
+                dash2 = (const char *)memchr(p2, '-', rest); /* split("-"): the second field ends at the next '-' */
+                if (hero__ann_pyfloat(v->string, (size_t)(dash - v->string), &st) &&
+                    hero__ann_pyfloat(p2, dash2 ? (size_t)(dash2 - p2) : rest, &ed)) {
+                    if (!(a->ts = (double(*)[2])HERO_MALLOC(sizeof(a->ts[0])))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+                    a->ts[0][0] = st;
+                    a->ts[0][1] = ed;
+                    a->n_ts = 1;
+                }
+            }
+        } else if ((rc = hero__ann_ts(a, v, nm, line, err))) {
+            return rc;
+        }
+        if (kind != HERO_ANN_TVR && a->n_ts > 1) return hero__fail(err, HERO_EFORMAT, "%s:%d: \"ts\": expected one [st, ed]", nm, line);
+    }
+    if ((v = hero_json_get(o, "duration")) && v->type != HERO_JSON_NULL && (rc = hero__ann_num(&a->duration, v, nm, line, "duration", err)))
+        return rc;
+    if (kind == HERO_ANN_TVR && (v = hero_json_get(o, "type")) && (rc = hero__ann_type(&a->type, v, nm, line, "type", err))) return rc;
+    /* label / answer */
+    v = kind == HERO_ANN_TVR ? hero_json_get(o, "label") : kind == HERO_ANN_TVQA ? hero_json_get(o, "answer_idx") : NULL;
+    if (v && v->type != HERO_JSON_NULL) {
+        k = kind == HERO_ANN_TVR ? "label" : "answer_idx";
+        if (v->type == HERO_JSON_BOOL) a->label = v->boolean;
+        else if (v->type == HERO_JSON_NUMBER && v->number == floor(v->number) && v->number >= 0 && v->number <= (kind == HERO_ANN_TVR ? 1 : 4))
+            a->label = (int)v->number;
+        else return hero__fail(err, HERO_EFORMAT, "%s:%d: \"%s\": expected an integer %s", nm, line, k, kind == HERO_ANN_TVR ? "0 or 1" : "0..4");
+    }
+    /* TVQA candidates a0, a1, ... */
+    if (kind == HERO_ANN_TVQA) {
+        for (i = 0; i < 5; i++) {
+            char key[4] = {'a', (char)('0' + i), 0, 0};
+            if (!(v = hero_json_get(o, key))) break;
+            if ((rc = hero__ann_str(&a->cand[i], v, nm, line, key, err))) return rc;
+            a->n_cand = i + 1;
+        }
+        if (a->label >= a->n_cand && a->label >= 0)
+            return hero__fail(err, HERO_EFORMAT, "%s:%d: \"answer_idx\" %d but %d candidates", nm, line, a->label, a->n_cand);
+    }
+    /* TVC captions */
+    if (kind == HERO_ANN_TVC && (v = hero_json_get(o, "descs")) && v->type != HERO_JSON_NULL) {
+        if (v->type != HERO_JSON_ARRAY) return hero__fail(err, HERO_EFORMAT, "%s:%d: \"descs\": expected a list", nm, line);
+        if (v->n && !(a->caps = (hero_ann_caption *)HERO_MALLOC((size_t)v->n * sizeof(hero_ann_caption))))
+            return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+        for (i = 0; i < v->n; i++) {
+            const hero_json *c = &v->items[i], *f;
+            hero_ann_caption *cp = &a->caps[i];
+            memset(cp, 0, sizeof(*cp));
+            cp->type = -1;
+            a->n_caps = i + 1;
+            if (c->type != HERO_JSON_OBJECT) return hero__fail(err, HERO_EFORMAT, "%s:%d: \"descs\"[%d]: expected an object", nm, line, i);
+            if (!(f = hero_json_get(c, "desc"))) return hero__fail(err, HERO_EMISSING, "%s:%d: \"descs\"[%d]: no \"desc\"", nm, line, i);
+            if ((rc = hero__ann_str(&cp->text, f, nm, line, "desc", err))) return rc;
+            if (!(f = hero_json_get(c, "desc_id"))) return hero__fail(err, HERO_EMISSING, "%s:%d: \"descs\"[%d]: no \"desc_id\"", nm, line, i);
+            if ((rc = hero__ann_id(&cp->id, f, nm, line, "desc_id", err))) return rc;
+            if ((f = hero_json_get(c, "type")) && (rc = hero__ann_type(&cp->type, f, nm, line, "type", err))) return rc;
+        }
+    }
+    return 0;
+}
+
+HERODEF int hero_ann_parse(hero_ann_list *out, hero_ann_kind kind, const char *data, size_t len, const char *name,
+                           hero_error *err) {
+    int cap = 0, line = 0, rc;
+    size_t pos = 0;
+    const char *nm = name ? name : "<jsonl>";
+    if (!out) return hero__fail(err, HERO_EINVAL, "%s: NULL output", nm);
+    memset(out, 0, sizeof(*out));
+    if ((!data && len) || (int)kind < HERO_ANN_TVR || (int)kind > HERO_ANN_TVC)
+        return hero__fail(err, HERO_EINVAL, "%s: bad arguments (kind %d)", nm, (int)kind);
+    if (len > HERO_ANN_MAX_FILE) return hero__fail(err, HERO_ELIMIT, "%s: %zu bytes, limit %zu", nm, len, HERO_ANN_MAX_FILE);
+    out->kind = kind;
+    if (len >= 3 && (unsigned char)data[0] == 0xEF && (unsigned char)data[1] == 0xBB && (unsigned char)data[2] == 0xBF) pos = 3;
+    while (pos < len) {
+        hero_json j;
+        hero_error je;
+        size_t ls = pos, e = pos, a;
+        while (e < len && data[e] != '\n') e++;
+        pos = e < len ? e + 1 : e;
+        line++;
+        for (a = ls; a < e && (hero__mspace(data[a]) || data[a] == '\r'); a++) {}
+        if (a == e) continue;
+        if (out->n == cap) {
+            int nc = cap ? 2 * cap : 64;
+            hero_ann *p;
+            if (nc > (1 << 26) || !(p = (hero_ann *)HERO_REALLOC(out->items, (size_t)nc * sizeof(hero_ann)))) {
+                hero_ann_list_free(out);
+                return hero__fail(err, nc > (1 << 26) ? HERO_ELIMIT : HERO_ENOMEM, "%s:%d: too many records", nm, line);
+            }
+            out->items = p;
+            cap = nc;
+        }
+        memset(&je, 0, sizeof je);
+        if ((rc = hero_json_parse(data + ls, e - ls, &j, &je)) != 0) {
+            hero_ann_list_free(out);
+            return hero__fail(err, rc, "%s:%d: not a JSON line: %s", nm, line, je.msg);
+        }
+        memset(&out->items[out->n], 0, sizeof(hero_ann));
+        rc = hero__ann_record(&out->items[out->n], kind, &j, nm, line, err);
+        out->n++; /* freed with the list on failure */
+        hero_json_free(&j);
+        if (rc) {
+            hero_ann_list_free(out);
+            return rc;
+        }
+    }
+    out->kind = kind;
+    return 0;
+}
+
+HERODEF int hero_ann_read(hero_ann_list *out, hero_ann_kind kind, const char *path, hero_error *err) {
+    char *buf;
+    size_t n;
+    int rc;
+    if (out) memset(out, 0, sizeof(*out));
+    if ((rc = hero__read_file(path, HERO_ANN_MAX_FILE, (unsigned char **)&buf, &n, err)) != 0) return rc;
+    rc = hero_ann_parse(out, kind, buf, n, path, err);
+    HERO_FREE(buf);
+    return rc;
+}
+
+HERODEF void hero_tvr_gt_free(hero_tvr_gt *gt) {
+    if (!gt) return;
+    HERO_FREE((void *)gt->video);
+    HERO_FREE((void *)gt->ts);
+    HERO_FREE((void *)gt->n_ts);
+    HERO_FREE((void *)gt->type);
+    memset(gt, 0, sizeof(*gt));
+}
+
+typedef struct hero__ann_name { const char *name; int idx; } hero__ann_name;
+static int hero__ann_name_cmp(const void *pa, const void *pb) {
+    const hero__ann_name *a = (const hero__ann_name *)pa, *b = (const hero__ann_name *)pb;
+    int c = strcmp(a->name, b->name);
+    return c ? c : (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+HERODEF int hero_ann_tvr_gt(hero_tvr_gt *gt, const hero_ann_list *a, const char *const *names, const int64_t *ids,
+                            int n_names, hero_error *err) {
+    int64_t *vid = NULL;
+    double *ts = NULL;
+    int32_t *nts = NULL, *type = NULL;
+    hero__ann_name *byname = NULL;
+    int i, j, m = 0, max_ts = 0, all_typed = 1;
+    if (!gt) return hero__fail(err, HERO_EINVAL, "ann_tvr_gt: NULL output");
+    memset(gt, 0, sizeof(*gt));
+    if (!a || a->kind != HERO_ANN_TVR || a->n < 1 || n_names < 0 || (n_names && (!names || !ids)))
+        return hero__fail(err, HERO_EINVAL, "ann_tvr_gt: expected TVR-kind annotations and a video list");
+    for (i = 0; i < a->n; i++) {
+        if (a->items[i].n_ts > max_ts) max_ts = a->items[i].n_ts;
+        if (a->items[i].type < 0) all_typed = 0;
+    }
+    vid = (int64_t *)HERO_MALLOC((size_t)a->n * sizeof(int64_t));
+    nts = (int32_t *)HERO_MALLOC((size_t)a->n * sizeof(int32_t));
+    ts = (double *)HERO_MALLOC((size_t)a->n * (size_t)(max_ts ? max_ts : 1) * 2 * sizeof(double));
+    type = all_typed ? (int32_t *)HERO_MALLOC((size_t)a->n * sizeof(int32_t)) : NULL;
+    byname = (hero__ann_name *)HERO_MALLOC((size_t)(n_names ? n_names : 1) * sizeof(hero__ann_name));
+    if (!vid || !nts || !ts || (all_typed && !type) || !byname) {
+        HERO_FREE(vid); HERO_FREE(nts); HERO_FREE(ts); HERO_FREE(type); HERO_FREE(byname);
+        return hero__fail(err, HERO_ENOMEM, "ann_tvr_gt: out of memory (%d queries)", a->n);
+    }
+    for (i = 0; i < n_names; i++)
+        if (names[i]) { byname[m].name = names[i]; byname[m].idx = i; m++; }
+    qsort(byname, (size_t)m, sizeof(hero__ann_name), hero__ann_name_cmp);
+    n_names = m;
+    for (i = 0; i < a->n; i++) {
+        const hero_ann *q = &a->items[i];
+        int found = -1, lo = 0, hi = n_names - 1;
+        while (q->video && lo <= hi) { /* the last entry of that name (a dict keeps the last) */
+            int mid = lo + (hi - lo) / 2, c = strcmp(byname[mid].name, q->video);
+            if (c <= 0) { if (!c) found = byname[mid].idx; lo = mid + 1; } else hi = mid - 1;
+        }
+        if (found < 0) {
+            hero__fail(err, HERO_EMISSING, "ann_tvr_gt: query %s: video \"%s\" is not in the video list", q->id, q->video ? q->video : "(none)");
+            HERO_FREE(vid); HERO_FREE(nts); HERO_FREE(ts); HERO_FREE(type); HERO_FREE(byname);
+            return HERO_EMISSING;
+        }
+        vid[i] = ids[found];
+        nts[i] = q->n_ts;
+        for (j = 0; j < max_ts; j++) {
+            ts[((size_t)i * max_ts + j) * 2] = j < q->n_ts ? q->ts[j][0] : 0;
+            ts[((size_t)i * max_ts + j) * 2 + 1] = j < q->n_ts ? q->ts[j][1] : 0;
+        }
+        if (type) type[i] = q->type;
+    }
+    HERO_FREE(byname);
+    gt->n = a->n;
+    gt->video = vid;
+    gt->ts = max_ts ? ts : NULL;
+    if (!max_ts) HERO_FREE(ts);
+    gt->max_ts = max_ts;
+    gt->n_ts = nts;
+    gt->type = type;
+    return 0;
 }
 /* ======================================================================================
    18. Initialisation: fresh parameters (the official init), RoBERTa pre-training init

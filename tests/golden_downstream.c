@@ -233,6 +233,126 @@ static void ds_vsm_train(golden_ctx *g, hero_model *m, const char *task, const h
     hero_batch_free(&b);
 }
 
+/* ---------------- VCMR / VR: submission cut, NMS and recall (section 17's hero_tvr_*) ---------------- */
+
+/* one line per row set of a submission: pred (doubles), n, qidx */
+static void ds_check_sub(golden_ctx *g, const char *task, const hero_tensorfile *tf, const char *prefix, const hero_tvr_sub *s) {
+    char name[96];
+    int64_t K = 0, q, j, c, nq = s->n_queries;
+    const hero_tensor_info *t;
+    double *p;
+    int64_t *n, *qi;
+    snprintf(name, sizeof(name), "%s.pred", prefix);
+    t = hero_tensorfile_find(tf, name);
+    if (!t || t->ndim != 3 || t->shape[0] != nq) { report_msg(g, task, name, "missing or not [Q, K, 4]"); return; }
+    K = t->shape[1];
+    p = (double *)malloc((size_t)(nq * K * 4 + 1) * sizeof(double));
+    n = (int64_t *)malloc((size_t)(nq + 1) * sizeof(int64_t));
+    qi = (int64_t *)malloc((size_t)(nq + 1) * sizeof(int64_t));
+    if (!p || !n || !qi) { free(p); free(n); free(qi); report_msg(g, task, name, "out of memory"); return; }
+    for (q = 0; q < nq; q++) {
+        n[q] = s->n[q]; qi[q] = s->qidx[q];
+        for (j = 0; j < K; j++)
+            for (c = 0; c < 4; c++) p[(q * K + j) * 4 + c] = j < s->k ? s->pred[(q * s->k + j) * 4 + c] : (c ? 0 : -1);
+    }
+    ds_check_f64(g, task, tf, name, p, nq * K * 4);
+    snprintf(name, sizeof(name), "%s.n", prefix);
+    ds_check_ints(g, task, tf, name, n, nq);
+    snprintf(name, sizeof(name), "%s.qidx", prefix);
+    ds_check_ints(g, task, tf, name, qi, nq);
+    free(p); free(n); free(qi);
+}
+
+/* every recall value the file has for this task (F64 scalars; NaN equals NaN: a query type with no query) */
+static void ds_check_metrics(golden_ctx *g, const char *task, const hero_tensorfile *tf, const char *group, const char *tname,
+                             const hero_tvr_metrics *m) {
+    char key[32], name[128];
+    int i, k, ty, ni = m->task == HERO_TVR_VR ? 1 : HERO_TVR_N_IOU;
+    for (i = 0; i < ni; i++)
+        for (k = 0; k < HERO_TVR_N_K; k++)
+            for (ty = -1; ty < 3; ty++) {
+                double ours = ty < 0 ? m->r[i][k] : m->by_type[ty][i][k], *ref;
+                if (ty >= 0 && !m->has_types) continue;
+                snprintf(name, sizeof(name), "out.%s.%s%s.%s", group, tname, ty < 0 ? "" : "_by_type",
+                         hero_tvr_metric_key(key, sizeof(key), m->task, ty, i, k));
+                if (!hero_tensorfile_find(tf, name)) continue; /* the file holds the keys the official dict had */
+                ref = ds_f64(tf, name, NULL);
+                if (!ref) { report_msg(g, task, name, "unreadable"); continue; }
+                if (ours != ours && ref[0] != ref[0]) report(g, task, name, 0.0);
+                else ds_check_f64(g, task, tf, name, &ours, 1);
+                free(ref);
+            }
+}
+
+/* eval_vcmr.py / eval_vr.py after the ranking: rows, the in-place max_after_nms cut, recall, NMS, recall */
+static void ds_vsm_metrics(golden_ctx *g, const char *task, const hero_tensorfile *tf, int vr, int Nq, const int64_t *qidx,
+                           const int64_t *gt_vid, const double *gt_ts, const int32_t *gt_type, const int64_t *ids, int Nv,
+                           const int64_t *fi, const float *fs, int Bf, const int64_t *vi, const float *vs, int Kk,
+                           const double *tri, int before, int after, int Lcfg, double interval) {
+    const char *es = "eval_settings";
+    double nms_thd = ds_meta_num(tf, es, "nms_thd", 0.5);
+    hero_tvr_sub vc, sv, vrs, nv, ns;
+    hero_tvr_metrics mt;
+    hero_tvr_gt gt;
+    hero_error err;
+    int32_t *tops = (int32_t *)malloc((size_t)Nq * Kk * sizeof(int32_t) + 4);
+    int q, j, ok = 1, cut = vr ? (int)ds_meta_num(tf, es, "max_vr_video", 100) : after;
+    memset(&vc, 0, sizeof(vc)); memset(&sv, 0, sizeof(sv)); memset(&vrs, 0, sizeof(vrs));
+    memset(&nv, 0, sizeof(nv)); memset(&ns, 0, sizeof(ns));
+    if (!tops) { report_msg(g, task, "submission", "out of memory"); return; }
+    for (j = 0; j < Nq * Kk; j++) tops[j] = (int32_t)vi[j];
+    if (hero_tvr_sub_init(&vrs, Nq, Kk, &err) || (!vr && (hero_tvr_sub_init(&vc, Nq, Bf, &err) || hero_tvr_sub_init(&sv, Nq, before, &err)))) {
+        report_msg(g, task, "submission", err.msg);
+        goto done;
+    }
+    for (q = 0; q < Nq && ok; q++) {
+        vrs.qidx[q] = (int32_t)qidx[q];
+        if (!vr) vc.qidx[q] = sv.qidx[q] = (int32_t)qidx[q];
+        for (j = 0; j < Kk && ok; j++)
+            ok = !hero_tvr_sub_add(&vrs, HERO_TVR_VR, q, ids[vi[q * Kk + j]], 0, 0, vs[q * Kk + j], interval, &err);
+        if (vr || !ok) continue;
+        ok = !hero_tvr_sub_add_flat(&vc, q, fi + (size_t)q * Bf, fs + (size_t)q * Bf, Bf, tops + (size_t)q * Kk, Kk, Kk, Lcfg, ids, Nv,
+                                    interval, &err);
+        for (j = 0; j < before && ok; j++) {
+            const double *t = tri + ((size_t)q * before + j) * 3;
+            ok = !hero_tvr_sub_add(&sv, HERO_TVR_SVMR, q, gt_vid[q], (int)t[0], (int)t[1], (float)t[2], interval, &err);
+        }
+    }
+    if (!ok || hero_tvr_sub_cut(&vrs, cut, &err) || (!vr && (hero_tvr_sub_cut(&vc, after, &err) || hero_tvr_sub_cut(&sv, after, &err)))) {
+        report_msg(g, task, "submission", err.msg);
+        goto done;
+    }
+    memset(&gt, 0, sizeof(gt));
+    gt.n = Nq; gt.video = gt_vid; gt.ts = gt_ts; gt.max_ts = 1; gt.type = gt_type;
+    /* eval_retrieval matches by desc_id: submission rows in ground-truth order */
+    for (q = 0; q < Nq; q++) {
+        vrs.qidx[q] = q;
+        if (!vr) vc.qidx[q] = sv.qidx[q] = q;
+    }
+    if (hero_tvr_eval(&mt, HERO_TVR_VR, &vrs, &gt, &err)) { report_msg(g, task, "metrics", err.msg); goto done; }
+    ds_check_metrics(g, task, tf, "metrics", "VR", &mt);
+    if (vr) goto done;
+    if (hero_tvr_eval(&mt, HERO_TVR_VCMR, &vc, &gt, &err)) { report_msg(g, task, "metrics", err.msg); goto done; }
+    ds_check_metrics(g, task, tf, "metrics", "VCMR", &mt);
+    if (hero_tvr_eval(&mt, HERO_TVR_SVMR, &sv, &gt, &err)) { report_msg(g, task, "metrics", err.msg); goto done; }
+    ds_check_metrics(g, task, tf, "metrics", "SVMR", &mt);
+    if (hero_tvr_nms(&nv, &vc, HERO_TVR_VCMR, nms_thd, before, after, &err) || hero_tvr_nms(&ns, &sv, HERO_TVR_SVMR, nms_thd, before, after, &err)) {
+        report_msg(g, task, "nms", err.msg);
+        goto done;
+    }
+    for (q = 0; q < Nq; q++) nv.qidx[q] = ns.qidx[q] = (int32_t)qidx[q];
+    ds_check_sub(g, task, tf, "out.nms.VCMR", &nv);
+    ds_check_sub(g, task, tf, "out.nms.SVMR", &ns);
+    for (q = 0; q < Nq; q++) nv.qidx[q] = ns.qidx[q] = q;
+    if (!hero_tvr_eval(&mt, HERO_TVR_VCMR, &nv, &gt, &err)) ds_check_metrics(g, task, tf, "metrics_nms", "VCMR", &mt);
+    else report_msg(g, task, "metrics_nms", err.msg);
+    if (!hero_tvr_eval(&mt, HERO_TVR_SVMR, &ns, &gt, &err)) ds_check_metrics(g, task, tf, "metrics_nms", "SVMR", &mt);
+    else report_msg(g, task, "metrics_nms", err.msg);
+done:
+    free(tops);
+    hero_tvr_sub_free(&vc); hero_tvr_sub_free(&sv); hero_tvr_sub_free(&vrs); hero_tvr_sub_free(&nv); hero_tvr_sub_free(&ns);
+}
+
 /* ---------------- VCMR / VR: the full retrieval evaluation ---------------- */
 
 typedef struct ds_rank { double v; int64_t i; } ds_rank;
@@ -467,6 +587,23 @@ static void ds_vsm_eval(golden_ctx *g, hero_model *m, const char *task, const he
         ds_check_f64(g, task, tf, "out.sub.VR.pred", sub_v, Nq * Kk * 4);
         ds_check_ints(g, task, tf, "out.sub.VR.n", sub_n, Nq);
         ds_check_ints(g, task, tf, "out.sub.VR.qidx", qx, Nq);
+        { /* the metric half: the ground truth of the evaluated queries (video's global id, moment, type) */
+            int64_t *gv = (int64_t *)malloc((size_t)Nq * sizeof(int64_t)), *ty64 = vr ? NULL : ds_ints(tf, "raw.q_type", NULL);
+            double *qts = vr ? NULL : ds_f64(tf, "raw.q_ts", NULL), *gts = (double *)malloc((size_t)Nq * 2 * sizeof(double));
+            int32_t *gty = (int32_t *)malloc((size_t)Nq * sizeof(int32_t));
+            if (gv && gts && gty && (vr || (ty64 && qts))) {
+                for (q = 0; q < Nq; q++) {
+                    gv[q] = -1;
+                    for (j = 0; j < Nv; j++) if (order[j] == qvid[qidx[q]]) gv[q] = gidx[j];
+                    if (!vr) { gts[2 * q] = qts[2 * qidx[q]]; gts[2 * q + 1] = qts[2 * qidx[q] + 1]; gty[q] = (int32_t)ty64[qidx[q]]; }
+                }
+                ds_vsm_metrics(g, task, tf, vr, (int)Nq, qidx, gv, vr ? NULL : gts, vr ? NULL : gty, gidx, (int)Nv, fi, fs, Bf, vi, vs,
+                               Kk, tri, before, after, Lcfg, interval);
+            } else {
+                report_msg(g, task, "metrics", "ground truth (raw.q_ts / raw.q_type) unreadable");
+            }
+            free(gv); free(ty64); free(qts); free(gts); free(gty);
+        }
         kk = 0;
         goto eval_out;
     eval_oom:

@@ -657,6 +657,245 @@ static void run_train(golden_ctx *g, const char *dir, const char *cfg, const cha
     hero_tensorfile_close(&tf);
 }
 
+/* ---- tvr_eval: the official metric code alone (DIR/tvr_eval.safetensors; no model) ----
+   The submissions in.{VCMR,SVMR,VR} are cut to max_after_nms in place (out.sub.*), scored
+   (out.metrics.*), NMS'd (out.nms.*) and scored again (out.metrics_nms.*); out.didemo_metrics.*
+   scores the cut submissions against four windows per query. Every value is compared exactly
+   (err = max |x - ref|, OK only at 0; NaN equals NaN), and every out.* tensor of the file must
+   be one of these (otherwise a FAIL line says it was not computed). */
+
+/* a whole F64 / I64 tensor of tf as doubles (malloc'd), with its element count; NULL if absent or unreadable */
+static double *tvr_read(const hero_tensorfile *tf, const char *name, int64_t *n_out, const hero_tensor_info **info) {
+    const hero_tensor_info *t = hero_tensorfile_find(tf, name);
+    int64_t n = t ? hero_tensor_numel(t) : -1, i, expect = 1;
+    double *v;
+    int d;
+    if (info) *info = t;
+    if (!t || n < 0 || n > ((int64_t)1 << 26)) return NULL;
+    for (d = t->ndim - 1; d >= 0; d--) { /* contiguous, as safetensors stores them */
+        if (t->stride[d] != expect) return NULL;
+        expect *= t->shape[d];
+    }
+    if (!(v = (double *)malloc((size_t)(n ? n : 1) * sizeof(double)))) return NULL;
+    if (t->dtype == HERO_F64) {
+        if (t->offset < 0 || (t->offset + n) * 8 > t->storage_nbytes) { free(v); return NULL; }
+        for (i = 0; i < n; i++) {
+            const unsigned char *b = t->storage + (t->offset + i) * 8;
+            uint64_t u = 0;
+            int j;
+            for (j = 7; j >= 0; j--) u = (u << 8) | b[j];
+            memcpy(&v[i], &u, sizeof(double));
+        }
+    } else {
+        int64_t *w = (int64_t *)malloc((size_t)(n ? n : 1) * sizeof(int64_t));
+        hero_error err;
+        if (!w || hero_tensor_read_i64(t, w, n, &err)) { free(w); free(v); return NULL; }
+        for (i = 0; i < n; i++) v[i] = (double)w[i];
+        free(w);
+    }
+    if (n_out) *n_out = n;
+    return v;
+}
+
+/* in.<task>.{pred,n,qidx} as a submission */
+static int tvr_read_sub(const hero_tensorfile *tf, const char *prefix, hero_tvr_sub *s, char *why, size_t cap) {
+    char name[128];
+    const hero_tensor_info *tp;
+    double *p, *n = NULL, *q = NULL;
+    int64_t np_, nn, nq, i;
+    hero_error err;
+    snprintf(name, sizeof(name), "%s.pred", prefix);
+    p = tvr_read(tf, name, &np_, &tp);
+    snprintf(name, sizeof(name), "%s.n", prefix);
+    n = tvr_read(tf, name, &nn, NULL);
+    snprintf(name, sizeof(name), "%s.qidx", prefix);
+    q = tvr_read(tf, name, &nq, NULL);
+    if (!p || !n || !q || tp->ndim != 3 || tp->shape[2] != 4 || tp->shape[0] != nn || nn != nq || tp->shape[1] > HERO_TVR_MAX_ROWS) {
+        snprintf(why, cap, "%s: missing or malformed pred / n / qidx", prefix);
+        free(p); free(n); free(q);
+        return -1;
+    }
+    if (hero_tvr_sub_init(s, (int)nn, (int)tp->shape[1], &err)) {
+        snprintf(why, cap, "%s", err.msg);
+        free(p); free(n); free(q);
+        return -1;
+    }
+    memcpy(s->pred, p, (size_t)np_ * sizeof(double));
+    for (i = 0; i < nn; i++) { s->n[i] = (int32_t)n[i]; s->qidx[i] = (int32_t)q[i]; }
+    free(p); free(n); free(q);
+    return 0;
+}
+
+/* the computed values, by output name */
+typedef struct tvr_val { char name[96]; const hero_tvr_sub *sub; double v; } tvr_val;
+typedef struct tvr_vals { tvr_val *a; int n, cap; } tvr_vals;
+
+static void tvr_put(tvr_vals *t, const char *name, const hero_tvr_sub *sub, double v) {
+    if (t->n == t->cap) {
+        int c = t->cap ? 2 * t->cap : 256;
+        tvr_val *a = (tvr_val *)realloc(t->a, (size_t)c * sizeof(tvr_val));
+        if (!a) return;
+        t->a = a;
+        t->cap = c;
+    }
+    snprintf(t->a[t->n].name, sizeof(t->a[t->n].name), "%s", name);
+    t->a[t->n].sub = sub;
+    t->a[t->n].v = v;
+    t->n++;
+}
+
+static void tvr_put_metrics(tvr_vals *t, const char *group, const char *task, const hero_tvr_metrics *m) {
+    char key[32], name[96];
+    int ty, i, k, ni = m->task == HERO_TVR_VR ? 1 : HERO_TVR_N_IOU;
+    for (i = 0; i < ni; i++)
+        for (k = 0; k < HERO_TVR_N_K; k++) {
+            snprintf(name, sizeof(name), "out.%s.%s.%s", group, task, hero_tvr_metric_key(key, sizeof(key), m->task, -1, i, k));
+            tvr_put(t, name, NULL, m->r[i][k]);
+            for (ty = 0; m->has_types && ty < 3; ty++) {
+                snprintf(name, sizeof(name), "out.%s.%s_by_type.%s", group, task, hero_tvr_metric_key(key, sizeof(key), m->task, ty, i, k));
+                tvr_put(t, name, NULL, m->by_type[ty][i][k]);
+            }
+        }
+}
+
+static void tvr_put_sub(tvr_vals *t, const char *group, const char *task, const hero_tvr_sub *s) {
+    char name[96];
+    snprintf(name, sizeof(name), "out.%s.%s.pred", group, task);
+    tvr_put(t, name, s, 0);
+    snprintf(name, sizeof(name), "out.%s.%s.n", group, task);
+    tvr_put(t, name, s, 0);
+    snprintf(name, sizeof(name), "out.%s.%s.qidx", group, task);
+    tvr_put(t, name, s, 0);
+}
+
+/* max |ours - ref| of one output (NaN when the shapes disagree) */
+static double tvr_compare(const tvr_val *v, const double *ref, const hero_tensor_info *t, int64_t n) {
+    double md = 0;
+    int64_t q, j, c;
+    const size_t len = strlen(v->name);
+    if (!v->sub) {
+        if (n != 1) return NAN;
+        if (ref[0] != ref[0] || v->v != v->v) return (ref[0] != ref[0]) == (v->v != v->v) ? 0 : NAN;
+        return fabs(ref[0] - v->v);
+    }
+    if (len > 5 && !strcmp(v->name + len - 5, ".pred")) {
+        int64_t Q = t->ndim == 3 ? t->shape[0] : -1, K = t->ndim == 3 ? t->shape[1] : 0;
+        int64_t Kmax = K > v->sub->k ? K : v->sub->k;
+        if (Q != v->sub->n_queries || t->shape[2] != 4) return NAN;
+        for (q = 0; q < Q; q++)
+            for (j = 0; j < Kmax; j++)
+                for (c = 0; c < 4; c++) {
+                    double pad = c ? 0 : -1;
+                    double a = j < v->sub->k ? v->sub->pred[(q * v->sub->k + j) * 4 + c] : pad;
+                    double b = j < K ? ref[(q * K + j) * 4 + c] : pad;
+                    double d = fabs(a - b);
+                    if (d != d) return NAN;
+                    if (d > md) md = d;
+                }
+        return md;
+    }
+    if (n != v->sub->n_queries) return NAN;
+    for (q = 0; q < n; q++) {
+        double a = !strcmp(v->name + len - 2, ".n") ? v->sub->n[q] : v->sub->qidx[q];
+        double d = fabs(a - ref[q]);
+        if (d > md) md = d;
+    }
+    return md;
+}
+
+/* returns 1 when DIR has a tvr_eval.safetensors (checked), else 0 */
+static int run_tvr_eval(golden_ctx *g, const char *dir) {
+    static const char *const tasks[3] = {"VCMR", "SVMR", "VR"};
+    char path[1024], why[512];
+    hero_tensorfile tf;
+    hero_error err;
+    hero_tvr_sub sub[3], nms[2];
+    hero_tvr_metrics m;
+    hero_tvr_gt gt, dgt;
+    tvr_vals vals = {NULL, 0, 0};
+    double *gvid = NULL, *gts = NULL, *gtype = NULL, *dts = NULL;
+    int64_t *vid64 = NULL, nq = 0, n2 = 0, n3 = 0, n4 = 0, i;
+    int32_t *type32 = NULL;
+    int t, max_after = 0, max_before = 0, ok = 1;
+    double nms_thd = -1;
+    hero_json es;
+    const char *meta;
+    snprintf(path, sizeof(path), "%s/tvr_eval.safetensors", dir);
+    if (!file_exists(path)) return 0;
+    memset(sub, 0, sizeof(sub));
+    memset(nms, 0, sizeof(nms));
+    if (hero_tensorfile_open(&tf, path, &err)) { report_msg(g, "tvr_eval", "file", err.msg); return 1; }
+    /* the settings (metadata eval_settings) */
+    if (!(meta = hero_tensorfile_meta(&tf, "eval_settings")) || hero_json_parse(meta, strlen(meta), &es, &err)) {
+        report_msg(g, "tvr_eval", "eval_settings", "metadata missing or not JSON");
+        hero_tensorfile_close(&tf);
+        return 1;
+    }
+    max_after = (int)meta_num(&es, "max_after_nms", 0);
+    max_before = (int)meta_num(&es, "max_before_nms", 0);
+    nms_thd = meta_num(&es, "nms_thd", -1);
+    hero_json_free(&es);
+    /* the ground truth */
+    gvid = tvr_read(&tf, "in.gt_vidx", &nq, NULL);
+    gts = tvr_read(&tf, "in.gt_ts", &n2, NULL);
+    gtype = tvr_read(&tf, "in.desc_type", &n3, NULL);
+    dts = tvr_read(&tf, "in.didemo_gt_ts", &n4, NULL);
+    vid64 = (int64_t *)malloc((size_t)(nq > 0 ? nq : 1) * sizeof(int64_t));
+    type32 = (int32_t *)malloc((size_t)(nq > 0 ? nq : 1) * sizeof(int32_t));
+    if (!gvid || !gts || !gtype || !dts || !vid64 || !type32 || nq < 1 || n2 != 2 * nq || n3 != nq || n4 != 8 * nq || max_after < 1 ||
+        max_before < 1 || nms_thd < 0) {
+        report_msg(g, "tvr_eval", "in", "ground truth (in.gt_vidx, in.gt_ts, in.desc_type, in.didemo_gt_ts) or settings missing");
+        goto done;
+    }
+    for (i = 0; i < nq; i++) { vid64[i] = (int64_t)gvid[i]; type32[i] = (int32_t)gtype[i]; }
+    memset(&gt, 0, sizeof(gt));
+    gt.n = (int)nq; gt.video = vid64; gt.ts = gts; gt.max_ts = 1; gt.type = type32;
+    dgt = gt;
+    dgt.ts = dts; dgt.max_ts = 4; dgt.type = NULL;
+    for (t = 0; t < 3; t++) {
+        char prefix[32];
+        snprintf(prefix, sizeof(prefix), "in.%s", tasks[t]);
+        if (tvr_read_sub(&tf, prefix, &sub[t], why, sizeof(why))) { report_msg(g, "tvr_eval", prefix, why); ok = 0; continue; }
+        /* eval_vcmr: get_submission_top_n(max_after_nms), in place */
+        if (hero_tvr_sub_cut(&sub[t], max_after, &err)) { report_msg(g, "tvr_eval", prefix, err.msg); ok = 0; continue; }
+        tvr_put_sub(&vals, "sub", tasks[t], &sub[t]);
+        if (hero_tvr_eval(&m, (hero_tvr_task)t, &sub[t], &gt, &err)) report_msg(g, "tvr_eval", prefix, err.msg);
+        else tvr_put_metrics(&vals, "metrics", tasks[t], &m);
+        if (hero_tvr_eval(&m, (hero_tvr_task)t, &sub[t], &dgt, &err)) report_msg(g, "tvr_eval", prefix, err.msg);
+        else tvr_put_metrics(&vals, "didemo_metrics", tasks[t], &m);
+    }
+    for (t = 0; ok && t < 2; t++) {
+        if (hero_tvr_nms(&nms[t], &sub[t], (hero_tvr_task)t, nms_thd, max_before, max_after, &err)) {
+            report_msg(g, "tvr_eval", tasks[t], err.msg);
+            continue;
+        }
+        tvr_put_sub(&vals, "nms", tasks[t], &nms[t]);
+        if (hero_tvr_eval(&m, (hero_tvr_task)t, &nms[t], &gt, &err)) report_msg(g, "tvr_eval", tasks[t], err.msg);
+        else tvr_put_metrics(&vals, "metrics_nms", tasks[t], &m);
+    }
+    /* every out.* of the file, in file order */
+    for (i = 0; i < tf.n_tensors; i++) {
+        const hero_tensor_info *ti = &tf.tensors[i];
+        const tvr_val *v = NULL;
+        double *ref;
+        int64_t n = 0;
+        int j;
+        if (strncmp(ti->name, "out.", 4) != 0) continue;
+        for (j = 0; j < vals.n; j++) if (!strcmp(vals.a[j].name, ti->name)) { v = &vals.a[j]; break; }
+        if (!v) { report_msg(g, "tvr_eval", ti->name, "not computed"); continue; }
+        if (!(ref = tvr_read(&tf, ti->name, &n, NULL))) { report_msg(g, "tvr_eval", ti->name, "unreadable"); continue; }
+        report_tol(g, "tvr_eval", ti->name, tvr_compare(v, ref, ti, n), 0);
+        free(ref);
+    }
+done:
+    for (t = 0; t < 3; t++) hero_tvr_sub_free(&sub[t]);
+    for (t = 0; t < 2; t++) hero_tvr_sub_free(&nms[t]);
+    free(vals.a);
+    free(gvid); free(gts); free(gtype); free(dts); free(vid64); free(type32);
+    hero_tensorfile_close(&tf);
+    return 1;
+}
+
 #include "golden_downstream.c" /* the fine-tuning tasks (tests/golden/tiny-downstream) */
 
 static void run_dir(golden_ctx *g, const char *dir, const char *model_override) {
@@ -668,6 +907,9 @@ static void run_dir(golden_ctx *g, const char *dir, const char *model_override) 
     snprintf(cfg, sizeof(cfg), "%s/config.json", dir);
     snprintf(ckpt, sizeof(ckpt), "%s/model.pt", dir);
     if (model_override) snprintf(ckpt, sizeof(ckpt), "%s", model_override);
+    /* DIR/tvr_eval.safetensors: the official metric code alone (no model); a folder without a
+       pre-training model.pt (tiny-downstream) goes on to its fine-tuning models, if any */
+    if (run_tvr_eval(g, dir) && !model_override && !file_exists(ckpt) && !ds_is_downstream(dir)) return;
     if (!model_override && !file_exists(ckpt) && ds_is_downstream(dir)) { ds_run_dir(g, dir); return; }
     if (hero_model_load(&m, cfg, ckpt, &rep, &err)) { report_msg(g, "load", ckpt, err.msg); return; }
     if (setup_model(&m, &err)) { report_msg(g, "load", "precision", err.msg); hero_model_free(&m); return; }

@@ -23,8 +23,6 @@ run() { # name, command...
 run "golden parity (tests/golden/tiny, model.pt + model_legacy.pt), 1 thread" "$BUILD/hero_golden" --threads 1 tests/golden/tiny
 run "golden parity, 2 threads for matrix products" "$BUILD/hero_golden" --threads 2 tests/golden/tiny
 run "golden parity, unzeroed activations poisoned with NaN (HERO_ARENA_POISON)" "$BUILD/hero_golden_poison" --threads 1 tests/golden/tiny
-# downstream: vcmr, vcmr_hard, vr, videoqa, violin (tvc.safetensors is not read yet: no lines for it)
-run "golden parity, fine-tuning tasks (tests/golden/tiny-downstream: vcmr, vcmr_hard, vr, videoqa, violin)" "$BUILD/hero_golden" --threads 1 tests/golden/tiny-downstream
 run "golden parity with the legacy checkpoint" "$BUILD/hero_golden" --model tests/golden/tiny/model_legacy.pt tests/golden/tiny
 run "gradient checks (finite differences)" "$BUILD/test_ops" tests/golden/tiny
 run "file formats (JSON, safetensors, torch.save, npy/npz)" "$BUILD/test_formats"
@@ -34,6 +32,15 @@ run "tokenizer unit tests" "$BUILD/test_tokenizer_unit"
 run "initialisation (random, RoBERTa)" "$BUILD/test_init" tests/golden/tiny
 run "tools: hero_inspect, hero_convert" bash tests/test_tools.sh "$BUILD"
 run "media: subtitles, normalisation, alignment, features, ranking" "$BUILD/test_media"
+run "official retrieval metrics (submission rows, cut, NMS, recall)" "$BUILD/test_eval"
+# tests/golden/tiny-downstream: tvr_eval (the metric code alone), then the fine-tuning models vcmr, vcmr_hard,
+# vr (training step + full evaluation + metrics), videoqa, violin (tvc.safetensors is not read yet: no lines for it)
+run "golden parity, official metric code (tvr_eval) and fine-tuning tasks (vcmr, vcmr_hard, vr, videoqa, violin)" "$BUILD/hero_golden" --threads 1 tests/golden/tiny-downstream
+if [ -x "$BUILD/test_lmdb_import" ] && [ -x "$BUILD/hero_lmdb_import" ]; then
+    run "LMDB importer: official-layout databases written, imported, every value checked" "$BUILD/test_lmdb_import" "$BUILD/hero_lmdb_import"
+else
+    echo "== LMDB importer: SKIPPED (built only with liblmdb-dev libmsgpack-dev liblz4-dev)"
+fi
 run "retrieve end to end (tiny model, cache, errors)" bash tests/test_retrieve.sh "$BUILD"
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
     run "tokenizer vs gpt-3-encoder (npm)" bash tests/test_tokenizer.sh

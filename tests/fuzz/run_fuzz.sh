@@ -25,7 +25,7 @@ max_len() { # long enough for the seeds' structure, short enough for many runs p
     case $1 in
         zip|npz|torchzip|legacy) echo 16384 ;;
         safetensors|json|vocab) echo 8192 ;;
-        jsonl|npy|merges|srt) echo 4096 ;;
+        jsonl|ann|npy|merges|srt) echo 4096 ;;
         tokenize) echo 1024 ;;
         *) echo 8192 ;;
     esac
