@@ -670,14 +670,12 @@ static void ds_ft_task(golden_ctx *g, hero_model *m, const char *task, const her
         if (logits && hero_tensorfile_find(tf, "out.eval_logits")) {
             int64_t *pred = (int64_t *)malloc((size_t)nr * sizeof(int64_t));
             double loss = 0, acc;
-            int correct = 0;
             if (pred) {
                 hero_qa_eval(logits, nr, nc, b.labels, pred, &loss, &acc);
                 check(g, task, tf, "out.eval_logits", logits, (int64_t)nr * nc);
                 ds_check_ints(g, task, tf, "out.eval_pred", pred, nr);
                 ds_check_f64(g, task, tf, "out.eval_loss", &loss, 1);
                 ds_check_f64(g, task, tf, "out.eval_acc", &acc, 1);
-                (void)correct;
             }
             free(pred);
         }
@@ -709,7 +707,7 @@ static void ds_check_rebuild(golden_ctx *g, const hero_model *m, const char *tas
     int32_t *tok32 = NULL, *alen32 = NULL, *atok32 = NULL;
     int64_t ntok = 0, natok = 0, *qoff = NULL, *aoff = NULL;
     hero_ft_item *items = NULL;
-    int n, ok = 0;
+    int n;
     memset(&gv, 0, sizeof(gv));
     memset(&b, 0, sizeof(b));
     if (kind == HERO_TASK_VIDEOQA) {
@@ -787,9 +785,7 @@ static void ds_check_rebuild(golden_ctx *g, const hero_model *m, const char *tas
         }
         free(vids);
     }
-    ok = 1;
 done:
-    (void)ok;
     hero_batch_free(&b);
     hero_golden_videos_free(&gv);
     free(qidx); free(qvid); free(qlen); free(qtok); free(alen); free(atok); free(ans); free(hts); free(ts);
