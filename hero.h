@@ -31,6 +31,8 @@
      HERO_MALLOC/HERO_REALLOC/HERO_FREE   custom allocator (define all three or none)
      HERO_ASSERT(x)         internal invariant checks (default: assert.h); never used for input checks
      HERO_USE_CBLAS         use an external cblas_sgemm (OpenBLAS); otherwise a portable GEMM
+     HERO_NO_THREADS        no worker pool: every loop runs on the calling thread (section 2,
+                            "Threads"; otherwise pthreads, or Win32 threads under _WIN32)
      HERO_NO_CLONES         portable GEMM: no AVX2/AVX-512 clones of its kernel (gcc/clang on
                             x86-64 ELF pick one at run time; define this for plain -O2 code)
      HERO_MPI               data-parallel pre-training over MPI (section 20; includes <mpi.h>; define
@@ -75,6 +77,17 @@
 */
 #ifndef HERO_H
 #define HERO_H
+
+/* Before the first system header: 64-bit file offsets on 32-bit glibc (fopen and fstat of files
+   over 2 GiB; off_t becomes 64-bit in the implementation's translation unit), and mingw-w64's C99
+   printf (%zu, %lld). Both only take effect when hero.h comes before <stdio.h>; without the first,
+   a file over 2 GiB is refused with a message saying so. */
+#if defined(HERO_IMPLEMENTATION) && !defined(_FILE_OFFSET_BITS)
+#define _FILE_OFFSET_BITS 64
+#endif
+#if defined(__MINGW32__) && !defined(__USE_MINGW_ANSI_STDIO)
+#define __USE_MINGW_ANSI_STDIO 1
+#endif
 
 #include <stddef.h>
 #include <stdint.h>
@@ -158,10 +171,17 @@ HERODEF int hero_dtype_size(hero_dtype t);
    (Debian 12's OpenBLAS 0.3.21 takes recent Xeons for a Prescott). Cheap: call it once at startup. */
 HERODEF const char *hero_blas_check(char *buf, size_t n);
 #endif
-/* Threads for matrix products: OpenBLAS gets n threads (openblas_set_num_threads); returns the
-   count in effect afterwards. The portable GEMM and the rest of the library run on the calling
-   thread: returns 1 there (and for a CBLAS that cannot be told, whose own setting then holds). */
+/* Threads: hero.h's worker pool (section 2, "Threads") runs the portable GEMM and the model's
+   loops (LayerNorm, GELU, attention, embeddings, cross-entropy, AdamW, ...) on n threads, the
+   calling thread included; OpenBLAS gets n threads too (openblas_set_num_threads). n < 1 keeps
+   the current count. Returns the count in effect for hero.h's loops (default: the online cores;
+   1 with HERO_NO_THREADS or where no thread API is known). The pool is process-wide (the one
+   state hero.h keeps outside a model); results are deterministic for a given thread count, and
+   every loop splits its work so that most results do not depend on the count at all. Safe to
+   call from several threads; a loop started while the pool is busy runs on its caller. */
 HERODEF int hero_set_threads(int n);
+/* The thread count hero.h's loops use now (hero_set_threads' answer without changing it). */
+HERODEF int hero_get_threads(void);
 
 /* ---- File formats: JSON, tensor files (safetensors, torch.save zip + legacy, .npy/.npz) ----
 
@@ -1709,29 +1729,280 @@ HERODEF const char *hero_blas_check(char *buf, size_t n) {
 }
 #endif /* HERO_USE_CBLAS && !HERO__BLAS_CHECK_DONE */
 
-HERODEF int hero_set_threads(int n) {
-#if defined(HERO_USE_CBLAS) && defined(HERO__BLAS_CAN_THREAD)
-    if (openblas_set_num_threads && openblas_get_num_threads) {
-        if (n >= 1) openblas_set_num_threads(n);
-        return openblas_get_num_threads();
-    }
-#endif
-    (void)n;
-    return 1;
-}
-
 #if defined(__GNUC__) || defined(__clang__)
 #define HERO__MAYBE_UNUSED __attribute__((unused))
 #else
 #define HERO__MAYBE_UNUSED
 #endif
 
+/* ---- 2. Threads: one process-wide worker pool for the library's parallel loops ----
+   hero__parallel(fn, ctx, ntasks) runs fn(ctx, 0..ntasks-1), each task once, on up to
+   hero_get_threads() threads (the caller is one of them) and returns when all are done. Tasks
+   write disjoint outputs, and what a task computes depends only on its index, never on which
+   thread runs it or when: so a loop's result depends at most on how its caller split the work
+   (callers that reduce split by fixed sizes, so most results do not even depend on the thread
+   count). Contiguous ranges of tasks go to each thread (part p: tasks [p*n/P, (p+1)*n/P)).
+   Workers sleep on a condition variable between loops. A loop started while the pool runs
+   another (a second caller thread, or a task that starts a loop) runs on its caller alone. */
+typedef void (*hero__task_fn)(void *ctx, int task);
+
+#if !defined(HERO_NO_THREADS) && defined(_WIN32)
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#define HERO__THREADS 2
+typedef SRWLOCK hero__mutex;
+typedef CONDITION_VARIABLE hero__cond;
+typedef HANDLE hero__thread;
+#define HERO__MUTEX_INIT SRWLOCK_INIT
+#define HERO__COND_INIT CONDITION_VARIABLE_INIT
+#define hero__lock(m) AcquireSRWLockExclusive(m)
+#define hero__unlock(m) ReleaseSRWLockExclusive(m)
+#define hero__wait(c, m) SleepConditionVariableSRW(c, m, INFINITE, 0)
+#define hero__signal(c) WakeConditionVariable(c)
+#define hero__broadcast(c) WakeAllConditionVariable(c)
+#elif !defined(HERO_NO_THREADS) && (defined(__unix__) || defined(__APPLE__) || defined(_POSIX_VERSION))
+#include <pthread.h>
+#include <unistd.h>
+#define HERO__THREADS 1
+typedef pthread_mutex_t hero__mutex;
+typedef pthread_cond_t hero__cond;
+typedef pthread_t hero__thread;
+#define HERO__MUTEX_INIT PTHREAD_MUTEX_INITIALIZER
+#define HERO__COND_INIT PTHREAD_COND_INITIALIZER
+#define hero__lock(m) pthread_mutex_lock(m)
+#define hero__unlock(m) pthread_mutex_unlock(m)
+#define hero__wait(c, m) pthread_cond_wait(c, m)
+#define hero__signal(c) pthread_cond_signal(c)
+#define hero__broadcast(c) pthread_cond_broadcast(c)
+#else
+#define HERO__THREADS 0
+#endif
+
+enum { HERO__MAX_THREADS = 64 };
+
+#if HERO__THREADS
+static struct hero__pool_s {
+    hero__mutex mu;
+    hero__cond work, done;     /* a new loop for the workers; the last part of a loop finished */
+    int want;                  /* threads for loops, caller included (0: not chosen yet) */
+    int started;               /* workers running (worker w runs part w + 1) */
+    int busy, quit;            /* a loop is running; the workers are told to end */
+    unsigned gen;              /* loop counter: a worker waits for it to change */
+    int pending;               /* parts of this loop not finished yet */
+    hero__task_fn fn;          /* this loop */
+    void *ctx;
+    int ntasks, nparts;
+    hero__thread th[HERO__MAX_THREADS];
+    unsigned born[HERO__MAX_THREADS]; /* gen when worker w was started: it runs the loops after it */
+} hero__pool = {HERO__MUTEX_INIT, HERO__COND_INIT, HERO__COND_INIT, 0, 0, 0, 0, 0, 0, NULL, NULL, 0, 0, {0}, {0}};
+
+static void hero__run_part(hero__task_fn fn, void *ctx, int ntasks, int nparts, int part) {
+    int t = (int)((int64_t)part * ntasks / nparts), e = (int)((int64_t)(part + 1) * ntasks / nparts);
+    for (; t < e; t++) fn(ctx, t);
+}
+
+#if HERO__THREADS == 2
+static DWORD WINAPI hero__worker(LPVOID arg)
+#else
+static void *hero__worker(void *arg)
+#endif
+{
+    int part = (int)(intptr_t)arg + 1;
+    unsigned seen;
+    hero__lock(&hero__pool.mu);
+    seen = hero__pool.born[part - 1];
+    for (;;) {
+        while (hero__pool.gen == seen && !hero__pool.quit) hero__wait(&hero__pool.work, &hero__pool.mu);
+        if (hero__pool.quit) break;
+        seen = hero__pool.gen;
+        if (part < hero__pool.nparts) {
+            hero__task_fn fn = hero__pool.fn;
+            void *ctx = hero__pool.ctx;
+            int ntasks = hero__pool.ntasks, nparts = hero__pool.nparts;
+            hero__unlock(&hero__pool.mu);
+            hero__run_part(fn, ctx, ntasks, nparts, part);
+            hero__lock(&hero__pool.mu);
+            if (--hero__pool.pending == 0) hero__signal(&hero__pool.done);
+        }
+    }
+    hero__unlock(&hero__pool.mu);
+    return 0;
+}
+
+/* the online cores (at least 1, at most HERO__MAX_THREADS) */
+static int hero__online_cores(void) {
+    long n = 1;
+#if HERO__THREADS == 2
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    n = (long)si.dwNumberOfProcessors;
+#elif defined(_SC_NPROCESSORS_ONLN)
+    n = sysconf(_SC_NPROCESSORS_ONLN);
+#endif
+    return n < 1 ? 1 : n > HERO__MAX_THREADS ? HERO__MAX_THREADS : (int)n;
+}
+
+/* the workers end with the program (or when a shared library holding hero.h is unloaded):
+   nothing is left running or allocated for leak checkers */
+#if (defined(__GNUC__) || defined(__clang__)) && HERO__THREADS == 1
+__attribute__((destructor))
+#elif defined(__GNUC__) || defined(__clang__)
+__attribute__((unused))
+#endif
+static void hero__pool_stop(void) {
+    int i, n;
+    hero__lock(&hero__pool.mu);
+    while (hero__pool.busy) hero__wait(&hero__pool.done, &hero__pool.mu);
+    hero__pool.quit = 1;
+    n = hero__pool.started;
+    hero__broadcast(&hero__pool.work);
+    hero__unlock(&hero__pool.mu);
+    for (i = 0; i < n; i++) {
+#if HERO__THREADS == 2
+        WaitForSingleObject(hero__pool.th[i], INFINITE);
+        CloseHandle(hero__pool.th[i]);
+#else
+        pthread_join(hero__pool.th[i], NULL);
+#endif
+    }
+    hero__lock(&hero__pool.mu);
+    hero__pool.started = 0;
+    hero__pool.quit = 0;
+    hero__unlock(&hero__pool.mu);
+}
+#endif /* HERO__THREADS */
+
+HERODEF int hero_get_threads(void) {
+#if HERO__THREADS
+    int n;
+    hero__lock(&hero__pool.mu);
+    if (!hero__pool.want) hero__pool.want = hero__online_cores();
+    n = hero__pool.want;
+    hero__unlock(&hero__pool.mu);
+    return n;
+#else
+    return 1;
+#endif
+}
+
+HERODEF int hero_set_threads(int n) {
+#if defined(HERO_USE_CBLAS) && defined(HERO__BLAS_CAN_THREAD)
+    if (n >= 1 && openblas_set_num_threads) openblas_set_num_threads(n);
+#endif
+#if HERO__THREADS
+    if (n >= 1) {
+        hero__lock(&hero__pool.mu);
+        hero__pool.want = n > HERO__MAX_THREADS ? HERO__MAX_THREADS : n; /* workers start when a loop needs them */
+        hero__unlock(&hero__pool.mu);
+    }
+#endif
+    (void)n;
+    return hero_get_threads();
+}
+
+/* runs fn(ctx, t) for t < ntasks on the pool (see above) */
+static void hero__parallel(hero__task_fn fn, void *ctx, int ntasks) {
+    int t;
+#if HERO__THREADS
+    int nparts;
+    if (ntasks > 1) {
+        hero__lock(&hero__pool.mu);
+        if (!hero__pool.want) hero__pool.want = hero__online_cores();
+        nparts = ntasks < hero__pool.want ? ntasks : hero__pool.want;
+        if (nparts > 1 && !hero__pool.busy && !hero__pool.quit) {
+            while (hero__pool.started < nparts - 1) { /* start the workers this loop needs */
+                int w = hero__pool.started, ok;
+                hero__pool.born[w] = hero__pool.gen;
+#if HERO__THREADS == 2
+                hero__pool.th[w] = CreateThread(NULL, 0, hero__worker, (LPVOID)(intptr_t)w, 0, NULL);
+                ok = hero__pool.th[w] != NULL;
+#else
+                ok = pthread_create(&hero__pool.th[w], NULL, hero__worker, (void *)(intptr_t)w) == 0;
+#endif
+                if (!ok) break;
+                hero__pool.started++;
+            }
+            if (nparts > hero__pool.started + 1) nparts = hero__pool.started + 1; /* no more threads: fewer parts */
+        }
+        if (nparts > 1 && !hero__pool.busy && !hero__pool.quit) {
+            hero__pool.busy = 1;
+            hero__pool.fn = fn;
+            hero__pool.ctx = ctx;
+            hero__pool.ntasks = ntasks;
+            hero__pool.nparts = nparts;
+            hero__pool.pending = nparts - 1;
+            hero__pool.gen++;
+            hero__broadcast(&hero__pool.work);
+            hero__unlock(&hero__pool.mu);
+            hero__run_part(fn, ctx, ntasks, nparts, 0);
+            hero__lock(&hero__pool.mu);
+            while (hero__pool.pending > 0) hero__wait(&hero__pool.done, &hero__pool.mu);
+            hero__pool.busy = 0;
+            hero__pool.nparts = 0;
+            hero__broadcast(&hero__pool.done); /* hero__pool_stop may wait for the pool to be idle */
+            hero__unlock(&hero__pool.mu);
+            return;
+        }
+        hero__unlock(&hero__pool.mu);
+    }
+#endif
+    for (t = 0; t < ntasks; t++) fn(ctx, t);
+}
+
+/* how many parts to split `work` units (e.g. floats touched) into: 1 below `grain` units per part,
+   else up to the thread count. Only for splits whose result does not depend on the count. */
+HERO__MAYBE_UNUSED static int hero__split_all = 0; /* tests only: every loop split, however small */
+static int hero__parts(size_t work, size_t grain) {
+    size_t n = grain ? work / grain : work;
+    int t = hero_get_threads();
+    if (hero__split_all) return t;
+    if (n < 1) n = 1;
+    return n < (size_t)t ? (int)n : t;
+}
+
+/* the usual loop: items [0, n) (rows, elements, heads, ...) cut into `parts` contiguous ranges
+   (parts = hero__for_parts(n, grain): `grain` items are the least worth a thread);
+   fn(ctx, part, i0, i1) does items [i0, i1), part < parts (an index for per-part scratch). */
+typedef void (*hero__range_fn)(void *ctx, int part, size_t i0, size_t i1);
+typedef struct hero__range_job {
+    hero__range_fn fn;
+    void *ctx;
+    size_t n;
+    int parts;
+} hero__range_job;
+static void hero__range_task(void *c, int t) {
+    const hero__range_job *j = (const hero__range_job *)c;
+    size_t i0 = (size_t)((uint64_t)j->n * (uint64_t)t / (uint64_t)j->parts);
+    size_t i1 = (size_t)((uint64_t)j->n * (uint64_t)(t + 1) / (uint64_t)j->parts);
+    if (i0 < i1) j->fn(j->ctx, t, i0, i1);
+}
+static int hero__for_parts(size_t n, size_t grain) { return hero__parts(n, grain ? grain : 1); }
+static void hero__for(hero__range_fn fn, void *ctx, size_t n, int parts) {
+    hero__range_job j;
+    if (n == 0) return;
+    if (parts <= 1) { fn(ctx, 0, 0, n); return; }
+    j.fn = fn; j.ctx = ctx; j.n = n; j.parts = parts;
+    hero__parallel(hero__range_task, &j, parts);
+}
+
+/* memset to 0 of n floats, in parallel */
+static void hero__zero_range(void *c, int part, size_t j0, size_t j1) {
+    (void)part;
+    memset((float *)c + j0, 0, (j1 - j0) * sizeof(float));
+}
+static void hero__zero_floats(float *x, size_t n) { hero__for(hero__zero_range, x, n, hero__for_parts(n, 1 << 18)); }
+
+
 /* ======================================================================================
    1. Basics
    ====================================================================================== */
 
 static int hero__fail(hero_error *err, int code, const char *fmt, ...)
-#if defined(__GNUC__)
+#if defined(__MINGW32__) && defined(__MINGW_PRINTF_FORMAT)
+    __attribute__((format(__MINGW_PRINTF_FORMAT, 3, 4))) /* the C99 printf chosen above */
+#elif defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
@@ -1774,37 +2045,76 @@ HERODEF int hero_dtype_size(hero_dtype t) {
 }
 
 
+/* ---- file sizes in 64 bits: a checkpoint may exceed 2 GiB, and `long` (ftell) is 32-bit on
+   Windows and on 32-bit ARM. fstat's off_t is 64-bit there with _FILE_OFFSET_BITS=64 (set at the
+   top of hero.h); Windows: _fstat64. ---- */
+#include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
+#if !defined(_WIN32) && (defined(__unix__) || defined(__APPLE__)) && !defined(__cplusplus) && !defined(fileno)
+extern int fileno(FILE *);
+#endif
+
+/* The size of an open regular file; nonzero for anything else (a directory, a pipe). */
+static int hero__file_size(FILE *f, uint64_t *size) {
+#if defined(_WIN32)
+    struct _stat64 st;
+    if (_fstat64(_fileno(f), &st) != 0 || (st.st_mode & _S_IFMT) != _S_IFREG || st.st_size < 0) return -1;
+    *size = (uint64_t)st.st_size;
+#elif defined(__unix__) || defined(__APPLE__)
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0) return -1;
+    *size = (uint64_t)st.st_size;
+#else
+    long end; /* plain C: ftell's long */
+    if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) return -1;
+    *size = (uint64_t)end;
+#endif
+    return 0;
+}
+
 /* A whole file into a HERO_MALLOC'd, NUL-terminated buffer of *size + 1 bytes; a file of more
    than `limit` bytes (0: no limit but address space) is an error, not an allocation. */
 static int hero__read_file(const char *path, size_t limit, unsigned char **out, size_t *size, hero_error *err) {
     FILE *f;
-    long end;
+    uint64_t fsz = 0;
     unsigned char *buf;
-    size_t n;
+    size_t n, end;
+    int explicit_limit = limit != 0 && limit <= SIZE_MAX / 2;
     *out = NULL;
     *size = 0;
     if (!path) return hero__fail(err, HERO_EINVAL, "read: NULL path");
-    if (limit == 0 || limit > SIZE_MAX / 2) limit = SIZE_MAX / 2;
+    if (!explicit_limit) limit = SIZE_MAX / 2;
     f = fopen(path, "rb");
-    if (!f) return hero__fail(err, HERO_EIO, "%s: cannot open for reading", path);
-    if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return hero__fail(err, HERO_EIO, "%s: cannot determine the file size (a directory?)", path);
+    if (!f) {
+#ifdef EOVERFLOW
+        if (errno == EOVERFLOW) /* 32-bit offsets: the file is over 2 GiB */
+            return hero__fail(err, HERO_ELIMIT, "%s: over 2 GiB, and this build opens files with 32-bit offsets "
+                                                "(compile with -D_FILE_OFFSET_BITS=64 or include hero.h before <stdio.h>)", path);
+#endif
+        return hero__fail(err, HERO_EIO, "%s: cannot open for reading", path);
     }
-    if ((unsigned long)end > (unsigned long)limit) {
+    if (hero__file_size(f, &fsz) != 0) {
         fclose(f);
-        return hero__fail(err, HERO_ELIMIT, "%s: %ld bytes, limit %zu", path, end, limit);
+        return hero__fail(err, HERO_EIO, "%s: cannot determine the file size (not a regular file: a directory?)", path);
     }
-    buf = (unsigned char *)HERO_MALLOC((size_t)end + 1);
+    if (fsz > (uint64_t)limit) {
+        fclose(f);
+        if (explicit_limit) return hero__fail(err, HERO_ELIMIT, "%s: %llu bytes, limit %zu", path, (unsigned long long)fsz, limit);
+        return hero__fail(err, HERO_ELIMIT, "%s: %llu bytes, more than this %d-bit build can hold in memory (at most %zu)", path,
+                          (unsigned long long)fsz, (int)(sizeof(size_t) * CHAR_BIT), limit);
+    }
+    end = (size_t)fsz;
+    buf = (unsigned char *)HERO_MALLOC(end + 1);
     if (!buf) {
         fclose(f);
-        return hero__fail(err, HERO_ENOMEM, "%s: cannot allocate %ld bytes", path, end);
+        return hero__fail(err, HERO_ENOMEM, "%s: %zu bytes: out of memory for reading it whole", path, end);
     }
-    n = fread(buf, 1, (size_t)end, f);
-    if (n != (size_t)end || ferror(f)) {
+    n = fread(buf, 1, end, f);
+    if (n != end || ferror(f)) {
         fclose(f);
         HERO_FREE(buf);
-        return hero__fail(err, HERO_EIO, "%s: read %zu of %ld bytes (a directory?)", path, n, end);
+        return hero__fail(err, HERO_EIO, "%s: read %zu of %zu bytes (a directory?)", path, n, end);
     }
     fclose(f);
     buf[n] = 0;
@@ -1909,12 +2219,18 @@ static void *hero__alloc(hero_arena *a, size_t bytes) {
     return p;
 }
 
-#ifndef HERO_USE_CBLAS
-/* Portable GEMM (no BLAS): GotoBLAS-style blocking. Panels of op(B) [KC x NR] and op(A)
-   [MR x KC] are packed contiguous (zero padded), then an MR x NR micro-kernel whose fixed-
-   length inner loops the compiler vectorises (and, with gcc/clang on x86-64 ELF, clones for
-   AVX2 and AVX-512 chosen at run time). */
+/* Portable GEMM (no BLAS; compiled with HERO_USE_CBLAS too, for the bench's comparison):
+   GotoBLAS / BLIS-style blocking. Panels of op(B) [KC x NR] and op(A) [MR x KC] are packed
+   contiguous (zero padded), then an MR x NR micro-kernel keeps the C tile in registers:
+   AVX-512 (12 x 32: 24 zmm accumulators), AVX2+FMA (6 x 16: 12 ymm) on x86-64 with gcc/clang,
+   chosen at run time; NEON (8 x 12: 24 q registers) on aarch64; otherwise an 8 x 32 tile in
+   fixed-length loops that the compiler vectorises (and, with gcc/clang on x86-64 ELF, clones
+   for AVX2 and AVX-512). The product is cut into blocks of C, one per thread (see
+   hero__gemm_portable); each element's sum runs over k in one fixed order, so the result
+   does not depend on the thread count. */
 enum { HERO__GEMM_MR = 8, HERO__GEMM_NR = 32, HERO__GEMM_KC = 256, HERO__GEMM_MC = 96, HERO__GEMM_NC = 2048 };
+/* C[mr,nr] += alpha * Ap[kc,MR]^T Bp[kc,NR] (only the first mr rows / nr columns stored) */
+typedef void (*hero__gemm_kernel_fn)(int kc, const float *Ap, const float *Bp, float alpha, float *C, int ldc, int mr, int nr);
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && defined(__ELF__) && !defined(HERO_NO_CLONES)
 #define HERO__GEMM_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
@@ -1922,7 +2238,6 @@ enum { HERO__GEMM_MR = 8, HERO__GEMM_NR = 32, HERO__GEMM_KC = 256, HERO__GEMM_MC
 #define HERO__GEMM_CLONES
 #endif
 
-/* C[mr,nr] += alpha * Ap[kc,MR]^T Bp[kc,NR] (only the first mr rows / nr columns stored) */
 HERO__GEMM_CLONES
 static void hero__gemm_kernel(int kc, const float *Ap, const float *Bp, float alpha, float *C, int ldc, int mr, int nr) {
     float acc[HERO__GEMM_MR][HERO__GEMM_NR];
@@ -1940,9 +2255,118 @@ static void hero__gemm_kernel(int kc, const float *Ap, const float *Bp, float al
     }
 }
 
+/* the tile of a SIMD kernel, stored: full tiles straight from the registers' copy, edge tiles
+   element by element */
+HERO__MAYBE_UNUSED static void hero__gemm_store(const float *acc, int NR, float alpha, float *C, int ldc, int mr, int nr) {
+    int i, j;
+    for (i = 0; i < mr; i++)
+        for (j = 0; j < nr; j++) C[(size_t)i * ldc + j] += alpha * acc[i * NR + j];
+}
+
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(__CUDACC__) && !defined(HERO_NO_SIMD)
+#include <immintrin.h>
+#define HERO__GEMM_X86 1
+/* AVX-512: 12 rows x 32 columns, A broadcast from memory, two B vectors per k */
+#define HERO__K512_DECL(i) __m512 c##i##a = _mm512_setzero_ps(), c##i##b = _mm512_setzero_ps();
+#define HERO__K512_FMA(i) { __m512 ai = _mm512_set1_ps(a[i]); c##i##a = _mm512_fmadd_ps(ai, b0, c##i##a); c##i##b = _mm512_fmadd_ps(ai, b1, c##i##b); }
+#define HERO__K512_OUT(i) \
+    if (full) { float *c = C + (size_t)(i) * ldc; \
+                _mm512_storeu_ps(c, _mm512_fmadd_ps(c##i##a, va, _mm512_loadu_ps(c))); \
+                _mm512_storeu_ps(c + 16, _mm512_fmadd_ps(c##i##b, va, _mm512_loadu_ps(c + 16))); } \
+    else { _mm512_storeu_ps(t + (i) * 32, c##i##a); _mm512_storeu_ps(t + (i) * 32 + 16, c##i##b); }
+__attribute__((target("avx512f")))
+static void hero__gemm_k_avx512(int kc, const float *Ap, const float *Bp, float alpha, float *C, int ldc, int mr, int nr) {
+    HERO__K512_DECL(0) HERO__K512_DECL(1) HERO__K512_DECL(2) HERO__K512_DECL(3) HERO__K512_DECL(4) HERO__K512_DECL(5)
+    HERO__K512_DECL(6) HERO__K512_DECL(7) HERO__K512_DECL(8) HERO__K512_DECL(9) HERO__K512_DECL(10) HERO__K512_DECL(11)
+    float t[12 * 32];
+    __m512 va = _mm512_set1_ps(alpha);
+    int k, full = mr == 12 && nr == 32;
+    for (k = 0; k < kc; k++) {
+        const float *a = Ap + (size_t)k * 12;
+        __m512 b0 = _mm512_loadu_ps(Bp + (size_t)k * 32), b1 = _mm512_loadu_ps(Bp + (size_t)k * 32 + 16);
+        HERO__K512_FMA(0) HERO__K512_FMA(1) HERO__K512_FMA(2) HERO__K512_FMA(3) HERO__K512_FMA(4) HERO__K512_FMA(5)
+        HERO__K512_FMA(6) HERO__K512_FMA(7) HERO__K512_FMA(8) HERO__K512_FMA(9) HERO__K512_FMA(10) HERO__K512_FMA(11)
+    }
+    HERO__K512_OUT(0) HERO__K512_OUT(1) HERO__K512_OUT(2) HERO__K512_OUT(3) HERO__K512_OUT(4) HERO__K512_OUT(5)
+    HERO__K512_OUT(6) HERO__K512_OUT(7) HERO__K512_OUT(8) HERO__K512_OUT(9) HERO__K512_OUT(10) HERO__K512_OUT(11)
+    if (!full) hero__gemm_store(t, 32, alpha, C, ldc, mr, nr);
+}
+/* AVX2 + FMA: 6 rows x 16 columns */
+#define HERO__K256_DECL(i) __m256 c##i##a = _mm256_setzero_ps(), c##i##b = _mm256_setzero_ps();
+#define HERO__K256_FMA(i) { __m256 ai = _mm256_broadcast_ss(a + (i)); c##i##a = _mm256_fmadd_ps(ai, b0, c##i##a); c##i##b = _mm256_fmadd_ps(ai, b1, c##i##b); }
+#define HERO__K256_OUT(i) \
+    if (full) { float *c = C + (size_t)(i) * ldc; \
+                _mm256_storeu_ps(c, _mm256_fmadd_ps(c##i##a, va, _mm256_loadu_ps(c))); \
+                _mm256_storeu_ps(c + 8, _mm256_fmadd_ps(c##i##b, va, _mm256_loadu_ps(c + 8))); } \
+    else { _mm256_storeu_ps(t + (i) * 16, c##i##a); _mm256_storeu_ps(t + (i) * 16 + 8, c##i##b); }
+__attribute__((target("avx2,fma")))
+static void hero__gemm_k_avx2(int kc, const float *Ap, const float *Bp, float alpha, float *C, int ldc, int mr, int nr) {
+    HERO__K256_DECL(0) HERO__K256_DECL(1) HERO__K256_DECL(2) HERO__K256_DECL(3) HERO__K256_DECL(4) HERO__K256_DECL(5)
+    float t[6 * 16];
+    __m256 va = _mm256_set1_ps(alpha);
+    int k, full = mr == 6 && nr == 16;
+    for (k = 0; k < kc; k++) {
+        const float *a = Ap + (size_t)k * 6;
+        __m256 b0 = _mm256_loadu_ps(Bp + (size_t)k * 16), b1 = _mm256_loadu_ps(Bp + (size_t)k * 16 + 8);
+        HERO__K256_FMA(0) HERO__K256_FMA(1) HERO__K256_FMA(2) HERO__K256_FMA(3) HERO__K256_FMA(4) HERO__K256_FMA(5)
+    }
+    HERO__K256_OUT(0) HERO__K256_OUT(1) HERO__K256_OUT(2) HERO__K256_OUT(3) HERO__K256_OUT(4) HERO__K256_OUT(5)
+    if (!full) hero__gemm_store(t, 16, alpha, C, ldc, mr, nr);
+}
+#endif
+
+#if defined(__aarch64__) && defined(__ARM_NEON) && !defined(__CUDACC__) && !defined(HERO_NO_SIMD)
+#include <arm_neon.h>
+#define HERO__GEMM_NEON 1
+/* NEON: 8 rows x 12 columns, 24 accumulators; A as two vectors, multiplied by lane */
+#define HERO__KN_DECL(i) float32x4_t c##i##a = vdupq_n_f32(0.0f), c##i##b = vdupq_n_f32(0.0f), c##i##c = vdupq_n_f32(0.0f);
+#define HERO__KN_FMA(i, av, l) c##i##a = vfmaq_laneq_f32(c##i##a, b0, av, l); c##i##b = vfmaq_laneq_f32(c##i##b, b1, av, l); \
+    c##i##c = vfmaq_laneq_f32(c##i##c, b2, av, l);
+#define HERO__KN_OUT(i) \
+    if (full) { float *c = C + (size_t)(i) * ldc; \
+                vst1q_f32(c, vfmaq_f32(vld1q_f32(c), c##i##a, va)); vst1q_f32(c + 4, vfmaq_f32(vld1q_f32(c + 4), c##i##b, va)); \
+                vst1q_f32(c + 8, vfmaq_f32(vld1q_f32(c + 8), c##i##c, va)); } \
+    else { vst1q_f32(t + (i) * 12, c##i##a); vst1q_f32(t + (i) * 12 + 4, c##i##b); vst1q_f32(t + (i) * 12 + 8, c##i##c); }
+static void hero__gemm_k_neon(int kc, const float *Ap, const float *Bp, float alpha, float *C, int ldc, int mr, int nr) {
+    HERO__KN_DECL(0) HERO__KN_DECL(1) HERO__KN_DECL(2) HERO__KN_DECL(3) HERO__KN_DECL(4) HERO__KN_DECL(5) HERO__KN_DECL(6)
+    HERO__KN_DECL(7)
+    float t[8 * 12];
+    float32x4_t va = vdupq_n_f32(alpha);
+    int k, full = mr == 8 && nr == 12;
+    for (k = 0; k < kc; k++) {
+        const float *a = Ap + (size_t)k * 8, *b = Bp + (size_t)k * 12;
+        float32x4_t a0 = vld1q_f32(a), a1 = vld1q_f32(a + 4), b0 = vld1q_f32(b), b1 = vld1q_f32(b + 4), b2 = vld1q_f32(b + 8);
+        HERO__KN_FMA(0, a0, 0) HERO__KN_FMA(1, a0, 1) HERO__KN_FMA(2, a0, 2) HERO__KN_FMA(3, a0, 3)
+        HERO__KN_FMA(4, a1, 0) HERO__KN_FMA(5, a1, 1) HERO__KN_FMA(6, a1, 2) HERO__KN_FMA(7, a1, 3)
+    }
+    HERO__KN_OUT(0) HERO__KN_OUT(1) HERO__KN_OUT(2) HERO__KN_OUT(3) HERO__KN_OUT(4) HERO__KN_OUT(5) HERO__KN_OUT(6)
+    HERO__KN_OUT(7)
+    if (!full) hero__gemm_store(t, 12, alpha, C, ldc, mr, nr);
+}
+#endif
+
+/* tests only: 1 = the portable C kernel, 2 = no AVX-512 (x86); 0 = the best this CPU runs */
+HERO__MAYBE_UNUSED static int hero__gemm_force = 0;
+/* the micro-kernel for this CPU and its tile (*mr x *nr) */
+static hero__gemm_kernel_fn hero__gemm_pick(int *mr, int *nr) {
+#ifdef HERO__GEMM_X86
+    __builtin_cpu_init();
+    if (hero__gemm_force == 0 && __builtin_cpu_supports("avx512f")) { *mr = 12; *nr = 32; return hero__gemm_k_avx512; }
+    if (hero__gemm_force != 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        *mr = 6; *nr = 16;
+        return hero__gemm_k_avx2;
+    }
+#endif
+#ifdef HERO__GEMM_NEON
+    if (hero__gemm_force != 1) { *mr = 8; *nr = 12; return hero__gemm_k_neon; }
+#endif
+    *mr = HERO__GEMM_MR; *nr = HERO__GEMM_NR;
+    return hero__gemm_kernel;
+}
+
 /* packs a block of kc rows x n (<= R) columns into panels [kc][R], zero-padded to R columns:
    element (k, j) is src[k * sk + j * sj] (one helper for op(A) and op(B), either layout) */
-static void hero__gemm_pack(float *dst, const float *src, size_t sk, size_t sj, int kc, int n, int R) {
+HERO__MAYBE_UNUSED static void hero__gemm_pack(float *dst, const float *src, size_t sk, size_t sj, int kc, int n, int R) {
     int k, j;
     for (k = 0; k < kc; k++, dst += R, src += sk) {
         if (sj == 1) for (j = 0; j < n; j++) dst[j] = src[j];
@@ -1951,11 +2375,28 @@ static void hero__gemm_pack(float *dst, const float *src, size_t sk, size_t sj, 
     }
 }
 
-static void hero__gemm_portable(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
-                                const float *B, int ldb, float beta, float *C, int ldc) {
-    enum { MR = HERO__GEMM_MR, NR = HERO__GEMM_NR, KC = HERO__GEMM_KC, MC = HERO__GEMM_MC, NC = HERO__GEMM_NC };
-    float *Ap, *Bp;
-    int i, j, k, jc, pc, ic, jr, ir;
+/* one block of C: rows [m0, m1), columns [n0, n1) of C = alpha op(A) op(B) + beta C, packed and
+   multiplied on this thread (its own panels). Every element's sum runs over k in the same order
+   whatever the block, so the result does not depend on how C is split. */
+typedef struct hero__gemm_job {
+    int ta, tb, M, N, K, lda, ldb, ldc, pm, pn;
+    int mr, nr;                 /* the micro-kernel's tile */
+    hero__gemm_kernel_fn kern;
+    float alpha, beta;
+    const float *A, *B;
+    float *C;
+} hero__gemm_job;
+
+static void hero__gemm_block(const hero__gemm_job *g, int m0, int m1, int n0, int n1) {
+    enum { KC = HERO__GEMM_KC, MC = HERO__GEMM_MC };
+    const int MR = g->mr, NR = g->nr, NC = HERO__GEMM_NC - HERO__GEMM_NC % g->nr; /* MC: a multiple of 12, 8 and 6 */
+    const float *A = g->A, *B = g->B;
+    float *C = g->C, *Ap, *Bp, alpha = g->alpha, beta = g->beta;
+    int ta = g->ta, tb = g->tb, K = g->K, lda = g->lda, ldb = g->ldb, ldc = g->ldc;
+    int M = m1 - m0, N = n1 - n0, i, j, k, jc, pc, ic, jr, ir;
+    A += ta ? (size_t)m0 : (size_t)m0 * lda;
+    B += tb ? (size_t)n0 * ldb : (size_t)n0;
+    C += (size_t)m0 * ldc + n0;
     for (i = 0; i < M; i++) {
         float *c = C + (size_t)i * ldc;
         if (beta == 0.0f) for (j = 0; j < N; j++) c[j] = 0.0f;
@@ -1995,7 +2436,7 @@ static void hero__gemm_portable(int ta, int tb, int M, int N, int K, float alpha
                 }
                 for (jr = 0; jr < nc; jr += NR)
                     for (ir = 0; ir < mc; ir += MR)
-                        hero__gemm_kernel(kc, Ap + (size_t)ir * kc, Bp + (size_t)jr * kc, alpha,
+                        g->kern(kc, Ap + (size_t)ir * kc, Bp + (size_t)jr * kc, alpha,
                                           C + (size_t)(ic + ir) * ldc + jc + jr, ldc,
                                           mc - ir < MR ? mc - ir : MR, nc - jr < NR ? nc - jr : NR);
             }
@@ -2004,7 +2445,41 @@ static void hero__gemm_portable(int ta, int tb, int M, int N, int K, float alpha
     HERO_FREE(Ap);
     HERO_FREE(Bp);
 }
-#endif /* !HERO_USE_CBLAS */
+
+/* task t of a split of C into pm x pn blocks (whole MR x NR tiles, as even as they come) */
+static void hero__gemm_task(void *ctx, int t) {
+    const hero__gemm_job *g = (const hero__gemm_job *)ctx;
+    int tm = (g->M + g->mr - 1) / g->mr, tn = (g->N + g->nr - 1) / g->nr;
+    int bi = t / g->pn, bj = t % g->pn;
+    int m0 = (int)((int64_t)tm * bi / g->pm) * g->mr, m1 = (int)((int64_t)tm * (bi + 1) / g->pm) * g->mr;
+    int n0 = (int)((int64_t)tn * bj / g->pn) * g->nr, n1 = (int)((int64_t)tn * (bj + 1) / g->pn) * g->nr;
+    if (m1 > g->M) m1 = g->M;
+    if (n1 > g->N) n1 = g->N;
+    if (m0 < m1 && n0 < n1) hero__gemm_block(g, m0, m1, n0, n1);
+}
+
+/* C[M,N] = alpha op(A) op(B) + beta C on the thread pool: C is cut into P = pm x pn blocks (P the
+   thread count, 1 for products under ~4 MFLOP), the cut that gives the smallest block */
+HERO__MAYBE_UNUSED static void hero__gemm_portable(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                                                   const float *B, int ldb, float beta, float *C, int ldc) {
+    hero__gemm_job g;
+    int P = 1, tm, tn, pm, best = -1;
+    if (M <= 0 || N <= 0) return;
+    g.ta = ta; g.tb = tb; g.M = M; g.N = N; g.K = K; g.lda = lda; g.ldb = ldb; g.ldc = ldc;
+    g.alpha = alpha; g.beta = beta; g.A = A; g.B = B; g.C = C; g.pm = g.pn = 1;
+    g.kern = hero__gemm_pick(&g.mr, &g.nr);
+    tm = (M + g.mr - 1) / g.mr;
+    tn = (N + g.nr - 1) / g.nr;
+    if (2.0 * M * N * (K > 0 ? K : 1) >= 4e6 || hero__split_all) P = hero_get_threads();
+    for (pm = 1; pm <= P; pm++) { /* blocks as square as the tiles allow: the least tiles in the largest block */
+        int pn = P / pm, cost;
+        if (pm * pn != P || pm > tm || pn > tn) continue;
+        cost = ((tm + pm - 1) / pm) * g.mr * ((tn + pn - 1) / pn) * g.nr;
+        cost += ((tm + pm - 1) / pm) * g.mr + ((tn + pn - 1) / pn) * g.nr; /* packing */
+        if (best < 0 || cost < best) { best = cost; g.pm = pm; g.pn = pn; }
+    }
+    hero__parallel(hero__gemm_task, &g, g.pm * g.pn);
+}
 
 /* C[M,N] = alpha * op(A)[M,K] op(B)[K,N] + beta * C, row-major; ta/tb: 1 = transposed operand. */
 static void hero__gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
@@ -2040,13 +2515,23 @@ static void hero__linear_bwd(float *din, float *dW, float *db, const float *dout
     if (db) for (n = 0; n < N; n++) for (o = 0; o < O; o++) db[o] += dout[(size_t)n * O + o];
 }
 
-/* layernorm over the last dim: out[N,C] = (x - mean) * rstd * w + b; saves mean, rstd [N] */
-static void hero__layernorm_fwd(float *out, float *mean, float *rstd, const float *x, const float *w,
-                                const float *b, int N, int C, float eps) {
-    int n, i;
-    for (n = 0; n < N; n++) {
-        const float *xr = x + (size_t)n * C;
-        float *o = out + (size_t)n * C;
+/* layernorm over the last dim: out[N,C] = (x - mean) * rstd * w + b; saves mean, rstd [N].
+   Threads: rows split across the pool (each row's numbers whatever the split). */
+typedef struct hero__ln_ctx {
+    float *out, *mean, *rstd, *dx, *dw, *db;
+    const float *x, *w, *b, *dout, *cmean, *crstd;
+    int N, C;
+    float eps;
+} hero__ln_ctx;
+static void hero__layernorm_fwd_rows(void *ctx, int part, size_t n0, size_t n1) {
+    const hero__ln_ctx *k = (const hero__ln_ctx *)ctx;
+    const float *w = k->w, *b = k->b;
+    size_t n;
+    int i, C = k->C;
+    (void)part;
+    for (n = n0; n < n1; n++) {
+        const float *xr = k->x + n * C;
+        float *o = k->out + n * C;
         double m = 0, v = 0;
         float mf, rs;
         for (i = 0; i < C; i++) m += xr[i];
@@ -2054,51 +2539,99 @@ static void hero__layernorm_fwd(float *out, float *mean, float *rstd, const floa
         for (i = 0; i < C; i++) { double d = xr[i] - m; v += d * d; }
         v /= C;
         mf = (float)m;
-        rs = (float)(1.0 / sqrt(v + eps));
+        rs = (float)(1.0 / sqrt(v + k->eps));
         for (i = 0; i < C; i++) o[i] = (xr[i] - mf) * rs * w[i] + b[i];
-        if (mean) mean[n] = mf;
-        if (rstd) rstd[n] = rs;
+        if (k->mean) k->mean[n] = mf;
+        if (k->rstd) k->rstd[n] = rs;
     }
 }
-/* layernorm backward: dx[N,C] += ..., dw[C] += sum dout*xhat, db[C] += sum dout */
-static void hero__layernorm_bwd(float *dx, float *dw, float *db, const float *dout, const float *x,
-                                const float *mean, const float *rstd, const float *w, int N, int C) {
-    int n, i;
-    for (n = 0; n < N; n++) {
-        const float *xr = x + (size_t)n * C, *dr = dout + (size_t)n * C;
-        float m = mean[n], rs = rstd[n];
+static void hero__layernorm_fwd(float *out, float *mean, float *rstd, const float *x, const float *w,
+                                const float *b, int N, int C, float eps) {
+    hero__ln_ctx k;
+    memset(&k, 0, sizeof(k));
+    k.out = out; k.mean = mean; k.rstd = rstd; k.x = x; k.w = w; k.b = b; k.C = C; k.eps = eps;
+    hero__for(hero__layernorm_fwd_rows, &k, (size_t)(N > 0 ? N : 0), hero__for_parts((size_t)(N > 0 ? N : 0), 8192 / (size_t)(C > 0 ? C : 1) + 1));
+}
+/* layernorm backward: dx[N,C] += ..., dw[C] += sum dout*xhat, db[C] += sum dout.
+   Threads: dx by rows; dw / db by columns, each summed over the rows in row order (the same
+   numbers as one thread). */
+static void hero__layernorm_bwd_rows(void *ctx, int part, size_t n0, size_t n1) {
+    const hero__ln_ctx *k = (const hero__ln_ctx *)ctx;
+    const float *w = k->w;
+    size_t n;
+    int i, C = k->C;
+    (void)part;
+    for (n = n0; n < n1; n++) {
+        const float *xr = k->x + n * C, *dr = k->dout + n * C;
+        float m = k->cmean[n], rs = k->crstd[n], a, bb;
         double s1 = 0, s2 = 0;
+        float *d = k->dx + n * C;
         for (i = 0; i < C; i++) {
             float xh = (xr[i] - m) * rs, dxh = dr[i] * w[i];
             s1 += dxh;
             s2 += dxh * xh;
-            if (dw) dw[i] += dr[i] * xh;
-            if (db) db[i] += dr[i];
         }
-        if (dx) {
-            float a = (float)(s1 / C), bb = (float)(s2 / C);
-            float *d = dx + (size_t)n * C;
-            for (i = 0; i < C; i++) {
-                float xh = (xr[i] - m) * rs;
-                d[i] += (dr[i] * w[i] - a - xh * bb) * rs;
-            }
+        a = (float)(s1 / C); bb = (float)(s2 / C);
+        for (i = 0; i < C; i++) {
+            float xh = (xr[i] - m) * rs;
+            d[i] += (dr[i] * w[i] - a - xh * bb) * rs;
         }
+    }
+}
+static void hero__layernorm_bwd_cols(void *ctx, int part, size_t i0, size_t i1) {
+    const hero__ln_ctx *k = (const hero__ln_ctx *)ctx;
+    size_t n, i, N = (size_t)k->N;
+    int C = k->C;
+    (void)part;
+    for (n = 0; n < N; n++) {
+        const float *xr = k->x + n * C, *dr = k->dout + n * C;
+        float m = k->cmean[n], rs = k->crstd[n];
+        if (k->dw) for (i = i0; i < i1; i++) k->dw[i] += dr[i] * ((xr[i] - m) * rs);
+        if (k->db) for (i = i0; i < i1; i++) k->db[i] += dr[i];
+    }
+}
+static void hero__layernorm_bwd(float *dx, float *dw, float *db, const float *dout, const float *x,
+                                const float *mean, const float *rstd, const float *w, int N, int C) {
+    hero__ln_ctx k;
+    if (N <= 0 || C <= 0) return;
+    memset(&k, 0, sizeof(k));
+    k.dx = dx; k.dw = dw; k.db = db; k.dout = dout; k.x = x; k.cmean = mean; k.crstd = rstd; k.w = w; k.C = C;
+    if (dx) hero__for(hero__layernorm_bwd_rows, &k, (size_t)N, hero__for_parts((size_t)N, 8192 / (size_t)C + 1));
+    if (dw || db) {
+        k.N = N;
+        hero__for(hero__layernorm_bwd_cols, &k, (size_t)C, hero__for_parts((size_t)N * C, 16384));
     }
 }
 
-/* gelu (erf form): out[n] = x * 0.5 * (1 + erf(x / sqrt 2)) */
-static void hero__gelu_fwd(float *out, const float *x, size_t n) {
+/* gelu (erf form): out[n] = x * 0.5 * (1 + erf(x / sqrt 2)). Threads: element ranges. */
+typedef struct hero__ew_ctx { float *y; const float *x, *d; } hero__ew_ctx;
+static void hero__gelu_fwd_range(void *ctx, int part, size_t i0, size_t i1) {
+    const hero__ew_ctx *k = (const hero__ew_ctx *)ctx;
     size_t i;
-    for (i = 0; i < n; i++) out[i] = x[i] * 0.5f * (1.0f + erff(x[i] * 0.70710678118654752f));
+    (void)part;
+    for (i = i0; i < i1; i++) k->y[i] = k->x[i] * 0.5f * (1.0f + erff(k->x[i] * 0.70710678118654752f));
+}
+static void hero__gelu_fwd(float *out, const float *x, size_t n) {
+    hero__ew_ctx k;
+    k.y = out; k.x = x; k.d = NULL;
+    hero__for(hero__gelu_fwd_range, &k, n, hero__for_parts(n, 8192));
 }
 /* gelu backward: dx[n] += dout * (Phi(x) + x phi(x)) */
-static void hero__gelu_bwd(float *dx, const float *dout, const float *x, size_t n) {
+static void hero__gelu_bwd_range(void *ctx, int part, size_t i0, size_t i1) {
+    const hero__ew_ctx *k = (const hero__ew_ctx *)ctx;
+    const float *x = k->x;
     size_t i;
-    for (i = 0; i < n; i++) {
+    (void)part;
+    for (i = i0; i < i1; i++) {
         float cdf = 0.5f * (1.0f + erff(x[i] * 0.70710678118654752f));
         float pdf = expf(-0.5f * x[i] * x[i]) * 0.39894228040143268f;
-        dx[i] += dout[i] * (cdf + x[i] * pdf);
+        k->y[i] += k->d[i] * (cdf + x[i] * pdf);
     }
+}
+static void hero__gelu_bwd(float *dx, const float *dout, const float *x, size_t n) {
+    hero__ew_ctx k;
+    k.y = dx; k.x = x; k.d = dout;
+    hero__for(hero__gelu_bwd_range, &k, n, hero__for_parts(n, 8192));
 }
 
 /* relu in place: x[n] = max(x, 0) */
@@ -2259,35 +2792,63 @@ static void hero__mask_logits_rows(float *x, const int32_t *mask, int R, int C) 
     for (r = 0; r < R; r++) hero__mask_logits(x + (size_t)r * C, mask, (size_t)C);
 }
 
-/* text embeddings before their LayerNorm: out[n,t] = word[ids[n,t]] + ptab[pos[t]] + type_row */
+/* text embeddings before their LayerNorm: out[n,t] = word[ids[n,t]] + ptab[pos[t]] + type_row.
+   Threads: rows split across the pool. */
+typedef struct hero__emb_ctx {
+    float *out, *gword, *gpos, *gtype;
+    const float *word, *ptab, *type_row, *d;
+    const int32_t *ids, *pos;
+    int N, T, H;
+} hero__emb_ctx;
+static void hero__embed_fwd_rows(void *c, int part, size_t r0, size_t r1) {
+    const hero__emb_ctx *e = (const hero__emb_ctx *)c;
+    size_t r;
+    int i, H = e->H;
+    (void)part;
+    for (r = r0; r < r1; r++) {
+        const float *w = e->word + (size_t)e->ids[r] * H;
+        const float *pe = e->ptab + (size_t)e->pos[r % (size_t)e->T] * H, *ty = e->type_row;
+        float *o = e->out + r * H;
+        for (i = 0; i < H; i++) o[i] = w[i] + pe[i] + ty[i];
+    }
+}
 static void hero__embed_fwd(float *out, const int32_t *ids, const int32_t *pos, const float *word, const float *ptab,
                             const float *type_row, int N, int T, int H) {
-    int n, t, i;
-    for (n = 0; n < N; n++)
-        for (t = 0; t < T; t++) {
-            const float *w = word + (size_t)ids[(size_t)n * T + t] * H;
-            const float *pe = ptab + (size_t)pos[t] * H, *ty = type_row;
-            float *r = out + ((size_t)n * T + t) * H;
-            for (i = 0; i < H; i++) r[i] = w[i] + pe[i] + ty[i];
-        }
+    hero__emb_ctx e;
+    size_t rows = (size_t)(N > 0 ? N : 0) * (size_t)(T > 0 ? T : 0);
+    memset(&e, 0, sizeof(e));
+    e.out = out; e.ids = ids; e.pos = pos; e.word = word; e.ptab = ptab; e.type_row = type_row; e.N = N; e.T = T; e.H = H;
+    hero__for(hero__embed_fwd_rows, &e, rows, hero__for_parts(rows * (size_t)H, 16384));
 }
 /* embedding backward: gword[ids[n,t]] += d (not for the padding id 1; gword/ids may be NULL),
-   gpos[pos[t]] += d, gtype_row += d */
-static void hero__embed_bwd(float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
-                            const int32_t *pos, int N, int T, int H) {
-    int n, t, i;
-    for (n = 0; n < N; n++)
-        for (t = 0; t < T; t++) {
-            int id = gword ? ids[(size_t)n * T + t] : 1;
-            const float *dr = d + ((size_t)n * T + t) * H;
-            float *gp = gpos + (size_t)pos[t] * H;
+   gpos[pos[t]] += d, gtype_row += d. Threads: columns split across the pool (a word may repeat:
+   every row's sums keep the row order, the same numbers as one thread). */
+static void hero__embed_bwd_cols(void *c, int part, size_t i0, size_t i1) {
+    const hero__emb_ctx *e = (const hero__emb_ctx *)c;
+    int n, t, H = e->H;
+    size_t i;
+    (void)part;
+    for (n = 0; n < e->N; n++)
+        for (t = 0; t < e->T; t++) {
+            int id = e->gword ? e->ids[(size_t)n * e->T + t] : 1;
+            const float *dr = e->d + ((size_t)n * e->T + t) * H;
+            float *gp = e->gpos + (size_t)e->pos[t] * H, *gt = e->gtype;
             if (id != 1) {
-                float *gw = gword + (size_t)id * H;
-                for (i = 0; i < H; i++) { gw[i] += dr[i]; gp[i] += dr[i]; gtype[i] += dr[i]; }
+                float *gw = e->gword + (size_t)id * H;
+                for (i = i0; i < i1; i++) { gw[i] += dr[i]; gp[i] += dr[i]; gt[i] += dr[i]; }
             } else {
-                for (i = 0; i < H; i++) { gp[i] += dr[i]; gtype[i] += dr[i]; }
+                for (i = i0; i < i1; i++) { gp[i] += dr[i]; gt[i] += dr[i]; }
             }
         }
+}
+static void hero__embed_bwd(float *gword, float *gpos, float *gtype, const float *d, const int32_t *ids,
+                            const int32_t *pos, int N, int T, int H) {
+    hero__emb_ctx e;
+    size_t rows = (size_t)(N > 0 ? N : 0) * (size_t)(T > 0 ? T : 0);
+    if (rows == 0 || H <= 0) return;
+    memset(&e, 0, sizeof(e));
+    e.gword = gword; e.gpos = gpos; e.gtype = gtype; e.d = d; e.ids = ids; e.pos = pos; e.N = N; e.T = T; e.H = H;
+    hero__for(hero__embed_bwd_cols, &e, (size_t)H, hero__for_parts(rows * (size_t)H, 32768));
 }
 /* x[n,t] += ptab[pos[t]] + type_row (frame embeddings) */
 static void hero__add_pos_type(float *x, const int32_t *pos, const float *ptab, const float *type_row, int N, int T, int H) {
@@ -2400,44 +2961,73 @@ static void hero__rows_add(float *dst, const float *src, const hero__rowmap *mp,
 }
 
 /* the attention core of every head: att[n,h] = softmax(Q K^T / sqrt(d) + (1 - mask) * -10000),
-   ctx[n,:,h] = att V. q/k/v/ctx [N,T,H] (head h = columns h*d..), att [N,A,T,T] */
+   ctx[n,:,h] = att V. q/k/v/ctx [N,T,H] (head h = columns h*d..), att [N,A,T,T].
+   Threads: the (n, h) pairs split across the pool (each pair's numbers whatever the split). */
+typedef struct hero__attn_ctx {
+    float *att, *ctx, *dq, *dk, *dv, *scratch;
+    const float *q, *k, *v, *dctx, *catt;
+    const int32_t *mask;
+    int T, H, A;
+} hero__attn_ctx;
+static void hero__attn_core_fwd_pairs(void *c, int part, size_t p0, size_t p1) {
+    const hero__attn_ctx *a = (const hero__attn_ctx *)c;
+    int T = a->T, H = a->H, A = a->A, d = H / A, i, j;
+    float sq = sqrtf((float)d);
+    size_t p;
+    (void)part;
+    for (p = p0; p < p1; p++) {
+        int n = (int)(p / (size_t)A), h = (int)(p % (size_t)A);
+        const float *Q = a->q + (size_t)n * T * H + h * d, *K = a->k + (size_t)n * T * H + h * d;
+        const float *Vv = a->v + (size_t)n * T * H + h * d;
+        float *S = a->att + ((size_t)n * A + h) * T * T;
+        hero__gemm(0, 1, T, T, d, 1.0f, Q, H, K, H, 0.0f, S, T);
+        for (i = 0; i < T; i++) {
+            float *row = S + (size_t)i * T;
+            for (j = 0; j < T; j++) row[j] = row[j] / sq + (1.0f - (float)a->mask[(size_t)n * T + j]) * -10000.0f;
+            hero__softmax_row(row, T);
+        }
+        hero__gemm(0, 0, T, d, T, 1.0f, S, T, Vv, H, 0.0f, a->ctx + (size_t)n * T * H + h * d, H);
+    }
+}
 static void hero__attn_core_fwd(float *att, float *ctx, const float *q, const float *k, const float *v, const int32_t *mask,
                                 int N, int T, int H, int A) {
-    int n, h, i, j, d = H / A;
-    float sq = sqrtf((float)d);
-    for (n = 0; n < N; n++)
-        for (h = 0; h < A; h++) {
-            const float *Q = q + (size_t)n * T * H + h * d, *K = k + (size_t)n * T * H + h * d;
-            const float *Vv = v + (size_t)n * T * H + h * d;
-            float *S = att + ((size_t)n * A + h) * T * T;
-            hero__gemm(0, 1, T, T, d, 1.0f, Q, H, K, H, 0.0f, S, T);
-            for (i = 0; i < T; i++) {
-                float *row = S + (size_t)i * T;
-                for (j = 0; j < T; j++) row[j] = row[j] / sq + (1.0f - (float)mask[(size_t)n * T + j]) * -10000.0f;
-                hero__softmax_row(row, T);
-            }
-            hero__gemm(0, 0, T, d, T, 1.0f, S, T, Vv, H, 0.0f, ctx + (size_t)n * T * H + h * d, H);
-        }
+    hero__attn_ctx a;
+    size_t np = (size_t)(N > 0 ? N : 0) * (size_t)(A > 0 ? A : 0);
+    memset(&a, 0, sizeof(a));
+    a.att = att; a.ctx = ctx; a.q = q; a.k = k; a.v = v; a.mask = mask; a.T = T; a.H = H; a.A = A;
+    hero__for(hero__attn_core_fwd_pairs, &a, np, hero__for_parts(np * (size_t)T * T * (H / (A > 0 ? A : 1)), 32768));
 }
 /* its backward: dq, dk, dv [N,T,H] += from dctx */
+static void hero__attn_core_bwd_pairs(void *c, int part, size_t p0, size_t p1) {
+    const hero__attn_ctx *a = (const hero__attn_ctx *)c;
+    int T = a->T, H = a->H, A = a->A, d = H / A, i;
+    float sq = sqrtf((float)d);
+    float *dP = a->scratch + (size_t)part * 2 * T * T, *dS = dP + (size_t)T * T;
+    size_t p;
+    for (p = p0; p < p1; p++) {
+        int n = (int)(p / (size_t)A), h = (int)(p % (size_t)A);
+        size_t base = (size_t)n * T * H + h * d;
+        const float *P = a->catt + ((size_t)n * A + h) * T * T;
+        hero__gemm(0, 1, T, T, d, 1.0f, a->dctx + base, H, a->v + base, H, 0.0f, dP, T);  /* dP = dctx V^T */
+        hero__gemm(1, 0, T, d, T, 1.0f, P, T, a->dctx + base, H, 1.0f, a->dv + base, H);  /* dV += P^T dctx */
+        memset(dS, 0, (size_t)T * T * sizeof(float));
+        for (i = 0; i < T; i++) hero__softmax_row_bwd(dS + (size_t)i * T, dP + (size_t)i * T, P + (size_t)i * T, T);
+        for (i = 0; i < T * T; i++) dS[i] /= sq;
+        hero__gemm(0, 0, T, d, T, 1.0f, dS, T, a->k + base, H, 1.0f, a->dq + base, H);    /* dQ += dS K */
+        hero__gemm(1, 0, T, d, T, 1.0f, dS, T, a->q + base, H, 1.0f, a->dk + base, H);    /* dK += dS^T Q */
+    }
+}
 static int hero__attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
                                const float *k, const float *v, const float *att, int N, int T, int H, int A) {
-    int n, h, i, d = H / A;
-    float sq = sqrtf((float)d);
-    float *dP = (float *)hero__alloc(ar, (size_t)T * T * sizeof(float)), *dS = (float *)hero__alloc(ar, (size_t)T * T * sizeof(float));
-    if (!dP || !dS) return HERO_ENOMEM;
-    for (n = 0; n < N; n++)
-        for (h = 0; h < A; h++) {
-            size_t base = (size_t)n * T * H + h * d;
-            const float *P = att + ((size_t)n * A + h) * T * T;
-            hero__gemm(0, 1, T, T, d, 1.0f, dctx + base, H, v + base, H, 0.0f, dP, T);  /* dP = dctx V^T */
-            hero__gemm(1, 0, T, d, T, 1.0f, P, T, dctx + base, H, 1.0f, dv + base, H);  /* dV += P^T dctx */
-            memset(dS, 0, (size_t)T * T * sizeof(float));
-            for (i = 0; i < T; i++) hero__softmax_row_bwd(dS + (size_t)i * T, dP + (size_t)i * T, P + (size_t)i * T, T);
-            for (i = 0; i < T * T; i++) dS[i] /= sq;
-            hero__gemm(0, 0, T, d, T, 1.0f, dS, T, k + base, H, 1.0f, dq + base, H);    /* dQ += dS K */
-            hero__gemm(1, 0, T, d, T, 1.0f, dS, T, q + base, H, 1.0f, dk + base, H);    /* dK += dS^T Q */
-        }
+    hero__attn_ctx a;
+    size_t np = (size_t)(N > 0 ? N : 0) * (size_t)(A > 0 ? A : 0);
+    int parts = hero__for_parts(np * (size_t)T * T * (H / (A > 0 ? A : 1)), 32768);
+    if (np == 0) return 0;
+    memset(&a, 0, sizeof(a));
+    a.scratch = (float *)hero__alloc(ar, (size_t)parts * 2 * T * T * sizeof(float)); /* dP, dS of each part */
+    if (!a.scratch) return HERO_ENOMEM;
+    a.dq = dq; a.dk = dk; a.dv = dv; a.dctx = dctx; a.q = q; a.k = k; a.v = v; a.catt = att; a.T = T; a.H = H; a.A = A;
+    hero__for(hero__attn_core_bwd_pairs, &a, np, parts);
     return 0;
 }
 
@@ -2504,22 +3094,37 @@ static void hero__dot(float *out, const float *a, const float *b, size_t n) {
 
 /* cross-entropy over rows of logits [n, stride] using the first `cols` columns; ignore target -1.
    loss_vec[n] (0 for ignored rows; may be NULL), *loss = mean over valid rows (NaN if none);
-   dlogits (may be NULL) += d(mean)/dlogits * scale */
+   dlogits (may be NULL) += d(mean)/dlogits * scale. Threads: rows split across the pool (each
+   with its own probability row); the mean sums the rows' losses in row order afterwards. */
+typedef struct hero__xent_ctx {
+    const float *logits;
+    const int32_t *targets;
+    float *lossr, *dlogits, *prob, scale;
+    int cols, stride, valid;
+} hero__xent_ctx;
+static void hero__xent_rows_part(void *c, int part, size_t r0, size_t r1) {
+    const hero__xent_ctx *x = (const hero__xent_ctx *)c;
+    float *prob = x->prob + (size_t)part * (x->cols > 0 ? x->cols : 1);
+    size_t r;
+    for (r = r0; r < r1; r++) {
+        if (x->targets[r] < 0) { x->lossr[r] = 0; continue; }
+        x->lossr[r] = hero__xent_fwd(prob, x->logits + r * x->stride, x->cols, x->targets[r]);
+        if (x->dlogits) hero__xent_bwd(x->dlogits + r * x->stride, prob, x->cols, x->targets[r], x->scale / (float)x->valid);
+    }
+}
 static int hero__xent_rows(hero_arena *ar, const float *logits, int n, int cols, int stride, const int32_t *targets,
                            float *loss_vec, float *dlogits, float scale, float *loss) {
-    int r, valid = 0;
+    int r, valid = 0, parts = hero__for_parts((size_t)(n > 0 ? n : 0) * (size_t)(cols > 0 ? cols : 0), 65536);
     double sum = 0;
-    float *prob = (float *)hero__alloc(ar, (size_t)(cols > 0 ? cols : 1) * sizeof(float));
-    if (!prob) return HERO_ENOMEM;
+    hero__xent_ctx x;
+    x.prob = (float *)hero__alloc(ar, (size_t)parts * (size_t)(cols > 0 ? cols : 1) * sizeof(float));
+    x.lossr = loss_vec ? loss_vec : (float *)hero__alloc(ar, (size_t)(n > 0 ? n : 1) * sizeof(float));
+    if (!x.prob || !x.lossr) return HERO_ENOMEM;
     for (r = 0; r < n; r++) if (targets[r] >= 0) valid++;
-    for (r = 0; r < n; r++) {
-        float l;
-        if (targets[r] < 0) { if (loss_vec) loss_vec[r] = 0; continue; }
-        l = hero__xent_fwd(prob, logits + (size_t)r * stride, cols, targets[r]);
-        if (loss_vec) loss_vec[r] = l;
-        sum += l;
-        if (dlogits) hero__xent_bwd(dlogits + (size_t)r * stride, prob, cols, targets[r], scale / (float)valid);
-    }
+    x.logits = logits; x.targets = targets; x.dlogits = dlogits; x.scale = scale;
+    x.cols = cols; x.stride = stride; x.valid = valid;
+    hero__for(hero__xent_rows_part, &x, (size_t)(n > 0 ? n : 0), parts);
+    for (r = 0; r < n; r++) if (targets[r] >= 0) sum += x.lossr[r];
     *loss = valid ? (float)(sum / valid) : NAN;
     return 0;
 }
@@ -3117,7 +3722,7 @@ HERODEF hero_param *hero_model_param(hero_model *m, const char *name) {
 }
 
 HERODEF void hero_zero_grad(hero_model *m) {
-    if (!hero__dev_zero_grad(m)) memset(m->grads, 0, m->n_floats * sizeof(float));
+    if (!hero__dev_zero_grad(m)) hero__zero_floats(m->grads, m->n_floats);
 }
 
 HERODEF const char *hero_model_device(const hero_model *m) {
@@ -5032,6 +5637,63 @@ HERODEF float hero_warmup_linear(int64_t step, int64_t warmup, int64_t total) {
     return (float)((double)(total - step) / (double)(total - warmup) > 0 ? (double)(total - step) / (double)(total - warmup) : 0.0);
 }
 
+/* ---- threaded loops of the optimizer ----
+   sum of squares in double: blocks of HERO__SUMSQ_BLOCK floats summed in parallel, then the block
+   sums in order (the same number at any thread count) */
+enum { HERO__SUMSQ_BLOCK = 16384 };
+typedef struct hero__sumsq_ctx { const float *x; size_t n; double *part; } hero__sumsq_ctx;
+static void hero__sumsq_blocks(void *c, int part, size_t b0, size_t b1) {
+    const hero__sumsq_ctx *k = (const hero__sumsq_ctx *)c;
+    size_t b, j;
+    (void)part;
+    for (b = b0; b < b1; b++) {
+        size_t e = (b + 1) * HERO__SUMSQ_BLOCK < k->n ? (b + 1) * HERO__SUMSQ_BLOCK : k->n;
+        double t = 0;
+        for (j = b * HERO__SUMSQ_BLOCK; j < e; j++) t += (double)k->x[j] * k->x[j];
+        k->part[b] = t;
+    }
+}
+static double hero__sumsq(const float *x, size_t n) {
+    enum { STACK = 256 };
+    double st[STACK], *part = st, s = 0;
+    size_t nb = (n + HERO__SUMSQ_BLOCK - 1) / HERO__SUMSQ_BLOCK, b;
+    hero__sumsq_ctx k;
+    k.x = x; k.n = n;
+    if (nb > STACK && !(part = (double *)HERO_MALLOC(nb * sizeof(double)))) { /* out of memory: one thread */
+        for (b = 0; b < nb; b++) {
+            size_t j, e = (b + 1) * HERO__SUMSQ_BLOCK < n ? (b + 1) * HERO__SUMSQ_BLOCK : n;
+            double t = 0;
+            for (j = b * HERO__SUMSQ_BLOCK; j < e; j++) t += (double)x[j] * x[j];
+            s += t;
+        }
+        return s;
+    }
+    k.part = part;
+    hero__for(hero__sumsq_blocks, &k, nb, hero__for_parts(n, 65536));
+    for (b = 0; b < nb; b++) s += part[b];
+    if (part != st) HERO_FREE(part);
+    return s;
+}
+/* one parameter's AdamW update (the official optim/adamw.py), element ranges in parallel */
+typedef struct hero__adamw_ctx {
+    float *data, *m, *v;
+    const float *g;
+    float clip, beta1, beta2, eps, step_size, decay;
+} hero__adamw_ctx;
+static void hero__adamw_range(void *c, int part, size_t j0, size_t j1) {
+    const hero__adamw_ctx *k = (const hero__adamw_ctx *)c;
+    size_t j;
+    (void)part;
+    for (j = j0; j < j1; j++) {
+        float g = k->g[j] * k->clip;
+        k->m[j] = k->m[j] * k->beta1 + (1.0f - k->beta1) * g;
+        k->v[j] = k->v[j] * k->beta2 + (1.0f - k->beta2) * g * g;
+        k->data[j] += -k->step_size * (k->m[j] / (sqrtf(k->v[j]) + k->eps));
+    }
+    if (k->decay != 0.0f)
+        for (j = j0; j < j1; j++) k->data[j] += k->decay * k->data[j];
+}
+
 /* global L2 norm of the gradients of every parameter that has one */
 HERODEF float hero_grad_norm(const hero_model *m) {
     double s = 0;
@@ -5041,11 +5703,8 @@ HERODEF float hero_grad_norm(const hero_model *m) {
 #endif
     for (i = 0; i < m->n_params; i++) {
         const hero_param *p = &m->table[i];
-        double t = 0;
-        size_t j;
         if (!p->has_grad) continue;
-        for (j = 0; j < p->numel; j++) t += (double)p->grad[j] * p->grad[j];
-        s += t;
+        s += hero__sumsq(p->grad, p->numel);
     }
     return (float)sqrt(s);
 }
@@ -5102,20 +5761,16 @@ HERODEF int hero_optimizer_step(hero_optimizer *o, hero_model *m, float *grad_no
         hero_param *p = &m->table[i];
         float *mm = o->m + p->offset, *vv = o->v + p->offset, step_size;
         double bc1, bc2;
-        size_t j;
+        hero__adamw_ctx ak;
         if (!p->has_grad) continue; /* never had a gradient: untouched, as p.grad is None */
         o->steps[i]++;
         bc1 = 1.0 - pow((double)c->beta1, (double)o->steps[i]);
         bc2 = 1.0 - pow((double)c->beta2, (double)o->steps[i]);
         step_size = (float)((double)lr * sqrt(bc2) / bc1);
-        for (j = 0; j < p->numel; j++) {
-            float g = p->grad[j] * clip;
-            mm[j] = mm[j] * c->beta1 + (1.0f - c->beta1) * g;
-            vv[j] = vv[j] * c->beta2 + (1.0f - c->beta2) * g * g;
-            p->data[j] += -step_size * (mm[j] / (sqrtf(vv[j]) + c->eps));
-        }
-        if (p->decay && c->weight_decay > 0)
-            for (j = 0; j < p->numel; j++) p->data[j] += -(lr * c->weight_decay) * p->data[j];
+        ak.data = p->data; ak.m = mm; ak.v = vv; ak.g = p->grad;
+        ak.clip = clip; ak.beta1 = c->beta1; ak.beta2 = c->beta2; ak.eps = c->eps; ak.step_size = step_size;
+        ak.decay = p->decay && c->weight_decay > 0 ? -(lr * c->weight_decay) : 0.0f;
+        hero__for(hero__adamw_range, &ak, p->numel, hero__for_parts(p->numel, 32768));
     }
     hero_zero_grad(m);
     if (grad_norm) *grad_norm = norm;
@@ -7020,6 +7675,39 @@ extern int fsync(int);
 #define hero__fsync_file(f) 0
 #endif
 
+/* Renaming the finished temporary file over the checkpoint: POSIX rename replaces atomically;
+   Windows' rename refuses an existing target, so MoveFileEx with REPLACE_EXISTING (the old file
+   stays until the new one takes its place). */
+#if defined(_WIN32)
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#define hero__rename_over(from, to) (MoveFileExA((from), (to), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH) ? 0 : -1)
+#else
+#define hero__rename_over(from, to) rename((from), (to))
+#endif
+
+/* The calls of a checkpoint save (hero_safetensors_write, hence hero_trainer_save), replaceable by
+   a test that makes each one fail in turn (tests/test_savefail.c): define any of them before the
+   implementation. Each must behave as its libc counterpart (HERO_FCLOSE closes the stream even
+   when it reports an error, as fclose does). */
+#ifndef HERO_FWRITE
+#define HERO_FWRITE(p, size, n, f) fwrite((p), (size), (n), (f))
+#endif
+#ifndef HERO_FFLUSH
+#define HERO_FFLUSH(f) fflush(f)
+#endif
+#ifndef HERO_FSYNC
+#define HERO_FSYNC(f) hero__fsync_file(f)
+#endif
+#ifndef HERO_FCLOSE
+#define HERO_FCLOSE(f) fclose(f)
+#endif
+#ifndef HERO_RENAME
+#define HERO_RENAME(from, to) hero__rename_over((from), (to))
+#endif
+
 /* ======================================================================================
    15. Checkpoints and tensor files: JSON, safetensors, zip, pickle (no code runs), npy/npz
    ====================================================================================== */
@@ -7855,14 +8543,14 @@ static int hero__write_le(FILE *f, const unsigned char *p, int64_t nbytes, int e
     unsigned char tmp[4096];
     int64_t done = 0;
     if (nbytes == 0) return 1;
-    if (es == 1 || hero__host_le()) return fwrite(p, 1, (size_t)nbytes, f) == (size_t)nbytes;
+    if (es == 1 || hero__host_le()) return HERO_FWRITE(p, 1, (size_t)nbytes, f) == (size_t)nbytes;
     while (done < nbytes) {
         size_t n = (size_t)(nbytes - done < (int64_t)sizeof tmp ? nbytes - done : (int64_t)sizeof tmp), i;
         for (i = 0; i < n; i++) { /* byte j of element e goes to byte es-1-j */
             size_t j = i % (size_t)es;
             tmp[i] = p[done + (int64_t)(i - j + (size_t)es - 1 - j)];
         }
-        if (fwrite(tmp, 1, n, f) != n) return 0;
+        if (HERO_FWRITE(tmp, 1, n, f) != n) return 0;
         done += (int64_t)n;
     }
     return 1;
@@ -7960,21 +8648,35 @@ HERODEF int hero_safetensors_write(const char *path, const hero_st_item *items, 
     hero__sb_str(&tmp, ".tmp");
     if (h.oom || tmp.oom) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", path); goto done; }
     for (i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)h.n >> (8 * i));
-    if (!(f = fopen(tmp.s, "wb"))) { rc = hero__fail(err, HERO_EIO, "%s: cannot open for writing", tmp.s); goto done; }
-    rc = fwrite(len8, 1, 8, f) != 8 || fwrite(h.s, 1, h.n, f) != h.n;
-    for (i = 0; i < n && !rc; i++) {
-        int es = hero_dtype_size(items[i].dtype);
-        int64_t nb = es, k;
-        for (k = 0; k < items[i].ndim; k++) nb *= items[i].shape[k];
-        rc = !hero__write_le(f, (const unsigned char *)items[i].data, nb, es);
+    if (!(f = fopen(tmp.s, "wb"))) {
+        rc = hero__fail(err, HERO_EIO, "%s: cannot open for writing (%s)", tmp.s, strerror(errno));
+        goto done;
     }
-    if (!rc) rc = fflush(f) != 0 || hero__fsync_file(f) != 0;
-    if (fclose(f) != 0) rc = 1;
-    if (rc) { remove(tmp.s); rc = hero__fail(err, HERO_EIO, "%s: write failed (disk full?)", tmp.s); goto done; }
-#if defined(_WIN32)
-    remove(path); /* Windows rename does not replace */
-#endif
-    if (rename(tmp.s, path) != 0) { remove(tmp.s); rc = hero__fail(err, HERO_EIO, "%s: cannot rename %s over it", path, tmp.s); }
+    /* what failed first, with its errno; the previous file at path is untouched until the rename */
+    {
+        const char *what = NULL;
+        int e = 0;
+        if (HERO_FWRITE(len8, 1, 8, f) != 8 || HERO_FWRITE(h.s, 1, h.n, f) != h.n) what = "write", e = errno;
+        for (i = 0; i < n && !what; i++) {
+            int es = hero_dtype_size(items[i].dtype);
+            int64_t nb = es, k;
+            for (k = 0; k < items[i].ndim; k++) nb *= items[i].shape[k];
+            if (!hero__write_le(f, (const unsigned char *)items[i].data, nb, es)) what = "write", e = errno;
+        }
+        if (!what && HERO_FFLUSH(f) != 0) what = "write", e = errno;
+        if (!what && HERO_FSYNC(f) != 0) what = "fsync", e = errno;
+        if (HERO_FCLOSE(f) != 0 && !what) what = "close", e = errno;
+        if (what) {
+            remove(tmp.s);
+            rc = hero__fail(err, HERO_EIO, "%s: %s failed (%s); %s is unchanged", tmp.s, what, e ? strerror(e) : "unknown error", path);
+            goto done;
+        }
+    }
+    if (HERO_RENAME(tmp.s, path) != 0) {
+        int e = errno;
+        remove(tmp.s);
+        rc = hero__fail(err, HERO_EIO, "%s: cannot rename %s over it (%s); the file is unchanged", path, tmp.s, strerror(e));
+    }
 done:
     HERO_FREE(h.s);
     HERO_FREE(tmp.s);
@@ -12494,7 +13196,7 @@ HERODEF int hero_ann_tvr_gt(hero_tvr_gt *gt, const hero_ann_list *a, const char 
     int i, j, m = 0, max_ts = 0, all_typed = 1;
     if (!gt) return hero__fail(err, HERO_EINVAL, "ann_tvr_gt: NULL output");
     memset(gt, 0, sizeof(*gt));
-    if (!a || a->kind != HERO_ANN_TVR || a->n < 1 || n_names < 0 || (n_names && (!names || !ids)))
+    if (!a || a->kind != HERO_ANN_TVR || a->n < 1 || !a->items || n_names < 0 || (n_names && (!names || !ids)))
         return hero__fail(err, HERO_EINVAL, "ann_tvr_gt: expected TVR-kind annotations and a video list");
     for (i = 0; i < a->n; i++) {
         if (a->items[i].n_ts > max_ts) max_ts = a->items[i].n_ts;

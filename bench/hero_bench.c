@@ -5,6 +5,10 @@
                                                 hero_blas_check advice, threads, environment
      hero_bench --peak                          this machine's sgemm peak: one 2048^3
                                                 cblas_sgemm (portable GEMM without CBLAS), GFLOP/s
+     hero_bench --gemm-portable [--iters N]     hero.h's portable GEMM vs cblas_sgemm, alternately,
+                                                at 2048^3 and the full config's GEMM shapes:
+                                                RESULT gemm-portable-<shape> hero= openblas= speedup=
+     --threads N                                hero_set_threads(N) first (hero.h's pool and OpenBLAS)
      hero_bench --config C --dump FILE          write config C's corpus + random choices
                                                 (golden raw.* / choice.* layout, model dims in
                                                 the metadata) for `hero_torch.py bench --data`
@@ -467,6 +471,57 @@ static int bench_peak(int n, int iters) {
     return 0;
 }
 
+/* --gemm-portable: hero.h's portable GEMM (hero__gemm_portable, on hero.h's thread pool) against
+   cblas_sgemm (OpenBLAS), run alternately on the same operands, at 2048^3 and at the GEMM shapes of
+   the full config's training step; one RESULT line per shape, speedup = openblas / hero */
+static void bench_gemm_portable(int iters) {
+    static const struct { const char *name; int ta, tb, M, N, K; } sh[] = {
+        {"2048", 0, 0, 2048, 2048, 2048},      {"400x768x768-NT", 0, 1, 400, 768, 768},
+        {"400x3072x768-NT", 0, 1, 400, 3072, 768}, {"400x768x3072-NT", 0, 1, 400, 768, 3072},
+        {"400x768x768-NN", 0, 0, 400, 768, 768}, {"768x768x400-TN", 1, 0, 768, 768, 400},
+        {"3072x768x400-TN", 1, 0, 3072, 768, 400}, {"37x50272x768-NT", 0, 1, 37, 50272, 768}};
+    int s, it;
+    if (iters > 32) iters = 32;
+    if (iters < 1) iters = 1;
+    for (s = 0; s < (int)(sizeof(sh) / sizeof(sh[0])); s++) {
+        int M = sh[s].M, N = sh[s].N, K = sh[s].K, ta = sh[s].ta, tb = sh[s].tb;
+        int lda = ta ? M : K, ldb = tb ? K : N;
+        float *A = (float *)bench_xalloc(sizeof(float) * (size_t)M * K), *B = (float *)bench_xalloc(sizeof(float) * (size_t)K * N),
+              *C = (float *)bench_xalloc(sizeof(float) * (size_t)M * N);
+        double th[32], tb_[32], mh, mb = 0, fl = 2.0 * M * (double)N * K;
+        hero_rng r;
+        size_t i;
+        hero_rng_seed(&r, 7);
+        for (i = 0; i < (size_t)M * K; i++) A[i] = hero_rng_uniform(&r) - 0.5f;
+        for (i = 0; i < (size_t)K * N; i++) B[i] = hero_rng_uniform(&r) - 0.5f;
+        for (it = -1; it < iters; it++) {
+            double t0 = bench_now();
+            hero__gemm_portable(ta, tb, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, N);
+            if (it >= 0) th[it] = bench_now() - t0;
+#if defined(HERO_USE_CBLAS)
+            t0 = bench_now();
+            cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A, lda, B, ldb,
+                        0.0f, C, N);
+            if (it >= 0) tb_[it] = bench_now() - t0;
+#else
+            (void)tb_;
+#endif
+        }
+        mh = bench_median(th, iters);
+#if defined(HERO_USE_CBLAS)
+        mb = bench_median(tb_, iters);
+        printf("RESULT gemm-portable-%s hero=%.6f openblas=%.6f speedup=%.2f   (GFLOP/s: hero %.1f, openblas %.1f; %d threads)\n",
+               sh[s].name, mh, mb, mb / mh, fl / mh * 1e-9, fl / mb * 1e-9, hero_get_threads());
+#else
+        (void)mb;
+        printf("RESULT gemm-portable-%s hero=%.6f openblas=- speedup=-   (GFLOP/s: hero %.1f; %d threads; no CBLAS in this build)\n",
+               sh[s].name, mh, fl / mh * 1e-9, hero_get_threads());
+#endif
+        fflush(stdout);
+        free(A); free(B); free(C);
+    }
+}
+
 /* ---------------------------------------------------------------------------------------
    one case
    --------------------------------------------------------------------------------------- */
@@ -530,7 +585,7 @@ static void bench_perf_ctl(const char *cmd) {
 
 static void usage(void) {
     fprintf(stderr,
-            "usage: hero_bench --info | --peak [--n N] | --config tiny|small|full|b32 (--dump FILE | --case CASE)\n"
+            "usage: hero_bench [--threads N] --info | --peak [--n N] | --gemm-portable [--iters N] | --config tiny|small|full|b32 (--dump FILE | --case CASE)\n"
             "                  [--iters N] [--warmup W] [--seed S] [--videos N] [--frames T] [--gemm-stats]\n"
             "                  [--precision fp32|tf32|bf16]   (bf16 / tf32: GPU build)\n"
             "cases: repr-fwd mlm-step mfm-nce-step fom-step vsm-step update\n");
@@ -540,7 +595,7 @@ static void usage(void) {
 int main(int argc, char **argv) {
     const char *cfg_name = NULL, *case_name = NULL, *dump = NULL;
     int iters = -1, warmup = -1, do_info = 0, do_peak = 0, peak_n = 2048, i, ci = -1, it, n_videos = 0, n_frames = 0;
-    int want_stats = 0;
+    int want_stats = 0, do_gemmp = 0;
     hero_precision prec = HERO_PREC_FP32;
     const char *prec_name = "fp32";
     double gpu_mb = 0;
@@ -564,6 +619,8 @@ int main(int argc, char **argv) {
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--info")) do_info = 1;
         else if (!strcmp(argv[i], "--peak")) do_peak = 1;
+        else if (!strcmp(argv[i], "--gemm-portable")) do_gemmp = 1;
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc) hero_set_threads(atoi(argv[++i]));
         else if (!strcmp(argv[i], "--n") && i + 1 < argc) peak_n = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--config") && i + 1 < argc) cfg_name = argv[++i];
         else if (!strcmp(argv[i], "--case") && i + 1 < argc) case_name = argv[++i];
@@ -584,7 +641,8 @@ int main(int argc, char **argv) {
     }
     if (do_info) bench_info();
     if (do_peak) bench_peak(peak_n > 0 ? peak_n : 2048, iters > 0 ? iters : 5);
-    if (do_info || do_peak) return 0;
+    if (do_gemmp) bench_gemm_portable(iters > 0 ? iters : 5);
+    if (do_info || do_peak || do_gemmp) return 0;
     if (!cfg_name || (!case_name && !dump)) usage();
     for (i = 0; i < (int)(sizeof(bench_cfgs) / sizeof(bench_cfgs[0])); i++)
         if (!strcmp(cfg_name, bench_cfgs[i].name) || !strcmp(cfg_name, bench_cfgs[i].prefix)) bc = &bench_cfgs[i];

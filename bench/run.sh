@@ -8,8 +8,8 @@
 #     all       = tiny,small,full,full-b32 (full-b32 alone: see bench/RESULTS.md)
 #     a config  tiny | small | full | full-b32: its six cases
 #     a case    e.g. full-mlm-step, full-b32-vsm-step, small-update
-#   --threads N (env BENCH_THREADS, default 2): OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = N and
-#     torch.set_num_threads(N). hero.h itself is single-threaded outside the BLAS.
+#   --threads N (env BENCH_THREADS, default 2): OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = N,
+#     torch.set_num_threads(N), and hero_bench --threads N (hero.h's worker pool and OpenBLAS).
 #   --iters K (env BENCH_ITERS): timed runs per case (default per config: tiny 20, small 10,
 #     full 5, full-b32 2; warm-up runs: 3, 2, 1, 1). Times are medians.
 #   PYTHON (default /usr/bin/python3: Debian's, which has torch).
@@ -96,9 +96,14 @@ echo "threads: $THREADS (OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS OMP_NUM_THRE
 echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(unset: OpenBLAS detects the CPU)}"
 "$HB" --info | tee -a "$LOG" | grep -E '^(BLAS |BLAS_ADVICE)'
 echo "torch: $("$PY" -c 'import torch; print(torch.__version__)' 2>&1 | tail -n 1)"
-PEAK=$("$HB" --peak --iters 5 | tee -a "$LOG")
+PEAK=$("$HB" --threads "$THREADS" --peak --iters 5 | tee -a "$LOG")
 echo "$PEAK"
 PEAK_GF=$(field gflops "$PEAK")
+# hero.h's portable GEMM (what a build without OpenBLAS runs) vs OpenBLAS, side by side
+# (BENCH_GEMM_PORTABLE=0 skips it)
+if [ "${BENCH_GEMM_PORTABLE:-1}" != 0 ]; then
+    "$HB" --threads "$THREADS" --gemm-portable --iters 5 | tee -a "$LOG" | grep '^RESULT'
+fi
 echo "cases:$WORK"
 echo
 
@@ -117,7 +122,7 @@ for w in $WORK; do
     iargs=()
     [ -n "$ITERS" ] && iargs=(--iters "$ITERS")
     t0=$(date +%s)
-    H=$("$HB" --config "$cfg" ${cargs[@]+"${cargs[@]}"} --case "$c" ${iargs[@]+"${iargs[@]}"} 2>&1 | tee -a "$LOG" | grep '^CASE' | tail -n 1)
+    H=$("$HB" --threads "$THREADS" --config "$cfg" ${cargs[@]+"${cargs[@]}"} --case "$c" ${iargs[@]+"${iargs[@]}"} 2>&1 | tee -a "$LOG" | grep '^CASE' | tail -n 1)
     t1=$(date +%s)
     T=$("$PY" "$HT" bench --data "$file" --case "$c" --threads "$THREADS" ${iargs[@]+"${iargs[@]}"} 2>&1 | tee -a "$LOG" | grep '^CASE' | tail -n 1)
     t2=$(date +%s)
@@ -127,7 +132,7 @@ for w in $WORK; do
     if [ -z "$ht" ] || [ -z "$tt" ]; then
         echo "RESULT $name hero=${ht:-FAIL} torch=${tt:-FAIL} speedup=-   (see $LOG)"
         FAILS=$((FAILS + 1))
-        ROWS+=("$name|${ht:-FAIL}|${tt:-FAIL}|-|-|-|-|-|-|-|-|-|-")
+        ROWS+=("$name|${ht:-FAIL}|${tt:-FAIL}|-|-|-|-|-|-|-|-|-|-|-")
         continue
     fi
     sp=$(awk -v h="$ht" -v t="$tt" 'BEGIN { printf "%.2f", t / h }')
@@ -136,25 +141,27 @@ for w in $WORK; do
     hg=$(awk -v f="$gf" -v t="$ht" 'BEGIN { if (f > 0) printf "%.1f", f / t; else printf "-" }')
     tg=$(awk -v f="$gf" -v t="$tt" 'BEGIN { if (f > 0) printf "%.1f", f / t; else printf "-" }')
     gs=$(awk -v g="$(field gemm_s "$H")" -v t="$ht" 'BEGIN { if (g > 0) printf "%.0f%%", 100 * g / t; else printf "-" }')
+    pk=$(awk -v f="$gf" -v t="$ht" -v p="$PEAK_GF" 'BEGIN { if (f > 0 && p > 0) printf "%.0f%%", 100 * f / t / p; else printf "-" }')
     hs=$(field shape "$H"); ts=$(field shape "$T")
     same=same; [ "$hs" = "$ts" ] || same="DIFFER($ts)"
     hm=$(field min "$H"); tm=$(field min "$T")
-    ROWS+=("$name|$ht|$tt|$sp|$hm|$tm|$gf|$hg|$tg|$gs|$(field maxrss_mb "$H")|$(field maxrss_mb "$T")|$hs $same")
+    ROWS+=("$name|$ht|$tt|$sp|$hm|$tm|$gf|$hg|$tg|$gs|$pk|$(field maxrss_mb "$H")|$(field maxrss_mb "$T")|$hs $same")
 done
 
 echo
 echo "sgemm peak (2048^3, $THREADS threads): $PEAK_GF GFLOP/s"
-printf '| %-24s | %9s | %9s | %7s | %9s | %9s | %8s | %9s | %10s | %5s | %8s | %8s | %s |\n' \
-    case "hero s" "torch s" speedup "hero min" "torch min" GFLOP "hero GF/s" "torch GF/s" GEMM "hero MB" "torch MB" "batch (both sides)"
-printf '|%s|\n' "--------------------------|-----------|-----------|---------|-----------|-----------|----------|-----------|------------|-------|----------|----------|------"
+printf '| %-24s | %9s | %9s | %7s | %9s | %9s | %8s | %9s | %10s | %5s | %5s | %8s | %8s | %s |\n' \
+    case "hero s" "torch s" speedup "hero min" "torch min" GFLOP "hero GF/s" "torch GF/s" GEMM peak "hero MB" "torch MB" "batch (both sides)"
+printf '|%s|\n' "--------------------------|-----------|-----------|---------|-----------|-----------|----------|-----------|------------|-------|-------|----------|----------|------"
 for r in ${ROWS[@]+"${ROWS[@]}"}; do
-    IFS='|' read -r a b c d e f g h i j k l m <<< "$r"
-    printf '| %-24s | %9s | %9s | %7s | %9s | %9s | %8s | %9s | %10s | %5s | %8s | %8s | %s |\n' "$a" "$b" "$c" "$d" "$e" "$f" "$g" "$h" "$i" "$j" "$k" "$l" "$m"
+    IFS='|' read -r a b c d e f g h i j k x l m <<< "$r"
+    printf '| %-24s | %9s | %9s | %7s | %9s | %9s | %8s | %9s | %10s | %5s | %5s | %8s | %8s | %s |\n' "$a" "$b" "$c" "$d" "$e" "$f" "$g" "$h" "$i" "$j" "$k" "$x" "$l" "$m"
 done
 echo
 echo "times: median (min) of the timed runs, seconds."
 echo "speedup = torch time / hero time (> 1: hero.h faster). GFLOP = matrix-product work per"
 echo "run, counted in hero_bench's cblas_sgemm wrapper; GF/s of both sides = that GFLOP / time."
-echo "GEMM = share of hero's time inside cblas_sgemm. MB = peak RSS of the case's process."
+echo "GEMM = share of hero's time inside cblas_sgemm. peak = hero GF/s / the sgemm peak above (share of"
+echo "the sgemm peak over the whole step). MB = peak RSS of the case's process."
 echo "total: $(( $(date +%s) - T_START )) s; raw output in $LOG"
 [ "$FAILS" -eq 0 ]

@@ -1,6 +1,8 @@
 /* hero_golden: compares hero.h against numbers produced by the official HERO implementation.
 
-   usage: hero_golden [--model FILE] [--threads N] [--device cpu|cuda] [--precision fp32|tf32|bf16] DIR...
+   usage: hero_golden [--model FILE] [--threads N] [--split-all] [--device cpu|cuda] [--precision fp32|tf32|bf16] DIR...
+   (--split-all: every threaded loop is split across the threads, however small: the tiny
+   model's shapes then run the threaded code paths too)
 
    For each DIR (see shared/golden/README.md): loads DIR/config.json and DIR/model.pt
    (--model overrides; DIR/model_legacy.pt, when present, must load to identical weights),
@@ -687,7 +689,7 @@ static double *tvr_read(const hero_tensorfile *tf, const char *name, int64_t *n_
             memcpy(&v[i], &u, sizeof(double));
         }
     } else {
-        int64_t *w = (int64_t *)malloc((size_t)(n ? n : 1) * sizeof(int64_t));
+        int64_t *w = (int64_t *)calloc((size_t)(n ? n : 1), sizeof(int64_t));
         hero_error err;
         if (!w || hero_tensor_read_i64(t, w, n, &err)) { free(w); free(v); return NULL; }
         for (i = 0; i < n; i++) v[i] = (double)w[i];
@@ -938,7 +940,7 @@ static void run_dir(golden_ctx *g, const char *dir, const char *model_override) 
 #else
 #define GOLDEN_DEVICE "cpu"
 #endif
-#define GOLDEN_USAGE "usage: %s [--model FILE] [--threads N] [--device cpu|cuda] [--precision fp32|tf32|bf16] DIR...\n"
+#define GOLDEN_USAGE "usage: %s [--model FILE] [--threads N] [--split-all] [--device cpu|cuda] [--precision fp32|tf32|bf16] DIR...\n"
 
 int main(int argc, char **argv) {
     golden_ctx g = {0, 0};
@@ -950,9 +952,10 @@ int main(int argc, char **argv) {
             int want = atoi(argv[++i]), got;
             if (want < 1) { fprintf(stderr, "hero_golden: --threads wants a count >= 1\n"); return 2; }
             got = hero_set_threads(want); /* stderr: stdout keeps one line per quantity */
-            fprintf(stderr, "hero_golden: %d thread(s) requested, %d for matrix products%s\n", want, got,
-                    got == want ? "" : " (portable GEMM: single-threaded)");
+            fprintf(stderr, "hero_golden: %d thread(s) requested, %d in effect%s\n", want, got,
+                    got == want ? "" : " (built with HERO_NO_THREADS)");
         }
+        else if (!strcmp(argv[i], "--split-all")) hero__split_all = 1; /* every threaded loop split, however small */
         else if (!strcmp(argv[i], "--device") && i + 1 < argc) {
             if (strcmp(argv[++i], GOLDEN_DEVICE) != 0) {
                 fprintf(stderr, "hero_golden: --device %s: this binary runs on the %s (%s)\n", argv[i], GOLDEN_DEVICE,
@@ -977,6 +980,7 @@ int main(int argc, char **argv) {
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--model") || !strcmp(argv[i], "--threads") || !strcmp(argv[i], "--device") ||
             !strcmp(argv[i], "--precision")) { i++; continue; }
+        if (!strcmp(argv[i], "--split-all")) continue;
         run_dir(&g, argv[i], model);
         ndirs++;
     }

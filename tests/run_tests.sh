@@ -21,7 +21,10 @@ run() { # name, command...
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 }
 run "golden parity (tests/golden/tiny, model.pt + model_legacy.pt), 1 thread" "$BUILD/hero_golden" --threads 1 tests/golden/tiny
-run "golden parity, 2 threads for matrix products" "$BUILD/hero_golden" --threads 2 tests/golden/tiny
+run "golden parity, 2 threads" "$BUILD/hero_golden" --threads 2 tests/golden/tiny
+run "golden parity, 4 threads, every threaded loop split (--split-all)" "$BUILD/hero_golden" --threads 4 --split-all tests/golden/tiny
+run "golden parity, 3 threads, every threaded loop split (--split-all)" "$BUILD/hero_golden" --threads 3 --split-all tests/golden/tiny
+run "threads: the worker pool, the portable GEMM at 1-7 threads" "$BUILD/test_threads"
 run "golden parity, unzeroed activations poisoned with NaN (HERO_ARENA_POISON)" "$BUILD/hero_golden_poison" --threads 1 tests/golden/tiny
 run "golden parity with the legacy checkpoint" "$BUILD/hero_golden" --model tests/golden/tiny/model_legacy.pt tests/golden/tiny
 run "gradient checks (finite differences)" "$BUILD/test_ops" tests/golden/tiny
@@ -41,6 +44,8 @@ if [ -x "$BUILD/test_lmdb_import" ] && [ -x "$BUILD/hero_lmdb_import" ]; then
 else
     echo "== LMDB importer: SKIPPED (built only with liblmdb-dev libmsgpack-dev liblz4-dev)"
 fi
+run "files over 2 GiB and 4 GiB (sparse): 64-bit sizes, refused without allocating" "$BUILD/test_bigfile" "$BUILD"
+run "checkpoint saves with every write / fsync / close / rename failing in turn" "$BUILD/test_savefail" "$BUILD"
 run "retrieve end to end (tiny model, cache, errors)" bash tests/test_retrieve.sh "$BUILD"
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
     run "tokenizer vs gpt-3-encoder (npm)" bash tests/test_tokenizer.sh

@@ -36,6 +36,15 @@ static void check(int ok, const char *name, const char *fmt, ...) {
     }
 }
 
+/* an empty submission; the test program stops if even that fails */
+static void sub_new(hero_tvr_sub *s, int nq, int k) {
+    hero_error err;
+    if (hero_tvr_sub_init(s, nq, k, &err) || !s->n || !s->pred || !s->qidx) {
+        printf("FAIL hero_tvr_sub_init(%d, %d): %s\n%d passed, %d failed\n", nq, k, err.msg, g_pass, g_fail + 1);
+        exit(1);
+    }
+}
+
 static double hexd(const char *s) { return strtod(s, NULL); }
 static const double *row(const hero_tvr_sub *s, int q, int j) { return s->pred + ((size_t)q * s->k + j) * 4; }
 
@@ -45,7 +54,7 @@ static void test_rows(void) {
     hero_error err;
     const double *r;
     int rc;
-    hero_tvr_sub_init(&s, 2, 3, &err);
+    sub_new(&s, 2, 3);
     check(s.n[0] == 0 && s.qidx[1] == 1 && row(&s, 1, 2)[0] == -1 && row(&s, 1, 2)[3] == 0, "sub_init: empty rows (-1, 0, 0, 0)", "");
     /* numpy: float32(7) * 0.1 and float32(9) * 0.1 + 0.1 stay float32; the SVMR triples are float64 */
     hero_tvr_sub_add(&s, HERO_TVR_VCMR, 0, 101, 7, 9, 0.25f, 0.1, &err);
@@ -92,14 +101,14 @@ static void test_flat(void) {
     const int32_t top[3] = {2, 0, 1};
     const int64_t ids[3] = {100, 107, 104};
     int rc;
-    hero_tvr_sub_init(&s, 1, 4, &err);
+    sub_new(&s, 1, 4);
     rc = hero_tvr_sub_add_flat(&s, 0, flat, sc, 3, top, 3, 3, 4, ids, 3, 1.5, &err);
     check(rc == 0 && s.n[0] == 3 && row(&s, 0, 0)[0] == 100 && row(&s, 0, 0)[1] == 3.0 && row(&s, 0, 0)[2] == 6.0 &&
               row(&s, 0, 1)[0] == 104 && row(&s, 0, 1)[1] == 0 && row(&s, 0, 1)[2] == 4.5 && row(&s, 0, 2)[0] == 107 &&
               row(&s, 0, 2)[1] == 0 && row(&s, 0, 2)[2] == 3.0 && row(&s, 0, 2)[3] == 0.125,
           "add_flat: (rank, st, ed) from the (max_vcmr_video, L, L) cube", "rc %d %s", rc, err.msg);
     hero_tvr_sub_free(&s);
-    hero_tvr_sub_init(&s, 1, 4, &err);
+    sub_new(&s, 1, 4);
     rc = hero_tvr_sub_add_flat(&s, 0, flat, sc, 1, top, 1, 3, 4, ids, 3, 1.5, &err);
     check(rc == HERO_EINVAL && strstr(err.msg, "rank"), "add_flat: a rank past the top videos is an error", "rc %d %s", rc, err.msg);
     rc = hero_tvr_sub_add_flat(&s, 0, flat, sc, 1, top, 3, 1, 4, ids, 3, 1.5, &err);
@@ -112,7 +121,7 @@ static void test_cut(void) {
     hero_tvr_sub s;
     hero_error err;
     int q, j, ok = 1, rc;
-    hero_tvr_sub_init(&s, 3, 5, &err);
+    sub_new(&s, 3, 5);
     for (q = 0; q < 3; q++)
         for (j = 0; j < (q == 1 ? 2 : 5); j++) hero_tvr_sub_add(&s, HERO_TVR_VR, q, 10 * q + j, 0, 0, (float)(5 - j), 0, &err);
     rc = hero_tvr_sub_cut(&s, 3, &err);
@@ -146,7 +155,7 @@ static void test_nms(void) {
     int rc, i, ok;
     /* SVMR: [0,10) 0.9 suppresses [1,10) (IoU 0.9); [0,20) has IoU exactly 0.5 with [0,10): kept
        (only > nms_thd suppresses); equal scores keep their order (stable sort) */
-    hero_tvr_sub_init(&s, 1, 8, &err);
+    sub_new(&s, 1, 8);
     add_row(&s, 0, 7, 30, 40, 0.5);
     add_row(&s, 0, 7, 0, 10, 0.9);
     add_row(&s, 0, 7, 1, 10, 0.8);
@@ -165,14 +174,14 @@ static void test_nms(void) {
     hero_tvr_sub_free(&o);
     hero_tvr_sub_free(&s);
     /* a group of 150 disjoint rows keeps 100 (the NMS's own cap) */
-    hero_tvr_sub_init(&s, 1, 150, &err);
+    sub_new(&s, 1, 150);
     for (i = 0; i < 150; i++) add_row(&s, 0, 3, 10 * i, 10 * i + 5, 1.0 - i * 1e-3);
     rc = hero_tvr_nms(&o, &s, HERO_TVR_SVMR, 0.5, 1000, 1000, &err);
     check(rc == 0 && o.n[0] == 100 && row(&o, 0, 99)[1] == 990, "temporal NMS keeps at most 100 rows", "n %d", rc ? -1 : o.n[0]);
     hero_tvr_sub_free(&o);
     hero_tvr_sub_free(&s);
     /* VCMR: grouped per video (first appearance), NMS within each, re-sorted across videos */
-    hero_tvr_sub_init(&s, 2, 6, &err);
+    sub_new(&s, 2, 6);
     add_row(&s, 0, 2, 0, 10, 0.9);
     add_row(&s, 0, 1, 0, 10, 0.85); /* another video: not suppressed */
     add_row(&s, 0, 2, 1, 10, 0.8);  /* suppressed by video 2's first row */
@@ -192,7 +201,7 @@ static void test_nms(void) {
     rc = hero_tvr_nms(&o, &s, HERO_TVR_VCMR, 0.5, 100, 100, &err);
     check(rc == HERO_EINVAL && strstr(err.msg, "NaN"), "NMS: a NaN score is refused", "rc %d %s", rc, err.msg);
     hero_tvr_sub_free(&s);
-    hero_tvr_sub_init(&s, 1, 2, &err);
+    sub_new(&s, 1, 2);
     rc = hero_tvr_nms(&o, &s, HERO_TVR_SVMR, 0.5, 10, 10, &err);
     check(rc == 0 && o.n[0] == 0, "NMS: a query without rows stays empty", "rc %d", rc);
     hero_tvr_sub_free(&o);
@@ -212,7 +221,7 @@ static void test_recall(void) {
     int rc;
     memset(&gt, 0, sizeof(gt));
     gt.n = 4; gt.video = vids; gt.ts = ts; gt.max_ts = 1; gt.type = types;
-    hero_tvr_sub_init(&s, 4, 200, &err);
+    sub_new(&s, 4, 200);
     /* q0: [0, 0.07] vs [0, 0.1]: float32 IoU 0.7f >= 0.7f (a float64 comparison would miss) */
     add_row(&s, 0, 10, 0, 0.07, 1);
     /* q1: [0, 0.21] vs [0, 0.3]: float32 IoU 0.6999999, a hit at 0.5 but not at 0.7 (float64 IoU 0.7
@@ -294,7 +303,7 @@ static void test_rounding(void) {
     int64_t *vids = (int64_t *)malloc(4000 * sizeof(int64_t));
     int q, rc;
     memset(&gt, 0, sizeof(gt));
-    hero_tvr_sub_init(&s, 4000, 1, &err);
+    sub_new(&s, 4000, 1);
     for (q = 0; q < 4000; q++) {
         vids[q] = 1;
         add_row(&s, q, q == 0 ? 1 : 2, 0, 0, 1);
@@ -319,7 +328,7 @@ static void test_didemo(void) {
     int rc;
     memset(&gt, 0, sizeof(gt));
     gt.n = 2; gt.video = vids; gt.ts = ts; gt.max_ts = 5; gt.n_ts = nts;
-    hero_tvr_sub_init(&s, 2, 1, &err);
+    sub_new(&s, 2, 1);
     add_row(&s, 0, 5, 0, 10, 1);
     add_row(&s, 1, 5, 0, 10, 1);
     rc = hero_tvr_eval(&m, HERO_TVR_VCMR, &s, &gt, &err);
@@ -457,12 +466,13 @@ static void test_annotation_gt(void) {
     hero_ann_read(&l, HERO_ANN_TVR, "tests/data/ann/tvr.jsonl", &err);
     rc = hero_ann_tvr_gt(&gt, &l, names, ids, 3, &err);
     check(rc == HERO_EMISSING && strstr(err.msg, "108617"), "ann_tvr_gt: a query without a known video is named", "rc %d %s", rc, err.msg);
+    hero_tvr_gt_free(&gt); /* zeroed on failure: a no-op */
     l.n = 2; /* without the test-split record */
     rc = hero_ann_tvr_gt(&gt, &l, names, ids, 3, &err);
     check(rc == 0 && gt.n == 2 && gt.video[0] == 41 && gt.video[1] == 40 && gt.max_ts == 1 && gt.ts[1] == 33.87 && gt.type &&
               gt.type[1] == 2,
           "ann_tvr_gt: video ids, windows, types", "rc %d %s", rc, err.msg);
-    hero_tvr_sub_init(&s, 2, 2, &err);
+    sub_new(&s, 2, 2);
     add_row(&s, 0, 41, 16.5, 33.0, 1); /* IoU 16.5 / 17.39 = 0.949 */
     add_row(&s, 1, 41, 0, 7.5, 1);     /* the wrong video */
     add_row(&s, 1, 40, 0, 3.0, 0.5);   /* IoU 0.4 */
@@ -493,9 +503,9 @@ static double *gold(const hero_tensorfile *tf, const char *name, int64_t *n) {
             memcpy(&v[i], &u, 8);
         }
     } else {
-        float *f = (float *)malloc((size_t)(m ? m : 1) * sizeof(float));
+        float *f = (float *)calloc((size_t)(m ? m : 1), sizeof(float));
         hero_error err;
-        if (hero_tensor_read_f32(t, f, m, &err)) { free(f); free(v); return NULL; }
+        if (!f || hero_tensor_read_f32(t, f, m, &err)) { free(f); free(v); return NULL; }
         for (i = 0; i < m; i++) v[i] = f[i];
         free(f);
     }
@@ -583,9 +593,9 @@ static void test_vcmr_golden(void) {
     types = (int32_t *)malloc((size_t)nq * sizeof(int32_t));
     for (i = 0; i < nv_; i++) ids[i] = (int64_t)gidx[i];
     for (i = 0; i < ntop; i++) tops[i] = (int32_t)top[i];
-    hero_tvr_sub_init(&vc, (int)nq, K, &err);
-    hero_tvr_sub_init(&sv, (int)nq, K, &err);
-    hero_tvr_sub_init(&vr, (int)nq, NV, &err);
+    sub_new(&vc, (int)nq, K);
+    sub_new(&sv, (int)nq, K);
+    sub_new(&vr, (int)nq, NV);
     ok = 1;
     for (q = 0; q < nq; q++) {
         int64_t raw = (int64_t)qidx[q], local = -1;

@@ -358,8 +358,8 @@ static int64_t *ints(const hero_tensorfile *tf, const char *name, int64_t *n) {
     hero_error err;
     *n = t ? hero_tensor_numel(t) : -1;
     if (!t || *n < 0) return NULL;
-    v = (int64_t *)malloc((size_t)(*n ? *n : 1) * sizeof(int64_t));
-    if (hero_tensor_read_i64(t, v, *n, &err)) { free(v); return NULL; }
+    v = (int64_t *)calloc((size_t)(*n ? *n : 1), sizeof(int64_t));
+    if (!v || hero_tensor_read_i64(t, v, *n, &err)) { free(v); return NULL; }
     return v;
 }
 static int ints_eq(const hero_tensorfile *tf, const char *name, const int64_t *want, int64_t n) {

@@ -6,6 +6,7 @@
    Prints one line per directory and "N inputs replayed"; a crash aborts with the sanitizer's
    report naming the input just announced on stderr (HERO_REPLAY_VERBOSE=1 names every one). */
 #define _POSIX_C_SOURCE 200809L
+#define _FILE_OFFSET_BITS 64 /* 32-bit targets: readdir fails (EOVERFLOW) on 64-bit inode numbers without it */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -1,0 +1,215 @@
+/* I/O failure injection on checkpoint saves (issue 17 item 4). hero_trainer_save (through
+   hero_safetensors_write) writes path.tmp, flushes, fsyncs, closes and renames it over path; this
+   program replaces those calls (HERO_FWRITE, HERO_FFLUSH, HERO_FSYNC, HERO_FCLOSE, HERO_RENAME)
+   with versions that make the k-th call fail (ENOSPC or EIO, a failing write after writing half),
+   for every k a save makes. Each time: the save returns HERO_EIO with a message naming the call
+   and the errno text, the previous checkpoint is byte for byte what it was and loads (its step),
+   and no .tmp file is left. Then a save without failures replaces it. Ends "N passed, N failed".
+   Usage: test_savefail [DIR]   (default build/) */
+#define _POSIX_C_SOURCE 200809L
+#include "../hero.h" /* the API first: the replacements below take a FILE * */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+static long g_io, g_fail_at;
+static int g_errno;
+static const char *g_failed;
+static int io_fails(const char *what) {
+    if (++g_io != g_fail_at) return 0;
+    g_failed = what;
+    return 1;
+}
+static size_t t_fwrite(const void *p, size_t size, size_t n, FILE *f) {
+    if (io_fails("write")) { /* a short write: half of it reaches the file */
+        size_t half = n / 2;
+        if (half) half = fwrite(p, size, half, f);
+        errno = g_errno;
+        return half;
+    }
+    return fwrite(p, size, n, f);
+}
+static int t_fflush(FILE *f) {
+    if (io_fails("write")) { errno = g_errno; return EOF; } /* the buffered rest cannot be written */
+    return fflush(f);
+}
+static int t_fsync(FILE *f) {
+    if (io_fails("fsync")) { errno = g_errno; return -1; }
+    return fsync(fileno(f));
+}
+static int t_fclose(FILE *f) {
+    int r = fclose(f); /* the stream is closed either way, as fclose does */
+    if (io_fails("close")) { errno = g_errno; return EOF; }
+    return r;
+}
+static int t_rename(const char *from, const char *to) {
+    if (io_fails("rename")) { errno = g_errno; return -1; }
+    return rename(from, to);
+}
+#define HERO_FWRITE(p, size, n, f) t_fwrite(p, size, n, f)
+#define HERO_FFLUSH(f) t_fflush(f)
+#define HERO_FSYNC(f) t_fsync(f)
+#define HERO_FCLOSE(f) t_fclose(f)
+#define HERO_RENAME(from, to) t_rename(from, to)
+#define HERO_IMPLEMENTATION
+#include "../hero.h"
+#include <stdlib.h>
+
+static int g_pass, g_fail;
+static void check(int ok, const char *name, const char *detail) {
+    printf("%s %s%s%s\n", ok ? "PASS" : "FAIL", name, detail && *detail ? ": " : "", detail ? detail : "");
+    if (ok) g_pass++;
+    else g_fail++;
+}
+
+static unsigned char *slurp(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    unsigned char *b = NULL;
+    size_t cap = 0, got;
+    *n = 0;
+    if (!f) return NULL;
+    for (;;) {
+        if (*n == cap) {
+            unsigned char *q = (unsigned char *)realloc(b, cap ? 2 * cap : 65536);
+            if (!q) { free(b); fclose(f); return NULL; }
+            b = q;
+            cap = cap ? 2 * cap : 65536;
+        }
+        got = fread(b + *n, 1, cap - *n, f);
+        *n += got;
+        if (got == 0) break;
+    }
+    fclose(f);
+    return b;
+}
+
+/* the golden corpus (3 videos) */
+static hero_tensorfile g_ctf;
+static hero_video g_videos[8];
+static int g_nvid;
+static int32_t *ints(const char *name, size_t *n) {
+    const hero_tensor_info *t = hero_tensorfile_find(&g_ctf, name);
+    int64_t k = t ? hero_tensor_numel(t) : 0, i;
+    int64_t *tmp = (int64_t *)malloc((size_t)(k ? k : 1) * sizeof(int64_t));
+    int32_t *out = (int32_t *)malloc((size_t)(k ? k : 1) * sizeof(int32_t));
+    hero_error err;
+    if (!tmp || !out || (t && hero_tensor_read_i64(t, tmp, k, &err))) { printf("FAIL corpus %s\n", name); exit(1); }
+    for (i = 0; i < k; i++) out[i] = (int32_t)tmp[i];
+    free(tmp);
+    *n = (size_t)k;
+    return out;
+}
+static void corpus_load(int F) {
+    hero_error err;
+    size_t nnf, nns, nsl, nst, nsi, nsn, nsf, nfeat;
+    int32_t *nf, *ns, *sl, *st, *si, *sn, *sf;
+    float *feats;
+    const hero_tensor_info *t;
+    if (hero_tensorfile_open(&g_ctf, "tests/golden/tiny/repr.safetensors", &err)) { printf("FAIL corpus: %s\n", err.msg); exit(1); }
+    nf = ints("raw.nframes", &nnf); ns = ints("raw.num_subs", &nns);
+    sl = ints("raw.sub_len", &nsl); st = ints("raw.sub_tokens", &nst);
+    si = ints("raw.s2f_sub_idx", &nsi); sn = ints("raw.s2f_nframes", &nsn);
+    sf = ints("raw.s2f_frames", &nsf);
+    t = hero_tensorfile_find(&g_ctf, "raw.v_feats");
+    nfeat = (size_t)hero_tensor_numel(t);
+    feats = (float *)malloc(nfeat * sizeof(float));
+    if (!feats || hero_tensor_read_f32(t, feats, (int64_t)nfeat, &err)) { printf("FAIL corpus feats\n"); exit(1); }
+    g_nvid = (int)nnf;
+    if (hero_videos_from_flat(g_videos, g_nvid, F, nf, feats, nfeat, ns, sl, nsl, st, nst, si, sn, sf, nsf, &err)) {
+        printf("FAIL corpus: %s\n", err.msg);
+        exit(1);
+    } /* the views point into these arrays for the whole run */
+}
+
+int main(int argc, char **argv) {
+    const char *dir = argc > 1 ? argv[1] : "build";
+    char path[600], tmp[620], detail[900];
+    hero_model m, m2;
+    hero_trainer t, t2;
+    hero_train_config c;
+    hero_error e;
+    hero_load_report rep;
+    unsigned char *before, *after;
+    size_t nb, na;
+    long N, k, n_write = 0, n_fsync = 0, n_close = 0, n_rename = 0, ok_cases = 0;
+    snprintf(path, sizeof path, "%s/test_savefail.safetensors", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (hero_model_load(&m, "tests/golden/tiny/config.json", "tests/golden/tiny/model.pt", &rep, &e) ||
+        hero_model_load(&m2, "tests/golden/tiny/config.json", "tests/golden/tiny/model.pt", &rep, &e)) {
+        printf("FAIL load: %s\n0 passed, 1 failed\n", e.msg);
+        return 1;
+    }
+    corpus_load(m.cfg.F);
+    c = hero_train_config_default(m.cfg.V);
+    c.videos_per_batch = 3;
+    c.accum_steps = 1;
+    c.adamw.lr = 5e-4f;
+    c.adamw.warmup_steps = 2;
+    c.adamw.total_steps = 10;
+    c.seed = 7;
+    if (hero_trainer_init(&t, &m, &c, g_videos, g_nvid, &e) || hero_trainer_init(&t2, &m2, &c, g_videos, g_nvid, &e)) {
+        printf("FAIL trainer: %s\n0 passed, 1 failed\n", e.msg);
+        return 1;
+    }
+    /* the previous checkpoint: step 1 */
+    remove(path);
+    if (hero_trainer_update(&t, &e)) { printf("FAIL update: %s\n", e.msg); return 1; }
+    g_io = 0;
+    g_fail_at = 0;
+    check(hero_trainer_save(&t, path, &e) == 0, "a save without failures", e.msg);
+    N = g_io;
+    before = slurp(path, &nb);
+    if (!before) { printf("FAIL cannot read %s\n", path); return 1; }
+    /* the state to save: step 2 */
+    if (hero_trainer_update(&t, &e)) { printf("FAIL update: %s\n", e.msg); return 1; }
+    printf("# a save makes %ld I/O calls (writes, flush, fsync, close, rename)\n", N);
+    for (k = 1; k <= N; k++) {
+        int rc, ok;
+        g_io = 0;
+        g_fail_at = k;
+        g_errno = (k % 2) ? ENOSPC : EIO;
+        g_failed = NULL;
+        memset(&e, 0, sizeof e);
+        rc = hero_trainer_save(&t, path, &e);
+        g_fail_at = 0;
+        after = slurp(path, &na);
+        ok = rc == HERO_EIO && g_failed && strstr(e.msg, g_failed) && strstr(e.msg, strerror(g_errno)) && after && na == nb &&
+             memcmp(before, after, nb) == 0 && access(tmp, F_OK) != 0;
+        free(after);
+        /* the previous checkpoint still loads, and is the previous state */
+        if (ok) {
+            ok = hero_trainer_load(&t2, path, &e) == 0 && t2.opt.step == 1;
+            if (!ok) snprintf(detail, sizeof detail, "k=%ld (%s): previous checkpoint does not load: %s", k, g_failed, e.msg);
+        } else
+            snprintf(detail, sizeof detail, "k=%ld (%s, %s): rc %d, message \"%s\", file %s, %s left", k, g_failed ? g_failed : "none",
+                     strerror(g_errno), rc, e.msg, "compared above", access(tmp, F_OK) == 0 ? ".tmp" : "no .tmp");
+        if (!ok) check(0, "save failure", detail);
+        else {
+            ok_cases++;
+            if (strcmp(g_failed, "write") == 0) n_write++;
+            else if (strcmp(g_failed, "fsync") == 0) n_fsync++;
+            else if (strcmp(g_failed, "close") == 0) n_close++;
+            else n_rename++;
+            if (k == 1 || k == N) printf("# k=%ld: %s\n", k, e.msg);
+        }
+    }
+    snprintf(detail, sizeof detail, "%ld of %ld: %ld writes (incl. the flush), %ld fsync, %ld close, %ld rename", ok_cases, N, n_write,
+             n_fsync, n_close, n_rename);
+    check(ok_cases == N && n_fsync == 1 && n_close == 1 && n_rename == 1 && n_write == N - 3,
+          "every failing write / fsync / close / rename: HERO_EIO with the errno text, previous checkpoint intact and loadable, no .tmp",
+          detail);
+    /* the same save without failures replaces it */
+    g_io = 0;
+    {
+        int ok = hero_trainer_save(&t, path, &e) == 0 && hero_trainer_load(&t2, path, &e) == 0 && t2.opt.step == 2;
+        check(ok, "then a save without failures replaces it (step 2 loads)", ok ? "" : e.msg);
+    }
+    remove(path);
+    free(before);
+    hero_trainer_free(&t);
+    hero_trainer_free(&t2);
+    hero_model_free(&m);
+    hero_model_free(&m2);
+    printf("%d passed, %d failed\n", g_pass, g_fail);
+    return g_fail != 0;
+}
