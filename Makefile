@@ -64,11 +64,11 @@ endif
 TOOLS    = $(BUILD)/hero_golden $(BUILD)/hero_tokenize $(BUILD)/hero_inspect $(BUILD)/hero_convert $(BUILD)/train_toy $(BUILD)/retrieve
 TESTS    = $(BUILD)/test_ops $(BUILD)/test_batch $(BUILD)/test_formats $(BUILD)/test_train $(BUILD)/test_tokenizer_unit \
            $(BUILD)/test_init $(BUILD)/test_media $(BUILD)/hero_golden_poison $(BUILD)/test_eval $(BUILD)/test_threads \
-           $(BUILD)/test_bigfile $(BUILD)/test_savefail
+           $(BUILD)/test_bigfile $(BUILD)/test_savefail $(BUILD)/test_lean
 PROGRAMS = $(TOOLS) $(TESTS)
 HDR = hero.h
 
-.PHONY: all test demo bench clean blas-note test-mpi mpi-check
+.PHONY: all test demo bench bench-lean clean blas-note test-mpi mpi-check
 
 all: blas-note $(PROGRAMS) $(IMPORT_PROGRAMS)
 
@@ -111,6 +111,13 @@ demo: blas-note $(BUILD)/train_toy
 # hero.h vs the PyTorch reference (bench/run.sh: BENCH_CASES=all adds the 32-video batch)
 bench: blas-note $(BUILD)/hero_bench
 	bash bench/run.sh $(BUILD)
+
+# lean inference per weight format at the released shapes (bench/lean.sh; random weights)
+bench-lean: blas-note $(BUILD)/lean_bench $(BUILD)/hero_convert
+	bash bench/lean.sh $(BUILD)
+
+$(BUILD)/lean_bench: bench/lean_bench.c $(HDR) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LIBS)
 
 $(BUILD)/hero_bench: bench/hero_bench.c $(HDR) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -O3 $< -o $@ $(ALL_LIBS)

@@ -34,7 +34,9 @@
      HERO_NO_THREADS        no worker pool: every loop runs on the calling thread (section 2,
                             "Threads"; otherwise pthreads, or Win32 threads under _WIN32)
      HERO_NO_CLONES         portable GEMM: no AVX2/AVX-512 clones of its kernel (gcc/clang on
-                            x86-64 ELF pick one at run time; define this for plain -O2 code)
+                            x86-64 ELF pick one at run time; define this for plain -O2 code);
+                            also leaves out the weight formats' AVX2 / AVX-512 / BF16 / VNNI
+                            kernels (their portable C paths remain)
      HERO_MPI               data-parallel pre-training over MPI (section 20; includes <mpi.h>; define
                             it wherever hero.h is included, build with mpicc). Without it nothing
                             MPI-related is compiled. With HERO_CUDA as well, GPU memory is reduced
@@ -65,8 +67,10 @@
       8. VSM: query encoder, span + ranking losses    16. tokenizer (byte-level BPE)
       9. the model: forward+backward per task         17. subtitles, features, VCMR ranking
                                                       18. initialisation (fresh, RoBERTa)
-      Section 2 ends with the backend dispatch:       19. backends: CUDA (kernels, cuBLAS,
-      every primitive sections 4-10 run, CPU or GPU       device memory, AdamW on the GPU)
+      Section 2 ends with the weight formats          19. backends: CUDA (kernels, cuBLAS,
+      (bf16 / f16 / q8_0 products: lean inference)        device memory, AdamW on the GPU)
+      and the backend dispatch: every primitive
+      sections 4-10 run, CPU or GPU
                                                       20. many machines: MPI (HERO_MPI),
                                                           NCCL with HERO_CUDA
 
@@ -271,10 +275,14 @@ typedef struct hero_tensorfile {
     hero_json meta;            /* safetensors __metadata__ object (type HERO_JSON_NULL if none) */
     unsigned char **blobs;     /* internal: decompressed zip members */
     int n_blobs;
+    size_t map_len;            /* buf is a read-only-file memory map of this many bytes (POSIX), 0: HERO_MALLOC'd */
 } hero_tensorfile;
 
 /* Open a tensor file, detecting the format from its content: zip (torch >= 1.6 if it has a
-   data.pkl member, else .npz), legacy torch.save pickle, .npy, else safetensors. */
+   data.pkl member, else .npz), legacy torch.save pickle, .npy, else safetensors. On POSIX
+   systems the file is memory-mapped (private, copy-on-write; define HERO_NO_MMAP to read it
+   instead), elsewhere read: tensors point into the map, so a model whose matrices have the
+   file's format can use them in place (hero_model_load_opt). */
 HERODEF int hero_tensorfile_open(hero_tensorfile *tf, const char *path, hero_error *err);
 /* Same as hero_tensorfile_open on an in-memory copy of a file; `name` is used in messages. */
 HERODEF int hero_tensorfile_open_memory(hero_tensorfile *tf, const void *data, size_t size,
@@ -488,16 +496,31 @@ typedef struct hero_params {
 } hero_params;
 #undef HERO__FIELD
 
+/* Formats a model can hold its matrices in (hero_model_options.wtype; see "Lean inference"
+   below for which tensors, and the q8_0 layout). */
+typedef enum hero_wtype { HERO_W_F32 = 0, HERO_W_BF16, HERO_W_F16, HERO_W_Q8_0, HERO_W_COUNT } hero_wtype;
+#define HERO_Q8_BLOCK 32 /* q8_0: int8 weights per f16 scale, along the reduction dimension */
+
+/* One matrix W[O, K] held in a reduced format (out = x W^T reads it directly). */
+typedef struct hero_wmat {
+    const void *data;        /* bf16 / f16: uint16_t [O, K]; q8_0: int8_t [O, nb * 32] (zero padded) */
+    const uint16_t *scale;   /* q8_0: f16 [O, nb] (W[o, 32 j + i] = scale[o, j] * data[o, 32 j + i]) */
+    int O, K, nb;            /* nb = ceil(K / 32) (q8_0) */
+    hero_wtype wtype;
+} hero_wmat;
+
 /* One entry of the parameter table, built from the X-macros above. */
 typedef struct hero_param {
     char name[96];     /* official state-dict name */
     int ndim;
     int shape[3];
     size_t numel;
-    size_t offset;     /* in floats, into the parameter / gradient / moment blocks */
+    size_t offset;     /* in floats, into the parameter / gradient / moment blocks (a reduced-format matrix: bytes into its block) */
     float *data, *grad;
     int decay;         /* 1 unless the name contains "bias" or "LayerNorm.weight" */
     int has_grad;      /* set once a backward pass has written its gradient (official p.grad != None) */
+    hero_wtype wtype;  /* HERO_W_F32, or the reduced format of this matrix: then data / grad are NULL and */
+    hero_wmat wmat;    /* wmat holds it */
 } hero_param;
 
 /* The collated batch: the model's input, field for field the official HERO collate output
@@ -819,6 +842,7 @@ typedef struct hero_arena {
     size_t peak;      /* most bytes used in one pass */
     void *dev;        /* HERO_CUDA: the CUDA context of a device arena (chunks in GPU memory); NULL: host */
     int fwd_only;     /* this pass has no backward: encoders keep only each layer's output */
+    const void *wfmt; /* the model's matrices in reduced formats (lean inference), NULL: all f32 */
 } hero_arena;
 
 typedef struct hero_model {
@@ -830,6 +854,9 @@ typedef struct hero_model {
     hero_arena arena;
     int vocab_padded;         /* the checkpoint's vocab_padded entry (or 1 if Vp > V) */
     void *dev;                /* HERO_CUDA: the model's GPU state (NULL: the model runs on the CPU) */
+    int inference_only;       /* no gradients: backward and optimizer refuse (hero_model_options) */
+    hero_wtype wtype;         /* the format of the model's matrices (HERO_W_F32: all f32) */
+    void *wq;                 /* lean inference: the formats' dispatch table and the matrices' memory */
 } hero_model;
 
 /* Allocates a model for the given dims with zeroed parameters. */
@@ -882,6 +909,64 @@ HERODEF int hero_qa_eval(const float *logits, int n, int cols, const int32_t *la
 /* Encodes queries: ids / mask [Nq, Lq] (CLS + words, padded with 1 / 0) -> mq [Nq, H]. */
 HERODEF int hero_encode_queries(hero_model *m, const int32_t *ids, const int32_t *mask, int Nq, int Lq,
                                 float *mq, hero_error *err);
+
+/* ---- Lean inference: inference-only models, matrices held as f32, bf16, f16 or q8_0 ----
+
+   An inference-only model has no gradient block, no optimizer state and a forward-only
+   arena: every forward path works (REPR, queries, VCMR scores, each task's outputs and
+   losses with backward 0); hero_forward_backward with backward != 0, hero_optimizer_init and
+   hero_trainer_init refuse it with HERO_EINVAL, hero_zero_grad does nothing.
+
+   wtype other than HERO_W_F32 (implies inference-only) holds every matrix of a linear layer
+   in that format and the matrix products read it directly, with no f32 copy of the model:
+   the word table (its rows gathered from the format, and the tied MLM decoder), img_linear,
+   frame_transform, each layer's query / key / value / output / intermediate / output
+   matrices, the poolers, lm_head.dense, feat_regress, fom_output, the query input
+   projection and video_query_linear. These stay f32: LayerNorm weights, biases, position,
+   token-type and mask-embedding tables, the modular vector [1, H], the span conv1d kernels.
+     bf16 / f16: uint16_t [O, K]. AVX512-BF16 (vdpbf16ps: the input rows rounded to bf16 once),
+               else AVX-512 / AVX2 conversion + FMA on the f32 input, else portable C.
+     q8_0:     per row of W, blocks of 32 along K: int8 q[O, nb*32] (K padded with zeros to
+               nb = ceil(K/32) blocks) and one f16 scale per block d[O, nb], W = d * q,
+               d = max|block| / 127 (ggml's q8_0 numbers, with the scales apart from the
+               quants so that both lie aligned, in memory as in the file). The input rows
+               are quantised the same way (an f32 scale per block) and multiplied with int8
+               dot products: AVX512-VNNI (vpdpbusd), AVX-VNNI, AVX2 (vpmaddubsw), portable C.
+   The instruction set is chosen at run time (isa_max caps it, for tests). A GPU model
+   (HERO_CUDA) holds f32 only: other formats are refused with HERO_EDEVICE. */
+typedef struct hero_model_options {
+    int inference_only;  /* 1: no gradients / optimizer (see above); 0: a training model */
+    hero_wtype wtype;    /* HERO_W_F32 (default) or a reduced format (inference only) */
+    int isa_max;         /* -1 (default): the best the CPU has; 0 portable C, 1 AVX2, 2 AVX-512,
+                            3 AVX-512 + BF16 / VNNI, 4 AVX-VNNI (256-bit; no AVX-512) */
+} hero_model_options;
+
+HERODEF hero_model_options hero_model_options_default(void); /* training model, f32, best ISA */
+/* "f32", "bf16", "f16", "q8_0"; hero_wtype_parse: 0 or HERO_EINVAL (names the choices) */
+HERODEF const char *hero_wtype_name(hero_wtype t);
+HERODEF int hero_wtype_parse(const char *s, hero_wtype *out, hero_error *err);
+/* hero_model_init / hero_model_load with options (NULL: the defaults). Loading a non-f32
+   model reads and converts one tensor at a time: peak memory is the model's own size plus
+   the largest tensor in f32. */
+HERODEF int hero_model_init_opt(hero_model *m, const hero_config *c, const hero_model_options *o, hero_error *err);
+HERODEF int hero_model_load_opt(hero_model *m, const char *config_json, const char *checkpoint,
+                                const hero_model_options *o, hero_load_report *report, hero_error *err);
+/* Files. hero_model_load_opt reads any checkpoint into any format (f32 / f16 / bf16 tensors
+   are converted, a block of rows at a time). q8_0 in files (hero_convert --dtype q8_0): a
+   matrix NAME [O, K] is stored as NAME.q8_0 (i8 [O, K]) and NAME.q8_0_scale (f16
+   [O, ceil(K/32)]): W[o, k] = scale[o, k / 32] * q[o, k]; NAME itself is absent. The other
+   tensors of such a file are f32. */
+#define HERO_Q8_SUFFIX ".q8_0"
+#define HERO_Q8_SCALE_SUFFIX ".q8_0_scale"
+/* W [O, K] f32 -> q8_0 exactly as models and files hold it: q [O, K], scale [O, ceil(K/32)]. */
+HERODEF void hero_q8_0_quantize(const float *W, int O, int K, int8_t *q, uint16_t *scale);
+/* 1 when a reduced-format model holds the parameter NAME of this shape in its format (the
+   matrices listed above), 0 when it stays f32. */
+HERODEF int hero_param_is_matrix(const char *name, int ndim, const int64_t *shape);
+/* Bytes the model's weights take in memory (f32 tensors + matrices in their format). */
+HERODEF size_t hero_model_weight_bytes(const hero_model *m);
+/* Row r of a parameter as f32 (any format): dst[cols]. 0, or HERO_EINVAL for a bad row. */
+HERODEF int hero_param_row(const hero_param *p, int r, float *dst, hero_error *err);
 
 /* ======================================================================================
    Where a model runs. A CPU build runs on the CPU. Built with HERO_CUDA (the implementation
@@ -2123,6 +2208,41 @@ static int hero__read_file(const char *path, size_t limit, unsigned char **out, 
     return 0;
 }
 
+/* Maps a whole regular file (private, copy-on-write) into *out; 0, or -1 (then read it):
+   not POSIX, HERO_NO_MMAP, not a regular file, empty, or a size that is a multiple of the page
+   size (the readers may look at the byte after the data: the map's zero-filled page tail). */
+#if (defined(__unix__) || defined(__APPLE__)) && !defined(HERO_NO_MMAP)
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+static int hero__map_file(const char *path, unsigned char **out, size_t *size) {
+    struct stat st;
+    long page = sysconf(_SC_PAGESIZE);
+    void *p;
+    int fd;
+    if (!path || page <= 0 || (fd = open(path, O_RDONLY)) < 0) return -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t)st.st_size >= (uint64_t)(SIZE_MAX / 2) ||
+        (uint64_t)st.st_size % (uint64_t)page == 0) {
+        close(fd);
+        return -1;
+    }
+    p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) return -1;
+    *out = (unsigned char *)p;
+    *size = (size_t)st.st_size;
+    return 0;
+}
+static void hero__unmap_file(void *p, size_t n) { munmap(p, n); }
+#else
+static int hero__map_file(const char *path, unsigned char **out, size_t *size) {
+    (void)path; (void)out; (void)size;
+    return -1;
+}
+static void hero__unmap_file(void *p, size_t n) { (void)p; (void)n; }
+#endif
+
 /* ======================================================================================
    2. Scratch arena, GEMM, elementwise ops. Each op's forward and backward side by side.
       Backward functions ADD into their input-gradient buffers (which start zeroed).
@@ -3150,6 +3270,492 @@ static void hero__mffr_loss(float *lv, float *dout, float *loss, const float *pr
 }
 
 /* ======================================================================================
+   Weight formats (lean inference): out[N,O] = x[N,K] W[O,K]^T + b with W held in bf16, f16
+   or q8_0 and read directly (layouts: "Lean inference" in the API); the word-table gather
+   from the same formats. Every format has a portable C path; on x86-64 with gcc / clang the
+   AVX2, AVX-512, AVX512-BF16, AVX512-VNNI and AVX-VNNI kernels are compiled with target
+   attributes and chosen at run time (the CPU's features, capped by isa_max).
+   ====================================================================================== */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(HERO_NO_CLONES) && !defined(HERO_CUDA)
+#define HERO__WQ_X86 1
+#if defined(__GNUC__) && !defined(__clang__)
+/* g++ 12 -O2 reports its own AVX-512 headers' deliberately undefined vectors (_mm512_undefined_*)
+   as uninitialised where they are inlined into the kernels below */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <cpuid.h>
+#include <immintrin.h>
+#define HERO__TARGET(s) __attribute__((target(s)))
+#else
+#define HERO__WQ_X86 0
+#endif
+
+enum { HERO__WQ_AVX2 = 1, HERO__WQ_AVX512 = 2, HERO__WQ_BF16 = 4, HERO__WQ_VNNI512 = 8, HERO__WQ_AVXVNNI = 16 };
+enum { HERO__WQ_ROWS = 4, HERO__WQ_TILE = 16 }; /* input rows per micro-kernel call; W rows per task */
+
+/* the reduced-format matrices of a model (sorted by data pointer) and the features in use */
+typedef struct hero__wfmt {
+    hero_wmat *mats;
+    int n, feat;
+} hero__wfmt;
+
+/* what a lean model owns: the dispatch table and the matrices' memory (allocated or mapped) */
+typedef struct hero__lean {
+    hero__wfmt f;
+    unsigned char *raw, *block; /* HERO_MALLOC'd, and 64-byte aligned inside it */
+    size_t bytes;               /* of block */
+    const void *map_src;        /* while loading: the mapped file whose matrices may be used in place */
+    void *keep;                 /* hero_tensorfile kept open (mapped) for matrices used in place, or NULL */
+    int n_mapped;               /* matrices used in place */
+} hero__lean;
+
+/* the CPU's features for the format kernels, capped by isa_max (see hero_model_options) */
+static int hero__wq_features(int isa_max) {
+    int f = 0;
+#if HERO__WQ_X86
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    int f16c = 0, avxvnni = 0;
+    __builtin_cpu_init();
+    if (__get_cpuid(1, &a, &b, &c, &d)) f16c = (c >> 29) & 1;
+    if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) avxvnni = (a >> 4) & 1;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c) {
+        f |= HERO__WQ_AVX2;
+        if (avxvnni) f |= HERO__WQ_AVXVNNI;
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")) {
+            f |= HERO__WQ_AVX512;
+            if (__builtin_cpu_supports("avx512bf16")) f |= HERO__WQ_BF16;
+            if (__builtin_cpu_supports("avx512vnni")) f |= HERO__WQ_VNNI512;
+        }
+    }
+#endif
+    switch (isa_max) {
+    case 0: return 0;
+    case 1: return f & HERO__WQ_AVX2;
+    case 2: return f & (HERO__WQ_AVX2 | HERO__WQ_AVX512);
+    case 3: return f & (HERO__WQ_AVX2 | HERO__WQ_AVX512 | HERO__WQ_BF16 | HERO__WQ_VNNI512);
+    case 4: return f & (HERO__WQ_AVX2 | HERO__WQ_AVXVNNI);
+    default: return f;
+    }
+}
+
+static size_t hero__wmat_bytes(hero_wtype t, int O, int K) {
+    size_t nb = ((size_t)K + HERO_Q8_BLOCK - 1) / HERO_Q8_BLOCK;
+    if (t == HERO_W_Q8_0) return (size_t)O * nb * HERO_Q8_BLOCK + (((size_t)O * nb * 2 + 63) & ~(size_t)63);
+    return (size_t)O * K * 2;
+}
+/* points w at its memory p (hero__wmat_bytes of it, 64-byte aligned) */
+static void hero__wmat_place(hero_wmat *w, hero_wtype t, int O, int K, void *p) {
+    w->wtype = t; w->O = O; w->K = K;
+    w->nb = (K + HERO_Q8_BLOCK - 1) / HERO_Q8_BLOCK;
+    w->data = p;
+    w->scale = t == HERO_W_Q8_0 ? (const uint16_t *)((unsigned char *)p + (size_t)O * w->nb * HERO_Q8_BLOCK) : NULL;
+}
+
+/* q8_0 of one block of n <= 32 floats: q[32] (zero padded), returns the scale d = max|x| / 127
+   (f32; the weights store it as f16 and quantise with the rounded one: round_f16 != 0) */
+static float hero__q8_block(const float *x, int n, int8_t *q, int round_f16) {
+    float amax = 0, d, id;
+    int i;
+    for (i = 0; i < n; i++) { float a = fabsf(x[i]); if (!(a <= amax)) amax = a; } /* NaN wins */
+    d = amax / 127.0f;
+    if (round_f16) d = hero_f16_to_f32(hero_f32_to_f16(d > 65504.0f ? 65504.0f : d));
+    if (!(d == d) || d > 3.0e38f) { memset(q, 0, HERO_Q8_BLOCK); return amax != amax ? amax : d; } /* NaN / inf: propagates */
+    id = d > 0 ? 1.0f / d : 0.0f;
+    for (i = 0; i < n; i++) {
+        float v = x[i] * id;
+        int r = (int)(v >= 0 ? v + 0.5f : v - 0.5f);
+        q[i] = (int8_t)(r > 127 ? 127 : r < -127 ? -127 : r);
+    }
+    for (; i < HERO_Q8_BLOCK; i++) q[i] = 0;
+    return d;
+}
+
+/* nr rows of f32 src [nr, K] -> rows r0.. of w's memory (w placed by hero__wmat_place) */
+static void hero__wmat_quantize_rows(hero_wmat *w, const float *src, int r0, int nr) {
+    size_t o, i, K = (size_t)w->K;
+    if (w->wtype == HERO_W_Q8_0) {
+        int8_t *q = (int8_t *)(uintptr_t)w->data;
+        uint16_t *sc = (uint16_t *)(uintptr_t)w->scale;
+        int j;
+        for (o = (size_t)r0; o < (size_t)r0 + (size_t)nr; o++)
+            for (j = 0; j < w->nb; j++) {
+                int n = (int)(K - (size_t)j * HERO_Q8_BLOCK < HERO_Q8_BLOCK ? K - (size_t)j * HERO_Q8_BLOCK : HERO_Q8_BLOCK);
+                float d = hero__q8_block(src + (o - (size_t)r0) * K + (size_t)j * HERO_Q8_BLOCK, n, q + (o * w->nb + j) * HERO_Q8_BLOCK, 1);
+                sc[o * w->nb + j] = hero_f32_to_f16(d > 65504.0f ? 65504.0f : d);
+            }
+        return;
+    }
+    for (i = 0; i < (size_t)nr * K; i++)
+        ((uint16_t *)(uintptr_t)w->data)[(size_t)r0 * K + i] = w->wtype == HERO_W_BF16 ? hero_f32_to_bf16(src[i]) : hero_f32_to_f16(src[i]);
+}
+
+HERODEF void hero_q8_0_quantize(const float *W, int O, int K, int8_t *q, uint16_t *scale) {
+    int o, j, nb = (K + HERO_Q8_BLOCK - 1) / HERO_Q8_BLOCK;
+    int8_t blk[HERO_Q8_BLOCK];
+    for (o = 0; o < O; o++)
+        for (j = 0; j < nb; j++) {
+            int n = K - j * HERO_Q8_BLOCK < HERO_Q8_BLOCK ? K - j * HERO_Q8_BLOCK : HERO_Q8_BLOCK;
+            float d = hero__q8_block(W + (size_t)o * K + (size_t)j * HERO_Q8_BLOCK, n, blk, 1);
+            scale[(size_t)o * nb + j] = hero_f32_to_f16(d > 65504.0f ? 65504.0f : d);
+            memcpy(q + (size_t)o * K + (size_t)j * HERO_Q8_BLOCK, blk, (size_t)n);
+        }
+}
+
+/* row r of w as f32: dst[K] */
+static void hero__wmat_row(const hero_wmat *w, int r, float *dst) {
+    int k;
+    if (w->wtype == HERO_W_Q8_0) {
+        const int8_t *q = (const int8_t *)w->data + (size_t)r * w->nb * HERO_Q8_BLOCK;
+        const uint16_t *sc = w->scale + (size_t)r * w->nb;
+        for (k = 0; k < w->K; k++) dst[k] = hero_f16_to_f32(sc[k / HERO_Q8_BLOCK]) * (float)q[k];
+    } else {
+        const uint16_t *h = (const uint16_t *)w->data + (size_t)r * w->K;
+        for (k = 0; k < w->K; k++) dst[k] = w->wtype == HERO_W_BF16 ? hero_bf16_to_f32(h[k]) : hero_f16_to_f32(h[k]);
+    }
+}
+
+/* one product's inputs: x as f32 rows (ldx apart), or as bf16 rows [N, kp] (vdpbf16ps), or as
+   q8_0 rows: int8 [N, nb*32] with f32 scales [N, nb] */
+typedef struct hero__wjob {
+    const hero_wmat *w;
+    const float *x;
+    size_t ldx;
+    const uint16_t *xh;
+    int kp;
+    const int8_t *xq;
+    const float *xd;
+    const float *b;
+    float *out;
+    int N, feat;
+} hero__wjob;
+
+/* acc[r] = x[n[r]] . W[o] for the HERO__WQ_ROWS rows n[] (repeats allowed) */
+typedef void (*hero__wdot_fn)(const hero__wjob *j, const int *n, int o, float *acc);
+
+/* ---- portable C ---- */
+static void hero__wdot_h_c(const hero__wjob *j, const int *n, int o, float *acc) {
+    float wb[256];
+    const uint16_t *w = (const uint16_t *)j->w->data + (size_t)o * j->w->K;
+    int K = j->w->K, r, k, k0, bf = j->w->wtype == HERO_W_BF16;
+    for (r = 0; r < HERO__WQ_ROWS; r++) acc[r] = 0;
+    for (k0 = 0; k0 < K; k0 += 256) {
+        int kn = K - k0 < 256 ? K - k0 : 256;
+        for (k = 0; k < kn; k++) wb[k] = bf ? hero_bf16_to_f32(w[k0 + k]) : hero_f16_to_f32(w[k0 + k]);
+        for (r = 0; r < HERO__WQ_ROWS; r++) {
+            const float *x = j->x + (size_t)n[r] * j->ldx + k0;
+            float s = 0;
+            for (k = 0; k < kn; k++) s += x[k] * wb[k];
+            acc[r] += s;
+        }
+    }
+}
+static void hero__wdot_q8_c(const hero__wjob *j, const int *n, int o, float *acc) {
+    int nb = j->w->nb, r, b, i;
+    const int8_t *wq = (const int8_t *)j->w->data + (size_t)o * nb * HERO_Q8_BLOCK;
+    const uint16_t *wd = j->w->scale + (size_t)o * nb;
+    for (r = 0; r < HERO__WQ_ROWS; r++) acc[r] = 0;
+    for (b = 0; b < nb; b++) {
+        float d = hero_f16_to_f32(wd[b]);
+        for (r = 0; r < HERO__WQ_ROWS; r++) {
+            const int8_t *xq = j->xq + ((size_t)n[r] * nb + b) * HERO_Q8_BLOCK, *wb = wq + (size_t)b * HERO_Q8_BLOCK;
+            int32_t s = 0;
+            for (i = 0; i < HERO_Q8_BLOCK; i++) s += (int32_t)xq[i] * wb[i];
+            acc[r] += (float)s * (d * j->xd[(size_t)n[r] * nb + b]);
+        }
+    }
+}
+/* q8_0 weights times f32 inputs (only when the quantised inputs could not be allocated) */
+static void hero__wdot_q8f_c(const hero__wjob *j, const int *n, int o, float *acc) {
+    int nb = j->w->nb, K = j->w->K, r, k;
+    const int8_t *wq = (const int8_t *)j->w->data + (size_t)o * nb * HERO_Q8_BLOCK;
+    const uint16_t *wd = j->w->scale + (size_t)o * nb;
+    for (r = 0; r < HERO__WQ_ROWS; r++) {
+        const float *x = j->x + (size_t)n[r] * j->ldx;
+        float s = 0;
+        for (k = 0; k < K; k++) s += x[k] * (hero_f16_to_f32(wd[k / HERO_Q8_BLOCK]) * (float)wq[k]);
+        acc[r] = s;
+    }
+}
+
+#if HERO__WQ_X86
+/* ---- AVX2 (+FMA, F16C) ---- */
+HERO__TARGET("avx2,fma,f16c") static float hero__hsum256(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+HERO__TARGET("avx2,fma,f16c") static void hero__wdot_h_avx2(const hero__wjob *j, const int *n, int o, float *acc) {
+    const uint16_t *w = (const uint16_t *)j->w->data + (size_t)o * j->w->K;
+    const float *x0 = j->x + (size_t)n[0] * j->ldx, *x1 = j->x + (size_t)n[1] * j->ldx;
+    const float *x2 = j->x + (size_t)n[2] * j->ldx, *x3 = j->x + (size_t)n[3] * j->ldx;
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    int K = j->w->K, k = 0, bf = j->w->wtype == HERO_W_BF16;
+    for (; k + 8 <= K; k += 8) {
+        __m128i h = _mm_loadu_si128((const __m128i *)(w + k));
+        __m256 wf = bf ? _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16)) : _mm256_cvtph_ps(h);
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + k), wf, s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + k), wf, s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(x2 + k), wf, s2);
+        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(x3 + k), wf, s3);
+    }
+    acc[0] = hero__hsum256(s0); acc[1] = hero__hsum256(s1); acc[2] = hero__hsum256(s2); acc[3] = hero__hsum256(s3);
+    for (; k < K; k++) {
+        float wf = bf ? hero_bf16_to_f32(w[k]) : hero_f16_to_f32(w[k]);
+        acc[0] += x0[k] * wf; acc[1] += x1[k] * wf; acc[2] += x2[k] * wf; acc[3] += x3[k] * wf;
+    }
+}
+/* q8_0 block dot products: |w| (unsigned) times x with w's sign (signed) */
+HERO__TARGET("avx2,fma,f16c") static void hero__wdot_q8_avx2(const hero__wjob *j, const int *n, int o, float *acc) {
+    int nb = j->w->nb, b;
+    const int8_t *wq = (const int8_t *)j->w->data + (size_t)o * nb * HERO_Q8_BLOCK;
+    const uint16_t *wd = j->w->scale + (size_t)o * nb;
+    const int8_t *x0 = j->xq + (size_t)n[0] * nb * HERO_Q8_BLOCK, *x1 = j->xq + (size_t)n[1] * nb * HERO_Q8_BLOCK;
+    const int8_t *x2 = j->xq + (size_t)n[2] * nb * HERO_Q8_BLOCK, *x3 = j->xq + (size_t)n[3] * nb * HERO_Q8_BLOCK;
+    const float *d0 = j->xd + (size_t)n[0] * nb, *d1 = j->xd + (size_t)n[1] * nb;
+    const float *d2 = j->xd + (size_t)n[2] * nb, *d3 = j->xd + (size_t)n[3] * nb;
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    for (b = 0; b < nb; b++) {
+        size_t q = (size_t)b * HERO_Q8_BLOCK;
+        __m256i w = _mm256_loadu_si256((const __m256i *)(wq + q)), aw = _mm256_sign_epi8(w, w);
+        float d = _cvtsh_ss(wd[b]);
+#define HERO__Q8_AVX2_ROW(s, x, dx)                                                                                     \
+    s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(                                                           \
+                            _mm256_maddubs_epi16(aw, _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(x + q)), w)), \
+                            ones)),                                                                                     \
+                        _mm256_set1_ps(d * dx[b]), s);
+        HERO__Q8_AVX2_ROW(s0, x0, d0) HERO__Q8_AVX2_ROW(s1, x1, d1) HERO__Q8_AVX2_ROW(s2, x2, d2) HERO__Q8_AVX2_ROW(s3, x3, d3)
+#undef HERO__Q8_AVX2_ROW
+    }
+    acc[0] = hero__hsum256(s0); acc[1] = hero__hsum256(s1); acc[2] = hero__hsum256(s2); acc[3] = hero__hsum256(s3);
+}
+/* ---- AVX-VNNI (256-bit vpdpbusd without AVX-512) ---- */
+HERO__TARGET("avx2,fma,f16c,avxvnni") static void hero__wdot_q8_avxvnni(const hero__wjob *j, const int *n, int o, float *acc) {
+    int nb = j->w->nb, b;
+    const int8_t *wq = (const int8_t *)j->w->data + (size_t)o * nb * HERO_Q8_BLOCK;
+    const uint16_t *wd = j->w->scale + (size_t)o * nb;
+    const int8_t *x0 = j->xq + (size_t)n[0] * nb * HERO_Q8_BLOCK, *x1 = j->xq + (size_t)n[1] * nb * HERO_Q8_BLOCK;
+    const int8_t *x2 = j->xq + (size_t)n[2] * nb * HERO_Q8_BLOCK, *x3 = j->xq + (size_t)n[3] * nb * HERO_Q8_BLOCK;
+    const float *d0 = j->xd + (size_t)n[0] * nb, *d1 = j->xd + (size_t)n[1] * nb;
+    const float *d2 = j->xd + (size_t)n[2] * nb, *d3 = j->xd + (size_t)n[3] * nb;
+    const __m256i z = _mm256_setzero_si256();
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    for (b = 0; b < nb; b++) {
+        size_t q = (size_t)b * HERO_Q8_BLOCK;
+        __m256i w = _mm256_loadu_si256((const __m256i *)(wq + q)), aw = _mm256_sign_epi8(w, w);
+        float d = _cvtsh_ss(wd[b]);
+#define HERO__Q8_VNNI_ROW(s, x, dx)                                                                                 \
+    s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_avx_epi32(                                                 \
+                            z, aw, _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(x + q)), w))),             \
+                        _mm256_set1_ps(d * dx[b]), s);
+        HERO__Q8_VNNI_ROW(s0, x0, d0) HERO__Q8_VNNI_ROW(s1, x1, d1) HERO__Q8_VNNI_ROW(s2, x2, d2) HERO__Q8_VNNI_ROW(s3, x3, d3)
+#undef HERO__Q8_VNNI_ROW
+    }
+    acc[0] = hero__hsum256(s0); acc[1] = hero__hsum256(s1); acc[2] = hero__hsum256(s2); acc[3] = hero__hsum256(s3);
+}
+/* ---- AVX-512 (F, BW, VL): conversion + FMA, 16 at a time, masked tails ---- */
+HERO__TARGET("avx512f,avx512bw,avx512vl,fma,f16c") static void hero__wdot_h_avx512(const hero__wjob *j, const int *n, int o,
+                                                                                 float *acc) {
+    const uint16_t *w = (const uint16_t *)j->w->data + (size_t)o * j->w->K;
+    const float *x0 = j->x + (size_t)n[0] * j->ldx, *x1 = j->x + (size_t)n[1] * j->ldx;
+    const float *x2 = j->x + (size_t)n[2] * j->ldx, *x3 = j->x + (size_t)n[3] * j->ldx;
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    int K = j->w->K, k, bf = j->w->wtype == HERO_W_BF16;
+    for (k = 0; k < K; k += 16) {
+        __mmask16 m = K - k >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (K - k)) - 1);
+        __m256i h = _mm256_maskz_loadu_epi16(m, w + k);
+        __m512 wf = bf ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_maskz_cvtepu16_epi32((__mmask16)0xffff, h), 16)) : _mm512_maskz_cvtph_ps((__mmask16)0xffff, h);
+        s0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x0 + k), wf, s0);
+        s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x1 + k), wf, s1);
+        s2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x2 + k), wf, s2);
+        s3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x3 + k), wf, s3);
+    }
+    acc[0] = _mm512_reduce_add_ps(s0); acc[1] = _mm512_reduce_add_ps(s1);
+    acc[2] = _mm512_reduce_add_ps(s2); acc[3] = _mm512_reduce_add_ps(s3);
+}
+/* ---- AVX512-BF16: vdpbf16ps on bf16 inputs (rows padded with zeros to kp, a multiple of 32) ---- */
+HERO__TARGET("avx512f,avx512bw,avx512vl,avx512bf16") static void hero__wdot_bf16_dp(const hero__wjob *j, const int *n, int o,
+                                                                                  float *acc) {
+    const uint16_t *w = (const uint16_t *)j->w->data + (size_t)o * j->w->K;
+    const uint16_t *x0 = j->xh + (size_t)n[0] * j->kp, *x1 = j->xh + (size_t)n[1] * j->kp;
+    const uint16_t *x2 = j->xh + (size_t)n[2] * j->kp, *x3 = j->xh + (size_t)n[3] * j->kp;
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    int K = j->w->K, k;
+    for (k = 0; k < K; k += 32) {
+        __mmask32 m = K - k >= 32 ? (__mmask32)0xffffffffu : (__mmask32)((1u << (K - k)) - 1);
+        __m512bh wb = (__m512bh)_mm512_maskz_loadu_epi16(m, w + k);
+        s0 = _mm512_dpbf16_ps(s0, (__m512bh)_mm512_loadu_si512((const void *)(x0 + k)), wb);
+        s1 = _mm512_dpbf16_ps(s1, (__m512bh)_mm512_loadu_si512((const void *)(x1 + k)), wb);
+        s2 = _mm512_dpbf16_ps(s2, (__m512bh)_mm512_loadu_si512((const void *)(x2 + k)), wb);
+        s3 = _mm512_dpbf16_ps(s3, (__m512bh)_mm512_loadu_si512((const void *)(x3 + k)), wb);
+    }
+    acc[0] = _mm512_reduce_add_ps(s0); acc[1] = _mm512_reduce_add_ps(s1);
+    acc[2] = _mm512_reduce_add_ps(s2); acc[3] = _mm512_reduce_add_ps(s3);
+}
+/* ---- AVX512-VNNI: two q8_0 blocks per vpdpbusd ---- */
+HERO__TARGET("avx512f,avx512bw,avx512vl,avx512vnni,fma,f16c") static void hero__wdot_q8_vnni512(const hero__wjob *j, const int *n,
+                                                                                              int o, float *acc) {
+    int nb = j->w->nb, b, r;
+    const int8_t *wq = (const int8_t *)j->w->data + (size_t)o * nb * HERO_Q8_BLOCK;
+    const uint16_t *wd = j->w->scale + (size_t)o * nb;
+    const int8_t *x[HERO__WQ_ROWS];
+    const float *dx[HERO__WQ_ROWS];
+    const __m512i z = _mm512_setzero_si512();
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    __m256 t0 = _mm256_setzero_ps(), t1 = t0, t2 = t0, t3 = t0;
+    for (r = 0; r < HERO__WQ_ROWS; r++) { x[r] = j->xq + (size_t)n[r] * nb * HERO_Q8_BLOCK; dx[r] = j->xd + (size_t)n[r] * nb; }
+    for (b = 0; b + 1 < nb; b += 2) {
+        size_t q = (size_t)b * HERO_Q8_BLOCK;
+        __m512i w = _mm512_loadu_si512((const void *)(wq + q)), aw = _mm512_abs_epi8(w);
+        __mmask64 neg = _mm512_movepi8_mask(w);
+        float da = _cvtsh_ss(wd[b]), db = _cvtsh_ss(wd[b + 1]);
+#define HERO__Q8_512_ROW(s, r)                                                                                       \
+    {                                                                                                                \
+        __m512i xv = _mm512_loadu_si512((const void *)(x[r] + q));                                                   \
+        __m512i p = _mm512_dpbusd_epi32(z, aw, _mm512_mask_sub_epi8(xv, neg, z, xv));                                \
+        __m512 sc = _mm512_mask_blend_ps((__mmask16)0xff00, _mm512_set1_ps(da * dx[r][b]), _mm512_set1_ps(db * dx[r][b + 1])); \
+        s = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), sc, s);                                                           \
+    }
+        HERO__Q8_512_ROW(s0, 0) HERO__Q8_512_ROW(s1, 1) HERO__Q8_512_ROW(s2, 2) HERO__Q8_512_ROW(s3, 3)
+#undef HERO__Q8_512_ROW
+    }
+    if (b < nb) { /* an odd last block: 256-bit */
+        size_t q = (size_t)b * HERO_Q8_BLOCK;
+        __m256i w = _mm256_loadu_si256((const __m256i *)(wq + q)), aw = _mm256_abs_epi8(w), zz = _mm256_setzero_si256();
+        __mmask32 neg = _mm256_movepi8_mask(w);
+        float d = _cvtsh_ss(wd[b]);
+#define HERO__Q8_256_ROW(t, r)                                                                                       \
+    {                                                                                                                \
+        __m256i xv = _mm256_loadu_si256((const __m256i *)(x[r] + q));                                                \
+        __m256i p = _mm256_dpbusd_epi32(zz, aw, _mm256_mask_sub_epi8(xv, neg, zz, xv));                             \
+        t = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(d * dx[r][b]), t);                                 \
+    }
+        HERO__Q8_256_ROW(t0, 0) HERO__Q8_256_ROW(t1, 1) HERO__Q8_256_ROW(t2, 2) HERO__Q8_256_ROW(t3, 3)
+#undef HERO__Q8_256_ROW
+    }
+    acc[0] = _mm512_reduce_add_ps(s0) + hero__hsum256(t0); acc[1] = _mm512_reduce_add_ps(s1) + hero__hsum256(t1);
+    acc[2] = _mm512_reduce_add_ps(s2) + hero__hsum256(t2); acc[3] = _mm512_reduce_add_ps(s3) + hero__hsum256(t3);
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif /* HERO__WQ_X86 */
+
+/* the micro-kernel for j's format and features */
+static hero__wdot_fn hero__wdot_pick(const hero__wjob *j) {
+#if HERO__WQ_X86
+    int f = j->feat;
+    if (j->w->wtype == HERO_W_Q8_0 && j->xq) {
+        if (f & HERO__WQ_VNNI512) return hero__wdot_q8_vnni512;
+        if (f & HERO__WQ_AVXVNNI) return hero__wdot_q8_avxvnni;
+        if (f & HERO__WQ_AVX2) return hero__wdot_q8_avx2;
+    }
+    if (j->w->wtype == HERO_W_BF16 && j->xh) return hero__wdot_bf16_dp;
+    if (j->w->wtype != HERO_W_Q8_0) {
+        if (f & HERO__WQ_AVX512) return hero__wdot_h_avx512;
+        if (f & HERO__WQ_AVX2) return hero__wdot_h_avx2;
+    }
+#endif
+    if (j->w->wtype == HERO_W_Q8_0) return j->xq ? hero__wdot_q8_c : hero__wdot_q8f_c;
+    return hero__wdot_h_c;
+}
+
+/* task t: rows [t * TILE, ...) of W against every input row */
+static void hero__wjob_run(void *ctx, int t) {
+    const hero__wjob *j = (const hero__wjob *)ctx;
+    hero__wdot_fn dot = hero__wdot_pick(j);
+    int O = j->w->O, o0 = t * HERO__WQ_TILE, o1 = o0 + HERO__WQ_TILE < O ? o0 + HERO__WQ_TILE : O, n0, o, r;
+    for (n0 = 0; n0 < j->N; n0 += HERO__WQ_ROWS) {
+        int rows[HERO__WQ_ROWS], nr = j->N - n0 < HERO__WQ_ROWS ? j->N - n0 : HERO__WQ_ROWS;
+        float acc[HERO__WQ_ROWS];
+        for (r = 0; r < HERO__WQ_ROWS; r++) rows[r] = n0 + (r < nr ? r : nr - 1);
+        for (o = o0; o < o1; o++) {
+            dot(j, rows, o, acc);
+            for (r = 0; r < nr; r++) j->out[(size_t)(n0 + r) * O + o] = acc[r] + (j->b ? j->b[o] : 0.0f);
+        }
+    }
+}
+
+/* out[N, O] = x[N, K] (rows ldx apart) W^T + b, W in a reduced format. The quantised / bf16
+   inputs live in the arena only for this call. */
+static void hero__wlinear(hero_arena *ar, float *out, const float *x, size_t ldx, const hero_wmat *w, const float *b, int N,
+                          int feat) {
+    hero__wjob j;
+    int n_chunks = ar->n_chunks, t, nt;
+    size_t used = ar->used, n, k;
+    if (N <= 0 || w->O <= 0) return;
+    memset(&j, 0, sizeof(j));
+    j.w = w; j.x = x; j.ldx = ldx; j.b = b; j.out = out; j.N = N; j.feat = feat;
+    if (w->wtype == HERO_W_Q8_0) {
+        int8_t *xq = (int8_t *)hero__arena_take(ar, (size_t)N * w->nb * HERO_Q8_BLOCK);
+        float *xd = (float *)hero__arena_take(ar, (size_t)N * w->nb * sizeof(float));
+        if (xq && xd) {
+            for (n = 0; n < (size_t)N; n++)
+                for (k = 0; k < (size_t)w->nb; k++) {
+                    size_t k0 = k * HERO_Q8_BLOCK, kn = (size_t)w->K - k0 < HERO_Q8_BLOCK ? (size_t)w->K - k0 : HERO_Q8_BLOCK;
+                    xd[n * w->nb + k] = hero__q8_block(x + n * ldx + k0, (int)kn, xq + (n * w->nb + k) * HERO_Q8_BLOCK, 0);
+                }
+            j.xq = xq; j.xd = xd;
+        }
+    } else if (w->wtype == HERO_W_BF16 && (feat & HERO__WQ_BF16)) {
+        int kp = (w->K + 31) & ~31;
+        uint16_t *xh = (uint16_t *)hero__arena_take(ar, (size_t)N * kp * sizeof(uint16_t));
+        if (xh) {
+            for (n = 0; n < (size_t)N; n++) {
+                for (k = 0; k < (size_t)w->K; k++) xh[n * kp + k] = hero_f32_to_bf16(x[n * ldx + k]);
+                for (; k < (size_t)kp; k++) xh[n * kp + k] = 0;
+            }
+            j.xh = xh; j.kp = kp;
+        }
+    }
+    nt = (w->O + HERO__WQ_TILE - 1) / HERO__WQ_TILE;
+    for (t = 0; t < nt; t++) hero__wjob_run(&j, t);
+    if (ar->n_chunks == n_chunks) ar->used = used; /* give the scratch back */
+}
+
+/* the reduced-format matrix the model code passes as W, or NULL (an f32 tensor) */
+static const hero_wmat *hero__wfind(const hero_arena *ar, const float *W) {
+    const hero__wfmt *f = (const hero__wfmt *)ar->wfmt;
+    int lo = 0, hi;
+    if (!f) return NULL;
+    hi = f->n - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        uintptr_t a = (uintptr_t)f->mats[mid].data, wp = (uintptr_t)W;
+        if (a == wp) return &f->mats[mid];
+        if (a < wp) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return NULL;
+}
+
+/* the primitives' lean-inference side: 1 when W is a reduced-format matrix (then done) */
+static int hero__wq_linear(hero_arena *ar, float *out, const float *in, size_t ldx, const float *W, const float *b, int N) {
+    const hero_wmat *w = hero__wfind(ar, W);
+    if (!w) return 0;
+    hero__wlinear(ar, out, in, ldx, w, b, N, ((const hero__wfmt *)ar->wfmt)->feat);
+    return 1;
+}
+/* word rows gathered from a reduced-format table (same sums as hero__embed_fwd) */
+static int hero__wq_embed(hero_arena *ar, float *out, const int32_t *ids, const int32_t *pos, const float *word,
+                          const float *ptab, const float *type_row, int N, int T, int H) {
+    const hero_wmat *w = hero__wfind(ar, word);
+    int n, t, i;
+    if (!w) return 0;
+    for (n = 0; n < N; n++)
+        for (t = 0; t < T; t++) {
+            const float *pe = ptab + (size_t)pos[t] * H;
+            float *r = out + ((size_t)n * T + t) * H;
+            hero__wmat_row(w, ids[(size_t)n * T + t], r);
+            for (i = 0; i < H; i++) r[i] = r[i] + pe[i] + type_row[i];
+        }
+    return 1;
+}
+
+/* ======================================================================================
    Backend dispatch: every primitive the model code (sections 4-10) runs, on the CPU (the
    functions above: the reference) or on the GPU (HERO_CUDA: section 19, one kernel or
    cuBLAS call each). The activation arena decides: ar->dev is the CUDA context of a model
@@ -3234,6 +3840,7 @@ static void hero__k_gemm(hero_arena *ar, int ta, int tb, int M, int N, int K, fl
 }
 static void hero__k_linear_fwd(hero_arena *ar, float *out, const float *in, const float *W, const float *b, int N, int K, int O) {
     HERO__DEV(ar, hero__cu_linear_fwd(ar, out, in, W, b, N, K, O))
+    if (ar->wfmt && hero__wq_linear(ar, out, in, (size_t)K, W, b, N)) return;
     hero__linear_fwd(out, in, W, b, N, K, O);
 }
 static void hero__k_linear_bwd(hero_arena *ar, float *din, float *dW, float *db, const float *dout, const float *in,
@@ -3316,6 +3923,7 @@ static void hero__k_mul_mask_rows(hero_arena *ar, float *dst, const float *src, 
 static void hero__k_embed_fwd(hero_arena *ar, float *out, const int32_t *ids, const int32_t *pos, const float *word,
                               const float *ptab, const float *type_row, int N, int T, int H) {
     HERO__DEV(ar, hero__cu_embed_fwd(ar, out, ids, pos, word, ptab, type_row, N, T, H))
+    if (ar->wfmt && hero__wq_embed(ar, out, ids, pos, word, ptab, type_row, N, T, H)) return;
     hero__embed_fwd(out, ids, pos, word, ptab, type_row, N, T, H);
 }
 /* wmap (GPU only, may be NULL): the word-table rows as a row map (ids[k] <- row k, padding id 1 left out) */
@@ -3400,6 +4008,10 @@ static void hero__k_rowmax_bwd(hero_arena *ar, float *dcs, const float *dmx, con
 static void hero__k_pooler_fwd(hero_arena *ar, float *pooled, const float *x, size_t ldx, const float *W, const float *b, int S,
                                int H) {
     HERO__DEV(ar, hero__cu_pooler_fwd(ar, pooled, x, ldx, W, b, S, H))
+    if (ar->wfmt && hero__wq_linear(ar, pooled, x, ldx, W, b, S)) {
+        hero__tanh_fwd(pooled, (size_t)S * H);
+        return;
+    }
     hero__pooler_fwd(pooled, x, ldx, W, b, S, H);
 }
 static void hero__k_dot(hero_arena *ar, float *out, const float *a, const float *b, size_t n) {
@@ -3575,15 +4187,37 @@ static float *hero__hostp(hero_model *m, const float *p) { return m->params + (p
 
 static int hero__str_has(const char *s, const char *sub) { return strstr(s, sub) != NULL; }
 
+/* the format a parameter is held in: the model's for the matrices of linear layers (and the
+   word table), f32 for everything else (see "Lean inference" in the API) */
+HERODEF int hero_param_is_matrix(const char *name, int ndim, const int64_t *shape) {
+    size_t l = strlen(name);
+    return ndim == 2 && shape[0] >= 2 && shape[1] >= 1 && l > 7 && strcmp(name + l - 7, ".weight") == 0 &&
+           !hero__str_has(name, "position_embeddings") &&
+           !hero__str_has(name, "token_type") && !hero__str_has(name, "mask_embedding");
+}
+static hero_wtype hero__param_wtype(const hero_model *m, const char *name, int nd, int d0, int d1) {
+    int64_t sh[2];
+    sh[0] = d0; sh[1] = d1;
+    return m->wtype != HERO_W_F32 && hero_param_is_matrix(name, nd, sh) ? m->wtype : HERO_W_F32;
+}
+
 /* One table entry: when table is NULL only counts; when assign, points p/g slots at the blocks. */
 static void hero__reg(hero_model *m, int *i, size_t *off, int assign, const char *prefix, const char *name,
                       int nd, int d0, int d1, int d2, float **pslot, float **gslot) {
     if (assign) {
         hero_param *t = &m->table[*i];
-        t->data = m->params + t->offset;
-        t->grad = m->grads + t->offset;
-        *pslot = hero__pbase(m, 0) + t->offset; /* where the model code reads them (the GPU for a GPU model) */
-        *gslot = hero__pbase(m, 1) + t->offset;
+        if (t->wtype != HERO_W_F32) { /* a reduced-format matrix: no f32 data, no gradient */
+            if (!t->wmat.data) /* (a matrix used in place from a mapped file keeps its pointers) */
+                hero__wmat_place(&t->wmat, t->wtype, t->shape[0], t->shape[1], ((hero__lean *)m->wq)->block + t->offset);
+            t->data = t->grad = NULL;
+            *pslot = (float *)(uintptr_t)t->wmat.data;
+            *gslot = NULL;
+        } else {
+            t->data = m->params + t->offset;
+            t->grad = m->grads ? m->grads + t->offset : NULL;
+            *pslot = hero__pbase(m, 0) + t->offset; /* where the model code reads them (the GPU for a GPU model) */
+            *gslot = hero__pbase(m, 1) ? hero__pbase(m, 1) + t->offset : NULL;
+        }
     } else if (m->table) {
         hero_param *t = &m->table[*i];
         memset(t, 0, sizeof(*t));
@@ -3593,7 +4227,14 @@ static void hero__reg(hero_model *m, int *i, size_t *off, int assign, const char
         t->numel = (size_t)d0 * (size_t)(nd > 1 ? d1 : 1) * (size_t)(nd > 2 ? d2 : 1);
         t->offset = *off;
         t->decay = !(hero__str_has(t->name, "bias") || hero__str_has(t->name, "LayerNorm.weight"));
-        *off += (t->numel + 15) & ~(size_t)15; /* 64-byte aligned tensors */
+        t->wtype = hero__param_wtype(m, t->name, nd, d0, d1);
+        if (t->wtype != HERO_W_F32) { /* offset: bytes into the lean block */
+            hero__lean *L = (hero__lean *)m->wq;
+            t->offset = L->bytes;
+            L->bytes += (hero__wmat_bytes(t->wtype, d0, d1) + 63) & ~(size_t)63;
+        } else {
+            *off += (t->numel + 15) & ~(size_t)15; /* 64-byte aligned tensors */
+        }
     }
     (*i)++;
 }
@@ -3678,29 +4319,115 @@ HERODEF void hero_config_default_losses(hero_config *c) {
     if (c->layer_norm_eps <= 0) c->layer_norm_eps = 1e-12f;
 }
 
-HERODEF int hero_model_init(hero_model *m, const hero_config *c, hero_error *err) {
-    int n, rc;
+HERODEF hero_model_options hero_model_options_default(void) {
+    hero_model_options o;
+    memset(&o, 0, sizeof(o));
+    o.wtype = HERO_W_F32;
+    o.isa_max = -1;
+    return o;
+}
+
+static const char *const hero__wtype_names[HERO_W_COUNT] = {"f32", "bf16", "f16", "q8_0"};
+HERODEF const char *hero_wtype_name(hero_wtype t) {
+    return (int)t >= 0 && (int)t < HERO_W_COUNT ? hero__wtype_names[t] : "?";
+}
+HERODEF int hero_wtype_parse(const char *s, hero_wtype *out, hero_error *err) {
+    int i;
+    for (i = 0; s && i < HERO_W_COUNT; i++)
+        if (strcmp(s, hero__wtype_names[i]) == 0) { *out = (hero_wtype)i; return 0; }
+    return hero__fail(err, HERO_EINVAL, "weight format \"%s\": expected f32, bf16, f16 or q8_0", s ? s : "(null)");
+}
+
+HERODEF size_t hero_model_weight_bytes(const hero_model *m) {
+    return m->n_floats * sizeof(float) + (m->wq ? ((const hero__lean *)m->wq)->bytes : 0);
+}
+
+HERODEF int hero_param_row(const hero_param *p, int r, float *dst, hero_error *err) {
+    size_t cols = p->ndim > 1 ? p->numel / (size_t)p->shape[0] : 1;
+    if (r < 0 || r >= p->shape[0]) return hero__fail(err, HERO_EINVAL, "param_row: %s has %d rows, asked for row %d", p->name, p->shape[0], r);
+    if (p->wtype != HERO_W_F32) hero__wmat_row(&p->wmat, r, dst);
+    else memcpy(dst, p->data + (size_t)r * cols, cols * sizeof(float));
+    return 0;
+}
+
+HERODEF int hero_model_init(hero_model *m, const hero_config *c, hero_error *err) { return hero_model_init_opt(m, c, NULL, err); }
+
+/* the dispatch table of a lean model: its reduced-format matrices sorted by address */
+static int hero__wmat_cmp(const void *a, const void *b) {
+    uintptr_t x = (uintptr_t)((const hero_wmat *)a)->data, y = (uintptr_t)((const hero_wmat *)b)->data;
+    return x < y ? -1 : x > y;
+}
+static void hero__lean_table(hero_model *m) {
+    hero__lean *L = (hero__lean *)m->wq;
+    int i, k;
+    if (!L) return;
+    for (i = 0, k = 0; i < m->n_params; i++)
+        if (m->table[i].wtype != HERO_W_F32) L->f.mats[k++] = m->table[i].wmat;
+    qsort(L->f.mats, (size_t)k, sizeof(hero_wmat), hero__wmat_cmp);
+}
+
+static int hero__model_init(hero_model *m, const hero_config *c, const hero_model_options *opt, int zero, hero_error *err);
+HERODEF int hero_model_init_opt(hero_model *m, const hero_config *c, const hero_model_options *opt, hero_error *err) {
+    return hero__model_init(m, c, opt, 1, err);
+}
+/* zero 0 (a load follows): the matrices' block is left untouched, so that pages of matrices
+   used in place from a mapped file are never touched (not resident) */
+static int hero__model_init(hero_model *m, const hero_config *c, const hero_model_options *opt, int zero, hero_error *err) {
+    int n, rc, i;
+    hero_model_options o = opt ? *opt : hero_model_options_default();
+    hero__lean *L = NULL;
     memset(m, 0, sizeof(*m));
+    if ((int)o.wtype < 0 || (int)o.wtype >= HERO_W_COUNT)
+        return hero__fail(err, HERO_EINVAL, "model options: unknown weight format %d", (int)o.wtype);
+#ifdef HERO_CUDA
+    if (o.wtype != HERO_W_F32)
+        return hero__fail(err, HERO_EDEVICE, "model options: a GPU model (HERO_CUDA) holds f32 weights only, not %s",
+                          hero_wtype_name(o.wtype));
+#endif
     m->cfg = *c;
+    m->wtype = o.wtype;
+    m->inference_only = o.inference_only || o.wtype != HERO_W_F32;
     if ((rc = hero__check_config(c, err)) != 0) return rc;
+    if (m->wtype != HERO_W_F32) {
+        if (!(L = (hero__lean *)HERO_MALLOC(sizeof(hero__lean)))) return hero__fail(err, HERO_ENOMEM, "model: out of memory");
+        memset(L, 0, sizeof(*L));
+        L->f.feat = hero__wq_features(o.isa_max);
+        m->wq = L;
+    }
     n = hero__walk_params(m, 0);
     m->table = (hero_param *)HERO_MALLOC((size_t)n * sizeof(hero_param));
-    if (!m->table) return hero__fail(err, HERO_ENOMEM, "model: out of memory for the parameter table");
+    if (!m->table) {
+        hero_model_free(m);
+        return hero__fail(err, HERO_ENOMEM, "model: out of memory for the parameter table");
+    }
     m->n_params = n;
     hero__walk_params(m, 0);
-    m->params = (float *)HERO_MALLOC(m->n_floats * sizeof(float));
-    m->grads = (float *)HERO_MALLOC(m->n_floats * sizeof(float));
-    if (!m->params || !m->grads) {
+    m->params = (float *)HERO_MALLOC((m->n_floats ? m->n_floats : 1) * sizeof(float));
+#ifndef HERO_CUDA
+    if (!m->inference_only) /* a GPU model keeps its host gradient copy: only the checks differ */
+#endif
+        m->grads = (float *)HERO_MALLOC((m->n_floats ? m->n_floats : 1) * sizeof(float));
+    if (L) {
+        L->raw = (unsigned char *)HERO_MALLOC(L->bytes + 64);
+        if (L->raw) {
+            L->block = L->raw + (64 - ((uintptr_t)L->raw & 63)) % 64;
+            if (zero) memset(L->block, 0, L->bytes);
+        }
+        for (i = 0; i < m->n_params; i++) L->f.n += m->table[i].wtype != HERO_W_F32;
+        L->f.mats = (hero_wmat *)HERO_MALLOC((size_t)(L->f.n ? L->f.n : 1) * sizeof(hero_wmat));
+    }
+    if (!m->params || (!m->inference_only && !m->grads) || (L && (!L->raw || !L->f.mats))) {
         hero_model_free(m);
         return hero__fail(err, HERO_ENOMEM, "model: out of memory for %zu parameters", m->n_floats);
     }
     memset(m->params, 0, m->n_floats * sizeof(float));
-    memset(m->grads, 0, m->n_floats * sizeof(float));
+    if (m->grads) memset(m->grads, 0, m->n_floats * sizeof(float));
     if ((rc = hero__dev_model_init(m, err)) != 0) {
         hero_model_free(m);
         return rc;
     }
     hero__walk_params(m, 1);
+    hero__lean_table(m);
     m->vocab_padded = c->Vp > c->V;
     return 0;
 }
@@ -3710,6 +4437,13 @@ HERODEF void hero_model_free(hero_model *m) {
     HERO_FREE(m->table);
     HERO_FREE(m->params);
     HERO_FREE(m->grads);
+    if (m->wq) {
+        hero__lean *L = (hero__lean *)m->wq;
+        if (L->keep) { hero_tensorfile_close((hero_tensorfile *)L->keep); HERO_FREE(L->keep); }
+        HERO_FREE(L->raw);
+        HERO_FREE(L->f.mats);
+        HERO_FREE(L);
+    }
     hero__arena_free(&m->arena);
     memset(m, 0, sizeof(*m));
 }
@@ -3722,7 +4456,7 @@ HERODEF hero_param *hero_model_param(hero_model *m, const char *name) {
 }
 
 HERODEF void hero_zero_grad(hero_model *m) {
-    if (!hero__dev_zero_grad(m)) hero__zero_floats(m->grads, m->n_floats);
+    if (!hero__dev_zero_grad(m) && m->grads) hero__zero_floats(m->grads, m->n_floats);
 }
 
 HERODEF const char *hero_model_device(const hero_model *m) {
@@ -5262,6 +5996,7 @@ static hero_arena *hero__begin_pass(hero_model *m) {
     hero__arena_reset(&m->arena);
     if (ar != &m->arena) hero__arena_reset(ar);
     m->arena.fwd_only = ar->fwd_only = 0;
+    m->arena.wfmt = ar->wfmt = m->wq ? &((hero__lean *)m->wq)->f : NULL; /* lean inference: reduced-format matrices */
     return ar;
 }
 
@@ -5273,6 +6008,9 @@ static int hero__forward_backward(hero_model *m, const hero_batch *b, int backwa
     hero_arena *ar;
     int rc;
     if ((rc = hero__check_batch(m, b, err)) != 0) return rc;
+    if (backward && m->inference_only)
+        return hero__fail(err, HERO_EINVAL, "forward_backward: the model is inference-only (%s weights, no gradients): no backward",
+                          hero_wtype_name(m->wtype));
     ar = hero__begin_pass(m);
     m->arena.fwd_only = ar->fwd_only = !backward; /* no backward: no layer activations kept */
     memset(res, 0, sizeof(*res));
@@ -5498,7 +6236,119 @@ static int hero__load_param(hero_param *p, const hero_tensor_info *t, const char
         snprintf(got + o, sizeof(got) - o, "]");
         return hero__fail(err, HERO_ESHAPE, "%s: tensor %s has shape %s, the model expects %s", path, p->name, got, want);
     }
+    if (p->wtype != HERO_W_F32) { /* a reduced-format matrix: converted through f32, 256 rows at a time */
+        int r0, nr, rc = 0, K = p->shape[1];
+        float *tmp = (float *)HERO_MALLOC((size_t)256 * (size_t)K * sizeof(float));
+        if (!tmp) return hero__fail(err, HERO_ENOMEM, "%s: out of memory converting %s to %s", path, p->name, hero_wtype_name(p->wtype));
+        for (r0 = 0; r0 < p->shape[0] && !rc; r0 += nr) {
+            hero_tensor_info v = *t; /* a view of rows [r0, r0 + nr) */
+            nr = p->shape[0] - r0 < 256 ? p->shape[0] - r0 : 256;
+            v.shape[0] = nr;
+            v.offset = t->offset + (int64_t)r0 * t->stride[0];
+            if ((rc = hero_tensor_read_f32(&v, tmp, (int64_t)nr * K, err)) == 0) hero__wmat_quantize_rows(&p->wmat, tmp, r0, nr);
+        }
+        HERO_FREE(tmp);
+        return rc;
+    }
     return hero_tensor_read_f32(t, p->data, (int64_t)p->numel, err);
+}
+
+/* a q8_0 pair of a file (NAME.q8_0 i8 [O, K], NAME.q8_0_scale f16 [O, nb], both contiguous) into
+   a parameter of any format */
+static int hero__load_param_q8(hero_param *p, const hero_tensor_info *tq, const hero_tensor_info *ts, const char *path,
+                               hero_error *err) {
+    int O = p->shape[0], K = p->ndim == 2 ? p->shape[1] : 0, nb = (K + HERO_Q8_BLOCK - 1) / HERO_Q8_BLOCK, o, k;
+    const int8_t *q;
+    const unsigned char *sc;
+    float *row;
+    if (p->ndim != 2 || tq->dtype != HERO_I8 || tq->ndim != 2 || tq->shape[0] != O || tq->shape[1] != K || tq->stride[1] != 1 ||
+        tq->stride[0] != K || ts->dtype != HERO_F16 || ts->ndim != 2 || ts->shape[0] != O || ts->shape[1] != nb ||
+        ts->stride[1] != 1 || ts->stride[0] != nb)
+        return hero__fail(err, HERO_ESHAPE,
+                          "%s: %s as q8_0 needs %s" HERO_Q8_SUFFIX " i8 [%d,%d] and %s" HERO_Q8_SCALE_SUFFIX
+                          " f16 [%d,%d], contiguous; found %s [%lld,%lld] and %s [%lld,%lld]",
+                          path, p->name, p->name, O, K, p->name, O, nb, hero_dtype_name(tq->dtype), (long long)tq->shape[0],
+                          (long long)(tq->ndim > 1 ? tq->shape[1] : 0), hero_dtype_name(ts->dtype), (long long)ts->shape[0],
+                          (long long)(ts->ndim > 1 ? ts->shape[1] : 0));
+    q = (const int8_t *)(const void *)(tq->storage + tq->offset);
+    sc = ts->storage + 2 * ts->offset;
+    if (p->wtype == HERO_W_Q8_0) { /* the same numbers: copied (rows padded to whole blocks) */
+        int8_t *dq = (int8_t *)(uintptr_t)p->wmat.data;
+        uint16_t *ds = (uint16_t *)(uintptr_t)p->wmat.scale;
+        for (o = 0; o < O; o++) {
+            memcpy(dq + (size_t)o * nb * HERO_Q8_BLOCK, q + (size_t)o * K, (size_t)K);
+            memset(dq + (size_t)o * nb * HERO_Q8_BLOCK + K, 0, (size_t)(nb * HERO_Q8_BLOCK - K));
+        }
+        for (k = 0; k < O * nb; k++) ds[k] = (uint16_t)(sc[2 * (size_t)k] | (sc[2 * (size_t)k + 1] << 8));
+        return 0;
+    }
+    if (!(row = (float *)HERO_MALLOC((size_t)K * sizeof(float))))
+        return hero__fail(err, HERO_ENOMEM, "%s: out of memory converting %s", path, p->name);
+    for (o = 0; o < O; o++) {
+        float *dst = p->wtype == HERO_W_F32 ? p->data + (size_t)o * K : row;
+        for (k = 0; k < K; k++)
+        {
+            const unsigned char *d = sc + 2 * ((size_t)o * nb + k / HERO_Q8_BLOCK);
+            dst[k] = hero_f16_to_f32((uint16_t)(d[0] | (d[1] << 8))) * (float)q[(size_t)o * K + k];
+        }
+        if (p->wtype != HERO_W_F32) hero__wmat_quantize_rows(&p->wmat, row, o, 1);
+    }
+    HERO_FREE(row);
+    return 0;
+}
+
+/* A reduced-format matrix used in place from a mapped file (no copy): the file holds it in
+   the model's format, contiguous and aligned (bf16 / f16: NAME; q8_0: NAME.q8_0 with K a
+   multiple of 32, so that its rows are the model's, and NAME.q8_0_scale). 1 when done. */
+static int hero__map_param(hero_param *p, const hero_tensorfile *tf, const hero_tensor_info *t) {
+    int O = p->shape[0], K = p->ndim == 2 ? p->shape[1] : 0;
+    if (p->wtype == HERO_W_F32 || !tf->map_len || p->ndim != 2) return 0;
+    if (p->wtype == HERO_W_Q8_0) {
+        char qn[160], sn[160];
+        const hero_tensor_info *tq, *ts;
+        const unsigned char *q, *sc;
+        int nb = K / HERO_Q8_BLOCK;
+        if (t || K % HERO_Q8_BLOCK) return 0;
+        snprintf(qn, sizeof(qn), "%s" HERO_Q8_SUFFIX, p->name);
+        snprintf(sn, sizeof(sn), "%s" HERO_Q8_SCALE_SUFFIX, p->name);
+        tq = hero_tensorfile_find(tf, qn);
+        ts = hero_tensorfile_find(tf, sn);
+        if (!tq || !ts || tq->dtype != HERO_I8 || tq->ndim != 2 || tq->shape[0] != O || tq->shape[1] != K || tq->stride[0] != K ||
+            tq->stride[1] != 1 || ts->dtype != HERO_F16 || ts->ndim != 2 || ts->shape[0] != O || ts->shape[1] != nb ||
+            ts->stride[0] != nb || ts->stride[1] != 1)
+            return 0;
+        q = tq->storage + tq->offset;
+        sc = ts->storage + 2 * ts->offset;
+        if ((uintptr_t)sc & 1) return 0;
+        p->wmat.data = q;
+        p->wmat.scale = (const uint16_t *)(const void *)sc;
+        return 1;
+    }
+    if (!t || t->dtype != (p->wtype == HERO_W_BF16 ? HERO_BF16 : HERO_F16) || t->ndim != 2 || t->shape[0] != O ||
+        t->shape[1] != K || t->stride[0] != K || t->stride[1] != 1 || ((uintptr_t)(t->storage + 2 * t->offset) & 1))
+        return 0;
+    p->wmat.data = t->storage + 2 * t->offset;
+    return 1;
+}
+
+/* NAME, or the q8_0 data NAME.q8_0 (same shape) */
+static const hero_tensor_info *hero__find_w(const hero_tensorfile *tf, const char *name) {
+    char qn[160];
+    const hero_tensor_info *t = hero_tensorfile_find(tf, name);
+    if (t) return t;
+    snprintf(qn, sizeof(qn), "%s" HERO_Q8_SUFFIX, name);
+    return hero_tensorfile_find(tf, qn);
+}
+/* 1 when k is NAME.q8_0 / NAME.q8_0_scale of a parameter NAME of m */
+static int hero__is_q8_key(hero_model *m, const char *k) {
+    char base[160];
+    size_t l = strlen(k), a = strlen(HERO_Q8_SUFFIX), b = strlen(HERO_Q8_SCALE_SUFFIX), n = 0;
+    if (l > a && strcmp(k + l - a, HERO_Q8_SUFFIX) == 0) n = l - a;
+    else if (l > b && strcmp(k + l - b, HERO_Q8_SCALE_SUFFIX) == 0) n = l - b;
+    if (!n || n >= sizeof(base)) return 0;
+    memcpy(base, k, n);
+    base[n] = 0;
+    return hero_model_param(m, base) != NULL || strcmp(base, hero__tied_key) == 0;
 }
 
 HERODEF int hero_model_load_state(hero_model *m, const hero_tensorfile *tf, hero_load_report *report, hero_error *err) {
@@ -5509,7 +6359,27 @@ HERODEF int hero_model_load_state(hero_model *m, const hero_tensorfile *tf, hero
     memset(report, 0, sizeof(*report));
     for (i = 0; i < m->n_params; i++) {
         const hero_tensor_info *t = hero_tensorfile_find(tf, m->table[i].name);
-        if (!t) { hero__report_add(report->missing, sizeof(report->missing), &report->n_missing, m->table[i].name); continue; }
+        hero__lean *L = (hero__lean *)m->wq;
+        if (L && L->map_src == (const void *)tf && hero__map_param(&m->table[i], tf, t)) { /* used in place */
+            L->n_mapped++;
+            report->n_loaded++;
+            continue;
+        }
+        if (!t) {
+            char qn[160], sn[160];
+            const hero_tensor_info *tq, *ts;
+            snprintf(qn, sizeof(qn), "%s" HERO_Q8_SUFFIX, m->table[i].name);
+            snprintf(sn, sizeof(sn), "%s" HERO_Q8_SCALE_SUFFIX, m->table[i].name);
+            if ((tq = hero_tensorfile_find(tf, qn)) != NULL && (ts = hero_tensorfile_find(tf, sn)) != NULL) {
+                if ((rc = hero__load_param_q8(&m->table[i], tq, ts, tf->path, err)) != 0) return rc;
+                report->n_loaded++;
+                continue;
+            }
+            if (m->table[i].wtype != HERO_W_F32) /* stays zero, as hero_model_init makes it */
+                memset((void *)(uintptr_t)m->table[i].wmat.data, 0, hero__wmat_bytes(m->table[i].wtype, m->table[i].shape[0], m->table[i].shape[1]));
+            hero__report_add(report->missing, sizeof(report->missing), &report->n_missing, m->table[i].name);
+            continue;
+        }
         if ((rc = hero__load_param(&m->table[i], t, tf->path, err)) != 0) return rc;
         report->n_loaded++;
     }
@@ -5520,14 +6390,14 @@ HERODEF int hero_model_load_state(hero_model *m, const hero_tensorfile *tf, hero
     } else {
         /* a safetensors file may declare the tie instead of storing the table twice (hero_convert) */
         const char *tie = hero_tensorfile_meta(tf, "tied");
-        if (!tie || !strstr(tie, hero__tied_key) || !hero_tensorfile_find(tf, "v_encoder.f_encoder.embeddings.word_embeddings.weight"))
+        if (!tie || !strstr(tie, hero__tied_key) || !hero__find_w(tf, "v_encoder.f_encoder.embeddings.word_embeddings.weight"))
             hero__report_add(report->missing, sizeof(report->missing), &report->n_missing, hero__tied_key);
     }
     if (!hero_tensorfile_find(tf, "v_encoder.pad")) hero__report_add(report->missing, sizeof(report->missing), &report->n_missing, "v_encoder.pad");
     if (!hero_tensorfile_find(tf, "v_encoder.f_encoder.pad")) hero__report_add(report->missing, sizeof(report->missing), &report->n_missing, "v_encoder.f_encoder.pad");
     for (i = 0; i < tf->n_tensors; i++) {
         const char *k = tf->tensors[i].name;
-        if (!hero_model_param(m, k) && strcmp(k, hero__tied_key) != 0 && !hero__is_buffer_key(k))
+        if (!hero_model_param(m, k) && strcmp(k, hero__tied_key) != 0 && !hero__is_buffer_key(k) && !hero__is_q8_key(m, k))
             hero__report_add(report->unexpected, sizeof(report->unexpected), &report->n_unexpected, k);
     }
     for (i = 0; i < tf->n_entries; i++)
@@ -5540,10 +6410,10 @@ HERODEF int hero_model_load_state(hero_model *m, const hero_tensorfile *tf, hero
 /* the dims a checkpoint's tensor shapes decide: vocabulary padding, F, frame table, FOM classes, conv kernel */
 static void hero__dims_from_file(hero_config *c, const hero_tensorfile *tf) {
     const hero_tensor_info *t;
-    if ((t = hero_tensorfile_find(tf, "v_encoder.f_encoder.embeddings.word_embeddings.weight")) && t->ndim == 2 && t->shape[0] < (1 << 24)) c->Vp = (int)t->shape[0];
-    if ((t = hero_tensorfile_find(tf, "v_encoder.f_encoder.img_embeddings.img_linear.weight")) && t->ndim == 2 && t->shape[1] < (1 << 24)) c->F = (int)t->shape[1];
+    if ((t = hero__find_w(tf, "v_encoder.f_encoder.embeddings.word_embeddings.weight")) && t->ndim == 2 && t->shape[0] < (1 << 24)) c->Vp = (int)t->shape[0];
+    if ((t = hero__find_w(tf, "v_encoder.f_encoder.img_embeddings.img_linear.weight")) && t->ndim == 2 && t->shape[1] < (1 << 24)) c->F = (int)t->shape[1];
     if ((t = hero_tensorfile_find(tf, "v_encoder.f_encoder.img_embeddings.position_embeddings.weight")) && t->ndim == 2 && t->shape[0] < (1 << 24)) c->max_frm_seq_len = (int)t->shape[0];
-    if ((t = hero_tensorfile_find(tf, "v_encoder.fom_output.linear_2.weight")) && t->ndim == 2 && t->shape[0] < (1 << 24)) c->fom_classes = (int)t->shape[0];
+    if ((t = hero__find_w(tf, "v_encoder.fom_output.linear_2.weight")) && t->ndim == 2 && t->shape[0] < (1 << 24)) c->fom_classes = (int)t->shape[0];
     if ((t = hero_tensorfile_find(tf, "video_st_predictor.weight")) && t->ndim == 3 && t->shape[2] < 1024) c->conv_k = (int)t->shape[2];
     if (hero_tensorfile_find(tf, "qa_pool.weight")) { c->heads = HERO_HEADS_VIDEOQA; c->lw_st_ed = 0.4f; /* train-tvqa */ }
     else if (hero_tensorfile_find(tf, "violin_pool.weight")) c->heads = HERO_HEADS_VIOLIN;
@@ -5551,6 +6421,10 @@ static void hero__dims_from_file(hero_config *c, const hero_tensorfile *tf) {
 
 HERODEF int hero_model_load(hero_model *m, const char *config_json, const char *checkpoint, hero_load_report *report,
                             hero_error *err) {
+    return hero_model_load_opt(m, config_json, checkpoint, NULL, report, err);
+}
+HERODEF int hero_model_load_opt(hero_model *m, const char *config_json, const char *checkpoint, const hero_model_options *o,
+                                hero_load_report *report, hero_error *err) {
     hero_config c;
     hero_tensorfile tf;
     int rc;
@@ -5558,8 +6432,22 @@ HERODEF int hero_model_load(hero_model *m, const char *config_json, const char *
     if ((rc = hero_config_from_json(&c, config_json, err)) != 0) return rc;
     if ((rc = hero_tensorfile_open(&tf, checkpoint, err)) != 0) return rc;
     hero__dims_from_file(&c, &tf);
-    if ((rc = hero_model_init(m, &c, err)) != 0) { hero_tensorfile_close(&tf); return rc; }
+    if ((rc = hero__model_init(m, &c, o, 0, err)) != 0) { hero_tensorfile_close(&tf); return rc; }
+    if (m->wq && tf.map_len) ((hero__lean *)m->wq)->map_src = &tf;
     rc = hero_model_load_state(m, &tf, report, err);
+    if (m->wq) {
+        hero__lean *L = (hero__lean *)m->wq;
+        L->map_src = NULL;
+        if (!rc && L->n_mapped) { /* matrices used in place: the model keeps the map */
+            if (!(L->keep = HERO_MALLOC(sizeof(hero_tensorfile)))) rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", checkpoint);
+            else {
+                memcpy(L->keep, &tf, sizeof(tf));
+                memset(&tf, 0, sizeof(tf));
+                hero__walk_params(m, 1); /* the slots of the model code: the mapped matrices */
+                hero__lean_table(m);
+            }
+        }
+    }
     hero_tensorfile_close(&tf);
     if (rc) hero_model_free(m);
     return rc;
@@ -5599,6 +6487,9 @@ HERODEF hero_adamw_config hero_adamw_default(void) {
 HERODEF int hero_optimizer_init(hero_optimizer *o, const hero_model *m, const hero_adamw_config *c, hero_error *err) {
     int rc;
     memset(o, 0, sizeof(*o));
+    if (m->inference_only)
+        return hero__fail(err, HERO_EINVAL, "optimizer: the model is inference-only (%s weights, no gradients): nothing to train",
+                          hero_wtype_name(m->wtype));
     o->cfg = *c;
     o->m = (float *)HERO_MALLOC(m->n_floats * sizeof(float));
     o->v = (float *)HERO_MALLOC(m->n_floats * sizeof(float));
@@ -5713,7 +6604,7 @@ HERODEF int hero_optimizer_step(hero_optimizer *o, hero_model *m, float *grad_no
     const hero_adamw_config *c = &o->cfg;
     float norm, lr, clip = 1.0f;
     int i;
-    if (o->n_params != m->n_params) return hero__fail(err, HERO_EINVAL, "optimizer: made for another model");
+    if (o->n_params != m->n_params || m->inference_only) return hero__fail(err, HERO_EINVAL, "optimizer: made for another model");
     norm = hero_grad_norm(m);
     if (!(norm == norm) || norm == (float)INFINITY) {
         int rc = hero__dev_model_copy(m, 1, 1, err); /* a GPU model: find the parameter in the host copy */
@@ -7419,6 +8310,9 @@ HERODEF int hero_trainer_init(hero_trainer *t, hero_model *m, const hero_train_c
     int i, rc;
     double sum = 0;
     memset(t, 0, sizeof(*t));
+    if (m->inference_only)
+        return hero__fail(err, HERO_EINVAL, "trainer: the model is inference-only (%s weights, no gradients): nothing to train",
+                          hero_wtype_name(m->wtype));
     for (i = 0; i < HERO_TASK_COUNT; i++) {
         if (c->task_ratio[i] < 0 || c->task_ratio[i] != c->task_ratio[i]) return hero__fail(err, HERO_EINVAL, "trainer: negative task ratio");
         if (i != HERO_TASK_REPR) sum += c->task_ratio[i];
@@ -8374,7 +9268,8 @@ HERODEF void hero_tensorfile_close(hero_tensorfile *tf) {
     HERO_FREE(tf->tensors);
     HERO_FREE(tf->entries);
     HERO_FREE(tf->blobs);
-    HERO_FREE(tf->buf);
+    if (tf->map_len) hero__unmap_file(tf->buf, tf->map_len);
+    else HERO_FREE(tf->buf);
     HERO_FREE(tf->path);
     hero_json_free(&tf->meta);
     memset(tf, 0, sizeof *tf);
@@ -9936,6 +10831,9 @@ static int hero__tf_open(hero_tensorfile *tf, const char *path, const void *data
     if (data) {
         if (size >= SIZE_MAX / 2 || !(tf->buf = (unsigned char *)HERO_MALLOC(size + 1))) rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", path);
         else { if (size) memcpy(tf->buf, data, size); tf->buf[size] = 0; tf->size = size; rc = 0; }
+    } else if (!hero__map_file(path, &tf->buf, &tf->size)) {
+        tf->map_len = tf->size;
+        rc = 0;
     } else rc = hero__read_file(path, 0, &tf->buf, &tf->size, err);
     if (!rc) rc = hero__tf_dispatch(tf, npz_only, err);
     if (!rc) rc = hero__tf_renumber(tf, err);
@@ -13352,7 +14250,7 @@ HERODEF int hero_model_init_random(hero_model *m, uint64_t seed) {
     const hero_config *c;
     int i;
     size_t k;
-    if (!m || !m->table || !m->params || m->n_params <= 0) return HERO_EINVAL;
+    if (!m || !m->table || !m->params || m->n_params <= 0 || m->wtype != HERO_W_F32) return HERO_EINVAL;
     c = &m->cfg;
     for (i = 0; i < m->n_params; i++) {
         hero_param *p = &m->table[i];
@@ -13678,6 +14576,8 @@ HERODEF int hero_model_init_roberta(hero_model *m, const char *path_or_NULL, con
     if (!rep) rep = &local;
     memset(rep, 0, sizeof(*rep));
     if (!m || !m->table || !m->params) return hero__fail(err, HERO_EINVAL, "hero_model_init_roberta: model not initialised (call hero_model_init)");
+    if (m->wtype != HERO_W_F32)
+        return hero__fail(err, HERO_EINVAL, "hero_model_init_roberta: the model holds %s weights (f32 only)", hero_wtype_name(m->wtype));
     nl = m->cfg.f_layers;
     if (nl < 1 || nl > 12)
         return hero__fail(err, HERO_EINVAL,

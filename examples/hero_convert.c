@@ -1,11 +1,18 @@
 /* hero_convert: writes any checkpoint hero.h reads as a .safetensors file.
 
-   usage: hero_convert IN OUT.safetensors [--dtype f32|f16|bf16] [--keep-tied] [--verify] [--check CONFIG.json]
+   usage: hero_convert IN OUT.safetensors [--dtype f32|f16|bf16|q8_0] [--lean] [--keep-tied] [--verify] [--check CONFIG.json]
 
    IN: torch.save (zip or legacy pickle, .pt/.bin), .safetensors, .npy or .npz.
    Floating-point tensors are written in --dtype (default f32; f16 / bf16 round to nearest
    even, values beyond f16's range become +-inf and are counted in a warning); integer and
    bool tensors keep their dtype. Every tensor is written contiguous, little-endian.
+   q8_0 (HERO checkpoints only): every matrix a reduced-format model holds in its format
+   (hero_param_is_matrix: the linear layers' weights and the word table) is written as
+   NAME.q8_0 (i8 [O, K]) + NAME.q8_0_scale (f16 [O, ceil(K/32)]), blocks of 32 along K with
+   scale = max|block| / 127 (hero_q8_0_quantize, the same numbers a q8_0 model makes in
+   memory); every other floating-point tensor is written as f32. --lean does the same for f16 /
+   bf16: the matrices in that dtype, the rest (LayerNorms, biases, position tables) f32, which
+   is what a model of that format holds in memory.
 
    Names. A HERO checkpoint (it has ...v_encoder.f_encoder.embeddings.word_embeddings.weight)
    is written under the official state-dict names: when that key has a prefix (a training
@@ -34,7 +41,9 @@
    bit for bit after the conversion to the output dtype (f32: the values themselves).
    --check CONFIG.json: --verify, then OUT must load with hero_model_load; when IN has no
    prefix, hero_model_load(IN) and hero_model_load(OUT) are compared parameter by parameter:
-   bit-identical for f32 output, within the rounding of f16 / bf16.
+   bit-identical for f32 output, within the rounding of f16 / bf16; q8_0: each matrix within
+   half a quantisation step of its largest value (max|a - b| / max|a| <= 1/254 + f16 scale
+   rounding), and a q8_0 model loaded from IN equals one loaded from OUT byte for byte.
 
    Exit status 0 on success, 1 with a message naming the file and the problem on stderr. */
 #define HERO_IMPLEMENTATION
@@ -136,13 +145,41 @@ static const void *tensor_bytes(const hero_tensor_info *t, hero_dtype to, const 
 }
 
 static int usage(const char *argv0) {
-    fprintf(stderr, "usage: %s IN OUT.safetensors [--dtype f32|f16|bf16] [--keep-tied] [--verify] [--check CONFIG.json]\n", argv0);
+    fprintf(stderr, "usage: %s IN OUT.safetensors [--dtype f32|f16|bf16|q8_0] [--lean] [--keep-tied] [--verify] [--check CONFIG.json]\n", argv0);
     return 2;
 }
 
 /* --verify: reopens OUT; every tensor must equal its source after the dtype conversion */
+/* q8_0 (NAME.q8_0 / NAME.q8_0_scale of OUT): equal to hero_q8_0_quantize of the source NAME */
+static int verify_q8(const hero_tensorfile *src, const hero_tensor_info *t, const char *full, size_t base_len,
+                     const float *decoder_vals) {
+    char nm[1024];
+    const hero_tensor_info *s;
+    hero_error err;
+    int scale = strstr(full + base_len, "scale") != NULL, bad = 1;
+    float *x = NULL, *f = NULL;
+    int8_t *q = NULL;
+    uint16_t *sc = NULL;
+    snprintf(nm, sizeof nm, "%.*s", (int)base_len, full);
+    s = hero_tensorfile_find(src, nm);
+    if (s && s->ndim == 2 && t->ndim == 2 && s->shape[0] == t->shape[0]) {
+        int O = (int)s->shape[0], K = (int)s->shape[1], nb = (K + HERO_Q8_BLOCK - 1) / HERO_Q8_BLOCK;
+        int64_t n = scale ? (int64_t)O * nb : (int64_t)O * K, k;
+        x = decoder_vals && strstr(nm, WORD) ? NULL : read_f32(s, (int64_t)O * K, &err);
+        q = (int8_t *)malloc((size_t)O * K + 1);
+        sc = (uint16_t *)malloc((size_t)O * nb * 2 + 2);
+        f = t->shape[1] == (scale ? nb : K) ? read_f32(t, n, &err) : NULL;
+        if ((x || decoder_vals) && q && sc && f) {
+            hero_q8_0_quantize(x ? x : decoder_vals, O, K, q, sc);
+            for (k = 0, bad = 0; k < n && !bad; k++) bad = f[k] != (scale ? hero_f16_to_f32(sc[k]) : (float)q[k]);
+        }
+    }
+    free(x); free(q); free(sc); free(f);
+    return bad;
+}
+
 static int verify_tensors(const hero_tensorfile *src, const char *out, const char *prefix, const float *decoder_vals,
-                          hero_dtype dt) {
+                          hero_dtype dt, int q8) {
     hero_tensorfile o;
     hero_error err;
     int i, bad = 0;
@@ -151,7 +188,14 @@ static int verify_tensors(const hero_tensorfile *src, const char *out, const cha
         const hero_tensor_info *t = &o.tensors[i], *s;
         char full[1024];
         int64_t n = hero_tensor_numel(t), k;
+        size_t l;
         snprintf(full, sizeof full, "%s%s", prefix, t->name);
+        l = strlen(full);
+        if (q8 && ((l > 5 && !strcmp(full + l - 5, HERO_Q8_SUFFIX)) || (l > 11 && !strcmp(full + l - 11, HERO_Q8_SCALE_SUFFIX)))) {
+            if ((bad = verify_q8(src, t, full, l - (full[l - 1] == '0' ? 5 : 11), decoder_vals)) != 0)
+                fprintf(stderr, "hero_convert: --verify: %s: tensor %s is not the q8_0 of its source\n", out, t->name);
+            continue;
+        }
         s = hero_tensorfile_find(src, full);
         if (!s || hero_tensor_numel(s) != n || s->ndim != t->ndim || memcmp(s->shape, t->shape, (size_t)t->ndim * sizeof(int64_t))) {
             fprintf(stderr, "hero_convert: --verify: %s: tensor %s has no source of the same shape in the input\n", out, t->name);
@@ -164,8 +208,8 @@ static int verify_tensors(const hero_tensorfile *src, const char *out, const cha
             if (!x || !ref) bad = 1;
             for (k = 0; !bad && k < n; k++) {
                 float want = ref[k];
-                if (dt == HERO_F16) want = hero_f16_to_f32(hero_f32_to_f16(want));
-                else if (dt == HERO_BF16) want = hero_bf16_to_f32(hero_f32_to_bf16(want));
+                if (t->dtype == HERO_F16) want = hero_f16_to_f32(hero_f32_to_f16(want));
+                else if (t->dtype == HERO_BF16) want = hero_bf16_to_f32(hero_f32_to_bf16(want));
                 if (memcmp(&want, &x[k], sizeof(float)) != 0 && !(want != want && x[k] != x[k])) bad = 1;
             }
             if (bad) fprintf(stderr, "hero_convert: --verify: %s: tensor %s differs from its source\n", out, t->name);
@@ -181,14 +225,14 @@ static int verify_tensors(const hero_tensorfile *src, const char *out, const cha
         }
     }
     if (!bad) printf("verify: every tensor of %s equals its source%s (%d tensors)\n", out,
-                     dt == HERO_F32 ? "" : " rounded to the output dtype", o.n_tensors);
+                     q8 ? " (q8_0 matrices: hero_q8_0_quantize of it)" : dt == HERO_F32 ? "" : " rounded to the output dtype", o.n_tensors);
     hero_tensorfile_close(&o);
     return bad;
 }
 
 /* --check: OUT through hero_model_load; with a prefix-free IN, every parameter compared with
    hero_model_load(IN) */
-static int check_load(const char *cfg, const char *in, const char *out, hero_dtype dt, int compare) {
+static int check_load(const char *cfg, const char *in, const char *out, hero_dtype dt, int compare, int q8) {
     hero_model a, b;
     hero_error err;
     hero_load_report ra, rb;
@@ -209,6 +253,41 @@ static int check_load(const char *cfg, const char *in, const char *out, hero_dty
         fprintf(stderr, "hero_convert: --check: %s and %s give models of different sizes (%lu vs %lu floats)\n", in, out,
                 (unsigned long)a.n_floats, (unsigned long)b.n_floats);
         rc = 1;
+    } else if (q8) {
+        hero_model qa, qb;
+        hero_model_options o = hero_model_options_default();
+        int p;
+        for (p = 0, rc = 0; p < a.n_params; p++) {
+            double md = 0, ma = 0;
+            for (i = 0; i < a.table[p].numel; i++) {
+                double d = fabs((double)a.table[p].data[i] - b.table[p].data[i]);
+                if (d > md || d != d) md = d;
+                if (fabs(a.table[p].data[i]) > ma) ma = fabs(a.table[p].data[i]);
+            }
+            if (md / (ma > 1e-30 ? ma : 1e-30) > worst || md != md) worst = md / (ma > 1e-30 ? ma : 1e-30);
+        }
+        rc = !(worst <= 1.0 / 254 * 1.001);
+        printf("check: %s loads to the weights of %s within %.3g of each matrix's largest value (q8_0: <= 1/254)%s\n", out, in,
+               worst, rc ? ": TOO LARGE" : "");
+        o.wtype = HERO_W_Q8_0;
+        if (!rc && !hero_model_load_opt(&qa, cfg, in, &o, NULL, &err)) {
+            if (!hero_model_load_opt(&qb, cfg, out, &o, NULL, &err)) {
+                for (p = 0; p < qa.n_params && !rc; p++) {
+                    const hero_param *x = &qa.table[p], *y = &qb.table[p];
+                    if (x->wtype == HERO_W_Q8_0)
+                        rc = y->wtype != HERO_W_Q8_0 ||
+                             memcmp(x->wmat.data, y->wmat.data, (size_t)x->shape[0] * x->wmat.nb * HERO_Q8_BLOCK) != 0 ||
+                             memcmp(x->wmat.scale, y->wmat.scale, (size_t)x->shape[0] * x->wmat.nb * 2) != 0;
+                    else
+                        rc = memcmp(x->data, y->data, x->numel * sizeof(float)) != 0;
+                    if (rc) fprintf(stderr, "hero_convert: --check: %s: a q8_0 model from %s differs from one from %s\n", x->name, out, in);
+                }
+                if (!rc) printf("check: a q8_0 model loaded from %s equals one loaded from %s byte for byte\n", out, in);
+                hero_model_free(&qb);
+            } else rc = 1;
+            hero_model_free(&qa);
+        } else if (!rc) rc = 1;
+        if (rc && err.msg[0] && err.code) fprintf(stderr, "hero_convert: --check: %s\n", err.msg);
     } else if (dt == HERO_F32) {
         rc = memcmp(a.params, b.params, a.n_floats * sizeof(float)) != 0 || rb.n_loaded != ra.n_loaded;
         if (rc) fprintf(stderr, "hero_convert: --check: %s does not load to the weights of %s\n", out, in);
@@ -231,7 +310,7 @@ static int check_load(const char *cfg, const char *in, const char *out, hero_dty
 int main(int argc, char **argv) {
     const char *in = NULL, *out = NULL, *cfg = NULL;
     hero_dtype dt = HERO_F32;
-    int keep_tied = 0, verify = 0, i, n = 0, rc = 1, hero_mode = 0, drop_decoder = 0;
+    int keep_tied = 0, verify = 0, i, n = 0, rc = 1, hero_mode = 0, drop_decoder = 0, q8 = 0, lean = 0;
     size_t plen = 0;
     hero_tensorfile tf;
     hero_error err;
@@ -250,7 +329,10 @@ int main(int argc, char **argv) {
             if (!strcmp(d, "f32")) dt = HERO_F32;
             else if (!strcmp(d, "f16")) dt = HERO_F16;
             else if (!strcmp(d, "bf16")) dt = HERO_BF16;
-            else { fprintf(stderr, "hero_convert: --dtype %s: expected f32, f16 or bf16\n", d); return 2; }
+            else if (!strcmp(d, "q8_0")) { dt = HERO_F32; q8 = 1; }
+            else { fprintf(stderr, "hero_convert: --dtype %s: expected f32, f16, bf16 or q8_0\n", d); return 2; }
+        } else if (!strcmp(argv[i], "--lean")) {
+            lean = 1;
         } else if (!strcmp(argv[i], "--keep-tied")) {
             keep_tied = 1;
         } else if (!strcmp(argv[i], "--check") && i + 1 < argc) {
@@ -286,10 +368,21 @@ int main(int argc, char **argv) {
             break;
         }
     }
-    items = (hero_st_item *)calloc((size_t)tf.n_tensors + 1, sizeof(*items));
-    owned = (const void **)calloc((size_t)tf.n_tensors + 1, sizeof(*owned));
-    shapes = (int64_t(*)[HERO_MAX_DIMS])calloc((size_t)tf.n_tensors + 1, sizeof(*shapes));
-    names = (char **)calloc((size_t)tf.n_tensors + 1, sizeof(char *));
+    if (lean && !q8 && !hero_mode) {
+        fprintf(stderr, "hero_convert: --lean: %s is not a HERO checkpoint\n", in);
+        hero_tensorfile_close(&tf);
+        return 1;
+    }
+    if (q8 && !hero_mode) {
+        fprintf(stderr, "hero_convert: --dtype q8_0: %s is not a HERO checkpoint (q8_0 is for a model's matrices)\n", in);
+        hero_tensorfile_close(&tf);
+        return 1;
+    }
+    /* two items per tensor: q8_0 writes data + scales */
+    items = (hero_st_item *)calloc(2 * (size_t)tf.n_tensors + 1, sizeof(*items));
+    owned = (const void **)calloc(2 * (size_t)tf.n_tensors + 1, sizeof(*owned));
+    shapes = (int64_t(*)[HERO_MAX_DIMS])calloc(2 * (size_t)tf.n_tensors + 1, sizeof(*shapes));
+    names = (char **)calloc(2 * (size_t)tf.n_tensors + 1, sizeof(char *));
     meta = (const char **)calloc((size_t)(2 * (tf.n_entries + (tf.meta.type == HERO_JSON_OBJECT ? tf.meta.n : 0)) + 16), sizeof(char *));
     if (!items || !owned || !shapes || !names || !meta) { fprintf(stderr, "hero_convert: out of memory\n"); goto done; }
     if (hero_mode) {
@@ -339,7 +432,36 @@ int main(int argc, char **argv) {
             if (decoder_vals && !strcmp(nm, WORD)) from = decoder_vals;
         }
         if (t->ndim > HERO_MAX_DIMS || t->ndim < 0) { fprintf(stderr, "hero_convert: %s: tensor %s: bad rank\n", in, t->name); goto done; }
-        to = is_float(t->dtype) ? dt : t->dtype;
+        to = is_float(t->dtype) ? (lean && !hero_param_is_matrix(nm, t->ndim, t->shape) ? HERO_F32 : dt) : t->dtype;
+        if (q8 && is_float(t->dtype) && hero_param_is_matrix(nm, t->ndim, t->shape) && t->shape[0] <= INT32_MAX &&
+            t->shape[1] <= INT32_MAX) { /* NAME.q8_0 + NAME.q8_0_scale */
+            int O = (int)t->shape[0], K = (int)t->shape[1], nb = (K + HERO_Q8_BLOCK - 1) / HERO_Q8_BLOCK, h;
+            float *x = from ? (float *)from : read_f32(t, (int64_t)O * K, &err);
+            int8_t *q = (int8_t *)malloc((size_t)O * K + 1);
+            uint16_t *sc = (uint16_t *)malloc((size_t)O * nb * 2 + 2);
+            if (!x || !q || !sc) {
+                fprintf(stderr, "hero_convert: %s: %s\n", in, x ? "out of memory" : err.msg);
+                if (x != from) free(x);
+                free(q); free(sc);
+                goto done;
+            }
+            hero_q8_0_quantize(x, O, K, q, sc);
+            if (x != from) free(x);
+            for (h = 0; h < 2; h++) {
+                if (!(names[n] = (char *)malloc(strlen(nm) + 16))) { fprintf(stderr, "hero_convert: out of memory\n"); free(h ? NULL : q); free(sc); goto done; }
+                sprintf(names[n], "%s%s", nm, h ? HERO_Q8_SCALE_SUFFIX : HERO_Q8_SUFFIX);
+                shapes[n][0] = O;
+                shapes[n][1] = h ? nb : K;
+                items[n].name = names[n];
+                items[n].dtype = h ? HERO_F16 : HERO_I8;
+                items[n].ndim = 2;
+                items[n].shape = shapes[n];
+                items[n].data = h ? (const void *)sc : (const void *)q;
+                owned[n] = items[n].data;
+                n++;
+            }
+            continue;
+        }
         data = tensor_bytes(t, to, from, &own, &overflow, &err);
         if (!data) { fprintf(stderr, "hero_convert: %s: %s\n", in, err.msg); goto done; }
         if (!(names[n] = (char *)malloc(strlen(nm) + 1))) { fprintf(stderr, "hero_convert: out of memory\n"); goto done; }
@@ -361,7 +483,8 @@ int main(int argc, char **argv) {
     meta[n_meta++] = "format"; meta[n_meta++] = "pt";
     meta[n_meta++] = "converted_by"; meta[n_meta++] = "hero_convert (hero.h " HERO_VERSION ")";
     meta[n_meta++] = "source"; meta[n_meta++] = base_name(in);
-    meta[n_meta++] = "dtype"; meta[n_meta++] = hero_dtype_name(dt);
+    meta[n_meta++] = "dtype"; meta[n_meta++] = q8 ? "q8_0" : hero_dtype_name(dt);
+    if (lean && !q8 && dt != HERO_F32) { meta[n_meta++] = "lean"; meta[n_meta++] = "matrices only; the other floats are f32"; }
     if (drop_decoder) {
         snprintf(tied_note, sizeof tied_note, "%s=%s", DECODER, WORD);
         meta[n_meta++] = "tied"; meta[n_meta++] = tied_note;
@@ -392,11 +515,11 @@ int main(int argc, char **argv) {
     if (overflow)
         fprintf(stderr, "hero_convert: warning: %lld finite values exceed the %s range and were written as +-inf\n",
                 (long long)overflow, hero_dtype_name(dt));
-    printf("wrote %s: %d tensors, %s%s%s\n", out, n, hero_dtype_name(dt),
+    printf("wrote %s: %d tensors, %s%s%s\n", out, n, q8 ? "q8_0 matrices, f32 others" : hero_dtype_name(dt),
            hero_mode ? ", official HERO names" : "", drop_decoder ? ", tied decoder stored once (as word_embeddings)" : "");
     rc = 0;
-    if (verify) rc = verify_tensors(&tf, out, prefix, decoder_vals, dt);
-    if (!rc && cfg) rc = hero_mode ? check_load(cfg, in, out, dt, prefix[0] == 0) : 0;
+    if (verify) rc = verify_tensors(&tf, out, prefix, decoder_vals, dt, q8);
+    if (!rc && cfg) rc = hero_mode ? check_load(cfg, in, out, dt, prefix[0] == 0, q8) : 0;
     if (cfg && !hero_mode) printf("check: %s is not a HERO checkpoint; --check compared its tensors only\n", in);
 done:
     for (i = 0; i < n; i++) {

@@ -35,6 +35,8 @@
      --min-pred-l N        min_pred_l (2)
      --max-pred-l N        max_pred_l (16)
      --video-batch N       vcmr_eval_video_batch_size (50)
+     --dtype T             weights in memory: f32 (default), bf16, f16 or q8_0 (read directly by
+                           the matrix products; the model is inference-only in every format)
    Exit status 0 on success, 1 with a message on any error. */
 #define _POSIX_C_SOURCE 200809L
 #define HERO_IMPLEMENTATION
@@ -257,6 +259,7 @@ static void scan_videos(corpus *c, const char *dir) {
 typedef struct opts {
     const char *config, *model, *dir, *vocab, *merges, *cache;
     int no_cache, top, dim_a, dim_b, video_batch;
+    hero_wtype dtype;
     hero_media_options media;
     hero_vcmr_options vcmr;
     char **queries;
@@ -268,7 +271,7 @@ static void usage(void) {
             "usage: retrieve --config CONFIG.json --model CKPT --videos DIR --vocab vocab.json --merges merges.txt\n"
             "                [--cache FILE | --no-cache] [--top K] [--frame-len 1.5] [--feat-dims 2048,2304]\n"
             "                [--max-frames 100] [--max-sub-tokens 60] [--q2c-alpha 20] [--max-vcmr-video 100]\n"
-            "                [--min-pred-l 2] [--max-pred-l 16] [--video-batch 50] QUERY...\n");
+            "                [--min-pred-l 2] [--max-pred-l 16] [--video-batch 50] [--dtype f32|bf16|f16|q8_0] QUERY...\n");
 }
 
 static void parse_args(opts *o, int argc, char **argv) {
@@ -310,6 +313,10 @@ static void parse_args(opts *o, int argc, char **argv) {
         else if (strcmp(a, "--min-pred-l") == 0) o->vcmr.min_pred_l = (int)parse_int(a, VAL(), 0, 1 << 20);
         else if (strcmp(a, "--max-pred-l") == 0) o->vcmr.max_pred_l = (int)parse_int(a, VAL(), 1, 1 << 20);
         else if (strcmp(a, "--video-batch") == 0) o->video_batch = (int)parse_int(a, VAL(), 1, 1 << 20);
+        else if (strcmp(a, "--dtype") == 0) {
+            hero_error e;
+            if (hero_wtype_parse(VAL(), &o->dtype, &e)) die("--dtype: %s", e.msg);
+        }
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { usage(); exit(0); }
         else if (a[0] == '-' && a[1] == '-' && a[2] == 0) { while (++i < argc) o->queries[o->n_queries++] = argv[i]; }
         else if (a[0] == '-' && a[1] == '-') { usage(); die("unknown option %s", a); }
@@ -497,7 +504,12 @@ int main(int argc, char **argv) {
 
     parse_args(&o, argc, argv);
     memset(&c, 0, sizeof c);
-    if (hero_model_load(&m, o.config, o.model, NULL, &err)) die("%s", err.msg);
+    {
+        hero_model_options mo = hero_model_options_default();
+        mo.inference_only = 1; /* no gradients, no optimizer state */
+        mo.wtype = o.dtype;
+        if (hero_model_load_opt(&m, o.config, o.model, &mo, NULL, &err)) die("%s", err.msg);
+    }
     H = m.cfg.H;
     if (hero_tokenizer_load(&tok, o.vocab, o.merges, &err)) die("%s", err.msg);
     scan_videos(&c, o.dir);
@@ -511,6 +523,7 @@ int main(int argc, char **argv) {
     file_id(&gkey, "merges", o.merges);
     str_add(&gkey, "|fl=%.17g|max_frames=%d|max_sub_tokens=%d|dims=%d,%d|batch=%d", o.media.frame_len, o.media.max_frames,
             o.media.max_sub_tokens, o.dim_a, o.dim_b, o.video_batch);
+    if (o.dtype != HERO_W_F32) str_add(&gkey, "|dtype=%s", hero_wtype_name(o.dtype));
     for (i = 0; i < c.n; i++) video_key(&o, &c, &c.v[i]);
 
     if (!o.no_cache) {

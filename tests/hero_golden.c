@@ -42,6 +42,19 @@ static double g_tol = TOL;
 static int g_cosine = 0;            /* gradients by cosine similarity */
 static hero_precision g_prec = HERO_PREC_FP32;
 static int g_device_shown = 0;
+/* --dtype: the model's matrices in a reduced format (an inference-only model: outputs and losses
+   only, by the rule of that format; no gradients, no training replay, no RoBERTa init) */
+static hero_wtype g_wtype = HERO_W_F32;
+static int g_isa = -1;
+#define TOL_HALF 3e-2 /* bf16 / f16 weights: the GPU's bf16 rule */
+#define TOL_Q8 4e-2   /* q8_0 weights and inputs: measured worst 2.2e-2 (vsm out.loss_neg_ctx_mat) on tests/golden/tiny */
+static hero_model_options golden_opts(void) {
+    hero_model_options o = hero_model_options_default();
+    o.wtype = g_wtype;
+    o.inference_only = g_wtype != HERO_W_F32;
+    o.isa_max = g_isa;
+    return o;
+}
 
 /* a freshly loaded / initialised model: the precision asked for; says once where it runs */
 static int setup_model(hero_model *m, hero_error *err) {
@@ -517,7 +530,16 @@ static void run_task(golden_ctx *g, hero_model *m, const char *dir, int ti) {
     }
     hero_zero_grad(m);
     for (i = 0; i < m->n_params; i++) m->table[i].has_grad = 0;
-    if (hero_forward_backward(m, &b, 1, probe, &r, &err)) {
+    if (m->inference_only) { /* --dtype: a backward must be refused with a message; outputs only */
+        int rc = hero_forward_backward(m, &b, 1, probe, &r, &err);
+        if (rc == HERO_EINVAL && strstr(err.msg, "inference-only")) report_tol(g, task, "backward-refused", 0.0, 0.0);
+        else report_msg(g, task, "backward-refused", rc ? err.msg : "a backward ran on an inference-only model");
+        if (hero_forward_backward(m, &b, 0, probe, &r, &err)) report_msg(g, task, "forward", err.msg);
+        else {
+            check_outputs(g, m, task, &tf, &b, &r);
+            if (TASK_IDS[ti] == HERO_TASK_VSM) check_inference(g, m, task, &tf, &b, &r);
+        }
+    } else if (hero_forward_backward(m, &b, 1, probe, &r, &err)) {
         report_msg(g, task, "forward", err.msg);
     } else {
         char why[512];
@@ -913,8 +935,27 @@ static void run_dir(golden_ctx *g, const char *dir, const char *model_override) 
        pre-training model.pt (tiny-downstream) goes on to its fine-tuning models, if any */
     if (run_tvr_eval(g, dir) && !model_override && !file_exists(ckpt) && !ds_is_downstream(dir)) return;
     if (!model_override && !file_exists(ckpt) && ds_is_downstream(dir)) { ds_run_dir(g, dir); return; }
-    if (hero_model_load(&m, cfg, ckpt, &rep, &err)) { report_msg(g, "load", ckpt, err.msg); return; }
+    {
+        hero_model_options o = golden_opts();
+        if (hero_model_load_opt(&m, cfg, ckpt, &o, &rep, &err)) { report_msg(g, "load", ckpt, err.msg); return; }
+    }
     if (setup_model(&m, &err)) { report_msg(g, "load", "precision", err.msg); hero_model_free(&m); return; }
+    if (g_wtype != HERO_W_F32) { /* --dtype: forward outputs and losses only */
+        hero_tensorfile tf;
+        double keep = g_tol;
+        if (!hero_tensorfile_open(&tf, ckpt, &err)) { /* a reduced-precision file: the coarser format's rule */
+            const char *fd = hero_tensorfile_meta(&tf, "dtype");
+            if (fd && !strcmp(fd, "q8_0") && g_tol < TOL_Q8) g_tol = TOL_Q8;
+            if (fd && (!strcmp(fd, "bf16") || !strcmp(fd, "f16")) && g_tol < TOL_HALF) g_tol = TOL_HALF;
+            hero_tensorfile_close(&tf);
+        }
+        fprintf(stderr, "# weights: %s in memory (%zu bytes), rule err <= %g\n", hero_wtype_name(g_wtype),
+                hero_model_weight_bytes(&m), g_tol);
+        for (ti = 0; ti < (int)(sizeof(TASKS) / sizeof(TASKS[0])); ti++) run_task(g, &m, dir, ti);
+        hero_model_free(&m);
+        g_tol = keep;
+        return;
+    }
     if (rep.n_unexpected) report_msg(g, "load", "unexpected-keys", rep.unexpected);
     if (rep.n_missing) report_msg(g, "load", "missing-keys", rep.missing);
     snprintf(legacy, sizeof(legacy), "%s/model_legacy.pt", dir);
@@ -940,7 +981,7 @@ static void run_dir(golden_ctx *g, const char *dir, const char *model_override) 
 #else
 #define GOLDEN_DEVICE "cpu"
 #endif
-#define GOLDEN_USAGE "usage: %s [--model FILE] [--threads N] [--split-all] [--device cpu|cuda] [--precision fp32|tf32|bf16] DIR...\n"
+#define GOLDEN_USAGE "usage: %s [--model FILE] [--threads N] [--split-all] [--device cpu|cuda] [--precision fp32|tf32|bf16] [--dtype f32|bf16|f16|q8_0] [--isa N] DIR...\n"
 
 int main(int argc, char **argv) {
     golden_ctx g = {0, 0};
@@ -969,6 +1010,12 @@ int main(int argc, char **argv) {
             else if (!strcmp(p, "bf16")) g_prec = HERO_PREC_BF16;
             else { fprintf(stderr, "hero_golden: --precision %s: expected fp32, tf32 or bf16\n", p); return 2; }
             if (g_prec != HERO_PREC_FP32) { g_tol = 3e-2; g_cosine = 1; }
+        } else if (!strcmp(argv[i], "--dtype") && i + 1 < argc) {
+            hero_error err;
+            if (hero_wtype_parse(argv[++i], &g_wtype, &err)) { fprintf(stderr, "hero_golden: --dtype: %s\n", err.msg); return 2; }
+            if (g_wtype != HERO_W_F32) g_tol = g_wtype == HERO_W_Q8_0 ? TOL_Q8 : TOL_HALF;
+        } else if (!strcmp(argv[i], "--isa") && i + 1 < argc) {
+            g_isa = atoi(argv[++i]);
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             printf(GOLDEN_USAGE, argv[0]);
             return 0;
@@ -979,7 +1026,7 @@ int main(int argc, char **argv) {
     }
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--model") || !strcmp(argv[i], "--threads") || !strcmp(argv[i], "--device") ||
-            !strcmp(argv[i], "--precision")) { i++; continue; }
+            !strcmp(argv[i], "--precision") || !strcmp(argv[i], "--dtype") || !strcmp(argv[i], "--isa")) { i++; continue; }
         if (!strcmp(argv[i], "--split-all")) continue;
         run_dir(&g, argv[i], model);
         ndirs++;

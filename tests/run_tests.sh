@@ -27,6 +27,12 @@ run "golden parity, 3 threads, every threaded loop split (--split-all)" "$BUILD/
 run "threads: the worker pool, the portable GEMM at 1-7 threads" "$BUILD/test_threads"
 run "golden parity, unzeroed activations poisoned with NaN (HERO_ARENA_POISON)" "$BUILD/hero_golden_poison" --threads 1 tests/golden/tiny
 run "golden parity with the legacy checkpoint" "$BUILD/hero_golden" --model tests/golden/tiny/model_legacy.pt tests/golden/tiny
+run "golden, bf16 weights (inference only: outputs and losses err <= 3e-2)" "$BUILD/hero_golden" --dtype bf16 tests/golden/tiny
+run "golden, f16 weights (inference only: outputs and losses err <= 3e-2)" "$BUILD/hero_golden" --dtype f16 tests/golden/tiny
+run "golden, q8_0 weights (inference only: outputs and losses err <= 4e-2)" "$BUILD/hero_golden" --dtype q8_0 tests/golden/tiny
+run "golden, q8_0 weights, portable C kernels (--isa 0)" "$BUILD/hero_golden" --dtype q8_0 --isa 0 tests/golden/tiny
+run "lean inference: format kernels on every ISA, inference-only models" "$BUILD/test_lean" tests/golden/tiny
+run "lean inference: every file format (hero_convert --dtype) into every in-memory format" bash tests/test_lean.sh "$BUILD"
 run "gradient checks (finite differences)" "$BUILD/test_ops" tests/golden/tiny
 run "file formats (JSON, safetensors, torch.save, npy/npz)" "$BUILD/test_formats"
 run "batch building (official collate)" "$BUILD/test_batch"
