@@ -85,6 +85,10 @@ $(BUILD)/%: examples/%.c $(HDR) | $(BUILD)
 $(BUILD)/%: tests/%.c $(HDR) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LIBS)
 
+# hero_golden's downstream part (tests/golden/tiny-downstream) is a second source file it includes
+$(BUILD)/hero_golden $(BUILD)/hero_golden_poison $(CUDA_BUILD)/hero_golden $(CUDA_EMU_BUILD)/hero_golden: tests/golden_downstream.c tests/ds_batch.h
+$(BUILD)/test_ops: tests/ds_batch.h
+
 # the LMDB importer and its test (they need IMPORT_LIBS; `make all` leaves them out otherwise)
 $(BUILD)/hero_lmdb_import: tools/hero_lmdb_import.c $(HDR) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(IMPORT_CFLAGS) $< -o $@ $(IMPORT_LIBS) $(ALL_LIBS)

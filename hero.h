@@ -357,7 +357,17 @@ typedef struct hero_config {
     int ranking_lse;   /* 0 hinge, 1 lse */
     int use_hard_negative, hard_pool_size;
     int conv_k;        /* VSM span predictor kernel (5) */
+    int heads;         /* which task heads the model has (HERO_HEADS_*; 0 = VSM, the pre-training model) */
 } hero_config;
+
+/* The task heads on top of the shared encoder (v_encoder.*), one set per official model class:
+   HERO_HEADS_VSM      q_feat_attn, video_query_linear, video_st/ed_predictor: HeroForPretraining,
+                       HeroForVcmr, HeroForVr (the pre-training checkpoints and VCMR / VR fine-tuning)
+   HERO_HEADS_VIDEOQA  qa_pool, qa_pred_head, st_ed_pool, st_ed_pred_head: HeroForVideoQA (TVQA, How2QA)
+   HERO_HEADS_VIOLIN   violin_pool, violin_pred_head: HeroForViolin
+   hero_model_load picks them from the checkpoint's keys; hero_model_load_heads starts a fine-tuning
+   model of the given heads from any checkpoint (e.g. a pre-trained one). */
+enum { HERO_HEADS_VSM = 0, HERO_HEADS_VIDEOQA = 1, HERO_HEADS_VIOLIN = 2, HERO_HEADS_COUNT };
 
 /* Reads dims from an official model-config JSON file; F / max_frm_seq_len / fom_classes are
    left 0 (they come from the checkpoint) unless a "hero" object gives them. Loss settings
@@ -413,7 +423,10 @@ HERODEF void hero_config_default_losses(hero_config *c);
     X(fom_ln_w,   "v_encoder.fom_output.LayerNorm.weight",                        1, 2 * c->H, 0, 0) \
     X(fom_ln_b,   "v_encoder.fom_output.LayerNorm.bias",                          1, 2 * c->H, 0, 0) \
     X(fom2_w,     "v_encoder.fom_output.linear_2.weight",                         2, c->fom_classes, 2 * c->H, 0) \
-    X(fom2_b,     "v_encoder.fom_output.linear_2.bias",                           1, c->fom_classes, 0, 0) \
+    X(fom2_b,     "v_encoder.fom_output.linear_2.bias",                           1, c->fom_classes, 0, 0)
+
+/* the VSM heads (pre-training, VCMR, VR models: c->heads == HERO_HEADS_VSM) */
+#define HERO_PARAMS_VSM(X) \
     X(qin_ln_w,   "q_feat_attn.query_input_proj.LayerNorm.weight",                1, c->H, 0, 0) \
     X(qin_ln_b,   "q_feat_attn.query_input_proj.LayerNorm.bias",                  1, c->H, 0, 0) \
     X(qin_w,      "q_feat_attn.query_input_proj.net.1.weight",                    2, c->H, c->H, 0) \
@@ -426,6 +439,34 @@ HERODEF void hero_config_default_losses(hero_config *c);
     X(vq_b,       "video_query_linear.bias",                                      1, c->H, 0, 0) \
     X(st_w,       "video_st_predictor.weight",                                    3, 1, 1, c->conv_k) \
     X(ed_w,       "video_ed_predictor.weight",                                    3, 1, 1, c->conv_k)
+
+/* the video QA heads (HeroForVideoQA: c->heads == HERO_HEADS_VIDEOQA); MLPLayer = linear_1 [2H,H],
+   gelu, LayerNorm(2H, 1e-5), linear_2 */
+#define HERO_PARAMS_VIDEOQA(X) \
+    X(qa_pool_w,  "qa_pool.weight",                                               2, 1, c->H, 0) \
+    X(qa1_w,      "qa_pred_head.linear_1.weight",                                 2, 2 * c->H, c->H, 0) \
+    X(qa1_b,      "qa_pred_head.linear_1.bias",                                   1, 2 * c->H, 0, 0) \
+    X(qa_ln_w,    "qa_pred_head.LayerNorm.weight",                                1, 2 * c->H, 0, 0) \
+    X(qa_ln_b,    "qa_pred_head.LayerNorm.bias",                                  1, 2 * c->H, 0, 0) \
+    X(qa2_w,      "qa_pred_head.linear_2.weight",                                 2, 1, 2 * c->H, 0) \
+    X(qa2_b,      "qa_pred_head.linear_2.bias",                                   1, 1, 0, 0) \
+    X(se_pool_w,  "st_ed_pool.weight",                                            2, 1, c->H, 0) \
+    X(se1_w,      "st_ed_pred_head.linear_1.weight",                              2, 2 * c->H, c->H, 0) \
+    X(se1_b,      "st_ed_pred_head.linear_1.bias",                                1, 2 * c->H, 0, 0) \
+    X(se_ln_w,    "st_ed_pred_head.LayerNorm.weight",                             1, 2 * c->H, 0, 0) \
+    X(se_ln_b,    "st_ed_pred_head.LayerNorm.bias",                               1, 2 * c->H, 0, 0) \
+    X(se2_w,      "st_ed_pred_head.linear_2.weight",                              2, 2, 2 * c->H, 0) \
+    X(se2_b,      "st_ed_pred_head.linear_2.bias",                                1, 2, 0, 0)
+
+/* the VIOLIN heads (HeroForViolin: c->heads == HERO_HEADS_VIOLIN) */
+#define HERO_PARAMS_VIOLIN(X) \
+    X(vl_pool_w,  "violin_pool.weight",                                           2, 1, c->H, 0) \
+    X(vl1_w,      "violin_pred_head.linear_1.weight",                             2, 2 * c->H, c->H, 0) \
+    X(vl1_b,      "violin_pred_head.linear_1.bias",                               1, 2 * c->H, 0, 0) \
+    X(vl_ln_w,    "violin_pred_head.LayerNorm.weight",                            1, 2 * c->H, 0, 0) \
+    X(vl_ln_b,    "violin_pred_head.LayerNorm.bias",                              1, 2 * c->H, 0, 0) \
+    X(vl2_w,      "violin_pred_head.linear_2.weight",                             2, 1, 2 * c->H, 0) \
+    X(vl2_b,      "violin_pred_head.linear_2.bias",                               1, 1, 0, 0)
 
 /* one attention block (BertAttention): names relative to "...attention." / "query_self_attention." */
 #define HERO_PARAMS_ATTN(X) \
@@ -457,7 +498,10 @@ typedef struct hero_layer_params {
 } hero_layer_params;
 typedef struct hero_params {
     HERO_PARAMS_GLOBAL(HERO__FIELD)
-    hero_attn_params q_attn;                      /* q_feat_attn.query_self_attention.* */
+    HERO_PARAMS_VSM(HERO__FIELD)
+    HERO_PARAMS_VIDEOQA(HERO__FIELD)
+    HERO_PARAMS_VIOLIN(HERO__FIELD)
+    hero_attn_params q_attn;                      /* q_feat_attn.query_self_attention.* (HERO_HEADS_VSM) */
     hero_layer_params f_layer[HERO_MAX_LAYERS];   /* v_encoder.f_encoder.encoder.layer.{i}.* */
     hero_layer_params c_layer[HERO_MAX_LAYERS];   /* v_encoder.c_encoder.encoder.layer.{i}.* */
 } hero_params;
@@ -495,7 +539,10 @@ typedef struct hero_param {
    hero_batch_free() frees every non-NULL array. Integer arrays are int32. */
 typedef enum hero_task {
     HERO_TASK_REPR = 0, HERO_TASK_MLM, HERO_TASK_MFM_NCE, HERO_TASK_MFFR, HERO_TASK_FOM, HERO_TASK_VSM,
-    HERO_TASK_COUNT
+    HERO_TASK_COUNT, /* the pre-training tasks end here (the trainer's mixture) */
+    /* fine-tuning tasks (section 9, "Fine-tuning heads"; VCMR and VR are HERO_TASK_VSM batches) */
+    HERO_TASK_VIDEOQA = 64, /* HeroForVideoQA: a model with HERO_HEADS_VIDEOQA */
+    HERO_TASK_VIOLIN        /* HeroForViolin: a model with HERO_HEADS_VIOLIN */
 } hero_task;
 
 typedef struct hero_batch {
@@ -540,6 +587,13 @@ typedef struct hero_batch {
     int32_t *q_mask;        /* [Nq*Lq] query_attn_masks */
     int32_t *q_vidx;        /* [Nq] */
     int32_t *vsm_targets;   /* [Nq*2]  st, ed (-1 = ignored) */
+    /* fine-tuning: VIDEOQA (rows = questions x n_cand candidates) and VIOLIN (rows = statements).
+       The cross-modal / temporal inputs are as above with B rows (each video repeated per row), the
+       text appended to the temporal encoder is q_ids / q_pos / q_mask with Nq = B rows of Lq
+       (in.qa_input_ids / in.q_input_ids: [SEP] question [SEP] answer, or [SEP] statement),
+       VIDEOQA's span targets are vsm_targets [questions*2] (in.ts_targets) */
+    int n_cand;             /* VIDEOQA: answer candidates per question (5) */
+    int32_t *labels;        /* VIDEOQA [B / n_cand] answer (-1 = none, in.targets); VIOLIN [B] 0 / 1 */
 } hero_batch;
 
 HERODEF void hero_batch_free(hero_batch *b);
@@ -646,11 +700,45 @@ HERODEF int hero_build_batch(hero_batch *out, hero_task task, const hero_video *
                              int n_videos, const hero_batch_options *opt,
                              const hero_choices *choices, hero_rng *rng, hero_error *err);
 
-HERODEF const char *hero_task_name(hero_task t); /* "repr","mlm","mfm-nce","mffr","fom","vsm" */
+HERODEF const char *hero_task_name(hero_task t); /* "repr","mlm","mfm-nce","mffr","fom","vsm","videoqa","violin" */
 /* 1 if a backward pass of task t gives the parameter of this official name a gradient (the
    parameter groups the task declares; the frame mask embeddings need masked frames, the span
    predictors and video_query_linear lw_st_ed != 0), else 0. */
 HERODEF int hero_task_trains(hero_task t, const char *param);
+
+/* ---- fine-tuning batches: the official collates of data/vcmr.py, vr.py, videoQA.py, violin.py ----
+   One item = one annotated query (VCMR / VR), question (video QA) or statement (VIOLIN) on one video
+   of the corpus; several items may share a video. */
+typedef struct hero_ft_item {
+    int video;                  /* index into the videos */
+    int len;                    /* the query / question / statement: word ids (no special tokens) */
+    const int32_t *tokens;
+    int n_cand;                 /* video QA: answer candidates (5 in TVQA / How2QA) */
+    const int32_t *cand_len;    /* [n_cand] */
+    const int32_t *cand_tokens; /* [sum cand_len] their word ids, one after the other */
+    int label;                  /* video QA: the answer (-1 = none); VIOLIN: 0 / 1 (true statement) */
+    int has_ts;                 /* VCMR / video QA: the ground-truth moment ts (seconds) is given */
+    double ts[2];
+} hero_ft_item;
+
+/* The fine-tuning batch of n_items items, as the official collate builds it:
+   - HERO_TASK_VSM (VCMR, VR; sampled_by_q): one temporal row per item (its video, repeated when
+     items share one), the subtitle rows of VideoFeatSubTokDataset ([SEP] + the subtitle and its
+     opt->sub_ctx_len predecessors; no word cut), queries [CLS] + words padded with pad_id,
+     q_vidx = the LAST item with the same video (vcmr_collate's dict), targets (st, ed) =
+     (min(floor(ts0 / iv), n-1), min(max(ceil(ts1 / iv) - 1, st + 1), n-1)) with n the video's
+     frames after the max_frames cut, (-1, -1) without ts (VR);
+   - HERO_TASK_VIDEOQA: n_cand temporal rows per item, every subtitle row of candidate a followed
+     by [SEP] question [SEP] answer_a; the same text as q_ids (padded with pad_id, positions from 0);
+     labels = the answers, vsm_targets = the span targets as above;
+   - HERO_TASK_VIOLIN: one row per item with [SEP] statement appended; labels 0 / 1.
+   opt: max_frames = the task's max_clip_len (the SubTokLmdb cut), sub_ctx_len, cls / sep / pad;
+   max_txt_len is not used (the fine-tuning datasets cut nothing; their DBs drop long queries).
+   iv = frame_interval (vfeat_interval: 1.5 s for TV, 2 for MSR-VTT). out is overwritten (not freed
+   first); on error it is left zeroed. */
+HERODEF int hero_build_ft_batch(hero_batch *out, hero_task task, const hero_video *videos, int n_videos,
+                                const hero_ft_item *items, int n_items, double frame_interval,
+                                const hero_batch_options *opt, hero_error *err);
 
 /* Fill b from a golden file's `in.*` tensors (ints -> int32, bool -> uint8). MLM, like
    the official mlm_collate, has no frame position ids (0..Lv-1 are filled in), no temporal
@@ -750,6 +838,12 @@ typedef struct hero_result {
     const float *q2video;     /* [Nq, B] */
     const float *neg_ctx_mat; int neg_ctx_cols; /* [Nq, B-1] */
     const float *neg_q_mat; int neg_q_cols;     /* [Nq, Nq-qpv] */
+    float loss_st, loss_ed;   /* VSM / VCMR / VIDEOQA: the span cross-entropies before any weight (0 when not run) */
+    /* fine-tuning (VIDEOQA, VIOLIN); logits in scores / n_rows / n_cols ([Q, n_cand]; [B, 1]) */
+    const float *fused; int fused_len; /* the temporal encoder over [frames ; text]: [B, L + Lq, H] */
+    const float *pooled;      /* VIDEOQA qa_pooled_video [Q, n_cand, H]; VIOLIN pooled_video [B, H] */
+    const float *span_pooled; /* VIDEOQA st_ed_pooled_video [Q, L, H] (softmax across the candidates) */
+    float loss_task;          /* VIDEOQA loss_qa (cross-entropy over the candidates); VIOLIN the BCE */
 } hero_result;
 
 /* A growing scratch arena for activations (reset at every forward). */
@@ -793,6 +887,14 @@ typedef struct hero_load_report {
 } hero_load_report;
 HERODEF int hero_model_load(hero_model *m, const char *config_json, const char *checkpoint,
                             hero_load_report *report, hero_error *err);
+/* A model with the task heads `heads` (HERO_HEADS_*) started as the official fine-tuning scripts
+   do (Hero*.from_pretrained(config, checkpoint)): every parameter initialised as the official
+   constructor does (hero_model_init_random(m, seed): the heads get PyTorch's defaults, st_ed_pool
+   starts as a copy of qa_pool), then every tensor of the checkpoint with a parameter of the same
+   name loaded (the others are listed in report->unexpected, the parameters it lacks in
+   report->missing). */
+HERODEF int hero_model_load_heads(hero_model *m, const char *config_json, const char *checkpoint, int heads,
+                                  uint64_t seed, hero_load_report *report, hero_error *err);
 /* Copies the tensors of an open tensor file into a model (names as the official state dict). */
 HERODEF int hero_model_load_state(hero_model *m, const hero_tensorfile *tf, hero_load_report *report,
                                   hero_error *err);
@@ -814,6 +916,13 @@ HERODEF int hero_forward_backward(hero_model *m, const hero_batch *b, int backwa
 HERODEF int hero_vcmr_scores(hero_model *m, const float *mq, int Nq, const float *frames,
                              const int32_t *mask, int B, int L, float *q2video, float *st, float *ed,
                              hero_error *err);
+/* Evaluation of video QA / VIOLIN logits [n, cols] (host memory) as validate_videoQA / validate_violin:
+   cols > 1 (QA): pred = argmax (first on ties), loss = sum of cross-entropies / n, acc = fraction of
+   pred == label; cols == 1 (VIOLIN): pred = sigmoid(logit) > 0.5, loss = sum of binary cross-entropies
+   (logs clamped at -100 as torch) / n. pred [n] may be NULL; labels NULL or any label < 0 (no ground
+   truth): *loss and *acc are NaN. */
+HERODEF int hero_qa_eval(const float *logits, int n, int cols, const int32_t *labels, int64_t *pred, double *loss,
+                         double *acc);
 /* Encodes queries: ids / mask [Nq, Lq] (CLS + words, padded with 1 / 0) -> mq [Nq, H]. */
 HERODEF int hero_encode_queries(hero_model *m, const int32_t *ids, const int32_t *mask, int Nq, int Lq,
                                 float *mq, hero_error *err);
@@ -4315,6 +4424,9 @@ typedef struct hero__prep {
     const int32_t *nce_tg;            /* MFM-NCE targets 0..nm-1 */
     const int32_t *fom_dst;           /* FOM: row v*L+l moves to v*L+order[l] */
     const int32_t *vsm_row, *vsm_tg;  /* VSM: query q's st/ed row (q*B + its video); targets st [Nq] then ed [Nq] */
+    const int32_t *ft_mask;           /* VIDEOQA / VIOLIN: [B, L + Lq] the frame mask then the text mask */
+    const int32_t *ft_tr;             /* VIDEOQA: [Q*L*k] row (q, a, l) of [Q, k, L] for row (q, l, a) */
+    const int32_t *ft_qmask;          /* VIDEOQA: [Q*L] the first candidate's frame mask of each question */
     hero__rowmap wmap, qmap;          /* GPU: word-table rows of the text / the VSM queries (hero__k_embed_bwd) */
     int n_up, failed;                 /* HERO_CUDA: the pending copies (and whether space ran out) */
     struct { void *dst; const void *src; size_t bytes; } up[48];
@@ -4414,8 +4526,9 @@ static int hero__walk_params(hero_model *m, int assign) {
         hero_params *PP = P, *GG = G;
         prefix[0] = 0;
         HERO_PARAMS_GLOBAL(HERO__REG)
+        if (c->heads == HERO_HEADS_VSM) { HERO_PARAMS_VSM(HERO__REG) }
     }
-    {
+    if (c->heads == HERO_HEADS_VSM) {
         hero_attn_params *PP = &P->q_attn, *GG = &G->q_attn;
         snprintf(prefix, sizeof(prefix), "q_feat_attn.query_self_attention.");
         HERO_PARAMS_ATTN(HERO__REG)
@@ -4437,6 +4550,12 @@ static int hero__walk_params(hero_model *m, int assign) {
             HERO_PARAMS_FFN(HERO__REG)
         }
     }
+    { /* the fine-tuning heads of the other model classes */
+        hero_params *PP = P, *GG = G;
+        prefix[0] = 0;
+        if (c->heads == HERO_HEADS_VIDEOQA) { HERO_PARAMS_VIDEOQA(HERO__REG) }
+        if (c->heads == HERO_HEADS_VIOLIN) { HERO_PARAMS_VIOLIN(HERO__REG) }
+    }
 #undef HERO__REG
     if (!assign && m->table) m->n_floats = off;
     return i;
@@ -4450,6 +4569,7 @@ static int hero__check_config(const hero_config *c, hero_error *err) {
     if (c->f_layers < 0 || c->f_layers > HERO_MAX_LAYERS || c->c_layers < 0 || c->c_layers > HERO_MAX_LAYERS)
         return hero__fail(err, HERO_EINVAL, "config: layer counts %d / %d out of range [0, %d]", c->f_layers, c->c_layers,
                           HERO_MAX_LAYERS);
+    if (c->heads < 0 || c->heads >= HERO_HEADS_COUNT) return hero__fail(err, HERO_EINVAL, "config: unknown task heads %d", c->heads);
     if (c->f_inter <= 0 || c->c_inter <= 0 || c->V <= 0 || c->Vp < c->V || c->f_max_pos <= 0 || c->c_max_pos <= 0 ||
         c->q_max_pos <= 0 || c->F <= 0 || c->max_frm_seq_len <= 0 || c->fom_classes <= 0 || c->conv_k <= 0 ||
         !(c->conv_k & 1))
@@ -5313,6 +5433,8 @@ enum {
     HERO__GROUP_QUERY = 1u << 10,      /* q_feat_attn */
     HERO__GROUP_SPAN = 1u << 11,       /* video_st_predictor, video_ed_predictor */
     HERO__GROUP_VSM = 1u << 12,        /* video_query_linear */
+    HERO__GROUP_HEAD_VIDEOQA = 1u << 13, /* qa_pool, qa_pred_head, st_ed_pool, st_ed_pred_head */
+    HERO__GROUP_HEAD_VIOLIN = 1u << 14,  /* violin_pool, violin_pred_head */
     HERO__GROUP_OTHER = 1u << 30       /* anything else (the pooler) */
 };
 static unsigned hero__param_group(const char *name) {
@@ -5332,7 +5454,13 @@ static unsigned hero__param_group(const char *name) {
         {"q_feat_attn.", HERO__GROUP_QUERY},
         {"video_st_predictor.", HERO__GROUP_SPAN},
         {"video_ed_predictor.", HERO__GROUP_SPAN},
-        {"video_query_linear.", HERO__GROUP_VSM}};
+        {"video_query_linear.", HERO__GROUP_VSM},
+        {"qa_pool.", HERO__GROUP_HEAD_VIDEOQA},
+        {"qa_pred_head.", HERO__GROUP_HEAD_VIDEOQA},
+        {"st_ed_pool.", HERO__GROUP_HEAD_VIDEOQA},
+        {"st_ed_pred_head.", HERO__GROUP_HEAD_VIDEOQA},
+        {"violin_pool.", HERO__GROUP_HEAD_VIOLIN},
+        {"violin_pred_head.", HERO__GROUP_HEAD_VIOLIN}};
     size_t i;
     for (i = 0; i < sizeof(g) / sizeof(g[0]); i++)
         if (strncmp(name, g[i].prefix, strlen(g[i].prefix)) == 0) return g[i].group;
@@ -5406,6 +5534,32 @@ static int hero__check_fom(const hero_model *m, const hero_batch *b, hero_error 
     for (i = 0; i < b->B * b->L; i++) {
         if (b->shuffled_orders[i] < 0 || b->shuffled_orders[i] >= b->L) return hero__fail(err, HERO_EINVAL, "batch: FOM order %d out of range", b->shuffled_orders[i]);
         if (b->fom_targets[i] < -1 || b->fom_targets[i] >= c->fom_classes) return hero__fail(err, HERO_EINVAL, "batch: FOM target %d out of range", b->fom_targets[i]);
+    }
+    return 0;
+}
+/* video QA / VIOLIN: a model with the task's heads, the text rows next to the frames, the labels */
+static int hero__check_ft(const hero_model *m, const hero_batch *b, hero_error *err) {
+    const hero_config *c = &m->cfg;
+    int i;
+    if (c->heads != (b->task == HERO_TASK_VIDEOQA ? HERO_HEADS_VIDEOQA : HERO_HEADS_VIOLIN))
+        return hero__fail(err, HERO_EINVAL, "batch: task %s needs a model with its heads (the model has heads %d)",
+                          hero_task_name(b->task), c->heads);
+    int nq = b->B, k = b->task == HERO_TASK_VIDEOQA ? b->n_cand : 1;
+    if (k <= 0 || b->B % k || b->Nq != b->B || b->Lq <= 0 || b->Lq > c->f_max_pos ||
+        !b->q_ids || !b->q_pos || !b->q_mask || !b->labels || (b->task == HERO_TASK_VIDEOQA && !b->vsm_targets))
+        return hero__fail(err, HERO_ESHAPE, "batch: %s needs %d text rows (has %d of length %d) and labels (%d candidates)",
+                          hero_task_name(b->task), b->B, b->Nq, b->Lq, k);
+    nq = b->B / k;
+    for (i = 0; i < b->Nq * b->Lq; i++)
+        if (b->q_ids[i] < 0 || b->q_ids[i] >= c->Vp) return hero__fail(err, HERO_EINVAL, "batch: text token id %d out of range", b->q_ids[i]);
+    for (i = 0; i < b->Lq; i++)
+        if (b->q_pos[i] < 0 || b->q_pos[i] >= c->f_max_pos) return hero__fail(err, HERO_EINVAL, "batch: text position %d out of range", b->q_pos[i]);
+    for (i = 0; i < nq; i++) {
+        int lo = b->task == HERO_TASK_VIDEOQA ? -1 : 0, hi = b->task == HERO_TASK_VIDEOQA ? k : 2;
+        if (b->labels[i] < lo || b->labels[i] >= hi) return hero__fail(err, HERO_EINVAL, "batch: label %d of row %d outside [%d, %d)", b->labels[i], i, lo, hi);
+        if (b->task == HERO_TASK_VIDEOQA &&
+            (b->vsm_targets[2 * i] < -1 || b->vsm_targets[2 * i] >= b->L || b->vsm_targets[2 * i + 1] < -1 || b->vsm_targets[2 * i + 1] >= b->L))
+            return hero__fail(err, HERO_EINVAL, "batch: span target (%d, %d) outside [0, %d)", b->vsm_targets[2 * i], b->vsm_targets[2 * i + 1], b->L);
     }
     return 0;
 }
@@ -5503,6 +5657,8 @@ static int hero__prepare(hero_model *m, hero__prep *P, const hero_batch *b, cons
     HERO__PUT(q_ids, (size_t)b->Nq * b->Lq, int32_t);
     HERO__PUT(q_pos, b->Lq, int32_t);
     HERO__PUT(q_mask, (size_t)b->Nq * b->Lq, int32_t);
+    if (b->task == HERO_TASK_VIDEOQA || b->task == HERO_TASK_VIOLIN)
+        HERO__PUT(labels, b->task == HERO_TASK_VIDEOQA ? b->B / b->n_cand : b->B, int32_t);
 #undef HERO__PUT
     if (ar != host) { /* read on the host only (below), never by a kernel */
         d->num_subs = d->s2f_sub_idx = d->s2f_nframes = d->s2f_frames = NULL;
@@ -5597,12 +5753,46 @@ static int hero__prep_vsm(hero_model *m, hero__prep *P, const hero_batch *b) {
     int i;
     if (!rows || !tg) return HERO_ENOMEM;
     for (i = 0; i < b->Nq; i++) {
-        rows[i] = i * b->B + b->q_vidx[i];
+        /* official get_pred_from_mod_query: as many queries as videos pairs query i with video i
+           (VCMR fine-tuning: one query per item, a video repeated per query), else q_vidx */
+        rows[i] = i * b->B + (b->Nq == b->B ? i : b->q_vidx[i]);
         tg[i] = b->vsm_targets[2 * i];
         tg[b->Nq + i] = b->vsm_targets[2 * i + 1];
     }
     P->vsm_row = (const int32_t *)hero__prep_put(P, ar, rows, (size_t)b->Nq * sizeof(int32_t));
     P->vsm_tg = (const int32_t *)hero__prep_put(P, ar, tg, 2 * (size_t)b->Nq * sizeof(int32_t));
+    return 0;
+}
+/* video QA / VIOLIN: the temporal mask over [frames ; text]; video QA also the candidates' frame
+   rows side by side (the span pooling's softmax runs across them), the first candidate's frame
+   mask, the span targets */
+static int hero__prep_ft(hero_model *m, hero__prep *P, const hero_batch *b) {
+    hero_arena *host = &m->arena, *ar = hero__act(m);
+    int T = b->L + b->Lq, B = b->B, L = b->L, l, r;
+    int32_t *mk = HERO__NEW(host, int32_t, (size_t)B * T);
+    if (!mk) return HERO_ENOMEM;
+    for (r = 0; r < B; r++) {
+        memcpy(mk + (size_t)r * T, b->c_attn_mask + (size_t)r * L, (size_t)L * sizeof(int32_t));
+        memcpy(mk + (size_t)r * T + L, b->q_mask + (size_t)r * b->Lq, (size_t)b->Lq * sizeof(int32_t));
+    }
+    P->ft_mask = (const int32_t *)hero__prep_put(P, ar, mk, (size_t)B * T * sizeof(int32_t));
+    if (b->task == HERO_TASK_VIDEOQA) {
+        int k = b->n_cand, Q = B / k, q, a;
+        int32_t *tr = HERO__NEW(host, int32_t, (size_t)B * L), *qm = HERO__NEW(host, int32_t, (size_t)Q * L);
+        int32_t *tg = HERO__NEW(host, int32_t, 2 * (size_t)Q);
+        if (!tr || !qm || !tg) return HERO_ENOMEM;
+        for (q = 0; q < Q; q++) {
+            for (l = 0; l < L; l++) {
+                for (a = 0; a < k; a++) tr[((size_t)q * L + l) * k + a] = (q * k + a) * L + l;
+                qm[(size_t)q * L + l] = b->c_attn_mask[(size_t)q * k * L + l];
+            }
+            tg[q] = b->vsm_targets[2 * q];
+            tg[Q + q] = b->vsm_targets[2 * q + 1];
+        }
+        P->ft_tr = (const int32_t *)hero__prep_put(P, ar, tr, (size_t)B * L * sizeof(int32_t));
+        P->ft_qmask = (const int32_t *)hero__prep_put(P, ar, qm, (size_t)Q * L * sizeof(int32_t));
+        P->vsm_tg = (const int32_t *)hero__prep_put(P, ar, tg, 2 * (size_t)Q * sizeof(int32_t));
+    }
     return 0;
 }
 
@@ -5876,11 +6066,255 @@ static void hero__losses_one(const hero_model *m, const float *s, hero_result *r
     res->loss = s[0];
 }
 static void hero__losses_vsm(const hero_model *m, const float *s, hero_result *res) {
+    res->loss_st = s[0];
+    res->loss_ed = s[1];
     res->loss_st_ed = m->cfg.lw_st_ed * (s[0] + s[1]);
     res->loss_neg_ctx = s[2];
     res->loss_neg_q = s[3];
     res->loss = res->loss_st_ed + res->loss_neg_ctx + res->loss_neg_q;
 }
+static void hero__losses_videoqa(const hero_model *m, const float *s, hero_result *res) {
+    res->loss_task = s[0];
+    res->loss_st = s[1];
+    res->loss_ed = s[2];
+    res->loss_st_ed = 0.5f * (s[1] + s[2]);
+    res->loss = s[0] + m->cfg.lw_st_ed * res->loss_st_ed;
+}
+static void hero__losses_violin(const hero_model *m, const float *s, hero_result *res) {
+    (void)m;
+    res->loss = res->loss_task = s[0];
+}
+/* ---- Fine-tuning heads: video QA (HeroForVideoQA) and VIOLIN (HeroForViolin) ----
+   Both run the hierarchy up to the fused frames (hero__video_fwd), then the temporal encoder's
+   embeddings on the frames, the cross-modal text embeddings (token type 1, positions from 0) on
+   the appended text, and the temporal encoder layers over [frames ; text] with both masks. */
+
+typedef struct hero__ft_act {
+    int B, L, Lq, T;                             /* rows, frames, text length, T = L + Lq */
+    float *c_res, *c_mean, *c_rstd, *c_emb;      /* frames: LN(transformed + pos) [B,L,H] */
+    hero__fenc_act txt;                          /* text embeddings (t_emb [B,Lq,H]) */
+    float *cat;                                  /* [B,T,H] */
+    hero__layer_act layer[HERO_MAX_LAYERS];
+    const float *out;                            /* [B,T,H] fused_sequence_output */
+    float *video;                                /* [B,L,H] its frame part */
+} hero__ft_act;
+
+/* fused [B, L+Lq, H] = c layers([LN(transformed + c_pos) ; text embeddings]); s->video = its first L rows */
+static int hero__ft_fwd(hero_model *m, hero__ft_act *s, const hero__prep *P, const float *transformed) {
+    const hero_config *c = &m->cfg;
+    const hero_batch *b = &P->d;
+    hero_arena *ar = hero__act(m);
+    int H = c->H, B = b->B, L = b->L, Lq = b->Lq, T = L + Lq, rc;
+    size_t BL = (size_t)B * L;
+    s->B = B; s->L = L; s->Lq = Lq; s->T = T;
+    s->c_res = HERO__NEWW(ar, float, BL * H); s->c_emb = HERO__NEWW(ar, float, BL * H);
+    s->c_mean = HERO__NEWW(ar, float, BL); s->c_rstd = HERO__NEWW(ar, float, BL);
+    s->cat = HERO__NEWW(ar, float, (size_t)B * T * H); s->video = HERO__NEWW(ar, float, BL * H);
+    if (!s->c_res || !s->c_emb || !s->c_mean || !s->c_rstd || !s->cat || !s->video) return HERO_ENOMEM;
+    hero__k_add_pos(ar, s->c_res, transformed, m->p.c_pos, B, L, H);
+    hero__k_layernorm_fwd(ar, s->c_emb, s->c_mean, s->c_rstd, s->c_res, m->p.c_ln_w, m->p.c_ln_b, (int)BL, H, 1e-5f);
+    memset(&s->txt, 0, sizeof(s->txt));
+    s->txt.N = B; s->txt.Lt = Lq; s->txt.Lg = Lq; s->txt.ids = b->q_ids; s->txt.pos = b->q_pos; s->txt.mask = b->q_mask;
+    s->txt.wmap = &P->qmap;
+    if ((rc = hero__text_emb_fwd(m, &s->txt)) != 0) return rc;
+    hero__k_rows_copy(ar, s->cat, T * H, NULL, s->c_emb, L * H, NULL, B, L * H);
+    hero__k_rows_copy(ar, s->cat + (size_t)L * H, T * H, NULL, s->txt.t_emb, Lq * H, NULL, B, Lq * H);
+    if ((rc = hero__encoder_fwd(ar, s->layer, m->p.c_layer, c->c_layers, s->cat, P->ft_mask, B, T, H, c->c_heads, c->c_inter,
+                                c->layer_norm_eps, &s->out)) != 0)
+        return rc;
+    hero__k_rows_copy(ar, s->video, L * H, NULL, s->out, T * H, NULL, B, L * H);
+    return 0;
+}
+/* its backward from dvideo [B,L,H] (the text outputs get no gradient) -> dtransformed [B,L,H] (+=) */
+static int hero__ft_bwd(hero_model *m, hero__ft_act *s, const float *dvideo, float *dtr) {
+    const hero_config *c = &m->cfg;
+    hero_arena *ar = hero__act(m);
+    int H = c->H, B = s->B, L = s->L, Lq = s->Lq, T = s->T, rc;
+    size_t BL = (size_t)B * L;
+    float *dout = HERO__NEW(ar, float, (size_t)B * T * H), *dcat = HERO__NEW(ar, float, (size_t)B * T * H);
+    float *demb = HERO__NEW(ar, float, BL * H), *dres = HERO__NEW(ar, float, BL * H);
+    float *dt = HERO__NEW(ar, float, (size_t)B * Lq * H);
+    if (!dout || !dcat || !demb || !dres || !dt) return HERO_ENOMEM;
+    hero__k_rows_copy(ar, dout, T * H, NULL, dvideo, L * H, NULL, B, L * H);
+    if ((rc = hero__encoder_bwd(m, s->layer, m->p.c_layer, m->g.c_layer, c->c_layers, dcat, dout, B, T, H, c->c_inter)) != 0)
+        return rc;
+    hero__k_rows_copy(ar, demb, L * H, NULL, dcat, T * H, NULL, B, L * H);
+    hero__k_rows_copy(ar, dt, Lq * H, NULL, dcat + (size_t)L * H, T * H, NULL, B, Lq * H);
+    if ((rc = hero__text_emb_bwd(m, &s->txt, dt)) != 0) return rc;
+    hero__k_layernorm_bwd(ar, dres, m->g.c_ln_w, m->g.c_ln_b, demb, s->c_res, s->c_mean, s->c_rstd, m->p.c_ln_w, (int)BL, H);
+    hero__k_add_pos_bwd(ar, m->g.c_pos, dtr, dres, B, L, H);
+    return 0;
+}
+
+/* VIDEOQA: Q questions x k candidates = B rows.
+   qa:    alpha = softmax over frames of mask_logits(qa_pool(video)), qa_pooled [Q,k,H] = alpha video,
+          logits [Q,k] = qa_pred_head(qa_pooled)
+   st/ed: beta = softmax ACROSS THE k CANDIDATES of mask_logits(st_ed_pool(video)) per frame,
+          st_ed_pooled [Q,L,H] = sum_a beta video, [st | ed] = st_ed_pred_head(st_ed_pooled) [Q,L,2],
+          each masked with the first candidate's frame mask
+   loss = CE(logits, answer) + lw_st_ed * (CE(st, st_idx) + CE(ed, ed_idx)) / 2 (-1 ignored) */
+static int hero__task_videoqa(hero_model *m, hero__run *R, const hero__prep *P, int backward, hero_result *res) {
+    const hero_config *c = &m->cfg;
+    const hero_batch *b = &P->d;
+    hero_arena *ar = hero__act(m);
+    int H = c->H, B = b->B, L = b->L, k = b->n_cand, Q = B / k, rc;
+    size_t BL = (size_t)B * L, QL = (size_t)Q * L;
+    hero__ft_act *s = HERO__NEW(&m->arena, hero__ft_act, 1);
+    hero__head_act *hq = &R->head, *hs = HERO__NEW(&m->arena, hero__head_act, 1);
+    float *qs, *qa_pooled, *ss, *ssT, *videoT, *se_pooled, *st, *ed;
+    if (!s || !hs) return HERO_ENOMEM;
+    if ((rc = hero__video_fwd(m, R, P, res)) != 0) return rc;
+    if ((rc = hero__ft_fwd(m, s, P, R->vid.transformed)) != 0) return rc;
+    res->fused = s->out; res->fused_len = s->T;
+    qs = HERO__NEWW(ar, float, BL); qa_pooled = HERO__NEWW(ar, float, (size_t)B * H);
+    ss = HERO__NEWW(ar, float, BL); ssT = HERO__NEWW(ar, float, BL); videoT = HERO__NEWW(ar, float, BL * H);
+    se_pooled = HERO__NEWW(ar, float, QL * H); st = HERO__NEWW(ar, float, QL); ed = HERO__NEWW(ar, float, QL);
+    if (!qs || !qa_pooled || !ss || !ssT || !videoT || !se_pooled || !st || !ed) return HERO_ENOMEM;
+    /* qa pooling over frames */
+    hero__k_linear_fwd(ar, qs, s->video, m->p.qa_pool_w, NULL, (int)BL, H, 1);
+    hero__k_mask_logits(ar, qs, b->c_attn_mask, BL);
+    hero__k_modpool_fwd(ar, qs, qa_pooled, s->video, B, L, H);
+    /* st/ed pooling across candidates: [Q,k,L] -> [Q,L,k] */
+    hero__k_linear_fwd(ar, ss, s->video, m->p.se_pool_w, NULL, (int)BL, H, 1);
+    hero__k_mask_logits(ar, ss, b->c_attn_mask, BL);
+    hero__k_rows_copy(ar, ssT, 1, NULL, ss, 1, P->ft_tr, (int)BL, 1);
+    hero__k_rows_copy(ar, videoT, H, NULL, s->video, H, P->ft_tr, (int)BL, H);
+    hero__k_modpool_fwd(ar, ssT, se_pooled, videoT, (int)QL, k, H);
+    res->pooled = qa_pooled; res->span_pooled = se_pooled;
+    /* heads */
+    if ((rc = hero__head_fwd(ar, hq, qa_pooled, B, H, 2 * H, 1, m->p.qa1_w, m->p.qa1_b, m->p.qa_ln_w, m->p.qa_ln_b, m->p.qa2_w,
+                             m->p.qa2_b)) != 0)
+        return rc;
+    if ((rc = hero__head_fwd(ar, hs, se_pooled, (int)QL, H, 2 * H, 2, m->p.se1_w, m->p.se1_b, m->p.se_ln_w, m->p.se_ln_b,
+                             m->p.se2_w, m->p.se2_b)) != 0)
+        return rc;
+    hero__k_rows_copy(ar, st, 1, NULL, hs->out, 2, NULL, (int)QL, 1);
+    hero__k_rows_copy(ar, ed, 1, NULL, hs->out + 1, 2, NULL, (int)QL, 1);
+    hero__k_mask_logits(ar, st, P->ft_qmask, QL);
+    hero__k_mask_logits(ar, ed, P->ft_qmask, QL);
+    res->scores = hq->out; res->n_rows = Q; res->n_cols = k;
+    res->st_prob = st; res->ed_prob = ed;
+    {
+        float *dlog = NULL, *dst = NULL, *ded = NULL;
+        if (backward) {
+            dlog = HERO__NEW(ar, float, B); dst = HERO__NEW(ar, float, QL); ded = HERO__NEW(ar, float, QL);
+            if (!dlog || !dst || !ded) return HERO_ENOMEM;
+        }
+        if ((rc = hero__k_xent_rows(ar, hq->out, Q, k, k, b->labels, NULL, dlog, 1.0f, &R->scal[0])) != 0) return rc;
+        if ((rc = hero__k_xent_rows(ar, st, Q, L, L, P->vsm_tg, NULL, dst, c->lw_st_ed * 0.5f, &R->scal[1])) != 0) return rc;
+        if ((rc = hero__k_xent_rows(ar, ed, Q, L, L, P->vsm_tg + Q, NULL, ded, c->lw_st_ed * 0.5f, &R->scal[2])) != 0) return rc;
+        if (backward) {
+            float *dqa = HERO__NEW(ar, float, (size_t)B * H), *dpred = HERO__NEW(ar, float, QL * 2);
+            float *dse = HERO__NEW(ar, float, QL * H), *dvT = HERO__NEW(ar, float, BL * H), *dal = HERO__NEW(ar, float, BL);
+            float *dssT = HERO__NEW(ar, float, BL), *dss = HERO__NEW(ar, float, BL), *dqs = HERO__NEW(ar, float, BL);
+            float *dvideo = HERO__NEW(ar, float, BL * H), *dtr = HERO__NEW(ar, float, BL * H);
+            if (!dqa || !dpred || !dse || !dvT || !dal || !dssT || !dss || !dqs || !dvideo || !dtr) return HERO_ENOMEM;
+            if ((rc = hero__head_bwd(ar, hq, dqa, dlog, m->p.qa1_w, m->p.qa_ln_w, m->p.qa2_w, m->g.qa1_w, m->g.qa1_b, m->g.qa_ln_w,
+                                     m->g.qa_ln_b, m->g.qa2_w, m->g.qa2_b)) != 0)
+                return rc;
+            hero__k_mul_mask(ar, dst, P->ft_qmask, QL);
+            hero__k_mul_mask(ar, ded, P->ft_qmask, QL);
+            hero__k_rows_copy(ar, dpred, 2, NULL, dst, 1, NULL, (int)QL, 1);
+            hero__k_rows_copy(ar, dpred + 1, 2, NULL, ded, 1, NULL, (int)QL, 1);
+            if ((rc = hero__head_bwd(ar, hs, dse, dpred, m->p.se1_w, m->p.se_ln_w, m->p.se2_w, m->g.se1_w, m->g.se1_b, m->g.se_ln_w,
+                                     m->g.se_ln_b, m->g.se2_w, m->g.se2_b)) != 0)
+                return rc;
+            /* st/ed pooling backward, then back to [Q,k,L] order */
+            hero__k_modpool_bwd(ar, dvT, dal, dssT, dse, videoT, ssT, (int)QL, k, H);
+            hero__k_rows_copy(ar, dvideo, H, P->ft_tr, dvT, H, NULL, (int)BL, H);
+            hero__k_rows_copy(ar, dss, 1, P->ft_tr, dssT, 1, NULL, (int)BL, 1);
+            hero__k_mul_mask(ar, dss, b->c_attn_mask, BL);
+            hero__k_linear_bwd(ar, dvideo, m->g.se_pool_w, NULL, dss, s->video, m->p.se_pool_w, (int)BL, H, 1);
+            /* qa pooling backward */
+            hero__k_modpool_bwd(ar, dvideo, dal, dqs, dqa, s->video, qs, B, L, H);
+            hero__k_mul_mask(ar, dqs, b->c_attn_mask, BL);
+            hero__k_linear_bwd(ar, dvideo, m->g.qa_pool_w, NULL, dqs, s->video, m->p.qa_pool_w, (int)BL, H, 1);
+            if ((rc = hero__ft_bwd(m, s, dvideo, dtr)) != 0) return rc;
+            return hero__video_bwd(m, R, P, dtr);
+        }
+    }
+    return 0;
+}
+
+/* VIOLIN: alpha = softmax over frames of mask_logits(violin_pool(video)), pooled [B,H] = alpha video,
+   logits [B,1] = violin_pred_head(pooled); loss = mean binary cross-entropy of sigmoid(logits), as
+   the two-class cross-entropy of [0, logit] (the same value; torch's BCE also clamps its logs at
+   -100, which only differs for |logit| > ~17) */
+static int hero__task_violin(hero_model *m, hero__run *R, const hero__prep *P, int backward, hero_result *res) {
+    const hero_config *c = &m->cfg;
+    const hero_batch *b = &P->d;
+    hero_arena *ar = hero__act(m);
+    int H = c->H, B = b->B, L = b->L, rc;
+    size_t BL = (size_t)B * L;
+    hero__ft_act *s = HERO__NEW(&m->arena, hero__ft_act, 1);
+    float *vs, *pooled, *two, *dtwo = NULL;
+    if (!s) return HERO_ENOMEM;
+    if ((rc = hero__video_fwd(m, R, P, res)) != 0) return rc;
+    if ((rc = hero__ft_fwd(m, s, P, R->vid.transformed)) != 0) return rc;
+    res->fused = s->out; res->fused_len = s->T;
+    vs = HERO__NEWW(ar, float, BL); pooled = HERO__NEWW(ar, float, (size_t)B * H); two = HERO__NEW(ar, float, 2 * (size_t)B);
+    if (!vs || !pooled || !two) return HERO_ENOMEM;
+    hero__k_linear_fwd(ar, vs, s->video, m->p.vl_pool_w, NULL, (int)BL, H, 1);
+    hero__k_mask_logits(ar, vs, b->c_attn_mask, BL);
+    hero__k_modpool_fwd(ar, vs, pooled, s->video, B, L, H);
+    res->pooled = pooled;
+    if ((rc = hero__head_fwd(ar, &R->head, pooled, B, H, 2 * H, 1, m->p.vl1_w, m->p.vl1_b, m->p.vl_ln_w, m->p.vl_ln_b, m->p.vl2_w,
+                             m->p.vl2_b)) != 0)
+        return rc;
+    res->scores = R->head.out; res->n_rows = B; res->n_cols = 1;
+    hero__k_rows_copy(ar, two + 1, 2, NULL, R->head.out, 1, NULL, B, 1);
+    if (backward && !(dtwo = HERO__NEW(ar, float, 2 * (size_t)B))) return HERO_ENOMEM;
+    if ((rc = hero__k_xent_rows(ar, two, B, 2, 2, b->labels, NULL, dtwo, 1.0f, &R->scal[0])) != 0) return rc;
+    if (backward) {
+        float *dlog = HERO__NEW(ar, float, B), *dp = HERO__NEW(ar, float, (size_t)B * H), *dal = HERO__NEW(ar, float, BL);
+        float *dvs = HERO__NEW(ar, float, BL), *dvideo = HERO__NEW(ar, float, BL * H), *dtr = HERO__NEW(ar, float, BL * H);
+        if (!dlog || !dp || !dal || !dvs || !dvideo || !dtr) return HERO_ENOMEM;
+        hero__k_rows_copy(ar, dlog, 1, NULL, dtwo + 1, 2, NULL, B, 1);
+        if ((rc = hero__head_bwd(ar, &R->head, dp, dlog, m->p.vl1_w, m->p.vl_ln_w, m->p.vl2_w, m->g.vl1_w, m->g.vl1_b, m->g.vl_ln_w,
+                                 m->g.vl_ln_b, m->g.vl2_w, m->g.vl2_b)) != 0)
+            return rc;
+        hero__k_modpool_bwd(ar, dvideo, dal, dvs, dp, s->video, vs, B, L, H);
+        hero__k_mul_mask(ar, dvs, b->c_attn_mask, BL);
+        hero__k_linear_bwd(ar, dvideo, m->g.vl_pool_w, NULL, dvs, s->video, m->p.vl_pool_w, (int)BL, H, 1);
+        if ((rc = hero__ft_bwd(m, s, dvideo, dtr)) != 0) return rc;
+        return hero__video_bwd(m, R, P, dtr);
+    }
+    return 0;
+}
+
+HERODEF int hero_qa_eval(const float *logits, int n, int cols, const int32_t *labels, int64_t *pred, double *loss,
+                         double *acc) {
+    int i, j, gt = labels != NULL, correct = 0;
+    double sum = 0;
+    if (!logits || n < 0 || cols < 1 || !loss || !acc) return HERO_EINVAL;
+    for (i = 0; i < n && gt; i++) if (labels[i] < 0 || labels[i] >= (cols > 1 ? cols : 2)) gt = 0;
+    for (i = 0; i < n; i++) {
+        const float *x = logits + (size_t)i * cols;
+        int p = 0;
+        if (cols > 1) {
+            float mx = x[0], se = 0;
+            for (j = 1; j < cols; j++) if (x[j] > x[p]) p = j;
+            for (j = 1; j < cols; j++) if (x[j] > mx) mx = x[j];
+            for (j = 0; j < cols; j++) se += expf(x[j] - mx);
+            if (gt) sum += (double)(logf(se) + mx - x[labels[i]]);
+        } else {
+            float sg = 1.0f / (1.0f + expf(-x[0]));
+            p = sg > 0.5f;
+            if (gt) {
+                float l1 = logf(sg), l0 = logf(1.0f - sg);
+                if (l1 < -100.0f) l1 = -100.0f;
+                if (l0 < -100.0f) l0 = -100.0f;
+                sum -= (double)(labels[i] ? l1 : l0);
+            }
+        }
+        if (pred) pred[i] = p;
+        if (gt && p == labels[i]) correct++;
+    }
+    *loss = gt && n ? sum / n : NAN;
+    *acc = gt && n ? (double)correct / n : NAN;
+    return 0;
+}
+
 /* the losses, read back once after the whole pass (the only copy to the host) */
 static int hero__finish(hero_model *m, hero__run *R, const hero__task_desc *T, hero_result *res) {
     float s[4];
@@ -6351,6 +6785,8 @@ static void hero__dims_from_file(hero_config *c, const hero_tensorfile *tf) {
     if ((t = hero_tensorfile_find(tf, "v_encoder.f_encoder.img_embeddings.position_embeddings.weight")) && t->ndim == 2 && t->shape[0] < (1 << 24)) c->max_frm_seq_len = (int)t->shape[0];
     if ((t = hero__find_w(tf, "v_encoder.fom_output.linear_2.weight")) && t->ndim == 2 && t->shape[0] < (1 << 24)) c->fom_classes = (int)t->shape[0];
     if ((t = hero_tensorfile_find(tf, "video_st_predictor.weight")) && t->ndim == 3 && t->shape[2] < 1024) c->conv_k = (int)t->shape[2];
+    if (hero_tensorfile_find(tf, "qa_pool.weight")) { c->heads = HERO_HEADS_VIDEOQA; c->lw_st_ed = 0.4f; /* train-tvqa */ }
+    else if (hero_tensorfile_find(tf, "violin_pool.weight")) c->heads = HERO_HEADS_VIOLIN;
 }
 
 HERODEF int hero_model_load(hero_model *m, const char *config_json, const char *checkpoint, hero_load_report *report,
@@ -6382,6 +6818,26 @@ HERODEF int hero_model_load_opt(hero_model *m, const char *config_json, const ch
             }
         }
     }
+    hero_tensorfile_close(&tf);
+    if (rc) hero_model_free(m);
+    return rc;
+}
+
+HERODEF int hero_model_load_heads(hero_model *m, const char *config_json, const char *checkpoint, int heads,
+                                  uint64_t seed, hero_load_report *report, hero_error *err) {
+    hero_config c;
+    hero_tensorfile tf;
+    int rc;
+    memset(m, 0, sizeof(*m));
+    if (heads < 0 || heads >= HERO_HEADS_COUNT) return hero__fail(err, HERO_EINVAL, "load_heads: unknown task heads %d", heads);
+    if ((rc = hero_config_from_json(&c, config_json, err)) != 0) return rc;
+    if ((rc = hero_tensorfile_open(&tf, checkpoint, err)) != 0) return rc;
+    hero__dims_from_file(&c, &tf);
+    c.heads = heads;
+    if (heads == HERO_HEADS_VIDEOQA) c.lw_st_ed = 0.4f; /* config/train-tvqa-8gpu.json */
+    if ((rc = hero_model_init(m, &c, err)) != 0) { hero_tensorfile_close(&tf); return rc; }
+    if ((rc = hero_model_init_random(m, seed)) == 0) rc = hero_model_load_state(m, &tf, report, err);
+    else hero__fail(err, rc, "load_heads: initialisation failed");
     hero_tensorfile_close(&tf);
     if (rc) hero_model_free(m);
     return rc;
@@ -6667,7 +7123,7 @@ HERODEF void hero_batch_free(hero_batch *b) {
     HERO_FREE(b->s2f_frames); HERO_FREE(b->txt_mask_tgt); HERO_FREE(b->txt_labels);
     HERO_FREE(b->feat_targets); HERO_FREE(b->shuffled_orders); HERO_FREE(b->fom_targets);
     HERO_FREE(b->q_ids); HERO_FREE(b->q_pos); HERO_FREE(b->q_mask); HERO_FREE(b->q_vidx);
-    HERO_FREE(b->vsm_targets);
+    HERO_FREE(b->vsm_targets); HERO_FREE(b->labels);
     memset(b, 0, sizeof(*b));
 }
 
@@ -7260,7 +7716,7 @@ static int hero__dat_rows(hero_batch *b, const hero_video *videos, const hero__d
     size_t total = 0, *off = NULL;
     int32_t *len = NULL, *txt = NULL;
     off = (size_t *)hero__dat_alloc((size_t)p->S, sizeof(size_t));
-    len = (int32_t *)hero__dat_alloc((size_t)p->S, sizeof(int32_t));
+    len = (int32_t *)hero__dat_zalloc((size_t)p->S, sizeof(int32_t)); /* zeroed: gcc -O2 cannot see the loop fill it */
     if (!off || !len) { rc = hero__fail(err, HERO_ENOMEM, "batch: out of memory"); goto done; }
     r = 0;
     for (v = 0; v < p->n; v++)
@@ -7272,7 +7728,7 @@ static int hero__dat_rows(hero_batch *b, const hero_video *videos, const hero__d
             len[r] = (int32_t)(l + 1);
             total += l + 1;
         }
-    txt = (int32_t *)hero__dat_alloc(total, sizeof(int32_t));
+    txt = (int32_t *)hero__dat_zalloc(total, sizeof(int32_t));
     if (!txt) { rc = hero__fail(err, HERO_ENOMEM, "batch: out of memory for %zu words", total); goto done; }
     r = 0;
     {
@@ -7503,6 +7959,159 @@ HERODEF int hero_build_batch(hero_batch *out, hero_task task, const hero_video *
     rc = T->collate(out, videos, &p, opt, c, err);
     hero__dprep_free(&p);
     hero_choices_free(&drawn);
+    if (rc) hero_batch_free(out);
+    return rc;
+}
+
+/* ---- fine-tuning batches: the collates of data/vcmr.py, vr.py, videoQA.py, violin.py ----
+   Each item's video becomes its own temporal row (video QA: one per candidate); its subtitle rows
+   are VideoFeatSubTokDataset's ([SEP] + the subtitle and its sub_ctx_len predecessors, no cut) with
+   the item's text appended for video QA / VIOLIN, collated as video_collate. */
+
+/* get_st_ed_label: st = min(floor(ts0 / iv), n-1), ed = min(max(ceil(ts1 / iv) - 1, st + 1), n-1) */
+static void hero__ft_span(const hero_ft_item *it, double iv, int n, int32_t *st, int32_t *ed) {
+    double a, e;
+    if (!it->has_ts || !(iv > 0) || !(it->ts[0] == it->ts[0]) || !(it->ts[1] == it->ts[1])) { *st = *ed = -1; return; }
+    a = floor(it->ts[0] / iv);
+    e = ceil(it->ts[1] / iv) - 1;
+    if (a > n - 1) a = n - 1;
+    if (e < a + 1) e = a + 1;
+    if (e > n - 1) e = n - 1;
+    *st = a < -1 ? -1 : (int32_t)a;
+    *ed = e < -1 ? -1 : (int32_t)e;
+}
+
+/* the appended text of row r (a temporal row): video QA [SEP] q [SEP] a, VIOLIN [SEP] statement; none for VSM */
+static size_t hero__ft_text(hero_task task, const hero_ft_item *it, int cand, const hero_batch_options *o, int32_t *dst) {
+    size_t n = 0, co = 0;
+    int a;
+    if (task == HERO_TASK_VSM) return 0;
+    if (dst) dst[n] = o->sep_id;
+    n++;
+    if (dst && it->len) memcpy(dst + n, it->tokens, (size_t)it->len * sizeof(int32_t));
+    n += (size_t)it->len;
+    if (task == HERO_TASK_VIDEOQA) {
+        for (a = 0; a < cand; a++) co += (size_t)it->cand_len[a];
+        if (dst) dst[n] = o->sep_id;
+        n++;
+        if (dst && it->cand_len[cand]) memcpy(dst + n, it->cand_tokens + co, (size_t)it->cand_len[cand] * sizeof(int32_t));
+        n += (size_t)it->cand_len[cand];
+    }
+    return n;
+}
+
+HERODEF int hero_build_ft_batch(hero_batch *out, hero_task task, const hero_video *videos, int n_videos,
+                                const hero_ft_item *items, int n_items, double frame_interval, const hero_batch_options *opt,
+                                hero_error *err) {
+    hero__dprep p;
+    hero_video *rows = NULL;
+    const hero_ft_item **row_item = NULL;
+    int *row_cand = NULL;
+    size_t *off = NULL, total = 0;
+    int32_t *len = NULL, *txt = NULL;
+    int k = 1, n_rows, i, a, v, s, r, rc, Lq = 0;
+    if (!out) return hero__fail(err, HERO_EINVAL, "hero_build_ft_batch: out is NULL");
+    memset(out, 0, sizeof(*out));
+    memset(&p, 0, sizeof(p));
+    if (task != HERO_TASK_VSM && task != HERO_TASK_VIDEOQA && task != HERO_TASK_VIOLIN)
+        return hero__fail(err, HERO_EINVAL, "hero_build_ft_batch: task %d is not VSM (VCMR / VR), VIDEOQA or VIOLIN", (int)task);
+    if (!videos || !items || n_videos < 1 || n_items < 1 || n_items > HERO__DAT_MAXDIM / 64)
+        return hero__fail(err, HERO_EINVAL, "hero_build_ft_batch: need videos and 1..%d items (got %d videos, %d items)",
+                          HERO__DAT_MAXDIM / 64, n_videos, n_items);
+    if (task == HERO_TASK_VIDEOQA) k = items[0].n_cand;
+    for (i = 0; i < n_items; i++) {
+        const hero_ft_item *it = &items[i];
+        if (it->video < 0 || it->video >= n_videos || it->len < 0 || it->len > HERO__DAT_MAXDIM / 4 || (it->len && !it->tokens))
+            return hero__fail(err, HERO_EINVAL, "item %d: video %d (of %d) or text (%d words) invalid", i, it->video, n_videos, it->len);
+        if (task == HERO_TASK_VIDEOQA) {
+            if (it->n_cand != k || k < 1 || k > 64 || !it->cand_len || it->label < -1 || it->label >= k)
+                return hero__fail(err, HERO_EINVAL, "item %d: %d candidates (the batch has %d, 1..64), answer %d", i, it->n_cand, k, it->label);
+            for (a = 0; a < k; a++)
+                if (it->cand_len[a] < 0 || it->cand_len[a] > HERO__DAT_MAXDIM / 4 || (it->cand_len[a] && !it->cand_tokens))
+                    return hero__fail(err, HERO_EINVAL, "item %d: candidate %d has %d words", i, a, it->cand_len[a]);
+        }
+        if (task == HERO_TASK_VIOLIN && (it->label < 0 || it->label > 1))
+            return hero__fail(err, HERO_EINVAL, "item %d: VIOLIN label %d (need 0 or 1)", i, it->label);
+    }
+    n_rows = n_items * k;
+    rows = (hero_video *)hero__dat_alloc((size_t)n_rows, sizeof(hero_video));
+    row_item = (const hero_ft_item **)hero__dat_alloc((size_t)n_rows, sizeof(*row_item));
+    row_cand = (int *)hero__dat_alloc((size_t)n_rows, sizeof(int));
+    if (!rows || !row_item || !row_cand) { rc = hero__fail(err, HERO_ENOMEM, "hero_build_ft_batch: out of memory"); goto done; }
+    for (i = 0, r = 0; i < n_items; i++)
+        for (a = 0; a < k; a++, r++) { rows[r] = videos[items[i].video]; row_item[r] = &items[i]; row_cand[r] = a; }
+    if ((rc = hero__dprep_init(&p, rows, n_rows, opt, err)) != 0) goto done;
+    /* subtitle rows: [SEP] words (+ the item's text) */
+    off = (size_t *)hero__dat_alloc((size_t)p.S, sizeof(size_t));
+    len = (int32_t *)hero__dat_zalloc((size_t)p.S, sizeof(int32_t));
+    if (!off || !len) { rc = hero__fail(err, HERO_ENOMEM, "hero_build_ft_batch: out of memory"); goto done; }
+    for (v = 0, r = 0; v < n_rows; v++)
+        for (s = 0; s < p.k[v]; s++, r++) {
+            size_t l = 1 + hero__dat_row_words(&p, rows, v, s, opt->sub_ctx_len, 0, NULL, NULL) +
+                       hero__ft_text(task, row_item[v], row_cand[v], opt, NULL);
+            if (l > HERO__DAT_MAXDIM || total > (size_t)HERO__DAT_MAXDIM) { rc = hero__fail(err, HERO_ELIMIT, "row %d: %zu words", r, l); goto done; }
+            off[r] = total; len[r] = (int32_t)l; total += l;
+        }
+    if (!(txt = (int32_t *)hero__dat_zalloc(total, sizeof(int32_t)))) { rc = hero__fail(err, HERO_ENOMEM, "hero_build_ft_batch: out of memory"); goto done; }
+    for (v = 0, r = 0; v < n_rows; v++)
+        for (s = 0; s < p.k[v]; s++, r++) {
+            size_t w;
+            txt[off[r]] = opt->sep_id;
+            w = hero__dat_row_words(&p, rows, v, s, opt->sub_ctx_len, 0, NULL, txt + off[r] + 1);
+            hero__ft_text(task, row_item[v], row_cand[v], opt, txt + off[r] + 1 + w);
+        }
+    if ((rc = hero__dat_collate_rows(out, &p, rows, txt, off, len, opt->pad_id, 1, 1, err)) != 0 ||
+        (rc = hero__dat_collate_clips(out, &p, rows, err)) != 0)
+        goto done;
+    /* the text next to the frames (video QA / VIOLIN) or the queries (VSM: [CLS] query), padded with pad_id */
+    for (r = 0; r < n_rows; r++) {
+        int l = task == HERO_TASK_VSM ? 1 + row_item[r]->len : (int)hero__ft_text(task, row_item[r], row_cand[r], opt, NULL);
+        if (l > Lq) Lq = l;
+    }
+    out->Nq = n_rows; out->Lq = Lq;
+    out->q_ids = (int32_t *)hero__dat_alloc((size_t)n_rows * Lq, sizeof(int32_t));
+    out->q_mask = (int32_t *)hero__dat_zalloc((size_t)n_rows * Lq, sizeof(int32_t));
+    out->q_pos = (int32_t *)hero__dat_alloc((size_t)Lq, sizeof(int32_t));
+    out->labels = task == HERO_TASK_VSM ? NULL : (int32_t *)hero__dat_alloc((size_t)n_items, sizeof(int32_t));
+    out->vsm_targets = task == HERO_TASK_VIOLIN ? NULL : (int32_t *)hero__dat_alloc(2 * (size_t)n_items, sizeof(int32_t));
+    out->q_vidx = task == HERO_TASK_VSM ? (int32_t *)hero__dat_alloc((size_t)n_items, sizeof(int32_t)) : NULL;
+    if (!out->q_ids || !out->q_mask || !out->q_pos || (task != HERO_TASK_VSM && !out->labels) ||
+        (task != HERO_TASK_VIOLIN && !out->vsm_targets) || (task == HERO_TASK_VSM && !out->q_vidx)) {
+        rc = hero__fail(err, HERO_ENOMEM, "hero_build_ft_batch: out of memory");
+        goto done;
+    }
+    for (i = 0; i < Lq; i++) out->q_pos[i] = i > 511 ? 511 : i; /* txt_input_collate's hack (query_collate: none; Lq <= 512 there) */
+    for (r = 0; r < n_rows; r++) {
+        int32_t *d = out->q_ids + (size_t)r * Lq;
+        int l;
+        if (task == HERO_TASK_VSM) {
+            d[0] = opt->cls_id;
+            if (row_item[r]->len) memcpy(d + 1, row_item[r]->tokens, (size_t)row_item[r]->len * sizeof(int32_t));
+            l = 1 + row_item[r]->len;
+        } else {
+            l = (int)hero__ft_text(task, row_item[r], row_cand[r], opt, d);
+        }
+        for (i = 0; i < Lq; i++) {
+            if (i >= l) d[i] = opt->pad_id;
+            out->q_mask[(size_t)r * Lq + i] = i < l;
+        }
+    }
+    for (i = 0; i < n_items; i++) {
+        int rr = i * k;
+        if (out->labels) out->labels[i] = items[i].label;
+        if (out->vsm_targets) hero__ft_span(&items[i], frame_interval, p.T[rr], &out->vsm_targets[2 * i], &out->vsm_targets[2 * i + 1]);
+        if (out->q_vidx) { /* vcmr_collate: vid2idx keeps the LAST item of each video */
+            int j, last = i;
+            for (j = 0; j < n_items; j++) if (items[j].video == items[i].video) last = j;
+            out->q_vidx[i] = last;
+        }
+    }
+    out->task = task;
+    out->n_cand = task == HERO_TASK_VIDEOQA ? k : task == HERO_TASK_VIOLIN ? 1 : 0;
+    rc = 0;
+done:
+    hero__dprep_free(&p);
+    HERO_FREE(rows); HERO_FREE(row_item); HERO_FREE(row_cand); HERO_FREE(off); HERO_FREE(len); HERO_FREE(txt);
     if (rc) hero_batch_free(out);
     return rc;
 }
@@ -8069,7 +8678,7 @@ enum {
                          HERO__GROUP_TEMPORAL, /* the whole hierarchy, as c_seq's backward reaches it */
     HERO__GROUPS_MFM = HERO__GROUPS_VIDEO | HERO__GROUP_FRAME_MASK | HERO__GROUP_FUSION_MASK | HERO__GROUP_MFM_HEAD
 };
-static const hero__task_desc hero__tasks[HERO_TASK_COUNT] = {
+static const hero__task_desc hero__tasks[] = {
     /* id, name, video, groups,
        check, prepare, run, losses,
        draw, check_choices, collate */
@@ -8090,12 +8699,25 @@ static const hero__task_desc hero__tasks[HERO_TASK_COUNT] = {
      hero__draw_fom, hero__choices_fom, hero__collate_fom},
     {HERO_TASK_VSM, "vsm", 1, HERO__GROUPS_VIDEO | HERO__GROUP_QUERY | HERO__GROUP_SPAN | HERO__GROUP_VSM,
      hero__check_vsm, hero__prep_vsm, hero__task_vsm, hero__losses_vsm,
-     hero__draw_vsm, hero__choices_vsm, hero__collate_vsm}};
+     hero__draw_vsm, hero__choices_vsm, hero__collate_vsm},
+    /* fine-tuning (after HERO_TASK_COUNT: not in the pre-training mixture; batches from
+       hero_build_ft_batch, so no draw / collate) */
+    {HERO_TASK_VIDEOQA, "videoqa", 1, HERO__GROUPS_VIDEO | HERO__GROUP_HEAD_VIDEOQA,
+     hero__check_ft, hero__prep_ft, hero__task_videoqa, hero__losses_videoqa,
+     NULL, NULL, NULL},
+    {HERO_TASK_VIOLIN, "violin", 1, HERO__GROUPS_VIDEO | HERO__GROUP_HEAD_VIOLIN,
+     hero__check_ft, hero__prep_ft, hero__task_violin, hero__losses_violin,
+     NULL, NULL, NULL}};
 
 static const hero__task_desc *hero__task_of(hero_task t) {
-    if ((int)t < 0 || t >= HERO_TASK_COUNT) return NULL;
-    HERO_ASSERT(hero__tasks[t].id == t);
-    return &hero__tasks[t];
+    size_t i;
+    if ((int)t >= 0 && t < HERO_TASK_COUNT) {
+        HERO_ASSERT(hero__tasks[t].id == t);
+        return &hero__tasks[t];
+    }
+    for (i = HERO_TASK_COUNT; i < sizeof(hero__tasks) / sizeof(hero__tasks[0]); i++)
+        if (hero__tasks[i].id == t) return &hero__tasks[i];
+    return NULL;
 }
 
 HERODEF int hero_task_trains(hero_task t, const char *param) {
@@ -14132,7 +14754,8 @@ static int hero__init_kind(hero_model *m, const hero_param *p, double *scale) {
     if (strcmp(n, "v_encoder.f_encoder.lm_head.bias") == 0) return HERO__INIT_ZERO; /* nn.Parameter(torch.zeros) */
     if (hero__init_starts(n, "q_feat_attn.") || hero__init_starts(n, "video_query_linear.") ||
         hero__init_starts(n, "video_st_predictor.") || hero__init_starts(n, "video_ed_predictor.") ||
-        hero__init_starts(n, "v_encoder.f_encoder.lm_head.dense.")) {
+        hero__init_starts(n, "v_encoder.f_encoder.lm_head.dense.") || hero__init_starts(n, "qa_p") ||
+        hero__init_starts(n, "st_ed_p") || hero__init_starts(n, "violin_p")) { /* + the fine-tuning heads */
         /* PyTorch module defaults: modules created after the official init_weights pass */
         if (strcmp(n, "q_feat_attn.query_pos_embed.position_embeddings.weight") == 0) { *scale = 1.0; return HERO__INIT_NORMAL; }
         if (hero__init_ends(n, ".bias")) {
@@ -14164,7 +14787,8 @@ HERODEF int hero_model_init_random(hero_model *m, uint64_t seed) {
         hero__irng r;
         double sc;
         int kind = hero__init_kind(m, p, &sc);
-        hero__init_seed(&r, seed, p->name);
+        /* HeroForVideoQA: st_ed_pool = copy.deepcopy(qa_pool) */
+        hero__init_seed(&r, seed, strcmp(p->name, "st_ed_pool.weight") ? p->name : "qa_pool.weight");
         for (k = 0; k < p->numel; k++) {
             switch (kind) {
             case HERO__INIT_ZERO: p->data[k] = 0.0f; break;

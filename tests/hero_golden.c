@@ -981,6 +981,8 @@ done:
     return 1;
 }
 
+#include "golden_downstream.c" /* the fine-tuning tasks (tests/golden/tiny-downstream) */
+
 static void run_dir(golden_ctx *g, const char *dir, const char *model_override) {
     char cfg[1024], ckpt[1024], legacy[1024];
     hero_model m;
@@ -992,7 +994,8 @@ static void run_dir(golden_ctx *g, const char *dir, const char *model_override) 
     if (model_override) snprintf(ckpt, sizeof(ckpt), "%s", model_override);
     /* DIR/tvr_eval.safetensors: the official metric code alone (no model); a folder without a
        pre-training model.pt (tiny-downstream) goes on to its fine-tuning models, if any */
-    if (run_tvr_eval(g, dir) && !model_override && !file_exists(ckpt)) return;
+    if (run_tvr_eval(g, dir) && !model_override && !file_exists(ckpt) && !ds_is_downstream(dir)) return;
+    if (!model_override && !file_exists(ckpt) && ds_is_downstream(dir)) { ds_run_dir(g, dir); return; }
     {
         hero_model_options o = golden_opts();
         if (hero_model_load_opt(&m, cfg, ckpt, &o, &rep, &err)) { report_msg(g, "load", ckpt, err.msg); return; }

@@ -31,6 +31,7 @@ no_gpu() { # the error a HERO_CUDA program gives on a machine without a GPU
 }
 run "no GPU: a clear error" no_gpu
 run "golden parity on the emulated GPU, fp32 (device memory guarded)" "$BUILD/hero_golden" --device cuda tests/golden/tiny
+run "golden parity on the emulated GPU, fp32, fine-tuning tasks" "$BUILD/hero_golden" --device cuda tests/golden/tiny-downstream
 run "golden parity on the emulated GPU, tf32" env HERO_EMU_NOPROTECT=1 "$BUILD/hero_golden" --precision tf32 tests/golden/tiny
 run "golden parity on the emulated GPU, bf16" env HERO_EMU_NOPROTECT=1 "$BUILD/hero_golden" --precision bf16 tests/golden/tiny
 run "training on the emulated GPU: resume bit for bit, non-finite, atomic save" "$BUILD/test_train" tests/golden/tiny

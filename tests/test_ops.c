@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ds_batch.h"
 
 static int g_pass, g_fail;
 
@@ -474,6 +475,70 @@ static void test_has_grad(const char *dir) {
         }
 }
 
+/* the fine-tuning models (tests/golden/tiny-downstream): video QA, VIOLIN, and VCMR's one-query-per-item
+   batch (span pairs on the diagonal), each on its fine-tuned checkpoint and its golden batch */
+static void test_downstream(const char *dir) {
+    static const char *tasks[] = {"videoqa", "violin", "vcmr"};
+    int t;
+    { /* a video QA model started from another model class's checkpoint (as fine-tuning from pre-training) */
+        char cfg[512], ckpt[512];
+        hero_model m, ref;
+        hero_load_report rep;
+        hero_error err;
+        snprintf(cfg, sizeof(cfg), "%s/config.json", dir);
+        snprintf(ckpt, sizeof(ckpt), "%s/vcmr.pt", dir);
+        if (hero_model_load_heads(&m, cfg, ckpt, HERO_HEADS_VIDEOQA, 7, &rep, &err) || hero_model_load(&ref, cfg, ckpt, NULL, &err)) {
+            printf("FAIL load_heads: %s\n", err.msg);
+            g_fail++;
+        } else {
+            hero_param *qa = hero_model_param(&m, "qa_pool.weight"), *se = hero_model_param(&m, "st_ed_pool.weight");
+            hero_param *w = hero_model_param(&m, "v_encoder.c_encoder.encoder.layer.0.output.dense.weight");
+            hero_param *wr = hero_model_param(&ref, "v_encoder.c_encoder.encoder.layer.0.output.dense.weight");
+            double bad = 0;
+            size_t i;
+            if (rep.n_missing != 14 || rep.n_unexpected != 22 || !qa || !se || !w || !wr || m.cfg.heads != HERO_HEADS_VIDEOQA) bad = 1;
+            else {
+                for (i = 0; i < qa->numel; i++) bad += fabs((double)qa->data[i] - se->data[i]) + (qa->data[i] == 0);
+                for (i = 0; i < w->numel; i++) bad += fabs((double)w->data[i] - wr->data[i]);
+            }
+            if (bad) printf("  load_heads: %d missing (%s), %d unexpected\n", rep.n_missing, rep.missing, rep.n_unexpected);
+            result("load_heads: video QA heads fresh (st_ed_pool = qa_pool), encoder from vcmr.pt, the VSM heads unexpected", bad, 0);
+            hero_model_free(&ref);
+        }
+        hero_model_free(&m);
+    }
+    for (t = 0; t < 3; t++) {
+        char cfg[512], ckpt[512], path[512];
+        hero_model m;
+        hero_tensorfile tf;
+        hero_batch b;
+        hero_error err;
+        int rc;
+        snprintf(cfg, sizeof(cfg), "%s/config.json", dir);
+        snprintf(ckpt, sizeof(ckpt), "%s/%s.pt", dir, tasks[t]);
+        snprintf(path, sizeof(path), "%s/%s.safetensors", dir, tasks[t]);
+        if (hero_model_load(&m, cfg, ckpt, NULL, &err)) { printf("FAIL load %s: %s\n", ckpt, err.msg); g_fail++; continue; }
+        if (hero_tensorfile_open(&tf, path, &err)) { printf("FAIL open %s: %s\n", path, err.msg); g_fail++; hero_model_free(&m); continue; }
+        memset(&b, 0, sizeof(b));
+        rc = t < 2 ? ds_ft_batch(&b, &tf, t == 0, &err) : hero_batch_from_golden(&b, HERO_TASK_VSM, &tf, &err);
+        if (rc) {
+            printf("FAIL batch %s: %s\n", path, err.msg);
+            g_fail++;
+        } else if (t == 0) {
+            m.cfg.lw_st_ed = 0.4f;
+            check_task(&m, &b, NULL, "videoqa");
+        } else if (t == 1) {
+            check_task(&m, &b, NULL, "violin");
+        } else {
+            m.cfg.ranking_lse = 1; /* smooth ranking terms, as for vsm above */
+            check_task(&m, &b, NULL, "vcmr (lse, one query per item)");
+        }
+        hero_batch_free(&b);
+        hero_tensorfile_close(&tf);
+        hero_model_free(&m);
+    }
+}
+
 int main(int argc, char **argv) {
     test_gemm();
     test_linear();
@@ -486,6 +551,7 @@ int main(int argc, char **argv) {
     test_blocks();
     test_model(argc > 1 ? argv[1] : "tests/golden/tiny");
     test_has_grad(argc > 1 ? argv[1] : "tests/golden/tiny");
+    test_downstream(argc > 2 ? argv[2] : "tests/golden/tiny-downstream");
     printf("%d passed, %d failed\n", g_pass, g_fail);
     return g_fail ? 1 : 0;
 }
