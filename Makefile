@@ -25,7 +25,7 @@ else
     BLAS_LIBS   := $(shell pkg-config --libs openblas)
     BLAS_NOTE   := OpenBLAS (pkg-config)
   else
-    BLAS_LINK := $(shell printf '\#include <cblas.h>\nint main(void){float a=1,b=1,c=0;cblas_sgemm(CblasRowMajor,CblasNoTrans,CblasNoTrans,1,1,1,1.f,&a,1,&b,1,0.f,&c,1);return c!=1.f;}\n' | $(CC) -x c - -o /dev/null -lopenblas 2>/dev/null && echo yes)
+    BLAS_LINK := $(shell printf '\043include <cblas.h>\nint main(void){float a=1,b=1,c=0;cblas_sgemm(CblasRowMajor,CblasNoTrans,CblasNoTrans,1,1,1,1.f,&a,1,&b,1,0.f,&c,1);return c!=1.f;}\n' | $(CC) -x c - -o /dev/null -lopenblas 2>/dev/null && echo yes)
     ifeq ($(BLAS_LINK),yes)
       BLAS_CFLAGS := -DHERO_USE_CBLAS
       BLAS_LIBS   := -lopenblas

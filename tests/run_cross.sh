@@ -55,6 +55,7 @@ for arch in "$@"; do
         [ -d "tests/fuzz/regressions/$t" ] && dirs+=("tests/fuzz/regressions/$t")
         [ -d "tests/fuzz/corpus/$t" ] && dirs+=("tests/fuzz/corpus/$t")
         out=$($q "$d/replay_$t$x" "${dirs[@]}" 2>&1); rc=$?
+        out=${out//$'\r'/} # wine: the Windows program ends its lines with CR LF
         n=$(printf '%s\n' "$out" | sed -n 's/^\([0-9]*\) inputs replayed$/\1/p' | tail -n 1)
         if [ $rc -eq 0 ] && [ "${n:-0}" -gt 0 ]; then
             echo "PASS $arch replay_$t: $n inputs (${dirs[*]})"; total_pass=$((total_pass + 1))
