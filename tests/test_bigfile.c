@@ -73,6 +73,22 @@ static void expect_refused(const char *what, int rc, const hero_error *e, unsign
     check(ok, what, detail);
 }
 
+/* a 64-bit POSIX build memory-maps tensor files (hero__map_file): hero_tensorfile_open allocates
+   nothing for the data, and the zeros of the sparse file fail as a malformed header that names the
+   file. 32-bit builds do not map files of 2 GiB or more (they read them: refused as above). */
+#if (defined(__unix__) || defined(__APPLE__)) && !defined(HERO_NO_MMAP)
+#define BIG_MAPS (sizeof(size_t) >= 8)
+#else
+#define BIG_MAPS 0
+#endif
+static void expect_mapped(const char *what, int rc, const hero_error *e, const char *path) {
+    char detail[700];
+    int ok = rc == HERO_EFORMAT && g_last_big == 0 && strstr(e->msg, path) != NULL;
+    snprintf(detail, sizeof detail, "mapped: rc %d (%s), largest refused request %llu, message \"%s\"", rc, hero_strerror(rc),
+             (unsigned long long)g_last_big, e->msg);
+    check(ok, what, detail);
+}
+
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : NULL;
     static const unsigned long long sizes[2] = {(5ull << 29) + 1, (4ull << 30) + 17}; /* 2.5 GiB + 1, 4 GiB + 17 */
@@ -101,8 +117,9 @@ int main(int argc, char **argv) {
         memset(&e, 0, sizeof e);
         g_last_big = 0;
         rc = hero_tensorfile_open(&tf, path, &e);
-        snprintf(name, sizeof name, "hero_tensorfile_open, %llu bytes", size);
-        expect_refused(name, rc, &e, size);
+        snprintf(name, sizeof name, "hero_tensorfile_open, %llu bytes%s", size, BIG_MAPS ? " (memory-mapped)" : "");
+        if (BIG_MAPS) expect_mapped(name, rc, &e, path);
+        else expect_refused(name, rc, &e, size);
         if (rc == 0) hero_tensorfile_close(&tf);
 
         memset(&e, 0, sizeof e);
