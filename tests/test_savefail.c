@@ -99,6 +99,13 @@ static int32_t *ints(const char *name, size_t *n) {
     *n = (size_t)k;
     return out;
 }
+static int32_t *g_arr[7]; /* the corpus arrays the video views point into (freed at the end) */
+static float *g_feats;
+static void corpus_free(void) {
+    int i;
+    for (i = 0; i < 7; i++) free(g_arr[i]);
+    free(g_feats);
+}
 static void corpus_load(int F) {
     hero_error err;
     size_t nnf, nns, nsl, nst, nsi, nsn, nsf, nfeat;
@@ -113,6 +120,8 @@ static void corpus_load(int F) {
     t = hero_tensorfile_find(&g_ctf, "raw.v_feats");
     nfeat = (size_t)hero_tensor_numel(t);
     feats = (float *)malloc(nfeat * sizeof(float));
+    g_arr[0] = nf; g_arr[1] = ns; g_arr[2] = sl; g_arr[3] = st; g_arr[4] = si; g_arr[5] = sn; g_arr[6] = sf;
+    g_feats = feats;
     if (!feats || hero_tensor_read_f32(t, feats, (int64_t)nfeat, &err)) { printf("FAIL corpus feats\n"); exit(1); }
     g_nvid = (int)nnf;
     if (hero_videos_from_flat(g_videos, g_nvid, F, nf, feats, nfeat, ns, sl, nsl, st, nst, si, sn, sf, nsf, &err)) {
@@ -210,6 +219,7 @@ int main(int argc, char **argv) {
     hero_trainer_free(&t2);
     hero_model_free(&m);
     hero_model_free(&m2);
+    corpus_free();
     printf("%d passed, %d failed\n", g_pass, g_fail);
     return g_fail != 0;
 }
