@@ -84,50 +84,17 @@ static unsigned char *slurp(const char *path, size_t *n) {
 }
 
 /* the golden corpus (3 videos) */
-static hero_tensorfile g_ctf;
-static hero_video g_videos[8];
-static int g_nvid;
-static int32_t *ints(const char *name, size_t *n) {
-    const hero_tensor_info *t = hero_tensorfile_find(&g_ctf, name);
-    int64_t k = t ? hero_tensor_numel(t) : 0, i;
-    int64_t *tmp = (int64_t *)malloc((size_t)(k ? k : 1) * sizeof(int64_t));
-    int32_t *out = (int32_t *)malloc((size_t)(k ? k : 1) * sizeof(int32_t));
-    hero_error err;
-    if (!tmp || !out || (t && hero_tensor_read_i64(t, tmp, k, &err))) { printf("FAIL corpus %s\n", name); exit(1); }
-    for (i = 0; i < k; i++) out[i] = (int32_t)tmp[i];
-    free(tmp);
-    *n = (size_t)k;
-    return out;
-}
-static int32_t *g_arr[7]; /* the corpus arrays the video views point into (freed at the end) */
-static float *g_feats;
-static void corpus_free(void) {
-    int i;
-    for (i = 0; i < 7; i++) free(g_arr[i]);
-    free(g_feats);
-}
+/* the golden corpus (raw.* of tests/golden/tiny/repr.safetensors), read by the library's own loader */
+static hero_golden_videos g_corpus;
 static void corpus_load(int F) {
+    hero_tensorfile tf;
     hero_error err;
-    size_t nnf, nns, nsl, nst, nsi, nsn, nsf, nfeat;
-    int32_t *nf, *ns, *sl, *st, *si, *sn, *sf;
-    float *feats;
-    const hero_tensor_info *t;
-    if (hero_tensorfile_open(&g_ctf, "tests/golden/tiny/repr.safetensors", &err)) { printf("FAIL corpus: %s\n", err.msg); exit(1); }
-    nf = ints("raw.nframes", &nnf); ns = ints("raw.num_subs", &nns);
-    sl = ints("raw.sub_len", &nsl); st = ints("raw.sub_tokens", &nst);
-    si = ints("raw.s2f_sub_idx", &nsi); sn = ints("raw.s2f_nframes", &nsn);
-    sf = ints("raw.s2f_frames", &nsf);
-    t = hero_tensorfile_find(&g_ctf, "raw.v_feats");
-    nfeat = (size_t)hero_tensor_numel(t);
-    feats = (float *)malloc(nfeat * sizeof(float));
-    g_arr[0] = nf; g_arr[1] = ns; g_arr[2] = sl; g_arr[3] = st; g_arr[4] = si; g_arr[5] = sn; g_arr[6] = sf;
-    g_feats = feats;
-    if (!feats || hero_tensor_read_f32(t, feats, (int64_t)nfeat, &err)) { printf("FAIL corpus feats\n"); exit(1); }
-    g_nvid = (int)nnf;
-    if (hero_videos_from_flat(g_videos, g_nvid, F, nf, feats, nfeat, ns, sl, nsl, st, nst, si, sn, sf, nsf, &err)) {
+    if (hero_tensorfile_open(&tf, "tests/golden/tiny/repr.safetensors", &err) || hero_videos_from_golden(&g_corpus, &tf, &err)) {
         printf("FAIL corpus: %s\n", err.msg);
         exit(1);
-    } /* the views point into these arrays for the whole run */
+    }
+    hero_tensorfile_close(&tf);
+    if (g_corpus.F != F) { printf("FAIL corpus: F %d, model %d\n", g_corpus.F, F); exit(1); }
 }
 
 int main(int argc, char **argv) {
@@ -156,7 +123,7 @@ int main(int argc, char **argv) {
     c.adamw.warmup_steps = 2;
     c.adamw.total_steps = 10;
     c.seed = 7;
-    if (hero_trainer_init(&t, &m, &c, g_videos, g_nvid, &e) || hero_trainer_init(&t2, &m2, &c, g_videos, g_nvid, &e)) {
+    if (hero_trainer_init(&t, &m, &c, g_corpus.videos, g_corpus.n_videos, &e) || hero_trainer_init(&t2, &m2, &c, g_corpus.videos, g_corpus.n_videos, &e)) {
         printf("FAIL trainer: %s\n0 passed, 1 failed\n", e.msg);
         return 1;
     }
@@ -219,7 +186,7 @@ int main(int argc, char **argv) {
     hero_trainer_free(&t2);
     hero_model_free(&m);
     hero_model_free(&m2);
-    corpus_free();
+    hero_golden_videos_free(&g_corpus);
     printf("%d passed, %d failed\n", g_pass, g_fail);
     return g_fail != 0;
 }
