@@ -7,6 +7,7 @@
 
 CC      ?= cc
 CXX     ?= g++
+CLANG   ?= clang
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g -std=c99 -Wall -Wextra -Wpedantic
 LDLIBS  ?= -lm
@@ -82,7 +83,7 @@ $(BUILD):
 $(BUILD)/%: examples/%.c $(HDR) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LIBS)
 
-$(BUILD)/%: tests/%.c $(HDR) | $(BUILD)
+$(BUILD)/%: tests/%.c $(HDR) tests/golden_io.h | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LIBS)
 
 # hero_golden's downstream part (tests/golden/tiny-downstream) is a second source file it includes
@@ -98,7 +99,7 @@ $(BUILD)/test_lmdb_import: tests/test_lmdb_import.c $(HDR) | $(BUILD)
 
 # hero_golden with the activations that are not zeroed filled with NaN first (HERO_ARENA_POISON):
 # every op must write them completely before they are read
-$(BUILD)/hero_golden_poison: tests/hero_golden.c $(HDR) | $(BUILD)
+$(BUILD)/hero_golden_poison: tests/hero_golden.c $(HDR) tests/golden_io.h | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -DHERO_ARENA_POISON $< -o $@ $(ALL_LIBS)
 
 test: all
@@ -159,8 +160,14 @@ test-compile-outs: | $(BUILD)
 	    d=$$( [ $$o = ALL ] && echo "$(foreach x,$(COMPILE_OUTS),-D$(x))" || { [ $$o = NONE ] || echo -D$$o; } ); \
 	    $(CC) $(CFLAGS) -Werror $(BLAS_CFLAGS) $$d tests/compile_outs.c -o $(BUILD)/compile_out_$$o $(ALL_LIBS); \
 	    $(CXX) -x c++ -O0 -Wall -Wextra -Wpedantic -Werror $(BLAS_CFLAGS) $$d -c tests/compile_outs.c -o $(BUILD)/compile_out_$$o.cpp.o; \
-	    echo "== $$o ($$d): C and C++ warning-free; text $$(size -A $(BUILD)/compile_out_$$o | awk '$$1 == ".text" {print $$2}') bytes"; \
+	    if command -v $(CLANG) >/dev/null 2>&1; then $(CLANG) -std=c99 -Wall -Wextra -Wpedantic -Werror $(BLAS_CFLAGS) $$d -fsyntax-only tests/compile_outs.c; fi; \
+	    echo "== $$o ($$d): C and C++ warning-free (gcc, g++$$(command -v $(CLANG) >/dev/null 2>&1 && echo ', clang')); text $$(size -A $(BUILD)/compile_out_$$o | awk '$$1 == ".text" {print $$2}') bytes"; \
 	    $(BUILD)/compile_out_$$o; done
+	@if [ -n "$(NVCC)" ] && "$(NVCC)" --version >/dev/null 2>&1; then \
+	    "$(NVCC)" -std=c++17 $(CUDA_ARCH) -Xcompiler -Wall,-Wextra $(CUDA_WERROR) -DHERO_CUDA $(foreach x,$(COMPILE_OUTS),-D$(x)) \
+	        -x cu -c tests/compile_outs.c -o $(BUILD)/compile_out_cuda_ALL.o && \
+	    echo "== ALL + HERO_CUDA: nvcc (CUDA C++) warning-free"; \
+	else echo "== ALL + HERO_CUDA: SKIPPED (no nvcc)"; fi
 
 # ---- many machines: HERO_MPI (section 20 of hero.h) ----
 #   make test-mpi      build/test_mpi under mpirun with MPI_NP (2) processes on this machine
@@ -225,7 +232,7 @@ $(CUDA_BUILD)/libhero_cuda.a: $(CUDA_BUILD)/hero.o
 $(CUDA_BUILD)/%: examples/%.c $(HDR) | $(CUDA_BUILD)
 	$(NVCC) $(NVCCFLAGS) -DHERO_CUDA -x cu $< -o $@ $(CUDA_LIBS)
 
-$(CUDA_BUILD)/hero_golden: tests/hero_golden.c $(HDR) | $(CUDA_BUILD)
+$(CUDA_BUILD)/hero_golden: tests/hero_golden.c $(HDR) tests/golden_io.h | $(CUDA_BUILD)
 	$(NVCC) $(NVCCFLAGS) -DHERO_CUDA -x cu $< -o $@ $(CUDA_LIBS)
 
 $(CUDA_BUILD)/hero_bench: bench/hero_bench.c $(HDR) | $(CUDA_BUILD)
@@ -247,7 +254,7 @@ $(CUDA_EMU_BUILD):
 $(CUDA_EMU_BUILD)/%: examples/%.c $(HDR) tests/cuda_emu.h | $(CUDA_EMU_BUILD)
 	$(CXX) $(CUDA_EMU_FLAGS) $< -o $@ -lm
 
-$(CUDA_EMU_BUILD)/%: tests/%.c $(HDR) tests/cuda_emu.h | $(CUDA_EMU_BUILD)
+$(CUDA_EMU_BUILD)/%: tests/%.c $(HDR) tests/cuda_emu.h tests/golden_io.h | $(CUDA_EMU_BUILD)
 	$(CXX) $(CUDA_EMU_FLAGS) $< -o $@ -lm
 
 $(CUDA_EMU_BUILD)/hero_bench: bench/hero_bench.c $(HDR) tests/cuda_emu.h | $(CUDA_EMU_BUILD)

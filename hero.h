@@ -316,6 +316,15 @@ HERODEF int64_t hero_tensor_numel(const hero_tensor_info *t);
 HERODEF int hero_tensor_read_f32(const hero_tensor_info *t, float *dst, int64_t n, hero_error *err);
 /* Copy an int/bool tensor into contiguous int64; n must equal its numel. */
 HERODEF int hero_tensor_read_i64(const hero_tensor_info *t, int64_t *dst, int64_t n, hero_error *err);
+/* Tensor `name` of tf, checked and copied into a new array (*dst, HERO_MALLOC'd: free it with
+   HERO_FREE): it must have ndim dims, each in 0..2^30-1 and equal to want[d] where want and
+   want[d] >= 0 (dims[ndim] receives the sizes); _i32: an int/bool tensor whose every element lies
+   in [lo, hi]. Errors name the file and the tensor: HERO_EMISSING, HERO_ESHAPE (expected vs found),
+   HERO_ELIMIT, HERO_EFORMAT (the first value out of range), HERO_ENOMEM; *dst is NULL then. */
+HERODEF int hero_tensorfile_get_i32(const hero_tensorfile *tf, const char *name, int ndim, const int *want, int *dims,
+                                    int64_t lo, int64_t hi, int32_t **dst, hero_error *err);
+HERODEF int hero_tensorfile_get_f32(const hero_tensorfile *tf, const char *name, int ndim, const int *want, int *dims,
+                                    float **dst, hero_error *err);
 
 /* ---------------- safetensors writing ---------------- */
 typedef struct hero_st_item {
@@ -740,52 +749,24 @@ HERODEF int hero_build_ft_batch(hero_batch *out, hero_task task, const hero_vide
                                 const hero_ft_item *items, int n_items, double frame_interval,
                                 const hero_batch_options *opt, hero_error *err);
 
-/* Fill b from a golden file's `in.*` tensors (ints -> int32, bool -> uint8). MLM, like
-   the official mlm_collate, has no frame position ids (0..Lv-1 are filled in), no temporal
-   input and no per-video fields (B = 0, num_subs / s2f_* NULL). */
-HERODEF int hero_batch_from_golden(hero_batch *b, hero_task task, const hero_tensorfile *tf,
-                                   hero_error *err);
+/* ---- a corpus from a tensor file in the raw.* layout ---- */
 
-/* ---- rebuilding a golden file's batch from its corpus (raw.*) and choices (choice.*) ---- */
-
-/* A corpus read from a golden file's `raw.*` tensors (raw.nframes [B], raw.v_feats
-   [sum T, F], raw.num_subs [B], raw.sub_len [S], raw.sub_tokens [sum len], raw.s2f_sub_idx
-   [S], raw.s2f_nframes [S], raw.s2f_frames [sum]): owned flat arrays (HERO_MALLOC'd) and
-   the n_videos hero_video views into them. Free with hero_golden_videos_free. */
-typedef struct hero_golden_videos {
+/* The corpus layout of the golden files and of `hero_lmdb_import corpus`: raw.nframes [B],
+   raw.v_feats [sum T, F], raw.num_subs [B], raw.sub_len [S], raw.sub_tokens [sum len],
+   raw.s2f_sub_idx [S], raw.s2f_nframes [S], raw.s2f_frames [sum]. hero_corpus_read gives owned
+   flat arrays (HERO_MALLOC'd) and the n_videos hero_video views into them; free with
+   hero_corpus_free. */
+typedef struct hero_corpus {
     int n_videos, F;
     hero_video *videos;     /* [n_videos], views into the arrays below */
     float *feats;
     int32_t *nframes, *num_subs, *sub_len, *sub_tokens, *s2f_sub_idx, *s2f_nframes, *s2f_frames;
-} hero_golden_videos;
+} hero_corpus;
 
 /* Read raw.* into out (overwritten, not freed first; zeroed on error). Every count must
-   agree exactly with the tensors' lengths. */
-HERODEF int hero_videos_from_golden(hero_golden_videos *out, const hero_tensorfile *tf, hero_error *err);
-HERODEF void hero_golden_videos_free(hero_golden_videos *g);
-
-/* Read the random choices the official code made for `task` from `choice.*` (MLM:
-   mlm_len, mlm_input_ids, mlm_labels; MFM-NCE / MFFR: frame_mask; FOM: fom_orders,
-   fom_targets; VSM: vsm_n_sampled, vsm_sampled_sub_idx; REPR: none). c is overwritten
-   (owned arrays: free with hero_choices_free; zeroed on error). Lengths must agree
-   (sum mlm_len words, sum vsm_n_sampled queries); hero_build_batch checks the rest
-   against the videos. */
-HERODEF int hero_choices_from_golden(hero_choices *c, hero_task task, const hero_tensorfile *tf, hero_error *err);
-
-/* hero_batch_options_default(vocab_size), then the file's settings: the metadata
-   `data_settings` JSON (max_txt_len, mask_prob, query_per_video, sub_ctx_len, cls, pad,
-   sep, mask, v_range [lo, hi], max_clip_len / max_frames when present) and the scalar
-   `opt.max_txt_len`, `opt.max_frames`, `opt.sub_ctx_len`, `opt.query_per_video` tensors
-   when present. vocab_size <= 0: taken as data_settings mask + 1 (error if absent). */
-HERODEF int hero_batch_options_from_golden(hero_batch_options *o, const hero_tensorfile *tf, int vocab_size,
-                                           hero_error *err);
-
-/* The whole rebuild: options (as above), raw.* videos and choice.* choices of a golden
-   file, then hero_build_batch. The batch owns its arrays (hero_batch_free); out is zeroed
-   on error. Compare it with the file's in.* tensors with hero_batch_fields and
-   hero_batch_field_golden_err. */
-HERODEF int hero_batch_from_golden_raw(hero_batch *out, hero_task task, const hero_tensorfile *tf, int vocab_size,
-                                       hero_error *err);
+   agree exactly with the tensors' lengths; the message names the file and the tensor. */
+HERODEF int hero_corpus_read(hero_corpus *out, const hero_tensorfile *tf, hero_error *err);
+HERODEF void hero_corpus_free(hero_corpus *c);
 
 /* One field of a batch under its official `in.<key>` name (key without "in."), as the
    model consumes it: dtype HERO_I32 (int32_t), HERO_U8 (uint8_t) or HERO_F32 (float),
@@ -809,13 +790,6 @@ typedef struct hero_batch_field {
    c_v_masks, feat_targets; FOM: shuffled_orders, targets; VSM: query_input_ids,
    query_pos_ids, query_attn_masks, q_vidx, targets. */
 HERODEF int hero_batch_fields(const hero_batch *b, hero_batch_field *out);
-
-/* Compare field f with the file's tensor in.<f->key>: *rel_err = max|x - ref| /
-   max(max|ref|, 1e-6) (integers and bools compared as their values: 0 when equal; NaN
-   when a difference is NaN). Returns HERO_EMISSING if the tensor is absent, HERO_ESHAPE
-   if its shape differs (the message gives both), other errors as hero_tensor_read_*. */
-HERODEF int hero_batch_field_golden_err(const hero_batch_field *f, const hero_tensorfile *tf, double *rel_err,
-                                        hero_error *err);
 
 /* What a forward (and backward) pass produced. Pointers stay valid until the next call on the model. */
 typedef struct hero_result {
@@ -1748,11 +1722,17 @@ HERODEF int hero_trainer_set_dist(hero_trainer *t, const hero_dist *d, hero_erro
      dat_ / dprep_   batch building (13)     trainer_  training (14)    dist_ / mpi_ / nccl_  MPI (20)
      json_  JSON    tf_  tensor files    st_  safetensors    zip_ / inf_ / huff_  zip + inflate
      pk_  pickle (no code runs)   legacy_  legacy torch.save   npy_ / lit_  .npy header literals
-     bits_  half floats   sb_  string builder   tok_  tokenizer (16)   utf8_  UTF-8
-     mbuf_ / msrt_ / mcase_ / mn_ / mfeat_   media (17): buffer, SRT, case tables, IoU numbers, features
+     bits_  half floats   tok_  tokenizer (16)
+     sb_  string builder   utf8_  UTF-8   strdup / strndup   (section 1: one copy each, used everywhere)
+     msrt_ / mcase_ / mn_ / mfeat_   media (17): SRT, case tables, IoU numbers, features
      rb_ / rdict_ / init_   initialisation from RoBERTa (18)
    Sections are grep-able: "   N. Title" in a banner; subsections as "---- [name]". */
 
+/* the C library headers the implementation uses, once (platform headers stay next to their code) */
+#include <errno.h>
+#include <float.h>
+#include <limits.h>
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -2183,8 +2163,6 @@ HERODEF int hero_dtype_size(hero_dtype t) {
 /* ---- file sizes in 64 bits: a checkpoint may exceed 2 GiB, and `long` (ftell) is 32-bit on
    Windows and on 32-bit ARM. fstat's off_t is 64-bit there with _FILE_OFFSET_BITS=64 (set at the
    top of hero.h); Windows: _fstat64. ---- */
-#include <errno.h>
-#include <limits.h>
 #include <sys/stat.h>
 #if !defined(_WIN32) && (defined(__unix__) || defined(__APPLE__)) && !defined(__cplusplus) && !defined(fileno)
 extern int fileno(FILE *);
@@ -2264,7 +2242,6 @@ static int hero__read_file(const char *path, size_t limit, unsigned char **out, 
 #if (defined(__unix__) || defined(__APPLE__)) && !defined(HERO_NO_MMAP)
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 static int hero__map_file(const char *path, unsigned char **out, size_t *size) {
     struct stat st;
@@ -2298,6 +2275,110 @@ static void hero__unmap_file(void *p, size_t n) { (void)p; (void)n; }
       Backward functions ADD into their input-gradient buffers (which start zeroed).
    ====================================================================================== */
 
+/* ---- strings: copies, a growable string, UTF-8 (the one copy of each, used by every section) ---- */
+
+/* s[0..n) as a new NUL-terminated string (HERO_MALLOC'd); NULL when out of memory */
+static char *hero__strndup(const char *s, size_t n) {
+    char *r = (char *)HERO_MALLOC(n + 1);
+    if (!r) return NULL;
+    if (n) memcpy(r, s, n);
+    r[n] = 0;
+    return r;
+}
+static char *hero__strdup(const char *s) { return hero__strndup(s, strlen(s)); }
+
+/* growable NUL-terminated string (sb = string builder); after a failed allocation oom is set and
+   every later put is a no-op, so callers check once at the end */
+typedef struct hero__sb { char *s; size_t n, cap; int oom; } hero__sb;
+
+static void hero__sb_put(hero__sb *b, const char *s, size_t n) {
+    if (b->oom) return;
+    if (b->n + n + 1 > b->cap || !b->s) {
+        size_t c = b->cap ? b->cap : 64;
+        char *q;
+        while (c < b->n + n + 1) {
+            if (c > ((size_t)-1) / 2) { b->oom = 1; return; }
+            c *= 2;
+        }
+        q = (char *)HERO_REALLOC(b->s, c);
+        if (!q) { b->oom = 1; return; }
+        b->s = q;
+        b->cap = c;
+    }
+    if (n) memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = 0;
+}
+static void hero__sb_str(hero__sb *b, const char *s) { hero__sb_put(b, s, strlen(s)); }
+static void hero__sb_i64(hero__sb *b, int64_t v) {
+    char t[32];
+    snprintf(t, sizeof t, "%lld", (long long)v);
+    hero__sb_str(b, t);
+}
+#ifndef HERO_NO_MEDIA /* the subtitle and text readers hand their strings over */
+/* Hands the string over (an empty string when nothing was put; *len its length); NULL when out
+   of memory (the buffer is freed then). b is left empty. */
+static char *hero__sb_take(hero__sb *b, size_t *len) {
+    char *s;
+    if (!b->oom && !b->s) hero__sb_put(b, "", 0);
+    if (b->oom) { HERO_FREE(b->s); memset(b, 0, sizeof *b); return NULL; }
+    s = b->s;
+    if (len) *len = b->n;
+    memset(b, 0, sizeof *b);
+    return s;
+}
+#endif
+
+/* One UTF-8 sequence at s[0..n) (n >= 1): returns its length (1-4) and sets *cp, or 0 when
+   the bytes are not valid UTF-8 (the WHATWG decoder's rule: no overlongs, no surrogates,
+   nothing above U+10FFFF, not truncated); then *sub gets the length of the maximal invalid
+   subpart (>= 1), which a decoder replaces by one U+FFFD. cp and sub may be NULL. The one
+   UTF-8 decoder of the file: JSON, tokenizer and subtitles all use it. */
+static size_t hero__utf8_dec(const unsigned char *s, size_t n, uint32_t *cp, size_t *sub) {
+    unsigned c = s[0], lo = 0x80, hi = 0xBF;
+    size_t need, k;
+    uint32_t v;
+    if (sub) *sub = 1;
+    if (c < 0x80) { if (cp) *cp = c; return 1; }
+    if (c >= 0xC2 && c <= 0xDF) { need = 1; v = c & 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { need = 2; v = c & 0x0F; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
+    else if (c >= 0xF0 && c <= 0xF4) { need = 3; v = c & 0x07; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
+    else return 0;
+    for (k = 1; k <= need; k++) {
+        unsigned d;
+        if (k >= n) { if (sub) *sub = k; return 0; }
+        d = s[k];
+        if (d < lo || d > hi) { if (sub) *sub = k; return 0; }
+        v = (v << 6) | (d & 0x3F);
+        lo = 0x80; hi = 0xBF;
+    }
+    if (cp) *cp = v;
+    return need + 1;
+}
+
+/* Encodes a code point (< 0x110000) as UTF-8 into o[4]; returns its length. */
+static size_t hero__utf8_put(char *o, uint32_t cp) {
+    if (cp < 0x80) { o[0] = (char)cp; return 1; }
+    if (cp < 0x800) { o[0] = (char)(0xC0 | (cp >> 6)); o[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12)); o[1] = (char)(0x80 | ((cp >> 6) & 0x3F)); o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18)); o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static int hero__utf8_valid(const char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        int k = (int)hero__utf8_dec((const unsigned char *)s + i, n - i, NULL, NULL);
+        if (!k) return 0;
+        i += (size_t)k;
+    }
+    return 1;
+}
+
 /* ---- [backend interface] ---------------------------------------------------------------
    Where the numbers are computed: ONE table of functions per backend. The model code
    (sections 4-10) calls only the hero__k_* primitives (end of this section), which call the
@@ -2313,6 +2394,8 @@ struct hero__prep;
 typedef struct hero__backend {
     const char *name;   /* "cpu", "cuda" */
     const char *memory; /* where its arena lives: "host", "device" (error messages) */
+    unsigned wtypes;    /* bit w set: holds weights in hero_wtype w (the others refused at model init) */
+    int host_grads;     /* keeps a host gradient block even for an inference-only model (its staging copy) */
     /* activation memory of an arena of this backend: bytes (zeroed when zero != 0), reset, free */
     void *(*alloc)(hero_arena *a, size_t bytes, int zero);
     void (*arena_reset)(hero_arena *a);
@@ -2924,15 +3007,11 @@ static void hero__relu_bwd(float *dx, const float *dout, const float *out, size_
     for (i = 0; i < n; i++) if (out[i] > 0.0f) dx[i] += dout[i];
 }
 
-/* tanh in place: x[n] = tanh(x) */
+/* tanh in place: x[n] = tanh(x). Forward only: its one user, the pooler, gets no gradient (no
+   objective of the official release reads the pooled output in training) */
 static void hero__tanh_fwd(float *x, size_t n) {
     size_t i;
     for (i = 0; i < n; i++) x[i] = tanhf(x[i]);
-}
-/* tanh backward (from the output): dx[n] += dout * (1 - out^2) */
-HERO__MAYBE_UNUSED static void hero__tanh_bwd(float *dx, const float *dout, const float *out, size_t n) {
-    size_t i;
-    for (i = 0; i < n; i++) dx[i] += dout[i] * (1.0f - out[i] * out[i]);
 }
 
 /* softmax over a row of n in place; returns nothing (max-subtracted) */
@@ -4179,7 +4258,7 @@ static int hero__cpu_grad_sumsq(const hero_model *m, double *sumsq);            
 static int hero__cpu_adamw(hero_optimizer *o, hero_model *m, float lr, float clip, hero_error *err); /* section 12 */
 
 static const hero__backend hero__cpu_table = {
-    "cpu", "host",
+    "cpu", "host", (1u << HERO_W_COUNT) - 1u, 0,
     hero__host_alloc, hero__host_arena_reset, hero__host_arena_free,
     hero__cpu_gemm, hero__cpu_linear_fwd, hero__cpu_linear_bwd, hero__cpu_layernorm_fwd,
     hero__cpu_layernorm_bwd, hero__cpu_gelu_fwd, hero__cpu_gelu_bwd, hero__cpu_relu_fwd, hero__cpu_relu_bwd,
@@ -4654,11 +4733,9 @@ static int hero__model_init(hero_model *m, const hero_config *c, const hero_mode
     memset(m, 0, sizeof(*m));
     if ((int)o.wtype < 0 || (int)o.wtype >= HERO_W_COUNT)
         return hero__fail(err, HERO_EINVAL, "model options: unknown weight format %d", (int)o.wtype);
-#ifdef HERO_CUDA
-    if (o.wtype != HERO_W_F32)
-        return hero__fail(err, HERO_EDEVICE, "model options: a GPU model (HERO_CUDA) holds f32 weights only, not %s",
-                          hero_wtype_name(o.wtype));
-#endif
+    if (!(hero__backend_default()->wtypes & (1u << o.wtype)))
+        return hero__fail(err, HERO_EDEVICE, "model options: the %s backend does not hold %s weights (a GPU model: f32 only)",
+                          hero__backend_default()->name, hero_wtype_name(o.wtype));
     m->cfg = *c;
     m->wtype = o.wtype;
     m->inference_only = o.inference_only || o.wtype != HERO_W_F32;
@@ -4678,9 +4755,7 @@ static int hero__model_init(hero_model *m, const hero_config *c, const hero_mode
     m->n_params = n;
     hero__walk_params(m, 0);
     m->params = (float *)HERO_MALLOC((m->n_floats ? m->n_floats : 1) * sizeof(float));
-#ifndef HERO_CUDA
-    if (!m->inference_only) /* a GPU model keeps its host gradient copy: only the checks differ */
-#endif
+    if (!m->inference_only || hero__backend_default()->host_grads) /* a GPU model keeps its host gradient copy */
         m->grads = (float *)HERO_MALLOC((m->n_floats ? m->n_floats : 1) * sizeof(float));
     if (L) {
         L->raw = (unsigned char *)HERO_MALLOC(L->bytes + 64);
@@ -5657,8 +5732,6 @@ static int hero__prepare(hero_model *m, hero__prep *P, const hero_batch *b, cons
     HERO__PUT(q_ids, (size_t)b->Nq * b->Lq, int32_t);
     HERO__PUT(q_pos, b->Lq, int32_t);
     HERO__PUT(q_mask, (size_t)b->Nq * b->Lq, int32_t);
-    if (b->task == HERO_TASK_VIDEOQA || b->task == HERO_TASK_VIOLIN)
-        HERO__PUT(labels, b->task == HERO_TASK_VIDEOQA ? b->B / b->n_cand : b->B, int32_t);
 #undef HERO__PUT
     if (ar != host) { /* read on the host only (below), never by a kernel */
         d->num_subs = d->s2f_sub_idx = d->s2f_nframes = d->s2f_frames = NULL;
@@ -5776,6 +5849,8 @@ static int hero__prep_ft(hero_model *m, hero__prep *P, const hero_batch *b) {
         memcpy(mk + (size_t)r * T + L, b->q_mask + (size_t)r * b->Lq, (size_t)b->Lq * sizeof(int32_t));
     }
     P->ft_mask = (const int32_t *)hero__prep_put(P, ar, mk, (size_t)B * T * sizeof(int32_t));
+    /* the answers (video QA: one per question, VIOLIN: one per row) where the losses read them */
+    P->d.labels = (int32_t *)hero__prep_put(P, ar, b->labels, (size_t)(b->task == HERO_TASK_VIDEOQA ? B / b->n_cand : B) * sizeof(int32_t));
     if (b->task == HERO_TASK_VIDEOQA) {
         int k = b->n_cand, Q = B / k, q, a;
         int32_t *tr = HERO__NEW(host, int32_t, (size_t)B * L), *qm = HERO__NEW(host, int32_t, (size_t)Q * L);
@@ -7038,7 +7113,6 @@ HERODEF int hero_optimizer_step(hero_optimizer *o, hero_model *m, float *grad_no
 /* ======================================================================================
    13. Data: PRNG, random choices, batch building (the official HERO data code)
    ====================================================================================== */
-#include <math.h>
 
 #define HERO__DAT_MAXDIM 0x3fffffff /* largest count / length accepted anywhere here */
 
@@ -7092,6 +7166,9 @@ HERODEF const char *hero_task_name(hero_task t) {
     const hero__task_desc *T = hero__task_of(t);
     return T ? T->name : "?";
 }
+
+/* the file named in a message */
+static const char *hero__dat_path(const hero_tensorfile *tf) { return tf && tf->path ? tf->path : "tensor file"; }
 
 /* n elements of size sz, at least 1 byte; NULL on overflow or failure */
 static void *hero__dat_alloc(size_t n, size_t sz) {
@@ -8116,197 +8193,7 @@ done:
     return rc;
 }
 
-/* ---- a batch straight from a golden file's in.* tensors ---- */
-
-static const char *hero__dat_path(const hero_tensorfile *tf) { return tf && tf->path ? tf->path : "golden file"; }
-
-/* Look up `name`, check it has ndim dims (each 0..HERO__DAT_MAXDIM; want[d] >= 0 must
-   match), store them in dims. Returns the tensor or NULL with err filled. */
-/* the file tensor `name` with ndim dims (each equal to want[d] when >= 0) into *out, its dims and
-   element count; returns the error code (HERO_EMISSING / ESHAPE / ELIMIT) with a message */
-static int hero__dat_gold_find(const hero_tensorfile *tf, const char *name, int ndim, const int *want, int *dims,
-                               size_t *count, const hero_tensor_info **out, hero_error *err) {
-    const hero_tensor_info *t = hero_tensorfile_find(tf, name);
-    size_t n = 1;
-    int d;
-    *out = NULL;
-    if (!t)
-        return hero__fail(err, HERO_EMISSING, "%s: tensor %s missing", hero__dat_path(tf), name);
-    if (t->ndim != ndim)
-        return hero__fail(err, HERO_ESHAPE, "%s: tensor %s has %d dims, expected %d", hero__dat_path(tf), name, (int)t->ndim, ndim);
-    for (d = 0; d < ndim; d++) {
-        int64_t s = (int64_t)t->shape[d];
-        if (s < 0 || s > HERO__DAT_MAXDIM || (want && want[d] >= 0 && s != want[d])) {
-            if (s >= 0 && s <= HERO__DAT_MAXDIM)
-                return hero__fail(err, HERO_ESHAPE, "%s: tensor %s dim %d is %lld, expected %d", hero__dat_path(tf), name, d, (long long)s, want[d]);
-            else
-                return hero__fail(err, HERO_ELIMIT, "%s: tensor %s dim %d is %lld, outside 0..%d", hero__dat_path(tf), name, d, (long long)s, HERO__DAT_MAXDIM);
-        }
-        dims[d] = (int)s;
-        if (s != 0 && n > ((size_t)-1) / 8 / (size_t)s)
-            return hero__fail(err, HERO_ELIMIT, "%s: tensor %s: element count overflows", hero__dat_path(tf), name);
-        n *= (size_t)s;
-    }
-    *count = n;
-    *out = t;
-    return HERO_OK;
-}
-
-/* int tensor -> int32 array in [lo, hi] (HERO_MALLOC'd into *dst) */
-static int hero__dat_gold_i32(const hero_tensorfile *tf, const char *name, int ndim, const int *want, int *dims,
-                              int64_t lo, int64_t hi, int32_t **dst, hero_error *err) {
-    size_t n, i;
-    int64_t *tmp;
-    int rc;
-    const hero_tensor_info *t;
-    int rc0 = hero__dat_gold_find(tf, name, ndim, want, dims, &n, &t, err);
-    if (rc0) return rc0;
-    tmp = (int64_t *)hero__dat_alloc(n, sizeof(int64_t));
-    *dst = (int32_t *)hero__dat_alloc(n, sizeof(int32_t));
-    if (!tmp || !*dst) {
-        HERO_FREE(tmp);
-        return hero__fail(err, HERO_ENOMEM, "%s: out of memory reading %s (%zu elements)", hero__dat_path(tf), name, n);
-    }
-    rc = hero_tensor_read_i64(t, tmp, (int64_t)n, err);
-    if (rc) { HERO_FREE(tmp); return rc; }
-    for (i = 0; i < n; i++) {
-        if (tmp[i] < lo || tmp[i] > hi) {
-            rc = hero__fail(err, HERO_EFORMAT, "%s: tensor %s element %zu is %lld, expected %lld..%lld", hero__dat_path(tf), name, i, (long long)tmp[i], (long long)lo, (long long)hi);
-            HERO_FREE(tmp);
-            return rc;
-        }
-        (*dst)[i] = (int32_t)tmp[i];
-    }
-    HERO_FREE(tmp);
-    return HERO_OK;
-}
-
-static int hero__dat_gold_u8(const hero_tensorfile *tf, const char *name, int ndim, const int *want, int *dims,
-                             uint8_t **dst, hero_error *err) {
-    int32_t *tmp = NULL;
-    size_t n = 1, i;
-    int d, rc = hero__dat_gold_i32(tf, name, ndim, want, dims, 0, 1, &tmp, err);
-    if (rc) { HERO_FREE(tmp); return rc; }
-    for (d = 0; d < ndim; d++) n *= (size_t)dims[d];
-    *dst = (uint8_t *)hero__dat_alloc(n, 1);
-    if (!*dst) { HERO_FREE(tmp); return hero__fail(err, HERO_ENOMEM, "%s: out of memory reading %s", hero__dat_path(tf), name); }
-    for (i = 0; i < n; i++) (*dst)[i] = (uint8_t)tmp[i];
-    HERO_FREE(tmp);
-    return HERO_OK;
-}
-
-static int hero__dat_gold_f32(const hero_tensorfile *tf, const char *name, int ndim, const int *want, int *dims,
-                              float **dst, hero_error *err) {
-    size_t n;
-    const hero_tensor_info *t;
-    int rc0 = hero__dat_gold_find(tf, name, ndim, want, dims, &n, &t, err);
-    if (rc0) return rc0;
-    *dst = (float *)hero__dat_alloc(n, sizeof(float));
-    if (!*dst) return hero__fail(err, HERO_ENOMEM, "%s: out of memory reading %s (%zu elements)", hero__dat_path(tf), name, n);
-    return hero_tensor_read_f32(t, *dst, (int64_t)n, err);
-}
-
-HERODEF int hero_batch_from_golden(hero_batch *b, hero_task task, const hero_tensorfile *tf, hero_error *err) {
-    int d[3], w[3], rc, i;
-    const int BIG = HERO__DAT_MAXDIM;
-    int mlm = task == HERO_TASK_MLM;
-    if (!b) return hero__fail(err, HERO_EINVAL, "hero_batch_from_golden: b is NULL");
-    memset(b, 0, sizeof(*b));
-    if (!tf || (int)task < 0 || task >= HERO_TASK_COUNT)
-        return hero__fail(err, HERO_EINVAL, "hero_batch_from_golden: tf NULL or task %d unknown", (int)task);
-    b->task = task;
-#define HERO__G(call) do { rc = (call); if (rc) goto fail; } while (0)
-#define HERO__W(a, b_, c) (w[0] = (a), w[1] = (b_), w[2] = (c), w)
-    /* cross-modal rows */
-    HERO__G(hero__dat_gold_i32(tf, mlm ? "in.input_ids" : "in.f_sub_input_ids", 2, NULL, d, 0, INT32_MAX, &b->txt_ids, err));
-    b->S = d[0];
-    b->Lt = d[1];
-    HERO__G(hero__dat_gold_i32(tf, mlm ? "in.position_ids" : "in.f_sub_pos_ids", 2, HERO__W(1, b->Lt, 0), d, 0, BIG, &b->txt_pos, err));
-    HERO__G(hero__dat_gold_f32(tf, mlm ? "in.v_feat" : "in.f_v_feats", 3, HERO__W(b->S, -1, -1), d, &b->f_v_feats, err));
-    b->Lv = d[1];
-    b->F = d[2];
-    HERO__G(hero__dat_gold_i32(tf, mlm ? "in.attn_masks" : "in.f_attn_masks", 2, HERO__W(b->S, -1, 0), d, 0, 1, &b->f_attn_mask, err));
-    b->Lg = d[1];
-    if ((int64_t)b->Lg > (int64_t)b->Lv + b->Lt) {
-        rc = hero__fail(err, HERO_ESHAPE, "%s: attention length %d exceeds frames %d + words %d", hero__dat_path(tf), b->Lg, b->Lv, b->Lt);
-        goto fail;
-    }
-    HERO__G(hero__dat_gold_i32(tf, mlm ? "in.gather_index" : "in.f_gather_index", 2, HERO__W(b->S, b->Lg, 0), d, 0,
-                               (int64_t)b->Lv + b->Lt - 1, &b->f_gather, err));
-    if (mlm) {
-        b->f_v_pos = (int32_t *)hero__dat_alloc((size_t)b->Lv, sizeof(int32_t));
-        if (!b->f_v_pos) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", hero__dat_path(tf)); goto fail; }
-        for (i = 0; i < b->Lv; i++) b->f_v_pos[i] = i;
-    } else {
-        HERO__G(hero__dat_gold_i32(tf, "in.f_v_pos_ids", 2, HERO__W(1, b->Lv, 0), d, 0, BIG, &b->f_v_pos, err));
-    }
-    /* per-video bookkeeping and temporal input (the official MLM batch has none) */
-    if (!mlm) {
-        int64_t sum = 0;
-        HERO__G(hero__dat_gold_i32(tf, "in.num_subs", 1, NULL, d, 0, BIG, &b->num_subs, err));
-        b->B = d[0];
-        for (i = 0; i < b->B; i++) sum += b->num_subs[i];
-        if (sum != b->S) { rc = hero__fail(err, HERO_ESHAPE, "%s: in.num_subs sum to %lld, expected %d rows", hero__dat_path(tf), (long long)sum, b->S); goto fail; }
-        b->n_s2f = b->S;
-        HERO__G(hero__dat_gold_i32(tf, "in.s2f_sub_idx", 1, HERO__W(b->S, 0, 0), d, 0, BIG, &b->s2f_sub_idx, err));
-        HERO__G(hero__dat_gold_i32(tf, "in.s2f_nframes", 1, HERO__W(b->S, 0, 0), d, 0, BIG, &b->s2f_nframes, err));
-        sum = 0;
-        for (i = 0; i < b->S; i++) sum += b->s2f_nframes[i];
-        if (sum > BIG) { rc = hero__fail(err, HERO_ELIMIT, "%s: %lld s2f frames", hero__dat_path(tf), (long long)sum); goto fail; }
-        HERO__G(hero__dat_gold_i32(tf, "in.s2f_frames", 1, HERO__W((int)sum, 0, 0), d, 0, BIG, &b->s2f_frames, err));
-    }
-    if (!mlm) {
-        HERO__G(hero__dat_gold_f32(tf, "in.c_v_feats", 3, HERO__W(b->B, -1, b->F), d, &b->c_v_feats, err));
-        b->L = d[1];
-        HERO__G(hero__dat_gold_i32(tf, "in.c_attn_masks", 2, HERO__W(b->B, b->L, 0), d, 0, 1, &b->c_attn_mask, err));
-        {
-            int64_t k, nfr = 0;
-            for (k = 0; k < b->S; k++) nfr += b->s2f_nframes[k];
-            for (k = 0; k < nfr; k++)
-                if (b->s2f_frames[k] >= b->L) {
-                    rc = hero__fail(err, HERO_EFORMAT, "%s: in.s2f_frames[%lld] is %d, expected < %d frames", hero__dat_path(tf), (long long)k, (int)b->s2f_frames[k], b->L);
-                    goto fail;
-                }
-        }
-    }
-    switch (task) {
-    case HERO_TASK_MLM:
-        HERO__G(hero__dat_gold_u8(tf, "in.txt_mask_tgt", 2, HERO__W(b->S, b->Lg, 0), d, &b->txt_mask_tgt, err));
-        HERO__G(hero__dat_gold_i32(tf, "in.txt_labels", 1, NULL, d, 0, INT32_MAX, &b->txt_labels, err));
-        b->n_mlm = d[0];
-        break;
-    case HERO_TASK_MFM_NCE:
-    case HERO_TASK_MFFR:
-        HERO__G(hero__dat_gold_u8(tf, "in.f_v_masks", 2, HERO__W(b->S, b->Lv, 0), d, &b->f_v_masks, err));
-        HERO__G(hero__dat_gold_u8(tf, "in.c_v_masks", 2, HERO__W(b->B, b->L, 0), d, &b->c_v_masks, err));
-        HERO__G(hero__dat_gold_f32(tf, "in.feat_targets", 2, HERO__W(-1, b->F, 0), d, &b->feat_targets, err));
-        b->n_masked = d[0];
-        break;
-    case HERO_TASK_FOM:
-        HERO__G(hero__dat_gold_i32(tf, "in.shuffled_orders", 2, HERO__W(b->B, b->L, 0), d, 0, (int64_t)b->L - 1, &b->shuffled_orders, err));
-        HERO__G(hero__dat_gold_i32(tf, "in.targets", 2, HERO__W(b->B, b->L, 0), d, -1, (int64_t)b->L - 1, &b->fom_targets, err));
-        break;
-    case HERO_TASK_VSM:
-        HERO__G(hero__dat_gold_i32(tf, "in.query_input_ids", 2, NULL, d, 0, INT32_MAX, &b->q_ids, err));
-        b->Nq = d[0];
-        b->Lq = d[1];
-        HERO__G(hero__dat_gold_i32(tf, "in.query_pos_ids", 2, HERO__W(1, b->Lq, 0), d, 0, BIG, &b->q_pos, err));
-        HERO__G(hero__dat_gold_i32(tf, "in.query_attn_masks", 2, HERO__W(b->Nq, b->Lq, 0), d, 0, 1, &b->q_mask, err));
-        HERO__G(hero__dat_gold_i32(tf, "in.q_vidx", 1, HERO__W(b->Nq, 0, 0), d, 0, (int64_t)b->B - 1, &b->q_vidx, err));
-        HERO__G(hero__dat_gold_i32(tf, "in.targets", 2, HERO__W(b->Nq, 2, 0), d, -1, (int64_t)b->L - 1, &b->vsm_targets, err));
-        break;
-    default:
-        break;
-    }
-#undef HERO__G
-#undef HERO__W
-    return HERO_OK;
-fail:
-    hero_batch_free(b);
-    return rc;
-}
-
-/* ---- rebuilding a golden file's batch from raw.* (corpus) + choice.* (random choices) ---- */
+/* ---- a corpus from a tensor file in the raw.* layout (golden files, hero_lmdb_import corpus) ---- */
 
 static int64_t hero__dat_sum(const int32_t *a, int n) {
     int64_t s = 0;
@@ -8315,7 +8202,7 @@ static int64_t hero__dat_sum(const int32_t *a, int n) {
     return s;
 }
 
-HERODEF void hero_golden_videos_free(hero_golden_videos *g) {
+HERODEF void hero_corpus_free(hero_corpus *g) {
     if (!g) return;
     HERO_FREE(g->videos); HERO_FREE(g->feats); HERO_FREE(g->nframes); HERO_FREE(g->num_subs);
     HERO_FREE(g->sub_len); HERO_FREE(g->sub_tokens); HERO_FREE(g->s2f_sub_idx); HERO_FREE(g->s2f_nframes);
@@ -8325,20 +8212,20 @@ HERODEF void hero_golden_videos_free(hero_golden_videos *g) {
 
 #define HERO__G(call) do { rc = (call); if (rc) goto fail; } while (0)
 
-HERODEF int hero_videos_from_golden(hero_golden_videos *out, const hero_tensorfile *tf, hero_error *err) {
+HERODEF int hero_corpus_read(hero_corpus *out, const hero_tensorfile *tf, hero_error *err) {
     const int BIG = HERO__DAT_MAXDIM;
     int d[2], w[2], B, S, rc;
     int64_t ntok, nfr, nt;
     size_t nfeat = 0;
-    if (!out) return hero__fail(err, HERO_EINVAL, "hero_videos_from_golden: out is NULL");
+    if (!out) return hero__fail(err, HERO_EINVAL, "hero_corpus_read: out is NULL");
     memset(out, 0, sizeof(*out));
-    if (!tf) return hero__fail(err, HERO_EINVAL, "hero_videos_from_golden: tf is NULL");
-    HERO__G(hero__dat_gold_i32(tf, "raw.nframes", 1, NULL, d, 1, BIG, &out->nframes, err));
+    if (!tf) return hero__fail(err, HERO_EINVAL, "hero_corpus_read: tf is NULL");
+    HERO__G(hero_tensorfile_get_i32(tf, "raw.nframes", 1, NULL, d, 1, BIG, &out->nframes, err));
     B = d[0];
     if (B < 1) { rc = hero__fail(err, HERO_ESHAPE, "%s: tensor raw.nframes is empty, expected >= 1 video", hero__dat_path(tf)); goto fail; }
     w[0] = B;
-    HERO__G(hero__dat_gold_i32(tf, "raw.num_subs", 1, w, d, 0, BIG, &out->num_subs, err));
-    HERO__G(hero__dat_gold_i32(tf, "raw.sub_len", 1, NULL, d, 0, BIG, &out->sub_len, err));
+    HERO__G(hero_tensorfile_get_i32(tf, "raw.num_subs", 1, w, d, 0, BIG, &out->num_subs, err));
+    HERO__G(hero_tensorfile_get_i32(tf, "raw.sub_len", 1, NULL, d, 0, BIG, &out->sub_len, err));
     S = d[0];
     if (hero__dat_sum(out->num_subs, B) != S) {
         rc = hero__fail(err, HERO_ESHAPE, "%s: raw.num_subs sum to %lld, expected the %d subtitles of raw.sub_len", hero__dat_path(tf),
@@ -8346,8 +8233,8 @@ HERODEF int hero_videos_from_golden(hero_golden_videos *out, const hero_tensorfi
         goto fail;
     }
     w[0] = S;
-    HERO__G(hero__dat_gold_i32(tf, "raw.s2f_sub_idx", 1, w, d, 0, BIG, &out->s2f_sub_idx, err));
-    HERO__G(hero__dat_gold_i32(tf, "raw.s2f_nframes", 1, w, d, 0, BIG, &out->s2f_nframes, err));
+    HERO__G(hero_tensorfile_get_i32(tf, "raw.s2f_sub_idx", 1, w, d, 0, BIG, &out->s2f_sub_idx, err));
+    HERO__G(hero_tensorfile_get_i32(tf, "raw.s2f_nframes", 1, w, d, 0, BIG, &out->s2f_nframes, err));
     ntok = hero__dat_sum(out->sub_len, S);
     nfr = hero__dat_sum(out->s2f_nframes, S);
     nt = hero__dat_sum(out->nframes, B);
@@ -8357,12 +8244,12 @@ HERODEF int hero_videos_from_golden(hero_golden_videos *out, const hero_tensorfi
         goto fail;
     }
     w[0] = (int)ntok; /* each count must be exactly the sum of its lengths */
-    HERO__G(hero__dat_gold_i32(tf, "raw.sub_tokens", 1, w, d, 0, INT32_MAX, &out->sub_tokens, err));
+    HERO__G(hero_tensorfile_get_i32(tf, "raw.sub_tokens", 1, w, d, 0, INT32_MAX, &out->sub_tokens, err));
     w[0] = (int)nfr;
-    HERO__G(hero__dat_gold_i32(tf, "raw.s2f_frames", 1, w, d, 0, BIG, &out->s2f_frames, err));
+    HERO__G(hero_tensorfile_get_i32(tf, "raw.s2f_frames", 1, w, d, 0, BIG, &out->s2f_frames, err));
     w[0] = (int)nt;
     w[1] = -1;
-    HERO__G(hero__dat_gold_f32(tf, "raw.v_feats", 2, w, d, &out->feats, err));
+    HERO__G(hero_tensorfile_get_f32(tf, "raw.v_feats", 2, w, d, &out->feats, err));
     out->F = d[1];
     if (out->F < 1 || !hero__dat_mul3((size_t)nt, (size_t)out->F, 1, &nfeat)) {
         rc = hero__fail(err, HERO_ESHAPE, "%s: tensor raw.v_feats has %d floats per frame, expected >= 1", hero__dat_path(tf), out->F);
@@ -8376,180 +8263,13 @@ HERODEF int hero_videos_from_golden(hero_golden_videos *out, const hero_tensorfi
     out->n_videos = B;
     return HERO_OK;
 fail:
-    hero_golden_videos_free(out);
-    return rc;
-}
-
-HERODEF int hero_choices_from_golden(hero_choices *c, hero_task task, const hero_tensorfile *tf, hero_error *err) {
-    const int BIG = HERO__DAT_MAXDIM;
-    int d[1], w[1], rc;
-    int64_t sum;
-    if (!c) return hero__fail(err, HERO_EINVAL, "hero_choices_from_golden: c is NULL");
-    memset(c, 0, sizeof(*c));
-    if (!tf || (int)task < 0 || task >= HERO_TASK_COUNT)
-        return hero__fail(err, HERO_EINVAL, "hero_choices_from_golden: tf NULL or task %d unknown", (int)task);
-    c->task = task;
-    switch (task) {
-    case HERO_TASK_MLM:
-        HERO__G(hero__dat_gold_i32(tf, "choice.mlm_len", 1, NULL, d, 0, BIG, &c->mlm_len, err));
-        c->n_rows = d[0];
-        sum = hero__dat_sum(c->mlm_len, c->n_rows);
-        if (sum > BIG) { rc = hero__fail(err, HERO_ELIMIT, "%s: choice.mlm_len sum to %lld words, limit %d", hero__dat_path(tf), (long long)sum, BIG); goto fail; }
-        w[0] = (int)sum; /* one entry per word of every row */
-        HERO__G(hero__dat_gold_i32(tf, "choice.mlm_input_ids", 1, w, d, 0, INT32_MAX, &c->mlm_input_ids, err));
-        HERO__G(hero__dat_gold_i32(tf, "choice.mlm_labels", 1, w, d, -1, INT32_MAX, &c->mlm_labels, err));
-        break;
-    case HERO_TASK_MFM_NCE:
-    case HERO_TASK_MFFR:
-        HERO__G(hero__dat_gold_u8(tf, "choice.frame_mask", 1, NULL, d, &c->frame_mask, err));
-        c->n_frames = d[0];
-        break;
-    case HERO_TASK_FOM:
-        HERO__G(hero__dat_gold_i32(tf, "choice.fom_orders", 1, NULL, d, 0, BIG, &c->fom_orders, err));
-        c->n_frames = d[0];
-        w[0] = d[0];
-        HERO__G(hero__dat_gold_i32(tf, "choice.fom_targets", 1, w, d, -1, BIG, &c->fom_targets, err));
-        break;
-    case HERO_TASK_VSM:
-        HERO__G(hero__dat_gold_i32(tf, "choice.vsm_n_sampled", 1, NULL, d, 0, BIG, &c->vsm_n_sampled, err));
-        c->n_videos = d[0];
-        sum = hero__dat_sum(c->vsm_n_sampled, c->n_videos);
-        if (sum > BIG) { rc = hero__fail(err, HERO_ELIMIT, "%s: choice.vsm_n_sampled sum to %lld, limit %d", hero__dat_path(tf), (long long)sum, BIG); goto fail; }
-        w[0] = (int)sum; /* the queries of every video, videos in order */
-        HERO__G(hero__dat_gold_i32(tf, "choice.vsm_sampled_sub_idx", 1, w, d, 0, BIG, &c->vsm_sampled_sub_idx, err));
-        break;
-    default: /* REPR: nothing random */
-        break;
-    }
-    return HERO_OK;
-fail:
-    hero_choices_free(c);
-    return rc;
-}
-
-/* a JSON integer in [lo, hi] -> *dst; 0, or -1 if v is not one */
-static int hero__dat_json_int(const hero_json *v, int lo, int hi, int *dst) {
-    if (!v || v->type != HERO_JSON_NUMBER || !(v->number >= (double)lo && v->number <= (double)hi) ||
-        (double)(int)v->number != v->number)
-        return -1;
-    *dst = (int)v->number;
-    return 0;
-}
-
-/* data_settings member `key` (absent: *dst unchanged) as an integer in [lo, hi] */
-static int hero__dat_meta_int(const hero_json *o, const char *key, int lo, int hi, int *dst, const char *path,
-                              hero_error *err) {
-    const hero_json *v = hero_json_get(o, key);
-    if (v && hero__dat_json_int(v, lo, hi, dst))
-        return hero__fail(err, HERO_EFORMAT, "%s: metadata data_settings.%s: expected an integer in %d..%d", path, key, lo, hi);
-    return HERO_OK;
-}
-
-/* scalar int tensor `name` (absent: *dst unchanged) */
-static int hero__dat_gold_scalar(const hero_tensorfile *tf, const char *name, int *dst, hero_error *err) {
-    const hero_tensor_info *t = hero_tensorfile_find(tf, name);
-    int64_t x = 0;
-    int rc;
-    if (!t) return HERO_OK;
-    if (hero_tensor_numel(t) != 1)
-        return hero__fail(err, HERO_ESHAPE, "%s: tensor %s has %lld elements, expected 1", hero__dat_path(tf), name, (long long)hero_tensor_numel(t));
-    rc = hero_tensor_read_i64(t, &x, 1, err);
-    if (rc) return rc;
-    if (x < -HERO__DAT_MAXDIM || x > HERO__DAT_MAXDIM)
-        return hero__fail(err, HERO_EFORMAT, "%s: tensor %s is %lld, expected -%d..%d", hero__dat_path(tf), name, (long long)x, HERO__DAT_MAXDIM, HERO__DAT_MAXDIM);
-    *dst = (int)x;
-    return HERO_OK;
-}
-
-HERODEF int hero_batch_options_from_golden(hero_batch_options *o, const hero_tensorfile *tf, int vocab_size,
-                                           hero_error *err) {
-    const int BIG = HERO__DAT_MAXDIM;
-    const char *text, *path;
-    hero_json js;
-    hero_error e2;
-    int rc = HERO_OK, mask = -1;
-    if (!o || !tf) return hero__fail(err, HERO_EINVAL, "hero_batch_options_from_golden: o or tf is NULL");
-    path = hero__dat_path(tf);
-    memset(&js, 0, sizeof(js));
-    text = hero_tensorfile_meta(tf, "data_settings");
-    if (text) {
-        memset(&e2, 0, sizeof(e2));
-        if (hero_json_parse(text, strlen(text), &js, &e2))
-            return hero__fail(err, HERO_EFORMAT, "%s: metadata data_settings is not JSON: %s", path, e2.msg);
-        if (js.type != HERO_JSON_OBJECT) { rc = hero__fail(err, HERO_EFORMAT, "%s: metadata data_settings is not a JSON object", path); goto done; }
-        if ((rc = hero__dat_meta_int(&js, "mask", 0, BIG, &mask, path, err))) goto done;
-    }
-    if (vocab_size <= 0) {
-        if (mask < 0) { rc = hero__fail(err, HERO_EINVAL, "%s: no vocabulary size given and no data_settings.mask in the metadata", path); goto done; }
-        vocab_size = mask + 1;
-    }
-    *o = hero_batch_options_default(vocab_size);
-    if (text) {
-        const hero_json *p = hero_json_get(&js, "mask_prob"), *vr = hero_json_get(&js, "v_range");
-        if ((rc = hero__dat_meta_int(&js, "max_txt_len", -BIG, BIG, &o->max_txt_len, path, err)) ||
-            (rc = hero__dat_meta_int(&js, "max_clip_len", -BIG, BIG, &o->max_frames, path, err)) ||
-            (rc = hero__dat_meta_int(&js, "max_frames", -BIG, BIG, &o->max_frames, path, err)) ||
-            (rc = hero__dat_meta_int(&js, "query_per_video", -BIG, BIG, &o->query_per_video, path, err)) ||
-            (rc = hero__dat_meta_int(&js, "sub_ctx_len", -BIG, BIG, &o->sub_ctx_len, path, err)) ||
-            (rc = hero__dat_meta_int(&js, "cls", 0, BIG, &o->cls_id, path, err)) ||
-            (rc = hero__dat_meta_int(&js, "pad", 0, BIG, &o->pad_id, path, err)) ||
-            (rc = hero__dat_meta_int(&js, "sep", 0, BIG, &o->sep_id, path, err)) ||
-            (rc = hero__dat_meta_int(&js, "mask", 0, BIG, &o->mask_id, path, err)))
-            goto done;
-        if (p) {
-            if (p->type != HERO_JSON_NUMBER || !(p->number >= 0.0 && p->number <= 1.0)) {
-                rc = hero__fail(err, HERO_EFORMAT, "%s: metadata data_settings.mask_prob: expected a number in 0..1", path);
-                goto done;
-            }
-            o->mask_prob = (float)p->number;
-        }
-        if (vr && (vr->type != HERO_JSON_ARRAY || vr->n != 2 || hero__dat_json_int(&vr->items[0], 0, BIG, &o->v_lo) ||
-                   hero__dat_json_int(&vr->items[1], 0, BIG, &o->v_hi))) {
-            rc = hero__fail(err, HERO_EFORMAT, "%s: metadata data_settings.v_range: expected [lo, hi], integers in 0..%d", path, BIG);
-            goto done;
-        }
-    }
-    /* the explicit per-file options (tests/golden/batch_fuzz) */
-    if ((rc = hero__dat_gold_scalar(tf, "opt.max_txt_len", &o->max_txt_len, err)) ||
-        (rc = hero__dat_gold_scalar(tf, "opt.max_frames", &o->max_frames, err)) ||
-        (rc = hero__dat_gold_scalar(tf, "opt.sub_ctx_len", &o->sub_ctx_len, err)) ||
-        (rc = hero__dat_gold_scalar(tf, "opt.query_per_video", &o->query_per_video, err)))
-        goto done;
-    if ((rc = hero__dat_check_opt(o, &e2))) rc = hero__fail(err, rc, "%s: %s", path, e2.msg);
-done:
-    hero_json_free(&js);
-    return rc;
-}
-
-HERODEF int hero_batch_from_golden_raw(hero_batch *out, hero_task task, const hero_tensorfile *tf, int vocab_size,
-                                       hero_error *err) {
-    hero_batch_options o;
-    hero_golden_videos gv;
-    hero_choices c;
-    hero_error e2;
-    int rc;
-    if (!out) return hero__fail(err, HERO_EINVAL, "hero_batch_from_golden_raw: out is NULL");
-    memset(out, 0, sizeof(*out));
-    memset(&gv, 0, sizeof(gv));
-    memset(&c, 0, sizeof(c));
-    if (!tf || (int)task < 0 || task >= HERO_TASK_COUNT)
-        return hero__fail(err, HERO_EINVAL, "hero_batch_from_golden_raw: tf NULL or task %d unknown", (int)task);
-    rc = hero_batch_options_from_golden(&o, tf, vocab_size, err);
-    if (!rc) rc = hero_videos_from_golden(&gv, tf, err);
-    if (!rc) rc = hero_choices_from_golden(&c, task, tf, err);
-    if (!rc) {
-        memset(&e2, 0, sizeof(e2));
-        rc = hero_build_batch(out, task, gv.videos, gv.n_videos, &o, task == HERO_TASK_REPR ? NULL : &c, NULL, &e2);
-        if (rc) hero__fail(err, rc, "%s: %s batch from raw.* + choice.*: %s", hero__dat_path(tf), hero_task_name(task), e2.msg);
-    }
-    hero_choices_free(&c);
-    hero_golden_videos_free(&gv);
+    hero_corpus_free(out);
     return rc;
 }
 
 #undef HERO__G
 
-/* ---- a batch's fields under the official in.* names, compared with a golden file ---- */
+/* ---- a batch's fields under the official in.* names (tests/golden_io.h compares them with a golden file) ---- */
 
 static void hero__dat_field(hero_batch_field *out, int *n, const char *key, hero_dtype dt, const void *data, int ndim,
                             int64_t d0, int64_t d1, int64_t d2) {
@@ -8601,74 +8321,6 @@ HERODEF int hero_batch_fields(const hero_batch *b, hero_batch_field *out) {
         hero__dat_field(out, &n, "targets", HERO_I32, b->vsm_targets, 2, b->Nq, 2, 0);
     }
     return n;
-}
-
-/* "[a,b,c]" into buf */
-static void hero__dat_shape_str(char *buf, size_t cap, int ndim, const int64_t *shape) {
-    size_t l = 0;
-    int d;
-    buf[0] = '\0';
-    l += (size_t)snprintf(buf, cap, "[");
-    for (d = 0; d < ndim && l < cap; d++) l += (size_t)snprintf(buf + l, cap - l, "%s%lld", d ? "," : "", (long long)shape[d]);
-    if (l < cap) snprintf(buf + l, cap - l, "]");
-}
-
-HERODEF int hero_batch_field_golden_err(const hero_batch_field *f, const hero_tensorfile *tf, double *rel_err,
-                                        hero_error *err) {
-    const hero_tensor_info *t;
-    char name[96];
-    size_t n = 1, i;
-    int d, same, rc, nan = 0;
-    double md = 0, mr = 0;
-    if (rel_err) *rel_err = 0;
-    if (!f || !tf || !rel_err || !f->key || f->ndim < 0 || f->ndim > 3 || strlen(f->key) > sizeof(name) - 4)
-        return hero__fail(err, HERO_EINVAL, "hero_batch_field_golden_err: NULL argument or bad field");
-    snprintf(name, sizeof(name), "in.%s", f->key);
-    t = hero_tensorfile_find(tf, name);
-    if (!t) return hero__fail(err, HERO_EMISSING, "%s: tensor %s missing", hero__dat_path(tf), name);
-    same = t->ndim == f->ndim;
-    for (d = 0; same && d < f->ndim; d++) same = t->shape[d] == f->shape[d];
-    if (!same) {
-        char a[128], b[128];
-        hero__dat_shape_str(a, sizeof(a), t->ndim < HERO_MAX_DIMS ? t->ndim : HERO_MAX_DIMS, t->shape);
-        hero__dat_shape_str(b, sizeof(b), f->ndim, f->shape);
-        return hero__fail(err, HERO_ESHAPE, "%s: tensor %s has shape %s, the built batch %s", hero__dat_path(tf), name, a, b);
-    }
-    for (d = 0; d < f->ndim; d++) {
-        if (f->shape[d] < 0 || (f->shape[d] != 0 && n > ((size_t)-1) / 8 / (size_t)f->shape[d]))
-            return hero__fail(err, HERO_ELIMIT, "%s: tensor %s: element count overflows", hero__dat_path(tf), name);
-        n *= (size_t)f->shape[d];
-    }
-    if (n && !f->data) return hero__fail(err, HERO_EINVAL, "%s: tensor %s: the built batch has no %s", hero__dat_path(tf), name, f->key);
-    if (f->dtype == HERO_F32) {
-        const float *x = (const float *)f->data;
-        float *ref = (float *)hero__dat_alloc(n, sizeof(float));
-        if (!ref) return hero__fail(err, HERO_ENOMEM, "%s: out of memory reading %s", hero__dat_path(tf), name);
-        rc = hero_tensor_read_f32(t, ref, (int64_t)n, err);
-        for (i = 0; !rc && i < n; i++) {
-            double dd = fabs((double)x[i] - (double)ref[i]), r = fabs((double)ref[i]);
-            if (dd != dd) nan = 1;
-            else if (dd > md) md = dd;
-            if (r > mr) mr = r;
-        }
-        HERO_FREE(ref);
-    } else if (f->dtype == HERO_I32 || f->dtype == HERO_U8) {
-        int64_t *ref = (int64_t *)hero__dat_alloc(n, sizeof(int64_t));
-        if (!ref) return hero__fail(err, HERO_ENOMEM, "%s: out of memory reading %s", hero__dat_path(tf), name);
-        rc = hero_tensor_read_i64(t, ref, (int64_t)n, err);
-        for (i = 0; !rc && i < n; i++) {
-            double g = f->dtype == HERO_U8 ? (double)((const uint8_t *)f->data)[i] : (double)((const int32_t *)f->data)[i];
-            double dd = fabs((double)ref[i] - g), r = fabs((double)ref[i]);
-            if (dd > md) md = dd;
-            if (r > mr) mr = r;
-        }
-        HERO_FREE(ref);
-    } else {
-        return hero__fail(err, HERO_EINVAL, "%s: tensor %s: field dtype %s unsupported", hero__dat_path(tf), name, hero_dtype_name(f->dtype));
-    }
-    if (rc) return rc;
-    *rel_err = nan ? (double)NAN : md / (mr > 1e-6 ? mr : 1e-6);
-    return HERO_OK;
 }
 
 /* ---- [tasks] THE TASK TABLE: one entry per hero_task, in its order (section 9 says what an
@@ -9029,11 +8681,6 @@ HERODEF int hero_trainer_load(hero_trainer *t, const char *path, hero_error *err
     return hero__trainer_load_ext(t, path, 1, NULL, err);
 }
 /* ==== File formats: JSON, half floats, tensor files (safetensors, torch.save, npy/npz) ==== */
-#include <float.h>
-#include <limits.h>
-#include <locale.h>
-#include <stdlib.h>
-#include <string.h>
 
 /* fsync for atomic writes: POSIX fsync, Windows _commit, elsewhere nothing. */
 #if defined(_WIN32)
@@ -9097,14 +8744,6 @@ static uint32_t hero__u32(const unsigned char *p) {
 }
 static uint64_t hero__u64(const unsigned char *p) { return (uint64_t)hero__u32(p) | ((uint64_t)hero__u32(p + 4) << 32); }
 
-static char *hero__strndup(const char *s, size_t n) {
-    char *r = (char *)HERO_MALLOC(n + 1);
-    if (!r) return NULL;
-    if (n) memcpy(r, s, n);
-    r[n] = 0;
-    return r;
-}
-
 /* Appending to an array of n items: returns a block with room for item n (reallocated when
    n is 0 or a power of two), or NULL when out of memory (p is then still valid). */
 static void *hero__grow(void *p, int n, size_t elsize) {
@@ -9130,84 +8769,10 @@ static int hero__host_le(void) {
     return c == 1;
 }
 
-/* growable NUL-terminated string */
-typedef struct hero__sb { char *s; size_t n, cap; int oom; } hero__sb;
-
-static void hero__sb_put(hero__sb *b, const char *s, size_t n) {
-    if (b->oom) return;
-    if (b->n + n + 1 > b->cap) {
-        size_t c = b->cap ? b->cap : 64;
-        char *q;
-        while (c < b->n + n + 1) c *= 2;
-        q = (char *)HERO_REALLOC(b->s, c);
-        if (!q) { b->oom = 1; return; }
-        b->s = q;
-        b->cap = c;
-    }
-    if (n) memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = 0;
-}
-static void hero__sb_str(hero__sb *b, const char *s) { hero__sb_put(b, s, strlen(s)); }
-static void hero__sb_i64(hero__sb *b, int64_t v) {
-    char t[32];
-    snprintf(t, sizeof t, "%lld", (long long)v);
-    hero__sb_str(b, t);
-}
 #ifndef HERO_NO_TORCH /* only the torch.save readers use it */
 static void hero__sb_cut(hero__sb *b, size_t n) { if (b->s && n <= b->n) { b->n = n; b->s[n] = 0; } }
 #endif
 
-
-/* One UTF-8 sequence at s[0..n) (n >= 1): returns its length (1-4) and sets *cp, or 0 when
-   the bytes are not valid UTF-8 (the WHATWG decoder's rule: no overlongs, no surrogates,
-   nothing above U+10FFFF, not truncated); then *sub gets the length of the maximal invalid
-   subpart (>= 1), which a decoder replaces by one U+FFFD. cp and sub may be NULL. The one
-   UTF-8 decoder of the file: JSON, tokenizer and subtitles all use it. */
-static size_t hero__utf8_dec(const unsigned char *s, size_t n, uint32_t *cp, size_t *sub) {
-    unsigned c = s[0], lo = 0x80, hi = 0xBF;
-    size_t need, k;
-    uint32_t v;
-    if (sub) *sub = 1;
-    if (c < 0x80) { if (cp) *cp = c; return 1; }
-    if (c >= 0xC2 && c <= 0xDF) { need = 1; v = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { need = 2; v = c & 0x0F; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
-    else if (c >= 0xF0 && c <= 0xF4) { need = 3; v = c & 0x07; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
-    else return 0;
-    for (k = 1; k <= need; k++) {
-        unsigned d;
-        if (k >= n) { if (sub) *sub = k; return 0; }
-        d = s[k];
-        if (d < lo || d > hi) { if (sub) *sub = k; return 0; }
-        v = (v << 6) | (d & 0x3F);
-        lo = 0x80; hi = 0xBF;
-    }
-    if (cp) *cp = v;
-    return need + 1;
-}
-
-/* Encodes a code point (< 0x110000) as UTF-8 into o[4]; returns its length. */
-static size_t hero__utf8_put(char *o, uint32_t cp) {
-    if (cp < 0x80) { o[0] = (char)cp; return 1; }
-    if (cp < 0x800) { o[0] = (char)(0xC0 | (cp >> 6)); o[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12)); o[1] = (char)(0x80 | ((cp >> 6) & 0x3F)); o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18)); o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-static int hero__utf8_valid(const char *s, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        int k = (int)hero__utf8_dec((const unsigned char *)s + i, n - i, NULL, NULL);
-        if (!k) return 0;
-        i += (size_t)k;
-    }
-    return 1;
-}
 
 /* Prefix err->msg with "prefix: " (after a failure in a nested parser). */
 static int hero__reprefix(hero_error *err, int code, const char *prefix) {
@@ -9219,7 +8784,10 @@ static int hero__reprefix(hero_error *err, int code, const char *prefix) {
 }
 
 /* ================= JSON ================= */
-typedef struct hero__jp { const char *s; size_t n, i; int depth; hero_error *err; } hero__jp;
+/* the one JSON reader: hero_json_parse builds a tree; the tokenizer's vocab.json reader walks the
+   same lexer (hero__jws, hero__jstring_into) straight into its tables. wtf8: keep a lone surrogate
+   escape as its 3-byte WTF-8 form (vocab.json; legal JSON) instead of rejecting it. */
+typedef struct hero__jp { const char *s; size_t n, i; int depth, wtf8; hero_error *err; } hero__jp;
 
 static int hero__jfail(hero__jp *p, int code, const char *what) {
     size_t k, line = 1, col = 1;
@@ -9263,26 +8831,34 @@ static int hero__hex4(const char *s, unsigned *v) {
 static int hero__jescape_u(hero__jp *p, size_t end, char *o, size_t *k) {
     unsigned cp, lo;
     if (end - p->i < 6 || !hero__hex4(p->s + p->i + 2, &cp)) return hero__jfail(p, HERO_EFORMAT, "bad \\u escape");
-    if (cp >= 0xDC00 && cp <= 0xDFFF) return hero__jfail(p, HERO_EFORMAT, "unpaired low surrogate in \\u escape");
+    if (cp >= 0xDC00 && cp <= 0xDFFF && !p->wtf8) return hero__jfail(p, HERO_EFORMAT, "unpaired low surrogate in \\u escape");
     if (cp >= 0xD800 && cp <= 0xDBFF) {
-        if (end - p->i < 12 || p->s[p->i + 6] != '\\' || p->s[p->i + 7] != 'u' || !hero__hex4(p->s + p->i + 8, &lo) ||
-            lo < 0xDC00 || lo > 0xDFFF)
+        int pair = end - p->i >= 12 && p->s[p->i + 6] == '\\' && p->s[p->i + 7] == 'u' && hero__hex4(p->s + p->i + 8, &lo) &&
+                   lo >= 0xDC00 && lo <= 0xDFFF;
+        if (pair) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            p->i += 6;
+        } else if (!p->wtf8) {
             return hero__jfail(p, HERO_EFORMAT, "high surrogate not followed by a low surrogate escape");
-        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        p->i += 6;
+        }
     }
     p->i += 6;
     *k += hero__utf8_put(o + *k, cp);
     return 0;
 }
 
-static int hero__jstring(hero__jp *p, char **out, size_t *outlen) {
-    size_t j = p->i + 1, k = 0;
-    char *o;
+/* the end (closing quote) of the string whose opening quote is at p->s[p->i]; 0 when unterminated */
+static size_t hero__jstring_end(hero__jp *p) {
+    size_t j = p->i + 1;
     while (j < p->n && p->s[j] != '"') j += (p->s[j] == '\\') ? 2 : 1;
-    if (j >= p->n) return hero__jfail(p, HERO_EFORMAT, "unterminated string");
-    o = (char *)HERO_MALLOC(j - p->i);
-    if (!o) return hero__fail(p->err, HERO_ENOMEM, "json: out of memory");
+    return j < p->n ? j : 0;
+}
+
+/* The string at p->s[p->i] (its opening quote; closing quote at end = hero__jstring_end) decoded
+   into o (room for end - p->i bytes: the decoded form is never longer), NUL-terminated; *outlen
+   its length. p->i moves past the closing quote. */
+static int hero__jstring_into(hero__jp *p, size_t j, char *o, size_t *outlen) {
+    size_t k = 0;
     p->i++;
     while (p->i < j) {
         unsigned char c = (unsigned char)p->s[p->i];
@@ -9306,12 +8882,23 @@ static int hero__jstring(hero__jp *p, char **out, size_t *outlen) {
             if (!m) rc = hero__jfail(p, HERO_EFORMAT, "invalid UTF-8 in string");
             else { memcpy(o + k, p->s + p->i, (size_t)m); k += (size_t)m; p->i += (size_t)m; }
         }
-        if (rc) { HERO_FREE(o); return rc; }
+        if (rc) return rc;
     }
     p->i = j + 1;
     o[k] = 0;
-    *out = o;
     *outlen = k;
+    return 0;
+}
+
+static int hero__jstring(hero__jp *p, char **out, size_t *outlen) {
+    size_t j = hero__jstring_end(p);
+    char *o;
+    int rc;
+    if (!j) return hero__jfail(p, HERO_EFORMAT, "unterminated string");
+    o = (char *)HERO_MALLOC(j - p->i);
+    if (!o) return hero__fail(p->err, HERO_ENOMEM, "json: out of memory");
+    if ((rc = hero__jstring_into(p, j, o, outlen)) != 0) { HERO_FREE(o); return rc; }
+    *out = o;
     return 0;
 }
 
@@ -9682,6 +9269,89 @@ HERODEF int hero_tensor_read_f32(const hero_tensor_info *t, float *dst, int64_t 
 /* Integer/bool tensor (any strides) -> contiguous int64. */
 HERODEF int hero_tensor_read_i64(const hero_tensor_info *t, int64_t *dst, int64_t n, hero_error *err) {
     return hero__tensor_read(t, dst, n, 1, err);
+}
+
+/* ---- named tensors read with their shape and values checked (the corpus and golden readers) ---- */
+
+/* the file tensor `name` with ndim dims (each equal to want[d] when >= 0) into *out, its dims and
+   element count; returns the error code (HERO_EMISSING / ESHAPE / ELIMIT) with a message */
+static int hero__dat_tensor_find(const hero_tensorfile *tf, const char *name, int ndim, const int *want, int *dims,
+                                 size_t *count, const hero_tensor_info **out, hero_error *err) {
+    const hero_tensor_info *t = tf && name ? hero_tensorfile_find(tf, name) : NULL;
+    size_t n = 1;
+    int d;
+    *out = NULL;
+    if (ndim < 0 || ndim > HERO_MAX_DIMS || !dims)
+        return hero__fail(err, HERO_EINVAL, "%s: tensor %s: ndim %d (0..%d) or dims NULL", hero__dat_path(tf), name ? name : "(null)", ndim, HERO_MAX_DIMS);
+    if (!t)
+        return hero__fail(err, HERO_EMISSING, "%s: tensor %s missing", hero__dat_path(tf), name);
+    if (t->ndim != ndim)
+        return hero__fail(err, HERO_ESHAPE, "%s: tensor %s has %d dims, expected %d", hero__dat_path(tf), name, (int)t->ndim, ndim);
+    for (d = 0; d < ndim; d++) {
+        int64_t s = (int64_t)t->shape[d];
+        if (s < 0 || s > HERO__DAT_MAXDIM || (want && want[d] >= 0 && s != want[d])) {
+            if (s >= 0 && s <= HERO__DAT_MAXDIM)
+                return hero__fail(err, HERO_ESHAPE, "%s: tensor %s dim %d is %lld, expected %d", hero__dat_path(tf), name, d, (long long)s, want[d]);
+            else
+                return hero__fail(err, HERO_ELIMIT, "%s: tensor %s dim %d is %lld, outside 0..%d", hero__dat_path(tf), name, d, (long long)s, HERO__DAT_MAXDIM);
+        }
+        dims[d] = (int)s;
+        if (s != 0 && n > ((size_t)-1) / 8 / (size_t)s)
+            return hero__fail(err, HERO_ELIMIT, "%s: tensor %s: element count overflows", hero__dat_path(tf), name);
+        n *= (size_t)s;
+    }
+    *count = n;
+    *out = t;
+    return HERO_OK;
+}
+
+HERODEF int hero_tensorfile_get_i32(const hero_tensorfile *tf, const char *name, int ndim, const int *want, int *dims,
+                                   int64_t lo, int64_t hi, int32_t **dst, hero_error *err) {
+    size_t n, i;
+    int64_t *tmp;
+    int32_t *out;
+    const hero_tensor_info *t;
+    int rc;
+    if (!dst) return hero__fail(err, HERO_EINVAL, "%s: tensor %s: dst is NULL", hero__dat_path(tf), name ? name : "(null)");
+    *dst = NULL;
+    if ((rc = hero__dat_tensor_find(tf, name, ndim, want, dims, &n, &t, err)) != 0) return rc;
+    tmp = (int64_t *)hero__dat_alloc(n, sizeof(int64_t));
+    out = (int32_t *)hero__dat_alloc(n, sizeof(int32_t));
+    if (!tmp || !out) {
+        rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory reading %s (%zu elements)", hero__dat_path(tf), name, n);
+        goto done;
+    }
+    if ((rc = hero_tensor_read_i64(t, tmp, (int64_t)n, err)) != 0) goto done;
+    for (i = 0; i < n; i++) {
+        if (tmp[i] < lo || tmp[i] > hi) {
+            rc = hero__fail(err, HERO_EFORMAT, "%s: tensor %s element %zu is %lld, expected %lld..%lld", hero__dat_path(tf), name, i,
+                            (long long)tmp[i], (long long)lo, (long long)hi);
+            goto done;
+        }
+        out[i] = (int32_t)tmp[i];
+    }
+    *dst = out;
+    out = NULL;
+done:
+    HERO_FREE(tmp);
+    HERO_FREE(out);
+    return rc;
+}
+
+HERODEF int hero_tensorfile_get_f32(const hero_tensorfile *tf, const char *name, int ndim, const int *want, int *dims,
+                                   float **dst, hero_error *err) {
+    size_t n;
+    const hero_tensor_info *t;
+    float *out;
+    int rc;
+    if (!dst) return hero__fail(err, HERO_EINVAL, "%s: tensor %s: dst is NULL", hero__dat_path(tf), name ? name : "(null)");
+    *dst = NULL;
+    if ((rc = hero__dat_tensor_find(tf, name, ndim, want, dims, &n, &t, err)) != 0) return rc;
+    out = (float *)hero__dat_alloc(n, sizeof(float));
+    if (!out) return hero__fail(err, HERO_ENOMEM, "%s: out of memory reading %s (%zu elements)", hero__dat_path(tf), name, n);
+    if ((rc = hero_tensor_read_f32(t, out, (int64_t)n, err)) != 0) { HERO_FREE(out); return rc; }
+    *dst = out;
+    return HERO_OK;
 }
 
 /* ================= tensor files: common ================= */
@@ -11396,7 +11066,7 @@ HERODEF int hero_npz_open(hero_tensorfile *tf, const char *path, hero_error *err
    BPE: a min-heap of (rank, position) pairs with lazy invalidation, processed in rounds that
    are equivalent to the reference loop "take the lowest-ranked pair, merge all its
    occurrences left to right", so long words cost O(n log n), not O(n^2).
-   vocab.json: a small special-purpose JSON reader (hero__tok_json_*): one flat object of
+   vocab.json: read with the JSON lexer of section 15 (hero__tok_scan_vocab): one flat object of
    string keys (all escapes, \uXXXX surrogate pairs -> UTF-8; a lone surrogate is kept as its
    3-byte WTF-8 form) and non-negative integer values. Duplicate keys, duplicate ids,
    non-integer / negative / > INT32_MAX values, invalid UTF-8 and trailing garbage are errors.
@@ -11405,8 +11075,6 @@ HERODEF int hero_npz_open(hero_tensorfile *tf, const char *path, hero_error *err
    and a, b and a+b must be vocab tokens (as HF's fast tokenizer requires); the last
    duplicate of a merge wins (as in gpt-3-encoder and HF). Unlike gpt-3-encoder, a last line
    without '\n' is kept and a first line that is not "#version" is a merge (HF fast). */
-#include <limits.h>
-#include <string.h>
 
 #define HERO__TOK_MAX_FILE ((size_t)1 << 30) /* vocab.json / merges.txt size limit */
 #define HERO__TOK_NSPECIAL 5
@@ -11627,16 +11295,6 @@ static size_t hero__tok_sanitize(const unsigned char *s, size_t n, unsigned char
     return o;
 }
 
-static int hero__tok_is_valid_utf8(const unsigned char *s, size_t n) {
-    size_t i = 0, sub;
-    while (i < n) {
-        size_t l = hero__utf8_dec(s + i, n - i, NULL, &sub);
-        if (l == 0) return 0;
-        i += l;
-    }
-    return 1;
-}
-
 /* ---- hashing ---- */
 static uint32_t hero__tok_hash_str(const char *s, size_t n) {
     uint32_t h = 2166136261u;
@@ -11698,116 +11356,21 @@ static uint32_t hero__tok_pow2(size_t n) { /* smallest power of two >= 2n (n < 2
 }
 
 /* ---- vocab.json reader ---- */
-typedef struct hero__tok_json {
-    const unsigned char *s;
-    size_t n, i;
-    const char *name;
-    hero_error *err;
-} hero__tok_json;
-
-static void hero__tok_json_ws(hero__tok_json *j) {
-    while (j->i < j->n && (j->s[j->i] == ' ' || j->s[j->i] == '\t' || j->s[j->i] == '\n' || j->s[j->i] == '\r')) j->i++;
-}
-
-static int hero__tok_json_fail(hero__tok_json *j, const char *what) {
-    if (j->i >= j->n)
-        return hero__fail(j->err, HERO_EFORMAT, "%s: expected %s at offset %lu, found end of file (truncated?)",
-                          j->name, what, (unsigned long)j->i);
-    return hero__fail(j->err, HERO_EFORMAT, "%s: expected %s at offset %lu, found byte 0x%02X", j->name, what,
-                      (unsigned long)j->i, (unsigned)j->s[j->i]);
-}
-
-static int hero__tok_json_hex4(hero__tok_json *j, uint32_t *v) {
-    size_t k;
-    *v = 0;
-    for (k = 0; k < 4; k++) {
-        unsigned c;
-        if (j->i >= j->n) return hero__tok_json_fail(j, "4 hex digits after \\u");
-        c = j->s[j->i];
-        if (c >= '0' && c <= '9') c -= '0';
-        else if ((c | 32) >= 'a' && (c | 32) <= 'f') c = (c | 32) - 'a' + 10;
-        else return hero__tok_json_fail(j, "4 hex digits after \\u");
-        *v = (*v << 4) | c;
-        j->i++;
-    }
-    return 0;
-}
-
-/* Parse a JSON string at j->i (at the opening quote) into out (room for the raw length,
-   which the decoded form never exceeds); *len gets the decoded length. */
-static int hero__tok_json_string(hero__tok_json *j, unsigned char *out, size_t *len) {
-    size_t o = 0;
-    if (j->i >= j->n || j->s[j->i] != '"') return hero__tok_json_fail(j, "'\"' (a string key)");
-    j->i++;
-    for (;;) {
-        unsigned c;
-        if (j->i >= j->n) return hero__tok_json_fail(j, "closing '\"'");
-        c = j->s[j->i];
-        if (c == '"') { j->i++; break; }
-        if (c < 0x20) return hero__tok_json_fail(j, "a string character (raw control byte)");
-        if (c == '\\') {
-            uint32_t u;
-            int rc;
-            j->i++;
-            if (j->i >= j->n) return hero__tok_json_fail(j, "an escape character");
-            c = j->s[j->i++];
-            switch (c) {
-            case '"': out[o++] = '"'; break;
-            case '\\': out[o++] = '\\'; break;
-            case '/': out[o++] = '/'; break;
-            case 'b': out[o++] = '\b'; break;
-            case 'f': out[o++] = '\f'; break;
-            case 'n': out[o++] = '\n'; break;
-            case 'r': out[o++] = '\r'; break;
-            case 't': out[o++] = '\t'; break;
-            case 'u':
-                if ((rc = hero__tok_json_hex4(j, &u)) != 0) return rc;
-                if (u >= 0xD800 && u <= 0xDBFF && j->i + 1 < j->n && j->s[j->i] == '\\' && j->s[j->i + 1] == 'u') {
-                    size_t save = j->i;
-                    uint32_t lo;
-                    j->i += 2;
-                    if ((rc = hero__tok_json_hex4(j, &lo)) != 0) return rc;
-                    if (lo >= 0xDC00 && lo <= 0xDFFF) u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-                    else j->i = save; /* lone high surrogate followed by another escape */
-                }
-                /* a lone surrogate (legal in JSON) is kept in its 3-byte WTF-8 form */
-                o += hero__utf8_put((char *)(out + o), u);
-                break;
-            default:
-                j->i -= 1;
-                return hero__tok_json_fail(j, "a valid escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
-            }
-        } else {
-            size_t sub, l = hero__utf8_dec(j->s + j->i, j->n - j->i, NULL, &sub);
-            if (l == 0) return hero__tok_json_fail(j, "valid UTF-8");
-            memcpy(out + o, j->s + j->i, l);
-            o += l;
-            j->i += l;
-        }
-    }
-    *len = o;
-    return 0;
-}
-
-static int hero__tok_json_int(hero__tok_json *j, int32_t *v) {
+/* vocab.json's token id at p->i: a non-negative integer <= INT32_MAX, no leading zeros, no
+   fraction or exponent (the JSON number grammar, restricted) */
+static int hero__tok_json_id(hero__jp *p, int32_t *v) {
     int64_t x = 0;
-    size_t start = j->i;
-    if (j->i < j->n && j->s[j->i] == '-')
-        return hero__fail(j->err, HERO_EFORMAT, "%s: negative token id at offset %lu (expected an id >= 0)", j->name,
-                          (unsigned long)j->i);
-    if (j->i >= j->n || j->s[j->i] < '0' || j->s[j->i] > '9') return hero__tok_json_fail(j, "an integer token id");
-    if (j->s[j->i] == '0' && j->i + 1 < j->n && j->s[j->i + 1] >= '0' && j->s[j->i + 1] <= '9')
-        return hero__tok_json_fail(j, "a number without leading zeros");
-    while (j->i < j->n && j->s[j->i] >= '0' && j->s[j->i] <= '9') {
-        x = x * 10 + (j->s[j->i] - '0');
-        if (x > INT32_MAX)
-            return hero__fail(j->err, HERO_ELIMIT, "%s: token id at offset %lu is too large (expected <= %ld)",
-                              j->name, (unsigned long)start, (long)INT32_MAX);
-        j->i++;
+    if (p->i < p->n && p->s[p->i] == '-') return hero__jfail(p, HERO_EFORMAT, "a token id >= 0 (negative id)");
+    if (p->i >= p->n || p->s[p->i] < '0' || p->s[p->i] > '9') return hero__jfail(p, HERO_EFORMAT, "an integer token id");
+    if (p->s[p->i] == '0' && p->i + 1 < p->n && p->s[p->i + 1] >= '0' && p->s[p->i + 1] <= '9')
+        return hero__jfail(p, HERO_EFORMAT, "a token id without leading zeros");
+    while (p->i < p->n && p->s[p->i] >= '0' && p->s[p->i] <= '9') {
+        x = x * 10 + (p->s[p->i] - '0');
+        if (x > INT32_MAX) return hero__jfail(p, HERO_ELIMIT, "a token id <= 2147483647");
+        p->i++;
     }
-    if (j->i < j->n && (j->s[j->i] == '.' || j->s[j->i] == 'e' || j->s[j->i] == 'E'))
-        return hero__fail(j->err, HERO_EFORMAT, "%s: token id at offset %lu is not an integer", j->name,
-                          (unsigned long)start);
+    if (p->i < p->n && (p->s[p->i] == '.' || p->s[p->i] == 'e' || p->s[p->i] == 'E'))
+        return hero__jfail(p, HERO_EFORMAT, "an integer token id (no fraction or exponent)");
     *v = (int32_t)x;
     return 0;
 }
@@ -11860,55 +11423,65 @@ static void hero__tok_sort_by_id(hero_tokenizer *t) {
     }
 }
 
-static int hero__tok_parse_vocab(hero_tokenizer *t, const char *buf, size_t n, const char *name, hero_error *err) {
-    hero__tok_json j;
-    size_t pool_used = 0, cap = 0, k;
+/* vocab.json's one flat object into t->pool / str_off / str_len / str_id (through the JSON lexer
+   of section 15, lone surrogates kept as WTF-8); errors as "json: line L, column C: ..." */
+static int hero__tok_scan_vocab(hero_tokenizer *t, const char *buf, size_t n, hero_error *err) {
+    hero__jp p;
+    size_t pool_used = 0, cap = 0;
     int rc;
-    j.s = (const unsigned char *)buf;
-    j.n = n;
-    j.i = 0;
-    j.name = name;
-    j.err = err;
-    if (n >= 3 && j.s[0] == 0xEF && j.s[1] == 0xBB && j.s[2] == 0xBF) j.i = 3; /* UTF-8 BOM */
+    memset(&p, 0, sizeof p);
+    p.s = buf;
+    p.n = n;
+    p.err = err;
+    p.wtf8 = 1;
+    if (n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) p.i = 3; /* UTF-8 BOM */
     t->pool = (char *)HERO_MALLOC(n + 1);
-    if (!t->pool) return hero__fail(err, HERO_ENOMEM, "%s: out of memory (%lu bytes)", name, (unsigned long)n);
-    hero__tok_json_ws(&j);
-    if (j.i >= j.n || j.s[j.i] != '{') return hero__tok_json_fail(&j, "'{' (vocab.json must be one object)");
-    j.i++;
-    hero__tok_json_ws(&j);
-    if (j.i < j.n && j.s[j.i] == '}') j.i++;
+    if (!t->pool) return hero__fail(err, HERO_ENOMEM, "out of memory (%lu bytes)", (unsigned long)n);
+    hero__jws(&p);
+    if (p.i >= p.n || p.s[p.i] != '{') return hero__jfail(&p, HERO_EFORMAT, "'{' (vocab.json must be one object)");
+    p.i++;
+    hero__jws(&p);
+    if (p.i < p.n && p.s[p.i] == '}') p.i++;
     else {
         for (;;) {
-            size_t len = 0;
-            hero__tok_json_ws(&j);
+            size_t len = 0, end;
+            hero__jws(&p);
+            if (p.i >= p.n || p.s[p.i] != '"') return hero__jfail(&p, HERO_EFORMAT, "'\"' (a string key)");
+            if (!(end = hero__jstring_end(&p))) return hero__jfail(&p, HERO_EFORMAT, "unterminated string");
             /* the decoded key never exceeds its encoded form, so pool (n + 1 bytes) has room */
-            if ((rc = hero__tok_json_string(&j, (unsigned char *)t->pool + pool_used, &len)) != 0) return rc;
-            hero__tok_json_ws(&j);
-            if (j.i >= j.n || j.s[j.i] != ':') return hero__tok_json_fail(&j, "':'");
-            j.i++;
-            hero__tok_json_ws(&j);
+            if ((rc = hero__jstring_into(&p, end, t->pool + pool_used, &len)) != 0) return rc;
+            hero__jws(&p);
+            if (p.i >= p.n || p.s[p.i] != ':') return hero__jfail(&p, HERO_EFORMAT, "':'");
+            p.i++;
+            hero__jws(&p);
             if ((size_t)t->n_vocab + 1 > cap) {
                 size_t c1 = cap, c2 = cap, c3 = cap;
                 if (hero__tok_grow((void **)&t->str_off, &c1, cap + 1, sizeof(uint32_t)) ||
                     hero__tok_grow((void **)&t->str_len, &c2, cap + 1, sizeof(uint32_t)) ||
                     hero__tok_grow((void **)&t->str_id, &c3, cap + 1, sizeof(int32_t)))
-                    return hero__fail(err, HERO_ENOMEM, "%s: out of memory", name);
+                    return hero__fail(err, HERO_ENOMEM, "out of memory");
                 cap = c1;
             }
-            if ((rc = hero__tok_json_int(&j, &t->str_id[t->n_vocab])) != 0) return rc;
+            if ((rc = hero__tok_json_id(&p, &t->str_id[t->n_vocab])) != 0) return rc;
             t->str_off[t->n_vocab] = (uint32_t)pool_used;
             t->str_len[t->n_vocab] = (uint32_t)len;
-            t->pool[pool_used + len] = 0;
             pool_used += len + 1;
             t->n_vocab++;
-            hero__tok_json_ws(&j);
-            if (j.i < j.n && j.s[j.i] == ',') { j.i++; continue; }
-            if (j.i < j.n && j.s[j.i] == '}') { j.i++; break; }
-            return hero__tok_json_fail(&j, "',' or '}'");
+            hero__jws(&p);
+            if (p.i < p.n && p.s[p.i] == ',') { p.i++; continue; }
+            if (p.i < p.n && p.s[p.i] == '}') { p.i++; break; }
+            return hero__jfail(&p, HERO_EFORMAT, "',' or '}'");
         }
     }
-    hero__tok_json_ws(&j);
-    if (j.i != j.n) return hero__tok_json_fail(&j, "end of file after the object");
+    hero__jws(&p);
+    if (p.i != p.n) return hero__jfail(&p, HERO_EFORMAT, "end of file after the object");
+    return 0;
+}
+
+static int hero__tok_parse_vocab(hero_tokenizer *t, const char *buf, size_t n, const char *name, hero_error *err) {
+    size_t k;
+    int rc = hero__tok_scan_vocab(t, buf, n, err);
+    if (rc) return hero__reprefix(err, rc, name);
     if (t->n_vocab == 0) return hero__fail(err, HERO_EFORMAT, "%s: expected at least one token, found an empty object", name);
 
     /* string -> entry hash; duplicate keys are an error */
@@ -12387,7 +11960,7 @@ HERODEF int hero_tokenize(const hero_tokenizer *tok, const char *text, size_t le
         return hero__fail(err, HERO_EINVAL, "hero_tokenize: expected flags HERO_TOKENIZE_SPECIAL|HERO_TOKENIZE_HF, found 0x%x", (unsigned)flags);
     if (len > (size_t)(INT_MAX / 3))
         return hero__fail(err, HERO_ELIMIT, "hero_tokenize: text of %lu bytes, expected at most %d", (unsigned long)len, INT_MAX / 3);
-    if (!hero__tok_is_valid_utf8(s, n)) { /* as Node decodes it: each invalid subpart -> U+FFFD */
+    if (!hero__utf8_valid((const char *)s, n)) { /* as Node decodes it: each invalid subpart -> U+FFFD */
         n = hero__tok_sanitize(s, len, NULL, 0);
         clean = (unsigned char *)HERO_MALLOC(n);
         if (!clean) return hero__fail(err, HERO_ENOMEM, "hero_tokenize: out of memory (%lu bytes)", (unsigned long)n);
@@ -12457,58 +12030,6 @@ HERODEF int hero_detokenize(const hero_tokenizer *tok, const int32_t *ids, int n
 
 /* ---- Media implementation: subtitles, text normalisation, alignment, features, VCMR ranking ----
    Needs the formats (hero_json, hero_tensorfile) and tokenizer implementations. */
-#include <math.h>
-#include <stdlib.h>
-#include <string.h>
-
-/* ======================================================================================
-   small helpers: a growable byte buffer, whole-file reading, UTF-8
-   ====================================================================================== */
-
-typedef struct hero__mbuf {
-    char *s;
-    size_t n, cap;
-    int oom;
-} hero__mbuf;
-
-static void hero__mbuf_put(hero__mbuf *b, const char *s, size_t n) {
-    if (b->oom) return;
-    if (b->n + n + 1 > b->cap || !b->s) {
-        size_t c = b->cap ? b->cap : 64;
-        char *p;
-        while (c < b->n + n + 1) {
-            if (c > ((size_t)-1) / 2) { b->oom = 1; return; }
-            c *= 2;
-        }
-        p = (char *)HERO_REALLOC(b->s, c);
-        if (!p) { b->oom = 1; return; }
-        b->s = p;
-        b->cap = c;
-    }
-    if (n) memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = 0;
-}
-
-/* Hands the buffer's string over (an empty string when nothing was put); NULL when out of memory. */
-static char *hero__mbuf_take(hero__mbuf *b, size_t *len) {
-    char *s;
-    if (!b->oom && !b->s) hero__mbuf_put(b, "", 0);
-    if (b->oom) { HERO_FREE(b->s); memset(b, 0, sizeof *b); return NULL; }
-    s = b->s;
-    if (len) *len = b->n;
-    memset(b, 0, sizeof *b);
-    return s;
-}
-
-static char *hero__mstrndup(const char *s, size_t n) {
-    char *p = (char *)HERO_MALLOC(n + 1);
-    if (!p) return NULL;
-    if (n) memcpy(p, s, n);
-    p[n] = 0;
-    return p;
-}
-
 
 /* ======================================================================================
    html.unescape (Python 3.4+ semantics, named references from a subset: see the API)
@@ -12642,7 +12163,7 @@ static int hero__mcharref(uint64_t num, char *o) {
 }
 
 HERODEF int hero_html_unescape(const char *in, size_t len, char **out, size_t *out_len, hero_error *err) {
-    hero__mbuf b;
+    hero__sb b;
     const unsigned char *s = (const unsigned char *)in;
     size_t i = 0;
     memset(&b, 0, sizeof b);
@@ -12656,7 +12177,7 @@ HERODEF int hero_html_unescape(const char *in, size_t len, char **out, size_t *o
         if (s[i] != '&') {
             j = i;
             while (j < len && s[j] != '&') j++;
-            hero__mbuf_put(&b, in + i, j - i);
+            hero__sb_put(&b, in + i, j - i);
             i = j;
             continue;
         }
@@ -12673,10 +12194,10 @@ HERODEF int hero_html_unescape(const char *in, size_t len, char **out, size_t *o
                 if (num > 0x110000) num = 0x110000; /* anything larger reads as > U+10FFFF */
                 k++;
             }
-            if (k == j) { hero__mbuf_put(&b, "&", 1); i++; continue; } /* no digits: not a reference */
+            if (k == j) { hero__sb_put(&b, "&", 1); i++; continue; } /* no digits: not a reference */
             if (k < len && s[k] == ';') k++;
             rl = hero__mcharref(num, rep);
-            hero__mbuf_put(&b, rep, (size_t)rl);
+            hero__sb_put(&b, rep, (size_t)rl);
             i = k;
             continue;
         }
@@ -12695,12 +12216,12 @@ HERODEF int hero_html_unescape(const char *in, size_t len, char **out, size_t *o
                 k += l ? (size_t)l : 1;
                 ends[++nchars] = k;
             }
-            if (nchars == 0) { hero__mbuf_put(&b, "&", 1); i++; continue; }
+            if (nchars == 0) { hero__sb_put(&b, "&", 1); i++; continue; }
             if (k < len && s[k] == ';') semi = 1;
             /* the whole name (with its ';' if any) */
             e = hero__ment_find(in + j, k - j);
             if (e && (semi || e->bare)) {
-                hero__mbuf_put(&b, e->value, strlen(e->value));
+                hero__sb_put(&b, e->value, strlen(e->value));
                 i = k + (size_t)semi;
                 continue;
             }
@@ -12712,15 +12233,15 @@ HERODEF int hero_html_unescape(const char *in, size_t len, char **out, size_t *o
                 if (c && c->bare) { e = c; k = end; break; }
             }
             if (e) {
-                hero__mbuf_put(&b, e->value, strlen(e->value));
+                hero__sb_put(&b, e->value, strlen(e->value));
                 i = k;
                 continue;
             }
-            hero__mbuf_put(&b, "&", 1);
+            hero__sb_put(&b, "&", 1);
             i++;
         }
     }
-    *out = hero__mbuf_take(&b, out_len);
+    *out = hero__sb_take(&b, out_len);
     if (!*out) return hero__fail(err, HERO_ENOMEM, "html_unescape: out of memory (%zu bytes)", len);
     return 0;
 }
@@ -12940,7 +12461,7 @@ static int hero__mfinal_sigma(const unsigned char *p, size_t len, size_t i, size
 }
 
 HERODEF int hero_text_lower(const char *in, size_t len, char **out, size_t *out_len, hero_error *err) {
-    hero__mbuf b;
+    hero__sb b;
     const unsigned char *p = (const unsigned char *)in;
     size_t i = 0;
     memset(&b, 0, sizeof b);
@@ -12951,27 +12472,27 @@ HERODEF int hero_text_lower(const char *in, size_t len, char **out, size_t *out_
         uint32_t c, lo;
         char o[8];
         int l = (int)hero__utf8_dec(p + i, len - i, &c, NULL), ol;
-        if (!l) { hero__mbuf_put(&b, in + i, 1); i++; continue; }
+        if (!l) { hero__sb_put(&b, in + i, 1); i++; continue; }
         if (c < 0x80) {
             o[0] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-            hero__mbuf_put(&b, o, 1);
+            hero__sb_put(&b, o, 1);
             i++;
             continue;
         }
         if (c == 0x130) { /* LATIN CAPITAL LETTER I WITH DOT ABOVE -> i + COMBINING DOT ABOVE */
-            hero__mbuf_put(&b, "i\xCC\x87", 3);
+            hero__sb_put(&b, "i\xCC\x87", 3);
         } else if (c == 0x3A3) {
             lo = hero__mfinal_sigma(p, len, i, (size_t)l) ? 0x3C2 : 0x3C3;
             ol = (int)hero__utf8_put(o, lo);
-            hero__mbuf_put(&b, o, (size_t)ol);
+            hero__sb_put(&b, o, (size_t)ol);
         } else {
             hero__mcase_of(c, &lo);
             ol = (int)hero__utf8_put(o, lo);
-            hero__mbuf_put(&b, o, (size_t)ol);
+            hero__sb_put(&b, o, (size_t)ol);
         }
         i += (size_t)l;
     }
-    *out = hero__mbuf_take(&b, out_len);
+    *out = hero__sb_take(&b, out_len);
     if (!*out) return hero__fail(err, HERO_ENOMEM, "text_lower: out of memory (%zu bytes)", len);
     return 0;
 }
@@ -12987,7 +12508,7 @@ HERODEF int hero_text_normalize(const char *in, size_t len, int unescape, char *
     if (unescape) {
         if ((rc = hero_html_unescape(in, len, &u, &ul, err)) != 0) return rc;
     } else {
-        if (!(u = hero__mstrndup(in ? in : "", len))) return hero__fail(err, HERO_ENOMEM, "text_normalize: out of memory");
+        if (!(u = hero__strndup(in ? in : "", len))) return hero__fail(err, HERO_ENOMEM, "text_normalize: out of memory");
         ul = len;
     }
     if (hero_text_isupper(u, ul)) {
@@ -13184,14 +12705,14 @@ static size_t hero__msrt_tag(const char *d, size_t i, size_t e) {
 }
 
 /* Appends one text line (trimmed, tags removed) to the cue text. */
-static void hero__msrt_text(hero__mbuf *b, const char *d, size_t s, size_t e) {
-    hero__mbuf line;
+static void hero__msrt_text(hero__sb *b, const char *d, size_t s, size_t e) {
+    hero__sb line;
     size_t i, a, z;
     memset(&line, 0, sizeof line);
     for (i = s; i < e;) {
         size_t t = hero__msrt_tag(d, i, e);
         if (t) { i += t; continue; }
-        hero__mbuf_put(&line, d + i, 1);
+        hero__sb_put(&line, d + i, 1);
         i++;
     }
     if (line.oom) { b->oom = 1; HERO_FREE(line.s); return; }
@@ -13200,22 +12721,22 @@ static void hero__msrt_text(hero__mbuf *b, const char *d, size_t s, size_t e) {
     while (a < z && hero__mspace(line.s[a])) a++;
     while (z > a && hero__mspace(line.s[z - 1])) z--;
     if (z > a) {
-        if (b->n) hero__mbuf_put(b, " ", 1);
-        hero__mbuf_put(b, line.s + a, z - a);
+        if (b->n) hero__sb_put(b, " ", 1);
+        hero__sb_put(b, line.s + a, z - a);
     }
     HERO_FREE(line.s);
 }
 
 /* Hands the text collected for the last cue over to it; 0 or HERO_ENOMEM. */
-static int hero__msrt_close(hero_subtitles *out, hero__mbuf *cur) {
+static int hero__msrt_close(hero_subtitles *out, hero__sb *cur) {
     char *t;
     if (out->n == 0 || out->subs[out->n - 1].text) return 0;
-    if (!(t = hero__mbuf_take(cur, NULL))) return HERO_ENOMEM;
+    if (!(t = hero__sb_take(cur, NULL))) return HERO_ENOMEM;
     out->subs[out->n - 1].text = t;
     return 0;
 }
 
-static int hero__msrt_bad(hero_subtitles *out, hero__mbuf *cur, hero_error *err, const char *nm, int line, int num_line,
+static int hero__msrt_bad(hero_subtitles *out, hero__sb *cur, hero_error *err, const char *nm, int line, int num_line,
                           const char *d, size_t ls, size_t le) {
     char shown[48];
     size_t n = le - ls < sizeof shown - 1 ? le - ls : sizeof shown - 1;
@@ -13234,14 +12755,14 @@ HERODEF int hero_subs_parse_srt(hero_subtitles *out, const char *data, size_t le
                                 hero_error *err) {
     size_t pos = 0, ls, le;
     int cap = 0, line = 0, rc;
-    hero__mbuf cur; /* the text of the last cue, still growing */
+    hero__sb cur; /* the text of the last cue, still growing */
     const char *nm = name ? name : "<srt>";
     if (!out) return hero__fail(err, HERO_EINVAL, "%s: NULL output", nm);
     memset(out, 0, sizeof *out);
     memset(&cur, 0, sizeof cur);
     if (!data && len) return hero__fail(err, HERO_EINVAL, "%s: NULL data", nm);
     if (len > HERO_SUBS_MAX_FILE) return hero__fail(err, HERO_ELIMIT, "%s: %zu bytes, limit %zu", nm, len, HERO_SUBS_MAX_FILE);
-    if (!(out->name = hero__mstrndup(nm, strlen(nm)))) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", nm);
+    if (!(out->name = hero__strndup(nm, strlen(nm)))) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", nm);
     if (len >= 3 && (unsigned char)data[0] == 0xEF && (unsigned char)data[1] == 0xBB && (unsigned char)data[2] == 0xBF) pos = 3;
     while (pos < len) {
         double t0, t1;
@@ -13305,7 +12826,7 @@ static char *hero__mstem(const char *path) {
         if (*p == '/' || *p == '\\') b = p + 1;
     for (p = b; *p; p++)
         if (*p == '.') dot = p;
-    return hero__mstrndup(b, dot && dot > b ? (size_t)(dot - b) : strlen(b));
+    return hero__strndup(b, dot && dot > b ? (size_t)(dot - b) : strlen(b));
 }
 
 HERODEF int hero_subs_read_srt(hero_subtitles *out, const char *path, hero_error *err) {
@@ -13344,7 +12865,7 @@ static int hero__mjsonl_video(hero_subtitles *v, const hero_json *j, const char 
                           name->string, sub ? "another type" : "nothing");
     if (sub->n > HERO_SUBS_MAX_CUES)
         return hero__fail(err, HERO_ELIMIT, "%s:%d: video \"%s\": %d subtitles, limit %d", nm, line, name->string, sub->n, HERO_SUBS_MAX_CUES);
-    if (!(v->name = hero__mstrndup(name->string, name->len))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+    if (!(v->name = hero__strndup(name->string, name->len))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
     for (i = 0; i < sub->n; i++) {
         const hero_json *e = &sub->items[i], *t, *s0, *s1;
         char *txt;
@@ -13368,7 +12889,7 @@ static int hero__mjsonl_video(hero_subtitles *v, const hero_json *j, const char 
                               "%s:%d: video \"%s\": sub[%d].start / .end: expected numbers of seconds within +-%g, found %s", nm, line,
                               name->string, i, HERO_SUBS_MAX_TIME, (s0 && s1) ? "another value" : "a missing key");
         }
-        if (!(txt = hero__mstrndup(t->string, t->len)) || hero__msubs_push(v, &cap, s0->number, s1->number, txt) != 0) {
+        if (!(txt = hero__strndup(t->string, t->len)) || hero__msubs_push(v, &cap, s0->number, s1->number, txt) != 0) {
             hero_subtitles_free(v);
             return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
         }
@@ -13763,7 +13284,7 @@ HERODEF void hero_video_data_free(hero_video_data *v) {
 HERODEF int hero_video_prepare(hero_video_data *out, const hero_feats *feats, const hero_subtitles *subs,
                                const hero_tokenizer *tok, const hero_media_options *o, hero_error *err) {
     hero_sub_frames al;
-    hero__mbuf toks;
+    hero__sb toks;
     int i, rc, nfr = 0;
     size_t nbytes;
     const char *nm = subs && subs->name ? subs->name : "video";
@@ -13808,12 +13329,12 @@ HERODEF int hero_video_prepare(hero_video_data *out, const hero_feats *feats, co
             goto fail;
         }
         if (o->max_sub_tokens > 0 && n > o->max_sub_tokens) { n = o->max_sub_tokens; out->n_tokens_cut++; }
-        hero__mbuf_put(&toks, (const char *)ids, (size_t)n * sizeof(int32_t));
+        hero__sb_put(&toks, (const char *)ids, (size_t)n * sizeof(int32_t));
         if (ids != stackbuf) HERO_FREE(ids);
         out->sub_len[i] = n;
         if (toks.oom) goto oom;
     }
-    out->sub_tokens = (int32_t *)hero__mbuf_take(&toks, NULL); /* bytes of int32 ids (malloc'd: aligned) */
+    out->sub_tokens = (int32_t *)hero__sb_take(&toks, NULL); /* bytes of int32 ids (malloc'd: aligned) */
     if (!out->sub_tokens) goto oom;
     out->video.T = feats->T;
     out->video.F = feats->F;
@@ -14375,19 +13896,19 @@ static const hero_json *hero__ann_get(const hero_json *o, const char *k1, const 
 static int hero__ann_id(char **out, const hero_json *v, const char *nm, int line, const char *key, hero_error *err) {
     char buf[40];
     if (v->type == HERO_JSON_STRING) {
-        if (!(*out = hero__mstrndup(v->string, v->len))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+        if (!(*out = hero__strndup(v->string, v->len))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
         return 0;
     }
     if (v->type != HERO_JSON_NUMBER || v->number != floor(v->number) || !(fabs(v->number) < 9007199254740992.0))
         return hero__fail(err, HERO_EFORMAT, "%s:%d: \"%s\": expected a string or an integer id", nm, line, key);
     snprintf(buf, sizeof(buf), "%.0f", v->number);
-    if (!(*out = hero__mstrndup(buf, strlen(buf)))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+    if (!(*out = hero__strndup(buf, strlen(buf)))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
     return 0;
 }
 
 static int hero__ann_str(char **out, const hero_json *v, const char *nm, int line, const char *key, hero_error *err) {
     if (v->type != HERO_JSON_STRING) return hero__fail(err, HERO_EFORMAT, "%s:%d: \"%s\": expected a string", nm, line, key);
-    if (!(*out = hero__mstrndup(v->string, v->len))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+    if (!(*out = hero__strndup(v->string, v->len))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
     return 0;
 }
 
@@ -14475,7 +13996,7 @@ static int hero__ann_record(hero_ann *a, hero_ann_kind kind, const hero_json *o,
             const char *dash = (const char *)memchr(v->string, '-', v->len);
             double st, ed;
             size_t rest;
-            if (!(a->ts_text = hero__mstrndup(v->string, v->len))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
+            if (!(a->ts_text = hero__strndup(v->string, v->len))) return hero__fail(err, HERO_ENOMEM, "%s:%d: out of memory", nm, line);
             if (dash) {
                 const char *p2 = dash + 1, *dash2;
                 rest = v->len - (size_t)(p2 - v->string);
@@ -14860,13 +14381,6 @@ static const hero_tensor_info *hero__rdict_pop(hero__rdict *d, int i) {
     return t;
 }
 
-static char *hero__init_strdup(const char *s) {
-    size_t n = strlen(s);
-    char *r = (char *)HERO_MALLOC(n + 1);
-    if (r) memcpy(r, s, n + 1);
-    return r;
-}
-
 /* python s.replace(from, to) (every occurrence, left to right, not overlapping) */
 static char *hero__init_replace(const char *s, const char *from, const char *to) {
     size_t lf = strlen(from), lt = strlen(to), cnt = 0, o = 0;
@@ -14911,7 +14425,7 @@ static int hero__rb_skip_layers(hero__rdict *d, const hero_tensorfile *tf, int n
             nk = (char *)HERO_MALLOC(strlen(k) + 8);
             if (!nk) return HERO_ENOMEM;
             snprintf(nk, strlen(k) + 8, "%.*s%d%s", (int)(c3 - k), k, target, e3);
-        } else if (!(nk = hero__init_strdup(k))) {
+        } else if (!(nk = hero__strdup(k))) {
             return HERO_ENOMEM;
         }
         if (hero__rdict_set(d, nk, &tf->tensors[i]) != 0) return HERO_ENOMEM;
@@ -14932,7 +14446,7 @@ static int hero__rb_rename(hero__rdict *d) {
     for (i = 0, j = 0; i < n; i++) {
         const char *k = d->name[i];
         if (!strstr(k, "gamma") && !strstr(k, "beta")) continue;
-        olds[j] = hero__init_strdup(k);
+        olds[j] = hero__strdup(k);
         news[j] = strstr(k, "beta") ? hero__init_replace(k, "beta", "bias") : hero__init_replace(k, "gamma", "weight");
         if (!olds[j] || !news[j]) { rc = HERO_ENOMEM; HERO_FREE(olds[j]); HERO_FREE(news[j]); break; }
         j++;
@@ -16640,7 +16154,7 @@ static int hero__cu_adamw(hero_optimizer *o, hero_model *m, float lr, float clip
 
 /* ---------------- [backend: cuda] the table (section 2's interface) ---------------- */
 static const hero__backend hero__cu_table = {
-    "cuda", "device",
+    "cuda", "device", 1u << HERO_W_F32, 1,
     hero__cu_alloc, hero__cu_arena_reset, hero__cu_arena_free,
     hero__cu_gemm, hero__cu_linear_fwd, hero__cu_linear_bwd, hero__cu_layernorm_fwd, hero__cu_layernorm_bwd,
     hero__cu_gelu_fwd, hero__cu_gelu_bwd, hero__cu_relu_fwd, hero__cu_relu_bwd, hero__cu_mask_logits,

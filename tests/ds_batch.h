@@ -4,6 +4,7 @@
 #define HERO_TESTS_DS_BATCH_H
 #include <stdlib.h>
 #include <string.h>
+#include "golden_io.h"
 
 /* n int64 values of tensor name (malloc'd; NULL if absent or unreadable); *n_out its numel */
 static int64_t *ds_ints(const hero_tensorfile *tf, const char *name, int64_t *n_out) {
@@ -28,7 +29,7 @@ static int32_t *ds_i32(const hero_tensorfile *tf, const char *name, int64_t *n) 
     return o;
 }
 
-/* the collated batch of a video QA / VIOLIN file: the video inputs as hero_batch_from_golden reads them,
+/* the collated batch of a video QA / VIOLIN file: the video inputs as golden_batch_from_in reads them,
    then the appended text rows, the labels and (video QA) the span targets */
 static int ds_ft_batch(hero_batch *b, const hero_tensorfile *tf, int qa, hero_error *err) {
     const char *ids = qa ? "in.qa_input_ids" : "in.q_input_ids";
@@ -36,7 +37,7 @@ static int ds_ft_batch(hero_batch *b, const hero_tensorfile *tf, int qa, hero_er
     int64_t n, nm, np, nl, nt = 0;
     int rc;
     memset(b, 0, sizeof(*b));
-    if ((rc = hero_batch_from_golden(b, HERO_TASK_REPR, tf, err)) != 0) return rc;
+    if ((rc = golden_batch_from_in(b, HERO_TASK_REPR, tf, err)) != 0) return rc;
     if (!t || t->ndim != 2) { if (err) snprintf(err->msg, sizeof(err->msg), "%s missing", ids); return HERO_EMISSING; }
     b->task = qa ? HERO_TASK_VIDEOQA : HERO_TASK_VIOLIN;
     b->n_cand = qa ? 5 : 1;

@@ -86,7 +86,7 @@ static void ds_check_f64(golden_ctx *g, const char *task, const hero_tensorfile 
     free(ref);
 }
 
-/* a view of tf in which every tensor `prefix`X is named "in."X (for hero_batch_from_golden) */
+/* a view of tf in which every tensor `prefix`X is named "in."X (for golden_batch_from_in) */
 typedef struct ds_view {
     hero_tensorfile tf;
     char **names;
@@ -183,7 +183,7 @@ static void ds_vsm_train(golden_ctx *g, hero_model *m, const char *task, const h
     const hero_tensor_info *kept = hero_tensorfile_find(tf, "choice.svmr_kept");
     float lw = m->cfg.lw_st_ed;
     memset(&b, 0, sizeof(b));
-    if (hero_batch_from_golden(&b, HERO_TASK_VSM, tf, &err)) { report_msg(g, task, "batch", err.msg); return; }
+    if (golden_batch_from_in(&b, HERO_TASK_VSM, tf, &err)) { report_msg(g, task, "batch", err.msg); return; }
     if (kept) { /* the span loss runs only when the official draw kept it */
         uint8_t k = 0;
         if (kept->storage_nbytes >= 1) k = kept->storage[kept->offset];
@@ -406,7 +406,7 @@ static void ds_vsm_eval(golden_ctx *g, hero_model *m, const char *task, const he
         n = ds_view_open(&v, tf, pre);
         if (n <= 0) { ds_view_close(&v); if (n < 0) goto oom; break; }
         memset(&b, 0, sizeof(b));
-        if (hero_batch_from_golden(&b, HERO_TASK_REPR, &v.tf, &err) || hero_forward_backward(m, &b, 0, NULL, &r, &err)) {
+        if (golden_batch_from_in(&b, HERO_TASK_REPR, &v.tf, &err) || hero_forward_backward(m, &b, 0, NULL, &r, &err)) {
             snprintf(name, sizeof(name), "infer_chunk%d", (int)k);
             report_msg(g, task, name, err.msg);
             hero_batch_free(&b); ds_view_close(&v);
@@ -695,7 +695,7 @@ static void ds_field(hero_batch_field *f, const char *key, const int32_t *data, 
    builds them, compared with every in.* the model uses */
 static void ds_check_rebuild(golden_ctx *g, const hero_model *m, const char *task, const hero_tensorfile *tf, hero_task kind) {
     hero_batch_options o;
-    hero_golden_videos gv;
+    hero_corpus gv;
     hero_batch b;
     hero_batch_field f[HERO_BATCH_MAX_FIELDS + 8];
     hero_error err;
@@ -756,7 +756,7 @@ static void ds_check_rebuild(golden_ctx *g, const hero_model *m, const char *tas
         }
         if (ts) { it->ts[0] = ts[2 * q]; it->ts[1] = ts[2 * q + 1]; }
     }
-    if (hero_batch_options_from_golden(&o, tf, m->cfg.V, &err) || hero_videos_from_golden(&gv, tf, &err) ||
+    if (golden_batch_options(&o, tf, m->cfg.V, &err) || hero_corpus_read(&gv, tf, &err) ||
         hero_build_ft_batch(&b, kind, gv.videos, gv.n_videos, items, (int)nq, iv, &o, &err)) {
         report_msg(g, task, "batch-from-raw", err.msg);
         goto done;
@@ -774,7 +774,7 @@ static void ds_check_rebuild(golden_ctx *g, const hero_model *m, const char *tas
         char name[96];
         double e;
         snprintf(name, sizeof(name), "in.%s", f[j].key);
-        if (hero_batch_field_golden_err(&f[j], tf, &e, &err)) report_msg(g, task, name, err.msg);
+        if (golden_field_err(&f[j], tf, &e, &err)) report_msg(g, task, name, err.msg);
         else report_tol(g, task, name, e, 0.0);
     }
     if (kind == HERO_TASK_VSM) { /* the video order: in.vids (raw indices) */
@@ -787,7 +787,7 @@ static void ds_check_rebuild(golden_ctx *g, const hero_model *m, const char *tas
     }
 done:
     hero_batch_free(&b);
-    hero_golden_videos_free(&gv);
+    hero_corpus_free(&gv);
     free(qidx); free(qvid); free(qlen); free(qtok); free(alen); free(atok); free(ans); free(hts); free(ts);
     free(tok32); free(alen32); free(atok32); free(qoff); free(aoff); free(items);
 }

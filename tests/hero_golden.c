@@ -31,6 +31,7 @@
    other side, its VSM gradients legitimately differ, and the line says which choice. */
 #define HERO_IMPLEMENTATION
 #include "../hero.h"
+#include "golden_io.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -535,17 +536,17 @@ static void check_batch_from_raw(golden_ctx *g, const hero_model *m, const char 
     hero_batch_field f[HERO_BATCH_MAX_FIELDS];
     hero_error err;
     int i, n;
-    if (hero_batch_from_golden_raw(&b, id, tf, m->cfg.V, &err)) { report_msg(g, task, "batch-from-raw", err.msg); return; }
+    if (golden_batch_from_raw(&b, id, tf, m->cfg.V, &err)) { report_msg(g, task, "batch-from-raw", err.msg); return; }
     n = hero_batch_fields(&b, f);
     for (i = 0; i < n; i++) {
         char name[96];
         double e;
         snprintf(name, sizeof(name), "in.%s", f[i].key);
-        if (hero_batch_field_golden_err(&f[i], tf, &e, &err)) report_msg(g, task, name, err.msg);
+        if (golden_field_err(&f[i], tf, &e, &err)) report_msg(g, task, name, err.msg);
         else report_tol(g, task, name, e, 0.0);
     }
     if (b.B > 0 && hero_tensorfile_find(tf, "in.vids")) {
-        /* the batch's videos as raw video indices: hero_batch_from_golden_raw gives the builder the
+        /* the batch's videos as raw video indices: golden_batch_from_raw gives the builder the
            raw.* corpus in order, so video i of the batch is raw video i */
         hero_batch_field v;
         int32_t *ids = (int32_t *)calloc((size_t)b.B, sizeof(int32_t));
@@ -554,7 +555,7 @@ static void check_batch_from_raw(golden_ctx *g, const hero_model *m, const char 
         for (i = 0; i < b.B; i++) ids[i] = i;
         memset(&v, 0, sizeof(v));
         v.key = "vids"; v.dtype = HERO_I32; v.data = ids; v.ndim = 1; v.shape[0] = b.B;
-        if (hero_batch_field_golden_err(&v, tf, &e, &err)) report_msg(g, task, "in.vids", err.msg);
+        if (golden_field_err(&v, tf, &e, &err)) report_msg(g, task, "in.vids", err.msg);
         else report_tol(g, task, "in.vids", e, 0.0);
         free(ids);
     }
@@ -576,7 +577,7 @@ static void run_task(golden_ctx *g, hero_model *m, const char *dir, int ti) {
     fclose(f);
     if (hero_tensorfile_open(&tf, path, &err)) { report_msg(g, task, "file", err.msg); return; }
     memset(&b, 0, sizeof(b));
-    if (hero_batch_from_golden(&b, TASK_IDS[ti], &tf, &err)) {
+    if (golden_batch_from_in(&b, TASK_IDS[ti], &tf, &err)) {
         report_msg(g, task, "batch", err.msg);
         hero_tensorfile_close(&tf);
         return;
@@ -703,7 +704,7 @@ static void run_train(golden_ctx *g, const char *dir, const char *cfg, const cha
         if (!have[ti]) {
             snprintf(path, sizeof(path), "%s/%s.safetensors", dir, TASKS[ti]);
             memset(&batches[ti], 0, sizeof(batches[ti]));
-            if (hero_tensorfile_open(&tasks[ti], path, &err) || hero_batch_from_golden(&batches[ti], TASK_IDS[ti], &tasks[ti], &err)) {
+            if (hero_tensorfile_open(&tasks[ti], path, &err) || golden_batch_from_in(&batches[ti], TASK_IDS[ti], &tasks[ti], &err)) {
                 report_msg(g, "train", path, err.msg); ok = 0; break;
             }
             have[ti] = 1;

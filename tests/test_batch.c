@@ -6,6 +6,7 @@
  */
 #define HERO_IMPLEMENTATION
 #include "../hero.h"
+#include "golden_io.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,7 @@ static void cmp_batch(const char *tn, const hero_tensorfile *tf, const hero_batc
     for (i = 0; i < n; i++) {
         hero_error err;
         double e;
-        if (hero_batch_field_golden_err(&f[i], tf, &e, &err)) {
+        if (golden_field_err(&f[i], tf, &e, &err)) {
             printf("%s in.%s - FAIL (%s)\n", tn, f[i].key, err.msg);
             if (quiet) case_fails++; else n_fail++;
             continue;
@@ -65,7 +66,7 @@ static void cmp_batch(const char *tn, const hero_tensorfile *tf, const hero_batc
     }
 }
 
-/* field-by-field equality of two batches (for hero_batch_from_golden) */
+/* field-by-field equality of two batches (for golden_batch_from_in) */
 static int same_i32(const int32_t *a, const int32_t *b, size_t n) { return (!a && !b) || (a && b && memcmp(a, b, n * sizeof(int32_t)) == 0); }
 static int same_u8(const uint8_t *a, const uint8_t *b, size_t n) { return (!a && !b) || (a && b && memcmp(a, b, n) == 0); }
 static int same_f32(const float *a, const float *b, size_t n) { return (!a && !b) || (a && b && memcmp(a, b, n * sizeof(float)) == 0); }
@@ -109,7 +110,7 @@ static void golden_case(const char *path, hero_task task, const char *tn) {
         check(0, name, err.msg);
         return;
     }
-    rc = hero_batch_from_golden_raw(&b, task, &tf, 107, &err);
+    rc = golden_batch_from_raw(&b, task, &tf, 107, &err);
     if (rc) { snprintf(name, sizeof(name), "golden %s build", tn); check(0, name, err.msg); goto out; }
     cmp_batch(tn, &tf, &b);
     if (task == HERO_TASK_VSM && hero_tensorfile_find(&tf, "choice.vsm_query_sub_idx")) { /* the final query order the official code made */
@@ -130,8 +131,8 @@ static void golden_case(const char *path, hero_task task, const char *tn) {
         free(qs);
         check(ok, "golden vsm query order = choice.vsm_query_sub_idx", "query start frames disagree");
     }
-    rc = hero_batch_from_golden(&g, task, &tf, &err);
-    snprintf(name, sizeof(name), "golden %s hero_batch_from_golden == built batch", tn);
+    rc = golden_batch_from_in(&g, task, &tf, &err);
+    snprintf(name, sizeof(name), "golden %s golden_batch_from_in == built batch", tn);
     if (rc) check(0, name, err.msg);
     else {
         const char *why = batch_diff(&b, &g);
@@ -559,7 +560,7 @@ static void batch_to_golden(const hero_batch *b, const char *path, int corrupt) 
     stw_write(&w, path);
 }
 
-/* hero_batch_from_golden on synthetic batches of every task (round trip) and on broken files */
+/* golden_batch_from_in on synthetic batches of every task (round trip) and on broken files */
 static void test_from_golden_roundtrip(void) {
     synth s;
     hero_rng r;
@@ -579,7 +580,7 @@ static void test_from_golden_roundtrip(void) {
         if (hero_build_batch(&b, (hero_task)t, s.v, s.n, &o, NULL, &r, &err)) { ok = 0; snprintf(why, sizeof(why), "build %s: %s", hero_task_name((hero_task)t), err.msg); break; }
         batch_to_golden(&b, path, 0);
         if (hero_tensorfile_open(&tf, path, &err)) { ok = 0; snprintf(why, sizeof(why), "open: %s", err.msg); hero_batch_free(&b); break; }
-        if (hero_batch_from_golden(&g, (hero_task)t, &tf, &err)) { ok = 0; snprintf(why, sizeof(why), "%s: %s", hero_task_name((hero_task)t), err.msg); }
+        if (golden_batch_from_in(&g, (hero_task)t, &tf, &err)) { ok = 0; snprintf(why, sizeof(why), "%s: %s", hero_task_name((hero_task)t), err.msg); }
         else {
             if ((d = batch_diff(&b, &g)) != NULL) { ok = 0; snprintf(why, sizeof(why), "%s: %s differs", hero_task_name((hero_task)t), d); }
             hero_batch_free(&g);
@@ -593,7 +594,7 @@ static void test_from_golden_roundtrip(void) {
                 batch_to_golden(&b, path, k);
                 memset(&err, 0, sizeof(err));
                 if (hero_tensorfile_open(&tf, path, &err)) { ok = 0; snprintf(why, sizeof(why), "open broken %d: %s", k, err.msg); continue; }
-                rc = hero_batch_from_golden(&g, (hero_task)t, &tf, &err);
+                rc = golden_batch_from_in(&g, (hero_task)t, &tf, &err);
                 if (rc != want[k] || !strstr(err.msg, what[k]) || g.txt_ids != NULL) {
                     ok = 0;
                     snprintf(why, sizeof(why), "broken file %d: rc %d (want %d), message '%s'", k, rc, want[k], err.msg);
@@ -606,7 +607,7 @@ static void test_from_golden_roundtrip(void) {
     }
     remove(path);
     synth_free(&s);
-    check(ok, "hero_batch_from_golden round trip of built batches (all tasks) and broken files rejected", why);
+    check(ok, "golden_batch_from_in round trip of built batches (all tasks) and broken files rejected", why);
 }
 
 /* ---------------- golden files with raw.* + choice.*: the library's rebuild ---------------- */
@@ -717,7 +718,7 @@ static void raw_to_golden(const char *path, const hero_batch *b, const synth *s,
     stw_write(&w, path);
 }
 
-/* hero_batch_from_golden_raw (options, videos, choices, build) and the field comparison on
+/* golden_batch_from_raw (options, videos, choices, build) and the field comparison on
    synthetic files of every task, and broken files rejected with the tensor named */
 static void test_from_golden_raw(void) {
     static const struct { int corrupt; hero_task task; int rc; const char *what; } bad[8] = {
@@ -755,18 +756,18 @@ static void test_from_golden_raw(void) {
         }
         raw_to_golden(path, &b[t], &s, &c[t], 0);
         if (hero_tensorfile_open(&tf, path, &err)) { ok = 0; snprintf(why, sizeof(why), "open: %s", err.msg); break; }
-        if (hero_batch_options_from_golden(&o2, &tf, 0, &err) || o2.max_txt_len != 3 || o2.query_per_video != 2 ||
+        if (golden_batch_options(&o2, &tf, 0, &err) || o2.max_txt_len != 3 || o2.query_per_video != 2 ||
             o2.mask_id != 100 || o2.v_lo != 10 || o2.v_hi != 50 || o2.max_frames != 100) {
             ok = 0; snprintf(why, sizeof(why), "options: %s", err.msg);
         }
-        if (hero_batch_from_golden_raw(&g, (hero_task)t, &tf, 0, &err)) {
+        if (golden_batch_from_raw(&g, (hero_task)t, &tf, 0, &err)) {
             ok = 0; snprintf(why, sizeof(why), "%s: %s", hero_task_name((hero_task)t), err.msg);
         } else {
             if ((d = batch_diff(&b[t], &g)) != NULL) { ok = 0; snprintf(why, sizeof(why), "%s: %s differs", hero_task_name((hero_task)t), d); }
             n = hero_batch_fields(&g, f);
             for (i = 0; i < n; i++) {
                 double e = -1;
-                if (hero_batch_field_golden_err(&f[i], &tf, &e, &err) || e != 0.0) {
+                if (golden_field_err(&f[i], &tf, &e, &err) || e != 0.0) {
                     ok = 0; snprintf(why, sizeof(why), "%s in.%s: err %g %s", hero_task_name((hero_task)t), f[i].key, e, err.msg);
                 }
             }
@@ -777,7 +778,7 @@ static void test_from_golden_raw(void) {
         }
         hero_tensorfile_close(&tf);
     }
-    check(ok, "hero_batch_from_golden_raw: raw.* + choice.* + data_settings / opt.* rebuild every task, all in.* fields equal", why);
+    check(ok, "golden_batch_from_raw: raw.* + choice.* + data_settings / opt.* rebuild every task, all in.* fields equal", why);
     for (k = 0; ok && k < 8; k++) {
         hero_error err;
         hero_tensorfile tf;
@@ -787,12 +788,12 @@ static void test_from_golden_raw(void) {
         raw_to_golden(path, &b[t], &s, &c[t], bad[k].corrupt);
         memset(&err, 0, sizeof(err));
         if (hero_tensorfile_open(&tf, path, &err)) { ok = 0; snprintf(why, sizeof(why), "open broken %d: %s", k, err.msg); break; }
-        rc = hero_batch_from_golden_raw(&g, (hero_task)t, &tf, 0, &err);
+        rc = golden_batch_from_raw(&g, (hero_task)t, &tf, 0, &err);
         if (!rc) { /* broken in.* side: the field comparison reports it */
             hero_batch_field f[HERO_BATCH_MAX_FIELDS];
             int i, n = hero_batch_fields(&g, f);
             double e;
-            for (i = 0; i < n && !rc; i++) rc = hero_batch_field_golden_err(&f[i], &tf, &e, &err);
+            for (i = 0; i < n && !rc; i++) rc = golden_field_err(&f[i], &tf, &e, &err);
             hero_batch_free(&g);
         } else if (g.txt_ids != NULL) {
             ok = 0; snprintf(why, sizeof(why), "broken %d: batch not zeroed on error", bad[k].corrupt);
@@ -803,7 +804,7 @@ static void test_from_golden_raw(void) {
         } else printf("# broken raw golden file %d rejected: %s\n", bad[k].corrupt, err.msg);
         hero_tensorfile_close(&tf);
     }
-    check(ok, "hero_batch_from_golden_raw / field comparison reject broken files, naming file and tensor", why);
+    check(ok, "golden_batch_from_raw / field comparison reject broken files, naming file and tensor", why);
     for (t = 0; t < HERO_TASK_COUNT; t++) hero_batch_free(&b[t]);
     for (t = 0; t < HERO_TASK_COUNT; t++) hero_choices_free(&c[t]);
     remove(path);

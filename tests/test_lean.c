@@ -13,6 +13,7 @@
    (float accumulation in a different order; a wrong lane, block or tail gives >= 1e-2). */
 #define HERO_IMPLEMENTATION
 #include "../hero.h"
+#include "golden_io.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -175,7 +176,7 @@ static void test_models(const char *dir) {
         check("load the tiny model and repr.safetensors", 0, err.msg);
         return;
     }
-    rc = hero_batch_from_golden(&b, HERO_TASK_REPR, &tf, &err);
+    rc = golden_batch_from_in(&b, HERO_TASK_REPR, &tf, &err);
     hero_tensorfile_close(&tf);
     if (rc || hero_forward_backward(&ref, &b, 0, NULL, &r, &err)) { check("f32 REPR forward", 0, err.msg); hero_model_free(&ref); return; }
     nc = (size_t)b.B * b.L * ref.cfg.H;
@@ -261,7 +262,7 @@ static void test_mapped(const char *dir, const char *files) {
     snprintf(ckpt, sizeof(ckpt), "%s/model.pt", dir);
     snprintf(path, sizeof(path), "%s/repr.safetensors", dir);
     memset(&b, 0, sizeof(b));
-    if (hero_tensorfile_open(&tf, path, &err) || hero_batch_from_golden(&b, HERO_TASK_REPR, &tf, &err)) {
+    if (hero_tensorfile_open(&tf, path, &err) || golden_batch_from_in(&b, HERO_TASK_REPR, &tf, &err)) {
         check("repr batch", 0, err.msg);
         return;
     }

@@ -119,25 +119,24 @@ static void test_layernorm(void) {
     free(out); free(R); free(dx); free(dw); free(db); free(k.x); free(k.w); free(k.b);
 }
 
-/* ---------------- elementwise: gelu, relu, tanh ---------------- */
+/* ---------------- elementwise: gelu, relu (tanh is forward only: the pooler) ---------------- */
 typedef struct { float *x; int n, which; } ew_ctx;
 static void ew_f(void *c, float *out) {
     ew_ctx *k = (ew_ctx *)c;
     if (k->which == 0) hero__gelu_fwd(out, k->x, (size_t)k->n);
-    else { memcpy(out, k->x, (size_t)k->n * sizeof(float)); if (k->which == 1) hero__relu_fwd(out, (size_t)k->n); else hero__tanh_fwd(out, (size_t)k->n); }
+    else { memcpy(out, k->x, (size_t)k->n * sizeof(float)); hero__relu_fwd(out, (size_t)k->n); }
 }
 static void test_elementwise(void) {
-    static const char *names[] = {"gelu dx", "relu dx", "tanh dx"};
+    static const char *names[] = {"gelu dx", "relu dx"};
     int w, i;
-    for (w = 0; w < 3; w++) {
+    for (w = 0; w < 2; w++) {
         ew_ctx k;
         float *R = rnd(16, 1), *dx = zeros(16), *out = zeros(16);
         k.x = rnd(16, 3); k.n = 16; k.which = w;
         for (i = 0; i < 16; i++) if (fabsf(k.x[i]) < 0.1f) k.x[i] += 0.3f; /* away from the relu kink */
         ew_f(&k, out);
         if (w == 0) hero__gelu_bwd(dx, R, k.x, 16);
-        else if (w == 1) hero__relu_bwd(dx, R, out, 16);
-        else hero__tanh_bwd(dx, R, out, 16);
+        else hero__relu_bwd(dx, R, out, 16);
         result(names[w], fd_err(ew_f, &k, k.x, 16, dx, R, 16, 1e-2f), 2e-2);
         free(R); free(dx); free(out); free(k.x);
     }
@@ -399,7 +398,7 @@ static void test_model(const char *dir) {
         snprintf(path, sizeof(path), "%s/%s.safetensors", dir, files[t]);
         if (hero_tensorfile_open(&tf, path, &err)) { printf("FAIL open %s: %s\n", path, err.msg); g_fail++; continue; }
         memset(&b, 0, sizeof(b));
-        if (hero_batch_from_golden(&b, ids[t], &tf, &err)) { printf("FAIL batch %s: %s\n", path, err.msg); g_fail++; hero_tensorfile_close(&tf); continue; }
+        if (golden_batch_from_in(&b, ids[t], &tf, &err)) { printf("FAIL batch %s: %s\n", path, err.msg); g_fail++; hero_tensorfile_close(&tf); continue; }
         if (ids[t] == HERO_TASK_REPR) {
             const hero_tensor_info *pt = hero_tensorfile_find(&tf, "in.probe");
             probe = (float *)malloc((size_t)hero_tensor_numel(pt) * sizeof(float));
@@ -449,7 +448,7 @@ static void test_has_grad(const char *dir) {
                 printf("FAIL has_grad %s: %s\n", files[t], err.msg); g_fail++; return;
             }
             memset(&b, 0, sizeof(b));
-            if (hero_batch_from_golden(&b, ids[t], &tf, &err)) { printf("FAIL has_grad batch %s: %s\n", path, err.msg); g_fail++; return; }
+            if (golden_batch_from_in(&b, ids[t], &tf, &err)) { printf("FAIL has_grad batch %s: %s\n", path, err.msg); g_fail++; return; }
             if (no_span) m.cfg.lw_st_ed = 0.0f;
             if (ids[t] == HERO_TASK_REPR) probe = zeros(b.B * b.L * m.cfg.H);
             if (hero_forward_backward(&m, &b, backward, probe, &r, &err)) { printf("FAIL has_grad %s: %s\n", files[t], err.msg); g_fail++; }
@@ -520,7 +519,7 @@ static void test_downstream(const char *dir) {
         if (hero_model_load(&m, cfg, ckpt, NULL, &err)) { printf("FAIL load %s: %s\n", ckpt, err.msg); g_fail++; continue; }
         if (hero_tensorfile_open(&tf, path, &err)) { printf("FAIL open %s: %s\n", path, err.msg); g_fail++; hero_model_free(&m); continue; }
         memset(&b, 0, sizeof(b));
-        rc = t < 2 ? ds_ft_batch(&b, &tf, t == 0, &err) : hero_batch_from_golden(&b, HERO_TASK_VSM, &tf, &err);
+        rc = t < 2 ? ds_ft_batch(&b, &tf, t == 0, &err) : golden_batch_from_in(&b, HERO_TASK_VSM, &tf, &err);
         if (rc) {
             printf("FAIL batch %s: %s\n", path, err.msg);
             g_fail++;

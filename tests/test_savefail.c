@@ -85,11 +85,11 @@ static unsigned char *slurp(const char *path, size_t *n) {
 
 /* the golden corpus (3 videos) */
 /* the golden corpus (raw.* of tests/golden/tiny/repr.safetensors), read by the library's own loader */
-static hero_golden_videos g_corpus;
+static hero_corpus g_corpus;
 static void corpus_load(int F) {
     hero_tensorfile tf;
     hero_error err;
-    if (hero_tensorfile_open(&tf, "tests/golden/tiny/repr.safetensors", &err) || hero_videos_from_golden(&g_corpus, &tf, &err)) {
+    if (hero_tensorfile_open(&tf, "tests/golden/tiny/repr.safetensors", &err) || hero_corpus_read(&g_corpus, &tf, &err)) {
         printf("FAIL corpus: %s\n", err.msg);
         exit(1);
     }
@@ -186,7 +186,7 @@ int main(int argc, char **argv) {
     hero_trainer_free(&t2);
     hero_model_free(&m);
     hero_model_free(&m2);
-    hero_golden_videos_free(&g_corpus);
+    hero_corpus_free(&g_corpus);
     printf("%d passed, %d failed\n", g_pass, g_fail);
     return g_fail != 0;
 }

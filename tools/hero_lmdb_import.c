@@ -29,7 +29,7 @@
        raw.s2f_sub_idx [S], raw.s2f_nframes [S], raw.s2f_frames       unique_sub2frames, uncut
        raw.unmatched_nframes [V], raw.unmatched_frames
      metadata: vids (JSON list of names, in order), source.
-     hero.h reads it with hero_tensorfile_open + the raw.* corpus reader (hero_videos_from_golden).
+     hero.h reads it with hero_tensorfile_open + the raw.* corpus reader (hero_corpus_read).
    queries: every record of TXT_DB in DB order:
        raw.q_len [Q], raw.q_tokens      input_ids (TVQA: the question; none: length 0)
        raw.a_len [Q, 5], raw.a_tokens   TVQA / How2QA candidates (only when some record has them)
