@@ -2270,11 +2270,6 @@ static int hero__map_file(const char *path, unsigned char **out, size_t *size) {
 static void hero__unmap_file(void *p, size_t n) { (void)p; (void)n; }
 #endif
 
-/* ======================================================================================
-   2. Scratch arena, GEMM, elementwise ops. Each op's forward and backward side by side.
-      Backward functions ADD into their input-gradient buffers (which start zeroed).
-   ====================================================================================== */
-
 /* ---- strings: copies, a growable string, UTF-8 (the one copy of each, used by every section) ---- */
 
 /* s[0..n) as a new NUL-terminated string (HERO_MALLOC'd); NULL when out of memory */
@@ -2378,6 +2373,11 @@ static int hero__utf8_valid(const char *s, size_t n) {
     }
     return 1;
 }
+
+/* ======================================================================================
+   2. Scratch arena, GEMM, elementwise ops. Each op's forward and backward side by side.
+      Backward functions ADD into their input-gradient buffers (which start zeroed).
+   ====================================================================================== */
 
 /* ---- [backend interface] ---------------------------------------------------------------
    Where the numbers are computed: ONE table of functions per backend. The model code
