@@ -25,9 +25,12 @@ step() { # name, command...
 }
 step "make test-cross (aarch64, armhf under qemu-user)" make --no-print-directory test-cross
 step "make test-windows (mingw-w64, wine64)" make --no-print-directory test-windows
-# every 10th k plus the first and last call of every allocation site (make test-oom alone: every k);
-# the six scenarios seen passing so far (train-every-task, save-resume and retrieval: not yet run to the end)
-step "make test-oom OOM_STRIDE=10 (allocation-failure injection)" env OOM_STRIDE="${OOM_STRIDE:-10}" \
-    OOM_SCENARIOS="${OOM_SCENARIOS:-load-torch-zip load-torch-legacy load-safetensors tensorfiles-npy-npz tokenizer media}" \
+# every 10th k plus the first and last call of every allocation site (make test-oom alone: every k)
+step "make test-oom OOM_STRIDE=10 (allocation-failure injection: loads, tokenizer, media)" env OOM_STRIDE="${OOM_STRIDE:-10}" \
+    OOM_SCENARIOS="load-torch-zip load-torch-legacy load-safetensors tensorfiles-npy-npz tokenizer media" \
+    make --no-print-directory test-oom
+# the three long scenarios (24,258 / 12,062 / 2,332 allocations): every 100th k plus each site's first and last
+step "make test-oom OOM_STRIDE=100 (training of every task, save + resume, retrieval)" env OOM_STRIDE="${OOM_STRIDE_LONG:-100}" \
+    OOM_SCENARIOS="train-every-task save-resume retrieval" \
     make --no-print-directory test-oom
 step "make soak-short (300 toy updates, SIGKILL + resume every 100)" make --no-print-directory soak-short
