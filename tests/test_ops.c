@@ -191,6 +191,119 @@ static void test_l2norm(void) {
     free(y); free(R); free(dx); free(k.x);
 }
 
+/* ---------------- mask_logits (its backward is mul_mask: dy/dx = m) ---------------- */
+typedef struct { float *x; const int32_t *m; int R, C; } ml_ctx;
+static void ml_f(void *c, float *out) {
+    ml_ctx *k = (ml_ctx *)c;
+    memcpy(out, k->x, (size_t)k->R * k->C * sizeof(float));
+    hero__mask_logits_rows(out, k->m, k->R, k->C);
+}
+static void test_mask_logits(void) {
+    static const int32_t m[6] = {1, 0, 1, 1, 0, 1};
+    ml_ctx k = {0, m, 3, 6};
+    float *R = rnd(18, 1), *dx = zeros(18), y[6];
+    int i, ok = 1;
+    k.x = rnd(18, 2);
+    memcpy(dx, R, 18 * sizeof(float));
+    hero__mul_mask_rows(dx, R, m, 3, 6);
+    result("mask_logits dx (rows, one mask)", fd_err(ml_f, &k, k.x, 18, dx, R, 18, 1e-2f), 2e-2);
+    memcpy(y, k.x, sizeof(y)); /* one row through the flat form: masked entries are exactly -1e4 */
+    hero__mask_logits(y, m, 6);
+    for (i = 0; i < 6; i++) ok &= m[i] ? y[i] == k.x[i] : y[i] == -1e4f;
+    result("mask_logits values (x where m, -1e4 elsewhere)", ok ? 0 : 1, 0);
+    free(R); free(dx); free(k.x);
+}
+
+/* ---------------- rowmax of masked cosines (VSM video scores) ---------------- */
+typedef struct { float *x; const int32_t *mask; int Nq, B, L; } rm_ctx;
+static void rm_f(void *c, float *out) {
+    rm_ctx *k = (rm_ctx *)c;
+    int n = k->Nq * k->B * k->L, arg[16];
+    float *cs = zeros(n);
+    hero__mul_mask_rows(cs, k->x, k->mask, k->Nq, k->B * k->L);
+    hero__rowmax(out, arg, cs, k->Nq * k->B, k->L);
+    free(cs);
+}
+static void test_rowmax(void) {
+    /* 2 queries x 3 videos x 4 frames; the last frame of video 1 and two of video 2 padded */
+    static const int32_t mask[12] = {1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 0};
+    rm_ctx k = {0, mask, 2, 3, 4};
+    float *R = rnd(6, 1), *dcs = zeros(24), *cs = zeros(24), mx[6], *dx = zeros(24);
+    int arg[6], r, l;
+    k.x = rnd(24, 1);
+    for (r = 0; r < 6; r++) { /* positive cosines with a clear maximum per row: away from the kink */
+        float *row = k.x + r * 4;
+        int best = 0;
+        for (l = 0; l < 4; l++) row[l] = 0.2f + 0.3f * (row[l] + 1.0f);
+        for (l = 1; l < 4; l++) if (row[l] > row[best] && mask[(r % 3) * 4 + l]) best = l;
+        row[best] += 0.1f;
+    }
+    for (l = 0; l < 2; l++) k.x[5 * 4 + l] = -0.2f - 0.1f * (float)l; /* query 1, video 2: every real frame
+                                                                     negative, so the max is a padded 0 (no gradient) */
+    hero__mul_mask_rows(cs, k.x, mask, 2, 12);
+    hero__rowmax(mx, arg, cs, 6, 4);
+    hero__rowmax_bwd(dcs, R, arg, mask, 2, 3, 4);
+    memcpy(dx, dcs, 24 * sizeof(float)); /* rowmax_bwd's mask factor is d(cs)/d(x): nothing more */
+    result("rowmax dx (masked cosines -> max per video)", fd_err(rm_f, &k, k.x, 24, dx, R, 6, 1e-3f), 2e-2);
+    free(R); free(dcs); free(cs); free(dx); free(k.x);
+}
+
+/* ---------------- modular attention pooling (VSM query) ---------------- */
+typedef struct { float *s, *x; int N, T, H; } mp_ctx;
+static void mp_f(void *c, float *out) {
+    mp_ctx *k = (mp_ctx *)c;
+    float al[16];
+    memcpy(al, k->s, (size_t)k->N * k->T * sizeof(float));
+    hero__modpool_fwd(al, out, k->x, k->N, k->T, k->H);
+}
+static void test_modpool(void) {
+    mp_ctx k = {0, 0, 2, 5, 3};
+    float *R = rnd(6, 1), *dx = zeros(30), *ds = zeros(10), dal[10], al[10], mq[6];
+    k.s = rnd(10, 2); k.x = rnd(30, 1);
+    memcpy(al, k.s, sizeof(al));
+    hero__modpool_fwd(al, mq, k.x, 2, 5, 3);
+    hero__modpool_bwd(dx, dal, ds, R, k.x, al, 2, 5, 3);
+    result("modpool dx", fd_err(mp_f, &k, k.x, 30, dx, R, 6, 1e-2f), 2e-2);
+    result("modpool d(logits)", fd_err(mp_f, &k, k.s, 10, ds, R, 6, 1e-2f), 2e-2);
+    free(R); free(dx); free(ds); free(k.s); free(k.x);
+}
+
+/* ---------------- the gather merge of a cross-modal row ---------------- */
+typedef struct { float *v, *t; const int32_t *g; int N, Lv, Lt, Lg, H; } mg_ctx;
+static void mg_f(void *c, float *out) { mg_ctx *k = (mg_ctx *)c; hero__merge_fwd(out, k->v, k->t, k->g, k->N, k->Lv, k->Lt, k->Lg, k->H); }
+static void test_merge(void) {
+    /* 2 rows, 3 frames + 4 tokens gathered into 6 slots; row 1 repeats a slot (padding gathers the
+       same index more than once): its gradient must sum */
+    static const int32_t g[12] = {0, 1, 3, 4, 5, 2, 0, 3, 4, 4, 6, 1};
+    mg_ctx k = {0, 0, g, 2, 3, 4, 6, 2};
+    float *R = rnd(24, 1), *dv = zeros(12), *dt = zeros(16);
+    k.v = rnd(12, 1); k.t = rnd(16, 1);
+    hero__merge_bwd(dv, dt, R, g, 2, 3, 4, 6, 2);
+    result("merge d(frame rows)", fd_err(mg_f, &k, k.v, 12, dv, R, 24, 1e-2f), 2e-2);
+    result("merge d(text rows)", fd_err(mg_f, &k, k.t, 16, dt, R, 24, 1e-2f), 2e-2);
+    free(R); free(dv); free(dt); free(k.v); free(k.t);
+}
+
+/* ---------------- text embeddings (word + position + type; the padding id 1 gets no gradient) ---------------- */
+typedef struct { float *word, *ptab, *type; const int32_t *ids, *pos; int N, T, H; } em_ctx;
+static void em_f(void *c, float *out) { em_ctx *k = (em_ctx *)c; hero__embed_fwd(out, k->ids, k->pos, k->word, k->ptab, k->type, k->N, k->T, k->H); }
+static void test_embeddings(void) {
+    /* 2 rows x 4 tokens, vocabulary 6 (id 1 = padding, id 4 repeated), 5 positions, H 3 */
+    static const int32_t ids[8] = {0, 4, 2, 1, 4, 5, 1, 1}, pos[4] = {2, 3, 4, 1};
+    em_ctx k = {0, 0, 0, ids, pos, 2, 4, 3};
+    float *R = rnd(24, 1), *gw = zeros(18), *gp = zeros(15), *gt = zeros(3);
+    int i, pad_zero = 1;
+    k.word = rnd(18, 1); k.ptab = rnd(15, 1); k.type = rnd(3, 1);
+    hero__embed_bwd(gw, gp, gt, R, ids, pos, 2, 4, 3);
+    for (i = 3; i < 6; i++) pad_zero &= gw[i] == 0.0f;
+    result("embeddings: no gradient for the padding id 1 (nn.Embedding padding_idx)", pad_zero ? 0 : 1, 0);
+    result("embeddings d(word rows 0)", fd_err(em_f, &k, k.word, 3, gw, R, 24, 1e-2f), 2e-2);
+    result("embeddings d(word rows 2-5)", fd_err(em_f, &k, k.word + 6, 12, gw + 6, R, 24, 1e-2f), 2e-2);
+    result("embeddings d(position table)", fd_err(em_f, &k, k.ptab, 15, gp, R, 24, 1e-2f), 2e-2);
+    result("embeddings d(type row)", fd_err(em_f, &k, k.type, 3, gt, R, 24, 1e-2f), 2e-2);
+    free(R); free(gw); free(gp); free(gt); free(k.word); free(k.ptab); free(k.type);
+}
+
 /* ---------------- conv1d ---------------- */
 typedef struct { float *x, *w; int N, L, K; } cv_ctx;
 static void cv_f(void *c, float *out) { cv_ctx *k = (cv_ctx *)c; hero__conv1d_fwd(out, k->x, k->w, k->N, k->L, k->K); }
@@ -547,6 +660,11 @@ int main(int argc, char **argv) {
     test_softmax_xent();
     test_l2norm();
     test_conv1d();
+    test_mask_logits();
+    test_rowmax();
+    test_modpool();
+    test_merge();
+    test_embeddings();
     test_blocks();
     test_model(argc > 1 ? argv[1] : "tests/golden/tiny");
     test_has_grad(argc > 1 ? argv[1] : "tests/golden/tiny");
