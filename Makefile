@@ -260,8 +260,13 @@ $(CUDA_EMU_BUILD)/%: tests/%.c $(HDR) tests/cuda_emu.h tests/golden_io.h | $(CUD
 $(CUDA_EMU_BUILD)/hero_bench: bench/hero_bench.c $(HDR) tests/cuda_emu.h | $(CUDA_EMU_BUILD)
 	$(CXX) $(CUDA_EMU_FLAGS) $< -o $@ -lm
 
-test-cuda-emu: $(CUDA_EMU_PROGRAMS)
-	@bash tests/run_cuda_emu.sh $(CUDA_EMU_BUILD)
+# the same golden programs at the real launch sizes (256 threads a block, grids up to 1 << 20)
+$(CUDA_EMU_BUILD)-real/hero_golden: tests/hero_golden.c $(HDR) tests/cuda_emu.h tests/golden_io.h tests/golden_downstream.c tests/ds_batch.h
+	@mkdir -p $(@D)
+	$(CXX) $(CUDA_EMU_FLAGS) -DHERO__CU_T=256 -DHERO_CUDA_MAX_GRID=1048576u $< -o $@ -lm
+
+test-cuda-emu: $(CUDA_EMU_PROGRAMS) $(CUDA_EMU_BUILD)-real/hero_golden $(BUILD)/retrieve
+	@bash tests/run_cuda_emu.sh $(CUDA_EMU_BUILD) $(BUILD)
 
 # ---- MPI with CUDA: the collectives of GPU memory through NCCL (hero.h section 20) ---------------
 #   make cuda-mpi            build-cuda/train_toy_mpi: HERO_MPI + HERO_CUDA with nvcc, OpenMPI and NCCL
@@ -373,7 +378,7 @@ $(ANALYZE_BUILD)/%.txt: $(HDR) $(ANALYZE_SRCS) $(wildcard tests/*.h tests/fuzz/*
 	echo "clang --analyze $$src"; \
 	$(ANALYZE_CC) $(ANALYZE_FLAGS) $(BLAS_CFLAGS) $$src -o /dev/null > $@.tmp 2>&1; echo "exit $$?" >> $@.tmp; mv $@.tmp $@
 
-$(ANALYZE_BUILD)/hero_golden_portable.txt: tests/hero_golden.c $(HDR) | analyze-check $(ANALYZE_BUILD)
+$(ANALYZE_BUILD)/hero_golden_portable.txt: tests/hero_golden.c $(HDR) tests/golden_io.h | analyze-check $(ANALYZE_BUILD)
 	@echo "clang --analyze $< (portable GEMM)"
 	@$(ANALYZE_CC) $(ANALYZE_FLAGS) $< -o /dev/null > $@.tmp 2>&1; echo "exit $$?" >> $@.tmp; mv $@.tmp $@
 
@@ -403,7 +408,7 @@ CROSS_SAN_armhf   = -fsanitize=undefined
 CROSS_PROGS = hero_golden test_formats test_bigfile $(foreach t,$(FUZZ_TARGETS),replay_$(t))
 
 define HERO_CROSS_RULES
-$(CROSS_BUILD)/$(1)/hero_golden: tests/hero_golden.c $(HDR)
+$(CROSS_BUILD)/$(1)/hero_golden: tests/hero_golden.c $(HDR) tests/golden_io.h
 	@mkdir -p $$(@D)
 	$(CROSS_CC_$(1)) $(CROSS_WARN) -O2 -static $$< -o $$@ -lm
 $(CROSS_BUILD)/$(1)/test_bigfile: tests/test_bigfile.c $(HDR)
@@ -435,7 +440,7 @@ WIN_BUILD ?= build-win
 WIN_CC    ?= x86_64-w64-mingw32-gcc
 WIN_PROGS  = hero_golden test_formats test_bigfile $(foreach t,$(FUZZ_TARGETS),replay_$(t))
 
-$(WIN_BUILD)/hero_golden.exe: tests/hero_golden.c $(HDR)
+$(WIN_BUILD)/hero_golden.exe: tests/hero_golden.c $(HDR) tests/golden_io.h
 	@mkdir -p $(@D)
 	$(WIN_CC) $(CROSS_WARN) -O2 -static $< -o $@ -lm
 $(WIN_BUILD)/test_%.exe: tests/test_%.c $(HDR)

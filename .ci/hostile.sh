@@ -16,7 +16,7 @@ fuzzer_links() {
         clang -x c - -fsanitize=fuzzer,address,undefined -o /dev/null >/dev/null 2>&1
 }
 
-if command -v apt-get >/dev/null 2>&1; then
+if [ "${HERO_CI_APT:-}" != done ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq || true
     apt-get install -y -qq --no-install-recommends build-essential pkg-config libopenblas-dev clang valgrind >/dev/null
     if ! fuzzer_links; then
@@ -30,6 +30,7 @@ if ! fuzzer_links; then
     echo "hostile.sh: clang cannot link -fsanitize=fuzzer (install clang's libFuzzer runtime, e.g. libclang-rt-14-dev)" >&2
     exit 1
 fi
+[ -z "${HERO_CI_INSTALL_ONLY:-}" ] || exit 0 # .ci/run installs every script's packages first
 
 step() { # name, command...
     local name=$1 t0 rc

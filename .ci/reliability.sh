@@ -9,11 +9,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
-if command -v apt-get >/dev/null 2>&1; then
+if [ "${HERO_CI_APT:-}" != done ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq || true
     apt-get install -y -qq --no-install-recommends build-essential clang gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf \
         libc6-dev-arm64-cross libc6-dev-armhf-cross qemu-user mingw-w64 wine64 >/dev/null
 fi
+[ -z "${HERO_CI_INSTALL_ONLY:-}" ] || exit 0 # .ci/run installs every script's packages first
 step() { # name, command...
     local name=$1 t0 rc
     shift
@@ -33,4 +34,5 @@ step "make test-oom OOM_STRIDE=10 (allocation-failure injection: loads, tokenize
 step "make test-oom OOM_STRIDE=100 (training of every task, save + resume, retrieval)" env OOM_STRIDE="${OOM_STRIDE_LONG:-100}" \
     OOM_SCENARIOS="train-every-task save-resume retrieval" \
     make --no-print-directory test-oom
-step "make soak-short (300 toy updates, SIGKILL + resume every 100)" make --no-print-directory soak-short
+# its own build folder: .ci/run runs this script beside `make test` (which builds build/)
+step "make soak-short (300 toy updates, SIGKILL + resume every 100)" make --no-print-directory soak-short BUILD=build-soak
