@@ -5619,7 +5619,7 @@ static int hero__check_ft(const hero_model *m, const hero_batch *b, hero_error *
     if (c->heads != (b->task == HERO_TASK_VIDEOQA ? HERO_HEADS_VIDEOQA : HERO_HEADS_VIOLIN))
         return hero__fail(err, HERO_EINVAL, "batch: task %s needs a model with its heads (the model has heads %d)",
                           hero_task_name(b->task), c->heads);
-    int nq = b->B, k = b->task == HERO_TASK_VIDEOQA ? b->n_cand : 1;
+    int nq, k = b->task == HERO_TASK_VIDEOQA ? b->n_cand : 1;
     if (k <= 0 || b->B % k || b->Nq != b->B || b->Lq <= 0 || b->Lq > c->f_max_pos ||
         !b->q_ids || !b->q_pos || !b->q_mask || !b->labels || (b->task == HERO_TASK_VIDEOQA && !b->vsm_targets))
         return hero__fail(err, HERO_ESHAPE, "batch: %s needs %d text rows (has %d of length %d) and labels (%d candidates)",

@@ -60,12 +60,14 @@ emu_vs_cpu_retrieval() { # retrieve on the emulated GPU and on the CPU ($CPU_BUI
     fi
     rm -rf "$T"
 }
-coverage() { # every __global__ kernel of hero.h ran at least once in the runs above
+coverage() { # every __global__ kernel of hero.h ran at least once in the runs above, but two:
+    # hero__kn_probe (model init queries its attributes: can this GPU run the build's code? never
+    # launched) and hero__kn_scale2d (the K = 0 fallback of the products, which no model shape reaches)
     local all ran missing
-    all=$(grep -o '__global__ void hero__kn_[a-z0-9_]*' hero.h | awk '{print $3}' | sort -u)
+    all=$(grep -o '__global__ void hero__kn_[a-z0-9_]*' hero.h | awk '{print $3}' | grep -vx 'hero__kn_probe\|hero__kn_scale2d' | sort -u)
     ran=$(awk '{print $1}' "$COV" 2>/dev/null | sort -u)
     missing=$(comm -23 <(printf '%s\n' "$all") <(printf '%s\n' "$ran") | tr '\n' ' ')
-    if [ -z "$missing" ]; then echo "PASS kernel coverage: all $(printf '%s\n' "$all" | wc -l) kernels of hero.h ran"; echo "1 passed, 0 failed"
+    if [ -z "$missing" ]; then echo "PASS kernel coverage: all $(printf '%s\n' "$all" | wc -l) kernels of hero.h ran (+2 never launched by design)"; echo "1 passed, 0 failed"
     else echo "FAIL kernel coverage: never ran: $missing"; echo "0 passed, 1 failed"; fi
 }
 CPU_BUILD=${2:-build}
