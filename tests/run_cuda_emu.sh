@@ -77,10 +77,10 @@ export HERO_EMU_COVERAGE=$COV
 run "no GPU: a clear error" no_gpu
 run "golden parity on the emulated GPU, fp32 (device memory guarded)" "$BUILD/hero_golden" --device cuda tests/golden/tiny
 run "golden parity on the emulated GPU, fp32, fine-tuning tasks" "$BUILD/hero_golden" --device cuda tests/golden/tiny-downstream
-run "golden parity on the emulated GPU, tf32" env HERO_EMU_NOPROTECT=1 "$BUILD/hero_golden" --precision tf32 tests/golden/tiny
-run "golden parity on the emulated GPU, bf16" env HERO_EMU_NOPROTECT=1 "$BUILD/hero_golden" --precision bf16 tests/golden/tiny
+run "golden parity on the emulated GPU, tf32" "$BUILD/hero_golden" --precision tf32 tests/golden/tiny
+run "golden parity on the emulated GPU, bf16" "$BUILD/hero_golden" --precision bf16 tests/golden/tiny
 run "training on the emulated GPU: resume bit for bit, non-finite, atomic save" "$BUILD/test_train" tests/golden/tiny
-run "retrieval on the emulated GPU" env HERO_EMU_NOPROTECT=1 bash tests/test_retrieve.sh "$BUILD"
+run "retrieval on the emulated GPU" bash tests/test_retrieve.sh "$BUILD"
 run "retrieval: the emulated GPU against the CPU (device memory guarded)" emu_vs_cpu_retrieval
 if [ -x "${BUILD}-real/hero_golden" ]; then # built with the real launch sizes: 256 threads a block, grids up to 1 << 20
     run "golden parity on the emulated GPU at the real launch sizes (256 threads, full grids), fp32" "${BUILD}-real/hero_golden" --device cuda tests/golden/tiny
