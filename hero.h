@@ -6704,8 +6704,9 @@ static int hero__load_param_q8(hero_param *p, const hero_tensor_info *tq, const 
         for (k = 0; k < O * nb; k++) ds[k] = (uint16_t)(sc[2 * (size_t)k] | (sc[2 * (size_t)k + 1] << 8));
         return 0;
     }
-    if (!(row = (float *)HERO_MALLOC((size_t)K * sizeof(float))))
+    if (!(row = (float *)HERO_MALLOC((size_t)(K > 0 ? K : 1) * sizeof(float))))
         return hero__fail(err, HERO_ENOMEM, "%s: out of memory converting %s", path, p->name);
+    memset(row, 0, (size_t)(K > 0 ? K : 1) * sizeof(float)); /* the quantiser reads w->K floats: all defined */
     for (o = 0; o < O; o++) {
         float *dst = p->wtype == HERO_W_F32 ? p->data + (size_t)o * K : row;
         for (k = 0; k < K; k++)
@@ -7568,17 +7569,16 @@ static int hero__draw_vsm(hero_choices *out, const hero__dprep *p, const hero_vi
     for (v = 0; v < p->n; v++) {
         int nm = 0, ns, j;
         int32_t *pool = out->vsm_sampled_sub_idx + total, *all;
-        for (i = 0; i < p->k[v]; i++)
-            if (p->nf[p->base[v] + (size_t)i] > 0) nm++;
-        if (nm == 0)
-            return hero__fail(err, HERO_EINVAL, "VSM: video %d has no subtitle with matched frames (after the %d-frame cut); the official VSM data cannot use it", v, opt->max_frames);
-        ns = nm < opt->query_per_video ? nm : opt->query_per_video;
-        /* partial Fisher-Yates over the matched subtitles, kept in a scratch of size nm */
-        all = (int32_t *)hero__dat_alloc((size_t)nm, sizeof(int32_t));
+        /* the matched subtitles (one pass), then a partial Fisher-Yates over them */
+        all = (int32_t *)hero__dat_alloc((size_t)(p->k[v] > 0 ? p->k[v] : 1), sizeof(int32_t));
         if (!all) return hero__fail(err, HERO_ENOMEM, "hero_draw_choices: out of memory (task vsm)");
-        nm = 0;
         for (i = 0; i < p->k[v]; i++)
             if (p->nf[p->base[v] + (size_t)i] > 0) all[nm++] = i;
+        if (nm == 0) {
+            HERO_FREE(all);
+            return hero__fail(err, HERO_EINVAL, "VSM: video %d has no subtitle with matched frames (after the %d-frame cut); the official VSM data cannot use it", v, opt->max_frames);
+        }
+        ns = nm < opt->query_per_video ? nm : opt->query_per_video;
         for (j = 0; j < ns; j++) {
             int q = j + (int)hero_rng_below(rng, (uint64_t)(nm - j));
             int32_t tmp = all[j]; all[j] = all[q]; all[q] = tmp;
@@ -7750,7 +7750,7 @@ static int hero__dat_collate_rows(hero_batch *b, const hero__dprep *p, const her
                 int32_t *am = b->f_attn_mask + (size_t)r * (size_t)Lg;
                 int32_t *gi = b->f_gather + (size_t)r * (size_t)Lg;
                 for (j = 0; j < Lt; j++) ids[j] = j < tl ? txt[txt_off[r] + (size_t)j] : pad_id;
-                for (j = 0; j < nf; j++)
+                for (j = 0; fr && j < nf; j++) /* nf > 0 only with sub_frames */
                     memcpy(b->f_v_feats + ((size_t)r * (size_t)Lv + (size_t)j) * (size_t)F,
                            hv->feats + (size_t)fr[j] * (size_t)F, (size_t)F * sizeof(float));
                 for (j = 0; j < vl + tl; j++) am[j] = (nf == 0 && j == 0) ? 0 : 1;
@@ -7967,7 +7967,7 @@ static int hero__collate_vsm(hero_batch *b, const hero_video *videos, const hero
         b->q_mask = (int32_t *)hero__dat_zalloc(nq * (size_t)Lq, sizeof(int32_t));
         b->q_vidx = (int32_t *)hero__dat_alloc(nq, sizeof(int32_t));
         b->vsm_targets = (int32_t *)hero__dat_alloc(nq * 2, sizeof(int32_t));
-        qsub = (int32_t *)hero__dat_alloc(nq, sizeof(int32_t));
+        qsub = (int32_t *)hero__dat_zalloc(nq, sizeof(int32_t));
         if (!b->q_ids || !b->q_pos || !b->q_mask || !b->q_vidx || !b->vsm_targets || !qsub) {
             HERO_FREE(qsub);
             rc = hero__fail(err, HERO_ENOMEM, "VSM batch: out of memory");
@@ -7976,9 +7976,10 @@ static int hero__collate_vsm(hero_batch *b, const hero_video *videos, const hero
         for (j = 0; j < Lq; j++) b->q_pos[j] = j;
         for (v = 0; v < p->n; v++) {
             int n0 = q;
-            for (i = 0; i < p->k[v]; i++)
+            for (i = 0; i < p->k[v] && q < (int)nq; i++)
                 if (excl[p->base[v] + (size_t)i]) qsub[q++] = i;
-            while (q - n0 < qpv) { qsub[q] = qsub[q - 1]; q++; }
+            /* repeat the last query up to qpv (the choices were checked: every video has 1..qpv) */
+            while (q > n0 && q - n0 < qpv && q < (int)nq) { qsub[q] = qsub[q - 1]; q++; }
         }
         for (q = 0; q < (int)nq; q++) {
             int vv = q / qpv, s = qsub[q], l = videos[vv].sub_len[s];
@@ -13091,9 +13092,9 @@ HERODEF int hero_subs_align(const hero_subtitles *subs, int n_frames, double fra
         HERO_FREE(b);
         if (!(b = (int32_t *)HERO_MALLOC(((size_t)S + 1) * sizeof(int32_t)))) goto oom;
     }
-    for (i = 0; i < S; i++) cnt[i] = 0, b[i] = 0;
+    for (i = 0; i <= S; i++) cnt[i] = 0, b[i] = 0; /* S + 1 entries each */
     for (f = 0; f < T; f++)
-        if (owner[f] >= 0) {
+        if (owner[f] >= 0 && owner[f] < S) {
             b[owner[f]]++;
             if (f < Tc) cnt[owner[f]]++;
         }
@@ -13405,6 +13406,7 @@ HERODEF int hero_vcmr_rank(const float *q2video, const float *st, const float *e
     ps = (float *)HERO_MALLOC((size_t)L * sizeof(float));
     pe = (float *)HERO_MALLOC((size_t)L * sizeof(float));
     if (!order || !vs || !ps || !pe) { rc = hero__fail(err, HERO_ENOMEM, "vcmr_rank: out of memory"); goto done; }
+    memset(order, 0, (size_t)B * sizeof(int)); /* defined before the loop (for the static analyzer) */
     for (i = 0; i < B; i++) { vs[i] = expf(o->q2c_alpha * q2video[i]); order[i] = i; }
     /* top videos by exp(alpha * score), ties: lower index (insertion sort on the first nv) */
     for (i = 0; i < nv; i++) {
