@@ -172,7 +172,9 @@ static int inspect_tensors(const char *path) {
     if (tf.meta.type == HERO_JSON_OBJECT && hero_json_get(&tf.meta, HERO_META_CONFIG)) {
         const hero_json *v = hero_json_get(&tf.meta, HERO_META_CONFIG);
         hero_config c;
-        if (v->type == HERO_JSON_STRING && hero_config_from_json_text(&c, v->string, v->len, path, &err) == 0)
+        char nm[1200];
+        snprintf(nm, sizeof nm, "%s: __metadata__ \"%s\"", path, HERO_META_CONFIG);
+        if (v->type == HERO_JSON_STRING && hero_config_from_json_text(&c, v->string, v->len, nm, &err) == 0)
             printf("config hidden=%d f_layers=%d c_layers=%d heads=%d,%d,%d vocab=%d (one-file model: no --config needed)\n", c.H, c.f_layers,
                    c.c_layers, c.f_heads, c.c_heads, c.q_heads, c.V);
         else {
