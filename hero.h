@@ -26,6 +26,9 @@
          hero_forward_backward(&m, &b, 1, NULL, &res, &err);  // loss in res.loss, grads in m
          hero_model_free(&m);
 
+     Retrieval (videos in, query text -> top videos and moments) in two calls: hero_index_add /
+     hero_index_add_files, hero_index_search (the "retrieval index" part of the API, section 17b).
+
    OPTIONS (define before including, in the implementation file)
      HERO_STATIC            all functions static (private copy in this translation unit)
      HERO_MALLOC/HERO_REALLOC/HERO_FREE   custom allocator (define all three or none)
@@ -70,7 +73,8 @@
       6. frame fusion + temporal transformer          15. tensor files: JSON, safetensors,
       7. heads: MLM, MFM, FOM                             torch.save (zip, legacy), npy/npz
       8. VSM: query encoder, span + ranking losses    16. tokenizer (byte-level BPE)
-      9. the model: forward+backward per task         17. subtitles, features, VCMR ranking
+      9. the model: forward+backward per task         17. subtitles, features, VCMR ranking;
+                                                          17b. the retrieval index (hero_index_*)
                                                       18. initialisation (fresh, RoBERTa)
       Section 2 opens with the backend interface      19. backends: CUDA (kernels, cuBLAS,
       (one table of functions per backend), has the       device memory, AdamW on the GPU)
@@ -1475,7 +1479,8 @@ HERODEF int hero_index_create(hero_index **ix, hero_model *m, const hero_tokeniz
    F = the model's F), subtitles subs (NULL or empty: the official pseudo-subtitles), name (a copy
    is kept; names need not be unique), key (any text kept with the video and saved, e.g. what
    the inputs were; NULL: ""). Encodes the open group when this video fills it. Returns how many
-   subtitles were cut to max_sub_tokens (>= 0), or a negative HERO_E* (the index unchanged). */
+   subtitles were cut to max_sub_tokens (>= 0), or a negative HERO_E* (then the video is not
+   added and the index holds what it held before). */
 HERODEF int hero_index_add(hero_index *ix, const char *name, const hero_feats *feats, const hero_subtitles *subs,
                            const char *key, hero_error *err);
 /* Adds a video from files: features = pre-joined features (.npy / .npz, hero_feats_read) or,
@@ -15051,7 +15056,16 @@ static int hero__ix_push(hero_index *x, const char *name, const char *key, hero_
     x->n++;
     x->open[x->n_open++] = *vd;
     memset(vd, 0, sizeof *vd);
-    if (x->n_open == x->o.video_batch) return hero__ix_close(x, err);
+    if (x->n_open == x->o.video_batch) {
+        int rc = hero__ix_close(x, err);
+        if (rc) { /* the REPR pass failed: the video is taken back, the index is as before */
+            *vd = x->open[--x->n_open];
+            x->n--;
+            HERO_FREE(x->names[x->n]);
+            HERO_FREE(x->keys[x->n]);
+        }
+        return rc;
+    }
     return 0;
 oom:
     HERO_FREE(nm);
@@ -15603,6 +15617,25 @@ static int hero__ix_from_tf(hero_index **ix, hero_tensorfile *tf, hero_model *m,
     {
         const char *tg = hero_tensorfile_meta(tf, "tag");
         if (tg && !(x->tag = hero__strndup(tg, strlen(tg)))) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", P); goto fail; }
+    }
+    /* the arrays hero_index_add grows (hero__grow) get their power-of-two capacity */
+    {
+        size_t cap = 1, gcap = 1, ocap = 1;
+        void *p1, *p2, *p3, *p4, *p5;
+        while (cap < (size_t)n + 1) cap *= 2;
+        while (gcap < (size_t)ng + 1) gcap *= 2;
+        while (ocap < (size_t)n_open + 1) ocap *= 2;
+        p1 = HERO_REALLOC(x->names, cap * sizeof(char *));
+        if (p1) x->names = (char **)p1;
+        p2 = HERO_REALLOC(x->keys, cap * sizeof(char *));
+        if (p2) x->keys = (char **)p2;
+        p3 = HERO_REALLOC(x->T, cap * sizeof(int32_t));
+        if (p3) x->T = (int32_t *)p3;
+        p4 = HERO_REALLOC(x->g, gcap * sizeof(hero__ixgroup));
+        if (p4) x->g = (hero__ixgroup *)p4;
+        p5 = HERO_REALLOC(x->open, ocap * sizeof(hero_video_data));
+        if (p5) x->open = (hero_video_data *)p5;
+        if (!p1 || !p2 || !p3 || !p4 || !p5) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", P); goto fail; }
     }
     x->tf = *tf; /* the rows may point into it */
     memset(tf, 0, sizeof *tf);
