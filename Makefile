@@ -237,7 +237,8 @@ $(CUDA_BUILD)/hero_bench: bench/hero_bench.c $(HDR) | $(CUDA_BUILD)
 #   tf32 / bf16, training, retrieval, the no-GPU error), device memory guarded from the host.
 CUDA_EMU_BUILD ?= build-cuda-emu
 CUDA_EMU_FLAGS ?= -std=c++17 -O2 -g -Wall -Wextra -x c++ -DHERO_CUDA -DHERO_CUDA_EMU -include tests/cuda_emu.h
-CUDA_EMU_PROGRAMS = $(CUDA_EMU_BUILD)/hero_golden $(CUDA_EMU_BUILD)/test_train $(CUDA_EMU_BUILD)/retrieve $(CUDA_EMU_BUILD)/test_media
+CUDA_EMU_PROGRAMS = $(CUDA_EMU_BUILD)/hero_golden $(CUDA_EMU_BUILD)/test_train $(CUDA_EMU_BUILD)/retrieve $(CUDA_EMU_BUILD)/test_media \
+                    $(CUDA_EMU_BUILD)/test_index $(CUDA_EMU_BUILD)/hero_convert
 
 .PHONY: test-cuda-emu
 

@@ -36,5 +36,6 @@ run "golden parity on the emulated GPU, tf32" env HERO_EMU_NOPROTECT=1 "$BUILD/h
 run "golden parity on the emulated GPU, bf16" env HERO_EMU_NOPROTECT=1 "$BUILD/hero_golden" --precision bf16 tests/golden/tiny
 run "training on the emulated GPU: resume bit for bit, non-finite, atomic save" "$BUILD/test_train" tests/golden/tiny
 run "retrieval on the emulated GPU" env HERO_EMU_NOPROTECT=1 bash tests/test_retrieve.sh "$BUILD"
+run "retrieval index on the emulated GPU (search = retrieve, save / load / incremental, hostile files)" env HERO_EMU_NOPROTECT=1 bash tests/test_index.sh "$BUILD"
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]
