@@ -1443,7 +1443,8 @@ HERODEF int hero_vcmr_rank(const float *q2video, const float *st, const float *e
                       (nframes, feats, num_subs, sub_len, sub_tokens, s2f_nframes, s2f_frames; absent when
                       no group is open)
    hero_index_load memory-maps it (POSIX; read elsewhere, or with hero_index_load_memory): the
-   group rows are used in place, so loading costs no copy. The file is hostile input: every
+   group rows are used in place, so loading costs no copy, and an open group's features stay in
+   the file until an add makes the group encoded again (or a save writes them). The file is hostile input: every
    tensor's dtype and shape, every count, name list and option is checked, and an index built
    with a model of another shape (index.model) is refused (HERO_ESHAPE, expected vs found).
    An index holds the model and tokenizer by reference (not owned; they must outlive it) and is
@@ -14892,6 +14893,9 @@ struct hero_index {
     int ng;
     hero_video_data *open; /* inputs of the open group: videos [n - n_open, n) */
     int n_open, open_done; /* open_done: g[ng - 1] is the open group's encoding, current */
+    int n_lazy;            /* a loaded index: the first n_lazy open videos' features are still only in
+                              the file (tensor lazy_feats, read when the group is encoded or saved) */
+    const hero_tensor_info *lazy_feats;
     hero_tensorfile tf;    /* the loaded file (groups may point into it) */
     int have_tf;
     char *tag;
@@ -14973,6 +14977,31 @@ HERODEF const char *hero_index_key(const hero_index *x, int i) { return x && i >
 HERODEF const char *hero_index_tag(const hero_index *x) { return x ? x->tag : NULL; }
 HERODEF int hero_index_pending(const hero_index *x) { return x && !x->open_done ? x->n_open : 0; }
 
+/* the features of a loaded open group, read from the file when first needed */
+static int hero__ix_lazy_feats(hero_index *x, hero_error *err) {
+    const hero_tensor_info *t = x->lazy_feats;
+    int64_t off = 0, j, n;
+    int k;
+    if (!t || x->n_lazy == 0) { x->n_lazy = 0; x->lazy_feats = NULL; return 0; }
+    for (k = 0; k < x->n_lazy; k++) {
+        hero_video_data *d = &x->open[k];
+        n = (int64_t)d->video.T * d->video.F;
+        if (!(d->feats = (float *)HERO_MALLOC((size_t)n * sizeof(float)))) {
+            while (k-- > 0) { HERO_FREE(x->open[k].feats); x->open[k].feats = NULL; x->open[k].video.feats = NULL; }
+            return hero__fail(err, HERO_ENOMEM, "%s: out of memory reading the open group's features", x->tf.path);
+        }
+        for (j = 0; j < n; j++) { /* little-endian f32, any alignment */
+            uint32_t u = hero__u32(t->storage + (size_t)(t->offset + off + j) * 4);
+            memcpy(&d->feats[j], &u, 4);
+        }
+        d->video.feats = d->feats;
+        off += n;
+    }
+    x->n_lazy = 0;
+    x->lazy_feats = NULL;
+    return 0;
+}
+
 /* one REPR pass over the open group's videos -> a new group (owned rows) */
 static int hero__ix_encode_open(hero_index *x, hero_error *err) {
     hero_video *views = NULL;
@@ -14985,6 +15014,7 @@ static int hero__ix_encode_open(hero_index *x, hero_error *err) {
     memset(&b, 0, sizeof b);
     memset(&gr, 0, sizeof gr);
     if (x->n_open == 0 || x->open_done) return 0;
+    if ((rc = hero__ix_lazy_feats(x, err)) != 0) return rc;
     if (!(views = (hero_video *)HERO_MALLOC((size_t)x->n_open * sizeof(hero_video))))
         return hero__fail(err, HERO_ENOMEM, "index: out of memory");
     for (i = 0; i < x->n_open; i++) views[i] = x->open[i].video;
@@ -15128,12 +15158,14 @@ HERODEF int hero_index_truncate(hero_index *x, int n) {
     if (n < x->n - x->n_open) { /* inside the closed groups: keep whole groups only */
         for (i = 0; i < x->n_open; i++) hero_video_data_free(&x->open[i]);
         x->n_open = 0;
+        x->n_lazy = 0;
         while (x->ng && x->g[x->ng - 1].first + x->g[x->ng - 1].n > n) hero__ix_drop_group(x);
         n = x->ng ? x->g[x->ng - 1].first + x->g[x->ng - 1].n : 0;
     } else {
         int keep = n - (x->n - x->n_open);
         for (i = keep; i < x->n_open; i++) hero_video_data_free(&x->open[i]);
         x->n_open = keep;
+        if (x->n_lazy > keep) x->n_lazy = keep;
     }
     for (i = n; i < x->n; i++) { HERO_FREE(x->names[i]); HERO_FREE(x->keys[i]); }
     x->n = n;
@@ -15297,7 +15329,7 @@ HERODEF int hero_index_save(hero_index *x, const char *path, const char *tag, he
     const char *kv[5];
     int rc, i, j, ni = 0, F;
     if (!x || !path) return hero__fail(err, HERO_EINVAL, "index_save: expected an index and a path, found NULL");
-    if ((rc = hero__ix_encode_open(x, err)) != 0) return rc;
+    if ((rc = hero__ix_encode_open(x, err)) != 0 || (rc = hero__ix_lazy_feats(x, err)) != 0) return rc;
     F = x->m->cfg.F;
     it = (hero_st_item *)HERO_MALLOC((size_t)(x->ng + 16) * sizeof(hero_st_item));
     shp = (int64_t *)HERO_MALLOC((size_t)(x->ng + 16) * 3 * sizeof(int64_t));
@@ -15438,8 +15470,6 @@ static int hero__ix_from_tf(hero_index **ix, hero_tensorfile *tf, hero_model *m,
     int64_t sig[HERO__IX_NSIG], fsig[HERO__IX_NSIG], n = 0, ng = 0, i, nS = 0, ntok = 0, nfr = 0, nfeat;
     double opt[6];
     int32_t *gs = NULL, *onf = NULL, *ons = NULL, *osl = NULL, *otk = NULL, *osn = NULL, *osf = NULL;
-    float *ofe = NULL;
-    hero_video *views = NULL;
     int rc = 0, H = m->cfg.H, first = 0, little = 1, n_open = 0;
     {
         uint16_t one = 1;
@@ -15567,44 +15597,53 @@ static int hero__ix_from_tf(hero_index **ix, hero_tensorfile *tf, hero_model *m,
             rc = hero__fail(err, HERO_EFORMAT, "%s: index file: expected tensor \"open.feats\" f32 [%lld]", P, (long long)nfeat);
             goto fail;
         }
-        if (!(ofe = (float *)HERO_MALLOC((size_t)(nfeat + 1) * sizeof(float)))) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", P); goto fail; }
-        if ((rc = hero_tensor_read_f32(t, ofe, nfeat, err)) != 0) goto fail;
-        views = (hero_video *)HERO_MALLOC((size_t)nn * sizeof(hero_video));
         x->open = (hero_video_data *)HERO_MALLOC((size_t)nn * sizeof(hero_video_data));
-        if (!views || !x->open) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", P); goto fail; }
+        if (!x->open) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", P); goto fail; }
         memset(x->open, 0, (size_t)nn * sizeof(hero_video_data));
-        if ((rc = hero_videos_from_flat(views, (int)nn, m->cfg.F, onf, ofe, (size_t)nfeat, ons, osl, (size_t)nS, otk, (size_t)ntok, NULL, osn,
-                                        osf, (size_t)nfr, err)) != 0) {
-            char m2[sizeof err->msg];
-            if (err) { memcpy(m2, err->msg, sizeof m2); hero__fail(err, rc, "%s: index file: open group: %s", P, m2); }
-            goto fail;
-        }
-        for (k = 0; k < nn; k++) { /* each video's own copies, as hero_video_prepare leaves them */
-            hero_video_data *d = &x->open[k];
-            const hero_video *v = &views[k];
-            int64_t tl = 0, fr = 0, j;
-            for (j = 0; j < v->n_subs; j++) { tl += v->sub_len[j]; fr += v->sub_nframes[j]; }
-            x->n_open = (int)k + 1;
-            d->feats = (float *)HERO_MALLOC((size_t)v->T * (size_t)v->F * sizeof(float));
-            d->sub_len = (int32_t *)HERO_MALLOC(((size_t)v->n_subs + 1) * sizeof(int32_t));
-            d->sub_nframes = (int32_t *)HERO_MALLOC(((size_t)v->n_subs + 1) * sizeof(int32_t));
-            d->sub_tokens = (int32_t *)HERO_MALLOC(((size_t)tl + 1) * sizeof(int32_t));
-            d->sub_frames = (int32_t *)HERO_MALLOC(((size_t)fr + 1) * sizeof(int32_t));
-            if (!d->feats || !d->sub_len || !d->sub_nframes || !d->sub_tokens || !d->sub_frames) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", P); goto fail; }
-            memcpy(d->feats, v->feats, (size_t)v->T * (size_t)v->F * sizeof(float));
-            if (v->n_subs) {
-                memcpy(d->sub_len, v->sub_len, (size_t)v->n_subs * sizeof(int32_t));
-                memcpy(d->sub_nframes, v->sub_nframes, (size_t)v->n_subs * sizeof(int32_t));
+        {
+            int64_t so = 0, to = 0, ro = 0;
+            for (k = 0; k < nn; k++) { /* each video's own copies of its lists, as hero_video_prepare leaves them */
+                hero_video_data *d = &x->open[k];
+                int64_t tl = 0, fr = 0, j, ns = ons[k];
+                if (ns > nS - so) { rc = hero__fail(err, HERO_EFORMAT, "%s: index file: open video %lld: %lld subtitles go past the %lld of open.sub_len", P, (long long)k, (long long)ns, (long long)nS); goto fail; }
+                for (j = 0; j < ns; j++) { tl += osl[so + j]; fr += osn[so + j]; }
+                if (tl > ntok - to || fr > nfr - ro) {
+                    rc = hero__fail(err, HERO_EFORMAT, "%s: index file: open video %lld: its %lld words / %lld frame indices go past open.sub_tokens [%lld] / open.s2f_frames [%lld]",
+                                    P, (long long)k, (long long)tl, (long long)fr, (long long)ntok, (long long)nfr);
+                    goto fail;
+                }
+                x->n_open = (int)k + 1;
+                d->sub_len = (int32_t *)HERO_MALLOC(((size_t)ns + 1) * sizeof(int32_t));
+                d->sub_nframes = (int32_t *)HERO_MALLOC(((size_t)ns + 1) * sizeof(int32_t));
+                d->sub_tokens = (int32_t *)HERO_MALLOC(((size_t)tl + 1) * sizeof(int32_t));
+                d->sub_frames = (int32_t *)HERO_MALLOC(((size_t)fr + 1) * sizeof(int32_t));
+                if (!d->sub_len || !d->sub_nframes || !d->sub_tokens || !d->sub_frames) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", P); goto fail; }
+                if (ns) {
+                    memcpy(d->sub_len, osl + so, (size_t)ns * sizeof(int32_t));
+                    memcpy(d->sub_nframes, osn + so, (size_t)ns * sizeof(int32_t));
+                }
+                if (tl) memcpy(d->sub_tokens, otk + to, (size_t)tl * sizeof(int32_t));
+                if (fr) memcpy(d->sub_frames, osf + ro, (size_t)fr * sizeof(int32_t));
+                d->video.T = onf[k];
+                d->video.F = m->cfg.F;
+                d->video.feats = NULL; /* read from the file when the group is encoded or saved */
+                d->video.n_subs = (int)ns;
+                d->video.sub_len = d->sub_len;
+                d->video.sub_tokens = d->sub_tokens;
+                d->video.sub_nframes = d->sub_nframes;
+                d->video.sub_frames = d->sub_frames;
+                so += ns;
+                to += tl;
+                ro += fr;
             }
-            if (tl) memcpy(d->sub_tokens, v->sub_tokens, (size_t)tl * sizeof(int32_t));
-            if (fr) memcpy(d->sub_frames, v->sub_frames, (size_t)fr * sizeof(int32_t));
-            d->video = *v;
-            d->video.feats = d->feats;
-            d->video.sub_len = d->sub_len;
-            d->video.sub_tokens = d->sub_tokens;
-            d->video.sub_nframes = d->sub_nframes;
-            d->video.sub_frames = d->sub_frames;
+            if (so != nS || to != ntok || ro != nfr) {
+                rc = hero__fail(err, HERO_EFORMAT, "%s: index file: the open group uses %lld / %lld / %lld of open.sub_len [%lld], open.sub_tokens [%lld], open.s2f_frames [%lld]",
+                                P, (long long)so, (long long)to, (long long)ro, (long long)nS, (long long)ntok, (long long)nfr);
+                goto fail;
+            }
         }
+        x->n_lazy = (int)nn;
+        x->lazy_feats = t; /* in tf's tensor table, which the index keeps */
         x->open_done = 1;
     }
     if (first != n) { rc = hero__fail(err, HERO_EFORMAT, "%s: index file: index.groups covers %d of the %lld videos", P, first, (long long)n); goto fail; }
@@ -15645,7 +15684,7 @@ fail:
     hero_index_free(x);
     x = NULL;
 done:
-    HERO_FREE(gs); HERO_FREE(onf); HERO_FREE(ons); HERO_FREE(osl); HERO_FREE(otk); HERO_FREE(osn); HERO_FREE(osf); HERO_FREE(ofe); HERO_FREE(views);
+    HERO_FREE(gs); HERO_FREE(onf); HERO_FREE(ons); HERO_FREE(osl); HERO_FREE(otk); HERO_FREE(osn); HERO_FREE(osf);
     *ix = x;
     return rc;
 }
