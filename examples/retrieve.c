@@ -19,8 +19,9 @@
    official evaluation, whose padding frames reach the span predictor's convolution) and the
    index is kept in a cache file (hero_index_save); a later run loads it (hero_index_load,
    memory-mapped) and reuses the videos up to the first whose feature / subtitle file sizes +
-   mtimes changed (with the same checkpoint, config, tokenizer and options). Each QUERY becomes [CLS] + RoBERTa BPE ids (an all-upper-case query
-   lower-cased, as prepro_query.py), is scored against every video (hero_vcmr_scores) and
+   mtimes changed (with the same checkpoint, config, tokenizer and options). Each QUERY
+   becomes [CLS] + RoBERTa BPE ids (an all-upper-case query lower-cased, as prepro_query.py),
+   is scored against every video (hero_vcmr_scores) and
    ranked as validate_full_vcmr does (hero_vcmr_rank): softmax of the start / end logits,
    video score exp(q2c_alpha * q2video), moments of the best max_vcmr_video videos with
    min_pred_l <= ed - st < max_pred_l, score st_prob * video score * ed_prob. Printed: the
