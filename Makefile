@@ -65,7 +65,7 @@ endif
 TOOLS    = $(BUILD)/hero_golden $(BUILD)/hero_tokenize $(BUILD)/hero_inspect $(BUILD)/hero_convert $(BUILD)/train_toy $(BUILD)/retrieve
 TESTS    = $(BUILD)/test_ops $(BUILD)/test_batch $(BUILD)/test_formats $(BUILD)/test_train $(BUILD)/test_tokenizer_unit \
            $(BUILD)/test_init $(BUILD)/test_media $(BUILD)/hero_golden_poison $(BUILD)/test_eval $(BUILD)/test_threads \
-           $(BUILD)/test_bigfile $(BUILD)/test_savefail $(BUILD)/test_lean
+           $(BUILD)/test_bigfile $(BUILD)/test_savefail $(BUILD)/test_lean $(BUILD)/test_index
 PROGRAMS = $(TOOLS) $(TESTS)
 HDR = hero.h
 
@@ -244,7 +244,8 @@ $(CUDA_BUILD)/hero_bench: bench/hero_bench.c $(HDR) | $(CUDA_BUILD)
 #   tf32 / bf16, training, retrieval, the no-GPU error), device memory guarded from the host.
 CUDA_EMU_BUILD ?= build-cuda-emu
 CUDA_EMU_FLAGS ?= -std=c++17 -O2 -g -Wall -Wextra -x c++ -DHERO_CUDA -DHERO_CUDA_EMU -include tests/cuda_emu.h
-CUDA_EMU_PROGRAMS = $(CUDA_EMU_BUILD)/hero_golden $(CUDA_EMU_BUILD)/test_train $(CUDA_EMU_BUILD)/retrieve $(CUDA_EMU_BUILD)/test_media
+CUDA_EMU_PROGRAMS = $(CUDA_EMU_BUILD)/hero_golden $(CUDA_EMU_BUILD)/test_train $(CUDA_EMU_BUILD)/retrieve $(CUDA_EMU_BUILD)/test_media \
+                    $(CUDA_EMU_BUILD)/test_index $(CUDA_EMU_BUILD)/hero_convert
 
 .PHONY: test-cuda-emu
 
@@ -312,7 +313,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_RUNS    ?=
 FUZZ_BUILD   ?= build-fuzz
-FUZZ_TARGETS  = zip torchzip legacy safetensors json npy npz vocab merges tokenize srt jsonl ann
+FUZZ_TARGETS  = zip torchzip legacy safetensors json npy npz vocab merges tokenize srt jsonl ann index
 FUZZ_SAN      = -g -O1 -std=c99 -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_HDR      = $(HDR) $(wildcard tests/fuzz/*.h)
 ASAN_BUILD   ?= build-asan

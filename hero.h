@@ -26,6 +26,9 @@
          hero_forward_backward(&m, &b, 1, NULL, &res, &err);  // loss in res.loss, grads in m
          hero_model_free(&m);
 
+     Retrieval (videos in, query text -> top videos and moments) in two calls: hero_index_add /
+     hero_index_add_files, hero_index_search (the "retrieval index" part of the API, section 17b).
+
    OPTIONS (define before including, in the implementation file)
      HERO_STATIC            all functions static (private copy in this translation unit)
      HERO_MALLOC/HERO_REALLOC/HERO_FREE   custom allocator (define all three or none)
@@ -70,7 +73,8 @@
       6. frame fusion + temporal transformer          15. tensor files: JSON, safetensors,
       7. heads: MLM, MFM, FOM                             torch.save (zip, legacy), npy/npz
       8. VSM: query encoder, span + ranking losses    16. tokenizer (byte-level BPE)
-      9. the model: forward+backward per task         17. subtitles, features, VCMR ranking
+      9. the model: forward+backward per task         17. subtitles, features, VCMR ranking;
+                                                          17b. the retrieval index (hero_index_*)
                                                       18. initialisation (fresh, RoBERTa)
       Section 2 opens with the backend interface      19. backends: CUDA (kernels, cuBLAS,
       (one table of functions per backend), has the       device memory, AdamW on the GPU)
@@ -382,6 +386,19 @@ enum { HERO_HEADS_VSM = 0, HERO_HEADS_VIDEOQA = 1, HERO_HEADS_VIOLIN = 2, HERO_H
    left 0 (they come from the checkpoint) unless a "hero" object gives them. Loss settings
    take the release defaults, then the "hero" object's values when present. */
 HERODEF int hero_config_from_json(hero_config *c, const char *path, hero_error *err);
+/* The same from len bytes of JSON text in memory; name is used in messages. */
+HERODEF int hero_config_from_json_text(hero_config *c, const char *text, size_t len, const char *name, hero_error *err);
+/* One-file models: a safetensors model file may hold its config and its tokenizer as
+   __metadata__ strings (hero_convert --config CFG --vocab vocab.json --merges merges.txt):
+     "hero_config"  the config JSON file's text, as is
+     "hero_vocab"   vocab.json's text, as is
+     "hero_merges"  merges.txt's text, as is
+   Then hero_model_load* with config_json NULL reads the config from the checkpoint, and
+   hero_tokenizer_load_model loads the tokenizer from it: the file is all a program needs. The
+   texts are parsed exactly as the files would be; errors name the file and the metadata key. */
+#define HERO_META_CONFIG "hero_config"
+#define HERO_META_VOCAB "hero_vocab"
+#define HERO_META_MERGES "hero_merges"
 /* Release defaults for the loss settings (margin 0.1, hinge, lw 0.01/8/8, conv 5, ...). */
 HERODEF void hero_config_default_losses(hero_config *c);
 
@@ -853,7 +870,8 @@ typedef struct hero_model {
 /* Allocates a model for the given dims with zeroed parameters. */
 HERODEF int hero_model_init(hero_model *m, const hero_config *c, hero_error *err);
 /* Loads a model: dims from the config JSON, F / frame table / FOM classes from the checkpoint
-   (.pt zip or legacy, .bin, .safetensors). report (may be NULL) receives the missing/unexpected keys. */
+   (.pt zip or legacy, .bin, .safetensors). report (may be NULL) receives the missing/unexpected keys.
+   config_json NULL: the config held by the checkpoint itself (a one-file model, HERO_META_CONFIG). */
 typedef struct hero_load_report {
     char missing[4096];     /* keys the model has and the file lacks, comma separated (truncated) */
     char unexpected[4096];  /* keys the file has and the model lacks */
@@ -1124,6 +1142,9 @@ HERODEF int hero_tokenizer_load(hero_tokenizer **tok, const char *vocab_json_pat
 /* Same from memory buffers (only read during the call; need not be NUL-terminated). */
 HERODEF int hero_tokenizer_load_memory(hero_tokenizer **tok, const char *vocab_json, size_t vocab_len,
                                        const char *merges_txt, size_t merges_len, hero_error *err);
+/* From a one-file model (see HERO_META_VOCAB): the vocab and merges in its __metadata__;
+   HERO_EMISSING when the file holds no tokenizer. */
+HERODEF int hero_tokenizer_load_model(hero_tokenizer **tok, const char *model_path, hero_error *err);
 HERODEF void hero_tokenizer_free(hero_tokenizer *tok);
 
 /* Encode `len` bytes of UTF-8 `text`. Writes at most max_ids ids to `ids` (may be NULL when
@@ -1356,6 +1377,128 @@ typedef struct hero_moment {
 HERODEF int hero_vcmr_rank(const float *q2video, const float *st, const float *ed, int B, int L,
                            const hero_vcmr_options *o, int best_per_video, hero_moment *out, int max_out,
                            hero_error *err);
+
+/* ---------------- a retrieval index: videos in, query text -> top videos with their moments ----
+
+   The whole of embedding retrieval (what examples/retrieve.c does) in two calls: add videos,
+   search. Each video (features + subtitles, from memory or files) is prepared as the official
+   preprocessing does (hero_video_prepare) and encoded by the model's REPR pass; its frame
+   representations (c_seq rows) are kept. A search encodes the query texts (an all-upper-case
+   query lower-cased, then [CLS] + RoBERTa BPE ids, as prepro_query.py), scores them against
+   every video with hero_vcmr_scores and ranks with hero_vcmr_rank: exactly the numbers of
+   eval_vcmr.py validate_full_vcmr (and of retrieve, which is a command-line wrapper over this).
+
+       hero_index *ix;
+       hero_index_create(&ix, &model, tok, NULL, &err);                  // NULL: default options
+       hero_index_add_files(ix, "vid1", "vid1.npz", NULL, "vid1.srt", &err);   // call 1, per video
+       hero_index_search(ix, &query, 1, NULL, 5, 1, hits, n_hits, &err);       // call 2
+       hero_index_save(ix, "videos.index", NULL, &err);  hero_index_free(ix);
+
+   Batches, as the official evaluation: videos are encoded in add order, in groups of
+   video_batch (vcmr_eval_video_batch_size, 50): a group's REPR pass pads every video to the
+   group's longest and those padding frames reach the span predictor's convolution, so a
+   video's numbers depend on its group. A group is encoded as soon as it is full; the last,
+   partial group (the "open" group) keeps its inputs (features, token ids) until it is full
+   and is encoded (again) when searched or saved after an add. So adding videos one at a time,
+   in any number of calls with searches and save / load in between, gives bit for bit the
+   index (and search results) of adding them all at once, in the same order.
+
+   The file (hero_index_save): one safetensors file, __metadata__ {"format": "hero index 1",
+   "tag": the caller's tag}; tensors
+     group.<k>        f32 [n_k, L_k, H]  group k's c_seq rows, padding rows included (first in
+                                         the file, so a memory map holds them 4-byte aligned)
+     index.T          i32 [n]            frames per video (after the max_frames cut)
+     index.groups     i32 [n_groups]     videos per group, in order
+     index.names      u8  [..]           the n video names, each NUL-terminated
+     index.keys       u8  [..]           the n keys (the caller's, e.g. file sizes + mtimes), each NUL-terminated
+     index.options    f64 [6]            frame_len, max_frames, max_sub_tokens, video_batch, dim_resnet, dim_slowfast
+     index.model      i64 [11]           H, F, Vp, f_layers, c_layers, f_heads, c_heads, q_heads, f_inter, c_inter, conv_k
+     open.*           the open group's inputs, laid out like the golden raw.* tensors
+                      (nframes, feats, num_subs, sub_len, sub_tokens, s2f_nframes, s2f_frames; absent when
+                      no group is open)
+   hero_index_load memory-maps it (POSIX; read elsewhere, or with hero_index_load_memory): the
+   group rows are used in place, so loading costs no copy, and an open group's features stay in
+   the file until an add makes the group encoded again (or a save writes them). The file is hostile input: every
+   tensor's dtype and shape, every count, name list and option is checked, and an index built
+   with a model of another shape (index.model) is refused (HERO_ESHAPE, expected vs found).
+   An index holds the model and tokenizer by reference (not owned; they must outlive it) and is
+   not thread-safe (one call at a time per index). */
+#ifndef HERO_NO_TOKENIZER
+typedef struct hero_index hero_index; /* opaque */
+
+typedef struct hero_index_options {
+    hero_media_options media;     /* frame_len 1.5 s, max_frames 100, max_sub_tokens 60 (hero_media_options) */
+    int dim_resnet, dim_slowfast; /* widths of a ResNet + SlowFast feature pair: 2048, 2304 */
+    int video_batch;              /* 50: videos per REPR pass (vcmr_eval_video_batch_size) */
+    /* called before each REPR pass with the videos [first, first + n) it encodes (may be NULL) */
+    void (*progress)(void *user, int first, int n);
+    void *user;
+} hero_index_options;
+
+/* One search result: a moment of a video. */
+typedef struct hero_index_hit {
+    int video;            /* position in the index (add order) */
+    const char *name;     /* the video's name (owned by the index; valid until it changes) */
+    int st, ed;           /* frames, ed inclusive */
+    float start, end;     /* seconds, in float32 as eval_vcmr.py: st * fl, ed * fl + fl */
+    float score;          /* st_prob * exp(q2c_alpha * q2video) * ed_prob (hero_moment.score) */
+    float video_score;    /* q2video: max cosine over the video's frames */
+} hero_index_hit;
+
+HERODEF hero_index_options hero_index_options_default(void);
+/* An empty index for model m (any hero_model; an inference-only one is enough, see
+   hero_model_options) and tokenizer tok; o NULL: the defaults. */
+HERODEF int hero_index_create(hero_index **ix, hero_model *m, const hero_tokenizer *tok, const hero_index_options *o,
+                              hero_error *err);
+/* Adds a video from memory: features as hero_feats_read* leave them (T = min(T_full, max_frames),
+   F = the model's F), subtitles subs (NULL or empty: the official pseudo-subtitles), name (a copy
+   is kept; names need not be unique), key (any text kept with the video and saved, e.g. what
+   the inputs were; NULL: ""). Encodes the open group when this video fills it. Returns how many
+   subtitles were cut to max_sub_tokens (>= 0), or a negative HERO_E* (then the video is not
+   added and the index holds what it held before). */
+HERODEF int hero_index_add(hero_index *ix, const char *name, const hero_feats *feats, const hero_subtitles *subs,
+                           const char *key, hero_error *err);
+/* Adds a video from files: features = pre-joined features (.npy / .npz, hero_feats_read) or,
+   with features2, a ResNet (features) + SlowFast (features2) pair (hero_feats_read_pair with
+   the options' widths); subtitles = NULL (none), an .srt file, or the official .jsonl (its entry
+   named `name`; absent: none). Return value as hero_index_add; key "". */
+HERODEF int hero_index_add_files(hero_index *ix, const char *name, const char *features, const char *features2,
+                                 const char *subtitles, hero_error *err);
+/* Encodes the open group now if it has videos not yet encoded (search and save do it). */
+HERODEF int hero_index_encode(hero_index *ix, hero_error *err);
+/* Searches n_queries query texts at once (one batch, as retrieve: a query's scores can differ in
+   the last bit from searching it alone). For each query q: the top_k best videos by their best
+   moment (the official VCMR ranking with the options vo, NULL: hero_vcmr_options_default), each
+   with its moments_per_video best moments (best first), written to hits + q * top_k *
+   moments_per_video (room for n_queries * top_k * moments_per_video) and counted in n_hits[q].
+   Fewer when there are fewer videos, or videos too short for any span (min_pred_l + 1 frames). */
+HERODEF int hero_index_search(hero_index *ix, const char *const *queries, int n_queries, const hero_vcmr_options *vo,
+                              int top_k, int moments_per_video, hero_index_hit *hits, int *n_hits, hero_error *err);
+/* Encodes the open group, then writes the index atomically (hero_safetensors_write) with tag
+   (NULL: none) in its metadata. */
+HERODEF int hero_index_save(hero_index *ix, const char *path, const char *tag, hero_error *err);
+/* Loads a saved index for model m and tokenizer tok. o NULL: the file's options, no progress
+   callback; otherwise its media options, widths and video_batch must equal the file's
+   (HERO_EINVAL naming the first that differs) and its progress / user are used. */
+HERODEF int hero_index_load(hero_index **ix, const char *path, hero_model *m, const hero_tokenizer *tok,
+                            const hero_index_options *o, hero_error *err);
+/* The same from a copy of a file's bytes in memory (read only during the call); name: for messages. */
+HERODEF int hero_index_load_memory(hero_index **ix, const void *data, size_t size, const char *name, hero_model *m,
+                                   const hero_tokenizer *tok, const hero_index_options *o, hero_error *err);
+HERODEF void hero_index_free(hero_index *ix);
+/* Videos in the index; the name / key of video i (NULL when out of range); the tag the loaded
+   file was saved with (NULL: none, or a new index). */
+HERODEF int hero_index_size(const hero_index *ix);
+HERODEF const char *hero_index_name(const hero_index *ix, int i);
+HERODEF const char *hero_index_key(const hero_index *ix, int i);
+HERODEF const char *hero_index_tag(const hero_index *ix);
+/* Videos added but not yet encoded (the next search or save runs their REPR pass). */
+HERODEF int hero_index_pending(const hero_index *ix);
+/* Keeps the first n videos (e.g. those whose inputs did not change) and drops the others. A full
+   group is encoded as one: when n cuts one, all of its videos go. Returns how many videos were
+   kept (<= n). */
+HERODEF int hero_index_truncate(hero_index *ix, int n);
+#endif /* HERO_NO_TOKENIZER */
 
 /* ---------------- the official retrieval metrics: TVR / How2R / DiDeMo (VCMR, SVMR, VR), MSR-VTT (VR) ----
 
@@ -6550,12 +6693,33 @@ static int hero__json_float(const hero_json *o, const char *key, float *out, con
     return 0;
 }
 
+static int hero__config_from_root(hero_config *c, hero_json *root_in, const char *path, hero_error *err);
 HERODEF int hero_config_from_json(hero_config *c, const char *path, hero_error *err) {
     hero_json root;
-    const hero_json *f, *cc, *q, *h;
-    int rc, H2 = 0, H3 = 0;
+    int rc;
     memset(c, 0, sizeof(*c));
     if ((rc = hero_json_read_file(path, &root, err)) != 0) return rc;
+    return hero__config_from_root(c, &root, path, err);
+}
+
+HERODEF int hero_config_from_json_text(hero_config *c, const char *text, size_t len, const char *name, hero_error *err) {
+    hero_json root;
+    int rc;
+    char m2[sizeof err->msg];
+    memset(c, 0, sizeof(*c));
+    if (!text) return hero__fail(err, HERO_EINVAL, "%s: config: NULL text", name ? name : "config");
+    if ((rc = hero_json_parse(text, len, &root, err)) != 0) {
+        if (err) { memcpy(m2, err->msg, sizeof m2); hero__fail(err, rc, "%s: config JSON: %s", name ? name : "config", m2); }
+        return rc;
+    }
+    return hero__config_from_root(c, &root, name ? name : "config", err);
+}
+
+/* takes root over (frees it) */
+static int hero__config_from_root(hero_config *c, hero_json *root_in, const char *path, hero_error *err) {
+    hero_json root = *root_in;
+    const hero_json *f, *cc, *q, *h;
+    int rc, H2 = 0, H3 = 0;
     f = hero_json_get(&root, "f_config");
     cc = hero_json_get(&root, "c_config");
     q = hero_json_get(&root, "q_config");
@@ -6865,6 +7029,19 @@ static void hero__dims_from_file(hero_config *c, const hero_tensorfile *tf) {
     else if (hero_tensorfile_find(tf, "violin_pool.weight")) c->heads = HERO_HEADS_VIOLIN;
 }
 
+/* the model config: from config_json, or (NULL) from the checkpoint's __metadata__ "hero_config" (one-file models) */
+static int hero__config_for(hero_config *c, const char *config_json, const hero_tensorfile *tf, hero_error *err) {
+    const hero_json *v;
+    char name[600];
+    if (config_json) return hero_config_from_json(c, config_json, err);
+    v = tf->meta.type == HERO_JSON_OBJECT ? hero_json_get(&tf->meta, HERO_META_CONFIG) : NULL;
+    if (!v || v->type != HERO_JSON_STRING)
+        return hero__fail(err, HERO_EMISSING, "%s: no config given and the file holds none (expected __metadata__ \"%s\": the config JSON, "
+                          "as hero_convert --config writes it)", tf->path, HERO_META_CONFIG);
+    snprintf(name, sizeof name, "%s: __metadata__ \"%s\"", tf->path, HERO_META_CONFIG);
+    return hero_config_from_json_text(c, v->string, v->len, name, err);
+}
+
 HERODEF int hero_model_load(hero_model *m, const char *config_json, const char *checkpoint, hero_load_report *report,
                             hero_error *err) {
     return hero_model_load_opt(m, config_json, checkpoint, NULL, report, err);
@@ -6875,8 +7052,8 @@ HERODEF int hero_model_load_opt(hero_model *m, const char *config_json, const ch
     hero_tensorfile tf;
     int rc;
     memset(m, 0, sizeof(*m));
-    if ((rc = hero_config_from_json(&c, config_json, err)) != 0) return rc;
     if ((rc = hero_tensorfile_open(&tf, checkpoint, err)) != 0) return rc;
+    if ((rc = hero__config_for(&c, config_json, &tf, err)) != 0) { hero_tensorfile_close(&tf); return rc; }
     hero__dims_from_file(&c, &tf);
     if ((rc = hero__model_init(m, &c, o, 0, err)) != 0) { hero_tensorfile_close(&tf); return rc; }
     if (m->wq && tf.map_len) ((hero__lean *)m->wq)->map_src = &tf;
@@ -6906,8 +7083,8 @@ HERODEF int hero_model_load_heads(hero_model *m, const char *config_json, const 
     int rc;
     memset(m, 0, sizeof(*m));
     if (heads < 0 || heads >= HERO_HEADS_COUNT) return hero__fail(err, HERO_EINVAL, "load_heads: unknown task heads %d", heads);
-    if ((rc = hero_config_from_json(&c, config_json, err)) != 0) return rc;
     if ((rc = hero_tensorfile_open(&tf, checkpoint, err)) != 0) return rc;
+    if ((rc = hero__config_for(&c, config_json, &tf, err)) != 0) { hero_tensorfile_close(&tf); return rc; }
     hero__dims_from_file(&c, &tf);
     c.heads = heads;
     if (heads == HERO_HEADS_VIDEOQA) c.lw_st_ed = 0.4f; /* config/train-tvqa-8gpu.json */
@@ -11707,6 +11884,29 @@ HERODEF int hero_tokenizer_load(hero_tokenizer **tok, const char *vocab_json_pat
     return rc;
 }
 
+HERODEF int hero_tokenizer_load_model(hero_tokenizer **tok, const char *model_path, hero_error *err) {
+    hero_tensorfile tf;
+    const hero_json *v, *mg;
+    char vname[600], mname[600];
+    int rc;
+    if (tok) *tok = NULL;
+    if (!tok || !model_path) return hero__fail(err, HERO_EINVAL, "hero_tokenizer_load_model: expected a hero_tokenizer ** and a path, found NULL");
+    if ((rc = hero_tensorfile_open(&tf, model_path, err)) != 0) return rc;
+    v = tf.meta.type == HERO_JSON_OBJECT ? hero_json_get(&tf.meta, HERO_META_VOCAB) : NULL;
+    mg = tf.meta.type == HERO_JSON_OBJECT ? hero_json_get(&tf.meta, HERO_META_MERGES) : NULL;
+    if (!v || !mg || v->type != HERO_JSON_STRING || mg->type != HERO_JSON_STRING)
+        rc = hero__fail(err, HERO_EMISSING, "%s: the file holds no tokenizer (expected __metadata__ \"%s\" and \"%s\": vocab.json and merges.txt, "
+                        "as hero_convert --vocab --merges writes them); found %s", model_path, HERO_META_VOCAB, HERO_META_MERGES,
+                        v && v->type == HERO_JSON_STRING ? "only the vocabulary" : mg && mg->type == HERO_JSON_STRING ? "only the merges" : "neither");
+    else {
+        snprintf(vname, sizeof vname, "%s: __metadata__ \"%s\"", model_path, HERO_META_VOCAB);
+        snprintf(mname, sizeof mname, "%s: __metadata__ \"%s\"", model_path, HERO_META_MERGES);
+        rc = hero__tok_load(tok, v->string, v->len, vname, mg->string, mg->len, mname, err);
+    }
+    hero_tensorfile_close(&tf);
+    return rc;
+}
+
 HERODEF void hero_tokenizer_free(hero_tokenizer *tok) {
     if (!tok) return;
     HERO_FREE(tok->pool);
@@ -14195,6 +14395,847 @@ HERODEF int hero_ann_tvr_gt(hero_tvr_gt *gt, const hero_ann_list *a, const char 
     gt->type = type;
     return 0;
 }
+/* ======================================================================================
+   17b. The retrieval index (hero_index_*): videos -> encoded c_seq rows; queries -> moments
+   ====================================================================================== */
+#ifndef HERO_NO_TOKENIZER
+typedef struct hero__ixgroup {
+    int first, n, L;       /* videos [first, first + n), padded to L frames */
+    const float *rows;     /* [n, L, H] */
+    float *own;            /* rows when owned (NULL: rows point into the loaded file) */
+} hero__ixgroup;
+
+struct hero_index {
+    hero_model *m;
+    const hero_tokenizer *tok;
+    hero_index_options o;
+    int n;                 /* videos */
+    char **names, **keys;  /* [n] */
+    int32_t *T;            /* [n] frames */
+    hero__ixgroup *g;      /* encoded groups, in order; the last may be the open group's */
+    int ng;
+    hero_video_data *open; /* inputs of the open group: videos [n - n_open, n) */
+    int n_open, open_done; /* open_done: g[ng - 1] is the open group's encoding, current */
+    int n_lazy;            /* a loaded index: the first n_lazy open videos' features are still only in
+                              the file (tensor lazy_feats, read when the group is encoded or saved) */
+    const hero_tensor_info *lazy_feats;
+    hero_tensorfile tf;    /* the loaded file (groups may point into it) */
+    int have_tf;
+    char *tag;
+};
+
+#define HERO__IX_FORMAT "hero index 1"
+#define HERO__IX_NSIG 11
+
+static void hero__ix_sig(const hero_model *m, int64_t *s) {
+    const hero_config *c = &m->cfg;
+    s[0] = c->H; s[1] = c->F; s[2] = c->Vp; s[3] = c->f_layers; s[4] = c->c_layers; s[5] = c->f_heads;
+    s[6] = c->c_heads; s[7] = c->q_heads; s[8] = c->f_inter; s[9] = c->c_inter; s[10] = c->conv_k;
+}
+
+HERODEF hero_index_options hero_index_options_default(void) {
+    hero_index_options o;
+    memset(&o, 0, sizeof o);
+    o.media = hero_media_options_default();
+    o.dim_resnet = HERO_FEAT_RESNET;
+    o.dim_slowfast = HERO_FEAT_SLOWFAST;
+    o.video_batch = 50;
+    return o;
+}
+
+static int hero__ix_check_opts(const hero_index_options *o, const char *what, hero_error *err) {
+    if (!(o->media.frame_len >= 1e-6 && o->media.frame_len < 1e6) || o->media.max_frames < 1 || o->media.max_frames > (1 << 20) ||
+        o->media.max_sub_tokens < 0 || o->media.max_sub_tokens > (1 << 20) || o->video_batch < 1 || o->video_batch > (1 << 20) ||
+        o->dim_resnet < 1 || o->dim_resnet > (1 << 24) || o->dim_slowfast < 1 || o->dim_slowfast > (1 << 24))
+        return hero__fail(err, HERO_EINVAL,
+                          "%s: expected frame_len in [1e-6, 1e6) s, max_frames in [1, 2^20], max_sub_tokens in [0, 2^20], "
+                          "video_batch in [1, 2^20], feature widths in [1, 2^24]; found %g, %d, %d, %d, %d,%d",
+                          what, o->media.frame_len, o->media.max_frames, o->media.max_sub_tokens, o->video_batch, o->dim_resnet,
+                          o->dim_slowfast);
+    return 0;
+}
+
+HERODEF int hero_index_create(hero_index **ix, hero_model *m, const hero_tokenizer *tok, const hero_index_options *o,
+                              hero_error *err) {
+    hero_index *x;
+    hero_index_options d = hero_index_options_default();
+    int rc;
+    if (ix) *ix = NULL;
+    if (!ix || !m || !tok) return hero__fail(err, HERO_EINVAL, "index_create: expected an index pointer, a model and a tokenizer, found NULL");
+    if (o) d = *o;
+    if ((rc = hero__ix_check_opts(&d, "index_create", err)) != 0) return rc;
+    if (!(x = (hero_index *)HERO_MALLOC(sizeof *x))) return hero__fail(err, HERO_ENOMEM, "index_create: out of memory");
+    memset(x, 0, sizeof *x);
+    x->m = m;
+    x->tok = tok;
+    x->o = d;
+    *ix = x;
+    return 0;
+}
+
+static void hero__ix_drop_group(hero_index *x) {
+    HERO_FREE(x->g[x->ng - 1].own);
+    x->ng--;
+}
+
+HERODEF void hero_index_free(hero_index *x) {
+    int i;
+    if (!x) return;
+    while (x->ng) hero__ix_drop_group(x);
+    HERO_FREE(x->g);
+    for (i = 0; i < x->n; i++) { HERO_FREE(x->names[i]); HERO_FREE(x->keys[i]); }
+    for (i = 0; i < x->n_open; i++) hero_video_data_free(&x->open[i]);
+    HERO_FREE(x->open);
+    HERO_FREE(x->names);
+    HERO_FREE(x->keys);
+    HERO_FREE(x->T);
+    HERO_FREE(x->tag);
+    if (x->have_tf) hero_tensorfile_close(&x->tf);
+    HERO_FREE(x);
+}
+
+HERODEF int hero_index_size(const hero_index *x) { return x ? x->n : 0; }
+HERODEF const char *hero_index_name(const hero_index *x, int i) { return x && i >= 0 && i < x->n ? x->names[i] : NULL; }
+HERODEF const char *hero_index_key(const hero_index *x, int i) { return x && i >= 0 && i < x->n ? x->keys[i] : NULL; }
+HERODEF const char *hero_index_tag(const hero_index *x) { return x ? x->tag : NULL; }
+HERODEF int hero_index_pending(const hero_index *x) { return x && !x->open_done ? x->n_open : 0; }
+
+/* the features of a loaded open group, read from the file when first needed */
+static int hero__ix_lazy_feats(hero_index *x, hero_error *err) {
+    const hero_tensor_info *t = x->lazy_feats;
+    int64_t off = 0, j, n;
+    int k;
+    if (!t || x->n_lazy == 0) { x->n_lazy = 0; x->lazy_feats = NULL; return 0; }
+    for (k = 0; k < x->n_lazy; k++) {
+        hero_video_data *d = &x->open[k];
+        n = (int64_t)d->video.T * d->video.F;
+        if (!(d->feats = (float *)HERO_MALLOC((size_t)n * sizeof(float)))) {
+            while (k-- > 0) { HERO_FREE(x->open[k].feats); x->open[k].feats = NULL; x->open[k].video.feats = NULL; }
+            return hero__fail(err, HERO_ENOMEM, "%s: out of memory reading the open group's features", x->tf.path);
+        }
+        for (j = 0; j < n; j++) { /* little-endian f32, any alignment */
+            uint32_t u = hero__u32(t->storage + (size_t)(t->offset + off + j) * 4);
+            memcpy(&d->feats[j], &u, 4);
+        }
+        d->video.feats = d->feats;
+        off += n;
+    }
+    x->n_lazy = 0;
+    x->lazy_feats = NULL;
+    return 0;
+}
+
+/* one REPR pass over the open group's videos -> a new group (owned rows) */
+static int hero__ix_encode_open(hero_index *x, hero_error *err) {
+    hero_video *views = NULL;
+    hero_batch_options bo = hero_batch_options_default(x->m->cfg.V);
+    hero_batch b;
+    hero_result res;
+    hero__ixgroup *g, gr;
+    int i, rc, H = x->m->cfg.H, first = x->n - x->n_open;
+    size_t nf;
+    memset(&b, 0, sizeof b);
+    memset(&gr, 0, sizeof gr);
+    if (x->n_open == 0 || x->open_done) return 0;
+    if ((rc = hero__ix_lazy_feats(x, err)) != 0) return rc;
+    if (!(views = (hero_video *)HERO_MALLOC((size_t)x->n_open * sizeof(hero_video))))
+        return hero__fail(err, HERO_ENOMEM, "index: out of memory");
+    for (i = 0; i < x->n_open; i++) views[i] = x->open[i].video;
+    if (x->o.progress) x->o.progress(x->o.user, first, x->n_open);
+    bo.max_frames = x->o.media.max_frames;
+    rc = hero_build_batch(&b, HERO_TASK_REPR, views, x->n_open, &bo, NULL, NULL, err);
+    if (!rc) rc = hero_forward_backward(x->m, &b, 0, NULL, &res, err);
+    if (rc) {
+        char m2[sizeof err->msg];
+        if (err) {
+            memcpy(m2, err->msg, sizeof m2);
+            hero__fail(err, rc, "index: videos \"%s\"..\"%s\": %s", x->names[first], x->names[x->n - 1], m2);
+        }
+        goto done;
+    }
+    nf = (size_t)x->n_open * (size_t)b.L * (size_t)H;
+    gr.first = first;
+    gr.n = x->n_open;
+    gr.L = b.L;
+    if (!(gr.own = (float *)HERO_MALLOC(nf * sizeof(float)))) { rc = hero__fail(err, HERO_ENOMEM, "index: out of memory (%zu floats)", nf); goto done; }
+    gr.rows = gr.own;
+    if ((rc = hero_copy_to_host(x->m, gr.own, res.c_seq, nf * sizeof(float), err)) != 0) { HERO_FREE(gr.own); goto done; }
+    if (!(g = (hero__ixgroup *)hero__grow(x->g, x->ng, sizeof(hero__ixgroup)))) {
+        HERO_FREE(gr.own);
+        rc = hero__fail(err, HERO_ENOMEM, "index: out of memory");
+        goto done;
+    }
+    x->g = g;
+    x->g[x->ng++] = gr;
+    x->open_done = 1;
+done:
+    hero_batch_free(&b);
+    HERO_FREE(views);
+    return rc;
+}
+
+/* the open group is full: encode it and let its inputs go */
+static int hero__ix_close(hero_index *x, hero_error *err) {
+    int i, rc;
+    if ((rc = hero__ix_encode_open(x, err)) != 0) return rc;
+    for (i = 0; i < x->n_open; i++) hero_video_data_free(&x->open[i]);
+    x->n_open = 0;
+    x->open_done = 0;
+    return 0;
+}
+
+HERODEF int hero_index_encode(hero_index *x, hero_error *err) {
+    if (!x) return hero__fail(err, HERO_EINVAL, "index_encode: NULL index");
+    return hero__ix_encode_open(x, err);
+}
+
+/* appends one prepared video (taken over) with its name / key */
+static int hero__ix_push(hero_index *x, const char *name, const char *key, hero_video_data *vd, hero_error *err) {
+    char *nm = hero__strndup(name, strlen(name)), *ky = hero__strndup(key ? key : "", key ? strlen(key) : 0);
+    void *p;
+    if (!nm || !ky) goto oom;
+    if (!(p = hero__grow(x->names, x->n, sizeof(char *)))) goto oom;
+    x->names = (char **)p;
+    if (!(p = hero__grow(x->keys, x->n, sizeof(char *)))) goto oom;
+    x->keys = (char **)p;
+    if (!(p = hero__grow(x->T, x->n, sizeof(int32_t)))) goto oom;
+    x->T = (int32_t *)p;
+    if (!(p = hero__grow(x->open, x->n_open, sizeof(hero_video_data)))) goto oom;
+    x->open = (hero_video_data *)p;
+    if (x->open_done) { hero__ix_drop_group(x); x->open_done = 0; } /* the open group changes: encoded again later */
+    x->names[x->n] = nm;
+    x->keys[x->n] = ky;
+    x->T[x->n] = vd->video.T;
+    x->n++;
+    x->open[x->n_open++] = *vd;
+    memset(vd, 0, sizeof *vd);
+    if (x->n_open == x->o.video_batch) {
+        int rc = hero__ix_close(x, err);
+        if (rc) { /* the REPR pass failed: the video is taken back, the index is as before */
+            *vd = x->open[--x->n_open];
+            x->n--;
+            HERO_FREE(x->names[x->n]);
+            HERO_FREE(x->keys[x->n]);
+        }
+        return rc;
+    }
+    return 0;
+oom:
+    HERO_FREE(nm);
+    HERO_FREE(ky);
+    return hero__fail(err, HERO_ENOMEM, "index: out of memory adding video \"%s\"", name);
+}
+
+HERODEF int hero_index_add(hero_index *x, const char *name, const hero_feats *feats, const hero_subtitles *subs, const char *key,
+                           hero_error *err) {
+    hero_video_data vd;
+    int rc, cut;
+    if (!x || !name || !feats) return hero__fail(err, HERO_EINVAL, "index_add: expected an index, a name and features, found NULL");
+    if (feats->F != x->m->cfg.F)
+        return hero__fail(err, HERO_ESHAPE, "video \"%s\": %d floats per frame, the model expects F = %d", name, feats->F, x->m->cfg.F);
+    if (x->n >= (1 << 30)) return hero__fail(err, HERO_ELIMIT, "index_add: the index holds 2^30 videos already");
+    if ((rc = hero_video_prepare(&vd, feats, subs, x->tok, &x->o.media, err)) != 0) {
+        char m2[sizeof err->msg];
+        if (err) { memcpy(m2, err->msg, sizeof m2); hero__fail(err, rc, "video \"%s\": %s", name, m2); }
+        return rc;
+    }
+    cut = vd.n_tokens_cut;
+    if ((rc = hero__ix_push(x, name, key, &vd, err)) != 0) { hero_video_data_free(&vd); return rc; }
+    return cut;
+}
+
+static int hero__ends(const char *s, const char *suf) {
+    size_t n = strlen(s), k = strlen(suf);
+    return n >= k && strcmp(s + n - k, suf) == 0;
+}
+
+HERODEF int hero_index_add_files(hero_index *x, const char *name, const char *features, const char *features2,
+                                 const char *subtitles, hero_error *err) {
+    hero_feats f;
+    hero_subtitles one, *list = NULL;
+    const hero_subtitles *s = NULL;
+    int rc, nl = 0;
+    if (!x || !name || !features) return hero__fail(err, HERO_EINVAL, "index_add_files: expected an index, a name and a feature file, found NULL");
+    memset(&one, 0, sizeof one);
+    if (features2) rc = hero_feats_read_pair(&f, features, features2, x->o.dim_resnet, x->o.dim_slowfast, x->o.media.max_frames, err);
+    else rc = hero_feats_read(&f, features, x->m->cfg.F, x->o.media.max_frames, err);
+    if (rc) return rc;
+    if (subtitles) {
+        if (hero__ends(subtitles, ".jsonl")) {
+            if ((rc = hero_subs_read_jsonl(&list, &nl, subtitles, err)) == 0) s = hero_subs_find(list, nl, name);
+        } else if ((rc = hero_subs_read_srt(&one, subtitles, err)) == 0) s = &one;
+    }
+    if (!rc) rc = hero_index_add(x, name, &f, s, NULL, err);
+    hero_feats_free(&f);
+    hero_subtitles_free(&one);
+    hero_subs_list_free(list, nl);
+    return rc;
+}
+
+HERODEF int hero_index_truncate(hero_index *x, int n) {
+    int i;
+    if (!x) return 0;
+    if (n < 0) n = 0;
+    if (n >= x->n) return x->n;
+    if (x->open_done) { hero__ix_drop_group(x); x->open_done = 0; }
+    if (n < x->n - x->n_open) { /* inside the closed groups: keep whole groups only */
+        for (i = 0; i < x->n_open; i++) hero_video_data_free(&x->open[i]);
+        x->n_open = 0;
+        x->n_lazy = 0;
+        while (x->ng && x->g[x->ng - 1].first + x->g[x->ng - 1].n > n) hero__ix_drop_group(x);
+        n = x->ng ? x->g[x->ng - 1].first + x->g[x->ng - 1].n : 0;
+    } else {
+        int keep = n - (x->n - x->n_open);
+        for (i = keep; i < x->n_open; i++) hero_video_data_free(&x->open[i]);
+        x->n_open = keep;
+        if (x->n_lazy > keep) x->n_lazy = keep;
+    }
+    for (i = n; i < x->n; i++) { HERO_FREE(x->names[i]); HERO_FREE(x->keys[i]); }
+    x->n = n;
+    return n;
+}
+
+/* queries -> [CLS] + ids padded with 1 / mask 0, as prepro_query.py */
+static int hero__ix_queries(hero_index *x, const char *const *queries, int nq, int32_t **ids_out, int32_t **mask_out, int *Lq_out,
+                            hero_error *err) {
+    int32_t **ids = NULL, *qids = NULL, *qmask = NULL;
+    int *lens = NULL, q, t, Lq = 0, rc = 0, lim = x->m->cfg.q_max_pos < x->m->cfg.f_max_pos ? x->m->cfg.q_max_pos : x->m->cfg.f_max_pos;
+    ids = (int32_t **)HERO_MALLOC((size_t)nq * sizeof(int32_t *));
+    lens = (int *)HERO_MALLOC((size_t)nq * sizeof(int));
+    if (!ids || !lens) { rc = hero__fail(err, HERO_ENOMEM, "index_search: out of memory"); goto done; }
+    memset(ids, 0, (size_t)nq * sizeof(int32_t *));
+    for (q = 0; q < nq; q++) {
+        char *norm = NULL;
+        size_t nl = 0;
+        int n;
+        if (!queries[q]) { rc = hero__fail(err, HERO_EINVAL, "query %d: NULL text", q + 1); goto done; }
+        if ((rc = hero_text_normalize(queries[q], strlen(queries[q]), 0, &norm, &nl, err)) != 0) goto done;
+        n = hero_tokenize(x->tok, norm, nl, HERO_TOKENIZE_ROBERTA, NULL, 0, err);
+        if (n >= 0 && !(ids[q] = (int32_t *)HERO_MALLOC(((size_t)n + 1) * sizeof(int32_t)))) n = hero__fail(err, HERO_ENOMEM, "query %d: out of memory", q + 1);
+        if (n > 0 && hero_tokenize(x->tok, norm, nl, HERO_TOKENIZE_ROBERTA, ids[q] + 1, n, err) != n) n = HERO_EFORMAT;
+        HERO_FREE(norm);
+        if (n < 0) { rc = n; goto done; }
+        ids[q][0] = 0; /* <s> = CLS */
+        lens[q] = n + 1;
+        if (lens[q] > lim) { rc = hero__fail(err, HERO_ELIMIT, "query %d: %d tokens with CLS, the model takes at most %d", q + 1, lens[q], lim); goto done; }
+        if (lens[q] > Lq) Lq = lens[q];
+    }
+    qids = (int32_t *)HERO_MALLOC((size_t)nq * (size_t)Lq * sizeof(int32_t));
+    qmask = (int32_t *)HERO_MALLOC((size_t)nq * (size_t)Lq * sizeof(int32_t));
+    if (!qids || !qmask) { rc = hero__fail(err, HERO_ENOMEM, "index_search: out of memory"); goto done; }
+    for (q = 0; q < nq; q++)
+        for (t = 0; t < Lq; t++) {
+            qids[(size_t)q * Lq + t] = t < lens[q] ? ids[q][t] : 1;
+            qmask[(size_t)q * Lq + t] = t < lens[q];
+        }
+done:
+    if (ids) for (q = 0; q < nq; q++) HERO_FREE(ids[q]);
+    HERO_FREE(ids);
+    HERO_FREE(lens);
+    if (rc) { HERO_FREE(qids); HERO_FREE(qmask); return rc; }
+    *ids_out = qids;
+    *mask_out = qmask;
+    *Lq_out = Lq;
+    return 0;
+}
+
+HERODEF int hero_index_search(hero_index *x, const char *const *queries, int n_queries, const hero_vcmr_options *vo, int top_k,
+                              int moments_per_video, hero_index_hit *hits, int *n_hits, hero_error *err) {
+    hero_vcmr_options ro = vo ? *vo : hero_vcmr_options_default();
+    float *frames = NULL, *mq = NULL, *q2v = NULL, *st = NULL, *ed = NULL;
+    int32_t *mask = NULL, *qids = NULL, *qmask = NULL;
+    hero_moment *mom = NULL;
+    int rc, g, i, q, B, H, Lmax = 0, Lq = 0, per = 0, max_mom = 0;
+    float fl;
+    if (!x || !queries || n_queries < 1 || top_k < 1 || moments_per_video < 1 || !hits || !n_hits)
+        return hero__fail(err, HERO_EINVAL, "index_search: expected an index, >= 1 queries, top_k >= 1, moments_per_video >= 1 and output arrays");
+    if ((size_t)top_k * (size_t)moments_per_video > (size_t)0x3fffffff / (size_t)n_queries)
+        return hero__fail(err, HERO_ELIMIT, "index_search: %d queries x top_k %d x %d moments is too many", n_queries, top_k, moments_per_video);
+    per = top_k * moments_per_video;
+    for (q = 0; q < n_queries; q++) n_hits[q] = 0;
+    if ((rc = hero__ix_encode_open(x, err)) != 0) return rc;
+    B = x->n;
+    H = x->m->cfg.H;
+    fl = (float)x->o.media.frame_len;
+    if (B == 0) return 0;
+    /* every video as the official total_frame_embeddings: [B, Lmax, H], zeros past each group's L */
+    for (g = 0; g < x->ng; g++) if (x->g[g].L > Lmax) Lmax = x->g[g].L;
+    frames = (float *)HERO_MALLOC((size_t)B * (size_t)Lmax * (size_t)H * sizeof(float));
+    mask = (int32_t *)HERO_MALLOC((size_t)B * (size_t)Lmax * sizeof(int32_t));
+    mq = (float *)HERO_MALLOC((size_t)n_queries * (size_t)H * sizeof(float));
+    q2v = (float *)HERO_MALLOC((size_t)n_queries * (size_t)B * sizeof(float));
+    st = (float *)HERO_MALLOC((size_t)n_queries * (size_t)B * (size_t)Lmax * sizeof(float));
+    ed = (float *)HERO_MALLOC((size_t)n_queries * (size_t)B * (size_t)Lmax * sizeof(float));
+    if (!frames || !mask || !mq || !q2v || !st || !ed) { rc = hero__fail(err, HERO_ENOMEM, "index_search: out of memory (%d videos x %d frames)", B, Lmax); goto done; }
+    memset(frames, 0, (size_t)B * (size_t)Lmax * (size_t)H * sizeof(float));
+    for (g = 0; g < x->ng; g++)
+        for (i = 0; i < x->g[g].n; i++) {
+            int v = x->g[g].first + i, t;
+            memcpy(frames + (size_t)v * (size_t)Lmax * (size_t)H, x->g[g].rows + (size_t)i * (size_t)x->g[g].L * (size_t)H,
+                   (size_t)x->g[g].L * (size_t)H * sizeof(float));
+            for (t = 0; t < Lmax; t++) mask[(size_t)v * (size_t)Lmax + (size_t)t] = t < x->T[v];
+        }
+    if ((rc = hero__ix_queries(x, queries, n_queries, &qids, &qmask, &Lq, err)) != 0) goto done;
+    if ((rc = hero_encode_queries(x->m, qids, qmask, n_queries, Lq, mq, err)) != 0) goto done;
+    if ((rc = hero_vcmr_scores(x->m, mq, n_queries, frames, mask, B, Lmax, q2v, st, ed, err)) != 0) goto done;
+    /* rank: the best moment per video (retrieve); more moments: the whole ranked list, grouped by video */
+    if (moments_per_video == 1) max_mom = top_k;
+    else {
+        int64_t nv = ro.max_vcmr_video > 0 && ro.max_vcmr_video < B ? ro.max_vcmr_video : B;
+        int64_t c = nv * (int64_t)Lmax * (int64_t)(ro.max_pred_l > ro.min_pred_l ? ro.max_pred_l - ro.min_pred_l : 1);
+        if (c > 0x3fffffff) { rc = hero__fail(err, HERO_ELIMIT, "index_search: %lld candidate moments", (long long)c); goto done; }
+        max_mom = (int)c;
+    }
+    if (!(mom = (hero_moment *)HERO_MALLOC((size_t)(max_mom > 0 ? max_mom : 1) * sizeof(hero_moment)))) {
+        rc = hero__fail(err, HERO_ENOMEM, "index_search: out of memory");
+        goto done;
+    }
+    for (q = 0; q < n_queries; q++) {
+        hero_index_hit *out = hits + (size_t)q * (size_t)per;
+        int n = hero_vcmr_rank(q2v + (size_t)q * B, st + (size_t)q * B * Lmax, ed + (size_t)q * B * Lmax, B, Lmax, &ro,
+                               moments_per_video == 1, mom, max_mom, err);
+        int nv = 0, k, j;
+        if (n < 0) { rc = n; goto done; }
+        for (k = 0; k < n && nv < top_k; k++) {
+            int seen = 0;
+            for (j = 0; j < n_hits[q]; j++) if (out[j].video == mom[k].video) { seen = 1; break; }
+            if (seen) continue;
+            nv++;
+            for (j = k; j < n; j++) { /* this video's moments, best first */
+                hero_index_hit *h;
+                int c2 = 0, t;
+                if (mom[j].video != mom[k].video) continue;
+                for (t = 0; t < n_hits[q]; t++) if (out[t].video == mom[k].video) c2++;
+                if (c2 == moments_per_video) break;
+                h = &out[n_hits[q]++];
+                h->video = mom[j].video;
+                h->name = x->names[mom[j].video];
+                h->st = mom[j].st;
+                h->ed = mom[j].ed;
+                h->start = (float)mom[j].st * fl;
+                h->end = (float)mom[j].ed * fl + fl;
+                h->score = mom[j].score;
+                h->video_score = mom[j].video_score;
+            }
+        }
+    }
+done:
+    HERO_FREE(frames); HERO_FREE(mask); HERO_FREE(mq); HERO_FREE(q2v); HERO_FREE(st); HERO_FREE(ed);
+    HERO_FREE(qids); HERO_FREE(qmask); HERO_FREE(mom);
+    if (rc) for (q = 0; q < n_queries; q++) n_hits[q] = 0;
+    return rc;
+}
+
+/* ---- the index file ---- */
+static int hero__ix_cat(char **list, int n, unsigned char **out, int64_t *len) {
+    size_t tot = 0, k;
+    int i;
+    for (i = 0; i < n; i++) tot += strlen(list[i]) + 1;
+    if (!(*out = (unsigned char *)HERO_MALLOC(tot ? tot : 1))) return -1;
+    for (i = 0, k = 0; i < n; i++) {
+        size_t l = strlen(list[i]) + 1;
+        memcpy(*out + k, list[i], l);
+        k += l;
+    }
+    *len = (int64_t)tot;
+    return 0;
+}
+
+HERODEF int hero_index_save(hero_index *x, const char *path, const char *tag, hero_error *err) {
+    hero_st_item *it = NULL;
+    int64_t *shp = NULL, sig[HERO__IX_NSIG], nnames = 0, nkeys = 0, nfeat = 0, nS = 0, ntok = 0, nfr = 0;
+    double opt[6];
+    int32_t *Tv = NULL, *gs = NULL, *onf = NULL, *ons = NULL, *osl = NULL, *otk = NULL, *osn = NULL, *osf = NULL;
+    float *ofe = NULL;
+    unsigned char *names = NULL, *keys = NULL;
+    char **gname = NULL;
+    const char *kv[5];
+    int rc, i, j, ni = 0, F;
+    if (!x || !path) return hero__fail(err, HERO_EINVAL, "index_save: expected an index and a path, found NULL");
+    if ((rc = hero__ix_encode_open(x, err)) != 0 || (rc = hero__ix_lazy_feats(x, err)) != 0) return rc;
+    F = x->m->cfg.F;
+    it = (hero_st_item *)HERO_MALLOC((size_t)(x->ng + 16) * sizeof(hero_st_item));
+    shp = (int64_t *)HERO_MALLOC((size_t)(x->ng + 16) * 3 * sizeof(int64_t));
+    gname = (char **)HERO_MALLOC((size_t)(x->ng + 1) * sizeof(char *));
+    gs = (int32_t *)HERO_MALLOC((size_t)(x->ng + 1) * sizeof(int32_t));
+    if (!it || !shp || !gname || !gs || hero__ix_cat(x->names, x->n, &names, &nnames) || hero__ix_cat(x->keys, x->n, &keys, &nkeys)) {
+        rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    memset(gname, 0, (size_t)(x->ng + 1) * sizeof(char *));
+    for (i = 0; i < x->ng; i++) { /* the rows first: 4-byte aligned in a memory map */
+        char nb[32];
+        snprintf(nb, sizeof nb, "group.%d", i);
+        if (!(gname[i] = hero__strndup(nb, strlen(nb)))) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", path); goto done; }
+        shp[3 * ni] = x->g[i].n; shp[3 * ni + 1] = x->g[i].L; shp[3 * ni + 2] = x->m->cfg.H;
+        it[ni].name = gname[i]; it[ni].dtype = HERO_F32; it[ni].ndim = 3; it[ni].shape = shp + 3 * ni; it[ni].data = x->g[i].rows;
+        ni++;
+        gs[i] = x->g[i].n;
+    }
+    if (x->n_open) { /* the open group's inputs, as the golden raw.* tensors */
+        int a = 0, b = 0, c = 0, d = 0;
+        for (i = 0; i < x->n_open; i++) {
+            const hero_video *v = &x->open[i].video;
+            nfeat += (int64_t)v->T * F;
+            nS += v->n_subs;
+            for (j = 0; j < v->n_subs; j++) { ntok += v->sub_len[j]; nfr += v->sub_nframes[j]; }
+        }
+        onf = (int32_t *)HERO_MALLOC((size_t)x->n_open * sizeof(int32_t));
+        ons = (int32_t *)HERO_MALLOC((size_t)x->n_open * sizeof(int32_t));
+        ofe = (float *)HERO_MALLOC((size_t)(nfeat + 1) * sizeof(float));
+        osl = (int32_t *)HERO_MALLOC((size_t)(nS + 1) * sizeof(int32_t));
+        osn = (int32_t *)HERO_MALLOC((size_t)(nS + 1) * sizeof(int32_t));
+        otk = (int32_t *)HERO_MALLOC((size_t)(ntok + 1) * sizeof(int32_t));
+        osf = (int32_t *)HERO_MALLOC((size_t)(nfr + 1) * sizeof(int32_t));
+        if (!onf || !ons || !ofe || !osl || !osn || !otk || !osf) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", path); goto done; }
+        for (i = 0; i < x->n_open; i++) {
+            const hero_video *v = &x->open[i].video;
+            int tl = 0, fr = 0;
+            onf[i] = v->T;
+            ons[i] = v->n_subs;
+            memcpy(ofe + a, v->feats, (size_t)v->T * (size_t)F * sizeof(float));
+            a += v->T * F;
+            for (j = 0; j < v->n_subs; j++) { osl[b + j] = v->sub_len[j]; osn[b + j] = v->sub_nframes[j]; tl += v->sub_len[j]; fr += v->sub_nframes[j]; }
+            b += v->n_subs;
+            if (tl) memcpy(otk + c, v->sub_tokens, (size_t)tl * sizeof(int32_t));
+            if (fr) memcpy(osf + d, v->sub_frames, (size_t)fr * sizeof(int32_t));
+            c += tl;
+            d += fr;
+        }
+#define HERO__IX_ITEM(nm, dt, len, ptr) \
+    do { shp[3 * ni] = (len); it[ni].name = (nm); it[ni].dtype = (dt); it[ni].ndim = 1; it[ni].shape = shp + 3 * ni; it[ni].data = (ptr); ni++; } while (0)
+        HERO__IX_ITEM("open.feats", HERO_F32, nfeat, ofe);
+        HERO__IX_ITEM("open.nframes", HERO_I32, x->n_open, onf);
+        HERO__IX_ITEM("open.num_subs", HERO_I32, x->n_open, ons);
+        HERO__IX_ITEM("open.sub_len", HERO_I32, nS, osl);
+        HERO__IX_ITEM("open.sub_tokens", HERO_I32, ntok, otk);
+        HERO__IX_ITEM("open.s2f_nframes", HERO_I32, nS, osn);
+        HERO__IX_ITEM("open.s2f_frames", HERO_I32, nfr, osf);
+    }
+    hero__ix_sig(x->m, sig);
+    opt[0] = x->o.media.frame_len; opt[1] = x->o.media.max_frames; opt[2] = x->o.media.max_sub_tokens;
+    opt[3] = x->o.video_batch; opt[4] = x->o.dim_resnet; opt[5] = x->o.dim_slowfast;
+    Tv = x->T ? x->T : gs; /* a non-NULL pointer for an empty index */
+    HERO__IX_ITEM("index.model", HERO_I64, HERO__IX_NSIG, sig);
+    HERO__IX_ITEM("index.options", HERO_F64, 6, opt);
+    HERO__IX_ITEM("index.T", HERO_I32, x->n, Tv);
+    HERO__IX_ITEM("index.groups", HERO_I32, x->ng, gs);
+    HERO__IX_ITEM("index.names", HERO_U8, nnames, names);
+    HERO__IX_ITEM("index.keys", HERO_U8, nkeys, keys);
+#undef HERO__IX_ITEM
+    kv[0] = "format"; kv[1] = HERO__IX_FORMAT; kv[2] = tag ? "tag" : NULL; kv[3] = tag; kv[4] = NULL;
+    rc = hero_safetensors_write(path, it, ni, kv, err);
+done:
+    if (gname) for (i = 0; i < x->ng; i++) HERO_FREE(gname[i]);
+    HERO_FREE(gname); HERO_FREE(it); HERO_FREE(shp); HERO_FREE(gs); HERO_FREE(names); HERO_FREE(keys);
+    HERO_FREE(onf); HERO_FREE(ons); HERO_FREE(ofe); HERO_FREE(osl); HERO_FREE(osn); HERO_FREE(otk); HERO_FREE(osf);
+    return rc;
+}
+
+/* a 1-D tensor of the index file as int32 in [lo, hi] (n_expected < 0: any length) */
+static int hero__ix_i32(const hero_tensorfile *tf, const char *name, int64_t n_expected, int64_t lo, int64_t hi, int32_t **out,
+                        int64_t *n_out, hero_error *err) {
+    const hero_tensor_info *t = hero_tensorfile_find(tf, name);
+    int64_t n, i, *tmp;
+    *out = NULL;
+    if (!t) return hero__fail(err, HERO_EMISSING, "%s: index file: tensor \"%s\" is missing", tf->path, name);
+    n = hero_tensor_numel(t);
+    if (t->dtype != HERO_I32 || t->ndim != 1 || n < 0 || (n_expected >= 0 && n != n_expected) || n > ((int64_t)1 << 31))
+        return hero__fail(err, HERO_EFORMAT, "%s: index file: tensor \"%s\": expected i32 [%lld], found %s with %d dims, %lld elements",
+                          tf->path, name, (long long)n_expected, hero_dtype_name(t->dtype), t->ndim, (long long)n);
+    tmp = (int64_t *)HERO_MALLOC((size_t)(n + 1) * sizeof(int64_t));
+    *out = (int32_t *)HERO_MALLOC((size_t)(n + 1) * sizeof(int32_t));
+    if (!tmp || !*out) { HERO_FREE(tmp); HERO_FREE(*out); *out = NULL; return hero__fail(err, HERO_ENOMEM, "%s: out of memory", tf->path); }
+    if (hero_tensor_read_i64(t, tmp, n, err) != 0) { HERO_FREE(tmp); HERO_FREE(*out); *out = NULL; return HERO_EFORMAT; }
+    for (i = 0; i < n; i++) {
+        if (tmp[i] < lo || tmp[i] > hi) {
+            int rc = hero__fail(err, HERO_EFORMAT, "%s: index file: tensor \"%s\"[%lld] = %lld, expected a value in [%lld, %lld]", tf->path,
+                                name, (long long)i, (long long)tmp[i], (long long)lo, (long long)hi);
+            HERO_FREE(tmp); HERO_FREE(*out); *out = NULL;
+            return rc;
+        }
+        (*out)[i] = (int32_t)tmp[i];
+    }
+    HERO_FREE(tmp);
+    if (n_out) *n_out = n;
+    return 0;
+}
+
+/* n NUL-terminated strings from a u8 tensor */
+static int hero__ix_strs(const hero_tensorfile *tf, const char *name, int n, char **out, hero_error *err) {
+    const hero_tensor_info *t = hero_tensorfile_find(tf, name);
+    int64_t len, k = 0;
+    int i;
+    if (!t) return hero__fail(err, HERO_EMISSING, "%s: index file: tensor \"%s\" is missing", tf->path, name);
+    len = hero_tensor_numel(t);
+    if (t->dtype != HERO_U8 || t->ndim != 1 || len < 0)
+        return hero__fail(err, HERO_EFORMAT, "%s: index file: tensor \"%s\": expected u8 [bytes], found %s with %d dims", tf->path, name,
+                          hero_dtype_name(t->dtype), t->ndim);
+    for (i = 0; i < n; i++) {
+        const char *s = (const char *)t->storage + t->offset + k;
+        const void *z = k < len ? memchr(s, 0, (size_t)(len - k)) : NULL;
+        size_t l;
+        if (!z) return hero__fail(err, HERO_EFORMAT, "%s: index file: tensor \"%s\": expected %d NUL-terminated strings, found %d", tf->path, name, n, i);
+        l = (size_t)((const char *)z - s);
+        if (!(out[i] = hero__strndup(s, l))) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", tf->path);
+        k += (int64_t)l + 1;
+    }
+    if (k != len) return hero__fail(err, HERO_EFORMAT, "%s: index file: tensor \"%s\": %lld bytes after the %d strings", tf->path, name, (long long)(len - k), n);
+    return 0;
+}
+
+static int hero__ix_from_tf(hero_index **ix, hero_tensorfile *tf, hero_model *m, const hero_tokenizer *tok, const hero_index_options *o,
+                            hero_error *err) {
+    hero_index *x = NULL;
+    const hero_tensor_info *t;
+    const char *fmt;
+    const char *P = tf->path;
+    int64_t sig[HERO__IX_NSIG], fsig[HERO__IX_NSIG], n = 0, ng = 0, i, nS = 0, ntok = 0, nfr = 0, nfeat;
+    double opt[6];
+    int32_t *gs = NULL, *onf = NULL, *ons = NULL, *osl = NULL, *otk = NULL, *osn = NULL, *osf = NULL;
+    int rc = 0, H = m->cfg.H, first = 0, little = 1, n_open = 0;
+    {
+        uint16_t one = 1;
+        unsigned char b0;
+        memcpy(&b0, &one, 1);
+        little = b0 == 1;
+    }
+    fmt = hero_tensorfile_meta(tf, "format");
+    if (tf->format != HERO_FMT_SAFETENSORS || !fmt || strcmp(fmt, HERO__IX_FORMAT) != 0)
+        return hero__fail(err, HERO_EFORMAT, "%s: not a hero index: expected a safetensors file with __metadata__ format \"%s\", found %s%s%s", P,
+                          HERO__IX_FORMAT, fmt ? "\"" : "", fmt ? fmt : "none", fmt ? "\"" : "");
+    /* the model it was built with */
+    t = hero_tensorfile_find(tf, "index.model");
+    if (!t || t->ndim != 1 || t->shape[0] != HERO__IX_NSIG || t->dtype != HERO_I64 || hero_tensor_read_i64(t, fsig, HERO__IX_NSIG, err))
+        return hero__fail(err, HERO_EFORMAT, "%s: index file: expected tensor \"index.model\" i64 [%d]", P, HERO__IX_NSIG);
+    hero__ix_sig(m, sig);
+    for (i = 0; i < HERO__IX_NSIG; i++)
+        if (sig[i] != fsig[i]) {
+            static const char *what[HERO__IX_NSIG] = {"H", "F", "Vp", "f_layers", "c_layers", "f_heads", "c_heads", "q_heads", "f_inter", "c_inter", "conv_k"};
+            return hero__fail(err, HERO_ESHAPE, "%s: index built with another model shape: %s %lld, this model has %s %lld", P, what[i],
+                              (long long)fsig[i], what[i], (long long)sig[i]);
+        }
+    t = hero_tensorfile_find(tf, "index.options");
+    if (!t || t->ndim != 1 || t->shape[0] != 6 || t->dtype != HERO_F64)
+        return hero__fail(err, HERO_EFORMAT, "%s: index file: expected tensor \"index.options\" f64 [6]", P);
+    for (i = 0; i < 6; i++) { /* f64 little-endian, unaligned */
+        uint64_t u = hero__u64(t->storage + (t->offset + i) * 8);
+        memcpy(&opt[i], &u, 8);
+    }
+    if (!(x = (hero_index *)HERO_MALLOC(sizeof *x))) return hero__fail(err, HERO_ENOMEM, "%s: out of memory", P);
+    memset(x, 0, sizeof *x);
+    x->m = m;
+    x->tok = tok;
+    x->o = hero_index_options_default();
+    for (i = 1; i < 6; i++)
+        if (!(opt[i] >= 0 && opt[i] <= (double)(1 << 24) && opt[i] == floor(opt[i]))) {
+            rc = hero__fail(err, HERO_EFORMAT, "%s: index file: index.options[%d] = %g, expected an integer in [0, 2^24]", P, (int)i, opt[i]);
+            goto fail;
+        }
+    x->o.media.frame_len = opt[0];
+    x->o.media.max_frames = (int)opt[1];
+    x->o.media.max_sub_tokens = (int)opt[2];
+    x->o.video_batch = (int)opt[3];
+    x->o.dim_resnet = (int)opt[4];
+    x->o.dim_slowfast = (int)opt[5];
+    if ((rc = hero__ix_check_opts(&x->o, P, err)) != 0) goto fail;
+    if (o) {
+        const char *d = o->media.frame_len != x->o.media.frame_len ? "frame_len" : o->media.max_frames != x->o.media.max_frames ? "max_frames"
+                      : o->media.max_sub_tokens != x->o.media.max_sub_tokens ? "max_sub_tokens" : o->video_batch != x->o.video_batch ? "video_batch"
+                      : o->dim_resnet != x->o.dim_resnet || o->dim_slowfast != x->o.dim_slowfast ? "feature widths" : NULL;
+        if (d) {
+            rc = hero__fail(err, HERO_EINVAL, "%s: index built with other options: %s differs (file: frame_len %g, max_frames %d, max_sub_tokens %d, "
+                            "video_batch %d, widths %d,%d; expected %g, %d, %d, %d, %d,%d)", P, d, x->o.media.frame_len, x->o.media.max_frames,
+                            x->o.media.max_sub_tokens, x->o.video_batch, x->o.dim_resnet, x->o.dim_slowfast, o->media.frame_len, o->media.max_frames,
+                            o->media.max_sub_tokens, o->video_batch, o->dim_resnet, o->dim_slowfast);
+            goto fail;
+        }
+        x->o.progress = o->progress;
+        x->o.user = o->user;
+    }
+    /* the videos */
+    if ((rc = hero__ix_i32(tf, "index.T", -1, 1, x->o.media.max_frames, &x->T, &n, err)) != 0) goto fail;
+    if (n > (1 << 30)) { rc = hero__fail(err, HERO_ELIMIT, "%s: index file: %lld videos", P, (long long)n); goto fail; }
+    x->names = (char **)HERO_MALLOC((size_t)(n + 1) * sizeof(char *));
+    x->keys = (char **)HERO_MALLOC((size_t)(n + 1) * sizeof(char *));
+    if (!x->names || !x->keys) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", P); goto fail; }
+    memset(x->names, 0, (size_t)(n + 1) * sizeof(char *));
+    memset(x->keys, 0, (size_t)(n + 1) * sizeof(char *));
+    x->n = (int)n; /* hero_index_free frees the names read so far */
+    if ((rc = hero__ix_strs(tf, "index.names", (int)n, x->names, err)) != 0 || (rc = hero__ix_strs(tf, "index.keys", (int)n, x->keys, err)) != 0) goto fail;
+    /* the groups */
+    if ((rc = hero__ix_i32(tf, "index.groups", -1, 1, x->o.video_batch, &gs, &ng, err)) != 0) goto fail;
+    if (ng && !(x->g = (hero__ixgroup *)HERO_MALLOC((size_t)ng * sizeof(hero__ixgroup)))) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", P); goto fail; }
+    for (i = 0; i < ng; i++) {
+        char nb[32];
+        hero__ixgroup *g = &x->g[i];
+        int64_t nf, v;
+        int maxT = 0;
+        snprintf(nb, sizeof nb, "group.%d", (int)i);
+        if (first + (int64_t)gs[i] > n) { rc = hero__fail(err, HERO_EFORMAT, "%s: index file: index.groups holds more than the %lld videos", P, (long long)n); goto fail; }
+        for (v = first; v < first + gs[i]; v++) if (x->T[v] > maxT) maxT = x->T[v];
+        t = hero_tensorfile_find(tf, nb);
+        if (!t || t->dtype != HERO_F32 || t->ndim != 3 || t->shape[0] != gs[i] || t->shape[1] < maxT || t->shape[1] > (1 << 20) || t->shape[2] != H) {
+            rc = hero__fail(err, HERO_EFORMAT, "%s: index file: expected tensor \"%s\" f32 [%d, >= %d, %d], found %s", P, nb, gs[i], maxT, H,
+                            !t ? "none" : t->dtype != HERO_F32 ? hero_dtype_name(t->dtype) : "another shape");
+            goto fail;
+        }
+        memset(g, 0, sizeof *g);
+        g->first = first;
+        g->n = gs[i];
+        g->L = (int)t->shape[1];
+        nf = (int64_t)g->n * g->L * H;
+        if (little && (((uintptr_t)(t->storage + t->offset * 4)) % sizeof(float)) == 0)
+            g->rows = (const float *)(const void *)(t->storage + t->offset * 4); /* in place */
+        else {
+            if (!(g->own = (float *)HERO_MALLOC((size_t)nf * sizeof(float)))) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", P); goto fail; }
+            x->ng = (int)i + 1;
+            if ((rc = hero_tensor_read_f32(t, g->own, nf, err)) != 0) goto fail;
+            g->rows = g->own;
+        }
+        x->ng = (int)i + 1;
+        first += gs[i];
+    }
+    /* the open group's inputs */
+    if (hero_tensorfile_find(tf, "open.nframes")) {
+        int64_t nn, k;
+        if ((rc = hero__ix_i32(tf, "open.nframes", -1, 1, x->o.media.max_frames, &onf, &nn, err)) != 0) goto fail;
+        n_open = (int)nn;
+        if (nn < 1 || nn >= x->o.video_batch || nn > n || !ng || gs[ng - 1] != nn) {
+            rc = hero__fail(err, HERO_EFORMAT, "%s: index file: open group of %lld videos, expected 1 .. video_batch - 1 = %d, the last group's size",
+                            P, (long long)nn, x->o.video_batch - 1);
+            goto fail;
+        }
+        for (k = 0; k < nn; k++)
+            if (onf[k] != x->T[n - nn + k]) { rc = hero__fail(err, HERO_EFORMAT, "%s: index file: open.nframes[%lld] = %d, index.T says %d", P, (long long)k, onf[k], x->T[n - nn + k]); goto fail; }
+        if ((rc = hero__ix_i32(tf, "open.num_subs", nn, 0, 1 << 24, &ons, NULL, err)) != 0 ||
+            (rc = hero__ix_i32(tf, "open.sub_len", -1, 0, 1 << 24, &osl, &nS, err)) != 0 ||
+            (rc = hero__ix_i32(tf, "open.s2f_nframes", nS, 0, x->o.media.max_frames, &osn, NULL, err)) != 0 ||
+            (rc = hero__ix_i32(tf, "open.sub_tokens", -1, 0, (int64_t)m->cfg.Vp - 1, &otk, &ntok, err)) != 0 ||
+            (rc = hero__ix_i32(tf, "open.s2f_frames", -1, 0, x->o.media.max_frames - 1, &osf, &nfr, err)) != 0)
+            goto fail;
+        t = hero_tensorfile_find(tf, "open.feats");
+        for (k = 0, nfeat = 0; k < nn; k++) nfeat += (int64_t)onf[k] * m->cfg.F;
+        if (!t || t->dtype != HERO_F32 || t->ndim != 1 || t->shape[0] != nfeat) {
+            rc = hero__fail(err, HERO_EFORMAT, "%s: index file: expected tensor \"open.feats\" f32 [%lld]", P, (long long)nfeat);
+            goto fail;
+        }
+        x->open = (hero_video_data *)HERO_MALLOC((size_t)nn * sizeof(hero_video_data));
+        if (!x->open) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", P); goto fail; }
+        memset(x->open, 0, (size_t)nn * sizeof(hero_video_data));
+        {
+            int64_t so = 0, to = 0, ro = 0;
+            for (k = 0; k < nn; k++) { /* each video's own copies of its lists, as hero_video_prepare leaves them */
+                hero_video_data *d = &x->open[k];
+                int64_t tl = 0, fr = 0, j, ns = ons[k];
+                if (ns > nS - so) { rc = hero__fail(err, HERO_EFORMAT, "%s: index file: open video %lld: %lld subtitles go past the %lld of open.sub_len", P, (long long)k, (long long)ns, (long long)nS); goto fail; }
+                for (j = 0; j < ns; j++) { tl += osl[so + j]; fr += osn[so + j]; }
+                if (tl > ntok - to || fr > nfr - ro) {
+                    rc = hero__fail(err, HERO_EFORMAT, "%s: index file: open video %lld: its %lld words / %lld frame indices go past open.sub_tokens [%lld] / open.s2f_frames [%lld]",
+                                    P, (long long)k, (long long)tl, (long long)fr, (long long)ntok, (long long)nfr);
+                    goto fail;
+                }
+                x->n_open = (int)k + 1;
+                d->sub_len = (int32_t *)HERO_MALLOC(((size_t)ns + 1) * sizeof(int32_t));
+                d->sub_nframes = (int32_t *)HERO_MALLOC(((size_t)ns + 1) * sizeof(int32_t));
+                d->sub_tokens = (int32_t *)HERO_MALLOC(((size_t)tl + 1) * sizeof(int32_t));
+                d->sub_frames = (int32_t *)HERO_MALLOC(((size_t)fr + 1) * sizeof(int32_t));
+                if (!d->sub_len || !d->sub_nframes || !d->sub_tokens || !d->sub_frames) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", P); goto fail; }
+                if (ns) {
+                    memcpy(d->sub_len, osl + so, (size_t)ns * sizeof(int32_t));
+                    memcpy(d->sub_nframes, osn + so, (size_t)ns * sizeof(int32_t));
+                }
+                if (tl) memcpy(d->sub_tokens, otk + to, (size_t)tl * sizeof(int32_t));
+                if (fr) memcpy(d->sub_frames, osf + ro, (size_t)fr * sizeof(int32_t));
+                d->video.T = onf[k];
+                d->video.F = m->cfg.F;
+                d->video.feats = NULL; /* read from the file when the group is encoded or saved */
+                d->video.n_subs = (int)ns;
+                d->video.sub_len = d->sub_len;
+                d->video.sub_tokens = d->sub_tokens;
+                d->video.sub_nframes = d->sub_nframes;
+                d->video.sub_frames = d->sub_frames;
+                so += ns;
+                to += tl;
+                ro += fr;
+            }
+            if (so != nS || to != ntok || ro != nfr) {
+                rc = hero__fail(err, HERO_EFORMAT, "%s: index file: the open group uses %lld / %lld / %lld of open.sub_len [%lld], open.sub_tokens [%lld], open.s2f_frames [%lld]",
+                                P, (long long)so, (long long)to, (long long)ro, (long long)nS, (long long)ntok, (long long)nfr);
+                goto fail;
+            }
+        }
+        x->n_lazy = (int)nn;
+        x->lazy_feats = t; /* in tf's tensor table, which the index keeps */
+        x->open_done = 1;
+    }
+    if (first != n) { rc = hero__fail(err, HERO_EFORMAT, "%s: index file: index.groups covers %d of the %lld videos", P, first, (long long)n); goto fail; }
+    for (i = 0; i + 1 < ng || (i < ng && !n_open); i++)
+        if (gs[i] != x->o.video_batch) {
+            rc = hero__fail(err, HERO_EFORMAT, "%s: index file: group %d of %d videos, expected video_batch = %d (only an open group is smaller)", P,
+                            (int)i, gs[i], x->o.video_batch);
+            goto fail;
+        }
+    {
+        const char *tg = hero_tensorfile_meta(tf, "tag");
+        if (tg && !(x->tag = hero__strndup(tg, strlen(tg)))) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", P); goto fail; }
+    }
+    /* the arrays hero_index_add grows (hero__grow) get their power-of-two capacity */
+    {
+        size_t cap = 1, gcap = 1, ocap = 1;
+        void *p1, *p2, *p3, *p4, *p5;
+        while (cap < (size_t)n + 1) cap *= 2;
+        while (gcap < (size_t)ng + 1) gcap *= 2;
+        while (ocap < (size_t)n_open + 1) ocap *= 2;
+        p1 = HERO_REALLOC(x->names, cap * sizeof(char *));
+        if (p1) x->names = (char **)p1;
+        p2 = HERO_REALLOC(x->keys, cap * sizeof(char *));
+        if (p2) x->keys = (char **)p2;
+        p3 = HERO_REALLOC(x->T, cap * sizeof(int32_t));
+        if (p3) x->T = (int32_t *)p3;
+        p4 = HERO_REALLOC(x->g, gcap * sizeof(hero__ixgroup));
+        if (p4) x->g = (hero__ixgroup *)p4;
+        p5 = HERO_REALLOC(x->open, ocap * sizeof(hero_video_data));
+        if (p5) x->open = (hero_video_data *)p5;
+        if (!p1 || !p2 || !p3 || !p4 || !p5) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", P); goto fail; }
+    }
+    x->tf = *tf; /* the rows may point into it */
+    memset(tf, 0, sizeof *tf);
+    x->have_tf = 1;
+    goto done;
+fail:
+    hero_index_free(x);
+    x = NULL;
+done:
+    HERO_FREE(gs); HERO_FREE(onf); HERO_FREE(ons); HERO_FREE(osl); HERO_FREE(otk); HERO_FREE(osn); HERO_FREE(osf);
+    *ix = x;
+    return rc;
+}
+
+HERODEF int hero_index_load(hero_index **ix, const char *path, hero_model *m, const hero_tokenizer *tok, const hero_index_options *o,
+                            hero_error *err) {
+    hero_tensorfile tf;
+    int rc;
+    if (ix) *ix = NULL;
+    if (!ix || !path || !m || !tok) return hero__fail(err, HERO_EINVAL, "index_load: expected an index pointer, a path, a model and a tokenizer, found NULL");
+    if ((rc = hero_tensorfile_open(&tf, path, err)) != 0) return rc;
+    rc = hero__ix_from_tf(ix, &tf, m, tok, o, err);
+    hero_tensorfile_close(&tf);
+    return rc;
+}
+
+HERODEF int hero_index_load_memory(hero_index **ix, const void *data, size_t size, const char *name, hero_model *m,
+                                   const hero_tokenizer *tok, const hero_index_options *o, hero_error *err) {
+    hero_tensorfile tf;
+    int rc;
+    if (ix) *ix = NULL;
+    if (!ix || !data || !m || !tok) return hero__fail(err, HERO_EINVAL, "index_load_memory: expected an index pointer, data, a model and a tokenizer, found NULL");
+    if ((rc = hero_tensorfile_open_memory(&tf, data, size, name ? name : "index", err)) != 0) return rc;
+    rc = hero__ix_from_tf(ix, &tf, m, tok, o, err);
+    hero_tensorfile_close(&tf);
+    return rc;
+}
+#endif /* HERO_NO_TOKENIZER */
 #endif /* HERO_NO_MEDIA */
 /* ======================================================================================
    18. Initialisation: fresh parameters (the official init), RoBERTa pre-training init

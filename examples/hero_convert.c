@@ -1,6 +1,7 @@
 /* hero_convert: writes any checkpoint hero.h reads as a .safetensors file.
 
    usage: hero_convert IN OUT.safetensors [--dtype f32|f16|bf16|q8_0] [--lean] [--keep-tied] [--verify] [--check CONFIG.json]
+                       [--config CONFIG.json] [--vocab vocab.json --merges merges.txt]
 
    IN: torch.save (zip or legacy pickle, .pt/.bin), .safetensors, .npy or .npz.
    Floating-point tensors are written in --dtype (default f32; f16 / bf16 round to nearest
@@ -33,6 +34,13 @@
    warning. --keep-tied writes the decoder under its own name too (a full copy) for loaders
    that want every official key.
    Other tensors sharing storage (in a non-HERO file) are each written in full.
+
+   One-file models: --config stores the model config JSON, --vocab / --merges the tokenizer's
+   two files, as __metadata__ strings "hero_config", "hero_vocab", "hero_merges" (the texts as
+   they are, after checking that they load: hero_config_from_json, hero_tokenizer_load). Then
+   hero_model_load* with a NULL config path and hero_tokenizer_load_model need nothing but OUT
+   (retrieve --model OUT without --config / --vocab / --merges). IN's own such keys (IN a
+   one-file model) are kept unless given again.
 
    Metadata: format=pt, converted_by, source (IN's file name), dtype, the non-tensor entries
    of IN (such as the official vocab_padded=True) and IN's own safetensors metadata.
@@ -149,8 +157,31 @@ static const void *tensor_bytes(const hero_tensor_info *t, hero_dtype to, const 
     }
 }
 
+/* a whole text file, NUL-terminated; NULL with a message when it cannot be read or holds a NUL byte */
+static char *read_text(const char *path) {
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long n;
+    if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 || !(buf = (char *)malloc((size_t)n + 1)) ||
+        fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        fprintf(stderr, "hero_convert: %s: cannot read\n", path);
+        if (f) fclose(f);
+        free(buf);
+        return NULL;
+    }
+    fclose(f);
+    buf[n] = 0;
+    if (strlen(buf) != (size_t)n) {
+        fprintf(stderr, "hero_convert: %s: holds a NUL byte (a metadata string cannot)\n", path);
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
 static int usage(const char *argv0) {
-    fprintf(stderr, "usage: %s IN OUT.safetensors [--dtype f32|f16|bf16|q8_0] [--lean] [--keep-tied] [--verify] [--check CONFIG.json]\n", argv0);
+    fprintf(stderr, "usage: %s IN OUT.safetensors [--dtype f32|f16|bf16|q8_0] [--lean] [--keep-tied] [--verify] [--check CONFIG.json]\n"
+                    "       [--config CONFIG.json] [--vocab vocab.json --merges merges.txt]\n", argv0);
     return 2;
 }
 
@@ -313,7 +344,8 @@ static int check_load(const char *cfg, const char *in, const char *out, hero_dty
 }
 
 int main(int argc, char **argv) {
-    const char *in = NULL, *out = NULL, *cfg = NULL;
+    const char *in = NULL, *out = NULL, *cfg = NULL, *emb_cfg = NULL, *emb_vocab = NULL, *emb_merges = NULL;
+    char *cfg_text = NULL, *vocab_text = NULL, *merges_text = NULL;
     hero_dtype dt = HERO_F32;
     int keep_tied = 0, verify = 0, i, n = 0, rc = 1, hero_mode = 0, drop_decoder = 0, q8 = 0, lean = 0;
     size_t plen = 0;
@@ -343,6 +375,12 @@ int main(int argc, char **argv) {
         } else if (!strcmp(argv[i], "--check") && i + 1 < argc) {
             cfg = argv[++i];
             verify = 1;
+        } else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+            emb_cfg = argv[++i];
+        } else if (!strcmp(argv[i], "--vocab") && i + 1 < argc) {
+            emb_vocab = argv[++i];
+        } else if (!strcmp(argv[i], "--merges") && i + 1 < argc) {
+            emb_merges = argv[++i];
         } else if (!strcmp(argv[i], "--verify")) {
             verify = 1;
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -356,10 +394,28 @@ int main(int argc, char **argv) {
         else return usage(argv[0]);
     }
     if (!in || !out) return usage(argv[0]);
+    if (!emb_vocab != !emb_merges) {
+        fprintf(stderr, "hero_convert: --vocab and --merges go together\n");
+        return usage(argv[0]);
+    }
+    /* one-file model: the config and tokenizer must load before they are stored */
+    if (emb_cfg) {
+        hero_config c;
+        if (hero_config_from_json(&c, emb_cfg, &err) || !(cfg_text = read_text(emb_cfg))) {
+            fprintf(stderr, "hero_convert: --config: %s\n", err.code ? err.msg : emb_cfg);
+            goto early;
+        }
+    }
+    if (emb_vocab) {
+        hero_tokenizer *tk = NULL;
+        if (hero_tokenizer_load(&tk, emb_vocab, emb_merges, &err)) { fprintf(stderr, "hero_convert: --vocab / --merges: %s\n", err.msg); goto early; }
+        hero_tokenizer_free(tk);
+        if (!(vocab_text = read_text(emb_vocab)) || !(merges_text = read_text(emb_merges))) goto early;
+    }
     if (hero_tensorfile_open(&tf, in, &err)) {
         fprintf(stderr, "hero_convert: %s%s%s (%s)\n", strstr(err.msg, in) ? "" : in, strstr(err.msg, in) ? "" : ": ", err.msg,
                 hero_strerror(err.code));
-        return 1;
+        goto early;
     }
     /* a HERO checkpoint, possibly under a prefix */
     for (i = 0; i < tf.n_tensors; i++) {
@@ -376,19 +432,19 @@ int main(int argc, char **argv) {
     if (lean && !q8 && !hero_mode) {
         fprintf(stderr, "hero_convert: --lean: %s is not a HERO checkpoint\n", in);
         hero_tensorfile_close(&tf);
-        return 1;
+        goto early;
     }
     if (q8 && !hero_mode) {
         fprintf(stderr, "hero_convert: --dtype q8_0: %s is not a HERO checkpoint (q8_0 is for a model's matrices)\n", in);
         hero_tensorfile_close(&tf);
-        return 1;
+        goto early;
     }
     /* two items per tensor: q8_0 writes data + scales */
     items = (hero_st_item *)calloc(2 * (size_t)tf.n_tensors + 1, sizeof(*items));
     owned = (const void **)calloc(2 * (size_t)tf.n_tensors + 1, sizeof(*owned));
     shapes = (int64_t(*)[HERO_MAX_DIMS])calloc(2 * (size_t)tf.n_tensors + 1, sizeof(*shapes));
     names = (char **)calloc(2 * (size_t)tf.n_tensors + 1, sizeof(char *));
-    meta = (const char **)calloc((size_t)(2 * (tf.n_entries + (tf.meta.type == HERO_JSON_OBJECT ? tf.meta.n : 0)) + 16), sizeof(char *));
+    meta = (const char **)calloc((size_t)(2 * (tf.n_entries + (tf.meta.type == HERO_JSON_OBJECT ? tf.meta.n : 0)) + 32), sizeof(char *));
     if (!items || !owned || !shapes || !names || !meta) { fprintf(stderr, "hero_convert: out of memory\n"); goto done; }
     if (hero_mode) {
         const hero_tensor_info *w = NULL, *dec = NULL;
@@ -498,6 +554,8 @@ int main(int argc, char **argv) {
         snprintf(tied_note, sizeof tied_note, "%s=%s", DECODER, WORD);
         meta[n_meta++] = "tied"; meta[n_meta++] = tied_note;
     }
+    if (cfg_text) { meta[n_meta++] = HERO_META_CONFIG; meta[n_meta++] = cfg_text; }
+    if (vocab_text) { meta[n_meta++] = HERO_META_VOCAB; meta[n_meta++] = vocab_text; meta[n_meta++] = HERO_META_MERGES; meta[n_meta++] = merges_text; }
     for (i = 0; i < tf.n_entries; i++) {
         const char *k = tf.entries[i].name;
         int j, dup = 0;
@@ -524,8 +582,9 @@ int main(int argc, char **argv) {
     if (overflow)
         fprintf(stderr, "hero_convert: warning: %lld finite values exceed the %s range and were written as +-inf\n",
                 (long long)overflow, hero_dtype_name(dt));
-    printf("wrote %s: %d tensors, %s%s%s\n", out, n, q8 ? "q8_0 matrices, f32 others" : hero_dtype_name(dt),
-           hero_mode ? ", official HERO names" : "", drop_decoder ? ", tied decoder stored once (as word_embeddings)" : "");
+    printf("wrote %s: %d tensors, %s%s%s%s%s\n", out, n, q8 ? "q8_0 matrices, f32 others" : hero_dtype_name(dt),
+           hero_mode ? ", official HERO names" : "", drop_decoder ? ", tied decoder stored once (as word_embeddings)" : "",
+           cfg_text ? ", config" : "", vocab_text ? ", tokenizer" : "");
     rc = 0;
     if (verify) rc = verify_tensors(&tf, out, prefix, decoder_vals, dt, q8);
     if (!rc && cfg) rc = hero_mode ? check_load(cfg, in, out, dt, prefix[0] == 0, q8) : 0;
@@ -542,5 +601,9 @@ done:
     free(names);
     free((void *)meta);
     hero_tensorfile_close(&tf);
+early:
+    free(cfg_text);
+    free(vocab_text);
+    free(merges_text);
     return rc;
 }

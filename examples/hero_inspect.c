@@ -10,6 +10,9 @@
    line per non-tensor entry, `name kind value` (pickled ints, bools, strings, None, ...;
    the value is the rest of the line, control bytes escaped;
    safetensors metadata as `__metadata__.key str value`, long values shortened); then
+       dtypes f32=N ...         (how many tensors of each dtype)
+       config hidden=H ...      (a one-file model: its __metadata__ hero_config, checked)
+       tokenizer vocab=N ...    (a one-file model: hero_vocab + hero_merges, loaded)
        summary: format=F tensors=N parameters=P bytes=B file_bytes=S [shared=K]
    (parameters: total elements; bytes: their size in their dtypes; shared: tensors that view
    the storage of an earlier one, like the official checkpoint's tied decoder).
@@ -157,6 +160,41 @@ static int inspect_tensors(const char *path) {
             }
             printf("\n");
         }
+    /* the dtypes, and what a one-file model holds besides its tensors (hero_convert --config --vocab --merges) */
+    if (tf.n_tensors) {
+        int k, cnt[HERO_DTYPE_COUNT] = {0};
+        for (i = 0; i < tf.n_tensors; i++)
+            if ((int)tf.tensors[i].dtype >= 0 && tf.tensors[i].dtype < HERO_DTYPE_COUNT) cnt[tf.tensors[i].dtype]++;
+        printf("dtypes");
+        for (k = 0; k < HERO_DTYPE_COUNT; k++) if (cnt[k]) printf(" %s=%d", hero_dtype_name((hero_dtype)k), cnt[k]);
+        printf("\n");
+    }
+    if (tf.meta.type == HERO_JSON_OBJECT && hero_json_get(&tf.meta, HERO_META_CONFIG)) {
+        const hero_json *v = hero_json_get(&tf.meta, HERO_META_CONFIG);
+        hero_config c;
+        char nm[1200];
+        snprintf(nm, sizeof nm, "%s: __metadata__ \"%s\"", path, HERO_META_CONFIG);
+        if (v->type == HERO_JSON_STRING && hero_config_from_json_text(&c, v->string, v->len, nm, &err) == 0)
+            printf("config hidden=%d f_layers=%d c_layers=%d heads=%d,%d,%d vocab=%d (one-file model: no --config needed)\n", c.H, c.f_layers,
+                   c.c_layers, c.f_heads, c.c_heads, c.q_heads, c.V);
+        else {
+            printf("config INVALID\n");
+            if (v->type != HERO_JSON_STRING) fprintf(stderr, "hero_inspect: %s: __metadata__ %s is not a string\n", path, HERO_META_CONFIG);
+            else fail_msg(path, &err);
+            bad = 1;
+        }
+    }
+    if (tf.meta.type == HERO_JSON_OBJECT && (hero_json_get(&tf.meta, HERO_META_VOCAB) || hero_json_get(&tf.meta, HERO_META_MERGES))) {
+        hero_tokenizer *tok = NULL;
+        if (hero_tokenizer_load_model(&tok, path, &err) == 0) {
+            printf("tokenizer vocab=%d (one-file model: no --vocab / --merges needed)\n", hero_tokenizer_vocab_size(tok));
+            hero_tokenizer_free(tok);
+        } else {
+            printf("tokenizer INVALID\n");
+            fail_msg(path, &err);
+            bad = 1;
+        }
+    }
     printf("summary: format=%s tensors=%d parameters=%lld bytes=%lld file_bytes=%lu", format_name(tf.format), tf.n_tensors,
            (long long)params, (long long)bytes, (unsigned long)tf.size);
     if (shared) printf(" shared=%d", shared);

@@ -3,6 +3,8 @@
 
    usage: retrieve --config CONFIG.json --model CKPT --videos DIR --vocab vocab.json
                    --merges merges.txt [options] QUERY...
+          retrieve --model ONEFILE.safetensors --videos DIR [options] QUERY...
+   (a one-file model, hero_convert --config --vocab --merges, holds the config and the tokenizer)
 
    DIR holds, per video <vid>:
      features   resnet_features/<vid>.npz + slowfast_features/<vid>.npz ("features" [T, 2048]
@@ -11,12 +13,15 @@
      subtitles  subs.jsonl (the official format: {"vid_name", "sub": [{"text","start","end"}]}
                 per line) and / or <vid>.srt (wins over subs.jsonl); none: the official
                 pseudo-subtitles (empty text over 5-frame windows)
-   Every video is encoded once (the model's REPR pass, videos in name order, in batches of
-   --video-batch like the official evaluation, whose padding frames reach the span
-   predictor's convolution) and kept in a cache file; a later run reuses every batch whose
-   checkpoint, config, tokenizer, options, member names and feature / subtitle file sizes +
-   mtimes are unchanged. Each QUERY becomes [CLS] + RoBERTa BPE ids (an all-upper-case query
-   lower-cased, as prepro_query.py), is scored against every video (hero_vcmr_scores) and
+   This program is a command-line wrapper over hero.h's retrieval index (hero_index_*): the
+   videos are added in name order (hero_index_add), the queries searched (hero_index_search).
+   Every video is encoded once (the model's REPR pass, in batches of --video-batch like the
+   official evaluation, whose padding frames reach the span predictor's convolution) and the
+   index is kept in a cache file (hero_index_save); a later run loads it (hero_index_load,
+   memory-mapped) and reuses the videos up to the first whose feature / subtitle file sizes +
+   mtimes changed (with the same checkpoint, config, tokenizer and options). Each QUERY
+   becomes [CLS] + RoBERTa BPE ids (an all-upper-case query lower-cased, as prepro_query.py),
+   is scored against every video (hero_vcmr_scores) and
    ranked as validate_full_vcmr does (hero_vcmr_rank): softmax of the start / end logits,
    video score exp(q2c_alpha * q2video), moments of the best max_vcmr_video videos with
    min_pred_l <= ed - st < max_pred_l, score st_prob * video score * ed_prob. Printed: the
@@ -174,10 +179,8 @@ typedef struct video {
     char *resnet, *slowfast;   /* pair of feature files, or NULL */
     char *joined;              /* pre-joined features, or NULL */
     char *srt;                 /* <vid>.srt, or NULL */
-    const hero_subtitles *subs;/* subtitles (from srt or jsonl), or NULL */
-    hero_subtitles srt_subs;
-    char *key;                 /* cache identity */
-    int T;                     /* frames after the cut */
+    const hero_subtitles *subs;/* subtitles from subs.jsonl, or NULL */
+    char *key;                 /* cache identity: the files' sizes + mtimes */
 } video;
 
 typedef struct corpus {
@@ -272,7 +275,7 @@ typedef struct opts {
 
 static void usage(void) {
     fprintf(stderr,
-            "usage: retrieve --config CONFIG.json --model CKPT --videos DIR --vocab vocab.json --merges merges.txt\n"
+            "usage: retrieve [--config CONFIG.json] --model CKPT --videos DIR [--vocab vocab.json --merges merges.txt]\n"
             "                [--cache FILE | --no-cache] [--top K] [--frame-len 1.5] [--feat-dims 2048,2304]\n"
             "                [--max-frames 100] [--max-sub-tokens 60] [--q2c-alpha 20] [--max-vcmr-video 100]\n"
             "                [--min-pred-l 2] [--max-pred-l 16] [--video-batch 50] [--dtype f32|bf16|f16|q8_0] QUERY...\n");
@@ -327,165 +330,54 @@ static void parse_args(opts *o, int argc, char **argv) {
         else o->queries[o->n_queries++] = argv[i];
 #undef VAL
     }
-    if (!o->config || !o->model || !o->dir || !o->vocab || !o->merges) {
+    if (!o->model || !o->dir || !o->vocab != !o->merges) {
         usage();
-        die("--config, --model, --videos, --vocab and --merges are required");
+        die("--model and --videos are required, --vocab and --merges go together (without --config / --vocab / --merges: from the model file)");
     }
     if (o->n_queries == 0) { usage(); die("no QUERY given"); }
     if (o->vcmr.max_pred_l <= o->vcmr.min_pred_l) die("--max-pred-l %d must be > --min-pred-l %d", o->vcmr.max_pred_l, o->vcmr.min_pred_l);
 }
 
-/* ---------------- encoding videos (REPR), with the cache ---------------- */
+/* ---------------- the index: videos in, queries out ---------------- */
 
-typedef struct group {
-    int first, n;      /* videos [first, first + n) */
-    int L;             /* the batch's padded length */
-    char *key;
-    float *rows;       /* [n, L, H] c_seq rows, padding rows included (official) */
-    int cached;
-} group;
-
-static void video_key(const opts *o, const corpus *c, video *v) {
+static void video_key(const corpus *c, video *v) {
     str k = {NULL, 0, 0};
-    str_add(&k, "%s|", v->name);
     if (v->joined) file_id(&k, "feat", v->joined);
     else { file_id(&k, "resnet", v->resnet); str_add(&k, ","); file_id(&k, "slowfast", v->slowfast); }
     str_add(&k, "|");
     if (v->srt) file_id(&k, "srt", v->srt);
     else if (v->subs) file_id(&k, "jsonl", c->jsonl_path);
     else str_add(&k, "nosubs");
-    (void)o;
     v->key = k.s;
 }
 
-static void load_video(const opts *o, const hero_model *m, const hero_tokenizer *tok, video *v, hero_video_data *out) {
+/* reads one video's features and subtitles and adds it to the index */
+static void add_video(const opts *o, hero_index *ix, int F, video *v) {
     hero_feats f;
+    hero_subtitles srt;
     hero_error err;
     const hero_subtitles *subs = v->subs;
     int rc;
-    if (v->joined) rc = hero_feats_read(&f, v->joined, m->cfg.F, o->media.max_frames, &err);
+    if (v->joined) rc = hero_feats_read(&f, v->joined, F, o->media.max_frames, &err);
     else rc = hero_feats_read_pair(&f, v->resnet, v->slowfast, o->dim_a, o->dim_b, o->media.max_frames, &err);
     if (rc) die("%s", err.msg);
-    if (f.F != m->cfg.F)
-        die("video \"%s\": %d floats per frame, the model expects F = %d (--feat-dims %d,%d)", v->name, f.F, m->cfg.F, o->dim_a, o->dim_b);
     if (v->srt) {
-        if (hero_subs_read_srt(&v->srt_subs, v->srt, &err)) die("%s", err.msg);
-        subs = &v->srt_subs;
+        if (hero_subs_read_srt(&srt, v->srt, &err)) die("%s", err.msg);
+        subs = &srt;
     }
-    if (hero_video_prepare(out, &f, subs, tok, &o->media, &err)) die("video \"%s\": %s", v->name, err.msg);
-    if (out->n_tokens_cut)
-        fprintf(stderr, "retrieve: video \"%s\": %d subtitles cut to %d tokens\n", v->name, out->n_tokens_cut, o->media.max_sub_tokens);
-    v->T = f.T;
+    rc = hero_index_add(ix, v->name, &f, subs, v->key, &err);
+    if (rc == HERO_ESHAPE) die("%s (--feat-dims %d,%d)", err.msg, o->dim_a, o->dim_b);
+    if (rc < 0) die("%s", err.msg);
+    if (rc > 0) fprintf(stderr, "retrieve: video \"%s\": %d subtitles cut to %d tokens\n", v->name, rc, o->media.max_sub_tokens);
     hero_feats_free(&f);
-    if (v->srt) hero_subtitles_free(&v->srt_subs);
+    if (v->srt) hero_subtitles_free(&srt);
 }
 
-static void encode_group(const opts *o, hero_model *m, const hero_tokenizer *tok, corpus *c, group *g) {
-    hero_video_data *vd = (hero_video_data *)xmalloc((size_t)g->n * sizeof(hero_video_data));
-    hero_video *views = (hero_video *)xmalloc((size_t)g->n * sizeof(hero_video));
-    hero_batch_options bo = hero_batch_options_default(m->cfg.V);
-    hero_batch b;
-    hero_result res;
-    hero_error err;
-    int i, H = m->cfg.H;
-    for (i = 0; i < g->n; i++) {
-        load_video(o, m, tok, &c->v[g->first + i], &vd[i]);
-        views[i] = vd[i].video;
-    }
-    bo.max_frames = o->media.max_frames;
-    if (hero_build_batch(&b, HERO_TASK_REPR, views, g->n, &bo, NULL, NULL, &err))
-        die("videos \"%s\"..\"%s\": %s", c->v[g->first].name, c->v[g->first + g->n - 1].name, err.msg);
-    if (hero_forward_backward(m, &b, 0, NULL, &res, &err))
-        die("videos \"%s\"..\"%s\": %s", c->v[g->first].name, c->v[g->first + g->n - 1].name, err.msg);
-    g->L = b.L;
-    g->rows = (float *)xmalloc((size_t)g->n * (size_t)b.L * (size_t)H * sizeof(float));
-    if (hero_copy_to_host(m, g->rows, res.c_seq, (size_t)g->n * (size_t)b.L * (size_t)H * sizeof(float), &err)) die("%s", err.msg);
-    hero_batch_free(&b);
-    for (i = 0; i < g->n; i++) hero_video_data_free(&vd[i]);
-    free(vd);
-    free(views);
-}
-
-/* Reuses the cached batch with the same key, if any. */
-static int cache_lookup(const hero_tensorfile *tf, const corpus *c, group *g, int H) {
-    int k, i;
-    char name[64];
-    for (k = 0;; k++) {
-        const char *key, *tstr;
-        snprintf(name, sizeof name, "group.%d", k);
-        if (!(key = hero_tensorfile_meta(tf, name))) return 0;
-        if (strcmp(key, g->key) != 0) continue;
-        snprintf(name, sizeof name, "group.%d.T", k);
-        if (!(tstr = hero_tensorfile_meta(tf, name))) return 0;
-        for (i = 0; i < g->n; i++) {
-            const hero_tensor_info *t;
-            hero_error err;
-            char *end;
-            long T = strtol(tstr, &end, 10);
-            if (end == tstr || T < 1 || (*end != ',' && *end != 0)) return 0;
-            tstr = *end ? end + 1 : end;
-            snprintf(name, sizeof name, "g%d/%d", k, i);
-            t = hero_tensorfile_find(tf, name);
-            if (!t || t->ndim != 2 || t->shape[1] != H || t->shape[0] < T || t->dtype != HERO_F32) return 0;
-            if (i == 0) {
-                g->L = (int)t->shape[0];
-                g->rows = (float *)xmalloc((size_t)g->n * (size_t)g->L * (size_t)H * sizeof(float));
-            } else if (t->shape[0] != g->L) { free(g->rows); g->rows = NULL; return 0; }
-            if (hero_tensor_read_f32(t, g->rows + (size_t)i * (size_t)g->L * (size_t)H, (int64_t)g->L * H, &err)) {
-                free(g->rows); g->rows = NULL; return 0;
-            }
-            c->v[g->first + i].T = (int)T;
-        }
-        return 1;
-    }
-}
-
-static void cache_write(const char *path, const corpus *c, const group *gs, int ng, int H) {
-    hero_st_item *items;
-    int64_t *shapes;
-    char **names, **meta;
-    const char **kv;
-    int g, i, n = 0, total = 0, nk = 0;
-    hero_error err;
-    for (g = 0; g < ng; g++) total += gs[g].n;
-    items = (hero_st_item *)xmalloc((size_t)total * sizeof(hero_st_item));
-    shapes = (int64_t *)xmalloc((size_t)total * 2 * sizeof(int64_t));
-    names = (char **)xmalloc((size_t)total * sizeof(char *));
-    meta = (char **)xmalloc((size_t)(4 * ng + 4) * sizeof(char *));
-    kv = (const char **)xmalloc((size_t)(4 * ng + 5) * sizeof(char *));
-    kv[nk++] = "format";
-    kv[nk++] = "hero retrieve cache 1: group.<k> = the batch key, group.<k>.T = frames per video, g<k>/<i> = c_seq rows [L, H]";
-    for (g = 0; g < ng; g++) {
-        str t = {NULL, 0, 0};
-        char nb[64];
-        for (i = 0; i < gs[g].n; i++) {
-            char tn[64];
-            snprintf(tn, sizeof tn, "g%d/%d", g, i);
-            names[n] = xstrdup(tn);
-            shapes[2 * n] = gs[g].L;
-            shapes[2 * n + 1] = H;
-            items[n].name = names[n];
-            items[n].dtype = HERO_F32;
-            items[n].ndim = 2;
-            items[n].shape = shapes + 2 * n;
-            items[n].data = gs[g].rows + (size_t)i * (size_t)gs[g].L * (size_t)H;
-            n++;
-            str_add(&t, "%s%d", i ? "," : "", c->v[gs[g].first + i].T);
-        }
-        snprintf(nb, sizeof nb, "group.%d", g);
-        meta[2 * g] = xstrdup(nb);
-        snprintf(nb, sizeof nb, "group.%d.T", g);
-        meta[2 * g + 1] = xstrdup(nb);
-        kv[nk++] = meta[2 * g];
-        kv[nk++] = gs[g].key;
-        kv[nk++] = meta[2 * g + 1];
-        kv[nk++] = t.s;
-    }
-    kv[nk] = NULL;
-    if (hero_safetensors_write(path, items, n, kv, &err)) fprintf(stderr, "retrieve: warning: cache not written: %s\n", err.msg);
-    for (i = 0; i < n; i++) free(names[i]);
-    for (g = 0; g < ng; g++) { free(meta[2 * g]); free(meta[2 * g + 1]); free((void *)kv[2 + 4 * g + 3]); }
-    free(items); free(shapes); free(names); free(meta); free(kv);
+typedef struct progress { int total, encoded; } progress;
+static void on_encode(void *user, int first, int n) {
+    progress *p = (progress *)user;
+    fprintf(stderr, "retrieve: encoding videos %d..%d of %d\n", first + 1, first + n, p->total);
+    p->encoded += n;
 }
 
 /* ---------------- main ---------------- */
@@ -496,15 +388,14 @@ int main(int argc, char **argv) {
     hero_model m;
     hero_tokenizer *tok = NULL;
     hero_error err;
-    hero_tensorfile cache;
-    group *gs;
-    int ng, g, i, q, H, Lmax = 0, n_cached = 0, have_cache = 0;
-    str gkey = {NULL, 0, 0};
+    hero_index *ix = NULL;
+    hero_index_options io = hero_index_options_default();
+    hero_index_hit *hits;
+    int *n_hits;
+    int i, q, kept = 0;
+    str tag = {NULL, 0, 0};
     char *cache_path = NULL;
-    float *frames, *q2v, *st, *ed, *mq;
-    int32_t *mask, *qids, *qmask;
-    int Lq = 0;
-    hero_moment *mom;
+    progress pr = {0, 0};
 
     parse_args(&o, argc, argv);
     memset(&c, 0, sizeof c);
@@ -514,138 +405,73 @@ int main(int argc, char **argv) {
         mo.wtype = o.dtype;
         if (hero_model_load_opt(&m, o.config, o.model, &mo, NULL, &err)) die("%s", err.msg);
     }
-    H = m.cfg.H;
-    if (hero_tokenizer_load(&tok, o.vocab, o.merges, &err)) die("%s", err.msg);
+    if (o.vocab ? hero_tokenizer_load(&tok, o.vocab, o.merges, &err) : hero_tokenizer_load_model(&tok, o.model, &err)) die("%s", err.msg);
     scan_videos(&c, o.dir);
-    fprintf(stderr, "retrieve: %d videos in %s, model H %d F %d\n", c.n, o.dir, H, m.cfg.F);
+    fprintf(stderr, "retrieve: %d videos in %s, model H %d F %d\n", c.n, o.dir, m.cfg.H, m.cfg.F);
 
-    /* what every cached batch depends on besides its videos */
-    str_add(&gkey, "v1|");
-    file_id(&gkey, "model", o.model); str_add(&gkey, "|");
-    file_id(&gkey, "config", o.config); str_add(&gkey, "|");
-    file_id(&gkey, "vocab", o.vocab); str_add(&gkey, "|");
-    file_id(&gkey, "merges", o.merges);
-    str_add(&gkey, "|fl=%.17g|max_frames=%d|max_sub_tokens=%d|dims=%d,%d|batch=%d", o.media.frame_len, o.media.max_frames,
+    /* what every cached video depends on besides its own files: the index's tag */
+    str_add(&tag, "retrieve 2|");
+    file_id(&tag, "model", o.model);
+    if (o.config) { str_add(&tag, "|"); file_id(&tag, "config", o.config); }
+    if (o.vocab) { str_add(&tag, "|"); file_id(&tag, "vocab", o.vocab); str_add(&tag, "|"); file_id(&tag, "merges", o.merges); }
+    str_add(&tag, "|fl=%.17g|max_frames=%d|max_sub_tokens=%d|dims=%d,%d|batch=%d", o.media.frame_len, o.media.max_frames,
             o.media.max_sub_tokens, o.dim_a, o.dim_b, o.video_batch);
-    if (o.dtype != HERO_W_F32) str_add(&gkey, "|dtype=%s", hero_wtype_name(o.dtype));
-    for (i = 0; i < c.n; i++) video_key(&o, &c, &c.v[i]);
+    if (o.dtype != HERO_W_F32) str_add(&tag, "|dtype=%s", hero_wtype_name(o.dtype));
+    for (i = 0; i < c.n; i++) video_key(&c, &c.v[i]);
 
+    io.media = o.media;
+    io.dim_resnet = o.dim_a;
+    io.dim_slowfast = o.dim_b;
+    io.video_batch = o.video_batch;
+    io.progress = on_encode;
+    io.user = &pr;
+    pr.total = c.n;
     if (!o.no_cache) {
+        FILE *f;
         cache_path = o.cache ? xstrdup(o.cache) : joinpath(o.dir, "hero_cache.safetensors");
         if (is_dir(cache_path)) die("%s: --cache is a directory", cache_path);
-        {
-            FILE *f = fopen(cache_path, "rb");
-            if (f) {
-                fclose(f);
-                if (hero_tensorfile_open(&cache, cache_path, &err) == 0) have_cache = 1;
-                else fprintf(stderr, "retrieve: warning: cache %s unreadable, rebuilding it: %s\n", cache_path, err.msg);
-            }
+        if ((f = fopen(cache_path, "rb")) != NULL) {
+            int rc;
+            fclose(f);
+            rc = hero_index_load(&ix, cache_path, &m, tok, &io, &err);
+            if (rc && rc != HERO_EINVAL && rc != HERO_ESHAPE) /* other options or model: rebuilt silently */
+                fprintf(stderr, "retrieve: warning: cache %s unreadable, rebuilding it: %s\n", cache_path, err.msg);
+            if (ix && (!hero_index_tag(ix) || strcmp(hero_index_tag(ix), tag.s) != 0)) { hero_index_free(ix); ix = NULL; }
         }
     }
-
-    /* batches of video_batch videos in name order, as the official evaluation */
-    ng = (c.n + o.video_batch - 1) / o.video_batch;
-    gs = (group *)xmalloc((size_t)ng * sizeof(group));
-    memset(gs, 0, (size_t)ng * sizeof(group));
-    for (g = 0; g < ng; g++) {
-        str k = {NULL, 0, 0};
-        gs[g].first = g * o.video_batch;
-        gs[g].n = c.n - gs[g].first < o.video_batch ? c.n - gs[g].first : o.video_batch;
-        str_add(&k, "%s", gkey.s);
-        for (i = 0; i < gs[g].n; i++) str_add(&k, "\n%s", c.v[gs[g].first + i].key);
-        gs[g].key = k.s;
-        if (have_cache && cache_lookup(&cache, &c, &gs[g], H)) {
-            gs[g].cached = 1;
-            n_cached += gs[g].n;
-        }
-    }
-    if (have_cache) hero_tensorfile_close(&cache);
-    for (g = 0; g < ng; g++) {
-        if (gs[g].cached) continue;
-        fprintf(stderr, "retrieve: encoding videos %d..%d of %d\n", gs[g].first + 1, gs[g].first + gs[g].n, c.n);
-        encode_group(&o, &m, tok, &c, &gs[g]);
-    }
+    /* the cached videos still valid: the longest prefix (videos in name order, as the official evaluation) */
+    if (ix) {
+        int n = hero_index_size(ix);
+        while (kept < n && kept < c.n && strcmp(hero_index_name(ix, kept), c.v[kept].name) == 0 &&
+               strcmp(hero_index_key(ix, kept), c.v[kept].key) == 0)
+            kept++;
+        kept = hero_index_truncate(ix, kept);
+    } else if (hero_index_create(&ix, &m, tok, &io, &err)) die("%s", err.msg);
+    for (i = kept; i < c.n; i++) add_video(&o, ix, m.cfg.F, &c.v[i]);
+    if (hero_index_encode(ix, &err)) die("%s", err.msg);
     if (cache_path) {
-        if (n_cached == c.n) fprintf(stderr, "retrieve: cache: all %d videos from %s\n", c.n, cache_path);
+        if (pr.encoded == 0) fprintf(stderr, "retrieve: cache: all %d videos from %s\n", c.n, cache_path);
         else {
-            fprintf(stderr, "retrieve: cache: %d of %d videos from %s, writing it\n", n_cached, c.n, cache_path);
-            cache_write(cache_path, &c, gs, ng, H);
+            fprintf(stderr, "retrieve: cache: %d of %d videos from %s, writing it\n", c.n - pr.encoded, c.n, cache_path);
+            if (hero_index_save(ix, cache_path, tag.s, &err)) fprintf(stderr, "retrieve: warning: cache not written: %s\n", err.msg);
         }
     }
 
-    /* all videos as the official total_frame_embeddings: [B, Lmax, H], zeros past each batch's L */
-    for (g = 0; g < ng; g++) if (gs[g].L > Lmax) Lmax = gs[g].L;
-    frames = (float *)xmalloc((size_t)c.n * (size_t)Lmax * (size_t)H * sizeof(float));
-    mask = (int32_t *)xmalloc((size_t)c.n * (size_t)Lmax * sizeof(int32_t));
-    memset(frames, 0, (size_t)c.n * (size_t)Lmax * (size_t)H * sizeof(float));
-    for (g = 0; g < ng; g++)
-        for (i = 0; i < gs[g].n; i++) {
-            int v = gs[g].first + i, t;
-            memcpy(frames + (size_t)v * (size_t)Lmax * (size_t)H, gs[g].rows + (size_t)i * (size_t)gs[g].L * (size_t)H,
-                   (size_t)gs[g].L * (size_t)H * sizeof(float));
-            for (t = 0; t < Lmax; t++) mask[(size_t)v * (size_t)Lmax + (size_t)t] = t < c.v[v].T;
-        }
-
-    /* queries: [CLS] + BPE ids of the (upper-case rule) text, padded with PAD 1 / mask 0 */
-    {
-        int32_t **ids = (int32_t **)xmalloc((size_t)o.n_queries * sizeof(int32_t *));
-        int *lens = (int *)xmalloc((size_t)o.n_queries * sizeof(int));
-        for (q = 0; q < o.n_queries; q++) {
-            char *norm;
-            size_t nl;
-            int n;
-            if (hero_text_normalize(o.queries[q], strlen(o.queries[q]), 0, &norm, &nl, &err)) die("query %d: %s", q + 1, err.msg);
-            n = hero_tokenize(tok, norm, nl, HERO_TOKENIZE_ROBERTA, NULL, 0, &err);
-            if (n < 0) die("query %d: %s", q + 1, err.msg);
-            ids[q] = (int32_t *)xmalloc(((size_t)n + 1) * sizeof(int32_t));
-            ids[q][0] = 0; /* <s> = CLS */
-            if (n > 0 && hero_tokenize(tok, norm, nl, HERO_TOKENIZE_ROBERTA, ids[q] + 1, n, &err) != n) die("query %d: %s", q + 1, err.msg);
-            free(norm);
-            lens[q] = n + 1;
-            if (lens[q] > m.cfg.q_max_pos || lens[q] > m.cfg.f_max_pos)
-                die("query %d: %d tokens with CLS, the model takes at most %d", q + 1, lens[q],
-                    m.cfg.q_max_pos < m.cfg.f_max_pos ? m.cfg.q_max_pos : m.cfg.f_max_pos);
-            if (lens[q] > Lq) Lq = lens[q];
-        }
-        qids = (int32_t *)xmalloc((size_t)o.n_queries * (size_t)Lq * sizeof(int32_t));
-        qmask = (int32_t *)xmalloc((size_t)o.n_queries * (size_t)Lq * sizeof(int32_t));
-        for (q = 0; q < o.n_queries; q++) {
-            int t;
-            for (t = 0; t < Lq; t++) {
-                qids[(size_t)q * Lq + t] = t < lens[q] ? ids[q][t] : 1;
-                qmask[(size_t)q * Lq + t] = t < lens[q];
-            }
-            free(ids[q]);
-        }
-        free(ids);
-        free(lens);
-    }
-    mq = (float *)xmalloc((size_t)o.n_queries * (size_t)H * sizeof(float));
-    if (hero_encode_queries(&m, qids, qmask, o.n_queries, Lq, mq, &err)) die("%s", err.msg);
-    q2v = (float *)xmalloc((size_t)o.n_queries * (size_t)c.n * sizeof(float));
-    st = (float *)xmalloc((size_t)o.n_queries * (size_t)c.n * (size_t)Lmax * sizeof(float));
-    ed = (float *)xmalloc((size_t)o.n_queries * (size_t)c.n * (size_t)Lmax * sizeof(float));
-    if (hero_vcmr_scores(&m, mq, o.n_queries, frames, mask, c.n, Lmax, q2v, st, ed, &err)) die("%s", err.msg);
-
-    /* rank and print */
-    mom = (hero_moment *)xmalloc((size_t)o.top * sizeof(hero_moment));
+    /* every query against every video, ranked as validate_full_vcmr: each video's best moment */
+    hits = (hero_index_hit *)xmalloc((size_t)o.n_queries * (size_t)o.top * sizeof(hero_index_hit));
+    n_hits = (int *)xmalloc((size_t)o.n_queries * sizeof(int));
+    if (hero_index_search(ix, (const char *const *)o.queries, o.n_queries, &o.vcmr, o.top, 1, hits, n_hits, &err)) die("%s", err.msg);
     for (q = 0; q < o.n_queries; q++) {
-        int n = hero_vcmr_rank(q2v + (size_t)q * c.n, st + (size_t)q * c.n * Lmax, ed + (size_t)q * c.n * Lmax, c.n, Lmax, &o.vcmr, 1,
-                               mom, o.top, &err);
-        if (n < 0) die("%s", err.msg);
+        const hero_index_hit *h = hits + (size_t)q * (size_t)o.top;
         printf("query %d: %s\n", q + 1, o.queries[q]);
-        for (i = 0; i < n; i++) {
-            float s0 = (float)mom[i].st * (float)o.media.frame_len, s1 = (float)mom[i].ed * (float)o.media.frame_len + (float)o.media.frame_len;
-            printf("  %d. %s [%.2f s, %.2f s] score %.6g (video %.4f)\n", i + 1, c.v[mom[i].video].name, s0, s1, mom[i].score,
-                   mom[i].video_score);
-        }
-        if (n == 0)
+        for (i = 0; i < n_hits[q]; i++)
+            printf("  %d. %s [%.2f s, %.2f s] score %.6g (video %.4f)\n", i + 1, h[i].name, h[i].start, h[i].end, h[i].score, h[i].video_score);
+        if (n_hits[q] == 0)
             printf("  (no moment: every video is shorter than min_pred_l + 1 = %d frames)\n", o.vcmr.min_pred_l + 1);
     }
 
-    free(mom); free(q2v); free(st); free(ed); free(mq); free(qids); free(qmask); free(frames); free(mask);
-    for (g = 0; g < ng; g++) { free(gs[g].rows); free(gs[g].key); }
-    free(gs);
+    free(hits); free(n_hits);
+    hero_index_free(ix);
     for (i = 0; i < c.n; i++) {
         free(c.v[i].name); free(c.v[i].resnet); free(c.v[i].slowfast); free(c.v[i].joined); free(c.v[i].srt); free(c.v[i].key);
     }
@@ -653,7 +479,7 @@ int main(int argc, char **argv) {
     hero_subs_list_free(c.jsonl, c.n_jsonl);
     free(c.jsonl_path);
     free(cache_path);
-    free(gkey.s);
+    free(tag.s);
     free(o.queries);
     hero_tokenizer_free(tok);
     hero_model_free(&m);

@@ -81,6 +81,7 @@ run "golden parity on the emulated GPU, tf32" "$BUILD/hero_golden" --precision t
 run "golden parity on the emulated GPU, bf16 (the 89 VSM gradient lines of the tied frame: SKIP)" "$BUILD/hero_golden" --precision bf16 --expect 742 --expect-skip 89 tests/golden/tiny
 run "training on the emulated GPU: resume bit for bit, non-finite, atomic save" "$BUILD/test_train" tests/golden/tiny
 run "retrieval on the emulated GPU" bash tests/test_retrieve.sh "$BUILD"
+run "retrieval index on the emulated GPU (search = retrieve, save / load / incremental, hostile files)" bash tests/test_index.sh "$BUILD"
 run "retrieval: the emulated GPU against the CPU (device memory guarded)" emu_vs_cpu_retrieval
 if [ -x "${BUILD}-real/hero_golden" ]; then # built with the real launch sizes: 256 threads a block, grids up to 1 << 20
     run "golden parity on the emulated GPU at the real launch sizes (256 threads, full grids), fp32" "${BUILD}-real/hero_golden" --device cuda tests/golden/tiny

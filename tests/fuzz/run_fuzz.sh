@@ -23,7 +23,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 max_len() { # long enough for the seeds' structure, short enough for many runs per second
     case $1 in
-        zip|npz|torchzip|legacy) echo 16384 ;;
+        zip|npz|torchzip|legacy|index) echo 16384 ;;
         safetensors|json|vocab) echo 8192 ;;
         jsonl|ann|npy|merges|srt) echo 4096 ;;
         tokenize) echo 1024 ;;
