@@ -474,8 +474,8 @@ static void ds_vsm_eval(golden_ctx *g, hero_model *m, const char *task, const he
         /* video ranking: exp(alpha * q2video) (VCMR) or the raw scores (VR), top K */
         int Kk = K < Nv ? K : (int)Nv, q, j, s, e;
         ds_rank *rk = (ds_rank *)malloc((size_t)(Nv + (int64_t)Kk * Lmax * Lmax + 1) * sizeof(ds_rank));
-        float *vs = (float *)malloc((size_t)Nq * Kk * sizeof(float));
-        int64_t *vi = (int64_t *)malloc((size_t)Nq * Kk * sizeof(int64_t));
+        float *vs = (float *)calloc((size_t)Nq * Kk + 1, sizeof(float)); /* calloc: no -Wmaybe-uninitialized */
+        int64_t *vi = (int64_t *)calloc((size_t)Nq * Kk + 1, sizeof(int64_t));
         int Bf = before, Af = after;
         float *fs = NULL;
         int64_t *fi = NULL, *svmr_n = NULL, *qx = NULL;
@@ -684,6 +684,132 @@ static void ds_ft_task(golden_ctx *g, hero_model *m, const char *task, const her
     hero_batch_free(&b);
 }
 
+/* ---------------- TVC: training step and greedy decoding ---------------- */
+
+/* the captions / clips of a TVC file (in.* or, through a view, in.gen.*) on top of its video inputs */
+static int ds_tvc_batch(hero_batch *b, const hero_tensorfile *tf, int train, hero_error *err) {
+    int64_t n, nr, npv, ni = 0, nt = 0, i, k = 0, v;
+    int32_t *per;
+    int rc;
+    const hero_tensor_info *t = hero_tensorfile_find(tf, "in.cap_input_ids");
+    memset(b, 0, sizeof(*b));
+    if ((rc = golden_batch_from_in(b, HERO_TASK_REPR, tf, err)) != 0) return rc;
+    b->task = HERO_TASK_TVC;
+    b->clip_ranges = ds_i32(tf, "in.clip_ranges", &nr);
+    per = ds_i32(tf, "in.clip_ranges_per_video", &npv);
+    if (!b->clip_ranges || !per || npv != b->B) {
+        free(per);
+        if (err) snprintf(err->msg, sizeof(err->msg), "in.clip_ranges / in.clip_ranges_per_video unreadable or inconsistent");
+        return HERO_EFORMAT;
+    }
+    n = nr / 2;
+    b->n_caps = (int)n;
+    b->clip_vidx = (int32_t *)malloc((size_t)(n ? n : 1) * sizeof(int32_t));
+    for (v = 0; v < npv && b->clip_vidx; v++)
+        for (i = 0; i < per[v] && k < n; i++) b->clip_vidx[k++] = (int32_t)v;
+    free(per);
+    if (!b->clip_vidx || k != n) {
+        if (err) snprintf(err->msg, sizeof(err->msg), "in.clip_ranges_per_video does not add up to %lld clips", (long long)n);
+        return HERO_EFORMAT;
+    }
+    if (!train) return 0;
+    if (!t || t->ndim != 2 || t->shape[0] != n) {
+        if (err) snprintf(err->msg, sizeof(err->msg), "in.cap_input_ids missing or not [%lld, L]", (long long)n);
+        return HERO_EMISSING;
+    }
+    b->cap_len = (int)t->shape[1];
+    b->cap_ids = ds_i32(tf, "in.cap_input_ids", &ni);
+    b->cap_tgt = ds_i32(tf, "in.cap_tgt_ids", &nt);
+    if (!b->cap_ids || !b->cap_tgt || ni != n * b->cap_len || nt != ni) {
+        if (err) snprintf(err->msg, sizeof(err->msg), "in.cap_input_ids / in.cap_tgt_ids unreadable or inconsistent");
+        return HERO_EFORMAT;
+    }
+    return 0;
+}
+
+/* HeroForTvc: out.* of the training batch, loss_vec over the targets that are not -1, grad.*; the
+   derived clip mask against in.cap_attn_mask; greedy decoding of in.gen.* (integers exactly) */
+static void ds_tvc_task(golden_ctx *g, hero_model *m, const char *task, const hero_tensorfile *tf) {
+    hero_batch b;
+    hero_result r;
+    hero_error err;
+    int H = m->cfg.H, Vp = m->cfg.Vp, i;
+    ds_view v;
+    m->cfg.lsr = (float)ds_meta_num(tf, "loss_settings", "lsr", 0.1);
+    if (ds_tvc_batch(&b, tf, 1, &err)) { report_msg(g, task, "batch", err.msg); hero_batch_free(&b); return; }
+    hero_zero_grad(m);
+    for (i = 0; i < m->n_params; i++) m->table[i].has_grad = 0;
+    if (hero_forward_backward(m, &b, 1, NULL, &r, &err)) {
+        report_msg(g, task, "forward", err.msg);
+    } else {
+        int64_t NT = (int64_t)b.n_caps * b.cap_len;
+        for (i = 0; i < tf->n_tensors; i++) {
+            const char *name = tf->tensors[i].name, *k = name + 4;
+            float s = 0, *h = NULL;
+            int64_t n = 0, j, nv = 0;
+            if (strncmp(name, "out.", 4) != 0 || !strncmp(k, "gen_", 4)) continue;
+            if (!strcmp(k, "loss")) s = r.loss;
+            else if (!strcmp(k, "frame_embeddings")) h = fetch(m, r.c_seq, n = (int64_t)b.B * b.L * H);
+            else if (!strcmp(k, "decoder_input")) h = fetch(m, r.dec_in, n = NT * H);
+            else if (!strcmp(k, "decoder_output")) h = fetch(m, r.dec_out, n = NT * H);
+            else if (!strcmp(k, "prediction_scores")) h = fetch(m, r.scores, n = NT * Vp);
+            else if (!strcmp(k, "loss_vec")) { /* the rows whose target is not -1, in order */
+                h = fetch(m, r.loss_vec, NT);
+                for (j = 0; h && j < NT; j++) if (b.cap_tgt[j] >= 0) h[nv++] = h[j];
+                n = nv;
+            } else { report_msg(g, task, name, "unknown output"); continue; }
+            if (n == 0) check(g, task, tf, name, &s, 1);
+            else if (h) check(g, task, tf, name, h, n);
+            else report_msg(g, task, name, "out of memory");
+            free(h);
+        }
+        ds_check_grads(g, m, task, tf);
+    }
+    { /* in.cap_attn_mask: ones over each clip's ed - st frames, padded to the longest clip */
+        int64_t nm, L = 0, j, *mk = ds_ints(tf, "in.cap_attn_mask", &nm);
+        double e = 0;
+        for (i = 0; i < b.n_caps; i++) if (b.clip_ranges[2 * i + 1] - b.clip_ranges[2 * i] > L) L = b.clip_ranges[2 * i + 1] - b.clip_ranges[2 * i];
+        if (!mk || nm != (int64_t)b.n_caps * L) e = 1;
+        for (i = 0; !e && i < b.n_caps; i++)
+            for (j = 0; j < L; j++) if (mk[i * L + j] != (j < b.clip_ranges[2 * i + 1] - b.clip_ranges[2 * i])) e = 1;
+        report_tol(g, task, "in.cap_attn_mask", e, 0.0);
+        free(mk);
+    }
+    hero_batch_free(&b);
+    /* greedy decoding: the eval batch in.gen.*, steps = out.gen_ids' columns, BOS / EOS from data_settings */
+    if (ds_view_open(&v, tf, "in.gen.") <= 0) { report_msg(g, task, "in.gen", "no generation batch"); ds_view_close(&v); return; }
+    if (ds_tvc_batch(&b, &v.tf, 0, &err)) {
+        report_msg(g, task, "gen-batch", err.msg);
+    } else {
+        const hero_tensor_info *t = hero_tensorfile_find(tf, "out.gen_ids");
+        int steps = t && t->ndim == 2 ? (int)t->shape[1] : 0, N = b.n_caps;
+        int bos = (int)ds_meta_num(tf, "data_settings", "bos", 0), eos = (int)ds_meta_num(tf, "data_settings", "eos", 2);
+        size_t nsc = (size_t)N * (steps > 0 ? steps : 1);
+        int32_t *ids = (int32_t *)malloc(nsc * sizeof(int32_t)), *len = (int32_t *)malloc((size_t)N * sizeof(int32_t));
+        int32_t *am = (int32_t *)malloc(nsc * sizeof(int32_t));
+        float *ss = (float *)malloc(nsc * Vp * sizeof(float)), *fs = (float *)malloc(nsc * Vp * sizeof(float));
+        int64_t *w = (int64_t *)malloc(nsc * sizeof(int64_t));
+        if (!ids || !len || !am || !ss || !fs || !w || steps <= 0) {
+            report_msg(g, task, "gen", "out of memory or no out.gen_ids");
+        } else if (hero_tvc_generate(m, &b, steps, bos, eos, ids, len, ss, fs, am, &err)) {
+            report_msg(g, task, "gen", err.msg);
+        } else {
+            size_t j;
+            check(g, task, tf, "out.gen_step_scores", ss, (int64_t)nsc * Vp);
+            check(g, task, tf, "out.gen_final_scores", fs, (int64_t)nsc * Vp);
+            for (j = 0; j < nsc; j++) w[j] = am[j];
+            ds_check_ints(g, task, tf, "out.gen_final_argmax", w, (int64_t)nsc);
+            for (j = 0; j < nsc; j++) w[j] = ids[j];
+            ds_check_ints(g, task, tf, "out.gen_ids", w, (int64_t)nsc);
+            for (j = 0; j < (size_t)N; j++) w[j] = len[j];
+            ds_check_ints(g, task, tf, "out.gen_len", w, N);
+        }
+        free(ids); free(len); free(am); free(ss); free(fs); free(w);
+    }
+    hero_batch_free(&b);
+    ds_view_close(&v);
+}
+
 /* ---------------- the batch rebuilt from raw.* + choice.* ---------------- */
 
 static void ds_field(hero_batch_field *f, const char *key, const int32_t *data, int64_t d0, int64_t d1) {
@@ -794,7 +920,7 @@ done:
 
 /* ---------------- the directory ---------------- */
 
-static const char *DS_TASKS[] = {"vcmr", "vcmr_hard", "vr", "videoqa", "violin"};
+static const char *DS_TASKS[] = {"vcmr", "vcmr_hard", "vr", "videoqa", "violin", "tvc"};
 
 static int ds_is_downstream(const char *dir) {
     char p[1024];
@@ -821,7 +947,9 @@ static void ds_run_task(golden_ctx *g, const char *dir, const char *task) {
     if (setup_model(&m, &err)) { report_msg(g, task, "precision", err.msg); goto done; }
     if (rep.n_unexpected) report_msg(g, task, "unexpected-keys", rep.unexpected);
     if (rep.n_missing) report_msg(g, task, "missing-keys", rep.missing);
-    if (!strcmp(task, "videoqa") || !strcmp(task, "violin")) {
+    if (!strcmp(task, "tvc")) {
+        ds_tvc_task(g, &m, task, &tf);
+    } else if (!strcmp(task, "videoqa") || !strcmp(task, "violin")) {
         ds_ft_task(g, &m, task, &tf, !strcmp(task, "videoqa"));
         ds_check_rebuild(g, &m, task, &tf, !strcmp(task, "videoqa") ? HERO_TASK_VIDEOQA : HERO_TASK_VIOLIN);
     } else {
