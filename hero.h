@@ -4685,7 +4685,7 @@ typedef struct hero__prep {
     const int32_t *tvc_src, *tvc_dst; /* TVC: [tvc_n] c_seq row (v*L + st + j) -> clip row (n*Lc + j) */
     const int32_t *tvc_mask;          /* TVC: [n_caps*Lc] cap_attn_mask */
     const int32_t *tvc_pos;           /* TVC: [max(cap_len, steps)] positions 0.. */
-    hero__rowmap tvc_map;             /* TVC backward: c_seq rows <- clip rows */
+    hero__rowmap tvc_map, tvc_wmap;   /* TVC backward: c_seq rows <- clip rows; GPU: word-table rows of the captions */
     int n_up, failed;                 /* HERO_CUDA: the pending copies (and whether space ran out) */
     struct { void *dst; const void *src; size_t bytes; } up[48];
 } hero__prep;
@@ -6142,6 +6142,14 @@ static int hero__prep_tvc_n(hero_model *m, hero__prep *P, const hero_batch *b, i
     P->d.cap_tgt = (int32_t *)hero__prep_put(P, ar, b->cap_tgt, (size_t)N * b->cap_len * sizeof(int32_t));
     P->d.clip_ranges = P->d.clip_vidx = NULL; /* read on the host only */
     if (n > 0 && (rc = hero__rowmap_make(m, P, &P->tvc_map, src, dst, n, b->B * b->L)) != 0) return rc;
+    if (ar != host && b->cap_ids) { /* word-table gradients without atomics (padding id 1 gets none) */
+        int32_t *wd = HERO__NEW(host, int32_t, (size_t)N * b->cap_len + 1), *ws = HERO__NEW(host, int32_t, (size_t)N * b->cap_len + 1);
+        int k = 0;
+        if (!wd || !ws) return HERO_ENOMEM;
+        for (i = 0; i < N * b->cap_len; i++)
+            if (b->cap_ids[i] != 1) { wd[k] = b->cap_ids[i]; ws[k++] = i; }
+        if (k > 0 && (rc = hero__rowmap_make(m, P, &P->tvc_wmap, wd, ws, k, m->cfg.Vp)) != 0) return rc;
+    }
     return 0;
 }
 static int hero__prep_tvc(hero_model *m, hero__prep *P, const hero_batch *b) { return hero__prep_tvc_n(m, P, b, 0); }
@@ -6785,7 +6793,7 @@ static int hero__tvc_decode_bwd(hero_model *m, hero__tvc_act *s, const hero__pre
     }
     hero__k_layernorm_bwd(ar, demb, m->g.d_ln_w, m->g.d_ln_b, cur, s->emb, s->mean, s->rstd, m->p.d_ln_w, (int)NT, H);
     /* the tied word table (padding id 1 gets none, as nn.Embedding(padding_idx=1)), the positions */
-    hero__k_embed_bwd(ar, m->g.f_word, m->g.d_pos, gtype, demb, s->ids, P->tvc_pos, s->N, s->T, H, NULL);
+    hero__k_embed_bwd(ar, m->g.f_word, m->g.d_pos, gtype, demb, s->ids, P->tvc_pos, s->N, s->T, H, &P->tvc_wmap);
     return 0;
 }
 
@@ -16051,6 +16059,62 @@ static int hero__cu_attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *d
     }
     return 0;
 }
+/* TVC decoder: T queries over Tk keys (att [N, A, T, Tk]); mask [N, Tk] or NULL = causal (key j > query i) */
+static __global__ void hero__kn_attn_softmax_x(float *att, const int32_t *mask, int A, int T, int Tk, size_t rows, float sq) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(r, rows) {
+        float *row = att + r * Tk, mx = -INFINITY, s = 0.0f;
+        const int32_t *mk = mask ? mask + (r / ((size_t)A * T)) * Tk : NULL;
+        int i = (int)(r % (size_t)T), j;
+        for (j = threadIdx.x; j < Tk; j += blockDim.x) {
+            float v = row[j] / sq + (mk ? (1.0f - (float)mk[j]) * -10000.0f : (j > i ? -10000.0f : 0.0f));
+            row[j] = v;
+            mx = fmaxf(mx, v);
+        }
+        mx = hero__cu_bmax(mx, sh);
+        for (j = threadIdx.x; j < Tk; j += blockDim.x) {
+            float e = expf(row[j] - mx);
+            row[j] = e;
+            s += e;
+        }
+        s = hero__cu_bsum(s, sh);
+        for (j = threadIdx.x; j < Tk; j += blockDim.x) row[j] /= s;
+    }
+}
+static void hero__cu_attn_x_fwd(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
+                                const int32_t *mask, int N, int T, int Tk, int H, int A) {
+    hero__cuda *x = hero__cu_x(ar);
+    int d = H / A, h;
+    size_t TT = (size_t)T * Tk;
+    long long sq_ = (long long)T * H, sk_ = (long long)Tk * H, sa = (long long)A * TT;
+    if (N <= 0 || T <= 0 || Tk <= 0) return;
+    for (h = 0; h < A; h++) /* S_h = Q_h K_h^T */
+        hero__cu_gemm_sb(x, 0, 1, T, Tk, d, 1.0f, q + (size_t)h * d, H, sq_, k + (size_t)h * d, H, sk_, 0.0f, att + h * TT, Tk, sa, N);
+    HERO__CU_LAUNCH(x, hero__kn_attn_softmax_x, hero__cu_rgrid((size_t)N * A * T), 128, att, mask, A, T, Tk, (size_t)N * A * T,
+                    sqrtf((float)d));
+    for (h = 0; h < A; h++) /* ctx_h = P_h V_h */
+        hero__cu_gemm_sb(x, 0, 0, T, d, Tk, 1.0f, att + h * TT, Tk, sa, v + (size_t)h * d, H, sk_, 0.0f, ctx + (size_t)h * d, H, sq_, N);
+}
+static int hero__cu_attn_x_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
+                               const float *k, const float *v, const float *att, int N, int T, int Tk, int H, int A) {
+    hero__cuda *x = hero__cu_x(ar);
+    int d = H / A, h;
+    size_t TT = (size_t)T * Tk, NATT = (size_t)N * A * TT;
+    long long sq_ = (long long)T * H, sk_ = (long long)Tk * H, sa = (long long)A * TT;
+    float *dP;
+    if (N <= 0 || T <= 0 || Tk <= 0) return 0;
+    if (!(dP = (float *)hero__cu_scratch(x, 3, NATT * sizeof(float)))) return 0; /* error kept */
+    for (h = 0; h < A; h++) { /* dP_h = dctx_h V_h^T; dV_h += P_h^T dctx_h */
+        hero__cu_gemm_sb(x, 0, 1, T, Tk, d, 1.0f, dctx + (size_t)h * d, H, sq_, v + (size_t)h * d, H, sk_, 0.0f, dP + h * TT, Tk, sa, N);
+        hero__cu_gemm_sb(x, 1, 0, Tk, d, T, 1.0f, att + h * TT, Tk, sa, dctx + (size_t)h * d, H, sq_, 1.0f, dv + (size_t)h * d, H, sk_, N);
+    }
+    HERO__CU_LAUNCH(x, hero__kn_attn_softmax_bwd, hero__cu_rgrid((size_t)N * A * T), 128, dP, att, Tk, (size_t)N * A * T, sqrtf((float)d));
+    for (h = 0; h < A; h++) { /* dQ_h += dS_h K_h; dK_h += dS_h^T Q_h */
+        hero__cu_gemm_sb(x, 0, 0, T, d, Tk, 1.0f, dP + h * TT, Tk, sa, k + (size_t)h * d, H, sk_, 1.0f, dq + (size_t)h * d, H, sq_, N);
+        hero__cu_gemm_sb(x, 1, 0, Tk, d, T, 1.0f, dP + h * TT, Tk, sa, q + (size_t)h * d, H, sq_, 1.0f, dk + (size_t)h * d, H, sk_, N);
+    }
+    return 0;
+}
 
 /* ---------------- VSM query pooling, per-video max, scalars ---------------- */
 static __global__ void hero__kn_modpool_fwd(float *alpha, float *mq, const float *x, int N, int T, int H) {
@@ -16221,6 +16285,59 @@ static int hero__cu_xent_rows(hero_arena *ar, const float *logits, int n, int co
     HERO__CU_LAUNCH(c, hero__kn_count_valid, 1, HERO__CU_T, (int *)(rl + n + 1), rl + n, targets, n);
     HERO__CU_LAUNCH(c, hero__kn_xent, hero__cu_rgrid((size_t)n), HERO__CU_T, logits, n, cols, stride, targets, loss_vec, rl, dlogits,
                     scale, (const int *)(rl + n + 1));
+    HERO__CU_LAUNCH(c, hero__kn_finish_valid, 1, HERO__CU_T, loss, rl, n, rl + n);
+    return 0;
+}
+/* TVC label smoothing, one block per row: loss_vec / rowloss = KL(q || softmax) (0 for ignored rows),
+   dlogits = (softmax - q) / valid (0 on ignored rows) */
+static __global__ void hero__kn_lsr(const float *logits, int n, int cols, const int32_t *tg, float lsr, float *loss_vec,
+                                    double *rowloss, float *dlogits, const int *valid) {
+    __shared__ float sh[33];
+    float sv = lsr / (float)(cols > 1 ? cols - 1 : 1), conf = 1.0f - lsr;
+    float lsv = sv > 0 ? logf(sv) : 0.0f, lconf = conf > 0 ? logf(conf) : 0.0f;
+    HERO__CU_ROWS(r, n) {
+        const float *l = logits + r * cols;
+        float *dl = dlogits ? dlogits + r * cols : NULL;
+        int t = tg[r], j;
+        float mx = -INFINITY, s = 0.0f, acc = 0.0f, lse;
+        if (t < 0) { /* uniform per block */
+            if (dl) for (j = threadIdx.x; j < cols; j += blockDim.x) dl[j] = 0.0f;
+            if (threadIdx.x == 0) {
+                loss_vec[r] = 0.0f;
+                rowloss[r] = 0.0;
+            }
+            continue;
+        }
+        for (j = threadIdx.x; j < cols; j += blockDim.x) mx = fmaxf(mx, l[j]);
+        mx = hero__cu_bmax(mx, sh);
+        for (j = threadIdx.x; j < cols; j += blockDim.x) s += expf(l[j] - mx);
+        s = hero__cu_bsum(s, sh);
+        lse = mx + logf(s);
+        for (j = threadIdx.x; j < cols; j += blockDim.x) {
+            float lp = l[j] - lse, q = j == t ? conf : sv, lq = j == t ? lconf : lsv;
+            if (q > 0) acc += q * (lq - lp);
+            if (dl) dl[j] = (expf(lp) - q) / (float)*valid;
+        }
+        acc = hero__cu_bsum(acc, sh);
+        if (threadIdx.x == 0) {
+            loss_vec[r] = acc;
+            rowloss[r] = (double)acc;
+        }
+    }
+}
+static int hero__cu_lsr_rows(hero_arena *ar, const float *logits, int n, int cols, const int32_t *targets, float lsr,
+                             float *loss_vec, float *dlogits, float *loss) {
+    hero__cuda *c = hero__cu_x(ar);
+    double *rl = (double *)hero__cu_alloc(ar, ((size_t)(n > 0 ? n : 1) + 2) * sizeof(double), 0);
+    if (!rl) return HERO_ENOMEM;
+    if (n <= 0) {
+        HERO__CU_LAUNCH(c, hero__kn_finish, 1, 32, loss, rl, 0, 0.0); /* no rows: NaN */
+        return 0;
+    }
+    if (!loss_vec && !(loss_vec = (float *)hero__cu_alloc(ar, (size_t)n * sizeof(float), 0))) return HERO_ENOMEM;
+    HERO__CU_LAUNCH(c, hero__kn_count_valid, 1, HERO__CU_T, (int *)(rl + n + 1), rl + n, targets, n);
+    HERO__CU_LAUNCH(c, hero__kn_lsr, hero__cu_rgrid((size_t)n), HERO__CU_T, logits, n, cols, targets, lsr, loss_vec, rl, dlogits,
+                    (const int *)(rl + n + 1));
     HERO__CU_LAUNCH(c, hero__kn_finish_valid, 1, HERO__CU_T, loss, rl, n, rl + n);
     return 0;
 }
@@ -16784,7 +16901,7 @@ static const hero__backend hero__cu_table = {
     hero__cu_merge_bwd, hero__cu_rows_copy, hero__cu_rows_add, hero__cu_attn_core_fwd,
     hero__cu_attn_core_bwd, hero__cu_modpool_fwd, hero__cu_modpool_bwd, hero__cu_rowmax, hero__cu_rowmax_bwd,
     hero__cu_pooler_fwd, hero__cu_dot, hero__cu_xent_rows, hero__cu_mffr_loss, hero__cu_rank_loss,
-    NULL, NULL, NULL, /* no TVC decoder kernels yet: the task is refused (hero__check_tvc) */
+    hero__cu_attn_x_fwd, hero__cu_attn_x_bwd, hero__cu_lsr_rows,
     hero__cu_prep_put, hero__cu_prep_flush, hero__cu_to_host, hero__cu_errmsg,
     hero__cu_model_init, hero__cu_model_free, hero__cu_act, hero__cu_pbase, hero__cu_model_copy,
     hero__cu_zero_grad, hero__cu_set_precision, hero__cu_device_name, hero__cu_model_sync,
