@@ -14903,9 +14903,13 @@ static int hero__init_kind(hero_model *m, const hero_param *p, double *scale) {
     if (hero__init_starts(n, "q_feat_attn.") || hero__init_starts(n, "video_query_linear.") ||
         hero__init_starts(n, "video_st_predictor.") || hero__init_starts(n, "video_ed_predictor.") ||
         hero__init_starts(n, "v_encoder.f_encoder.lm_head.dense.") || hero__init_starts(n, "qa_p") ||
-        hero__init_starts(n, "st_ed_p") || hero__init_starts(n, "violin_p")) { /* + the fine-tuning heads */
+        hero__init_starts(n, "st_ed_p") || hero__init_starts(n, "violin_p") || hero__init_starts(n, "decoder.") ||
+        hero__init_starts(n, "position_embeddings.")) { /* + the fine-tuning heads (TVC: made after v_encoder.initialize()) */
         /* PyTorch module defaults: modules created after the official init_weights pass */
-        if (strcmp(n, "q_feat_attn.query_pos_embed.position_embeddings.weight") == 0) { *scale = 1.0; return HERO__INIT_NORMAL; }
+        if (strcmp(n, "q_feat_attn.query_pos_embed.position_embeddings.weight") == 0 || strcmp(n, "position_embeddings.weight") == 0) {
+            *scale = 1.0; /* nn.Embedding: N(0, 1) */
+            return HERO__INIT_NORMAL;
+        }
         if (hero__init_ends(n, ".bias")) {
             char wname[sizeof(p->name) + 8];
             const hero_param *w;
