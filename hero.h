@@ -801,8 +801,15 @@ typedef struct hero_ft_item {
      by [SEP] question [SEP] answer_a; the same text as q_ids (padded with pad_id, positions from 0);
      labels = the answers, vsm_targets = the span targets as above;
    - HERO_TASK_VIOLIN: one row per item with [SEP] statement appended; labels 0 / 1.
+   - HERO_TASK_TVC (TvcTrainDataset / TvcEvalDataset): items = captions (or, for hero_tvc_generate,
+     the clips to caption: len may be 0), each with its ts; one temporal row per distinct video in
+     the order of first appearance (give a video's captions consecutively, as vid2caps), the
+     subtitle rows as VSM's; cap_ids = [cls_id (BOS)] words, cap_tgt = words [sep_id (EOS)], both cut
+     to opt->max_txt_len (> 0; the TVC setting, 60 in the release) and padded with pad_id / -1;
+     clip_ranges (st, ed) = (min(floor(ts0 / iv), n), min(max(round(ts1 / iv), st + 1), n)), ed
+     EXCLUSIVE, round half to even as Python; clip_vidx = the item's temporal row.
    opt: max_frames = the task's max_clip_len (the SubTokLmdb cut), sub_ctx_len, cls / sep / pad;
-   max_txt_len is not used (the fine-tuning datasets cut nothing; their DBs drop long queries).
+   max_txt_len is not used but by TVC (the other fine-tuning datasets cut nothing; their DBs drop long queries).
    iv = frame_interval (vfeat_interval: 1.5 s for TV, 2 for MSR-VTT). out is overwritten (not freed
    first); on error it is left zeroed. */
 HERODEF int hero_build_ft_batch(hero_batch *out, hero_task task, const hero_video *videos, int n_videos,
@@ -848,7 +855,8 @@ typedef struct hero_batch_field {
    f_sub_pos_ids, f_v_feats, f_v_pos_ids, f_attn_masks, f_gather_index, c_v_feats,
    c_attn_masks, num_subs, s2f_sub_idx, s2f_nframes, s2f_frames, then MFM: f_v_masks,
    c_v_masks, feat_targets; FOM: shuffled_orders, targets; VSM: query_input_ids,
-   query_pos_ids, query_attn_masks, q_vidx, targets. */
+   query_pos_ids, query_attn_masks, q_vidx, targets; TVC: cap_input_ids, cap_tgt_ids, clip_ranges
+   (in.clip_ranges_per_video / cap_attn_mask / cap_pos_ids follow from them and clip_vidx). */
 HERODEF int hero_batch_fields(const hero_batch *b, hero_batch_field *out);
 
 /* What a forward (and backward) pass produced. Pointers stay valid until the next call on the model. */
@@ -8686,7 +8694,7 @@ static void hero__ft_span(const hero_ft_item *it, double iv, int n, int32_t *st,
 static size_t hero__ft_text(hero_task task, const hero_ft_item *it, int cand, const hero_batch_options *o, int32_t *dst) {
     size_t n = 0, co = 0;
     int a;
-    if (task == HERO_TASK_VSM) return 0;
+    if (task == HERO_TASK_VSM || task == HERO_TASK_TVC) return 0;
     if (dst) dst[n] = o->sep_id;
     n++;
     if (dst && it->len) memcpy(dst + n, it->tokens, (size_t)it->len * sizeof(int32_t));
@@ -8699,6 +8707,94 @@ static size_t hero__ft_text(hero_task task, const hero_ft_item *it, int cand, co
         n += (size_t)it->cand_len[cand];
     }
     return n;
+}
+
+/* TVC (TvcTrainDataset / TvcEvalDataset + collate): one temporal row per distinct video (first
+   appearance order), the video inputs as VSM's; per item (caption, or clip to caption) input [BOS]
+   words, target words [EOS], both cut to max_txt_len (> 0), padded with pad_id / -1; clip range
+   st = min(floor(ts0 / iv), n), ed = min(max(round(ts1 / iv), st + 1), n) (round half to even, as
+   Python), n = the video's frames after the max_frames cut */
+static int hero__build_tvc_batch(hero_batch *out, const hero_video *videos, int n_videos, const hero_ft_item *items,
+                                 int n_items, double iv, const hero_batch_options *opt, hero_error *err) {
+    hero__dprep p;
+    hero_video *rows = NULL;
+    int32_t *item_row = NULL, *len = NULL, *txt = NULL;
+    size_t *off = NULL, total = 0;
+    int n_rows = 0, i, j, v, s, r, rc;
+    (void)n_videos;
+    memset(&p, 0, sizeof(p));
+    if (!(iv > 0)) return hero__fail(err, HERO_EINVAL, "hero_build_ft_batch: TVC needs frame_interval > 0 (got %g)", iv);
+    rows = (hero_video *)hero__dat_alloc((size_t)n_items, sizeof(hero_video));
+    item_row = (int32_t *)hero__dat_alloc((size_t)n_items, sizeof(int32_t));
+    if (!rows || !item_row) { rc = hero__fail(err, HERO_ENOMEM, "hero_build_ft_batch: out of memory"); goto done; }
+    for (i = 0; i < n_items; i++) {
+        for (j = 0; j < i && items[j].video != items[i].video; j++) {}
+        if (j < i) { item_row[i] = item_row[j]; continue; }
+        item_row[i] = n_rows;
+        rows[n_rows++] = videos[items[i].video];
+    }
+    if ((rc = hero__dprep_init(&p, rows, n_rows, opt, err)) != 0) goto done;
+    off = (size_t *)hero__dat_alloc((size_t)p.S, sizeof(size_t));
+    len = (int32_t *)hero__dat_zalloc((size_t)p.S, sizeof(int32_t));
+    if (!off || !len) { rc = hero__fail(err, HERO_ENOMEM, "hero_build_ft_batch: out of memory"); goto done; }
+    for (v = 0, r = 0; v < n_rows; v++)
+        for (s = 0; s < p.k[v]; s++, r++) {
+            size_t l = 1 + hero__dat_row_words(&p, rows, v, s, opt->sub_ctx_len, 0, NULL, NULL);
+            if (l > HERO__DAT_MAXDIM || total > (size_t)HERO__DAT_MAXDIM) { rc = hero__fail(err, HERO_ELIMIT, "row %d: %zu words", r, l); goto done; }
+            off[r] = total; len[r] = (int32_t)l; total += l;
+        }
+    if (!(txt = (int32_t *)hero__dat_zalloc(total, sizeof(int32_t)))) { rc = hero__fail(err, HERO_ENOMEM, "hero_build_ft_batch: out of memory"); goto done; }
+    for (v = 0, r = 0; v < n_rows; v++)
+        for (s = 0; s < p.k[v]; s++, r++) {
+            txt[off[r]] = opt->sep_id;
+            hero__dat_row_words(&p, rows, v, s, opt->sub_ctx_len, 0, NULL, txt + off[r] + 1);
+        }
+    if ((rc = hero__dat_collate_rows(out, &p, rows, txt, off, len, opt->pad_id, 1, 1, err)) != 0 ||
+        (rc = hero__dat_collate_clips(out, &p, rows, err)) != 0)
+        goto done;
+    /* the captions and their clips */
+    out->n_caps = n_items;
+    out->cap_len = 0;
+    for (i = 0; i < n_items; i++) {
+        int l = items[i].len + 1;
+        if (opt->max_txt_len > 0 && l > opt->max_txt_len) l = opt->max_txt_len;
+        if (l > out->cap_len) out->cap_len = l;
+    }
+    out->cap_ids = (int32_t *)hero__dat_alloc((size_t)n_items * out->cap_len, sizeof(int32_t));
+    out->cap_tgt = (int32_t *)hero__dat_alloc((size_t)n_items * out->cap_len, sizeof(int32_t));
+    out->clip_ranges = (int32_t *)hero__dat_alloc(2 * (size_t)n_items, sizeof(int32_t));
+    out->clip_vidx = (int32_t *)hero__dat_alloc((size_t)n_items, sizeof(int32_t));
+    if (!out->cap_ids || !out->cap_tgt || !out->clip_ranges || !out->clip_vidx) {
+        rc = hero__fail(err, HERO_ENOMEM, "hero_build_ft_batch: out of memory");
+        goto done;
+    }
+    for (i = 0; i < n_items; i++) {
+        const hero_ft_item *it = &items[i];
+        int L = out->cap_len, l = it->len + 1, n = p.T[item_row[i]];
+        double a, e;
+        if (opt->max_txt_len > 0 && l > opt->max_txt_len) l = opt->max_txt_len;
+        for (j = 0; j < L; j++) {
+            out->cap_ids[(size_t)i * L + j] = j >= l ? opt->pad_id : j == 0 ? opt->cls_id : it->tokens[j - 1];
+            out->cap_tgt[(size_t)i * L + j] = j >= l ? -1 : j < it->len ? it->tokens[j] : opt->sep_id;
+        }
+        a = floor(it->ts[0] / iv);
+        if (a > n) a = n;
+        e = nearbyint(it->ts[1] / iv); /* the default rounding mode: half to even, as Python's round */
+        if (e < a + 1) e = a + 1;
+        if (e > n) e = n;
+        if (a < 0) a = 0;
+        if (e < a) e = a;
+        out->clip_ranges[2 * i] = (int32_t)a;
+        out->clip_ranges[2 * i + 1] = (int32_t)e;
+        out->clip_vidx[i] = item_row[i];
+    }
+    out->task = HERO_TASK_TVC;
+    rc = 0;
+done:
+    hero__dprep_free(&p);
+    HERO_FREE(rows); HERO_FREE(item_row); HERO_FREE(off); HERO_FREE(len); HERO_FREE(txt);
+    if (rc) hero_batch_free(out);
+    return rc;
 }
 
 HERODEF int hero_build_ft_batch(hero_batch *out, hero_task task, const hero_video *videos, int n_videos,
@@ -8714,8 +8810,8 @@ HERODEF int hero_build_ft_batch(hero_batch *out, hero_task task, const hero_vide
     if (!out) return hero__fail(err, HERO_EINVAL, "hero_build_ft_batch: out is NULL");
     memset(out, 0, sizeof(*out));
     memset(&p, 0, sizeof(p));
-    if (task != HERO_TASK_VSM && task != HERO_TASK_VIDEOQA && task != HERO_TASK_VIOLIN)
-        return hero__fail(err, HERO_EINVAL, "hero_build_ft_batch: task %d is not VSM (VCMR / VR), VIDEOQA or VIOLIN", (int)task);
+    if (task != HERO_TASK_VSM && task != HERO_TASK_VIDEOQA && task != HERO_TASK_VIOLIN && task != HERO_TASK_TVC)
+        return hero__fail(err, HERO_EINVAL, "hero_build_ft_batch: task %d is not VSM (VCMR / VR), VIDEOQA, VIOLIN or TVC", (int)task);
     if (!videos || !items || n_videos < 1 || n_items < 1 || n_items > HERO__DAT_MAXDIM / 64)
         return hero__fail(err, HERO_EINVAL, "hero_build_ft_batch: need videos and 1..%d items (got %d videos, %d items)",
                           HERO__DAT_MAXDIM / 64, n_videos, n_items);
@@ -8733,7 +8829,10 @@ HERODEF int hero_build_ft_batch(hero_batch *out, hero_task task, const hero_vide
         }
         if (task == HERO_TASK_VIOLIN && (it->label < 0 || it->label > 1))
             return hero__fail(err, HERO_EINVAL, "item %d: VIOLIN label %d (need 0 or 1)", i, it->label);
+        if (task == HERO_TASK_TVC && (!it->has_ts || !(it->ts[0] == it->ts[0]) || !(it->ts[1] == it->ts[1])))
+            return hero__fail(err, HERO_EINVAL, "item %d: a TVC caption / clip needs its ts (seconds)", i);
     }
+    if (task == HERO_TASK_TVC) return hero__build_tvc_batch(out, videos, n_videos, items, n_items, frame_interval, opt, err);
     n_rows = n_items * k;
     rows = (hero_video *)hero__dat_alloc((size_t)n_rows, sizeof(hero_video));
     row_item = (const hero_ft_item **)hero__dat_alloc((size_t)n_rows, sizeof(*row_item));
@@ -8943,6 +9042,10 @@ HERODEF int hero_batch_fields(const hero_batch *b, hero_batch_field *out) {
         hero__dat_field(out, &n, "query_attn_masks", HERO_I32, b->q_mask, 2, b->Nq, b->Lq, 0);
         hero__dat_field(out, &n, "q_vidx", HERO_I32, b->q_vidx, 1, b->Nq, 0, 0);
         hero__dat_field(out, &n, "targets", HERO_I32, b->vsm_targets, 2, b->Nq, 2, 0);
+    } else if (b->task == HERO_TASK_TVC) {
+        hero__dat_field(out, &n, "cap_input_ids", HERO_I32, b->cap_ids, 2, b->n_caps, b->cap_len, 0);
+        hero__dat_field(out, &n, "cap_tgt_ids", HERO_I32, b->cap_tgt, 2, b->n_caps, b->cap_len, 0);
+        hero__dat_field(out, &n, "clip_ranges", HERO_I32, b->clip_ranges, 2, b->n_caps, 2, 0);
     }
     return n;
 }
