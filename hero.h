@@ -7235,8 +7235,9 @@ HERODEF int hero_config_from_json(hero_config *c, const char *path, hero_error *
 
 /* the extra keys of the official state dict that are not parameters of their own */
 static const char *hero__tied_key = "v_encoder.f_encoder.lm_head.decoder.weight";
-static int hero__is_buffer_key(const char *k) {
-    return strcmp(k, "v_encoder.pad") == 0 || strcmp(k, "v_encoder.f_encoder.pad") == 0;
+static int hero__is_buffer_key(const char *k) { /* + HeroForTvc's constants: the causal mask, the smoothing row */
+    return strcmp(k, "v_encoder.pad") == 0 || strcmp(k, "v_encoder.f_encoder.pad") == 0 || strcmp(k, "decoder.tri_mask") == 0 ||
+           strcmp(k, "loss_func.one_hot") == 0;
 }
 
 static void hero__report_add(char *list, size_t cap, int *count, const char *key) {
