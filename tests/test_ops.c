@@ -639,7 +639,32 @@ static void test_downstream(const char *dir) {
         } else if (t == 1) {
             check_task(&m, &b, NULL, "violin");
         } else if (t == 3) {
+            int bad = 0;
             check_task(&m, &b, NULL, "tvc (decoder, label smoothing, clip frames of the temporal output)");
+            for (rc = 0; rc < m.n_params; rc++) /* the task's parameter groups = what its backward reached */
+                if (m.table[rc].has_grad != hero_task_trains(HERO_TASK_TVC, m.table[rc].name)) {
+                    printf("  tvc: %s has_grad %d, hero_task_trains %d\n", m.table[rc].name, m.table[rc].has_grad,
+                           hero_task_trains(HERO_TASK_TVC, m.table[rc].name));
+                    bad++;
+                }
+            result("tvc: hero_task_trains names exactly the parameters the backward reaches", bad, 0);
+            { /* hostile / edge inputs: an empty clip runs (keys all masked), bad ranges and steps are refused */
+                hero_result r;
+                int32_t st = b.clip_ranges[0], ed = b.clip_ranges[1], ids[8 * 3], len[8];
+                int ok = 1;
+                b.clip_ranges[0] = b.clip_ranges[1] = b.L;
+                ok &= hero_forward_backward(&m, &b, 1, NULL, &r, &err) == 0 && r.loss == r.loss;
+                b.clip_ranges[1] = b.L + 1;
+                ok &= hero_forward_backward(&m, &b, 0, NULL, &r, &err) == HERO_EINVAL && strstr(err.msg, "clip 0") != NULL;
+                b.clip_ranges[0] = st; b.clip_ranges[1] = ed;
+                b.cap_tgt[0] = m.cfg.Vp;
+                ok &= hero_forward_backward(&m, &b, 0, NULL, &r, &err) == HERO_EINVAL;
+                b.cap_tgt[0] = -1;
+                ok &= hero_tvc_generate(&m, &b, 0, 0, 2, ids, len, NULL, NULL, NULL, &err) == HERO_EINVAL;
+                ok &= hero_tvc_generate(&m, &b, m.cfg.d_max_pos + 1, 0, 2, ids, len, NULL, NULL, NULL, &err) == HERO_EINVAL;
+                ok &= b.n_caps <= 8 && hero_tvc_generate(&m, &b, 3, 0, 2, ids, len, NULL, NULL, NULL, &err) == 0;
+                result("tvc: an empty clip trains (finite loss); bad clip range / target / steps refused; generation without the optional outputs", !ok, 0);
+            }
         } else {
             m.cfg.ranking_lse = 1; /* smooth ranking terms, as for vsm above */
             check_task(&m, &b, NULL, "vcmr (lse, one query per item)");
