@@ -371,6 +371,9 @@ typedef struct hero_config {
     int use_hard_negative, hard_pool_size;
     int conv_k;        /* VSM span predictor kernel (5) */
     int heads;         /* which task heads the model has (HERO_HEADS_*; 0 = VSM, the pre-training model) */
+    /* the TVC captioning decoder (d_config; HERO_HEADS_TVC only, else 0) */
+    int d_heads, d_inter, d_layers, d_max_pos;
+    float lsr;         /* TVC label smoothing (0.1, the release's lsr) */
 } hero_config;
 
 /* The task heads on top of the shared encoder (v_encoder.*), one set per official model class:
@@ -378,9 +381,11 @@ typedef struct hero_config {
                        HeroForVcmr, HeroForVr (the pre-training checkpoints and VCMR / VR fine-tuning)
    HERO_HEADS_VIDEOQA  qa_pool, qa_pred_head, st_ed_pool, st_ed_pred_head: HeroForVideoQA (TVQA, How2QA)
    HERO_HEADS_VIOLIN   violin_pool, violin_pred_head: HeroForViolin
+   HERO_HEADS_TVC      position_embeddings, emb_LayerNorm, decoder.layer.*: HeroForTvc (the captioning
+                       decoder of d_config; lm_head and the word table are the encoder's, tied)
    hero_model_load picks them from the checkpoint's keys; hero_model_load_heads starts a fine-tuning
    model of the given heads from any checkpoint (e.g. a pre-trained one). */
-enum { HERO_HEADS_VSM = 0, HERO_HEADS_VIDEOQA = 1, HERO_HEADS_VIOLIN = 2, HERO_HEADS_COUNT };
+enum { HERO_HEADS_VSM = 0, HERO_HEADS_VIDEOQA = 1, HERO_HEADS_VIOLIN = 2, HERO_HEADS_TVC = 3, HERO_HEADS_COUNT };
 
 /* Reads dims from an official model-config JSON file; F / max_frm_seq_len / fom_classes are
    left 0 (they come from the checkpoint) unless a "hero" object gives them. Loss settings
@@ -494,6 +499,43 @@ HERODEF void hero_config_default_losses(hero_config *c);
     X(vl2_w,      "violin_pred_head.linear_2.weight",                             2, 1, 2 * c->H, 0) \
     X(vl2_b,      "violin_pred_head.linear_2.bias",                               1, 1, 0, 0)
 
+/* the TVC decoder's own embeddings (HeroForTvc: c->heads == HERO_HEADS_TVC; words from f_word) */
+#define HERO_PARAMS_TVC(X) \
+    X(d_pos,      "position_embeddings.weight",                                   2, c->d_max_pos, c->H, 0) \
+    X(d_ln_w,     "emb_LayerNorm.weight",                                         1, c->H, 0, 0) \
+    X(d_ln_b,     "emb_LayerNorm.bias",                                           1, c->H, 0, 0)
+/* one decoder layer (BertDecoderLayer), names relative to "decoder.layer.{i}.": the causal
+   self-attention block and the cross-attention block in hero_attn_params' fields, the FFN */
+#define HERO_PARAMS_DEC_SELF(X) \
+    X(q_w,  "self_attention.query.weight",  2, c->H, c->H, 0) \
+    X(q_b,  "self_attention.query.bias",    1, c->H, 0, 0) \
+    X(k_w,  "self_attention.key.weight",    2, c->H, c->H, 0) \
+    X(k_b,  "self_attention.key.bias",      1, c->H, 0, 0) \
+    X(v_w,  "self_attention.value.weight",  2, c->H, c->H, 0) \
+    X(v_b,  "self_attention.value.bias",    1, c->H, 0, 0) \
+    X(o_w,  "add_norm_1.dense.weight",      2, c->H, c->H, 0) \
+    X(o_b,  "add_norm_1.dense.bias",        1, c->H, 0, 0) \
+    X(ln_w, "add_norm_1.LayerNorm.weight",  1, c->H, 0, 0) \
+    X(ln_b, "add_norm_1.LayerNorm.bias",    1, c->H, 0, 0)
+#define HERO_PARAMS_DEC_CROSS(X) \
+    X(q_w,  "dec_enc_attention.query.weight", 2, c->H, c->H, 0) \
+    X(q_b,  "dec_enc_attention.query.bias",   1, c->H, 0, 0) \
+    X(k_w,  "dec_enc_attention.key.weight",   2, c->H, c->H, 0) \
+    X(k_b,  "dec_enc_attention.key.bias",     1, c->H, 0, 0) \
+    X(v_w,  "dec_enc_attention.value.weight", 2, c->H, c->H, 0) \
+    X(v_b,  "dec_enc_attention.value.bias",   1, c->H, 0, 0) \
+    X(o_w,  "add_norm_2.dense.weight",        2, c->H, c->H, 0) \
+    X(o_b,  "add_norm_2.dense.bias",          1, c->H, 0, 0) \
+    X(ln_w, "add_norm_2.LayerNorm.weight",    1, c->H, 0, 0) \
+    X(ln_b, "add_norm_2.LayerNorm.bias",      1, c->H, 0, 0)
+#define HERO_PARAMS_DEC_FFN(X) \
+    X(i_w,   "intermidiate.dense.weight",    2, c->d_inter, c->H, 0) \
+    X(i_b,   "intermidiate.dense.bias",      1, c->d_inter, 0, 0) \
+    X(f_w,   "add_norm_3.dense.weight",      2, c->H, c->d_inter, 0) \
+    X(f_b,   "add_norm_3.dense.bias",        1, c->H, 0, 0) \
+    X(fln_w, "add_norm_3.LayerNorm.weight",  1, c->H, 0, 0) \
+    X(fln_b, "add_norm_3.LayerNorm.bias",    1, c->H, 0, 0)
+
 /* one attention block (BertAttention): names relative to "...attention." / "query_self_attention." */
 #define HERO_PARAMS_ATTN(X) \
     X(q_w,  "self.query.weight",        2, c->H, c->H, 0) \
@@ -522,6 +564,10 @@ typedef struct hero_layer_params {
     hero_attn_params attn;
     HERO_PARAMS_FFN(HERO__FIELD)
 } hero_layer_params;
+typedef struct hero_dec_layer_params {
+    hero_attn_params self, cross;                 /* self_attention + add_norm_1, dec_enc_attention + add_norm_2 */
+    HERO_PARAMS_DEC_FFN(HERO__FIELD)              /* intermidiate + add_norm_3 */
+} hero_dec_layer_params;
 typedef struct hero_params {
     HERO_PARAMS_GLOBAL(HERO__FIELD)
     HERO_PARAMS_VSM(HERO__FIELD)
@@ -530,6 +576,8 @@ typedef struct hero_params {
     hero_attn_params q_attn;                      /* q_feat_attn.query_self_attention.* (HERO_HEADS_VSM) */
     hero_layer_params f_layer[HERO_MAX_LAYERS];   /* v_encoder.f_encoder.encoder.layer.{i}.* */
     hero_layer_params c_layer[HERO_MAX_LAYERS];   /* v_encoder.c_encoder.encoder.layer.{i}.* */
+    HERO_PARAMS_TVC(HERO__FIELD)
+    hero_dec_layer_params d_layer[HERO_MAX_LAYERS]; /* decoder.layer.{i}.* (HERO_HEADS_TVC) */
 } hero_params;
 #undef HERO__FIELD
 
@@ -568,7 +616,8 @@ typedef enum hero_task {
     HERO_TASK_COUNT, /* the pre-training tasks end here (the trainer's mixture) */
     /* fine-tuning tasks (section 9, "Fine-tuning heads"; VCMR and VR are HERO_TASK_VSM batches) */
     HERO_TASK_VIDEOQA = 64, /* HeroForVideoQA: a model with HERO_HEADS_VIDEOQA */
-    HERO_TASK_VIOLIN        /* HeroForViolin: a model with HERO_HEADS_VIOLIN */
+    HERO_TASK_VIOLIN,       /* HeroForViolin: a model with HERO_HEADS_VIOLIN */
+    HERO_TASK_TVC           /* HeroForTvc (captioning): a model with HERO_HEADS_TVC */
 } hero_task;
 
 typedef struct hero_batch {
@@ -620,6 +669,17 @@ typedef struct hero_batch {
        VIDEOQA's span targets are vsm_targets [questions*2] (in.ts_targets) */
     int n_cand;             /* VIDEOQA: answer candidates per question (5) */
     int32_t *labels;        /* VIDEOQA [B / n_cand] answer (-1 = none, in.targets); VIOLIN [B] 0 / 1 */
+    /* TVC (data/tvc.py TvcTrainDataset.collate): the video inputs as above (B videos), n_caps
+       captions, each on the frames [st, ed) of its video's temporal output (in.clip_ranges, the
+       range EXCLUSIVE; captions grouped by video as in.clip_ranges_per_video, here one video index
+       per caption). The decoder reads positions 0..cap_len-1 (in.cap_pos_ids) and attends to the
+       ed - st frames of its clip (in.cap_attn_mask: derived, not a field). hero_tvc_generate reads
+       only clip_ranges / clip_vidx (cap_ids / cap_tgt may be NULL there). */
+    int n_caps, cap_len;
+    int32_t *cap_ids;       /* [n_caps*cap_len] in.cap_input_ids: BOS caption, padded with 1 */
+    int32_t *cap_tgt;       /* [n_caps*cap_len] in.cap_tgt_ids: caption EOS, -1 = ignored */
+    int32_t *clip_ranges;   /* [n_caps*2] st, ed (frames of its video, 0 <= st <= ed <= L) */
+    int32_t *clip_vidx;     /* [n_caps] the caption's video (0..B-1) */
 } hero_batch;
 
 HERODEF void hero_batch_free(hero_batch *b);
@@ -726,7 +786,7 @@ HERODEF int hero_build_batch(hero_batch *out, hero_task task, const hero_video *
                              int n_videos, const hero_batch_options *opt,
                              const hero_choices *choices, hero_rng *rng, hero_error *err);
 
-HERODEF const char *hero_task_name(hero_task t); /* "repr","mlm","mfm-nce","mffr","fom","vsm","videoqa","violin" */
+HERODEF const char *hero_task_name(hero_task t); /* "repr","mlm","mfm-nce","mffr","fom","vsm","videoqa","violin","tvc" */
 /* 1 if a backward pass of task t gives the parameter of this official name a gradient (the
    parameter groups the task declares; the frame mask embeddings need masked frames, the span
    predictors and video_query_linear lw_st_ed != 0), else 0. */
@@ -758,8 +818,15 @@ typedef struct hero_ft_item {
      by [SEP] question [SEP] answer_a; the same text as q_ids (padded with pad_id, positions from 0);
      labels = the answers, vsm_targets = the span targets as above;
    - HERO_TASK_VIOLIN: one row per item with [SEP] statement appended; labels 0 / 1.
+   - HERO_TASK_TVC (TvcTrainDataset / TvcEvalDataset): items = captions (or, for hero_tvc_generate,
+     the clips to caption: len may be 0), each with its ts; one temporal row per distinct video in
+     the order of first appearance (give a video's captions consecutively, as vid2caps), the
+     subtitle rows as VSM's; cap_ids = [cls_id (BOS)] words, cap_tgt = words [sep_id (EOS)], both cut
+     to opt->max_txt_len (> 0; the TVC setting, 60 in the release) and padded with pad_id / -1;
+     clip_ranges (st, ed) = (min(floor(ts0 / iv), n), min(max(round(ts1 / iv), st + 1), n)), ed
+     EXCLUSIVE, round half to even as Python; clip_vidx = the item's temporal row.
    opt: max_frames = the task's max_clip_len (the SubTokLmdb cut), sub_ctx_len, cls / sep / pad;
-   max_txt_len is not used (the fine-tuning datasets cut nothing; their DBs drop long queries).
+   max_txt_len is not used but by TVC (the other fine-tuning datasets cut nothing; their DBs drop long queries).
    iv = frame_interval (vfeat_interval: 1.5 s for TV, 2 for MSR-VTT). out is overwritten (not freed
    first); on error it is left zeroed. */
 HERODEF int hero_build_ft_batch(hero_batch *out, hero_task task, const hero_video *videos, int n_videos,
@@ -805,7 +872,8 @@ typedef struct hero_batch_field {
    f_sub_pos_ids, f_v_feats, f_v_pos_ids, f_attn_masks, f_gather_index, c_v_feats,
    c_attn_masks, num_subs, s2f_sub_idx, s2f_nframes, s2f_frames, then MFM: f_v_masks,
    c_v_masks, feat_targets; FOM: shuffled_orders, targets; VSM: query_input_ids,
-   query_pos_ids, query_attn_masks, q_vidx, targets. */
+   query_pos_ids, query_attn_masks, q_vidx, targets; TVC: cap_input_ids, cap_tgt_ids, clip_ranges
+   (in.clip_ranges_per_video / cap_attn_mask / cap_pos_ids follow from them and clip_vidx). */
 HERODEF int hero_batch_fields(const hero_batch *b, hero_batch_field *out);
 
 /* What a forward (and backward) pass produced. Pointers stay valid until the next call on the model. */
@@ -834,7 +902,13 @@ typedef struct hero_result {
     const float *fused; int fused_len; /* the temporal encoder over [frames ; text]: [B, L + Lq, H] */
     const float *pooled;      /* VIDEOQA qa_pooled_video [Q, n_cand, H]; VIOLIN pooled_video [B, H] */
     const float *span_pooled; /* VIDEOQA st_ed_pooled_video [Q, L, H] (softmax across the candidates) */
-    float loss_task;          /* VIDEOQA loss_qa (cross-entropy over the candidates); VIOLIN the BCE */
+    float loss_task;          /* VIDEOQA loss_qa (cross-entropy over the candidates); VIOLIN the BCE; TVC the caption loss */
+    /* TVC: frames of the clips (c_seq rows [st, ed), zero padded) [n_caps, clip_len, H], the decoder's
+       input LN(word + position) and output [n_caps, cap_len, H]; scores [n_caps*cap_len, Vp] (the MLM
+       head over the padded vocabulary); loss_vec [n_caps*cap_len] the label-smoothed KL per target
+       (0 where the target is -1); loss = their mean over the targets that are not -1 */
+    const float *clip_frames; int clip_len;
+    const float *dec_in, *dec_out;
 } hero_result;
 
 /* A growing scratch arena for activations (reset at every forward). */
@@ -915,6 +989,18 @@ HERODEF int hero_vcmr_scores(hero_model *m, const float *mq, int Nq, const float
    truth): *loss and *acc are NaN. */
 HERODEF int hero_qa_eval(const float *logits, int n, int cols, const int32_t *labels, int64_t *pred, double *loss,
                          double *acc);
+/* TVC greedy captioning (inf_tvc.py, TvcGenerator.greedy_decode) with a HERO_HEADS_TVC model: b is a
+   HERO_TASK_TVC batch of which the video inputs, n_caps, clip_ranges and clip_vidx are read (the
+   captions are not). Each clip's caption starts with bos; step s (0..max_steps-1) runs the decoder
+   on the s + 1 ids so far and feeds the argmax (first maximum, padded vocabulary) of the last
+   position. Outputs (host memory): ids [n_caps*max_steps] the last pass's argmax of every position
+   cut before the first eos, -1 after; len [n_caps] the caption lengths (0: eos first). Optional
+   (NULL: not written): step_scores [n_caps, max_steps, Vp] the last position's scores of each step,
+   final_scores [n_caps, max_steps, Vp] the last pass over all positions, final_argmax
+   [n_caps*max_steps] its argmax. max_steps <= d_config.max_position_embeddings. */
+HERODEF int hero_tvc_generate(hero_model *m, const hero_batch *b, int max_steps, int bos, int eos, int32_t *ids,
+                              int32_t *len, float *step_scores, float *final_scores, int32_t *final_argmax,
+                              hero_error *err);
 /* Encodes queries: ids / mask [Nq, Lq] (CLS + words, padded with 1 / 0) -> mq [Nq, H]. */
 HERODEF int hero_encode_queries(hero_model *m, const int32_t *ids, const int32_t *mask, int Nq, int Lq,
                                 float *mq, hero_error *err);
@@ -2603,6 +2689,13 @@ typedef struct hero__backend {
     void (*mffr_loss)(hero_arena *ar, float *lv, float *dout, float *loss, const float *pred, const float *tgt, int nm, int F);
     int (*rank_loss)(hero_arena *ar, hero_model *m, const float *q2v, int Nq, int Nv, float *mat_ctx, float *mat_q,
                     float *loss_ctx, float *loss_q, float *dq2v);
+    /* the TVC decoder (NULL: the backend has no TVC; hero__check_tvc refuses the task) */
+    void (*attn_x_fwd)(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
+                      const int32_t *mask, int N, int T, int Tk, int H, int A);
+    int (*attn_x_bwd)(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q, const float *k,
+                     const float *v, const float *att, int N, int T, int Tk, int H, int A);
+    int (*lsr_rows)(hero_arena *ar, const float *logits, int n, int cols, const int32_t *targets, float lsr, float *loss_vec,
+                   float *dlogits, float *loss);
     /* a pass's inputs: src where the kernels read it (queued), then every queued copy at once */
     void *(*prep_put)(hero_arena *ar, struct hero__prep *P, const void *src, size_t bytes);
     int (*prep_flush)(hero_arena *ar, struct hero__prep *P);
@@ -3463,73 +3556,87 @@ static void hero__rows_add(float *dst, const float *src, const hero__rowmap *mp,
 
 /* the attention core of every head: att[n,h] = softmax(Q K^T / sqrt(d) + (1 - mask) * -10000),
    ctx[n,:,h] = att V. q/k/v/ctx [N,T,H] (head h = columns h*d..), att [N,A,T,T].
-   Threads: the (n, h) pairs split across the pool (each pair's numbers whatever the split). */
+   Threads: the (n, h) pairs split across the pool (each pair's numbers whatever the split).
+   hero__attn_x_*: the same with T queries over Tk keys (q/ctx [N,T,H], k/v [N,Tk,H], att
+   [N,A,T,Tk], key mask [N,Tk]); mask NULL = causal (T == Tk): key j > query i gets -10000, the
+   TVC decoder's tri_mask, and no key padding mask. */
 typedef struct hero__attn_ctx {
     float *att, *ctx, *dq, *dk, *dv, *scratch;
     const float *q, *k, *v, *dctx, *catt;
     const int32_t *mask;
-    int T, H, A;
+    int T, H, A, Tk;
 } hero__attn_ctx;
 static void hero__attn_core_fwd_pairs(void *c, int part, size_t p0, size_t p1) {
     const hero__attn_ctx *a = (const hero__attn_ctx *)c;
-    int T = a->T, H = a->H, A = a->A, d = H / A, i, j;
+    int T = a->T, Tk = a->Tk, H = a->H, A = a->A, d = H / A, i, j;
     float sq = sqrtf((float)d);
     size_t p;
     (void)part;
     for (p = p0; p < p1; p++) {
         int n = (int)(p / (size_t)A), h = (int)(p % (size_t)A);
-        const float *Q = a->q + (size_t)n * T * H + h * d, *K = a->k + (size_t)n * T * H + h * d;
-        const float *Vv = a->v + (size_t)n * T * H + h * d;
-        float *S = a->att + ((size_t)n * A + h) * T * T;
-        hero__gemm(0, 1, T, T, d, 1.0f, Q, H, K, H, 0.0f, S, T);
+        const float *Q = a->q + (size_t)n * T * H + h * d, *K = a->k + (size_t)n * Tk * H + h * d;
+        const float *Vv = a->v + (size_t)n * Tk * H + h * d;
+        float *S = a->att + ((size_t)n * A + h) * T * Tk;
+        hero__gemm(0, 1, T, Tk, d, 1.0f, Q, H, K, H, 0.0f, S, Tk);
         for (i = 0; i < T; i++) {
-            float *row = S + (size_t)i * T;
-            for (j = 0; j < T; j++) row[j] = row[j] / sq + (1.0f - (float)a->mask[(size_t)n * T + j]) * -10000.0f;
-            hero__softmax_row(row, T);
+            float *row = S + (size_t)i * Tk;
+            if (a->mask)
+                for (j = 0; j < Tk; j++) row[j] = row[j] / sq + (1.0f - (float)a->mask[(size_t)n * Tk + j]) * -10000.0f;
+            else
+                for (j = 0; j < Tk; j++) row[j] = row[j] / sq + (j > i ? -10000.0f : 0.0f);
+            hero__softmax_row(row, Tk);
         }
-        hero__gemm(0, 0, T, d, T, 1.0f, S, T, Vv, H, 0.0f, a->ctx + (size_t)n * T * H + h * d, H);
+        hero__gemm(0, 0, T, d, Tk, 1.0f, S, Tk, Vv, H, 0.0f, a->ctx + (size_t)n * T * H + h * d, H);
     }
+}
+static void hero__attn_x_fwd(float *att, float *ctx, const float *q, const float *k, const float *v, const int32_t *mask,
+                             int N, int T, int Tk, int H, int A) {
+    hero__attn_ctx a;
+    size_t np = (size_t)(N > 0 ? N : 0) * (size_t)(A > 0 ? A : 0);
+    memset(&a, 0, sizeof(a));
+    a.att = att; a.ctx = ctx; a.q = q; a.k = k; a.v = v; a.mask = mask; a.T = T; a.Tk = Tk; a.H = H; a.A = A;
+    hero__for(hero__attn_core_fwd_pairs, &a, np, hero__for_parts(np * (size_t)T * Tk * (H / (A > 0 ? A : 1)), 32768));
 }
 static void hero__attn_core_fwd(float *att, float *ctx, const float *q, const float *k, const float *v, const int32_t *mask,
                                 int N, int T, int H, int A) {
-    hero__attn_ctx a;
-    size_t np = (size_t)(N > 0 ? N : 0) * (size_t)(A > 0 ? A : 0);
-    memset(&a, 0, sizeof(a));
-    a.att = att; a.ctx = ctx; a.q = q; a.k = k; a.v = v; a.mask = mask; a.T = T; a.H = H; a.A = A;
-    hero__for(hero__attn_core_fwd_pairs, &a, np, hero__for_parts(np * (size_t)T * T * (H / (A > 0 ? A : 1)), 32768));
+    hero__attn_x_fwd(att, ctx, q, k, v, mask, N, T, T, H, A);
 }
-/* its backward: dq, dk, dv [N,T,H] += from dctx */
+/* its backward: dq [N,T,H], dk, dv [N,Tk,H] += from dctx (the mask is in att already) */
 static void hero__attn_core_bwd_pairs(void *c, int part, size_t p0, size_t p1) {
     const hero__attn_ctx *a = (const hero__attn_ctx *)c;
-    int T = a->T, H = a->H, A = a->A, d = H / A, i;
+    int T = a->T, Tk = a->Tk, H = a->H, A = a->A, d = H / A, i;
     float sq = sqrtf((float)d);
-    float *dP = a->scratch + (size_t)part * 2 * T * T, *dS = dP + (size_t)T * T;
+    float *dP = a->scratch + (size_t)part * 2 * T * Tk, *dS = dP + (size_t)T * Tk;
     size_t p;
     for (p = p0; p < p1; p++) {
         int n = (int)(p / (size_t)A), h = (int)(p % (size_t)A);
-        size_t base = (size_t)n * T * H + h * d;
-        const float *P = a->catt + ((size_t)n * A + h) * T * T;
-        hero__gemm(0, 1, T, T, d, 1.0f, a->dctx + base, H, a->v + base, H, 0.0f, dP, T);  /* dP = dctx V^T */
-        hero__gemm(1, 0, T, d, T, 1.0f, P, T, a->dctx + base, H, 1.0f, a->dv + base, H);  /* dV += P^T dctx */
-        memset(dS, 0, (size_t)T * T * sizeof(float));
-        for (i = 0; i < T; i++) hero__softmax_row_bwd(dS + (size_t)i * T, dP + (size_t)i * T, P + (size_t)i * T, T);
-        for (i = 0; i < T * T; i++) dS[i] /= sq;
-        hero__gemm(0, 0, T, d, T, 1.0f, dS, T, a->k + base, H, 1.0f, a->dq + base, H);    /* dQ += dS K */
-        hero__gemm(1, 0, T, d, T, 1.0f, dS, T, a->q + base, H, 1.0f, a->dk + base, H);    /* dK += dS^T Q */
+        size_t base = (size_t)n * T * H + h * d, kbase = (size_t)n * Tk * H + h * d;
+        const float *P = a->catt + ((size_t)n * A + h) * T * Tk;
+        hero__gemm(0, 1, T, Tk, d, 1.0f, a->dctx + base, H, a->v + kbase, H, 0.0f, dP, Tk);  /* dP = dctx V^T */
+        hero__gemm(1, 0, Tk, d, T, 1.0f, P, Tk, a->dctx + base, H, 1.0f, a->dv + kbase, H);  /* dV += P^T dctx */
+        memset(dS, 0, (size_t)T * Tk * sizeof(float));
+        for (i = 0; i < T; i++) hero__softmax_row_bwd(dS + (size_t)i * Tk, dP + (size_t)i * Tk, P + (size_t)i * Tk, Tk);
+        for (i = 0; i < T * Tk; i++) dS[i] /= sq;
+        hero__gemm(0, 0, T, d, Tk, 1.0f, dS, Tk, a->k + kbase, H, 1.0f, a->dq + base, H);    /* dQ += dS K */
+        hero__gemm(1, 0, Tk, d, T, 1.0f, dS, Tk, a->q + base, H, 1.0f, a->dk + kbase, H);    /* dK += dS^T Q */
     }
+}
+static int hero__attn_x_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
+                            const float *k, const float *v, const float *att, int N, int T, int Tk, int H, int A) {
+    hero__attn_ctx a;
+    size_t np = (size_t)(N > 0 ? N : 0) * (size_t)(A > 0 ? A : 0);
+    int parts = hero__for_parts(np * (size_t)T * Tk * (H / (A > 0 ? A : 1)), 32768);
+    if (np == 0) return 0;
+    memset(&a, 0, sizeof(a));
+    a.scratch = (float *)hero__alloc(ar, (size_t)parts * 2 * T * Tk * sizeof(float)); /* dP, dS of each part */
+    if (!a.scratch) return HERO_ENOMEM;
+    a.dq = dq; a.dk = dk; a.dv = dv; a.dctx = dctx; a.q = q; a.k = k; a.v = v; a.catt = att; a.T = T; a.Tk = Tk; a.H = H; a.A = A;
+    hero__for(hero__attn_core_bwd_pairs, &a, np, parts);
+    return 0;
 }
 static int hero__attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
                                const float *k, const float *v, const float *att, int N, int T, int H, int A) {
-    hero__attn_ctx a;
-    size_t np = (size_t)(N > 0 ? N : 0) * (size_t)(A > 0 ? A : 0);
-    int parts = hero__for_parts(np * (size_t)T * T * (H / (A > 0 ? A : 1)), 32768);
-    if (np == 0) return 0;
-    memset(&a, 0, sizeof(a));
-    a.scratch = (float *)hero__alloc(ar, (size_t)parts * 2 * T * T * sizeof(float)); /* dP, dS of each part */
-    if (!a.scratch) return HERO_ENOMEM;
-    a.dq = dq; a.dk = dk; a.dv = dv; a.dctx = dctx; a.q = q; a.k = k; a.v = v; a.catt = att; a.T = T; a.H = H; a.A = A;
-    hero__for(hero__attn_core_bwd_pairs, &a, np, parts);
-    return 0;
+    return hero__attn_x_bwd(ar, dq, dk, dv, dctx, q, k, v, att, N, T, T, H, A);
 }
 
 /* modular attention pooling (VSM query): alpha[n] = softmax(alpha[n]) in place (masked logits in),
@@ -3625,6 +3732,55 @@ static int hero__xent_rows(hero_arena *ar, const float *logits, int n, int cols,
     x.logits = logits; x.targets = targets; x.dlogits = dlogits; x.scale = scale;
     x.cols = cols; x.stride = stride; x.valid = valid;
     hero__for(hero__xent_rows_part, &x, (size_t)(n > 0 ? n : 0), parts);
+    for (r = 0; r < n; r++) if (targets[r] >= 0) sum += x.lossr[r];
+    *loss = valid ? (float)(sum / valid) : NAN;
+    return 0;
+}
+
+/* label-smoothed loss (TVC, the official LabelSmoothingLoss): per row r with targets[r] >= 0,
+   q = lsr / (cols - 1) off the target, 1 - lsr on it; loss_vec[r] = KL(q || softmax(logits[r])) =
+   sum_v q_v (log q_v - log_softmax_v) (0 for ignored rows); *loss = their mean; dlogits (may be NULL)
+   = (softmax - q) / valid (0 on ignored rows). logits [n, cols] contiguous. */
+static void hero__lsr_rows_part(void *c, int part, size_t r0, size_t r1) {
+    const hero__xent_ctx *x = (const hero__xent_ctx *)c;
+    int cols = x->cols, j, t;
+    float lsr = x->scale, sv = lsr / (float)(cols > 1 ? cols - 1 : 1), conf = 1.0f - lsr;
+    float lsv = sv > 0 ? logf(sv) : 0.0f, lconf = conf > 0 ? logf(conf) : 0.0f;
+    size_t r;
+    (void)part;
+    for (r = r0; r < r1; r++) {
+        const float *z = x->logits + r * (size_t)cols;
+        float *dz = x->dlogits ? x->dlogits + r * (size_t)cols : NULL;
+        float mx = -INFINITY, lse;
+        double se = 0, acc = 0;
+        t = x->targets[r];
+        if (t < 0) {
+            x->lossr[r] = 0;
+            if (dz) memset(dz, 0, (size_t)cols * sizeof(float));
+            continue;
+        }
+        for (j = 0; j < cols; j++) if (z[j] > mx) mx = z[j];
+        for (j = 0; j < cols; j++) se += exp((double)(z[j] - mx));
+        lse = mx + (float)log(se);
+        for (j = 0; j < cols; j++) {
+            float lp = z[j] - lse, q = j == t ? conf : sv, lq = j == t ? lconf : lsv;
+            if (q > 0) acc += (double)q * (double)(lq - lp);
+            if (dz) dz[j] = (expf(lp) - q) / (float)x->valid;
+        }
+        x->lossr[r] = (float)acc;
+    }
+}
+static int hero__lsr_rows(hero_arena *ar, const float *logits, int n, int cols, const int32_t *targets, float lsr,
+                          float *loss_vec, float *dlogits, float *loss) {
+    int r, valid = 0, parts = hero__for_parts((size_t)(n > 0 ? n : 0) * (size_t)(cols > 0 ? cols : 0), 65536);
+    double sum = 0;
+    hero__xent_ctx x;
+    memset(&x, 0, sizeof(x));
+    x.lossr = loss_vec ? loss_vec : (float *)hero__alloc(ar, (size_t)(n > 0 ? n : 1) * sizeof(float));
+    if (!x.lossr) return HERO_ENOMEM;
+    for (r = 0; r < n; r++) if (targets[r] >= 0) valid++;
+    x.logits = logits; x.targets = targets; x.dlogits = dlogits; x.scale = lsr; x.cols = cols; x.valid = valid;
+    hero__for(hero__lsr_rows_part, &x, (size_t)(n > 0 ? n : 0), parts);
     for (r = 0; r < n; r++) if (targets[r] >= 0) sum += x.lossr[r];
     *loss = valid ? (float)(sum / valid) : NAN;
     return 0;
@@ -4337,6 +4493,19 @@ static int hero__cpu_rank_loss(hero_arena *ar, hero_model *m, const float *q2v, 
     (void)ar;
     return hero__rank_loss(m, q2v, Nq, Nv, mat_ctx, mat_q, loss_ctx, loss_q, dq2v);
 }
+static void hero__cpu_attn_x_fwd(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
+                                 const int32_t *mask, int N, int T, int Tk, int H, int A) {
+    (void)ar;
+    hero__attn_x_fwd(att, ctx, q, k, v, mask, N, T, Tk, H, A);
+}
+static int hero__cpu_attn_x_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
+                                const float *k, const float *v, const float *att, int N, int T, int Tk, int H, int A) {
+    return hero__attn_x_bwd(ar, dq, dk, dv, dctx, q, k, v, att, N, T, Tk, H, A);
+}
+static int hero__cpu_lsr_rows(hero_arena *ar, const float *logits, int n, int cols, const int32_t *targets, float lsr,
+                              float *loss_vec, float *dlogits, float *loss) {
+    return hero__lsr_rows(ar, logits, n, cols, targets, lsr, loss_vec, dlogits, loss);
+}
 /* a pass's inputs stay where they are; results are host memory already */
 static void *hero__cpu_prep_put(hero_arena *ar, struct hero__prep *P, const void *src, size_t bytes) {
     (void)ar; (void)P; (void)bytes;
@@ -4413,6 +4582,7 @@ static const hero__backend hero__cpu_table = {
     hero__cpu_rows_copy, hero__cpu_rows_add, hero__cpu_attn_core_fwd, hero__cpu_attn_core_bwd,
     hero__cpu_modpool_fwd, hero__cpu_modpool_bwd, hero__cpu_rowmax, hero__cpu_rowmax_bwd,
     hero__cpu_pooler_fwd, hero__cpu_dot, hero__cpu_xent_rows, hero__cpu_mffr_loss, hero__cpu_rank_loss,
+    hero__cpu_attn_x_fwd, hero__cpu_attn_x_bwd, hero__cpu_lsr_rows,
     hero__cpu_prep_put, hero__cpu_prep_flush, hero__cpu_to_host, hero__cpu_errmsg,
     hero__cpu_model_init, hero__cpu_model_free, hero__cpu_act, hero__cpu_pbase, hero__cpu_model_copy,
     hero__cpu_zero_grad, hero__cpu_set_precision, hero__cpu_device_name, hero__cpu_model_sync,
@@ -4590,6 +4760,18 @@ static int hero__k_attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv
                                  const float *k, const float *v, const float *att, int N, int T, int H, int A) {
     return hero__be(ar)->attn_core_bwd(ar, dq, dk, dv, dctx, q, k, v, att, N, T, H, A);
 }
+static void hero__k_attn_x_fwd(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
+                               const int32_t *mask, int N, int T, int Tk, int H, int A) {
+    hero__be(ar)->attn_x_fwd(ar, att, ctx, q, k, v, mask, N, T, Tk, H, A);
+}
+static int hero__k_attn_x_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
+                              const float *k, const float *v, const float *att, int N, int T, int Tk, int H, int A) {
+    return hero__be(ar)->attn_x_bwd(ar, dq, dk, dv, dctx, q, k, v, att, N, T, Tk, H, A);
+}
+static int hero__k_lsr_rows(hero_arena *ar, const float *logits, int n, int cols, const int32_t *targets, float lsr,
+                            float *loss_vec, float *dlogits, float *loss) {
+    return hero__be(ar)->lsr_rows(ar, logits, n, cols, targets, lsr, loss_vec, dlogits, loss);
+}
 static void hero__k_modpool_fwd(hero_arena *ar, float *alpha, float *mq, const float *x, int N, int T, int H) {
     hero__be(ar)->modpool_fwd(ar, alpha, mq, x, N, T, H);
 }
@@ -4650,6 +4832,11 @@ typedef struct hero__prep {
     const int32_t *ft_tr;             /* VIDEOQA: [Q*L*k] row (q, a, l) of [Q, k, L] for row (q, l, a) */
     const int32_t *ft_qmask;          /* VIDEOQA: [Q*L] the first candidate's frame mask of each question */
     hero__rowmap wmap, qmap;          /* GPU: word-table rows of the text / the VSM queries (hero__k_embed_bwd) */
+    int tvc_Lc, tvc_n;                /* TVC: clip length (frames of the longest clip), clip frame rows */
+    const int32_t *tvc_src, *tvc_dst; /* TVC: [tvc_n] c_seq row (v*L + st + j) -> clip row (n*Lc + j) */
+    const int32_t *tvc_mask;          /* TVC: [n_caps*Lc] cap_attn_mask */
+    const int32_t *tvc_pos;           /* TVC: [max(cap_len, steps)] positions 0.. */
+    hero__rowmap tvc_map, tvc_wmap;   /* TVC backward: c_seq rows <- clip rows; GPU: word-table rows of the captions */
     int n_up, failed;                 /* HERO_CUDA: the pending copies (and whether space ran out) */
     struct { void *dst; const void *src; size_t bytes; } up[48];
 } hero__prep;
@@ -4777,6 +4964,22 @@ static int hero__walk_params(hero_model *m, int assign) {
         prefix[0] = 0;
         if (c->heads == HERO_HEADS_VIDEOQA) { HERO_PARAMS_VIDEOQA(HERO__REG) }
         if (c->heads == HERO_HEADS_VIOLIN) { HERO_PARAMS_VIOLIN(HERO__REG) }
+        if (c->heads == HERO_HEADS_TVC) { HERO_PARAMS_TVC(HERO__REG) }
+    }
+    for (l = 0; c->heads == HERO_HEADS_TVC && l < c->d_layers; l++) { /* the TVC decoder */
+        snprintf(prefix, sizeof(prefix), "decoder.layer.%d.", l);
+        {
+            hero_attn_params *PP = &P->d_layer[l].self, *GG = &G->d_layer[l].self;
+            HERO_PARAMS_DEC_SELF(HERO__REG)
+        }
+        {
+            hero_attn_params *PP = &P->d_layer[l].cross, *GG = &G->d_layer[l].cross;
+            HERO_PARAMS_DEC_CROSS(HERO__REG)
+        }
+        {
+            hero_dec_layer_params *PP = &P->d_layer[l], *GG = &G->d_layer[l];
+            HERO_PARAMS_DEC_FFN(HERO__REG)
+        }
     }
 #undef HERO__REG
     if (!assign && m->table) m->n_floats = off;
@@ -4792,6 +4995,12 @@ static int hero__check_config(const hero_config *c, hero_error *err) {
         return hero__fail(err, HERO_EINVAL, "config: layer counts %d / %d out of range [0, %d]", c->f_layers, c->c_layers,
                           HERO_MAX_LAYERS);
     if (c->heads < 0 || c->heads >= HERO_HEADS_COUNT) return hero__fail(err, HERO_EINVAL, "config: unknown task heads %d", c->heads);
+    if (c->heads == HERO_HEADS_TVC &&
+        (c->d_heads <= 0 || c->H % c->d_heads || c->d_layers < 0 || c->d_layers > HERO_MAX_LAYERS || c->d_inter <= 0 ||
+         c->d_max_pos <= 0 || !(c->lsr >= 0.0f && c->lsr <= 1.0f)))
+        return hero__fail(err, HERO_EINVAL, "config: bad TVC decoder (d_config: heads %d for hidden %d, layers %d of [0, %d], "
+                          "inter %d, positions %d; lsr %g)", c->d_heads, c->H, c->d_layers, HERO_MAX_LAYERS, c->d_inter,
+                          c->d_max_pos, (double)c->lsr);
     if (c->f_inter <= 0 || c->c_inter <= 0 || c->V <= 0 || c->Vp < c->V || c->f_max_pos <= 0 || c->c_max_pos <= 0 ||
         c->q_max_pos <= 0 || c->F <= 0 || c->max_frm_seq_len <= 0 || c->fom_classes <= 0 || c->conv_k <= 0 ||
         !(c->conv_k & 1))
@@ -4813,6 +5022,7 @@ HERODEF void hero_config_default_losses(hero_config *c) {
     c->use_hard_negative = 0;
     c->hard_pool_size = 20;
     c->conv_k = 5;
+    c->lsr = 0.1f;
     if (c->layer_norm_eps <= 0) c->layer_norm_eps = 1e-12f;
 }
 
@@ -5653,6 +5863,7 @@ enum {
     HERO__GROUP_VSM = 1u << 12,        /* video_query_linear */
     HERO__GROUP_HEAD_VIDEOQA = 1u << 13, /* qa_pool, qa_pred_head, st_ed_pool, st_ed_pred_head */
     HERO__GROUP_HEAD_VIOLIN = 1u << 14,  /* violin_pool, violin_pred_head */
+    HERO__GROUP_HEAD_TVC = 1u << 15,     /* position_embeddings, emb_LayerNorm, decoder (HeroForTvc) */
     HERO__GROUP_OTHER = 1u << 30       /* anything else (the pooler) */
 };
 static unsigned hero__param_group(const char *name) {
@@ -5678,7 +5889,10 @@ static unsigned hero__param_group(const char *name) {
         {"st_ed_pool.", HERO__GROUP_HEAD_VIDEOQA},
         {"st_ed_pred_head.", HERO__GROUP_HEAD_VIDEOQA},
         {"violin_pool.", HERO__GROUP_HEAD_VIOLIN},
-        {"violin_pred_head.", HERO__GROUP_HEAD_VIOLIN}};
+        {"violin_pred_head.", HERO__GROUP_HEAD_VIOLIN},
+        {"position_embeddings.", HERO__GROUP_HEAD_TVC},
+        {"emb_LayerNorm.", HERO__GROUP_HEAD_TVC},
+        {"decoder.", HERO__GROUP_HEAD_TVC}};
     size_t i;
     for (i = 0; i < sizeof(g) / sizeof(g[0]); i++)
         if (strncmp(name, g[i].prefix, strlen(g[i].prefix)) == 0) return g[i].group;
@@ -5780,6 +5994,38 @@ static int hero__check_ft(const hero_model *m, const hero_batch *b, hero_error *
             return hero__fail(err, HERO_EINVAL, "batch: span target (%d, %d) outside [0, %d)", b->vsm_targets[2 * i], b->vsm_targets[2 * i + 1], b->L);
     }
     return 0;
+}
+/* TVC: a model with the decoder on a backend that has its kernels; the clips; the captions (train) */
+static int hero__check_tvc_clips(const hero_model *m, const hero_batch *b, int train, hero_error *err) {
+    const hero_config *c = &m->cfg;
+    int i;
+    if (c->heads != HERO_HEADS_TVC)
+        return hero__fail(err, HERO_EINVAL, "batch: task tvc needs a model with the TVC decoder (the model has heads %d)", c->heads);
+    if (!hero__mbe(m)->attn_x_fwd || !hero__mbe(m)->attn_x_bwd || !hero__mbe(m)->lsr_rows)
+        return hero__fail(err, HERO_EDEVICE, "task tvc: the %s backend has no TVC decoder kernels (run TVC on the CPU build)",
+                          hero__mbe(m)->name);
+    if (b->n_caps <= 0 || !b->clip_ranges || !b->clip_vidx)
+        return hero__fail(err, HERO_ESHAPE, "batch: tvc needs n_caps > 0 clips (%d) with clip_ranges and clip_vidx", b->n_caps);
+    for (i = 0; i < b->n_caps; i++) {
+        int v = b->clip_vidx[i], st = b->clip_ranges[2 * i], ed = b->clip_ranges[2 * i + 1];
+        if (v < 0 || v >= b->B) return hero__fail(err, HERO_EINVAL, "batch: clip %d on video %d of %d", i, v, b->B);
+        if (st < 0 || ed < st || ed > b->L)
+            return hero__fail(err, HERO_EINVAL, "batch: clip %d range [%d, %d) outside [0, %d] frames", i, st, ed, b->L);
+    }
+    if (!train) return 0;
+    if (b->cap_len <= 0 || b->cap_len > c->d_max_pos || !b->cap_ids || !b->cap_tgt)
+        return hero__fail(err, HERO_ESHAPE, "batch: tvc needs captions cap_ids / cap_tgt of length 1..%d (cap_len %d)",
+                          c->d_max_pos, b->cap_len);
+    for (i = 0; i < b->n_caps * b->cap_len; i++) {
+        if (b->cap_ids[i] < 0 || b->cap_ids[i] >= c->Vp)
+            return hero__fail(err, HERO_EINVAL, "batch: caption token id %d at %d outside [0, %d)", b->cap_ids[i], i, c->Vp);
+        if (b->cap_tgt[i] < -1 || b->cap_tgt[i] >= c->Vp)
+            return hero__fail(err, HERO_EINVAL, "batch: caption target %d at %d outside [-1, %d)", b->cap_tgt[i], i, c->Vp);
+    }
+    return 0;
+}
+static int hero__check_tvc(const hero_model *m, const hero_batch *b, hero_error *err) {
+    return hero__check_tvc_clips(m, b, 1, err);
 }
 /* VSM: the queries, their videos and span targets */
 static int hero__check_vsm(const hero_model *m, const hero_batch *b, hero_error *err) {
@@ -6013,6 +6259,51 @@ static int hero__prep_ft(hero_model *m, hero__prep *P, const hero_batch *b) {
     }
     return 0;
 }
+
+/* TVC: the clip rows of the temporal output (gather and its backward map), the clip mask, the
+   positions (steps > cap_len: hero_tvc_generate), the captions where the kernels read them */
+static int hero__prep_tvc_n(hero_model *m, hero__prep *P, const hero_batch *b, int steps) {
+    hero_arena *host = &m->arena, *ar = hero__act(m);
+    int N = b->n_caps, Lc = 1, n = 0, i, j, np = b->cap_len > steps ? b->cap_len : steps, rc;
+    int32_t *src, *dst, *mk, *pos;
+    for (i = 0; i < N; i++) {
+        int len = b->clip_ranges[2 * i + 1] - b->clip_ranges[2 * i];
+        if (len > Lc) Lc = len;
+        n += len;
+    }
+    src = HERO__NEW(host, int32_t, (size_t)n + 1); dst = HERO__NEW(host, int32_t, (size_t)n + 1);
+    mk = HERO__NEW(host, int32_t, (size_t)N * Lc); pos = HERO__NEW(host, int32_t, (size_t)(np > 0 ? np : 1));
+    if (!src || !dst || !mk || !pos) return HERO_ENOMEM;
+    n = 0;
+    for (i = 0; i < N; i++) {
+        int st = b->clip_ranges[2 * i], len = b->clip_ranges[2 * i + 1] - st;
+        for (j = 0; j < len; j++, n++) {
+            src[n] = b->clip_vidx[i] * b->L + st + j;
+            dst[n] = i * Lc + j;
+            mk[(size_t)i * Lc + j] = 1;
+        }
+    }
+    for (i = 0; i < np; i++) pos[i] = i;
+    P->tvc_Lc = Lc; P->tvc_n = n;
+    P->tvc_src = (const int32_t *)hero__prep_put(P, ar, src, (size_t)n * sizeof(int32_t));
+    P->tvc_dst = (const int32_t *)hero__prep_put(P, ar, dst, (size_t)n * sizeof(int32_t));
+    P->tvc_mask = (const int32_t *)hero__prep_put(P, ar, mk, (size_t)N * Lc * sizeof(int32_t));
+    P->tvc_pos = (const int32_t *)hero__prep_put(P, ar, pos, (size_t)(np > 0 ? np : 1) * sizeof(int32_t));
+    P->d.cap_ids = (int32_t *)hero__prep_put(P, ar, b->cap_ids, (size_t)N * b->cap_len * sizeof(int32_t));
+    P->d.cap_tgt = (int32_t *)hero__prep_put(P, ar, b->cap_tgt, (size_t)N * b->cap_len * sizeof(int32_t));
+    P->d.clip_ranges = P->d.clip_vidx = NULL; /* read on the host only */
+    if (n > 0 && (rc = hero__rowmap_make(m, P, &P->tvc_map, src, dst, n, b->B * b->L)) != 0) return rc;
+    if (ar != host && b->cap_ids) { /* word-table gradients without atomics (padding id 1 gets none) */
+        int32_t *wd = HERO__NEW(host, int32_t, (size_t)N * b->cap_len + 1), *ws = HERO__NEW(host, int32_t, (size_t)N * b->cap_len + 1);
+        int k = 0;
+        if (!wd || !ws) return HERO_ENOMEM;
+        for (i = 0; i < N * b->cap_len; i++)
+            if (b->cap_ids[i] != 1) { wd[k] = b->cap_ids[i]; ws[k++] = i; }
+        if (k > 0 && (rc = hero__rowmap_make(m, P, &P->tvc_wmap, wd, ws, k, m->cfg.Vp)) != 0) return rc;
+    }
+    return 0;
+}
+static int hero__prep_tvc(hero_model *m, hero__prep *P, const hero_batch *b) { return hero__prep_tvc_n(m, P, b, 0); }
 
 static int hero__f_from_batch(hero_model *m, hero__fenc_act *f, const hero_batch *b) {
     memset(f, 0, sizeof(*f));
@@ -6500,6 +6791,204 @@ static int hero__task_violin(hero_model *m, hero__run *R, const hero__prep *P, i
     return 0;
 }
 
+/* ---- TVC captioning (HeroForTvc, model/tvc.py) ----
+   encode: the temporal output c_seq (v_encoder 'repr'), the rows [st, ed) of each caption's clip
+   zero padded to [N, Lc, H]; decode: x = LN(word[ids] + position[t]) (eps 1e-5, the word table is
+   the encoder's), then per decoder layer (BertDecoderLayer, post-LN like BertLayer):
+     a = LN(x + Wo1 SelfAttn(x))            causal (tri_mask -10000 above the diagonal), no padding mask
+     b = LN(a + Wo2 Attn(q = a, k = v = clip frames))   key mask cap_attn_mask
+     out = LN(b + W2 gelu(W1 b))
+   scores = lm_head(out) over the padded vocabulary; loss = label-smoothed KL (hero__lsr_rows). */
+
+/* one attention block with queries xq [N,T,H] over keys / values xkv [N,Tk,H]: out = LN(xq + Wo Attn);
+   mask NULL = causal self-attention (xkv == xq) */
+typedef struct hero__xattn_act {
+    int N, T, Tk, A;
+    const float *xq, *xkv;
+    float *q, *k, *v, *att, *ctx, *res, *mean, *rstd, *out;
+} hero__xattn_act;
+static int hero__xattn_fwd(hero_arena *ar, hero__xattn_act *s, const hero_attn_params *p, const float *xq, const float *xkv,
+                           const int32_t *mask, int N, int T, int Tk, int H, int A, float eps) {
+    size_t NTH = (size_t)N * T * H, NKH = (size_t)N * Tk * H;
+    s->N = N; s->T = T; s->Tk = Tk; s->A = A; s->xq = xq; s->xkv = xkv;
+    s->q = HERO__NEWW(ar, float, NTH); s->k = HERO__NEWW(ar, float, NKH); s->v = HERO__NEWW(ar, float, NKH);
+    s->att = HERO__NEWW(ar, float, (size_t)N * A * T * Tk); s->ctx = HERO__NEWW(ar, float, NTH);
+    s->res = HERO__NEWW(ar, float, NTH); s->out = HERO__NEWW(ar, float, NTH);
+    s->mean = HERO__NEWW(ar, float, (size_t)N * T); s->rstd = HERO__NEWW(ar, float, (size_t)N * T);
+    if (!s->q || !s->k || !s->v || !s->att || !s->ctx || !s->res || !s->out || !s->mean || !s->rstd) return HERO_ENOMEM;
+    hero__k_linear_fwd(ar, s->q, xq, p->q_w, p->q_b, N * T, H, H);
+    hero__k_linear_fwd(ar, s->k, xkv, p->k_w, p->k_b, N * Tk, H, H);
+    hero__k_linear_fwd(ar, s->v, xkv, p->v_w, p->v_b, N * Tk, H, H);
+    hero__k_attn_x_fwd(ar, s->att, s->ctx, s->q, s->k, s->v, mask, N, T, Tk, H, A);
+    hero__k_linear_fwd(ar, s->res, s->ctx, p->o_w, p->o_b, N * T, H, H);
+    hero__k_add(ar, s->res, xq, NTH);
+    hero__k_layernorm_fwd(ar, s->out, s->mean, s->rstd, s->res, p->ln_w, p->ln_b, N * T, H, eps);
+    return 0;
+}
+/* its backward: dxq [N,T,H] += ..., dxkv [N,Tk,H] += ... (the same buffer for self-attention) */
+static int hero__xattn_bwd(hero_arena *ar, hero__xattn_act *s, const hero_attn_params *p, hero_attn_params *g, float *dxq,
+                           float *dxkv, const float *dout, int H) {
+    int N = s->N, T = s->T, Tk = s->Tk, A = s->A, rc;
+    size_t NTH = (size_t)N * T * H, NKH = (size_t)N * Tk * H;
+    float *dres = HERO__NEW(ar, float, NTH), *dctx = HERO__NEW(ar, float, NTH);
+    float *dq = HERO__NEW(ar, float, NTH), *dk = HERO__NEW(ar, float, NKH), *dv = HERO__NEW(ar, float, NKH);
+    if (!dres || !dctx || !dq || !dk || !dv) return HERO_ENOMEM;
+    hero__k_layernorm_bwd(ar, dres, g->ln_w, g->ln_b, dout, s->res, s->mean, s->rstd, p->ln_w, N * T, H);
+    hero__k_add(ar, dxq, dres, NTH);
+    hero__k_linear_bwd(ar, dctx, g->o_w, g->o_b, dres, s->ctx, p->o_w, N * T, H, H);
+    if ((rc = hero__k_attn_x_bwd(ar, dq, dk, dv, dctx, s->q, s->k, s->v, s->att, N, T, Tk, H, A)) != 0) return rc;
+    hero__k_linear_bwd(ar, dxq, g->q_w, g->q_b, dq, s->xq, p->q_w, N * T, H, H);
+    hero__k_linear_bwd(ar, dxkv, g->k_w, g->k_b, dk, s->xkv, p->k_w, N * Tk, H, H);
+    hero__k_linear_bwd(ar, dxkv, g->v_w, g->v_b, dv, s->xkv, p->v_w, N * Tk, H, H);
+    return 0;
+}
+
+/* one decoder layer over x [N,T,H] with the clip frames enc [N,Tk,H] (mask [N,Tk]) */
+typedef struct hero__dec_act {
+    hero__xattn_act sa, xa;
+    float *h, *g, *res, *mean, *rstd, *out;  /* FFN: [N,T,Dff] pre-gelu, gelu; LN input, stats, output */
+} hero__dec_act;
+static int hero__dec_layer_fwd(hero_arena *ar, hero__dec_act *s, const hero_dec_layer_params *p, const float *x,
+                               const float *enc, const int32_t *mask, int N, int T, int Tk, int H, int A, int Dff, float eps) {
+    size_t NT = (size_t)N * T;
+    int rc;
+    if ((rc = hero__xattn_fwd(ar, &s->sa, &p->self, x, x, NULL, N, T, T, H, A, eps)) != 0) return rc;
+    if ((rc = hero__xattn_fwd(ar, &s->xa, &p->cross, s->sa.out, enc, mask, N, T, Tk, H, A, eps)) != 0) return rc;
+    s->h = HERO__NEWW(ar, float, NT * Dff); s->g = HERO__NEWW(ar, float, NT * Dff);
+    s->res = HERO__NEWW(ar, float, NT * H); s->out = HERO__NEWW(ar, float, NT * H);
+    s->mean = HERO__NEWW(ar, float, NT); s->rstd = HERO__NEWW(ar, float, NT);
+    if (!s->h || !s->g || !s->res || !s->out || !s->mean || !s->rstd) return HERO_ENOMEM;
+    hero__k_linear_fwd(ar, s->h, s->xa.out, p->i_w, p->i_b, (int)NT, H, Dff);
+    hero__k_gelu_fwd(ar, s->g, s->h, NT * Dff);
+    hero__k_linear_fwd(ar, s->res, s->g, p->f_w, p->f_b, (int)NT, Dff, H);
+    hero__k_add(ar, s->res, s->xa.out, NT * H);
+    hero__k_layernorm_fwd(ar, s->out, s->mean, s->rstd, s->res, p->fln_w, p->fln_b, (int)NT, H, eps);
+    return 0;
+}
+/* its backward: dx [N,T,H] += ..., denc [N,Tk,H] += ... */
+static int hero__dec_layer_bwd(hero_arena *ar, hero__dec_act *s, const hero_dec_layer_params *p, hero_dec_layer_params *g,
+                               float *dx, float *denc, const float *dout, int H, int Dff) {
+    size_t NT = (size_t)s->sa.N * s->sa.T;
+    float *dres = HERO__NEW(ar, float, NT * H), *dg = HERO__NEW(ar, float, NT * Dff);
+    float *dh = HERO__NEW(ar, float, NT * Dff), *db = HERO__NEW(ar, float, NT * H), *da = HERO__NEW(ar, float, NT * H);
+    int rc;
+    if (!dres || !dg || !dh || !db || !da) return HERO_ENOMEM;
+    hero__k_layernorm_bwd(ar, dres, g->fln_w, g->fln_b, dout, s->res, s->mean, s->rstd, p->fln_w, (int)NT, H);
+    hero__k_copy(ar, db, dres, NT * H);
+    hero__k_linear_bwd(ar, dg, g->f_w, g->f_b, dres, s->g, p->f_w, (int)NT, Dff, H);
+    hero__k_gelu_bwd(ar, dh, dg, s->h, NT * Dff);
+    hero__k_linear_bwd(ar, db, g->i_w, g->i_b, dh, s->xa.out, p->i_w, (int)NT, H, Dff);
+    if ((rc = hero__xattn_bwd(ar, &s->xa, &p->cross, &g->cross, da, denc, db, H)) != 0) return rc;
+    return hero__xattn_bwd(ar, &s->sa, &p->self, &g->self, dx, dx, da, H);
+}
+
+typedef struct hero__tvc_act {
+    int N, T, Lc;                       /* captions, caption length, clip length */
+    const int32_t *ids;                 /* [N,T] where the kernels read them */
+    float *type0;                       /* [H] zeros: the embedding kernel's (absent) token type row */
+    float *emb, *mean, *rstd, *dec_in;  /* word + position [N,T,H], LN stats, LN output */
+    float *enc;                         /* [N,Lc,H] the clips' frames, zero padded */
+    hero__dec_act layer[HERO_MAX_LAYERS];
+    const float *dec_out;               /* [N,T,H] */
+} hero__tvc_act;
+
+/* the clips' frames from the temporal output c_seq [B,L,H] */
+static int hero__tvc_encode(hero_model *m, hero__tvc_act *s, const hero__prep *P, const float *c_seq) {
+    hero_arena *ar = hero__act(m);
+    int H = m->cfg.H;
+    s->N = P->d.n_caps; s->Lc = P->tvc_Lc;
+    s->enc = HERO__NEW(ar, float, (size_t)s->N * s->Lc * H);
+    if (!s->enc) return HERO_ENOMEM;
+    if (P->tvc_n > 0) hero__k_rows_copy(ar, s->enc, H, P->tvc_dst, c_seq, H, P->tvc_src, P->tvc_n, H);
+    return 0;
+}
+/* the decoder over ids [N,T] (positions 0..T-1) -> s->dec_out */
+static int hero__tvc_decode(hero_model *m, hero__tvc_act *s, const hero__prep *P, const int32_t *ids, int T) {
+    const hero_config *c = &m->cfg;
+    hero_arena *ar = hero__act(m);
+    int H = c->H, N = s->N, l, rc;
+    size_t NT = (size_t)N * T;
+    const float *cur;
+    s->T = T; s->ids = ids;
+    s->type0 = HERO__NEW(ar, float, H);
+    s->emb = HERO__NEWW(ar, float, NT * H); s->dec_in = HERO__NEWW(ar, float, NT * H);
+    s->mean = HERO__NEWW(ar, float, NT); s->rstd = HERO__NEWW(ar, float, NT);
+    if (!s->type0 || !s->emb || !s->dec_in || !s->mean || !s->rstd) return HERO_ENOMEM;
+    hero__k_embed_fwd(ar, s->emb, ids, P->tvc_pos, m->p.f_word, m->p.d_pos, s->type0, N, T, H);
+    hero__k_layernorm_fwd(ar, s->dec_in, s->mean, s->rstd, s->emb, m->p.d_ln_w, m->p.d_ln_b, (int)NT, H, 1e-5f);
+    cur = s->dec_in;
+    for (l = 0; l < c->d_layers; l++) {
+        if ((rc = hero__dec_layer_fwd(ar, &s->layer[l], &m->p.d_layer[l], cur, s->enc, P->tvc_mask, N, T, s->Lc, H, c->d_heads,
+                                      c->d_inter, c->layer_norm_eps)) != 0)
+            return rc;
+        cur = s->layer[l].out;
+    }
+    s->dec_out = cur;
+    return 0;
+}
+/* decoder backward from ddec_out [N,T,H]: parameter grads, denc [N,Lc,H] += ... */
+static int hero__tvc_decode_bwd(hero_model *m, hero__tvc_act *s, const hero__prep *P, const float *ddec_out, float *denc) {
+    const hero_config *c = &m->cfg;
+    hero_arena *ar = hero__act(m);
+    int H = c->H, l, rc;
+    size_t NT = (size_t)s->N * s->T;
+    const float *cur = ddec_out;
+    float *demb = HERO__NEW(ar, float, NT * H), *gtype = HERO__NEW(ar, float, H);
+    if (!demb || !gtype) return HERO_ENOMEM;
+    for (l = c->d_layers - 1; l >= 0; l--) {
+        float *d = HERO__NEW(ar, float, NT * H);
+        if (!d) return HERO_ENOMEM;
+        if ((rc = hero__dec_layer_bwd(ar, &s->layer[l], &m->p.d_layer[l], &m->g.d_layer[l], d, denc, cur, H, c->d_inter)) != 0)
+            return rc;
+        cur = d;
+    }
+    hero__k_layernorm_bwd(ar, demb, m->g.d_ln_w, m->g.d_ln_b, cur, s->emb, s->mean, s->rstd, m->p.d_ln_w, (int)NT, H);
+    /* the tied word table (padding id 1 gets none, as nn.Embedding(padding_idx=1)), the positions */
+    hero__k_embed_bwd(ar, m->g.f_word, m->g.d_pos, gtype, demb, s->ids, P->tvc_pos, s->N, s->T, H, &P->tvc_wmap);
+    return 0;
+}
+
+static void hero__losses_tvc(const hero_model *m, const float *s, hero_result *res) {
+    (void)m;
+    res->loss = res->loss_task = s[0];
+}
+static int hero__task_tvc(hero_model *m, hero__run *R, const hero__prep *P, int backward, hero_result *res) {
+    const hero_config *c = &m->cfg;
+    const hero_batch *b = &P->d;
+    hero_arena *ar = hero__act(m);
+    int H = c->H, N = b->n_caps, T = b->cap_len, rc;
+    size_t NT = (size_t)N * T;
+    hero__tvc_act *s = HERO__NEW(&m->arena, hero__tvc_act, 1);
+    float *lv, *dscores = NULL;
+    if (!s) return HERO_ENOMEM;
+    if ((rc = hero__repr_fwd(m, R, P, res)) != 0) return rc;
+    if ((rc = hero__tvc_encode(m, s, P, R->vid.out)) != 0) return rc;
+    if ((rc = hero__tvc_decode(m, s, P, b->cap_ids, T)) != 0) return rc;
+    res->clip_frames = s->enc; res->clip_len = s->Lc; res->dec_in = s->dec_in; res->dec_out = s->dec_out;
+    if ((rc = hero__head_fwd(ar, &R->head, s->dec_out, (int)NT, H, H, c->Vp, m->p.lm_w, m->p.lm_b, m->p.lm_ln_w, m->p.lm_ln_b,
+                             m->p.f_word, m->p.lm_bias)) != 0)
+        return rc;
+    res->scores = R->head.out; res->n_rows = (int)NT; res->n_cols = c->Vp;
+    lv = HERO__NEW(ar, float, NT);
+    if (!lv || (backward && !(dscores = HERO__NEW(ar, float, NT * c->Vp)))) return HERO_ENOMEM;
+    if ((rc = hero__k_lsr_rows(ar, R->head.out, (int)NT, c->Vp, b->cap_tgt, c->lsr, lv, dscores, &R->scal[0])) != 0) return rc;
+    res->loss_vec = lv; res->n_loss_vec = (int)NT; res->loss_vec_cols = 1;
+    if (backward) {
+        float *ddec = HERO__NEW(ar, float, NT * H), *denc = HERO__NEW(ar, float, (size_t)N * s->Lc * H);
+        float *dc = HERO__NEW(ar, float, (size_t)b->B * b->L * H);
+        R->stage = "backward";
+        if (!ddec || !denc || !dc) return HERO_ENOMEM;
+        /* tied decoder: the word table gets the lm_head gradient */
+        if ((rc = hero__head_bwd(ar, &R->head, ddec, dscores, m->p.lm_w, m->p.lm_ln_w, m->p.f_word, m->g.lm_w, m->g.lm_b,
+                                 m->g.lm_ln_w, m->g.lm_ln_b, m->g.f_word, m->g.lm_bias)) != 0)
+            return rc;
+        if ((rc = hero__tvc_decode_bwd(m, s, P, ddec, denc)) != 0) return rc;
+        if (P->tvc_n > 0) hero__k_rows_add(ar, dc, denc, &P->tvc_map, H);
+        return hero__repr_bwd(m, R, P, dc);
+    }
+    return 0;
+}
+
 HERODEF int hero_qa_eval(const float *logits, int n, int cols, const int32_t *labels, int64_t *pred, double *loss,
                          double *acc) {
     int i, j, gt = labels != NULL, correct = 0;
@@ -6610,6 +7099,104 @@ static int hero__forward_backward(hero_model *m, const hero_batch *b, int backwa
 HERODEF int hero_forward_backward(hero_model *m, const hero_batch *b, int backward, const float *repr_grad,
                                   hero_result *res, hero_error *err) {
     return hero__forward_backward(m, b, backward, repr_grad, res, NULL, err);
+}
+
+/* TVC greedy decoding (TvcGenerator.greedy_decode): encode once, then step s decodes the prefix of
+   s + 1 ids (BOS first) and appends the argmax (the first maximum) of its last position's scores */
+HERODEF int hero_tvc_generate(hero_model *m, const hero_batch *b, int max_steps, int bos, int eos, int32_t *ids,
+                              int32_t *len, float *step_scores, float *final_scores, int32_t *final_argmax, hero_error *err) {
+    const hero__task_desc *T = hero__task_of(HERO_TASK_TVC);
+    hero__task_desc Tg;
+    hero_batch bb;
+    hero__run *R;
+    hero__prep *P, *Ps;
+    hero__tvc_act *s;
+    hero_arena *ar;
+    hero_result res;
+    hero_error inner;
+    const hero_config *c = &m->cfg;
+    int32_t *seq, *in_ids, *dev_ids;
+    float *last, *all;
+    int N, Vp = c->Vp, H = c->H, step, i, j, k, rc, nc = 0;
+    size_t used = 0;
+    if (!b || !ids || !len) return hero__fail(err, HERO_EINVAL, "tvc_generate: b, ids and len must not be NULL");
+    if (max_steps <= 0 || max_steps > c->d_max_pos)
+        return hero__fail(err, HERO_EINVAL, "tvc_generate: max_steps %d outside [1, %d] (the decoder's positions)", max_steps,
+                          c->d_max_pos);
+    if (bos < 0 || bos >= Vp) return hero__fail(err, HERO_EINVAL, "tvc_generate: BOS id %d outside [0, %d)", bos, Vp);
+    bb = *b;
+    bb.task = HERO_TASK_TVC;
+    bb.cap_ids = bb.cap_tgt = NULL; bb.cap_len = 0;
+    Tg = *T;
+    Tg.check = NULL; Tg.prepare = NULL;
+    if ((rc = hero__check_batch(m, &bb, &Tg, err)) != 0 || (rc = hero__check_tvc_clips(m, &bb, 0, err)) != 0) return rc;
+    N = bb.n_caps;
+    ar = hero__begin_pass(m);
+    m->arena.fwd_only = ar->fwd_only = 1;
+    memset(&res, 0, sizeof(res));
+    memset(&inner, 0, sizeof(inner));
+    R = HERO__NEW(&m->arena, hero__run, 1);
+    P = HERO__NEW(&m->arena, hero__prep, 1);
+    Ps = HERO__NEW(&m->arena, hero__prep, 1);
+    s = HERO__NEW(&m->arena, hero__tvc_act, 1);
+    seq = HERO__NEW(&m->arena, int32_t, (size_t)N * max_steps);    /* the ids fed: [N, max_steps] */
+    in_ids = HERO__NEW(&m->arena, int32_t, (size_t)N * max_steps); /* this step's prefix [N, step + 1] */
+    last = HERO__NEW(&m->arena, float, (size_t)N * Vp);
+    all = final_scores ? final_scores : HERO__NEW(&m->arena, float, (size_t)N * max_steps * Vp);
+    if (!R || !P || !Ps || !s || !seq || !in_ids || !last || !all)
+        return hero__fail(err, HERO_ENOMEM, "tvc_generate: out of host memory");
+    R->err = &inner;
+    if ((rc = hero__prepare(m, P, &bb, NULL, &Tg)) != 0 || (rc = hero__prep_tvc_n(m, P, &bb, max_steps)) != 0 ||
+        (rc = hero__prep_flush(P, ar)) != 0)
+        goto fail;
+    if ((rc = hero__repr_fwd(m, R, P, &res)) != 0 || (rc = hero__tvc_encode(m, s, P, R->vid.out)) != 0) goto fail;
+    nc = ar->n_chunks; /* from here on the arena is each step's own */
+    used = ar->used;
+    for (step = 0; step < max_steps; step++) {
+        int Ts = step + 1;
+        const float *sc;
+        if (step > 0 && ar->n_chunks == nc) ar->used = used;
+        for (i = 0; i < N; i++) {
+            if (step == 0) seq[(size_t)i * max_steps] = bos;
+            for (j = 0; j < Ts; j++) in_ids[(size_t)i * Ts + j] = seq[(size_t)i * max_steps + j];
+        }
+        memset(Ps, 0, sizeof(*Ps));
+        dev_ids = (int32_t *)hero__prep_put(Ps, ar, in_ids, (size_t)N * Ts * sizeof(int32_t));
+        if ((rc = hero__prep_flush(Ps, ar)) != 0) goto fail;
+        if ((rc = hero__tvc_decode(m, s, P, dev_ids, Ts)) != 0) goto fail;
+        if ((rc = hero__head_fwd(ar, &R->head, s->dec_out, N * Ts, H, H, Vp, m->p.lm_w, m->p.lm_b, m->p.lm_ln_w, m->p.lm_ln_b,
+                                 m->p.f_word, m->p.lm_bias)) != 0)
+            goto fail;
+        sc = R->head.out;
+        for (i = 0; i < N; i++) { /* the last position's scores of each caption, its argmax fed next */
+            const float *x = last + (size_t)i * Vp;
+            int a = 0;
+            if ((rc = hero__k_to_host(ar, last + (size_t)i * Vp, sc + ((size_t)i * Ts + step) * Vp, (size_t)Vp * sizeof(float))) != 0)
+                goto fail;
+            for (j = 1; j < Vp; j++) if (x[j] > x[a]) a = j;
+            if (step_scores) memcpy(step_scores + ((size_t)i * max_steps + step) * Vp, x, (size_t)Vp * sizeof(float));
+            if (step + 1 < max_steps) seq[(size_t)i * max_steps + step + 1] = a;
+        }
+        if (step == max_steps - 1 && (rc = hero__k_to_host(ar, all, sc, (size_t)N * Ts * Vp * sizeof(float))) != 0) goto fail;
+    }
+    /* the last pass over all positions: its argmax row, cut before the first EOS */
+    for (i = 0; i < N; i++) {
+        int cut = 0;
+        len[i] = max_steps;
+        for (j = 0; j < max_steps; j++) {
+            const float *x = all + ((size_t)i * max_steps + j) * Vp;
+            int a = 0;
+            for (k = 1; k < Vp; k++) if (x[k] > x[a]) a = k;
+            if (final_argmax) final_argmax[(size_t)i * max_steps + j] = a;
+            if (!cut && a == eos) { cut = 1; len[i] = j; }
+            ids[(size_t)i * max_steps + j] = cut ? -1 : a;
+        }
+    }
+    return 0;
+fail:
+    if (inner.msg[0]) return hero__fail(err, rc, "tvc_generate: %s", inner.msg);
+    if (rc == HERO_EDEVICE) return hero__fail(err, rc, "tvc_generate: %s", hero__k_errmsg(ar));
+    return hero__fail(err, rc, "tvc_generate: %s", hero_strerror(rc));
 }
 
 /* ======================================================================================
@@ -6758,6 +7345,22 @@ static int hero__config_from_root(hero_config *c, hero_json *root_in, const char
         return hero__fail(err, HERO_EINVAL, "%s: hidden sizes differ (f %d, c %d, q %d); HERO needs them equal", path, c->H, H2, H3);
     }
     c->Vp = (c->V + 7) / 8 * 8;
+    h = hero_json_get(&root, "d_config"); /* the TVC decoder (used by a model with HERO_HEADS_TVC) */
+    if (h && h->type == HERO_JSON_OBJECT) {
+        int H4 = c->H;
+        if ((rc = hero__json_int(h, "hidden_size", &H4, 0, path, "d_config", err)) ||
+            (rc = hero__json_int(h, "num_attention_heads", &c->d_heads, 0, path, "d_config", err)) ||
+            (rc = hero__json_int(h, "intermediate_size", &c->d_inter, 0, path, "d_config", err)) ||
+            (rc = hero__json_int(h, "num_hidden_layers", &c->d_layers, 0, path, "d_config", err)) ||
+            (rc = hero__json_int(h, "max_position_embeddings", &c->d_max_pos, 0, path, "d_config", err))) {
+            hero_json_free(&root);
+            return rc;
+        }
+        if (H4 != c->H) {
+            hero_json_free(&root);
+            return hero__fail(err, HERO_EINVAL, "%s: d_config hidden size %d differs from f_config's %d", path, H4, c->H);
+        }
+    }
     h = hero_json_get(&root, "hero");
     if (h && h->type == HERO_JSON_OBJECT) {
         const hero_json *r = hero_json_get(h, "ranking_loss_type");
@@ -6772,7 +7375,8 @@ static int hero__config_from_root(hero_config *c, hero_json *root_in, const char
             (rc = hero__json_float(h, "lw_st_ed", &c->lw_st_ed, path, err)) ||
             (rc = hero__json_float(h, "lw_neg_ctx", &c->lw_neg_ctx, path, err)) ||
             (rc = hero__json_float(h, "lw_neg_q", &c->lw_neg_q, path, err)) ||
-            (rc = hero__json_float(h, "hard_neg_weight", &c->hard_neg_weight, path, err))) {
+            (rc = hero__json_float(h, "hard_neg_weight", &c->hard_neg_weight, path, err)) ||
+            (rc = hero__json_float(h, "lsr", &c->lsr, path, err))) {
             hero_json_free(&root);
             return rc;
         }
@@ -6795,8 +7399,9 @@ static int hero__config_from_root(hero_config *c, hero_json *root_in, const char
 
 /* the extra keys of the official state dict that are not parameters of their own */
 static const char *hero__tied_key = "v_encoder.f_encoder.lm_head.decoder.weight";
-static int hero__is_buffer_key(const char *k) {
-    return strcmp(k, "v_encoder.pad") == 0 || strcmp(k, "v_encoder.f_encoder.pad") == 0;
+static int hero__is_buffer_key(const char *k) { /* + HeroForTvc's constants: the causal mask, the smoothing row */
+    return strcmp(k, "v_encoder.pad") == 0 || strcmp(k, "v_encoder.f_encoder.pad") == 0 || strcmp(k, "decoder.tri_mask") == 0 ||
+           strcmp(k, "loss_func.one_hot") == 0;
 }
 
 static void hero__report_add(char *list, size_t cap, int *count, const char *key) {
@@ -7017,6 +7622,25 @@ HERODEF int hero_model_load_state(hero_model *m, const hero_tensorfile *tf, hero
     return hero__dev_model_copy(m, 0, 0, err); /* a GPU model: the loaded weights to the GPU */
 }
 
+/* TVC decoder dims from a checkpoint that has it: layers, FFN size, position table (heads: d_config,
+   else f_config's) */
+static void hero__tvc_dims(hero_config *c, const hero_tensorfile *tf) {
+    const hero_tensor_info *t;
+    char nm[96];
+    int l = 0;
+    if (!hero_tensorfile_find(tf, "emb_LayerNorm.weight")) return;
+    for (;; l++) {
+        snprintf(nm, sizeof(nm), "decoder.layer.%d.self_attention.query.weight", l);
+        if (l >= HERO_MAX_LAYERS || !hero__find_w(tf, nm)) break;
+    }
+    c->d_layers = l;
+    if ((t = hero__find_w(tf, "decoder.layer.0.intermidiate.dense.weight")) && t->ndim == 2 && t->shape[0] < (1 << 24)) c->d_inter = (int)t->shape[0];
+    if ((t = hero_tensorfile_find(tf, "position_embeddings.weight")) && t->ndim == 2 && t->shape[0] < (1 << 24)) c->d_max_pos = (int)t->shape[0];
+    if (c->d_heads <= 0) c->d_heads = c->f_heads;
+    if (c->d_inter <= 0) c->d_inter = c->f_inter;
+    if (c->d_max_pos <= 0) c->d_max_pos = c->f_max_pos;
+}
+
 /* the dims a checkpoint's tensor shapes decide: vocabulary padding, F, frame table, FOM classes, conv kernel */
 static void hero__dims_from_file(hero_config *c, const hero_tensorfile *tf) {
     const hero_tensor_info *t;
@@ -7027,6 +7651,8 @@ static void hero__dims_from_file(hero_config *c, const hero_tensorfile *tf) {
     if ((t = hero_tensorfile_find(tf, "video_st_predictor.weight")) && t->ndim == 3 && t->shape[2] < 1024) c->conv_k = (int)t->shape[2];
     if (hero_tensorfile_find(tf, "qa_pool.weight")) { c->heads = HERO_HEADS_VIDEOQA; c->lw_st_ed = 0.4f; /* train-tvqa */ }
     else if (hero_tensorfile_find(tf, "violin_pool.weight")) c->heads = HERO_HEADS_VIOLIN;
+    else if (hero_tensorfile_find(tf, "emb_LayerNorm.weight")) c->heads = HERO_HEADS_TVC;
+    hero__tvc_dims(c, tf);
 }
 
 /* the model config: from config_json, or (NULL) from the checkpoint's __metadata__ "hero_config" (one-file models) */
@@ -7088,6 +7714,12 @@ HERODEF int hero_model_load_heads(hero_model *m, const char *config_json, const 
     hero__dims_from_file(&c, &tf);
     c.heads = heads;
     if (heads == HERO_HEADS_VIDEOQA) c.lw_st_ed = 0.4f; /* config/train-tvqa-8gpu.json */
+    if (heads == HERO_HEADS_TVC) { /* no d_config: the decoder as config/hero_tvc.json (2 layers of f_config's shape) */
+        if (c.d_layers <= 0) c.d_layers = 2;
+        if (c.d_heads <= 0) c.d_heads = c.f_heads;
+        if (c.d_inter <= 0) c.d_inter = c.f_inter;
+        if (c.d_max_pos <= 0) c.d_max_pos = c.f_max_pos;
+    }
     if ((rc = hero_model_init(m, &c, err)) != 0) { hero_tensorfile_close(&tf); return rc; }
     if ((rc = hero_model_init_random(m, seed)) == 0) rc = hero_model_load_state(m, &tf, report, err);
     else hero__fail(err, rc, "load_heads: initialisation failed");
@@ -7379,6 +8011,7 @@ HERODEF void hero_batch_free(hero_batch *b) {
     HERO_FREE(b->feat_targets); HERO_FREE(b->shuffled_orders); HERO_FREE(b->fom_targets);
     HERO_FREE(b->q_ids); HERO_FREE(b->q_pos); HERO_FREE(b->q_mask); HERO_FREE(b->q_vidx);
     HERO_FREE(b->vsm_targets); HERO_FREE(b->labels);
+    HERO_FREE(b->cap_ids); HERO_FREE(b->cap_tgt); HERO_FREE(b->clip_ranges); HERO_FREE(b->clip_vidx);
     memset(b, 0, sizeof(*b));
 }
 
@@ -8240,7 +8873,7 @@ static void hero__ft_span(const hero_ft_item *it, double iv, int n, int32_t *st,
 static size_t hero__ft_text(hero_task task, const hero_ft_item *it, int cand, const hero_batch_options *o, int32_t *dst) {
     size_t n = 0, co = 0;
     int a;
-    if (task == HERO_TASK_VSM) return 0;
+    if (task == HERO_TASK_VSM || task == HERO_TASK_TVC) return 0;
     if (dst) dst[n] = o->sep_id;
     n++;
     if (dst && it->len) memcpy(dst + n, it->tokens, (size_t)it->len * sizeof(int32_t));
@@ -8253,6 +8886,94 @@ static size_t hero__ft_text(hero_task task, const hero_ft_item *it, int cand, co
         n += (size_t)it->cand_len[cand];
     }
     return n;
+}
+
+/* TVC (TvcTrainDataset / TvcEvalDataset + collate): one temporal row per distinct video (first
+   appearance order), the video inputs as VSM's; per item (caption, or clip to caption) input [BOS]
+   words, target words [EOS], both cut to max_txt_len (> 0), padded with pad_id / -1; clip range
+   st = min(floor(ts0 / iv), n), ed = min(max(round(ts1 / iv), st + 1), n) (round half to even, as
+   Python), n = the video's frames after the max_frames cut */
+static int hero__build_tvc_batch(hero_batch *out, const hero_video *videos, int n_videos, const hero_ft_item *items,
+                                 int n_items, double iv, const hero_batch_options *opt, hero_error *err) {
+    hero__dprep p;
+    hero_video *rows = NULL;
+    int32_t *item_row = NULL, *len = NULL, *txt = NULL;
+    size_t *off = NULL, total = 0;
+    int n_rows = 0, i, j, v, s, r, rc;
+    (void)n_videos;
+    memset(&p, 0, sizeof(p));
+    if (!(iv > 0)) return hero__fail(err, HERO_EINVAL, "hero_build_ft_batch: TVC needs frame_interval > 0 (got %g)", iv);
+    rows = (hero_video *)hero__dat_alloc((size_t)n_items, sizeof(hero_video));
+    item_row = (int32_t *)hero__dat_alloc((size_t)n_items, sizeof(int32_t));
+    if (!rows || !item_row) { rc = hero__fail(err, HERO_ENOMEM, "hero_build_ft_batch: out of memory"); goto done; }
+    for (i = 0; i < n_items; i++) {
+        for (j = 0; j < i && items[j].video != items[i].video; j++) {}
+        if (j < i) { item_row[i] = item_row[j]; continue; }
+        item_row[i] = n_rows;
+        rows[n_rows++] = videos[items[i].video];
+    }
+    if ((rc = hero__dprep_init(&p, rows, n_rows, opt, err)) != 0) goto done;
+    off = (size_t *)hero__dat_alloc((size_t)p.S, sizeof(size_t));
+    len = (int32_t *)hero__dat_zalloc((size_t)p.S, sizeof(int32_t));
+    if (!off || !len) { rc = hero__fail(err, HERO_ENOMEM, "hero_build_ft_batch: out of memory"); goto done; }
+    for (v = 0, r = 0; v < n_rows; v++)
+        for (s = 0; s < p.k[v]; s++, r++) {
+            size_t l = 1 + hero__dat_row_words(&p, rows, v, s, opt->sub_ctx_len, 0, NULL, NULL);
+            if (l > HERO__DAT_MAXDIM || total > (size_t)HERO__DAT_MAXDIM) { rc = hero__fail(err, HERO_ELIMIT, "row %d: %zu words", r, l); goto done; }
+            off[r] = total; len[r] = (int32_t)l; total += l;
+        }
+    if (!(txt = (int32_t *)hero__dat_zalloc(total, sizeof(int32_t)))) { rc = hero__fail(err, HERO_ENOMEM, "hero_build_ft_batch: out of memory"); goto done; }
+    for (v = 0, r = 0; v < n_rows; v++)
+        for (s = 0; s < p.k[v]; s++, r++) {
+            txt[off[r]] = opt->sep_id;
+            hero__dat_row_words(&p, rows, v, s, opt->sub_ctx_len, 0, NULL, txt + off[r] + 1);
+        }
+    if ((rc = hero__dat_collate_rows(out, &p, rows, txt, off, len, opt->pad_id, 1, 1, err)) != 0 ||
+        (rc = hero__dat_collate_clips(out, &p, rows, err)) != 0)
+        goto done;
+    /* the captions and their clips */
+    out->n_caps = n_items;
+    out->cap_len = 0;
+    for (i = 0; i < n_items; i++) {
+        int l = items[i].len + 1;
+        if (opt->max_txt_len > 0 && l > opt->max_txt_len) l = opt->max_txt_len;
+        if (l > out->cap_len) out->cap_len = l;
+    }
+    out->cap_ids = (int32_t *)hero__dat_alloc((size_t)n_items * out->cap_len, sizeof(int32_t));
+    out->cap_tgt = (int32_t *)hero__dat_alloc((size_t)n_items * out->cap_len, sizeof(int32_t));
+    out->clip_ranges = (int32_t *)hero__dat_alloc(2 * (size_t)n_items, sizeof(int32_t));
+    out->clip_vidx = (int32_t *)hero__dat_alloc((size_t)n_items, sizeof(int32_t));
+    if (!out->cap_ids || !out->cap_tgt || !out->clip_ranges || !out->clip_vidx) {
+        rc = hero__fail(err, HERO_ENOMEM, "hero_build_ft_batch: out of memory");
+        goto done;
+    }
+    for (i = 0; i < n_items; i++) {
+        const hero_ft_item *it = &items[i];
+        int L = out->cap_len, l = it->len + 1, n = p.T[item_row[i]];
+        double a, e;
+        if (opt->max_txt_len > 0 && l > opt->max_txt_len) l = opt->max_txt_len;
+        for (j = 0; j < L; j++) {
+            out->cap_ids[(size_t)i * L + j] = j >= l ? opt->pad_id : j == 0 ? opt->cls_id : it->tokens[j - 1];
+            out->cap_tgt[(size_t)i * L + j] = j >= l ? -1 : j < it->len ? it->tokens[j] : opt->sep_id;
+        }
+        a = floor(it->ts[0] / iv);
+        if (a > n) a = n;
+        e = nearbyint(it->ts[1] / iv); /* the default rounding mode: half to even, as Python's round */
+        if (e < a + 1) e = a + 1;
+        if (e > n) e = n;
+        if (a < 0) a = 0;
+        if (e < a) e = a;
+        out->clip_ranges[2 * i] = (int32_t)a;
+        out->clip_ranges[2 * i + 1] = (int32_t)e;
+        out->clip_vidx[i] = item_row[i];
+    }
+    out->task = HERO_TASK_TVC;
+    rc = 0;
+done:
+    hero__dprep_free(&p);
+    HERO_FREE(rows); HERO_FREE(item_row); HERO_FREE(off); HERO_FREE(len); HERO_FREE(txt);
+    if (rc) hero_batch_free(out);
+    return rc;
 }
 
 HERODEF int hero_build_ft_batch(hero_batch *out, hero_task task, const hero_video *videos, int n_videos,
@@ -8268,8 +8989,8 @@ HERODEF int hero_build_ft_batch(hero_batch *out, hero_task task, const hero_vide
     if (!out) return hero__fail(err, HERO_EINVAL, "hero_build_ft_batch: out is NULL");
     memset(out, 0, sizeof(*out));
     memset(&p, 0, sizeof(p));
-    if (task != HERO_TASK_VSM && task != HERO_TASK_VIDEOQA && task != HERO_TASK_VIOLIN)
-        return hero__fail(err, HERO_EINVAL, "hero_build_ft_batch: task %d is not VSM (VCMR / VR), VIDEOQA or VIOLIN", (int)task);
+    if (task != HERO_TASK_VSM && task != HERO_TASK_VIDEOQA && task != HERO_TASK_VIOLIN && task != HERO_TASK_TVC)
+        return hero__fail(err, HERO_EINVAL, "hero_build_ft_batch: task %d is not VSM (VCMR / VR), VIDEOQA, VIOLIN or TVC", (int)task);
     if (!videos || !items || n_videos < 1 || n_items < 1 || n_items > HERO__DAT_MAXDIM / 64)
         return hero__fail(err, HERO_EINVAL, "hero_build_ft_batch: need videos and 1..%d items (got %d videos, %d items)",
                           HERO__DAT_MAXDIM / 64, n_videos, n_items);
@@ -8287,7 +9008,10 @@ HERODEF int hero_build_ft_batch(hero_batch *out, hero_task task, const hero_vide
         }
         if (task == HERO_TASK_VIOLIN && (it->label < 0 || it->label > 1))
             return hero__fail(err, HERO_EINVAL, "item %d: VIOLIN label %d (need 0 or 1)", i, it->label);
+        if (task == HERO_TASK_TVC && (!it->has_ts || !(it->ts[0] == it->ts[0]) || !(it->ts[1] == it->ts[1])))
+            return hero__fail(err, HERO_EINVAL, "item %d: a TVC caption / clip needs its ts (seconds)", i);
     }
+    if (task == HERO_TASK_TVC) return hero__build_tvc_batch(out, videos, n_videos, items, n_items, frame_interval, opt, err);
     n_rows = n_items * k;
     rows = (hero_video *)hero__dat_alloc((size_t)n_rows, sizeof(hero_video));
     row_item = (const hero_ft_item **)hero__dat_alloc((size_t)n_rows, sizeof(*row_item));
@@ -8497,6 +9221,10 @@ HERODEF int hero_batch_fields(const hero_batch *b, hero_batch_field *out) {
         hero__dat_field(out, &n, "query_attn_masks", HERO_I32, b->q_mask, 2, b->Nq, b->Lq, 0);
         hero__dat_field(out, &n, "q_vidx", HERO_I32, b->q_vidx, 1, b->Nq, 0, 0);
         hero__dat_field(out, &n, "targets", HERO_I32, b->vsm_targets, 2, b->Nq, 2, 0);
+    } else if (b->task == HERO_TASK_TVC) {
+        hero__dat_field(out, &n, "cap_input_ids", HERO_I32, b->cap_ids, 2, b->n_caps, b->cap_len, 0);
+        hero__dat_field(out, &n, "cap_tgt_ids", HERO_I32, b->cap_tgt, 2, b->n_caps, b->cap_len, 0);
+        hero__dat_field(out, &n, "clip_ranges", HERO_I32, b->clip_ranges, 2, b->n_caps, 2, 0);
     }
     return n;
 }
@@ -8537,6 +9265,9 @@ static const hero__task_desc hero__tasks[] = {
      NULL, NULL, NULL},
     {HERO_TASK_VIOLIN, "violin", 1, HERO__GROUPS_VIDEO | HERO__GROUP_HEAD_VIOLIN,
      hero__check_ft, hero__prep_ft, hero__task_violin, hero__losses_violin,
+     NULL, NULL, NULL},
+    {HERO_TASK_TVC, "tvc", 1, HERO__GROUPS_VIDEO | HERO__GROUP_MLM_HEAD | HERO__GROUP_HEAD_TVC,
+     hero__check_tvc, hero__prep_tvc, hero__task_tvc, hero__losses_tvc,
      NULL, NULL, NULL}};
 
 static const hero__task_desc *hero__task_of(hero_task t) {
@@ -15319,9 +16050,13 @@ static int hero__init_kind(hero_model *m, const hero_param *p, double *scale) {
     if (hero__init_starts(n, "q_feat_attn.") || hero__init_starts(n, "video_query_linear.") ||
         hero__init_starts(n, "video_st_predictor.") || hero__init_starts(n, "video_ed_predictor.") ||
         hero__init_starts(n, "v_encoder.f_encoder.lm_head.dense.") || hero__init_starts(n, "qa_p") ||
-        hero__init_starts(n, "st_ed_p") || hero__init_starts(n, "violin_p")) { /* + the fine-tuning heads */
+        hero__init_starts(n, "st_ed_p") || hero__init_starts(n, "violin_p") || hero__init_starts(n, "decoder.") ||
+        hero__init_starts(n, "position_embeddings.")) { /* + the fine-tuning heads (TVC: made after v_encoder.initialize()) */
         /* PyTorch module defaults: modules created after the official init_weights pass */
-        if (strcmp(n, "q_feat_attn.query_pos_embed.position_embeddings.weight") == 0) { *scale = 1.0; return HERO__INIT_NORMAL; }
+        if (strcmp(n, "q_feat_attn.query_pos_embed.position_embeddings.weight") == 0 || strcmp(n, "position_embeddings.weight") == 0) {
+            *scale = 1.0; /* nn.Embedding: N(0, 1) */
+            return HERO__INIT_NORMAL;
+        }
         if (hero__init_ends(n, ".bias")) {
             char wname[sizeof(p->name) + 8];
             const hero_param *w;
@@ -16475,6 +17210,62 @@ static int hero__cu_attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *d
     }
     return 0;
 }
+/* TVC decoder: T queries over Tk keys (att [N, A, T, Tk]); mask [N, Tk] or NULL = causal (key j > query i) */
+static __global__ void hero__kn_attn_softmax_x(float *att, const int32_t *mask, int A, int T, int Tk, size_t rows, float sq) {
+    __shared__ float sh[33];
+    HERO__CU_ROWS(r, rows) {
+        float *row = att + r * Tk, mx = -INFINITY, s = 0.0f;
+        const int32_t *mk = mask ? mask + (r / ((size_t)A * T)) * Tk : NULL;
+        int i = (int)(r % (size_t)T), j;
+        for (j = threadIdx.x; j < Tk; j += blockDim.x) {
+            float v = row[j] / sq + (mk ? (1.0f - (float)mk[j]) * -10000.0f : (j > i ? -10000.0f : 0.0f));
+            row[j] = v;
+            mx = fmaxf(mx, v);
+        }
+        mx = hero__cu_bmax(mx, sh);
+        for (j = threadIdx.x; j < Tk; j += blockDim.x) {
+            float e = expf(row[j] - mx);
+            row[j] = e;
+            s += e;
+        }
+        s = hero__cu_bsum(s, sh);
+        for (j = threadIdx.x; j < Tk; j += blockDim.x) row[j] /= s;
+    }
+}
+static void hero__cu_attn_x_fwd(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
+                                const int32_t *mask, int N, int T, int Tk, int H, int A) {
+    hero__cuda *x = hero__cu_x(ar);
+    int d = H / A, h;
+    size_t TT = (size_t)T * Tk;
+    long long sq_ = (long long)T * H, sk_ = (long long)Tk * H, sa = (long long)A * TT;
+    if (N <= 0 || T <= 0 || Tk <= 0) return;
+    for (h = 0; h < A; h++) /* S_h = Q_h K_h^T */
+        hero__cu_gemm_sb(x, 0, 1, T, Tk, d, 1.0f, q + (size_t)h * d, H, sq_, k + (size_t)h * d, H, sk_, 0.0f, att + h * TT, Tk, sa, N);
+    HERO__CU_LAUNCH(x, hero__kn_attn_softmax_x, hero__cu_rgrid((size_t)N * A * T), 128, att, mask, A, T, Tk, (size_t)N * A * T,
+                    sqrtf((float)d));
+    for (h = 0; h < A; h++) /* ctx_h = P_h V_h */
+        hero__cu_gemm_sb(x, 0, 0, T, d, Tk, 1.0f, att + h * TT, Tk, sa, v + (size_t)h * d, H, sk_, 0.0f, ctx + (size_t)h * d, H, sq_, N);
+}
+static int hero__cu_attn_x_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
+                               const float *k, const float *v, const float *att, int N, int T, int Tk, int H, int A) {
+    hero__cuda *x = hero__cu_x(ar);
+    int d = H / A, h;
+    size_t TT = (size_t)T * Tk, NATT = (size_t)N * A * TT;
+    long long sq_ = (long long)T * H, sk_ = (long long)Tk * H, sa = (long long)A * TT;
+    float *dP;
+    if (N <= 0 || T <= 0 || Tk <= 0) return 0;
+    if (!(dP = (float *)hero__cu_scratch(x, 3, NATT * sizeof(float)))) return 0; /* error kept */
+    for (h = 0; h < A; h++) { /* dP_h = dctx_h V_h^T; dV_h += P_h^T dctx_h */
+        hero__cu_gemm_sb(x, 0, 1, T, Tk, d, 1.0f, dctx + (size_t)h * d, H, sq_, v + (size_t)h * d, H, sk_, 0.0f, dP + h * TT, Tk, sa, N);
+        hero__cu_gemm_sb(x, 1, 0, Tk, d, T, 1.0f, att + h * TT, Tk, sa, dctx + (size_t)h * d, H, sq_, 1.0f, dv + (size_t)h * d, H, sk_, N);
+    }
+    HERO__CU_LAUNCH(x, hero__kn_attn_softmax_bwd, hero__cu_rgrid((size_t)N * A * T), 128, dP, att, Tk, (size_t)N * A * T, sqrtf((float)d));
+    for (h = 0; h < A; h++) { /* dQ_h += dS_h K_h; dK_h += dS_h^T Q_h */
+        hero__cu_gemm_sb(x, 0, 0, T, d, Tk, 1.0f, dP + h * TT, Tk, sa, k + (size_t)h * d, H, sk_, 1.0f, dq + (size_t)h * d, H, sq_, N);
+        hero__cu_gemm_sb(x, 1, 0, Tk, d, T, 1.0f, dP + h * TT, Tk, sa, q + (size_t)h * d, H, sq_, 1.0f, dk + (size_t)h * d, H, sk_, N);
+    }
+    return 0;
+}
 
 /* ---------------- VSM query pooling, per-video max, scalars ---------------- */
 static __global__ void hero__kn_modpool_fwd(float *alpha, float *mq, const float *x, int N, int T, int H) {
@@ -16645,6 +17436,59 @@ static int hero__cu_xent_rows(hero_arena *ar, const float *logits, int n, int co
     HERO__CU_LAUNCH(c, hero__kn_count_valid, 1, HERO__CU_T, (int *)(rl + n + 1), rl + n, targets, n);
     HERO__CU_LAUNCH(c, hero__kn_xent, hero__cu_rgrid((size_t)n), HERO__CU_T, logits, n, cols, stride, targets, loss_vec, rl, dlogits,
                     scale, (const int *)(rl + n + 1));
+    HERO__CU_LAUNCH(c, hero__kn_finish_valid, 1, HERO__CU_T, loss, rl, n, rl + n);
+    return 0;
+}
+/* TVC label smoothing, one block per row: loss_vec / rowloss = KL(q || softmax) (0 for ignored rows),
+   dlogits = (softmax - q) / valid (0 on ignored rows) */
+static __global__ void hero__kn_lsr(const float *logits, int n, int cols, const int32_t *tg, float lsr, float *loss_vec,
+                                    double *rowloss, float *dlogits, const int *valid) {
+    __shared__ float sh[33];
+    float sv = lsr / (float)(cols > 1 ? cols - 1 : 1), conf = 1.0f - lsr;
+    float lsv = sv > 0 ? logf(sv) : 0.0f, lconf = conf > 0 ? logf(conf) : 0.0f;
+    HERO__CU_ROWS(r, n) {
+        const float *l = logits + r * cols;
+        float *dl = dlogits ? dlogits + r * cols : NULL;
+        int t = tg[r], j;
+        float mx = -INFINITY, s = 0.0f, acc = 0.0f, lse;
+        if (t < 0) { /* uniform per block */
+            if (dl) for (j = threadIdx.x; j < cols; j += blockDim.x) dl[j] = 0.0f;
+            if (threadIdx.x == 0) {
+                loss_vec[r] = 0.0f;
+                rowloss[r] = 0.0;
+            }
+            continue;
+        }
+        for (j = threadIdx.x; j < cols; j += blockDim.x) mx = fmaxf(mx, l[j]);
+        mx = hero__cu_bmax(mx, sh);
+        for (j = threadIdx.x; j < cols; j += blockDim.x) s += expf(l[j] - mx);
+        s = hero__cu_bsum(s, sh);
+        lse = mx + logf(s);
+        for (j = threadIdx.x; j < cols; j += blockDim.x) {
+            float lp = l[j] - lse, q = j == t ? conf : sv, lq = j == t ? lconf : lsv;
+            if (q > 0) acc += q * (lq - lp);
+            if (dl) dl[j] = (expf(lp) - q) / (float)*valid;
+        }
+        acc = hero__cu_bsum(acc, sh);
+        if (threadIdx.x == 0) {
+            loss_vec[r] = acc;
+            rowloss[r] = (double)acc;
+        }
+    }
+}
+static int hero__cu_lsr_rows(hero_arena *ar, const float *logits, int n, int cols, const int32_t *targets, float lsr,
+                             float *loss_vec, float *dlogits, float *loss) {
+    hero__cuda *c = hero__cu_x(ar);
+    double *rl = (double *)hero__cu_alloc(ar, ((size_t)(n > 0 ? n : 1) + 2) * sizeof(double), 0);
+    if (!rl) return HERO_ENOMEM;
+    if (n <= 0) {
+        HERO__CU_LAUNCH(c, hero__kn_finish, 1, 32, loss, rl, 0, 0.0); /* no rows: NaN */
+        return 0;
+    }
+    if (!loss_vec && !(loss_vec = (float *)hero__cu_alloc(ar, (size_t)n * sizeof(float), 0))) return HERO_ENOMEM;
+    HERO__CU_LAUNCH(c, hero__kn_count_valid, 1, HERO__CU_T, (int *)(rl + n + 1), rl + n, targets, n);
+    HERO__CU_LAUNCH(c, hero__kn_lsr, hero__cu_rgrid((size_t)n), HERO__CU_T, logits, n, cols, targets, lsr, loss_vec, rl, dlogits,
+                    (const int *)(rl + n + 1));
     HERO__CU_LAUNCH(c, hero__kn_finish_valid, 1, HERO__CU_T, loss, rl, n, rl + n);
     return 0;
 }
@@ -17208,6 +18052,7 @@ static const hero__backend hero__cu_table = {
     hero__cu_merge_bwd, hero__cu_rows_copy, hero__cu_rows_add, hero__cu_attn_core_fwd,
     hero__cu_attn_core_bwd, hero__cu_modpool_fwd, hero__cu_modpool_bwd, hero__cu_rowmax, hero__cu_rowmax_bwd,
     hero__cu_pooler_fwd, hero__cu_dot, hero__cu_xent_rows, hero__cu_mffr_loss, hero__cu_rank_loss,
+    hero__cu_attn_x_fwd, hero__cu_attn_x_bwd, hero__cu_lsr_rows,
     hero__cu_prep_put, hero__cu_prep_flush, hero__cu_to_host, hero__cu_errmsg,
     hero__cu_model_init, hero__cu_model_free, hero__cu_act, hero__cu_pbase, hero__cu_model_copy,
     hero__cu_zero_grad, hero__cu_set_precision, hero__cu_device_name, hero__cu_model_sync,

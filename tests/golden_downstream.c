@@ -474,8 +474,8 @@ static void ds_vsm_eval(golden_ctx *g, hero_model *m, const char *task, const he
         /* video ranking: exp(alpha * q2video) (VCMR) or the raw scores (VR), top K */
         int Kk = K < Nv ? K : (int)Nv, q, j, s, e;
         ds_rank *rk = (ds_rank *)malloc((size_t)(Nv + (int64_t)Kk * Lmax * Lmax + 1) * sizeof(ds_rank));
-        float *vs = (float *)malloc((size_t)Nq * Kk * sizeof(float));
-        int64_t *vi = (int64_t *)malloc((size_t)Nq * Kk * sizeof(int64_t));
+        float *vs = (float *)calloc((size_t)Nq * Kk + 1, sizeof(float)); /* calloc: no -Wmaybe-uninitialized */
+        int64_t *vi = (int64_t *)calloc((size_t)Nq * Kk + 1, sizeof(int64_t));
         int Bf = before, Af = after;
         float *fs = NULL;
         int64_t *fi = NULL, *svmr_n = NULL, *qx = NULL;
@@ -684,6 +684,81 @@ static void ds_ft_task(golden_ctx *g, hero_model *m, const char *task, const her
     hero_batch_free(&b);
 }
 
+/* ---------------- TVC: training step and greedy decoding ---------------- */
+
+/* HeroForTvc: out.* of the training batch, loss_vec over the targets that are not -1, grad.*; greedy
+   decoding of in.gen.* (integers exactly) */
+static void ds_tvc_task(golden_ctx *g, hero_model *m, const char *task, const hero_tensorfile *tf) {
+    hero_batch b;
+    hero_result r;
+    hero_error err;
+    int H = m->cfg.H, Vp = m->cfg.Vp, i;
+    ds_view v;
+    m->cfg.lsr = (float)ds_meta_num(tf, "loss_settings", "lsr", 0.1);
+    if (ds_tvc_batch(&b, tf, 1, &err)) { report_msg(g, task, "batch", err.msg); hero_batch_free(&b); return; }
+    hero_zero_grad(m);
+    for (i = 0; i < m->n_params; i++) m->table[i].has_grad = 0;
+    if (hero_forward_backward(m, &b, 1, NULL, &r, &err)) {
+        report_msg(g, task, "forward", err.msg);
+    } else {
+        int64_t NT = (int64_t)b.n_caps * b.cap_len;
+        for (i = 0; i < tf->n_tensors; i++) {
+            const char *name = tf->tensors[i].name, *k = name + 4;
+            float s = 0, *h = NULL;
+            int64_t n = 0, j, nv = 0;
+            if (strncmp(name, "out.", 4) != 0 || !strncmp(k, "gen_", 4)) continue;
+            if (!strcmp(k, "loss")) s = r.loss;
+            else if (!strcmp(k, "frame_embeddings")) h = fetch(m, r.c_seq, n = (int64_t)b.B * b.L * H);
+            else if (!strcmp(k, "decoder_input")) h = fetch(m, r.dec_in, n = NT * H);
+            else if (!strcmp(k, "decoder_output")) h = fetch(m, r.dec_out, n = NT * H);
+            else if (!strcmp(k, "prediction_scores")) h = fetch(m, r.scores, n = NT * Vp);
+            else if (!strcmp(k, "loss_vec")) { /* the rows whose target is not -1, in order */
+                h = fetch(m, r.loss_vec, NT);
+                for (j = 0; h && j < NT; j++) if (b.cap_tgt[j] >= 0) h[nv++] = h[j];
+                n = nv;
+            } else { report_msg(g, task, name, "unknown output"); continue; }
+            if (n == 0) check(g, task, tf, name, &s, 1);
+            else if (h) check(g, task, tf, name, h, n);
+            else report_msg(g, task, name, "out of memory");
+            free(h);
+        }
+        ds_check_grads(g, m, task, tf);
+    }
+    hero_batch_free(&b);
+    /* greedy decoding: the eval batch in.gen.*, steps = out.gen_ids' columns, BOS / EOS from data_settings */
+    if (ds_view_open(&v, tf, "in.gen.") <= 0) { report_msg(g, task, "in.gen", "no generation batch"); ds_view_close(&v); return; }
+    if (ds_tvc_batch(&b, &v.tf, 0, &err)) {
+        report_msg(g, task, "gen-batch", err.msg);
+    } else {
+        const hero_tensor_info *t = hero_tensorfile_find(tf, "out.gen_ids");
+        int steps = t && t->ndim == 2 ? (int)t->shape[1] : 0, N = b.n_caps;
+        int bos = (int)ds_meta_num(tf, "data_settings", "bos", 0), eos = (int)ds_meta_num(tf, "data_settings", "eos", 2);
+        size_t nsc = (size_t)N * (steps > 0 ? steps : 1);
+        int32_t *ids = (int32_t *)malloc(nsc * sizeof(int32_t)), *len = (int32_t *)malloc((size_t)N * sizeof(int32_t));
+        int32_t *am = (int32_t *)malloc(nsc * sizeof(int32_t));
+        float *ss = (float *)malloc(nsc * Vp * sizeof(float)), *fs = (float *)malloc(nsc * Vp * sizeof(float));
+        int64_t *w = (int64_t *)malloc(nsc * sizeof(int64_t));
+        if (!ids || !len || !am || !ss || !fs || !w || steps <= 0) {
+            report_msg(g, task, "gen", "out of memory or no out.gen_ids");
+        } else if (hero_tvc_generate(m, &b, steps, bos, eos, ids, len, ss, fs, am, &err)) {
+            report_msg(g, task, "gen", err.msg);
+        } else {
+            size_t j;
+            check(g, task, tf, "out.gen_step_scores", ss, (int64_t)nsc * Vp);
+            check(g, task, tf, "out.gen_final_scores", fs, (int64_t)nsc * Vp);
+            for (j = 0; j < nsc; j++) w[j] = am[j];
+            ds_check_ints(g, task, tf, "out.gen_final_argmax", w, (int64_t)nsc);
+            for (j = 0; j < nsc; j++) w[j] = ids[j];
+            ds_check_ints(g, task, tf, "out.gen_ids", w, (int64_t)nsc);
+            for (j = 0; j < (size_t)N; j++) w[j] = len[j];
+            ds_check_ints(g, task, tf, "out.gen_len", w, N);
+        }
+        free(ids); free(len); free(am); free(ss); free(fs); free(w);
+    }
+    hero_batch_free(&b);
+    ds_view_close(&v);
+}
+
 /* ---------------- the batch rebuilt from raw.* + choice.* ---------------- */
 
 static void ds_field(hero_batch_field *f, const char *key, const int32_t *data, int64_t d0, int64_t d1) {
@@ -792,9 +867,95 @@ done:
     free(tok32); free(alen32); free(atok32); free(qoff); free(aoff); free(items);
 }
 
+/* TVC: the training batch rebuilt from raw.cap_* (the captions of choice.batch_vidx's videos, raw
+   order = vid2caps) and the generation batch from raw.clip_* (in.gen.clip_order), each compared
+   with every in.* / in.gen.* the model uses (clip_ranges_per_video, cap_attn_mask, cap_pos_ids
+   derived from the batch) */
+static void ds_tvc_rebuild(golden_ctx *g, const hero_model *m, const char *task, const hero_tensorfile *tf, int gen) {
+    hero_batch_options o;
+    hero_corpus gv;
+    hero_batch b;
+    hero_batch_field f[HERO_BATCH_MAX_FIELDS + 8];
+    hero_error err;
+    ds_view v;
+    const char *pre = gen ? "gen." : "";
+    int64_t nsel = 0, nraw = 0, i, j, n_items = 0, *off = NULL;
+    int64_t *sel = ds_ints(tf, gen ? "in.gen.clip_order" : "choice.batch_vidx", &nsel);
+    int64_t *vid = ds_ints(tf, gen ? "raw.clip_vid" : "raw.cap_vid", &nraw);
+    int64_t *clen = gen ? NULL : ds_ints(tf, "raw.cap_len", NULL), *ctok = gen ? NULL : ds_ints(tf, "raw.cap_tokens", NULL);
+    double *ts = ds_f64(tf, gen ? "raw.clip_ts" : "raw.cap_ts", NULL), iv = ds_meta_num(tf, "data_settings", "vfeat_interval", 1.5);
+    int32_t *tok32 = NULL;
+    hero_ft_item *items = NULL;
+    int n, bad;
+    char name[96];
+    memset(&gv, 0, sizeof(gv));
+    memset(&b, 0, sizeof(b));
+    memset(&v, 0, sizeof(v));
+    if (!sel || !vid || !ts || (!gen && (!clen || !ctok))) { report_msg(g, task, gen ? "gen-batch-from-raw" : "batch-from-raw", "raw.* incomplete"); goto done; }
+    off = (int64_t *)calloc((size_t)nraw + 1, sizeof(int64_t));
+    items = (hero_ft_item *)calloc((size_t)nraw + 1, sizeof(hero_ft_item));
+    tok32 = (int32_t *)malloc(((size_t)(gen ? 0 : hero_tensor_numel(hero_tensorfile_find(tf, "raw.cap_tokens"))) + 1) * sizeof(int32_t));
+    if (!off || !items || !tok32) { report_msg(g, task, "batch-from-raw", "out of memory"); goto done; }
+    for (i = 0; i < nraw; i++) off[i + 1] = off[i] + (clen ? clen[i] : 0);
+    for (i = 0; clen && i < off[nraw]; i++) tok32[i] = (int32_t)ctok[i];
+    for (i = 0; i < nsel; i++) { /* training: every caption of video sel[i]; generation: clip sel[i] */
+        for (j = 0; j < nraw; j++) {
+            hero_ft_item *it;
+            if (gen ? j != sel[i] : vid[j] != sel[i]) continue;
+            it = &items[n_items++];
+            it->video = (int)vid[j];
+            it->len = clen ? (int)clen[j] : 0;
+            it->tokens = tok32 + off[j];
+            it->has_ts = 1; it->ts[0] = ts[2 * j]; it->ts[1] = ts[2 * j + 1];
+        }
+    }
+    if (golden_batch_options(&o, tf, m->cfg.V, &err) || hero_corpus_read(&gv, tf, &err) ||
+        hero_build_ft_batch(&b, HERO_TASK_TVC, gv.videos, gv.n_videos, items, (int)n_items, iv, &o, &err)) {
+        report_msg(g, task, gen ? "gen-batch-from-raw" : "batch-from-raw", err.msg);
+        goto done;
+    }
+    if (gen && ds_view_open(&v, tf, "in.gen.") <= 0) { report_msg(g, task, "gen-batch-from-raw", "no in.gen.*"); goto done; }
+    n = hero_batch_fields(&b, f);
+    for (j = 0; j < n; j++) {
+        double e;
+        if (gen && (!strcmp(f[j].key, "cap_input_ids") || !strcmp(f[j].key, "cap_tgt_ids"))) continue; /* no captions */
+        snprintf(name, sizeof(name), "in.%s%s", pre, f[j].key);
+        if (golden_field_err(&f[j], gen ? &v.tf : tf, &e, &err)) report_msg(g, task, name, err.msg);
+        else report_tol(g, task, name, e, 0.0);
+    }
+    { /* clip_ranges_per_video from clip_vidx, cap_attn_mask from the ranges, cap_pos_ids = 0.. */
+        int64_t npv = b.B, *per = (int64_t *)calloc((size_t)npv + 1, sizeof(int64_t)), L = 1, nm = 0, *mk;
+        double e = 0;
+        for (i = 0; per && i < b.n_caps; i++) per[b.clip_vidx[i]]++;
+        snprintf(name, sizeof(name), "in.%sclip_ranges_per_video", pre);
+        if (per) ds_check_ints(g, task, tf, name, per, npv);
+        free(per);
+        for (i = 0; i < b.n_caps; i++) if (b.clip_ranges[2 * i + 1] - b.clip_ranges[2 * i] > L) L = b.clip_ranges[2 * i + 1] - b.clip_ranges[2 * i];
+        snprintf(name, sizeof(name), "in.%scap_attn_mask", pre);
+        mk = ds_ints(tf, name, &nm);
+        if (!mk || nm != (int64_t)b.n_caps * L) e = 1;
+        for (i = 0; !e && i < b.n_caps; i++)
+            for (j = 0; j < L; j++) if (mk[i * L + j] != (j < b.clip_ranges[2 * i + 1] - b.clip_ranges[2 * i])) e = 1;
+        report_tol(g, task, name, e, 0.0);
+        free(mk);
+        if (!gen) {
+            int64_t np = 0, *pos = ds_ints(tf, "in.cap_pos_ids", &np);
+            bad = !pos || np != b.cap_len;
+            for (i = 0; !bad && i < np; i++) bad = pos[i] != i;
+            report_tol(g, task, "in.cap_pos_ids", bad, 0.0);
+            free(pos);
+        }
+    }
+done:
+    ds_view_close(&v);
+    hero_batch_free(&b);
+    hero_corpus_free(&gv);
+    free(sel); free(vid); free(clen); free(ctok); free(ts); free(off); free(items); free(tok32);
+}
+
 /* ---------------- the directory ---------------- */
 
-static const char *DS_TASKS[] = {"vcmr", "vcmr_hard", "vr", "videoqa", "violin"};
+static const char *DS_TASKS[] = {"vcmr", "vcmr_hard", "vr", "videoqa", "violin", "tvc"};
 
 static int ds_is_downstream(const char *dir) {
     char p[1024];
@@ -821,7 +982,11 @@ static void ds_run_task(golden_ctx *g, const char *dir, const char *task) {
     if (setup_model(&m, &err)) { report_msg(g, task, "precision", err.msg); goto done; }
     if (rep.n_unexpected) report_msg(g, task, "unexpected-keys", rep.unexpected);
     if (rep.n_missing) report_msg(g, task, "missing-keys", rep.missing);
-    if (!strcmp(task, "videoqa") || !strcmp(task, "violin")) {
+    if (!strcmp(task, "tvc")) {
+        ds_tvc_task(g, &m, task, &tf);
+        ds_tvc_rebuild(g, &m, task, &tf, 0);
+        ds_tvc_rebuild(g, &m, task, &tf, 1);
+    } else if (!strcmp(task, "videoqa") || !strcmp(task, "violin")) {
         ds_ft_task(g, &m, task, &tf, !strcmp(task, "videoqa"));
         ds_check_rebuild(g, &m, task, &tf, !strcmp(task, "videoqa") ? HERO_TASK_VIDEOQA : HERO_TASK_VIOLIN);
     } else {

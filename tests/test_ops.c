@@ -179,6 +179,87 @@ static void test_softmax_xent(void) {
     free(R); free(dx); free(k.x);
 }
 
+/* ---------------- TVC: attention of T queries over Tk keys (cross, causal), label smoothing ---------------- */
+typedef struct { float *q, *k, *v; const int32_t *mask; int N, T, Tk, H, A; } ax_ctx;
+static void ax_f(void *c, float *out) {
+    ax_ctx *a = (ax_ctx *)c;
+    float *att = (float *)malloc((size_t)a->N * a->A * a->T * a->Tk * sizeof(float));
+    hero__attn_x_fwd(att, out, a->q, a->k, a->v, a->mask, a->N, a->T, a->Tk, a->H, a->A);
+    free(att);
+}
+typedef struct { float *x; const int32_t *tg; int n, cols; float lsr; } ls_ctx;
+static void ls_f(void *c, float *out) {
+    ls_ctx *k = (ls_ctx *)c;
+    hero_arena ar;
+    float lv[8];
+    memset(&ar, 0, sizeof(ar));
+    hero__lsr_rows(&ar, k->x, k->n, k->cols, k->tg, k->lsr, lv, NULL, out);
+    hero__arena_free(&ar);
+}
+static void test_tvc_ops(void) {
+    int32_t mask[2 * 5] = {1, 1, 1, 0, 0, 1, 1, 1, 1, 1};
+    int causal;
+    for (causal = 0; causal < 2; causal++) {
+        ax_ctx a;
+        hero_arena ar;
+        int nq, nk;
+        float *R, *dq, *dk, *dv, *att;
+        char name[96];
+        a.N = 2; a.H = 8; a.A = 2; a.T = causal ? 4 : 3; a.Tk = causal ? 4 : 5; a.mask = causal ? NULL : mask;
+        nq = a.N * a.T * a.H; nk = a.N * a.Tk * a.H;
+        a.q = rnd(nq, 1); a.k = rnd(nk, 1); a.v = rnd(nk, 1);
+        R = rnd(nq, 1); dq = zeros(nq); dk = zeros(nk); dv = zeros(nk);
+        att = (float *)malloc((size_t)a.N * a.A * a.T * a.Tk * sizeof(float));
+        memset(&ar, 0, sizeof(ar));
+        hero__attn_x_fwd(att, dq, a.q, a.k, a.v, a.mask, a.N, a.T, a.Tk, a.H, a.A); /* dq: scratch for ctx */
+        memset(dq, 0, (size_t)nq * sizeof(float));
+        hero__attn_x_bwd(&ar, dq, dk, dv, R, a.q, a.k, a.v, att, a.N, a.T, a.Tk, a.H, a.A);
+        snprintf(name, sizeof(name), "attention %s dq", causal ? "causal (4x4)" : "cross (3 queries x 5 keys, masked)");
+        result(name, fd_err(ax_f, &a, a.q, nq, dq, R, nq, 1e-2f), 2e-2);
+        snprintf(name, sizeof(name), "attention %s dk", causal ? "causal (4x4)" : "cross (3 queries x 5 keys, masked)");
+        result(name, fd_err(ax_f, &a, a.k, nk, dk, R, nq, 1e-2f), 2e-2);
+        snprintf(name, sizeof(name), "attention %s dv", causal ? "causal (4x4)" : "cross (3 queries x 5 keys, masked)");
+        result(name, fd_err(ax_f, &a, a.v, nk, dv, R, nq, 1e-2f), 2e-2);
+        if (causal) { /* no query sees a later key: probabilities above the diagonal vanish */
+            double up = 0;
+            int n, h, i, j;
+            for (n = 0; n < a.N; n++)
+                for (h = 0; h < a.A; h++)
+                    for (i = 0; i < a.T; i++)
+                        for (j = i + 1; j < a.Tk; j++) up += att[(((size_t)n * a.A + h) * a.T + i) * a.Tk + j];
+            result("attention causal: no weight on later keys", up, 1e-30);
+        }
+        hero__arena_free(&ar);
+        free(a.q); free(a.k); free(a.v); free(R); free(dq); free(dk); free(dv); free(att);
+    }
+    { /* label-smoothed KL: gradient, and the value against a double-precision reference */
+        int32_t tg[3] = {2, -1, 5};
+        ls_ctx k;
+        hero_arena ar;
+        float dx[3 * 7], lv[3], loss, one = 1.0f;
+        double ref = 0, sv = 0.1 / 6, e;
+        int r, j;
+        k.x = rnd(3 * 7, 2); k.tg = tg; k.n = 3; k.cols = 7; k.lsr = 0.1f;
+        memset(&ar, 0, sizeof(ar));
+        hero__lsr_rows(&ar, k.x, 3, 7, tg, 0.1f, lv, dx, &loss);
+        result("label smoothing dx", fd_err(ls_f, &k, k.x, 21, dx, &one, 1, 1e-2f), 2e-2);
+        for (r = 0; r < 3; r++) {
+            double mx = -1e30, s = 0;
+            if (tg[r] < 0) continue;
+            for (j = 0; j < 7; j++) if (k.x[r * 7 + j] > mx) mx = k.x[r * 7 + j];
+            for (j = 0; j < 7; j++) s += exp(k.x[r * 7 + j] - mx);
+            for (j = 0; j < 7; j++) {
+                double q = j == tg[r] ? 0.9 : sv;
+                ref += q * (log(q) - (k.x[r * 7 + j] - mx - log(s)));
+            }
+        }
+        e = fabs(loss - ref / 2) + fabs(lv[1]);
+        result("label smoothing value vs double (row 1 ignored: 0)", e, 1e-6);
+        hero__arena_free(&ar);
+        free(k.x);
+    }
+}
+
 /* ---------------- l2 normalise ---------------- */
 typedef struct { float *x; int N, C; } l2_ctx;
 static void l2_f(void *c, float *out) { l2_ctx *k = (l2_ctx *)c; float nr[4]; hero__l2norm_fwd(out, nr, k->x, k->N, k->C, 1e-5f); }
@@ -617,7 +698,7 @@ static void test_has_grad(const char *dir) {
 /* the fine-tuning models (tests/golden/tiny-downstream): video QA, VIOLIN, and VCMR's one-query-per-item
    batch (span pairs on the diagonal), each on its fine-tuned checkpoint and its golden batch */
 static void test_downstream(const char *dir) {
-    static const char *tasks[] = {"videoqa", "violin", "vcmr"};
+    static const char *tasks[] = {"videoqa", "violin", "vcmr", "tvc"};
     int t;
     { /* a video QA model started from another model class's checkpoint (as fine-tuning from pre-training) */
         char cfg[512], ckpt[512];
@@ -646,7 +727,35 @@ static void test_downstream(const char *dir) {
         }
         hero_model_free(&m);
     }
-    for (t = 0; t < 3; t++) {
+    { /* a TVC model started from the VCMR checkpoint: the decoder of d_config fresh (PyTorch module defaults) */
+        char cfg[512], ckpt[512];
+        hero_model m;
+        hero_load_report rep;
+        hero_error err;
+        snprintf(cfg, sizeof(cfg), "%s/config.json", dir);
+        snprintf(ckpt, sizeof(ckpt), "%s/vcmr.pt", dir);
+        if (hero_model_load_heads(&m, cfg, ckpt, HERO_HEADS_TVC, 7, &rep, &err)) {
+            printf("FAIL load_heads tvc: %s\n", err.msg);
+            g_fail++;
+        } else {
+            hero_param *pe = hero_model_param(&m, "position_embeddings.weight");
+            hero_param *qw = hero_model_param(&m, "decoder.layer.1.dec_enc_attention.query.weight");
+            hero_param *ln = hero_model_param(&m, "decoder.layer.0.add_norm_3.LayerNorm.weight");
+            double bad = 0, ss = 0, bound = 1.0 / sqrt((double)m.cfg.H);
+            size_t i;
+            if (rep.n_missing != 3 + 2 * 26 || rep.n_unexpected != 22 || !pe || !qw || !ln || m.cfg.d_layers != 2) bad = 1;
+            else {
+                for (i = 0; i < pe->numel; i++) ss += (double)pe->data[i] * pe->data[i];
+                if (fabs(sqrt(ss / pe->numel) - 1.0) > 0.1) bad = 1; /* N(0, 1) */
+                for (i = 0; i < qw->numel; i++) if (fabs(qw->data[i]) > bound) bad = 1;
+                for (i = 0; i < ln->numel; i++) if (ln->data[i] != 1.0f) bad = 1;
+            }
+            if (bad) printf("  load_heads tvc: %d missing (%s), %d unexpected, %d layers\n", rep.n_missing, rep.missing, rep.n_unexpected, m.cfg.d_layers);
+            result("load_heads: TVC decoder fresh (2 layers of d_config, module defaults), encoder from vcmr.pt", bad, 0);
+        }
+        hero_model_free(&m);
+    }
+    for (t = 0; t < 4; t++) {
         char cfg[512], ckpt[512], path[512];
         hero_model m;
         hero_tensorfile tf;
@@ -659,7 +768,8 @@ static void test_downstream(const char *dir) {
         if (hero_model_load(&m, cfg, ckpt, NULL, &err)) { printf("FAIL load %s: %s\n", ckpt, err.msg); g_fail++; continue; }
         if (hero_tensorfile_open(&tf, path, &err)) { printf("FAIL open %s: %s\n", path, err.msg); g_fail++; hero_model_free(&m); continue; }
         memset(&b, 0, sizeof(b));
-        rc = t < 2 ? ds_ft_batch(&b, &tf, t == 0, &err) : golden_batch_from_in(&b, HERO_TASK_VSM, &tf, &err);
+        rc = t < 2 ? ds_ft_batch(&b, &tf, t == 0, &err) : t == 3 ? ds_tvc_batch(&b, &tf, 1, &err)
+                                                                 : golden_batch_from_in(&b, HERO_TASK_VSM, &tf, &err);
         if (rc) {
             printf("FAIL batch %s: %s\n", path, err.msg);
             g_fail++;
@@ -668,6 +778,33 @@ static void test_downstream(const char *dir) {
             check_task(&m, &b, NULL, "videoqa");
         } else if (t == 1) {
             check_task(&m, &b, NULL, "violin");
+        } else if (t == 3) {
+            int bad = 0;
+            check_task(&m, &b, NULL, "tvc (decoder, label smoothing, clip frames of the temporal output)");
+            for (rc = 0; rc < m.n_params; rc++) /* the task's parameter groups = what its backward reached */
+                if (m.table[rc].has_grad != hero_task_trains(HERO_TASK_TVC, m.table[rc].name)) {
+                    printf("  tvc: %s has_grad %d, hero_task_trains %d\n", m.table[rc].name, m.table[rc].has_grad,
+                           hero_task_trains(HERO_TASK_TVC, m.table[rc].name));
+                    bad++;
+                }
+            result("tvc: hero_task_trains names exactly the parameters the backward reaches", bad, 0);
+            { /* hostile / edge inputs: an empty clip runs (keys all masked), bad ranges and steps are refused */
+                hero_result r;
+                int32_t st = b.clip_ranges[0], ed = b.clip_ranges[1], ids[8 * 3], len[8];
+                int ok = 1;
+                b.clip_ranges[0] = b.clip_ranges[1] = b.L;
+                ok &= hero_forward_backward(&m, &b, 1, NULL, &r, &err) == 0 && r.loss == r.loss;
+                b.clip_ranges[1] = b.L + 1;
+                ok &= hero_forward_backward(&m, &b, 0, NULL, &r, &err) == HERO_EINVAL && strstr(err.msg, "clip 0") != NULL;
+                b.clip_ranges[0] = st; b.clip_ranges[1] = ed;
+                b.cap_tgt[0] = m.cfg.Vp;
+                ok &= hero_forward_backward(&m, &b, 0, NULL, &r, &err) == HERO_EINVAL;
+                b.cap_tgt[0] = -1;
+                ok &= hero_tvc_generate(&m, &b, 0, 0, 2, ids, len, NULL, NULL, NULL, &err) == HERO_EINVAL;
+                ok &= hero_tvc_generate(&m, &b, m.cfg.d_max_pos + 1, 0, 2, ids, len, NULL, NULL, NULL, &err) == HERO_EINVAL;
+                ok &= b.n_caps <= 8 && hero_tvc_generate(&m, &b, 3, 0, 2, ids, len, NULL, NULL, NULL, &err) == 0;
+                result("tvc: an empty clip trains (finite loss); bad clip range / target / steps refused; generation without the optional outputs", !ok, 0);
+            }
         } else {
             m.cfg.ranking_lse = 1; /* smooth ranking terms, as for vsm above */
             check_task(&m, &b, NULL, "vcmr (lse, one query per item)");
@@ -693,6 +830,7 @@ int main(int argc, char **argv) {
     test_modpool();
     test_merge();
     test_embeddings();
+    test_tvc_ops();
     test_blocks();
     test_model(argc > 1 ? argv[1] : "tests/golden/tiny");
     test_has_grad(argc > 1 ? argv[1] : "tests/golden/tiny");
