@@ -48,7 +48,7 @@ run "media: subtitles, normalisation, alignment, features, ranking" "$BUILD/test
 run "official retrieval metrics (submission rows, cut, NMS, recall)" "$BUILD/test_eval"
 # tests/golden/tiny-downstream: tvr_eval (the metric code alone), then the fine-tuning models vcmr, vcmr_hard,
 # vr (training step + full evaluation + metrics), videoqa, violin, tvc (training step + greedy decoding)
-run "golden parity, official metric code (tvr_eval) and fine-tuning tasks (vcmr, vcmr_hard, vr, videoqa, violin, tvc)" "$BUILD/hero_golden" --threads 1 tests/golden/tiny-downstream
+run "golden parity, official metric code (tvr_eval) and fine-tuning tasks (vcmr, vcmr_hard, vr, videoqa, violin, tvc)" "$BUILD/hero_golden" --threads 1 --expect 1110 --expect-skip 0 tests/golden/tiny-downstream
 if [ -x "$BUILD/test_lmdb_import" ] && [ -x "$BUILD/hero_lmdb_import" ]; then
     run "LMDB importer: official-layout databases written, imported, every value checked" "$BUILD/test_lmdb_import" "$BUILD/hero_lmdb_import"
 else
