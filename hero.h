@@ -3843,6 +3843,39 @@ HERO__TARGET("avx512f,avx512bw,avx512vl,avx512bf16") static void hero__wtile_bf1
     _mm_storeu_ps(acc + 8, hero__hsum4_512(s20, s21, s22, s23));
     _mm_storeu_ps(acc + 12, hero__hsum4_512(s30, s31, s32, s33));
 }
+/* f16 / bf16 weights on AVX-512 (F, BW, VL): 16 weights converted once per step for 4 input rows */
+HERO__TARGET("avx512f,avx512bw,avx512vl,fma,f16c") static void hero__wtile_h_avx512(const hero__wjob *j, const int *n, const int *o,
+                                                                                  float *acc) {
+    const uint16_t *W = (const uint16_t *)j->w->data;
+    int K = j->w->K, k, bf = j->w->wtype == HERO_W_BF16;
+    size_t kw = (size_t)K;
+    const uint16_t *w0 = W + (size_t)o[0] * kw, *w1 = W + (size_t)o[1] * kw, *w2 = W + (size_t)o[2] * kw, *w3 = W + (size_t)o[3] * kw;
+    const float *x0 = j->x + (size_t)n[0] * j->ldx, *x1 = j->x + (size_t)n[1] * j->ldx;
+    const float *x2 = j->x + (size_t)n[2] * j->ldx, *x3 = j->x + (size_t)n[3] * j->ldx;
+    __m512 s00 = _mm512_setzero_ps(), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+    __m512 s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+    for (k = 0; k < K; k += 16) {
+        __mmask16 m = K - k >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (K - k)) - 1);
+        __m512 b0, b1, b2, b3, a;
+#define HERO__H_CVT(c)                                                                                                 \
+    {                                                                                                                  \
+        __m256i h = _mm256_maskz_loadu_epi16(m, w##c + k);                                                             \
+        b##c = bf ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)) : _mm512_cvtph_ps(h);         \
+    }
+        HERO__H_CVT(0) HERO__H_CVT(1) HERO__H_CVT(2) HERO__H_CVT(3)
+#undef HERO__H_CVT
+#define HERO__H_ROW(x, r)                                                                                              \
+    a = _mm512_maskz_loadu_ps(m, x + k);                                                                               \
+    s##r##0 = _mm512_fmadd_ps(a, b0, s##r##0); s##r##1 = _mm512_fmadd_ps(a, b1, s##r##1);                              \
+    s##r##2 = _mm512_fmadd_ps(a, b2, s##r##2); s##r##3 = _mm512_fmadd_ps(a, b3, s##r##3);
+        HERO__H_ROW(x0, 0) HERO__H_ROW(x1, 1) HERO__H_ROW(x2, 2) HERO__H_ROW(x3, 3)
+#undef HERO__H_ROW
+    }
+    _mm_storeu_ps(acc + 0, hero__hsum4_512(s00, s01, s02, s03));
+    _mm_storeu_ps(acc + 4, hero__hsum4_512(s10, s11, s12, s13));
+    _mm_storeu_ps(acc + 8, hero__hsum4_512(s20, s21, s22, s23));
+    _mm_storeu_ps(acc + 12, hero__hsum4_512(s30, s31, s32, s33));
+}
 /* q8_0 x q8_0 on AVX512-VNNI in groups of 8 blocks: a row's blocks 8g..8g+7 (256 bytes) are
    laid out as 4 vectors, vector v lane L (4 bytes) = block 8g + (L & 7), bytes 4 (2v + (L >> 3))
    .. +3, so that 4 vpdpbusd leave in lanes L and L + 8 the two halves of block L's exact int32
@@ -4018,6 +4051,7 @@ static hero__wdot_fn hero__wdot_pick(const hero__wjob *j) {
 static hero__wtile_fn hero__wtile_pick(const hero__wjob *j) {
 #if HERO__WQ_X86
     if (j->w->wtype == HERO_W_BF16 && j->xh) return hero__wtile_bf16_dp;
+    if (j->w->wtype != HERO_W_Q8_0 && (j->feat & HERO__WQ_AVX512)) return hero__wtile_h_avx512;
 #else
     (void)j;
 #endif
