@@ -25,6 +25,9 @@ THREADS=${THREADS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)}
 VB=${VIDEO_BATCH:-4}
 PYTHON=${PYTHON:-/usr/bin/python3}
 export OPENBLAS_NUM_THREADS=$THREADS
+# torch's libgomp spin-waits after each parallel region by default and fights OpenBLAS's threads
+# for the cores (bench/RESULTS.md, "Torch's threading"): PASSIVE, as bench/run.sh
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 mkdir -p "$D"
 [ -f "$D/model.safetensors" ] || "$BUILD/lean_bench" --make "$D" || exit 1
 [ -f "$D/q8_0.safetensors" ] || "$BUILD/hero_convert" "$D/model.safetensors" "$D/q8_0.safetensors" --dtype q8_0 || exit 1
