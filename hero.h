@@ -949,8 +949,10 @@ HERODEF int hero_encode_queries(hero_model *m, const int32_t *ids, const int32_t
                quants so that both lie aligned, in memory as in the file). The input rows
                are quantised the same way (an f32 scale per block) and multiplied with int8
                dot products: AVX512-VNNI (vpdpbusd), AVX-VNNI, AVX2 (vpmaddubsw), portable C.
-   The instruction set is chosen at run time (isa_max caps it, for tests). A GPU model
-   (HERO_CUDA) holds f32 only: other formats are refused with HERO_EDEVICE. */
+   The instruction set is chosen at run time (isa_max caps it, for tests). The products run
+   on the library's threads (hero_set_threads), split by rows of W, never inside a sum: the
+   same results on any thread count. A GPU model (HERO_CUDA) holds f32 only: other formats
+   are refused with HERO_EDEVICE. */
 typedef struct hero_model_options {
     int inference_only;  /* 1: no gradients / optimizer (see above); 0: a training model */
     hero_wtype wtype;    /* HERO_W_F32 (default) or a reduced format (inference only) */
