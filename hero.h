@@ -3519,7 +3519,11 @@ static void hero__wmat_place(hero_wmat *w, hero_wtype t, int O, int K, void *p) 
 static float hero__q8_block(const float *x, int n, int8_t *q, int round_f16) {
     float amax = 0, d, id;
     int i;
-    for (i = 0; i < n; i++) { float a = fabsf(x[i]); if (!(a <= amax)) amax = a; } /* NaN wins */
+    for (i = 0; i < n; i++) {
+        float a = fabsf(x[i]);
+        if (!(a <= amax)) amax = a;
+        if (amax != amax) break; /* NaN wins (a later element must not replace it) */
+    }
     d = amax / 127.0f;
     if (round_f16) d = hero_f16_to_f32(hero_f32_to_f16(d > 65504.0f ? 65504.0f : d));
     if (!(d == d) || d > 3.0e38f) { memset(q, 0, HERO_Q8_BLOCK); return amax != amax ? amax : d; } /* NaN / inf: propagates */

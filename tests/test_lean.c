@@ -149,6 +149,46 @@ static void test_threads(void) {
     hero_set_threads(saved);
 }
 
+/* non-finite inputs: a NaN or an inf in an input row makes that row's outputs non-finite (the
+   scalar q8_0 rules: the block's scale becomes NaN / inf) on every ISA level, and leaves the
+   other rows as they were */
+static void test_nonfinite(void) {
+    int t, isa, i, n, o, N = 5, O = 20, K = 96;
+    float W[20 * 96], x[5 * 96], b[20], out[5 * 20], ref[5 * 20];
+    for (i = 0; i < O * K; i++) W[i] = frand();
+    for (i = 0; i < N * K; i++) x[i] = frand();
+    for (i = 0; i < O; i++) b[i] = frand();
+    for (t = HERO_W_BF16; t < HERO_W_COUNT; t++)
+        for (isa = 0; isa <= 4; isa++) {
+            hero_arena ar;
+            hero_wmat w;
+            void *mem = malloc(hero__wmat_bytes((hero_wtype)t, O, K) + 64);
+            int ok = 1;
+            char name[160];
+            memset(&ar, 0, sizeof(ar));
+            hero__wmat_place(&w, (hero_wtype)t, O, K, (void *)(((uintptr_t)mem + 63) & ~(uintptr_t)63));
+            hero__wmat_quantize_rows(&w, W, 0, w.O);
+            float keep1 = x[1 * K + 40], keep3 = x[3 * K + 70];
+            hero__wlinear(&ar, ref, x, (size_t)K, &w, b, N, hero__wq_features(isa));
+            x[1 * K + 40] = NAN;
+            x[3 * K + 70] = INFINITY;
+            hero__wlinear(&ar, out, x, (size_t)K, &w, b, N, hero__wq_features(isa));
+            x[1 * K + 40] = keep1;
+            x[3 * K + 70] = keep3;
+            for (n = 0; n < N; n++)
+                for (o = 0; o < O; o++) {
+                    float v = out[n * O + o];
+                    if (n == 1 || n == 3) ok = ok && !(v - v == 0); /* NaN or inf */
+                    else ok = ok && memcmp(&v, &ref[n * O + o], sizeof v) == 0;
+                }
+            snprintf(name, sizeof(name), "kernel %s, isa %d: a NaN / inf input row gives non-finite outputs, the other rows unchanged",
+                     hero_wtype_name((hero_wtype)t), isa);
+            check(name, ok, "");
+            hero__arena_free(&ar);
+            free(mem);
+        }
+}
+
 /* the layouts as documented: bf16 / f16 = the rounded values; q8_0: scale = f16(max|block| / 127),
    q = round(w / scale), zero padding past K */
 static void test_layouts(void) {
@@ -355,6 +395,7 @@ int main(int argc, char **argv) {
     }
     test_kernels();
     test_threads();
+    test_nonfinite();
     test_layouts();
     if (argc > 1) test_models(argv[1]);
     printf("%d passed, %d failed\n", g_pass, g_fail);
