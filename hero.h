@@ -3946,47 +3946,52 @@ HERO__TARGET("avx512f,avx512bw,avx512vl,avx512vnni") static void hero__q8g_xrow(
     }
 }
 /* acc[r * 4 + c] = x[n[r]] . W[o[c]], o[] = rows of the scratch s (hero__q8g_wrows): the 16
-   int32 sums of a group in registers (16 independent vpdpbusd chains), the scaled float sums in
-   a small array (one FMA per pair and group) */
+   int32 sums of a group in registers (16 independent vpdpbusd chains, the 4 steps of a group
+   written out), the scaled float sums in a small array (one FMA per pair and group) */
 HERO__TARGET("avx512f,avx512bw,avx512vl,avx512vnni,fma") static void hero__q8g_tile(const hero__wjob *j, const unsigned char *s, const int *n,
                                                                                    const int *o, float *acc) {
-    int nb = j->w->nb, ng = (nb + HERO__Q8G - 1) / HERO__Q8G, g, v, r;
+    int nb = j->w->nb, ng = (nb + HERO__Q8G - 1) / HERO__Q8G, g, r;
     size_t rs = hero__q8g_row_bytes(nb), xs = (size_t)ng * HERO__Q8G_BYTES, cso = (size_t)ng * HERO__Q8G_BYTES;
     const unsigned char *x0 = j->xg + (size_t)n[0] * xs, *x1 = j->xg + (size_t)n[1] * xs, *x2 = j->xg + (size_t)n[2] * xs, *x3 = j->xg + (size_t)n[3] * xs;
-    const float *e[4];
+    const float *e0 = j->xgs + (size_t)n[0] * ng * 16, *e1 = j->xgs + (size_t)n[1] * ng * 16;
+    const float *e2 = j->xgs + (size_t)n[2] * ng * 16, *e3 = j->xgs + (size_t)n[3] * ng * 16;
     const unsigned char *w0 = s + (size_t)o[0] * rs, *w1 = s + (size_t)o[1] * rs, *w2 = s + (size_t)o[2] * rs, *w3 = s + (size_t)o[3] * rs;
-    __m512 f[4][4];
-    for (r = 0; r < 4; r++) { e[r] = j->xgs + (size_t)n[r] * ng * 16; f[r][0] = f[r][1] = f[r][2] = f[r][3] = _mm512_setzero_ps(); }
+    __m512 f[16];
+    for (r = 0; r < 16; r++) f[r] = _mm512_setzero_ps();
     for (g = 0; g < ng; g++) {
         size_t go = (size_t)g * HERO__Q8G_BYTES, ko = cso + (size_t)g * 128;
         __m512i k0 = _mm512_loadu_si512((const void *)(w0 + ko)), k1 = _mm512_loadu_si512((const void *)(w1 + ko));
         __m512i k2 = _mm512_loadu_si512((const void *)(w2 + ko)), k3 = _mm512_loadu_si512((const void *)(w3 + ko));
         __m512i p00 = k0, p01 = k1, p02 = k2, p03 = k3, p10 = k0, p11 = k1, p12 = k2, p13 = k3;
         __m512i p20 = k0, p21 = k1, p22 = k2, p23 = k3, p30 = k0, p31 = k1, p32 = k2, p33 = k3;
+        __m512i v0, v1, v2, v3, xv;
         __m512 fw0, fw1, fw2, fw3, fx;
-        for (v = 0; v < 4; v++) {
-            size_t vo = go + 64 * (size_t)v;
-            __m512i v0 = _mm512_loadu_si512((const void *)(w0 + vo)), v1 = _mm512_loadu_si512((const void *)(w1 + vo));
-            __m512i v2 = _mm512_loadu_si512((const void *)(w2 + vo)), v3 = _mm512_loadu_si512((const void *)(w3 + vo)), xv;
 #define HERO__Q8G_X(r)                                                                                                     \
     xv = _mm512_loadu_si512((const void *)(x##r + vo));                                                                    \
     p##r##0 = _mm512_dpbusd_epi32(p##r##0, xv, v0); p##r##1 = _mm512_dpbusd_epi32(p##r##1, xv, v1);                        \
     p##r##2 = _mm512_dpbusd_epi32(p##r##2, xv, v2); p##r##3 = _mm512_dpbusd_epi32(p##r##3, xv, v3);
-            HERO__Q8G_X(0) HERO__Q8G_X(1) HERO__Q8G_X(2) HERO__Q8G_X(3)
+#define HERO__Q8G_V(v)                                                                                                     \
+    {                                                                                                                      \
+        size_t vo = go + 64 * (v);                                                                                         \
+        v0 = _mm512_loadu_si512((const void *)(w0 + vo)); v1 = _mm512_loadu_si512((const void *)(w1 + vo));              \
+        v2 = _mm512_loadu_si512((const void *)(w2 + vo)); v3 = _mm512_loadu_si512((const void *)(w3 + vo));              \
+        HERO__Q8G_X(0) HERO__Q8G_X(1) HERO__Q8G_X(2) HERO__Q8G_X(3)                                                        \
+    }
+        HERO__Q8G_V(0) HERO__Q8G_V(1) HERO__Q8G_V(2) HERO__Q8G_V(3)
+#undef HERO__Q8G_V
 #undef HERO__Q8G_X
-        }
         fw0 = _mm512_loadu_ps((const float *)(const void *)(w0 + ko + 64)); fw1 = _mm512_loadu_ps((const float *)(const void *)(w1 + ko + 64));
         fw2 = _mm512_loadu_ps((const float *)(const void *)(w2 + ko + 64)); fw3 = _mm512_loadu_ps((const float *)(const void *)(w3 + ko + 64));
 #define HERO__Q8G_S(r)                                                                                                     \
-    fx = _mm512_loadu_ps(e[r] + (size_t)g * 16);                                                                           \
-    f[r][0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p##r##0), _mm512_mul_ps(fw0, fx), f[r][0]);                               \
-    f[r][1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p##r##1), _mm512_mul_ps(fw1, fx), f[r][1]);                               \
-    f[r][2] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p##r##2), _mm512_mul_ps(fw2, fx), f[r][2]);                               \
-    f[r][3] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p##r##3), _mm512_mul_ps(fw3, fx), f[r][3]);
+    fx = _mm512_loadu_ps(e##r + (size_t)g * 16);                                                                           \
+    f[4 * r + 0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p##r##0), _mm512_mul_ps(fw0, fx), f[4 * r + 0]);                     \
+    f[4 * r + 1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p##r##1), _mm512_mul_ps(fw1, fx), f[4 * r + 1]);                     \
+    f[4 * r + 2] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p##r##2), _mm512_mul_ps(fw2, fx), f[4 * r + 2]);                     \
+    f[4 * r + 3] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p##r##3), _mm512_mul_ps(fw3, fx), f[4 * r + 3]);
         HERO__Q8G_S(0) HERO__Q8G_S(1) HERO__Q8G_S(2) HERO__Q8G_S(3)
 #undef HERO__Q8G_S
     }
-    for (r = 0; r < 4; r++) _mm_storeu_ps(acc + 4 * r, hero__hsum4_512(f[r][0], f[r][1], f[r][2], f[r][3]));
+    for (r = 0; r < 4; r++) _mm_storeu_ps(acc + 4 * r, hero__hsum4_512(f[4 * r], f[4 * r + 1], f[4 * r + 2], f[4 * r + 3]));
 }
 /* the inputs' conversions, AVX-512: rows of q8_0 blocks (exactly hero__q8_block's numbers) and
    of bf16 (exactly hero_f32_to_bf16's) */
