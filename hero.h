@@ -3811,8 +3811,8 @@ HERO__TARGET("avx512f,avx512bw,avx512vl,avx512vnni,fma,f16c") static void hero__
     acc[0] = _mm512_reduce_add_ps(s0) + hero__hsum256(t0); acc[1] = _mm512_reduce_add_ps(s1) + hero__hsum256(t1);
     acc[2] = _mm512_reduce_add_ps(s2) + hero__hsum256(t2); acc[3] = _mm512_reduce_add_ps(s3) + hero__hsum256(t3);
 }
-/* ---- 4 x 4 tiles (AVX512-BF16, AVX512-VNNI): 16 sums per call, each matrix row and input row
-   loaded once per step for four products ---- */
+/* ---- 4 x 4 tiles (AVX-512, AVX512-BF16, AVX512-VNNI): 16 sums per call, each matrix row and
+   input row loaded once per step for four products ---- */
 /* the sums of a, b, c, d (each over its 16 lanes, in a fixed order) */
 HERO__TARGET("avx512f,avx512bw,avx512vl") static __m128 hero__hsum4_512(__m512 a, __m512 b, __m512 c, __m512 d) {
     __m512 ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x44), _mm512_shuffle_f32x4(a, b, 0xEE));
