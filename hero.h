@@ -1027,8 +1027,10 @@ HERODEF int hero_encode_queries(hero_model *m, const int32_t *ids, const int32_t
                quants so that both lie aligned, in memory as in the file). The input rows
                are quantised the same way (an f32 scale per block) and multiplied with int8
                dot products: AVX512-VNNI (vpdpbusd), AVX-VNNI, AVX2 (vpmaddubsw), portable C.
-   The instruction set is chosen at run time (isa_max caps it, for tests). A GPU model
-   (HERO_CUDA) holds f32 only: other formats are refused with HERO_EDEVICE. */
+   The instruction set is chosen at run time (isa_max caps it, for tests). The products run
+   on the library's threads (hero_set_threads), split by rows of W, never inside a sum: the
+   same results on any thread count. A GPU model (HERO_CUDA) holds f32 only: other formats
+   are refused with HERO_EDEVICE. */
 typedef struct hero_model_options {
     int inference_only;  /* 1: no gradients / optimizer (see above); 0: a training model */
     hero_wtype wtype;    /* HERO_W_F32 (default) or a reduced format (inference only) */
@@ -3833,7 +3835,7 @@ static void hero__mffr_loss(float *lv, float *dout, float *loss, const float *pr
 #endif
 
 enum { HERO__WQ_AVX2 = 1, HERO__WQ_AVX512 = 2, HERO__WQ_BF16 = 4, HERO__WQ_VNNI512 = 8, HERO__WQ_AVXVNNI = 16 };
-enum { HERO__WQ_ROWS = 4, HERO__WQ_TILE = 16 }; /* input rows per micro-kernel call; W rows per task */
+enum { HERO__WQ_ROWS = 4, HERO__WQ_COLS = 4, HERO__WQ_TILE = 16 }; /* input rows / W rows per micro-kernel call; W rows per task */
 
 /* the reduced-format matrices of a model (sorted by data pointer) and the features in use */
 typedef struct hero__wfmt {
@@ -3898,7 +3900,11 @@ static void hero__wmat_place(hero_wmat *w, hero_wtype t, int O, int K, void *p) 
 static float hero__q8_block(const float *x, int n, int8_t *q, int round_f16) {
     float amax = 0, d, id;
     int i;
-    for (i = 0; i < n; i++) { float a = fabsf(x[i]); if (!(a <= amax)) amax = a; } /* NaN wins */
+    for (i = 0; i < n; i++) {
+        float a = fabsf(x[i]);
+        if (!(a <= amax)) amax = a;
+        if (amax != amax) break; /* NaN wins (a later element must not replace it) */
+    }
     d = amax / 127.0f;
     if (round_f16) d = hero_f16_to_f32(hero_f32_to_f16(d > 65504.0f ? 65504.0f : d));
     if (!(d == d) || d > 3.0e38f) { memset(q, 0, HERO_Q8_BLOCK); return amax != amax ? amax : d; } /* NaN / inf: propagates */
@@ -3962,10 +3968,14 @@ typedef struct hero__wjob {
     const hero_wmat *w;
     const float *x;
     size_t ldx;
-    const uint16_t *xh;
+    uint16_t *xh;
     int kp;
-    const int8_t *xq;
-    const float *xd;
+    int8_t *xq;
+    float *xd;
+    unsigned char *xg; /* q8_0 on AVX512-VNNI: the inputs in groups of 8 blocks (hero__q8g_row), unsigned */
+    float *xgs;        /* and their scale vectors [N, ng, 16] */
+    unsigned char *scratch; /* hero__wjob_part: per part, hero__q8g_row_bytes * HERO__WQ_TILE bytes */
+    size_t scratch_bytes;
     const float *b;
     float *out;
     int N, feat;
@@ -3973,6 +3983,9 @@ typedef struct hero__wjob {
 
 /* acc[r] = x[n[r]] . W[o] for the HERO__WQ_ROWS rows n[] (repeats allowed) */
 typedef void (*hero__wdot_fn)(const hero__wjob *j, const int *n, int o, float *acc);
+/* acc[r * HERO__WQ_COLS + c] = x[n[r]] . W[o[c]]: HERO__WQ_ROWS rows by HERO__WQ_COLS matrix rows
+   (repeats allowed; each sum is computed the same way whichever slot it is in) */
+typedef void (*hero__wtile_fn)(const hero__wjob *j, const int *n, const int *o, float *acc);
 
 /* ---- portable C ---- */
 static void hero__wdot_h_c(const hero__wjob *j, const int *n, int o, float *acc) {
@@ -4179,6 +4192,229 @@ HERO__TARGET("avx512f,avx512bw,avx512vl,avx512vnni,fma,f16c") static void hero__
     acc[0] = _mm512_reduce_add_ps(s0) + hero__hsum256(t0); acc[1] = _mm512_reduce_add_ps(s1) + hero__hsum256(t1);
     acc[2] = _mm512_reduce_add_ps(s2) + hero__hsum256(t2); acc[3] = _mm512_reduce_add_ps(s3) + hero__hsum256(t3);
 }
+/* ---- 4 x 4 tiles (AVX-512, AVX512-BF16, AVX512-VNNI): 16 sums per call, each matrix row and
+   input row loaded once per step for four products ---- */
+/* the sums of a, b, c, d (each over its 16 lanes, in a fixed order) */
+HERO__TARGET("avx512f,avx512bw,avx512vl") static __m128 hero__hsum4_512(__m512 a, __m512 b, __m512 c, __m512 d) {
+    __m512 ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x44), _mm512_shuffle_f32x4(a, b, 0xEE));
+    __m512 cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, 0x44), _mm512_shuffle_f32x4(c, d, 0xEE));
+    __m512 t = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, 0x88), _mm512_shuffle_f32x4(ab, cd, 0xDD)); /* 128-bit lanes: a b c d */
+    t = _mm512_add_ps(t, _mm512_permute_ps(t, 0x4E));
+    t = _mm512_add_ps(t, _mm512_permute_ps(t, 0xB1));
+    return _mm512_castps512_ps128(_mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12), t));
+}
+HERO__TARGET("avx512f,avx512bw,avx512vl,avx512bf16") static void hero__wtile_bf16_dp(const hero__wjob *j, const int *n, const int *o,
+                                                                                   float *acc) {
+    const uint16_t *W = (const uint16_t *)j->w->data;
+    int K = j->w->K, k;
+    size_t kw = (size_t)K, kp = (size_t)j->kp;
+    const uint16_t *w0 = W + (size_t)o[0] * kw, *w1 = W + (size_t)o[1] * kw, *w2 = W + (size_t)o[2] * kw, *w3 = W + (size_t)o[3] * kw;
+    const uint16_t *x0 = j->xh + (size_t)n[0] * kp, *x1 = j->xh + (size_t)n[1] * kp;
+    const uint16_t *x2 = j->xh + (size_t)n[2] * kp, *x3 = j->xh + (size_t)n[3] * kp;
+    __m512 s00 = _mm512_setzero_ps(), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+    __m512 s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+    for (k = 0; k < K; k += 32) {
+        __mmask32 m = K - k >= 32 ? (__mmask32)0xffffffffu : (__mmask32)((1u << (K - k)) - 1);
+        __m512bh b0 = (__m512bh)_mm512_maskz_loadu_epi16(m, w0 + k), b1 = (__m512bh)_mm512_maskz_loadu_epi16(m, w1 + k);
+        __m512bh b2 = (__m512bh)_mm512_maskz_loadu_epi16(m, w2 + k), b3 = (__m512bh)_mm512_maskz_loadu_epi16(m, w3 + k);
+        __m512bh a;
+#define HERO__BF16_TILE_ROW(x, r)                                                                                     \
+    a = (__m512bh)_mm512_loadu_si512((const void *)(x + k));                                                           \
+    s##r##0 = _mm512_dpbf16_ps(s##r##0, a, b0); s##r##1 = _mm512_dpbf16_ps(s##r##1, a, b1);                          \
+    s##r##2 = _mm512_dpbf16_ps(s##r##2, a, b2); s##r##3 = _mm512_dpbf16_ps(s##r##3, a, b3);
+        HERO__BF16_TILE_ROW(x0, 0) HERO__BF16_TILE_ROW(x1, 1) HERO__BF16_TILE_ROW(x2, 2) HERO__BF16_TILE_ROW(x3, 3)
+#undef HERO__BF16_TILE_ROW
+    }
+    _mm_storeu_ps(acc + 0, hero__hsum4_512(s00, s01, s02, s03));
+    _mm_storeu_ps(acc + 4, hero__hsum4_512(s10, s11, s12, s13));
+    _mm_storeu_ps(acc + 8, hero__hsum4_512(s20, s21, s22, s23));
+    _mm_storeu_ps(acc + 12, hero__hsum4_512(s30, s31, s32, s33));
+}
+/* f16 / bf16 weights on AVX-512 (F, BW, VL): 16 weights converted once per step for 4 input rows */
+HERO__TARGET("avx512f,avx512bw,avx512vl,fma,f16c") static void hero__wtile_h_avx512(const hero__wjob *j, const int *n, const int *o,
+                                                                                  float *acc) {
+    const uint16_t *W = (const uint16_t *)j->w->data;
+    int K = j->w->K, k, bf = j->w->wtype == HERO_W_BF16;
+    size_t kw = (size_t)K;
+    const uint16_t *w0 = W + (size_t)o[0] * kw, *w1 = W + (size_t)o[1] * kw, *w2 = W + (size_t)o[2] * kw, *w3 = W + (size_t)o[3] * kw;
+    const float *x0 = j->x + (size_t)n[0] * j->ldx, *x1 = j->x + (size_t)n[1] * j->ldx;
+    const float *x2 = j->x + (size_t)n[2] * j->ldx, *x3 = j->x + (size_t)n[3] * j->ldx;
+    __m512 s00 = _mm512_setzero_ps(), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+    __m512 s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+    for (k = 0; k < K; k += 16) {
+        __mmask16 m = K - k >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (K - k)) - 1);
+        __m512 b0, b1, b2, b3, a;
+#define HERO__H_CVT(c)                                                                                                 \
+    {                                                                                                                  \
+        __m256i h = _mm256_maskz_loadu_epi16(m, w##c + k);                                                             \
+        b##c = bf ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)) : _mm512_cvtph_ps(h);         \
+    }
+        HERO__H_CVT(0) HERO__H_CVT(1) HERO__H_CVT(2) HERO__H_CVT(3)
+#undef HERO__H_CVT
+#define HERO__H_ROW(x, r)                                                                                              \
+    a = _mm512_maskz_loadu_ps(m, x + k);                                                                               \
+    s##r##0 = _mm512_fmadd_ps(a, b0, s##r##0); s##r##1 = _mm512_fmadd_ps(a, b1, s##r##1);                              \
+    s##r##2 = _mm512_fmadd_ps(a, b2, s##r##2); s##r##3 = _mm512_fmadd_ps(a, b3, s##r##3);
+        HERO__H_ROW(x0, 0) HERO__H_ROW(x1, 1) HERO__H_ROW(x2, 2) HERO__H_ROW(x3, 3)
+#undef HERO__H_ROW
+    }
+    _mm_storeu_ps(acc + 0, hero__hsum4_512(s00, s01, s02, s03));
+    _mm_storeu_ps(acc + 4, hero__hsum4_512(s10, s11, s12, s13));
+    _mm_storeu_ps(acc + 8, hero__hsum4_512(s20, s21, s22, s23));
+    _mm_storeu_ps(acc + 12, hero__hsum4_512(s30, s31, s32, s33));
+}
+/* q8_0 x q8_0 on AVX512-VNNI in groups of 8 blocks: a row's blocks 8g..8g+7 (256 bytes) are
+   laid out as 4 vectors, vector v lane L (4 bytes) = block 8g + (L & 7), bytes 4 (2v + (L >> 3))
+   .. +3, so that 4 vpdpbusd leave in lanes L and L + 8 the two halves of block L's exact int32
+   dot product, which one scale vector (block L's scale in both lanes) then weighs: one
+   conversion and one FMA per 8 blocks instead of per 2. The inputs are made unsigned (q + 128,
+   vpdpbusd's unsigned side) and each sum starts at -128 sum(w) of its bytes. The matrix rows
+   of a task are laid out this way once (per-thread scratch), the input rows once per product. */
+enum { HERO__Q8G = 8, HERO__Q8G_BYTES = HERO__Q8G * HERO_Q8_BLOCK };
+/* one row of nb q8_0 blocks -> ng = ceil(nb / 8) groups of 256 bytes (blocks past nb: zeros),
+   each byte xor `flip` (0x80: the unsigned inputs) */
+HERO__TARGET("avx512f,avx512bw,avx512vl,avx512vnni") static void hero__q8g_row(const int8_t *q, int nb, unsigned char *out, int flip) {
+    const __m512i i0 = _mm512_setr_epi32(0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27), i1 = _mm512_add_epi32(i0, _mm512_set1_epi32(4));
+    const __m512i k0 = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23), k1 = _mm512_add_epi32(k0, _mm512_set1_epi32(8));
+    const __m512i f = _mm512_set1_epi8((char)flip);
+    int g, i, ng = (nb + HERO__Q8G - 1) / HERO__Q8G;
+    for (g = 0; g < ng; g++) {
+        __m512i a[4], p0, p1, q0, q1;
+        for (i = 0; i < 4; i++) {
+            int left = nb - (g * HERO__Q8G + 2 * i);
+            __mmask64 m = left >= 2 ? (__mmask64)~(uint64_t)0 : left == 1 ? (__mmask64)0xffffffffu : (__mmask64)0;
+            a[i] = _mm512_maskz_loadu_epi8(m, q + ((size_t)g * HERO__Q8G + 2 * (size_t)i) * HERO_Q8_BLOCK);
+        }
+        p0 = _mm512_permutex2var_epi32(a[0], i0, a[1]); p1 = _mm512_permutex2var_epi32(a[0], i1, a[1]);
+        q0 = _mm512_permutex2var_epi32(a[2], i0, a[3]); q1 = _mm512_permutex2var_epi32(a[2], i1, a[3]);
+        _mm512_storeu_si512((void *)(out + (size_t)g * HERO__Q8G_BYTES), _mm512_xor_si512(_mm512_permutex2var_epi32(p0, k0, q0), f));
+        _mm512_storeu_si512((void *)(out + (size_t)g * HERO__Q8G_BYTES + 64), _mm512_xor_si512(_mm512_permutex2var_epi32(p0, k1, q0), f));
+        _mm512_storeu_si512((void *)(out + (size_t)g * HERO__Q8G_BYTES + 128), _mm512_xor_si512(_mm512_permutex2var_epi32(p1, k0, q1), f));
+        _mm512_storeu_si512((void *)(out + (size_t)g * HERO__Q8G_BYTES + 192), _mm512_xor_si512(_mm512_permutex2var_epi32(p1, k1, q1), f));
+    }
+}
+/* scratch bytes per matrix row: the groups, then per group the -128 sums and the scale vector */
+static size_t hero__q8g_row_bytes(int nb) { return (size_t)((nb + HERO__Q8G - 1) / HERO__Q8G) * (HERO__Q8G_BYTES + 128); }
+/* matrix rows o0..o1 of w into the scratch s (hero__q8g_row_bytes each) */
+HERO__TARGET("avx512f,avx512bw,avx512vl,avx512vnni,f16c") static void hero__q8g_wrows(const hero_wmat *w, int o0, int o1, unsigned char *s) {
+    int nb = w->nb, ng = (nb + HERO__Q8G - 1) / HERO__Q8G, o, g, v;
+    size_t rs = hero__q8g_row_bytes(nb);
+    const __m512i c80 = _mm512_set1_epi8((char)0x80), z = _mm512_setzero_si512();
+    for (o = o0; o < o1; o++) {
+        unsigned char *r = s + (size_t)(o - o0) * rs, *cs = r + (size_t)ng * HERO__Q8G_BYTES;
+        const uint16_t *sc = w->scale + (size_t)o * nb;
+        hero__q8g_row((const int8_t *)w->data + (size_t)o * nb * HERO_Q8_BLOCK, nb, r, 0);
+        for (g = 0; g < ng; g++) {
+            __m512i cz = z;
+            int left = nb - g * HERO__Q8G;
+            __m256 d;
+            for (v = 0; v < 4; v++) cz = _mm512_dpbusd_epi32(cz, c80, _mm512_loadu_si512((const void *)(r + (size_t)g * HERO__Q8G_BYTES + 64 * v)));
+            _mm512_storeu_si512((void *)(cs + (size_t)g * 128), _mm512_sub_epi32(z, cz));
+            d = _mm256_cvtph_ps(_mm_maskz_loadu_epi16(left >= 8 ? (__mmask8)0xff : (__mmask8)((1u << left) - 1), sc + (size_t)g * HERO__Q8G));
+            _mm512_storeu_ps((float *)(void *)(cs + (size_t)g * 128 + 64), _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(d)), _mm256_castps_pd(d), 1)));
+        }
+    }
+}
+/* input row n: its q8_0 blocks (xq, xd) -> groups (xg: unsigned) and scale vectors (xgs) */
+HERO__TARGET("avx512f,avx512bw,avx512vl,avx512vnni") static void hero__q8g_xrow(const hero__wjob *j, size_t n) {
+    int nb = j->w->nb, ng = (nb + HERO__Q8G - 1) / HERO__Q8G, g;
+    const float *d = j->xd + n * (size_t)nb;
+    hero__q8g_row(j->xq + n * (size_t)nb * HERO_Q8_BLOCK, nb, j->xg + n * (size_t)ng * HERO__Q8G_BYTES, 0x80);
+    for (g = 0; g < ng; g++) {
+        int left = nb - g * HERO__Q8G;
+        __m256 v = _mm256_maskz_loadu_ps(left >= 8 ? (__mmask8)0xff : (__mmask8)((1u << left) - 1), d + (size_t)g * HERO__Q8G);
+        _mm512_storeu_ps(j->xgs + (n * (size_t)ng + (size_t)g) * 16, _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(v)), _mm256_castps_pd(v), 1)));
+    }
+}
+/* acc[r * 4 + c] = x[n[r]] . W[o[c]], o[] = rows of the scratch s (hero__q8g_wrows): the 16
+   int32 sums of a group in registers (16 independent vpdpbusd chains, the 4 steps of a group
+   written out), the scaled float sums in a small array (one FMA per pair and group) */
+HERO__TARGET("avx512f,avx512bw,avx512vl,avx512vnni,fma") static void hero__q8g_tile(const hero__wjob *j, const unsigned char *s, const int *n,
+                                                                                   const int *o, float *acc) {
+    int nb = j->w->nb, ng = (nb + HERO__Q8G - 1) / HERO__Q8G, g, r;
+    size_t rs = hero__q8g_row_bytes(nb), xs = (size_t)ng * HERO__Q8G_BYTES, cso = (size_t)ng * HERO__Q8G_BYTES;
+    const unsigned char *x0 = j->xg + (size_t)n[0] * xs, *x1 = j->xg + (size_t)n[1] * xs, *x2 = j->xg + (size_t)n[2] * xs, *x3 = j->xg + (size_t)n[3] * xs;
+    const float *e0 = j->xgs + (size_t)n[0] * ng * 16, *e1 = j->xgs + (size_t)n[1] * ng * 16;
+    const float *e2 = j->xgs + (size_t)n[2] * ng * 16, *e3 = j->xgs + (size_t)n[3] * ng * 16;
+    const unsigned char *w0 = s + (size_t)o[0] * rs, *w1 = s + (size_t)o[1] * rs, *w2 = s + (size_t)o[2] * rs, *w3 = s + (size_t)o[3] * rs;
+    __m512 f[16];
+    for (r = 0; r < 16; r++) f[r] = _mm512_setzero_ps();
+    for (g = 0; g < ng; g++) {
+        size_t go = (size_t)g * HERO__Q8G_BYTES, ko = cso + (size_t)g * 128;
+        __m512i k0 = _mm512_loadu_si512((const void *)(w0 + ko)), k1 = _mm512_loadu_si512((const void *)(w1 + ko));
+        __m512i k2 = _mm512_loadu_si512((const void *)(w2 + ko)), k3 = _mm512_loadu_si512((const void *)(w3 + ko));
+        __m512i p00 = k0, p01 = k1, p02 = k2, p03 = k3, p10 = k0, p11 = k1, p12 = k2, p13 = k3;
+        __m512i p20 = k0, p21 = k1, p22 = k2, p23 = k3, p30 = k0, p31 = k1, p32 = k2, p33 = k3;
+        __m512i v0, v1, v2, v3, xv;
+        __m512 fw0, fw1, fw2, fw3, fx;
+#define HERO__Q8G_X(r)                                                                                                     \
+    xv = _mm512_loadu_si512((const void *)(x##r + vo));                                                                    \
+    p##r##0 = _mm512_dpbusd_epi32(p##r##0, xv, v0); p##r##1 = _mm512_dpbusd_epi32(p##r##1, xv, v1);                        \
+    p##r##2 = _mm512_dpbusd_epi32(p##r##2, xv, v2); p##r##3 = _mm512_dpbusd_epi32(p##r##3, xv, v3);
+#define HERO__Q8G_V(v)                                                                                                     \
+    {                                                                                                                      \
+        size_t vo = go + 64 * (v);                                                                                         \
+        v0 = _mm512_loadu_si512((const void *)(w0 + vo)); v1 = _mm512_loadu_si512((const void *)(w1 + vo));              \
+        v2 = _mm512_loadu_si512((const void *)(w2 + vo)); v3 = _mm512_loadu_si512((const void *)(w3 + vo));              \
+        HERO__Q8G_X(0) HERO__Q8G_X(1) HERO__Q8G_X(2) HERO__Q8G_X(3)                                                        \
+    }
+        HERO__Q8G_V(0) HERO__Q8G_V(1) HERO__Q8G_V(2) HERO__Q8G_V(3)
+#undef HERO__Q8G_V
+#undef HERO__Q8G_X
+        fw0 = _mm512_loadu_ps((const float *)(const void *)(w0 + ko + 64)); fw1 = _mm512_loadu_ps((const float *)(const void *)(w1 + ko + 64));
+        fw2 = _mm512_loadu_ps((const float *)(const void *)(w2 + ko + 64)); fw3 = _mm512_loadu_ps((const float *)(const void *)(w3 + ko + 64));
+#define HERO__Q8G_S(r)                                                                                                     \
+    fx = _mm512_loadu_ps(e##r + (size_t)g * 16);                                                                           \
+    f[4 * r + 0] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p##r##0), _mm512_mul_ps(fw0, fx), f[4 * r + 0]);                     \
+    f[4 * r + 1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p##r##1), _mm512_mul_ps(fw1, fx), f[4 * r + 1]);                     \
+    f[4 * r + 2] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p##r##2), _mm512_mul_ps(fw2, fx), f[4 * r + 2]);                     \
+    f[4 * r + 3] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p##r##3), _mm512_mul_ps(fw3, fx), f[4 * r + 3]);
+        HERO__Q8G_S(0) HERO__Q8G_S(1) HERO__Q8G_S(2) HERO__Q8G_S(3)
+#undef HERO__Q8G_S
+    }
+    for (r = 0; r < 4; r++) _mm_storeu_ps(acc + 4 * r, hero__hsum4_512(f[4 * r], f[4 * r + 1], f[4 * r + 2], f[4 * r + 3]));
+}
+/* the inputs' conversions, AVX-512: rows of q8_0 blocks (exactly hero__q8_block's numbers) and
+   of bf16 (exactly hero_f32_to_bf16's) */
+HERO__TARGET("avx512f,avx512bw,avx512vl") static void hero__q8_half_avx512(__m512 v, float id, int8_t *q) {
+    /* v * id rounded to float (a separate product: never fused with the +-0.5), +-0.5, truncated */
+    __m512 t = _mm512_maskz_mul_ps((__mmask16)0xffff, v, _mm512_set1_ps(id));
+    __mmask16 ge = _mm512_cmp_ps_mask(t, _mm512_setzero_ps(), _CMP_GE_OQ);
+    __m512i iv = _mm512_cvttps_epi32(_mm512_mask_blend_ps(ge, _mm512_sub_ps(t, _mm512_set1_ps(0.5f)), _mm512_add_ps(t, _mm512_set1_ps(0.5f))));
+    iv = _mm512_max_epi32(_mm512_min_epi32(iv, _mm512_set1_epi32(127)), _mm512_set1_epi32(-127));
+    _mm_storeu_si128((__m128i *)(void *)q, _mm512_cvtepi32_epi8(iv));
+}
+HERO__TARGET("avx512f,avx512bw,avx512vl") static void hero__q8_row_avx512(const float *x, int K, int8_t *q, float *d) {
+    int k0, bi = 0;
+    for (k0 = 0; k0 < K; k0 += HERO_Q8_BLOCK, bi++) {
+        __m512 a, b;
+        float amax, dd;
+        if (K - k0 < HERO_Q8_BLOCK) { d[bi] = hero__q8_block(x + k0, K - k0, q + k0, 0); continue; }
+        a = _mm512_loadu_ps(x + k0);
+        b = _mm512_loadu_ps(x + k0 + 16);
+        amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(a), _mm512_abs_ps(b)));
+        dd = amax / 127.0f;
+        if (_mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q) || _mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q) || !(dd <= 3.0e38f)) {
+            d[bi] = hero__q8_block(x + k0, HERO_Q8_BLOCK, q + k0, 0); /* NaN / inf: the scalar rules */
+            continue;
+        }
+        hero__q8_half_avx512(a, dd > 0 ? 1.0f / dd : 0.0f, q + k0);
+        hero__q8_half_avx512(b, dd > 0 ? 1.0f / dd : 0.0f, q + k0 + 16);
+        d[bi] = dd;
+    }
+}
+HERO__TARGET("avx512f,avx512bw,avx512vl") static void hero__bf16_row_avx512(const float *x, int K, int kp, uint16_t *h) {
+    int k;
+    const __m512i abs = _mm512_set1_epi32(0x7fffffff), inf = _mm512_set1_epi32(0x7f800000), one = _mm512_set1_epi32(1);
+    for (k = 0; k < kp; k += 16) {
+        __mmask16 m = K - k >= 16 ? (__mmask16)0xffff : K - k > 0 ? (__mmask16)((1u << (K - k)) - 1) : (__mmask16)0;
+        __m512i u = _mm512_castps_si512(_mm512_maskz_loadu_ps(m, x + k));
+        __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, abs), inf);
+        __m512i r = _mm512_srli_epi32(_mm512_add_epi32(u, _mm512_add_epi32(_mm512_set1_epi32(0x7fff), _mm512_and_si512(_mm512_srli_epi32(u, 16), one))), 16);
+        r = _mm512_mask_or_epi32(r, nan, _mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x40));
+        _mm256_storeu_si256((__m256i *)(void *)(h + k), _mm512_cvtepi32_epi16(r));
+    }
+}
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
@@ -4203,56 +4439,127 @@ static hero__wdot_fn hero__wdot_pick(const hero__wjob *j) {
     return hero__wdot_h_c;
 }
 
-/* task t: rows [t * TILE, ...) of W against every input row */
-static void hero__wjob_run(void *ctx, int t) {
-    const hero__wjob *j = (const hero__wjob *)ctx;
-    hero__wdot_fn dot = hero__wdot_pick(j);
-    int O = j->w->O, o0 = t * HERO__WQ_TILE, o1 = o0 + HERO__WQ_TILE < O ? o0 + HERO__WQ_TILE : O, n0, o, r;
+/* the 4 x 4 tile kernel for j's format and features, or NULL (then hero__wdot_pick's) */
+static hero__wtile_fn hero__wtile_pick(const hero__wjob *j) {
+#if HERO__WQ_X86
+    if (j->w->wtype == HERO_W_BF16 && j->xh) return hero__wtile_bf16_dp;
+    if (j->w->wtype != HERO_W_Q8_0 && (j->feat & HERO__WQ_AVX512)) return hero__wtile_h_avx512;
+#else
+    (void)j;
+#endif
+    return NULL;
+}
+
+/* task t: rows [t * TILE, ...) of W against every input row (scratch: this thread's, for the
+   q8_0 groups). What a task writes depends only on t (fixed row groups of the inputs and of W):
+   the same bits on any thread count. */
+static void hero__wjob_task(const hero__wjob *j, int t, unsigned char *scratch) {
+    hero__wtile_fn tile = hero__wtile_pick(j);
+    hero__wdot_fn dot = tile || j->xg ? NULL : hero__wdot_pick(j);
+    int O = j->w->O, o0 = t * HERO__WQ_TILE, o1 = o0 + HERO__WQ_TILE < O ? o0 + HERO__WQ_TILE : O, n0, o, r, c;
+#if HERO__WQ_X86
+    if (j->xg) hero__q8g_wrows(j->w, o0, o1, scratch);
+#else
+    (void)scratch;
+#endif
     for (n0 = 0; n0 < j->N; n0 += HERO__WQ_ROWS) {
         int rows[HERO__WQ_ROWS], nr = j->N - n0 < HERO__WQ_ROWS ? j->N - n0 : HERO__WQ_ROWS;
-        float acc[HERO__WQ_ROWS];
+        float acc[HERO__WQ_ROWS * HERO__WQ_COLS];
         for (r = 0; r < HERO__WQ_ROWS; r++) rows[r] = n0 + (r < nr ? r : nr - 1);
+        if (tile || j->xg) {
+            for (o = o0; o < o1; o += HERO__WQ_COLS) {
+                int cols[HERO__WQ_COLS], nc = o1 - o < HERO__WQ_COLS ? o1 - o : HERO__WQ_COLS;
+                for (c = 0; c < HERO__WQ_COLS; c++) cols[c] = o + (c < nc ? c : nc - 1);
+#if HERO__WQ_X86
+                if (j->xg) {
+                    for (c = 0; c < HERO__WQ_COLS; c++) cols[c] -= o0; /* rows of the scratch */
+                    hero__q8g_tile(j, scratch, rows, cols, acc);
+                } else
+#endif
+                    tile(j, rows, cols, acc);
+                for (r = 0; r < nr; r++)
+                    for (c = 0; c < nc; c++) j->out[(size_t)(n0 + r) * O + o + c] = acc[r * HERO__WQ_COLS + c] + (j->b ? j->b[o + c] : 0.0f);
+            }
+            continue;
+        }
         for (o = o0; o < o1; o++) {
             dot(j, rows, o, acc);
             for (r = 0; r < nr; r++) j->out[(size_t)(n0 + r) * O + o] = acc[r] + (j->b ? j->b[o] : 0.0f);
         }
     }
 }
+/* tasks [t0, t1) on part `part` (its scratch) */
+static void hero__wjob_part(void *ctx, int part, size_t t0, size_t t1) {
+    const hero__wjob *j = (const hero__wjob *)ctx;
+    size_t t;
+    for (t = t0; t < t1; t++) hero__wjob_task(j, (int)t, j->scratch ? j->scratch + (size_t)part * j->scratch_bytes : NULL);
+}
 
-/* out[N, O] = x[N, K] (rows ldx apart) W^T + b, W in a reduced format. The quantised / bf16
-   inputs live in the arena only for this call. */
+/* input rows [n0, n1) converted for the kernels: q8_0 blocks (xq, xd) or bf16 rows (xh) */
+static void hero__wprep_rows(void *ctx, int part, size_t n0, size_t n1) {
+    const hero__wjob *j = (const hero__wjob *)ctx;
+    size_t n, k, nb = (size_t)j->w->nb, K = (size_t)j->w->K, kp = (size_t)j->kp;
+    (void)part;
+    for (n = n0; n < n1; n++) {
+        const float *x = j->x + n * j->ldx;
+        if (j->xq) {
+#if HERO__WQ_X86
+            if (j->feat & HERO__WQ_AVX512) {
+                hero__q8_row_avx512(x, (int)K, j->xq + n * nb * HERO_Q8_BLOCK, j->xd + n * nb);
+                if (j->xg) hero__q8g_xrow(j, n);
+                continue;
+            }
+#endif
+            for (k = 0; k < nb; k++) {
+                size_t k0 = k * HERO_Q8_BLOCK, kn = K - k0 < HERO_Q8_BLOCK ? K - k0 : HERO_Q8_BLOCK;
+                j->xd[n * nb + k] = hero__q8_block(x + k0, (int)kn, j->xq + (n * nb + k) * HERO_Q8_BLOCK, 0);
+            }
+        } else {
+#if HERO__WQ_X86
+            if (j->feat & HERO__WQ_AVX512) { hero__bf16_row_avx512(x, (int)K, (int)kp, j->xh + n * kp); continue; }
+#endif
+            for (k = 0; k < K; k++) j->xh[n * kp + k] = hero_f32_to_bf16(x[k]);
+            for (; k < kp; k++) j->xh[n * kp + k] = 0;
+        }
+    }
+}
+
+/* out[N, O] = x[N, K] (rows ldx apart) W^T + b, W in a reduced format, on the thread pool: the
+   inputs converted a row at a time, then tasks of HERO__WQ_TILE rows of W (never a split of
+   the sums: the same bits on any thread count). The quantised / bf16 inputs live in the arena
+   only for this call. */
 static void hero__wlinear(hero_arena *ar, float *out, const float *x, size_t ldx, const hero_wmat *w, const float *b, int N,
                           int feat) {
     hero__wjob j;
-    int n_chunks = ar->n_chunks, t, nt;
-    size_t used = ar->used, n, k;
+    int n_chunks = ar->n_chunks, nt, parts;
+    size_t used = ar->used, work;
     if (N <= 0 || w->O <= 0) return;
     memset(&j, 0, sizeof(j));
     j.w = w; j.x = x; j.ldx = ldx; j.b = b; j.out = out; j.N = N; j.feat = feat;
     if (w->wtype == HERO_W_Q8_0) {
         int8_t *xq = (int8_t *)hero__arena_take(ar, (size_t)N * w->nb * HERO_Q8_BLOCK);
         float *xd = (float *)hero__arena_take(ar, (size_t)N * w->nb * sizeof(float));
-        if (xq && xd) {
-            for (n = 0; n < (size_t)N; n++)
-                for (k = 0; k < (size_t)w->nb; k++) {
-                    size_t k0 = k * HERO_Q8_BLOCK, kn = (size_t)w->K - k0 < HERO_Q8_BLOCK ? (size_t)w->K - k0 : HERO_Q8_BLOCK;
-                    xd[n * w->nb + k] = hero__q8_block(x + n * ldx + k0, (int)kn, xq + (n * w->nb + k) * HERO_Q8_BLOCK, 0);
-                }
-            j.xq = xq; j.xd = xd;
-        }
+        if (xq && xd) { j.xq = xq; j.xd = xd; }
     } else if (w->wtype == HERO_W_BF16 && (feat & HERO__WQ_BF16)) {
         int kp = (w->K + 31) & ~31;
         uint16_t *xh = (uint16_t *)hero__arena_take(ar, (size_t)N * kp * sizeof(uint16_t));
-        if (xh) {
-            for (n = 0; n < (size_t)N; n++) {
-                for (k = 0; k < (size_t)w->K; k++) xh[n * kp + k] = hero_f32_to_bf16(x[n * ldx + k]);
-                for (; k < (size_t)kp; k++) xh[n * kp + k] = 0;
-            }
-            j.xh = xh; j.kp = kp;
-        }
+        if (xh) { j.xh = xh; j.kp = kp; }
     }
     nt = (w->O + HERO__WQ_TILE - 1) / HERO__WQ_TILE;
-    for (t = 0; t < nt; t++) hero__wjob_run(&j, t);
+    work = (size_t)N * (size_t)w->K * (size_t)w->O;
+    parts = work >= ((size_t)1 << 18) || hero__split_all ? hero__for_parts((size_t)nt, 1) : 1;
+#if HERO__WQ_X86
+    if (j.xq && (feat & HERO__WQ_VNNI512) && (feat & HERO__WQ_AVX512)) { /* the grouped layout (hero__q8g_tile) */
+        int ng = (w->nb + HERO__Q8G - 1) / HERO__Q8G;
+        j.scratch_bytes = hero__q8g_row_bytes(w->nb) * HERO__WQ_TILE;
+        j.xg = (unsigned char *)hero__arena_take(ar, (size_t)N * ng * HERO__Q8G_BYTES);
+        j.xgs = (float *)hero__arena_take(ar, (size_t)N * ng * 16 * sizeof(float));
+        j.scratch = (unsigned char *)hero__arena_take(ar, (size_t)parts * j.scratch_bytes);
+        if (!j.xg || !j.xgs || !j.scratch) j.xg = NULL, j.xgs = NULL, j.scratch = NULL;
+    }
+#endif
+    if (j.xq || j.xh) hero__for(hero__wprep_rows, &j, (size_t)N, hero__for_parts((size_t)N * w->K, 16384));
+    hero__for(hero__wjob_part, &j, (size_t)nt, parts);
     if (ar->n_chunks == n_chunks) ar->used = used; /* give the scratch back */
 }
 

@@ -30,6 +30,19 @@ Usage (Debian's python has torch):
       --precision bf16: forward under torch.autocast(bfloat16) (backward
       outside it, as usual), tf32: allow_tf32 for matmuls; timings end with
       torch.cuda.synchronize.
+  /usr/bin/python3 bench/hero_torch.py lean --case repr|query|retrieve
+      [--threads N] [--iters K] [--dtype f32|bf16] [--video-batch V]
+      the inference cases of bench/lean.sh (bench/lean_bench.c) in PyTorch,
+      random weights at the released shapes, eval mode, torch.no_grad, on
+      lean_bench's corpus shapes: repr = the REPR forward of 2 videos (12
+      and 20 frames, a subtitle of 6-20 words per 6 frames); query = 10
+      queries of 16 tokens encoded; retrieve = 20 videos x 60 frames (REPR
+      in batches of V videos), 10 queries encoded, VCMR scores of every
+      query against every video, top-5 videos with their best span (q2c
+      alpha 20, top 100 videos, spans of 2..15 frames). --dtype bf16: the
+      forward under torch.autocast('cpu', bfloat16) (weights stay f32).
+      Prints one `CASE <case> dtype=torch-<dtype> ... s=<median> ...
+      rss_mb=<peak RSS>` line, the format of lean_bench's.
 """
 import argparse
 import json
@@ -1801,6 +1814,114 @@ def cmd_bench(args):
     return 0
 
 
+def _lean_corpus(n, T, rng, vocab=50265, vfeat_dim=4352):
+    """lean_bench's corpus: n videos of T frames, a subtitle of 6-20 word
+    ids for each 6 consecutive frames"""
+    videos = []
+    for _ in range(n):
+        feats = rng.standard_normal((T, vfeat_dim)).astype(np.float32)
+        subs, s2f = [], []
+        for s in range((T + 5) // 6):
+            nw = int(rng.integers(6, 21))
+            subs.append(rng.integers(4, vocab - 1, nw).tolist())
+            s2f.append((s, list(range(6 * s, min(T, 6 * s + 6)))))
+        videos.append({'feats': feats, 'subs': subs, 's2f': s2f})
+    return videos
+
+
+def _lean_queries(videos, nq, Lq, rng):
+    """CLS + up to Lq - 1 word ids of a subtitle of the corpus"""
+    ids = np.full((nq, Lq), PAD, dtype=np.int64)
+    mask = np.zeros((nq, Lq), dtype=np.int64)
+    for q in range(nq):
+        v = videos[q % len(videos)]
+        w = v['subs'][int(rng.integers(len(v['subs'])))][:Lq - 1]
+        ids[q, 0], mask[q, 0] = CLS, 1
+        ids[q, 1:1 + len(w)] = w
+        mask[q, 1:1 + len(w)] = 1
+    return {'query_input_ids': torch.from_numpy(ids),
+            'query_pos_ids': torch.arange(Lq).unsqueeze(0),
+            'query_attn_masks': torch.from_numpy(mask)}
+
+
+def _lean_rank(q2v, st, ed, k=5, top_videos=100, alpha=20.0, lmin=2,
+               lmax=15):
+    """top-k videos per query and each one's best span (VCMR rule)"""
+    nq, B, L = st.shape
+    vi = torch.topk(q2v, min(top_videos, B), dim=1).indices
+    sp = torch.softmax(st.float(), -1).gather(
+        1, vi[..., None].expand(-1, -1, L))
+    ep = torch.softmax(ed.float(), -1).gather(
+        1, vi[..., None].expand(-1, -1, L))
+    ones = torch.ones(L, L)
+    band = torch.triu(ones, lmin - 1) - torch.triu(ones, lmax)
+    s = (sp[..., :, None] * ep[..., None, :] * band *
+         torch.exp(alpha * q2v.float().gather(1, vi))[..., None, None])
+    best, at = s.flatten(2).max(-1)
+    top = torch.topk(best, min(k, vi.shape[1]), dim=1)
+    return vi.gather(1, top.indices), at.gather(1, top.indices)
+
+
+def cmd_lean(args):
+    """bench/lean.sh's inference cases in PyTorch (see the module doc)"""
+    import contextlib
+    import resource
+    torch.set_num_threads(args.threads)
+    rng = np.random.default_rng(args.seed)
+    model = build_released_model(seed=args.seed).eval()
+    if args.dtype not in ('f32', 'bf16'):
+        sys.exit('--dtype: f32 or bf16')
+
+    def ctx():
+        return (torch.autocast('cpu', dtype=torch.bfloat16)
+                if args.dtype == 'bf16' else contextlib.nullcontext())
+    nq, Lq = 10, 16
+    if args.case == 'repr':
+        videos = [_lean_corpus(1, 12, rng)[0], _lean_corpus(1, 20, rng)[0]]
+        b = collate_repr(videos)
+
+        def run():
+            model(b, 'repr')
+    elif args.case == 'query':
+        videos = [_lean_corpus(1, 12, rng)[0], _lean_corpus(1, 20, rng)[0]]
+        qb = _lean_queries(videos, nq, Lq, rng)
+
+        def run():
+            model.encode_query(qb, 'q')
+    elif args.case == 'retrieve':
+        videos = _lean_corpus(20, 60, rng)
+        qb = _lean_queries(videos, nq, Lq, rng)
+        vb = args.video_batch
+
+        def run():
+            frames, masks = [], []
+            for v0 in range(0, len(videos), vb):
+                b = collate_repr(videos[v0:v0 + vb])
+                frames.append(model.v_encoder.forward_repr(
+                    b, pfx='v')['c_sequence_output'].float())
+                masks.append(b['c_attn_masks'])
+            fr, cm = torch.cat(frames), torch.cat(masks)
+            q = model.encode_query(qb, 'q')
+            st, ed = model.st_ed_prob(q, fr, cm, True, 'vsm')
+            q2v = model.video_level_scores(q, fr, cm, 'vsm')
+            _lean_rank(q2v, st, ed)
+    else:
+        sys.exit('--case: repr, query or retrieve')
+    times = []
+    with torch.no_grad(), ctx():
+        for i in range(args.iters + (0 if args.case == 'retrieve' else 1)):
+            s = time.perf_counter()
+            run()
+            if args.case == 'retrieve' or i:
+                times.append(time.perf_counter() - s)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(f'CASE {args.case} dtype=torch-{args.dtype} load_s=0 '
+          f's={float(np.median(times)):.4f} min={min(times):.4f} '
+          f'rss_mb={rss:.1f} threads={torch.get_num_threads()} '
+          f'torch={torch.__version__}')
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawTextHelpFormatter)
@@ -1838,11 +1959,18 @@ def main(argv=None):
                    ', '.join(BENCH_CASES))
     a.add_argument('--warmup', type=int, default=-1,
                    help='with --data: warm-up runs (default: the config\'s)')
+    a = sub.add_parser('lean')
+    a.add_argument('--case', default='repr')
+    a.add_argument('--threads', type=int, default=os.cpu_count())
+    a.add_argument('--iters', type=int, default=3)
+    a.add_argument('--dtype', default='f32')
+    a.add_argument('--video-batch', type=int, default=20)
+    a.add_argument('--seed', type=int, default=0)
     args = ap.parse_args(argv)
     if getattr(args, 'data', None) and '--iters' not in (argv or sys.argv):
         args.iters = 0                # the config's default
-    return {'check': cmd_check, 'dump': cmd_dump,
-            'bench': cmd_bench}[args.cmd](args)
+    return {'check': cmd_check, 'dump': cmd_dump, 'bench': cmd_bench,
+            'lean': cmd_lean}[args.cmd](args)
 
 
 if __name__ == '__main__':

@@ -12,6 +12,15 @@
                                       videos (by the VCMR video score, q2video) written to FILE;
                                       with --against F32FILE: share of queries whose ordered
                                       top-5 equals that file's (one line TOP5 ...)
+     lean_bench --config C --model M --dtype T --quality FILE [--against F32FILE]
+                                      outputs at the released shapes written to FILE: the REPR
+                                      forward of the 2 videos of case repr (c_seq, f_pooled), 10
+                                      query vectors (case query) and their VCMR scores against
+                                      the 2 videos (q2video, st / ed probabilities); with
+                                      --against: per output err = max|x - ref| / max|ref| against
+                                      that file's, masked entries (-1e4: padding frames) left
+                                      out (one line QUALITY ...)
+   --threads N   hero_set_threads(N) (the library's pool and OpenBLAS); default: the cores
 
    cases   repr      REPR forward of 2 videos (12 and 20 frames, 6 + 10 subtitles), hero_bench's "full"
            query     hero_encode_queries of 10 queries of 16 tokens
@@ -161,8 +170,54 @@ static void make_queries(const corpus *c, int nq, int Lq, int32_t *ids, int32_t 
     }
 }
 
+/* --quality: named float arrays in a file (name, count, floats) and their comparison */
+typedef struct qout {
+    const char *name;
+    const float *x;
+    size_t n;
+} qout;
+static void quality(const char *file, const char *against, const char *dtype, const qout *o, int n_out) {
+    int i;
+    if (!against) {
+        FILE *f = fopen(file, "wb");
+        if (!f) die("cannot write --quality file");
+        for (i = 0; i < n_out; i++) {
+            uint64_t n = o[i].n;
+            if (fwrite(&n, sizeof n, 1, f) != 1 || fwrite(o[i].x, sizeof(float), o[i].n, f) != o[i].n) die("write failed");
+        }
+        fclose(f);
+        printf("QUALITY dtype=%s written %s\n", dtype, file);
+    } else {
+        FILE *f = fopen(against, "rb");
+        double worst = 0;
+        if (!f) die("cannot read --against file");
+        printf("QUALITY dtype=%s", dtype);
+        for (i = 0; i < n_out; i++) {
+            uint64_t n = 0;
+            float *r;
+            double md = 0, mr = 0, e;
+            size_t k;
+            if (fread(&n, sizeof n, 1, f) != 1 || n != o[i].n) die("--against: not the same outputs");
+            r = (float *)malloc((size_t)n * sizeof(float));
+            if (!r || fread(r, sizeof(float), (size_t)n, f) != (size_t)n) die("--against: short file");
+            for (k = 0; k < (size_t)n; k++) {
+                double d = fabs((double)o[i].x[k] - r[k]);
+                if (r[k] == -1e4f) continue; /* a masked (padding) frame: mask_logits wrote -1e4 */
+                if (!(d <= md)) md = d;
+                if (fabs(r[k]) > mr) mr = fabs(r[k]);
+            }
+            e = md / (mr > 1e-30 ? mr : 1e-30);
+            printf(" %s=%.2e", o[i].name, e);
+            if (!(e <= worst)) worst = e;
+            free(r);
+        }
+        fclose(f);
+        printf(" worst=%.2e\n", worst);
+    }
+}
+
 int main(int argc, char **argv) {
-    const char *config = NULL, *model = NULL, *cas = NULL, *top5 = NULL, *against = NULL;
+    const char *config = NULL, *model = NULL, *cas = NULL, *top5 = NULL, *against = NULL, *qfile = NULL;
     hero_wtype wt = HERO_W_F32;
     hero_model m;
     hero_model_options o = hero_model_options_default();
@@ -178,16 +233,57 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--video-batch") && i + 1 < argc) vb = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--top5") && i + 1 < argc) top5 = argv[++i];
         else if (!strcmp(argv[i], "--against") && i + 1 < argc) against = argv[++i];
+        else if (!strcmp(argv[i], "--quality") && i + 1 < argc) qfile = argv[++i];
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc) hero_set_threads(atoi(argv[++i]));
         else if (!strcmp(argv[i], "--dtype") && i + 1 < argc) { if (hero_wtype_parse(argv[++i], &wt, &err)) die(err.msg); }
-        else die("usage: lean_bench --make DIR | --config C --model M --dtype T (--case repr|query|retrieve [--iters N] | --top5 FILE [--against F])");
+        else die("usage: lean_bench --make DIR | --config C --model M --dtype T [--threads N] (--case repr|query|retrieve [--iters N] | --top5 FILE [--against F] | --quality FILE [--against F])");
     }
-    if (!config || !model || (!cas && !top5)) die("--config, --model and --case or --top5 are required");
+    if (!config || !model || (!cas && !top5 && !qfile)) die("--config, --model and --case, --top5 or --quality are required");
     if (iters < 1 || iters > 64) iters = 3;
     o.inference_only = 1;
     o.wtype = wt;
     t0 = now();
     if (hero_model_load_opt(&m, config, model, &o, NULL, &err)) die(err.msg);
     load_s = now() - t0;
+    if (qfile) { /* the outputs of cases repr and query, and the queries' VCMR scores against the 2 videos */
+        int T[2] = {12, 20}, nq = 10, Lq = 16, B, L, H = m.cfg.H, k;
+        corpus c;
+        hero_batch b;
+        hero_result r;
+        hero_batch_options bo = hero_batch_options_default(m.cfg.V);
+        int32_t ids[160], mask[160], *cmask;
+        float *cseq, *pooled, *mq, *q2v, *st, *ed;
+        size_t nc, np;
+        qout o[6];
+        make_corpus(&c, 2, T, m.cfg.F, m.cfg.V);
+        make_queries(&c, nq, Lq, ids, mask);
+        if (hero_build_batch(&b, HERO_TASK_REPR, c.v, 2, &bo, NULL, NULL, &err) || hero_forward_backward(&m, &b, 0, NULL, &r, &err)) die(err.msg);
+        B = b.B; L = b.L;
+        nc = (size_t)B * L * H;
+        np = (size_t)b.S * H;
+        cseq = (float *)malloc(nc * sizeof(float));
+        pooled = (float *)malloc(np * sizeof(float));
+        memcpy(cseq, r.c_seq, nc * sizeof(float));
+        memcpy(pooled, r.f_pooled, np * sizeof(float));
+        cmask = (int32_t *)malloc((size_t)B * L * sizeof(int32_t));
+        for (k = 0; k < B * L; k++) cmask[k] = b.c_attn_mask ? b.c_attn_mask[k] : 1;
+        mq = (float *)malloc((size_t)nq * H * sizeof(float));
+        q2v = (float *)malloc((size_t)nq * B * sizeof(float));
+        st = (float *)malloc((size_t)nq * B * L * sizeof(float));
+        ed = (float *)malloc((size_t)nq * B * L * sizeof(float));
+        if (hero_encode_queries(&m, ids, mask, nq, Lq, mq, &err) || hero_vcmr_scores(&m, mq, nq, cseq, cmask, B, L, q2v, st, ed, &err)) die(err.msg);
+        o[0].name = "c_seq"; o[0].x = cseq; o[0].n = nc;
+        o[1].name = "f_pooled"; o[1].x = pooled; o[1].n = np;
+        o[2].name = "query"; o[2].x = mq; o[2].n = (size_t)nq * H;
+        o[3].name = "q2video"; o[3].x = q2v; o[3].n = (size_t)nq * B;
+        o[4].name = "st_prob"; o[4].x = st; o[4].n = (size_t)nq * B * L;
+        o[5].name = "ed_prob"; o[5].x = ed; o[5].n = (size_t)nq * B * L;
+        quality(qfile, against, hero_wtype_name(wt), o, 6);
+        hero_batch_free(&b);
+        free(cseq); free(pooled); free(cmask); free(mq); free(q2v); free(st); free(ed);
+        hero_model_free(&m);
+        return 0;
+    }
     if (top5 || !strcmp(cas, "retrieve")) {
         /* 20 videos x 60 frames, one REPR batch, 10 (or 60) queries, scores, ranking */
         int T[20], nq = top5 ? 60 : 10, Lq = 16, q, B = 20, L, H = m.cfg.H;

@@ -10,7 +10,8 @@
    reference is computed in double from exactly what the kernel multiplies: the format's
    weights, and the f32 inputs (bf16 / f16), the bf16-rounded inputs (vdpbf16ps) or the
    q8_0-quantised inputs (q8_0). err = max|out - ref| / max|x| |W| sums, pass <= 1e-5
-   (float accumulation in a different order; a wrong lane, block or tail gives >= 1e-2). */
+   (float accumulation in a different order; a wrong lane, block or tail gives >= 1e-2).
+   Threads: the same products on 1, 2 and 3 threads, equal bit for bit. */
 #define HERO_IMPLEMENTATION
 #include "../hero.h"
 #include "golden_io.h"
@@ -105,6 +106,87 @@ static void test_kernels(void) {
             snprintf(name, sizeof(name), "kernel %s x f32 rows, isa %d (%s%s)", hero_wtype_name((hero_wtype)t), isa, isa_names[isa],
                      hero__wq_features(isa) == hero__wq_features(isa < 4 ? isa - 1 : 1) && isa ? ": not on this CPU, fallback" : "");
             result(name, worst, 1e-5);
+        }
+}
+
+/* the threaded products: hero__wlinear on 1, 2 and 3 threads (every loop split: hero__split_all)
+   gives the same bits, for every format and instruction-set level (tasks split the rows of W,
+   never a sum) */
+static void test_threads(void) {
+    static const int shapes[][3] = {{9, 50, 100}, {13, 70, 264}, {6, 37, 4352}}; /* N, O, K */
+    int t, s, isa, th, i, saved = hero_get_threads();
+    hero__split_all = 1;
+    for (t = HERO_W_BF16; t < HERO_W_COUNT; t++)
+        for (isa = 0; isa <= 4; isa++) {
+            int ok = 1;
+            char name[160];
+            for (s = 0; s < (int)(sizeof(shapes) / sizeof(shapes[0])); s++) {
+                int N = shapes[s][0], O = shapes[s][1], K = shapes[s][2];
+                hero_arena ar;
+                hero_wmat w;
+                float *W = (float *)malloc((size_t)O * K * sizeof(float)), *x = (float *)malloc((size_t)N * K * sizeof(float));
+                float *b = (float *)malloc((size_t)O * sizeof(float)), *out[3];
+                void *mem = malloc(hero__wmat_bytes((hero_wtype)t, O, K) + 64);
+                memset(&ar, 0, sizeof(ar));
+                for (i = 0; i < O * K; i++) W[i] = frand();
+                for (i = 0; i < N * K; i++) x[i] = frand() * (i % 11 == 0 ? 5.0f : 1.0f);
+                for (i = 0; i < O; i++) b[i] = frand();
+                hero__wmat_place(&w, (hero_wtype)t, O, K, (void *)(((uintptr_t)mem + 63) & ~(uintptr_t)63));
+                hero__wmat_quantize_rows(&w, W, 0, w.O);
+                for (th = 0; th < 3; th++) {
+                    out[th] = (float *)malloc((size_t)N * O * sizeof(float));
+                    hero_set_threads(th + 1);
+                    hero__wlinear(&ar, out[th], x, (size_t)K, &w, b, N, hero__wq_features(isa));
+                }
+                ok = ok && memcmp(out[0], out[1], (size_t)N * O * sizeof(float)) == 0 && memcmp(out[0], out[2], (size_t)N * O * sizeof(float)) == 0;
+                for (th = 0; th < 3; th++) free(out[th]);
+                hero__arena_free(&ar);
+                free(W); free(x); free(b); free(mem);
+            }
+            snprintf(name, sizeof(name), "kernel %s, isa %d: 1, 2 and 3 threads give the same bits", hero_wtype_name((hero_wtype)t), isa);
+            check(name, ok, "");
+        }
+    hero__split_all = 0;
+    hero_set_threads(saved);
+}
+
+/* non-finite inputs: a NaN or an inf in an input row makes that row's outputs non-finite (the
+   scalar q8_0 rules: the block's scale becomes NaN / inf) on every ISA level, and leaves the
+   other rows as they were */
+static void test_nonfinite(void) {
+    int t, isa, i, n, o, N = 5, O = 20, K = 96;
+    float W[20 * 96], x[5 * 96], b[20], out[5 * 20], ref[5 * 20];
+    for (i = 0; i < O * K; i++) W[i] = frand();
+    for (i = 0; i < N * K; i++) x[i] = frand();
+    for (i = 0; i < O; i++) b[i] = frand();
+    for (t = HERO_W_BF16; t < HERO_W_COUNT; t++)
+        for (isa = 0; isa <= 4; isa++) {
+            hero_arena ar;
+            hero_wmat w;
+            void *mem = malloc(hero__wmat_bytes((hero_wtype)t, O, K) + 64);
+            int ok = 1;
+            char name[160];
+            memset(&ar, 0, sizeof(ar));
+            hero__wmat_place(&w, (hero_wtype)t, O, K, (void *)(((uintptr_t)mem + 63) & ~(uintptr_t)63));
+            hero__wmat_quantize_rows(&w, W, 0, w.O);
+            float keep1 = x[1 * K + 40], keep3 = x[3 * K + 70];
+            hero__wlinear(&ar, ref, x, (size_t)K, &w, b, N, hero__wq_features(isa));
+            x[1 * K + 40] = NAN;
+            x[3 * K + 70] = INFINITY;
+            hero__wlinear(&ar, out, x, (size_t)K, &w, b, N, hero__wq_features(isa));
+            x[1 * K + 40] = keep1;
+            x[3 * K + 70] = keep3;
+            for (n = 0; n < N; n++)
+                for (o = 0; o < O; o++) {
+                    float v = out[n * O + o];
+                    if (n == 1 || n == 3) ok = ok && !(v - v == 0); /* NaN or inf */
+                    else ok = ok && memcmp(&v, &ref[n * O + o], sizeof v) == 0;
+                }
+            snprintf(name, sizeof(name), "kernel %s, isa %d: a NaN / inf input row gives non-finite outputs, the other rows unchanged",
+                     hero_wtype_name((hero_wtype)t), isa);
+            check(name, ok, "");
+            hero__arena_free(&ar);
+            free(mem);
         }
 }
 
@@ -313,6 +395,8 @@ int main(int argc, char **argv) {
         return g_fail ? 1 : 0;
     }
     test_kernels();
+    test_threads();
+    test_nonfinite();
     test_layouts();
     if (argc > 1) test_models(argv[1]);
     printf("%d passed, %d failed\n", g_pass, g_fail);
