@@ -506,28 +506,8 @@ HERODEF void hero_config_default_losses(hero_config *c);
     X(d_ln_b,     "emb_LayerNorm.bias",                                           1, c->H, 0, 0)
 /* one decoder layer (BertDecoderLayer), names relative to "decoder.layer.{i}.": the causal
    self-attention block and the cross-attention block in hero_attn_params' fields, the FFN */
-#define HERO_PARAMS_DEC_SELF(X) \
-    X(q_w,  "self_attention.query.weight",  2, c->H, c->H, 0) \
-    X(q_b,  "self_attention.query.bias",    1, c->H, 0, 0) \
-    X(k_w,  "self_attention.key.weight",    2, c->H, c->H, 0) \
-    X(k_b,  "self_attention.key.bias",      1, c->H, 0, 0) \
-    X(v_w,  "self_attention.value.weight",  2, c->H, c->H, 0) \
-    X(v_b,  "self_attention.value.bias",    1, c->H, 0, 0) \
-    X(o_w,  "add_norm_1.dense.weight",      2, c->H, c->H, 0) \
-    X(o_b,  "add_norm_1.dense.bias",        1, c->H, 0, 0) \
-    X(ln_w, "add_norm_1.LayerNorm.weight",  1, c->H, 0, 0) \
-    X(ln_b, "add_norm_1.LayerNorm.bias",    1, c->H, 0, 0)
-#define HERO_PARAMS_DEC_CROSS(X) \
-    X(q_w,  "dec_enc_attention.query.weight", 2, c->H, c->H, 0) \
-    X(q_b,  "dec_enc_attention.query.bias",   1, c->H, 0, 0) \
-    X(k_w,  "dec_enc_attention.key.weight",   2, c->H, c->H, 0) \
-    X(k_b,  "dec_enc_attention.key.bias",     1, c->H, 0, 0) \
-    X(v_w,  "dec_enc_attention.value.weight", 2, c->H, c->H, 0) \
-    X(v_b,  "dec_enc_attention.value.bias",   1, c->H, 0, 0) \
-    X(o_w,  "add_norm_2.dense.weight",        2, c->H, c->H, 0) \
-    X(o_b,  "add_norm_2.dense.bias",          1, c->H, 0, 0) \
-    X(ln_w, "add_norm_2.LayerNorm.weight",    1, c->H, 0, 0) \
-    X(ln_b, "add_norm_2.LayerNorm.bias",      1, c->H, 0, 0)
+#define HERO_PARAMS_DEC_SELF(X) HERO__PARAMS_ATTN_AT(X, "self_attention.", "add_norm_1.")
+#define HERO_PARAMS_DEC_CROSS(X) HERO__PARAMS_ATTN_AT(X, "dec_enc_attention.", "add_norm_2.")
 #define HERO_PARAMS_DEC_FFN(X) \
     X(i_w,   "intermidiate.dense.weight",    2, c->d_inter, c->H, 0) \
     X(i_b,   "intermidiate.dense.bias",      1, c->d_inter, 0, 0) \
@@ -536,18 +516,21 @@ HERODEF void hero_config_default_losses(hero_config *c);
     X(fln_w, "add_norm_3.LayerNorm.weight",  1, c->H, 0, 0) \
     X(fln_b, "add_norm_3.LayerNorm.bias",    1, c->H, 0, 0)
 
-/* one attention block (BertAttention): names relative to "...attention." / "query_self_attention." */
-#define HERO_PARAMS_ATTN(X) \
-    X(q_w,  "self.query.weight",        2, c->H, c->H, 0) \
-    X(q_b,  "self.query.bias",          1, c->H, 0, 0) \
-    X(k_w,  "self.key.weight",          2, c->H, c->H, 0) \
-    X(k_b,  "self.key.bias",            1, c->H, 0, 0) \
-    X(v_w,  "self.value.weight",        2, c->H, c->H, 0) \
-    X(v_b,  "self.value.bias",          1, c->H, 0, 0) \
-    X(o_w,  "output.dense.weight",      2, c->H, c->H, 0) \
-    X(o_b,  "output.dense.bias",        1, c->H, 0, 0) \
-    X(ln_w, "output.LayerNorm.weight",  1, c->H, 0, 0) \
-    X(ln_b, "output.LayerNorm.bias",    1, c->H, 0, 0)
+/* one attention block (BertAttention): names relative to "...attention." / "query_self_attention.";
+   HERO__PARAMS_ATTN_AT: the same block under other names (QKV: the q / k / v projections' prefix,
+   OUT: the output projection + LayerNorm's; the TVC decoder's two blocks) */
+#define HERO__PARAMS_ATTN_AT(X, QKV, OUT) \
+    X(q_w,  QKV "query.weight",        2, c->H, c->H, 0) \
+    X(q_b,  QKV "query.bias",          1, c->H, 0, 0) \
+    X(k_w,  QKV "key.weight",          2, c->H, c->H, 0) \
+    X(k_b,  QKV "key.bias",            1, c->H, 0, 0) \
+    X(v_w,  QKV "value.weight",        2, c->H, c->H, 0) \
+    X(v_b,  QKV "value.bias",          1, c->H, 0, 0) \
+    X(o_w,  OUT "dense.weight",        2, c->H, c->H, 0) \
+    X(o_b,  OUT "dense.bias",          1, c->H, 0, 0) \
+    X(ln_w, OUT "LayerNorm.weight",    1, c->H, 0, 0) \
+    X(ln_b, OUT "LayerNorm.bias",      1, c->H, 0, 0)
+#define HERO_PARAMS_ATTN(X) HERO__PARAMS_ATTN_AT(X, "self.", "output.")
 
 /* the feed-forward half of a BertLayer: names relative to "...layer.{i}."; Dff = intermediate size */
 #define HERO_PARAMS_FFN(X) \
