@@ -41,6 +41,7 @@ run "gradient checks (finite differences)" "$BUILD/test_ops" tests/golden/tiny
 run "file formats (JSON, safetensors, torch.save, npy/npz)" "$BUILD/test_formats"
 run "batch building (official collate)" "$BUILD/test_batch"
 run "training: resume, non-finite, atomic save" "$BUILD/test_train" tests/golden/tiny
+run "fine-tuning trainer: VCMR, VR, video QA, VIOLIN, TVC updates, lr_mul, resume bit for bit, bad inputs" "$BUILD/test_finetune" tests/golden/tiny-downstream
 run "tokenizer unit tests" "$BUILD/test_tokenizer_unit"
 run "initialisation (random, RoBERTa)" "$BUILD/test_init" tests/golden/tiny
 run "tools: hero_inspect, hero_convert" bash tests/test_tools.sh "$BUILD"
