@@ -2038,7 +2038,7 @@ HERODEF int hero_trainer_set_dist(hero_trainer *t, const hero_dist *d, hero_erro
      sb_  string builder   utf8_  UTF-8   strdup / strndup   (section 1: one copy each, used everywhere)
      msrt_ / mcase_ / mn_ / mfeat_   media (17): SRT, case tables, IoU numbers, features
      ann_ / tvr_   annotation readers and the official TVR metrics (17)   ix_  the retrieval index (17b)
-     ft_  fine-tuning heads (9)   tvc_ / dec_ / xattn_  TVC captioning: decoder, cross-attention (9)   lsr_  label smoothing (2)
+     ft_  fine-tuning heads (9), its trainer (14)   tvc_ / dec_ / xattn_  TVC captioning: decoder, cross-attention (9)   lsr_  label smoothing (2)
      wq_ / wmat_ / wdot_ / wjob_   weight formats (2): features, matrices, dot kernels, threaded jobs
      rb_ / rdict_ / init_   initialisation from RoBERTa (18)
    Sections are grep-able: "   N. Title" in a banner; subsections as "---- [name]". */
