@@ -63,7 +63,7 @@ else
 endif
 
 TOOLS    = $(BUILD)/hero_golden $(BUILD)/hero_tokenize $(BUILD)/hero_inspect $(BUILD)/hero_convert $(BUILD)/train_toy $(BUILD)/retrieve \
-           $(BUILD)/finetune_toy
+           $(BUILD)/finetune_toy $(BUILD)/videoqa
 TESTS    = $(BUILD)/test_ops $(BUILD)/test_batch $(BUILD)/test_formats $(BUILD)/test_train $(BUILD)/test_tokenizer_unit \
            $(BUILD)/test_init $(BUILD)/test_media $(BUILD)/hero_golden_poison $(BUILD)/test_eval $(BUILD)/test_threads \
            $(BUILD)/test_bigfile $(BUILD)/test_savefail $(BUILD)/test_lean $(BUILD)/test_index $(BUILD)/test_finetune
