@@ -167,7 +167,7 @@ int main(int argc, char **argv) {
     hero_ft_item item;
     hero_batch_options bo;
     media.max_sub_tokens = 0; /* the official inference does not cut subtitles */
-    for (i = 1; i < argc; i++) {
+    for (i = 1; i < argc; i += 2) { /* every option takes one value */
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(); return 0; }
         if (!val) die("%s: needs a value (--help for usage)", a);
@@ -190,7 +190,6 @@ int main(int argc, char **argv) {
         } else if (!strcmp(a, "--max-frames")) media.max_frames = (int)parse_int(a, val, 1, 100000);
         else if (!strcmp(a, "--sub-ctx-len")) sub_ctx = (int)parse_int(a, val, 0, 100);
         else die("unknown option %s (--help for usage)", a);
-        i++;
     }
     if (!config || !model || !dir || !vocab || !merges) die("--config, --model, --videos, --vocab and --merges are required (--help for usage)");
     if (!question) die("--question is required");
