@@ -1209,7 +1209,9 @@ HERODEF int hero_trainer_load(hero_trainer *t, const char *path, hero_error *err
    drop_svmr_prob), else cfg.lw_st_ed is 0 for that micro-batch; hard negatives switch on (pool,
    weight) once hard_negative_start updates are done (hard_negtiave_start_step). The loss settings
    below are written into the model's config by hero_ft_trainer_init. Dropout is not modelled
-   (hero.h runs the model deterministically; the official training uses dropout 0.1). */
+   (hero.h runs the model deterministically; the official training uses dropout 0.1). One process
+   (section 20's data-parallel training is the pre-training trainer's); a GPU model works as with
+   hero_trainer. */
 typedef struct hero_ft_config {
     hero_task task;            /* HERO_TASK_VSM (VCMR / VR), HERO_TASK_VIDEOQA, HERO_TASK_VIOLIN, HERO_TASK_TVC */
     int items_per_batch;       /* train_batch_size: queries / questions / statements / captions per micro-batch */
@@ -9868,19 +9870,23 @@ HERODEF int hero_ft_trainer_update(hero_ft_trainer *t, hero_error *err) {
         /* on failure drop the gradients of the micro-batches already run: nothing is applied */
         rc = hero_build_ft_batch(&b, t->cfg.task, t->videos, t->n_videos, t->sel, t->cfg.items_per_batch, t->cfg.frame_interval,
                                  &t->cfg.batch, err);
-        if (rc) { hero_zero_grad(m); return rc; }
+        if (rc) goto fail;
         rc = hero_forward_backward(m, &b, 1, NULL, &t->base.last_result, err);
         hero_batch_free(&b);
-        if (rc) { hero_zero_grad(m); return rc; }
+        if (rc) goto fail;
         if (!(t->base.last_result.loss == t->base.last_result.loss) || fabsf(t->base.last_result.loss) == (float)INFINITY) {
-            hero_zero_grad(m);
-            return hero__fail(err, HERO_ENUMERIC, "fine-tuning trainer: task %s, update %lld, micro-batch %d: loss is %g; update not applied",
-                              hero_task_name(t->cfg.task), (long long)t->base.opt.step + 1, k, (double)t->base.last_result.loss);
+            rc = hero__fail(err, HERO_ENUMERIC, "fine-tuning trainer: task %s, update %lld, micro-batch %d: loss is %g; update not applied",
+                            hero_task_name(t->cfg.task), (long long)t->base.opt.step + 1, k, (double)t->base.last_result.loss);
+            goto fail;
         }
         loss_sum += t->base.last_result.loss;
     }
-    if (t->cfg.task == HERO_TASK_VSM) m->cfg.lw_st_ed = t->cfg.lw_st_ed;
+    if (t->cfg.task == HERO_TASK_VSM) m->cfg.lw_st_ed = t->cfg.lw_st_ed; /* after a dropped span loss */
     return hero__trainer_step(&t->base, t->cfg.task, loss_sum, err);
+fail: /* nothing applied: the gradients of the micro-batches already run dropped, the settings restored */
+    hero_zero_grad(m);
+    hero__ft_model_settings(t);
+    return rc;
 }
 
 HERODEF int hero_ft_trainer_save(const hero_ft_trainer *t, const char *path, hero_error *err) {
