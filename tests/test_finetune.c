@@ -222,7 +222,7 @@ static void test_lr_mul(task_data *d, const char *head, const char *enc, float m
     e0 = (float *)malloc(pe->numel * sizeof(float));
     memcpy(h0, ph->data, ph->numel * sizeof(float));
     memcpy(e0, pe->data, pe->numel * sizeof(float));
-    if (hero_ft_trainer_update(&t, &err)) check(0, name, err.msg);
+    if (hero_ft_trainer_update(&t, &err) || hero_model_download(&m, &err)) check(0, name, err.msg); /* a GPU model: host copies */
     else {
         for (j = 0; j < ph->numel; j++) if (fabsf(ph->data[j] - h0[j]) > dh) dh = fabsf(ph->data[j] - h0[j]);
         for (j = 0; j < pe->numel; j++) if (fabsf(pe->data[j] - e0[j]) > de) de = fabsf(pe->data[j] - e0[j]);
@@ -266,6 +266,9 @@ static void test_resume(task_data *d, int vcmr_extras) {
     if (!rc) rc = hero_ft_trainer_load(&tb, path, &err);
     for (u = K; u < N && !rc; u++) rc = hero_ft_trainer_update(&tb, &err);
     lb = tb.base.last_loss;
+    if (!rc) /* a GPU model: weights and moments to their host copies */
+        rc = hero_model_download(&a, &err) || hero_model_download(&b, &err) || hero_optimizer_download(&ta.base.opt, &a, &err) ||
+             hero_optimizer_download(&tb.base.opt, &b, &err);
     same = !rc && a.n_floats == b.n_floats && !memcmp(a.params, b.params, a.n_floats * sizeof(float)) &&
            !memcmp(ta.base.opt.m, tb.base.opt.m, a.n_floats * sizeof(float)) &&
            !memcmp(ta.base.opt.v, tb.base.opt.v, a.n_floats * sizeof(float)) &&
