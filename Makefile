@@ -62,14 +62,15 @@ else
   IMPORT_NOTE := hero_lmdb_import: skipped (needs liblmdb, msgpack-c and lz4: apt-get install liblmdb-dev libmsgpack-dev liblz4-dev)
 endif
 
-TOOLS    = $(BUILD)/hero_golden $(BUILD)/hero_tokenize $(BUILD)/hero_inspect $(BUILD)/hero_convert $(BUILD)/train_toy $(BUILD)/retrieve
+TOOLS    = $(BUILD)/hero_golden $(BUILD)/hero_tokenize $(BUILD)/hero_inspect $(BUILD)/hero_convert $(BUILD)/train_toy $(BUILD)/retrieve \
+           $(BUILD)/finetune_toy $(BUILD)/videoqa
 TESTS    = $(BUILD)/test_ops $(BUILD)/test_batch $(BUILD)/test_formats $(BUILD)/test_train $(BUILD)/test_tokenizer_unit \
            $(BUILD)/test_init $(BUILD)/test_media $(BUILD)/hero_golden_poison $(BUILD)/test_eval $(BUILD)/test_threads \
-           $(BUILD)/test_bigfile $(BUILD)/test_savefail $(BUILD)/test_lean $(BUILD)/test_index
+           $(BUILD)/test_bigfile $(BUILD)/test_savefail $(BUILD)/test_lean $(BUILD)/test_index $(BUILD)/test_finetune
 PROGRAMS = $(TOOLS) $(TESTS)
 HDR = hero.h
 
-.PHONY: all test demo bench bench-lean clean blas-note test-mpi mpi-check
+.PHONY: all test demo demo-finetune bench bench-lean clean blas-note test-mpi mpi-check
 
 all: blas-note $(PROGRAMS) $(IMPORT_PROGRAMS)
 
@@ -108,6 +109,10 @@ test: all
 # the README's first command: pre-train a small HERO on built-in toy data
 demo: blas-note $(BUILD)/train_toy
 	$(BUILD)/train_toy
+
+# fine-tune VCMR and video QA on built-in toy data (hero_ft_trainer; about 20 s)
+demo-finetune: blas-note $(BUILD)/finetune_toy
+	OPENBLAS_NUM_THREADS=1 $(BUILD)/finetune_toy
 
 # hero.h vs the PyTorch reference (bench/run.sh: BENCH_CASES=all adds the 32-video batch)
 bench: blas-note $(BUILD)/hero_bench

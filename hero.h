@@ -1099,6 +1099,10 @@ typedef struct hero_adamw_config {
     float lr, beta1, beta2, eps, weight_decay;
     int64_t warmup_steps, total_steps;
     float grad_clip;       /* <= 0: no clipping */
+    float lr_mul;          /* the official build_optimizer's learning-rate multiplier: parameters whose
+                              official name has no "v_encoder" (the task heads, the TVC decoder) are
+                              updated with lr * lr_mul (weight decay too, as torch's group lr);
+                              <= 0 counts as 1 (the default: one lr for all) */
 } hero_adamw_config;
 
 typedef struct hero_optimizer {
@@ -1112,7 +1116,7 @@ typedef struct hero_optimizer {
     const struct hero__backend *be; /* its model's backend (private; NULL: the CPU) */
 } hero_optimizer;
 
-/* Release recipe: lr 3e-5, betas 0.9/0.98, eps 1e-6, wd 0.01, warmup 10k of 100k, clip 1.0. */
+/* Release recipe: lr 3e-5, betas 0.9/0.98, eps 1e-6, wd 0.01, warmup 10k of 100k, clip 1.0, lr_mul 1. */
 HERODEF hero_adamw_config hero_adamw_default(void);
 HERODEF int hero_optimizer_init(hero_optimizer *o, const hero_model *m, const hero_adamw_config *c, hero_error *err);
 HERODEF void hero_optimizer_free(hero_optimizer *o);
@@ -1174,6 +1178,87 @@ HERODEF int hero_trainer_update(hero_trainer *t, hero_error *err);
 HERODEF int hero_trainer_save(const hero_trainer *t, const char *path, hero_error *err);
 /* Restores a hero_trainer_save file into an initialised trainer of the same model shape. */
 HERODEF int hero_trainer_load(hero_trainer *t, const char *path, hero_error *err);
+
+/* ---- Fine-tuning: the trainer of each downstream task (train_vcmr.py, train_vr.py,
+   train_videoQA.py, train_violin.py, train_tvc.py), resumable like pre-training ----
+   One code path with pre-training: batches from hero_build_ft_batch, hero_forward_backward,
+   gradient accumulation, hero_optimizer (AdamW, warmup-linear schedule, clipping, lr_mul for the
+   heads) and the atomic save / load of hero_trainer_save (the weights, AdamW state, schedule step,
+   PRNG and item order: a resumed run is bit-identical to an uninterrupted one).
+   Data order: the items are shuffled with the trainer's PRNG (Fisher-Yates); each micro-batch takes
+   the next items_per_batch of them (a new shuffle when fewer are left: a batch never straddles two
+   epochs). TVC: the chosen captions are grouped by video (stable) before the collate; the official
+   TvcTrainDataset samples videos with all their captions (max_cap_per_vid -1), here a batch is
+   items_per_batch captions. VCMR: before each micro-batch the span loss is kept only when a draw
+   u in [0, 1) from the trainer's PRNG is > drop_svmr_prob (the official random.random() >
+   drop_svmr_prob), else cfg.lw_st_ed is 0 for that micro-batch; hard negatives switch on (pool,
+   weight) once hard_negative_start updates are done (hard_negtiave_start_step). The loss settings
+   below are written into the model's config by hero_ft_trainer_init. Dropout is not modelled
+   (hero.h runs the model deterministically; the official training uses dropout 0.1). One process
+   (section 20's data-parallel training is the pre-training trainer's); a GPU model works as with
+   hero_trainer. */
+typedef struct hero_ft_config {
+    hero_task task;            /* HERO_TASK_VSM (VCMR / VR), HERO_TASK_VIDEOQA, HERO_TASK_VIOLIN, HERO_TASK_TVC */
+    int items_per_batch;       /* train_batch_size: queries / questions / statements / captions per micro-batch */
+    int accum_steps;           /* gradient_accumulation_steps */
+    double frame_interval;     /* vfeat_interval (1.5 TV, 2 MSR-VTT) */
+    hero_batch_options batch;  /* max_frames = max_clip_len, sub_ctx_len, max_txt_len (TVC), special ids */
+    hero_adamw_config adamw;   /* learning_rate, lr_mul, warmup_steps, num_train_steps, betas, wd, grad_norm */
+    /* losses (copied into the model's hero_config) */
+    float lw_st_ed;            /* span loss weight: VCMR 0.01, VR 0, video QA 0.4 */
+    float lw_neg_ctx, lw_neg_q, margin; /* VCMR / VR ranking: hinge with margin */
+    float drop_svmr_prob;      /* VCMR: 0.8; 0 = the span loss always runs */
+    int64_t hard_negative_start; /* VCMR / VR: the update from which hard negatives are used; -1 = never */
+    int hard_pool_size;        /* VCMR 20, VR 80 */
+    float hard_neg_weight;     /* 10 */
+    float lsr;                 /* TVC label smoothing 0.1 */
+    uint64_t seed;             /* the trainer's PRNG (the official seed is 77) */
+} hero_ft_config;
+
+/* The official released training config of a task (config/train-*.json) for a vocabulary of
+   vocab_size ids: name "tvr" (or "vcmr"), "msrvtt" ("msrvtt_video_sub", "vr"), "tvqa" ("videoqa"),
+   "violin", "tvc". Values (lr_mul 1 where the config has none):
+     tvr     VSM     32 x 2, lr 1e-4, 5000 steps (warmup 500), max_clip_len 100, iv 1.5, sub_ctx 0,
+                     lw_st_ed 0.01, neg_ctx / neg_q 8, margin 0.1, drop_svmr_prob 0.8, hard (20, 10) from 2000
+     msrvtt  VSM     96 x 2, lr 7e-5, 4000 (400), max_clip_len 100, iv 2, sub_ctx 1, lw_st_ed 0,
+                     neg_ctx / neg_q 10, margin 0.1, hard (80, 10) from 2000
+     tvqa    VIDEOQA 4 x 2, lr 5e-5, lr_mul 10, 10000 (1000), max_clip_len 100, iv 1.5, sub_ctx 0, lw_st_ed 0.4
+     violin  VIOLIN  4 x 2, lr 3e-5, lr_mul 8, 6000 (600), max_clip_len 100, iv 1.5, sub_ctx 2
+     tvc     TVC     4 x 1, lr 1e-4, lr_mul 10, 7000 (700), max_clip_len 100, iv 1.5, sub_ctx 1,
+                     max_txt_len 60, lsr 0.1
+   all: AdamW betas 0.9 / 0.98, eps 1e-6, weight decay 0.01, clipping 1.0, seed 77.
+   HERO_EINVAL (listing the names) for an unknown name. */
+HERODEF int hero_ft_config_default(const char *name, int vocab_size, hero_ft_config *out, hero_error *err);
+
+typedef struct hero_ft_trainer {
+    hero_ft_config cfg;
+    hero_trainer base;            /* model, optimizer, PRNG, item order (base.order over the items,
+                                     base.n_videos = n_items), last_loss / last_grad_norm / last_lr /
+                                     last_result; internal: do not call hero_trainer_* on it */
+    const hero_video *videos;     /* the corpus (not owned) */
+    int n_videos;
+    const hero_ft_item *items;    /* the training items (not owned) */
+    int n_items;
+    hero_ft_item *sel;            /* scratch [items_per_batch] */
+    int last_span;                /* VCMR: the last micro-batch ran the span loss */
+} hero_ft_trainer;
+
+/* Prepares fine-tuning of m (a training model with the task's heads: HERO_HEADS_VSM for
+   HERO_TASK_VSM, HERO_HEADS_VIDEOQA, HERO_HEADS_VIOLIN, HERO_HEADS_TVC) on the items over the
+   videos (both kept by reference). Every item is checked now (video index, words, candidates,
+   labels, TVC moments); HERO_EINVAL names the first bad one. items_per_batch is capped at n_items. */
+HERODEF int hero_ft_trainer_init(hero_ft_trainer *t, hero_model *m, const hero_ft_config *c, const hero_video *videos,
+                                 int n_videos, const hero_ft_item *items, int n_items, hero_error *err);
+HERODEF void hero_ft_trainer_free(hero_ft_trainer *t);
+/* One optimizer update: accum_steps micro-batches (forward + backward, gradients adding up),
+   then clipping + AdamW. t->base.last_loss = the mean micro-batch loss. A non-finite loss or
+   gradient is reported and nothing is applied. */
+HERODEF int hero_ft_trainer_update(hero_ft_trainer *t, hero_error *err);
+/* hero_trainer_save's file, plus the task (finetune.task); atomic. */
+HERODEF int hero_ft_trainer_save(const hero_ft_trainer *t, const char *path, hero_error *err);
+/* Restores a hero_ft_trainer_save file into a trainer initialised with the same model shape, task
+   and number of items; refuses a pre-training state or another task's. */
+HERODEF int hero_ft_trainer_load(hero_ft_trainer *t, const char *path, hero_error *err);
 #ifndef HERO_NO_TOKENIZER
 /* ---- Tokenizer: RoBERTa / GPT-2 byte-level BPE ------------------------------------------
    Loads `vocab.json` (token string -> id) and `merges.txt` ("a b" per line, optional
@@ -1940,7 +2025,7 @@ HERODEF int hero_trainer_set_dist(hero_trainer *t, const hero_dist *d, hero_erro
      sb_  string builder   utf8_  UTF-8   strdup / strndup   (section 1: one copy each, used everywhere)
      msrt_ / mcase_ / mn_ / mfeat_   media (17): SRT, case tables, IoU numbers, features
      ann_ / tvr_   annotation readers and the official TVR metrics (17)   ix_  the retrieval index (17b)
-     ft_  fine-tuning heads (9)   tvc_ / dec_ / xattn_  TVC captioning: decoder, cross-attention (9)   lsr_  label smoothing (2)
+     ft_  fine-tuning heads (9), its trainer (14)   tvc_ / dec_ / xattn_  TVC captioning: decoder, cross-attention (9)   lsr_  label smoothing (2)
      wq_ / wmat_ / wdot_ / wjob_   weight formats (2): features, matrices, dot kernels, threaded jobs
      rb_ / rdict_ / init_   initialisation from RoBERTa (18)
    Sections are grep-able: "   N. Title" in a banner; subsections as "---- [name]". */
@@ -8028,7 +8113,7 @@ HERODEF int hero_model_load_heads(hero_model *m, const char *config_json, const 
 HERODEF hero_adamw_config hero_adamw_default(void) {
     hero_adamw_config c;
     c.lr = 3e-5f; c.beta1 = 0.9f; c.beta2 = 0.98f; c.eps = 1e-6f; c.weight_decay = 0.01f;
-    c.warmup_steps = 10000; c.total_steps = 100000; c.grad_clip = 1.0f;
+    c.warmup_steps = 10000; c.total_steps = 100000; c.grad_clip = 1.0f; c.lr_mul = 1.0f;
     return c;
 }
 
@@ -8141,6 +8226,13 @@ static float hero__adamw_step_size(const hero_adamw_config *c, int64_t steps, fl
     return (float)((double)lr * sqrt(bc2) / bc1);
 }
 
+/* a parameter's learning rate: lr * lr_mul for the names without "v_encoder" (the official
+   build_optimizer's param_top groups), else lr */
+static float hero__adamw_lr(const hero_adamw_config *c, const char *name, float lr) {
+    if (c->lr_mul > 0 && c->lr_mul != 1.0f && !strstr(name, "v_encoder")) return lr * c->lr_mul;
+    return lr;
+}
+
 /* [backend: cpu] the sum of squared gradients of every parameter that has one */
 static int hero__cpu_grad_sumsq(const hero_model *m, double *sumsq) {
     double s = 0;
@@ -8163,12 +8255,13 @@ static int hero__cpu_adamw(hero_optimizer *o, hero_model *m, float lr, float cli
         hero_param *p = &m->table[i];
         float *mm = o->m + p->offset, *vv = o->v + p->offset, step_size;
         hero__adamw_ctx ak;
+        float lr_p = hero__adamw_lr(c, p->name, lr);
         if (!p->has_grad) continue; /* never had a gradient: untouched, as p.grad is None */
         o->steps[i]++;
-        step_size = hero__adamw_step_size(c, o->steps[i], lr);
+        step_size = hero__adamw_step_size(c, o->steps[i], lr_p);
         ak.data = p->data; ak.m = mm; ak.v = vv; ak.g = p->grad;
         ak.clip = clip; ak.beta1 = c->beta1; ak.beta2 = c->beta2; ak.eps = c->eps; ak.step_size = step_size;
-        ak.decay = p->decay && c->weight_decay > 0 ? -(lr * c->weight_decay) : 0.0f;
+        ak.decay = p->decay && c->weight_decay > 0 ? -(lr_p * c->weight_decay) : 0.0f;
         hero__for(hero__adamw_range, &ak, p->numel, hero__for_parts(p->numel, 32768));
     }
     hero_zero_grad(m);
@@ -9881,6 +9974,242 @@ HERODEF int hero_trainer_load(hero_trainer *t, const char *path, hero_error *err
     if (t->dist) return hero__dist_load(t, path, err); /* section 20: every rank, its own data state */
 #endif
     return hero__trainer_load_ext(t, path, 1, NULL, err);
+}
+
+/* ---- fine-tuning: the trainer of each downstream task (one code path with pre-training) ---- */
+
+HERODEF int hero_ft_config_default(const char *name, int vocab_size, hero_ft_config *out, hero_error *err) {
+    hero_ft_config c;
+    if (!out) return hero__fail(err, HERO_EINVAL, "hero_ft_config_default: out is NULL");
+    memset(&c, 0, sizeof(c));
+    c.batch = hero_batch_options_default(vocab_size);
+    c.batch.max_frames = 100; /* max_clip_len of every released config */
+    c.batch.sub_ctx_len = 0;
+    c.adamw = hero_adamw_default();
+    c.frame_interval = 1.5;
+    c.accum_steps = 2;
+    c.items_per_batch = 4;
+    c.margin = 0.1f;
+    c.hard_negative_start = -1;
+    c.hard_pool_size = 20;
+    c.hard_neg_weight = 10;
+    c.lsr = 0.1f;
+    c.seed = 77;
+    if (name && (!strcmp(name, "tvr") || !strcmp(name, "vcmr"))) {
+        c.task = HERO_TASK_VSM;
+        c.items_per_batch = 32;
+        c.adamw.lr = 1e-4f; c.adamw.warmup_steps = 500; c.adamw.total_steps = 5000;
+        c.lw_st_ed = 0.01f; c.lw_neg_ctx = 8; c.lw_neg_q = 8; c.drop_svmr_prob = 0.8f;
+        c.hard_negative_start = 2000; c.hard_pool_size = 20;
+    } else if (name && (!strcmp(name, "msrvtt") || !strcmp(name, "msrvtt_video_sub") || !strcmp(name, "vr"))) {
+        c.task = HERO_TASK_VSM;
+        c.items_per_batch = 96;
+        c.frame_interval = 2;
+        c.batch.sub_ctx_len = 1;
+        c.adamw.lr = 7e-5f; c.adamw.warmup_steps = 400; c.adamw.total_steps = 4000;
+        c.lw_st_ed = 0; c.lw_neg_ctx = 10; c.lw_neg_q = 10;
+        c.hard_negative_start = 2000; c.hard_pool_size = 80;
+    } else if (name && (!strcmp(name, "tvqa") || !strcmp(name, "videoqa"))) {
+        c.task = HERO_TASK_VIDEOQA;
+        c.adamw.lr = 5e-5f; c.adamw.lr_mul = 10; c.adamw.warmup_steps = 1000; c.adamw.total_steps = 10000;
+        c.lw_st_ed = 0.4f;
+    } else if (name && !strcmp(name, "violin")) {
+        c.task = HERO_TASK_VIOLIN;
+        c.batch.sub_ctx_len = 2;
+        c.adamw.lr = 3e-5f; c.adamw.lr_mul = 8; c.adamw.warmup_steps = 600; c.adamw.total_steps = 6000;
+    } else if (name && !strcmp(name, "tvc")) {
+        c.task = HERO_TASK_TVC;
+        c.accum_steps = 1;
+        c.batch.sub_ctx_len = 1;
+        c.batch.max_txt_len = 60;
+        c.adamw.lr = 1e-4f; c.adamw.lr_mul = 10; c.adamw.warmup_steps = 700; c.adamw.total_steps = 7000;
+    } else {
+        return hero__fail(err, HERO_EINVAL, "hero_ft_config_default: unknown task \"%s\" (tvr / vcmr, msrvtt / vr, tvqa / videoqa, violin, tvc)",
+                          name ? name : "(null)");
+    }
+    *out = c;
+    return 0;
+}
+
+/* the loss settings of the config into the model's (as the official scripts pass opts to the model) */
+static void hero__ft_model_settings(hero_ft_trainer *t) {
+    hero_config *mc = &t->base.model->cfg;
+    const hero_ft_config *c = &t->cfg;
+    if (c->task == HERO_TASK_VSM) {
+        mc->lw_neg_ctx = c->lw_neg_ctx;
+        mc->lw_neg_q = c->lw_neg_q;
+        mc->margin = c->margin;
+        mc->use_hard_negative = 0;
+        if (c->hard_negative_start >= 0 && t->base.opt.step >= c->hard_negative_start) {
+            mc->use_hard_negative = 1;
+            mc->hard_pool_size = c->hard_pool_size;
+            mc->hard_neg_weight = c->hard_neg_weight;
+        }
+    }
+    if (c->task == HERO_TASK_VSM || c->task == HERO_TASK_VIDEOQA) mc->lw_st_ed = c->lw_st_ed;
+    if (c->task == HERO_TASK_TVC) mc->lsr = c->lsr;
+}
+
+HERODEF int hero_ft_trainer_init(hero_ft_trainer *t, hero_model *m, const hero_ft_config *c, const hero_video *videos,
+                                 int n_videos, const hero_ft_item *items, int n_items, hero_error *err) {
+    int i, a, heads, rc;
+    if (!t) return hero__fail(err, HERO_EINVAL, "hero_ft_trainer_init: trainer is NULL");
+    memset(t, 0, sizeof(*t));
+    if (!m || !c) return hero__fail(err, HERO_EINVAL, "hero_ft_trainer_init: model or config is NULL");
+    if (m->inference_only)
+        return hero__fail(err, HERO_EINVAL, "fine-tuning trainer: the model is inference-only (%s weights, no gradients): nothing to train",
+                          hero_wtype_name(m->wtype));
+    switch (c->task) {
+    case HERO_TASK_VSM: heads = HERO_HEADS_VSM; break;
+    case HERO_TASK_VIDEOQA: heads = HERO_HEADS_VIDEOQA; break;
+    case HERO_TASK_VIOLIN: heads = HERO_HEADS_VIOLIN; break;
+    case HERO_TASK_TVC: heads = HERO_HEADS_TVC; break;
+    default:
+        return hero__fail(err, HERO_EINVAL, "fine-tuning trainer: task %d is not a fine-tuning task (VSM for VCMR / VR, VIDEOQA, VIOLIN, TVC)",
+                          (int)c->task);
+    }
+    if (m->cfg.heads != heads)
+        return hero__fail(err, HERO_EINVAL, "fine-tuning trainer: task %s needs a model with heads %d (HERO_HEADS_*), this one has %d "
+                          "(hero_model_load_heads starts one from any checkpoint)", hero_task_name(c->task), heads, m->cfg.heads);
+    if (!videos || n_videos < 1 || !items || n_items < 1)
+        return hero__fail(err, HERO_EINVAL, "fine-tuning trainer: %d videos, %d items", videos ? n_videos : 0, items ? n_items : 0);
+    if (c->items_per_batch < 1 || c->accum_steps < 1 || !(c->frame_interval > 0))
+        return hero__fail(err, HERO_EINVAL, "fine-tuning trainer: %d items per batch, %d accumulation steps, frame interval %g",
+                          c->items_per_batch, c->accum_steps, c->frame_interval);
+    if (!(c->drop_svmr_prob >= 0 && c->drop_svmr_prob <= 1) || !(c->lw_st_ed >= 0) || !(c->adamw.lr >= 0))
+        return hero__fail(err, HERO_EINVAL, "fine-tuning trainer: drop_svmr_prob %g (need 0..1), lw_st_ed %g, lr %g", (double)c->drop_svmr_prob,
+                          (double)c->lw_st_ed, (double)c->adamw.lr);
+    if (c->task == HERO_TASK_TVC && c->batch.max_txt_len < 1)
+        return hero__fail(err, HERO_EINVAL, "fine-tuning trainer: TVC needs batch.max_txt_len > 0 (60 in the release)");
+    for (i = 0; i < n_items; i++) {
+        const hero_ft_item *it = &items[i];
+        if (it->video < 0 || it->video >= n_videos || it->len < 0 || (it->len && !it->tokens) || (c->task != HERO_TASK_TVC && it->len < 1))
+            return hero__fail(err, HERO_EINVAL, "fine-tuning trainer: item %d: video %d (of %d) or text (%d words) invalid", i, it->video,
+                              n_videos, it->len);
+        if (c->task == HERO_TASK_VIDEOQA) {
+            if (it->n_cand != items[0].n_cand || it->n_cand < 1 || it->n_cand > 64 || !it->cand_len || it->label < -1 || it->label >= it->n_cand)
+                return hero__fail(err, HERO_EINVAL, "fine-tuning trainer: item %d: %d candidates (item 0 has %d, 1..64), answer %d", i,
+                                  it->n_cand, items[0].n_cand, it->label);
+            for (a = 0; a < it->n_cand; a++)
+                if (it->cand_len[a] < 0 || (it->cand_len[a] && !it->cand_tokens))
+                    return hero__fail(err, HERO_EINVAL, "fine-tuning trainer: item %d: candidate %d has %d words", i, a, it->cand_len[a]);
+        }
+        if (c->task == HERO_TASK_VIOLIN && (it->label < 0 || it->label > 1))
+            return hero__fail(err, HERO_EINVAL, "fine-tuning trainer: item %d: VIOLIN label %d (need 0 or 1)", i, it->label);
+        if ((c->task == HERO_TASK_TVC || (c->task == HERO_TASK_VSM && c->lw_st_ed > 0)) &&
+            (!it->has_ts || !(it->ts[0] == it->ts[0]) || !(it->ts[1] == it->ts[1])))
+            return hero__fail(err, HERO_EINVAL, "fine-tuning trainer: item %d: no moment (ts, seconds): %s", i,
+                              c->task == HERO_TASK_TVC ? "a TVC caption needs one" : "VCMR with lw_st_ed > 0 needs one per query");
+    }
+    t->cfg = *c;
+    if (t->cfg.items_per_batch > n_items) t->cfg.items_per_batch = n_items;
+    t->videos = videos; t->n_videos = n_videos;
+    t->items = items; t->n_items = n_items;
+    t->sel = (hero_ft_item *)HERO_MALLOC((size_t)t->cfg.items_per_batch * sizeof(hero_ft_item));
+    t->base.order = (int32_t *)HERO_MALLOC((size_t)n_items * sizeof(int32_t));
+    if (!t->sel || !t->base.order) { hero_ft_trainer_free(t); return hero__fail(err, HERO_ENOMEM, "fine-tuning trainer: out of memory"); }
+    t->base.cfg.accum_steps = t->cfg.accum_steps;
+    t->base.cfg.videos_per_batch = t->cfg.items_per_batch;
+    t->base.cfg.adamw = t->cfg.adamw;
+    t->base.cfg.seed = t->cfg.seed;
+    t->base.cfg.hard_negative_start = -1;
+    t->base.model = m;
+    t->base.n_videos = n_items;
+    for (i = 0; i < n_items; i++) t->base.order[i] = i;
+    if ((rc = hero_optimizer_init(&t->base.opt, m, &t->cfg.adamw, err)) != 0) { hero_ft_trainer_free(t); return rc; }
+    hero_rng_seed(&t->base.rng, t->cfg.seed);
+    hero__trainer_shuffle(&t->base);
+    hero__ft_model_settings(t);
+    return 0;
+}
+
+HERODEF void hero_ft_trainer_free(hero_ft_trainer *t) {
+    if (!t) return;
+    HERO_FREE(t->sel);
+    hero_trainer_free(&t->base);
+    memset(t, 0, sizeof(*t));
+}
+
+/* the next micro-batch's items into t->sel (TVC: grouped by video, stable) */
+static void hero__ft_next_items(hero_ft_trainer *t) {
+    int i, j, B = t->cfg.items_per_batch;
+    if (t->base.pos + B > t->n_items) hero__trainer_shuffle(&t->base);
+    for (i = 0; i < B; i++) t->sel[i] = t->items[t->base.order[t->base.pos++]];
+    if (t->cfg.task == HERO_TASK_TVC)
+        for (i = 1; i < B; i++) { /* insertion sort by video: stable */
+            hero_ft_item x = t->sel[i];
+            for (j = i - 1; j >= 0 && t->sel[j].video > x.video; j--) t->sel[j + 1] = t->sel[j];
+            t->sel[j + 1] = x;
+        }
+}
+
+HERODEF int hero_ft_trainer_update(hero_ft_trainer *t, hero_error *err) {
+    hero_model *m = t ? t->base.model : NULL;
+    int k, rc;
+    double loss_sum = 0;
+    if (!m || !t->sel)
+        return hero__fail(err, HERO_EINVAL, "hero_ft_trainer_update: trainer NULL or not initialised (hero_ft_trainer_init)");
+    hero__ft_model_settings(t);
+    for (k = 0; k < t->cfg.accum_steps; k++) {
+        hero_batch b;
+        hero__ft_next_items(t);
+        t->last_span = 1;
+        if (t->cfg.task == HERO_TASK_VSM && t->cfg.lw_st_ed > 0 && t->cfg.drop_svmr_prob > 0)
+            t->last_span = hero_rng_uniform(&t->base.rng) > t->cfg.drop_svmr_prob;
+        if (t->cfg.task == HERO_TASK_VSM) m->cfg.lw_st_ed = t->last_span ? t->cfg.lw_st_ed : 0.0f;
+        /* on failure drop the gradients of the micro-batches already run: nothing is applied */
+        rc = hero_build_ft_batch(&b, t->cfg.task, t->videos, t->n_videos, t->sel, t->cfg.items_per_batch, t->cfg.frame_interval,
+                                 &t->cfg.batch, err);
+        if (rc) goto fail;
+        rc = hero_forward_backward(m, &b, 1, NULL, &t->base.last_result, err);
+        hero_batch_free(&b);
+        if (rc) goto fail;
+        if (!(t->base.last_result.loss == t->base.last_result.loss) || fabsf(t->base.last_result.loss) == (float)INFINITY) {
+            rc = hero__fail(err, HERO_ENUMERIC, "fine-tuning trainer: task %s, update %lld, micro-batch %d: loss is %g; update not applied",
+                            hero_task_name(t->cfg.task), (long long)t->base.opt.step + 1, k, (double)t->base.last_result.loss);
+            goto fail;
+        }
+        loss_sum += t->base.last_result.loss;
+    }
+    if (t->cfg.task == HERO_TASK_VSM) m->cfg.lw_st_ed = t->cfg.lw_st_ed; /* after a dropped span loss */
+    return hero__trainer_step(&t->base, t->cfg.task, loss_sum, err);
+fail: /* nothing applied: the gradients of the micro-batches already run dropped, the settings restored */
+    hero_zero_grad(m);
+    hero__ft_model_settings(t);
+    return rc;
+}
+
+HERODEF int hero_ft_trainer_save(const hero_ft_trainer *t, const char *path, hero_error *err) {
+    hero_st_item extra;
+    int32_t task;
+    int64_t shape[1] = {1};
+    if (!t || !t->base.model || !path) return hero__fail(err, HERO_EINVAL, "hero_ft_trainer_save: trainer not initialised or path NULL");
+    task = (int32_t)t->cfg.task;
+    memset(&extra, 0, sizeof(extra));
+    extra.name = "finetune.task"; extra.dtype = HERO_I32; extra.ndim = 1; extra.shape = shape; extra.data = &task;
+    return hero__trainer_save_items(&t->base, path, &extra, 1, err);
+}
+
+HERODEF int hero_ft_trainer_load(hero_ft_trainer *t, const char *path, hero_error *err) {
+    hero_tensorfile tf;
+    const hero_tensor_info *ti;
+    int64_t task = -1;
+    int rc;
+    if (!t || !t->base.model || !path) return hero__fail(err, HERO_EINVAL, "hero_ft_trainer_load: trainer not initialised or path NULL");
+    /* check the task first: nothing is changed when the file is another task's */
+    if ((rc = hero_tensorfile_open(&tf, path, err)) != 0) return rc;
+    ti = hero_tensorfile_find(&tf, "finetune.task");
+    if (!ti || hero_tensor_numel(ti) != 1 || hero_tensor_read_i64(ti, &task, 1, err) != 0) {
+        hero_tensorfile_close(&tf);
+        return hero__fail(err, HERO_EFORMAT, "%s: not a fine-tuning state (no finetune.task; a pre-training state loads with hero_trainer_load)", path);
+    }
+    hero_tensorfile_close(&tf);
+    if (task != (int64_t)t->cfg.task)
+        return hero__fail(err, HERO_EINVAL, "%s: a fine-tuning state of task %s, this trainer's task is %s", path,
+                          hero_task_name((hero_task)task), hero_task_name(t->cfg.task));
+    if ((rc = hero__trainer_load_ext(&t->base, path, 1, NULL, err)) != 0) return rc;
+    hero__ft_model_settings(t);
+    return 0;
 }
 /* ==== File formats: JSON, half floats, tensor files (safetensors, torch.save, npy/npz) ==== */
 
@@ -18318,9 +18647,10 @@ static int hero__cu_adamw(hero_optimizer *o, hero_model *m, float lr, float clip
     if (!(desc = (float *)hero__cu_pinned(x, (size_t)m->n_params * 3 * sizeof(float))))
         return hero__fail(err, HERO_EDEVICE, "optimizer: %s", x->msg);
     for (i = 0; i < m->n_params; i++) {
+        float lr_p = hero__adamw_lr(c, m->table[i].name, lr);
         desc[3 * i] = 0.0f;
-        if (m->table[i].has_grad) desc[3 * i] = hero__adamw_step_size(c, ++o->steps[i], lr);
-        desc[3 * i + 1] = m->table[i].decay && c->weight_decay > 0 ? lr * c->weight_decay : 0.0f;
+        if (m->table[i].has_grad) desc[3 * i] = hero__adamw_step_size(c, ++o->steps[i], lr_p);
+        desc[3 * i + 1] = m->table[i].decay && c->weight_decay > 0 ? lr_p * c->weight_decay : 0.0f;
         desc[3 * i + 2] = m->table[i].has_grad ? 1.0f : 0.0f;
     }
     hero__cu_ok(x, cudaMemcpyAsync(x->pdesc, desc, (size_t)m->n_params * 3 * sizeof(float), cudaMemcpyHostToDevice, x->stream),

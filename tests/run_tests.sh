@@ -41,6 +41,7 @@ run "gradient checks (finite differences)" "$BUILD/test_ops" tests/golden/tiny
 run "file formats (JSON, safetensors, torch.save, npy/npz)" "$BUILD/test_formats"
 run "batch building (official collate)" "$BUILD/test_batch"
 run "training: resume, non-finite, atomic save" "$BUILD/test_train" tests/golden/tiny
+run "fine-tuning trainer: VCMR, VR, video QA, VIOLIN, TVC updates, lr_mul, resume bit for bit, bad inputs" "$BUILD/test_finetune" tests/golden/tiny-downstream
 run "tokenizer unit tests" "$BUILD/test_tokenizer_unit"
 run "initialisation (random, RoBERTa)" "$BUILD/test_init" tests/golden/tiny
 run "tools: hero_inspect, hero_convert" bash tests/test_tools.sh "$BUILD"
@@ -57,6 +58,7 @@ fi
 run "files over 2 GiB and 4 GiB (sparse): 64-bit sizes, refused without allocating" "$BUILD/test_bigfile" "$BUILD"
 run "checkpoint saves with every write / fsync / close / rename failing in turn" "$BUILD/test_savefail" "$BUILD"
 run "retrieve end to end (tiny model, cache, errors)" bash tests/test_retrieve.sh "$BUILD"
+run "videoqa end to end (fine-tuned tiny QA model, a video folder, errors)" bash tests/test_videoqa.sh "$BUILD"
 run "retrieval index: search = retrieve, save / load / incremental bit for bit, hostile files; the README program" bash tests/test_index.sh "$BUILD"
 run "one-file models: config + tokenizer in the weights file (hero_convert, retrieve, hero_inspect), hostile metadata" bash tests/test_onefile.sh "$BUILD"
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
