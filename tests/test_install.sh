@@ -28,11 +28,18 @@ else
     bad "make install" "$out"
 fi
 
-# 2. CMake: add_subdirectory and FetchContent
+# 2. CMake: add_subdirectory and FetchContent. FetchContent gets a tarball of the tracked files
+# (as a release is fetched), never the checkout directory itself: that holds the build trees,
+# which other jobs may be writing while CMake would copy them.
 if command -v cmake >/dev/null 2>&1; then
+    if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        git ls-files -z | tar --null -T - -czf "$T/hero-src.tar.gz" --transform 's,^,hero/,'
+    else
+        tar -czf "$T/hero-src.tar.gz" --transform 's,^,hero/,' hero.h CMakeLists.txt LICENSE
+    fi
     for via in subdir fetch; do
         B="$T/cmake-$via"
-        if out=$(cmake -S tests/consumer -B "$B" -DHERO_DIR="$ROOT" -DHERO_VIA=$via -DCMAKE_C_FLAGS="-Wall -Wextra -Werror" 2>&1) &&
+        if out=$(cmake -S tests/consumer -B "$B" -DHERO_DIR="$ROOT" -DHERO_URL="$T/hero-src.tar.gz" -DHERO_VIA=$via -DCMAKE_C_FLAGS="-Wall -Wextra -Werror" 2>&1) &&
            out=$(cmake --build "$B" 2>&1) && out=$("$B/consumer" 2>&1); then
             ok "CMake consumer via $([ $via = subdir ] && echo add_subdirectory || echo FetchContent), hero::hero: $out"
         else
