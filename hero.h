@@ -5584,10 +5584,24 @@ typedef struct hero__attn_act {
     float *res, *mean, *rstd, *out;  /* LN input [N,T,H], stats [N*T], output [N,T,H] */
 } hero__attn_act;
 
+/* the feed-forward block of a BERT layer and of a TVC decoder layer (the same six parameters under
+   two naming schemes: HERO_PARAMS_FFN, HERO_PARAMS_DEC_FFN): out = LN(x + W2 gelu(W1 x + b1) + b2) */
+typedef struct hero__ffn_params { float *i_w, *i_b, *f_w, *f_b, *fln_w, *fln_b; } hero__ffn_params;
+#define HERO__FFN_OF(p) hero__ffn_of((p)->i_w, (p)->i_b, (p)->f_w, (p)->f_b, (p)->fln_w, (p)->fln_b)
+static hero__ffn_params hero__ffn_of(float *i_w, float *i_b, float *f_w, float *f_b, float *fln_w, float *fln_b) {
+    hero__ffn_params f;
+    f.i_w = i_w; f.i_b = i_b; f.f_w = f_w; f.f_b = f_b; f.fln_w = fln_w; f.fln_b = fln_b;
+    return f;
+}
+typedef struct hero__ffn_act {
+    const float *x;                  /* [NT,H] input (borrowed) */
+    float *h, *g;                    /* [NT,Dff] pre-gelu, gelu */
+    float *res, *mean, *rstd, *out;  /* LN input, stats, output [NT,H] */
+} hero__ffn_act;
+
 typedef struct hero__layer_act {
     hero__attn_act at;
-    float *h, *g;                    /* [N,T,Dff] pre-gelu, gelu */
-    float *res, *mean, *rstd, *out;  /* LN input, stats, output [N,T,H] */
+    hero__ffn_act ffn;
 } hero__layer_act;
 
 /* attention block: out[N,T,H] = LN(x + Wo softmax(QK^T/sqrt(d) + (1-mask)*-10000) V) */
@@ -5627,35 +5641,51 @@ static int hero__attn_bwd(hero_arena *ar, hero__attn_act *s, const hero_attn_par
     return 0;
 }
 
-/* BERT layer: out[N,T,H] = LN(a + W2 gelu(W1 a + b1) + b2), a = attention block(x) */
-static int hero__layer_fwd(hero_arena *ar, hero__layer_act *s, const hero_layer_params *p, const float *x,
-                           const int32_t *mask, int N, int T, int H, int A, int Dff, float eps) {
-    size_t NT = (size_t)N * T;
-    int rc = hero__attn_fwd(ar, &s->at, &p->attn, x, mask, N, T, H, A, eps);
-    if (rc) return rc;
+/* feed-forward block: out[NT,H] = LN(x + W2 gelu(W1 x + b1) + b2) */
+static int hero__ffn_fwd(hero_arena *ar, hero__ffn_act *s, const hero__ffn_params *p, const float *x, size_t NT, int H,
+                         int Dff, float eps) {
+    s->x = x;
     s->h = HERO__NEWW(ar, float, NT * Dff); s->g = HERO__NEWW(ar, float, NT * Dff);
     s->res = HERO__NEWW(ar, float, NT * H); s->out = HERO__NEWW(ar, float, NT * H);
     s->mean = HERO__NEWW(ar, float, NT); s->rstd = HERO__NEWW(ar, float, NT);
     if (!s->h || !s->g || !s->res || !s->out || !s->mean || !s->rstd) return HERO_ENOMEM;
-    hero__k_linear_fwd(ar, s->h, s->at.out, p->i_w, p->i_b, (int)NT, H, Dff);
+    hero__k_linear_fwd(ar, s->h, x, p->i_w, p->i_b, (int)NT, H, Dff);
     hero__k_gelu_fwd(ar, s->g, s->h, NT * Dff);
     hero__k_linear_fwd(ar, s->res, s->g, p->f_w, p->f_b, (int)NT, Dff, H);
-    hero__k_add(ar, s->res, s->at.out, NT * H);
+    hero__k_add(ar, s->res, x, NT * H);
     hero__k_layernorm_fwd(ar, s->out, s->mean, s->rstd, s->res, p->fln_w, p->fln_b, (int)NT, H, eps);
     return 0;
+}
+/* its backward: dx[NT,H] = d(input) (written, not added to); parameter grads into g */
+static int hero__ffn_bwd(hero_arena *ar, hero__ffn_act *s, const hero__ffn_params *p, const hero__ffn_params *g, float *dx,
+                         const float *dout, size_t NT, int H, int Dff) {
+    float *dres = HERO__NEW(ar, float, NT * H), *dg = HERO__NEW(ar, float, NT * Dff), *dh = HERO__NEW(ar, float, NT * Dff);
+    if (!dres || !dg || !dh) return HERO_ENOMEM;
+    hero__k_layernorm_bwd(ar, dres, g->fln_w, g->fln_b, dout, s->res, s->mean, s->rstd, p->fln_w, (int)NT, H);
+    hero__k_copy(ar, dx, dres, NT * H);
+    hero__k_linear_bwd(ar, dg, g->f_w, g->f_b, dres, s->g, p->f_w, (int)NT, Dff, H);
+    hero__k_gelu_bwd(ar, dh, dg, s->h, NT * Dff);
+    hero__k_linear_bwd(ar, dx, g->i_w, g->i_b, dh, s->x, p->i_w, (int)NT, H, Dff);
+    return 0;
+}
+
+/* BERT layer: out[N,T,H] = FFN(a), a = attention block(x) */
+static int hero__layer_fwd(hero_arena *ar, hero__layer_act *s, const hero_layer_params *p, const float *x,
+                           const int32_t *mask, int N, int T, int H, int A, int Dff, float eps) {
+    hero__ffn_params f = HERO__FFN_OF(p);
+    int rc = hero__attn_fwd(ar, &s->at, &p->attn, x, mask, N, T, H, A, eps);
+    if (rc) return rc;
+    return hero__ffn_fwd(ar, &s->ffn, &f, s->at.out, (size_t)N * T, H, Dff, eps);
 }
 /* BERT layer backward: dx[N,T,H] += ... */
 static int hero__layer_bwd(hero_arena *ar, hero__layer_act *s, const hero_layer_params *p, hero_layer_params *g,
                            float *dx, const float *dout, int H, int Dff) {
     size_t NT = (size_t)s->at.N * s->at.T;
-    float *dres = HERO__NEW(ar, float, NT * H), *dg = HERO__NEW(ar, float, NT * Dff);
-    float *dh = HERO__NEW(ar, float, NT * Dff), *da = HERO__NEW(ar, float, NT * H);
-    if (!dres || !dg || !dh || !da) return HERO_ENOMEM;
-    hero__k_layernorm_bwd(ar, dres, g->fln_w, g->fln_b, dout, s->res, s->mean, s->rstd, p->fln_w, (int)NT, H);
-    hero__k_copy(ar, da, dres, NT * H);
-    hero__k_linear_bwd(ar, dg, g->f_w, g->f_b, dres, s->g, p->f_w, (int)NT, Dff, H);
-    hero__k_gelu_bwd(ar, dh, dg, s->h, NT * Dff);
-    hero__k_linear_bwd(ar, da, g->i_w, g->i_b, dh, s->at.out, p->i_w, (int)NT, H, Dff);
+    hero__ffn_params f = HERO__FFN_OF(p), gf = HERO__FFN_OF(g);
+    float *da = HERO__NEW(ar, float, NT * H);
+    int rc;
+    if (!da) return HERO_ENOMEM;
+    if ((rc = hero__ffn_bwd(ar, &s->ffn, &f, &gf, da, dout, NT, H, Dff)) != 0) return rc;
     return hero__attn_bwd(ar, &s->at, &p->attn, &g->attn, dx, da, H);
 }
 
@@ -5676,7 +5706,7 @@ static int hero__encoder_fwd(hero_arena *ar, hero__layer_act *act, const hero_la
         int nc = ar->n_chunks;
         size_t used = ar->used;
         if ((rc = hero__layer_fwd(ar, &act[l], &layers[l], cur, mask, N, T, H, A, Dff, eps)) != 0) return rc;
-        cur = act[l].out;
+        cur = act[l].ffn.out;
         if (pp[0]) {
             hero__k_copy(ar, pp[l & 1], cur, NTH);
             cur = pp[l & 1];
@@ -7221,41 +7251,29 @@ static int hero__xattn_bwd(hero_arena *ar, hero__xattn_act *s, const hero_attn_p
     return 0;
 }
 
-/* one decoder layer over x [N,T,H] with the clip frames enc [N,Tk,H] (mask [N,Tk]) */
+/* one decoder layer over x [N,T,H] with the clip frames enc [N,Tk,H] (mask [N,Tk]): self-attention
+   (causal), cross-attention to enc, the feed-forward block */
 typedef struct hero__dec_act {
     hero__xattn_act sa, xa;
-    float *h, *g, *res, *mean, *rstd, *out;  /* FFN: [N,T,Dff] pre-gelu, gelu; LN input, stats, output */
+    hero__ffn_act ffn;
 } hero__dec_act;
 static int hero__dec_layer_fwd(hero_arena *ar, hero__dec_act *s, const hero_dec_layer_params *p, const float *x,
                                const float *enc, const int32_t *mask, int N, int T, int Tk, int H, int A, int Dff, float eps) {
-    size_t NT = (size_t)N * T;
+    hero__ffn_params f = HERO__FFN_OF(p);
     int rc;
     if ((rc = hero__xattn_fwd(ar, &s->sa, &p->self, x, x, NULL, N, T, T, H, A, eps)) != 0) return rc;
     if ((rc = hero__xattn_fwd(ar, &s->xa, &p->cross, s->sa.out, enc, mask, N, T, Tk, H, A, eps)) != 0) return rc;
-    s->h = HERO__NEWW(ar, float, NT * Dff); s->g = HERO__NEWW(ar, float, NT * Dff);
-    s->res = HERO__NEWW(ar, float, NT * H); s->out = HERO__NEWW(ar, float, NT * H);
-    s->mean = HERO__NEWW(ar, float, NT); s->rstd = HERO__NEWW(ar, float, NT);
-    if (!s->h || !s->g || !s->res || !s->out || !s->mean || !s->rstd) return HERO_ENOMEM;
-    hero__k_linear_fwd(ar, s->h, s->xa.out, p->i_w, p->i_b, (int)NT, H, Dff);
-    hero__k_gelu_fwd(ar, s->g, s->h, NT * Dff);
-    hero__k_linear_fwd(ar, s->res, s->g, p->f_w, p->f_b, (int)NT, Dff, H);
-    hero__k_add(ar, s->res, s->xa.out, NT * H);
-    hero__k_layernorm_fwd(ar, s->out, s->mean, s->rstd, s->res, p->fln_w, p->fln_b, (int)NT, H, eps);
-    return 0;
+    return hero__ffn_fwd(ar, &s->ffn, &f, s->xa.out, (size_t)N * T, H, Dff, eps);
 }
 /* its backward: dx [N,T,H] += ..., denc [N,Tk,H] += ... */
 static int hero__dec_layer_bwd(hero_arena *ar, hero__dec_act *s, const hero_dec_layer_params *p, hero_dec_layer_params *g,
                                float *dx, float *denc, const float *dout, int H, int Dff) {
     size_t NT = (size_t)s->sa.N * s->sa.T;
-    float *dres = HERO__NEW(ar, float, NT * H), *dg = HERO__NEW(ar, float, NT * Dff);
-    float *dh = HERO__NEW(ar, float, NT * Dff), *db = HERO__NEW(ar, float, NT * H), *da = HERO__NEW(ar, float, NT * H);
+    hero__ffn_params f = HERO__FFN_OF(p), gf = HERO__FFN_OF(g);
+    float *db = HERO__NEW(ar, float, NT * H), *da = HERO__NEW(ar, float, NT * H);
     int rc;
-    if (!dres || !dg || !dh || !db || !da) return HERO_ENOMEM;
-    hero__k_layernorm_bwd(ar, dres, g->fln_w, g->fln_b, dout, s->res, s->mean, s->rstd, p->fln_w, (int)NT, H);
-    hero__k_copy(ar, db, dres, NT * H);
-    hero__k_linear_bwd(ar, dg, g->f_w, g->f_b, dres, s->g, p->f_w, (int)NT, Dff, H);
-    hero__k_gelu_bwd(ar, dh, dg, s->h, NT * Dff);
-    hero__k_linear_bwd(ar, db, g->i_w, g->i_b, dh, s->xa.out, p->i_w, (int)NT, H, Dff);
+    if (!db || !da) return HERO_ENOMEM;
+    if ((rc = hero__ffn_bwd(ar, &s->ffn, &f, &gf, db, dout, NT, H, Dff)) != 0) return rc;
     if ((rc = hero__xattn_bwd(ar, &s->xa, &p->cross, &g->cross, da, denc, db, H)) != 0) return rc;
     return hero__xattn_bwd(ar, &s->sa, &p->self, &g->self, dx, dx, da, H);
 }
@@ -7299,7 +7317,7 @@ static int hero__tvc_decode(hero_model *m, hero__tvc_act *s, const hero__prep *P
         if ((rc = hero__dec_layer_fwd(ar, &s->layer[l], &m->p.d_layer[l], cur, s->enc, P->tvc_mask, N, T, s->Lc, H, c->d_heads,
                                       c->d_inter, c->layer_norm_eps)) != 0)
             return rc;
-        cur = s->layer[l].out;
+        cur = s->layer[l].ffn.out;
     }
     s->dec_out = cur;
     return 0;

@@ -430,7 +430,7 @@ static void blk_f(void *c, float *out) {
     if (k->layer) {
         hero__layer_act a;
         hero__layer_fwd(&m->arena, &a, &m->p.f_layer[0], k->x, k->mask, k->N, k->T, m->cfg.H, m->cfg.f_heads, m->cfg.f_inter, 1e-12f);
-        memcpy(out, a.out, (size_t)k->N * k->T * m->cfg.H * sizeof(float));
+        memcpy(out, a.ffn.out, (size_t)k->N * k->T * m->cfg.H * sizeof(float));
     } else {
         hero__attn_act a;
         hero__attn_fwd(&m->arena, &a, &m->p.q_attn, k->x, k->mask, k->N, k->T, m->cfg.H, m->cfg.q_heads, 1e-12f);
