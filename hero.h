@@ -713,7 +713,17 @@ typedef struct hero_batch_options {
                                the plain collate of repr / MFM / FOM does not cut); <= 0: no cut */
     int max_frames;         /* 100: frames past it are cut, and sub2frames with them (official
                                rule: subtitles after the first one reaching past the cut are
-                               dropped); <= 0: no cut */
+                               dropped, unless keep_all_subs); <= 0: no cut */
+    int keep_all_subs;      /* 0 (SubTokLmdb: the cut above). 1: VrSubTokLmdb (VR / MSR-VTT,
+                               data/vr.py), which builds its subtitle -> frame lists with
+                               max_clip_len -1: EVERY subtitle keeps its row (and is context for
+                               sub_ctx_len), each row holds only its frames < max_frames (as
+                               VideoFeatSubTokDataset filters them), and a subtitle with none left
+                               gets the no-frame row (one zero frame, masked). The official batch
+                               keeps the uncut frame lists in sub_idx2frame_idx, and
+                               collect_frame_outputs then indexes past the max_clip_len frames
+                               (IndexError: it never met a video longer than max_clip_len);
+                               hero.h's s2f_* hold the frames kept. hero_ft_config_default("msrvtt") sets it */
     float mask_prob;        /* 0.15: MLM word, MFM frame and FOM position probability */
     int query_per_video;    /* 5 (VSM) */
     int sub_ctx_len;        /* 0: previous subtitles prepended to each row's text */
@@ -808,7 +818,8 @@ typedef struct hero_ft_item {
      to opt->max_txt_len (> 0; the TVC setting, 60 in the release) and padded with pad_id / -1;
      clip_ranges (st, ed) = (min(floor(ts0 / iv), n), min(max(round(ts1 / iv), st + 1), n)), ed
      EXCLUSIVE, round half to even as Python; clip_vidx = the item's temporal row.
-   opt: max_frames = the task's max_clip_len (the SubTokLmdb cut), sub_ctx_len, cls / sep / pad;
+   opt: max_frames = the task's max_clip_len (the SubTokLmdb cut; VR: keep_all_subs = 1, VrSubTokLmdb's
+   no-cut rule), sub_ctx_len, cls / sep / pad;
    max_txt_len is not used but by TVC (the other fine-tuning datasets cut nothing; their DBs drop long queries).
    iv = frame_interval (vfeat_interval: 1.5 s for TV, 2 for MSR-VTT). out is overwritten (not freed
    first); on error it is left zeroed. */
@@ -1221,7 +1232,7 @@ typedef struct hero_ft_config {
      tvr     VSM     32 x 2, lr 1e-4, 5000 steps (warmup 500), max_clip_len 100, iv 1.5, sub_ctx 0,
                      lw_st_ed 0.01, neg_ctx / neg_q 8, margin 0.1, drop_svmr_prob 0.8, hard (20, 10) from 2000
      msrvtt  VSM     96 x 2, lr 7e-5, 4000 (400), max_clip_len 100, iv 2, sub_ctx 1, lw_st_ed 0,
-                     neg_ctx / neg_q 10, margin 0.1, hard (80, 10) from 2000
+                     neg_ctx / neg_q 10, margin 0.1, hard (80, 10) from 2000, keep_all_subs 1
      tvqa    VIDEOQA 4 x 2, lr 5e-5, lr_mul 10, 10000 (1000), max_clip_len 100, iv 1.5, sub_ctx 0, lw_st_ed 0.4
      violin  VIOLIN  4 x 2, lr 3e-5, lr_mul 8, 6000 (600), max_clip_len 100, iv 1.5, sub_ctx 2
      tvc     TVC     4 x 1, lr 1e-4, lr_mul 10, 7000 (700), max_clip_len 100, iv 1.5, sub_ctx 1,
@@ -8581,7 +8592,12 @@ static int hero__dprep_init(hero__dprep *p, const hero_video *videos, int n, con
             }
             p->tok_off[slot + (size_t)i] = to;
             p->frm_off[slot + (size_t)i] = fo;
-            if (!cut) { /* official SubTokLmdb.compute_sub2frames */
+            if (o->keep_all_subs) { /* VrSubTokLmdb: no cut; VideoFeatSubTokDataset drops the frames >= T */
+                int cnt = 0;
+                while (cnt < nfr && hv->sub_frames[fo + (size_t)cnt] < Tc) cnt++;
+                p->nf[slot + (size_t)i] = cnt;
+                k = i + 1;
+            } else if (!cut) { /* official SubTokLmdb.compute_sub2frames */
                 int cnt = 0;
                 while (cnt < nfr && hv->sub_frames[fo + (size_t)cnt] < Tc) cnt++;
                 p->nf[slot + (size_t)i] = cnt;
@@ -10006,6 +10022,7 @@ HERODEF int hero_ft_config_default(const char *name, int vocab_size, hero_ft_con
         c.items_per_batch = 96;
         c.frame_interval = 2;
         c.batch.sub_ctx_len = 1;
+        c.batch.keep_all_subs = 1; /* VrSubTokLmdb */
         c.adamw.lr = 7e-5f; c.adamw.warmup_steps = 400; c.adamw.total_steps = 4000;
         c.lw_st_ed = 0; c.lw_neg_ctx = 10; c.lw_neg_q = 10;
         c.hard_negative_start = 2000; c.hard_pool_size = 80;
