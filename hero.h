@@ -846,6 +846,44 @@ typedef struct hero_corpus {
 HERODEF int hero_corpus_read(hero_corpus *out, const hero_tensorfile *tf, hero_error *err);
 HERODEF void hero_corpus_free(hero_corpus *c);
 
+/* ---- fine-tuning items from a tensor file in the query layout of `hero_lmdb_import queries` ----
+   The official txt_db query / caption DB imported with --corpus (so raw.q_vid indexes the corpus
+   the videos come from), read into hero_ft_items for hero_build_ft_batch / hero_ft_trainer_init:
+     raw.q_len [Q], raw.q_tokens [sum q_len]   the query / question / statement / caption word ids
+     raw.q_vid [Q]                 the record's video in the corpus (0..n_videos-1), -1: not there
+     raw.target [Q]                video QA: the answer (-1 none, else < candidates); VIOLIN: 0 / 1
+                                   (-1 none); optional for the other tasks (not read)
+     raw.a_len [Q, K], raw.a_tokens [sum a_len]   video QA's K answer candidates (required there)
+     raw.q_n_ts [Q] + raw.q_ts [Q, W, 2] (f64 or f32 seconds; windows past q_n_ts ignored), or
+     raw.q_ts [Q, 2] alone (the golden files): the ts windows; an item gets the first one
+     raw.q_type [Q]                optional: -1 none, 0 v, 1 t, 2 vt
+   Rules: a record with q_vid -1 (its video is not in the corpus, or a test split without one) is
+   no item (counted in n_skipped); a window of two NaNs is no ts (the golden files' marker,
+   TVQA's "NaN-NaN"); for video QA any non-finite window is no ts (as hero_ann_read parses
+   "st-ed"); elsewhere a non-finite second is an error; TVC needs a window on every record (the
+   caption's or the clip's span). Every count and index is checked against the tensors' lengths;
+   errors (HERO_EMISSING, HERO_ESHAPE, HERO_EFORMAT, HERO_ELIMIT) name the file, the tensor and the
+   record. The arrays are copies: tf may be closed afterwards. */
+typedef struct hero_ft_items {
+    int n;                      /* items */
+    hero_ft_item *items;        /* [n], views into the arrays below */
+    int n_records;              /* records in the file (Q) */
+    int n_skipped;              /* records without a video (q_vid -1): Q - n */
+    int32_t *record;            /* [n] each item's record (row of raw.q_*, the metadata qids order) */
+    int32_t *type;              /* [n] raw.q_type (-1 without the tensor) */
+    int32_t *n_ts;              /* [n] windows of the record (DiDeMo: 4); 0 = none */
+    int max_ts;                 /* W */
+    double *ts;                 /* [n * max_ts * 2] every window (st, ed) of each item, seconds */
+    int32_t *tokens, *cand_len, *cand_tokens, *vid, *len, *target;
+} hero_ft_items;
+
+/* task: HERO_TASK_VSM (VCMR, VR), HERO_TASK_VIDEOQA, HERO_TASK_VIOLIN or HERO_TASK_TVC; n_videos
+   the corpus's videos (hero_corpus.n_videos). out is overwritten (not freed first); zeroed on
+   error, also when no record has a video (HERO_EMISSING). Free with hero_ft_items_free. */
+HERODEF int hero_ft_items_read(hero_ft_items *out, const hero_tensorfile *tf, hero_task task, int n_videos,
+                               hero_error *err);
+HERODEF void hero_ft_items_free(hero_ft_items *x);
+
 /* One field of a batch under its official `in.<key>` name (key without "in."), as the
    model consumes it: dtype HERO_I32 (int32_t), HERO_U8 (uint8_t) or HERO_F32 (float),
    shape as the official collate makes it (the file's shape must equal it). */
@@ -10900,6 +10938,172 @@ HERODEF int hero_tensorfile_get_f32(const hero_tensorfile *tf, const char *name,
     if ((rc = hero_tensor_read_f32(t, out, (int64_t)n, err)) != 0) { HERO_FREE(out); return rc; }
     *dst = out;
     return HERO_OK;
+}
+
+/* ---- fine-tuning items from the query layout (hero_lmdb_import queries) ---- */
+
+HERODEF void hero_ft_items_free(hero_ft_items *x) {
+    if (!x) return;
+    HERO_FREE(x->items); HERO_FREE(x->record); HERO_FREE(x->type); HERO_FREE(x->n_ts); HERO_FREE(x->ts);
+    HERO_FREE(x->tokens); HERO_FREE(x->cand_len); HERO_FREE(x->cand_tokens); HERO_FREE(x->vid); HERO_FREE(x->len);
+    HERO_FREE(x->target);
+    memset(x, 0, sizeof(*x));
+}
+
+/* element i (C order) of a checked f64 / f32 tensor of numel n, honouring strides */
+static double hero__ft_ts_at(const hero_tensor_info *t, int64_t i) {
+    int64_t off = t->offset, rest = i;
+    int d;
+    for (d = t->ndim - 1; d >= 0; d--) {
+        int64_t s = t->shape[d] > 0 ? t->shape[d] : 1;
+        off += (rest % s) * t->stride[d];
+        rest /= s;
+    }
+    if (t->dtype == HERO_F64) return hero__f64(t->storage + off * 8);
+    return (double)hero__bits_f32(hero__u32(t->storage + off * 4));
+}
+
+HERODEF int hero_ft_items_read(hero_ft_items *out, const hero_tensorfile *tf, hero_task task, int n_videos,
+                               hero_error *err) {
+    const int BIG = HERO__DAT_MAXDIM;
+    const char *P;
+    const hero_tensor_info *tt;
+    int d[3], w[3], Q, K = 0, W = 0, r, i, c, rc = HERO_OK, two_d = 0;
+    int32_t *nts_rec = NULL, *type_rec = NULL;
+    size_t *aoff = NULL;
+    int64_t ntok = 0, natok = 0, toff = 0;
+    if (!out) return hero__fail(err, HERO_EINVAL, "hero_ft_items_read: out is NULL");
+    memset(out, 0, sizeof(*out));
+    if (!tf) return hero__fail(err, HERO_EINVAL, "hero_ft_items_read: tf is NULL");
+    P = hero__dat_path(tf);
+    if (task != HERO_TASK_VSM && task != HERO_TASK_VIDEOQA && task != HERO_TASK_VIOLIN && task != HERO_TASK_TVC)
+        return hero__fail(err, HERO_EINVAL, "hero_ft_items_read: %s: task %d is not VSM (VCMR / VR), VIDEOQA, VIOLIN or TVC", P, (int)task);
+    if (n_videos < 1 || n_videos > BIG)
+        return hero__fail(err, HERO_EINVAL, "hero_ft_items_read: %s: n_videos %d, expected 1..%d (the corpus's videos)", P, n_videos, BIG);
+#define HERO__G(call) do { rc = (call); if (rc) goto fail; } while (0)
+    HERO__G(hero_tensorfile_get_i32(tf, "raw.q_len", 1, NULL, d, 0, BIG, &out->len, err));
+    Q = d[0];
+    if (Q < 1) { rc = hero__fail(err, HERO_ESHAPE, "%s: tensor raw.q_len is empty, expected >= 1 record", P); goto fail; }
+    out->n_records = Q;
+    ntok = hero__dat_sum(out->len, Q);
+    if (ntok > BIG) { rc = hero__fail(err, HERO_ELIMIT, "%s: raw.q_len sums to %lld words, limit %d", P, (long long)ntok, BIG); goto fail; }
+    w[0] = (int)ntok;
+    HERO__G(hero_tensorfile_get_i32(tf, "raw.q_tokens", 1, w, d, 0, INT32_MAX, &out->tokens, err));
+    w[0] = Q;
+    HERO__G(hero_tensorfile_get_i32(tf, "raw.q_vid", 1, w, d, -1, n_videos - 1, &out->vid, err));
+    if (task == HERO_TASK_VIDEOQA) {
+        w[0] = Q; w[1] = -1;
+        HERO__G(hero_tensorfile_get_i32(tf, "raw.a_len", 2, w, d, 0, BIG, &out->cand_len, err));
+        K = d[1];
+        if (K < 1 || K > 64) { rc = hero__fail(err, HERO_ESHAPE, "%s: tensor raw.a_len has %d candidates per question, expected 1..64", P, K); goto fail; }
+        natok = hero__dat_sum(out->cand_len, Q * K);
+        if (natok > BIG) { rc = hero__fail(err, HERO_ELIMIT, "%s: raw.a_len sums to %lld words, limit %d", P, (long long)natok, BIG); goto fail; }
+        w[0] = (int)natok;
+        HERO__G(hero_tensorfile_get_i32(tf, "raw.a_tokens", 1, w, d, 0, INT32_MAX, &out->cand_tokens, err));
+    }
+    if (task == HERO_TASK_VIDEOQA || task == HERO_TASK_VIOLIN) {
+        w[0] = Q;
+        HERO__G(hero_tensorfile_get_i32(tf, "raw.target", 1, w, d, -1, task == HERO_TASK_VIOLIN ? 1 : K - 1, &out->target, err));
+    }
+    if (hero_tensorfile_find(tf, "raw.q_type")) {
+        w[0] = Q;
+        HERO__G(hero_tensorfile_get_i32(tf, "raw.q_type", 1, w, d, -1, 2, &type_rec, err));
+    }
+    /* the ts windows */
+    tt = hero_tensorfile_find(tf, "raw.q_ts");
+    if (tt) {
+        if (tt->dtype != HERO_F64 && tt->dtype != HERO_F32) {
+            rc = hero__fail(err, HERO_EFORMAT, "%s: tensor raw.q_ts is %s, expected F64 (or F32) seconds", P, hero_dtype_name(tt->dtype));
+            goto fail;
+        }
+        two_d = !hero_tensorfile_find(tf, "raw.q_n_ts");
+        if (two_d ? (tt->ndim != 2 || tt->shape[0] != Q || tt->shape[1] != 2)
+                  : (tt->ndim != 3 || tt->shape[0] != Q || tt->shape[1] < 0 || tt->shape[1] > 64 || tt->shape[2] != 2)) {
+            rc = hero__fail(err, HERO_ESHAPE, "%s: tensor raw.q_ts has %d dims [%lld, %lld, %lld], expected %s", P, tt->ndim,
+                            (long long)(tt->ndim > 0 ? tt->shape[0] : -1), (long long)(tt->ndim > 1 ? tt->shape[1] : -1),
+                            (long long)(tt->ndim > 2 ? tt->shape[2] : -1),
+                            two_d ? "[Q, 2] (no raw.q_n_ts)" : "[Q, W <= 64, 2] with raw.q_n_ts");
+            goto fail;
+        }
+        W = two_d ? 1 : (int)tt->shape[1];
+        if (two_d) {
+            nts_rec = (int32_t *)hero__dat_alloc((size_t)Q, sizeof(int32_t));
+            if (!nts_rec) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", P); goto fail; }
+            for (r = 0; r < Q; r++) nts_rec[r] = 1;
+        } else {
+            w[0] = Q;
+            HERO__G(hero_tensorfile_get_i32(tf, "raw.q_n_ts", 1, w, d, 0, W, &nts_rec, err));
+        }
+    } else if (hero_tensorfile_find(tf, "raw.q_n_ts")) {
+        rc = hero__fail(err, HERO_EMISSING, "%s: tensor raw.q_n_ts is there but raw.q_ts is missing", P);
+        goto fail;
+    }
+    /* the items: records with a video */
+    for (r = 0; r < Q; r++) out->n += out->vid[r] >= 0;
+    out->n_skipped = Q - out->n;
+    if (out->n < 1) {
+        rc = hero__fail(err, HERO_EMISSING, "%s: none of the %d records has a video in the corpus (raw.q_vid all -1: import with --corpus)", P, Q);
+        goto fail;
+    }
+    out->max_ts = W;
+    out->items = (hero_ft_item *)hero__dat_zalloc((size_t)out->n, sizeof(hero_ft_item));
+    out->record = (int32_t *)hero__dat_alloc((size_t)out->n, sizeof(int32_t));
+    out->type = (int32_t *)hero__dat_alloc((size_t)out->n, sizeof(int32_t));
+    out->n_ts = (int32_t *)hero__dat_zalloc((size_t)out->n, sizeof(int32_t));
+    out->ts = W ? (double *)hero__dat_zalloc((size_t)out->n * (size_t)W * 2, sizeof(double)) : NULL;
+    aoff = K ? (size_t *)hero__dat_alloc((size_t)Q + 1, sizeof(size_t)) : NULL;
+    if (!out->items || !out->record || !out->type || !out->n_ts || (W && !out->ts) || (K && !aoff)) {
+        rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory for %d items", P, out->n);
+        goto fail;
+    }
+    if (K) {
+        aoff[0] = 0;
+        for (r = 0; r < Q; r++) {
+            size_t a = 0;
+            for (c = 0; c < K; c++) a += (size_t)out->cand_len[(size_t)r * K + c];
+            aoff[r + 1] = aoff[r] + a;
+        }
+    }
+    for (r = 0, i = 0; r < Q; toff += out->len[r], r++) {
+        hero_ft_item *it;
+        int nw = nts_rec ? nts_rec[r] : 0, k;
+        if (out->vid[r] < 0) continue;
+        it = &out->items[i];
+        it->video = out->vid[r];
+        it->len = out->len[r];
+        it->tokens = out->tokens + toff;
+        it->label = out->target ? out->target[r] : -1;
+        if (K) { it->n_cand = K; it->cand_len = out->cand_len + (size_t)r * K; it->cand_tokens = out->cand_tokens + aoff[r]; }
+        out->record[i] = r;
+        out->type[i] = type_rec ? type_rec[r] : -1;
+        for (k = 0; k < nw; k++) {
+            double a = hero__ft_ts_at(tt, ((int64_t)r * W + k) * 2), e = hero__ft_ts_at(tt, ((int64_t)r * W + k) * 2 + 1);
+            int fin = a - a == 0.0 && e - e == 0.0; /* finite (no isfinite: C89 libms, -ffast-math) */
+            if (!fin && ((a != a && e != e) || task == HERO_TASK_VIDEOQA)) { nw = 0; break; } /* no ts */
+            if (!fin) {
+                rc = hero__fail(err, HERO_EFORMAT, "%s: tensor raw.q_ts record %d window %d is (%g, %g), expected finite seconds", P, r, k, a, e);
+                goto fail;
+            }
+            out->ts[((size_t)i * W + k) * 2] = a;
+            out->ts[((size_t)i * W + k) * 2 + 1] = e;
+        }
+        if (nw == 0 && W) memset(out->ts + (size_t)i * W * 2, 0, (size_t)W * 2 * sizeof(double));
+        out->n_ts[i] = nw;
+        it->has_ts = nw > 0;
+        if (nw > 0) { it->ts[0] = out->ts[(size_t)i * W * 2]; it->ts[1] = out->ts[(size_t)i * W * 2 + 1]; }
+        if (task == HERO_TASK_TVC && !it->has_ts) {
+            rc = hero__fail(err, HERO_EMISSING, "%s: record %d (a TVC caption / clip) has no ts window in raw.q_ts, expected its span in seconds", P, r);
+            goto fail;
+        }
+        i++;
+    }
+#undef HERO__G
+    HERO_FREE(nts_rec); HERO_FREE(type_rec); HERO_FREE(aoff);
+    return HERO_OK;
+fail:
+    HERO_FREE(nts_rec); HERO_FREE(type_rec); HERO_FREE(aoff);
+    hero_ft_items_free(out);
+    return rc;
 }
 
 /* ================= tensor files: common ================= */

@@ -4,6 +4,8 @@
    - save at update k + resume = the uninterrupted run, bit for bit (weights, moments, PRNG, order),
      across epoch boundaries and the switch to hard negatives (VCMR);
    - bad inputs refused with a message;
+   - hero_ft_items_read: the golden files' raw.q_* and a file in the importer's layout, hostile
+     variants and every truncation refused;
    - VR's no-cut rule (VrSubTokLmdb) on a video longer than max_clip_len, field by field.
    Usage: test_finetune [tests/golden/tiny-downstream] */
 #define _POSIX_C_SOURCE 200809L
@@ -498,6 +500,169 @@ static void test_vr_no_cut(void) {
     check(ok, "VCMR (SubTokLmdb): the same video keeps the subtitles up to the first one reaching past the cut", why);
 }
 
+/* hero_ft_items_read: the golden files' raw.q_* (q_ts [Q, 2], NaN = none) give load_task's items */
+static void test_items_golden(const task_data *d) {
+    hero_ft_items x;
+    hero_error err;
+    int rc = hero_ft_items_read(&x, &d->tf, d->task, d->corpus.n_videos, &err), ok = rc == 0, i, j = 0, k;
+    char name[160], why[600];
+    snprintf(why, sizeof(why), "%s", rc ? err.msg : "items differ");
+    for (i = 0; ok && i < x.n; i++) {
+        const hero_ft_item *a = &x.items[i], *b;
+        if (d->task == HERO_TASK_VSM && !strcmp(d->file, "vcmr") && !a->has_ts) continue; /* load_task: VCMR trains on queries with a moment */
+        if (j >= d->n_items) { ok = 0; snprintf(why, sizeof(why), "more items than the test's %d", d->n_items); break; }
+        b = &d->items[j++];
+        ok = a->video == b->video && a->len == b->len && a->label == b->label && a->has_ts == b->has_ts &&
+             (!a->has_ts || ((float)a->ts[0] == (float)b->ts[0] && (float)a->ts[1] == (float)b->ts[1])); /* f64s goes through f32 */
+        for (k = 0; ok && k < a->len; k++) ok = a->tokens[k] == b->tokens[k];
+        if (!ok) snprintf(why, sizeof(why), "item %d: video %d / %d, len %d / %d, label %d / %d, ts %g %g / %g %g", i, a->video, b->video,
+                          a->len, b->len, a->label, b->label, a->ts[0], a->ts[1], b->ts[0], b->ts[1]);
+    }
+    ok = ok && j == d->n_items && x.n_skipped == 0;
+    snprintf(name, sizeof(name), "hero_ft_items_read: %s's raw.q_* give the test's items", d->file);
+    check(ok, name, why);
+    if (rc == 0) hero_ft_items_free(&x);
+}
+
+/* A query file in the importer's layout, written from the test; each case breaks one thing. */
+typedef struct qfile {
+    int64_t q_len[3], q_tokens[5], q_vid[3], target[3], a_len[15], a_tokens[16], q_n_ts[3], q_type[3];
+    double q_ts[3 * 2 * 2];
+    int n_tokens, with_a, ts_i64, drop; /* drop: 1 raw.q_vid, 2 raw.q_ts */
+} qfile;
+
+static void qfile_base(qfile *q) {
+    static const int64_t ql[3] = {2, 1, 2}, qt[5] = {11, 12, 13, 14, 15}, qv[3] = {0, -1, 1}, tg[3] = {1, 0, -1}, nts[3] = {1, 0, 2},
+                         ty[3] = {0, 1, 2};
+    static const double ts[12] = {1.5, 3, 0, 0, 0, 4.5, 0, 0, 6, 7.5, 9, 10.5};
+    int i;
+    memset(q, 0, sizeof(*q));
+    memcpy(q->q_len, ql, sizeof(ql)); memcpy(q->q_tokens, qt, sizeof(qt)); memcpy(q->q_vid, qv, sizeof(qv));
+    memcpy(q->target, tg, sizeof(tg)); memcpy(q->q_n_ts, nts, sizeof(nts)); memcpy(q->q_type, ty, sizeof(ty));
+    memcpy(q->q_ts, ts, sizeof(ts));
+    for (i = 0; i < 15; i++) q->a_len[i] = 1;
+    for (i = 0; i < 15; i++) q->a_tokens[i] = 20 + i;
+    q->n_tokens = 5;
+    q->with_a = 1;
+}
+
+static int qfile_write(const qfile *q, const char *path, hero_error *err) {
+    hero_st_item it[10];
+    int64_t s3[1] = {3}, st[1], sa[2] = {3, 5}, sat[1] = {15}, sts[3] = {3, 2, 2};
+    int n = 0;
+    st[0] = q->n_tokens;
+#define QI(nm, dt, nd, sh, p) do { it[n].name = nm; it[n].dtype = dt; it[n].ndim = nd; it[n].shape = sh; it[n].data = p; n++; } while (0)
+    QI("raw.q_len", HERO_I64, 1, s3, q->q_len);
+    QI("raw.q_tokens", HERO_I64, 1, st, q->q_tokens);
+    if (q->drop != 1) QI("raw.q_vid", HERO_I64, 1, s3, q->q_vid);
+    QI("raw.target", HERO_I64, 1, s3, q->target);
+    if (q->with_a) { QI("raw.a_len", HERO_I64, 2, sa, q->a_len); QI("raw.a_tokens", HERO_I64, 1, sat, q->a_tokens); }
+    QI("raw.q_n_ts", HERO_I64, 1, s3, q->q_n_ts);
+    if (q->drop != 2) QI("raw.q_ts", q->ts_i64 ? HERO_I64 : HERO_F64, 3, sts, q->q_ts);
+    QI("raw.q_type", HERO_I64, 1, s3, q->q_type);
+#undef QI
+    return hero_safetensors_write(path, it, n, NULL, err);
+}
+
+static int qfile_read(const qfile *q, hero_task task, hero_ft_items *x, hero_error *err) {
+    char path[256];
+    hero_tensorfile tf;
+    int rc;
+    snprintf(path, sizeof(path), "/tmp/hero_test_items_%d.safetensors", (int)getpid());
+    if ((rc = qfile_write(q, path, err)) != 0) return rc;
+    rc = hero_tensorfile_open(&tf, path, err);
+    if (rc == 0) { rc = hero_ft_items_read(x, &tf, task, 2, err); hero_tensorfile_close(&tf); }
+    unlink(path);
+    return rc;
+}
+
+static void test_items_layout(void) {
+    qfile q;
+    hero_ft_items x;
+    hero_error err;
+    int rc, ok;
+    char why[600];
+    /* the base file: record 1 has no video (skipped); record 2 has two windows */
+    qfile_base(&q);
+    rc = qfile_read(&q, HERO_TASK_VIDEOQA, &x, &err);
+    ok = rc == 0 && x.n == 2 && x.n_records == 3 && x.n_skipped == 1 && x.record[0] == 0 && x.record[1] == 2 && x.max_ts == 2 &&
+         x.items[0].video == 0 && x.items[0].len == 2 && x.items[0].tokens[1] == 12 && x.items[0].label == 1 &&
+         x.items[0].n_cand == 5 && x.items[0].cand_tokens[0] == 20 && x.items[1].cand_tokens[0] == 30 && x.items[1].tokens[0] == 14 &&
+         x.items[0].has_ts && x.items[0].ts[0] == 1.5 && x.items[0].ts[1] == 3 && x.n_ts[1] == 2 && x.items[1].ts[0] == 6 &&
+         x.ts[6] == 9 && x.ts[7] == 10.5 && x.type[1] == 2 && x.items[1].label == -1;
+    snprintf(why, sizeof(why), "%s", rc ? err.msg : "fields differ");
+    check(ok, "hero_ft_items_read: the importer's layout (skips, candidates, windows, types)", why);
+    if (rc == 0) hero_ft_items_free(&x);
+    /* hostile / inconsistent files */
+    qfile_base(&q); q.n_tokens = 4;
+    expect_fail(qfile_read(&q, HERO_TASK_VSM, &x, &err), &err, "items: q_tokens shorter than q_len's sum refused", "raw.q_tokens");
+    qfile_base(&q); q.q_len[1] = -1;
+    expect_fail(qfile_read(&q, HERO_TASK_VSM, &x, &err), &err, "items: a negative q_len refused", "raw.q_len");
+    qfile_base(&q); q.q_vid[2] = 2;
+    expect_fail(qfile_read(&q, HERO_TASK_VSM, &x, &err), &err, "items: a video past the corpus refused", "raw.q_vid");
+    qfile_base(&q); q.drop = 1;
+    expect_fail(qfile_read(&q, HERO_TASK_VSM, &x, &err), &err, "items: a file without raw.q_vid refused", "raw.q_vid");
+    qfile_base(&q); q.q_vid[0] = q.q_vid[2] = -1;
+    expect_fail(qfile_read(&q, HERO_TASK_VSM, &x, &err), &err, "items: no record with a video refused", "none of the 3 records");
+    qfile_base(&q); q.q_n_ts[0] = 3;
+    expect_fail(qfile_read(&q, HERO_TASK_VSM, &x, &err), &err, "items: q_n_ts past the windows refused", "raw.q_n_ts");
+    qfile_base(&q); q.q_ts[1] = 1.0 / 0.0;
+    expect_fail(qfile_read(&q, HERO_TASK_VSM, &x, &err), &err, "items: an infinite second refused (named record)", "raw.q_ts record 0");
+    qfile_base(&q); q.q_ts[10] = 0.0 / 0.0;
+    expect_fail(qfile_read(&q, HERO_TASK_TVC, &x, &err), &err, "items: one NaN end refused", "record 2 window 1");
+    qfile_base(&q); q.ts_i64 = 1;
+    expect_fail(qfile_read(&q, HERO_TASK_VSM, &x, &err), &err, "items: integer q_ts refused", "expected F64");
+    qfile_base(&q); q.with_a = 0;
+    expect_fail(qfile_read(&q, HERO_TASK_VIDEOQA, &x, &err), &err, "items: video QA without candidates refused", "raw.a_len");
+    qfile_base(&q); q.a_len[14] = 2;
+    expect_fail(qfile_read(&q, HERO_TASK_VIDEOQA, &x, &err), &err, "items: a_tokens shorter than a_len's sum refused", "raw.a_tokens");
+    qfile_base(&q); q.target[0] = 5;
+    expect_fail(qfile_read(&q, HERO_TASK_VIDEOQA, &x, &err), &err, "items: an answer past the candidates refused", "raw.target");
+    qfile_base(&q); q.target[2] = 2;
+    expect_fail(qfile_read(&q, HERO_TASK_VIOLIN, &x, &err), &err, "items: a VIOLIN label 2 refused", "raw.target");
+    qfile_base(&q); q.q_n_ts[2] = 0;
+    expect_fail(qfile_read(&q, HERO_TASK_TVC, &x, &err), &err, "items: a TVC record without a window refused", "record 2");
+    qfile_base(&q); q.q_type[0] = 3;
+    expect_fail(qfile_read(&q, HERO_TASK_VSM, &x, &err), &err, "items: a query type 3 refused", "raw.q_type");
+    qfile_base(&q); q.drop = 2;
+    expect_fail(qfile_read(&q, HERO_TASK_VSM, &x, &err), &err, "items: q_n_ts without q_ts refused", "raw.q_ts is missing");
+    /* video QA: a NaN-NaN or any non-finite window is no ts (hero_ann_read's "st-ed" rule) */
+    qfile_base(&q); q.q_ts[0] = 1.0 / 0.0;
+    rc = qfile_read(&q, HERO_TASK_VIDEOQA, &x, &err);
+    ok = rc == 0 && !x.items[0].has_ts && x.n_ts[0] == 0;
+    check(ok, "items: video QA takes a non-finite window as no ts", rc ? err.msg : "has_ts set");
+    if (rc == 0) hero_ft_items_free(&x);
+    /* every truncation of a valid file: refused at open or read, never a crash */
+    {
+        char path[256];
+        FILE *f;
+        long sz, cut;
+        unsigned char *buf = NULL;
+        int bad = 0;
+        hero_tensorfile tf;
+        qfile_base(&q);
+        snprintf(path, sizeof(path), "/tmp/hero_test_items_t_%d.safetensors", (int)getpid());
+        rc = qfile_write(&q, path, &err);
+        f = rc ? NULL : fopen(path, "rb");
+        sz = 0;
+        if (f && fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = (unsigned char *)malloc((size_t)sz)) &&
+            fread(buf, 1, (size_t)sz, f) == (size_t)sz) {
+            for (cut = 0; cut < sz; cut++) {
+                if (hero_tensorfile_open_memory(&tf, buf, (size_t)cut, "cut.safetensors", &err)) continue;
+                if (hero_ft_items_read(&x, &tf, HERO_TASK_VIDEOQA, 2, &err) == 0) { bad++; hero_ft_items_free(&x); }
+                hero_tensorfile_close(&tf);
+            }
+        } else {
+            bad = -1;
+        }
+        if (f) fclose(f);
+        free(buf);
+        unlink(path);
+        snprintf(why, sizeof(why), "%d of %ld truncations read", bad, sz);
+        check(bad == 0, "items: every truncation of a query file refused", why);
+    }
+}
+
 static void test_defaults(void) {
     hero_ft_config c;
     hero_error err;
@@ -526,6 +691,7 @@ int main(int argc, char **argv) {
     hero_set_threads(1);
     test_defaults();
     test_vr_no_cut();
+    test_items_layout();
     if (load_model(&m0, "vcmr")) {
         check(0, "tiny-downstream model", g_dir);
         printf("%d passed, %d failed\n", g_pass, g_fail);
@@ -552,6 +718,9 @@ int main(int argc, char **argv) {
     test_resume(&violin, 0);
     test_resume(&tvc, 0);
     test_bad_inputs(&qa, &violin);
+    test_items_golden(&vcmr);
+    test_items_golden(&vr);
+    test_items_golden(&violin);
     free_task(&vcmr); free_task(&vr); free_task(&qa); free_task(&violin); free_task(&tvc);
     printf("%d passed, %d failed\n", g_pass, g_fail);
     return g_fail != 0;
