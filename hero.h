@@ -1813,6 +1813,53 @@ HERODEF int hero_tvr_eval(hero_tvr_metrics *out, hero_tvr_task task, const hero_
    "0.5-r1", "vt-0.7-r100", "r5", "t-r10". Returns buf. */
 HERODEF const char *hero_tvr_metric_key(char *buf, size_t cap, hero_tvr_task task, int type, int iou, int k);
 
+/* ---- TVC caption metrics: the scorers of the official eval/tvc.py (TVCEval) ----
+   eval/tvc.py scores the greedy captions (inf_tvc.py) against every reference caption of the clip
+   with the pycocoevalcap copy under eval/pycocoevalcap (Maluuba nlg-eval's Python 3 port) and
+   reports each value x 100. hero_caption_score computes, number for number (up to the order of
+   floating-point sums: tests/test_eval.c checks them against those Python scorers to 1e-12):
+     bleu[k]  Bleu(4).compute_score: corpus BLEU-(k+1), clipped n-gram counts (each n-gram's count
+              capped by its largest count in one reference), the sums over all clips, the
+              reference length of each clip the one closest to the hypothesis length (ties: the
+              shorter), brevity penalty exp(1 - r/c) when c < r, the 1e-15 / 1e-9 smoothing terms
+     rouge_l  Rouge().compute_score: per clip, the LCS of the hypothesis and each reference
+              (tokens split on single spaces), precision and recall maxed over the references
+              separately, F with beta 1.2; the mean over clips
+     cider    Cider().compute_score (CIDEr-D): n = 1..4 tf-idf vectors with the document
+              frequency over the clips' reference sets and log(#clips) as the reference length,
+              each hypothesis weight clipped at the reference's (min(h, r) * r), cosine per n,
+              Gaussian length penalty exp(-(delta^2) / 72) (sigma 6; delta counts BIGRAMS, as that
+              copy does), averaged over n and references, x 10; the mean over clips
+   METEOR (also in eval/tvc.py) needs the METEOR 1.5 Java jar and its paraphrase tables: not
+   computed here. Input: n_clips hypotheses (hyps[i], one caption each) and n_refs[i] >= 1
+   references per clip, concatenated in clip order in refs. The strings must already be
+   tokenized as the official TVCEval tokenizes them before scoring (non-ASCII characters -> ' ',
+   Stanford PTBTokenizer -preserveLines -lowerCase, the punctuation tokens '' ' `` ` -LRB- -RRB-
+   -LCB- -RCB- . ? ! , : - -- ... ; dropped, words joined by one space): that tokenizer is Java
+   and is not reproduced by hero.h; hero_caption_tokenize is a close approximation for plain
+   English captions. BLEU and CIDEr split on whitespace (Python's str.split()), ROUGE-L on single
+   spaces (str.split(" ")), as the scorers do. The work is O(sum of hypothesis x reference lengths)
+   for ROUGE-L's LCS. Errors: HERO_EINVAL (NULL strings, a clip without references, n_clips < 1),
+   HERO_ELIMIT (more than 2^26 bytes of text or 2^24 captions), HERO_ENOMEM. */
+typedef struct hero_caption_metrics {
+    double bleu[4];     /* Bleu_1 .. Bleu_4 (eval/tvc.py reports x 100) */
+    double rouge_l;     /* ROUGE_L */
+    double cider;       /* CIDEr (CIDEr-D) */
+} hero_caption_metrics;
+
+HERODEF int hero_caption_score(hero_caption_metrics *out, int n_clips, const char *const *hyps, const int *n_refs,
+                                 const char *const *refs, hero_error *err);
+/* An approximation of the official caption tokenization (eval/tvc.py's _remove_nonascii + the
+   Stanford PTBTokenizer with -lowerCase + the punctuation filter) for plain English captions:
+   bytes >= 128 -> space, lower case, the punctuation . , ? ! ; : " ( ) [ ] { } split off as their
+   own tokens (a '.' inside a number or between letters stays, as PTB keeps "3.5" and "u.s."),
+   the clitics n't 's 're 've 'll 'd 'm split off ("don't" -> "do n't", "she's" -> "she 's"),
+   other quotes split off, then the official punctuation list dropped and the words joined by one
+   space. Not modelled: PTB's other rules (abbreviation lists, "cannot" -> "can not", ampersand and
+   currency handling, ...). Writes a NUL-terminated string of at most cap bytes; returns the length
+   it needs (excluding the NUL; > cap - 1 means truncated). */
+HERODEF size_t hero_caption_tokenize(const char *in, char *out, size_t cap);
+
 /* ---------------- annotation files of the downstream datasets (JSONL: one JSON object a line) ----
 
    The files users download with the official release (scripts/download_*.sh, the txt_db
@@ -15525,6 +15572,432 @@ HERODEF const char *hero_tvr_metric_key(char *buf, size_t cap, hero_tvr_task tas
     if (task == HERO_TVR_VR) snprintf(buf, cap, "%sr%d", head, ks[k]);
     else snprintf(buf, cap, "%s%s-r%d", head, thds[iou], ks[k]);
     return buf;
+}
+
+/* ---- TVC caption metrics: pycocoevalcap's Bleu(4), Rouge, Cider as eval/tvc.py calls them ---- */
+
+/* n-gram (up to 4 word ids, -1 padded) -> value, kept in insertion order (Python dict order) */
+typedef struct hero__ngt {
+    int32_t (*key)[4];
+    double *val;
+    int32_t *slot;   /* index + 1; 0 = empty */
+    int n, cap, nslot, mask;
+} hero__ngt;
+
+static void hero__ngt_free(hero__ngt *t) {
+    HERO_FREE(t->key); HERO_FREE(t->val); HERO_FREE(t->slot);
+    memset(t, 0, sizeof(*t));
+}
+
+/* empty the table, room for `items` keys (items <= 2^28, checked by the caller) */
+static int hero__ngt_reset(hero__ngt *t, int items) {
+    int ns = 16;
+    if (items < 1) items = 1;
+    while (ns < 2 * items) ns *= 2;
+    if (items > t->cap) {
+        HERO_FREE(t->key); HERO_FREE(t->val);
+        t->key = (int32_t (*)[4])HERO_MALLOC((size_t)items * sizeof(*t->key));
+        t->val = (double *)HERO_MALLOC((size_t)items * sizeof(double));
+        t->cap = (t->key && t->val) ? items : 0;
+        if (!t->cap) return HERO_ENOMEM;
+    }
+    if (ns > t->nslot) {
+        HERO_FREE(t->slot);
+        t->slot = (int32_t *)HERO_MALLOC((size_t)ns * sizeof(int32_t));
+        t->nslot = t->slot ? ns : 0;
+        if (!t->slot) return HERO_ENOMEM;
+    }
+    memset(t->slot, 0, (size_t)ns * sizeof(int32_t));
+    t->mask = ns - 1;
+    t->n = 0;
+    return HERO_OK;
+}
+
+static uint32_t hero__ngt_hash(const int32_t *k) {
+    uint64_t h = 1469598103934665603ULL;
+    int i;
+    for (i = 0; i < 4; i++) { h ^= (uint32_t)k[i]; h *= 1099511628211ULL; h ^= h >> 29; }
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+static int hero__ngt_find(const hero__ngt *t, const int32_t *k) {
+    uint32_t i = hero__ngt_hash(k) & (uint32_t)t->mask;
+    while (t->slot[i]) {
+        int j = t->slot[i] - 1;
+        if (!memcmp(t->key[j], k, sizeof(t->key[j]))) return j;
+        i = (i + 1) & (uint32_t)t->mask;
+    }
+    return -1;
+}
+
+/* add v to key k (appended with v when new); room was reserved by hero__ngt_reset */
+static int hero__ngt_add(hero__ngt *t, const int32_t *k, double v) {
+    uint32_t i = hero__ngt_hash(k) & (uint32_t)t->mask;
+    while (t->slot[i]) {
+        int j = t->slot[i] - 1;
+        if (!memcmp(t->key[j], k, sizeof(t->key[j]))) { t->val[j] += v; return j; }
+        i = (i + 1) & (uint32_t)t->mask;
+    }
+    memcpy(t->key[t->n], k, sizeof(t->key[0]));
+    t->val[t->n] = v;
+    t->slot[i] = ++t->n;
+    return t->n - 1;
+}
+
+static int hero__ngt_order(const int32_t *k) { return k[3] >= 0 ? 4 : k[2] >= 0 ? 3 : k[1] >= 0 ? 2 : 1; }
+
+/* precook: the counts of the 1..4-grams of w[len], in Python's order (n outer, position inner) */
+static int hero__ngt_cook(hero__ngt *t, const int32_t *w, int len) {
+    int k, i, j, rc = hero__ngt_reset(t, 4 * len);
+    if (rc) return rc;
+    for (k = 1; k <= 4; k++)
+        for (i = 0; i + k <= len; i++) {
+            int32_t key[4] = {-1, -1, -1, -1};
+            for (j = 0; j < k; j++) key[j] = w[i + j];
+            hero__ngt_add(t, key, 1.0);
+        }
+    return HERO_OK;
+}
+
+/* interned words (pointers into the caller's strings) */
+typedef struct hero__cmw {
+    const char **p;
+    int32_t *len, *slot;
+    int n, mask;
+} hero__cmw;
+
+static int32_t hero__cmw_id(hero__cmw *d, const char *s, int32_t len) {
+    uint64_t h = 1469598103934665603ULL;
+    uint32_t i;
+    int32_t j;
+    for (j = 0; j < len; j++) { h ^= (unsigned char)s[j]; h *= 1099511628211ULL; }
+    i = (uint32_t)(h ^ (h >> 32)) & (uint32_t)d->mask;
+    while (d->slot[i]) {
+        int32_t k = d->slot[i] - 1;
+        if (d->len[k] == len && !memcmp(d->p[k], s, (size_t)len)) return k;
+        i = (i + 1) & (uint32_t)d->mask;
+    }
+    d->p[d->n] = s;
+    d->len[d->n] = len;
+    d->slot[i] = d->n + 1;
+    return d->n++;
+}
+
+/* Python's str.split() whitespace, for ASCII */
+static int hero__cm_space(unsigned char c) { return c == ' ' || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f); }
+
+/* split s into word ids: ws = str.split() (runs of whitespace, none empty), else str.split(" ") */
+static int32_t hero__cm_split(hero__cmw *d, const char *s, int ws, int32_t *out) {
+    int32_t n = 0;
+    size_t i = 0, st;
+    if (ws) {
+        for (;;) {
+            while (s[i] && hero__cm_space((unsigned char)s[i])) i++;
+            if (!s[i]) break;
+            st = i;
+            while (s[i] && !hero__cm_space((unsigned char)s[i])) i++;
+            out[n++] = hero__cmw_id(d, s + st, (int32_t)(i - st));
+        }
+    } else {
+        for (st = 0;; i++)
+            if (!s[i] || s[i] == ' ') {
+                out[n++] = hero__cmw_id(d, s + st, (int32_t)(i - st));
+                if (!s[i]) break;
+                st = i + 1;
+            }
+    }
+    return n;
+}
+
+static int hero__cm_lcs(const int32_t *a, int na, const int32_t *b, int nb, int32_t *row) {
+    int i, j;
+    for (j = 0; j <= nb; j++) row[j] = 0;
+    for (i = 1; i <= na; i++) {
+        int32_t diag = 0; /* lengths[i-1][j-1] */
+        for (j = 1; j <= nb; j++) {
+            int32_t up = row[j], v;
+            v = a[i - 1] == b[j - 1] ? diag + 1 : (up > row[j - 1] ? up : row[j - 1]);
+            diag = up;
+            row[j] = v;
+        }
+    }
+    return row[nb];
+}
+
+HERODEF int hero_caption_score(hero_caption_metrics *out, int n_clips, const char *const *hyps, const int *n_refs,
+                                 const char *const *refs, hero_error *err) {
+    const double tiny = 1e-15, small = 1e-9, e_np = 2.718281828459045, b2 = 1.2 * 1.2;
+    hero__cmw d;
+    hero__ngt T, R, H, DF;
+    size_t bytes = 0, l;
+    int64_t n_sent = 0, r0, c;
+    int32_t *ws = NULL, *sp = NULL, *row = NULL, *wlen = NULL, *slen = NULL;
+    int64_t *woff = NULL, *soff = NULL;
+    int64_t correct[4] = {0, 0, 0, 0}, guess[4] = {0, 0, 0, 0}, testlen = 0, reflen = 0;
+    double rouge_sum = 0, cider_sum = 0, bleu = 1, ratio, ref_len;
+    int64_t s, total_ws = 0, max_sp = 1;
+    int k, rc = HERO_OK;
+    memset(&d, 0, sizeof(d));
+    memset(&T, 0, sizeof(T)); memset(&R, 0, sizeof(R)); memset(&H, 0, sizeof(H)); memset(&DF, 0, sizeof(DF));
+    if (!out) return hero__fail(err, HERO_EINVAL, "hero_caption_score: out is NULL");
+    memset(out, 0, sizeof(*out));
+    if (n_clips < 1 || n_clips > HERO__DAT_MAXDIM || !hyps || !n_refs || !refs)
+        return hero__fail(err, HERO_EINVAL, "hero_caption_score: need n_clips >= 1 (got %d), hyps, n_refs and refs", n_clips);
+    for (c = 0; c < n_clips; c++) {
+        if (n_refs[c] < 1 || n_refs[c] > HERO__DAT_MAXDIM)
+            return hero__fail(err, HERO_EINVAL, "hero_caption_score: clip %lld has %d references, expected >= 1", (long long)c, n_refs[c]);
+        if (!hyps[c]) return hero__fail(err, HERO_EINVAL, "hero_caption_score: the hypothesis of clip %lld is NULL", (long long)c);
+        n_sent += 1 + n_refs[c];
+        if (n_sent > (1 << 24)) return hero__fail(err, HERO_ELIMIT, "hero_caption_score: more than 2^24 captions");
+    }
+    /* sentence s: hypotheses 0..n_clips-1, then the references in order */
+    for (s = 0; s < n_sent; s++) {
+        const char *x = s < n_clips ? hyps[s] : refs[s - n_clips];
+        if (!x) return hero__fail(err, HERO_EINVAL, "hero_caption_score: reference %lld is NULL", (long long)(s - n_clips));
+        l = strlen(x);
+        if (l > ((size_t)1 << 26) || bytes + l > ((size_t)1 << 26))
+            return hero__fail(err, HERO_ELIMIT, "hero_caption_score: more than 2^26 bytes of captions");
+        bytes += l;
+    }
+    /* words: at most bytes + one empty token per sentence (str.split(" ")) */
+    {
+        size_t cap = bytes + (size_t)n_sent + 1, ns = 16;
+        while (ns < 2 * cap) ns *= 2;
+        d.p = (const char **)HERO_MALLOC(cap * sizeof(char *));
+        d.len = (int32_t *)HERO_MALLOC(cap * sizeof(int32_t));
+        d.slot = (int32_t *)hero__dat_zalloc(ns, sizeof(int32_t));
+        d.mask = (int)(ns - 1);
+        ws = (int32_t *)HERO_MALLOC(cap * sizeof(int32_t));
+        sp = (int32_t *)HERO_MALLOC(cap * sizeof(int32_t));
+        woff = (int64_t *)HERO_MALLOC((size_t)n_sent * sizeof(int64_t));
+        soff = (int64_t *)HERO_MALLOC((size_t)n_sent * sizeof(int64_t));
+        wlen = (int32_t *)HERO_MALLOC((size_t)n_sent * sizeof(int32_t));
+        slen = (int32_t *)HERO_MALLOC((size_t)n_sent * sizeof(int32_t));
+        if (!d.p || !d.len || !d.slot || !ws || !sp || !woff || !soff || !wlen || !slen) { rc = HERO_ENOMEM; goto oom; }
+        for (s = 0, total_ws = 0, r0 = 0; s < n_sent; s++) {
+            const char *x = s < n_clips ? hyps[s] : refs[s - n_clips];
+            woff[s] = total_ws;
+            wlen[s] = hero__cm_split(&d, x, 1, ws + total_ws);
+            total_ws += wlen[s];
+            soff[s] = r0;
+            slen[s] = hero__cm_split(&d, x, 0, sp + r0);
+            r0 += slen[s];
+            if (slen[s] > max_sp) max_sp = slen[s];
+        }
+        if (!(row = (int32_t *)HERO_MALLOC(((size_t)max_sp + 1) * sizeof(int32_t)))) { rc = HERO_ENOMEM; goto oom; }
+    }
+    if ((rc = hero__ngt_reset(&DF, (int)(4 * (total_ws + 1)))) != 0) goto oom;
+    /* BLEU counts, the reference n-gram sets (CIDEr's document frequency), ROUGE-L */
+    for (c = 0, r0 = n_clips; c < n_clips; r0 += n_refs[c], c++) {
+        const int32_t *h = ws + woff[c];
+        int hl = wlen[c], j, r, best = -1;
+        int64_t refw = 0;
+        double pmax = 0, rmax = 0;
+        for (r = 0; r < n_refs[c]; r++) refw += wlen[r0 + r];
+        if ((rc = hero__ngt_reset(&T, (int)(4 * refw))) != 0) goto oom;
+        for (r = 0; r < n_refs[c]; r++) {
+            int rl = wlen[r0 + r];
+            if ((rc = hero__ngt_cook(&R, ws + woff[r0 + r], rl)) != 0) goto oom;
+            for (j = 0; j < R.n; j++) {
+                int t = hero__ngt_find(&T, R.key[j]);
+                if (t < 0) hero__ngt_add(&T, R.key[j], R.val[j]);
+                else if (R.val[j] > T.val[t]) T.val[t] = R.val[j];
+            }
+            /* 'closest': min((abs(l - testlen), l)) */
+            if (best < 0 || abs(rl - hl) < abs(best - hl) || (abs(rl - hl) == abs(best - hl) && rl < best)) best = rl;
+        }
+        for (j = 0; j < T.n; j++) hero__ngt_add(&DF, T.key[j], 1.0);
+        if ((rc = hero__ngt_cook(&H, h, hl)) != 0) goto oom;
+        for (j = 0; j < H.n; j++) {
+            int t = hero__ngt_find(&T, H.key[j]);
+            double m = t < 0 ? 0 : T.val[t];
+            correct[hero__ngt_order(H.key[j]) - 1] += (int64_t)(m < H.val[j] ? m : H.val[j]);
+        }
+        for (k = 0; k < 4; k++) guess[k] += hl - k > 0 ? hl - k : 0;
+        testlen += hl;
+        reflen += best;
+        /* ROUGE-L (Rouge.calc_score) */
+        for (r = 0; r < n_refs[c]; r++) {
+            const int32_t *a = sp + soff[c], *b = sp + soff[r0 + r];
+            int na = slen[c], nb = slen[r0 + r];
+            int lcs = na >= nb ? hero__cm_lcs(a, na, b, nb, row) : hero__cm_lcs(b, nb, a, na, row);
+            double p = lcs / (double)na, q = lcs / (double)nb;
+            if (r == 0 || p > pmax) pmax = p;
+            if (r == 0 || q > rmax) rmax = q;
+        }
+        rouge_sum += (pmax != 0 && rmax != 0) ? ((1 + b2) * pmax * rmax) / (rmax + b2 * pmax) : 0.0;
+    }
+    /* BleuScorer.compute_score(option='closest') */
+    ratio = ((double)testlen + tiny) / ((double)reflen + small);
+    for (k = 0; k < 4; k++) {
+        bleu *= ((double)correct[k] + tiny) / ((double)guess[k] + small);
+        out->bleu[k] = pow(bleu, 1.0 / (k + 1));
+    }
+    if (ratio < 1)
+        for (k = 0; k < 4; k++) out->bleu[k] *= exp(1 - 1 / ratio);
+    out->rouge_l = rouge_sum / n_clips;
+    /* CiderScorer.compute_cider */
+    ref_len = log((double)n_clips);
+    for (c = 0, r0 = n_clips; c < n_clips; r0 += n_refs[c], c++) {
+        double vh_norm[4] = {0, 0, 0, 0}, score[4] = {0, 0, 0, 0}, *vh, avg;
+        int64_t lh = 0;
+        int j, r;
+        if ((rc = hero__ngt_cook(&H, ws + woff[c], wlen[c])) != 0) goto oom;
+        vh = H.val; /* tf -> tf-idf in place */
+        for (j = 0; j < H.n; j++) {
+            int t = hero__ngt_find(&DF, H.key[j]), o = hero__ngt_order(H.key[j]);
+            double df = log(t < 0 || DF.val[t] < 1.0 ? 1.0 : DF.val[t]);
+            if (o == 2) lh += (int64_t)vh[j];
+            vh[j] = vh[j] * (ref_len - df);
+            vh_norm[o - 1] += pow(vh[j], 2);
+        }
+        for (k = 0; k < 4; k++) vh_norm[k] = sqrt(vh_norm[k]);
+        for (r = 0; r < n_refs[c]; r++) {
+            double vr_norm[4] = {0, 0, 0, 0}, val[4] = {0, 0, 0, 0}, delta;
+            int64_t lr = 0;
+            if ((rc = hero__ngt_cook(&R, ws + woff[r0 + r], wlen[r0 + r])) != 0) goto oom;
+            for (j = 0; j < R.n; j++) {
+                int t = hero__ngt_find(&DF, R.key[j]), o = hero__ngt_order(R.key[j]);
+                double df = log(t < 0 || DF.val[t] < 1.0 ? 1.0 : DF.val[t]);
+                if (o == 2) lr += (int64_t)R.val[j];
+                R.val[j] = R.val[j] * (ref_len - df);
+                vr_norm[o - 1] += pow(R.val[j], 2);
+            }
+            for (k = 0; k < 4; k++) vr_norm[k] = sqrt(vr_norm[k]);
+            delta = (double)(lh - lr);
+            for (k = 0; k < 4; k++) {
+                for (j = 0; j < H.n; j++) {
+                    int t;
+                    double wr;
+                    if (hero__ngt_order(H.key[j]) != k + 1) continue;
+                    t = hero__ngt_find(&R, H.key[j]);
+                    wr = t < 0 ? 0.0 : R.val[t];
+                    val[k] += (vh[j] < wr ? vh[j] : wr) * wr;
+                }
+                if (vh_norm[k] != 0 && vr_norm[k] != 0) val[k] /= vh_norm[k] * vr_norm[k];
+                val[k] *= pow(e_np, -(delta * delta) / (2 * 6.0 * 6.0));
+                score[k] += val[k];
+            }
+        }
+        avg = (((score[0] + score[1]) + score[2]) + score[3]) / 4;
+        avg /= n_refs[c];
+        avg *= 10.0;
+        cider_sum += avg;
+    }
+    out->cider = cider_sum / n_clips;
+oom:
+    if (rc == HERO_ENOMEM) {
+        memset(out, 0, sizeof(*out));
+        rc = hero__fail(err, HERO_ENOMEM, "hero_caption_score: out of memory (%zu bytes of captions)", bytes);
+    }
+    hero__ngt_free(&T); hero__ngt_free(&R); hero__ngt_free(&H); hero__ngt_free(&DF);
+    HERO_FREE(d.p); HERO_FREE(d.len); HERO_FREE(d.slot);
+    HERO_FREE(ws); HERO_FREE(sp); HERO_FREE(row); HERO_FREE(woff); HERO_FREE(soff); HERO_FREE(wlen); HERO_FREE(slen);
+    return rc;
+}
+
+/* ---- hero_caption_tokenize: an approximation of TVCEval's PTBTokenizer step ---- */
+
+typedef struct hero__ctw { char *o; size_t cap, n; } hero__ctw;
+
+/* the PUNCTUATIONS of ptbtokenizer.py, plus what PTB turns into them (quotes, brackets) */
+static int hero__ct_dropped(const char *t, size_t n) {
+    static const char *const drop[] = {"''", "'", "``", "`", ".", "?", "!", ",", ":", "-", "--", "...", ";",
+                                       "\"", "(", ")", "[", "]", "{", "}", NULL};
+    int i;
+    for (i = 0; drop[i]; i++)
+        if (strlen(drop[i]) == n && !memcmp(drop[i], t, n)) return 1;
+    return 0;
+}
+
+static void hero__ct_emit(hero__ctw *w, const char *t, size_t n) {
+    size_t i;
+    if (!n || hero__ct_dropped(t, n)) return;
+    if (w->n) { if (w->n + 1 < w->cap) w->o[w->n] = ' '; w->n++; }
+    for (i = 0; i < n; i++, w->n++)
+        if (w->n + 1 < w->cap) w->o[w->n] = t[i];
+}
+
+/* a word without separable punctuation: split off n't / 's 're 've 'll 'd 'm */
+static void hero__ct_word(hero__ctw *w, const char *t, size_t n) {
+    static const char *const cl[] = {"'s", "'re", "'ve", "'ll", "'d", "'m", NULL};
+    int i;
+    if (n > 3 && !memcmp(t + n - 3, "n't", 3)) { hero__ct_emit(w, t, n - 3); hero__ct_emit(w, t + n - 3, 3); return; }
+    for (i = 0; cl[i]; i++) {
+        size_t k = strlen(cl[i]);
+        if (n > k && !memcmp(t + n - k, cl[i], k)) { hero__ct_emit(w, t, n - k); hero__ct_emit(w, t + n - k, k); return; }
+    }
+    hero__ct_emit(w, t, n);
+}
+
+static int hero__ct_digit(char c) { return c >= '0' && c <= '9'; }
+static int hero__ct_alpha(char c) { return c >= 'a' && c <= 'z'; }
+
+/* one whitespace-free chunk t[n] (lower case) */
+static void hero__ct_chunk(hero__ctw *w, const char *t, size_t n) {
+    static const char *const abbr[] = {"mr.", "mrs.", "ms.", "dr.", "st.", "jr.", "sr.", "vs.", "prof.", "etc.", "inc.", NULL};
+    size_t a = 0, b = n, i, st;
+    int changed = 1;
+    while (a < b && strchr("\"'`([{", t[a])) a++;                  /* leading quotes / brackets */
+    while (changed && a < b) {                                      /* trailing punctuation */
+        char c = t[b - 1];
+        changed = 0;
+        if (strchr("\"'`)]},;:?!", c)) { b--; changed = 1; }
+        else if (c == '.') {
+            size_t k;
+            int keep = 0;
+            if (b - a >= 3 && t[b - 2] == '.' && t[b - 3] == '.') { b -= 3; changed = 1; continue; }
+            for (k = 0; abbr[k]; k++)
+                if (strlen(abbr[k]) == b - a && !memcmp(abbr[k], t + a, b - a)) keep = 1;
+            for (k = a; k + 1 < b; k++)
+                if (t[k] == '.' && k > a && hero__ct_alpha(t[k - 1])) keep = 1; /* u.s. a.m. */
+            if (!keep) { b--; changed = 1; }
+        }
+    }
+    /* inside: split on the characters PTB always separates */
+    for (i = a, st = a; i <= b; i++) {
+        char c = i < b ? t[i] : ' ';
+        int cut = 0, keep = 0;
+        size_t len = 1;
+        if (i == b) cut = 1;
+        else if (strchr("\"()[]{}?!;", c)) cut = 1;
+        else if (strchr("$%#", c)) { cut = 1; keep = 1; }
+        else if ((c == ',' || c == ':') && !(i > a && i + 1 < b && hero__ct_digit(t[i - 1]) && hero__ct_digit(t[i + 1]))) cut = 1;
+        else if (c == '-' && i + 1 < b && t[i + 1] == '-') { cut = 1; len = 2; }
+        else if (c == '.' && i + 2 < b && t[i + 1] == '.' && t[i + 2] == '.') { cut = 1; len = 3; }
+        if (!cut) continue;
+        if (i > st) hero__ct_word(w, t + st, i - st);
+        if (keep) hero__ct_emit(w, t + i, 1);
+        if (i < b) i += len - 1;
+        st = i + 1;
+    }
+}
+
+HERODEF size_t hero_caption_tokenize(const char *in, char *out, size_t cap) {
+    hero__ctw w;
+    char *buf;
+    size_t n, i, st;
+    w.o = out;
+    w.cap = out ? cap : 0;
+    w.n = 0;
+    if (out && cap) out[0] = 0;
+    if (!in) return 0;
+    n = strlen(in);
+    if (!(buf = (char *)HERO_MALLOC(n + 1))) return 0;
+    for (i = 0; i < n; i++) { /* _remove_nonascii, -lowerCase */
+        unsigned char c = (unsigned char)in[i];
+        buf[i] = c >= 128 ? ' ' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
+    }
+    buf[n] = 0;
+    for (i = 0; i < n;) {
+        while (i < n && hero__cm_space((unsigned char)buf[i])) i++;
+        st = i;
+        while (i < n && !hero__cm_space((unsigned char)buf[i])) i++;
+        if (i > st) hero__ct_chunk(&w, buf + st, i - st);
+    }
+    HERO_FREE(buf);
+    if (out && cap) out[w.n < cap ? w.n : cap - 1] = 0;
+    return w.n;
 }
 
 HERODEF int hero_tvr_eval(hero_tvr_metrics *out, hero_tvr_task task, const hero_tvr_sub *sub, const hero_tvr_gt *gt,
