@@ -11042,7 +11042,10 @@ HERODEF int hero_ft_items_read(hero_ft_items *out, const hero_tensorfile *tf, he
         w[0] = Q; w[1] = -1;
         HERO__G(hero_tensorfile_get_i32(tf, "raw.a_len", 2, w, d, 0, BIG, &out->cand_len, err));
         K = d[1];
-        if (K < 1 || K > 64) { rc = hero__fail(err, HERO_ESHAPE, "%s: tensor raw.a_len has %d candidates per question, expected 1..64", P, K); goto fail; }
+        if (K < 1 || K > 64 || (int64_t)Q * K > BIG) {
+            rc = hero__fail(err, HERO_ESHAPE, "%s: tensor raw.a_len has %d candidates per question (%d questions), expected 1..64", P, K, Q);
+            goto fail;
+        }
         natok = hero__dat_sum(out->cand_len, Q * K);
         if (natok > BIG) { rc = hero__fail(err, HERO_ELIMIT, "%s: raw.a_len sums to %lld words, limit %d", P, (long long)natok, BIG); goto fail; }
         w[0] = (int)natok;
