@@ -318,7 +318,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_RUNS    ?=
 FUZZ_BUILD   ?= build-fuzz
-FUZZ_TARGETS  = zip torchzip legacy safetensors json npy npz vocab merges tokenize srt jsonl ann index
+FUZZ_TARGETS  = zip torchzip legacy safetensors json npy npz vocab merges tokenize srt jsonl ann index items
 FUZZ_SAN      = -g -O1 -std=c99 -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_HDR      = $(HDR) $(wildcard tests/fuzz/*.h)
 ASAN_BUILD   ?= build-asan

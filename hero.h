@@ -713,7 +713,17 @@ typedef struct hero_batch_options {
                                the plain collate of repr / MFM / FOM does not cut); <= 0: no cut */
     int max_frames;         /* 100: frames past it are cut, and sub2frames with them (official
                                rule: subtitles after the first one reaching past the cut are
-                               dropped); <= 0: no cut */
+                               dropped, unless keep_all_subs); <= 0: no cut */
+    int keep_all_subs;      /* 0 (SubTokLmdb: the cut above). 1: VrSubTokLmdb (VR / MSR-VTT,
+                               data/vr.py), which builds its subtitle -> frame lists with
+                               max_clip_len -1: EVERY subtitle keeps its row (and is context for
+                               sub_ctx_len), each row holds only its frames < max_frames (as
+                               VideoFeatSubTokDataset filters them), and a subtitle with none left
+                               gets the no-frame row (one zero frame, masked). The official batch
+                               keeps the uncut frame lists in sub_idx2frame_idx, and
+                               collect_frame_outputs then indexes past the max_clip_len frames
+                               (IndexError: it never met a video longer than max_clip_len);
+                               hero.h's s2f_* hold the frames kept. hero_ft_config_default("msrvtt") sets it */
     float mask_prob;        /* 0.15: MLM word, MFM frame and FOM position probability */
     int query_per_video;    /* 5 (VSM) */
     int sub_ctx_len;        /* 0: previous subtitles prepended to each row's text */
@@ -808,7 +818,8 @@ typedef struct hero_ft_item {
      to opt->max_txt_len (> 0; the TVC setting, 60 in the release) and padded with pad_id / -1;
      clip_ranges (st, ed) = (min(floor(ts0 / iv), n), min(max(round(ts1 / iv), st + 1), n)), ed
      EXCLUSIVE, round half to even as Python; clip_vidx = the item's temporal row.
-   opt: max_frames = the task's max_clip_len (the SubTokLmdb cut), sub_ctx_len, cls / sep / pad;
+   opt: max_frames = the task's max_clip_len (the SubTokLmdb cut; VR: keep_all_subs = 1, VrSubTokLmdb's
+   no-cut rule), sub_ctx_len, cls / sep / pad;
    max_txt_len is not used but by TVC (the other fine-tuning datasets cut nothing; their DBs drop long queries).
    iv = frame_interval (vfeat_interval: 1.5 s for TV, 2 for MSR-VTT). out is overwritten (not freed
    first); on error it is left zeroed. */
@@ -834,6 +845,44 @@ typedef struct hero_corpus {
    agree exactly with the tensors' lengths; the message names the file and the tensor. */
 HERODEF int hero_corpus_read(hero_corpus *out, const hero_tensorfile *tf, hero_error *err);
 HERODEF void hero_corpus_free(hero_corpus *c);
+
+/* ---- fine-tuning items from a tensor file in the query layout of `hero_lmdb_import queries` ----
+   The official txt_db query / caption DB imported with --corpus (so raw.q_vid indexes the corpus
+   the videos come from), read into hero_ft_items for hero_build_ft_batch / hero_ft_trainer_init:
+     raw.q_len [Q], raw.q_tokens [sum q_len]   the query / question / statement / caption word ids
+     raw.q_vid [Q]                 the record's video in the corpus (0..n_videos-1), -1: not there
+     raw.target [Q]                video QA: the answer (-1 none, else < candidates); VIOLIN: 0 / 1
+                                   (-1 none); optional for the other tasks (not read)
+     raw.a_len [Q, K], raw.a_tokens [sum a_len]   video QA's K answer candidates (required there)
+     raw.q_n_ts [Q] + raw.q_ts [Q, W, 2] (f64 or f32 seconds; windows past q_n_ts ignored), or
+     raw.q_ts [Q, 2] alone (the golden files): the ts windows; an item gets the first one
+     raw.q_type [Q]                optional: -1 none, 0 v, 1 t, 2 vt
+   Rules: a record with q_vid -1 (its video is not in the corpus, or a test split without one) is
+   no item (counted in n_skipped); a window of two NaNs is no ts (the golden files' marker,
+   TVQA's "NaN-NaN"); for video QA any non-finite window is no ts (as hero_ann_read parses
+   "st-ed"); elsewhere a non-finite second is an error; TVC needs a window on every record (the
+   caption's or the clip's span). Every count and index is checked against the tensors' lengths;
+   errors (HERO_EMISSING, HERO_ESHAPE, HERO_EFORMAT, HERO_ELIMIT) name the file, the tensor and the
+   record. The arrays are copies: tf may be closed afterwards. */
+typedef struct hero_ft_items {
+    int n;                      /* items */
+    hero_ft_item *items;        /* [n], views into the arrays below */
+    int n_records;              /* records in the file (Q) */
+    int n_skipped;              /* records without a video (q_vid -1): Q - n */
+    int32_t *record;            /* [n] each item's record (row of raw.q_*, the metadata qids order) */
+    int32_t *type;              /* [n] raw.q_type (-1 without the tensor) */
+    int32_t *n_ts;              /* [n] windows of the record (DiDeMo: 4); 0 = none */
+    int max_ts;                 /* W */
+    double *ts;                 /* [n * max_ts * 2] every window (st, ed) of each item, seconds */
+    int32_t *tokens, *cand_len, *cand_tokens, *vid, *len, *target;
+} hero_ft_items;
+
+/* task: HERO_TASK_VSM (VCMR, VR), HERO_TASK_VIDEOQA, HERO_TASK_VIOLIN or HERO_TASK_TVC; n_videos
+   the corpus's videos (hero_corpus.n_videos). out is overwritten (not freed first); zeroed on
+   error, also when no record has a video (HERO_EMISSING). Free with hero_ft_items_free. */
+HERODEF int hero_ft_items_read(hero_ft_items *out, const hero_tensorfile *tf, hero_task task, int n_videos,
+                               hero_error *err);
+HERODEF void hero_ft_items_free(hero_ft_items *x);
 
 /* One field of a batch under its official `in.<key>` name (key without "in."), as the
    model consumes it: dtype HERO_I32 (int32_t), HERO_U8 (uint8_t) or HERO_F32 (float),
@@ -1221,7 +1270,7 @@ typedef struct hero_ft_config {
      tvr     VSM     32 x 2, lr 1e-4, 5000 steps (warmup 500), max_clip_len 100, iv 1.5, sub_ctx 0,
                      lw_st_ed 0.01, neg_ctx / neg_q 8, margin 0.1, drop_svmr_prob 0.8, hard (20, 10) from 2000
      msrvtt  VSM     96 x 2, lr 7e-5, 4000 (400), max_clip_len 100, iv 2, sub_ctx 1, lw_st_ed 0,
-                     neg_ctx / neg_q 10, margin 0.1, hard (80, 10) from 2000
+                     neg_ctx / neg_q 10, margin 0.1, hard (80, 10) from 2000, keep_all_subs 1
      tvqa    VIDEOQA 4 x 2, lr 5e-5, lr_mul 10, 10000 (1000), max_clip_len 100, iv 1.5, sub_ctx 0, lw_st_ed 0.4
      violin  VIOLIN  4 x 2, lr 3e-5, lr_mul 8, 6000 (600), max_clip_len 100, iv 1.5, sub_ctx 2
      tvc     TVC     4 x 1, lr 1e-4, lr_mul 10, 7000 (700), max_clip_len 100, iv 1.5, sub_ctx 1,
@@ -1763,6 +1812,53 @@ HERODEF int hero_tvr_eval(hero_tvr_metrics *out, hero_tvr_task task, const hero_
 /* The official key of one recall: type -1 (none) or 0..2, iou 0..1 (ignored for VR), k 0..3:
    "0.5-r1", "vt-0.7-r100", "r5", "t-r10". Returns buf. */
 HERODEF const char *hero_tvr_metric_key(char *buf, size_t cap, hero_tvr_task task, int type, int iou, int k);
+
+/* ---- TVC caption metrics: the scorers of the official eval/tvc.py (TVCEval) ----
+   eval/tvc.py scores the greedy captions (inf_tvc.py) against every reference caption of the clip
+   with the pycocoevalcap copy under eval/pycocoevalcap (Maluuba nlg-eval's Python 3 port) and
+   reports each value x 100. hero_caption_score computes, number for number (up to the order of
+   floating-point sums: tests/test_eval.c checks them against those Python scorers to 1e-12):
+     bleu[k]  Bleu(4).compute_score: corpus BLEU-(k+1), clipped n-gram counts (each n-gram's count
+              capped by its largest count in one reference), the sums over all clips, the
+              reference length of each clip the one closest to the hypothesis length (ties: the
+              shorter), brevity penalty exp(1 - r/c) when c < r, the 1e-15 / 1e-9 smoothing terms
+     rouge_l  Rouge().compute_score: per clip, the LCS of the hypothesis and each reference
+              (tokens split on single spaces), precision and recall maxed over the references
+              separately, F with beta 1.2; the mean over clips
+     cider    Cider().compute_score (CIDEr-D): n = 1..4 tf-idf vectors with the document
+              frequency over the clips' reference sets and log(#clips) as the reference length,
+              each hypothesis weight clipped at the reference's (min(h, r) * r), cosine per n,
+              Gaussian length penalty exp(-(delta^2) / 72) (sigma 6; delta counts BIGRAMS, as that
+              copy does), averaged over n and references, x 10; the mean over clips
+   METEOR (also in eval/tvc.py) needs the METEOR 1.5 Java jar and its paraphrase tables: not
+   computed here. Input: n_clips hypotheses (hyps[i], one caption each) and n_refs[i] >= 1
+   references per clip, concatenated in clip order in refs. The strings must already be
+   tokenized as the official TVCEval tokenizes them before scoring (non-ASCII characters -> ' ',
+   Stanford PTBTokenizer -preserveLines -lowerCase, the punctuation tokens '' ' `` ` -LRB- -RRB-
+   -LCB- -RCB- . ? ! , : - -- ... ; dropped, words joined by one space): that tokenizer is Java
+   and is not reproduced by hero.h; hero_caption_tokenize is a close approximation for plain
+   English captions. BLEU and CIDEr split on whitespace (Python's str.split()), ROUGE-L on single
+   spaces (str.split(" ")), as the scorers do. The work is O(sum of hypothesis x reference lengths)
+   for ROUGE-L's LCS. Errors: HERO_EINVAL (NULL strings, a clip without references, n_clips < 1),
+   HERO_ELIMIT (more than 2^26 bytes of text or 2^24 captions), HERO_ENOMEM. */
+typedef struct hero_caption_metrics {
+    double bleu[4];     /* Bleu_1 .. Bleu_4 (eval/tvc.py reports x 100) */
+    double rouge_l;     /* ROUGE_L */
+    double cider;       /* CIDEr (CIDEr-D) */
+} hero_caption_metrics;
+
+HERODEF int hero_caption_score(hero_caption_metrics *out, int n_clips, const char *const *hyps, const int *n_refs,
+                                 const char *const *refs, hero_error *err);
+/* An approximation of the official caption tokenization (eval/tvc.py's _remove_nonascii + the
+   Stanford PTBTokenizer with -lowerCase + the punctuation filter) for plain English captions:
+   bytes >= 128 -> space, lower case, the punctuation . , ? ! ; : " ( ) [ ] { } split off as their
+   own tokens (a '.' inside a number or between letters stays, as PTB keeps "3.5" and "u.s."),
+   the clitics n't 's 're 've 'll 'd 'm split off ("don't" -> "do n't", "she's" -> "she 's"),
+   other quotes split off, then the official punctuation list dropped and the words joined by one
+   space. Not modelled: PTB's other rules (abbreviation lists, "cannot" -> "can not", ampersand and
+   currency handling, ...). Writes a NUL-terminated string of at most cap bytes; returns the length
+   it needs (excluding the NUL; > cap - 1 means truncated). */
+HERODEF size_t hero_caption_tokenize(const char *in, char *out, size_t cap);
 
 /* ---------------- annotation files of the downstream datasets (JSONL: one JSON object a line) ----
 
@@ -8599,7 +8695,12 @@ static int hero__dprep_init(hero__dprep *p, const hero_video *videos, int n, con
             }
             p->tok_off[slot + (size_t)i] = to;
             p->frm_off[slot + (size_t)i] = fo;
-            if (!cut) { /* official SubTokLmdb.compute_sub2frames */
+            if (o->keep_all_subs) { /* VrSubTokLmdb: no cut; VideoFeatSubTokDataset drops the frames >= T */
+                int cnt = 0;
+                while (cnt < nfr && hv->sub_frames[fo + (size_t)cnt] < Tc) cnt++;
+                p->nf[slot + (size_t)i] = cnt;
+                k = i + 1;
+            } else if (!cut) { /* official SubTokLmdb.compute_sub2frames */
                 int cnt = 0;
                 while (cnt < nfr && hv->sub_frames[fo + (size_t)cnt] < Tc) cnt++;
                 p->nf[slot + (size_t)i] = cnt;
@@ -10024,6 +10125,7 @@ HERODEF int hero_ft_config_default(const char *name, int vocab_size, hero_ft_con
         c.items_per_batch = 96;
         c.frame_interval = 2;
         c.batch.sub_ctx_len = 1;
+        c.batch.keep_all_subs = 1; /* VrSubTokLmdb */
         c.adamw.lr = 7e-5f; c.adamw.warmup_steps = 400; c.adamw.total_steps = 4000;
         c.lw_st_ed = 0; c.lw_neg_ctx = 10; c.lw_neg_q = 10;
         c.hard_negative_start = 2000; c.hard_pool_size = 80;
@@ -10901,6 +11003,175 @@ HERODEF int hero_tensorfile_get_f32(const hero_tensorfile *tf, const char *name,
     if ((rc = hero_tensor_read_f32(t, out, (int64_t)n, err)) != 0) { HERO_FREE(out); return rc; }
     *dst = out;
     return HERO_OK;
+}
+
+/* ---- fine-tuning items from the query layout (hero_lmdb_import queries) ---- */
+
+HERODEF void hero_ft_items_free(hero_ft_items *x) {
+    if (!x) return;
+    HERO_FREE(x->items); HERO_FREE(x->record); HERO_FREE(x->type); HERO_FREE(x->n_ts); HERO_FREE(x->ts);
+    HERO_FREE(x->tokens); HERO_FREE(x->cand_len); HERO_FREE(x->cand_tokens); HERO_FREE(x->vid); HERO_FREE(x->len);
+    HERO_FREE(x->target);
+    memset(x, 0, sizeof(*x));
+}
+
+/* element i (C order) of a checked f64 / f32 tensor of numel n, honouring strides */
+static double hero__ft_ts_at(const hero_tensor_info *t, int64_t i) {
+    int64_t off = t->offset, rest = i;
+    int d;
+    for (d = t->ndim - 1; d >= 0; d--) {
+        int64_t s = t->shape[d] > 0 ? t->shape[d] : 1;
+        off += (rest % s) * t->stride[d];
+        rest /= s;
+    }
+    if (t->dtype == HERO_F64) return hero__f64(t->storage + off * 8);
+    return (double)hero__bits_f32(hero__u32(t->storage + off * 4));
+}
+
+HERODEF int hero_ft_items_read(hero_ft_items *out, const hero_tensorfile *tf, hero_task task, int n_videos,
+                               hero_error *err) {
+    const int BIG = HERO__DAT_MAXDIM;
+    const char *P;
+    const hero_tensor_info *tt;
+    int d[3], w[3], Q, K = 0, W = 0, r, i, c, rc = HERO_OK, two_d = 0;
+    int32_t *nts_rec = NULL, *type_rec = NULL;
+    size_t *aoff = NULL;
+    int64_t ntok = 0, natok = 0, toff = 0;
+    if (!out) return hero__fail(err, HERO_EINVAL, "hero_ft_items_read: out is NULL");
+    memset(out, 0, sizeof(*out));
+    if (!tf) return hero__fail(err, HERO_EINVAL, "hero_ft_items_read: tf is NULL");
+    P = hero__dat_path(tf);
+    if (task != HERO_TASK_VSM && task != HERO_TASK_VIDEOQA && task != HERO_TASK_VIOLIN && task != HERO_TASK_TVC)
+        return hero__fail(err, HERO_EINVAL, "hero_ft_items_read: %s: task %d is not VSM (VCMR / VR), VIDEOQA, VIOLIN or TVC", P, (int)task);
+    if (n_videos < 1 || n_videos > BIG)
+        return hero__fail(err, HERO_EINVAL, "hero_ft_items_read: %s: n_videos %d, expected 1..%d (the corpus's videos)", P, n_videos, BIG);
+#define HERO__G(call) do { rc = (call); if (rc) goto fail; } while (0)
+    HERO__G(hero_tensorfile_get_i32(tf, "raw.q_len", 1, NULL, d, 0, BIG, &out->len, err));
+    Q = d[0];
+    if (Q < 1) { rc = hero__fail(err, HERO_ESHAPE, "%s: tensor raw.q_len is empty, expected >= 1 record", P); goto fail; }
+    out->n_records = Q;
+    ntok = hero__dat_sum(out->len, Q);
+    if (ntok > BIG) { rc = hero__fail(err, HERO_ELIMIT, "%s: raw.q_len sums to %lld words, limit %d", P, (long long)ntok, BIG); goto fail; }
+    w[0] = (int)ntok;
+    HERO__G(hero_tensorfile_get_i32(tf, "raw.q_tokens", 1, w, d, 0, INT32_MAX, &out->tokens, err));
+    w[0] = Q;
+    HERO__G(hero_tensorfile_get_i32(tf, "raw.q_vid", 1, w, d, -1, n_videos - 1, &out->vid, err));
+    if (task == HERO_TASK_VIDEOQA) {
+        w[0] = Q; w[1] = -1;
+        HERO__G(hero_tensorfile_get_i32(tf, "raw.a_len", 2, w, d, 0, BIG, &out->cand_len, err));
+        K = d[1];
+        if (K < 1 || K > 64 || (int64_t)Q * K > BIG) {
+            rc = hero__fail(err, HERO_ESHAPE, "%s: tensor raw.a_len has %d candidates per question (%d questions), expected 1..64", P, K, Q);
+            goto fail;
+        }
+        natok = hero__dat_sum(out->cand_len, Q * K);
+        if (natok > BIG) { rc = hero__fail(err, HERO_ELIMIT, "%s: raw.a_len sums to %lld words, limit %d", P, (long long)natok, BIG); goto fail; }
+        w[0] = (int)natok;
+        HERO__G(hero_tensorfile_get_i32(tf, "raw.a_tokens", 1, w, d, 0, INT32_MAX, &out->cand_tokens, err));
+    }
+    if (task == HERO_TASK_VIDEOQA || task == HERO_TASK_VIOLIN) {
+        w[0] = Q;
+        HERO__G(hero_tensorfile_get_i32(tf, "raw.target", 1, w, d, -1, task == HERO_TASK_VIOLIN ? 1 : K - 1, &out->target, err));
+    }
+    if (hero_tensorfile_find(tf, "raw.q_type")) {
+        w[0] = Q;
+        HERO__G(hero_tensorfile_get_i32(tf, "raw.q_type", 1, w, d, -1, 2, &type_rec, err));
+    }
+    /* the ts windows */
+    tt = hero_tensorfile_find(tf, "raw.q_ts");
+    if (tt) {
+        if (tt->dtype != HERO_F64 && tt->dtype != HERO_F32) {
+            rc = hero__fail(err, HERO_EFORMAT, "%s: tensor raw.q_ts is %s, expected F64 (or F32) seconds", P, hero_dtype_name(tt->dtype));
+            goto fail;
+        }
+        two_d = !hero_tensorfile_find(tf, "raw.q_n_ts");
+        if (two_d ? (tt->ndim != 2 || tt->shape[0] != Q || tt->shape[1] != 2)
+                  : (tt->ndim != 3 || tt->shape[0] != Q || tt->shape[1] < 0 || tt->shape[1] > 64 || tt->shape[2] != 2)) {
+            rc = hero__fail(err, HERO_ESHAPE, "%s: tensor raw.q_ts has %d dims [%lld, %lld, %lld], expected %s", P, tt->ndim,
+                            (long long)(tt->ndim > 0 ? tt->shape[0] : -1), (long long)(tt->ndim > 1 ? tt->shape[1] : -1),
+                            (long long)(tt->ndim > 2 ? tt->shape[2] : -1),
+                            two_d ? "[Q, 2] (no raw.q_n_ts)" : "[Q, W <= 64, 2] with raw.q_n_ts");
+            goto fail;
+        }
+        W = two_d ? 1 : (int)tt->shape[1];
+        if (two_d) {
+            nts_rec = (int32_t *)hero__dat_alloc((size_t)Q, sizeof(int32_t));
+            if (!nts_rec) { rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", P); goto fail; }
+            for (r = 0; r < Q; r++) nts_rec[r] = 1;
+        } else {
+            w[0] = Q;
+            HERO__G(hero_tensorfile_get_i32(tf, "raw.q_n_ts", 1, w, d, 0, W, &nts_rec, err));
+        }
+    } else if (hero_tensorfile_find(tf, "raw.q_n_ts")) {
+        rc = hero__fail(err, HERO_EMISSING, "%s: tensor raw.q_n_ts is there but raw.q_ts is missing", P);
+        goto fail;
+    }
+    /* the items: records with a video */
+    for (r = 0; r < Q; r++) out->n += out->vid[r] >= 0;
+    out->n_skipped = Q - out->n;
+    if (out->n < 1) {
+        rc = hero__fail(err, HERO_EMISSING, "%s: none of the %d records has a video in the corpus (raw.q_vid all -1: import with --corpus)", P, Q);
+        goto fail;
+    }
+    out->max_ts = W;
+    out->items = (hero_ft_item *)hero__dat_zalloc((size_t)out->n, sizeof(hero_ft_item));
+    out->record = (int32_t *)hero__dat_alloc((size_t)out->n, sizeof(int32_t));
+    out->type = (int32_t *)hero__dat_alloc((size_t)out->n, sizeof(int32_t));
+    out->n_ts = (int32_t *)hero__dat_zalloc((size_t)out->n, sizeof(int32_t));
+    out->ts = W ? (double *)hero__dat_zalloc((size_t)out->n * (size_t)W * 2, sizeof(double)) : NULL;
+    aoff = K ? (size_t *)hero__dat_alloc((size_t)Q + 1, sizeof(size_t)) : NULL;
+    if (!out->items || !out->record || !out->type || !out->n_ts || (W && !out->ts) || (K && !aoff)) {
+        rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory for %d items", P, out->n);
+        goto fail;
+    }
+    if (K) {
+        aoff[0] = 0;
+        for (r = 0; r < Q; r++) {
+            size_t a = 0;
+            for (c = 0; c < K; c++) a += (size_t)out->cand_len[(size_t)r * K + c];
+            aoff[r + 1] = aoff[r] + a;
+        }
+    }
+    for (r = 0, i = 0; r < Q; toff += out->len[r], r++) {
+        hero_ft_item *it;
+        int nw = nts_rec ? nts_rec[r] : 0, k;
+        if (out->vid[r] < 0) continue;
+        it = &out->items[i];
+        it->video = out->vid[r];
+        it->len = out->len[r];
+        it->tokens = out->tokens + toff;
+        it->label = out->target ? out->target[r] : -1;
+        if (K) { it->n_cand = K; it->cand_len = out->cand_len + (size_t)r * K; it->cand_tokens = out->cand_tokens + aoff[r]; }
+        out->record[i] = r;
+        out->type[i] = type_rec ? type_rec[r] : -1;
+        for (k = 0; k < nw; k++) {
+            double a = hero__ft_ts_at(tt, ((int64_t)r * W + k) * 2), e = hero__ft_ts_at(tt, ((int64_t)r * W + k) * 2 + 1);
+            int fin = a - a == 0.0 && e - e == 0.0; /* finite (no isfinite: C89 libms, -ffast-math) */
+            if (!fin && ((a != a && e != e) || task == HERO_TASK_VIDEOQA)) { nw = 0; break; } /* no ts */
+            if (!fin) {
+                rc = hero__fail(err, HERO_EFORMAT, "%s: tensor raw.q_ts record %d window %d is (%g, %g), expected finite seconds", P, r, k, a, e);
+                goto fail;
+            }
+            out->ts[((size_t)i * W + k) * 2] = a;
+            out->ts[((size_t)i * W + k) * 2 + 1] = e;
+        }
+        if (nw == 0 && W) memset(out->ts + (size_t)i * W * 2, 0, (size_t)W * 2 * sizeof(double));
+        out->n_ts[i] = nw;
+        it->has_ts = nw > 0;
+        if (nw > 0) { it->ts[0] = out->ts[(size_t)i * W * 2]; it->ts[1] = out->ts[(size_t)i * W * 2 + 1]; }
+        if (task == HERO_TASK_TVC && !it->has_ts) {
+            rc = hero__fail(err, HERO_EMISSING, "%s: record %d (a TVC caption / clip) has no ts window in raw.q_ts, expected its span in seconds", P, r);
+            goto fail;
+        }
+        i++;
+    }
+#undef HERO__G
+    HERO_FREE(nts_rec); HERO_FREE(type_rec); HERO_FREE(aoff);
+    return HERO_OK;
+fail:
+    HERO_FREE(nts_rec); HERO_FREE(type_rec); HERO_FREE(aoff);
+    hero_ft_items_free(out);
+    return rc;
 }
 
 /* ================= tensor files: common ================= */
@@ -15322,6 +15593,432 @@ HERODEF const char *hero_tvr_metric_key(char *buf, size_t cap, hero_tvr_task tas
     if (task == HERO_TVR_VR) snprintf(buf, cap, "%sr%d", head, ks[k]);
     else snprintf(buf, cap, "%s%s-r%d", head, thds[iou], ks[k]);
     return buf;
+}
+
+/* ---- TVC caption metrics: pycocoevalcap's Bleu(4), Rouge, Cider as eval/tvc.py calls them ---- */
+
+/* n-gram (up to 4 word ids, -1 padded) -> value, kept in insertion order (Python dict order) */
+typedef struct hero__ngt {
+    int32_t (*key)[4];
+    double *val;
+    int32_t *slot;   /* index + 1; 0 = empty */
+    int n, cap, nslot, mask;
+} hero__ngt;
+
+static void hero__ngt_free(hero__ngt *t) {
+    HERO_FREE(t->key); HERO_FREE(t->val); HERO_FREE(t->slot);
+    memset(t, 0, sizeof(*t));
+}
+
+/* empty the table, room for `items` keys (items <= 2^28, checked by the caller) */
+static int hero__ngt_reset(hero__ngt *t, int items) {
+    int ns = 16;
+    if (items < 1) items = 1;
+    while (ns < 2 * items) ns *= 2;
+    if (items > t->cap) {
+        HERO_FREE(t->key); HERO_FREE(t->val);
+        t->key = (int32_t (*)[4])HERO_MALLOC((size_t)items * sizeof(*t->key));
+        t->val = (double *)HERO_MALLOC((size_t)items * sizeof(double));
+        t->cap = (t->key && t->val) ? items : 0;
+        if (!t->cap) return HERO_ENOMEM;
+    }
+    if (ns > t->nslot) {
+        HERO_FREE(t->slot);
+        t->slot = (int32_t *)HERO_MALLOC((size_t)ns * sizeof(int32_t));
+        t->nslot = t->slot ? ns : 0;
+        if (!t->slot) return HERO_ENOMEM;
+    }
+    memset(t->slot, 0, (size_t)ns * sizeof(int32_t));
+    t->mask = ns - 1;
+    t->n = 0;
+    return HERO_OK;
+}
+
+static uint32_t hero__ngt_hash(const int32_t *k) {
+    uint64_t h = 1469598103934665603ULL;
+    int i;
+    for (i = 0; i < 4; i++) { h ^= (uint32_t)k[i]; h *= 1099511628211ULL; h ^= h >> 29; }
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+static int hero__ngt_find(const hero__ngt *t, const int32_t *k) {
+    uint32_t i = hero__ngt_hash(k) & (uint32_t)t->mask;
+    while (t->slot[i]) {
+        int j = t->slot[i] - 1;
+        if (!memcmp(t->key[j], k, sizeof(t->key[j]))) return j;
+        i = (i + 1) & (uint32_t)t->mask;
+    }
+    return -1;
+}
+
+/* add v to key k (appended with v when new); room was reserved by hero__ngt_reset */
+static int hero__ngt_add(hero__ngt *t, const int32_t *k, double v) {
+    uint32_t i = hero__ngt_hash(k) & (uint32_t)t->mask;
+    while (t->slot[i]) {
+        int j = t->slot[i] - 1;
+        if (!memcmp(t->key[j], k, sizeof(t->key[j]))) { t->val[j] += v; return j; }
+        i = (i + 1) & (uint32_t)t->mask;
+    }
+    memcpy(t->key[t->n], k, sizeof(t->key[0]));
+    t->val[t->n] = v;
+    t->slot[i] = ++t->n;
+    return t->n - 1;
+}
+
+static int hero__ngt_order(const int32_t *k) { return k[3] >= 0 ? 4 : k[2] >= 0 ? 3 : k[1] >= 0 ? 2 : 1; }
+
+/* precook: the counts of the 1..4-grams of w[len], in Python's order (n outer, position inner) */
+static int hero__ngt_cook(hero__ngt *t, const int32_t *w, int len) {
+    int k, i, j, rc = hero__ngt_reset(t, 4 * len);
+    if (rc) return rc;
+    for (k = 1; k <= 4; k++)
+        for (i = 0; i + k <= len; i++) {
+            int32_t key[4] = {-1, -1, -1, -1};
+            for (j = 0; j < k; j++) key[j] = w[i + j];
+            hero__ngt_add(t, key, 1.0);
+        }
+    return HERO_OK;
+}
+
+/* interned words (pointers into the caller's strings) */
+typedef struct hero__cmw {
+    const char **p;
+    int32_t *len, *slot;
+    int n, mask;
+} hero__cmw;
+
+static int32_t hero__cmw_id(hero__cmw *d, const char *s, int32_t len) {
+    uint64_t h = 1469598103934665603ULL;
+    uint32_t i;
+    int32_t j;
+    for (j = 0; j < len; j++) { h ^= (unsigned char)s[j]; h *= 1099511628211ULL; }
+    i = (uint32_t)(h ^ (h >> 32)) & (uint32_t)d->mask;
+    while (d->slot[i]) {
+        int32_t k = d->slot[i] - 1;
+        if (d->len[k] == len && !memcmp(d->p[k], s, (size_t)len)) return k;
+        i = (i + 1) & (uint32_t)d->mask;
+    }
+    d->p[d->n] = s;
+    d->len[d->n] = len;
+    d->slot[i] = d->n + 1;
+    return d->n++;
+}
+
+/* Python's str.split() whitespace, for ASCII */
+static int hero__cm_space(unsigned char c) { return c == ' ' || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f); }
+
+/* split s into word ids: ws = str.split() (runs of whitespace, none empty), else str.split(" ") */
+static int32_t hero__cm_split(hero__cmw *d, const char *s, int ws, int32_t *out) {
+    int32_t n = 0;
+    size_t i = 0, st;
+    if (ws) {
+        for (;;) {
+            while (s[i] && hero__cm_space((unsigned char)s[i])) i++;
+            if (!s[i]) break;
+            st = i;
+            while (s[i] && !hero__cm_space((unsigned char)s[i])) i++;
+            out[n++] = hero__cmw_id(d, s + st, (int32_t)(i - st));
+        }
+    } else {
+        for (st = 0;; i++)
+            if (!s[i] || s[i] == ' ') {
+                out[n++] = hero__cmw_id(d, s + st, (int32_t)(i - st));
+                if (!s[i]) break;
+                st = i + 1;
+            }
+    }
+    return n;
+}
+
+static int hero__cm_lcs(const int32_t *a, int na, const int32_t *b, int nb, int32_t *row) {
+    int i, j;
+    for (j = 0; j <= nb; j++) row[j] = 0;
+    for (i = 1; i <= na; i++) {
+        int32_t diag = 0; /* lengths[i-1][j-1] */
+        for (j = 1; j <= nb; j++) {
+            int32_t up = row[j], v;
+            v = a[i - 1] == b[j - 1] ? diag + 1 : (up > row[j - 1] ? up : row[j - 1]);
+            diag = up;
+            row[j] = v;
+        }
+    }
+    return row[nb];
+}
+
+HERODEF int hero_caption_score(hero_caption_metrics *out, int n_clips, const char *const *hyps, const int *n_refs,
+                                 const char *const *refs, hero_error *err) {
+    const double tiny = 1e-15, small = 1e-9, e_np = 2.718281828459045, b2 = 1.2 * 1.2;
+    hero__cmw d;
+    hero__ngt T, R, H, DF;
+    size_t bytes = 0, l;
+    int64_t n_sent = 0, r0, c;
+    int32_t *ws = NULL, *sp = NULL, *row = NULL, *wlen = NULL, *slen = NULL;
+    int64_t *woff = NULL, *soff = NULL;
+    int64_t correct[4] = {0, 0, 0, 0}, guess[4] = {0, 0, 0, 0}, testlen = 0, reflen = 0;
+    double rouge_sum = 0, cider_sum = 0, bleu = 1, ratio, ref_len;
+    int64_t s, total_ws = 0, max_sp = 1;
+    int k, rc = HERO_OK;
+    memset(&d, 0, sizeof(d));
+    memset(&T, 0, sizeof(T)); memset(&R, 0, sizeof(R)); memset(&H, 0, sizeof(H)); memset(&DF, 0, sizeof(DF));
+    if (!out) return hero__fail(err, HERO_EINVAL, "hero_caption_score: out is NULL");
+    memset(out, 0, sizeof(*out));
+    if (n_clips < 1 || n_clips > HERO__DAT_MAXDIM || !hyps || !n_refs || !refs)
+        return hero__fail(err, HERO_EINVAL, "hero_caption_score: need n_clips >= 1 (got %d), hyps, n_refs and refs", n_clips);
+    for (c = 0; c < n_clips; c++) {
+        if (n_refs[c] < 1 || n_refs[c] > HERO__DAT_MAXDIM)
+            return hero__fail(err, HERO_EINVAL, "hero_caption_score: clip %lld has %d references, expected >= 1", (long long)c, n_refs[c]);
+        if (!hyps[c]) return hero__fail(err, HERO_EINVAL, "hero_caption_score: the hypothesis of clip %lld is NULL", (long long)c);
+        n_sent += 1 + n_refs[c];
+        if (n_sent > (1 << 24)) return hero__fail(err, HERO_ELIMIT, "hero_caption_score: more than 2^24 captions");
+    }
+    /* sentence s: hypotheses 0..n_clips-1, then the references in order */
+    for (s = 0; s < n_sent; s++) {
+        const char *x = s < n_clips ? hyps[s] : refs[s - n_clips];
+        if (!x) return hero__fail(err, HERO_EINVAL, "hero_caption_score: reference %lld is NULL", (long long)(s - n_clips));
+        l = strlen(x);
+        if (l > ((size_t)1 << 26) || bytes + l > ((size_t)1 << 26))
+            return hero__fail(err, HERO_ELIMIT, "hero_caption_score: more than 2^26 bytes of captions");
+        bytes += l;
+    }
+    /* words: at most bytes + one empty token per sentence (str.split(" ")) */
+    {
+        size_t cap = bytes + (size_t)n_sent + 1, ns = 16;
+        while (ns < 2 * cap) ns *= 2;
+        d.p = (const char **)HERO_MALLOC(cap * sizeof(char *));
+        d.len = (int32_t *)HERO_MALLOC(cap * sizeof(int32_t));
+        d.slot = (int32_t *)hero__dat_zalloc(ns, sizeof(int32_t));
+        d.mask = (int)(ns - 1);
+        ws = (int32_t *)HERO_MALLOC(cap * sizeof(int32_t));
+        sp = (int32_t *)HERO_MALLOC(cap * sizeof(int32_t));
+        woff = (int64_t *)HERO_MALLOC((size_t)n_sent * sizeof(int64_t));
+        soff = (int64_t *)HERO_MALLOC((size_t)n_sent * sizeof(int64_t));
+        wlen = (int32_t *)HERO_MALLOC((size_t)n_sent * sizeof(int32_t));
+        slen = (int32_t *)HERO_MALLOC((size_t)n_sent * sizeof(int32_t));
+        if (!d.p || !d.len || !d.slot || !ws || !sp || !woff || !soff || !wlen || !slen) { rc = HERO_ENOMEM; goto oom; }
+        for (s = 0, total_ws = 0, r0 = 0; s < n_sent; s++) {
+            const char *x = s < n_clips ? hyps[s] : refs[s - n_clips];
+            woff[s] = total_ws;
+            wlen[s] = hero__cm_split(&d, x, 1, ws + total_ws);
+            total_ws += wlen[s];
+            soff[s] = r0;
+            slen[s] = hero__cm_split(&d, x, 0, sp + r0);
+            r0 += slen[s];
+            if (slen[s] > max_sp) max_sp = slen[s];
+        }
+        if (!(row = (int32_t *)HERO_MALLOC(((size_t)max_sp + 1) * sizeof(int32_t)))) { rc = HERO_ENOMEM; goto oom; }
+    }
+    if ((rc = hero__ngt_reset(&DF, (int)(4 * (total_ws + 1)))) != 0) goto oom;
+    /* BLEU counts, the reference n-gram sets (CIDEr's document frequency), ROUGE-L */
+    for (c = 0, r0 = n_clips; c < n_clips; r0 += n_refs[c], c++) {
+        const int32_t *h = ws + woff[c];
+        int hl = wlen[c], j, r, best = -1;
+        int64_t refw = 0;
+        double pmax = 0, rmax = 0;
+        for (r = 0; r < n_refs[c]; r++) refw += wlen[r0 + r];
+        if ((rc = hero__ngt_reset(&T, (int)(4 * refw))) != 0) goto oom;
+        for (r = 0; r < n_refs[c]; r++) {
+            int rl = wlen[r0 + r];
+            if ((rc = hero__ngt_cook(&R, ws + woff[r0 + r], rl)) != 0) goto oom;
+            for (j = 0; j < R.n; j++) {
+                int t = hero__ngt_find(&T, R.key[j]);
+                if (t < 0) hero__ngt_add(&T, R.key[j], R.val[j]);
+                else if (R.val[j] > T.val[t]) T.val[t] = R.val[j];
+            }
+            /* 'closest': min((abs(l - testlen), l)) */
+            if (best < 0 || abs(rl - hl) < abs(best - hl) || (abs(rl - hl) == abs(best - hl) && rl < best)) best = rl;
+        }
+        for (j = 0; j < T.n; j++) hero__ngt_add(&DF, T.key[j], 1.0);
+        if ((rc = hero__ngt_cook(&H, h, hl)) != 0) goto oom;
+        for (j = 0; j < H.n; j++) {
+            int t = hero__ngt_find(&T, H.key[j]);
+            double m = t < 0 ? 0 : T.val[t];
+            correct[hero__ngt_order(H.key[j]) - 1] += (int64_t)(m < H.val[j] ? m : H.val[j]);
+        }
+        for (k = 0; k < 4; k++) guess[k] += hl - k > 0 ? hl - k : 0;
+        testlen += hl;
+        reflen += best;
+        /* ROUGE-L (Rouge.calc_score) */
+        for (r = 0; r < n_refs[c]; r++) {
+            const int32_t *a = sp + soff[c], *b = sp + soff[r0 + r];
+            int na = slen[c], nb = slen[r0 + r];
+            int lcs = na >= nb ? hero__cm_lcs(a, na, b, nb, row) : hero__cm_lcs(b, nb, a, na, row);
+            double p = lcs / (double)na, q = lcs / (double)nb;
+            if (r == 0 || p > pmax) pmax = p;
+            if (r == 0 || q > rmax) rmax = q;
+        }
+        rouge_sum += (pmax != 0 && rmax != 0) ? ((1 + b2) * pmax * rmax) / (rmax + b2 * pmax) : 0.0;
+    }
+    /* BleuScorer.compute_score(option='closest') */
+    ratio = ((double)testlen + tiny) / ((double)reflen + small);
+    for (k = 0; k < 4; k++) {
+        bleu *= ((double)correct[k] + tiny) / ((double)guess[k] + small);
+        out->bleu[k] = pow(bleu, 1.0 / (k + 1));
+    }
+    if (ratio < 1)
+        for (k = 0; k < 4; k++) out->bleu[k] *= exp(1 - 1 / ratio);
+    out->rouge_l = rouge_sum / n_clips;
+    /* CiderScorer.compute_cider */
+    ref_len = log((double)n_clips);
+    for (c = 0, r0 = n_clips; c < n_clips; r0 += n_refs[c], c++) {
+        double vh_norm[4] = {0, 0, 0, 0}, score[4] = {0, 0, 0, 0}, *vh, avg;
+        int64_t lh = 0;
+        int j, r;
+        if ((rc = hero__ngt_cook(&H, ws + woff[c], wlen[c])) != 0) goto oom;
+        vh = H.val; /* tf -> tf-idf in place */
+        for (j = 0; j < H.n; j++) {
+            int t = hero__ngt_find(&DF, H.key[j]), o = hero__ngt_order(H.key[j]);
+            double df = log(t < 0 || DF.val[t] < 1.0 ? 1.0 : DF.val[t]);
+            if (o == 2) lh += (int64_t)vh[j];
+            vh[j] = vh[j] * (ref_len - df);
+            vh_norm[o - 1] += pow(vh[j], 2);
+        }
+        for (k = 0; k < 4; k++) vh_norm[k] = sqrt(vh_norm[k]);
+        for (r = 0; r < n_refs[c]; r++) {
+            double vr_norm[4] = {0, 0, 0, 0}, val[4] = {0, 0, 0, 0}, delta;
+            int64_t lr = 0;
+            if ((rc = hero__ngt_cook(&R, ws + woff[r0 + r], wlen[r0 + r])) != 0) goto oom;
+            for (j = 0; j < R.n; j++) {
+                int t = hero__ngt_find(&DF, R.key[j]), o = hero__ngt_order(R.key[j]);
+                double df = log(t < 0 || DF.val[t] < 1.0 ? 1.0 : DF.val[t]);
+                if (o == 2) lr += (int64_t)R.val[j];
+                R.val[j] = R.val[j] * (ref_len - df);
+                vr_norm[o - 1] += pow(R.val[j], 2);
+            }
+            for (k = 0; k < 4; k++) vr_norm[k] = sqrt(vr_norm[k]);
+            delta = (double)(lh - lr);
+            for (k = 0; k < 4; k++) {
+                for (j = 0; j < H.n; j++) {
+                    int t;
+                    double wr;
+                    if (hero__ngt_order(H.key[j]) != k + 1) continue;
+                    t = hero__ngt_find(&R, H.key[j]);
+                    wr = t < 0 ? 0.0 : R.val[t];
+                    val[k] += (vh[j] < wr ? vh[j] : wr) * wr;
+                }
+                if (vh_norm[k] != 0 && vr_norm[k] != 0) val[k] /= vh_norm[k] * vr_norm[k];
+                val[k] *= pow(e_np, -(delta * delta) / (2 * 6.0 * 6.0));
+                score[k] += val[k];
+            }
+        }
+        avg = (((score[0] + score[1]) + score[2]) + score[3]) / 4;
+        avg /= n_refs[c];
+        avg *= 10.0;
+        cider_sum += avg;
+    }
+    out->cider = cider_sum / n_clips;
+oom:
+    if (rc == HERO_ENOMEM) {
+        memset(out, 0, sizeof(*out));
+        rc = hero__fail(err, HERO_ENOMEM, "hero_caption_score: out of memory (%zu bytes of captions)", bytes);
+    }
+    hero__ngt_free(&T); hero__ngt_free(&R); hero__ngt_free(&H); hero__ngt_free(&DF);
+    HERO_FREE(d.p); HERO_FREE(d.len); HERO_FREE(d.slot);
+    HERO_FREE(ws); HERO_FREE(sp); HERO_FREE(row); HERO_FREE(woff); HERO_FREE(soff); HERO_FREE(wlen); HERO_FREE(slen);
+    return rc;
+}
+
+/* ---- hero_caption_tokenize: an approximation of TVCEval's PTBTokenizer step ---- */
+
+typedef struct hero__ctw { char *o; size_t cap, n; } hero__ctw;
+
+/* the PUNCTUATIONS of ptbtokenizer.py, plus what PTB turns into them (quotes, brackets) */
+static int hero__ct_dropped(const char *t, size_t n) {
+    static const char *const drop[] = {"''", "'", "``", "`", ".", "?", "!", ",", ":", "-", "--", "...", ";",
+                                       "\"", "(", ")", "[", "]", "{", "}", NULL};
+    int i;
+    for (i = 0; drop[i]; i++)
+        if (strlen(drop[i]) == n && !memcmp(drop[i], t, n)) return 1;
+    return 0;
+}
+
+static void hero__ct_emit(hero__ctw *w, const char *t, size_t n) {
+    size_t i;
+    if (!n || hero__ct_dropped(t, n)) return;
+    if (w->n) { if (w->n + 1 < w->cap) w->o[w->n] = ' '; w->n++; }
+    for (i = 0; i < n; i++, w->n++)
+        if (w->n + 1 < w->cap) w->o[w->n] = t[i];
+}
+
+/* a word without separable punctuation: split off n't / 's 're 've 'll 'd 'm */
+static void hero__ct_word(hero__ctw *w, const char *t, size_t n) {
+    static const char *const cl[] = {"'s", "'re", "'ve", "'ll", "'d", "'m", NULL};
+    int i;
+    if (n > 3 && !memcmp(t + n - 3, "n't", 3)) { hero__ct_emit(w, t, n - 3); hero__ct_emit(w, t + n - 3, 3); return; }
+    for (i = 0; cl[i]; i++) {
+        size_t k = strlen(cl[i]);
+        if (n > k && !memcmp(t + n - k, cl[i], k)) { hero__ct_emit(w, t, n - k); hero__ct_emit(w, t + n - k, k); return; }
+    }
+    hero__ct_emit(w, t, n);
+}
+
+static int hero__ct_digit(char c) { return c >= '0' && c <= '9'; }
+static int hero__ct_alpha(char c) { return c >= 'a' && c <= 'z'; }
+
+/* one whitespace-free chunk t[n] (lower case) */
+static void hero__ct_chunk(hero__ctw *w, const char *t, size_t n) {
+    static const char *const abbr[] = {"mr.", "mrs.", "ms.", "dr.", "st.", "jr.", "sr.", "vs.", "prof.", "etc.", "inc.", NULL};
+    size_t a = 0, b = n, i, st;
+    int changed = 1;
+    while (a < b && strchr("\"'`([{", t[a])) a++;                  /* leading quotes / brackets */
+    while (changed && a < b) {                                      /* trailing punctuation */
+        char c = t[b - 1];
+        changed = 0;
+        if (strchr("\"'`)]},;:?!", c)) { b--; changed = 1; }
+        else if (c == '.') {
+            size_t k;
+            int keep = 0;
+            if (b - a >= 3 && t[b - 2] == '.' && t[b - 3] == '.') { b -= 3; changed = 1; continue; }
+            for (k = 0; abbr[k]; k++)
+                if (strlen(abbr[k]) == b - a && !memcmp(abbr[k], t + a, b - a)) keep = 1;
+            for (k = a; k + 1 < b; k++)
+                if (t[k] == '.' && k > a && hero__ct_alpha(t[k - 1])) keep = 1; /* u.s. a.m. */
+            if (!keep) { b--; changed = 1; }
+        }
+    }
+    /* inside: split on the characters PTB always separates */
+    for (i = a, st = a; i <= b; i++) {
+        char c = i < b ? t[i] : ' ';
+        int cut = 0, keep = 0;
+        size_t len = 1;
+        if (i == b) cut = 1;
+        else if (strchr("\"()[]{}?!;", c)) cut = 1;
+        else if (strchr("$%#", c)) { cut = 1; keep = 1; }
+        else if ((c == ',' || c == ':') && !(i > a && i + 1 < b && hero__ct_digit(t[i - 1]) && hero__ct_digit(t[i + 1]))) cut = 1;
+        else if (c == '-' && i + 1 < b && t[i + 1] == '-') { cut = 1; len = 2; }
+        else if (c == '.' && i + 2 < b && t[i + 1] == '.' && t[i + 2] == '.') { cut = 1; len = 3; }
+        if (!cut) continue;
+        if (i > st) hero__ct_word(w, t + st, i - st);
+        if (keep) hero__ct_emit(w, t + i, 1);
+        if (i < b) i += len - 1;
+        st = i + 1;
+    }
+}
+
+HERODEF size_t hero_caption_tokenize(const char *in, char *out, size_t cap) {
+    hero__ctw w;
+    char *buf;
+    size_t n, i, st;
+    w.o = out;
+    w.cap = out ? cap : 0;
+    w.n = 0;
+    if (out && cap) out[0] = 0;
+    if (!in) return 0;
+    n = strlen(in);
+    if (!(buf = (char *)HERO_MALLOC(n + 1))) return 0;
+    for (i = 0; i < n; i++) { /* _remove_nonascii, -lowerCase */
+        unsigned char c = (unsigned char)in[i];
+        buf[i] = c >= 128 ? ' ' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
+    }
+    buf[n] = 0;
+    for (i = 0; i < n;) {
+        while (i < n && hero__cm_space((unsigned char)buf[i])) i++;
+        st = i;
+        while (i < n && !hero__cm_space((unsigned char)buf[i])) i++;
+        if (i > st) hero__ct_chunk(&w, buf + st, i - st);
+    }
+    HERO_FREE(buf);
+    if (out && cap) out[w.n < cap ? w.n : cap - 1] = 0;
+    return w.n;
 }
 
 HERODEF int hero_tvr_eval(hero_tvr_metrics *out, hero_tvr_task task, const hero_tvr_sub *sub, const hero_tvr_gt *gt,

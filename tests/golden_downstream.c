@@ -831,7 +831,8 @@ static void ds_check_rebuild(golden_ctx *g, const hero_model *m, const char *tas
         }
         if (ts) { it->ts[0] = ts[2 * q]; it->ts[1] = ts[2 * q + 1]; }
     }
-    if (golden_batch_options(&o, tf, m->cfg.V, &err) || hero_corpus_read(&gv, tf, &err) ||
+    if (golden_batch_options(&o, tf, m->cfg.V, &err) || (o.keep_all_subs = !strcmp(task, "vr"), 0) || /* VrSubTokLmdb */
+        hero_corpus_read(&gv, tf, &err) ||
         hero_build_ft_batch(&b, kind, gv.videos, gv.n_videos, items, (int)nq, iv, &o, &err)) {
         report_msg(g, task, "batch-from-raw", err.msg);
         goto done;

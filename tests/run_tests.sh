@@ -55,12 +55,12 @@ run "gradient checks (finite differences)" "$BUILD/test_ops" tests/golden/tiny
 run_nogemm "file formats (JSON, safetensors, torch.save, npy/npz)" "$BUILD/test_formats"
 run_nogemm "batch building (official collate)" "$BUILD/test_batch"
 run "training: resume, non-finite, atomic save" "$BUILD/test_train" tests/golden/tiny
-run "fine-tuning trainer: VCMR, VR, video QA, VIOLIN, TVC updates, lr_mul, resume bit for bit, bad inputs" "$BUILD/test_finetune" tests/golden/tiny-downstream
+run "fine-tuning trainer: VCMR, VR, video QA, VIOLIN, TVC updates, lr_mul, resume bit for bit, bad inputs; VR no-cut batches; items from query files" "$BUILD/test_finetune" tests/golden/tiny-downstream
 run_nogemm "tokenizer unit tests" "$BUILD/test_tokenizer_unit"
 run "initialisation (random, RoBERTa)" "$BUILD/test_init" tests/golden/tiny
 run_nogemm "tools: hero_inspect, hero_convert" bash tests/test_tools.sh "$BUILD"
 run_nogemm "media: subtitles, normalisation, alignment, features, ranking" "$BUILD/test_media"
-run_nogemm "official retrieval metrics (submission rows, cut, NMS, recall)" "$BUILD/test_eval"
+run_nogemm "official retrieval metrics (submission rows, cut, NMS, recall), TVC caption metrics" "$BUILD/test_eval"
 # tests/golden/tiny-downstream: tvr_eval (the metric code alone), then the fine-tuning models vcmr, vcmr_hard,
 # vr (training step + full evaluation + metrics), videoqa, violin, tvc (training step + greedy decoding)
 run "golden parity, official metric code (tvr_eval) and fine-tuning tasks (vcmr, vcmr_hard, vr, videoqa, violin, tvc)" "$BUILD/hero_golden" --threads 1 --expect 1110 --expect-skip 0 tests/golden/tiny-downstream

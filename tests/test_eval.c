@@ -6,6 +6,9 @@
    How2QA, TVC JSONL) on real-format files and hostile lines. The golden parity of the same functions is hero_golden's tvr_eval lines
    (tests/golden/tiny-downstream/tvr_eval.safetensors).
 
+   The TVC caption metrics (hero_caption_score: BLEU-1..4, ROUGE-L, CIDEr-D) against the
+   official repo's pycocoevalcap scorers, and the caption tokenization approximation.
+
    Expected values marked "numpy" were computed with the official functions under numpy 1.24.
 
    Build: gcc -std=c99 -O2 -Wall -Wextra -Wpedantic tests/test_eval.c -o build/test_eval -lm
@@ -652,6 +655,88 @@ done:
     hero_tensorfile_close(&tf);
 }
 
+/* TVC caption metrics (hero_caption_score) against the scorers eval/tvc.py uses: expected values
+   printed (repr) by the official repo's eval/pycocoevalcap bleu / rouge / cider modules run under
+   Python 3 + numpy 1.24 on exactly these strings (Bleu(4), Rouge(), Cider() .compute_score with
+   gts = {i: refs}, res = {i: [hyp]}). Cases: an empty hypothesis, repeated n-grams (clipping),
+   'closest' reference-length ties, a double space (ROUGE-L's split(" ") keeps the empty token),
+   a clip with 4 references; then one clip with one reference (CIDEr's log(1) = 0 idf, BLEU over
+   a longer hypothesis). */
+static int near_rel(double a, double b, double tol) { return fabs(a - b) <= tol * (fabs(b) > 1e-300 ? fabs(b) : 1); }
+
+static void test_caption_metrics(void) {
+    static const char *const hyps[8] = {
+        "he opens the door", "she sits on the couch next to him", "", "the the the the", "leonard says hi to penny",
+        "a man and a woman talk in the kitchen while a man cooks", "sheldon  points at the board", "they leave"};
+    static const int n_refs[8] = {3, 2, 1, 2, 4, 2, 2, 2};
+    static const char *const refs[18] = {
+        "he opens the door and leaves", "a man opens a door", "he walks to the door",
+        "she sits down on the couch", "the woman sits next to the man on the couch",
+        "someone talks",
+        "the cat sat on the mat", "the the",
+        "leonard says hello to penny", "leonard greets penny at the door", "penny says hi", "leonard waves",
+        "a man and a woman talk", "two people talk in the kitchen",
+        "sheldon points at the white board", "sheldon explains the board to leonard",
+        "they leave the room together", "they go"};
+    static const double want[6] = {0.8292682926627009, 0.7650920556554243, 0.6201338462350259, 0.5109131318806885,
+                                   0.6441689459678381, 2.1917429694263566}; /* Bleu_1..4, ROUGE_L, CIDEr (Python) */
+    static const double want1[6] = {0.7142857141836736, 0.6900655592355586, 0.6586337558964865, 0.6147881528345279,
+                                    0.8591549295774649, 0.0};
+    static const char *const h1[1] = {"a b c d e f g"}, *const r1[1] = {"a b c d e"};
+    static const int n1[1] = {1};
+    hero_caption_metrics m;
+    hero_error err;
+    const char *bad_refs[2] = {"x", NULL};
+    int rc, k, ok;
+    char buf[256];
+    size_t n;
+    rc = hero_caption_score(&m, 8, hyps, n_refs, refs, &err);
+    ok = rc == 0;
+    for (k = 0; ok && k < 4; k++) ok = near_rel(m.bleu[k], want[k], 1e-12);
+    ok = ok && near_rel(m.rouge_l, want[4], 1e-12) && near_rel(m.cider, want[5], 1e-12);
+    check(ok, "caption metrics: BLEU-1..4, ROUGE-L, CIDEr-D = pycocoevalcap's (8 clips, 1e-12)",
+          "rc %d (%s): bleu %.17g %.17g %.17g %.17g rouge %.17g cider %.17g", rc, rc ? err.msg : "", m.bleu[0], m.bleu[1], m.bleu[2],
+          m.bleu[3], m.rouge_l, m.cider);
+    rc = hero_caption_score(&m, 1, h1, n1, r1, &err);
+    ok = rc == 0;
+    for (k = 0; ok && k < 4; k++) ok = near_rel(m.bleu[k], want1[k], 1e-12);
+    ok = ok && near_rel(m.rouge_l, want1[4], 1e-12) && m.cider == 0;
+    check(ok, "caption metrics: one clip, one reference (CIDEr 0: log(1) idf), hypothesis longer than the reference",
+          "rc %d: bleu %.17g %.17g %.17g %.17g rouge %.17g cider %.17g", rc, m.bleu[0], m.bleu[1], m.bleu[2], m.bleu[3], m.rouge_l, m.cider);
+    /* hostile arguments */
+    rc = hero_caption_score(&m, 0, hyps, n_refs, refs, &err);
+    check(rc == HERO_EINVAL, "caption metrics: 0 clips refused", "rc %d", rc);
+    {
+        int nr0[1] = {0};
+        rc = hero_caption_score(&m, 1, hyps, nr0, refs, &err);
+        check(rc == HERO_EINVAL && strstr(err.msg, "clip 0"), "caption metrics: a clip without references refused (named)", "rc %d %s", rc, err.msg);
+    }
+    {
+        int nr2[1] = {2};
+        rc = hero_caption_score(&m, 1, hyps, nr2, bad_refs, &err);
+        check(rc == HERO_EINVAL && strstr(err.msg, "reference 1"), "caption metrics: a NULL reference refused (named)", "rc %d %s", rc, err.msg);
+    }
+    /* the tokenization approximation */
+    {
+        static const char *const in[5] = {"He's walking to the door.", "Sheldon doesn't sit, he stands!",
+                                          "Leonard (in a red shirt) says \"hi\" to Penny...", "It costs $3.50 at 5:30 in the U.S.",
+                                          "  The  CAFÉ can't -- won't open;  "};
+        static const char *const exp_[5] = {"he 's walking to the door", "sheldon does n't sit he stands",
+                                            "leonard in a red shirt says hi to penny", "it costs $ 3.50 at 5:30 in the u.s.",
+                                            "the caf ca n't wo n't open"};
+        int i;
+        ok = 1;
+        for (i = 0; i < 5 && ok; i++) {
+            n = hero_caption_tokenize(in[i], buf, sizeof(buf));
+            ok = n == strlen(exp_[i]) && !strcmp(buf, exp_[i]);
+            if (!ok) printf("   tokenize \"%s\" -> \"%s\", expected \"%s\"\n", in[i], buf, exp_[i]);
+        }
+        n = hero_caption_tokenize("Sheldon sits", buf, 5);
+        ok = ok && n == 12 && !strcmp(buf, "shel");
+        check(ok, "caption tokenization (PTB approximation): clitics, punctuation dropped, numbers, abbreviations, truncation", "see above");
+    }
+}
+
 int main(void) {
     test_rows();
     test_flat();
@@ -664,6 +749,7 @@ int main(void) {
     test_annotations_hostile();
     test_annotation_gt();
     test_vcmr_golden();
+    test_caption_metrics();
     printf("%d passed, %d failed\n", g_pass, g_fail);
     return g_fail ? 1 : 0;
 }

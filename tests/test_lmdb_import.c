@@ -17,6 +17,8 @@
 
    Build: make build/test_lmdb_import (needs liblmdb-dev libmsgpack-dev liblz4-dev)
    Run:   build/test_lmdb_import build/hero_lmdb_import [TMPDIR]
+   The imports are then read back with hero_ft_items_read and compared with the items the JSONL
+   annotations of the same records give (hero_ann_parse).
    Prints PASS / FAIL lines and "N passed, M failed"; exit 1 on any failure. */
 #define _POSIX_C_SOURCE 200809L /* popen, getpid, mkdir */
 #define HERO_IMPLEMENTATION
@@ -523,6 +525,113 @@ static void test_queries(void) {
     }
 }
 
+/* hero_ft_items_read on the imports: the same items as the JSONL annotations of the same records
+   (hero_ann_parse: video, ts, type, label, candidates; word ids as written to the DB), and a batch */
+static int ids_eq(const int32_t *a, const int *b, int n) {
+    int i;
+    for (i = 0; i < n; i++) if (a[i] != b[i]) return 0;
+    return 1;
+}
+
+static void test_items(void) {
+    static const char *NAMES[NV] = {"v_a", "v_b", "v_c"}; /* the corpus's DB order */
+    char args[3072], out[4096];
+    hero_tensorfile tf, cf;
+    hero_corpus cor;
+    hero_ft_items x;
+    hero_ann_list al;
+    hero_batch b;
+    hero_error err;
+    hero_batch_options o = hero_batch_options_default(112);
+    int rc, ok, v;
+    memset(&cor, 0, sizeof(cor));
+    if (hero_tensorfile_open(&cf, path("corpus.safetensors"), &err) || hero_corpus_read(&cor, &cf, &err)) {
+        check(0, "items: the imported corpus reads", "%s", err.msg);
+        return;
+    }
+    hero_tensorfile_close(&cf);
+    /* TVR: 7000 (video not in the corpus), 7001 (v_c), 7002 (no video) */
+    if (!hero_tensorfile_open(&tf, path("queries.safetensors"), &err)) {
+        static const int q0[3] = {31, 32, 33};
+        static const char J[] = "{\"desc_id\": 7001, \"desc\": \"someone opens a door\", \"vid_name\": \"v_c\", \"ts\": [1.25, 4.5], \"type\": \"vt\"}\n";
+        rc = hero_ft_items_read(&x, &tf, HERO_TASK_VSM, cor.n_videos, &err);
+        ok = rc == 0 && !hero_ann_parse(&al, HERO_ANN_TVR, J, sizeof(J) - 1, "tvr.jsonl", &err);
+        if (ok) {
+            const hero_ann *a = &al.items[0];
+            const hero_ft_item *it = &x.items[0];
+            for (v = 0; v < NV && strcmp(NAMES[v], a->video); v++) {}
+            ok = x.n == 1 && x.n_records == 3 && x.n_skipped == 2 && x.record[0] == 1 && x.max_ts == 4 && x.n_ts[0] == 1 &&
+                 it->video == v && it->len == 3 && ids_eq(it->tokens, q0, 3) && it->has_ts && a->n_ts == 1 &&
+                 it->ts[0] == a->ts[0][0] && it->ts[1] == a->ts[0][1] && x.type[0] == a->type && it->label == -1 && it->n_cand == 0;
+            hero_ann_list_free(&al);
+        }
+        if (ok) {
+            o.max_frames = 100;
+            ok = !hero_build_ft_batch(&b, HERO_TASK_VSM, cor.videos, cor.n_videos, x.items, x.n, 1.5, &o, &err);
+            /* v_c has 5 frames: st = floor(1.25 / 1.5) = 0, ed = min(max(ceil(4.5 / 1.5) - 1, 1), 4) = 2 */
+            if (ok) { ok = b.Nq == 1 && b.q_ids[0] == 0 && b.q_ids[1] == 31 && b.vsm_targets[0] == 0 && b.vsm_targets[1] == 2; hero_batch_free(&b); }
+        }
+        check(ok, "items (VCMR): the imported TVR queries = the JSONL annotation's, records without a corpus video skipped, a batch builds",
+              "%s", rc ? err.msg : "fields differ");
+        if (rc == 0) hero_ft_items_free(&x);
+        hero_tensorfile_close(&tf);
+    }
+    /* TVQA, imported with the corpus this time */
+    snprintf(args, sizeof(args), "queries %s %s --corpus %s", path("txt_db/tvqa_val.db"), path("qa_c.safetensors"), path("corpus.safetensors"));
+    rc = run_tool(args, out, sizeof(out));
+    if (rc == 0 && !hero_tensorfile_open(&tf, path("qa_c.safetensors"), &err)) {
+        static const int q[2] = {41, 42}, al5[5] = {1, 2, 1, 1, 2}, at[7] = {51, 52, 53, 54, 55, 56, 57};
+        static const char J[] =
+            "{\"qid\": 10, \"q\": \"what?\", \"a0\": \"x\", \"a1\": \"y\", \"a2\": \"z\", \"a3\": \"w\", \"a4\": \"u\", \"answer_idx\": 3, \"vid_name\": \"v_b\", \"ts\": \"1.5-3.25\"}\n"
+            "{\"qid\": 11, \"q\": \"what?\", \"a0\": \"x\", \"a1\": \"y\", \"a2\": \"z\", \"a3\": \"w\", \"a4\": \"u\", \"vid_name\": \"v_a\", \"ts\": \"NaN-NaN\"}\n";
+        rc = hero_ft_items_read(&x, &tf, HERO_TASK_VIDEOQA, cor.n_videos, &err);
+        ok = rc == 0 && !hero_ann_parse(&al, HERO_ANN_TVQA, J, sizeof(J) - 1, "tvqa.jsonl", &err) && x.n == 2 && al.n == 2;
+        for (v = 0; ok && v < 2; v++) {
+            const hero_ann *a = &al.items[v];
+            const hero_ft_item *it = &x.items[v];
+            int vi;
+            for (vi = 0; vi < NV && strcmp(NAMES[vi], a->video); vi++) {}
+            ok = it->video == vi && it->len == 2 && ids_eq(it->tokens, q, 2) && it->n_cand == a->n_cand && ids_eq(it->cand_len, al5, 5) &&
+                 ids_eq(it->cand_tokens, at, 7) && it->label == a->label && it->has_ts == (a->n_ts > 0) &&
+                 (!it->has_ts || (it->ts[0] == a->ts[0][0] && it->ts[1] == a->ts[0][1]));
+        }
+        if (rc == 0 && al.items) hero_ann_list_free(&al);
+        if (ok) {
+            ok = !hero_build_ft_batch(&b, HERO_TASK_VIDEOQA, cor.videos, cor.n_videos, x.items, x.n, 1.5, &o, &err);
+            if (ok) { ok = b.n_cand == 5 && b.labels[0] == 3 && b.labels[1] == -1 && b.vsm_targets[2] == -1; hero_batch_free(&b); }
+        }
+        check(ok, "items (video QA): question, 5 candidates, answer, \"st-ed\" / NaN-NaN = the JSONL annotations', a batch builds",
+              "%s", rc ? err.msg : "fields differ");
+        if (rc == 0) hero_ft_items_free(&x);
+        hero_tensorfile_close(&tf);
+    } else {
+        check(0, "items (video QA): import with --corpus", "exit %d: %s", rc, out);
+    }
+    /* TVC: the caption (v_b) and the clip (v_a) */
+    if (!hero_tensorfile_open(&tf, path("tvc.safetensors"), &err)) {
+        static const int q0[3] = {31, 32, 33};
+        static const char J[] = "{\"clip_id\": 78, \"vid_name\": \"v_a\", \"ts\": [1, 3], \"duration\": 5, \"descs\": []}\n";
+        rc = hero_ft_items_read(&x, &tf, HERO_TASK_TVC, cor.n_videos, &err);
+        ok = rc == 0 && !hero_ann_parse(&al, HERO_ANN_TVC, J, sizeof(J) - 1, "tvc.jsonl", &err);
+        if (ok) {
+            const hero_ann *a = &al.items[0];
+            ok = x.n == 2 && x.items[0].video == 1 && x.items[0].len == 3 && ids_eq(x.items[0].tokens, q0, 3) &&
+                 x.items[0].ts[0] == 0.5 && x.items[0].ts[1] == 2.0 && x.items[1].video == 0 && !strcmp(a->video, "v_a") &&
+                 x.items[1].len == 0 && x.items[1].ts[0] == a->ts[0][0] && x.items[1].ts[1] == a->ts[0][1];
+            hero_ann_list_free(&al);
+        }
+        if (ok) {
+            o.max_txt_len = 60;
+            ok = !hero_build_ft_batch(&b, HERO_TASK_TVC, cor.videos, cor.n_videos, x.items, x.n, 1.5, &o, &err);
+            if (ok) { ok = b.n_caps == 2 && b.cap_ids[0] == 0 && b.cap_ids[1] == 31 && b.clip_vidx[1] == 1; hero_batch_free(&b); }
+        }
+        check(ok, "items (TVC): caption and clip records = the JSONL clip's video and ts, a batch builds", "%s", rc ? err.msg : "fields differ");
+        if (rc == 0) hero_ft_items_free(&x);
+        hero_tensorfile_close(&tf);
+    }
+    hero_corpus_free(&cor);
+}
+
 /* hostile records: the importer must fail cleanly, naming the DB and the key */
 static void test_hostile(void) {
     static const unsigned char huge_array[] = {0x81, 0xa9, 'i', 'n', 'p', 'u', 't', '_', 'i', 'd', 's', 0xdd, 0x7f, 0xff, 0xff, 0xff, 0x01};
@@ -603,6 +712,7 @@ int main(int argc, char **argv) {
     test_corpus("video_db/tv/resnet_slowfast_1.5", 0, "msgpack features");
     test_corpus("video_db/tv/resnet_slowfast_1.5_compressed", 1, "compressed npz features, --f16");
     test_queries();
+    test_items();
     test_hostile();
     if (system(cmd) != 0) printf("(could not remove %s)\n", g_dir);
     printf("%d passed, %d failed\n", g_pass, g_fail);

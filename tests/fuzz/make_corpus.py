@@ -197,6 +197,24 @@ def main():
     ]
     for i, s in enumerate(jl):
         put("jsonl", "j%d.jsonl" % i, bytes([i * 53 % 256, i]) + s)
+    # ---- items: hero_lmdb_import's query layout (byte 0 task, byte 1 corpus size, then the file)
+    def i64(v):
+        return struct.pack("<%dq" % len(v), *v)
+
+    def f64(v):
+        return struct.pack("<%dd" % len(v), *v)
+
+    base = [("raw.q_len", "I64", [3], i64([2, 1, 2])), ("raw.q_tokens", "I64", [5], i64([11, 12, 13, 14, 15])),
+            ("raw.q_vid", "I64", [3], i64([0, -1, 1])), ("raw.target", "I64", [3], i64([1, 0, -1])),
+            ("raw.a_len", "I64", [3, 5], i64([1] * 15)), ("raw.a_tokens", "I64", [15], i64(list(range(20, 35)))),
+            ("raw.q_n_ts", "I64", [3], i64([1, 0, 2])),
+            ("raw.q_ts", "F64", [3, 2, 2], f64([1.5, 3, 0, 0, 0, 4.5, 0, 0, 6, 7.5, 9, 10.5])),
+            ("raw.q_type", "I64", [3], i64([0, 1, 2]))]
+    for t in range(4):
+        put("items", "queries_task%d.safetensors" % t, bytes([t, 2]) + st(base, {"qids": '["a", "b", "c"]'}))
+    golden2d = [("raw.q_len", "I64", [2], i64([1, 2])), ("raw.q_tokens", "I64", [3], i64([5, 6, 7])),
+                ("raw.q_vid", "I64", [2], i64([1, 0])), ("raw.q_ts", "F64", [2, 2], f64([0.5, 2.0, float("nan"), float("nan")]))]
+    put("items", "golden_2d_ts.safetensors", bytes([0, 1]) + st(golden2d))
     total = 0
     for dp, _, fs in os.walk(OUT):
         for f in fs:
