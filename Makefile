@@ -81,7 +81,7 @@ blas-note:
 $(BUILD):
 	@mkdir -p $(BUILD)
 
-$(BUILD)/%: examples/%.c $(HDR) | $(BUILD)
+$(BUILD)/%: examples/%.c $(HDR) examples/example_cli.h | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(ALL_LIBS)
 
 $(BUILD)/%: tests/%.c $(HDR) tests/golden_io.h | $(BUILD)
@@ -234,7 +234,7 @@ $(CUDA_BUILD)/hero.o: $(HDR) | $(CUDA_BUILD)
 $(CUDA_BUILD)/libhero_cuda.a: $(CUDA_BUILD)/hero.o
 	rm -f $@ && ar rcs $@ $<
 
-$(CUDA_BUILD)/%: examples/%.c $(HDR) | $(CUDA_BUILD)
+$(CUDA_BUILD)/%: examples/%.c $(HDR) examples/example_cli.h | $(CUDA_BUILD)
 	$(NVCC) $(NVCCFLAGS) -DHERO_CUDA -x cu $< -o $@ $(CUDA_LIBS)
 
 $(CUDA_BUILD)/hero_golden: tests/hero_golden.c $(HDR) tests/golden_io.h | $(CUDA_BUILD)
@@ -257,7 +257,7 @@ CUDA_EMU_PROGRAMS = $(CUDA_EMU_BUILD)/hero_golden $(CUDA_EMU_BUILD)/test_train $
 $(CUDA_EMU_BUILD):
 	@mkdir -p $(CUDA_EMU_BUILD)
 
-$(CUDA_EMU_BUILD)/%: examples/%.c $(HDR) tests/cuda_emu.h | $(CUDA_EMU_BUILD)
+$(CUDA_EMU_BUILD)/%: examples/%.c $(HDR) examples/example_cli.h tests/cuda_emu.h | $(CUDA_EMU_BUILD)
 	$(CXX) $(CUDA_EMU_FLAGS) $< -o $@ -lm
 
 $(CUDA_EMU_BUILD)/%: tests/%.c $(HDR) tests/cuda_emu.h tests/golden_io.h | $(CUDA_EMU_BUILD)

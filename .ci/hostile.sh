@@ -32,16 +32,7 @@ if ! fuzzer_links; then
 fi
 [ -z "${HERO_CI_INSTALL_ONLY:-}" ] || exit 0 # .ci/run installs every script's packages first
 
-step() { # name, command...
-    local name=$1 t0 rc cpu
-    shift
-    echo "== $name"
-    t0=$(date +%s)
-    "$@" && rc=0 || rc=$?
-    times >"${TMPDIR:-/tmp}/hero_ci_times.$$"; cpu=$(tail -n 1 "${TMPDIR:-/tmp}/hero_ci_times.$$"); rm -f "${TMPDIR:-/tmp}/hero_ci_times.$$"
-    echo "== $name: $([ $rc -eq 0 ] && echo ok || echo "FAILED (exit $rc)") in $(( $(date +%s) - t0 )) s (CPU of the steps so far, user sys: $cpu)"
-    return $rc
-}
+. .ci/step.sh
 
 step "make fuzz FUZZ_SECONDS=$FUZZ_SECONDS" make --no-print-directory fuzz FUZZ_SECONDS="$FUZZ_SECONDS"
 step "make asan" make --no-print-directory asan

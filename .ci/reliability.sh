@@ -15,16 +15,7 @@ if [ "${HERO_CI_APT:-}" != done ] && command -v apt-get >/dev/null 2>&1; then
         libc6-dev-arm64-cross libc6-dev-armhf-cross qemu-user mingw-w64 wine64 >/dev/null
 fi
 [ -z "${HERO_CI_INSTALL_ONLY:-}" ] || exit 0 # .ci/run installs every script's packages first
-step() { # name, command...
-    local name=$1 t0 rc cpu
-    shift
-    echo "== $name"
-    t0=$(date +%s)
-    "$@" && rc=0 || rc=$?
-    times >"${TMPDIR:-/tmp}/hero_ci_times.$$"; cpu=$(tail -n 1 "${TMPDIR:-/tmp}/hero_ci_times.$$"); rm -f "${TMPDIR:-/tmp}/hero_ci_times.$$"
-    echo "== $name: $([ $rc -eq 0 ] && echo ok || echo "FAILED (exit $rc)") in $(( $(date +%s) - t0 )) s (CPU of the steps so far, user sys: $cpu)"
-    return $rc
-}
+. .ci/step.sh
 step "make test-cross (aarch64, armhf under qemu-user)" make --no-print-directory test-cross
 step "make test-windows (mingw-w64, wine64)" make --no-print-directory test-windows
 # every 10th k plus the first and last call of every allocation site (make test-oom alone: every k)

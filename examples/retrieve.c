@@ -55,41 +55,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#define EXAMPLE_NAME "retrieve"
+#include "example_cli.h"
+
 /* ---------------- small utilities ---------------- */
-
-#if defined(__GNUC__)
-__attribute__((noreturn))
-#endif
-static void die(const char *fmt, ...);
-static void die(const char *fmt, ...) {
-    va_list ap;
-    fprintf(stderr, "retrieve: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n");
-    exit(1);
-}
-
-static void *xmalloc(size_t n) {
-    void *p = malloc(n ? n : 1);
-    if (!p) die("out of memory (%zu bytes)", n);
-    return p;
-}
-
-static char *xstrdup(const char *s) {
-    size_t n = strlen(s);
-    char *p = (char *)xmalloc(n + 1);
-    memcpy(p, s, n + 1);
-    return p;
-}
-
-static char *joinpath(const char *a, const char *b) {
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *p = (char *)xmalloc(n);
-    snprintf(p, n, "%s/%s", a, b);
-    return p;
-}
 
 /* a growable string */
 typedef struct { char *s; size_t n, cap; } str;
@@ -109,67 +78,11 @@ static void str_add(str *b, const char *fmt, ...) {
     }
 }
 
-static int is_dir(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* "size:mtime" of a file (its identity for the cache); exits when it does not exist */
 static void file_id(str *b, const char *tag, const char *path) {
     struct stat st;
     if (stat(path, &st) != 0) die("%s: cannot stat (%s)", path, strerror(errno));
     str_add(b, "%s=%lld:%lld", tag, (long long)st.st_size, (long long)st.st_mtime);
-}
-
-static int ends_with(const char *s, const char *suf) {
-    size_t n = strlen(s), m = strlen(suf);
-    return n >= m && strcmp(s + n - m, suf) == 0;
-}
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-/* Sorted file names in dir ending with suffix (NULL list when the dir does not exist). */
-static char **list_dir(const char *dir, const char *suffix, int *n) {
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char **v = NULL;
-    int cap = 0;
-    *n = 0;
-    if (!d) return NULL;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' || !ends_with(e->d_name, suffix) || strlen(e->d_name) == strlen(suffix)) continue;
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 64;
-            v = (char **)realloc(v, (size_t)cap * sizeof(char *));
-            if (!v) die("out of memory");
-        }
-        v[(*n)++] = xstrdup(e->d_name);
-    }
-    closedir(d);
-    if (*n) qsort(v, (size_t)*n, sizeof(char *), cmp_str);
-    return v;
-}
-
-static char *strip_suffix(const char *s, const char *suf) {
-    char *p = xstrdup(s);
-    p[strlen(s) - strlen(suf)] = 0;
-    return p;
-}
-
-static long parse_int(const char *opt, const char *v, long lo, long hi) {
-    char *end;
-    long x;
-    errno = 0;
-    x = strtol(v, &end, 10);
-    if (errno || end == v || *end || x < lo || x > hi) die("%s: expected an integer in [%ld, %ld], found \"%s\"", opt, lo, hi, v);
-    return x;
-}
-
-static double parse_num(const char *opt, const char *v) {
-    char *end;
-    double x = strtod(v, &end);
-    if (end == v || *end || !(x == x) || x > 1e30 || x < -1e30) die("%s: expected a number, found \"%s\"", opt, v);
-    return x;
 }
 
 /* ---------------- the video folder ---------------- */

@@ -37,52 +37,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#define EXAMPLE_NAME "videoqa"
+#include "example_cli.h"
+
 #define MAX_CAND 16
-
-#if defined(__GNUC__)
-__attribute__((noreturn))
-#endif
-static void die(const char *fmt, ...);
-static void die(const char *fmt, ...) {
-    va_list ap;
-    fprintf(stderr, "videoqa: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n");
-    exit(1);
-}
-
-static void *xmalloc(size_t n) {
-    void *p = malloc(n ? n : 1);
-    if (!p) die("out of memory (%zu bytes)", n);
-    return p;
-}
-static char *xstrdup(const char *s) {
-    size_t n = strlen(s);
-    char *p = (char *)xmalloc(n + 1);
-    memcpy(p, s, n + 1);
-    return p;
-}
-static char *joinpath(const char *a, const char *b) {
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *p = (char *)xmalloc(n);
-    snprintf(p, n, "%s/%s", a, b);
-    return p;
-}
-static int is_dir(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-static int is_file(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-static int ends_with(const char *s, const char *suf) {
-    size_t n = strlen(s), m = strlen(suf);
-    return n >= m && strcmp(s + n - m, suf) == 0;
-}
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* the video names of DIR, sorted: resnet_features/<vid>.npz, <vid>.npz, <vid>.npy */
 static char **list_videos(const char *dir, int *n) {
@@ -115,15 +73,6 @@ static char **list_videos(const char *dir, int *n) {
     free(rdir);
     if (*n) qsort(v, (size_t)*n, sizeof(char *), cmp_str);
     return v;
-}
-
-static long parse_int(const char *opt, const char *v, long lo, long hi) {
-    char *end;
-    long x;
-    errno = 0;
-    x = strtol(v, &end, 10);
-    if (errno || end == v || *end || x < lo || x > hi) die("%s: expected an integer in [%ld, %ld], found \"%s\"", opt, lo, hi, v);
-    return x;
 }
 
 /* RoBERTa BPE ids of a text (no special tokens; an all-upper-case text lower-cased) */
