@@ -954,7 +954,8 @@ typedef struct hero_arena {
     void *dev;        /* HERO_CUDA: the CUDA context of a device arena (chunks in GPU memory); NULL: host */
     const struct hero__backend *be; /* the backend whose memory this is (private; NULL: the CPU's) */
     struct hero_model *owner;       /* the model whose gradients its backward writes (private: has_grad) */
-    int fwd_only;     /* this pass has no backward: encoders keep only each layer's output */
+    int fwd_only;     /* this pass has no backward: encoders keep only each layer's output, attention
+                         fused (hero__attn_fused_fwd: no [N,A,T,T] probabilities) */
     const void *wfmt; /* the model's matrices in reduced formats (lean inference), NULL: all f32 */
 } hero_arena;
 
@@ -2846,6 +2847,10 @@ typedef struct hero__backend {
                          const int32_t *mask, int N, int T, int H, int A);
     int (*attn_core_bwd)(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q, const float *k,
                         const float *v, const float *att, int N, int T, int H, int A);
+    /* forward only (no backward follows): the ctx of attn_x_fwd (Tk == T: attn_core_fwd's) without
+       keeping att; its scratch from the arena (HERO_ENOMEM) */
+    int (*attn_fused_fwd)(hero_arena *ar, float *ctx, const float *q, const float *k, const float *v, const int32_t *mask,
+                          int N, int T, int Tk, int H, int A);
     void (*modpool_fwd)(hero_arena *ar, float *alpha, float *mq, const float *x, int N, int T, int H);
     void (*modpool_bwd)(hero_arena *ar, float *dx, float *dal, float *ds, const float *dmq, const float *x, const float *alpha,
                        int N, int T, int H);
@@ -2908,13 +2913,16 @@ static void hero__host_arena_free(hero_arena *a) {
     memset(a, 0, sizeof(*a));
 }
 
-/* Forget everything allocated; keeps one chunk as large as the last pass needed. */
+/* Forget everything allocated; keeps one chunk as large as the last pass needed (at least the
+   most a pass held at once, a->peak: a forward-only pass rewinds its layers, and a chunk of what
+   it held at its end would grow again in the next one). */
 static void hero__host_arena_reset(hero_arena *a) {
     size_t need = 0;
     int i;
     for (i = 0; i < a->n_chunks - 1; i++) need += a->caps[i];
     if (a->n_chunks > 1) {
         need += a->used;
+        if (a->peak > need) need = a->peak;
         for (i = 0; i < a->n_chunks; i++) HERO_FREE(a->chunks[i]);
         a->n_chunks = 0;
         a->total = 0;
@@ -3733,29 +3741,47 @@ typedef struct hero__attn_ctx {
     float *att, *ctx, *dq, *dk, *dv, *scratch;
     const float *q, *k, *v, *dctx, *catt;
     const int32_t *mask;
-    int T, H, A, Tk;
+    int T, H, A, Tk, tile;
 } hero__attn_ctx;
+/* rows i0.. i0+R-1 of one (n, h) score block S [R,Tk] (mask row mrow [Tk] or NULL = causal):
+   x / sqrt(d) + (1 - mask) * -10000, then softmax, in place */
+static void hero__attn_softmax_rows(float *S, int R, int i0, int Tk, const int32_t *mrow, float sq) {
+    int i, j;
+    for (i = 0; i < R; i++) {
+        float *row = S + (size_t)i * Tk;
+        if (mrow)
+            for (j = 0; j < Tk; j++) row[j] = row[j] / sq + (1.0f - (float)mrow[j]) * -10000.0f;
+        else
+            for (j = 0; j < Tk; j++) row[j] = row[j] / sq + (j > i0 + i ? -10000.0f : 0.0f);
+        hero__softmax_row(row, Tk);
+    }
+}
+/* the rows of a score block, `tile` at a time (hero__attn_fused_tile: a [tile,Tk] block stays in
+   L1/L2): scores Q K^T into the pair's att rows (a->att) or the part's scratch (forward only),
+   mask and softmax, times V into the tile's ctx rows. Both forwards run the same products on the
+   same tiles, so the fused one gives the stored one's numbers exactly. */
+static int hero__attn_fused_tile(int T, int Tk) {
+    int t = 16384 / (Tk > 0 ? Tk : 1); /* a 64 KB score block */
+    t = t < 8 ? 8 : t > 64 ? 64 : t;
+    return t < T ? t : T > 0 ? T : 1;
+}
 static void hero__attn_core_fwd_pairs(void *c, int part, size_t p0, size_t p1) {
     const hero__attn_ctx *a = (const hero__attn_ctx *)c;
-    int T = a->T, Tk = a->Tk, H = a->H, A = a->A, d = H / A, i, j;
-    float sq = sqrtf((float)d);
+    int T = a->T, Tk = a->Tk, H = a->H, A = a->A, d = H / A, i0;
+    float sq = sqrtf((float)d), *S = a->att ? NULL : a->scratch + (size_t)part * a->tile * Tk;
     size_t p;
-    (void)part;
     for (p = p0; p < p1; p++) {
         int n = (int)(p / (size_t)A), h = (int)(p % (size_t)A);
         const float *Q = a->q + (size_t)n * T * H + h * d, *K = a->k + (size_t)n * Tk * H + h * d;
         const float *Vv = a->v + (size_t)n * Tk * H + h * d;
-        float *S = a->att + ((size_t)n * A + h) * T * Tk;
-        hero__gemm(0, 1, T, Tk, d, 1.0f, Q, H, K, H, 0.0f, S, Tk);
-        for (i = 0; i < T; i++) {
-            float *row = S + (size_t)i * Tk;
-            if (a->mask)
-                for (j = 0; j < Tk; j++) row[j] = row[j] / sq + (1.0f - (float)a->mask[(size_t)n * Tk + j]) * -10000.0f;
-            else
-                for (j = 0; j < Tk; j++) row[j] = row[j] / sq + (j > i ? -10000.0f : 0.0f);
-            hero__softmax_row(row, Tk);
+        float *C = a->ctx + (size_t)n * T * H + h * d;
+        for (i0 = 0; i0 < T; i0 += a->tile) {
+            int R = T - i0 < a->tile ? T - i0 : a->tile;
+            float *St = a->att ? a->att + (((size_t)n * A + h) * T + i0) * Tk : S;
+            hero__gemm(0, 1, R, Tk, d, 1.0f, Q + (size_t)i0 * H, H, K, H, 0.0f, St, Tk);
+            hero__attn_softmax_rows(St, R, i0, Tk, a->mask ? a->mask + (size_t)n * Tk : NULL, sq);
+            hero__gemm(0, 0, R, d, Tk, 1.0f, St, Tk, Vv, H, 0.0f, C + (size_t)i0 * H, H);
         }
-        hero__gemm(0, 0, T, d, Tk, 1.0f, S, Tk, Vv, H, 0.0f, a->ctx + (size_t)n * T * H + h * d, H);
     }
 }
 static void hero__attn_x_fwd(float *att, float *ctx, const float *q, const float *k, const float *v, const int32_t *mask,
@@ -3764,11 +3790,29 @@ static void hero__attn_x_fwd(float *att, float *ctx, const float *q, const float
     size_t np = (size_t)(N > 0 ? N : 0) * (size_t)(A > 0 ? A : 0);
     memset(&a, 0, sizeof(a));
     a.att = att; a.ctx = ctx; a.q = q; a.k = k; a.v = v; a.mask = mask; a.T = T; a.Tk = Tk; a.H = H; a.A = A;
+    a.tile = hero__attn_fused_tile(T, Tk);
     hero__for(hero__attn_core_fwd_pairs, &a, np, hero__for_parts(np * (size_t)T * Tk * (H / (A > 0 ? A : 1)), 32768));
 }
 static void hero__attn_core_fwd(float *att, float *ctx, const float *q, const float *k, const float *v, const int32_t *mask,
                                 int N, int T, int H, int A) {
     hero__attn_x_fwd(att, ctx, q, k, v, mask, N, T, T, H, A);
+}
+/* forward only (no backward follows, so no att kept): hero__attn_x_fwd's ctx [N,T,H] (q [N,T,H],
+   k/v [N,Tk,H], mask [N,Tk] or NULL = causal) without [N,A,T,Tk] in memory: each part's score
+   tile in a scratch of tile * Tk floats from the arena */
+static int hero__attn_fused_fwd(hero_arena *ar, float *ctx, const float *q, const float *k, const float *v,
+                                const int32_t *mask, int N, int T, int Tk, int H, int A) {
+    hero__attn_ctx a;
+    size_t np = (size_t)(N > 0 ? N : 0) * (size_t)(A > 0 ? A : 0);
+    int parts = hero__for_parts(np * (size_t)T * Tk * (H / (A > 0 ? A : 1)), 32768);
+    if (np == 0 || T <= 0 || Tk <= 0) return 0;
+    memset(&a, 0, sizeof(a));
+    a.tile = hero__attn_fused_tile(T, Tk);
+    a.scratch = (float *)hero__be(ar)->alloc(ar, (size_t)parts * a.tile * Tk * sizeof(float), 0); /* written before read */
+    if (!a.scratch) return HERO_ENOMEM;
+    a.ctx = ctx; a.q = q; a.k = k; a.v = v; a.mask = mask; a.T = T; a.Tk = Tk; a.H = H; a.A = A;
+    hero__for(hero__attn_core_fwd_pairs, &a, np, parts);
+    return 0;
 }
 /* its backward: dq [N,T,H], dk, dv [N,Tk,H] += from dctx (the mask is in att already) */
 static void hero__attn_core_bwd_pairs(void *c, int part, size_t p0, size_t p1) {
@@ -4922,6 +4966,10 @@ static int hero__cpu_attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *
                                    const float *k, const float *v, const float *att, int N, int T, int H, int A) {
     return hero__attn_core_bwd(ar, dq, dk, dv, dctx, q, k, v, att, N, T, H, A);
 }
+static int hero__cpu_attn_fused_fwd(hero_arena *ar, float *ctx, const float *q, const float *k, const float *v,
+                                    const int32_t *mask, int N, int T, int Tk, int H, int A) {
+    return hero__attn_fused_fwd(ar, ctx, q, k, v, mask, N, T, Tk, H, A);
+}
 static void hero__cpu_modpool_fwd(hero_arena *ar, float *alpha, float *mq, const float *x, int N, int T, int H) {
     (void)ar;
     hero__modpool_fwd(alpha, mq, x, N, T, H);
@@ -5053,7 +5101,7 @@ static const hero__backend hero__cpu_table = {
     hero__cpu_mul_mask, hero__cpu_mul_mask_rows, hero__cpu_embed_fwd, hero__cpu_embed_bwd,
     hero__cpu_add_pos_type, hero__cpu_add_pos, hero__cpu_add_pos_bwd, hero__cpu_add_rowsel,
     hero__cpu_mfm_mask, hero__cpu_rowsum_masked, hero__cpu_merge_fwd, hero__cpu_merge_bwd,
-    hero__cpu_rows_copy, hero__cpu_rows_add, hero__cpu_attn_core_fwd, hero__cpu_attn_core_bwd,
+    hero__cpu_rows_copy, hero__cpu_rows_add, hero__cpu_attn_core_fwd, hero__cpu_attn_core_bwd, hero__cpu_attn_fused_fwd,
     hero__cpu_modpool_fwd, hero__cpu_modpool_bwd, hero__cpu_rowmax, hero__cpu_rowmax_bwd,
     hero__cpu_pooler_fwd, hero__cpu_dot, hero__cpu_xent_rows, hero__cpu_mffr_loss, hero__cpu_rank_loss,
     hero__cpu_attn_x_fwd, hero__cpu_attn_x_bwd, hero__cpu_lsr_rows,
@@ -5233,6 +5281,10 @@ static void hero__k_attn_core_fwd(hero_arena *ar, float *att, float *ctx, const 
 static int hero__k_attn_core_bwd(hero_arena *ar, float *dq, float *dk, float *dv, const float *dctx, const float *q,
                                  const float *k, const float *v, const float *att, int N, int T, int H, int A) {
     return hero__be(ar)->attn_core_bwd(ar, dq, dk, dv, dctx, q, k, v, att, N, T, H, A);
+}
+static int hero__k_attn_fused_fwd(hero_arena *ar, float *ctx, const float *q, const float *k, const float *v,
+                                  const int32_t *mask, int N, int T, int Tk, int H, int A) {
+    return hero__be(ar)->attn_fused_fwd(ar, ctx, q, k, v, mask, N, T, Tk, H, A);
 }
 static void hero__k_attn_x_fwd(hero_arena *ar, float *att, float *ctx, const float *q, const float *k, const float *v,
                                const int32_t *mask, int N, int T, int Tk, int H, int A) {
@@ -5676,7 +5728,7 @@ typedef struct hero__attn_act {
     int N, T, A;
     const float *x;                  /* [N,T,H] input (borrowed) */
     const int32_t *mask;             /* [N,T] key mask (borrowed) */
-    float *q, *k, *v, *att, *ctx;    /* [N,T,H] x3, [N,A,T,T], [N,T,H] */
+    float *q, *k, *v, *att, *ctx;    /* [N,T,H] x3, [N,A,T,T] (NULL: forward only), [N,T,H] */
     float *res, *mean, *rstd, *out;  /* LN input [N,T,H], stats [N*T], output [N,T,H] */
 } hero__attn_act;
 
@@ -5706,14 +5758,21 @@ static int hero__attn_fwd(hero_arena *ar, hero__attn_act *s, const hero_attn_par
     size_t NTH = (size_t)N * T * H;
     s->N = N; s->T = T; s->A = A; s->x = x; s->mask = mask;
     s->q = HERO__NEWW(ar, float, NTH); s->k = HERO__NEWW(ar, float, NTH); s->v = HERO__NEWW(ar, float, NTH);
-    s->att = HERO__NEWW(ar, float, (size_t)N * A * T * T); s->ctx = HERO__NEWW(ar, float, NTH);
+    s->att = ar->fwd_only ? NULL : HERO__NEWW(ar, float, (size_t)N * A * T * T); /* forward only: fused, no att */
+    s->ctx = HERO__NEWW(ar, float, NTH);
     s->res = HERO__NEWW(ar, float, NTH); s->out = HERO__NEWW(ar, float, NTH);
     s->mean = HERO__NEWW(ar, float, (size_t)N * T); s->rstd = HERO__NEWW(ar, float, (size_t)N * T);
-    if (!s->q || !s->k || !s->v || !s->att || !s->ctx || !s->res || !s->out || !s->mean || !s->rstd) return HERO_ENOMEM;
+    if (!s->q || !s->k || !s->v || (!s->att && !ar->fwd_only) || !s->ctx || !s->res || !s->out || !s->mean || !s->rstd)
+        return HERO_ENOMEM;
     hero__k_linear_fwd(ar, s->q, x, p->q_w, p->q_b, N * T, H, H);
     hero__k_linear_fwd(ar, s->k, x, p->k_w, p->k_b, N * T, H, H);
     hero__k_linear_fwd(ar, s->v, x, p->v_w, p->v_b, N * T, H, H);
-    hero__k_attn_core_fwd(ar, s->att, s->ctx, s->q, s->k, s->v, mask, N, T, H, A);
+    if (!s->att) {
+        int rc = hero__k_attn_fused_fwd(ar, s->ctx, s->q, s->k, s->v, mask, N, T, T, H, A);
+        if (rc) return rc;
+    } else {
+        hero__k_attn_core_fwd(ar, s->att, s->ctx, s->q, s->k, s->v, mask, N, T, H, A);
+    }
     hero__k_linear_fwd(ar, s->res, s->ctx, p->o_w, p->o_b, N * T, H, H);
     hero__k_add(ar, s->res, x, NTH);
     hero__k_layernorm_fwd(ar, s->out, s->mean, s->rstd, s->res, p->ln_w, p->ln_b, N * T, H, eps);
@@ -5799,8 +5858,16 @@ static int hero__encoder_fwd(hero_arena *ar, hero__layer_act *act, const hero_la
         if (!pp[0] || !pp[1]) return HERO_ENOMEM;
     }
     for (l = 0; l < n_layers; l++) {
-        int nc = ar->n_chunks;
-        size_t used = ar->used;
+        int nc;
+        size_t used;
+        if (pp[0]) { /* room for the layer in the last chunk (else its new chunk is not rewound): */
+            size_t room = ((size_t)N * T * (8 * (size_t)H + 3 * (size_t)Dff + 4) + (size_t)hero_get_threads() * 64 * T) *
+                          sizeof(float) + 64 * 64; /* its activations, the format products' and attention's scratch */
+            unsigned char *r = (unsigned char *)hero__be(ar)->alloc(ar, room, 0);
+            if (r) ar->used = (size_t)(r - ar->chunks[ar->n_chunks - 1]); /* taken, then given back */
+        }
+        nc = ar->n_chunks;
+        used = ar->used;
         if ((rc = hero__layer_fwd(ar, &act[l], &layers[l], cur, mask, N, T, H, A, Dff, eps)) != 0) return rc;
         cur = act[l].ffn.out;
         if (pp[0]) {
@@ -7309,21 +7376,28 @@ static int hero__task_violin(hero_model *m, hero__run *R, const hero__prep *P, i
 typedef struct hero__xattn_act {
     int N, T, Tk, A;
     const float *xq, *xkv;
-    float *q, *k, *v, *att, *ctx, *res, *mean, *rstd, *out;
+    float *q, *k, *v, *att, *ctx, *res, *mean, *rstd, *out; /* att [N,A,T,Tk] (NULL: forward only) */
 } hero__xattn_act;
 static int hero__xattn_fwd(hero_arena *ar, hero__xattn_act *s, const hero_attn_params *p, const float *xq, const float *xkv,
                            const int32_t *mask, int N, int T, int Tk, int H, int A, float eps) {
     size_t NTH = (size_t)N * T * H, NKH = (size_t)N * Tk * H;
     s->N = N; s->T = T; s->Tk = Tk; s->A = A; s->xq = xq; s->xkv = xkv;
     s->q = HERO__NEWW(ar, float, NTH); s->k = HERO__NEWW(ar, float, NKH); s->v = HERO__NEWW(ar, float, NKH);
-    s->att = HERO__NEWW(ar, float, (size_t)N * A * T * Tk); s->ctx = HERO__NEWW(ar, float, NTH);
+    s->att = ar->fwd_only ? NULL : HERO__NEWW(ar, float, (size_t)N * A * T * Tk); /* forward only: fused, no att */
+    s->ctx = HERO__NEWW(ar, float, NTH);
     s->res = HERO__NEWW(ar, float, NTH); s->out = HERO__NEWW(ar, float, NTH);
     s->mean = HERO__NEWW(ar, float, (size_t)N * T); s->rstd = HERO__NEWW(ar, float, (size_t)N * T);
-    if (!s->q || !s->k || !s->v || !s->att || !s->ctx || !s->res || !s->out || !s->mean || !s->rstd) return HERO_ENOMEM;
+    if (!s->q || !s->k || !s->v || (!s->att && !ar->fwd_only) || !s->ctx || !s->res || !s->out || !s->mean || !s->rstd)
+        return HERO_ENOMEM;
     hero__k_linear_fwd(ar, s->q, xq, p->q_w, p->q_b, N * T, H, H);
     hero__k_linear_fwd(ar, s->k, xkv, p->k_w, p->k_b, N * Tk, H, H);
     hero__k_linear_fwd(ar, s->v, xkv, p->v_w, p->v_b, N * Tk, H, H);
-    hero__k_attn_x_fwd(ar, s->att, s->ctx, s->q, s->k, s->v, mask, N, T, Tk, H, A);
+    if (!s->att) {
+        int rc = hero__k_attn_fused_fwd(ar, s->ctx, s->q, s->k, s->v, mask, N, T, Tk, H, A);
+        if (rc) return rc;
+    } else {
+        hero__k_attn_x_fwd(ar, s->att, s->ctx, s->q, s->k, s->v, mask, N, T, Tk, H, A);
+    }
     hero__k_linear_fwd(ar, s->res, s->ctx, p->o_w, p->o_b, N * T, H, H);
     hero__k_add(ar, s->res, xq, NTH);
     hero__k_layernorm_fwd(ar, s->out, s->mean, s->rstd, s->res, p->ln_w, p->ln_b, N * T, H, eps);
@@ -7708,6 +7782,7 @@ HERODEF int hero_encode_queries(hero_model *m, const int32_t *ids, const int32_t
     for (i = 0; i < Nq * Lq; i++)
         if (ids[i] < 0 || ids[i] >= m->cfg.Vp) return hero__fail(err, HERO_EINVAL, "encode_queries: token id %d out of range", ids[i]);
     ar = hero__begin_pass(m);
+    m->arena.fwd_only = ar->fwd_only = 1; /* no backward: fused attention, no layer activations kept */
     q = HERO__NEW(&m->arena, hero__query_act, 1);
     P = HERO__NEW(&m->arena, hero__prep, 1);
     pos = HERO__NEW(&m->arena, int32_t, Lq);
@@ -7732,6 +7807,7 @@ HERODEF int hero_vcmr_scores(hero_model *m, const float *mq, int Nq, const float
     int rc;
     if (Nq <= 0 || B <= 0 || L <= 0) return hero__fail(err, HERO_EINVAL, "vcmr_scores: %d queries, %d videos of %d frames", Nq, B, L);
     ar = hero__begin_pass(m);
+    m->arena.fwd_only = ar->fwd_only = 1;
     s = HERO__NEW(&m->arena, hero__vsm_act, 1);
     P = HERO__NEW(&m->arena, hero__prep, 1);
     if (!s || !P) return hero__fail(err, HERO_ENOMEM, "vcmr_scores: out of memory");
@@ -18603,6 +18679,16 @@ static int hero__cu_attn_x_bwd(hero_arena *ar, float *dq, float *dk, float *dv, 
     }
     return 0;
 }
+/* forward only: the GPU keeps the stored-att kernels (att [N,A,T,Tk] from the arena for the
+   pass; the encoders rewind it with the layer) */
+static int hero__cu_attn_fused_fwd(hero_arena *ar, float *ctx, const float *q, const float *k, const float *v,
+                                   const int32_t *mask, int N, int T, int Tk, int H, int A) {
+    float *att;
+    if (N <= 0 || T <= 0 || Tk <= 0 || A <= 0) return 0;
+    if (!(att = HERO__NEWW(ar, float, (size_t)N * A * T * Tk))) return HERO_ENOMEM;
+    hero__cu_attn_x_fwd(ar, att, ctx, q, k, v, mask, N, T, Tk, H, A);
+    return 0;
+}
 
 /* ---------------- VSM query pooling, per-video max, scalars ---------------- */
 static __global__ void hero__kn_modpool_fwd(float *alpha, float *mq, const float *x, int N, int T, int H) {
@@ -19029,7 +19115,7 @@ static void *hero__cu_alloc(hero_arena *a, size_t bytes, int zero) {
 #endif
     return p;
 }
-/* a new pass: forget the failures of the last one; one chunk as large as the last pass needed */
+/* a new pass: forget the failures of the last one; one chunk as large as the last pass needed (or a->peak) */
 static void hero__cu_arena_reset(hero_arena *a) {
     hero__cuda *x = hero__cu_x(a);
     size_t need = 0;
@@ -19042,6 +19128,7 @@ static void hero__cu_arena_reset(hero_arena *a) {
         void *d = NULL;
         for (i = 0; i < a->n_chunks - 1; i++) need += a->caps[i];
         need += a->used;
+        if (a->peak > need) need = a->peak; /* as the host arena's */
         for (i = 0; i < a->n_chunks; i++) cudaFree(a->chunks[i]);
         a->n_chunks = 0;
         a->total = 0;
@@ -19388,7 +19475,8 @@ static const hero__backend hero__cu_table = {
     hero__cu_mul_mask_rows, hero__cu_embed_fwd, hero__cu_embed_bwd, hero__cu_add_pos_type, hero__cu_add_pos,
     hero__cu_add_pos_bwd, hero__cu_add_rowsel, hero__cu_mfm_mask, hero__cu_rowsum_masked, hero__cu_merge_fwd,
     hero__cu_merge_bwd, hero__cu_rows_copy, hero__cu_rows_add, hero__cu_attn_core_fwd,
-    hero__cu_attn_core_bwd, hero__cu_modpool_fwd, hero__cu_modpool_bwd, hero__cu_rowmax, hero__cu_rowmax_bwd,
+    hero__cu_attn_core_bwd, hero__cu_attn_fused_fwd, hero__cu_modpool_fwd, hero__cu_modpool_bwd, hero__cu_rowmax,
+    hero__cu_rowmax_bwd,
     hero__cu_pooler_fwd, hero__cu_dot, hero__cu_xent_rows, hero__cu_mffr_loss, hero__cu_rank_loss,
     hero__cu_attn_x_fwd, hero__cu_attn_x_bwd, hero__cu_lsr_rows,
     hero__cu_prep_put, hero__cu_prep_flush, hero__cu_to_host, hero__cu_errmsg,

@@ -190,6 +190,60 @@ static void ax_f(void *c, float *out) {
     hero__attn_x_fwd(att, out, a->q, a->k, a->v, a->mask, a->N, a->T, a->Tk, a->H, a->A);
     free(att);
 }
+/* forward-only fused attention (hero__attn_fused_fwd: query-row tiles, no att) against the
+   stored-att forward: self (T not a tile multiple, key padding), cross (Tk != T, a tile of 8
+   rows), causal (mask NULL), rows whose every key is masked; 1..4 threads, every loop split.
+   err = max|fused - stored| / max|stored| (the same products on the same tiles: 0); the scratch
+   is tile * Tk floats a part (+ the arena's alignment), never att. */
+static void test_attn_fused(void) {
+    static const int shapes[][6] = { /* N, T, Tk, H, A, mask: 0 none (causal), 1 padding, 2 a fully masked item */
+        {2, 70, 70, 16, 2, 1}, {3, 19, 3000, 16, 4, 1}, {2, 150, 150, 24, 3, 0}, {1, 5, 5, 8, 2, 0},
+        {3, 37, 45, 16, 2, 2}, {2, 130, 65, 32, 4, 2}};
+    int si, th, th0 = hero_get_threads();
+    for (si = 0; si < (int)(sizeof(shapes) / sizeof(shapes[0])); si++) {
+        int N = shapes[si][0], T = shapes[si][1], Tk = shapes[si][2], H = shapes[si][3], A = shapes[si][4];
+        int nq = N * T * H, nk = N * Tk * H, i, j;
+        float *q = rnd(nq, 2), *k = rnd(nk, 2), *v = rnd(nk, 1), *ref = zeros(nq), *ctx = zeros(nq);
+        float *att = (float *)malloc((size_t)N * A * T * Tk * sizeof(float));
+        int32_t *mask = NULL;
+        double mx = 0;
+        if (shapes[si][5]) {
+            mask = (int32_t *)malloc((size_t)N * Tk * sizeof(int32_t));
+            for (i = 0; i < N; i++)
+                for (j = 0; j < Tk; j++) mask[i * Tk + j] = shapes[si][5] == 2 && i == 1 ? 0 : j < Tk - 1 - (i * 7) % Tk;
+        }
+        hero_set_threads(1);
+        hero__attn_x_fwd(att, ref, q, k, v, mask, N, T, Tk, H, A);
+        for (i = 0; i < nq; i++) mx = fabs(ref[i]) > mx ? fabs(ref[i]) : mx;
+        for (th = 1; th <= 4; th++) {
+            hero_arena ar;
+            double err = 0, tile = 16384 / Tk < 8 ? 8 : 16384 / Tk > 64 ? 64 : 16384 / Tk;
+            char name[128];
+            int rc;
+            memset(&ar, 0, sizeof(ar));
+            hero_set_threads(th);
+            hero__split_all = th > 1;
+            for (i = 0; i < nq; i++) ctx[i] = NAN; /* every element written */
+            rc = hero__attn_fused_fwd(&ar, ctx, q, k, v, mask, N, T, Tk, H, A);
+            for (i = 0; i < nq; i++) {
+                double e = fabs((double)ctx[i] - ref[i]);
+                if (!(e <= err)) err = e; /* NaN: err NaN, a failure */
+            }
+            snprintf(name, sizeof(name), "fused attention = stored (N %d, T %d, Tk %d, H %d, A %d, %s), %d thread%s", N, T, Tk,
+                     H, A, shapes[si][5] == 0 ? "causal" : shapes[si][5] == 1 ? "key padding" : "an item fully masked", th,
+                     th > 1 ? "s" : "");
+            result(name, rc ? 1.0 : err / (mx > 0 ? mx : 1), 1e-5);
+            if (tile > T) tile = T;
+            snprintf(name, sizeof(name), "fused attention scratch: %zu bytes <= %d parts x %.0f rows x %d keys (att: %zu)",
+                     ar.peak, th, tile, Tk, (size_t)N * A * T * Tk * sizeof(float));
+            result(name, (double)ar.peak > th * tile * Tk * sizeof(float) + 128 ? 1.0 : 0.0, 0); /* + alignment */
+            hero__split_all = 0;
+            hero__arena_free(&ar);
+        }
+        free(q); free(k); free(v); free(ref); free(ctx); free(att); free(mask);
+    }
+    hero_set_threads(th0);
+}
 typedef struct { float *x; const int32_t *tg; int n, cols; float lsr; } ls_ctx;
 static void ls_f(void *c, float *out) {
     ls_ctx *k = (ls_ctx *)c;
@@ -836,6 +890,7 @@ int main(int argc, char **argv) {
     test_merge();
     test_embeddings();
     test_tvc_ops();
+    test_attn_fused();
     test_blocks();
     test_model(argc > 1 ? argv[1] : "tests/golden/tiny");
     test_has_grad(argc > 1 ? argv[1] : "tests/golden/tiny");
