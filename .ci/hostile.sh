@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # CI for hostile inputs and failures (called from .ci/run): installs clang with its libFuzzer
 # runtime and valgrind, then
-#   make fuzz FUZZ_SECONDS=30   every fuzz target: regression inputs + a 30 s campaign each
+#   make fuzz FUZZ_SECONDS=10   every fuzz target: regression inputs + a 10 s campaign each
 #   make asan                   the test suite built with ASan + UBSan
 #   make valgrind               hero_golden on the golden tiny model under valgrind
 #   build/test_crash            checkpoint writes SIGKILLed at random moments
-# Prints each step's time; exits non-zero at the first failure.
+# Prints each step's time; exits non-zero at the first failure. `bash .ci/hostile.sh KEY` runs one
+# step (fuzz, asan, valgrind, crash).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
-FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+CI_ONLY=${1:-} # one step: fuzz, asan, valgrind or crash (none: all)
 
 fuzzer_links() {
     printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' |
@@ -34,7 +36,7 @@ fi
 
 . .ci/step.sh
 
-step "make fuzz FUZZ_SECONDS=$FUZZ_SECONDS" make --no-print-directory fuzz FUZZ_SECONDS="$FUZZ_SECONDS"
-step "make asan" make --no-print-directory asan
-step "make valgrind" make --no-print-directory valgrind
-step "crash safety (build/test_crash)" make --no-print-directory test-crash
+step fuzz "make fuzz FUZZ_SECONDS=$FUZZ_SECONDS" make --no-print-directory fuzz FUZZ_SECONDS="$FUZZ_SECONDS"
+step asan "make asan" make --no-print-directory asan
+step valgrind "make valgrind" make --no-print-directory valgrind
+step crash "crash safety (build/test_crash)" make --no-print-directory test-crash

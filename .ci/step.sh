@@ -1,8 +1,10 @@
-# sourced by .ci/hostile.sh and .ci/reliability.sh: step NAME COMMAND... runs the command and prints
-# its result, its wall seconds and the CPU seconds (user, sys) of the script's steps so far.
+# sourced by .ci/hostile.sh and .ci/reliability.sh: `step KEY NAME COMMAND...` runs the command and
+# prints its result, its wall seconds and the CPU seconds (user, sys) of the script's steps so far.
+# A script given a step key (`bash .ci/hostile.sh asan`; CI_ONLY) runs only that step.
 step() {
-    local name=$1 t0 rc cpu
-    shift
+    local key=$1 name=$2 t0 rc cpu
+    shift 2
+    if [ -n "${CI_ONLY:-}" ] && [ "$CI_ONLY" != "$key" ]; then return 0; fi
     echo "== $name"
     t0=$(date +%s)
     "$@" && rc=0 || rc=$?
