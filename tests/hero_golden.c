@@ -30,7 +30,9 @@
    One exception, printed as SKIP lines and counted neither way: VSM's gradients pass through a
    max over frames and hinge terms; where the reference itself is (nearly) tied (top-2 cosines
    within 1e-2, a hinge term within 1e-2 of its kink) and the reduced-precision run took the
-   other side, its VSM gradients legitimately differ, and the line says which choice. */
+   other side, its VSM gradients legitimately differ, and the line says which choice. What the
+   tie does not touch is still compared: the span terms' gradients (lw_neg_ctx = lw_neg_q = 0, this
+   precision against fp32 on the same model), one "vsm span.grad.<name>" line per parameter. */
 #define HERO_IMPLEMENTATION
 #include "../hero.h"
 #include "golden_io.h"
@@ -140,18 +142,11 @@ static void check(golden_ctx *g, const char *task, const hero_tensorfile *tf, co
     check_floor(g, task, tf, name, x, n, 1e-6);
 }
 
-/* reduced precision: a gradient by cosine similarity (1 - cos reported; two zero tensors agree) */
-static void check_cosine(golden_ctx *g, const char *task, const hero_tensorfile *tf, const char *name, const float *x, int64_t n) {
-    const hero_tensor_info *t = hero_tensorfile_find(tf, name);
-    float *ref;
-    hero_error err;
+/* reduced precision: a gradient x by its cosine similarity with ref [n] (1 - cos reported; two zero
+   tensors agree) and its size (|x| / |ref| within the precision's bound) */
+static void cosine_verdict(golden_ctx *g, const char *task, const char *name, const float *x, const float *ref, int64_t n) {
     double xy = 0, xx = 0, yy = 0, c, r;
     int64_t i;
-    if (!t) { report_msg(g, task, name, "missing in the golden file"); return; }
-    if (!x) { report_msg(g, task, name, "not produced"); return; }
-    if (hero_tensor_numel(t) != n) { report_msg(g, task, name, "element count differs"); return; }
-    ref = (float *)malloc((size_t)(n ? n : 1) * sizeof(float));
-    if (!ref || hero_tensor_read_f32(t, ref, n, &err)) { report_msg(g, task, name, "unreadable"); free(ref); return; }
     for (i = 0; i < n; i++) {
         xy += (double)x[i] * ref[i];
         xx += (double)x[i] * x[i];
@@ -160,7 +155,6 @@ static void check_cosine(golden_ctx *g, const char *task, const hero_tensorfile 
     if (xx == 0 && yy == 0) c = 1;
     else if (xx == 0 || yy == 0) c = 0;
     else c = xy / sqrt(xx * yy);
-    /* the direction (cosine) and the size: |x| / |ref| within the precision's bound */
     r = yy > 0 ? sqrt(xx / yy) : (xx > 0 ? INFINITY : 1.0);
     if (fabs(r - 1.0) > g_worst_ratio || r != r) {
         g_worst_ratio = r != r ? INFINITY : fabs(r - 1.0);
@@ -173,6 +167,19 @@ static void check_cosine(golden_ctx *g, const char *task, const hero_tensorfile 
     } else {
         report_tol(g, task, name, 1.0 - c, 0.01); /* NaN fails */
     }
+}
+
+/* the same against the file's tensor `name` */
+static void check_cosine(golden_ctx *g, const char *task, const hero_tensorfile *tf, const char *name, const float *x, int64_t n) {
+    const hero_tensor_info *t = hero_tensorfile_find(tf, name);
+    float *ref;
+    hero_error err;
+    if (!t) { report_msg(g, task, name, "missing in the golden file"); return; }
+    if (!x) { report_msg(g, task, name, "not produced"); return; }
+    if (hero_tensor_numel(t) != n) { report_msg(g, task, name, "element count differs"); return; }
+    ref = (float *)malloc((size_t)(n ? n : 1) * sizeof(float));
+    if (!ref || hero_tensor_read_f32(t, ref, n, &err)) { report_msg(g, task, name, "unreadable"); free(ref); return; }
+    cosine_verdict(g, task, name, x, ref, n);
     free(ref);
 }
 
@@ -498,6 +505,67 @@ done:
     return found;
 }
 
+/* reduced precision across a VSM tie: the ranking terms' gradients took the other side of the tie
+   (their grad.* lines are SKIP), but the span terms (st / ed over the frames of each query's own
+   video: no max over frames, no hinge) must still agree. The same batch with lw_neg_ctx = lw_neg_q
+   = 0, this precision against fp32 on the same model: one line "<task> span.grad.<name> <1 - cos>
+   OK|FAIL" per parameter with a gradient (the key biases, zero up to rounding noise, by the floor
+   rule against their key weight's gradient, 3e-2). */
+static void check_vsm_span(golden_ctx *g, hero_model *m, const char *task, const hero_batch *b) {
+    float lc = m->cfg.lw_neg_ctx, lq = m->cfg.lw_neg_q;
+    float **ref = (float **)calloc((size_t)m->n_params, sizeof(float *));
+    hero_result r;
+    hero_error err;
+    int i, k;
+    char name[200];
+    if (!ref) { report_msg(g, task, "span.grad", "out of memory"); return; }
+    m->cfg.lw_neg_ctx = 0;
+    m->cfg.lw_neg_q = 0;
+    for (k = 0; k < 2; k++) { /* 0: fp32 (the reference), 1: the precision under test */
+        if (hero_model_set_precision(m, k ? g_prec : HERO_PREC_FP32, &err)) { report_msg(g, task, "span.grad", err.msg); break; }
+        hero_zero_grad(m);
+        for (i = 0; i < m->n_params; i++) m->table[i].has_grad = 0;
+        if (hero_forward_backward(m, b, 1, NULL, &r, &err) || hero_model_download(m, &err)) {
+            report_msg(g, task, "span.grad", err.msg);
+            break;
+        }
+        for (i = 0; i < m->n_params; i++) {
+            hero_param *p = &m->table[i];
+            if (!k) {
+                if (p->has_grad && (ref[i] = (float *)malloc(p->numel * sizeof(float))) != NULL)
+                    memcpy(ref[i], p->grad, p->numel * sizeof(float));
+                continue;
+            }
+            snprintf(name, sizeof(name), "span.grad.%s", p->name);
+            if (!p->has_grad != !ref[i]) { report_msg(g, task, name, "a gradient in one precision only"); continue; }
+            if (!p->has_grad) continue;
+            if (strstr(p->name, "self.key.bias")) {
+                char wname[160];
+                size_t l = strlen(p->name);
+                hero_param *w;
+                double scale = 0, e = 0;
+                size_t j;
+                snprintf(wname, sizeof(wname), "%.*sweight", (int)(l - 4), p->name);
+                w = hero_model_param(m, wname);
+                if (w && ref[w - m->table])
+                    for (j = 0; j < w->numel; j++) if (fabs((double)ref[w - m->table][j]) > scale) scale = fabs((double)ref[w - m->table][j]);
+                for (j = 0; j < p->numel; j++) {
+                    double d = fabs((double)p->grad[j] - ref[i][j]);
+                    if (!(d <= e)) e = d; /* NaN stays */
+                }
+                report_tol(g, task, name, e / (scale > 1e-6 ? scale : 1e-6), 3e-2);
+            } else {
+                cosine_verdict(g, task, name, p->grad, ref[i], (int64_t)p->numel);
+            }
+        }
+    }
+    m->cfg.lw_neg_ctx = lc;
+    m->cfg.lw_neg_q = lq;
+    if (hero_model_set_precision(m, g_prec, &err)) report_msg(g, task, "span.grad", err.msg);
+    for (i = 0; i < m->n_params; i++) free(ref[i]);
+    free(ref);
+}
+
 /* grad.<key> for every key in the file; and no gradient where the official model has none */
 static void check_grads(golden_ctx *g, hero_model *m, const char *task, const hero_tensorfile *tf, const char *tie) {
     int i, wrong = 0;
@@ -626,6 +694,7 @@ static void run_task(golden_ctx *g, hero_model *m, const char *dir, int ti) {
         check_outputs(g, m, task, &tf, &b, &r);
         check_grads(g, m, task, &tf, tie ? why : NULL);
         if (TASK_IDS[ti] == HERO_TASK_VSM) check_inference(g, m, task, &tf, &b, &r);
+        if (tie) check_vsm_span(g, m, task, &b);
     }
     if (hero_tensorfile_find(&tf, "raw.nframes")) check_batch_from_raw(g, m, task, TASK_IDS[ti], &tf);
     free(probe);
