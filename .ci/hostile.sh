@@ -5,6 +5,7 @@
 #   make asan                   the test suite built with ASan + UBSan
 #   make valgrind               hero_golden on the golden tiny model under valgrind
 #   build/test_crash            checkpoint writes SIGKILLed at random moments
+#   make analyze-lib            clang --analyze over hero.h, every function, each configuration
 # Prints each step's time; exits non-zero at the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,3 +47,4 @@ step "make fuzz FUZZ_SECONDS=$FUZZ_SECONDS" make --no-print-directory fuzz FUZZ_
 step "make asan" make --no-print-directory asan
 step "make valgrind" make --no-print-directory valgrind
 step "crash safety (build/test_crash)" make --no-print-directory test-crash
+step "make analyze-lib" make --no-print-directory analyze-lib
