@@ -356,11 +356,17 @@ valgrind: $(BUILD)/hero_golden
 test-crash: $(BUILD)/test_crash
 	$(BUILD)/test_crash
 
-# ---- static analysis: `make analyze` runs clang --analyze over hero.h through every program -------
-#   every example, test, bench and fuzz program (the analyzer follows hero.h from each program's
-#   calls), hero_golden once more with the portable GEMM (no HERO_USE_CBLAS) and test_mpi with
-#   HERO_MPI when mpicc is there; one report per program in build-analyze/, then the distinct
-#   warnings. Fails on any warning.
+# ---- static analysis: `make analyze-lib` and `make analyze` (clang --analyze) --------------------
+#   make analyze-lib: the library itself, every function of hero.h analysed as an entry point
+#   (one translation unit, HERO_IMPLEMENTATION + hero.h, -analyzer-opt-analyze-headers), in each
+#   configuration that changes code paths: OpenBLAS (when found), the portable GEMM, HERO_NO_TOKENIZER
+#   + HERO_NO_MEDIA + HERO_NO_TORCH, and HERO_MPI (when mpicc is there). One report each in
+#   build-analyze/lib_*.txt; warnings located in system headers (clang's own intrinsics headers)
+#   are left out; fails on any other warning or a compile error. CI (.ci/hostile.sh).
+#   make analyze: analyze-lib, then hero.h through every program: every example, test, bench and
+#   fuzz program (the analyzer follows hero.h from each program's calls), hero_golden once more with
+#   the portable GEMM (no HERO_USE_CBLAS) and test_mpi with HERO_MPI when mpicc is there; one report
+#   per program in build-analyze/, then the distinct warnings. Fails on any warning. Not in CI.
 ANALYZE_CC    ?= clang
 ANALYZE_BUILD ?= build-analyze
 ANALYZE_FLAGS ?= --analyze --analyzer-output text -fno-caret-diagnostics -std=c99 -Wno-unused-command-line-argument
@@ -370,7 +376,7 @@ ANALYZE_MPI    = $(shell $(MPICC) --showme:compile 2>/dev/null)
 ANALYZE_OUT    = $(patsubst %.c,$(ANALYZE_BUILD)/%.txt,$(subst /,_,$(ANALYZE_SRCS))) \
                  $(ANALYZE_BUILD)/hero_golden_portable.txt $(if $(ANALYZE_MPI),$(ANALYZE_BUILD)/test_mpi.txt)
 
-.PHONY: analyze analyze-check
+.PHONY: analyze analyze-lib analyze-check
 
 analyze-check:
 	@command -v $(ANALYZE_CC) >/dev/null 2>&1 || { echo "make analyze: needs $(ANALYZE_CC) (apt-get install clang)" >&2; exit 1; }
@@ -392,7 +398,31 @@ $(ANALYZE_BUILD)/test_mpi.txt: tests/test_mpi.c $(HDR) | analyze-check $(ANALYZE
 	@echo "clang --analyze $< (HERO_MPI)"
 	@$(ANALYZE_CC) $(ANALYZE_FLAGS) $(BLAS_CFLAGS) $(ANALYZE_MPI) $< -o /dev/null > $@.tmp 2>&1; echo "exit $$?" >> $@.tmp; mv $@.tmp $@
 
-analyze: $(ANALYZE_OUT)
+ANALYZE_LIB_CONFIGS = $(if $(BLAS_CFLAGS),cblas) portable lean $(if $(ANALYZE_MPI),mpi)
+ANALYZE_LIB_OUT     = $(patsubst %,$(ANALYZE_BUILD)/lib_%.txt,$(ANALYZE_LIB_CONFIGS))
+ANALYZE_LIB_cblas    = $(BLAS_CFLAGS)
+ANALYZE_LIB_portable =
+ANALYZE_LIB_lean     = -DHERO_NO_TOKENIZER -DHERO_NO_MEDIA -DHERO_NO_TORCH
+ANALYZE_LIB_mpi      = $(BLAS_CFLAGS) $(ANALYZE_MPI) -DHERO_MPI
+
+$(ANALYZE_BUILD)/hero_lib.c: | $(ANALYZE_BUILD)
+	@printf '#define HERO_IMPLEMENTATION\n#include "hero.h"\n' > $@
+
+# as the per-program reports: each ends with clang's exit status
+$(ANALYZE_BUILD)/lib_%.txt: $(HDR) $(ANALYZE_BUILD)/hero_lib.c | analyze-check $(ANALYZE_BUILD)
+	@echo "clang --analyze hero.h ($*: $(or $(strip $(ANALYZE_LIB_$*)),no defines))"
+	@$(ANALYZE_CC) $(ANALYZE_FLAGS) -Xclang -analyzer-opt-analyze-headers -I. $(ANALYZE_LIB_$*) $(ANALYZE_BUILD)/hero_lib.c \
+	    -o /dev/null > $@.tmp 2>&1; echo "exit $$?" >> $@.tmp; mv $@.tmp $@
+
+# a warning counts unless its location is an absolute path (a system header: clang's cetintrin.h
+# has two); any error counts
+analyze-lib: $(ANALYZE_LIB_OUT)
+	@bad=0; for f in $(ANALYZE_LIB_OUT); do [ "$$(tail -n 1 $$f)" = "exit 0" ] || { echo "$$f: clang failed: $$(grep -m1 error $$f)" >&2; bad=$$((bad + 1)); }; done; \
+	n=$$(cat $(ANALYZE_LIB_OUT) | grep -E '^[^/][^:]*:[0-9]+:[0-9]+: warning:|: (error|fatal error):' | sort -u | tee /dev/stderr | wc -l); \
+	echo "make analyze-lib: $(words $(ANALYZE_LIB_OUT)) configurations ($(ANALYZE_LIB_CONFIGS)), $$n distinct warnings in hero.h, $$bad failed to compile"; \
+	[ "$$n" -eq 0 ] && [ "$$bad" -eq 0 ]
+
+analyze: analyze-lib $(ANALYZE_OUT)
 	@bad=0; for f in $(ANALYZE_OUT); do [ "$$(tail -n 1 $$f)" = "exit 0" ] || { echo "$$f: clang failed: $$(grep -m1 error $$f)" >&2; bad=$$((bad + 1)); }; done; \
 	n=$$(cat $(ANALYZE_OUT) | grep -E ': (warning|error|fatal error):' | sort -u | tee /dev/stderr | wc -l); \
 	echo "make analyze: $(words $(ANALYZE_OUT)) programs, $$n distinct warnings, $$bad failed to compile"; [ "$$n" -eq 0 ] && [ "$$bad" -eq 0 ]
@@ -467,8 +497,9 @@ test-windows: win-check $(foreach p,$(WIN_PROGS),$(WIN_BUILD)/$(p).exe)
 # ---- allocation failures: `make test-oom` (tests/test_oom.c) ----
 #   Every HERO_MALLOC / HERO_REALLOC of a scenario fails in turn (the k-th, for every k it reaches):
 #   loading each checkpoint format, the tokenizer, subtitles + features + alignment, one update of
-#   every task, save + resume, retrieval over a small folder. Built with ASan + UBSan + LeakSanitizer
-#   (clang, or CC=gcc OOM_CC=gcc); OOM_STRIDE=S tests every S-th k (plus each site's first and last).
+#   every task, save + resume, retrieval over a small folder, the retrieval index (add, search,
+#   save). Built with ASan + UBSan + LeakSanitizer (clang, or CC=gcc OOM_CC=gcc); OOM_STRIDE=S
+#   tests every S-th k (plus each site's first and last).
 OOM_BUILD ?= build-oom
 OOM_CC    ?= $(FUZZ_CC)
 

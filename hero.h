@@ -7999,6 +7999,9 @@ static int hero__load_param(hero_param *p, const hero_tensor_info *t, const char
         int r0, nr, rc = 0, K = p->shape[1];
         float *tmp = (float *)HERO_MALLOC((size_t)256 * (size_t)K * sizeof(float));
         if (!tmp) return hero__fail(err, HERO_ENOMEM, "%s: out of memory converting %s to %s", path, p->name, hero_wtype_name(p->wtype));
+        /* zeroed first: hero_tensor_read_f32 writes all nr * K on success, which clang --analyze cannot
+           follow through its copy loops (it reported the conversion reading garbage) */
+        memset(tmp, 0, (size_t)256 * (size_t)K * sizeof(float));
         for (r0 = 0; r0 < p->shape[0] && !rc; r0 += nr) {
             hero_tensor_info v = *t; /* a view of rows [r0, r0 + nr) */
             nr = p->shape[0] - r0 < 256 ? p->shape[0] - r0 : 256;
@@ -8562,9 +8565,10 @@ static void *hero__dat_alloc(size_t n, size_t sz) {
     return HERO_MALLOC((n * sz) != 0 ? (n * sz) : 1);
 }
 
+/* the same, zeroed (all of it: also the 1 byte of an empty one) */
 static void *hero__dat_zalloc(size_t n, size_t sz) {
     void *p = hero__dat_alloc(n, sz);
-    if (p) memset(p, 0, n * sz);
+    if (p) memset(p, 0, (n * sz) != 0 ? (n * sz) : 1);
     return p;
 }
 
@@ -11375,8 +11379,13 @@ static int hero__st_meta(hero_tensorfile *tf, hero_json *v, hero_error *err) {
     return 0;
 }
 
-static int hero__st_tensor(hero_tensorfile *tf, const char *key, const hero_json *v, const unsigned char *data,
-                           int64_t dsize, int id, hero_error *err) {
+/* The data section starts after the 8-byte length and the hlen-byte header. (The callees here and in
+   hero__st_overlap find it from tf->buf rather than as a const pointer argument: clang --analyze treats
+   a buffer passed const to a call it does not follow as not escaping, so it reported tf->buf leaked.) */
+static int hero__st_tensor(hero_tensorfile *tf, const char *key, const hero_json *v, uint64_t hlen, int id,
+                           hero_error *err) {
+    const unsigned char *data = tf->buf + 8 + hlen;
+    int64_t dsize = (int64_t)(tf->size - 8 - hlen);
     const hero_json *dt = hero_json_get(v, "dtype"), *sh = hero_json_get(v, "shape"), *off = hero_json_get(v, "data_offsets");
     hero_tensor_info *t;
     int64_t b, e, nbytes, numel = 1;
@@ -11420,7 +11429,8 @@ static int hero__cmp_range(const void *x, const void *y) {
 }
 
 /* Tensor data regions must not overlap. */
-static int hero__st_overlap(hero_tensorfile *tf, const unsigned char *data, hero_error *err) {
+static int hero__st_overlap(hero_tensorfile *tf, uint64_t hlen, hero_error *err) {
+    const unsigned char *data = tf->buf + 8 + hlen;
     hero__range *r;
     int i, rc = 0;
     if (tf->n_tensors < 2) return 0;
@@ -11446,7 +11456,6 @@ static int hero__st_overlap(hero_tensorfile *tf, const unsigned char *data, hero
 static int hero__st_open(hero_tensorfile *tf, hero_error *err) {
     hero_json root;
     uint64_t hlen;
-    const unsigned char *data;
     int i, rc = 0;
     if (tf->size < 8)
         return hero__fail(err, HERO_EFORMAT, "%s: not a tensor file (%zu bytes; a safetensors file has at least 8)", tf->path, tf->size);
@@ -11463,13 +11472,12 @@ static int hero__st_open(hero_tensorfile *tf, hero_error *err) {
         snprintf(pre, sizeof pre, "%.200s: safetensors header", tf->path);
         return hero__reprefix(err, rc, pre);
     }
-    data = tf->buf + 8 + hlen;
     if (root.type != HERO_JSON_OBJECT) rc = hero__fail(err, HERO_EFORMAT, "%s: safetensors header is not a JSON object", tf->path);
     for (i = 0; i < root.n && !rc; i++) {
         if (strcmp(root.keys[i], "__metadata__") == 0) rc = hero__st_meta(tf, &root.items[i], err);
-        else rc = hero__st_tensor(tf, root.keys[i], &root.items[i], data, (int64_t)(tf->size - 8 - hlen), i, err);
+        else rc = hero__st_tensor(tf, root.keys[i], &root.items[i], hlen, i, err);
     }
-    if (!rc) rc = hero__st_overlap(tf, data, err);
+    if (!rc) rc = hero__st_overlap(tf, hlen, err);
     if (!rc) rc = hero__tf_check_all(tf, err);
     hero_json_free(&root);
     return rc;
@@ -12810,7 +12818,9 @@ static int hero__npy_header(hero__lit *L, hero_tensor_info *t, const char *what,
     return 0;
 }
 
-/* One .npy image (p, n bytes) -> tensor `name`. */
+/* One .npy image (p, n bytes) -> tensor `name`; p NULL: the whole file, tf->buf (hero__tf_dispatch
+   passes it so: clang --analyze treats a buffer passed const to a call it does not follow as not
+   escaping, so it reported tf->buf leaked). */
 static int hero__npy_parse(hero_tensorfile *tf, const unsigned char *p, uint64_t n, const char *name, size_t nlen, int sid,
                            hero_error *err) {
     hero_tensor_info t, *out;
@@ -12819,6 +12829,7 @@ static int hero__npy_parse(hero_tensorfile *tf, const unsigned char *p, uint64_t
     uint64_t hl, hs;
     int64_t numel = 1, nb;
     int i, rc;
+    if (!p) p = tf->buf;
     snprintf(what, sizeof what, "%.200s%s%.*s", tf->path, tf->format == HERO_FMT_NPZ ? ": " : "",
              tf->format == HERO_FMT_NPZ ? (int)(nlen > 80 ? 80 : nlen) : 0, name);
     if (n < 10 || memcmp(p, "\x93NUMPY", 6) != 0) return hero__fail(err, HERO_EFORMAT, "%s: not a .npy image", what);
@@ -12882,7 +12893,7 @@ static int hero__tf_dispatch(hero_tensorfile *tf, int npz_only, hero_error *err)
     if (tf->size >= 6 && memcmp(b, "\x93NUMPY", 6) == 0) {
         int rc;
         tf->format = HERO_FMT_NPY;
-        rc = hero__npy_parse(tf, b, tf->size, "-", 1, 0, err);
+        rc = hero__npy_parse(tf, NULL, tf->size, "-", 1, 0, err);
         return rc ? rc : hero__tf_check_all(tf, err);
     }
     if (npz_only) return hero__fail(err, HERO_EFORMAT, "%s: not a .npy or .npz file", tf->path);
@@ -13883,6 +13894,7 @@ HERODEF int hero_tokenize(const hero_tokenizer *tok, const char *text, size_t le
         n = hero__tok_sanitize(s, len, NULL, 0);
         clean = (unsigned char *)HERO_MALLOC(n);
         if (!clean) return hero__fail(err, HERO_ENOMEM, "hero_tokenize: out of memory (%lu bytes)", (unsigned long)n);
+        memset(clean, 0, n); /* the call below fills all n (as the one above counted them): stated for clang --analyze */
         hero__tok_sanitize((const unsigned char *)text, len, clean, n);
         s = clean;
     }
@@ -15037,7 +15049,7 @@ HERODEF int hero_subs_align(const hero_subtitles *subs, int n_frames, double fra
         }
         off[0] = 0;
         for (i = 0; i < rows; i++) { out->nframes[i] = cnt[i]; off[i + 1] = off[i] + cnt[i]; }
-        for (f = 0; f < Tc; f++) {
+        for (f = 0; f < Tc && f < T; f++) { /* Tc <= T (stated for clang --analyze) */
             int o = owner[f];
             if (o >= 0 && o < rows) out->frames[off[o]++] = f;
         }
@@ -15105,6 +15117,9 @@ static int hero__mfeat_load(const char *path, int want, int prejoined, float **d
     }
     *data = (float *)HERO_MALLOC((size_t)n * sizeof(float));
     if (!*data) { rc = hero__fail(err, HERO_ENOMEM, "%s: cannot allocate %lld floats", path, (long long)n); goto done; }
+    /* zeroed first: hero_tensor_read_f32 writes all n on success, which clang --analyze cannot follow
+       through its copy loops (it reported hero__mfeat_nonfinite reading garbage) */
+    memset(*data, 0, (size_t)n * sizeof(float));
     if ((rc = hero_tensor_read_f32(t, *data, n, err)) != 0) { HERO_FREE(*data); *data = NULL; goto done; }
     *T = (int)t->shape[0];
     *D = (int)t->shape[1];
@@ -16846,8 +16861,8 @@ static int hero__ix_queries(hero_index *x, const char *const *queries, int nq, i
     int *lens = NULL, q, t, Lq = 0, rc = 0, lim = x->m->cfg.q_max_pos < x->m->cfg.f_max_pos ? x->m->cfg.q_max_pos : x->m->cfg.f_max_pos;
     ids = (int32_t **)HERO_MALLOC((size_t)nq * sizeof(int32_t *));
     lens = (int *)HERO_MALLOC((size_t)nq * sizeof(int));
+    if (ids) memset(ids, 0, (size_t)nq * sizeof(int32_t *)); /* before any goto done: it frees ids[q] */
     if (!ids || !lens) { rc = hero__fail(err, HERO_ENOMEM, "index_search: out of memory"); goto done; }
-    memset(ids, 0, (size_t)nq * sizeof(int32_t *));
     for (q = 0; q < nq; q++) {
         char *norm = NULL;
         size_t nl = 0;
@@ -17002,11 +17017,11 @@ HERODEF int hero_index_save(hero_index *x, const char *path, const char *tag, he
     shp = (int64_t *)HERO_MALLOC((size_t)(x->ng + 16) * 3 * sizeof(int64_t));
     gname = (char **)HERO_MALLOC((size_t)(x->ng + 1) * sizeof(char *));
     gs = (int32_t *)HERO_MALLOC((size_t)(x->ng + 1) * sizeof(int32_t));
+    if (gname) memset(gname, 0, (size_t)(x->ng + 1) * sizeof(char *)); /* before any goto done: it frees gname[i] */
     if (!it || !shp || !gname || !gs || hero__ix_cat(x->names, x->n, &names, &nnames) || hero__ix_cat(x->keys, x->n, &keys, &nkeys)) {
         rc = hero__fail(err, HERO_ENOMEM, "%s: out of memory", path);
         goto done;
     }
-    memset(gname, 0, (size_t)(x->ng + 1) * sizeof(char *));
     for (i = 0; i < x->ng; i++) { /* the rows first: 4-byte aligned in a memory map */
         char nb[32];
         snprintf(nb, sizeof nb, "group.%d", i);
@@ -20043,7 +20058,7 @@ static int hero__dist_load(hero_trainer *t, const char *path, hero_error *err) {
     }
     hero_tensorfile_close(&tf);
     if (rc == 0 && !exact) {
-        if (me == 0 && (rc = hero__trainer_load_ext(t, path, 1, NULL, err)) == 0) exact = 1; /* the file's main state is rank 0's */
+        if (me == 0 && (rc = hero__trainer_load_ext(t, path, 1, NULL, err)) == 0) { /* the file's main state is rank 0's */ }
         else if (me != 0 || rc == HERO_ESHAPE) {
             rc = 0;
             hero_rng_seed(&t->rng, hero__dist_seed(t->cfg.seed, me) ^ ((uint64_t)t->opt.step * 0xD1B54A32D192ED03ULL));

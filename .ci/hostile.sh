@@ -5,13 +5,14 @@
 #   make asan                   the test suite built with ASan + UBSan
 #   make valgrind               hero_golden on the golden tiny model under valgrind
 #   build/test_crash            checkpoint writes SIGKILLed at random moments
+#   make analyze-lib            clang --analyze over hero.h, every function, each configuration
 # Prints each step's time; exits non-zero at the first failure. `bash .ci/hostile.sh KEY` runs one
-# step (fuzz, asan, valgrind, crash).
+# step (fuzz, asan, valgrind, crash, analyze).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
-CI_ONLY=${1:-} # one step: fuzz, asan, valgrind or crash (none: all)
+CI_ONLY=${1:-} # one step: fuzz, asan, valgrind, crash or analyze (none: all)
 
 fuzzer_links() {
     printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' |
@@ -40,3 +41,4 @@ step fuzz "make fuzz FUZZ_SECONDS=$FUZZ_SECONDS" make --no-print-directory fuzz 
 step asan "make asan" make --no-print-directory asan
 step valgrind "make valgrind" make --no-print-directory valgrind
 step crash "crash safety (build/test_crash)" make --no-print-directory test-crash
+step analyze "make analyze-lib" make --no-print-directory analyze-lib

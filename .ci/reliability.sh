@@ -25,8 +25,8 @@ step oom-short "make test-oom OOM_STRIDE=10 (allocation-failure injection: loads
     OOM_SCENARIOS="load-torch-zip load-torch-legacy load-safetensors tensorfiles-npy-npz tokenizer media" \
     make --no-print-directory test-oom
 # the three long scenarios (24,258 / 12,062 / 2,332 allocations): every 100th k plus each site's first and last
-step oom-long "make test-oom OOM_STRIDE=100 (training of every task, save + resume, retrieval)" env OOM_STRIDE="${OOM_STRIDE_LONG:-100}" \
-    OOM_SCENARIOS="train-every-task save-resume retrieval" \
+step oom-long "make test-oom OOM_STRIDE=100 (training of every task, save + resume, retrieval, the retrieval index)" env OOM_STRIDE="${OOM_STRIDE_LONG:-100}" \
+    OOM_SCENARIOS="train-every-task save-resume retrieval index" \
     make --no-print-directory test-oom
 # its own build folder: .ci/run runs it beside `make test` (which builds build/)
 step soak "make soak-short (300 toy updates, SIGKILL + resume every 100)" make --no-print-directory soak-short BUILD=build-soak

@@ -11,7 +11,8 @@
      - not crash (a signal, a sanitizer report).
    Scenarios: each checkpoint format (torch zip, legacy torch, safetensors; npy / npz), tokenizer
    load + tokenize, subtitles + features + alignment, one update of every task, save + resume,
-   retrieval over a small folder (the fixture of tests/test_retrieve.sh).
+   retrieval over a small folder (the fixture of tests/test_retrieve.sh), the retrieval index (one
+   video added from files, searched, saved).
    Usage: test_oom FIXTURE_DIR [SCENARIO...]   (FIXTURE_DIR: where `test_media --fixture` wrote
    videos/ and tok/; this program writes its checkpoints there too). OOM_STRIDE=S tests every
    S-th k only (plus the first and last call of every site). Ends "N passed, N failed". */
@@ -323,6 +324,38 @@ done:
     return rc;
 }
 
+/* the retrieval index: one video added from files, one query searched, the index saved (the search's
+   query buffers and the save's group names were freed unset when a later allocation failed) */
+static int sc_index(hero_error *e) {
+    static const char *qs[] = {"the door"};
+    char p[600], q[600], v[600], mg[600], out[600];
+    hero_model m;
+    hero_tokenizer *tok = NULL;
+    hero_index *ix = NULL;
+    hero_index_options io = hero_index_options_default();
+    hero_index_hit hits[2];
+    int n_hits[1], rc;
+    if ((rc = load_model(&m, "tests/golden/tiny/model.pt", e)) != 0) return rc;
+    snprintf(v, sizeof v, "%s/tok/vocab.json", g_fix);
+    snprintf(mg, sizeof mg, "%s/tok/merges.txt", g_fix);
+    if ((rc = hero_tokenizer_load(&tok, v, mg, e)) != 0) goto done;
+    io.dim_resnet = 8;
+    io.dim_slowfast = 12;
+    if ((rc = hero_index_create(&ix, &m, tok, &io, e)) != 0) goto done;
+    snprintf(p, sizeof p, "%s/videos/resnet_features/vid_a.npz", g_fix);
+    snprintf(q, sizeof q, "%s/videos/slowfast_features/vid_a.npz", g_fix);
+    snprintf(v, sizeof v, "%s/videos/subs.jsonl", g_fix);
+    if ((rc = hero_index_add_files(ix, "vid_a", p, q, v, e)) < 0) goto done;
+    if ((rc = hero_index_search(ix, qs, 1, NULL, 1, 2, hits, n_hits, e)) != 0) goto done;
+    snprintf(out, sizeof out, "%s/oom_index.safetensors", g_fix);
+    rc = hero_index_save(ix, out, "oom", e);
+done:
+    hero_index_free(ix);
+    hero_tokenizer_free(tok);
+    hero_model_free(&m);
+    return rc;
+}
+
 typedef struct scenario {
     const char *name;
     int (*run)(hero_error *e);
@@ -331,6 +364,7 @@ static const scenario g_scen[] = {
     {"load-torch-zip", sc_load_zip},       {"load-torch-legacy", sc_load_legacy}, {"load-safetensors", sc_load_safetensors},
     {"tensorfiles-npy-npz", sc_tensorfiles}, {"tokenizer", sc_tokenizer},       {"media", sc_media},
     {"train-every-task", sc_train},        {"save-resume", sc_save_resume},     {"retrieval", sc_retrieval},
+    {"index", sc_index},
 };
 #define N_SCEN ((int)(sizeof g_scen / sizeof g_scen[0]))
 
