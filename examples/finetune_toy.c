@@ -246,7 +246,7 @@ static int run_task(const char *recipe, int heads, const toy_set *train, const t
     if (qa) printf("before: held-out QA accuracy %.1f%% (chance 20%%)\n", 100 * a0);
     else printf("before: held-out VR R@1 %.1f, VCMR R@1 IoU0.5 %.1f, IoU0.7 %.1f, R@5 IoU0.5 %.1f (official metrics, %%)\n", a0, a1, a2, a3);
     for (u = 1; u <= steps; u++) {
-        if ((rc = hero_ft_trainer_update(&t, &err)) != 0) goto fail;
+        if (hero_ft_trainer_update(&t, &err) != 0) goto fail;
         if (u % (steps / 5) == 0 || u == 1)
             printf("update %4d  loss %.4f  grad norm %.3f  lr %.2e\n", u, (double)t.base.last_loss, (double)t.base.last_grad_norm,
                    (double)t.base.last_lr);

@@ -293,7 +293,7 @@ static int check_load(const char *cfg, const char *in, const char *out, hero_dty
         hero_model qa, qb;
         hero_model_options o = hero_model_options_default();
         int p;
-        for (p = 0, rc = 0; p < a.n_params; p++) {
+        for (p = 0; p < a.n_params; p++) {
             double md = 0, ma = 0;
             for (i = 0; i < a.table[p].numel; i++) {
                 double d = fabs((double)a.table[p].data[i] - b.table[p].data[i]);
