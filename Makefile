@@ -345,7 +345,7 @@ fuzz: fuzz-build
 
 asan:
 	$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CC="$(CC)" CFLAGS="$(ASAN_CFLAGS)" all
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 TEST_OPS_STRIDE=4 HERO_TEST_SET=sanitize \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 TEST_OPS_STRIDE=12 HERO_TEST_SET=sanitize \
 	    bash tests/run_tests.sh $(ASAN_BUILD)
 
 # one OpenBLAS thread: its worker threads only slow valgrind down (the parity checks are the same)

@@ -3,8 +3,9 @@
 # "N passed, N failed". Exit status non-zero on any failure. Each test prints its seconds.
 # HERO_TEST_SET=gemm runs only the tests that multiply matrices (the rest are marked `run_nogemm`:
 # parsers, tokenizer, tools, files): what a second GEMM (make test HERO_BLAS=0) changes.
-# HERO_TEST_SET=sanitize (make asan) leaves out the runs that repeat another one at another thread
-# count (`run_threads`): the sanitizers look for memory errors, which one split already exercises.
+# HERO_TEST_SET=sanitize (make asan) leaves out the runs marked `run_nosan`: those that repeat
+# another one at another thread count (the sanitizers look for memory errors, which one split
+# already exercises) and the npm comparison, which builds and runs its own unsanitized binaries.
 set -u
 BUILD=${1:-build}
 cd "$(dirname "$0")/.."
@@ -26,7 +27,7 @@ run() { # name, command...
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 }
-run_threads() { # the same checks as a run above at another thread count: skipped by HERO_TEST_SET=sanitize
+run_nosan() { # nothing for the sanitizers to add (see above): skipped by HERO_TEST_SET=sanitize
     if [ "${HERO_TEST_SET:-}" = sanitize ]; then skipped=$((skipped + 1)); return; fi
     run "$@"
 }
@@ -38,8 +39,8 @@ run_nogemm() { # a test whose code multiplies no matrices: skipped by HERO_TEST_
 # or roberta_init/ fails the run (--model: no model_legacy.pt line)
 TINY_EXPECT="--expect 831 --expect-skip 0"
 run "golden parity (tests/golden/tiny, model.pt + model_legacy.pt), 1 thread" "$BUILD/hero_golden" --threads 1 $TINY_EXPECT tests/golden/tiny
-run_threads "golden parity, 2 threads" "$BUILD/hero_golden" --threads 2 $TINY_EXPECT tests/golden/tiny
-run_threads "golden parity, 4 threads, every threaded loop split (--split-all)" "$BUILD/hero_golden" --threads 4 --split-all $TINY_EXPECT tests/golden/tiny
+run_nosan "golden parity, 2 threads" "$BUILD/hero_golden" --threads 2 $TINY_EXPECT tests/golden/tiny
+run_nosan "golden parity, 4 threads, every threaded loop split (--split-all)" "$BUILD/hero_golden" --threads 4 --split-all $TINY_EXPECT tests/golden/tiny
 run "golden parity, 3 threads, every threaded loop split (--split-all)" "$BUILD/hero_golden" --threads 3 --split-all $TINY_EXPECT tests/golden/tiny
 run "threads: the worker pool, the portable GEMM at 1-7 threads" "$BUILD/test_threads"
 run "golden parity, unzeroed activations poisoned with NaN (HERO_ARENA_POISON)" "$BUILD/hero_golden_poison" --threads 1 $TINY_EXPECT tests/golden/tiny
@@ -76,7 +77,8 @@ run "videoqa end to end (fine-tuned tiny QA model, a video folder, errors)" bash
 run "retrieval index: search = retrieve, save / load / incremental bit for bit, hostile files; the README program" bash tests/test_index.sh "$BUILD"
 run_nogemm "one-file models: config + tokenizer in the weights file (hero_convert, retrieve, hero_inspect), hostile metadata" bash tests/test_onefile.sh "$BUILD"
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
-    run_nogemm "tokenizer vs gpt-3-encoder (npm)" bash tests/test_tokenizer.sh "$BUILD"
+    if [ "${HERO_TEST_SET:-}" = sanitize ]; then skipped=$((skipped + 1))
+    else run_nogemm "tokenizer vs gpt-3-encoder (npm)" bash tests/test_tokenizer.sh "$BUILD"; fi
 else
     echo "== tokenizer vs gpt-3-encoder: SKIPPED (node/npm not installed)"
 fi
