@@ -3768,7 +3768,8 @@ static int hero__attn_fused_tile(int T, int Tk) {
 static void hero__attn_core_fwd_pairs(void *c, int part, size_t p0, size_t p1) {
     const hero__attn_ctx *a = (const hero__attn_ctx *)c;
     int T = a->T, Tk = a->Tk, H = a->H, A = a->A, d = H / A, i0;
-    float sq = sqrtf((float)d), *S = a->att ? NULL : a->scratch + (size_t)part * a->tile * Tk;
+    float *att = a->att; /* read once: stored (att) or fused (each part's scratch tile) */
+    float sq = sqrtf((float)d), *S = att ? NULL : a->scratch + (size_t)part * a->tile * Tk;
     size_t p;
     for (p = p0; p < p1; p++) {
         int n = (int)(p / (size_t)A), h = (int)(p % (size_t)A);
@@ -3777,7 +3778,7 @@ static void hero__attn_core_fwd_pairs(void *c, int part, size_t p0, size_t p1) {
         float *C = a->ctx + (size_t)n * T * H + h * d;
         for (i0 = 0; i0 < T; i0 += a->tile) {
             int R = T - i0 < a->tile ? T - i0 : a->tile;
-            float *St = a->att ? a->att + (((size_t)n * A + h) * T + i0) * Tk : S;
+            float *St = att ? att + (((size_t)n * A + h) * T + i0) * Tk : S;
             hero__gemm(0, 1, R, Tk, d, 1.0f, Q + (size_t)i0 * H, H, K, H, 0.0f, St, Tk);
             hero__attn_softmax_rows(St, R, i0, Tk, a->mask ? a->mask + (size_t)n * Tk : NULL, sq);
             hero__gemm(0, 0, R, d, Tk, 1.0f, St, Tk, Vv, H, 0.0f, C + (size_t)i0 * H, H);
@@ -15886,6 +15887,8 @@ HERODEF int hero_caption_score(hero_caption_metrics *out, int n_clips, const cha
         wlen = (int32_t *)HERO_MALLOC((size_t)n_sent * sizeof(int32_t));
         slen = (int32_t *)HERO_MALLOC((size_t)n_sent * sizeof(int32_t));
         if (!d.p || !d.len || !d.slot || !ws || !sp || !woff || !soff || !wlen || !slen) { rc = HERO_ENOMEM; goto oom; }
+        memset(woff, 0, (size_t)n_sent * sizeof(int64_t)); /* every entry is set below (the analyzer cannot see */
+        memset(wlen, 0, (size_t)n_sent * sizeof(int32_t)); /* that the references' counts sum to n_sent - n_clips) */
         for (s = 0, total_ws = 0, r0 = 0; s < n_sent; s++) {
             const char *x = s < n_clips ? hyps[s] : refs[s - n_clips];
             woff[s] = total_ws;
