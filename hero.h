@@ -3789,6 +3789,7 @@ static void hero__attn_x_fwd(float *att, float *ctx, const float *q, const float
                              int N, int T, int Tk, int H, int A) {
     hero__attn_ctx a;
     size_t np = (size_t)(N > 0 ? N : 0) * (size_t)(A > 0 ? A : 0);
+    HERO_ASSERT(att); /* the stored forward keeps the probabilities (the fused one is hero__attn_fused_fwd) */
     memset(&a, 0, sizeof(a));
     a.att = att; a.ctx = ctx; a.q = q; a.k = k; a.v = v; a.mask = mask; a.T = T; a.Tk = Tk; a.H = H; a.A = A;
     a.tile = hero__attn_fused_tile(T, Tk);
